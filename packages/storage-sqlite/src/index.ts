@@ -1,1 +1,1 @@
-export {};
+export { SqliteStorage, type SqliteOptions } from './sqlite.js';

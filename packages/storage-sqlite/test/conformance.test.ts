@@ -1,0 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { storageConformance } from '@proofline/storage/conformance';
+import { SqliteStorage } from '../src/index.js';
+
+storageConformance('sqlite', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'proofline-sqlite-'));
+  return {
+    open: async () => new SqliteStorage(join(dir, 'log.db')),
+    destroy: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+});
