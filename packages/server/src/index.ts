@@ -1,1 +1,2 @@
-export {};
+export { buildApp, type AppOptions } from './app.js';
+export { HttpProblem } from './problem.js';

@@ -1,0 +1,119 @@
+import { createInterface } from 'node:readline';
+import type { Signer } from '@proofline/note';
+import { MAX_ENTRY_SIZE, Publisher, Sequencer } from '@proofline/sequencer';
+import type { LogConfig, Storage } from '@proofline/storage';
+import { openDeployment } from '../deployment.js';
+import { Progress } from '../progress.js';
+
+export interface AppendOptions {
+  readonly data: string;
+  readonly log: string;
+  readonly chunkSize: number;
+  /** How long to wait for a checkpoint that covers the appended entries, in ms. */
+  readonly waitMs: number;
+}
+
+/**
+ * Bulk path: appends each line of standard input (without its line ending) as one entry.
+ *
+ * Lines are committed in chunks of `chunkSize`, each in one durable transaction; after each
+ * commit the chunk's index range is printed to standard output as `appended FIRST-LAST`.
+ * A printed range is durable. A line that is too long stops the import before its chunk
+ * is written: everything printed before stays, nothing after it is written.
+ * Runs safely beside `proofline serve` on the same data directory. At the end it waits
+ * until a checkpoint covers the new entries (publishing one itself if no other process
+ * holds the publishing lease).
+ */
+export async function append(options: AppendOptions): Promise<number> {
+  const deployment = await openDeployment(options.data);
+  try {
+    const { config, signer } = await deployment.log(options.log);
+    const sequencer = new Sequencer(deployment.storage, config.name, {
+      maxBatchSize: options.chunkSize,
+    });
+    const progress = new Progress(`appending to ${config.name}`);
+    let interrupted = false;
+    const stop = () => (interrupted = true);
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+
+    let first: number | undefined;
+    let last = -1;
+    let lineNumber = 0;
+    let chunk: Uint8Array[] = [];
+    const encoder = new TextEncoder();
+    const commit = async () => {
+      if (chunk.length === 0) return;
+      const start = await sequencer.appendBatch(chunk);
+      first ??= start;
+      last = start + chunk.length - 1;
+      process.stdout.write(`appended ${start}-${last}\n`);
+      chunk = [];
+      progress.update(lineNumber);
+    };
+
+    const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+    for await (const line of lines) {
+      lineNumber++;
+      const entry = encoder.encode(line);
+      if (entry.length > MAX_ENTRY_SIZE) {
+        progress.done();
+        throw new Error(
+          `line ${lineNumber}: entry is ${entry.length} bytes; entries are at most ${MAX_ENTRY_SIZE} bytes. ` +
+            (first === undefined
+              ? 'Nothing was appended.'
+              : `Indices ${first}-${last} were appended; nothing after them was written.`),
+        );
+      }
+      chunk.push(entry);
+      if (chunk.length >= options.chunkSize) await commit();
+      if (interrupted) break;
+    }
+    if (!interrupted) await commit();
+    await sequencer.close();
+    progress.done();
+    if (first === undefined) {
+      console.error('no entries appended');
+      return 0;
+    }
+    const count = last - first + 1;
+    process.stdout.write(
+      `appended ${count} entries to log ${config.name}: indices ${first}-${last}\n`,
+    );
+    await waitForCheckpoint(deployment.storage, config, signer, last + 1, options.waitMs);
+    return count;
+  } finally {
+    await deployment.close();
+  }
+}
+
+async function waitForCheckpoint(
+  storage: Storage,
+  config: LogConfig,
+  signer: Signer,
+  size: number,
+  waitMs: number,
+): Promise<void> {
+  const publisher = new Publisher(storage, config, signer);
+  const deadline = Date.now() + waitMs;
+  try {
+    while (true) {
+      await publisher.publish();
+      const latest = await storage.latestCheckpoint(config.name);
+      if (latest && latest.size >= size) {
+        console.error(`checkpoint of size ${latest.size} covers the appended entries`);
+        return;
+      }
+      if (Date.now() > deadline) {
+        console.error(
+          `warning: no checkpoint covers the appended entries yet; the entries are stored ` +
+            `and the process holding the publishing lease will sign one`,
+        );
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await publisher.stop();
+  }
+}

@@ -1,0 +1,32 @@
+import { openDeployment } from '../deployment.js';
+
+/** `proofline log-key`: prints the verifier key of a log (creating the log on first use). */
+export async function logKey(options: { data: string; log: string }): Promise<void> {
+  const deployment = await openDeployment(options.data);
+  try {
+    const { config } = await deployment.log(options.log);
+    process.stdout.write(`${config.verifierKey}\n`);
+  } finally {
+    await deployment.close();
+  }
+}
+
+/** `proofline create-log`: creates a log with its own key and origin. */
+export async function createLog(options: {
+  data: string;
+  log: string;
+  origin?: string;
+}): Promise<void> {
+  const deployment = await openDeployment(options.data);
+  try {
+    if (await deployment.storage.getLog(options.log)) {
+      throw new Error(`log ${options.log} already exists`);
+    }
+    const { config } = await deployment.log(options.log, options.origin);
+    process.stdout.write(
+      `created log ${config.name}\norigin ${config.origin}\n${config.verifierKey}\n`,
+    );
+  } finally {
+    await deployment.close();
+  }
+}

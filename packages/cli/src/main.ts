@@ -1,0 +1,131 @@
+#!/usr/bin/env node
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { append } from './commands/append.js';
+import { createLog, logKey } from './commands/logs.js';
+import { serve } from './commands/serve.js';
+import { DEFAULT_LOG } from './deployment.js';
+
+const USAGE = `usage: proofline <command> [options]
+
+commands:
+  serve       --data DIR [--port 8080] [--host 127.0.0.1] [--checkpoint-interval MS] [--origin-base HOST]
+              run the log service on SQLite in DIR (creating the default log and its key on first start)
+  append      --data DIR [--log NAME] [--chunk N] [--wait MS]
+              append each line of standard input as one entry; prints "appended FIRST-LAST" per commit
+  log-key     --data DIR [--log NAME]
+              print a log's verifier key
+  create-log  --data DIR --log NAME [--origin ORIGIN]
+              create another log with its own key
+`;
+
+class UsageError extends Error {}
+
+const common = {
+  data: { type: 'string' },
+  log: { type: 'string', default: DEFAULT_LOG },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+type Values = Record<string, string | boolean | undefined> & { data: string; log: string };
+
+function parse(args: string[], options: ParseArgsConfig['options']): Values {
+  let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  try {
+    ({ values } = parseArgs({ args, options: { ...common, ...options }, strict: true }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  if (typeof values.data !== 'string' || values.data === '') {
+    throw new UsageError('--data DIR is required');
+  }
+  return values as Values;
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function integer(value: unknown, name: string, min: number, max: number): number {
+  const n = Number(value);
+  if (typeof value !== 'string' || !/^\d+$/.test(value) || n < min || n > max) {
+    throw new UsageError(`--${name} must be an integer from ${min} to ${max}`);
+  }
+  return n;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  switch (command) {
+    case 'serve': {
+      const v = parse(args, {
+        port: { type: 'string', default: '8080' },
+        host: { type: 'string', default: '127.0.0.1' },
+        'checkpoint-interval': { type: 'string', default: '500' },
+        'origin-base': { type: 'string' },
+      });
+      await serve({
+        data: v.data,
+        port: integer(v.port, 'port', 0, 65535),
+        host: text(v.host) ?? '127.0.0.1',
+        checkpointIntervalMs: integer(
+          v['checkpoint-interval'],
+          'checkpoint-interval',
+          10,
+          3_600_000,
+        ),
+        originBase: text(v['origin-base']),
+      });
+      return -1; // keeps running until a signal
+    }
+    case 'append': {
+      const v = parse(args, {
+        chunk: { type: 'string', default: '1000' },
+        wait: { type: 'string', default: '30000' },
+      });
+      await append({
+        data: v.data,
+        log: v.log,
+        chunkSize: integer(v.chunk, 'chunk', 1, 65536),
+        waitMs: integer(v.wait, 'wait', 0, 3_600_000),
+      });
+      return 0;
+    }
+    case 'log-key': {
+      const v = parse(args, {});
+      await logKey({ data: v.data, log: v.log });
+      return 0;
+    }
+    case 'create-log': {
+      const v = parse(args, { origin: { type: 'string' } });
+      await createLog({ data: v.data, log: v.log, origin: text(v.origin) });
+      return 0;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`proofline: ${err.message}\n\n${USAGE}`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`proofline: ${(err as Error).message ?? err}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

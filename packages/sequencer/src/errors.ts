@@ -1,0 +1,19 @@
+/** Typed failures of the write path; the server maps each code to an HTTP status. */
+export type SequencerErrorCode =
+  /** An entry is longer than a tlog-tiles entry bundle can carry (65535 bytes). */
+  | 'ENTRY_TOO_LARGE'
+  /** The backlog is full: try again after `retryAfterSeconds`. */
+  | 'OVERLOADED'
+  /** The sequencer is shutting down and takes no new entries. */
+  | 'CLOSED';
+
+export class SequencerError extends Error {
+  constructor(
+    readonly code: SequencerErrorCode,
+    message: string,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+    this.name = 'SequencerError';
+  }
+}

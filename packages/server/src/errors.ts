@@ -1,0 +1,42 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { StorageError } from '@proofline/storage';
+import { SequencerError } from '@proofline/sequencer';
+import { TlogError } from '@proofline/tlog';
+import { HttpProblem, sendProblem } from './problem.js';
+
+/** Maps every typed error of the lower layers to its HTTP problem; anything else is a 500. */
+export function toProblem(err: unknown): HttpProblem {
+  if (err instanceof HttpProblem) return err;
+  if (err instanceof TlogError && err.code === 'BAD_TILE_PATH') {
+    return new HttpProblem(400, 'bad-tile-path', err.message);
+  }
+  if (err instanceof SequencerError) {
+    switch (err.code) {
+      case 'ENTRY_TOO_LARGE':
+        return new HttpProblem(413, 'entry-too-large', err.message);
+      case 'OVERLOADED':
+      case 'CLOSED':
+        return new HttpProblem(503, 'overloaded', err.message, {
+          'retry-after': String(err.retryAfterSeconds ?? 1),
+        });
+    }
+  }
+  if (err instanceof StorageError && err.code === 'UNKNOWN_LOG') {
+    return new HttpProblem(404, 'unknown-log', err.message);
+  }
+  const fastifyError = err as Partial<FastifyError>;
+  if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode < 500) {
+    return new HttpProblem(
+      fastifyError.statusCode,
+      (fastifyError.code ?? 'bad-request').toLowerCase(),
+      fastifyError.message ?? 'bad request',
+    );
+  }
+  return new HttpProblem(500, 'internal', 'internal error');
+}
+
+export function errorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply) {
+  const problem = toProblem(err);
+  if (problem.status >= 500) request.log.error({ err }, 'request failed');
+  return sendProblem(reply, problem);
+}

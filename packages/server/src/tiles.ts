@@ -1,0 +1,78 @@
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { encodeEntryBundle, parseTilePath, tileWidth, TILE_WIDTH } from '@proofline/tlog';
+import { readTilesAt, type Storage } from '@proofline/storage';
+import { HttpProblem } from './problem.js';
+import type { LogDirectory } from './logs.js';
+
+const gzip = promisify(gzipCallback);
+
+/** Tiles and bundles never change once a checkpoint covers them (tlog-tiles: immutable). */
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+/** The checkpoint is mutable: clients must revalidate (tlog-tiles: no caching beyond seconds). */
+const CHECKPOINT_CACHE = 'no-cache';
+
+/**
+ * The C2SP tlog-tiles read API of every log under `/logs/<name>/`: `checkpoint`,
+ * `tile/<L>/<N>[.p/<W>]` and `tile/entries/<N>[.p/<W>]`. Only what the latest published
+ * checkpoint covers is served: a tile or bundle beyond it is a 404, a malformed path a 400.
+ */
+export function registerTileRoutes(app: FastifyInstance, storage: Storage, logs: LogDirectory) {
+  app.get<{ Params: { name: string } }>('/logs/:name/checkpoint', async (request, reply) => {
+    const log = await logs.get(request.params.name);
+    const checkpoint = await storage.latestCheckpoint(log.name);
+    if (!checkpoint) throw new HttpProblem(404, 'no-checkpoint', 'the log has no checkpoint yet');
+    return reply
+      .header('cache-control', CHECKPOINT_CACHE)
+      .type('text/plain; charset=utf-8')
+      .send(checkpoint.note);
+  });
+
+  app.get<{ Params: { name: string; '*': string } }>(
+    '/logs/:name/tile/*',
+    async (request, reply) => {
+      const log = await logs.get(request.params.name);
+      const path = parseTilePath(`tile/${request.params['*']}`);
+      const checkpoint = await storage.latestCheckpoint(log.name);
+      const published = checkpoint?.size ?? 0;
+      const level = path.kind === 'hash' ? path.level : 0;
+      if (path.width > tileWidth(level, path.index, published)) {
+        throw new HttpProblem(
+          404,
+          'tile-not-found',
+          `${request.params['*']} is beyond the latest checkpoint (size ${published})`,
+        );
+      }
+      reply.header('cache-control', IMMUTABLE).type('application/octet-stream');
+      if (path.kind === 'hash') {
+        const [data] = await readTilesAt(storage, log.name, [path]);
+        return reply.send(Buffer.from(data!.buffer, data!.byteOffset, data!.byteLength));
+      }
+      const start = path.index * TILE_WIDTH;
+      const bundle = encodeEntryBundle(
+        await storage.readEntries(log.name, start, start + path.width),
+      );
+      return sendEntryBundle(request, reply, bundle);
+    },
+  );
+}
+
+/** Entry bundles are compressed with gzip when the client accepts it (tlog-tiles: SHOULD). */
+async function sendEntryBundle(request: FastifyRequest, reply: FastifyReply, bundle: Uint8Array) {
+  reply.header('vary', 'Accept-Encoding');
+  if (acceptsGzip(request.headers['accept-encoding'])) {
+    return reply.header('content-encoding', 'gzip').send(await gzip(bundle));
+  }
+  return reply.send(Buffer.from(bundle.buffer, bundle.byteOffset, bundle.byteLength));
+}
+
+function acceptsGzip(header: string | undefined): boolean {
+  if (!header) return false;
+  return header.split(',').some((part) => {
+    const [coding, ...params] = part.trim().toLowerCase().split(';');
+    if (coding !== 'gzip' && coding !== '*') return false;
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    return q === undefined || Number(q.slice(2)) > 0;
+  });
+}

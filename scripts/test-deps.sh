@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs beyond npm packages: the Go toolchain and the Go
+# reference implementations of C2SP (golang.org/x/mod sumdb/note and sumdb/tlog) from
+# Debian, used as the independent verifier in the interop tests. Idempotent.
+set -euo pipefail
+need=()
+command -v go >/dev/null 2>&1 || need+=(golang-go)
+[ -d /usr/share/gocode/src/golang.org/x/mod/sumdb ] || need+=(golang-golang-x-mod-dev)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing Debian packages for the tests: ${need[*]}" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
