@@ -5,7 +5,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The repository root (this file runs from test/dist/lib/). */
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const PROOFLINE_BIN = join(REPO_ROOT, 'packages/cli/bin/proofline.js');
 
 export function tempDir(prefix: string): string {

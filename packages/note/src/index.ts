@@ -1,1 +1,39 @@
-export {};
+/**
+ * @proofline/note: C2SP signed notes (https://c2sp.org/signed-note) with Ed25519, the
+ * golang.org/x/mod/sumdb/note verifier and signer key encodings, and tlog-checkpoint bodies
+ * (https://c2sp.org/tlog-checkpoint). Browser-safe: no Node built-ins.
+ */
+export { NoteError, type NoteErrorCode } from './errors.js';
+export { base64Decode, base64Encode } from './base64.js';
+export { SIG_TYPE_COSIGNATURE, SIG_TYPE_ED25519, isValidKeyName, keyId } from './keyid.js';
+export {
+  ed25519Verifier,
+  formatVerifierKey,
+  parseVerifierKey,
+  type Ed25519Verifier,
+  type Verifier,
+} from './verifier.js';
+export {
+  ed25519Signer,
+  formatSignerKey,
+  generateSignerKey,
+  parseSignerKey,
+  type Signer,
+  type SignerKey,
+} from './signer.js';
+export {
+  MAX_NOTE_SIZE,
+  MAX_SIGNATURES,
+  formatNote,
+  parseNote,
+  type Note,
+  type NoteSignature,
+} from './note.js';
+export { signNote } from './sign.js';
+export { openNote, type OpenedNote } from './open.js';
+export {
+  formatCheckpoint,
+  openCheckpoint,
+  parseCheckpoint,
+  type Checkpoint,
+} from './checkpoint.js';

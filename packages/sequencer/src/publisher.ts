@@ -25,7 +25,10 @@ import {
 export interface PublisherOptions {
   /** Shortest time between two checkpoints, in ms (default 500). */
   readonly intervalMs?: number;
-  /** How long the integrate-and-sign lease lasts without renewal, in ms (default 5000). */
+  /**
+   * How long the integrate-and-sign lease lasts without renewal, in ms: how soon another
+   * process takes over when this one dies (default max(1000, 5 × intervalMs)).
+   */
   readonly leaseTtlMs?: number;
   /** Identity of this process in the lease (default: random). */
   readonly owner?: string;
@@ -67,7 +70,7 @@ export class Publisher {
     private readonly options: PublisherOptions = {},
   ) {
     this.intervalMs = options.intervalMs ?? 500;
-    this.leaseTtlMs = options.leaseTtlMs ?? 5000;
+    this.leaseTtlMs = options.leaseTtlMs ?? Math.max(1000, 5 * this.intervalMs);
     this.owner = options.owner ?? `publisher-${crypto.randomUUID()}`;
     this.chunk = options.integrateChunk ?? 65536;
     this.now = options.now ?? Date.now;
@@ -108,6 +111,7 @@ export class Publisher {
     const name = this.log.name;
     if (!(await this.storage.acquireLease(name, this.owner, this.leaseTtlMs))) return undefined;
     const size = await this.integrateAll();
+    if (size === undefined) return undefined; // lost the lease while catching up
     const latest = await this.storage.latestCheckpoint(name);
     if (latest && latest.size >= size) return undefined;
 
@@ -140,8 +144,11 @@ export class Publisher {
     return next;
   }
 
-  /** Integrates every sequenced entry into the tiles; returns the integrated size. */
-  private async integrateAll(): Promise<number> {
+  /**
+   * Integrates every sequenced entry into the tiles; returns the integrated size, or
+   * undefined if the lease was lost in between.
+   */
+  private async integrateAll(): Promise<number | undefined> {
     const name = this.log.name;
     let from = await this.storage.integratedSize(name);
     const target = await this.storage.sequencedSize(name);
@@ -165,6 +172,10 @@ export class Publisher {
         from = to;
       } else {
         from = await this.storage.integratedSize(name); // another process integrated meanwhile
+      }
+      // Long catch-ups renew the lease between chunks so that no one else starts over.
+      if (from < target && !(await this.storage.acquireLease(name, this.owner, this.leaseTtlMs))) {
+        return undefined;
       }
     }
     return from;

@@ -1,1 +1,32 @@
-export {};
+export { TlogError, type TlogErrorCode } from './errors.js';
+export {
+  HASH_SIZE,
+  emptyTreeHash,
+  equalHashes,
+  leafHash,
+  nodeHash,
+  sha256,
+  type Hash,
+} from './hash.js';
+export type { HashReader, NodeId } from './nodes.js';
+export { proveConsistency, proveInclusion, treeHash } from './tree.js';
+export { verifyConsistency, verifyInclusion } from './verify.js';
+export {
+  TILE_HEIGHT,
+  TILE_WIDTH,
+  edgeTiles,
+  partialTileWidth,
+  tileWidth,
+  tilesForTreeSize,
+  type TileId,
+} from './tile.js';
+export {
+  entryBundlePath,
+  formatTileIndex,
+  parseTilePath,
+  tilePath,
+  type ParsedTilePath,
+} from './tilepath.js';
+export { tileHashReader } from './tilereader.js';
+export { decodeEntryBundle, encodeEntryBundle } from './bundle.js';
+export { integrate, type TileUpdate } from './integrate.js';

@@ -1,0 +1,34 @@
+/**
+ * Stable error codes. Callers branch on `code`, never on `message`.
+ *
+ * - `MALFORMED_NOTE`: a signed note breaks c2sp.org/signed-note §Format or a bound.
+ * - `MALFORMED_KEY`: a verifier or signer key string is not a well-formed key encoding.
+ * - `UNKNOWN_KEY_TYPE`: a key encoding is well formed but its type byte is not Ed25519 (0x01).
+ * - `UNVERIFIED_NOTE`: no signature from a known key (c2sp.org/signed-note §Signatures).
+ * - `INVALID_SIGNATURE`: a signature by a known key failed to verify.
+ * - `AMBIGUOUS_KEY`: a signature names a key that two or more verifiers claim.
+ * - `MALFORMED_CHECKPOINT`: a note text breaks c2sp.org/tlog-checkpoint §Note text, or is
+ *   not the checkpoint of the expected origin.
+ * - `INVALID_ARGUMENT`: a value handed to a format, sign or constructor function cannot be
+ *   encoded (bad key name, wrong key or seed size, invalid note text, ...).
+ */
+export type NoteErrorCode =
+  | 'MALFORMED_NOTE'
+  | 'MALFORMED_KEY'
+  | 'UNKNOWN_KEY_TYPE'
+  | 'UNVERIFIED_NOTE'
+  | 'INVALID_SIGNATURE'
+  | 'AMBIGUOUS_KEY'
+  | 'MALFORMED_CHECKPOINT'
+  | 'INVALID_ARGUMENT';
+
+/** The only error type this package throws for bad input. */
+export class NoteError extends Error {
+  readonly code: NoteErrorCode;
+
+  constructor(code: NoteErrorCode, message: string) {
+    super(message);
+    this.name = 'NoteError';
+    this.code = code;
+  }
+}

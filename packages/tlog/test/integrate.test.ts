@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  edgeTiles,
+  emptyTreeHash,
+  integrate,
+  proveConsistency,
+  proveInclusion,
+  tileHashReader,
+  tilePath,
+  tileWidth,
+  tilesForTreeSize,
+  treeHash,
+  verifyConsistency,
+  verifyInclusion,
+  type Hash,
+  type HashReader,
+  type TileId,
+} from '../src/index.js';
+import { Reference, prng, randomHashes, referenceTile, throwsCode } from './helpers.js';
+
+/** An in-memory tile store keyed by tile path, as a static-file server would hold it. */
+class TileStore {
+  readonly tiles = new Map<string, Uint8Array>();
+  size = 0;
+
+  /** Integrates `leaves` (this.size onwards) and returns the updated tile ids. */
+  append(leaves: readonly Hash[]): TileId[] {
+    const edges = new Map(edgeTiles(this.size).map((t) => [t.level, this.get(t)]));
+    const updates = integrate(
+      this.size,
+      (level) => {
+        const data = edges.get(level);
+        assert.ok(data, `edgeTile(${level}) called for a level without a partial tile`);
+        return data;
+      },
+      leaves,
+    );
+    for (const { tile, data } of updates) this.tiles.set(tilePath(tile), data);
+    this.size += leaves.length;
+    return updates.map((u) => u.tile);
+  }
+
+  get(tile: TileId): Uint8Array {
+    const data = this.tiles.get(tilePath(tile));
+    assert.ok(data, `missing ${tilePath(tile)}`);
+    return data;
+  }
+
+  reader(size = this.size): HashReader {
+    return tileHashReader(size, async (tiles) => tiles.map((t) => this.get(t)));
+  }
+}
+
+/**
+ * Tree sizes to stop at: increments of 1..3000 that hit 256 and 65536 boundaries exactly and
+ * also cross them (and 2*65536, 3*65536) in single large steps.
+ */
+function schedule(total: number, seed: number): number[] {
+  const rand = prng(seed);
+  const sizes: number[] = [];
+  let size = 0;
+  const jumpTo = (target: number): void => {
+    assert.ok(target - size >= 1 && target - size <= 3000);
+    size = target;
+    sizes.push(size);
+  };
+  const walkTo = (target: number): void => {
+    while (size < target) jumpTo(Math.min(target, size + rand(1, 3000)));
+  };
+  [1, 2, 255, 256, 257, 511, 513, 3000, 5999].forEach(jumpTo);
+  walkTo(64_000);
+  [65_535, 65_536, 65_537, 65_792, 68_000].forEach(jumpTo);
+  walkTo(130_000);
+  jumpTo(132_500);
+  walkTo(196_000);
+  jumpTo(198_999);
+  walkTo(total);
+  return sizes;
+}
+
+test('integrate builds, step by step, the same tiles as computing them from scratch', async () => {
+  const total = 200_000;
+  const leaves = randomHashes(total, 9162);
+  const ref = new Reference(leaves);
+  const root = (n: number): Hash => (n === 0 ? emptyTreeHash() : ref.mth(0, n));
+  const store = new TileStore();
+  const rand = prng(1);
+  const checkpoints: number[] = [0];
+  const steps = schedule(total, 42);
+
+  for (const next of steps) {
+    const old = store.size;
+    const changed = store.append(leaves.slice(old, next));
+    const expected = tilesForTreeSize(next).filter(
+      (t) => tileWidth(t.level, t.index, old) !== t.width,
+    );
+    assert.deepEqual(changed, expected, `tiles updated going from ${old} to ${next}`);
+    assert.deepEqual(await treeHash(next, store.reader()), root(next), `root at ${next}`);
+    checkpoints.push(next);
+    if (checkpoints.length % 4 !== 0 && next % 256 !== 0 && next !== total) continue;
+
+    const index = rand(0, next - 1);
+    const inclusion = await proveInclusion(index, next, store.reader());
+    verifyInclusion(leaves[index]!, index, next, inclusion, root(next));
+    const earlier = checkpoints[rand(0, checkpoints.length - 1)]!;
+    const consistency = await proveConsistency(earlier, next, store.reader());
+    verifyConsistency(earlier, next, consistency, root(earlier), root(next));
+  }
+
+  for (const tile of tilesForTreeSize(total)) {
+    assert.deepEqual(store.get(tile), referenceTile(ref, tile), tilePath(tile));
+  }
+});
+
+test('integrate from empty in one call yields every tile of the tree', () => {
+  const leaves = randomHashes(70_000, 7);
+  const updates = integrate(0, () => assert.fail('no edge tiles in an empty tree'), leaves);
+  assert.deepEqual(
+    updates.map((u) => u.tile),
+    tilesForTreeSize(70_000),
+  );
+  const ref = new Reference(leaves);
+  for (const { tile, data } of updates) {
+    assert.equal(data.length, tile.width * 32);
+    if (tile.level === 0) assert.deepEqual(data, referenceTile(ref, tile));
+  }
+});
+
+test('integrate validates its arguments and the edge tiles', () => {
+  const [a, b] = randomHashes(2, 3) as [Hash, Hash];
+  assert.deepEqual(
+    integrate(5, () => assert.fail('not called'), []),
+    [],
+  );
+  throwsCode(() => integrate(-1, () => new Uint8Array(0), [a]), 'INVALID_ARGUMENT');
+  throwsCode(() => integrate(0.5, () => new Uint8Array(0), [a]), 'INVALID_ARGUMENT');
+  throwsCode(
+    () => integrate(Number.MAX_SAFE_INTEGER, () => new Uint8Array(0), [a]),
+    'INVALID_ARGUMENT',
+  );
+  throwsCode(() => integrate(0, () => new Uint8Array(0), [a, b.subarray(1)]), 'INVALID_ARGUMENT');
+  throwsCode(() => integrate(1, () => new Uint8Array(0), [b]), 'BAD_TILE_DATA');
+  throwsCode(() => integrate(1, () => new Uint8Array(64), [b]), 'BAD_TILE_DATA');
+  const [update] = integrate(1, () => a, [b]);
+  assert.deepEqual(update?.tile, { level: 0, index: 0, width: 2 });
+  assert.deepEqual(update?.data, Uint8Array.of(...a, ...b));
+});
