@@ -13,9 +13,12 @@ export default tseslint.config(
   },
   {
     // The math and note layers run unchanged in browsers: no Node built-ins, no Buffer.
-    files: ['packages/tlog/src/**', 'packages/note/src/**'],
+    files: ['packages/tlog/src/**', 'packages/note/src/**', 'packages/records/src/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['node:*', 'fs', 'crypto', 'path', 'buffer'] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['node:*', 'fs', 'crypto', 'path', 'buffer'] },
+      ],
       'no-restricted-globals': ['error', 'Buffer', 'process', 'require'],
     },
   },
