@@ -112,3 +112,5 @@ export class StorageError extends Error {
 }
 
 export const LOG_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+export { readTilesAt } from './tiles.js';
