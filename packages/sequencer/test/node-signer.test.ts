@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  ed25519Signer,
+  formatSignerKey,
+  formatVerifierKey,
+  openNote,
+  parseSignerKey,
+  parseVerifierKey,
+  signNote,
+} from '@proofline/note';
+import { nodeEd25519Signer } from '../src/index.js';
+import { hex, utf8 } from './helpers.js';
+
+const fromHex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'));
+
+/** RFC 8032 §7.1 TEST 1, 2 and 3 (seed, public key, message, signature). */
+const RFC8032 = [
+  [
+    '9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60',
+    'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a',
+    '',
+    'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b',
+  ],
+  [
+    '4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb',
+    '3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c',
+    '72',
+    '92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00',
+  ],
+  [
+    'c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7',
+    'fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025',
+    'af82',
+    '6291d657deec24024827e69c3abe01a30ce548a284743a445e3680d7db5ac3ac18ff9b538d16f290ae67f760984dc6594a7c15e9716ed28dc027beceea1ec40a',
+  ],
+] as const;
+
+describe('nodeEd25519Signer', () => {
+  test('matches the RFC 8032 test vectors', async () => {
+    for (const [seed, publicKey, message, signature] of RFC8032) {
+      const signer = nodeEd25519Signer('rfc8032', fromHex(seed));
+      assert.equal(hex(await signer.sign(fromHex(message))), signature);
+      const vkey = formatVerifierKey('rfc8032', fromHex(publicKey));
+      assert.equal(signer.keyId, parseVerifierKey(vkey).keyId);
+    }
+  });
+
+  test('is byte-identical to ed25519Signer from @proofline/note', async () => {
+    const messages = [
+      new Uint8Array(0),
+      utf8('proofline.test/log\n42\nAAAA\n'),
+      Uint8Array.from({ length: 5000 }, (_, i) => (i * 131) & 0xff),
+    ];
+    for (let s = 0; s < 8; s++) {
+      const seed = Uint8Array.from({ length: 32 }, (_, i) => (s * 37 + i * 11 + 5) & 0xff);
+      const name = `example.com/log-${s}`;
+      const fast = nodeEd25519Signer(name, seed);
+      const reference = ed25519Signer(name, seed);
+      assert.equal(fast.name, name);
+      assert.equal(fast.keyId, reference.keyId, `key id, seed ${s}`);
+
+      const verifier = parseVerifierKey(
+        formatVerifierKey(name, parseSignerKey(formatSignerKey(name, seed)).publicKey),
+      );
+      assert.equal(verifier.keyId, fast.keyId);
+      for (const [m, message] of messages.entries()) {
+        const signature = await fast.sign(message);
+        assert.equal(signature.length, 64);
+        assert.equal(hex(signature), hex(await reference.sign(message)), `seed ${s}, message ${m}`);
+        assert.equal(await verifier.verify(message, signature), true);
+        const tampered = Uint8Array.from(message.length > 0 ? message : [0]);
+        tampered[0]! ^= 1;
+        assert.equal(await verifier.verify(tampered, signature), false);
+      }
+    }
+  });
+
+  test('signs notes that open with the matching verifier key', async () => {
+    const seed = Uint8Array.from({ length: 32 }, (_, i) => 255 - i);
+    const name = 'proofline.test/notes';
+    const signer = nodeEd25519Signer(name, seed);
+    const note = await signNote('hello\nworld\n', [signer]);
+    assert.equal(note, await signNote('hello\nworld\n', [ed25519Signer(name, seed)]));
+    const vkey = formatVerifierKey(name, parseSignerKey(formatSignerKey(name, seed)).publicKey);
+    const opened = await openNote(note, [parseVerifierKey(vkey)]);
+    assert.equal(opened.text, 'hello\nworld\n');
+    assert.equal(opened.verified.length, 1);
+  });
+
+  test('refuses a seed that is not 32 bytes', () => {
+    assert.throws(() => nodeEd25519Signer('k', new Uint8Array(31)));
+    assert.throws(() => nodeEd25519Signer('k', new Uint8Array(33)));
+  });
+});
