@@ -1,13 +1,19 @@
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { LOG_NAME_PATTERN, type LogConfig, type Storage } from '@proofline/storage';
+import {
+  LOG_NAME_PATTERN,
+  TENANT_NAME_PATTERN,
+  type LogConfig,
+  type Storage,
+} from '@proofline/storage';
 import { SqliteStorage } from '@proofline/storage-sqlite';
 import { nodeEd25519Signer } from '@proofline/sequencer';
 import type { Signer } from '@proofline/note';
 import { loadOrCreateKey, verifierKeyOf } from './keys.js';
 
 export const DEFAULT_LOG = 'default';
+export const DEFAULT_TENANT = 'default';
 
 export interface LogHandle {
   readonly config: LogConfig;
@@ -17,8 +23,8 @@ export interface LogHandle {
 export interface Deployment {
   readonly storage: Storage;
   readonly dataDir: string;
-  /** Opens (creating on first use) a log and its signing key. */
-  log(name: string, origin?: string): Promise<LogHandle>;
+  /** Opens (creating on first use, owned by `tenant`) a log and its signing key. */
+  log(name: string, origin?: string, tenant?: string): Promise<LogHandle>;
   close(): Promise<void>;
 }
 
@@ -34,14 +40,18 @@ export async function openDeployment(dataDir: string): Promise<Deployment> {
   return {
     storage,
     dataDir,
-    async log(name, origin) {
+    async log(name, origin, tenant = DEFAULT_TENANT) {
       if (!LOG_NAME_PATTERN.test(name)) {
         throw new Error(`invalid log name ${JSON.stringify(name)}: use a-z, 0-9 and -`);
       }
       const existing = await storage.getLog(name);
       const key = loadOrCreateKey(dataDir, name, existing?.origin ?? origin ?? defaultOrigin(name));
+      if (!TENANT_NAME_PATTERN.test(tenant)) {
+        throw new Error(`invalid tenant name ${JSON.stringify(tenant)}: use a-z, 0-9 and -`);
+      }
       const config = await storage.ensureLog({
         name,
+        tenant,
         origin: key.name,
         verifierKey: verifierKeyOf(key),
         createdAt: Date.now(),

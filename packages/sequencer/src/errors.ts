@@ -4,6 +4,8 @@ export type SequencerErrorCode =
   | 'ENTRY_TOO_LARGE'
   /** The backlog is full: try again after `retryAfterSeconds`. */
   | 'OVERLOADED'
+  /** More entries at once than the backlog can ever hold. */
+  | 'BATCH_TOO_LARGE'
   /** The sequencer is shutting down and takes no new entries. */
   | 'CLOSED';
 

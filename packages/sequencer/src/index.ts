@@ -1,4 +1,9 @@
 export { SequencerError, type SequencerErrorCode } from './errors.js';
-export { MAX_ENTRY_SIZE, Sequencer, type SequencerOptions } from './sequencer.js';
+export {
+  MAX_ENTRY_SIZE,
+  Sequencer,
+  type PendingGroup,
+  type SequencerOptions,
+} from './sequencer.js';
 export { Publisher, type PublisherOptions } from './publisher.js';
 export { nodeEd25519Signer } from './node-signer.js';

@@ -1,4 +1,4 @@
-import type { Storage } from '@proofline/storage';
+import type { SequenceGroup, SequenceResult, Storage } from '@proofline/storage';
 import { SequencerError } from './errors.js';
 
 export const MAX_ENTRY_SIZE = 65535;
@@ -14,34 +14,43 @@ export interface SequencerOptions {
   readonly maxBatchDelayMs?: number;
   /** Entries waiting for a commit beyond which appends are refused with OVERLOADED (default 65536). */
   readonly maxPending?: number;
+  /** The clock that proposes each batch's time (default Date.now). */
+  readonly now?: () => number;
 }
 
-interface Group {
-  readonly entries: readonly Uint8Array[];
-  resolve(first: number): void;
+/** A caller's group: the storage group plus how many entries `build` will return. */
+export interface PendingGroup extends SequenceGroup {
+  readonly count: number;
+}
+
+interface Waiting {
+  readonly group: PendingGroup;
+  resolve(result: SequenceResult): void;
   reject(err: unknown): void;
 }
 
 /**
- * Groups appends from many concurrent callers into batches and gives each batch its indices
- * in one durable storage transaction. A caller hears its index only after that transaction
- * has committed; if it fails, every caller in the batch gets the error and none of its
- * entries exists. The entries of one `appendBatch` call always share a transaction and get
- * consecutive indices.
+ * Groups appends from many concurrent callers into batches and sequences each batch in one
+ * durable storage transaction. A caller hears its indices only after that transaction has
+ * committed; if it fails, every caller in the batch gets the error and none of its entries
+ * exists. The entries of one group always share a transaction and get consecutive indices.
  *
- * Memory is bounded: at most `maxPending` entries wait; beyond that `append` rejects with
- * OVERLOADED instead of queueing.
+ * Memory is bounded: at most `maxPending` entries wait; beyond that appends are refused with
+ * OVERLOADED (retry later) instead of queueing.
  */
 export class Sequencer {
   private readonly maxBatchSize: number;
   private readonly maxBatchDelayMs: number;
   private readonly maxPending: number;
-  private queue: Group[] = [];
+  private readonly now: () => number;
+  private queue: Waiting[] = [];
   private pending = 0;
   private committing = false;
-  private timer: ReturnType<typeof setTimeout> | ReturnType<typeof setImmediate> | undefined;
+  /** The scheduled commit: an immediate one, or a delayed one that a full batch may advance. */
+  private scheduled:
+    { kind: 'immediate' | 'delayed'; handle: ReturnType<typeof setTimeout> } | undefined;
   private closed = false;
-  private drained: (() => void) | undefined;
+  private readonly drainWaiters: (() => void)[] = [];
 
   constructor(
     private readonly storage: Storage,
@@ -51,36 +60,53 @@ export class Sequencer {
     this.maxBatchSize = options.maxBatchSize ?? 4096;
     this.maxBatchDelayMs = options.maxBatchDelayMs ?? 0;
     this.maxPending = options.maxPending ?? 65536;
+    this.now = options.now ?? Date.now;
   }
 
   /** Appends one entry; resolves with its index once durably sequenced. */
-  append(entry: Uint8Array): Promise<number> {
+  async append(entry: Uint8Array): Promise<number> {
     return this.appendBatch([entry]);
   }
 
   /** Appends entries atomically; resolves with the first index once durably sequenced. */
-  appendBatch(entries: readonly Uint8Array[]): Promise<number> {
-    if (this.closed) {
-      return Promise.reject(new SequencerError('CLOSED', 'the log is shutting down'));
-    }
+  async appendBatch(entries: readonly Uint8Array[]): Promise<number> {
     for (const [i, entry] of entries.entries()) {
       if (entry.length > MAX_ENTRY_SIZE) {
-        return Promise.reject(
-          new SequencerError(
-            'ENTRY_TOO_LARGE',
-            `entry ${i} is ${entry.length} bytes; entries are at most ${MAX_ENTRY_SIZE} bytes`,
-          ),
+        throw new SequencerError(
+          'ENTRY_TOO_LARGE',
+          `entry ${i} is ${entry.length} bytes; entries are at most ${MAX_ENTRY_SIZE} bytes`,
         );
       }
     }
-    if (this.pending + entries.length > this.maxPending) {
+    const result = await this.appendGroup({ count: entries.length, build: () => entries });
+    if (result.status !== 'sequenced') throw new Error('unreachable: no idempotency key');
+    return result.first;
+  }
+
+  /**
+   * Queues a group for the next batch. The group's builder must return `count` valid
+   * entries (callers validate sizes before). Resolves with the storage's result.
+   */
+  appendGroup(group: PendingGroup): Promise<SequenceResult> {
+    if (this.closed) {
+      return Promise.reject(new SequencerError('CLOSED', 'the log is shutting down', 1));
+    }
+    if (group.count > this.maxPending) {
+      return Promise.reject(
+        new SequencerError(
+          'BATCH_TOO_LARGE',
+          `${group.count} entries at once exceed the backlog of ${this.maxPending}`,
+        ),
+      );
+    }
+    if (this.pending + group.count > this.maxPending) {
       return Promise.reject(
         new SequencerError('OVERLOADED', 'too many entries are waiting to be sequenced', 1),
       );
     }
-    return new Promise<number>((resolve, reject) => {
-      this.queue.push({ entries, resolve, reject });
-      this.pending += entries.length;
+    return new Promise<SequenceResult>((resolve, reject) => {
+      this.queue.push({ group, resolve, reject });
+      this.pending += group.count;
       this.schedule();
     });
   }
@@ -89,45 +115,49 @@ export class Sequencer {
   async close(): Promise<void> {
     this.closed = true;
     if (this.pending === 0 && !this.committing) return;
-    await new Promise<void>((resolve) => (this.drained = resolve));
+    await new Promise<void>((resolve) => this.drainWaiters.push(resolve));
   }
 
   private schedule(): void {
-    if (this.committing || this.timer !== undefined || this.queue.length === 0) return;
-    if (this.pending >= this.maxBatchSize || this.maxBatchDelayMs === 0) {
-      this.timer = setImmediate(() => this.commit());
-    } else {
-      this.timer = setTimeout(() => this.commit(), this.maxBatchDelayMs);
+    if (this.committing || this.queue.length === 0) return;
+    const full = this.pending >= this.maxBatchSize || this.maxBatchDelayMs === 0;
+    if (this.scheduled?.kind === 'immediate') return;
+    if (this.scheduled?.kind === 'delayed') {
+      if (!full) return;
+      clearTimeout(this.scheduled.handle);
     }
+    this.scheduled = full
+      ? { kind: 'immediate', handle: setTimeout(() => this.commit(), 0) }
+      : { kind: 'delayed', handle: setTimeout(() => this.commit(), this.maxBatchDelayMs) };
   }
 
   private async commit(): Promise<void> {
-    this.timer = undefined;
-    const batch: Group[] = [];
+    this.scheduled = undefined;
+    const batch: Waiting[] = [];
     let count = 0;
     while (
       this.queue.length > 0 &&
-      (count === 0 || count + this.queue[0]!.entries.length <= this.maxBatchSize)
+      (count === 0 || count + this.queue[0]!.group.count <= this.maxBatchSize)
     ) {
-      const group = this.queue.shift()!;
-      batch.push(group);
-      count += group.entries.length;
+      const waiting = this.queue.shift()!;
+      batch.push(waiting);
+      count += waiting.group.count;
     }
     this.committing = true;
     try {
-      const entries = batch.length === 1 ? batch[0]!.entries : batch.flatMap((g) => g.entries);
-      let next = await this.storage.sequence(this.log, entries);
-      for (const group of batch) {
-        group.resolve(next);
-        next += group.entries.length;
-      }
+      const results = await this.storage.sequence(
+        this.log,
+        batch.map((w) => w.group),
+        this.now(),
+      );
+      batch.forEach((w, i) => w.resolve(results[i]!));
     } catch (err) {
-      for (const group of batch) group.reject(err);
+      for (const w of batch) w.reject(err);
     } finally {
       this.pending -= count;
       this.committing = false;
       if (this.queue.length > 0) this.schedule();
-      else if (this.closed && this.drained) this.drained();
+      else if (this.closed) this.drainWaiters.splice(0).forEach((resolve) => resolve());
     }
   }
 }

@@ -13,7 +13,7 @@ import {
   type Checkpoint,
   type Signer,
 } from '@proofline/note';
-import type { LogConfig, Storage, StoredCheckpoint } from '@proofline/storage';
+import type { LogConfig, SequenceGroup, Storage, StoredCheckpoint } from '@proofline/storage';
 import { SqliteStorage } from '@proofline/storage-sqlite';
 import { SequencerError, nodeEd25519Signer, type SequencerErrorCode } from '../src/index.js';
 
@@ -24,7 +24,7 @@ export const PUBLIC_KEY = parseSignerKey(formatSignerKey(ORIGIN, SEED)).publicKe
 export const VERIFIER_KEY = formatVerifierKey(ORIGIN, PUBLIC_KEY);
 
 export function logConfig(name = 'seq-test', origin = ORIGIN): LogConfig {
-  return { name, origin, verifierKey: VERIFIER_KEY, createdAt: 1_700_000_000_000 };
+  return { name, tenant: 'test', origin, verifierKey: VERIFIER_KEY, createdAt: 1_700_000_000_000 };
 }
 
 export function logSigner(): Signer {
@@ -81,13 +81,18 @@ export function wrapStorage(inner: Storage, overrides: Partial<Storage>): Storag
   });
 }
 
+/** How many entries a `sequence` call carries (builders are pure, so calling one is harmless). */
+export function entryCount(groups: readonly SequenceGroup[], now: number): number {
+  return groups.reduce((n, g) => n + g.build(now).length, 0);
+}
+
 /** Wraps `inner` and records the number of entries of every `sequence` call. */
 export function countingStorage(inner: Storage): { storage: Storage; batches: number[] } {
   const batches: number[] = [];
   const storage = wrapStorage(inner, {
-    sequence: (log, entries) => {
-      batches.push(entries.length);
-      return inner.sequence(log, entries);
+    sequence: (log, groups, now) => {
+      batches.push(entryCount(groups, now));
+      return inner.sequence(log, groups, now);
     },
   });
   return { storage, batches };

@@ -14,6 +14,7 @@ import {
   state,
   utf8,
   wrapStorage,
+  entryCount,
 } from './helpers.js';
 
 const LOG = 'seq-test';
@@ -24,11 +25,11 @@ function heldStorage(inner: Storage) {
   const batches: number[] = [];
   let entered = gate();
   const storage = wrapStorage(inner, {
-    sequence: async (log, entries) => {
-      batches.push(entries.length);
+    sequence: async (log, groups, now) => {
+      batches.push(entryCount(groups, now));
       entered.open();
       await held.promise;
-      return inner.sequence(log, entries);
+      return inner.sequence(log, groups, now);
     },
   });
   return {
@@ -218,10 +219,10 @@ describe('Sequencer durability contract', () => {
     let failures = 1;
     const batches: number[] = [];
     const storage = wrapStorage(real, {
-      sequence: async (log, entries) => {
-        batches.push(entries.length);
+      sequence: async (log, groups, now) => {
+        batches.push(entryCount(groups, now));
         if (failures-- > 0) throw boom;
-        return real.sequence(log, entries);
+        return real.sequence(log, groups, now);
       },
     });
     const seq = new Sequencer(storage, LOG);
@@ -252,12 +253,12 @@ describe('Sequencer durability contract', () => {
     const held = gate();
     let calls = 0;
     const storage = wrapStorage(real, {
-      sequence: async (log, entries) => {
+      sequence: async (log, groups, now) => {
         if (calls++ === 0) {
           await held.promise;
           throw boom;
         }
-        return real.sequence(log, entries);
+        return real.sequence(log, groups, now);
       },
     });
     const seq = new Sequencer(storage, LOG);

@@ -41,6 +41,7 @@ describe('tile API', () => {
     verifierKey = formatVerifierKey(ORIGIN, key.publicKey);
     const config = await storage.ensureLog({
       name: 'default',
+      tenant: 'default',
       origin: ORIGIN,
       verifierKey,
       createdAt: 0,

@@ -2,17 +2,26 @@
  * Schema migrations, applied in order inside one IMMEDIATE transaction, tracked with
  * `PRAGMA user_version`. Migrations only ever add; a database written by a newer version
  * (user_version beyond what this code knows) is refused rather than misread.
+ *
+ * Space per entry (the benchmark target is entry bytes + 120 B): the entry row, one
+ * 32-byte leaf hash in a level-0 tile (plus 1/256 of that above), and one lookup row.
  */
 export const MIGRATIONS: readonly string[] = [
   `
+  CREATE TABLE tenants (
+    name TEXT PRIMARY KEY,
+    created_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
   CREATE TABLE logs (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE,
+    tenant TEXT NOT NULL REFERENCES tenants (name),
     origin TEXT NOT NULL,
     verifier_key TEXT NOT NULL,
     created_at INTEGER NOT NULL,
     sequenced_size INTEGER NOT NULL DEFAULT 0,
     integrated_size INTEGER NOT NULL DEFAULT 0,
+    last_time INTEGER NOT NULL DEFAULT 0,
     checkpoint_id INTEGER,
     lease_owner TEXT,
     lease_expires INTEGER NOT NULL DEFAULT 0
@@ -22,6 +31,30 @@ export const MIGRATIONS: readonly string[] = [
     idx INTEGER NOT NULL,
     data BLOB NOT NULL,
     PRIMARY KEY (log_id, idx)
+  ) WITHOUT ROWID;
+  -- One row per sequencing transaction: maps times to index ranges.
+  CREATE TABLE batches (
+    log_id INTEGER NOT NULL,
+    first_idx INTEGER NOT NULL,
+    time INTEGER NOT NULL,
+    PRIMARY KEY (log_id, first_idx)
+  ) WITHOUT ROWID;
+  CREATE INDEX batches_by_time ON batches (log_id, time, first_idx);
+  CREATE TABLE lookup (
+    log_id INTEGER NOT NULL,
+    key INTEGER NOT NULL,
+    idx INTEGER NOT NULL,
+    PRIMARY KEY (log_id, key, idx)
+  ) WITHOUT ROWID;
+  CREATE TABLE idempotency (
+    tenant TEXT NOT NULL,
+    key TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    log_id INTEGER NOT NULL,
+    first_idx INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (tenant, key)
   ) WITHOUT ROWID;
   CREATE TABLE tiles (
     log_id INTEGER NOT NULL,
@@ -38,5 +71,22 @@ export const MIGRATIONS: readonly string[] = [
     published_at INTEGER NOT NULL
   );
   CREATE INDEX checkpoints_by_log ON checkpoints (log_id, id);
+  CREATE TABLE api_keys (
+    id TEXT PRIMARY KEY,
+    tenant TEXT NOT NULL REFERENCES tenants (name),
+    secret_hash TEXT NOT NULL,
+    scopes TEXT NOT NULL,
+    description TEXT NOT NULL,
+    rate_limit INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+  ) WITHOUT ROWID;
+  CREATE TABLE issuer_keys (
+    tenant TEXT NOT NULL REFERENCES tenants (name),
+    verifier_key TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER,
+    PRIMARY KEY (tenant, verifier_key)
+  ) WITHOUT ROWID;
   `,
 ];

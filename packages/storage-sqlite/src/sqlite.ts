@@ -1,7 +1,13 @@
 import Database from 'better-sqlite3';
 import {
   StorageError,
+  type ApiKeyRecord,
+  type ApiScope,
+  type IdempotentOutcome,
+  type IndexRange,
   type LogConfig,
+  type SequenceGroup,
+  type SequenceResult,
   type Storage,
   type StoredCheckpoint,
   type StoredTile,
@@ -17,6 +23,7 @@ export interface SqliteOptions {
 interface LogRow {
   id: number;
   name: string;
+  tenant: string;
   origin: string;
   verifier_key: string;
   created_at: number;
@@ -45,23 +52,72 @@ export class SqliteStorage implements Storage {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
+    this.db.pragma('foreign_keys = ON');
     this.migrate();
     const db = this.db;
     this.stmt = {
       logByName: db.prepare<[string], LogRow>(
-        'SELECT id, name, origin, verifier_key, created_at FROM logs WHERE name = ?',
+        'SELECT id, name, tenant, origin, verifier_key, created_at FROM logs WHERE name = ?',
       ),
       allLogs: db.prepare<[], LogRow>(
-        'SELECT id, name, origin, verifier_key, created_at FROM logs ORDER BY name',
+        'SELECT id, name, tenant, origin, verifier_key, created_at FROM logs ORDER BY name',
       ),
+      insertTenant: db.prepare('INSERT OR IGNORE INTO tenants (name, created_at) VALUES (?, ?)'),
       insertLog: db.prepare(
-        'INSERT OR IGNORE INTO logs (name, origin, verifier_key, created_at) VALUES (?, ?, ?, ?)',
+        'INSERT OR IGNORE INTO logs (name, tenant, origin, verifier_key, created_at) VALUES (?, ?, ?, ?, ?)',
       ),
-      sizes: db.prepare<[number], { sequenced_size: number; integrated_size: number }>(
-        'SELECT sequenced_size, integrated_size FROM logs WHERE id = ?',
-      ),
-      setSequenced: db.prepare('UPDATE logs SET sequenced_size = ? WHERE id = ?'),
+      sizes: db.prepare<
+        [number],
+        { sequenced_size: number; integrated_size: number; last_time: number }
+      >('SELECT sequenced_size, integrated_size, last_time FROM logs WHERE id = ?'),
+      setSequenced: db.prepare('UPDATE logs SET sequenced_size = ?, last_time = ? WHERE id = ?'),
       insertEntry: db.prepare('INSERT INTO entries (log_id, idx, data) VALUES (?, ?, ?)'),
+      insertBatch: db.prepare('INSERT INTO batches (log_id, first_idx, time) VALUES (?, ?, ?)'),
+      insertLookup: db.prepare('INSERT OR IGNORE INTO lookup (log_id, key, idx) VALUES (?, ?, ?)'),
+      firstAtOrAfter: db
+        .prepare<[number, number], number>(
+          'SELECT first_idx FROM batches WHERE log_id = ? AND time >= ? ORDER BY time, first_idx LIMIT 1',
+        )
+        .pluck(),
+      findLookup: db
+        .prepare<[number, number, number], number>(
+          'SELECT idx FROM lookup WHERE log_id = ? AND key = ? ORDER BY idx LIMIT ?',
+        )
+        .pluck(),
+      findIdempotency: db.prepare<
+        [string, string],
+        { request_hash: string; name: string; first_idx: number; count: number }
+      >(
+        'SELECT i.request_hash, l.name, i.first_idx, i.count FROM idempotency i ' +
+          'JOIN logs l ON l.id = i.log_id WHERE i.tenant = ? AND i.key = ?',
+      ),
+      insertIdempotency: db.prepare(
+        'INSERT INTO idempotency (tenant, key, request_hash, log_id, first_idx, count, created_at) ' +
+          'VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      insertApiKey: db.prepare(
+        'INSERT INTO api_keys (id, tenant, secret_hash, scopes, description, rate_limit, created_at) ' +
+          'VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      getApiKey: db.prepare<[string], ApiKeyRow>('SELECT * FROM api_keys WHERE id = ?'),
+      listApiKeys: db.prepare<[string | null, string | null], ApiKeyRow>(
+        'SELECT * FROM api_keys WHERE ? IS NULL OR tenant = ? ORDER BY created_at, id',
+      ),
+      revokeApiKey: db.prepare(
+        'UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
+      ),
+      addIssuerKey: db.prepare(
+        'INSERT INTO issuer_keys (tenant, verifier_key, created_at) VALUES (?, ?, ?) ' +
+          'ON CONFLICT (tenant, verifier_key) DO UPDATE SET revoked_at = NULL',
+      ),
+      listIssuerKeys: db
+        .prepare<[string], string>(
+          'SELECT verifier_key FROM issuer_keys WHERE tenant = ? AND revoked_at IS NULL ORDER BY created_at, verifier_key',
+        )
+        .pluck(),
+      revokeIssuerKey: db.prepare(
+        'UPDATE issuer_keys SET revoked_at = ? WHERE tenant = ? AND verifier_key = ? AND revoked_at IS NULL',
+      ),
       readEntries: db
         .prepare<[number, number, number], Buffer>(
           'SELECT data FROM entries WHERE log_id = ? AND idx >= ? AND idx < ? ORDER BY idx',
@@ -133,7 +189,18 @@ export class SqliteStorage implements Storage {
   }
 
   async ensureLog(config: LogConfig): Promise<LogConfig> {
-    this.stmt.insertLog.run(config.name, config.origin, config.verifierKey, config.createdAt);
+    this.db
+      .transaction(() => {
+        this.stmt.insertTenant.run(config.tenant, config.createdAt);
+        this.stmt.insertLog.run(
+          config.name,
+          config.tenant,
+          config.origin,
+          config.verifierKey,
+          config.createdAt,
+        );
+      })
+      .immediate();
     return (await this.getLog(config.name))!;
   }
 
@@ -146,16 +213,55 @@ export class SqliteStorage implements Storage {
     return this.stmt.allLogs.all().map(toConfig);
   }
 
-  async sequence(log: string, entries: readonly Uint8Array[]): Promise<number> {
+  async sequence(
+    log: string,
+    groups: readonly SequenceGroup[],
+    nowMs: number,
+  ): Promise<SequenceResult[]> {
     const id = this.logId(log);
     return this.db
       .transaction(() => {
-        const first = this.stmt.sizes.get(id)!.sequenced_size;
-        for (let i = 0; i < entries.length; i++) {
-          this.stmt.insertEntry.run(id, first + i, entries[i]);
+        const state = this.stmt.sizes.get(id)!;
+        const time = Math.max(nowMs, state.last_time);
+        let next = state.sequenced_size;
+        const results: SequenceResult[] = [];
+        for (const group of groups) {
+          const idem = group.idempotency;
+          if (idem) {
+            const used = this.findIdempotencySync(idem.tenant, idem.key);
+            if (used) {
+              results.push({ status: 'duplicate', ...used });
+              continue;
+            }
+          }
+          const entries = group.build(time);
+          const keys = group.lookupKeys;
+          if (keys && keys.length !== entries.length) {
+            throw new StorageError('INVALID_ARGUMENT', 'one lookup key per entry');
+          }
+          for (let i = 0; i < entries.length; i++) {
+            this.stmt.insertEntry.run(id, next + i, entries[i]);
+            if (keys) this.stmt.insertLookup.run(id, keys[i], next + i);
+          }
+          if (idem) {
+            this.stmt.insertIdempotency.run(
+              idem.tenant,
+              idem.key,
+              idem.requestHash,
+              id,
+              next,
+              entries.length,
+              time,
+            );
+          }
+          results.push({ status: 'sequenced', first: next, count: entries.length, timeMs: time });
+          next += entries.length;
         }
-        this.stmt.setSequenced.run(first + entries.length, id);
-        return first;
+        if (next > state.sequenced_size) {
+          this.stmt.insertBatch.run(id, state.sequenced_size, time);
+          this.stmt.setSequenced.run(next, time, id);
+        }
+        return results;
       })
       .immediate();
   }
@@ -172,6 +278,35 @@ export class SqliteStorage implements Storage {
       throw new StorageError('OUT_OF_RANGE', `entries [${start}, ${end}) are not all sequenced`);
     }
     return rows.map(toBytes);
+  }
+
+  async indexRangeForTime(log: string, fromMs: number, toMs: number): Promise<IndexRange> {
+    const id = this.logId(log);
+    if (!(fromMs <= toMs)) throw new StorageError('INVALID_ARGUMENT', 'from must not be after to');
+    const size = this.stmt.sizes.get(id)!.sequenced_size;
+    const start = this.stmt.firstAtOrAfter.get(id, fromMs) ?? size;
+    const end = this.stmt.firstAtOrAfter.get(id, toMs) ?? size;
+    return { start, end: Math.max(start, end) };
+  }
+
+  async findByLookupKey(log: string, key: number, limit: number): Promise<number[]> {
+    return this.stmt.findLookup.all(this.logId(log), key, limit);
+  }
+
+  async findIdempotency(tenant: string, key: string): Promise<IdempotentOutcome | undefined> {
+    return this.findIdempotencySync(tenant, key);
+  }
+
+  private findIdempotencySync(tenant: string, key: string): IdempotentOutcome | undefined {
+    const row = this.stmt.findIdempotency.get(tenant, key);
+    return (
+      row && {
+        requestHash: row.request_hash,
+        log: row.name,
+        first: row.first_idx,
+        count: row.count,
+      }
+    );
   }
 
   async integratedSize(log: string): Promise<number> {
@@ -251,14 +386,80 @@ export class SqliteStorage implements Storage {
     this.stmt.release.run(this.logId(log), owner);
   }
 
+  async ensureTenant(name: string, createdAt: number): Promise<void> {
+    this.stmt.insertTenant.run(name, createdAt);
+  }
+
+  async createApiKey(key: ApiKeyRecord): Promise<void> {
+    this.stmt.insertApiKey.run(
+      key.id,
+      key.tenant,
+      key.secretHash,
+      JSON.stringify(key.scopes),
+      key.description,
+      key.rateLimit,
+      key.createdAt,
+    );
+  }
+
+  async getApiKey(id: string): Promise<ApiKeyRecord | undefined> {
+    const row = this.stmt.getApiKey.get(id);
+    return row && toApiKey(row);
+  }
+
+  async listApiKeys(tenant?: string): Promise<ApiKeyRecord[]> {
+    return this.stmt.listApiKeys.all(tenant ?? null, tenant ?? null).map(toApiKey);
+  }
+
+  async revokeApiKey(id: string, revokedAt: number): Promise<boolean> {
+    return this.stmt.revokeApiKey.run(revokedAt, id).changes === 1;
+  }
+
+  async addIssuerKey(tenant: string, verifierKey: string, createdAt: number): Promise<void> {
+    this.stmt.addIssuerKey.run(tenant, verifierKey, createdAt);
+  }
+
+  async listIssuerKeys(tenant: string): Promise<string[]> {
+    return this.stmt.listIssuerKeys.all(tenant);
+  }
+
+  async revokeIssuerKey(tenant: string, verifierKey: string, revokedAt: number): Promise<boolean> {
+    return this.stmt.revokeIssuerKey.run(revokedAt, tenant, verifierKey).changes === 1;
+  }
+
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
 }
 
+interface ApiKeyRow {
+  id: string;
+  tenant: string;
+  secret_hash: string;
+  scopes: string;
+  description: string;
+  rate_limit: number;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+function toApiKey(row: ApiKeyRow): ApiKeyRecord {
+  return {
+    id: row.id,
+    tenant: row.tenant,
+    secretHash: row.secret_hash,
+    scopes: JSON.parse(row.scopes) as ApiScope[],
+    description: row.description,
+    rateLimit: row.rate_limit,
+    createdAt: row.created_at,
+    ...(row.revoked_at === null ? {} : { revokedAt: row.revoked_at }),
+  };
+}
+
 function toConfig(row: LogRow): LogConfig {
   return {
     name: row.name,
+    tenant: row.tenant,
     origin: row.origin,
     verifierKey: row.verifier_key,
     createdAt: row.created_at,

@@ -16,12 +16,21 @@ export interface StorageFixture {
 
 const LOG: LogConfig = {
   name: 'conf',
+  tenant: 'acme',
   origin: 'example.test/conf',
   verifierKey: 'example.test/conf+00000000+AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
   createdAt: 1_700_000_000_000,
 };
 
 const bytes = (s: string) => new TextEncoder().encode(s);
+const T0 = 1_800_000_000_000;
+
+/** Sequences one group of fixed entries; returns its first index. */
+async function append(store: Storage, entries: Uint8Array[], now = T0): Promise<number> {
+  const [result] = await store.sequence(LOG.name, [{ build: () => entries }], now);
+  assert.equal(result?.status, 'sequenced');
+  return result.status === 'sequenced' ? result.first : -1;
+}
 
 export function storageConformance(
   driver: string,
@@ -42,7 +51,12 @@ export function storageConformance(
   describe(`storage conformance: ${driver}`, () => {
     it('creates logs idempotently and lists them', () =>
       withStore(async (s) => {
-        const again = await s.ensureLog({ ...LOG, origin: 'other/origin', createdAt: 1 });
+        const again = await s.ensureLog({
+          ...LOG,
+          tenant: 'other',
+          origin: 'other/origin',
+          createdAt: 1,
+        });
         assert.deepEqual(again, LOG, 'an existing log keeps its configuration');
         await s.ensureLog({ ...LOG, name: 'another', origin: 'example.test/another' });
         assert.deepEqual(
@@ -54,7 +68,10 @@ export function storageConformance(
 
     it('rejects operations on unknown logs without writing', () =>
       withStore(async (s) => {
-        await assert.rejects(s.sequence('missing', [bytes('x')]), isCode('UNKNOWN_LOG'));
+        await assert.rejects(
+          s.sequence('missing', [{ build: () => [bytes('x')] }], T0),
+          isCode('UNKNOWN_LOG'),
+        );
         await assert.rejects(s.sequencedSize('missing'), isCode('UNKNOWN_LOG'));
         assert.equal(await s.getLog('missing'), undefined);
       }));
@@ -62,10 +79,10 @@ export function storageConformance(
     it('sequences consecutive indices and returns entries byte for byte', () =>
       withStore(async (s) => {
         assert.equal(await s.sequencedSize(LOG.name), 0);
-        assert.equal(await s.sequence(LOG.name, [bytes('a'), bytes('b')]), 0);
-        assert.equal(await s.sequence(LOG.name, [new Uint8Array(0)]), 2);
+        assert.equal(await append(s, [bytes('a'), bytes('b')]), 0);
+        assert.equal(await append(s, [new Uint8Array(0)]), 2);
         const big = new Uint8Array(65535).map((_, i) => i % 251);
-        assert.equal(await s.sequence(LOG.name, [big, bytes('é\u0000')]), 3);
+        assert.equal(await append(s, [big, bytes('é\u0000')]), 3);
         assert.equal(await s.sequencedSize(LOG.name), 5);
         const got = await s.readEntries(LOG.name, 0, 5);
         assert.deepEqual(
@@ -87,7 +104,7 @@ export function storageConformance(
           for (let i = 0; i < 60; i++) {
             const store = i % 2 === 0 ? s : other;
             const batch = Array.from({ length: 1 + (i % 7) }, (_, j) => bytes(`${i}/${j}`));
-            calls.push(store.sequence(LOG.name, batch));
+            calls.push(append(store, batch));
           }
           const firsts = await Promise.all(calls);
           const total = Array.from({ length: 60 }, (_, i) => 1 + (i % 7)).reduce((a, b) => a + b);
@@ -108,7 +125,7 @@ export function storageConformance(
 
     it('persists across reopening', () =>
       withStore(async (s, fixture) => {
-        await s.sequence(LOG.name, [bytes('durable')]);
+        await append(s, [bytes('durable')]);
         const reopened = await fixture.open();
         try {
           assert.equal(await reopened.sequencedSize(LOG.name), 1);
@@ -120,7 +137,7 @@ export function storageConformance(
 
     it('integrates tiles with compare-and-swap on the integrated size', () =>
       withStore(async (s) => {
-        await s.sequence(LOG.name, [bytes('a'), bytes('b'), bytes('c')]);
+        await append(s, [bytes('a'), bytes('b'), bytes('c')]);
         const t1 = new Uint8Array(64).fill(1);
         const t2 = new Uint8Array(96).fill(2);
         assert.equal(await s.integratedSize(LOG.name), 0);
@@ -182,6 +199,193 @@ export function storageConformance(
         );
         assert.deepEqual(history[2], latest);
         assert.equal((await s.checkpointHistory(LOG.name, 1)).length, 1);
+      }));
+
+    it('sequences several groups in one transaction with one non-decreasing time', () =>
+      withStore(async (s) => {
+        const seen: number[] = [];
+        const results = await s.sequence(
+          LOG.name,
+          [
+            { build: (t) => (seen.push(t), [bytes('a'), bytes('b')]) },
+            { build: (t) => (seen.push(t), [bytes('c')]) },
+          ],
+          T0 + 5000,
+        );
+        assert.deepEqual(results, [
+          { status: 'sequenced', first: 0, count: 2, timeMs: T0 + 5000 },
+          { status: 'sequenced', first: 2, count: 1, timeMs: T0 + 5000 },
+        ]);
+        assert.deepEqual(seen, [T0 + 5000, T0 + 5000]);
+        // A clock that went backwards does not make the log's time go backwards.
+        const [late] = await s.sequence(LOG.name, [{ build: () => [bytes('d')] }], T0);
+        assert.equal(late?.status === 'sequenced' && late.timeMs, T0 + 5000);
+        await append(s, [bytes('e'), bytes('f')], T0 + 9000);
+        assert.deepEqual(await s.indexRangeForTime(LOG.name, 0, T0 + 5000), { start: 0, end: 0 });
+        assert.deepEqual(await s.indexRangeForTime(LOG.name, T0 + 5000, T0 + 5001), {
+          start: 0,
+          end: 4,
+        });
+        assert.deepEqual(await s.indexRangeForTime(LOG.name, T0 + 5001, T0 + 9000), {
+          start: 4,
+          end: 4,
+        });
+        assert.deepEqual(await s.indexRangeForTime(LOG.name, T0 + 6000, T0 + 99999), {
+          start: 4,
+          end: 6,
+        });
+        assert.deepEqual(await s.indexRangeForTime(LOG.name, T0 + 10000, T0 + 20000), {
+          start: 6,
+          end: 6,
+        });
+        await assert.rejects(s.indexRangeForTime(LOG.name, 2, 1), isCode('INVALID_ARGUMENT'));
+      }));
+
+    it('writes nothing when a builder throws', () =>
+      withStore(async (s) => {
+        await append(s, [bytes('kept')]);
+        await assert.rejects(
+          s.sequence(
+            LOG.name,
+            [
+              { build: () => [bytes('lost')], lookupKeys: [7] },
+              {
+                build: () => {
+                  throw new Error('boom');
+                },
+              },
+            ],
+            T0,
+          ),
+          /boom/,
+        );
+        assert.equal(await s.sequencedSize(LOG.name), 1);
+        assert.deepEqual(await s.findByLookupKey(LOG.name, 7, 10), []);
+        assert.equal(await append(s, [bytes('next')]), 1);
+      }));
+
+    it('indexes lookup keys', () =>
+      withStore(async (s) => {
+        const key = 2 ** 48 - 1;
+        await s.sequence(
+          LOG.name,
+          [{ build: () => [bytes('a'), bytes('b'), bytes('c')], lookupKeys: [key, 5, key] }],
+          T0,
+        );
+        assert.deepEqual(await s.findByLookupKey(LOG.name, key, 10), [0, 2]);
+        assert.deepEqual(await s.findByLookupKey(LOG.name, key, 1), [0]);
+        assert.deepEqual(await s.findByLookupKey(LOG.name, 5, 10), [1]);
+        assert.deepEqual(await s.findByLookupKey(LOG.name, 6, 10), []);
+      }));
+
+    it('uses an idempotency key once, across groups and handles', () =>
+      withStore(async (s, fixture) => {
+        const idempotency = { tenant: 'acme', key: 'k1', requestHash: 'h1' };
+        let builds = 0;
+        const group = {
+          build: () => (builds++, [bytes('x'), bytes('y')]),
+          idempotency,
+        };
+        const results = await s.sequence(LOG.name, [group, group], T0);
+        assert.deepEqual(results, [
+          { status: 'sequenced', first: 0, count: 2, timeMs: T0 },
+          { status: 'duplicate', requestHash: 'h1', log: LOG.name, first: 0, count: 2 },
+        ]);
+        assert.equal(builds, 1, 'a duplicate is never built');
+        const other = await fixture.open();
+        try {
+          const [again] = await other.sequence(
+            LOG.name,
+            [{ ...group, idempotency: { ...idempotency, requestHash: 'h2' } }],
+            T0,
+          );
+          assert.deepEqual(again, {
+            status: 'duplicate',
+            requestHash: 'h1',
+            log: LOG.name,
+            first: 0,
+            count: 2,
+          });
+          assert.deepEqual(await other.findIdempotency('acme', 'k1'), {
+            requestHash: 'h1',
+            log: LOG.name,
+            first: 0,
+            count: 2,
+          });
+          assert.equal(await other.findIdempotency('other-tenant', 'k1'), undefined);
+          const [fresh] = await other.sequence(
+            LOG.name,
+            [{ ...group, idempotency: { ...idempotency, tenant: 'other-tenant' } }],
+            T0,
+          );
+          assert.equal(fresh?.status, 'sequenced');
+        } finally {
+          await other.close();
+        }
+        assert.equal(await s.sequencedSize(LOG.name), 4);
+      }));
+
+    it('stores API keys as given, lists and revokes them', () =>
+      withStore(async (s, fixture) => {
+        await s.ensureTenant('acme', T0);
+        await s.ensureTenant('beta', T0);
+        const key = {
+          id: 'k-1',
+          tenant: 'acme',
+          secretHash: 'ab'.repeat(32),
+          scopes: ['records:write', 'records:read'] as const,
+          description: 'ci pipeline',
+          rateLimit: 0,
+          createdAt: T0,
+        };
+        await s.createApiKey({ ...key, scopes: [...key.scopes] });
+        await s.createApiKey({
+          ...key,
+          id: 'k-2',
+          tenant: 'beta',
+          scopes: ['admin'],
+          createdAt: T0 + 1,
+        });
+        await assert.rejects(
+          s.createApiKey({ ...key, scopes: [...key.scopes] }),
+          'duplicate ids are refused',
+        );
+        assert.deepEqual(await s.getApiKey('k-1'), { ...key, scopes: [...key.scopes] });
+        assert.equal(await s.getApiKey('missing'), undefined);
+        assert.deepEqual(
+          (await s.listApiKeys('acme')).map((k) => k.id),
+          ['k-1'],
+        );
+        assert.deepEqual(
+          (await s.listApiKeys()).map((k) => k.id),
+          ['k-1', 'k-2'],
+        );
+        assert.equal(await s.revokeApiKey('k-1', T0 + 10), true);
+        assert.equal(await s.revokeApiKey('k-1', T0 + 20), false);
+        assert.equal(await s.revokeApiKey('missing', T0), false);
+        const other = await fixture.open();
+        try {
+          assert.equal((await other.getApiKey('k-1'))?.revokedAt, T0 + 10);
+        } finally {
+          await other.close();
+        }
+      }));
+
+    it('registers and revokes issuer keys per tenant', () =>
+      withStore(async (s) => {
+        await s.ensureTenant('acme', T0);
+        await s.ensureTenant('beta', T0);
+        await s.addIssuerKey('acme', 'issuer-a+00000001+AQ', T0);
+        await s.addIssuerKey('acme', 'issuer-b+00000002+AQ', T0 + 1);
+        await s.addIssuerKey('acme', 'issuer-a+00000001+AQ', T0 + 2);
+        assert.deepEqual(await s.listIssuerKeys('acme'), [
+          'issuer-a+00000001+AQ',
+          'issuer-b+00000002+AQ',
+        ]);
+        assert.deepEqual(await s.listIssuerKeys('beta'), []);
+        assert.equal(await s.revokeIssuerKey('acme', 'issuer-a+00000001+AQ', T0 + 3), true);
+        assert.equal(await s.revokeIssuerKey('acme', 'issuer-a+00000001+AQ', T0 + 4), false);
+        assert.deepEqual(await s.listIssuerKeys('acme'), ['issuer-b+00000002+AQ']);
       }));
 
     it('grants the lease to one owner at a time until it expires or is released', () =>

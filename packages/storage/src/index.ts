@@ -15,6 +15,8 @@
 export interface LogConfig {
   /** URL path component: `[a-z0-9][a-z0-9-]{0,62}`. */
   readonly name: string;
+  /** The tenant that owns the log: only its API keys read or write it. */
+  readonly tenant: string;
   /** Checkpoint origin line (and the log key's name). */
   readonly origin: string;
   /** C2SP verifier key of the log's Ed25519 signing key. */
@@ -43,21 +45,36 @@ export interface TileKey {
   readonly index: number;
 }
 
-export interface Storage {
+export interface Storage extends AccessStore {
   /** Creates the log unless one of that name exists; returns the stored config either way. */
   ensureLog(config: LogConfig): Promise<LogConfig>;
   getLog(name: string): Promise<LogConfig | undefined>;
   listLogs(): Promise<LogConfig[]>;
 
   /**
-   * Assigns the next consecutive indices to `entries` in one durable transaction and
-   * returns the index of the first. Rejects (writing nothing) if the log does not exist.
+   * Sequences `groups` in one durable transaction. Each group's entries get consecutive
+   * indices. The transaction fixes one time for the batch, `nowMs` or the time of the log's
+   * previous batch if that is later (so times never decrease along the log), and only then
+   * calls each group's `build`.
+   * A group whose idempotency key was already used is not built: its result is the stored
+   * outcome (`duplicate`). Rejects, writing nothing, if the log does not exist or a builder
+   * throws.
    */
-  sequence(log: string, entries: readonly Uint8Array[]): Promise<number>;
+  sequence(log: string, groups: readonly SequenceGroup[], nowMs: number): Promise<SequenceResult[]>;
   /** Number of entries durably sequenced (the next index to assign). */
   sequencedSize(log: string): Promise<number>;
   /** Entries `[start, end)`; rejects if `end` exceeds the sequenced size. */
   readEntries(log: string, start: number, end: number): Promise<Uint8Array[]>;
+
+  /**
+   * The index range `[start, end)` of the entries sequenced at times in `[fromMs, toMs)`,
+   * from the batch times that `sequence` recorded (times are non-decreasing with the index).
+   */
+  indexRangeForTime(log: string, fromMs: number, toMs: number): Promise<IndexRange>;
+  /** Indices of the entries sequenced with this lookup key, ascending, at most `limit`. */
+  findByLookupKey(log: string, key: number, limit: number): Promise<number[]>;
+  /** The stored outcome of an idempotency key, if it was used. */
+  findIdempotency(tenant: string, key: string): Promise<IdempotentOutcome | undefined>;
 
   /** Tree size the stored hash tiles cover. */
   integratedSize(log: string): Promise<number>;
@@ -100,6 +117,79 @@ export interface Storage {
   close(): Promise<void>;
 }
 
+/** Tenants, their API keys (stored as hashes) and their registered issuer keys. */
+export interface AccessStore {
+  /** Creates the tenant unless it exists. */
+  ensureTenant(name: string, createdAt: number): Promise<void>;
+  createApiKey(key: ApiKeyRecord): Promise<void>;
+  getApiKey(id: string): Promise<ApiKeyRecord | undefined>;
+  /** Keys of one tenant (or all), revoked ones included, oldest first. */
+  listApiKeys(tenant?: string): Promise<ApiKeyRecord[]>;
+  /** Marks the key revoked; false if there is no such key or it was already revoked. */
+  revokeApiKey(id: string, revokedAt: number): Promise<boolean>;
+  /** Registers an issuer verifier key for the tenant (idempotent). */
+  addIssuerKey(tenant: string, verifierKey: string, createdAt: number): Promise<void>;
+  /** The tenant's issuer keys that are not revoked. */
+  listIssuerKeys(tenant: string): Promise<string[]>;
+  revokeIssuerKey(tenant: string, verifierKey: string, revokedAt: number): Promise<boolean>;
+}
+
+export const API_SCOPES = ['records:write', 'records:read', 'audit:read', 'admin'] as const;
+export type ApiScope = (typeof API_SCOPES)[number];
+
+export interface ApiKeyRecord {
+  /** Public identifier, part of the key string. */
+  readonly id: string;
+  readonly tenant: string;
+  /** Hex SHA-256 of the key's secret part; the secret itself is never stored. */
+  readonly secretHash: string;
+  readonly scopes: readonly ApiScope[];
+  readonly description: string;
+  /** Requests per second allowed for this key, or 0 for the deployment default. */
+  readonly rateLimit: number;
+  readonly createdAt: number;
+  readonly revokedAt?: number;
+}
+
+/** One caller's entries: they share the transaction and get consecutive indices. */
+export interface SequenceGroup {
+  /**
+   * Produces the entries once the batch time is fixed. Must be pure (a driver may call it
+   * again if it retries the transaction) and must return valid entries (1..65535 bytes is
+   * not checked here; callers validate first).
+   */
+  readonly build: (timeMs: number) => readonly Uint8Array[];
+  /** Per entry, a lookup key (0 ≤ key < 2^48, e.g. a digest prefix) for `findByLookupKey`. */
+  readonly lookupKeys?: readonly number[];
+  readonly idempotency?: {
+    readonly tenant: string;
+    readonly key: string;
+    readonly requestHash: string;
+  };
+}
+
+export type SequenceResult =
+  | {
+      readonly status: 'sequenced';
+      readonly first: number;
+      readonly count: number;
+      readonly timeMs: number;
+    }
+  | ({ readonly status: 'duplicate' } & IdempotentOutcome);
+
+/** What an idempotency key was used for: the request's hash and the entries it created. */
+export interface IdempotentOutcome {
+  readonly requestHash: string;
+  readonly log: string;
+  readonly first: number;
+  readonly count: number;
+}
+
+export interface IndexRange {
+  readonly start: number;
+  readonly end: number;
+}
+
 /** Raised by drivers for caller mistakes (unknown log, out-of-range reads). */
 export class StorageError extends Error {
   constructor(
@@ -111,6 +201,8 @@ export class StorageError extends Error {
   }
 }
 
+/** Log and tenant names: URL path components. */
 export const LOG_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+export const TENANT_NAME_PATTERN = LOG_NAME_PATTERN;
 
 export { readTilesAt } from './tiles.js';
