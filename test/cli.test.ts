@@ -2,9 +2,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { openCheckpoint, parseVerifierKey } from '@proofline/note';
+import { parseRecord } from '@proofline/records';
 import { SqliteStorage } from '@proofline/storage-sqlite';
 import {
   PROOFLINE_BIN,
@@ -15,6 +17,12 @@ import {
   tempDir,
   waitForSize,
 } from './lib/proofline.js';
+
+/** A valid statement line whose subject identifies it. */
+function statement(subject: string): string {
+  const digest = createHash('sha256').update(subject).digest('hex');
+  return JSON.stringify({ type: 'test.event', digest: `sha256:${digest}`, subject });
+}
 
 const VKEY = /^[^\s+]+\+[0-9a-f]{8}\+[A-Za-z0-9+/]{44}\n$/;
 
@@ -85,7 +93,10 @@ describe('proofline CLI', () => {
       const vkey = runProofline(['log-key', '--data', dir, '--log', 'audit-2026']).stdout.trim();
       assert.match(vkey, /^ledger\.example\/audit-2026\+/);
       assert.notEqual(vkey, runProofline(['log-key', '--data', dir]).stdout.trim());
-      const appended = runProofline(['append', '--data', dir, '--log', 'audit-2026'], 'a\nb\nc\n');
+      const appended = runProofline(
+        ['append', '--data', dir, '--log', 'audit-2026'],
+        [statement('a'), statement('b'), statement('c')].join('\n') + '\n',
+      );
       assert.equal(appended.status, 0, appended.stderr);
       const server = await startServer(dir);
       try {
@@ -109,26 +120,45 @@ describe('proofline CLI', () => {
       }
     }));
 
-  it('stops an import at an over-long line, keeping only what it reported', () =>
+  it('stops an import at an invalid line, keeping only what it reported', () =>
     withDir(async (dir) => {
-      const input = ['one', 'two', 'three', 'x'.repeat(65536), 'five'].join('\n') + '\n';
-      const r = runProofline(['append', '--data', dir, '--chunk', '2'], input);
-      assert.equal(r.status, 1);
-      assert.equal(r.stdout, 'appended 0-1\n');
-      assert.match(r.stderr, /line 4: entry is 65536 bytes.*Indices 0-1 were appended/);
+      for (const bad of [
+        '{"type":"test.event"}',
+        'not json',
+        `{"type":"t","digest":"sha256:${'0'.repeat(64)}","subject":"${'x'.repeat(70000)}"}`,
+        `{"type":"t","digest":"sha256:${'0'.repeat(64)}","extra":1}`,
+      ]) {
+        const input = [
+          statement('one'),
+          statement('two'),
+          statement('three'),
+          bad,
+          statement('five'),
+        ];
+        const r = runProofline(['append', '--data', dir, '--chunk', '2'], input.join('\n') + '\n');
+        assert.equal(r.status, 1, bad.slice(0, 80));
+        assert.match(r.stdout, /^appended \d+-\d+\n$/);
+        assert.match(
+          r.stderr,
+          /line 4: .*Indices \d+-\d+ were appended; nothing after them was written/,
+        );
+      }
       const storage = new SqliteStorage(join(dir, 'proofline.db'));
       try {
-        assert.equal(await storage.sequencedSize('default'), 2);
+        assert.equal(await storage.sequencedSize('default'), 8, 'two per attempt, nothing more');
       } finally {
         await storage.close();
       }
-      const crlf = runProofline(['append', '--data', dir], 'six\r\nseven\r\n');
-      assert.equal(crlf.status, 0);
+      const crlf = runProofline(
+        ['append', '--data', dir],
+        `${statement('six')}\r\n${statement('seven')}\r\n`,
+      );
+      assert.equal(crlf.status, 0, crlf.stderr);
       const storage2 = new SqliteStorage(join(dir, 'proofline.db'));
       try {
-        const entries = await storage2.readEntries('default', 2, 4);
+        const entries = await storage2.readEntries('default', 8, 10);
         assert.deepEqual(
-          entries.map((e) => new TextDecoder().decode(e)),
+          entries.map((e) => parseRecord(e).subject),
           ['six', 'seven'],
         );
       } finally {
@@ -153,11 +183,14 @@ describe('proofline CLI', () => {
         let n = 0;
         const writer = setInterval(() => {
           let text = '';
-          for (let i = 0; i < 200; i++) text += `entry ${n++}\n`;
+          for (let i = 0; i < 200; i++) text += `${statement(`entry ${n++}`)}\n`;
           child.stdin.write(text);
         }, 5);
         // Signal mid-stream, once the importer is demonstrably running.
-        while (!stdout.includes('appended ')) await new Promise((r) => setTimeout(r, 10));
+        for (let i = 0; !stdout.includes('appended '); i++) {
+          assert.ok(i < 1000, 'the importer never reported a commit');
+          await new Promise((r) => setTimeout(r, 10));
+        }
         await new Promise((r) => setTimeout(r, 100));
         child.kill('SIGTERM');
         const code = await new Promise((r) => child.on('close', r));
@@ -171,7 +204,7 @@ describe('proofline CLI', () => {
         try {
           assert.equal(await storage.sequencedSize('default'), total);
           const last = await storage.readEntries('default', total - 1, total);
-          assert.equal(new TextDecoder().decode(last[0]), `entry ${total - 1}`);
+          assert.equal(parseRecord(last[0]!).subject, `entry ${total - 1}`);
         } finally {
           await storage.close();
         }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { append } from './commands/append.js';
+import { apiKeyCreate, apiKeyList, apiKeyRevoke, issuerKey } from './commands/access.js';
 import { createLog, logKey } from './commands/logs.js';
 import { serve } from './commands/serve.js';
 import { DEFAULT_LOG } from './deployment.js';
@@ -9,13 +10,19 @@ const USAGE = `usage: proofline <command> [options]
 
 commands:
   serve       --data DIR [--port 8080] [--host 127.0.0.1] [--checkpoint-interval MS] [--origin-base HOST]
-              run the log service on SQLite in DIR (creating the default log and its key on first start)
+              [--public-url URL] [--rate-limit N]
+              run the service on SQLite in DIR (creating the default log and its key on first start)
   append      --data DIR [--log NAME] [--chunk N] [--wait MS]
-              append each line of standard input as one entry; prints "appended FIRST-LAST" per commit
+              import JSON statements, one per line of standard input; prints "appended FIRST-LAST" per commit
   log-key     --data DIR [--log NAME]
               print a log's verifier key
-  create-log  --data DIR --log NAME [--origin ORIGIN]
-              create another log with its own key
+  create-log  --data DIR --log NAME [--tenant NAME] [--origin ORIGIN]
+              create another log with its own key, owned by a tenant
+  api-key     create --data DIR --tenant NAME --scope SCOPE... [--description TEXT] [--rate-limit N]
+              list --data DIR [--tenant NAME]  |  revoke --data DIR --id ID
+              scopes: records:write records:read audit:read admin
+  issuer-key  add|revoke --data DIR --tenant NAME --key VERIFIER_KEY  |  list --data DIR --tenant NAME
+              the keys whose issuer signatures a tenant's records may carry
 `;
 
 class UsageError extends Error {}
@@ -26,7 +33,10 @@ const common = {
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
-type Values = Record<string, string | boolean | undefined> & { data: string; log: string };
+type Values = Record<string, string | boolean | string[] | undefined> & {
+  data: string;
+  log: string;
+};
 
 function parse(args: string[], options: ParseArgsConfig['options']): Values {
   let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -43,6 +53,12 @@ function parse(args: string[], options: ParseArgsConfig['options']): Values {
     throw new UsageError('--data DIR is required');
   }
   return values as Values;
+}
+
+function required(values: Values, name: string): string {
+  const value = values[name];
+  if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required`);
+  return value;
 }
 
 function text(value: unknown): string | undefined {
@@ -66,6 +82,8 @@ async function main(argv: string[]): Promise<number> {
         host: { type: 'string', default: '127.0.0.1' },
         'checkpoint-interval': { type: 'string', default: '500' },
         'origin-base': { type: 'string' },
+        'public-url': { type: 'string' },
+        'rate-limit': { type: 'string', default: '2000' },
       });
       await serve({
         data: v.data,
@@ -78,6 +96,8 @@ async function main(argv: string[]): Promise<number> {
           3_600_000,
         ),
         originBase: text(v['origin-base']),
+        publicUrl: text(v['public-url']),
+        rateLimit: integer(v['rate-limit'], 'rate-limit', 0, 10_000_000),
       });
       return -1; // keeps running until a signal
     }
@@ -100,8 +120,53 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'create-log': {
-      const v = parse(args, { origin: { type: 'string' } });
-      await createLog({ data: v.data, log: v.log, origin: text(v.origin) });
+      const v = parse(args, {
+        origin: { type: 'string' },
+        tenant: { type: 'string', default: 'default' },
+      });
+      await createLog({
+        data: v.data,
+        log: v.log,
+        origin: text(v.origin),
+        tenant: text(v.tenant)!,
+      });
+      return 0;
+    }
+    case 'api-key': {
+      const [action, ...rest] = args;
+      if (action === 'create') {
+        const v = parse(rest, {
+          tenant: { type: 'string' },
+          scope: { type: 'string', multiple: true },
+          description: { type: 'string', default: '' },
+          'rate-limit': { type: 'string', default: '0' },
+        });
+        const tenant = required(v, 'tenant');
+        await apiKeyCreate({
+          data: v.data,
+          tenant,
+          scopes: (v.scope as unknown as string[] | undefined) ?? [],
+          description: text(v.description) ?? '',
+          rateLimit: integer(v['rate-limit'], 'rate-limit', 0, 10_000_000),
+        });
+      } else if (action === 'list') {
+        const v = parse(rest, { tenant: { type: 'string' } });
+        await apiKeyList({ data: v.data, tenant: text(v.tenant) });
+      } else if (action === 'revoke') {
+        const v = parse(rest, { id: { type: 'string' } });
+        await apiKeyRevoke({ data: v.data, id: required(v, 'id') });
+      } else {
+        throw new UsageError('api-key takes create, list or revoke');
+      }
+      return 0;
+    }
+    case 'issuer-key': {
+      const [action, ...rest] = args;
+      if (action !== 'add' && action !== 'list' && action !== 'revoke') {
+        throw new UsageError('issuer-key takes add, list or revoke');
+      }
+      const v = parse(rest, { tenant: { type: 'string' }, key: { type: 'string' } });
+      await issuerKey({ data: v.data, action, tenant: required(v, 'tenant'), key: text(v.key) });
       return 0;
     }
     case undefined:

@@ -1,27 +1,47 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import swagger from '@fastify/swagger';
+import type { OpenAPIV3 } from 'openapi-types';
+import swaggerUi from '@fastify/swagger-ui';
 import type { Storage } from '@proofline/storage';
+import { Authenticator, RateLimiter } from './auth.js';
 import { errorHandler } from './errors.js';
 import { LogDirectory } from './logs.js';
+import { openApiDocument } from './openapi.js';
 import { HttpProblem, sendProblem } from './problem.js';
+import { registerRecordRoutes } from './records/routes.js';
+import { RecordService, type LogRuntime } from './records/service.js';
 import { registerTileRoutes } from './tiles.js';
 
 export interface AppOptions {
   readonly storage: Storage;
+  /** The logs this node serves and writes, by name. */
+  readonly logs: ReadonlyMap<string, LogRuntime>;
+  /** Base URL of the public verification pages, e.g. https://ledger.example.com. */
+  readonly publicUrl: string;
+  /** How long `?wait=proof` may hold a response, in ms (default 10 s). */
+  readonly proofWaitMs?: number;
+  /** Requests per second per API key unless the key sets its own (default 2000; 0: none). */
+  readonly defaultRateLimit?: number;
   readonly logger?: FastifyServerOptions['logger'];
 }
 
 /**
  * Builds the HTTP application without listening, so tests can inject requests.
- * Reads are public and CORS-open; every error is an RFC 9457 problem document.
+ * Public reads are CORS-open; every error is an RFC 9457 problem document.
  */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
-    bodyLimit: 1 << 20,
+    bodyLimit: 64 * 1024,
     routerOptions: { maxParamLength: 256 },
     return503OnClosing: true,
   });
   const logs = new LogDirectory(options.storage);
+  const service = new RecordService(
+    options.storage,
+    options.logs,
+    options.publicUrl.replace(/\/+$/, ''),
+  );
 
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) =>
@@ -34,17 +54,29 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }
   });
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  await app.register(swagger, {
+    mode: 'static',
+    specification: { document: openApiDocument() as unknown as OpenAPIV3.Document },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
+  app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/logs', async () => ({
     logs: (await logs.list()).map((log) => describeLog(log)),
   }));
-
   app.get<{ Params: { name: string } }>('/logs/:name/', async (request) =>
     describeLog(await logs.get(request.params.name)),
   );
 
   registerTileRoutes(app, options.storage, logs);
+  registerRecordRoutes(app, {
+    service,
+    storage: options.storage,
+    auth: new Authenticator(options.storage),
+    limiter: new RateLimiter(options.defaultRateLimit ?? 2000),
+    proofWaitMs: options.proofWaitMs ?? 10_000,
+  });
   return app;
 }
 

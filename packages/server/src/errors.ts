@@ -2,7 +2,18 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { StorageError } from '@proofline/storage';
 import { SequencerError } from '@proofline/sequencer';
 import { TlogError } from '@proofline/tlog';
+import { RecordError } from '@proofline/records';
 import { HttpProblem, sendProblem } from './problem.js';
+
+/** Stable problem codes for the request errors fastify raises before a handler runs. */
+const FASTIFY_CODES: Record<string, string> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported-media-type',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload-too-large',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid-json',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid-json',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid-request',
+  FST_ERR_CTP_INVALID_TYPE: 'invalid-request',
+};
 
 /** Maps every typed error of the lower layers to its HTTP problem; anything else is a 500. */
 export function toProblem(err: unknown): HttpProblem {
@@ -14,6 +25,8 @@ export function toProblem(err: unknown): HttpProblem {
     switch (err.code) {
       case 'ENTRY_TOO_LARGE':
         return new HttpProblem(413, 'entry-too-large', err.message);
+      case 'BATCH_TOO_LARGE':
+        return new HttpProblem(413, 'batch-too-large', err.message);
       case 'OVERLOADED':
       case 'CLOSED':
         return new HttpProblem(503, 'overloaded', err.message, {
@@ -24,11 +37,16 @@ export function toProblem(err: unknown): HttpProblem {
   if (err instanceof StorageError && err.code === 'UNKNOWN_LOG') {
     return new HttpProblem(404, 'unknown-log', err.message);
   }
+  if (err instanceof RecordError) {
+    return new HttpProblem(400, 'invalid-statement', err.message, {}, { field: err.field ?? '/' });
+  }
   const fastifyError = err as Partial<FastifyError>;
   if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode < 500) {
+    const status = fastifyError.statusCode;
     return new HttpProblem(
-      fastifyError.statusCode,
-      (fastifyError.code ?? 'bad-request').toLowerCase(),
+      status,
+      FASTIFY_CODES[fastifyError.code ?? ''] ??
+        (status === 400 ? 'invalid-request' : `http-${status}`),
       fastifyError.message ?? 'bad request',
     );
   }

@@ -7,6 +7,8 @@ export class HttpProblem extends Error {
     readonly code: string,
     readonly detail: string,
     readonly headers: Readonly<Record<string, string>> = {},
+    /** Extra members of the problem document (e.g. `field`). */
+    readonly extensions: Readonly<Record<string, unknown>> = {},
   ) {
     super(detail);
     this.name = 'HttpProblem';
@@ -15,6 +17,9 @@ export class HttpProblem extends Error {
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  409: 'Conflict',
   404: 'Not Found',
   405: 'Method Not Allowed',
   413: 'Content Too Large',
@@ -35,5 +40,6 @@ export function sendProblem(reply: FastifyReply, problem: HttpProblem): FastifyR
       status: problem.status,
       code: problem.code,
       detail: problem.detail,
+      ...problem.extensions,
     });
 }

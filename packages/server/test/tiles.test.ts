@@ -56,7 +56,13 @@ describe('tile API', () => {
       if (i === 30_000) await publisher.publish();
     }
     await publisher.publish();
-    app = await buildApp({ storage });
+    app = await buildApp({
+      storage,
+      logs: new Map([
+        ['default', { config, signer: nodeEd25519Signer(ORIGIN, key.seed), sequencer }],
+      ]),
+      publicUrl: 'http://proofline.test',
+    });
   });
 
   after(async () => {

@@ -1,6 +1,8 @@
 import { createInterface } from 'node:readline';
 import type { Signer } from '@proofline/note';
-import { MAX_ENTRY_SIZE, Publisher, Sequencer } from '@proofline/sequencer';
+import { buildRecord, parseStatementJson, type Statement } from '@proofline/records';
+import { Publisher, Sequencer } from '@proofline/sequencer';
+import { recordGroup } from '@proofline/server';
 import type { LogConfig, Storage } from '@proofline/storage';
 import { openDeployment } from '../deployment.js';
 import { Progress } from '../progress.js';
@@ -14,11 +16,12 @@ export interface AppendOptions {
 }
 
 /**
- * Bulk path: appends each line of standard input (without its line ending) as one entry.
+ * Bulk path: appends each line of standard input (without its line ending) as one record:
+ * each line must be a JSON statement (see @proofline/records), stored in canonical form.
  *
  * Lines are committed in chunks of `chunkSize`, each in one durable transaction; after each
  * commit the chunk's index range is printed to standard output as `appended FIRST-LAST`.
- * A printed range is durable. A line that is too long stops the import before its chunk
+ * A printed range is durable. An invalid line stops the import before its chunk
  * is written: everything printed before stays, nothing after it is written.
  * Runs safely beside `proofline serve` on the same data directory. At the end it waits
  * until a checkpoint covers the new entries (publishing one itself if no other process
@@ -31,6 +34,7 @@ export async function append(options: AppendOptions): Promise<number> {
     const sequencer = new Sequencer(deployment.storage, config.name, {
       maxBatchSize: options.chunkSize,
     });
+    const tenant = config.tenant;
     const progress = new Progress(`appending to ${config.name}`);
     let interrupted = false;
     const stop = () => (interrupted = true);
@@ -40,11 +44,12 @@ export async function append(options: AppendOptions): Promise<number> {
     let first: number | undefined;
     let last = -1;
     let lineNumber = 0;
-    let chunk: Uint8Array[] = [];
-    const encoder = new TextEncoder();
+    let chunk: Statement[] = [];
     const commit = async () => {
       if (chunk.length === 0) return;
-      const start = await sequencer.appendBatch(chunk);
+      const result = await sequencer.appendGroup(recordGroup(chunk, tenant));
+      if (result.status !== 'sequenced') throw new Error('unreachable: no idempotency key');
+      const start = result.first;
       first ??= start;
       last = start + chunk.length - 1;
       process.stdout.write(`appended ${start}-${last}\n`);
@@ -55,17 +60,20 @@ export async function append(options: AppendOptions): Promise<number> {
     const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
     for await (const line of lines) {
       lineNumber++;
-      const entry = encoder.encode(line);
-      if (entry.length > MAX_ENTRY_SIZE) {
+      let statement: Statement;
+      try {
+        statement = parseStatementJson(line);
+        buildRecord(statement, tenant, 0); // the record must fit in an entry
+      } catch (err) {
         progress.done();
         throw new Error(
-          `line ${lineNumber}: entry is ${entry.length} bytes; entries are at most ${MAX_ENTRY_SIZE} bytes. ` +
+          `line ${lineNumber}: ${(err as Error).message}. ` +
             (first === undefined
               ? 'Nothing was appended.'
               : `Indices ${first}-${last} were appended; nothing after them was written.`),
         );
       }
-      chunk.push(entry);
+      chunk.push(statement);
       if (chunk.length >= options.chunkSize) await commit();
       if (interrupted) break;
     }

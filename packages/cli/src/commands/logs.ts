@@ -16,13 +16,14 @@ export async function createLog(options: {
   data: string;
   log: string;
   origin?: string;
+  tenant: string;
 }): Promise<void> {
   const deployment = await openDeployment(options.data);
   try {
     if (await deployment.storage.getLog(options.log)) {
       throw new Error(`log ${options.log} already exists`);
     }
-    const { config } = await deployment.log(options.log, options.origin);
+    const { config } = await deployment.log(options.log, options.origin, options.tenant);
     process.stdout.write(
       `created log ${config.name}\norigin ${config.origin}\n${config.verifierKey}\n`,
     );

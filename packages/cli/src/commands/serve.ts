@@ -1,5 +1,5 @@
-import { buildApp } from '@proofline/server';
-import { Publisher } from '@proofline/sequencer';
+import { buildApp, type LogRuntime } from '@proofline/server';
+import { Publisher, Sequencer } from '@proofline/sequencer';
 import { DEFAULT_LOG, openDeployment } from '../deployment.js';
 import { onShutdown } from '../signals.js';
 
@@ -9,12 +9,15 @@ export interface ServeOptions {
   readonly host: string;
   readonly checkpointIntervalMs: number;
   readonly originBase?: string;
+  /** Base URL of verification links; default http://<host>:<port>. */
+  readonly publicUrl?: string;
+  readonly rateLimit: number;
 }
 
 /**
- * Runs the HTTP service and, for every log, the publisher that integrates and signs.
- * On SIGTERM/SIGINT: stop accepting connections, let in-flight requests and the current
- * publishing round finish, then close the database.
+ * Runs the HTTP service and, for every log, a sequencer (writes) and the publisher that
+ * integrates and signs. On SIGTERM/SIGINT: stop accepting connections, let in-flight
+ * requests finish, commit the queued batches, finish the publishing round, close the store.
  */
 export async function serve(options: ServeOptions): Promise<void> {
   const deployment = await openDeployment(options.data);
@@ -22,9 +25,15 @@ export async function serve(options: ServeOptions): Promise<void> {
     DEFAULT_LOG,
     options.originBase ? `${options.originBase}/logs/${DEFAULT_LOG}` : undefined,
   );
+  const runtimes = new Map<string, LogRuntime>();
   const publishers: Publisher[] = [];
   for (const config of await deployment.storage.listLogs()) {
     const { signer } = await deployment.log(config.name);
+    runtimes.set(config.name, {
+      config,
+      signer,
+      sequencer: new Sequencer(deployment.storage, config.name),
+    });
     const publisher = new Publisher(deployment.storage, config, signer, {
       intervalMs: options.checkpointIntervalMs,
       onError: (err) => console.error(`log ${config.name}: publishing failed:`, err),
@@ -32,12 +41,19 @@ export async function serve(options: ServeOptions): Promise<void> {
     publisher.start();
     publishers.push(publisher);
   }
-  const app = await buildApp({ storage: deployment.storage });
+  const publicUrl = options.publicUrl ?? `http://${options.host}:${options.port}`;
+  const app = await buildApp({
+    storage: deployment.storage,
+    logs: runtimes,
+    publicUrl,
+    defaultRateLimit: options.rateLimit,
+  });
   const address = await app.listen({ port: options.port, host: options.host });
   console.log(`proofline listening on ${address} (data in ${options.data})`);
 
   onShutdown(async () => {
     await app.close();
+    await Promise.all([...runtimes.values()].map((r) => r.sequencer.close()));
     await Promise.all(publishers.map((p) => p.stop()));
     await deployment.close();
   });

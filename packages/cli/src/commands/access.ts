@@ -1,0 +1,102 @@
+import { parseVerifierKey } from '@proofline/note';
+import { API_SCOPES, TENANT_NAME_PATTERN, type ApiScope } from '@proofline/storage';
+import { generateApiKey } from '@proofline/server';
+import { openDeployment } from '../deployment.js';
+
+function checkTenant(tenant: string): void {
+  if (!TENANT_NAME_PATTERN.test(tenant)) {
+    throw new Error(`invalid tenant name ${JSON.stringify(tenant)}: use a-z, 0-9 and -`);
+  }
+}
+
+/** `proofline api-key create`: prints a new key once; only its hash is stored. */
+export async function apiKeyCreate(o: {
+  data: string;
+  tenant: string;
+  scopes: string[];
+  description: string;
+  rateLimit: number;
+}): Promise<void> {
+  checkTenant(o.tenant);
+  if (o.scopes.length === 0)
+    throw new Error(`give at least one --scope (${API_SCOPES.join(', ')})`);
+  for (const scope of o.scopes) {
+    if (!(API_SCOPES as readonly string[]).includes(scope)) {
+      throw new Error(`unknown scope ${JSON.stringify(scope)}: use ${API_SCOPES.join(', ')}`);
+    }
+  }
+  const deployment = await openDeployment(o.data);
+  try {
+    const now = Date.now();
+    await deployment.storage.ensureTenant(o.tenant, now);
+    const { key, record } = generateApiKey(
+      o.tenant,
+      [...new Set(o.scopes)] as ApiScope[],
+      o.description,
+      o.rateLimit,
+      now,
+    );
+    await deployment.storage.createApiKey(record);
+    process.stdout.write(`${key}\n`);
+    process.stderr.write(
+      `created key ${record.id} for tenant ${o.tenant} (${record.scopes.join(', ')}); it is shown only once\n`,
+    );
+  } finally {
+    await deployment.close();
+  }
+}
+
+export async function apiKeyList(o: { data: string; tenant?: string }): Promise<void> {
+  const deployment = await openDeployment(o.data);
+  try {
+    for (const k of await deployment.storage.listApiKeys(o.tenant)) {
+      const state =
+        k.revokedAt === undefined ? 'active' : `revoked ${new Date(k.revokedAt).toISOString()}`;
+      process.stdout.write(
+        `${k.id}\t${k.tenant}\t${k.scopes.join(',')}\t${state}\t${new Date(k.createdAt).toISOString()}\t${k.description}\n`,
+      );
+    }
+  } finally {
+    await deployment.close();
+  }
+}
+
+export async function apiKeyRevoke(o: { data: string; id: string }): Promise<void> {
+  const deployment = await openDeployment(o.data);
+  try {
+    if (!(await deployment.storage.revokeApiKey(o.id, Date.now()))) {
+      throw new Error(`no active API key ${JSON.stringify(o.id)}`);
+    }
+    process.stderr.write(`revoked ${o.id} (running servers stop accepting it within 2 seconds)\n`);
+  } finally {
+    await deployment.close();
+  }
+}
+
+/** `proofline issuer-key add|list|revoke`: the tenant's keys for issuer signatures. */
+export async function issuerKey(o: {
+  data: string;
+  action: 'add' | 'list' | 'revoke';
+  tenant: string;
+  key?: string;
+}): Promise<void> {
+  checkTenant(o.tenant);
+  const deployment = await openDeployment(o.data);
+  try {
+    const storage = deployment.storage;
+    if (o.action === 'list') {
+      for (const k of await storage.listIssuerKeys(o.tenant)) process.stdout.write(`${k}\n`);
+      return;
+    }
+    if (!o.key) throw new Error('--key VERIFIER_KEY is required');
+    parseVerifierKey(o.key); // refuse anything that is not an Ed25519 verifier key
+    if (o.action === 'add') {
+      await storage.ensureTenant(o.tenant, Date.now());
+      await storage.addIssuerKey(o.tenant, o.key, Date.now());
+    } else if (!(await storage.revokeIssuerKey(o.tenant, o.key, Date.now()))) {
+      throw new Error('no such active issuer key');
+    }
+  } finally {
+    await deployment.close();
+  }
+}

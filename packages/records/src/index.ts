@@ -1,0 +1,46 @@
+/**
+ * @proofline/records: the Proofline formats. Statements (what clients submit), records (the
+ * canonical log entries), signed receipts, proof bundles and c2sp.org/tlog-proof@v1 files.
+ * Every parser takes untrusted input, checks bounds before doing work, and throws only
+ * RecordError. Browser-safe: no Node built-ins.
+ */
+export { RecordError, type RecordErrorCode } from './errors.js';
+export {
+  MAX_STATEMENT_SIZE,
+  parseStatement,
+  parseStatementJson,
+  type Statement,
+} from './statement.js';
+export {
+  MAX_ENTRY_SIZE,
+  RECORD_SCHEMA,
+  buildRecord,
+  parseRecord,
+  type RecordV1,
+} from './record.js';
+export { issuerMessage, signStatement, verifyIssuer } from './issuer.js';
+export { formatTime, parseTime } from './time.js';
+export { commitment, digestLookupKey } from './digest.js';
+export { parseRecordId, recordId } from './recordid.js';
+export {
+  formatReceiptText,
+  openReceipt,
+  parseReceiptText,
+  signReceipt,
+  type Receipt,
+} from './receipt.js';
+export {
+  BUNDLE_MEDIA_TYPE,
+  MAX_BUNDLE_SIZE,
+  MAX_PROOF_HASHES,
+  formatBundle,
+  parseBundle,
+  type Bundle,
+} from './bundle.js';
+export {
+  MAX_TLOG_PROOF_SIZE,
+  bundleToTlogProof,
+  formatTlogProof,
+  parseTlogProof,
+  type TlogProof,
+} from './tlogproof.js';

@@ -1,0 +1,167 @@
+import {
+  MAX_NOTE_SIZE,
+  NoteError,
+  base64Encode,
+  isValidKeyName,
+  openNote,
+  parseNote,
+  signNote,
+  type Signer,
+  type Verifier,
+} from '@proofline/note';
+import { decodeHash, isHash } from './base64.js';
+import { RecordError, type RecordErrorCode } from './errors.js';
+import { isIndex, parseIndex } from './recordid.js';
+import { exceedsUtf8Size } from './text.js';
+import { timeValue } from './time.js';
+
+/**
+ * The log's promise that it sequenced an entry: the body of a signed note (c2sp.org/signed-note)
+ * signed by the log's key, whose key name is the log origin. The note text is exactly
+ *
+ *     proofline.dev/receipt/v1
+ *     origin <origin>
+ *     index <decimal, no leading zeros>
+ *     leaf <standard base64 of the 32-byte RFC 6962 leaf hash of the entry>
+ *     time <the record's time string>
+ *
+ * with every line ending in a newline. Its second line is not a decimal tree size, so a
+ * receipt never parses as a checkpoint (c2sp.org/tlog-checkpoint), nor a checkpoint as a
+ * receipt.
+ */
+export interface Receipt {
+  /** The log origin, which is also the log key's name: a valid note key name. */
+  readonly origin: string;
+  /** The entry's index in the log, a safe non-negative integer. */
+  readonly index: number;
+  /** leafHash(entry) = SHA-256(0x00 || entry), 32 bytes. */
+  readonly leafHash: Uint8Array;
+  /** The record's `time` (see formatTime). */
+  readonly time: string;
+}
+
+const RECEIPT_HEADER = 'proofline.dev/receipt/v1';
+
+function checkReceipt(r: Receipt, code: RecordErrorCode): void {
+  if (!isValidKeyName(r.origin)) {
+    throw new RecordError(code, 'must be a valid key name', { field: '/origin' });
+  }
+  if (!isIndex(r.index)) {
+    throw new RecordError(code, 'must be a safe non-negative integer', { field: '/index' });
+  }
+  if (!isHash(r.leafHash)) throw new RecordError(code, 'must be 32 bytes', { field: '/leafHash' });
+  if (timeValue(r.time) === undefined) {
+    throw new RecordError(code, 'must be RFC 3339 UTC: YYYY-MM-DDTHH:MM:SS.sssZ', {
+      field: '/time',
+    });
+  }
+}
+
+/** The receipt note text of `r`. Throws RecordError INVALID_ARGUMENT. */
+export function formatReceiptText(r: Receipt): string {
+  checkReceipt(r, 'INVALID_ARGUMENT');
+  const text = `${RECEIPT_HEADER}\norigin ${r.origin}\nindex ${r.index}\nleaf ${base64Encode(r.leafHash)}\ntime ${r.time}\n`;
+  if (exceedsUtf8Size(text, MAX_NOTE_SIZE)) {
+    throw new RecordError('INVALID_ARGUMENT', 'receipt exceeds MAX_NOTE_SIZE', {
+      field: '/origin',
+    });
+  }
+  return text;
+}
+
+/** The value of line `line` of a receipt, which must start with `name` and a space. */
+function lineValue(line: string | undefined, name: string): string {
+  if (line === undefined || !line.startsWith(`${name} `)) {
+    throw new RecordError('INVALID_RECEIPT', `expected a "${name} " line`, { field: `/${name}` });
+  }
+  return line.slice(name.length + 1);
+}
+
+/**
+ * Parses a receipt note text (see Receipt), strictly: at most MAX_NOTE_SIZE bytes, exactly
+ * the five lines in order, each ending in newline, no CR. Does not check signatures (see
+ * openReceipt). Throws RecordError INVALID_RECEIPT.
+ */
+export function parseReceiptText(text: string): Receipt {
+  if (typeof text !== 'string') throw new RecordError('INVALID_RECEIPT', 'must be a string');
+  if (exceedsUtf8Size(text, MAX_NOTE_SIZE)) {
+    throw new RecordError('INVALID_RECEIPT', 'receipt exceeds MAX_NOTE_SIZE');
+  }
+  const lines = text.split('\n', 7);
+  if (lines.length !== 6 || lines[5] !== '') {
+    throw new RecordError('INVALID_RECEIPT', 'a receipt is exactly five newline-terminated lines');
+  }
+  if (lines[0] !== RECEIPT_HEADER) {
+    throw new RecordError('INVALID_RECEIPT', `first line must be ${RECEIPT_HEADER}`);
+  }
+  const origin = lineValue(lines[1], 'origin');
+  if (!isValidKeyName(origin)) {
+    throw new RecordError('INVALID_RECEIPT', 'must be a valid key name', { field: '/origin' });
+  }
+  const index = parseIndex(lineValue(lines[2], 'index'));
+  if (index === undefined) {
+    throw new RecordError('INVALID_RECEIPT', 'must be a decimal without leading zeros', {
+      field: '/index',
+    });
+  }
+  const leafHash = decodeHash(lineValue(lines[3], 'leaf'), 'INVALID_RECEIPT', '/leaf');
+  const time = lineValue(lines[4], 'time');
+  if (timeValue(time) === undefined) {
+    throw new RecordError('INVALID_RECEIPT', 'must be RFC 3339 UTC: YYYY-MM-DDTHH:MM:SS.sssZ', {
+      field: '/time',
+    });
+  }
+  return Object.freeze({ origin, index, leafHash, time });
+}
+
+/**
+ * Signs the receipt `r` with the log's `signer`, whose name must be `r.origin`, and returns
+ * the signed note text. Throws RecordError INVALID_ARGUMENT (with a NoteError `cause` when
+ * signing fails); an error thrown by the signer itself propagates unchanged.
+ */
+export async function signReceipt(r: Receipt, signer: Signer): Promise<string> {
+  const text = formatReceiptText(r);
+  if (signer.name !== r.origin) {
+    throw new RecordError('INVALID_ARGUMENT', "the log signer's name must equal the origin");
+  }
+  try {
+    return await signNote(text, [signer]);
+  } catch (cause) {
+    if (!(cause instanceof NoteError)) throw cause;
+    throw new RecordError('INVALID_ARGUMENT', 'cannot sign the receipt', { cause });
+  }
+}
+
+/** Wraps a NoteError as INVALID_RECEIPT; rethrows anything else. */
+function wrapNoteError(cause: unknown, message: string): never {
+  if (!(cause instanceof NoteError)) throw cause;
+  throw new RecordError('INVALID_RECEIPT', `${message}: ${cause.message}`, { cause });
+}
+
+/**
+ * Opens a signed receipt: the note must parse (c2sp.org/signed-note), its text must be a
+ * receipt whose origin equals `logVerifier.name` (field `/origin`), and it must carry a valid
+ * signature by the log's key (other signatures are ignored). Throws RecordError
+ * INVALID_RECEIPT, with the NoteError as `cause` for note and signature failures; an error
+ * thrown by the verifier itself propagates unchanged.
+ */
+export async function openReceipt(note: string, logVerifier: Verifier): Promise<Receipt> {
+  let text: string;
+  try {
+    text = parseNote(note).text;
+  } catch (cause) {
+    wrapNoteError(cause, 'malformed note');
+  }
+  const receipt = parseReceiptText(text);
+  if (receipt.origin !== logVerifier.name) {
+    throw new RecordError('INVALID_RECEIPT', "origin is not the log verifier's key name", {
+      field: '/origin',
+    });
+  }
+  try {
+    await openNote(note, [logVerifier]);
+  } catch (cause) {
+    wrapNoteError(cause, 'not signed by the log');
+  }
+  return receipt;
+}

@@ -1,0 +1,46 @@
+import { RecordError } from './errors.js';
+
+/** The last millisecond of year 9999. */
+const MAX_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+/** RFC 3339 UTC with exactly three fractional digits, e.g. 2026-11-27T03:05:00.123Z. */
+const TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/**
+ * Milliseconds since the Unix epoch of a record time string, or undefined when `text` is not
+ * one: "YYYY-MM-DDTHH:MM:SS.sssZ" (RFC 3339 §5.6, UTC, uppercase T and Z, exactly three
+ * fractional digits), a real calendar date and time of years 1970..9999, no leap second
+ * (:60). Every instant has exactly one such string (see formatTime).
+ */
+export function timeValue(text: unknown): number | undefined {
+  if (typeof text !== 'string' || text.length !== 24 || !TIME.test(text)) return undefined;
+  const ms = Date.parse(text);
+  return ms >= 0 && ms <= MAX_TIME_MS && new Date(ms).toISOString() === text ? ms : undefined;
+}
+
+/** Whether `ms` is an integer number of milliseconds since the epoch in years 1970..9999. */
+export function isTimeMs(ms: unknown): ms is number {
+  return Number.isSafeInteger(ms) && (ms as number) >= 0 && (ms as number) <= MAX_TIME_MS;
+}
+
+/**
+ * Formats milliseconds since the Unix epoch as a record time string (see timeValue).
+ * Throws RecordError INVALID_ARGUMENT unless `ms` is an integer in years 1970..9999.
+ */
+export function formatTime(ms: number): string {
+  if (!isTimeMs(ms)) {
+    throw new RecordError('INVALID_ARGUMENT', 'time must be an integer ms in years 1970..9999');
+  }
+  return new Date(ms).toISOString();
+}
+
+/** Parses a record time string (see timeValue). Throws RecordError INVALID_ARGUMENT. */
+export function parseTime(text: string): number {
+  const ms = timeValue(text);
+  if (ms === undefined) {
+    throw new RecordError(
+      'INVALID_ARGUMENT',
+      'time must be RFC 3339 UTC: YYYY-MM-DDTHH:MM:SS.sssZ',
+    );
+  }
+  return ms;
+}

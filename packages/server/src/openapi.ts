@@ -1,0 +1,274 @@
+import { readFileSync } from 'node:fs';
+
+/** JSON Schemas published by @proofline/records (the single source of the record format). */
+function recordsSchema(name: string): Record<string, unknown> {
+  const url = import.meta.resolve(`@proofline/records/schema/${name}`);
+  const schema = JSON.parse(readFileSync(new URL(url), 'utf8')) as Record<string, unknown>;
+  delete schema.$schema;
+  delete schema.$id;
+  return schema;
+}
+
+const problem = { $ref: '#/components/schemas/Problem' };
+const problemResponse = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: problem } },
+});
+const bearer = [{ apiKey: [] }];
+const idParam = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  description: 'Record id: `<log>-<index>`.',
+  schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}-(0|[1-9][0-9]*)$' },
+};
+const logParam = {
+  name: 'log',
+  in: 'query',
+  description: "Log name; optional when the key's tenant has exactly one log.",
+  schema: { type: 'string' },
+};
+const errors = {
+  '400': problemResponse('Invalid request or statement (see `code` and `field`).'),
+  '401': problemResponse('Missing, invalid or revoked API key.'),
+  '403': problemResponse('The API key lacks the required scope.'),
+  '404': problemResponse('Unknown log or record (another tenant’s are reported as unknown).'),
+  '413': problemResponse('Body, batch or entry too large.'),
+  '415': problemResponse('The body is not application/json.'),
+  '429': problemResponse('Rate limit of the API key exceeded; see Retry-After.'),
+  '503': problemResponse('The log’s backlog is full; retry after Retry-After seconds.'),
+};
+
+/** The OpenAPI 3.1 description of the HTTP API, served at /openapi.json and /docs. */
+export function openApiDocument(): Record<string, unknown> {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Proofline API',
+      version: '1',
+      description:
+        'Attest high-stakes outputs into an append-only, signed, independently verifiable log ' +
+        '(C2SP tlog-tiles). Errors are RFC 9457 problem documents with a stable `code`.',
+    },
+    components: {
+      securitySchemes: {
+        apiKey: {
+          type: 'http',
+          scheme: 'bearer',
+          description: '`pl_<id>_<secret>` from `proofline api-key create`.',
+        },
+      },
+      schemas: {
+        Statement: recordsSchema('statement.v1.json'),
+        Record: recordsSchema('record.v1.json'),
+        Problem: {
+          type: 'object',
+          required: ['type', 'title', 'status', 'code', 'detail'],
+          properties: {
+            type: { type: 'string' },
+            title: { type: 'string' },
+            status: { type: 'integer' },
+            code: {
+              type: 'string',
+              description: 'Stable machine-readable code (see docs/errors.md).',
+            },
+            detail: { type: 'string' },
+            field: {
+              type: 'string',
+              description: 'JSON pointer of the offending field, when there is one.',
+            },
+          },
+        },
+        Receipt: {
+          type: 'object',
+          required: [
+            'id',
+            'log',
+            'origin',
+            'index',
+            'leafHash',
+            'time',
+            'record',
+            'entry',
+            'receipt',
+            'verificationUrl',
+          ],
+          properties: {
+            id: { type: 'string' },
+            log: { type: 'string' },
+            origin: { type: 'string' },
+            index: { type: 'integer', minimum: 0 },
+            leafHash: { type: 'string', description: 'base64 RFC 6962 leaf hash of the entry' },
+            time: { type: 'string', format: 'date-time' },
+            record: { $ref: '#/components/schemas/Record' },
+            entry: {
+              type: 'string',
+              description: 'base64 of the exact entry bytes (canonical JSON)',
+            },
+            receipt: {
+              type: 'string',
+              description: 'C2SP signed note by the log key: proofline.dev/receipt/v1',
+            },
+            verificationUrl: { type: 'string', format: 'uri' },
+          },
+        },
+        Bundle: {
+          type: 'object',
+          description: 'Media type application/vnd.proofline.bundle.v1+json.',
+          required: [
+            'mediaType',
+            'id',
+            'log',
+            'origin',
+            'index',
+            'entry',
+            'receipt',
+            'inclusionProof',
+            'checkpoint',
+          ],
+          properties: {
+            mediaType: { const: 'application/vnd.proofline.bundle.v1+json' },
+            id: { type: 'string' },
+            log: { type: 'string' },
+            origin: { type: 'string' },
+            index: { type: 'integer', minimum: 0 },
+            entry: { type: 'string', contentEncoding: 'base64' },
+            receipt: { type: 'string' },
+            inclusionProof: {
+              type: 'array',
+              items: { type: 'string', contentEncoding: 'base64' },
+              maxItems: 63,
+            },
+            checkpoint: {
+              type: 'string',
+              description: 'C2SP signed checkpoint (with any cosignatures)',
+            },
+          },
+        },
+      },
+    },
+    paths: {
+      '/v1/records': {
+        post: {
+          summary: 'Attest one output',
+          description:
+            'Returns the receipt once the record is durably sequenced. `?wait=proof` (or header `Proofline-Wait: proof`) ' +
+            'holds the response until a checkpoint covers the record and returns the proof bundle instead (202 with the receipt if none arrives in time). ' +
+            'The same `Idempotency-Key` with the same body returns the same receipt; with another body, 409.',
+          security: bearer,
+          parameters: [
+            logParam,
+            { name: 'wait', in: 'query', schema: { enum: ['proof'] } },
+            { name: 'Idempotency-Key', in: 'header', schema: { type: 'string', maxLength: 255 } },
+          ],
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/Statement' } } },
+          },
+          responses: {
+            '201': {
+              description: 'Sequenced',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Receipt' } } },
+            },
+            '200': { description: 'Idempotent replay of an earlier request' },
+            '202': { description: 'Sequenced; no checkpoint covered it within the wait' },
+            '409': problemResponse('Idempotency-Key reused with a different body.'),
+            ...errors,
+          },
+        },
+        get: {
+          summary: 'Look up by digest, or list by time range and filters',
+          security: bearer,
+          parameters: [
+            logParam,
+            { name: 'digest', in: 'query', schema: { type: 'string' } },
+            { name: 'from', in: 'query', schema: { type: 'string', format: 'date-time' } },
+            { name: 'to', in: 'query', schema: { type: 'string', format: 'date-time' } },
+            { name: 'type', in: 'query', schema: { type: 'string' } },
+            { name: 'label', in: 'query', description: 'key:value', schema: { type: 'string' } },
+            { name: 'control', in: 'query', schema: { type: 'string' } },
+            { name: 'cursor', in: 'query', schema: { type: 'string' } },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
+          ],
+          responses: { '200': { description: 'Records (listing pages carry `next`)' }, ...errors },
+        },
+      },
+      '/v1/records/batch': {
+        post: {
+          summary: 'Attest up to 1000 outputs, all or nothing',
+          security: bearer,
+          parameters: [
+            logParam,
+            { name: 'wait', in: 'query', schema: { enum: ['proof'] } },
+            { name: 'Idempotency-Key', in: 'header', schema: { type: 'string' } },
+          ],
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['records'],
+                  additionalProperties: false,
+                  properties: {
+                    records: {
+                      type: 'array',
+                      minItems: 1,
+                      maxItems: 1000,
+                      items: { $ref: '#/components/schemas/Statement' },
+                    },
+                  },
+                },
+              },
+            },
+          },
+          responses: { '201': { description: '`{"receipts": [...]}`' }, ...errors },
+        },
+      },
+      '/v1/records/{id}': {
+        get: {
+          summary: "A record and its receipt (the key's own tenant only)",
+          security: bearer,
+          parameters: [idParam],
+          responses: {
+            '200': {
+              description: 'Receipt',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Receipt' } } },
+            },
+            ...errors,
+          },
+        },
+      },
+      '/v1/records/{id}/proof': {
+        get: {
+          summary: 'The public proof bundle (JSON) or C2SP tlog-proof text',
+          parameters: [
+            idParam,
+            { name: 'format', in: 'query', schema: { enum: ['json', 'tlog-proof'] } },
+          ],
+          responses: {
+            '200': {
+              description: 'Proof against the latest checkpoint',
+              content: {
+                'application/vnd.proofline.bundle.v1+json': {
+                  schema: { $ref: '#/components/schemas/Bundle' },
+                },
+                'text/plain': { schema: { type: 'string' } },
+              },
+            },
+            '404': problemResponse(
+              'Unknown record, or not yet covered by a checkpoint (see Retry-After).',
+            ),
+          },
+        },
+      },
+      '/logs/{name}/checkpoint': {
+        get: {
+          summary: 'C2SP signed checkpoint',
+          parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '200': { description: 'text/plain; charset=utf-8' } },
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,285 @@
+import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
+import {
+  BUNDLE_MEDIA_TYPE,
+  RecordError,
+  buildRecord,
+  digestLookupKey,
+  parseRecord,
+  parseRecordId,
+  parseStatement,
+  recordId,
+  signReceipt,
+  verifyIssuer,
+  type Bundle,
+  type RecordV1,
+  type Statement,
+} from '@proofline/records';
+import { base64Encode, parseVerifierKey, type Signer } from '@proofline/note';
+import { leafHash, proveInclusion, tileHashReader } from '@proofline/tlog';
+import { readTilesAt, type LogConfig, type Storage } from '@proofline/storage';
+import type { PendingGroup, Sequencer } from '@proofline/sequencer';
+import type { Principal } from '../auth.js';
+import { HttpProblem } from '../problem.js';
+import { CheckpointWaiter } from './checkpoints.js';
+
+/** What this node runs for one log: its configuration, signing key and sequencer. */
+export interface LogRuntime {
+  readonly config: LogConfig;
+  readonly signer: Signer;
+  readonly sequencer: Sequencer;
+}
+
+/** The receipt as the API returns it. */
+export interface ReceiptView {
+  readonly id: string;
+  readonly log: string;
+  readonly origin: string;
+  readonly index: number;
+  readonly leafHash: string;
+  readonly time: string;
+  readonly record: RecordV1;
+  /** The exact entry bytes (canonical JSON), base64. */
+  readonly entry: string;
+  /** The log's signed note over origin, index, leaf hash and time. */
+  readonly receipt: string;
+  readonly verificationUrl: string;
+}
+
+export interface AttestResult {
+  readonly receipts: ReceiptView[];
+  /** True when an idempotency key replayed an earlier request. */
+  readonly replayed: boolean;
+}
+
+export const MAX_BATCH = 1000;
+
+/**
+ * The attestation use cases: validate statements, sequence them as records, and produce
+ * receipts and proof bundles. Every failure a caller can cause is an HttpProblem (4xx).
+ */
+export class RecordService {
+  readonly checkpoints: CheckpointWaiter;
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly logs: ReadonlyMap<string, LogRuntime>,
+    private readonly publicUrl: string,
+  ) {
+    this.checkpoints = new CheckpointWaiter(storage);
+  }
+
+  /** The log a principal may use: named, or the tenant's only log. Another tenant's log is a 404. */
+  logFor(principal: Principal, name: string | undefined): LogRuntime {
+    if (name === undefined) {
+      const own = [...this.logs.values()].filter((l) => l.config.tenant === principal.tenant);
+      if (own.length === 1) return own[0]!;
+      throw new HttpProblem(
+        400,
+        'log-required',
+        own.length === 0
+          ? `tenant ${principal.tenant} has no log`
+          : `tenant ${principal.tenant} has several logs: name one with ?log=`,
+      );
+    }
+    const runtime = this.logs.get(name);
+    if (!runtime || runtime.config.tenant !== principal.tenant) {
+      throw new HttpProblem(404, 'unknown-log', `no log named ${JSON.stringify(name)}`);
+    }
+    return runtime;
+  }
+
+  async attest(
+    principal: Principal,
+    runtime: LogRuntime,
+    input: readonly unknown[],
+    idempotencyKey: string | undefined,
+  ): Promise<AttestResult> {
+    const tenant = principal.tenant;
+    const statements = input.map((value, i) =>
+      this.statement(value, i, input.length > 1 || undefined),
+    );
+    await this.checkIssuers(tenant, statements);
+    const requestHash = createHash('sha256')
+      .update(`${runtime.config.name}\n${canonicalize(statements)}`)
+      .digest('hex');
+    if (idempotencyKey !== undefined) {
+      const used = await this.storage.findIdempotency(tenant, idempotencyKey);
+      if (used) return { receipts: await this.replay(used, requestHash), replayed: true };
+    }
+    const group = recordGroup(
+      statements,
+      tenant,
+      idempotencyKey === undefined ? undefined : { tenant, key: idempotencyKey, requestHash },
+    );
+    const result = await runtime.sequencer.appendGroup(group);
+    if (result.status === 'duplicate') {
+      return { receipts: await this.replay(result, requestHash), replayed: true };
+    }
+    const receipts = await Promise.all(
+      group.entries().map((entry, i) => this.receipt(runtime, result.first + i, entry)),
+    );
+    return { receipts, replayed: false };
+  }
+
+  /** The record and receipt of `id`, for its own tenant only. */
+  async get(principal: Principal, id: string): Promise<ReceiptView> {
+    const { runtime, index } = await this.locate(id);
+    if (runtime.config.tenant !== principal.tenant) throw notFound(id);
+    const [entry] = await this.storage.readEntries(runtime.config.name, index, index + 1);
+    return this.receipt(runtime, index, entry!);
+  }
+
+  /** The public proof bundle of `id` against the latest checkpoint. */
+  async bundle(id: string): Promise<Bundle> {
+    const { runtime, index } = await this.locate(id);
+    const log = runtime.config.name;
+    const checkpoint = await this.storage.latestCheckpoint(log);
+    if (!checkpoint || checkpoint.size <= index) {
+      throw new HttpProblem(
+        404,
+        'not-yet-checkpointed',
+        `record ${id} is sequenced but no checkpoint covers it yet`,
+        { 'retry-after': '1' },
+      );
+    }
+    const [entry] = await this.storage.readEntries(log, index, index + 1);
+    const reader = tileHashReader(checkpoint.size, (tiles) =>
+      readTilesAt(this.storage, log, tiles),
+    );
+    const view = await this.receipt(runtime, index, entry!);
+    return {
+      mediaType: BUNDLE_MEDIA_TYPE,
+      id,
+      log,
+      origin: runtime.config.origin,
+      index,
+      entry: entry!,
+      receipt: view.receipt,
+      inclusionProof: await proveInclusion(index, checkpoint.size, reader),
+      checkpoint: checkpoint.note,
+    };
+  }
+
+  /** Records of the principal's tenant whose digest is `digest`, in `log` or all its logs. */
+  async findByDigest(principal: Principal, digest: string, logName: string | undefined) {
+    const runtimes = logName
+      ? [this.logFor(principal, logName)]
+      : [...this.logs.values()].filter((l) => l.config.tenant === principal.tenant);
+    const found: ReceiptView[] = [];
+    for (const runtime of runtimes) {
+      const log = runtime.config.name;
+      for (const index of await this.storage.findByLookupKey(log, digestLookupKey(digest), 100)) {
+        const [entry] = await this.storage.readEntries(log, index, index + 1);
+        if (parseRecord(entry!).digest === digest)
+          found.push(await this.receipt(runtime, index, entry!));
+      }
+    }
+    return found;
+  }
+
+  /** Builds the receipt of the entry at `index` (the signature is deterministic). */
+  async receipt(runtime: LogRuntime, index: number, entry: Uint8Array): Promise<ReceiptView> {
+    const record = parseRecord(entry);
+    const leaf = leafHash(entry);
+    const { name, origin } = runtime.config;
+    const id = recordId(name, index);
+    return {
+      id,
+      log: name,
+      origin,
+      index,
+      leafHash: base64Encode(leaf),
+      time: record.time,
+      record,
+      entry: base64Encode(entry),
+      receipt: await signReceipt(
+        { origin, index, leafHash: leaf, time: record.time },
+        runtime.signer,
+      ),
+      verificationUrl: `${this.publicUrl}/r/${id}`,
+    };
+  }
+
+  private statement(value: unknown, index: number, inBatch: true | undefined): Statement {
+    try {
+      return parseStatement(value);
+    } catch (err) {
+      if (!(err instanceof RecordError)) throw err;
+      const field = `${inBatch ? `/records/${index}` : ''}${err.field ?? ''}`;
+      throw new HttpProblem(400, 'invalid-statement', err.message, {}, { field: field || '/' });
+    }
+  }
+
+  private async checkIssuers(tenant: string, statements: readonly Statement[]): Promise<void> {
+    if (!statements.some((s) => s.issuer)) return;
+    const verifiers = (await this.storage.listIssuerKeys(tenant)).map((k) => parseVerifierKey(k));
+    for (const [i, statement] of statements.entries()) {
+      if (statement.issuer && !(await verifyIssuer(statement, verifiers))) {
+        throw new HttpProblem(
+          400,
+          'invalid-issuer-signature',
+          `statement ${i}: the issuer signature does not verify with any issuer key registered for tenant ${tenant}`,
+          {},
+          { field: statements.length > 1 ? `/records/${i}/issuer` : '/issuer' },
+        );
+      }
+    }
+  }
+
+  private async replay(
+    used: { requestHash: string; log: string; first: number; count: number },
+    requestHash: string,
+  ): Promise<ReceiptView[]> {
+    if (used.requestHash !== requestHash) {
+      throw new HttpProblem(
+        409,
+        'idempotency-key-reused',
+        'this Idempotency-Key was already used with a different request',
+      );
+    }
+    const runtime = this.logs.get(used.log);
+    if (!runtime) throw new HttpProblem(404, 'unknown-log', `log ${used.log} is not served here`);
+    const entries = await this.storage.readEntries(used.log, used.first, used.first + used.count);
+    return Promise.all(entries.map((e, i) => this.receipt(runtime, used.first + i, e)));
+  }
+
+  private async locate(id: string): Promise<{ runtime: LogRuntime; index: number }> {
+    let parsed: { log: string; index: number };
+    try {
+      parsed = parseRecordId(id);
+    } catch {
+      throw notFound(id);
+    }
+    const runtime = this.logs.get(parsed.log);
+    if (!runtime || parsed.index >= (await this.storage.sequencedSize(parsed.log))) {
+      throw notFound(id);
+    }
+    return { runtime, index: parsed.index };
+  }
+}
+
+/**
+ * The sequencer group that turns validated statements into records once the batch time is
+ * known; `entries()` returns what the committed transaction stored.
+ */
+export function recordGroup(
+  statements: readonly Statement[],
+  tenant: string,
+  idempotency?: { tenant: string; key: string; requestHash: string },
+): PendingGroup & { entries(): Uint8Array[] } {
+  // Records have the same size whatever the time (fixed-width timestamps): check it now.
+  for (const s of statements) buildRecord(s, tenant, 0);
+  let built: Uint8Array[] = [];
+  return {
+    count: statements.length,
+    lookupKeys: statements.map((s) => digestLookupKey(s.digest)),
+    ...(idempotency ? { idempotency } : {}),
+    build: (timeMs) => (built = statements.map((s) => buildRecord(s, tenant, timeMs).bytes)),
+    entries: () => built,
+  };
+}
+
+function notFound(id: string): HttpProblem {
+  return new HttpProblem(404, 'record-not-found', `no record ${JSON.stringify(id)}`);
+}
