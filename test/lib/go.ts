@@ -1,12 +1,14 @@
-/** Builds and runs the independent Go C2SP client (test/interop/go) for interop tests. */
+/**
+ * Builds and runs the independent Go programs of test/interop: `go` (a C2SP tile-log client)
+ * and `goproof` (receipts and tlog-proof files).
+ */
 import { spawn, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from './proofline.js';
 
 const GOCACHE = join(tmpdir(), 'proofline-gocache');
-const BINARY = join(tmpdir(), `proofline-c2sp-verify-${process.pid}`);
-let built: string | undefined;
+const built = new Map<string, string>();
 
 /**
  * Go in GOPATH mode against Debian's golang.org/x/mod sources: no module download, no
@@ -22,9 +24,12 @@ function goEnv(): NodeJS.ProcessEnv {
   };
 }
 
-export function buildGoVerifier(): string {
-  if (built) return built;
-  const result = spawnSync('go', ['build', '-o', BINARY, './test/interop/go'], {
+/** Builds `test/interop/<program>` once per test process; returns the binary's path. */
+export function buildGoProgram(program: 'go' | 'goproof'): string {
+  const existing = built.get(program);
+  if (existing) return existing;
+  const binary = join(tmpdir(), `proofline-${program}-${process.pid}`);
+  const result = spawnSync('go', ['build', '-o', binary, `./test/interop/${program}`], {
     cwd: REPO_ROOT,
     env: goEnv(),
     encoding: 'utf8',
@@ -34,8 +39,8 @@ export function buildGoVerifier(): string {
       `cannot build the Go verifier (run scripts/test-deps.sh): ${result.error ?? ''}\n${result.stderr}`,
     );
   }
-  built = BINARY;
-  return built;
+  built.set(program, binary);
+  return binary;
 }
 
 export interface GoResult {
@@ -44,9 +49,14 @@ export interface GoResult {
   readonly stderr: string;
 }
 
-/** Runs the Go verifier asynchronously (the server under test runs in this process's loop). */
+/** Runs the Go tile-log verifier (test/interop/go). */
 export function runGoVerifier(args: string[]): Promise<GoResult> {
-  const child = spawn(buildGoVerifier(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  return runGo('go', args);
+}
+
+/** Runs a Go program asynchronously (a server under test may run in this process's loop). */
+export function runGo(program: 'go' | 'goproof', args: string[]): Promise<GoResult> {
+  const child = spawn(buildGoProgram(program), args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
