@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { append } from './commands/append.js';
+import { auditCommand } from './commands/audit.js';
 import { apiKeyCreate, apiKeyList, apiKeyRevoke, issuerKey } from './commands/access.js';
 import { createLog, logKey } from './commands/logs.js';
 import { serve } from './commands/serve.js';
@@ -21,6 +22,10 @@ commands:
   api-key     create --data DIR --tenant NAME --scope SCOPE... [--description TEXT] [--rate-limit N]
               list --data DIR [--tenant NAME]  |  revoke --data DIR --id ID
               scopes: records:write records:read audit:read admin
+  audit       URL --log-key VKEY [--since CHECKPOINT_FILE] [--save CHECKPOINT_FILE] [--state FILE]
+              [--no-records] [--json]
+              download the whole log (URL: its prefix, e.g. http://host/logs/default/), recompute every
+              leaf, tile and the root, check consistency with a trusted checkpoint
   issuer-key  add|revoke --data DIR --tenant NAME --key VERIFIER_KEY  |  list --data DIR --tenant NAME
               the keys whose issuer signatures a tenant's records may carry
 `;
@@ -53,6 +58,39 @@ function parse(args: string[], options: ParseArgsConfig['options']): Values {
     throw new UsageError('--data DIR is required');
   }
   return values as Values;
+}
+
+/** Options for commands that take positional arguments and no data directory. */
+function parseLoose(args: string[], options: ParseArgsConfig['options']) {
+  try {
+    const parsed = parseArgs({
+      args,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: true,
+    });
+    if (parsed.values.help) {
+      process.stdout.write(USAGE);
+      process.exit(0);
+    }
+    return parsed as { values: Record<string, unknown>; positionals: string[] };
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+function requiredValue(values: Record<string, unknown>, name: string): string {
+  const value = values[name];
+  if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+function optionalValue<K extends string>(
+  values: Record<string, unknown>,
+  name: K,
+): { [P in K]?: string } {
+  const value = values[name];
+  return (typeof value === 'string' ? { [name]: value } : {}) as { [P in K]?: string };
 }
 
 function required(values: Values, name: string): string {
@@ -113,6 +151,26 @@ async function main(argv: string[]): Promise<number> {
         waitMs: integer(v.wait, 'wait', 0, 3_600_000),
       });
       return 0;
+    }
+    case 'audit': {
+      const { values, positionals } = parseLoose(args, {
+        'log-key': { type: 'string' },
+        since: { type: 'string' },
+        save: { type: 'string' },
+        state: { type: 'string' },
+        'no-records': { type: 'boolean' },
+        json: { type: 'boolean' },
+      });
+      if (positionals.length !== 1) throw new UsageError('audit takes one URL');
+      return auditCommand({
+        url: positionals[0]!,
+        logKey: requiredValue(values, 'log-key'),
+        ...optionalValue(values, 'since'),
+        ...optionalValue(values, 'save'),
+        ...optionalValue(values, 'state'),
+        records: values['no-records'] !== true,
+        json: values.json === true,
+      });
     }
     case 'log-key': {
       const v = parse(args, {});

@@ -1,0 +1,295 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { openCheckpoint, parseVerifierKey, type Checkpoint } from '@proofline/note';
+import {
+  entryBundlePath,
+  tileHashReader,
+  tilePath,
+  treeHash,
+  TILE_WIDTH,
+  type TileId,
+} from '@proofline/tlog';
+import { HashPool } from './pool.js';
+
+export interface AuditOptions {
+  /** The log prefix, e.g. https://ledger.example.com/logs/default/ */
+  readonly url: string;
+  readonly logKey: string;
+  readonly origin?: string;
+  /** A checkpoint note trusted earlier: the log must still contain exactly that tree. */
+  readonly since?: string;
+  /** Resume file: verified full-tile roots are kept there, so a rerun skips them. */
+  readonly stateFile?: string;
+  readonly concurrency?: number;
+  readonly workers?: number;
+  /** Also check that every entry is a well-formed Proofline record (default true). */
+  readonly checkRecords?: boolean;
+  readonly onProgress?: (entriesDone: number, total: number) => void;
+}
+
+export interface AuditResult {
+  readonly ok: boolean;
+  readonly problems: readonly string[];
+  readonly checkpoint?: Checkpoint;
+  readonly checkpointNote?: string;
+  /** Entries downloaded and re-hashed in this run (the rest were verified in an earlier run). */
+  readonly entriesHashed: number;
+  readonly entriesVerified: number;
+  readonly consistentWith?: number;
+}
+
+interface State {
+  readonly origin: string;
+  /** Roots of verified full level-0 tiles, base64, in order. */
+  readonly tileRoots: string[];
+}
+
+const MAX_PROBLEMS = 100;
+
+/**
+ * Audits a whole C2SP tile log: verifies the checkpoint signature, downloads every entry
+ * bundle and hash tile (in parallel), recomputes every leaf hash and every tile on worker
+ * threads, checks every served tile against the recomputation and the recomputed root
+ * against the signed checkpoint, and (with `since`) that an earlier checkpoint's tree is a
+ * prefix of this one. Problems name the tile, the entry index and both values.
+ */
+export async function audit(o: AuditOptions): Promise<AuditResult> {
+  const base = o.url.endsWith('/') ? o.url : `${o.url}/`;
+  const verifier = parseVerifierKey(o.logKey);
+  const origin = o.origin ?? verifier.name;
+  const problems: string[] = [];
+  const report = (p: string) => problems.length < MAX_PROBLEMS && problems.push(p);
+
+  const note = await fetchText(`${base}checkpoint`);
+  let checkpoint: Checkpoint;
+  try {
+    ({ checkpoint } = await openCheckpoint(note, origin, verifier));
+  } catch (err) {
+    return {
+      ok: false,
+      problems: [`checkpoint: ${(err as Error).message}`],
+      entriesHashed: 0,
+      entriesVerified: 0,
+    };
+  }
+  const size = checkpoint.size;
+  const fullTiles = Math.floor(size / TILE_WIDTH);
+  const tiles0 = Math.ceil(size / TILE_WIDTH);
+
+  let since: Checkpoint | undefined;
+  if (o.since !== undefined) {
+    try {
+      ({ checkpoint: since } = await openCheckpoint(o.since, origin, verifier));
+    } catch (err) {
+      return {
+        ok: false,
+        problems: [`trusted checkpoint: ${(err as Error).message}`],
+        entriesHashed: 0,
+        entriesVerified: 0,
+      };
+    }
+    if (since.size > size) {
+      report(
+        `rollback: the trusted checkpoint has ${since.size} entries, the log now only ${size}`,
+      );
+    }
+  }
+  const sinceTile =
+    since && since.size % TILE_WIDTH !== 0 ? Math.floor(since.size / TILE_WIDTH) : -1;
+
+  const state = loadState(o.stateFile, origin);
+  const level1: Uint8Array[] = state.tileRoots
+    .slice(0, fullTiles)
+    .map((r) => Buffer.from(r, 'base64'));
+  const start = level1.length;
+  const keptLevel0 = new Map<number, Uint8Array>(); // the partial tile and the `since` boundary tile
+  const pool = new HashPool(o.workers);
+  let hashed = 0;
+  let lastSave = Date.now();
+  try {
+    const todo = [...range(start, tiles0)];
+    if (sinceTile >= 0 && sinceTile < start) todo.unshift(sinceTile);
+    await forEachConcurrently(todo, o.concurrency ?? 16, async (t) => {
+      const width = t < fullTiles ? TILE_WIDTH : size % TILE_WIDTH;
+      const [bundle, served] = await Promise.all([
+        fetchBytes(`${base}${entryBundlePath(t, width)}`),
+        fetchBytes(`${base}${tilePath({ level: 0, index: t, width })}`),
+      ]);
+      const result = await pool.run({
+        tile: t,
+        bundle,
+        served,
+        width,
+        checkRecords: o.checkRecords ?? true,
+      });
+      result.problems.forEach(report);
+      if (result.tile.length !== width * 32) return;
+      if (width === TILE_WIDTH) level1[t] = tileRoot(result.tile);
+      if (width !== TILE_WIDTH || t === sinceTile) keptLevel0.set(t, result.tile);
+      if (t >= start) hashed += width;
+      o.onProgress?.(start * TILE_WIDTH + hashed, size);
+      if (o.stateFile && problems.length === 0 && Date.now() - lastSave > 2000) {
+        lastSave = Date.now();
+        saveState(o.stateFile, origin, level1);
+      }
+    });
+  } finally {
+    await pool.close();
+  }
+  if (problems.length > 0)
+    return {
+      ok: false,
+      problems,
+      checkpoint,
+      checkpointNote: note,
+      entriesHashed: hashed,
+      entriesVerified: 0,
+    };
+
+  // Levels 1 and up: every served tile must equal the recomputation from the level below.
+  const levels: Uint8Array[][] = [[], level1];
+  for (let level = 1; levels[level]!.length > 0; level++) {
+    const hashes = levels[level]!;
+    await forEachConcurrently(
+      [...range(0, Math.ceil(hashes.length / TILE_WIDTH))],
+      8,
+      async (j) => {
+        const width = Math.min(TILE_WIDTH, hashes.length - j * TILE_WIDTH);
+        const served = await fetchBytes(`${base}${tilePath({ level, index: j, width })}`);
+        for (let i = 0; i < width; i++) {
+          const want = hashes[j * TILE_WIDTH + i]!;
+          const got = served.subarray(i * 32, i * 32 + 32);
+          if (got.length !== 32 || !Buffer.from(got).equals(want)) {
+            const below = j * TILE_WIDTH + i;
+            const span = TILE_WIDTH ** level;
+            report(
+              `${tilePath({ level, index: j, width })}: hash ${i} (root of tile ${level - 1}/${below}, entries ` +
+                `${below * span}-${(below + 1) * span - 1}) is ${Buffer.from(got).toString('base64')}, ` +
+                `recomputed ${Buffer.from(want).toString('base64')}`,
+            );
+          }
+        }
+      },
+    );
+    const next: Uint8Array[] = [];
+    for (let k = 0; (k + 1) * TILE_WIDTH <= hashes.length; k++) {
+      next.push(tileRoot(Buffer.concat(hashes.slice(k * TILE_WIDTH, (k + 1) * TILE_WIDTH))));
+    }
+    levels.push(next);
+  }
+
+  // The root, and the trusted checkpoint's root, from the recomputed hashes alone.
+  const readTiles = async (tiles: readonly TileId[]) =>
+    tiles.map((t) => {
+      const data =
+        t.level === 0
+          ? keptLevel0.get(t.index)
+          : Buffer.concat(
+              levels[t.level]!.slice(t.index * TILE_WIDTH, t.index * TILE_WIDTH + t.width),
+            );
+      if (!data || data.length < t.width * 32)
+        throw new Error(`internal: tile ${t.level}/${t.index} not recomputed`);
+      return data.subarray(0, t.width * 32);
+    });
+  const root = await treeHash(size, tileHashReader(size, readTiles));
+  if (!Buffer.from(root).equals(checkpoint.rootHash)) {
+    report(
+      `root: recomputed ${Buffer.from(root).toString('base64')}, the checkpoint says ` +
+        `${Buffer.from(checkpoint.rootHash).toString('base64')}`,
+    );
+  }
+  let consistentWith: number | undefined;
+  if (since && since.size <= size) {
+    const oldRoot = await treeHash(since.size, tileHashReader(since.size, readTiles));
+    if (Buffer.from(oldRoot).equals(since.rootHash)) {
+      consistentWith = since.size;
+    } else {
+      report(
+        `fork: the first ${since.size} entries of the log hash to ${Buffer.from(oldRoot).toString('base64')}, ` +
+          `but the trusted checkpoint says ${Buffer.from(since.rootHash).toString('base64')}`,
+      );
+    }
+  }
+  const ok = problems.length === 0;
+  if (ok && o.stateFile) saveState(o.stateFile, origin, level1);
+  return {
+    ok,
+    problems,
+    checkpoint,
+    checkpointNote: note,
+    entriesHashed: hashed,
+    entriesVerified: ok ? size : 0,
+    ...(consistentWith === undefined ? {} : { consistentWith }),
+  };
+}
+
+/** MTH of a full tile's 256 hashes (RFC 6962 interior nodes). */
+function tileRoot(tile: Uint8Array): Uint8Array {
+  let level: Uint8Array[] = [];
+  for (let i = 0; i < tile.length; i += 32) level.push(tile.subarray(i, i + 32));
+  while (level.length > 1) {
+    const up: Uint8Array[] = [];
+    for (let i = 0; i < level.length; i += 2) {
+      up.push(
+        createHash('sha256')
+          .update(Uint8Array.of(1))
+          .update(level[i]!)
+          .update(level[i + 1]!)
+          .digest(),
+      );
+    }
+    level = up;
+  }
+  return level[0]!;
+}
+
+function* range(from: number, to: number) {
+  for (let i = from; i < to; i++) yield i;
+}
+
+async function forEachConcurrently<T>(items: T[], limit: number, fn: (item: T) => Promise<void>) {
+  let next = 0;
+  const run = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, run));
+}
+
+async function fetchWithRetry(url: string): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const res = await fetch(url, { headers: { 'accept-encoding': 'gzip, identity' } });
+      if (res.ok) return res;
+      if (res.status < 500 || attempt >= 4) throw new Error(`GET ${url}: HTTP ${res.status}`);
+    } catch (err) {
+      if (attempt >= 4 || (err as Error).message.includes('HTTP')) throw err;
+    }
+    await new Promise((r) => setTimeout(r, 200 * attempt));
+  }
+}
+
+async function fetchText(url: string): Promise<string> {
+  return (await fetchWithRetry(url)).text();
+}
+
+async function fetchBytes(url: string): Promise<Uint8Array> {
+  return new Uint8Array(await (await fetchWithRetry(url)).arrayBuffer());
+}
+
+function loadState(file: string | undefined, origin: string): State {
+  if (!file || !existsSync(file)) return { origin, tileRoots: [] };
+  const state = JSON.parse(readFileSync(file, 'utf8')) as State;
+  if (state.origin !== origin || !Array.isArray(state.tileRoots)) {
+    throw new Error(`${file} holds the audit state of another log (${state.origin})`);
+  }
+  return state;
+}
+
+/** Saves the contiguous verified prefix atomically (write, then rename). */
+function saveState(file: string, origin: string, level1: Uint8Array[]): void {
+  const roots: string[] = [];
+  for (let i = 0; i < level1.length && level1[i]; i++)
+    roots.push(Buffer.from(level1[i]!).toString('base64'));
+  writeFileSync(`${file}.tmp`, JSON.stringify({ origin, tileRoots: roots } satisfies State));
+  renameSync(`${file}.tmp`, file);
+}

@@ -1,0 +1,56 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { audit } from '../audit/auditor.js';
+import { Progress } from '../progress.js';
+
+export interface AuditCommandOptions {
+  readonly url: string;
+  readonly logKey: string;
+  readonly since?: string;
+  readonly save?: string;
+  readonly state?: string;
+  readonly records: boolean;
+  readonly json: boolean;
+}
+
+/** `proofline audit`: exit 0 when the whole log verifies, 1 with every problem named otherwise. */
+export async function auditCommand(o: AuditCommandOptions): Promise<number> {
+  const progress = new Progress('auditing');
+  const started = Date.now();
+  const result = await audit({
+    url: o.url,
+    logKey: o.logKey,
+    ...(o.since ? { since: readFileSync(o.since, 'utf8') } : {}),
+    ...(o.state ? { stateFile: o.state } : {}),
+    checkRecords: o.records,
+    onProgress: (done, total) => progress.update(done, total),
+  });
+  progress.done();
+  const seconds = (Date.now() - started) / 1000;
+  if (o.json) {
+    process.stdout.write(
+      `${JSON.stringify({
+        ok: result.ok,
+        size: result.checkpoint?.size,
+        entriesVerified: result.entriesVerified,
+        entriesHashed: result.entriesHashed,
+        consistentWith: result.consistentWith,
+        problems: result.problems,
+        seconds,
+      })}\n`,
+    );
+  } else if (result.ok) {
+    const cp = result.checkpoint!;
+    process.stdout.write(
+      `PASS checkpoint ${cp.origin} size ${cp.size} root ${Buffer.from(cp.rootHash).toString('base64')}\n` +
+        `PASS ${result.entriesVerified} entries verified (${result.entriesHashed} downloaded and re-hashed in ` +
+        `${seconds.toFixed(1)} s${o.records ? ', every entry a valid record' : ''}); every tile and the root match\n` +
+        (result.consistentWith === undefined
+          ? ''
+          : `PASS consistent with the trusted checkpoint of size ${result.consistentWith}\n`),
+    );
+  } else {
+    for (const p of result.problems) process.stdout.write(`FAIL ${p}\n`);
+  }
+  if (result.ok && o.save && result.checkpointNote) writeFileSync(o.save, result.checkpointNote);
+  return result.ok ? 0 : 1;
+}
