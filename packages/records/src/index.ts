@@ -5,6 +5,7 @@
  * RecordError. Browser-safe: no Node built-ins.
  */
 export { RecordError, type RecordErrorCode } from './errors.js';
+export { parseJson } from './json.js';
 export {
   MAX_STATEMENT_SIZE,
   parseStatement,

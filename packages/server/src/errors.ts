@@ -13,6 +13,8 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'invalid-json',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid-request',
   FST_ERR_CTP_INVALID_TYPE: 'invalid-request',
+  FST_ERR_BAD_URL: 'invalid-url',
+  FST_ERR_MAX_PARAM_LENGTH: 'uri-too-long',
 };
 
 /** Maps every typed error of the lower layers to its HTTP problem; anything else is a 500. */

@@ -46,11 +46,17 @@ export function registerRecordRoutes(app: FastifyInstance, o: RecordRouteOptions
     statements: readonly unknown[],
     batch: boolean,
   ) => {
-    const principal = await authorize(request, 'records:write');
+    const principal = principals.get(request)!;
     const query = strictQuery(request.query, ['log', 'wait']);
     const runtime = o.service.logFor(principal, single(query, 'log'));
     const wait = waitForProof(request, query);
-    const result = await o.service.attest(principal, runtime, statements, idempotencyKey(request));
+    const result = await o.service.attest(
+      principal,
+      runtime,
+      statements,
+      idempotencyKey(request),
+      batch,
+    );
     if (result.replayed) reply.header('idempotent-replayed', 'true');
     if (wait) {
       const last = result.receipts[result.receipts.length - 1]!;
@@ -72,29 +78,39 @@ export function registerRecordRoutes(app: FastifyInstance, o: RecordRouteOptions
     return batch ? { receipts: result.receipts } : result.receipts[0];
   };
 
-  app.post('/v1/records', { bodyLimit: SINGLE_BODY_LIMIT }, async (request, reply) => {
+  // Authenticate before the body is read or parsed.
+  const principals = new WeakMap<FastifyRequest, Principal>();
+  const onRequest = async (request: FastifyRequest) => {
+    principals.set(request, await authorize(request, 'records:write'));
+  };
+
+  app.post('/v1/records', { bodyLimit: SINGLE_BODY_LIMIT, onRequest }, async (request, reply) => {
     if (!isObject(request.body)) throw invalidBody('the body must be a JSON object (a statement)');
     return attest(request, reply, [request.body], false);
   });
 
-  app.post('/v1/records/batch', { bodyLimit: BATCH_BODY_LIMIT }, async (request, reply) => {
-    const body = request.body;
-    if (
-      !isObject(body) ||
-      Object.keys(body).some((k) => k !== 'records') ||
-      !Array.isArray(body.records)
-    ) {
-      throw invalidBody('the body must be {"records": [statement, ...]}');
-    }
-    if (body.records.length === 0 || body.records.length > MAX_BATCH) {
-      throw new HttpProblem(
-        body.records.length === 0 ? 400 : 413,
-        body.records.length === 0 ? 'invalid-request' : 'batch-too-large',
-        `a batch holds 1 to ${MAX_BATCH} records; this one has ${body.records.length}`,
-      );
-    }
-    return attest(request, reply, body.records, true);
-  });
+  app.post(
+    '/v1/records/batch',
+    { bodyLimit: BATCH_BODY_LIMIT, onRequest },
+    async (request, reply) => {
+      const body = request.body;
+      if (
+        !isObject(body) ||
+        Object.keys(body).some((k) => k !== 'records') ||
+        !Array.isArray(body.records)
+      ) {
+        throw invalidBody('the body must be {"records": [statement, ...]}');
+      }
+      if (body.records.length === 0 || body.records.length > MAX_BATCH) {
+        throw new HttpProblem(
+          body.records.length === 0 ? 400 : 413,
+          body.records.length === 0 ? 'invalid-request' : 'batch-too-large',
+          `a batch holds 1 to ${MAX_BATCH} records; this one has ${body.records.length}`,
+        );
+      }
+      return attest(request, reply, body.records, true);
+    },
+  );
 
   app.get<{ Params: { id: string } }>('/v1/records/:id', async (request) => {
     const principal = await authorize(request, 'records:read');
@@ -165,9 +181,12 @@ async function list(o: RecordRouteOptions, principal: Principal, query: Query) {
   if (cursorText !== undefined && !/^(0|[1-9]\d{0,15})$/.test(cursorText)) {
     throw new HttpProblem(400, 'invalid-request', 'invalid cursor');
   }
+  const fromMs = time(query, 'from') ?? 0;
+  const toMs = time(query, 'to') ?? Number.MAX_SAFE_INTEGER;
+  if (fromMs > toMs) throw new HttpProblem(400, 'invalid-request', 'from must not be after to');
   const page = await listRecords(o.storage, runtime, {
-    fromMs: time(query, 'from') ?? 0,
-    toMs: time(query, 'to') ?? Number.MAX_SAFE_INTEGER,
+    fromMs,
+    toMs,
     ...optional('type', single(query, 'type')),
     ...optional('control', single(query, 'control')),
     ...(label === undefined
@@ -186,7 +205,7 @@ function optional<K extends string>(key: K, value: string | undefined): { [P in 
 function time(query: Query, name: string): number | undefined {
   const text = single(query, name);
   if (text === undefined) return undefined;
-  if (/^\d{1,16}$/.test(text)) return Number(text);
+  if (/^\d{1,16}$/.test(text) && Number.isSafeInteger(Number(text))) return Number(text);
   try {
     return parseTime(text);
   } catch {

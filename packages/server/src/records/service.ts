@@ -94,12 +94,11 @@ export class RecordService {
     runtime: LogRuntime,
     input: readonly unknown[],
     idempotencyKey: string | undefined,
+    batch: boolean,
   ): Promise<AttestResult> {
     const tenant = principal.tenant;
-    const statements = input.map((value, i) =>
-      this.statement(value, i, input.length > 1 || undefined),
-    );
-    await this.checkIssuers(tenant, statements);
+    const statements = input.map((value, i) => this.statement(value, i, batch || undefined));
+    await this.checkIssuers(tenant, statements, batch);
     const requestHash = createHash('sha256')
       .update(`${runtime.config.name}\n${canonicalize(statements)}`)
       .digest('hex');
@@ -211,7 +210,11 @@ export class RecordService {
     }
   }
 
-  private async checkIssuers(tenant: string, statements: readonly Statement[]): Promise<void> {
+  private async checkIssuers(
+    tenant: string,
+    statements: readonly Statement[],
+    batch: boolean,
+  ): Promise<void> {
     if (!statements.some((s) => s.issuer)) return;
     const verifiers = (await this.storage.listIssuerKeys(tenant)).map((k) => parseVerifierKey(k));
     for (const [i, statement] of statements.entries()) {
@@ -221,7 +224,7 @@ export class RecordService {
           'invalid-issuer-signature',
           `statement ${i}: the issuer signature does not verify with any issuer key registered for tenant ${tenant}`,
           {},
-          { field: statements.length > 1 ? `/records/${i}/issuer` : '/issuer' },
+          { field: batch ? `/records/${i}/issuer` : '/issuer' },
         );
       }
     }
