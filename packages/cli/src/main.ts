@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { append } from './commands/append.js';
+import { readFileSync } from 'node:fs';
 import { auditCommand } from './commands/audit.js';
+import { checkEvidence, monitor, type Evidence } from './commands/monitor.js';
 import { apiKeyCreate, apiKeyList, apiKeyRevoke, issuerKey } from './commands/access.js';
 import { createLog, logKey } from './commands/logs.js';
 import { serve } from './commands/serve.js';
@@ -26,6 +28,12 @@ commands:
               [--no-records] [--json]
               download the whole log (URL: its prefix, e.g. http://host/logs/default/), recompute every
               leaf, tile and the root, check consistency with a trusted checkpoint
+  monitor     URL --log-key VKEY --state FILE [--interval SECONDS] [--webhook URL] [--once]
+              follow a log: every new checkpoint must be consistent with the last trusted one and
+              every new entry a valid record; on a fork, rollback, bad signature or bad entry, save
+              the evidence, call the webhook and exit 1
+  check-evidence FILE
+              re-check a monitor's evidence file offline
   issuer-key  add|revoke --data DIR --tenant NAME --key VERIFIER_KEY  |  list --data DIR --tenant NAME
               the keys whose issuer signatures a tenant's records may carry
 `;
@@ -171,6 +179,31 @@ async function main(argv: string[]): Promise<number> {
         records: values['no-records'] !== true,
         json: values.json === true,
       });
+    }
+    case 'monitor': {
+      const { values, positionals } = parseLoose(args, {
+        'log-key': { type: 'string' },
+        state: { type: 'string' },
+        interval: { type: 'string', default: '10' },
+        webhook: { type: 'string' },
+        once: { type: 'boolean' },
+      });
+      if (positionals.length !== 1) throw new UsageError('monitor takes one URL');
+      return monitor({
+        url: positionals[0]!,
+        logKey: requiredValue(values, 'log-key'),
+        state: requiredValue(values, 'state'),
+        intervalSeconds: integer(values.interval, 'interval', 1, 86_400),
+        ...optionalValue(values, 'webhook'),
+        once: values.once === true,
+      });
+    }
+    case 'check-evidence': {
+      const { positionals } = parseLoose(args, {});
+      if (positionals.length !== 1) throw new UsageError('check-evidence takes one FILE');
+      const finding = await checkEvidence(JSON.parse(readFileSync(positionals[0]!, 'utf8')) as Evidence);
+      process.stdout.write(`PROVEN ${finding}\n`);
+      return 0;
     }
     case 'log-key': {
       const v = parse(args, {});

@@ -1,0 +1,149 @@
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { openCheckpoint, parseVerifierKey } from '@proofline/note';
+import { proveConsistency, tileHashReader, tilePath, verifyConsistency } from '@proofline/tlog';
+import { audit } from '../audit/auditor.js';
+
+export interface MonitorOptions {
+  readonly url: string;
+  readonly logKey: string;
+  /** Persistent state: the last trusted checkpoint (and the audit's verified tile roots beside it). */
+  readonly state: string;
+  readonly intervalSeconds: number;
+  readonly webhook?: string;
+  /** Check once and exit (for cron jobs and tests). */
+  readonly once: boolean;
+}
+
+/** What a monitor saves when the log misbehaves: enough for anyone to re-check offline. */
+export interface Evidence {
+  readonly kind: 'proofline.dev/monitor-evidence/v1';
+  readonly detectedAt: string;
+  readonly logUrl: string;
+  readonly logKey: string;
+  /** The checkpoint the monitor trusted, as the log signed it. */
+  readonly trustedCheckpoint: string;
+  /** The new checkpoint the log served, as signed. */
+  readonly newCheckpoint?: string;
+  /** The consistency proof the log's tiles yield between the two (base64), if any. */
+  readonly consistencyProof?: string[];
+  readonly problems: readonly string[];
+}
+
+/**
+ * `proofline monitor`: follows a log. Each round audits what is new (the tiles already
+ * verified are remembered in `<state>.tiles`) and requires the new checkpoint to be
+ * consistent with the last trusted one; only then does the state advance (atomically).
+ * On a fork, rollback, bad signature or malformed entry it saves the evidence next to the
+ * state file, calls the webhook if any, and exits 1.
+ */
+export async function monitor(o: MonitorOptions): Promise<number> {
+  const tilesState = `${o.state}.tiles`;
+  while (true) {
+    const trusted = existsSync(o.state) ? readFileSync(o.state, 'utf8') : undefined;
+    const result = await audit({
+      url: o.url,
+      logKey: o.logKey,
+      ...(trusted === undefined ? {} : { since: trusted }),
+      stateFile: tilesState,
+    });
+    if (!result.ok) {
+      const evidence = await gatherEvidence(o, trusted, result.checkpointNote, result.problems);
+      const file = `${o.state}.evidence-${Date.now()}.json`;
+      writeFileSync(file, `${JSON.stringify(evidence, null, 2)}\n`);
+      process.stdout.write(`ALERT ${result.problems.join('\nALERT ')}\nevidence saved to ${file}\n`);
+      if (o.webhook) await notify(o.webhook, evidence);
+      return 1;
+    }
+    const note = result.checkpointNote!;
+    if (note !== trusted) {
+      writeFileSync(`${o.state}.tmp`, note);
+      renameSync(`${o.state}.tmp`, o.state);
+      process.stdout.write(
+        `${new Date().toISOString()} checkpoint size ${result.checkpoint!.size}: consistent, ` +
+          `${result.entriesHashed} new entries verified\n`,
+      );
+    }
+    if (o.once) return 0;
+    await new Promise((r) => setTimeout(r, o.intervalSeconds * 1000));
+  }
+}
+
+async function gatherEvidence(
+  o: MonitorOptions,
+  trusted: string | undefined,
+  current: string | undefined,
+  problems: readonly string[],
+): Promise<Evidence> {
+  let consistencyProof: string[] | undefined;
+  if (trusted && current) {
+    try {
+      const verifier = parseVerifierKey(o.logKey);
+      const [{ checkpoint: a }, { checkpoint: b }] = await Promise.all([
+        openCheckpoint(trusted, verifier.name, verifier),
+        openCheckpoint(current, verifier.name, verifier),
+      ]);
+      const [small, large] = a.size <= b.size ? [a, b] : [b, a];
+      const base = o.url.endsWith('/') ? o.url : `${o.url}/`;
+      const reader = tileHashReader(large.size, (tiles) =>
+        Promise.all(
+          tiles.map(async (t) => new Uint8Array(await (await fetch(`${base}${tilePath(t)}`)).arrayBuffer())),
+        ),
+      );
+      const proof = await proveConsistency(small.size, large.size, reader);
+      consistencyProof = proof.map((h) => Buffer.from(h).toString('base64'));
+    } catch {
+      // The log may no longer serve what a proof needs; the two signed checkpoints remain.
+    }
+  }
+  return {
+    kind: 'proofline.dev/monitor-evidence/v1',
+    detectedAt: new Date().toISOString(),
+    logUrl: o.url,
+    logKey: o.logKey,
+    trustedCheckpoint: trusted ?? '',
+    ...(current === undefined ? {} : { newCheckpoint: current }),
+    ...(consistencyProof ? { consistencyProof } : {}),
+    problems,
+  };
+}
+
+/**
+ * Re-checks saved evidence offline: both checkpoints must carry valid signatures of the log
+ * key, and must be inconsistent (equal sizes with different roots, a smaller new size, or
+ * a consistency proof that fails). Returns the finding, or throws if the evidence does not
+ * prove misbehaviour by itself (e.g. an entry problem, which needs the log's data).
+ */
+export async function checkEvidence(evidence: Evidence): Promise<string> {
+  const verifier = parseVerifierKey(evidence.logKey);
+  if (!evidence.newCheckpoint) throw new Error('the evidence holds no second checkpoint');
+  const [{ checkpoint: a }, { checkpoint: b }] = await Promise.all([
+    openCheckpoint(evidence.trustedCheckpoint, verifier.name, verifier),
+    openCheckpoint(evidence.newCheckpoint, verifier.name, verifier),
+  ]);
+  const root = (c: { rootHash: Uint8Array }) => Buffer.from(c.rootHash).toString('base64');
+  if (a.size === b.size) {
+    if (root(a) !== root(b)) return `fork: two signed checkpoints of size ${a.size} with different roots`;
+    throw new Error('the two checkpoints are identical');
+  }
+  if (b.size < a.size) return `rollback: signed size ${b.size} after signed size ${a.size}`;
+  const proof = (evidence.consistencyProof ?? []).map((h) => new Uint8Array(Buffer.from(h, 'base64')));
+  try {
+    verifyConsistency(a.size, b.size, proof, a.rootHash, b.rootHash);
+  } catch (err) {
+    return `inconsistent: the log's own consistency proof from ${a.size} to ${b.size} fails (${(err as Error).message})`;
+  }
+  throw new Error('the checkpoints are consistent: this evidence shows no misbehaviour of the log');
+}
+
+async function notify(url: string, evidence: Evidence): Promise<void> {
+  try {
+    await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(evidence),
+      signal: AbortSignal.timeout(10_000),
+    });
+  } catch (err) {
+    process.stderr.write(`webhook ${url} failed: ${(err as Error).message}\n`);
+  }
+}

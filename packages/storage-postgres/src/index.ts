@@ -1,0 +1,1 @@
+export { PostgresStorage, type PostgresOptions } from './postgres.js';

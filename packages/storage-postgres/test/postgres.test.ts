@@ -1,0 +1,401 @@
+/**
+ * PostgreSQL-specific behaviour: several nodes (separate pools) sharing one database.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import {
+  StorageError,
+  type LogConfig,
+  type SequenceGroup,
+  type SequenceResult,
+} from '@proofline/storage';
+import { PostgresStorage } from '../src/index.js';
+import { MIGRATIONS } from '../src/schema.js';
+import { admin, dropSchema, freshSchema, open } from './fixture.js';
+
+const T0 = 1_800_000_000_000;
+const bytes = (s: string) => new TextEncoder().encode(s);
+const text = (b: Uint8Array | undefined) => new TextDecoder().decode(b);
+
+function logConfig(name: string): LogConfig {
+  return {
+    name,
+    tenant: 'acme',
+    origin: `example.test/${name}`,
+    verifierKey: `example.test/${name}+00000000+AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`,
+    createdAt: 1_700_000_000_000,
+  };
+}
+
+/** `n` handles on one fresh schema, as `n` API nodes would have; all closed and dropped after. */
+async function withNodes(
+  n: number,
+  poolSize: number,
+  fn: (nodes: PostgresStorage[], schema: string) => Promise<void>,
+): Promise<void> {
+  const schema = freshSchema();
+  const nodes: PostgresStorage[] = [];
+  try {
+    for (let i = 0; i < n; i++) nodes.push(await open(schema, { poolSize }));
+    await fn(nodes, schema);
+  } finally {
+    await Promise.all(nodes.map((s) => s.close()));
+    await dropSchema(schema);
+  }
+}
+
+type QueryFn = (this: pg.Client, ...args: unknown[]) => unknown;
+
+/**
+ * Intercepts every statement any pooled connection sends while `fn` runs; `hook` may
+ * replace a statement (return a promise) or let it through (return undefined).
+ */
+async function intercept<T>(
+  hook: (sql: string, send: () => Promise<unknown>, client: pg.Client) => Promise<unknown> | void,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const proto = pg.Client.prototype as unknown as { query: QueryFn };
+  const original = proto.query;
+  proto.query = function (this: pg.Client, ...args: unknown[]) {
+    const first = args[0];
+    const sql = typeof first === 'string' ? first : ((first as { text?: string }).text ?? '');
+    const send = () => original.apply(this, args) as Promise<unknown>;
+    return hook(sql, send, this) ?? send();
+  };
+  try {
+    return await fn();
+  } finally {
+    proto.query = original;
+  }
+}
+
+describe('postgres driver', () => {
+  it('keeps indices gap-free and unique across 8 nodes sequencing concurrently', () =>
+    withNodes(8, 4, async (nodes) => {
+      const log = logConfig('busy');
+      await Promise.all(nodes.map((n) => n.ensureLog(log)));
+      const calls: Promise<{ node: number; call: number; result: SequenceResult }>[] = [];
+      for (let node = 0; node < nodes.length; node++) {
+        for (let call = 0; call < 40; call++) {
+          const count = 1 + ((node + call) % 5);
+          const entries = Array.from({ length: count }, (_, j) => bytes(`${node}/${call}/${j}`));
+          calls.push(
+            nodes[node]!.sequence(log.name, [{ build: () => entries }], T0 + call).then(
+              ([result]) => ({ node, call, result: result! }),
+            ),
+          );
+        }
+      }
+      const done = await Promise.all(calls);
+      const ranges = done
+        .map(({ node, call, result }) => {
+          assert.equal(result.status, 'sequenced');
+          return { node, call, first: result.first, count: result.count };
+        })
+        .sort((a, b) => a.first - b.first);
+      let next = 0;
+      for (const r of ranges) {
+        assert.equal(r.first, next, 'ranges are consecutive: no gap, no overlap');
+        next += r.count;
+      }
+      assert.equal(await nodes[3]!.sequencedSize(log.name), next);
+      const entries = await nodes[5]!.readEntries(log.name, 0, next);
+      for (const r of ranges) {
+        for (let j = 0; j < r.count; j++) {
+          assert.equal(text(entries[r.first + j]), `${r.node}/${r.call}/${j}`);
+        }
+      }
+      // Batch times never decrease along the log, whatever order the nodes committed in.
+      const times = done.map((d) => d.result).sort((a, b) => a.first - b.first);
+      for (let i = 1; i < times.length; i++) {
+        const [a, b] = [times[i - 1]!, times[i]!];
+        assert.ok(a.status === 'sequenced' && b.status === 'sequenced' && a.timeMs <= b.timeMs);
+      }
+    }));
+
+  it('migrates once when 6 nodes open a fresh schema at the same time', async () => {
+    const schema = freshSchema();
+    const nodes = await Promise.all(Array.from({ length: 6 }, () => open(schema, { poolSize: 2 })));
+    try {
+      const { rows } = await admin((c) =>
+        c.query<{ n: string; version: number }>(
+          `SELECT count(*) AS n, max(version) AS version FROM "${schema}".schema_version`,
+        ),
+      );
+      assert.deepEqual(rows[0], { n: '1', version: MIGRATIONS.length });
+      const logs = await Promise.all(nodes.map((n) => n.ensureLog(logConfig('one'))));
+      assert.ok(logs.every((l) => l.name === 'one'));
+      assert.equal((await nodes[0]!.listLogs()).length, 1);
+      // A schema written by a newer Proofline is refused, not misread.
+      await admin((c) => c.query(`UPDATE "${schema}".schema_version SET version = 999`));
+      await assert.rejects(
+        open(schema),
+        (err) => err instanceof StorageError && err.code === 'CORRUPT' && /999/.test(err.message),
+      );
+    } finally {
+      await Promise.all(nodes.map((n) => n.close()));
+      await dropSchema(schema);
+    }
+  });
+
+  it('lets exactly one of 20 nodes use an idempotency key, across two logs', () =>
+    withNodes(20, 2, async (nodes, schema) => {
+      const logs = [logConfig('race-a'), logConfig('race-b')];
+      for (const log of logs) await nodes[0]!.ensureLog(log);
+      const builds = nodes.map(() => 0);
+      const results = await Promise.all(
+        nodes.map((node, i) => {
+          const groups: SequenceGroup[] = [
+            {
+              build: () => (builds[i]!++, [bytes(`keyed-${i}`)]),
+              idempotency: { tenant: 'acme', key: 'race', requestHash: `h${i}` },
+            },
+            { build: () => [bytes(`free-${i}`)] },
+          ];
+          // Half the nodes write to each log: the log's row lock does not order them.
+          return node.sequence(logs[i % 2]!.name, groups, T0);
+        }),
+      );
+      const winners = results.flatMap((r, i) => (r[0]?.status === 'sequenced' ? [i] : []));
+      assert.equal(winners.length, 1, 'exactly one node sequences the keyed group');
+      const w = winners[0]!;
+      const won = results[w]![0]!;
+      assert.ok(won.status === 'sequenced');
+      const outcome = { requestHash: `h${w}`, log: logs[w % 2]!.name, first: won.first, count: 1 };
+      results.forEach((r, i) => {
+        if (i !== w) assert.deepEqual(r[0], { status: 'duplicate', ...outcome });
+        assert.equal(r[1]?.status, 'sequenced', 'the other group of the batch is unaffected');
+      });
+      builds.forEach((b, i) => assert.equal(b, i === w ? 1 : 0, 'duplicates are never built'));
+      assert.deepEqual(await nodes[7]!.findIdempotency('acme', 'race'), outcome);
+      const all: string[] = [];
+      for (const log of logs) {
+        const size = await nodes[1]!.sequencedSize(log.name);
+        all.push(...(await nodes[1]!.readEntries(log.name, 0, size)).map(text));
+      }
+      assert.deepEqual(
+        all.filter((e) => e.startsWith('keyed-')),
+        [`keyed-${w}`],
+      );
+      assert.equal(all.filter((e) => e.startsWith('free-')).length, 20);
+      const winnerEntries = await nodes[2]!.readEntries(
+        outcome.log,
+        outcome.first,
+        outcome.first + 1,
+      );
+      assert.equal(text(winnerEntries[0]), `keyed-${w}`);
+      const { rows } = await admin((c) =>
+        c.query(`SELECT first_idx, count FROM "${schema}".idempotency`),
+      );
+      assert.deepEqual(rows, [{ first_idx: String(won.first), count: '1' }]);
+    }));
+
+  it("judges leases on the database's clock, not the nodes'", () =>
+    withNodes(2, 2, async ([a, b], schema) => {
+      const log = logConfig('lease');
+      await a!.ensureLog(log);
+      const realNow = Date.now;
+      const remaining = async () => {
+        const { rows } = await admin((c) =>
+          c.query<{ ms: string }>(
+            `SELECT lease_expires - floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint ` +
+              `AS ms FROM "${schema}".logs`,
+          ),
+        );
+        return Number(rows[0]!.ms);
+      };
+      try {
+        // Node a's clock runs an hour slow: its lease still lasts 60 s of database time.
+        Date.now = () => realNow() - 3_600_000;
+        assert.equal(await a!.acquireLease(log.name, 'node-a', 60_000), true);
+        const left = await remaining();
+        assert.ok(left > 55_000 && left <= 60_000, `lease has ${left} ms left`);
+        // Node b's clock runs an hour fast: the lease is not expired for it either.
+        Date.now = () => realNow() + 3_600_000;
+        assert.equal(await b!.acquireLease(log.name, 'node-b', 60_000), false);
+        // A short lease expires on the database's clock even for a node whose clock lags.
+        assert.equal(await a!.acquireLease(log.name, 'node-a', 1), true);
+        Date.now = () => realNow() - 3_600_000;
+        await new Promise((r) => setTimeout(r, 20));
+        assert.equal(await b!.acquireLease(log.name, 'node-b', 60_000), true);
+        assert.equal(await a!.acquireLease(log.name, 'node-a', 60_000), false);
+      } finally {
+        Date.now = realNow;
+      }
+    }));
+
+  it('sequences a 5,000-entry group in one write statement', () =>
+    withNodes(1, 2, async ([s]) => {
+      const log = logConfig('bulk');
+      await s!.ensureLog(log);
+      await s!.sequence(log.name, [{ build: () => [bytes('warm-up')] }], T0);
+      const entries = Array.from({ length: 5000 }, (_, i) =>
+        randomBytes(100 + (i % 400)).fill(i % 256, 0, 1),
+      );
+      const keys = entries.map((_, i) => i % 1000);
+      const statements: string[] = [];
+      const started = performance.now();
+      const [result] = await intercept(
+        (sql) => void statements.push(sql.trim().split(/\s+/)[0]!),
+        () => s!.sequence(log.name, [{ build: () => entries, lookupKeys: keys }], T0),
+      );
+      const ms = performance.now() - started;
+      const total = entries.reduce((n, e) => n + e.length, 0);
+      console.log(
+        `5,000 entries (${(total / 1024).toFixed(0)} KiB) sequenced in ${ms.toFixed(1)} ms ` +
+          `with ${statements.length} statements: ${statements.join(', ')}`,
+      );
+      assert.deepEqual(result, { status: 'sequenced', first: 1, count: 5000, timeMs: T0 });
+      assert.deepEqual(statements, ['BEGIN', 'SELECT', 'WITH', 'COMMIT']);
+      const back = await s!.readEntries(log.name, 1, 5001);
+      assert.ok(back.every((e, i) => Buffer.compare(e, entries[i]!) === 0));
+      assert.equal((await s!.findByLookupKey(log.name, 7, 100)).length, 5);
+    }));
+
+  it('splits a batch larger than 32 MiB across statements in the same transaction', () =>
+    withNodes(1, 2, async ([s]) => {
+      const log = logConfig('huge');
+      await s!.ensureLog(log);
+      const entries = Array.from({ length: 520 }, (_, i) => new Uint8Array(65535).fill(i % 256));
+      const statements: string[] = [];
+      const [result] = await intercept(
+        (sql) => void statements.push(sql.trim().split(/\s+/)[0]!),
+        () => s!.sequence(log.name, [{ build: () => entries }], T0),
+      );
+      assert.deepEqual(result, { status: 'sequenced', first: 0, count: 520, timeMs: T0 });
+      assert.deepEqual(statements, ['BEGIN', 'SELECT', 'INSERT', 'WITH', 'COMMIT']);
+      const around = await s!.readEntries(log.name, 509, 514);
+      assert.deepEqual(
+        around.map((e) => [e.length, e[0], e[65534]]),
+        [509, 510, 511, 512, 513].map((i) => [65535, i % 256, i % 256]),
+      );
+    }));
+
+  it('re-runs a sequencing transaction after a deadlock, building again', () =>
+    withNodes(1, 2, async ([s]) => {
+      const log = logConfig('retry');
+      await s!.ensureLog(log);
+      let builds = 0;
+      let failed = false;
+      const [result] = await intercept(
+        (sql) => {
+          if (failed || !sql.startsWith('WITH')) return undefined;
+          failed = true;
+          return Promise.reject(Object.assign(new Error('deadlock detected'), { code: '40P01' }));
+        },
+        () => s!.sequence(log.name, [{ build: () => (builds++, [bytes('once')]) }], T0),
+      );
+      assert.equal(failed, true);
+      assert.equal(builds, 2);
+      assert.deepEqual(result, { status: 'sequenced', first: 0, count: 1, timeMs: T0 });
+      assert.deepEqual((await s!.readEntries(log.name, 0, 1)).map(text), ['once']);
+      assert.equal(await s!.sequencedSize(log.name), 1);
+    }));
+
+  it('resolves a COMMIT whose reply was lost from the transaction status', () =>
+    withNodes(1, 1, async ([s]) => {
+      const log = logConfig('lost');
+      await s!.ensureLog(log);
+      const lost = () => new Error('Connection terminated unexpectedly');
+      // The commit happened; only its reply was lost: the call must resolve.
+      const [kept] = await intercept(
+        (sql, send) => (sql === 'COMMIT' ? send().then(() => Promise.reject(lost())) : undefined),
+        () => s!.sequence(log.name, [{ build: () => [bytes('kept')] }], T0),
+      );
+      assert.deepEqual(kept, { status: 'sequenced', first: 0, count: 1, timeMs: T0 });
+      // The connection died before the commit: the call must reject, leaving nothing.
+      await assert.rejects(
+        intercept(
+          (sql, _send, client) =>
+            sql === 'COMMIT'
+              ? client.query('ROLLBACK').then(() => Promise.reject(lost()))
+              : undefined,
+          () => s!.sequence(log.name, [{ build: () => [bytes('gone')] }], T0),
+        ),
+        /Connection terminated/,
+      );
+      assert.equal(await s!.sequencedSize(log.name), 1);
+      assert.deepEqual((await s!.readEntries(log.name, 0, 1)).map(text), ['kept']);
+      assert.equal(await s!.integrate(log.name, 0, 1, []), true);
+    }));
+
+  it('does not let a node paused inside a sequencing transaction stall the others', () =>
+    withNodes(1, 2, async ([fast], schema) => {
+      const log = logConfig('paused');
+      await fast!.ensureLog(log);
+      const paused = await open(schema, { poolSize: 2, idleInTransactionTimeoutMs: 200 });
+      try {
+        let release!: () => void;
+        const resumed = new Promise<void>((r) => (release = r));
+        let holding!: () => void;
+        const held = new Promise<void>((r) => (holding = r));
+        // The paused node stops between taking the log's row lock and writing (only its
+        // statement is held: the interception sees every node's connections).
+        let paused1 = false;
+        const stalled = intercept(
+          (sql, send) => {
+            if (paused1 || !sql.startsWith('WITH')) return undefined;
+            paused1 = true;
+            holding();
+            return resumed.then(send);
+          },
+          () => paused.sequence(log.name, [{ build: () => [bytes('stale')] }], T0),
+        );
+        await held;
+        const started = performance.now();
+        const [result] = await fast!.sequence(log.name, [{ build: () => [bytes('fresh')] }], T0);
+        const waited = performance.now() - started;
+        assert.deepEqual(result, { status: 'sequenced', first: 0, count: 1, timeMs: T0 });
+        // It finished at all although the paused node never resumed: the server ended the
+        // paused session after 200 ms idle and released its row lock.
+        assert.ok(waited < 5_000, `waited ${waited.toFixed(0)} ms for the lock`);
+        release();
+        await assert.rejects(stalled);
+        assert.equal(await fast!.sequencedSize(log.name), 1);
+        assert.deepEqual((await fast!.readEntries(log.name, 0, 1)).map(text), ['fresh']);
+        // The paused node's pool recovers: its next call works.
+        const [next] = await paused.sequence(log.name, [{ build: () => [bytes('later')] }], T0);
+        assert.equal(next?.status === 'sequenced' && next.first, 1);
+      } finally {
+        await paused.close();
+      }
+    }));
+
+  it('keeps a node that lost its lease from publishing stale state', () =>
+    withNodes(2, 2, async ([a, b]) => {
+      const log = logConfig('stale');
+      await a!.ensureLog(log);
+      await a!.sequence(log.name, [{ build: () => [bytes('x'), bytes('y')] }], T0);
+      const tile = (n: number) => ({ level: 0, index: 0, data: new Uint8Array(32 * n).fill(n) });
+      const cp = (size: number, who: string) => ({
+        size,
+        note: `${log.origin}\n${size}\n${who}\n`,
+        publishedAt: T0,
+      });
+      // a leads, reads the state it will work from, then pauses past its lease.
+      assert.equal(await a!.acquireLease(log.name, 'a', 1), true);
+      const from = await a!.integratedSize(log.name);
+      const latest = await a!.latestCheckpoint(log.name);
+      await new Promise((r) => setTimeout(r, 20));
+      // b takes over and moves the log on.
+      assert.equal(await b!.acquireLease(log.name, 'b', 60_000), true);
+      assert.equal(await b!.integrate(log.name, 0, 2, [tile(2)]), true);
+      assert.equal(await b!.publishCheckpoint(log.name, undefined, cp(2, 'b')), true);
+      // a wakes up: every write it attempts loses its compare-and-swap.
+      assert.equal(await a!.integrate(log.name, from, 1, [tile(1)]), false);
+      assert.equal(await a!.publishCheckpoint(log.name, latest, cp(1, 'a')), false);
+      assert.equal(await a!.acquireLease(log.name, 'a', 60_000), false);
+      assert.deepEqual(await a!.readTiles(log.name, [{ level: 0, index: 0 }]), [tile(2).data]);
+      assert.deepEqual(await a!.latestCheckpoint(log.name), cp(2, 'b'));
+      assert.equal(await a!.integratedSize(log.name), 2);
+    }));
+
+  it('refuses schema names it would have to guess at', () => {
+    assert.throws(
+      () => new PostgresStorage({ connectionString: 'postgres://x', schema: 'Bad; DROP' }),
+      (err) => err instanceof StorageError && err.code === 'INVALID_ARGUMENT',
+    );
+  });
+});
