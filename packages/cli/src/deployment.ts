@@ -10,7 +10,8 @@ import {
 import { SqliteStorage } from '@proofline/storage-sqlite';
 import { nodeEd25519Signer } from '@proofline/sequencer';
 import type { Signer } from '@proofline/note';
-import { loadOrCreateKey, verifierKeyOf } from './keys.js';
+import { PostgresStorage } from '@proofline/storage-postgres';
+import { keyFromEnvironment, keySource, loadOrCreateKey, verifierKeyOf } from './keys.js';
 
 export const DEFAULT_LOG = 'default';
 export const DEFAULT_TENANT = 'default';
@@ -20,9 +21,20 @@ export interface LogHandle {
   readonly signer: Signer;
 }
 
+/** Where a deployment lives: a SQLite data directory, or a PostgreSQL database plus a key directory. */
+export interface Target {
+  /** SQLite: the data directory (database and keys inside). */
+  readonly data?: string;
+  /** PostgreSQL connection string shared by every node. */
+  readonly db?: string;
+  /** With `db`: the directory of log signing keys shared by the nodes. */
+  readonly keys?: string;
+  /** With `db`: the PostgreSQL schema holding Proofline's tables (default `proofline`). */
+  readonly schema?: string;
+}
+
 export interface Deployment {
   readonly storage: Storage;
-  readonly dataDir: string;
   /** Opens (creating on first use, owned by `tenant`) a log and its signing key. */
   log(name: string, origin?: string, tenant?: string): Promise<LogHandle>;
   close(): Promise<void>;
@@ -33,19 +45,39 @@ export function defaultOrigin(name: string, originBase = hostname()): string {
   return `${originBase.replace(/\/+$/, '')}/logs/${name}`;
 }
 
-/** Opens the SQLite deployment in `dataDir` (created 0700 if missing). */
-export async function openDeployment(dataDir: string): Promise<Deployment> {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const storage = new SqliteStorage(join(dataDir, 'proofline.db'));
+/**
+ * Opens a deployment: SQLite in `data` (created 0700 if missing; keys in `data/keys`), or
+ * PostgreSQL at `db` with keys in `keys`. A log's key may instead come from the environment
+ * variable PROOFLINE_LOG_KEY_<NAME> (upper case, `-` as `_`), e.g. from a secret store.
+ */
+export async function openDeployment(target: Target): Promise<Deployment> {
+  let storage: Storage;
+  let keyDir: string;
+  if (target.db !== undefined) {
+    if (target.keys === undefined)
+      throw new Error('--db needs --keys DIR (the log keys the nodes share)');
+    storage = await PostgresStorage.open({
+      connectionString: target.db,
+      ...(target.schema ? { schema: target.schema } : {}),
+    });
+    keyDir = target.keys;
+  } else if (target.data !== undefined) {
+    mkdirSync(target.data, { recursive: true, mode: 0o700 });
+    storage = new SqliteStorage(join(target.data, 'proofline.db'));
+    keyDir = join(target.data, 'keys');
+  } else {
+    throw new Error('give --data DIR (SQLite) or --db URL (PostgreSQL)');
+  }
   return {
     storage,
-    dataDir,
     async log(name, origin, tenant = DEFAULT_TENANT) {
       if (!LOG_NAME_PATTERN.test(name)) {
         throw new Error(`invalid log name ${JSON.stringify(name)}: use a-z, 0-9 and -`);
       }
       const existing = await storage.getLog(name);
-      const key = loadOrCreateKey(dataDir, name, existing?.origin ?? origin ?? defaultOrigin(name));
+      const key =
+        keyFromEnvironment(name) ??
+        loadOrCreateKey(keyDir, name, existing?.origin ?? origin ?? defaultOrigin(name));
       if (!TENANT_NAME_PATTERN.test(tenant)) {
         throw new Error(`invalid tenant name ${JSON.stringify(tenant)}: use a-z, 0-9 and -`);
       }
@@ -58,7 +90,7 @@ export async function openDeployment(dataDir: string): Promise<Deployment> {
       });
       if (config.verifierKey !== verifierKeyOf(key)) {
         throw new Error(
-          `the key in ${join(dataDir, 'keys', name + '.key')} is not the key of log ${name} (${config.verifierKey})`,
+          `the key of log ${name} (from ${keySource(keyDir, name)}) is not its registered key ${config.verifierKey}`,
         );
       }
       return { config, signer: nodeEd25519Signer(key.name, key.seed) };

@@ -18,7 +18,7 @@ import {
 } from '@proofline/note';
 
 /**
- * Log signing keys live in `<data>/keys/<log>.key` as a C2SP/sumdb-style signer key
+ * Log signing keys live in `<keys>/<log>.key` (`<data>/keys` with SQLite) as a C2SP/sumdb-style signer key
  * (`PRIVATE+KEY+<name>+<id>+<base64>`), mode 0600 in a 0700 directory. A key file that
  * other users can read is refused: the key would no longer prove anything.
  *
@@ -26,13 +26,27 @@ import {
  * file, fsynced, then hard-linked into place, which fails if another process won the race
  * (its key is then used).
  */
-export function keyPath(dataDir: string, log: string): string {
-  return join(dataDir, 'keys', `${log}.key`);
+export function keyPath(keyDir: string, log: string): string {
+  return join(keyDir, `${log}.key`);
 }
 
-export function loadOrCreateKey(dataDir: string, log: string, origin: string): SignerKey {
-  const path = keyPath(dataDir, log);
-  mkdirSync(join(dataDir, 'keys'), { recursive: true, mode: 0o700 });
+function envName(log: string): string {
+  return `PROOFLINE_LOG_KEY_${log.toUpperCase().replace(/-/g, '_')}`;
+}
+
+/** The log's signer key from PROOFLINE_LOG_KEY_<NAME>, if set. */
+export function keyFromEnvironment(log: string): SignerKey | undefined {
+  const value = process.env[envName(log)];
+  return value === undefined ? undefined : parseSignerKey(value.trim());
+}
+
+export function keySource(keyDir: string, log: string): string {
+  return process.env[envName(log)] === undefined ? keyPath(keyDir, log) : `$${envName(log)}`;
+}
+
+export function loadOrCreateKey(keyDir: string, log: string, origin: string): SignerKey {
+  const path = keyPath(keyDir, log);
+  mkdirSync(keyDir, { recursive: true, mode: 0o700 });
   try {
     return loadKey(path);
   } catch (err) {

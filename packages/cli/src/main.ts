@@ -7,9 +7,13 @@ import { checkEvidence, monitor, type Evidence } from './commands/monitor.js';
 import { apiKeyCreate, apiKeyList, apiKeyRevoke, issuerKey } from './commands/access.js';
 import { createLog, logKey } from './commands/logs.js';
 import { serve } from './commands/serve.js';
-import { DEFAULT_LOG } from './deployment.js';
+import { DEFAULT_LOG, type Target } from './deployment.js';
 
 const USAGE = `usage: proofline <command> [options]
+
+Every command that takes --data DIR (SQLite) also runs on PostgreSQL with
+--db postgres://… --keys DIR [--db-schema NAME] (or PROOFLINE_DB, PROOFLINE_KEYS,
+PROOFLINE_DB_SCHEMA), shared by any number of nodes.
 
 commands:
   serve       --data DIR [--port 8080] [--host 127.0.0.1] [--checkpoint-interval MS] [--origin-base HOST]
@@ -42,13 +46,16 @@ class UsageError extends Error {}
 
 const common = {
   data: { type: 'string' },
+  db: { type: 'string' },
+  keys: { type: 'string' },
+  'db-schema': { type: 'string' },
   log: { type: 'string', default: DEFAULT_LOG },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
 type Values = Record<string, string | boolean | string[] | undefined> & {
-  data: string;
   log: string;
+  target: Target;
 };
 
 function parse(args: string[], options: ParseArgsConfig['options']): Values {
@@ -62,10 +69,17 @@ function parse(args: string[], options: ParseArgsConfig['options']): Values {
     process.stdout.write(USAGE);
     process.exit(0);
   }
-  if (typeof values.data !== 'string' || values.data === '') {
-    throw new UsageError('--data DIR is required');
+  const data = text(values.data);
+  const db = text(values.db ?? process.env.PROOFLINE_DB);
+  const keys = text(values.keys ?? process.env.PROOFLINE_KEYS);
+  if ((data === undefined || data === '') === (db === undefined || db === '')) {
+    throw new UsageError('give either --data DIR (SQLite) or --db postgres://… (PostgreSQL)');
   }
-  return values as Values;
+  if (db !== undefined && !keys)
+    throw new UsageError('--db needs --keys DIR: the log keys shared by the nodes');
+  const schema = text(values['db-schema'] ?? process.env.PROOFLINE_DB_SCHEMA);
+  const target: Target = data ? { data } : { db: db!, keys: keys!, ...(schema ? { schema } : {}) };
+  return { ...values, target } as Values;
 }
 
 /** Options for commands that take positional arguments and no data directory. */
@@ -132,7 +146,7 @@ async function main(argv: string[]): Promise<number> {
         'rate-limit': { type: 'string', default: '2000' },
       });
       await serve({
-        data: v.data,
+        target: v.target,
         port: integer(v.port, 'port', 0, 65535),
         host: text(v.host) ?? '127.0.0.1',
         checkpointIntervalMs: integer(
@@ -153,7 +167,7 @@ async function main(argv: string[]): Promise<number> {
         wait: { type: 'string', default: '30000' },
       });
       await append({
-        data: v.data,
+        target: v.target,
         log: v.log,
         chunkSize: integer(v.chunk, 'chunk', 1, 65536),
         waitMs: integer(v.wait, 'wait', 0, 3_600_000),
@@ -201,13 +215,15 @@ async function main(argv: string[]): Promise<number> {
     case 'check-evidence': {
       const { positionals } = parseLoose(args, {});
       if (positionals.length !== 1) throw new UsageError('check-evidence takes one FILE');
-      const finding = await checkEvidence(JSON.parse(readFileSync(positionals[0]!, 'utf8')) as Evidence);
+      const finding = await checkEvidence(
+        JSON.parse(readFileSync(positionals[0]!, 'utf8')) as Evidence,
+      );
       process.stdout.write(`PROVEN ${finding}\n`);
       return 0;
     }
     case 'log-key': {
       const v = parse(args, {});
-      await logKey({ data: v.data, log: v.log });
+      await logKey({ target: v.target, log: v.log });
       return 0;
     }
     case 'create-log': {
@@ -216,7 +232,7 @@ async function main(argv: string[]): Promise<number> {
         tenant: { type: 'string', default: 'default' },
       });
       await createLog({
-        data: v.data,
+        target: v.target,
         log: v.log,
         origin: text(v.origin),
         tenant: text(v.tenant)!,
@@ -234,7 +250,7 @@ async function main(argv: string[]): Promise<number> {
         });
         const tenant = required(v, 'tenant');
         await apiKeyCreate({
-          data: v.data,
+          target: v.target,
           tenant,
           scopes: (v.scope as unknown as string[] | undefined) ?? [],
           description: text(v.description) ?? '',
@@ -242,10 +258,10 @@ async function main(argv: string[]): Promise<number> {
         });
       } else if (action === 'list') {
         const v = parse(rest, { tenant: { type: 'string' } });
-        await apiKeyList({ data: v.data, tenant: text(v.tenant) });
+        await apiKeyList({ target: v.target, tenant: text(v.tenant) });
       } else if (action === 'revoke') {
         const v = parse(rest, { id: { type: 'string' } });
-        await apiKeyRevoke({ data: v.data, id: required(v, 'id') });
+        await apiKeyRevoke({ target: v.target, id: required(v, 'id') });
       } else {
         throw new UsageError('api-key takes create, list or revoke');
       }
@@ -257,7 +273,12 @@ async function main(argv: string[]): Promise<number> {
         throw new UsageError('issuer-key takes add, list or revoke');
       }
       const v = parse(rest, { tenant: { type: 'string' }, key: { type: 'string' } });
-      await issuerKey({ data: v.data, action, tenant: required(v, 'tenant'), key: text(v.key) });
+      await issuerKey({
+        target: v.target,
+        action,
+        tenant: required(v, 'tenant'),
+        key: text(v.key),
+      });
       return 0;
     }
     case undefined:

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import {
   edgeTiles,
   integrate,
@@ -30,7 +31,7 @@ export interface PublisherOptions {
    * process takes over when this one dies (default max(1000, 5 × intervalMs)).
    */
   readonly leaseTtlMs?: number;
-  /** Identity of this process in the lease (default: random). */
+  /** Identity of this process in the lease (default: host:pid:random). */
   readonly owner?: string;
   /** Most entries integrated per storage transaction (default 65536). */
   readonly integrateChunk?: number;
@@ -71,7 +72,7 @@ export class Publisher {
   ) {
     this.intervalMs = options.intervalMs ?? 500;
     this.leaseTtlMs = options.leaseTtlMs ?? Math.max(1000, 5 * this.intervalMs);
-    this.owner = options.owner ?? `publisher-${crypto.randomUUID()}`;
+    this.owner = options.owner ?? `${hostname()}:${process.pid}:${crypto.randomUUID()}`;
     this.chunk = options.integrateChunk ?? 65536;
     this.now = options.now ?? Date.now;
     if (signer.name !== log.origin) {

@@ -1,7 +1,7 @@
 import { parseVerifierKey } from '@proofline/note';
 import { API_SCOPES, TENANT_NAME_PATTERN, type ApiScope } from '@proofline/storage';
 import { generateApiKey } from '@proofline/server';
-import { openDeployment } from '../deployment.js';
+import { openDeployment, type Target } from '../deployment.js';
 
 function checkTenant(tenant: string): void {
   if (!TENANT_NAME_PATTERN.test(tenant)) {
@@ -11,7 +11,7 @@ function checkTenant(tenant: string): void {
 
 /** `proofline api-key create`: prints a new key once; only its hash is stored. */
 export async function apiKeyCreate(o: {
-  data: string;
+  target: Target;
   tenant: string;
   scopes: string[];
   description: string;
@@ -25,7 +25,7 @@ export async function apiKeyCreate(o: {
       throw new Error(`unknown scope ${JSON.stringify(scope)}: use ${API_SCOPES.join(', ')}`);
     }
   }
-  const deployment = await openDeployment(o.data);
+  const deployment = await openDeployment(o.target);
   try {
     const now = Date.now();
     await deployment.storage.ensureTenant(o.tenant, now);
@@ -46,8 +46,8 @@ export async function apiKeyCreate(o: {
   }
 }
 
-export async function apiKeyList(o: { data: string; tenant?: string }): Promise<void> {
-  const deployment = await openDeployment(o.data);
+export async function apiKeyList(o: { target: Target; tenant?: string }): Promise<void> {
+  const deployment = await openDeployment(o.target);
   try {
     for (const k of await deployment.storage.listApiKeys(o.tenant)) {
       const state =
@@ -61,8 +61,8 @@ export async function apiKeyList(o: { data: string; tenant?: string }): Promise<
   }
 }
 
-export async function apiKeyRevoke(o: { data: string; id: string }): Promise<void> {
-  const deployment = await openDeployment(o.data);
+export async function apiKeyRevoke(o: { target: Target; id: string }): Promise<void> {
+  const deployment = await openDeployment(o.target);
   try {
     if (!(await deployment.storage.revokeApiKey(o.id, Date.now()))) {
       throw new Error(`no active API key ${JSON.stringify(o.id)}`);
@@ -75,13 +75,13 @@ export async function apiKeyRevoke(o: { data: string; id: string }): Promise<voi
 
 /** `proofline issuer-key add|list|revoke`: the tenant's keys for issuer signatures. */
 export async function issuerKey(o: {
-  data: string;
+  target: Target;
   action: 'add' | 'list' | 'revoke';
   tenant: string;
   key?: string;
 }): Promise<void> {
   checkTenant(o.tenant);
-  const deployment = await openDeployment(o.data);
+  const deployment = await openDeployment(o.target);
   try {
     const storage = deployment.storage;
     if (o.action === 'list') {

@@ -4,11 +4,11 @@ import { buildRecord, parseStatementJson, type Statement } from '@proofline/reco
 import { Publisher, Sequencer } from '@proofline/sequencer';
 import { recordGroup } from '@proofline/server';
 import type { LogConfig, Storage } from '@proofline/storage';
-import { openDeployment } from '../deployment.js';
+import { openDeployment, type Target } from '../deployment.js';
 import { Progress } from '../progress.js';
 
 export interface AppendOptions {
-  readonly data: string;
+  readonly target: Target;
   readonly log: string;
   readonly chunkSize: number;
   /** How long to wait for a checkpoint that covers the appended entries, in ms. */
@@ -28,7 +28,7 @@ export interface AppendOptions {
  * holds the publishing lease).
  */
 export async function append(options: AppendOptions): Promise<number> {
-  const deployment = await openDeployment(options.data);
+  const deployment = await openDeployment(options.target);
   try {
     const { config, signer } = await deployment.log(options.log);
     const sequencer = new Sequencer(deployment.storage, config.name, {

@@ -1,8 +1,8 @@
-import { openDeployment } from '../deployment.js';
+import { openDeployment, type Target } from '../deployment.js';
 
 /** `proofline log-key`: prints the verifier key of a log (creating the log on first use). */
-export async function logKey(options: { data: string; log: string }): Promise<void> {
-  const deployment = await openDeployment(options.data);
+export async function logKey(options: { target: Target; log: string }): Promise<void> {
+  const deployment = await openDeployment(options.target);
   try {
     const { config } = await deployment.log(options.log);
     process.stdout.write(`${config.verifierKey}\n`);
@@ -13,12 +13,12 @@ export async function logKey(options: { data: string; log: string }): Promise<vo
 
 /** `proofline create-log`: creates a log with its own key and origin. */
 export async function createLog(options: {
-  data: string;
+  target: Target;
   log: string;
   origin?: string;
   tenant: string;
 }): Promise<void> {
-  const deployment = await openDeployment(options.data);
+  const deployment = await openDeployment(options.target);
   try {
     if (await deployment.storage.getLog(options.log)) {
       throw new Error(`log ${options.log} already exists`);

@@ -50,7 +50,9 @@ export async function monitor(o: MonitorOptions): Promise<number> {
       const evidence = await gatherEvidence(o, trusted, result.checkpointNote, result.problems);
       const file = `${o.state}.evidence-${Date.now()}.json`;
       writeFileSync(file, `${JSON.stringify(evidence, null, 2)}\n`);
-      process.stdout.write(`ALERT ${result.problems.join('\nALERT ')}\nevidence saved to ${file}\n`);
+      process.stdout.write(
+        `ALERT ${result.problems.join('\nALERT ')}\nevidence saved to ${file}\n`,
+      );
       if (o.webhook) await notify(o.webhook, evidence);
       return 1;
     }
@@ -86,7 +88,9 @@ async function gatherEvidence(
       const base = o.url.endsWith('/') ? o.url : `${o.url}/`;
       const reader = tileHashReader(large.size, (tiles) =>
         Promise.all(
-          tiles.map(async (t) => new Uint8Array(await (await fetch(`${base}${tilePath(t)}`)).arrayBuffer())),
+          tiles.map(
+            async (t) => new Uint8Array(await (await fetch(`${base}${tilePath(t)}`)).arrayBuffer()),
+          ),
         ),
       );
       const proof = await proveConsistency(small.size, large.size, reader);
@@ -122,11 +126,14 @@ export async function checkEvidence(evidence: Evidence): Promise<string> {
   ]);
   const root = (c: { rootHash: Uint8Array }) => Buffer.from(c.rootHash).toString('base64');
   if (a.size === b.size) {
-    if (root(a) !== root(b)) return `fork: two signed checkpoints of size ${a.size} with different roots`;
+    if (root(a) !== root(b))
+      return `fork: two signed checkpoints of size ${a.size} with different roots`;
     throw new Error('the two checkpoints are identical');
   }
   if (b.size < a.size) return `rollback: signed size ${b.size} after signed size ${a.size}`;
-  const proof = (evidence.consistencyProof ?? []).map((h) => new Uint8Array(Buffer.from(h, 'base64')));
+  const proof = (evidence.consistencyProof ?? []).map(
+    (h) => new Uint8Array(Buffer.from(h, 'base64')),
+  );
   try {
     verifyConsistency(a.size, b.size, proof, a.rootHash, b.rootHash);
   } catch (err) {

@@ -1,10 +1,10 @@
 import { buildApp, type LogRuntime } from '@proofline/server';
 import { Publisher, Sequencer } from '@proofline/sequencer';
-import { DEFAULT_LOG, openDeployment } from '../deployment.js';
+import { DEFAULT_LOG, openDeployment, type Target } from '../deployment.js';
 import { onShutdown } from '../signals.js';
 
 export interface ServeOptions {
-  readonly data: string;
+  readonly target: Target;
   readonly port: number;
   readonly host: string;
   readonly checkpointIntervalMs: number;
@@ -20,7 +20,7 @@ export interface ServeOptions {
  * requests finish, commit the queued batches, finish the publishing round, close the store.
  */
 export async function serve(options: ServeOptions): Promise<void> {
-  const deployment = await openDeployment(options.data);
+  const deployment = await openDeployment(options.target);
   await deployment.log(
     DEFAULT_LOG,
     options.originBase ? `${options.originBase}/logs/${DEFAULT_LOG}` : undefined,
@@ -49,7 +49,9 @@ export async function serve(options: ServeOptions): Promise<void> {
     defaultRateLimit: options.rateLimit,
   });
   const address = await app.listen({ port: options.port, host: options.host });
-  console.log(`proofline listening on ${address} (data in ${options.data})`);
+  console.log(
+    `proofline listening on ${address} (${options.target.db ? 'PostgreSQL' : `data in ${options.target.data}`})`,
+  );
 
   onShutdown(async () => {
     await app.close();
