@@ -2,7 +2,9 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { append } from './commands/append.js';
 import { readFileSync } from 'node:fs';
+import { attest } from './commands/attest.js';
 import { auditCommand } from './commands/audit.js';
+import { verifyCommand } from './commands/verify.js';
 import { checkEvidence, monitor, type Evidence } from './commands/monitor.js';
 import { apiKeyCreate, apiKeyList, apiKeyRevoke, issuerKey } from './commands/access.js';
 import { createLog, logKey } from './commands/logs.js';
@@ -28,6 +30,13 @@ commands:
   api-key     create --data DIR --tenant NAME --scope SCOPE... [--description TEXT] [--rate-limit N]
               list --data DIR [--tenant NAME]  |  revoke --data DIR --id ID
               scopes: records:write records:read audit:read admin
+  attest      FILE... --url URL --api-key KEY --log-key VKEY --type TYPE [--log NAME] [--subject S]
+              [--label k=v]... [--private k=v]... [--control ID]... [--issuer-key FILE] [--wait] [--out DIR]
+              hash files locally, attest them (one batch), verify the receipts; the files never leave
+              (the API key may come from PROOFLINE_API_KEY)
+  verify      BUNDLE --log-key VKEY [--file ORIGINAL] [--trusted-checkpoint FILE] [--log-url URL]
+              [--issuer-key VKEY]... [--require-issuer] [--json]
+              check a proof bundle (.json) or .tlog-proof offline; prints every check
   audit       URL --log-key VKEY [--since CHECKPOINT_FILE] [--save CHECKPOINT_FILE] [--state FILE]
               [--no-records] [--json]
               download the whole log (URL: its prefix, e.g. http://host/logs/default/), recompute every
@@ -99,6 +108,17 @@ function parseLoose(args: string[], options: ParseArgsConfig['options']) {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+}
+
+/** Repeated `--name k=v` options as an object. */
+function pairs(list: unknown, name: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of (list as string[] | undefined) ?? []) {
+    const eq = item.indexOf('=');
+    if (eq < 1) throw new UsageError(`--${name} takes key=value, got ${JSON.stringify(item)}`);
+    out[item.slice(0, eq)] = item.slice(eq + 1);
+  }
+  return out;
 }
 
 function requiredValue(values: Record<string, unknown>, name: string): string {
@@ -192,6 +212,65 @@ async function main(argv: string[]): Promise<number> {
         ...optionalValue(values, 'state'),
         records: values['no-records'] !== true,
         json: values.json === true,
+      });
+    }
+    case 'verify': {
+      const { values, positionals } = parseLoose(args, {
+        'log-key': { type: 'string' },
+        file: { type: 'string' },
+        'trusted-checkpoint': { type: 'string' },
+        'log-url': { type: 'string' },
+        'issuer-key': { type: 'string', multiple: true },
+        'require-issuer': { type: 'boolean' },
+        json: { type: 'boolean' },
+      });
+      if (positionals.length !== 1) throw new UsageError('verify takes one BUNDLE file');
+      return verifyCommand({
+        file: positionals[0]!,
+        logKey: requiredValue(values, 'log-key'),
+        ...(typeof values.file === 'string' ? { original: values.file } : {}),
+        ...(typeof values['trusted-checkpoint'] === 'string'
+          ? { trustedCheckpoint: values['trusted-checkpoint'] }
+          : {}),
+        ...(typeof values['log-url'] === 'string' ? { logUrl: values['log-url'] } : {}),
+        issuerKeys: (values['issuer-key'] as string[] | undefined) ?? [],
+        requireIssuer: values['require-issuer'] === true,
+        json: values.json === true,
+      });
+    }
+    case 'attest': {
+      const { values, positionals } = parseLoose(args, {
+        url: { type: 'string' },
+        'api-key': { type: 'string' },
+        'log-key': { type: 'string' },
+        log: { type: 'string' },
+        type: { type: 'string' },
+        subject: { type: 'string' },
+        label: { type: 'string', multiple: true },
+        private: { type: 'string', multiple: true },
+        control: { type: 'string', multiple: true },
+        'issuer-key': { type: 'string' },
+        wait: { type: 'boolean' },
+        out: { type: 'string' },
+      });
+      if (positionals.length === 0) throw new UsageError('attest takes one or more FILEs');
+      const apiKey =
+        typeof values['api-key'] === 'string' ? values['api-key'] : process.env.PROOFLINE_API_KEY;
+      if (!apiKey) throw new UsageError('--api-key (or PROOFLINE_API_KEY) is required');
+      return attest({
+        files: positionals,
+        url: requiredValue(values, 'url'),
+        apiKey,
+        logKey: requiredValue(values, 'log-key'),
+        type: requiredValue(values, 'type'),
+        ...optionalValue(values, 'log'),
+        ...optionalValue(values, 'subject'),
+        labels: pairs(values.label, 'label'),
+        privateLabels: pairs(values.private, 'private'),
+        controls: (values.control as string[] | undefined) ?? [],
+        ...(typeof values['issuer-key'] === 'string' ? { issuerKey: values['issuer-key'] } : {}),
+        wait: values.wait === true,
+        ...optionalValue(values, 'out'),
       });
     }
     case 'monitor': {
