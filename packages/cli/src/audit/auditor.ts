@@ -1,15 +1,9 @@
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { openCheckpoint, parseVerifierKey, type Checkpoint } from '@proofline/note';
-import {
-  entryBundlePath,
-  tileHashReader,
-  tilePath,
-  treeHash,
-  TILE_WIDTH,
-  type TileId,
-} from '@proofline/tlog';
+import { tileHashReader, tilePath, treeHash, TILE_WIDTH, type TileId } from '@proofline/tlog';
+import { fetchBytes, fetchText } from './fetch.js';
 import { HashPool } from './pool.js';
+import { tileRoot } from './worker.js';
 
 export interface AuditOptions {
   /** The log prefix, e.g. https://ledger.example.com/logs/default/ */
@@ -111,21 +105,13 @@ export async function audit(o: AuditOptions): Promise<AuditResult> {
     if (sinceTile >= 0 && sinceTile < start) todo.unshift(sinceTile);
     await forEachConcurrently(todo, o.concurrency ?? 16, async (t) => {
       const width = t < fullTiles ? TILE_WIDTH : size % TILE_WIDTH;
-      const [bundle, served] = await Promise.all([
-        fetchBytes(`${base}${entryBundlePath(t, width)}`),
-        fetchBytes(`${base}${tilePath({ level: 0, index: t, width })}`),
-      ]);
-      const result = await pool.run({
-        tile: t,
-        bundle,
-        served,
-        width,
-        checkRecords: o.checkRecords ?? true,
-      });
+      const keep = width !== TILE_WIDTH || t === sinceTile;
+      const checkRecords = o.checkRecords ?? true;
+      const result = await pool.run({ base, tile: t, width, checkRecords, keep });
       result.problems.forEach(report);
-      if (result.tile.length !== width * 32) return;
-      if (width === TILE_WIDTH) level1[t] = tileRoot(result.tile);
-      if (width !== TILE_WIDTH || t === sinceTile) keptLevel0.set(t, result.tile);
+      if (result.problems.length > 0) return;
+      if (result.root) level1[t] = result.root;
+      if (result.tile) keptLevel0.set(t, result.tile);
       if (t >= start) hashed += width;
       o.onProgress?.(start * TILE_WIDTH + hashed, size);
       if (o.stateFile && problems.length === 0 && Date.now() - lastSave > 2000) {
@@ -223,26 +209,6 @@ export async function audit(o: AuditOptions): Promise<AuditResult> {
   };
 }
 
-/** MTH of a full tile's 256 hashes (RFC 6962 interior nodes). */
-function tileRoot(tile: Uint8Array): Uint8Array {
-  let level: Uint8Array[] = [];
-  for (let i = 0; i < tile.length; i += 32) level.push(tile.subarray(i, i + 32));
-  while (level.length > 1) {
-    const up: Uint8Array[] = [];
-    for (let i = 0; i < level.length; i += 2) {
-      up.push(
-        createHash('sha256')
-          .update(Uint8Array.of(1))
-          .update(level[i]!)
-          .update(level[i + 1]!)
-          .digest(),
-      );
-    }
-    level = up;
-  }
-  return level[0]!;
-}
-
 function* range(from: number, to: number) {
   for (let i = from; i < to; i++) yield i;
 }
@@ -253,27 +219,6 @@ async function forEachConcurrently<T>(items: T[], limit: number, fn: (item: T) =
     while (next < items.length) await fn(items[next++]!);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, run));
-}
-
-async function fetchWithRetry(url: string): Promise<Response> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const res = await fetch(url, { headers: { 'accept-encoding': 'gzip, identity' } });
-      if (res.ok) return res;
-      if (res.status < 500 || attempt >= 4) throw new Error(`GET ${url}: HTTP ${res.status}`);
-    } catch (err) {
-      if (attempt >= 4 || (err as Error).message.includes('HTTP')) throw err;
-    }
-    await new Promise((r) => setTimeout(r, 200 * attempt));
-  }
-}
-
-async function fetchText(url: string): Promise<string> {
-  return (await fetchWithRetry(url)).text();
-}
-
-async function fetchBytes(url: string): Promise<Uint8Array> {
-  return new Uint8Array(await (await fetchWithRetry(url)).arrayBuffer());
 }
 
 function loadState(file: string | undefined, origin: string): State {

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import type { HashJob, HashResult } from './worker.js';
 
-/** A fixed set of hashing workers (one per core by default); jobs go to the least busy. */
+/** A fixed set of audit workers (one per core by default); jobs go to the least busy. */
 export class HashPool {
   private readonly workers: { worker: Worker; busy: number }[] = [];
   private readonly pending = new Map<number, (r: HashResult) => void>();
@@ -21,8 +21,7 @@ export class HashPool {
         for (const resolve of this.pending.values()) {
           resolve({
             id: -1,
-            tile: new Uint8Array(0),
-            problems: [`hash worker failed: ${err.message}`],
+            problems: [`audit worker failed: ${err.message}`],
           });
         }
         this.pending.clear();
