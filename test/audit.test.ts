@@ -57,6 +57,15 @@ describe('audit and monitor catch a misbehaving log', () => {
   const audit = (...extra: string[]) =>
     runProofline(['audit', prefix, '--log-key', vkey, ...extra]);
 
+  /** Downloads a record's public bundle and runs `proofline verify` on it. */
+  async function verifyRecord(index: number) {
+    const res = await fetch(`${server.url}/v1/records/default-${index}/proof`);
+    assert.equal(res.status, 200);
+    const file = join(dir, `default-${index}.bundle.json`);
+    writeFileSync(file, await res.text());
+    return runProofline(['verify', file, '--log-key', vkey]);
+  }
+
   /** Runs `fn` with the SQLite database opened as a second writer, as an insider would. */
   function withDatabase(fn: (db: Database.Database) => void) {
     const db = new Database(join(dir, 'proofline.db'));
@@ -80,7 +89,7 @@ describe('audit and monitor catch a misbehaving log', () => {
     );
   });
 
-  it('names the index of an entry edited in the database', () => {
+  it('names the index of an entry edited in the database', async () => {
     let original: Buffer;
     withDatabase((db) => {
       original = db.prepare('SELECT data FROM entries WHERE idx = 300').pluck().get() as Buffer;
@@ -92,13 +101,17 @@ describe('audit and monitor catch a misbehaving log', () => {
       assert.equal(r.status, 1);
       assert.match(r.stdout, /FAIL entry 300: its leaf hash/);
       assert.doesNotMatch(r.stdout, /entry 299|entry 301/);
+      const v = await verifyRecord(300);
+      assert.equal(v.status, 1, v.stdout);
+      assert.match(v.stdout, /FAIL inclusion .*\b300\b/);
+      assert.equal((await verifyRecord(5)).status, 0, 'an untouched record still verifies');
     } finally {
       withDatabase((db) => db.prepare('UPDATE entries SET data = ? WHERE idx = 300').run(original));
     }
     assert.equal(audit().status, 0, 'restored');
   });
 
-  it('names the tile and index of a stored hash edited in the database', () => {
+  it('names the tile and index of a stored hash edited in the database', async () => {
     let original: Buffer;
     withDatabase((db) => {
       original = db
@@ -113,6 +126,11 @@ describe('audit and monitor catch a misbehaving log', () => {
       const r = audit();
       assert.equal(r.status, 1);
       assert.match(r.stdout, /FAIL entry 300: .*level-0 tile at position 44/);
+      // Record 301's inclusion proof passes through the edited hash (its sibling).
+      const v = await verifyRecord(301);
+      assert.equal(v.status, 1, v.stdout);
+      assert.match(v.stdout, /FAIL inclusion .*\b301\b/);
+      assert.equal((await verifyRecord(5)).status, 0, 'a record elsewhere still verifies');
     } finally {
       withDatabase((db) =>
         db.prepare('UPDATE tiles SET data = ? WHERE level = 0 AND idx = 1').run(original),
