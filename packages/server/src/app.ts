@@ -12,6 +12,8 @@ import { HttpProblem, sendProblem } from './problem.js';
 import { registerRecordRoutes } from './records/routes.js';
 import { RecordService, type LogRuntime } from './records/service.js';
 import { registerTileRoutes } from './tiles.js';
+import { registerLookupRoute } from './lookup.js';
+import { DEFAULT_WEB_ROOT, registerWebRoutes } from './web.js';
 
 export interface AppOptions {
   readonly storage: Storage;
@@ -21,6 +23,8 @@ export interface AppOptions {
   readonly publicUrl: string;
   /** How long `?wait=proof` may hold a response, in ms (default 10 s). */
   readonly proofWaitMs?: number;
+  /** The built web pages (packages/web/dist by default). */
+  readonly webRoot?: string;
   /** Requests per second per API key unless the key sets its own (default 2000; 0: none). */
   readonly defaultRateLimit?: number;
   readonly logger?: FastifyServerOptions['logger'];
@@ -108,6 +112,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   );
 
   registerTileRoutes(app, options.storage, logs);
+  registerLookupRoute(app, options.storage);
+  registerWebRoutes(app, options.webRoot ?? DEFAULT_WEB_ROOT);
   registerRecordRoutes(app, {
     service,
     storage: options.storage,

@@ -2,3 +2,5 @@ export { buildApp, type AppOptions } from './app.js';
 export { generateApiKey, type NewApiKey } from './auth.js';
 export { HttpProblem } from './problem.js';
 export { recordGroup, type LogRuntime, type ReceiptView } from './records/service.js';
+export { MAX_LOOKUP_RESULTS, registerLookupRoute, type LookupResult } from './lookup.js';
+export { DEFAULT_WEB_ROOT, WEB_CSP, registerWebRoutes } from './web.js';

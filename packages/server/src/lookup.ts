@@ -1,0 +1,100 @@
+import type { FastifyInstance } from 'fastify';
+import { RecordError, digestLookupKey, parseRecord, recordId } from '@proofline/records';
+import type { Storage } from '@proofline/storage';
+import { HttpProblem } from './problem.js';
+
+/** Bound on the records one lookup returns, over all logs. */
+export const MAX_LOOKUP_RESULTS = 100;
+
+const DIGEST = /^(?:sha256:[0-9a-f]{64}|sha384:[0-9a-f]{96}|sha512:[0-9a-f]{128})$/;
+
+/** One record found by a public digest lookup. */
+export interface LookupResult {
+  readonly id: string;
+  readonly log: string;
+  readonly index: number;
+}
+
+/**
+ * `GET /v1/lookup?digest=<algorithm>:<hex>`: the public records whose statement digest is
+ * exactly `digest`, in every log, as `{ "records": [{ "id", "log", "index" }] }`. Public
+ * because the log contents are public anyway (the entry bundles are served to anyone); it
+ * answers what an auditor could find by downloading every log. Only entries that the latest
+ * published checkpoint covers are returned (the same entries the tiles serve), at most
+ * MAX_LOOKUP_RESULTS in log and index order. The lookup index holds a 48-bit prefix of the
+ * digest, so every candidate entry is parsed and its full digest compared.
+ *
+ * `digest` is required, given once, and must be "sha256:" + 64, "sha384:" + 96 or
+ * "sha512:" + 128 lowercase hex digits; any other query parameter is rejected (400 problem).
+ */
+export function registerLookupRoute(app: FastifyInstance, storage: Storage): void {
+  app.get('/v1/lookup', async (request, reply) => {
+    const digest = digestParameter(request.query);
+    const key = digestLookupKey(digest);
+    const records: LookupResult[] = [];
+    for (const log of await storage.listLogs()) {
+      if (records.length >= MAX_LOOKUP_RESULTS) break;
+      const published = (await storage.latestCheckpoint(log.name))?.size ?? 0;
+      if (published === 0) continue;
+      const candidates = await storage.findByLookupKey(log.name, key, MAX_LOOKUP_RESULTS);
+      for (const index of [...candidates].sort((a, b) => a - b)) {
+        if (records.length >= MAX_LOOKUP_RESULTS) break;
+        if (index >= published) continue;
+        const [entry] = await storage.readEntries(log.name, index, index + 1);
+        if (entry !== undefined && digestOf(entry) === digest) {
+          records.push({ id: recordId(log.name, index), log: log.name, index });
+        }
+      }
+    }
+    return reply.header('cache-control', 'no-cache').send({ records });
+  });
+}
+
+/** The validated `digest` query parameter; a 400 problem for anything else. */
+function digestParameter(raw: unknown): string {
+  const query = (raw ?? {}) as Record<string, unknown>;
+  for (const name of Object.keys(query)) {
+    if (name !== 'digest') {
+      throw new HttpProblem(
+        400,
+        'invalid-request',
+        `unknown query parameter ${JSON.stringify(name)}`,
+      );
+    }
+  }
+  const digest = query.digest;
+  if (digest === undefined) {
+    throw new HttpProblem(400, 'invalid-request', 'digest is required', {}, { field: 'digest' });
+  }
+  if (typeof digest !== 'string') {
+    throw new HttpProblem(
+      400,
+      'invalid-request',
+      'digest may be given once',
+      {},
+      {
+        field: 'digest',
+      },
+    );
+  }
+  if (!DIGEST.test(digest)) {
+    throw new HttpProblem(
+      400,
+      'invalid-request',
+      'digest must be sha256: and 64, sha384: and 96, or sha512: and 128 lowercase hex digits',
+      {},
+      { field: 'digest' },
+    );
+  }
+  return digest;
+}
+
+/** The statement digest of an entry, or undefined when it is not a record. */
+function digestOf(entry: Uint8Array): string | undefined {
+  try {
+    return parseRecord(entry).digest;
+  } catch (err) {
+    if (err instanceof RecordError) return undefined;
+    throw err;
+  }
+}

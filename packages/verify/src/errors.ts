@@ -1,0 +1,83 @@
+import type { CheckName } from './types.js';
+
+/**
+ * Stable error codes. Callers branch on `code` (and `step`), never on `message`.
+ *
+ * Thrown (programmer errors, before any check runs; `step` is 'bundle' for the policy and
+ * keys, else the check the bad argument is for):
+ * - `INVALID_POLICY`: the TrustPolicy is malformed (bad or duplicate key, bad quorum, ...).
+ * - `INVALID_KEY`: a verifier key string given to ed25519Verifier/cosignatureVerifier is
+ *   malformed, of the wrong type, or not a prime-order Ed25519 point.
+ * - `INVALID_ARGUMENT`: another argument has the wrong type (options, digest algorithm, ...).
+ *
+ * Reported in a failed Check:
+ * - `MALFORMED_BUNDLE`, `MALFORMED_TLOG_PROOF`: the input breaks its format or a bound.
+ * - `ENTRY_MISSING`: a tlog-proof without `extra`, so there is no entry to check.
+ * - `MALFORMED_RECORD`: the entry is not a canonical proofline.dev/record/v1 record.
+ * - `ORIGIN_MISMATCH`: the bundle or the checkpoint names another log than the policy's.
+ * - `CONTENT_MISMATCH`: the given content does not hash to the record's digest.
+ * - `ISSUER_MISSING`, `ISSUER_UNTRUSTED`, `ISSUER_SIGNATURE_INVALID`: the issuer signature
+ *   is absent (but required), by a key the policy does not list (but required), or invalid.
+ * - `RECEIPT_MALFORMED`, `RECEIPT_UNVERIFIED`, `RECEIPT_MISMATCH`: the receipt is not a
+ *   receipt, is not signed by the log key, or promises another origin, index, leaf or time.
+ * - `INCLUSION_PROOF_INVALID`: the entry's leaf is not at the index in the checkpoint's tree.
+ * - `CHECKPOINT_MALFORMED`, `CHECKPOINT_UNVERIFIED`: the checkpoint is not a checkpoint, or
+ *   is not signed by the log key.
+ * - `WITNESS_QUORUM_NOT_MET`: fewer valid cosignatures by distinct listed witnesses than
+ *   the quorum.
+ * - `TRUSTED_CHECKPOINT_INVALID`: the caller's trusted checkpoint does not open with the
+ *   log key and origin.
+ * - `CHECKPOINT_FORK`: two checkpoints of the same size with different roots.
+ * - `CONSISTENCY_PROOF_MISSING`, `CONSISTENCY_PROOF_INVALID`: no consistency proof could be
+ *   had between checkpoints of different sizes, or the one had does not verify (a fork, a
+ *   rollback, or a bad proof).
+ */
+export type VerificationErrorCode =
+  | 'INVALID_POLICY'
+  | 'INVALID_KEY'
+  | 'INVALID_ARGUMENT'
+  | 'MALFORMED_BUNDLE'
+  | 'MALFORMED_TLOG_PROOF'
+  | 'ENTRY_MISSING'
+  | 'MALFORMED_RECORD'
+  | 'ORIGIN_MISMATCH'
+  | 'CONTENT_MISMATCH'
+  | 'ISSUER_MISSING'
+  | 'ISSUER_UNTRUSTED'
+  | 'ISSUER_SIGNATURE_INVALID'
+  | 'RECEIPT_MALFORMED'
+  | 'RECEIPT_UNVERIFIED'
+  | 'RECEIPT_MISMATCH'
+  | 'INCLUSION_PROOF_INVALID'
+  | 'CHECKPOINT_MALFORMED'
+  | 'CHECKPOINT_UNVERIFIED'
+  | 'WITNESS_QUORUM_NOT_MET'
+  | 'TRUSTED_CHECKPOINT_INVALID'
+  | 'CHECKPOINT_FORK'
+  | 'CONSISTENCY_PROOF_MISSING'
+  | 'CONSISTENCY_PROOF_INVALID';
+
+/** Why a check failed (or, for the thrown codes, why verification could not start). */
+export class VerificationError extends Error {
+  readonly code: VerificationErrorCode;
+  /** The check that failed. */
+  readonly step: CheckName;
+  /** What was compared: hashes (base64), key ids, sizes, checkpoint texts, ... */
+  readonly evidence: Readonly<Record<string, string>>;
+
+  constructor(
+    code: VerificationErrorCode,
+    step: CheckName,
+    message: string,
+    options: {
+      readonly evidence?: Readonly<Record<string, string>>;
+      readonly cause?: unknown;
+    } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'VerificationError';
+    this.code = code;
+    this.step = step;
+    this.evidence = Object.freeze({ ...options.evidence });
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * @proofline/verify: the independent verifier of Proofline proof bundles and
+ * c2sp.org/tlog-proof files. It trusts only the TrustPolicy (log key, issuer keys, witness
+ * keys) and checks everything else: the record, the issuer signature, the receipt, the
+ * inclusion proof, the checkpoint signature, witness cosignatures and consistency with a
+ * checkpoint the caller already trusts. Browser-safe: no Node built-ins, no Buffer.
+ */
+export { VerificationError, type VerificationErrorCode } from './errors.js';
+export type {
+  Check,
+  CheckName,
+  CheckStatus,
+  TrustPolicy,
+  Verification,
+  VerifyOptions,
+} from './types.js';
+export { verifyBundle, verifyReceipt, verifyTlogProof } from './verify.js';
+export { contentDigest, type DigestAlgorithm } from './digest.js';
+export { ed25519Verifier } from './ed25519/verifier.js';
+export { cosignatureVerifier } from './cosignature.js';

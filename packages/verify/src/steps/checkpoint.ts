@@ -1,0 +1,101 @@
+import {
+  NoteError,
+  base64Encode,
+  openCheckpoint,
+  parseCheckpoint,
+  parseNote,
+  type Checkpoint,
+} from '@proofline/note';
+import { failed, keyLabel, passed, type StepResult } from '../checks.js';
+import { VerificationError, type VerificationErrorCode } from '../errors.js';
+import type { ResolvedPolicy } from '../policy.js';
+
+/** A checkpoint whose log signature verified, and its note text (the signed body). */
+export interface VerifiedCheckpoint {
+  readonly checkpoint: Checkpoint;
+  readonly text: string;
+}
+
+/** The origin line of an unverified note's text, if it is a checkpoint at all. */
+function originOf(note: string): string | undefined {
+  try {
+    return parseCheckpoint(parseNote(note).text).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The code for a NoteError from openCheckpoint. */
+function codeOf(error: NoteError, note: string, origin: string): VerificationErrorCode {
+  if (error.code === 'MALFORMED_NOTE') return 'CHECKPOINT_MALFORMED';
+  if (error.code !== 'MALFORMED_CHECKPOINT') return 'CHECKPOINT_UNVERIFIED';
+  const found = originOf(note);
+  return found !== undefined && found !== origin ? 'ORIGIN_MISMATCH' : 'CHECKPOINT_MALFORMED';
+}
+
+/**
+ * Opens a signed checkpoint with the log key (note openCheckpoint: a valid signature by the
+ * log key, a well-formed c2sp.org/tlog-checkpoint body, origin line = the log's origin).
+ * Returns the verified checkpoint, or the NoteError and the code that reports it. Used for
+ * the bundle's checkpoint and for the caller's trusted one.
+ */
+export async function openLogCheckpoint(
+  note: string,
+  policy: ResolvedPolicy,
+): Promise<
+  VerifiedCheckpoint | { readonly error: NoteError; readonly code: VerificationErrorCode }
+> {
+  try {
+    const opened = await openCheckpoint(note, policy.origin, policy.log);
+    return { checkpoint: opened.checkpoint, text: opened.note.text };
+  } catch (error) {
+    if (!(error instanceof NoteError)) throw error;
+    return { error, code: codeOf(error, note, policy.origin) };
+  }
+}
+
+/** Evidence about a verified checkpoint: its text, size and root, names prefixed by `prefix`. */
+export function checkpointEvidence(
+  prefix: 'bundle' | 'trusted' | '',
+  { checkpoint, text }: VerifiedCheckpoint,
+): Record<string, string> {
+  const name = (member: string): string =>
+    prefix === '' ? member : `${prefix}${member[0]!.toUpperCase()}${member.slice(1)}`;
+  return {
+    [name('checkpoint')]: text,
+    [name('size')]: String(checkpoint.size),
+    [name('rootHash')]: base64Encode(checkpoint.rootHash),
+  };
+}
+
+/**
+ * Step 7: the checkpoint is signed by the log key and is a checkpoint of the policy's origin
+ * (other signatures, such as witness cosignatures, are ignored here). Proves the log
+ * committed to this tree size and root; not that it shows everyone the same tree (see
+ * witnesses and consistency).
+ */
+export async function checkpointStep(
+  note: string,
+  policy: ResolvedPolicy,
+): Promise<StepResult<VerifiedCheckpoint>> {
+  const logKey = keyLabel(policy.log.name, policy.log.keyId);
+  const opened = await openLogCheckpoint(note, policy);
+  if ('error' in opened) {
+    const error = new VerificationError(
+      opened.code,
+      'checkpoint',
+      `the checkpoint does not open with the log key ${logKey}: ${opened.error.message}`,
+      { evidence: { logKey, origin: policy.origin }, cause: opened.error },
+    );
+    return { check: failed(error) };
+  }
+  const { size } = opened.checkpoint;
+  return {
+    check: passed(
+      'checkpoint',
+      `The checkpoint of size ${size} is signed by the log key ${logKey}.`,
+      { logKey, origin: policy.origin, ...checkpointEvidence('', opened) },
+    ),
+    value: opened,
+  };
+}

@@ -1,0 +1,235 @@
+import type { Bundle } from '@proofline/records';
+import { leafHash } from '@proofline/tlog';
+import { notApplicable, skipped } from './checks.js';
+import { VerificationError } from './errors.js';
+import { resolvePolicy, type ResolvedPolicy } from './policy.js';
+import { bundleStep, tlogProofStep } from './steps/bundle.js';
+import { checkpointStep } from './steps/checkpoint.js';
+import { consistencyStep } from './steps/consistency.js';
+import { contentStep } from './steps/content.js';
+import { inclusionStep } from './steps/inclusion.js';
+import { issuerStep } from './steps/issuer.js';
+import { receiptStep } from './steps/receipt.js';
+import { recordStep } from './steps/record.js';
+import { witnessesStep } from './steps/witnesses.js';
+import type { Check, CheckName, TrustPolicy, Verification, VerifyOptions } from './types.js';
+
+/** What a bundle or a tlog-proof claims, once well-formed. */
+interface Subject {
+  readonly entry: Uint8Array;
+  readonly index: number;
+  readonly inclusionProof: readonly Uint8Array[];
+  readonly checkpoint: string;
+  /** Bundles only. */
+  readonly receipt?: string;
+  /** Bundles only: the log the bundle says it is from. */
+  readonly origin?: string;
+}
+
+const ORDER: readonly CheckName[] = [
+  'bundle',
+  'record',
+  'content',
+  'issuer',
+  'receipt',
+  'inclusion',
+  'checkpoint',
+  'witnesses',
+  'consistency',
+];
+const MANDATORY_FOR_BUNDLES: readonly CheckName[] = [
+  'bundle',
+  'record',
+  'receipt',
+  'inclusion',
+  'checkpoint',
+];
+const MANDATORY_FOR_TLOG_PROOFS: readonly CheckName[] = [
+  'bundle',
+  'record',
+  'inclusion',
+  'checkpoint',
+];
+
+/** Rejects options of the wrong types (programmer errors): VerificationError INVALID_ARGUMENT. */
+function checkOptions(options: VerifyOptions): void {
+  const bad = (step: CheckName, message: string): VerificationError =>
+    new VerificationError('INVALID_ARGUMENT', step, `invalid VerifyOptions: ${message}`);
+  if (typeof options !== 'object' || options === null) throw bad('bundle', 'must be an object');
+  const { content, trustedCheckpoint, consistencyProof, readTiles } = options;
+  if (content !== undefined && !(content instanceof Uint8Array)) {
+    throw bad('content', 'content must be a Uint8Array');
+  }
+  if (trustedCheckpoint !== undefined && typeof trustedCheckpoint !== 'string') {
+    throw bad('consistency', 'trustedCheckpoint must be a string');
+  }
+  if (consistencyProof !== undefined && !Array.isArray(consistencyProof)) {
+    throw bad('consistency', 'consistencyProof must be an array of hashes');
+  }
+  if (readTiles !== undefined && typeof readTiles !== 'function') {
+    throw bad('consistency', 'readTiles must be a function');
+  }
+}
+
+/** The verdict: no check failed and every mandatory one passed. */
+function verdict(checks: readonly Check[], mandatory: readonly CheckName[]): boolean {
+  return (
+    checks.every((c) => c.status !== 'failed') &&
+    mandatory.every((name) => checks.some((c) => c.name === name && c.status === 'passed'))
+  );
+}
+
+/**
+ * Runs checks 2-9 on a well-formed subject. Independent checks run concurrently (their
+ * signature verifications overlap on platforms where WebCrypto works off the main thread).
+ * The checkpoint is opened before the inclusion proof is checked, so the proof is only ever
+ * checked against a root the log key signed; the checks are still reported in the listed
+ * order. A check whose input a failed check should have produced is 'not-applicable' with
+ * "not checked: <step> failed"; checks that do not need it still run. Optional checks that
+ * are not configured are 'not-applicable'.
+ */
+async function verifySubject(
+  bundleCheck: Check,
+  subject: Subject,
+  policy: ResolvedPolicy,
+  options: VerifyOptions,
+): Promise<{ checks: Check[]; partial: Omit<Verification, 'ok' | 'checks' | 'bundle'> }> {
+  const leaf = leafHash(subject.entry);
+  const { check: recordCheck, value: record } = recordStep(
+    subject.entry,
+    leaf,
+    subject.origin,
+    policy,
+  );
+  const [content, issuer, receipt, { check: checkpointCheck, value: verified }] = await Promise.all(
+    [
+      options.content === undefined
+        ? notApplicable('content', 'No content given: the record was not compared with an output.')
+        : record === undefined
+          ? skipped('content', 'record')
+          : contentStep(record, options.content),
+      record === undefined ? skipped('issuer', 'record') : issuerStep(record, policy),
+      subject.receipt === undefined
+        ? notApplicable('receipt', 'A tlog-proof carries no receipt.')
+        : record === undefined
+          ? skipped('receipt', 'record')
+          : receiptStep(subject.receipt, subject.index, leaf, record, policy).then((r) => r.check),
+      checkpointStep(subject.checkpoint, policy),
+    ],
+  );
+  const inclusion =
+    verified === undefined
+      ? skipped('inclusion', 'checkpoint')
+      : inclusionStep(leaf, subject.index, subject.inclusionProof, verified.checkpoint);
+  const [witnesses, consistency] = await Promise.all([
+    policy.witnesses === undefined
+      ? notApplicable('witnesses', 'No witness policy: cosignatures were not checked.')
+      : verified === undefined
+        ? skipped('witnesses', 'checkpoint')
+        : witnessesStep(subject.checkpoint, verified, policy.witnesses),
+    options.trustedCheckpoint === undefined
+      ? notApplicable('consistency', 'No trusted checkpoint given: consistency was not checked.')
+      : verified === undefined
+        ? skipped('consistency', 'checkpoint')
+        : consistencyStep(options.trustedCheckpoint, verified, options, policy),
+  ]);
+  return {
+    checks: [
+      bundleCheck,
+      recordCheck,
+      content,
+      issuer,
+      receipt,
+      inclusion,
+      checkpointCheck,
+      witnesses,
+      consistency,
+    ],
+    partial: { record, index: subject.index, checkpoint: verified?.checkpoint },
+  };
+}
+
+/** Every check after 'bundle', when the input is not even well-formed. */
+function allSkipped(bundleCheck: Check): Check[] {
+  return [bundleCheck, ...ORDER.slice(1).map((name) => skipped(name, 'bundle'))];
+}
+
+/**
+ * Verifies a proof bundle (JSON text, or a Bundle object, which is checked the same way)
+ * offline against `policy`, running the nine checks in order (see README). Never throws for
+ * bad input: a malformed bundle is a failed 'bundle' check, and so on. Throws
+ * VerificationError INVALID_POLICY for a malformed policy and INVALID_ARGUMENT for options
+ * of the wrong types.
+ */
+export async function verifyBundle(
+  input: string | Bundle,
+  policy: TrustPolicy,
+  options: VerifyOptions = {},
+): Promise<Verification> {
+  const resolved = resolvePolicy(policy);
+  checkOptions(options);
+  const { check, value: bundle } = bundleStep(input);
+  if (bundle === undefined) return freeze({ ok: false, checks: allSkipped(check) });
+  const { checks, partial } = await verifySubject(check, bundle, resolved, options);
+  return freeze({ ok: verdict(checks, MANDATORY_FOR_BUNDLES), checks, ...partial, bundle });
+}
+
+/**
+ * Verifies a c2sp.org/tlog-proof@v1 text like a bundle. The entry is taken from its `extra`
+ * line (required here; it is authenticated by the inclusion proof); a tlog-proof has no
+ * receipt, so that check is 'not-applicable' and not mandatory. Throws like verifyBundle.
+ */
+export async function verifyTlogProof(
+  text: string,
+  policy: TrustPolicy,
+  options: VerifyOptions = {},
+): Promise<Verification> {
+  const resolved = resolvePolicy(policy);
+  checkOptions(options);
+  const { check, value: proof } = tlogProofStep(text);
+  if (proof === undefined) return freeze({ ok: false, checks: allSkipped(check) });
+  const subject = { ...proof, entry: proof.extra };
+  const { checks, partial } = await verifySubject(check, subject, resolved, options);
+  return freeze({ ok: verdict(checks, MANDATORY_FOR_TLOG_PROOFS), checks, ...partial });
+}
+
+/**
+ * Checks a receipt right after attesting, before any checkpoint covers the entry: only the
+ * steps record (the entry is a canonical record), issuer and receipt (signed by the log key,
+ * for this origin, leaf hash and time; any index). `index` is the receipt's. Never throws for
+ * a bad receipt or entry bytes; throws VerificationError INVALID_POLICY for a malformed
+ * policy and INVALID_ARGUMENT when `entry` is not a Uint8Array.
+ */
+export async function verifyReceipt(
+  receipt: string,
+  entry: Uint8Array,
+  policy: TrustPolicy,
+): Promise<Verification> {
+  const resolved = resolvePolicy(policy);
+  if (!(entry instanceof Uint8Array)) {
+    throw new VerificationError('INVALID_ARGUMENT', 'record', 'entry must be a Uint8Array');
+  }
+  const leaf = leafHash(entry);
+  const { check: recordCheck, value: record } = recordStep(entry, leaf, undefined, resolved);
+  if (record === undefined) {
+    const checks = [recordCheck, skipped('issuer', 'record'), skipped('receipt', 'record')];
+    return freeze({ ok: false, checks });
+  }
+  const issuer = await issuerStep(record, resolved);
+  const { check: receiptCheck, value: claimed } = await receiptStep(
+    receipt,
+    undefined,
+    leaf,
+    record,
+    resolved,
+  );
+  const checks = [recordCheck, issuer, receiptCheck];
+  const ok = verdict(checks, ['record', 'receipt']);
+  return freeze({ ok, checks, record, index: claimed?.index });
+}
+
+/** Freezes a verification and its checks list, dropping members that are undefined. */
+function freeze(v: Verification): Verification {
+  const out = Object.fromEntries(Object.entries(v).filter(([, value]) => value !== undefined));
+  return Object.freeze({ ...out, checks: Object.freeze([...v.checks]) }) as Verification;
+}

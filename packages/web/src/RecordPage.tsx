@@ -1,0 +1,685 @@
+import type { ComponentChildren } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { parseVerifierKey } from '@proofline/note';
+import { parseRecordId, type RecordV1 } from '@proofline/records';
+import {
+  contentDigest,
+  verifyBundle,
+  type Check,
+  type DigestAlgorithm,
+  type Verification,
+} from '@proofline/verify';
+import { ApiError, fetchBundleText, fetchLog, logPath, proofUrl, type LogInfo } from './api.js';
+import { CHECKS, STATUS_LABEL, evidenceLabel } from './checks.js';
+import { CopyButton, DropZone, Fact, Facts, Icon, readFileBytes } from './components.js';
+import { formatUtc, messageOf, plural, shellQuote } from './format.js';
+import { Link, replaceHash } from './router.js';
+
+/** How long to wait for a checkpoint that covers a freshly attested record. */
+const CHECKPOINT_WAIT_TRIES = 30;
+
+type Load =
+  | { readonly state: 'loading'; readonly waiting?: boolean }
+  | { readonly state: 'error'; readonly title: string; readonly detail: string }
+  | {
+      readonly state: 'loaded';
+      readonly bundleText: string;
+      readonly log: string;
+      readonly serverLog?: LogInfo;
+      readonly serverLogError?: string;
+    };
+
+type KeySource = 'server' | 'pinned';
+
+type Outcome =
+  | { readonly state: 'pending' }
+  | { readonly state: 'no-key'; readonly detail: string }
+  | {
+      readonly state: 'bad-key';
+      readonly key: string;
+      readonly source: KeySource;
+      readonly detail: string;
+    }
+  | {
+      readonly state: 'done';
+      readonly key: string;
+      readonly source: KeySource;
+      readonly verification: Verification;
+    };
+
+/** The key pinned in the fragment, `#key=<verifier key>` (URL-encoded or not). */
+export function pinnedKey(hash: string): string | undefined {
+  const match = /(?:^#|&)key=([^&]*)/.exec(hash);
+  if (!match || match[1] === '') return undefined;
+  try {
+    return decodeURIComponent(match[1]!).trim();
+  } catch {
+    return match[1]!.trim();
+  }
+}
+
+function pinHash(key: string): string {
+  return `#key=${encodeURIComponent(key)}`;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function RecordPage({ id, hash }: { id: string; hash: string }) {
+  const pinned = pinnedKey(hash);
+  const [load, setLoad] = useState<Load>({ state: 'loading' });
+  const [outcome, setOutcome] = useState<Outcome>({ state: 'pending' });
+
+  // Fetch the bundle (as text) and the key the server offers for its log.
+  useEffect(() => {
+    let cancelled = false;
+    setLoad({ state: 'loading' });
+    let log: string;
+    try {
+      log = parseRecordId(id).log;
+    } catch {
+      setLoad({
+        state: 'error',
+        title: 'This is not a record address',
+        detail: `“${id}” is not a record id. A record id looks like default-42: the log’s name, a dash and the record’s position.`,
+      });
+      return;
+    }
+    const serverLog = fetchLog(log).then(
+      (info) => ({ serverLog: info }),
+      (err: unknown) => ({ serverLogError: messageOf(err) }),
+    );
+    void (async () => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const bundleText = await fetchBundleText(id);
+          const keyInfo = await serverLog;
+          if (!cancelled) setLoad({ state: 'loaded', bundleText, log, ...keyInfo });
+          return;
+        } catch (err) {
+          if (cancelled) return;
+          if (
+            err instanceof ApiError &&
+            err.code === 'not-yet-checkpointed' &&
+            attempt < CHECKPOINT_WAIT_TRIES
+          ) {
+            setLoad({ state: 'loading', waiting: true });
+            await sleep(1000);
+            if (cancelled) return;
+            continue;
+          }
+          setLoad({ state: 'error', ...describeLoadError(id, err) });
+          return;
+        }
+      }
+    })();
+    return () => {
+      cancelled = true;
+    };
+  }, [id]);
+
+  // Verify in the browser, again whenever the key changes.
+  const serverKey = load.state === 'loaded' ? load.serverLog?.verifierKey : undefined;
+  const bundleText = load.state === 'loaded' ? load.bundleText : undefined;
+  useEffect(() => {
+    if (bundleText === undefined) {
+      setOutcome({ state: 'pending' });
+      return;
+    }
+    const key = pinned ?? serverKey;
+    const source: KeySource = pinned === undefined ? 'server' : 'pinned';
+    if (key === undefined) {
+      setOutcome({
+        state: 'no-key',
+        detail:
+          'The server did not say which key its log signs with. Paste the log’s verifier key below to check this record.',
+      });
+      return;
+    }
+    let cancelled = false;
+    setOutcome({ state: 'pending' });
+    verifyBundle(bundleText, { logKey: key }).then(
+      (verification) => {
+        if (!cancelled) setOutcome({ state: 'done', key, source, verification });
+      },
+      (err: unknown) => {
+        if (!cancelled) setOutcome({ state: 'bad-key', key, source, detail: messageOf(err) });
+      },
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [bundleText, serverKey, pinned]);
+
+  const verdict: 'pending' | 'passed' | 'failed' =
+    load.state === 'error'
+      ? 'failed'
+      : outcome.state === 'pending'
+        ? 'pending'
+        : outcome.state === 'done' && outcome.verification.ok
+          ? 'passed'
+          : 'failed';
+
+  useEffect(() => {
+    document.body.dataset.verification = verdict;
+    document.title =
+      verdict === 'pending'
+        ? `Checking record ${id} · Proofline`
+        : `Record ${id}: ${verdict === 'passed' ? 'verified' : 'verification failed'} · Proofline`;
+  }, [verdict, id]);
+  useEffect(
+    () => () => {
+      delete document.body.dataset.verification;
+    },
+    [],
+  );
+
+  const verification = outcome.state === 'done' ? outcome.verification : undefined;
+  const record = verification?.record;
+  const index = verification?.index ?? verification?.bundle?.index;
+  const origin = verification?.bundle?.origin ?? originOf(load);
+
+  return (
+    <main id="main" class="page">
+      <p class="eyebrow">
+        Record <span class="mono">{id}</span>
+      </p>
+      <Verdict verdict={verdict} load={load} outcome={outcome} index={index} origin={origin} />
+
+      {record !== undefined && (
+        <RecordSection
+          record={record}
+          id={id}
+          index={index}
+          log={verification?.bundle?.log ?? ''}
+          origin={verification?.bundle?.origin ?? ''}
+          trusted={verdict === 'passed'}
+        />
+      )}
+
+      {record !== undefined && <ContentCheck digest={record.digest} />}
+
+      {verification !== undefined && <CheckList checks={verification.checks} />}
+
+      {load.state === 'loaded' && (
+        <KeyPanel
+          log={load.log}
+          serverLog={load.serverLog}
+          serverLogError={load.serverLogError}
+          outcome={outcome}
+          pinned={pinned}
+        />
+      )}
+
+      {load.state === 'loaded' && (
+        <OfflineSection id={id} keyUsed={outcome.state === 'done' ? outcome.key : serverKey} />
+      )}
+    </main>
+  );
+}
+
+function originOf(load: Load): string {
+  return load.state === 'loaded' ? (load.serverLog?.origin ?? '') : '';
+}
+
+function describeLoadError(id: string, err: unknown): { title: string; detail: string } {
+  if (err instanceof ApiError) {
+    if (err.code === 'not-found' || err.code === 'unknown-log' || err.status === 404) {
+      if (err.code === 'not-yet-checkpointed') {
+        return {
+          title: 'Not published yet',
+          detail: `Record ${id} exists, but the log has not yet published a checkpoint that covers it. Reload this page in a moment.`,
+        };
+      }
+      return {
+        title: 'No such record',
+        detail: `This server has no record ${id}. Check the address, or look the record up from the list of logs.`,
+      };
+    }
+    if (err.status === 0) {
+      return {
+        title: 'The server could not be reached',
+        detail: 'Check your connection and reload.',
+      };
+    }
+    return { title: 'The proof could not be fetched', detail: err.message };
+  }
+  return { title: 'The proof could not be fetched', detail: messageOf(err) };
+}
+
+function Verdict(props: {
+  verdict: 'pending' | 'passed' | 'failed';
+  load: Load;
+  outcome: Outcome;
+  index: number | undefined;
+  origin: string;
+}) {
+  const { verdict, load, outcome } = props;
+  let headline: string;
+  let body: ComponentChildren;
+  if (load.state === 'error') {
+    headline = load.title;
+    body = <p>{load.detail}</p>;
+  } else if (verdict === 'pending') {
+    headline = 'Checking…';
+    body = (
+      <p>
+        {load.state === 'loading' && load.waiting
+          ? 'The record was just added. Waiting for the log to publish a signed checkpoint that covers it…'
+          : 'Fetching the proof and checking it here, in your browser.'}
+      </p>
+    );
+  } else if (outcome.state === 'no-key') {
+    headline = 'Cannot verify without the log key';
+    body = <p>{outcome.detail}</p>;
+  } else if (outcome.state === 'bad-key') {
+    headline = 'Verification failed';
+    body = (
+      <p>
+        The log key{outcome.source === 'pinned' ? ' pinned in the address' : ''} is not a valid log
+        verifier key: {outcome.detail}
+      </p>
+    );
+  } else if (outcome.state === 'done' && outcome.verification.ok) {
+    headline = 'Verified';
+    body = (
+      <>
+        <p>
+          This record is entry {props.index} of the log <strong>{props.origin}</strong>, exactly as
+          shown below. The log has signed it and cannot remove or change it without being caught.
+        </p>
+        <p class="verdict-note">
+          Checked just now in your browser; this page did not ask the server whether the record is
+          valid.
+          {outcome.source === 'server' &&
+            ' It used the log key offered by this server: pin your own copy of the key (below) for independent assurance.'}
+        </p>
+      </>
+    );
+  } else {
+    headline = 'Verification failed';
+    const failedChecks =
+      outcome.state === 'done'
+        ? outcome.verification.checks.filter((c) => c.status === 'failed')
+        : [];
+    body = (
+      <>
+        <p>Do not rely on this record. What went wrong:</p>
+        <ul class="verdict-failures">
+          {failedChecks.map((check) => (
+            <li key={check.name} data-failed-check={check.name}>
+              <strong>{CHECKS[check.name].title}</strong> check failed: {check.summary}.
+            </li>
+          ))}
+        </ul>
+      </>
+    );
+  }
+  return (
+    <section
+      class={`verdict verdict-${verdict}`}
+      aria-live="polite"
+      aria-atomic="true"
+      data-testid="verdict"
+    >
+      <Icon name={verdict} />
+      <div class="verdict-text">
+        <h1>{headline}</h1>
+        {body}
+        {outcome.state === 'done' && load.state !== 'error' && (
+          <ul class="verdict-checks" aria-label="Checks run">
+            {outcome.verification.checks
+              .filter((check) => check.status !== 'not-applicable')
+              .map((check) => (
+                <li key={check.name} class={`mini mini-${check.status}`}>
+                  <Icon name={check.status} />
+                  {CHECKS[check.name].title}
+                  <span class="visually-hidden">: {STATUS_LABEL[check.status]}</span>
+                </li>
+              ))}
+          </ul>
+        )}
+      </div>
+    </section>
+  );
+}
+
+function RecordSection(props: {
+  record: RecordV1;
+  id: string;
+  index: number | undefined;
+  log: string;
+  origin: string;
+  trusted: boolean;
+}) {
+  const { record } = props;
+  const labels = Object.entries(record.labels ?? {});
+  const commitments = Object.keys(record.commitments ?? {});
+  return (
+    <section class="card" aria-labelledby="record-heading">
+      <h2 id="record-heading">What was recorded</h2>
+      {!props.trusted && (
+        <p class="warning">
+          Shown as the server sent it. The checks below did not all pass: do not rely on it.
+        </p>
+      )}
+      <Facts>
+        <Fact label="Type">{record.type}</Fact>
+        {record.subject !== undefined && <Fact label="Subject">{record.subject}</Fact>}
+        {labels.length > 0 && (
+          <Fact label="Labels">
+            <ul class="chips">
+              {labels.map(([name, value]) => (
+                <li key={name} class="chip">
+                  <span class="chip-name">{name}</span> {value}
+                </li>
+              ))}
+            </ul>
+          </Fact>
+        )}
+        {record.controls !== undefined && (
+          <Fact label="Evidence for controls">
+            <ul class="chips">
+              {record.controls.map((control) => (
+                <li key={control} class="chip chip-control">
+                  {control}
+                </li>
+              ))}
+            </ul>
+          </Fact>
+        )}
+        <Fact label="Logged at (the log’s time)">{formatUtc(record.time)}</Fact>
+        <Fact label="Output fingerprint" mono>
+          {record.digest}
+        </Fact>
+        <Fact label="Position in the log">
+          entry {props.index} of <Link href={`/logs/${props.log}`}>{props.log}</Link>
+        </Fact>
+        <Fact label="Log origin" mono>
+          {props.origin}
+        </Fact>
+        <Fact label="Submitted by (tenant)">{record.tenant}</Fact>
+        {commitments.length > 0 && (
+          <Fact label="Private values">
+            {plural(commitments.length, 'salted commitment')} ({commitments.join(', ')}): their
+            values are not in the log.
+          </Fact>
+        )}
+        {record.issuer !== undefined && (
+          <Fact label="Issuer signature" mono>
+            {record.issuer.key}
+          </Fact>
+        )}
+      </Facts>
+    </section>
+  );
+}
+
+type ContentState =
+  | { readonly state: 'idle' }
+  | { readonly state: 'hashing'; readonly name: string }
+  | {
+      readonly state: 'done';
+      readonly name: string;
+      readonly digest: string;
+      readonly match: boolean;
+    }
+  | { readonly state: 'error'; readonly name: string; readonly detail: string };
+
+function ContentCheck({ digest }: { digest: string }) {
+  const [result, setResult] = useState<ContentState>({ state: 'idle' });
+  const algorithm = digest.slice(0, digest.indexOf(':')) as DigestAlgorithm;
+  const algorithmName = algorithm.toUpperCase().replace('SHA', 'SHA-');
+  const check = async (file: File) => {
+    setResult({ state: 'hashing', name: file.name });
+    try {
+      const actual = await contentDigest(await readFileBytes(file), algorithm);
+      setResult({ state: 'done', name: file.name, digest: actual, match: actual === digest });
+    } catch (err) {
+      setResult({ state: 'error', name: file.name, detail: messageOf(err) });
+    }
+  };
+  return (
+    <section class="card" aria-labelledby="content-heading">
+      <h2 id="content-heading">Is this the original file?</h2>
+      <p>
+        If you have the file this record is about, check it here. It is read and hashed (
+        {algorithmName}) in your browser: <strong>the file is never uploaded</strong>.
+      </p>
+      <DropZone
+        title="Drop the original file here, or choose it"
+        hint="Any file type; it stays on your device."
+        testId="content-file"
+        onFile={(file) => void check(file)}
+      />
+      <div
+        class="content-result"
+        aria-live="polite"
+        data-testid="content-result"
+        data-match={result.state === 'done' ? String(result.match) : undefined}
+      >
+        {result.state === 'hashing' && <p>Computing the fingerprint of {result.name}…</p>}
+        {result.state === 'error' && (
+          <p class="result result-failed">
+            <Icon name="failed" /> {result.name} could not be read: {result.detail}
+          </p>
+        )}
+        {result.state === 'done' &&
+          (result.match ? (
+            <p class="result result-passed">
+              <Icon name="passed" />
+              <span>
+                <strong>Match.</strong> {result.name} is exactly the output this record attests: its{' '}
+                {algorithmName} fingerprint is the record’s.
+              </span>
+            </p>
+          ) : (
+            <p class="result result-failed">
+              <Icon name="failed" />
+              <span>
+                <strong>No match.</strong> {result.name} is not the output this record attests (even
+                a one-byte change gives another fingerprint). Its fingerprint is{' '}
+                <span class="mono">{result.digest}</span>.
+              </span>
+            </p>
+          ))}
+      </div>
+    </section>
+  );
+}
+
+function CheckList({ checks }: { checks: readonly Check[] }) {
+  return (
+    <section class="card" aria-labelledby="checks-heading">
+      <h2 id="checks-heading">The checks</h2>
+      <p>
+        Each check was run by this page, with the key shown below. Open one to see its evidence.
+      </p>
+      <ol class="checks">
+        {checks.map((check) => (
+          <li
+            key={check.name}
+            class={`check check-${check.status}`}
+            data-check={check.name}
+            data-status={check.status}
+          >
+            <Icon name={check.status} />
+            <div class="check-body">
+              <p class="check-head">
+                <span class="check-title">{CHECKS[check.name].title}</span>
+                <span class={`status status-${check.status}`}>{STATUS_LABEL[check.status]}</span>
+              </p>
+              <p class="check-proves">{CHECKS[check.name].proves}</p>
+              <p class="check-summary">
+                {check.name === 'content' && check.status === 'not-applicable'
+                  ? 'Not part of this verification: use “Is this the original file?” above.'
+                  : sentence(check.summary)}
+              </p>
+              {Object.keys(check.evidence).length > 0 && (
+                <details class="evidence">
+                  <summary>Evidence</summary>
+                  <dl>
+                    {Object.entries(check.evidence).map(([name, value]) => (
+                      <div key={name} class="evidence-item">
+                        <dt>{evidenceLabel(name)}</dt>
+                        <dd>{value.includes('\n') ? <pre>{value}</pre> : <code>{value}</code>}</dd>
+                      </div>
+                    ))}
+                  </dl>
+                </details>
+              )}
+            </div>
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}
+
+function sentence(text: string): string {
+  const capital = text.charAt(0).toUpperCase() + text.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+}
+
+function KeyPanel(props: {
+  log: string;
+  serverLog: LogInfo | undefined;
+  serverLogError: string | undefined;
+  outcome: Outcome;
+  pinned: string | undefined;
+}) {
+  const { log, serverLog, outcome, pinned } = props;
+  const [draft, setDraft] = useState('');
+  const [error, setError] = useState<string | undefined>();
+  const keyUsed = pinned ?? serverLog?.verifierKey;
+  const submit = (event: Event) => {
+    event.preventDefault();
+    const key = draft.trim();
+    try {
+      parseVerifierKey(key);
+    } catch (err) {
+      setError(`That is not a log verifier key: ${messageOf(err)}.`);
+      return;
+    }
+    setError(undefined);
+    setDraft('');
+    replaceHash(pinHash(key));
+  };
+  return (
+    <section class="card" aria-labelledby="key-heading">
+      <h2 id="key-heading">The log key</h2>
+      <p>
+        Everything above rests on one thing you have to trust: the log’s public key. Anyone can
+        check the signatures with it; only the log can make them.
+      </p>
+      {keyUsed !== undefined ? (
+        <div class="key-box">
+          <p class="key-label">
+            {outcome.state === 'done' || outcome.state === 'bad-key' ? 'Key used' : 'Key'}
+          </p>
+          <code class="key" data-testid="key-used">
+            {keyUsed}
+          </code>
+          <CopyButton text={keyUsed} label="Copy key" />
+        </div>
+      ) : (
+        <p class="warning">
+          This server did not offer a key for the log {log}
+          {props.serverLogError ? ` (${props.serverLogError})` : ''}.
+        </p>
+      )}
+      <p class="key-source" data-testid="key-source">
+        {pinned === undefined ? (
+          <>
+            <strong>Offered by this server</strong> (at{' '}
+            <a href={logPath(log)} class="mono">
+              {logPath(log)}
+            </a>
+            ) — pin your own for independent assurance. A server that forged a record could offer a
+            forged key too.
+          </>
+        ) : (
+          <>
+            <strong>Pinned in this page’s address</strong> (<span class="mono">#key=…</span>; the
+            part after # is never sent to the server).{' '}
+            {serverLog !== undefined &&
+              (serverLog.verifierKey === pinned
+                ? 'It is the same key this server offers.'
+                : 'This server offers a different key.')}
+          </>
+        )}
+      </p>
+      <p>
+        Get the key independently: from the log’s operator, from{' '}
+        <span class="mono">proofline log-key --data DIR --log {log}</span> on the log’s machine, or
+        from <span class="mono">{logPath(log)}</span> fetched earlier or from elsewhere.
+      </p>
+      <form class="key-form" onSubmit={submit} noValidate>
+        <label for="key-input">Verify with another key</label>
+        <div class="key-form-row">
+          <input
+            id="key-input"
+            class="input mono"
+            type="text"
+            autoComplete="off"
+            autoCapitalize="off"
+            spellcheck={false}
+            placeholder="name+1234abcd+AQ…"
+            value={draft}
+            aria-invalid={error !== undefined}
+            aria-describedby={error !== undefined ? 'key-error' : undefined}
+            onInput={(e) => setDraft((e.currentTarget as HTMLInputElement).value)}
+          />
+          <button type="submit" class="button">
+            Verify with this key
+          </button>
+        </div>
+        {error !== undefined && (
+          <p id="key-error" class="field-error" role="alert">
+            {error}
+          </p>
+        )}
+      </form>
+      <p class="key-actions">
+        {keyUsed !== undefined && pinned === undefined && (
+          <a href={pinHash(keyUsed)} class="button button-secondary">
+            Pin this key in the address
+          </a>
+        )}
+        {pinned !== undefined && (
+          <button type="button" class="button button-secondary" onClick={() => replaceHash('')}>
+            Use the server’s key instead
+          </button>
+        )}
+      </p>
+    </section>
+  );
+}
+
+function OfflineSection({ id, keyUsed }: { id: string; keyUsed: string | undefined }) {
+  const command = `proofline verify ${id}.bundle.json --log-key ${shellQuote(keyUsed ?? '<log verifier key>')}`;
+  return (
+    <section class="card" aria-labelledby="offline-heading">
+      <h2 id="offline-heading">Keep a copy, check it anywhere</h2>
+      <p>The proof is self-contained: save it, and check it again later without this website.</p>
+      <p class="downloads">
+        <a class="button" href={proofUrl(id)} download={`${id}.bundle.json`}>
+          Download the proof bundle (JSON)
+        </a>
+        <a
+          class="button button-secondary"
+          href={proofUrl(id, 'tlog-proof')}
+          download={`${id}.tlog-proof`}
+        >
+          Download as .tlog-proof
+        </a>
+      </p>
+      <p>Then re-check it offline with the Proofline command:</p>
+      <div class="command">
+        <pre data-testid="offline-command">
+          <code>{command}</code>
+        </pre>
+        <CopyButton text={command} label="Copy command" />
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,138 @@
+/**
+ * The public read API of the Proofline server this page was loaded from. Nothing here asks
+ * the server whether something is valid: it only fetches the material that the page then
+ * checks itself.
+ */
+
+/** A failed request: the HTTP status and, for RFC 9457 problems, the stable code. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** A log as `GET /logs` and `GET /logs/<name>/` describe it. */
+export interface LogInfo {
+  readonly name: string;
+  readonly origin: string;
+  readonly verifierKey: string;
+  readonly prefix: string;
+}
+
+/** A record found by `GET /v1/lookup?digest=`. */
+export interface LookupRecord {
+  readonly id: string;
+  readonly log: string;
+  readonly index: number;
+}
+
+async function request(
+  url: string,
+  accept: string,
+  cache: RequestCache = 'no-cache',
+): Promise<Response> {
+  let response: Response;
+  try {
+    response = await fetch(url, { headers: { accept }, credentials: 'omit', cache });
+  } catch {
+    throw new ApiError(0, 'network', 'the server could not be reached');
+  }
+  if (response.ok) return response;
+  let code = `http-${response.status}`;
+  let detail = `the server answered ${response.status} ${response.statusText}`.trim();
+  try {
+    const problem = (await response.json()) as { code?: unknown; detail?: unknown };
+    if (typeof problem.code === 'string') code = problem.code;
+    if (typeof problem.detail === 'string') detail = problem.detail;
+  } catch {
+    // Not a problem document: keep the status line.
+  }
+  throw new ApiError(response.status, code, detail);
+}
+
+async function json<T>(url: string): Promise<T> {
+  const response = await request(url, 'application/json');
+  try {
+    return (await response.json()) as T;
+  } catch {
+    throw new ApiError(response.status, 'invalid-json', 'the server sent invalid JSON');
+  }
+}
+
+function isLogInfo(value: unknown): value is LogInfo {
+  const v = value as Partial<Record<keyof LogInfo, unknown>> | null;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.name === 'string' &&
+    typeof v.origin === 'string' &&
+    typeof v.verifierKey === 'string' &&
+    typeof v.prefix === 'string'
+  );
+}
+
+export function logPath(name: string): string {
+  return `/logs/${encodeURIComponent(name)}/`;
+}
+
+export function proofUrl(id: string, format?: 'tlog-proof'): string {
+  const base = `/v1/records/${encodeURIComponent(id)}/proof`;
+  return format === undefined ? base : `${base}?format=${format}`;
+}
+
+export async function fetchLogs(): Promise<LogInfo[]> {
+  const body = await json<{ logs?: unknown }>('/logs');
+  if (!Array.isArray(body.logs) || !body.logs.every(isLogInfo)) {
+    throw new ApiError(200, 'invalid-response', 'the server sent an unexpected list of logs');
+  }
+  return body.logs;
+}
+
+export async function fetchLog(name: string): Promise<LogInfo> {
+  const body = await json<unknown>(logPath(name));
+  if (!isLogInfo(body)) {
+    throw new ApiError(200, 'invalid-response', 'the server sent an unexpected log description');
+  }
+  return body;
+}
+
+/** The proof bundle's JSON text, exactly as served (it is verified as text). */
+export async function fetchBundleText(id: string): Promise<string> {
+  const response = await request(proofUrl(id), 'application/vnd.proofline.bundle.v1+json');
+  return response.text();
+}
+
+/** The latest signed checkpoint of a log and when it was fetched. */
+export async function fetchCheckpoint(name: string): Promise<{ note: string; fetchedAt: Date }> {
+  const response = await request(`${logPath(name)}checkpoint`, 'text/plain');
+  const date = response.headers.get('date');
+  const fetchedAt = date === null || Number.isNaN(Date.parse(date)) ? new Date() : new Date(date);
+  return { note: await response.text(), fetchedAt };
+}
+
+/** An entry bundle (tlog-tiles `tile/entries/...`): raw bytes, decoded by the caller. */
+export async function fetchTile(name: string, path: string): Promise<Uint8Array> {
+  // Tiles are immutable: the browser's cache may answer.
+  const response = await request(`${logPath(name)}${path}`, 'application/octet-stream', 'default');
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+export async function lookupDigest(digest: string): Promise<LookupRecord[]> {
+  const body = await json<{ records?: unknown }>(`/v1/lookup?digest=${encodeURIComponent(digest)}`);
+  if (!Array.isArray(body.records)) {
+    throw new ApiError(200, 'invalid-response', 'the server sent an unexpected lookup result');
+  }
+  return body.records.filter(
+    (r): r is LookupRecord =>
+      typeof r === 'object' &&
+      r !== null &&
+      typeof (r as LookupRecord).id === 'string' &&
+      typeof (r as LookupRecord).log === 'string' &&
+      Number.isSafeInteger((r as LookupRecord).index),
+  );
+}

@@ -1,0 +1,176 @@
+/**
+ * A server with the web pages and realistic records, for the browser tests (test/web.test.ts)
+ * and the screenshots in docs/ (scripts/screenshots.mjs): two logs in a temporary SQLite
+ * store, the default one with RECORDS records and one entry altered behind the log's back.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { chromium, type Browser } from 'playwright-core';
+import type { FastifyInstance } from 'fastify';
+import { formatVerifierKey, generateSignerKey, parseSignerKey } from '@proofline/note';
+import { buildRecord, parseRecord, type Statement } from '@proofline/records';
+import { Publisher, Sequencer, nodeEd25519Signer } from '@proofline/sequencer';
+import { SqliteStorage } from '@proofline/storage-sqlite';
+import {
+  DEFAULT_WEB_ROOT,
+  buildApp,
+  recordGroup,
+  type LogRuntime,
+} from '@proofline/server';
+
+/** Debian's Chromium (scripts/test-deps.sh installs it). Never a downloaded browser. */
+export const CHROMIUM = '/usr/bin/chromium';
+/** Records in the default log. */
+export const RECORDS = 40;
+/** The index of the default log's entry that is altered in the database. */
+export const TAMPERED = 7;
+
+/** The original output that record i of the default log attests. */
+export function content(i: number): Buffer {
+  const decision = {
+    case: `case-2026-${1400 + i}`,
+    decision: i % 3 ? 'approved' : 'referred',
+    score: 0.5 + i / 100,
+  };
+  return Buffer.from(`${JSON.stringify(decision, null, 2)}\n`);
+}
+
+export function sha256(data: Uint8Array): string {
+  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+}
+
+export function statement(i: number): Statement {
+  return {
+    digest: sha256(content(i)),
+    type: i % 5 === 4 ? 'data.export' : 'ai.decision',
+    subject: `case-2026-${1400 + i}`,
+    labels: { model: 'credit-risk-v3', env: 'prod' },
+    controls: ['SOC2:PI1.4', 'EU-AI-Act:Art.12'],
+  };
+}
+
+export interface WebFixture {
+  /** Base URL, e.g. http://127.0.0.1:41234. */
+  readonly url: string;
+  /** Verifier keys by log name ('default', 'staging'). */
+  readonly keys: ReadonlyMap<string, string>;
+  close(): Promise<void>;
+}
+
+interface TestLog {
+  readonly runtime: LogRuntime;
+  readonly publisher: Publisher;
+  readonly verifierKey: string;
+}
+
+async function addLog(storage: SqliteStorage, name: string): Promise<TestLog> {
+  const origin = `ledger.example.com/logs/${name}`;
+  const key = parseSignerKey(generateSignerKey(origin));
+  const verifierKey = formatVerifierKey(origin, key.publicKey);
+  const config = await storage.ensureLog({
+    name,
+    tenant: 'acme',
+    origin,
+    verifierKey,
+    createdAt: Date.now(),
+  });
+  const signer = nodeEd25519Signer(origin, key.seed);
+  const runtime = { config, signer, sequencer: new Sequencer(storage, name) };
+  return { runtime, publisher: new Publisher(storage, config, signer), verifierKey };
+}
+
+/** Replaces the stored entry TAMPERED of `log` with another canonical record. */
+function tamper(dbPath: string, log: string): void {
+  const db = new Database(dbPath);
+  try {
+    const where = `log_id = (SELECT id FROM logs WHERE name = ?) AND idx = ?`;
+    const row = db.prepare(`SELECT data FROM entries WHERE ${where}`).get(log, TAMPERED) as {
+      data: Buffer;
+    };
+    const original = parseRecord(new Uint8Array(row.data));
+    const forged = buildRecord(
+      { ...statement(TAMPERED), subject: 'case-2026-9999' },
+      original.tenant,
+      Date.parse(original.time),
+    ).bytes;
+    db.prepare(`UPDATE entries SET data = ? WHERE ${where}`).run(
+      Buffer.from(forged),
+      log,
+      TAMPERED,
+    );
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Builds the app (which serves the pages and the lookup route) over fresh logs, and listens
+ * on a free loopback port.
+ */
+export async function startWebFixture(): Promise<WebFixture> {
+  if (!existsSync(join(DEFAULT_WEB_ROOT, 'index.html'))) {
+    throw new Error('packages/web is not built: run npm run build -w @proofline/web');
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'proofline-web-'));
+  const dbPath = join(dir, 'db');
+  const storage = new SqliteStorage(dbPath);
+  const logs = new Map<string, TestLog>();
+  let app: FastifyInstance | undefined;
+  const close = async () => {
+    await app?.close();
+    for (const log of logs.values()) await log.runtime.sequencer.close();
+    await storage.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    for (const name of ['default', 'staging']) logs.set(name, await addLog(storage, name));
+    const main = logs.get('default')!;
+    for (let i = 0; i < RECORDS; i += 10) {
+      const statements = Array.from({ length: 10 }, (_, j) => statement(i + j));
+      await main.runtime.sequencer.appendGroup(recordGroup(statements, 'acme'));
+    }
+    await main.publisher.publish();
+    const staging = logs.get('staging')!;
+    await staging.runtime.sequencer.appendGroup(
+      recordGroup(
+        [{ digest: sha256(Buffer.from('quarterly access review')), type: 'audit.event' }],
+        'acme',
+      ),
+    );
+    await staging.publisher.publish();
+    // The tiles (and so the signed tree) keep the original entry's hash.
+    tamper(dbPath, 'default');
+
+    app = await buildApp({
+      storage,
+      logs: new Map([...logs].map(([name, log]) => [name, log.runtime])),
+      publicUrl: 'http://127.0.0.1',
+    });
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    const keys = new Map([...logs].map(([name, log]) => [name, log.verifierKey]));
+    return { url, keys, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+/** Debian's Chromium, headless, with a fresh profile and no background network traffic. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  });
+}
