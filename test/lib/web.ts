@@ -14,12 +14,7 @@ import { formatVerifierKey, generateSignerKey, parseSignerKey } from '@proofline
 import { buildRecord, parseRecord, type Statement } from '@proofline/records';
 import { Publisher, Sequencer, nodeEd25519Signer } from '@proofline/sequencer';
 import { SqliteStorage } from '@proofline/storage-sqlite';
-import {
-  DEFAULT_WEB_ROOT,
-  buildApp,
-  recordGroup,
-  type LogRuntime,
-} from '@proofline/server';
+import { DEFAULT_WEB_ROOT, buildApp, recordGroup, type LogRuntime } from '@proofline/server';
 
 /** Debian's Chromium (scripts/test-deps.sh installs it). Never a downloaded browser. */
 export const CHROMIUM = '/usr/bin/chromium';

@@ -11,7 +11,13 @@ import { SqliteStorage } from '@proofline/storage-sqlite';
 import { nodeEd25519Signer } from '@proofline/sequencer';
 import type { Signer } from '@proofline/note';
 import { PostgresStorage } from '@proofline/storage-postgres';
-import { keyFromEnvironment, keySource, loadOrCreateKey, verifierKeyOf } from './keys.js';
+import {
+  keyFromEnvironment,
+  keySource,
+  loadExistingKey,
+  loadOrCreateKey,
+  verifierKeyOf,
+} from './keys.js';
 
 export const DEFAULT_LOG = 'default';
 export const DEFAULT_TENANT = 'default';
@@ -77,7 +83,9 @@ export async function openDeployment(target: Target): Promise<Deployment> {
       const existing = await storage.getLog(name);
       const key =
         keyFromEnvironment(name) ??
-        loadOrCreateKey(keyDir, name, existing?.origin ?? origin ?? defaultOrigin(name));
+        (existing
+          ? loadExistingKey(keyDir, name) // never mint a key for a log that already has one
+          : loadOrCreateKey(keyDir, name, origin ?? defaultOrigin(name)));
       if (!TENANT_NAME_PATTERN.test(tenant)) {
         throw new Error(`invalid tenant name ${JSON.stringify(tenant)}: use a-z, 0-9 and -`);
       }

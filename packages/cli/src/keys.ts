@@ -70,6 +70,19 @@ export function loadOrCreateKey(keyDir: string, log: string, origin: string): Si
   return loadKey(path);
 }
 
+/** The key of an existing log: a missing file is an error, never a reason to make a new key. */
+export function loadExistingKey(keyDir: string, log: string): SignerKey {
+  const path = keyPath(keyDir, log);
+  try {
+    return loadKey(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    throw new Error(
+      `log ${log} exists but its signing key is missing: put it in ${path} or set ${envName(log)}`,
+    );
+  }
+}
+
 export function loadKey(path: string): SignerKey {
   const mode = statSync(path).mode & 0o777;
   if (mode & 0o077) {

@@ -28,7 +28,8 @@ export interface PostgresOptions {
   readonly poolSize?: number;
   /**
    * The server ends a session that sits idle inside a transaction for this long (default
-   * 10 s), so a node that pauses (GC, SIGSTOP, a VM migration) while holding a log's row
+   * 2 s; Proofline's transactions send their statements back to back, so only a stalled
+   * node is ever idle inside one), so a node that pauses (GC, SIGSTOP, a VM migration) while holding a log's row
    * lock cannot stall sequencing on the other nodes for longer than that: its transaction
    * is rolled back and its `sequence` call rejects.
    */
@@ -115,7 +116,7 @@ export class PostgresStorage implements Storage {
     if (!Number.isSafeInteger(poolSize) || poolSize < 1) {
       throw new StorageError('INVALID_ARGUMENT', `invalid pool size ${poolSize}`);
     }
-    this.idleTimeoutMs = options.idleInTransactionTimeoutMs ?? 10_000;
+    this.idleTimeoutMs = options.idleInTransactionTimeoutMs ?? 2_000;
     this.schema = quoteIdent(schema);
     const s = this.schema;
     this.t = {
