@@ -3,8 +3,18 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { append } from './commands/append.js';
 import { readFileSync } from 'node:fs';
 import { attest } from './commands/attest.js';
+import {
+  WITNESS_SERVE_OPTIONS,
+  WITNESS_SERVE_USAGE,
+  WITNESS_USAGE,
+  witnessMain,
+  witnessingFromArgs,
+} from './commands/witness.js';
 import { auditCommand } from './commands/audit.js';
 import { verifyCommand } from './commands/verify.js';
+import { populationCommand } from './commands/population.js';
+import { sampleCommand } from './commands/sample.js';
+import { evidenceCommand, verifyEvidenceCommand } from './commands/evidence.js';
 import { checkEvidence, monitor, type Evidence } from './commands/monitor.js';
 import { apiKeyCreate, apiKeyList, apiKeyRevoke, issuerKey } from './commands/access.js';
 import { createLog, logKey } from './commands/logs.js';
@@ -21,7 +31,7 @@ commands:
   serve       --data DIR [--port 8080] [--host 127.0.0.1] [--checkpoint-interval MS] [--origin-base HOST]
               [--public-url URL] [--rate-limit N]
               run the service on SQLite in DIR (creating the default log and its key on first start)
-  append      --data DIR [--log NAME] [--chunk N] [--wait MS]
+${WITNESS_SERVE_USAGE}  append      --data DIR [--log NAME] [--chunk N] [--wait MS]
               import JSON statements, one per line of standard input; prints "appended FIRST-LAST" per commit
   log-key     --data DIR [--log NAME]
               print a log's verifier key
@@ -49,7 +59,20 @@ commands:
               re-check a monitor's evidence file offline
   issuer-key  add|revoke --data DIR --tenant NAME --key VERIFIER_KEY  |  list --data DIR --tenant NAME
               the keys whose issuer signatures a tenant's records may carry
-`;
+  population  --url URL --api-key KEY --from DATE --to DATE [--log NAME] [--log-key VKEY] [--type T]
+              [--control ID] [--label k:v] [--format jsonl|csv] [--out FILE] [--proof FILE]
+              stream a period's records (audit:read key) with their completeness proof, checked
+              against --log-key as they stream
+  sample      --population FILE (--size N | --percent P [--min A] [--max B]) [--seed HEX]
+              [--type T] [--control ID] [--label k:v] [--log-key VKEY] [--out FILE]
+              draw a reproducible sample (default seed: the end-of-period checkpoint's root hash)
+  evidence    --url URL --api-key KEY --log-key VKEY --from DATE --to DATE --out FILE.zip [--log NAME]
+              [--type T] [--control ID] [--label k:v] (--sample N | --percent P [--min A] [--max B] | --all)
+              [--seed HEX]
+              write an evidence package (population, proof, sample bundles, report) that verifies offline
+  verify-evidence FILE.zip [--log-key VKEY] [--json]
+              re-verify an evidence package offline; one line per item; exit 1 if any fails
+${WITNESS_USAGE}`;
 
 class UsageError extends Error {}
 
@@ -153,6 +176,32 @@ function integer(value: unknown, name: string, min: number, max: number): number
   return n;
 }
 
+/** `--type`, `--control` and `--label` as a population filter. */
+function filterOf(values: Record<string, unknown>) {
+  return {
+    ...optionalValue(values, 'type'),
+    ...optionalValue(values, 'control'),
+    ...optionalValue(values, 'label'),
+  };
+}
+
+function apiKeyOf(values: Record<string, unknown>): string {
+  const apiKey =
+    typeof values['api-key'] === 'string' ? values['api-key'] : process.env.PROOFLINE_API_KEY;
+  if (!apiKey) throw new UsageError('--api-key (or PROOFLINE_API_KEY) is required');
+  return apiKey;
+}
+
+function logKeyOf(values: Record<string, unknown>): { logKey?: string } {
+  return typeof values['log-key'] === 'string' ? { logKey: values['log-key'] } : {};
+}
+
+const FILTER_OPTIONS = {
+  type: { type: 'string' },
+  control: { type: 'string' },
+  label: { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   switch (command) {
@@ -164,6 +213,7 @@ async function main(argv: string[]): Promise<number> {
         'origin-base': { type: 'string' },
         'public-url': { type: 'string' },
         'rate-limit': { type: 'string', default: '2000' },
+        ...WITNESS_SERVE_OPTIONS,
       });
       await serve({
         target: v.target,
@@ -178,9 +228,13 @@ async function main(argv: string[]): Promise<number> {
         originBase: text(v['origin-base']),
         publicUrl: text(v['public-url']),
         rateLimit: integer(v['rate-limit'], 'rate-limit', 0, 10_000_000),
+        witnessing: witnessingFromArgs(v),
       });
       return -1; // keeps running until a signal
     }
+    case 'witness':
+    case 'witness-key':
+      return witnessMain(argv);
     case 'append': {
       const v = parse(args, {
         chunk: { type: 'string', default: '1000' },
@@ -299,6 +353,129 @@ async function main(argv: string[]): Promise<number> {
       );
       process.stdout.write(`PROVEN ${finding}\n`);
       return 0;
+    }
+    case 'population': {
+      const { values, positionals } = parseLoose(args, {
+        url: { type: 'string' },
+        'api-key': { type: 'string' },
+        'log-key': { type: 'string' },
+        log: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        ...FILTER_OPTIONS,
+        format: { type: 'string', default: 'jsonl' },
+        out: { type: 'string' },
+        proof: { type: 'string' },
+      });
+      if (positionals.length !== 0) throw new UsageError('population takes no FILE');
+      if (values.format !== 'jsonl' && values.format !== 'csv') {
+        throw new UsageError('--format is jsonl or csv');
+      }
+      return populationCommand({
+        url: requiredValue(values, 'url'),
+        apiKey: apiKeyOf(values),
+        ...logKeyOf(values),
+        ...optionalValue(values, 'log'),
+        from: requiredValue(values, 'from'),
+        to: requiredValue(values, 'to'),
+        filter: filterOf(values),
+        format: values.format,
+        ...optionalValue(values, 'out'),
+        ...(typeof values.proof === 'string' ? { proofOut: values.proof } : {}),
+      });
+    }
+    case 'sample': {
+      const { values, positionals } = parseLoose(args, {
+        population: { type: 'string' },
+        size: { type: 'string' },
+        percent: { type: 'string' },
+        min: { type: 'string' },
+        max: { type: 'string' },
+        seed: { type: 'string' },
+        'log-key': { type: 'string' },
+        ...FILTER_OPTIONS,
+        out: { type: 'string' },
+      });
+      if (positionals.length !== 0) throw new UsageError('sample takes --population FILE');
+      if ((values.size === undefined) === (values.percent === undefined)) {
+        throw new UsageError('give either --size N or --percent P');
+      }
+      return sampleCommand({
+        population: requiredValue(values, 'population'),
+        ...(values.size !== undefined
+          ? { size: integer(values.size, 'size', 0, Number.MAX_SAFE_INTEGER) }
+          : {}),
+        ...optionalValue(values, 'percent'),
+        ...(values.min !== undefined
+          ? { min: integer(values.min, 'min', 0, Number.MAX_SAFE_INTEGER) }
+          : {}),
+        ...(values.max !== undefined
+          ? { max: integer(values.max, 'max', 0, Number.MAX_SAFE_INTEGER) }
+          : {}),
+        ...optionalValue(values, 'seed'),
+        filter: filterOf(values),
+        ...logKeyOf(values),
+        ...optionalValue(values, 'out'),
+      });
+    }
+    case 'evidence': {
+      const { values, positionals } = parseLoose(args, {
+        url: { type: 'string' },
+        'api-key': { type: 'string' },
+        'log-key': { type: 'string' },
+        log: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        ...FILTER_OPTIONS,
+        sample: { type: 'string' },
+        percent: { type: 'string' },
+        min: { type: 'string' },
+        max: { type: 'string' },
+        all: { type: 'boolean' },
+        seed: { type: 'string' },
+        out: { type: 'string' },
+      });
+      if (positionals.length !== 0) throw new UsageError('evidence takes --out FILE.zip');
+      const modes = [values.sample, values.percent, values.all].filter((v) => v !== undefined);
+      if (modes.length !== 1) throw new UsageError('give one of --sample N, --percent P or --all');
+      return evidenceCommand({
+        url: requiredValue(values, 'url'),
+        apiKey: apiKeyOf(values),
+        logKey: requiredValue(values, 'log-key'),
+        ...optionalValue(values, 'log'),
+        from: requiredValue(values, 'from'),
+        to: requiredValue(values, 'to'),
+        filter: filterOf(values),
+        sample:
+          values.all === true
+            ? { mode: 'all' }
+            : values.sample !== undefined
+              ? { mode: 'size', size: integer(values.sample, 'sample', 0, Number.MAX_SAFE_INTEGER) }
+              : {
+                  mode: 'percent',
+                  percent: values.percent as string,
+                  ...(values.min !== undefined
+                    ? { min: integer(values.min, 'min', 0, Number.MAX_SAFE_INTEGER) }
+                    : {}),
+                  ...(values.max !== undefined
+                    ? { max: integer(values.max, 'max', 0, Number.MAX_SAFE_INTEGER) }
+                    : {}),
+                },
+        ...optionalValue(values, 'seed'),
+        out: requiredValue(values, 'out'),
+      });
+    }
+    case 'verify-evidence': {
+      const { values, positionals } = parseLoose(args, {
+        'log-key': { type: 'string' },
+        json: { type: 'boolean' },
+      });
+      if (positionals.length !== 1) throw new UsageError('verify-evidence takes one FILE.zip');
+      return verifyEvidenceCommand({
+        file: positionals[0]!,
+        ...logKeyOf(values),
+        json: values.json === true,
+      });
     }
     case 'log-key': {
       const v = parse(args, {});

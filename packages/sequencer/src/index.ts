@@ -7,3 +7,9 @@ export {
 } from './sequencer.js';
 export { Publisher, type PublisherOptions } from './publisher.js';
 export { nodeEd25519Signer } from './node-signer.js';
+export type {
+  CheckpointCosignOutcome,
+  CheckpointCosignRequest,
+  CheckpointWitnesses,
+  WitnessingReport,
+} from './witnessing.js';

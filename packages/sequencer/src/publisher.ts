@@ -16,6 +16,7 @@ import {
   signNote,
   type Signer,
 } from '@proofline/note';
+import type { CheckpointWitnesses, WitnessingReport } from './witnessing.js';
 import {
   readTilesAt,
   type LogConfig,
@@ -40,6 +41,15 @@ export interface PublisherOptions {
   /** Called after each checkpoint this process publishes. */
   readonly onPublish?: (checkpoint: StoredCheckpoint) => void;
   readonly now?: () => number;
+  /**
+   * Witnesses (c2sp.org/tlog-witness) that must cosign each new checkpoint, per their
+   * policy, before it is published. Without a quorum the checkpoint is not published: the
+   * previous (witnessed) checkpoint stays the latest and the next round tries again with
+   * the then-current tree. Sequencing and receipts are not affected.
+   */
+  readonly witnesses?: CheckpointWitnesses;
+  /** Called after every witnessing attempt (quorum met or not), e.g. to log or measure. */
+  readonly onWitnessing?: (report: WitnessingReport) => void;
 }
 
 /**
@@ -53,6 +63,10 @@ export interface PublisherOptions {
  * compare-and-swap on the previous one, so a process that was paused and lost its lease
  * cannot replace a newer checkpoint. A crash at any point leaves either the old state or
  * the new one; the next run resumes from what is stored.
+ *
+ * With `witnesses`, a newly signed checkpoint is sent to the witnesses (with consistency
+ * proofs built from the stored tiles) and published only once cosigned by a quorum, with
+ * the cosignatures; otherwise it is not published, and the next round retries.
  */
 export class Publisher {
   private readonly intervalMs: number;
@@ -105,8 +119,8 @@ export class Publisher {
 
   /**
    * One round: take the lease, integrate everything sequenced, and sign a checkpoint if the
-   * tree grew. Returns the checkpoint it published, or undefined (no lease, no growth, or
-   * another process published first).
+   * tree grew. Returns the checkpoint it published, or undefined (no lease, no growth,
+   * another process published first, or the witnesses' quorum was not met).
    */
   async publish(): Promise<StoredCheckpoint | undefined> {
     const name = this.log.name;
@@ -135,14 +149,64 @@ export class Publisher {
       rootHash: root,
       extensions: [],
     });
-    const next: StoredCheckpoint = {
-      size,
-      note: await signNote(text, [this.signer]),
-      publishedAt: this.now(),
-    };
+    let note = await signNote(text, [this.signer]);
+    if (this.options.witnesses) {
+      const cosigned = await this.witness(note, size, reader, latest);
+      if (cosigned === undefined) return undefined;
+      note = cosigned;
+    }
+    const next: StoredCheckpoint = { size, note, publishedAt: this.now() };
     if (!(await this.storage.publishCheckpoint(name, latest, next))) return undefined;
     this.options.onPublish?.(next);
     return next;
+  }
+
+  /**
+   * Has the witnesses cosign `note` (the checkpoint of the tree of `size` that `reader`
+   * reads); returns the cosigned note, or undefined if the quorum was not met.
+   */
+  private async witness(
+    note: string,
+    size: number,
+    reader: HashReader,
+    latest: StoredCheckpoint | undefined,
+  ): Promise<string | undefined> {
+    const started = performance.now();
+    const outcome = await this.options.witnesses!.cosign({
+      note,
+      prove: (oldSize) =>
+        oldSize === 0 || oldSize === size
+          ? Promise.resolve([])
+          : proveConsistency(oldSize, size, reader),
+      ...(latest ? { previous: latest.note } : {}),
+    });
+    const report: WitnessingReport = {
+      size,
+      satisfied: outcome.satisfied,
+      cosigned: outcome.cosigned,
+      failures: outcome.results
+        .filter((r) => !r.ok)
+        .map((r) => `${r.witness}: ${r.error ?? 'failed'}`),
+      ms: performance.now() - started,
+    };
+    this.options.onWitnessing?.(report);
+    if (!outcome.satisfied) return undefined;
+    // The witnesses may only add signatures: the text and the log's signature must stay.
+    const cosigned = parseNote(outcome.note);
+    const signed = parseNote(note);
+    const logSignature = signed.signatures[0]!;
+    if (
+      cosigned.text !== signed.text ||
+      !cosigned.signatures.some(
+        (s) =>
+          s.name === logSignature.name &&
+          s.keyId === logSignature.keyId &&
+          Buffer.from(s.signature).equals(logSignature.signature),
+      )
+    ) {
+      throw new Error(`log ${this.log.name}: the witnesses changed the checkpoint`);
+    }
+    return outcome.note;
   }
 
   /**

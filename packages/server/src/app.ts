@@ -9,6 +9,7 @@ import { parseJson, type RecordError } from '@proofline/records';
 import { LogDirectory } from './logs.js';
 import { openApiDocument } from './openapi.js';
 import { HttpProblem, sendProblem } from './problem.js';
+import { registerAuditRoutes } from './audit-routes.js';
 import { registerRecordRoutes } from './records/routes.js';
 import { RecordService, type LogRuntime } from './records/service.js';
 import { registerTileRoutes } from './tiles.js';
@@ -114,13 +115,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerTileRoutes(app, options.storage, logs);
   registerLookupRoute(app, options.storage);
   registerWebRoutes(app, options.webRoot ?? DEFAULT_WEB_ROOT);
+  const auth = new Authenticator(options.storage);
+  const limiter = new RateLimiter(options.defaultRateLimit ?? 2000);
   registerRecordRoutes(app, {
     service,
     storage: options.storage,
-    auth: new Authenticator(options.storage),
-    limiter: new RateLimiter(options.defaultRateLimit ?? 2000),
+    auth,
+    limiter,
     proofWaitMs: options.proofWaitMs ?? 10_000,
   });
+  registerAuditRoutes(app, { service, storage: options.storage, auth, limiter });
   return app;
 }
 

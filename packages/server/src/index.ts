@@ -4,3 +4,4 @@ export { HttpProblem } from './problem.js';
 export { recordGroup, type LogRuntime, type ReceiptView } from './records/service.js';
 export { MAX_LOOKUP_RESULTS, registerLookupRoute, type LookupResult } from './lookup.js';
 export { DEFAULT_WEB_ROOT, WEB_CSP, registerWebRoutes } from './web.js';
+export { registerAuditRoutes, type AuditRouteOptions } from './audit-routes.js';

@@ -2,6 +2,7 @@ import { buildApp, type LogRuntime } from '@proofline/server';
 import { Publisher, Sequencer } from '@proofline/sequencer';
 import { DEFAULT_LOG, openDeployment, type Target } from '../deployment.js';
 import { onShutdown } from '../signals.js';
+import { publisherWitnessOptions, type WitnessingConfig } from './witness.js';
 
 export interface ServeOptions {
   readonly target: Target;
@@ -12,6 +13,7 @@ export interface ServeOptions {
   /** Base URL of verification links; default http://<host>:<port>. */
   readonly publicUrl?: string;
   readonly rateLimit: number;
+  readonly witnessing?: WitnessingConfig;
 }
 
 /**
@@ -37,6 +39,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     const publisher = new Publisher(deployment.storage, config, signer, {
       intervalMs: options.checkpointIntervalMs,
       onError: (err) => console.error(`log ${config.name}: publishing failed:`, err),
+      ...publisherWitnessOptions(options.witnessing, config, options.checkpointIntervalMs),
     });
     publisher.start();
     publishers.push(publisher);

@@ -1,0 +1,273 @@
+/**
+ * `proofline witness` (a c2sp.org/tlog-witness service), `proofline witness-key`, and the
+ * `--witness*` options of `proofline serve` (the log side).
+ *
+ * This module also runs on its own (`node dist/src/commands/witness.js witness ...`), which
+ * the tests use.
+ */
+import { readFileSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { CheckpointWitnesses, WitnessingReport } from '@proofline/sequencer';
+import type { LogConfig } from '@proofline/storage';
+import { parseVerifierKey } from '@proofline/note';
+import {
+  WitnessClient,
+  loadOrCreateWitnessKey,
+  parsePolicy,
+  parseCosignerVerifierKey,
+  readWitnessConfig,
+  runWitness,
+  thresholdPolicy,
+  witnessVerifierKey,
+  type WitnessEndpoint,
+  type WitnessPolicy,
+} from '@proofline/witness';
+import { onShutdown } from '../signals.js';
+
+export const WITNESS_USAGE = `  witness     --data DIR --config FILE [--port 8081] [--host 127.0.0.1] [--prefix PATH]
+              run a C2SP tlog-witness: cosign the checkpoints of the logs in FILE (JSON:
+              {"name": KEY_NAME, "logs": [{"origin": ORIGIN, "key": LOG_VKEY}, ...]}); the
+              witness key is created (0600) in DIR on first start, its state kept in DIR
+  witness-key --data DIR [--config FILE]
+              print the witness's verifier key (creating the key if FILE is given)
+`;
+
+/** Options `proofline serve` takes to have its checkpoints witnessed. */
+export const WITNESS_SERVE_OPTIONS = {
+  witness: { type: 'string', multiple: true },
+  'witness-quorum': { type: 'string' },
+  'witness-policy': { type: 'string' },
+  'witness-timeout': { type: 'string' },
+} as const;
+
+export const WITNESS_SERVE_USAGE = `              [--witness URL=WITNESS_VKEY]... [--witness-quorum K] | [--witness-policy FILE]
+              [--witness-timeout MS]: publish a checkpoint only once K of the witnesses (default:
+              all) or the C2SP tlog-policy FILE's quorum cosigned it
+`;
+
+/** The witnessing configuration of `proofline serve`. */
+export interface WitnessingConfig {
+  readonly policy: WitnessPolicy;
+  readonly timeoutMs: number;
+}
+
+class WitnessUsageError extends Error {}
+
+function integer(value: unknown, name: string, min: number, max: number): number {
+  const n = Number(value);
+  if (typeof value !== 'string' || !/^\d+$/.test(value) || n < min || n > max) {
+    throw new WitnessUsageError(`--${name} must be an integer from ${min} to ${max}`);
+  }
+  return n;
+}
+
+/**
+ * Splits "URL=VKEY". Both a URL and a key name may contain '=', so the split is the first
+ * '=' after which a cosigner verifier key (type 0x04) parses.
+ */
+export function parseWitnessFlag(value: string): WitnessEndpoint {
+  for (let i = value.indexOf('='); i > 0; i = value.indexOf('=', i + 1)) {
+    const verifierKey = value.slice(i + 1);
+    try {
+      parseCosignerVerifierKey(verifierKey);
+    } catch {
+      continue;
+    }
+    return { url: value.slice(0, i), verifierKey };
+  }
+  throw new WitnessUsageError(
+    `--witness takes URL=VKEY with a witness verifier key (type 0x04), got ${JSON.stringify(value)}`,
+  );
+}
+
+/**
+ * The witnessing configuration from serve's parsed options (see WITNESS_SERVE_OPTIONS), or
+ * undefined when no witness is configured. Throws on invalid combinations.
+ */
+export function witnessingFromArgs(values: Record<string, unknown>): WitnessingConfig | undefined {
+  const flags = (values.witness as string[] | undefined) ?? [];
+  const quorum = values['witness-quorum'];
+  const policyFile = values['witness-policy'];
+  const timeoutMs =
+    values['witness-timeout'] === undefined
+      ? 5000
+      : integer(values['witness-timeout'], 'witness-timeout', 100, 600_000);
+  if (typeof policyFile === 'string') {
+    if (flags.length > 0 || quorum !== undefined) {
+      throw new WitnessUsageError(
+        'give either --witness-policy or --witness (and --witness-quorum)',
+      );
+    }
+    return { policy: parsePolicy(readFileSync(policyFile)), timeoutMs };
+  }
+  if (flags.length === 0) {
+    if (quorum !== undefined) throw new WitnessUsageError('--witness-quorum needs --witness');
+    return undefined;
+  }
+  const endpoints = flags.map(parseWitnessFlag);
+  const k =
+    quorum === undefined
+      ? endpoints.length
+      : integer(quorum, 'witness-quorum', 1, endpoints.length);
+  return { policy: thresholdPolicy(endpoints, k), timeoutMs };
+}
+
+/**
+ * The Publisher options that make `log`'s checkpoints witnessed: `{ witnesses,
+ * onWitnessing, leaseTtlMs }`, or `{}` without witnessing, or when the policy lists logs and
+ * not this one. The lease is made to outlast a witnessing round (at least twice the witness
+ * timeout, and never shorter than the publisher's default for `intervalMs`), so that another
+ * node does not take over while this one waits for the witnesses. Quorum failures are logged
+ * on stderr (at most every 30 s while they last).
+ */
+export function publisherWitnessOptions(
+  witnessing: WitnessingConfig | undefined,
+  log: LogConfig,
+  intervalMs = 500,
+): {
+  witnesses?: CheckpointWitnesses;
+  onWitnessing?: (report: WitnessingReport) => void;
+  leaseTtlMs?: number;
+} {
+  if (witnessing === undefined) return {};
+  const { policy } = witnessing;
+  if (policy.logs.length > 0) {
+    const key = parseVerifierKey(log.verifierKey).publicKey;
+    if (!policy.logs.some((l) => Buffer.from(l.verifier.publicKey).equals(key))) {
+      console.error(`log ${log.name}: not in the witness policy, published without witnesses`);
+      return {};
+    }
+  }
+  const client = new WitnessClient({ policy, timeoutMs: witnessing.timeoutMs });
+  let failingSince: number | undefined;
+  let lastLogged = 0;
+  return {
+    witnesses: client,
+    leaseTtlMs: Math.max(1000, 5 * intervalMs, 2 * witnessing.timeoutMs),
+    onWitnessing: (report) => {
+      const now = Date.now();
+      if (report.satisfied) {
+        if (failingSince !== undefined) {
+          console.error(
+            `log ${log.name}: checkpoint ${report.size} witnessed by ${report.cosigned.join(', ')}; publishing again`,
+          );
+        }
+        failingSince = undefined;
+        return;
+      }
+      failingSince ??= now;
+      if (now - lastLogged < 30_000) return;
+      lastLogged = now;
+      console.error(
+        `log ${log.name}: checkpoint ${report.size} not published: witness quorum not met ` +
+          `(cosigned by ${report.cosigned.join(', ') || 'none'}; ${report.failures.join('; ')}); ` +
+          `the previous checkpoint stays the latest, retrying every round`,
+      );
+    },
+  };
+}
+
+/** `proofline witness ARGS`: runs the witness until SIGTERM/SIGINT. */
+export async function witnessCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      data: { type: 'string' },
+      config: { type: 'string' },
+      port: { type: 'string', default: '8081' },
+      host: { type: 'string', default: '127.0.0.1' },
+      prefix: { type: 'string', default: '' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`usage: proofline witness ...\n${WITNESS_USAGE}`);
+    return 0;
+  }
+  if (!values.data) throw new WitnessUsageError('--data DIR is required');
+  if (!values.config) throw new WitnessUsageError('--config FILE is required');
+  if (values.prefix !== '' && !/^\/[\x21-\x7e]*$/.test(values.prefix!)) {
+    throw new WitnessUsageError('--prefix must be a path starting with /');
+  }
+  const config = readWitnessConfig(values.config);
+  const running = await runWitness({
+    dataDir: values.data,
+    config,
+    port: integer(values.port, 'port', 0, 65535),
+    host: values.host!,
+    prefix: values.prefix!,
+    onEvent: (event) => {
+      if (event.evidence) {
+        console.error(
+          `MISBEHAVIOUR ${event.evidence} by log ${event.origin} at size ${event.size}: ${event.message} (evidence kept in ${values.data}/witness.db)`,
+        );
+      } else if (event.status !== 200 && event.status !== 409) {
+        console.error(`add-checkpoint ${event.status} (${event.origin ?? '?'}): ${event.message}`);
+      }
+    },
+  });
+  console.log(
+    `proofline witness ${config.name} listening on ${running.address} (${config.logs.length} logs, data in ${values.data})`,
+  );
+  console.log(`verifier key ${running.verifierKey}`);
+  onShutdown(() => running.close());
+  return -1; // keeps running until a signal
+}
+
+/** `proofline witness-key ARGS`: prints the witness verifier key. */
+export async function witnessKeyCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      data: { type: 'string' },
+      config: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`usage: proofline witness-key ...\n${WITNESS_USAGE}`);
+    return 0;
+  }
+  if (!values.data) throw new WitnessUsageError('--data DIR is required');
+  const name = values.config ? readWitnessConfig(values.config).name : undefined;
+  process.stdout.write(`${witnessVerifierKey(loadOrCreateWitnessKey(values.data, name))}\n`);
+  return 0;
+}
+
+/** Runs `witness` or `witness-key` with `argv`; the exit code, or -1 to keep running. */
+export async function witnessMain(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  try {
+    if (command === 'witness') return await witnessCommand(args);
+    if (command === 'witness-key') return await witnessKeyCommand(args);
+    throw new WitnessUsageError('the commands are witness and witness-key');
+  } catch (err) {
+    const usage =
+      err instanceof WitnessUsageError ||
+      (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    process.stderr.write(
+      `proofline: ${(err as Error).message}\n${usage ? `\n${WITNESS_USAGE}` : ''}`,
+    );
+    return usage ? 2 : 1;
+  }
+}
+
+function isMain(): boolean {
+  try {
+    return (
+      process.argv[1] !== undefined &&
+      realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url))
+    );
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
+  void witnessMain(process.argv.slice(2)).then((code) => {
+    if (code >= 0) process.exitCode = code;
+  });
+}

@@ -1,0 +1,177 @@
+import { parseBundle, type Bundle } from '@proofline/records';
+import { EvidenceError, malformed } from './errors.js';
+import {
+  MAX_PROOF_SIZE,
+  parseJsonText,
+  parseProof,
+  type PopulationFilter,
+  type PopulationProof,
+} from './population.js';
+
+/** The period and filter of a population request. Times are anything the API accepts. */
+export interface PopulationQuery {
+  readonly log?: string;
+  readonly from: string;
+  readonly to: string;
+  readonly filter?: PopulationFilter;
+}
+
+/** Indices per bundles request (the server's bound). */
+export const BUNDLES_PER_REQUEST = 256;
+
+/**
+ * Splits a byte stream into UTF-8 lines (LF-terminated; the last line may lack it), refusing
+ * any line longer than `maxBytes` before buffering more of it.
+ */
+export async function* splitLines(
+  chunks: AsyncIterable<Uint8Array>,
+  maxBytes: number,
+): AsyncGenerator<string> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let pending: Uint8Array[] = [];
+  let pendingSize = 0;
+  const take = (tail: Uint8Array): string => {
+    const parts = [...pending, tail];
+    const size = pendingSize + tail.length;
+    pending = [];
+    pendingSize = 0;
+    const joined = parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
+    try {
+      return decoder.decode(joined);
+    } catch (cause) {
+      throw malformed('a line is not valid UTF-8', cause);
+    }
+  };
+  for await (const chunk of chunks) {
+    let at = 0;
+    for (;;) {
+      const nl = chunk.indexOf(10, at);
+      if (nl < 0) break;
+      if (pendingSize + (nl - at) > maxBytes) throw malformed(`a line exceeds ${maxBytes} bytes`);
+      yield take(chunk.subarray(at, nl));
+      at = nl + 1;
+    }
+    if (at < chunk.length) {
+      const rest = chunk.subarray(at);
+      if (pendingSize + rest.length > maxBytes) throw malformed(`a line exceeds ${maxBytes} bytes`);
+      pending.push(rest.slice());
+      pendingSize += rest.length;
+    }
+  }
+  if (pendingSize > 0) yield take(new Uint8Array(0));
+}
+
+/**
+ * A client of the audit API (`/v1/audit/*`) with an `audit:read` API key. Every answer is
+ * untrusted: callers verify what they get against the log key.
+ */
+export class AuditClient {
+  private readonly base: string;
+
+  constructor(
+    url: string,
+    private readonly apiKey: string,
+  ) {
+    this.base = url.replace(/\/+$/, '');
+  }
+
+  private async get(path: string, params: Record<string, string | undefined>): Promise<Response> {
+    const query = new URLSearchParams();
+    for (const [k, v] of Object.entries(params)) if (v !== undefined) query.set(k, v);
+    const url = `${this.base}${path}?${query.toString()}`;
+    let res: Response;
+    try {
+      res = await fetch(url, { headers: { authorization: `Bearer ${this.apiKey}` } });
+    } catch (cause) {
+      throw new EvidenceError('HTTP', `GET ${path}: ${(cause as Error).message}`, undefined, {
+        cause,
+      });
+    }
+    if (!res.ok) {
+      let code = `http-${res.status}`;
+      let detail = res.statusText;
+      try {
+        const problem = (await res.json()) as { code?: unknown; detail?: unknown };
+        if (typeof problem.code === 'string') code = problem.code;
+        if (typeof problem.detail === 'string') detail = problem.detail;
+      } catch {
+        // not a problem document
+      }
+      throw new EvidenceError('HTTP', `GET ${path}: ${res.status} ${code}: ${detail}`, code);
+    }
+    return res;
+  }
+
+  private static params(q: PopulationQuery): Record<string, string | undefined> {
+    return {
+      log: q.log,
+      from: q.from,
+      to: q.to,
+      type: q.filter?.type,
+      control: q.filter?.control,
+      label: q.filter?.label,
+    };
+  }
+
+  /** The completeness proof of a period (parsed, not verified). */
+  async proof(q: PopulationQuery): Promise<PopulationProof> {
+    const res = await this.get('/v1/audit/population/proof', AuditClient.params(q));
+    return parseProof(parseJsonText(await res.text(), MAX_PROOF_SIZE, 'proof'));
+  }
+
+  /** The population file of a period, as a byte stream (format=jsonl). */
+  async population(q: PopulationQuery): Promise<AsyncIterable<Uint8Array>> {
+    const res = await this.get('/v1/audit/population', {
+      ...AuditClient.params(q),
+      format: 'jsonl',
+    });
+    if (!res.body) throw malformed('the population response has no body');
+    return res.body as unknown as AsyncIterable<Uint8Array>;
+  }
+
+  /** The population as CSV, as a byte stream. */
+  async populationCsv(q: PopulationQuery): Promise<AsyncIterable<Uint8Array>> {
+    const res = await this.get('/v1/audit/population', { ...AuditClient.params(q), format: 'csv' });
+    if (!res.body) throw malformed('the population response has no body');
+    return res.body as unknown as AsyncIterable<Uint8Array>;
+  }
+
+  /** Per-control counts of a period. */
+  async controls(q: { log?: string; from: string; to: string }): Promise<unknown> {
+    const res = await this.get('/v1/audit/controls', { log: q.log, from: q.from, to: q.to });
+    return res.json();
+  }
+
+  /**
+   * Proof bundles of `indices` against the published checkpoint of `size`, in the order asked
+   * (parsed, not verified). Asks in requests of BUNDLES_PER_REQUEST.
+   */
+  async bundles(
+    log: string,
+    size: number,
+    indices: readonly number[],
+    onProgress?: (done: number) => void,
+  ): Promise<Bundle[]> {
+    const out: Bundle[] = [];
+    for (let i = 0; i < indices.length; i += BUNDLES_PER_REQUEST) {
+      const part = indices.slice(i, i + BUNDLES_PER_REQUEST);
+      const res = await this.get('/v1/audit/bundles', {
+        log,
+        size: String(size),
+        indices: part.join(','),
+      });
+      const lines = (await res.text()).split('\n').filter((l) => l !== '');
+      if (lines.length !== part.length) {
+        throw malformed(`asked for ${part.length} bundles, got ${lines.length}`);
+      }
+      lines.forEach((line, j) => {
+        const bundle = parseBundle(line);
+        if (bundle.index !== part[j])
+          throw malformed(`asked for index ${part[j]}, got ${bundle.index}`);
+        out.push(bundle);
+      });
+      onProgress?.(out.length);
+    }
+    return out;
+  }
+}

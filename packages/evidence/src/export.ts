@@ -1,0 +1,376 @@
+import { createHash } from 'node:crypto';
+import {
+  copyFileSync,
+  createWriteStream,
+  mkdtempSync,
+  renameSync,
+  rmSync,
+  type WriteStream,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { parseVerifierKey, type Checkpoint } from '@proofline/note';
+import {
+  bundleToTlogProof,
+  formatBundle,
+  formatTime,
+  formatTlogProof,
+  parseRecord,
+  recordId,
+} from '@proofline/records';
+import { equalHashes, leafHash, type Hash } from '@proofline/tlog';
+import { verifyBundle } from '@proofline/verify';
+import { checkProofCheckpoints, PopulationChecker, type Item } from './check.js';
+import { AuditClient, splitLines } from './client.js';
+import { summarizeControls } from './controls.js';
+import { EvidenceError, malformed } from './errors.js';
+import {
+  controlsJson,
+  checkpointFiles,
+  FILES,
+  GENERATOR,
+  MANIFEST_MEDIA_TYPE,
+  noteParts,
+  proofText,
+  publicKeyPem,
+  readme,
+  reportData,
+  SAMPLE_MEDIA_TYPE,
+  type Manifest,
+  type SampleDocument,
+} from './package.js';
+import {
+  CSV_HEADER,
+  csvRow,
+  MAX_LINE_SIZE,
+  MAX_PROOF_SIZE,
+  parseJsonText,
+  parseLine,
+  parsePeriodTime,
+  parseProof,
+  type PopulationFilter,
+  type PopulationProof,
+} from './population.js';
+import { pdfkitVersion, renderHtml, renderPdf, REPORT_FORMAT, type SampleRow } from './report.js';
+import { drawSample, SAMPLE_ALGORITHM, sampleSizeFor } from './sample.js';
+import { ZipWriter } from './zip.js';
+
+/** How many records get proof bundles. */
+export type SampleSpec =
+  | { readonly mode: 'all' }
+  | { readonly mode: 'size'; readonly size: number }
+  | {
+      readonly mode: 'percent';
+      readonly percent: string;
+      readonly min?: number;
+      readonly max?: number;
+    };
+
+export interface ExportOptions {
+  /** Base URL of the Proofline server. */
+  readonly url: string;
+  /** An API key with the audit:read scope. */
+  readonly apiKey: string;
+  /** The log's verifier key, obtained independently: everything is checked against it. */
+  readonly logKey: string;
+  readonly log?: string;
+  /** Period bounds: a date, an RFC 3339 UTC time or epoch milliseconds. */
+  readonly from: string;
+  readonly to: string;
+  /** Selects the audit population among the period's records (the package holds them all). */
+  readonly filter?: PopulationFilter;
+  readonly sample: SampleSpec;
+  /** Default: the end checkpoint's root hash. */
+  readonly seed?: Uint8Array;
+  /** The ZIP file to write (replaced atomically). */
+  readonly out: string;
+  /** The package's creation time (default now). */
+  readonly now?: () => number;
+  readonly onProgress?: (phase: string, done: number, total?: number) => void;
+}
+
+export interface ExportResult {
+  readonly manifest: Manifest;
+  readonly items: readonly Item[];
+}
+
+/** Writes to a file stream with back-pressure, hashing what it writes. */
+class HashingFile {
+  private readonly stream: WriteStream;
+  private readonly hash = createHash('sha256');
+
+  constructor(readonly path: string) {
+    this.stream = createWriteStream(path, { mode: 0o600 });
+  }
+
+  async write(text: string): Promise<void> {
+    this.hash.update(text, 'utf8');
+    if (!this.stream.write(text, 'utf8')) await once(this.stream, 'drain');
+  }
+
+  async close(): Promise<string> {
+    this.stream.end();
+    await once(this.stream, 'close');
+    return this.hash.digest('hex');
+  }
+}
+
+const sha256Hex = (data: Uint8Array | string) =>
+  createHash('sha256')
+    .update(typeof data === 'string' ? Buffer.from(data, 'utf8') : data)
+    .digest('hex');
+
+/**
+ * Exports an evidence package for a period: downloads the period's whole log segment with its
+ * completeness proof and checks it against the trusted log key; derives the audit population
+ * (filter) and draws the sample (or takes all); fetches and verifies a proof bundle per sampled
+ * record against the end checkpoint; writes population listings, bundles (JSON and
+ * tlog-proof), checkpoints and their signatures, the log key, the control view, an HTML and a
+ * PDF report, a README, manifest.json and SHA256SUMS into one ZIP. Refuses (EvidenceError) to
+ * package anything that does not verify.
+ */
+export async function exportEvidence(o: ExportOptions): Promise<ExportResult> {
+  const verifier = parseVerifierKey(o.logKey);
+  const client = new AuditClient(o.url, o.apiKey);
+  const fromMs = parsePeriodTime(o.from, 'from');
+  const toMs = parsePeriodTime(o.to, 'to');
+  if (!(fromMs < toMs)) throw new EvidenceError('INVALID_ARGUMENT', 'from must be before to');
+  const filter = o.filter ?? {};
+  const progress = o.onProgress ?? (() => {});
+  const tmp = mkdtempSync(join(tmpdir(), 'proofline-evidence-'));
+  try {
+    // 1. The whole segment of the period, checked as it streams.
+    const population = new HashingFile(join(tmp, 'population.jsonl'));
+    const csv = new HashingFile(join(tmp, 'population.csv'));
+    await csv.write(CSV_HEADER);
+    const indexByPosition: number[] = [];
+    const leaves: Hash[] = [];
+    let proof: PopulationProof | undefined;
+    let firstLine = '';
+    let checker: PopulationChecker | undefined;
+    let pendingCsv = '';
+    const stream = await client.population({
+      ...(o.log ? { log: o.log } : {}),
+      from: formatTime(fromMs),
+      to: formatTime(toMs),
+    });
+    let lineNo = 0;
+    for await (const line of splitLines(stream, MAX_LINE_SIZE)) {
+      lineNo++;
+      await population.write(`${line}\n`);
+      if (!proof) {
+        firstLine = line;
+        proof = parseProof(parseJsonText(line, MAX_PROOF_SIZE, 'population line 1'));
+        if (Object.keys(proof.filter).length !== 0)
+          throw malformed('the server filtered the segment');
+        checker = new PopulationChecker(proof, filter, {
+          requireFull: true,
+          onRecord: (position, index, record, _entry, leaf) => {
+            indexByPosition.push(index);
+            leaves.push(leaf);
+            pendingCsv += csvRow(position, proof!.log, index, record, leaf);
+          },
+        });
+        continue;
+      }
+      checker!.add(parseLine(line, proof.log, `population line ${lineNo}`));
+      if (pendingCsv.length > 1 << 16) {
+        await csv.write(pendingCsv);
+        pendingCsv = '';
+      }
+      if (lineNo % 1000 === 0)
+        progress('population', lineNo - 1, proof.range.end - proof.range.start);
+    }
+    await csv.write(pendingCsv);
+    if (!proof || !checker) throw malformed('the population response is empty');
+    progress(
+      'population',
+      proof.range.end - proof.range.start,
+      proof.range.end - proof.range.start,
+    );
+    const populationHash = await population.close();
+    const csvHash = await csv.close();
+
+    // 2. Signatures, consistency and completeness against the trusted key.
+    const { items, opened } = await checkProofCheckpoints(proof, verifier);
+    const { item, summary } = checker.finish(opened.end);
+    items.push(item);
+    const failed = items.filter((i) => i.status === 'fail');
+    if (failed.length > 0 || !opened.end || !opened.latest) {
+      throw malformed(
+        `the server's population for the period does not verify: ${failed.map((i) => `${i.name}: ${i.detail}`).join('; ')}`,
+      );
+    }
+    const end: Checkpoint = opened.end;
+    const latest: Checkpoint = opened.latest;
+
+    // 3. The sample.
+    const n = summary.population;
+    const seed = o.seed ?? end.rootHash;
+    const seedSource = o.seed ? ('given' as const) : ('end-checkpoint-root' as const);
+    let positions: number[];
+    if (o.sample.mode === 'all') {
+      positions = Array.from({ length: n }, (_, i) => i);
+    } else {
+      const size =
+        o.sample.mode === 'size'
+          ? Math.min(o.sample.size, n)
+          : sampleSizeFor(n, o.sample.percent, o.sample.min, o.sample.max);
+      positions = drawSample(seed, n, size);
+    }
+    const createdAt = formatTime(o.now?.() ?? Date.now());
+    const warnings = items.filter((i) => i.status === 'warn').map((i) => i.detail);
+    if (o.sample.mode === 'size' && o.sample.size > n) {
+      warnings.push(
+        `the sample size ${o.sample.size} exceeds the population (${n}): every record is sampled`,
+      );
+    }
+    const manifest: Manifest = {
+      mediaType: MANIFEST_MEDIA_TYPE,
+      createdAt,
+      generator: GENERATOR,
+      report: { format: REPORT_FORMAT, pdfkit: pdfkitVersion() },
+      source: o.url,
+      log: proof.log,
+      origin: proof.origin,
+      logKey: verifier.verifierKey,
+      period: { from: proof.from, to: proof.to },
+      filter,
+      range: proof.range,
+      counts: { segment: summary.segment, population: n, sample: positions.length },
+      sample: {
+        mode: o.sample.mode === 'all' ? 'all' : 'sample',
+        algorithm: SAMPLE_ALGORITHM,
+        seed: Buffer.from(seed).toString('hex'),
+        seedSource,
+        size: positions.length,
+      },
+      warnings,
+    };
+
+    // 4. Bundles of the sampled records, against the end checkpoint, verified one by one.
+    const partial = join(tmp, 'package.zip');
+    const zip = new ZipWriter(partial, new Date(Date.parse(createdAt)));
+    const sums: [string, string][] = [];
+    const add = (name: string, data: Uint8Array | string) => {
+      zip.addBuffer(name, data);
+      sums.push([name, sha256Hex(data)]);
+    };
+    const rows: SampleRow[] = [];
+    const sampleIndices = positions.map((p) => indexByPosition[p]!);
+    const BATCH = 256;
+    for (let i = 0; i < positions.length; i += BATCH) {
+      const part = sampleIndices.slice(i, i + BATCH);
+      const bundles = await client.bundles(proof.log, end.size, part);
+      for (const [j, bundle] of bundles.entries()) {
+        const position = positions[i + j]!;
+        const verification = await verifyBundle(
+          bundle,
+          { logKey: verifier.verifierKey },
+          { trustedCheckpoint: proof.endCheckpoint.note },
+        );
+        const samePopulationEntry = equalHashes(leafHash(bundle.entry), leaves[position]!);
+        if (
+          !verification.ok ||
+          !samePopulationEntry ||
+          bundle.checkpoint !== proof.endCheckpoint.note
+        ) {
+          const why = verification.checks
+            .filter((c) => c.status === 'failed')
+            .map((c) => `${c.name}: ${c.summary}`)
+            .join('; ');
+          throw malformed(
+            `the server's bundle for ${bundle.id} does not verify${why ? `: ${why}` : ': not the population entry or not against the end checkpoint'}`,
+          );
+        }
+        const record = parseRecord(bundle.entry);
+        add(`bundles/${bundle.id}.json`, `${formatBundle(bundle)}\n`);
+        add(`bundles/${bundle.id}.tlog-proof`, formatTlogProof(bundleToTlogProof(bundle)));
+        rows.push({
+          position,
+          index: bundle.index,
+          id: bundle.id,
+          time: record.time,
+          type: record.type,
+          controls: record.controls ?? [],
+          verified: true,
+        });
+      }
+      progress('bundles', rows.length, positions.length);
+    }
+
+    // 5. Everything else.
+    zip.addFile(FILES.population, population.path);
+    sums.push([FILES.population, populationHash]);
+    zip.addFile(FILES.csv, csv.path);
+    sums.push([FILES.csv, csvHash]);
+    add(FILES.proof, `${JSON.stringify(JSON.parse(firstLine), null, 2)}\n`);
+    const sample: SampleDocument = {
+      mediaType: SAMPLE_MEDIA_TYPE,
+      algorithm: SAMPLE_ALGORITHM,
+      mode: manifest.sample.mode,
+      seed: manifest.sample.seed,
+      seedSource,
+      populationSize: n,
+      size: positions.length,
+      records: rows.map((r) => ({
+        position: r.position,
+        index: r.index,
+        id: recordId(proof!.log, r.index),
+      })),
+    };
+    add(FILES.sample, `${JSON.stringify(sample, null, 2)}\n`);
+    const controls = summarizeControls(summary.byControl, rows);
+    add(FILES.controls, controlsJson(manifest, controls, summary.withoutControls));
+    add(FILES.logKey, `${verifier.verifierKey}\n`);
+    add(FILES.logKeyPem, publicKeyPem(verifier.verifierKey));
+    const refs = {
+      start: proof.startCheckpoint,
+      end: proof.endCheckpoint,
+      latest: proof.latestCheckpoint,
+    };
+    for (const which of ['start', 'end', 'latest'] as const) {
+      const ref = refs[which];
+      if (!ref) continue;
+      const files = checkpointFiles(which);
+      const parts = noteParts(ref.note, verifier.verifierKey);
+      add(files.note, ref.note);
+      add(files.text, parts.text);
+      add(files.sig, parts.sig!);
+    }
+    add(FILES.consistency, proofText(proof.consistencyProof));
+    add(FILES.consistencyLatest, proofText(proof.latestConsistencyProof));
+    const data = reportData(
+      manifest,
+      proof,
+      { ...(opened.start ? { start: opened.start } : {}), end, latest },
+      summary,
+      controls,
+      rows,
+    );
+    add(FILES.reportHtml, renderHtml(data));
+    progress('report', 0);
+    add(FILES.reportPdf, await renderPdf(data));
+    add(FILES.readme, readme(manifest));
+    add(FILES.manifest, `${JSON.stringify(manifest, null, 2)}\n`);
+    zip.addBuffer(FILES.sums, sums.map(([name, hash]) => `${hash}  ${name}\n`).join(''));
+    await zip.close();
+    renameOrCopy(partial, o.out);
+    return { manifest, items };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Renames into place; across file systems, copies next to the target and renames there. */
+function renameOrCopy(from: string, to: string): void {
+  try {
+    renameSync(from, to);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+    const partial = `${to}.partial-${process.pid}`;
+    copyFileSync(from, partial);
+    renameSync(partial, to);
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * @proofline/evidence: the auditor's workflow. Population listings of a period with a
+ * completeness proof (checkpoints bounding the period, boundary entries, a Merkle range proof
+ * and consistency proofs), reproducible samples (proofline.dev/sample/v1), evidence packages
+ * (one ZIP with listings, bundles, checkpoints, key, reports) and their offline verification.
+ * Formats and guarantees: docs/evidence.md.
+ */
+export { EvidenceError, type EvidenceErrorCode } from './errors.js';
+export {
+  CSV_HEADER,
+  MAX_LINE_SIZE,
+  MAX_PROOF_SIZE,
+  POPULATION_MEDIA_TYPE,
+  PROOF_MEDIA_TYPE,
+  checkFilter,
+  csvField,
+  csvRow,
+  matchesFilter,
+  parseJsonText,
+  parseLine,
+  parsePeriodTime,
+  parseProof,
+  proofJson,
+  recordLine,
+  type BoundaryEntry,
+  type CheckpointRef,
+  type PopulationFilter,
+  type PopulationLine,
+  type PopulationProof,
+} from './population.js';
+export { CompactRange, compactRangeFrom, completeRange, coveringNodes } from './rangeproof.js';
+export {
+  MAX_SEED_SIZE,
+  SAMPLE_ALGORITHM,
+  SampleStream,
+  drawSample,
+  parseSeed,
+  sampleSizeFor,
+} from './sample.js';
+export {
+  PopulationChecker,
+  checkProofCheckpoints,
+  checkpointOf,
+  type Item,
+  type ItemStatus,
+  type PopulationSummary,
+} from './check.js';
+export { scanPopulation, type ScanResult } from './scan.js';
+export { AuditClient, BUNDLES_PER_REQUEST, splitLines, type PopulationQuery } from './client.js';
+export {
+  catalogue,
+  lookupControl,
+  summarizeControls,
+  type Catalogue,
+  type CatalogueControl,
+  type ControlSummary,
+} from './controls.js';
+export {
+  FILES,
+  MANIFEST_MEDIA_TYPE,
+  SAMPLE_MEDIA_TYPE,
+  parseManifest,
+  parseSampleDocument,
+  type Manifest,
+  type SampleDocument,
+} from './package.js';
+export {
+  MAX_REPORT_ROWS,
+  REPORT_FORMAT,
+  renderHtml,
+  renderPdf,
+  type ReportData,
+} from './report.js';
+export {
+  exportEvidence,
+  type ExportOptions,
+  type ExportResult,
+  type SampleSpec,
+} from './export.js';
+export {
+  PACKAGE_LIMITS,
+  verifyEvidence,
+  type EvidenceVerification,
+  type VerifyEvidenceOptions,
+} from './verify-evidence.js';
+export { ZipReader, ZipWriter, isSafeName, type ZipLimits } from './zip.js';

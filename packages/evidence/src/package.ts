@@ -1,0 +1,431 @@
+import { base64Encode, parseNote, parseVerifierKey, type Checkpoint } from '@proofline/note';
+import type { Hash } from '@proofline/tlog';
+import { malformed } from './errors.js';
+import { checkFilter, type PopulationFilter, type PopulationProof } from './population.js';
+import { SAMPLE_ALGORITHM } from './sample.js';
+import type { ControlSummary } from './controls.js';
+import type { PopulationSummary } from './check.js';
+import type { CheckpointSummary, ReportData, SampleRow } from './report.js';
+
+export const MANIFEST_MEDIA_TYPE = 'application/vnd.proofline.evidence.v1+json';
+export const SAMPLE_MEDIA_TYPE = 'application/vnd.proofline.sample.v1+json';
+export const GENERATOR = '@proofline/evidence 0.1.0';
+
+/** Member names of an evidence package (bundles are bundles/<record id>.json|.tlog-proof). */
+export const FILES = {
+  manifest: 'manifest.json',
+  sums: 'SHA256SUMS',
+  readme: 'README.txt',
+  logKey: 'log-key.txt',
+  logKeyPem: 'log-key.pem',
+  proof: 'population/proof.json',
+  population: 'population/population.jsonl',
+  csv: 'population/population.csv',
+  sample: 'sample.json',
+  controls: 'controls.json',
+  reportHtml: 'report.html',
+  reportPdf: 'report.pdf',
+  consistency: 'checkpoints/consistency-start-end.txt',
+  consistencyLatest: 'checkpoints/consistency-end-latest.txt',
+} as const;
+
+export type CheckpointName = 'start' | 'end' | 'latest';
+
+/** The files of one checkpoint: the note, its signed text, and the log key's raw signature. */
+export function checkpointFiles(which: CheckpointName) {
+  return {
+    note: `checkpoints/${which}.checkpoint`,
+    text: `checkpoints/${which}.txt`,
+    sig: `checkpoints/${which}.sig`,
+  };
+}
+
+export interface Manifest {
+  readonly mediaType: typeof MANIFEST_MEDIA_TYPE;
+  readonly createdAt: string;
+  readonly generator: string;
+  readonly report: { readonly format: string; readonly pdfkit: string };
+  readonly source: string;
+  readonly log: string;
+  readonly origin: string;
+  readonly logKey: string;
+  readonly period: { readonly from: string; readonly to: string };
+  /** Which records of the period form the audit population. */
+  readonly filter: PopulationFilter;
+  readonly range: { readonly start: number; readonly end: number };
+  readonly counts: {
+    readonly segment: number;
+    readonly population: number;
+    readonly sample: number;
+  };
+  readonly sample: {
+    readonly mode: 'sample' | 'all';
+    readonly algorithm: string;
+    readonly seed: string;
+    readonly seedSource: 'end-checkpoint-root' | 'given';
+    readonly size: number;
+  };
+  readonly warnings: readonly string[];
+}
+
+/** A drawn sample, as sample.json holds it (and `proofline sample` prints). */
+export interface SampleDocument {
+  readonly mediaType: typeof SAMPLE_MEDIA_TYPE;
+  readonly algorithm: string;
+  readonly mode: 'sample' | 'all';
+  readonly seed: string;
+  readonly seedSource: 'end-checkpoint-root' | 'given';
+  readonly populationSize: number;
+  readonly size: number;
+  /** In draw order: population position, log index and record id. */
+  readonly records: readonly {
+    readonly position: number;
+    readonly index: number;
+    readonly id: string;
+  }[];
+}
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function exact(value: unknown, where: string, keys: string[]): Json {
+  if (!isObject(value)) throw malformed(`${where}: must be a JSON object`);
+  for (const k of Object.keys(value)) {
+    if (!keys.includes(k)) throw malformed(`${where}: unknown member ${JSON.stringify(k)}`);
+  }
+  for (const k of keys) if (!Object.hasOwn(value, k)) throw malformed(`${where}: ${k} is required`);
+  return value;
+}
+
+const count = (v: unknown, where: string): number => {
+  if (!Number.isSafeInteger(v) || (v as number) < 0) throw malformed(`${where}: must be a count`);
+  return v as number;
+};
+const text = (v: unknown, where: string, max = 4096): string => {
+  if (typeof v !== 'string' || v.length > max) throw malformed(`${where}: must be a string`);
+  return v;
+};
+
+/** Parses manifest.json (a parsed JSON value) strictly. Throws EvidenceError MALFORMED. */
+export function parseManifest(value: unknown): Manifest {
+  const m = exact(value, 'manifest', [
+    'mediaType',
+    'createdAt',
+    'generator',
+    'report',
+    'source',
+    'log',
+    'origin',
+    'logKey',
+    'period',
+    'filter',
+    'range',
+    'counts',
+    'sample',
+    'warnings',
+  ]);
+  if (m.mediaType !== MANIFEST_MEDIA_TYPE)
+    throw malformed(`manifest: mediaType must be ${MANIFEST_MEDIA_TYPE}`);
+  const report = exact(m.report, 'manifest/report', ['format', 'pdfkit']);
+  const period = exact(m.period, 'manifest/period', ['from', 'to']);
+  const range = exact(m.range, 'manifest/range', ['start', 'end']);
+  const counts = exact(m.counts, 'manifest/counts', ['segment', 'population', 'sample']);
+  const sample = exact(m.sample, 'manifest/sample', [
+    'mode',
+    'algorithm',
+    'seed',
+    'seedSource',
+    'size',
+  ]);
+  if (sample.mode !== 'sample' && sample.mode !== 'all')
+    throw malformed('manifest/sample/mode: sample or all');
+  if (sample.seedSource !== 'end-checkpoint-root' && sample.seedSource !== 'given') {
+    throw malformed('manifest/sample/seedSource: end-checkpoint-root or given');
+  }
+  if (!Array.isArray(m.warnings) || m.warnings.length > 100)
+    throw malformed('manifest/warnings: an array');
+  return {
+    mediaType: MANIFEST_MEDIA_TYPE,
+    createdAt: text(m.createdAt, 'manifest/createdAt', 64),
+    generator: text(m.generator, 'manifest/generator', 256),
+    report: {
+      format: text(report.format, 'manifest/report/format'),
+      pdfkit: text(report.pdfkit, 'manifest/report/pdfkit'),
+    },
+    source: text(m.source, 'manifest/source'),
+    log: text(m.log, 'manifest/log', 63),
+    origin: text(m.origin, 'manifest/origin'),
+    logKey: text(m.logKey, 'manifest/logKey', 1024),
+    period: {
+      from: text(period.from, 'manifest/period/from', 64),
+      to: text(period.to, 'manifest/period/to', 64),
+    },
+    filter: checkFilter(m.filter, 'manifest/filter'),
+    range: {
+      start: count(range.start, 'manifest/range/start'),
+      end: count(range.end, 'manifest/range/end'),
+    },
+    counts: {
+      segment: count(counts.segment, 'manifest/counts/segment'),
+      population: count(counts.population, 'manifest/counts/population'),
+      sample: count(counts.sample, 'manifest/counts/sample'),
+    },
+    sample: {
+      mode: sample.mode,
+      algorithm: text(sample.algorithm, 'manifest/sample/algorithm'),
+      seed: text(sample.seed, 'manifest/sample/seed', 128),
+      seedSource: sample.seedSource,
+      size: count(sample.size, 'manifest/sample/size'),
+    },
+    warnings: m.warnings.map((w, i) => text(w, `manifest/warnings/${i}`)),
+  };
+}
+
+/** Parses a sample document strictly. Throws EvidenceError MALFORMED. */
+export function parseSampleDocument(value: unknown): SampleDocument {
+  const s = exact(value, 'sample', [
+    'mediaType',
+    'algorithm',
+    'mode',
+    'seed',
+    'seedSource',
+    'populationSize',
+    'size',
+    'records',
+  ]);
+  if (s.mediaType !== SAMPLE_MEDIA_TYPE)
+    throw malformed(`sample: mediaType must be ${SAMPLE_MEDIA_TYPE}`);
+  if (s.algorithm !== SAMPLE_ALGORITHM)
+    throw malformed(`sample: unknown algorithm (expected ${SAMPLE_ALGORITHM})`);
+  if (s.mode !== 'sample' && s.mode !== 'all') throw malformed('sample/mode: sample or all');
+  if (s.seedSource !== 'end-checkpoint-root' && s.seedSource !== 'given')
+    throw malformed('sample/seedSource');
+  if (!Array.isArray(s.records)) throw malformed('sample/records: an array');
+  const size = count(s.size, 'sample/size');
+  if (s.records.length !== size) throw malformed('sample/records: size entries expected');
+  return {
+    mediaType: SAMPLE_MEDIA_TYPE,
+    algorithm: SAMPLE_ALGORITHM,
+    mode: s.mode,
+    seed: text(s.seed, 'sample/seed', 128),
+    seedSource: s.seedSource,
+    populationSize: count(s.populationSize, 'sample/populationSize'),
+    size,
+    records: s.records.map((r, i) => {
+      const e = exact(r, `sample/records/${i}`, ['position', 'index', 'id']);
+      return {
+        position: count(e.position, `sample/records/${i}/position`),
+        index: count(e.index, `sample/records/${i}/index`),
+        id: text(e.id, `sample/records/${i}/id`, 80),
+      };
+    }),
+  };
+}
+
+/** The text of a consistency proof file: one base64 hash per line. */
+export function proofText(hashes: readonly Hash[]): string {
+  return hashes.map((h) => `${base64Encode(h)}\n`).join('');
+}
+
+/**
+ * The signed text of a note and the raw 64-byte Ed25519 signature by the log key (the
+ * signature line whose key name and id are the log key's), for checking with standard tools.
+ */
+export function noteParts(
+  note: string,
+  logKey: string,
+): { text: string; sig: Uint8Array | undefined } {
+  const parsed = parseNote(note);
+  const verifier = parseVerifierKey(logKey);
+  const line = parsed.signatures.find(
+    (s) => s.name === verifier.name && s.keyId === verifier.keyId,
+  );
+  return { text: parsed.text, sig: line?.signature };
+}
+
+/** The log key as an Ed25519 public key in PEM (SubjectPublicKeyInfo), for openssl. */
+export function publicKeyPem(logKey: string): string {
+  const key = parseVerifierKey(logKey).publicKey;
+  const der = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), Buffer.from(key)]);
+  return `-----BEGIN PUBLIC KEY-----\n${der.toString('base64')}\n-----END PUBLIC KEY-----\n`;
+}
+
+/** The `proofline sample` options that select the same population. */
+function filterFlags(filter: PopulationFilter): string {
+  return [
+    filter.type !== undefined ? ` --type ${filter.type}` : '',
+    filter.control !== undefined ? ` --control '${filter.control}'` : '',
+    filter.label !== undefined ? ` --label '${filter.label}'` : '',
+  ].join('');
+}
+
+/** The filter as people read it. */
+export function describeFilter(filter: PopulationFilter): string {
+  const parts = [
+    filter.type !== undefined ? `type = ${filter.type}` : '',
+    filter.control !== undefined ? `control = ${filter.control}` : '',
+    filter.label !== undefined ? `label ${filter.label}` : '',
+  ].filter((p) => p !== '');
+  return parts.length === 0 ? 'every record of the period' : `records with ${parts.join(' and ')}`;
+}
+
+function summaryOf(c: Checkpoint, publishedAt: string): CheckpointSummary {
+  return { size: c.size, rootHash: base64Encode(c.rootHash), publishedAt };
+}
+
+/** The report's data, from verified parts of a package (the exporter and verifier share it). */
+export function reportData(
+  manifest: Manifest,
+  proof: PopulationProof,
+  checkpoints: { start?: Checkpoint; end: Checkpoint; latest: Checkpoint },
+  summary: PopulationSummary,
+  controls: readonly ControlSummary[],
+  rows: readonly SampleRow[],
+): ReportData {
+  return {
+    createdAt: manifest.createdAt,
+    log: manifest.log,
+    origin: manifest.origin,
+    logKey: manifest.logKey,
+    from: proof.from,
+    to: proof.to,
+    filter: describeFilter(manifest.filter),
+    range: proof.range,
+    startCheckpoint:
+      proof.startCheckpoint && checkpoints.start
+        ? summaryOf(checkpoints.start, proof.startCheckpoint.publishedAt)
+        : null,
+    endCheckpoint: summaryOf(checkpoints.end, proof.endCheckpoint.publishedAt),
+    latestCheckpoint: summaryOf(checkpoints.latest, proof.latestCheckpoint.publishedAt),
+    segment: summary.segment,
+    population: summary.population,
+    firstTime: summary.firstTime ?? null,
+    lastTime: summary.lastTime ?? null,
+    byType: [...summary.byTypeInPeriod.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([type, n]) => [type, n, summary.byType.get(type) ?? 0] as const),
+    withoutControls: summary.withoutControls,
+    controls,
+    sample: {
+      mode: manifest.sample.mode,
+      algorithm: manifest.sample.algorithm,
+      seed: manifest.sample.seed,
+      seedSource: manifest.sample.seedSource,
+      size: manifest.sample.size,
+    },
+    rows,
+    warnings: manifest.warnings,
+  };
+}
+
+/** The JSON text of controls.json. */
+export function controlsJson(
+  manifest: Manifest,
+  controls: readonly ControlSummary[],
+  withoutControls: number,
+): string {
+  return `${JSON.stringify(
+    {
+      log: manifest.log,
+      from: manifest.period.from,
+      to: manifest.period.to,
+      records: manifest.counts.segment,
+      withoutControls,
+      controls,
+    },
+    null,
+    2,
+  )}\n`;
+}
+
+/** README.txt: what the package holds, how to verify it, and what it proves and does not. */
+export function readme(m: Manifest): string {
+  return `PROOFLINE AUDIT EVIDENCE PACKAGE
+================================
+
+Log:     ${m.log} (${m.origin})
+Period:  ${m.period.from} to ${m.period.to} (log time; the end is excluded)
+Records: ${m.counts.segment} in the period; audit population: ${m.counts.population} (${describeFilter(m.filter)})
+Sample:  ${m.sample.mode === 'all' ? `all ${m.sample.size} records` : `${m.sample.size} records, ${m.sample.algorithm}, seed ${m.sample.seed} (${m.sample.seedSource})`}
+Created: ${m.createdAt} from ${m.source}
+
+Everything here verifies offline. The only thing to trust is the log's public key, which you
+should obtain independently of this package (from the log operator's published key, or a key
+you recorded before), and compare with log-key.txt:
+
+  ${m.logKey}
+
+
+1. VERIFY EVERYTHING AT ONCE
+
+  proofline verify-evidence THIS-FILE.zip --log-key "<the log key you trust>"
+
+It checks every item below and prints one line per item; it exits 1 if anything fails.
+Without --log-key it uses the key inside the package and says so loudly: a forger could
+have replaced both the key and every signature.
+
+
+2. CHECK BY HAND, WITH STANDARD TOOLS
+
+a) Files. SHA256SUMS lists every other file with its SHA-256:
+
+     unzip THIS-FILE.zip -d evidence && cd evidence && sha256sum -c SHA256SUMS
+
+   This only shows that the files are the ones the package lists; the signatures below are
+   what tie them to the log.
+
+b) Checkpoint signatures (C2SP signed notes, Ed25519). For each checkpoint in checkpoints/,
+   NAME.checkpoint is the signed note, NAME.txt the exact signed text and NAME.sig the log
+   key's 64-byte signature (the bytes after the 4-byte key id in the note's signature line):
+
+     openssl pkeyutl -verify -pubin -inkey log-key.pem -rawin -in checkpoints/end.txt -sigfile checkpoints/end.sig
+
+   (OpenSSL 3.) Or with Go: note.Open(checkpoint, note.VerifierList(verifier)) from
+   golang.org/x/mod/sumdb/note, with verifier = note.NewVerifier(the log key). Check that
+   log-key.pem holds the same 32-byte key as the log key (its last 32 bytes).
+
+c) Proof bundles. bundles/ID.json is a Proofline proof bundle and bundles/ID.tlog-proof the
+   same proof as a C2SP tlog-proof (https://c2sp.org/tlog-proof); each proves, against the end
+   checkpoint, that the sampled record is in the log:  proofline verify bundles/ID.json --log-key ...
+
+d) Completeness. population/population.jsonl starts with the proof (also in
+   population/proof.json), then lists every entry of the period, one line each, then a
+   trailer. From the leaf hashes SHA-256(0x00 || entry) of the entry before the period, every
+   listed entry and the entry after it, with the proof's left and right subtree hashes, the
+   RFC 6962 root of the end checkpoint is recomputed (docs/evidence.md describes it exactly).
+   checkpoints/consistency-*.txt are RFC 6962 consistency proofs start -> end -> latest.
+
+e) Sample. sample.json was drawn with ${m.sample.algorithm} (HMAC-SHA-256 counter stream,
+   rejection sampling, partial Fisher-Yates; see docs/evidence.md) from the seed
+   ${m.sample.seedSource === 'end-checkpoint-root' ? "= the end checkpoint's root hash, so neither the auditee nor the auditor chose it" : '= given by whoever exported the package'}.
+   proofline sample --population population/population.jsonl --size ${m.sample.size}${filterFlags(m.filter)}${m.sample.seedSource === 'given' ? ` --seed ${m.sample.seed}` : ''}
+   redraws it.
+
+
+3. WHAT THIS PROVES
+
+- The listed records are exactly the log's entries [${m.range.start}, ${m.range.end}): the entries whose
+  log time is in the period, none missing, none added, none altered, as the log key signed
+  them in the end checkpoint.
+- The entry just before and just after the range are outside the period, and log times never
+  decrease along the log, so no other entry of the log has a time in the period.
+- The log at the end of the period extends the log as it was before the period (start
+  checkpoint) and the log when the package was made (latest checkpoint) still contains it.
+- Each sampled record was drawn from a seed fixed by the log itself, and its bundle proves it
+  individually.
+
+WHAT THIS DOES NOT PROVE
+
+- A record's time is when the log accepted it, not when the event it describes happened.
+- Completeness is relative to the log: something never attested is not in it. And a log
+  operator who shows different auditors different logs (a fork) is only caught by comparing
+  checkpoints with others (witnesses, monitors, last year's package).
+- Checkpoint publication times are the log's unsigned claim; the proof does not rely on them.
+- The seed comes from the end checkpoint, which the log operator could try to influence by
+  adding entries before publishing it. Where that matters, draw with a seed from a public
+  beacon chosen after the period.
+- The reports (report.html, report.pdf) summarise the verified data; verify-evidence renders
+  them again and compares.
+`;
+}

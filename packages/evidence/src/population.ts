@@ -1,0 +1,442 @@
+import canonicalize from 'canonicalize';
+import { base64Decode, base64Encode, isValidKeyName, MAX_NOTE_SIZE } from '@proofline/note';
+import {
+  MAX_ENTRY_SIZE,
+  parseJson,
+  parseRecord,
+  parseTime,
+  recordId,
+  type RecordV1,
+} from '@proofline/records';
+import type { Hash } from '@proofline/tlog';
+import { malformed, invalidArgument } from './errors.js';
+
+/** Media type of the population proof document (also the first line of a population file). */
+export const PROOF_MEDIA_TYPE = 'application/vnd.proofline.population-proof.v1+json';
+/** Media type of a population file: proof line, one line per entry, trailer line. */
+export const POPULATION_MEDIA_TYPE = 'application/vnd.proofline.population.v1+jsonl';
+/** Bound on one line of a population file: a 65,535-byte entry in base64 and as JSON. */
+export const MAX_LINE_SIZE = 512 * 1024;
+/** Bound on a proof document: four notes, two boundary entries and a few hundred hashes. */
+export const MAX_PROOF_SIZE = 4 * MAX_NOTE_SIZE + 4 * MAX_ENTRY_SIZE + 64 * 1024;
+/** Bound on the hashes of one proof list (consistency proofs and compact ranges). */
+const MAX_PROOF_HASHES = 130;
+
+const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const TYPE = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
+const CONTROL = /^[A-Za-z0-9][A-Za-z0-9._:()/-]{0,63}$/;
+const LABEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/;
+
+/**
+ * Which records of the period form the audit population. Every member is optional; a
+ * record matches when it matches all given members.
+ *
+ * - `type`: the record's `type` equals it.
+ * - `control`: the record's `controls` contain it.
+ * - `label`: "name:value" (split at the first colon): the record has that label value.
+ */
+export interface PopulationFilter {
+  readonly type?: string;
+  readonly control?: string;
+  readonly label?: string;
+}
+
+/** A checkpoint as published, with the log's (unsigned) claim of when it was published. */
+export interface CheckpointRef {
+  readonly note: string;
+  /** RFC 3339 UTC with milliseconds. Not signed: informational only. */
+  readonly publishedAt: string;
+}
+
+/** A log entry given in full: the record just outside the period, on either side. */
+export interface BoundaryEntry {
+  readonly index: number;
+  readonly entry: Uint8Array;
+}
+
+/**
+ * The completeness proof of a period's log segment (see docs/evidence.md):
+ *
+ * - `range` `[start, end)`: the indices of the entries whose time is in `[from, to)`.
+ * - `endCheckpoint`: a checkpoint of size ≥ end (the first one with a record after the
+ *   period when there is one). Everything is proven against its root.
+ * - `before`/`after`: the entries at `start - 1` (time < from; null only when start is 0) and
+ *   at `end` (time ≥ to; null only when the end checkpoint has no entry after the period).
+ * - `rangeProof`: the hashes of coveringNodes(0, lo) (`left`) and coveringNodes(hi, size)
+ *   (`right`), where `[lo, hi)` is the range with the boundary entries: with the leaf hashes
+ *   of every entry in it, they give the end checkpoint's root.
+ * - `startCheckpoint`: the last checkpoint published before `from` (null if none), and
+ *   `consistencyProof` from it to the end checkpoint.
+ * - `latestCheckpoint`/`latestConsistencyProof`: the log's latest checkpoint when the proof
+ *   was made and the consistency proof from the end checkpoint to it.
+ */
+export interface PopulationProof {
+  readonly mediaType: typeof PROOF_MEDIA_TYPE;
+  readonly log: string;
+  readonly origin: string;
+  readonly from: string;
+  readonly to: string;
+  readonly filter: PopulationFilter;
+  readonly range: { readonly start: number; readonly end: number };
+  readonly startCheckpoint: CheckpointRef | null;
+  readonly endCheckpoint: CheckpointRef;
+  readonly consistencyProof: readonly Hash[];
+  readonly before: BoundaryEntry | null;
+  readonly after: BoundaryEntry | null;
+  readonly rangeProof: { readonly left: readonly Hash[]; readonly right: readonly Hash[] };
+  readonly latestCheckpoint: CheckpointRef;
+  readonly latestConsistencyProof: readonly Hash[];
+}
+
+/** One line of a population file after the proof line. */
+export type PopulationLine =
+  | {
+      readonly kind: 'record';
+      readonly index: number;
+      readonly id: string;
+      readonly entry: Uint8Array;
+      readonly record: RecordV1;
+    }
+  | { readonly kind: 'excluded'; readonly index: number; readonly leaf: Hash }
+  | { readonly kind: 'trailer'; readonly records: number; readonly excluded: number };
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function members(value: unknown, where: string, required: string[], optional: string[] = []) {
+  if (!isObject(value)) throw malformed(`${where}: must be a JSON object`);
+  for (const key of Object.keys(value)) {
+    if (!required.includes(key) && !optional.includes(key)) {
+      throw malformed(`${where}: unknown member ${JSON.stringify(key)}`);
+    }
+  }
+  for (const key of required) {
+    if (!Object.hasOwn(value, key)) throw malformed(`${where}: ${key} is required`);
+  }
+  return value;
+}
+
+function str(value: unknown, where: string): string {
+  if (typeof value !== 'string') throw malformed(`${where}: must be a string`);
+  return value;
+}
+
+function index(value: unknown, where: string): number {
+  if (!Number.isSafeInteger(value) || (value as number) < 0) {
+    throw malformed(`${where}: must be a safe non-negative integer`);
+  }
+  return value as number;
+}
+
+function bytes(value: unknown, where: string, max: number): Uint8Array {
+  const text = str(value, where);
+  if (text.length > Math.ceil(max / 3) * 4) throw malformed(`${where}: too long`);
+  try {
+    return base64Decode(text);
+  } catch (cause) {
+    throw malformed(`${where}: not canonical base64`, cause);
+  }
+}
+
+function hash(value: unknown, where: string): Hash {
+  const h = bytes(value, where, 32);
+  if (h.length !== 32) throw malformed(`${where}: a hash is 32 bytes`);
+  return h;
+}
+
+function hashes(value: unknown, where: string): Hash[] {
+  if (!Array.isArray(value) || value.length > MAX_PROOF_HASHES) {
+    throw malformed(`${where}: must be an array of at most ${MAX_PROOF_HASHES} hashes`);
+  }
+  return value.map((h, i) => hash(h, `${where}/${i}`));
+}
+
+function time(value: unknown, where: string): string {
+  const text = str(value, where);
+  try {
+    parseTime(text);
+  } catch {
+    throw malformed(`${where}: must be an RFC 3339 UTC time with milliseconds`);
+  }
+  return text;
+}
+
+function checkpointRef(value: unknown, where: string): CheckpointRef {
+  const v = members(value, where, ['note', 'publishedAt']);
+  const note = str(v.note, `${where}/note`);
+  if (note.length > MAX_NOTE_SIZE) throw malformed(`${where}/note: too long`);
+  return Object.freeze({ note, publishedAt: time(v.publishedAt, `${where}/publishedAt`) });
+}
+
+function boundary(value: unknown, where: string): BoundaryEntry | null {
+  if (value === null) return null;
+  const v = members(value, where, ['index', 'entry']);
+  return Object.freeze({
+    index: index(v.index, `${where}/index`),
+    entry: bytes(v.entry, `${where}/entry`, MAX_ENTRY_SIZE),
+  });
+}
+
+/** Checks a filter's members (each optional) against the record formats. */
+export function checkFilter(value: unknown, where = 'filter'): PopulationFilter {
+  const v = members(value, where, [], ['type', 'control', 'label']);
+  const out: { type?: string; control?: string; label?: string } = {};
+  if (v.type !== undefined) {
+    if (typeof v.type !== 'string' || !TYPE.test(v.type)) throw malformed(`${where}/type: invalid`);
+    out.type = v.type;
+  }
+  if (v.control !== undefined) {
+    if (typeof v.control !== 'string' || !CONTROL.test(v.control)) {
+      throw malformed(`${where}/control: invalid`);
+    }
+    out.control = v.control;
+  }
+  if (v.label !== undefined) {
+    const label = str(v.label, `${where}/label`);
+    const colon = label.indexOf(':');
+    if (colon < 1 || !LABEL_NAME.test(label.slice(0, colon)) || label.length > 321) {
+      throw malformed(`${where}/label: must be name:value`);
+    }
+    out.label = label;
+  }
+  return Object.freeze(out);
+}
+
+/**
+ * Parses a population proof document (a parsed JSON value) strictly: exactly the documented
+ * members, canonical base64, bounded lists, consistent boundary indices. Checks shapes only:
+ * verifyPopulationProof checks signatures and proofs. Throws EvidenceError MALFORMED.
+ */
+export function parseProof(value: unknown): PopulationProof {
+  const v = members(value, 'proof', [
+    'mediaType',
+    'log',
+    'origin',
+    'from',
+    'to',
+    'filter',
+    'range',
+    'startCheckpoint',
+    'endCheckpoint',
+    'consistencyProof',
+    'before',
+    'after',
+    'rangeProof',
+    'latestCheckpoint',
+    'latestConsistencyProof',
+  ]);
+  if (v.mediaType !== PROOF_MEDIA_TYPE)
+    throw malformed(`proof: mediaType must be ${PROOF_MEDIA_TYPE}`);
+  const log = str(v.log, 'proof/log');
+  if (!NAME.test(log)) throw malformed('proof/log: invalid log name');
+  const origin = str(v.origin, 'proof/origin');
+  if (!isValidKeyName(origin)) throw malformed('proof/origin: invalid origin');
+  const from = time(v.from, 'proof/from');
+  const to = time(v.to, 'proof/to');
+  if (!(parseTime(from) < parseTime(to))) throw malformed('proof: from must be before to');
+  const r = members(v.range, 'proof/range', ['start', 'end']);
+  const range = Object.freeze({
+    start: index(r.start, 'proof/range/start'),
+    end: index(r.end, 'proof/range/end'),
+  });
+  if (range.start > range.end) throw malformed('proof/range: start is after end');
+  const before = boundary(v.before, 'proof/before');
+  const after = boundary(v.after, 'proof/after');
+  if ((before === null) !== (range.start === 0)) {
+    throw malformed('proof/before: required exactly when range.start > 0');
+  }
+  if (before !== null && before.index !== range.start - 1) {
+    throw malformed('proof/before/index: must be range.start - 1');
+  }
+  if (after !== null && after.index !== range.end) {
+    throw malformed('proof/after/index: must be range.end');
+  }
+  const rp = members(v.rangeProof, 'proof/rangeProof', ['left', 'right']);
+  return Object.freeze({
+    mediaType: PROOF_MEDIA_TYPE,
+    log,
+    origin,
+    from,
+    to,
+    filter: checkFilter(v.filter, 'proof/filter'),
+    range,
+    startCheckpoint:
+      v.startCheckpoint === null ? null : checkpointRef(v.startCheckpoint, 'proof/startCheckpoint'),
+    endCheckpoint: checkpointRef(v.endCheckpoint, 'proof/endCheckpoint'),
+    consistencyProof: hashes(v.consistencyProof, 'proof/consistencyProof'),
+    before,
+    after,
+    rangeProof: Object.freeze({
+      left: hashes(rp.left, 'proof/rangeProof/left'),
+      right: hashes(rp.right, 'proof/rangeProof/right'),
+    }),
+    latestCheckpoint: checkpointRef(v.latestCheckpoint, 'proof/latestCheckpoint'),
+    latestConsistencyProof: hashes(v.latestConsistencyProof, 'proof/latestConsistencyProof'),
+  });
+}
+
+/** The JSON value of a proof (members in the documented order, bytes in base64). */
+export function proofJson(p: PopulationProof): Json {
+  const b = (e: BoundaryEntry | null) =>
+    e === null ? null : { index: e.index, entry: base64Encode(e.entry) };
+  return {
+    mediaType: p.mediaType,
+    log: p.log,
+    origin: p.origin,
+    from: p.from,
+    to: p.to,
+    filter: { ...p.filter },
+    range: { start: p.range.start, end: p.range.end },
+    startCheckpoint: p.startCheckpoint && { ...p.startCheckpoint },
+    endCheckpoint: { ...p.endCheckpoint },
+    consistencyProof: p.consistencyProof.map(base64Encode),
+    before: b(p.before),
+    after: b(p.after),
+    rangeProof: {
+      left: p.rangeProof.left.map(base64Encode),
+      right: p.rangeProof.right.map(base64Encode),
+    },
+    latestCheckpoint: { ...p.latestCheckpoint },
+    latestConsistencyProof: p.latestConsistencyProof.map(base64Encode),
+  };
+}
+
+/** Parses JSON text without repeated member names, bounded. Throws EvidenceError MALFORMED. */
+export function parseJsonText(text: string, maxBytes: number, what: string): unknown {
+  try {
+    return parseJson(text, maxBytes, 'INVALID_ARGUMENT');
+  } catch (cause) {
+    throw malformed(`${what}: ${(cause as Error).message}`, cause);
+  }
+}
+
+/**
+ * Parses one line of a population file after the proof line: a record line
+ * `{"index","id","entry","record"}` (the record must be the canonical record of the entry),
+ * an excluded line `{"index","leaf"}`, or the trailer `{"end":true,"records","excluded"}`.
+ * `log` is the population's log (for the id). Throws EvidenceError MALFORMED.
+ */
+export function parseLine(text: string, log: string, where: string): PopulationLine {
+  const value = parseJsonText(text, MAX_LINE_SIZE, where);
+  if (!isObject(value)) throw malformed(`${where}: must be a JSON object`);
+  if (Object.hasOwn(value, 'end')) {
+    const v = members(value, where, ['end', 'records', 'excluded']);
+    if (v.end !== true) throw malformed(`${where}: end must be true`);
+    return {
+      kind: 'trailer',
+      records: index(v.records, `${where}/records`),
+      excluded: index(v.excluded, `${where}/excluded`),
+    };
+  }
+  if (Object.hasOwn(value, 'leaf')) {
+    const v = members(value, where, ['index', 'leaf']);
+    return {
+      kind: 'excluded',
+      index: index(v.index, `${where}/index`),
+      leaf: hash(v.leaf, `${where}/leaf`),
+    };
+  }
+  const v = members(value, where, ['index', 'id', 'entry', 'record']);
+  const i = index(v.index, `${where}/index`);
+  if (v.id !== recordId(log, i)) throw malformed(`${where}/id: must be ${recordId(log, i)}`);
+  const entry = bytes(v.entry, `${where}/entry`, MAX_ENTRY_SIZE);
+  let record: RecordV1;
+  try {
+    record = parseRecord(entry);
+  } catch (cause) {
+    throw malformed(`${where}/entry: not a canonical record: ${(cause as Error).message}`, cause);
+  }
+  if (canonicalize(v.record) !== new TextDecoder().decode(entry)) {
+    throw malformed(`${where}/record: is not the record of the entry`);
+  }
+  return { kind: 'record', index: i, id: v.id as string, entry, record };
+}
+
+/** The population file line of a record. */
+export function recordLine(log: string, index: number, entry: Uint8Array): string {
+  const record = parseRecord(entry);
+  return `{"index":${index},"id":${JSON.stringify(recordId(log, index))},"entry":"${base64Encode(entry)}","record":${canonicalize(record)}}`;
+}
+
+/** Whether `record` belongs to the population `filter` selects. */
+export function matchesFilter(record: RecordV1, filter: PopulationFilter): boolean {
+  if (filter.type !== undefined && record.type !== filter.type) return false;
+  if (filter.control !== undefined && !(record.controls ?? []).includes(filter.control)) {
+    return false;
+  }
+  if (filter.label !== undefined) {
+    const colon = filter.label.indexOf(':');
+    const name = filter.label.slice(0, colon);
+    const labels = record.labels;
+    if (!labels || !Object.hasOwn(labels, name) || labels[name] !== filter.label.slice(colon + 1)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** The header row of a population CSV (RFC 4180, CRLF line ends, UTF-8). */
+export const CSV_HEADER =
+  'position,index,id,time,type,subject,digest,controls,labels,leaf_hash\r\n';
+
+/**
+ * One CSV field: a value starting with = + - @, tab or CR gets a leading apostrophe (so that
+ * spreadsheets never evaluate it as a formula); a value with a comma, quote, CR or LF is
+ * quoted, quotes doubled.
+ */
+export function csvField(value: string): string {
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+/**
+ * The CSV row of the record at population `position` (0-based) and log `index`: controls
+ * separated by spaces, labels as the RFC 8785 canonical JSON object, the leaf hash in base64.
+ */
+export function csvRow(
+  position: number,
+  log: string,
+  index: number,
+  record: RecordV1,
+  leaf: Hash,
+): string {
+  const fields = [
+    String(position),
+    String(index),
+    recordId(log, index),
+    record.time,
+    record.type,
+    record.subject ?? '',
+    record.digest,
+    (record.controls ?? []).join(' '),
+    record.labels ? (canonicalize(record.labels) ?? '') : '',
+    base64Encode(leaf),
+  ];
+  return `${fields.map(csvField).join(',')}\r\n`;
+}
+
+/**
+ * Milliseconds of a period bound given as YYYY-MM-DD (midnight UTC), an RFC 3339 UTC time
+ * with or without fraction (YYYY-MM-DDTHH:MM[:SS[.sss]]Z) or milliseconds since the epoch.
+ * Throws EvidenceError INVALID_ARGUMENT.
+ */
+export function parsePeriodTime(text: string, name: string): number {
+  let ms: number | undefined;
+  if (/^\d{1,16}$/.test(text)) ms = Number(text);
+  else if (/^\d{4}-\d{2}-\d{2}$/.test(text)) ms = Date.parse(`${text}T00:00:00.000Z`);
+  else if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?Z$/.test(text))
+    ms = Date.parse(text);
+  if (ms === undefined || !Number.isSafeInteger(ms) || ms < 0) {
+    throw invalidArgument(
+      `${name} must be a date (2026-02-01), an RFC 3339 UTC time (2026-02-01T00:00:00Z) or epoch milliseconds`,
+    );
+  }
+  const check = new Date(ms).toISOString();
+  if (/^\d{4}-\d{2}-\d{2}/.test(text) && check.slice(0, 10) !== text.slice(0, 10)) {
+    throw invalidArgument(`${name}: ${text} is not a calendar date`);
+  }
+  return ms;
+}

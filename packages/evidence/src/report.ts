@@ -1,0 +1,497 @@
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import PDFDocument from 'pdfkit';
+import type { ControlSummary } from './controls.js';
+
+/**
+ * The version of the report and README layout. A verifier re-renders them only for its own
+ * version, so any change to renderHtml, renderPdf or the README text must change it.
+ */
+export const REPORT_FORMAT = 'proofline.dev/report/v1';
+/** Sampled records listed one by one in a report; the rest are summarized. */
+export const MAX_REPORT_ROWS = 1000;
+
+/** A sampled record as the report shows it. */
+export interface SampleRow {
+  readonly position: number;
+  readonly index: number;
+  readonly id: string;
+  readonly time: string;
+  readonly type: string;
+  readonly controls: readonly string[];
+  /** True when every check of its bundle passed. */
+  readonly verified: boolean;
+  /** Failed checks, when not verified. */
+  readonly problem?: string;
+}
+
+export interface CheckpointSummary {
+  readonly size: number;
+  readonly rootHash: string;
+  readonly publishedAt: string;
+}
+
+/** Everything a report shows: all of it re-derived from the package when verifying. */
+export interface ReportData {
+  readonly createdAt: string;
+  readonly log: string;
+  readonly origin: string;
+  readonly logKey: string;
+  readonly from: string;
+  readonly to: string;
+  readonly filter: string;
+  readonly range: { readonly start: number; readonly end: number };
+  readonly startCheckpoint: CheckpointSummary | null;
+  readonly endCheckpoint: CheckpointSummary;
+  readonly latestCheckpoint: CheckpointSummary;
+  readonly segment: number;
+  readonly population: number;
+  readonly firstTime: string | null;
+  readonly lastTime: string | null;
+  /** Per record type: [type, records in the period, records in the population]. */
+  readonly byType: readonly (readonly [string, number, number])[];
+  readonly withoutControls: number;
+  readonly controls: readonly ControlSummary[];
+  readonly sample: {
+    readonly mode: 'sample' | 'all';
+    readonly algorithm: string;
+    readonly seed: string;
+    readonly seedSource: string;
+    readonly size: number;
+  };
+  readonly rows: readonly SampleRow[];
+  readonly warnings: readonly string[];
+}
+
+const esc = (s: string | number): string =>
+  String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function verifiedCount(d: ReportData): number {
+  return d.rows.filter((r) => r.verified).length;
+}
+
+function facts(d: ReportData): [string, string][] {
+  const cp = (c: CheckpointSummary | null) =>
+    c ? `size ${c.size}, root ${c.rootHash}, published ${c.publishedAt}` : 'none (empty tree)';
+  return [
+    ['Log', `${d.log} (${d.origin})`],
+    ['Log key', d.logKey],
+    ['Period', `${d.from} to ${d.to} (log time, end excluded)`],
+    ['Audit population', d.filter],
+    ['Index range', `[${d.range.start}, ${d.range.end}): ${d.segment} records in the period`],
+    ['First / last record', d.firstTime ? `${d.firstTime} / ${d.lastTime}` : 'none'],
+    ['Population', `${d.population} records`],
+    [
+      'Sample',
+      d.sample.mode === 'all'
+        ? `all ${d.sample.size} records`
+        : `${d.sample.size} of ${d.population}, ${d.sample.algorithm}, seed ${d.sample.seed} (${d.sample.seedSource})`,
+    ],
+    ['Start checkpoint', cp(d.startCheckpoint)],
+    ['End checkpoint', cp(d.endCheckpoint)],
+    ['Latest checkpoint', cp(d.latestCheckpoint)],
+    ['Generated', d.createdAt],
+  ];
+}
+
+const VERIFY_STEPS = [
+  'proofline verify-evidence PACKAGE.zip --log-key "<the log key you obtained independently>"',
+  'sha256sum -c SHA256SUMS (after unzipping): every file is the one the package lists',
+  'openssl pkeyutl -verify -pubin -inkey log-key.pem -rawin -in checkpoints/end.txt -sigfile checkpoints/end.sig',
+];
+
+/** The HTML report: one self-contained page, no scripts, no external resources. */
+export function renderHtml(d: ReportData): string {
+  const ok = d.rows.every((r) => r.verified);
+  const rows = d.rows.slice(0, MAX_REPORT_ROWS);
+  const more = d.rows.length - rows.length;
+  const table = (head: string[], body: string[][], cls = '') =>
+    `<table${cls ? ` class="${cls}"` : ''}><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${body
+      .map((r) => `<tr>${r.join('')}</tr>`)
+      .join('')}</tbody></table>`;
+  const td = (s: string | number, cls = '') => `<td${cls ? ` class="${cls}"` : ''}>${esc(s)}</td>`;
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="generator" content="${REPORT_FORMAT}">
+<title>Audit evidence: ${esc(d.log)} ${esc(d.from.slice(0, 10))} to ${esc(d.to.slice(0, 10))}</title>
+<style>
+body{font:14px/1.45 -apple-system,"Segoe UI",Helvetica,Arial,sans-serif;color:#1f2933;margin:0;background:#f5f7fa}
+header{background:#12263f;color:#fff;padding:24px 40px}
+header h1{margin:0;font-size:22px;font-weight:600}
+header p{margin:4px 0 0;color:#b8c4d6}
+main{max-width:1000px;margin:0 auto;padding:24px 40px 48px;background:#fff}
+h2{font-size:16px;border-bottom:2px solid #12263f;padding-bottom:4px;margin-top:32px}
+table{border-collapse:collapse;width:100%;margin:8px 0}
+th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #e4e7eb;vertical-align:top}
+th{background:#eef2f7;font-weight:600}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
+.facts th{width:180px;background:none}
+.mono,.facts td{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;word-break:break-all}
+.status{padding:12px 16px;border-radius:4px;margin:16px 0;font-weight:600}
+.ok{background:#e3f9e5;color:#05400a;border-left:4px solid #31b237}
+.bad{background:#ffe3e3;color:#610404;border-left:4px solid #e12d39}
+.warn{background:#fffbea;color:#513c06;border-left:4px solid #f0b429}
+.pass{color:#05400a;font-weight:600}.fail{color:#610404;font-weight:600}
+code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;background:#f0f4f8;padding:1px 4px}
+</style>
+</head>
+<body>
+<header><h1>Audit evidence report</h1><p>${esc(d.log)} &middot; ${esc(d.from)} to ${esc(d.to)}</p></header>
+<main>
+<div class="status ${ok ? 'ok' : 'bad'}">${
+    ok
+      ? `All ${d.rows.length} sampled records verified against the log key; the population of ${d.population} records is proven complete for the period.`
+      : `${d.rows.length - verifiedCount(d)} of ${d.rows.length} sampled records FAILED verification.`
+  }</div>
+${d.warnings.map((w) => `<div class="status warn">${esc(w)}</div>`).join('\n')}
+<h2>Summary</h2>
+${table(
+  [],
+  facts(d).map(([k, v]) => [`<th>${esc(k)}</th>`, td(v)]),
+  'facts',
+)}
+<h2>Records by type</h2>
+${table(
+  ['Type', 'In the period', 'In the population'],
+  d.byType.map(([t, n, p]) => [td(t), td(n, 'num'), td(p, 'num')]),
+)}
+<h2>Controls</h2>
+<p>Every control id carried by a record of the period: how many records carry it, and the sampled evidence.</p>
+${table(
+  ['Control', 'Title', 'Records', 'Sampled'],
+  [
+    ...d.controls.map((c) => [
+      td(c.id, 'mono'),
+      td(c.title ?? '(not in the catalogue)'),
+      td(c.records, 'num'),
+      td(c.sampled.length === 0 ? '-' : c.sampled.join(', '), 'mono'),
+    ]),
+    [td('(none)', 'mono'), td('Records without controls'), td(d.withoutControls, 'num'), td('')],
+  ],
+)}
+<h2>Sample</h2>
+<p>${
+    d.sample.mode === 'all'
+      ? `Every record of the population (${d.sample.size}) has its proof bundle in the package.`
+      : `${d.sample.size} records drawn with ${esc(d.sample.algorithm)} from seed <code>${esc(d.sample.seed)}</code> (${esc(d.sample.seedSource)}); anyone can redraw them.`
+  }</p>
+${table(
+  ['#', 'Position', 'Record', 'Time', 'Type', 'Controls', 'Result'],
+  rows.map((r, i) => [
+    td(i + 1, 'num'),
+    td(r.position, 'num'),
+    td(r.id, 'mono'),
+    td(r.time, 'mono'),
+    td(r.type),
+    td(r.controls.join(' '), 'mono'),
+    r.verified ? td('verified', 'pass') : td(`FAILED: ${r.problem ?? ''}`, 'fail'),
+  ]),
+)}
+${more > 0 ? `<p>and ${more} more sampled records (${d.rows.slice(MAX_REPORT_ROWS).filter((r) => r.verified).length} verified); see bundles/ in the package.</p>` : ''}
+<h2>How to verify this package</h2>
+<ol>${VERIFY_STEPS.map((s) => `<li><code>${esc(s)}</code></li>`).join('')}</ol>
+<p>See README.txt in the package for what each file proves and what it does not.</p>
+</main>
+</body>
+</html>
+`;
+}
+
+/** The pdfkit version, recorded with PDF reports (a verifier re-renders only with the same). */
+export function pdfkitVersion(): string {
+  const require = createRequire(import.meta.url);
+  const main = require.resolve('pdfkit');
+  const pkg = main.slice(0, main.lastIndexOf('/js/')) + '/package.json';
+  return (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version;
+}
+
+const NAVY = '#12263f';
+const GREY = '#52606d';
+const RULE = '#d9e2ec';
+
+/**
+ * The PDF report (A4), with the same content as the HTML. Deterministic for the same data and
+ * pdfkit version: fixed creation date, no compression, standard fonts only.
+ */
+export async function renderPdf(d: ReportData): Promise<Buffer> {
+  const created = new Date(d.createdAt);
+  const doc = new PDFDocument({
+    size: 'A4',
+    margins: { top: 50, bottom: 60, left: 50, right: 50 },
+    compress: false,
+    bufferPages: true,
+    info: {
+      Title: `Audit evidence: ${d.log} ${d.from.slice(0, 10)} to ${d.to.slice(0, 10)}`,
+      Subject: `Proofline evidence package, ${REPORT_FORMAT}`,
+      Creator: 'Proofline',
+      CreationDate: created,
+      ModDate: created,
+    },
+  });
+  const chunks: Buffer[] = [];
+  doc.on('data', (c: Buffer) => chunks.push(c));
+  const ended = new Promise<void>((resolve) => doc.on('end', () => resolve()));
+
+  const left = doc.page.margins.left;
+  const width = doc.page.width - left - doc.page.margins.right;
+  const bottom = () => doc.page.height - doc.page.margins.bottom;
+  const ensure = (h: number) => {
+    if (doc.y + h > bottom()) doc.addPage();
+  };
+
+  // Title band.
+  doc.rect(0, 0, doc.page.width, 92).fill(NAVY);
+  doc
+    .fillColor('#ffffff')
+    .font('Helvetica-Bold')
+    .fontSize(20)
+    .text('Audit evidence report', left, 28);
+  doc
+    .font('Helvetica')
+    .fontSize(10)
+    .fillColor('#b8c4d6')
+    .text(`${d.log}  |  ${d.from}  to  ${d.to}`, left, 56);
+  doc.y = 112;
+
+  // Status box.
+  const ok = d.rows.every((r) => r.verified);
+  const status = ok
+    ? `All ${d.rows.length} sampled records verified against the log key. The population of ${d.population} records is proven complete for the period.`
+    : `${d.rows.length - verifiedCount(d)} of ${d.rows.length} sampled records FAILED verification.`;
+  const box = (text: string, fill: string, edge: string, color: string) => {
+    doc.font('Helvetica-Bold').fontSize(10);
+    const h = doc.heightOfString(text, { width: width - 24 }) + 16;
+    ensure(h + 8);
+    const y = doc.y;
+    doc.rect(left, y, width, h).fill(fill);
+    doc.rect(left, y, 4, h).fill(edge);
+    doc.fillColor(color).text(text, left + 14, y + 8, { width: width - 24 });
+    doc.y = y + h + 8;
+  };
+  box(status, ok ? '#e3f9e5' : '#ffe3e3', ok ? '#31b237' : '#e12d39', ok ? '#05400a' : '#610404');
+  for (const w of d.warnings) box(w, '#fffbea', '#f0b429', '#513c06');
+
+  const heading = (text: string) => {
+    ensure(48);
+    doc.moveDown(0.6);
+    doc.font('Helvetica-Bold').fontSize(13).fillColor(NAVY).text(text, left, doc.y);
+    const y = doc.y + 2;
+    doc
+      .moveTo(left, y)
+      .lineTo(left + width, y)
+      .lineWidth(1.5)
+      .strokeColor(NAVY)
+      .stroke();
+    doc.y = y + 6;
+  };
+
+  interface Column {
+    readonly title: string;
+    readonly width: number;
+    readonly align?: 'left' | 'right';
+    readonly mono?: boolean;
+  }
+  const table = (columns: Column[], rows: string[][], colors: (string | undefined)[][] = []) => {
+    const total = columns.reduce((s, c) => s + c.width, 0);
+    const ws = columns.map((c) => (c.width / total) * width);
+    const pad = 4;
+    const drawHeader = () => {
+      doc.font('Helvetica-Bold').fontSize(8.5);
+      const h = 16;
+      const y = doc.y;
+      doc.rect(left, y, width, h).fill('#eef2f7');
+      let x = left;
+      columns.forEach((c, i) => {
+        doc.fillColor(NAVY).text(c.title, x + pad, y + 4, {
+          width: ws[i]! - 2 * pad,
+          align: c.align ?? 'left',
+          lineBreak: false,
+        });
+        x += ws[i]!;
+      });
+      doc.y = y + h;
+    };
+    ensure(40);
+    drawHeader();
+    rows.forEach((row, r) => {
+      const heights = row.map((cell, i) => {
+        doc.font(columns[i]!.mono ? 'Courier' : 'Helvetica').fontSize(8.5);
+        return doc.heightOfString(cell || ' ', { width: ws[i]! - 2 * pad });
+      });
+      const h = Math.max(...heights) + 6;
+      if (doc.y + h > bottom()) {
+        doc.addPage();
+        drawHeader();
+      }
+      const y = doc.y;
+      let x = left;
+      row.forEach((cell, i) => {
+        const c = columns[i]!;
+        doc
+          .font(c.mono ? 'Courier' : 'Helvetica')
+          .fontSize(8.5)
+          .fillColor(colors[r]?.[i] ?? '#1f2933')
+          .text(cell, x + pad, y + 3, { width: ws[i]! - 2 * pad, align: c.align ?? 'left' });
+        x += ws[i]!;
+      });
+      doc
+        .moveTo(left, y + h)
+        .lineTo(left + width, y + h)
+        .lineWidth(0.5)
+        .strokeColor(RULE)
+        .stroke();
+      doc.y = y + h;
+    });
+    doc.y += 4;
+  };
+
+  heading('Summary');
+  table(
+    [
+      { title: 'Item', width: 1.1 },
+      { title: 'Value', width: 4, mono: true },
+    ],
+    facts(d),
+  );
+
+  heading('Records by type');
+  table(
+    [
+      { title: 'Type', width: 3 },
+      { title: 'In the period', width: 1, align: 'right' },
+      { title: 'In the population', width: 1.2, align: 'right' },
+    ],
+    d.byType.map(([t, n, p]) => [t, String(n), String(p)]),
+  );
+
+  heading('Controls');
+  doc
+    .font('Helvetica')
+    .fontSize(9)
+    .fillColor(GREY)
+    .text(
+      'Every control id carried by a record of the period: the records that carry it, and how many of them were sampled.',
+      left,
+      doc.y,
+      { width },
+    );
+  doc.moveDown(0.4);
+  table(
+    [
+      { title: 'Control', width: 1.6, mono: true },
+      { title: 'Title', width: 3 },
+      { title: 'Records', width: 0.8, align: 'right' },
+      { title: 'Sampled', width: 0.8, align: 'right' },
+    ],
+    [
+      ...d.controls.map((c) => [
+        c.id,
+        c.title ?? '(not in the catalogue)',
+        String(c.records),
+        String(c.sampled.length),
+      ]),
+      ['(none)', 'Records without controls', String(d.withoutControls), '-'],
+    ],
+  );
+
+  heading('Sample');
+  doc
+    .font('Helvetica')
+    .fontSize(9)
+    .fillColor(GREY)
+    .text(
+      d.sample.mode === 'all'
+        ? `Every record of the population (${d.sample.size}) has its proof bundle in the package.`
+        : `${d.sample.size} records drawn with ${d.sample.algorithm} from seed ${d.sample.seed} (${d.sample.seedSource}). Anyone can redraw them from the same seed.`,
+      left,
+      doc.y,
+      { width },
+    );
+  doc.moveDown(0.4);
+  const rows = d.rows.slice(0, MAX_REPORT_ROWS);
+  table(
+    [
+      { title: '#', width: 0.3, align: 'right' },
+      { title: 'Pos.', width: 0.45, align: 'right' },
+      { title: 'Record', width: 1.45, mono: true },
+      { title: 'Time', width: 2.45, mono: true },
+      { title: 'Type', width: 1.05 },
+      { title: 'Controls', width: 1.6 },
+      { title: 'Result', width: 0.7 },
+    ],
+    rows.map((r, i) => [
+      String(i + 1),
+      String(r.position),
+      r.id,
+      r.time,
+      r.type,
+      r.controls.join('\n'),
+      r.verified ? 'verified' : `FAILED: ${r.problem ?? ''}`,
+    ]),
+    rows.map((r) => [...Array<undefined>(6).fill(undefined), r.verified ? '#05400a' : '#610404']),
+  );
+  if (d.rows.length > rows.length) {
+    doc
+      .font('Helvetica')
+      .fontSize(9)
+      .fillColor(GREY)
+      .text(
+        `and ${d.rows.length - rows.length} more sampled records; see bundles/ in the package.`,
+      );
+  }
+
+  heading('How to verify this package');
+  doc.font('Helvetica').fontSize(9).fillColor('#1f2933');
+  VERIFY_STEPS.forEach((s, i) => {
+    ensure(30);
+    doc.font('Helvetica').text(`${i + 1}.`, left, doc.y, { continued: false });
+    doc.moveUp();
+    doc
+      .font('Courier')
+      .fontSize(8.5)
+      .text(s, left + 14, doc.y, { width: width - 14 });
+    doc.font('Helvetica').fontSize(9).moveDown(0.3);
+  });
+  doc
+    .fillColor(GREY)
+    .text(
+      'README.txt in the package says what each file proves and what it does not.',
+      left,
+      doc.y,
+      {
+        width,
+      },
+    );
+
+  // Footers, below the bottom margin (which is lifted so that no page is added).
+  const range = doc.bufferedPageRange();
+  for (let i = range.start; i < range.start + range.count; i++) {
+    doc.switchToPage(i);
+    doc.page.margins.bottom = 0;
+    const y = doc.page.height - 40;
+    doc
+      .moveTo(left, y - 6)
+      .lineTo(left + width, y - 6)
+      .lineWidth(0.5)
+      .strokeColor(RULE)
+      .stroke();
+    doc
+      .font('Helvetica')
+      .fontSize(8)
+      .fillColor(GREY)
+      .text(`Proofline evidence  |  ${d.origin}  |  generated ${d.createdAt}`, left, y, {
+        width: width - 80,
+        lineBreak: false,
+      });
+    doc.text(`Page ${i + 1} of ${range.count}`, left + width - 80, y, {
+      width: 80,
+      align: 'right',
+      lineBreak: false,
+    });
+  }
+  doc.end();
+  await ended;
+  return Buffer.concat(chunks);
+}
