@@ -10,7 +10,6 @@ import {
   parseTime,
   recordId,
   type Bundle,
-  type RecordV1,
 } from '@proofline/records';
 import { readTilesAt, type Storage, type StoredCheckpoint } from '@proofline/storage';
 import {
@@ -22,6 +21,14 @@ import {
   type NodeId,
 } from '@proofline/tlog';
 import type { Authenticator, Principal, RateLimiter } from './auth.js';
+import {
+  CSV_HEADER,
+  POPULATION_MEDIA_TYPE,
+  PROOF_MEDIA_TYPE,
+  csvRow,
+  matchesFilter,
+} from '@proofline/evidence/population';
+import { coveringNodes } from '@proofline/evidence/rangeproof';
 import { HttpProblem } from './problem.js';
 import type { LogRuntime, RecordService } from './records/service.js';
 
@@ -45,8 +52,6 @@ export interface AuditRouteOptions {
   readonly limiter: RateLimiter;
 }
 
-export const PROOF_MEDIA_TYPE = 'application/vnd.proofline.population-proof.v1+json';
-export const POPULATION_MEDIA_TYPE = 'application/vnd.proofline.population.v1+jsonl';
 /** Checkpoints read from a log's history to find the ones that bound a period. */
 const MAX_HISTORY = 10_000_000;
 const READ_CHUNK = 1000;
@@ -54,7 +59,6 @@ const DEFAULT_PAGE = 1000;
 const MAX_PAGE = 10_000;
 /** Indices per bundle request: keeps the URL well under common header limits. */
 export const MAX_BUNDLES_PER_REQUEST = 256;
-const CSV_HEADER = 'position,index,id,time,type,subject,digest,controls,labels,leaf_hash\r\n';
 const TYPE = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
 const CONTROL = /^[A-Za-z0-9][A-Za-z0-9._:()/-]{0,63}$/;
 const LABEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/;
@@ -122,7 +126,7 @@ export function registerAuditRoutes(app: FastifyInstance, o: AuditRouteOptions):
         );
         for (const entry of entries) {
           const record = parseRecord(entry);
-          if (matches(record, period.filter)) {
+          if (matchesFilter(record, period.filter)) {
             records.push({
               index,
               id: recordId(log, index),
@@ -362,7 +366,7 @@ async function* populationLines(
     let out = '';
     entries.forEach((entry, i) => {
       const record = parseRecord(entry);
-      if (matches(record, period.filter)) {
+      if (matchesFilter(record, period.filter)) {
         records++;
         out += `{"index":${index + i},"id":${JSON.stringify(recordId(log, index + i))},"entry":"${base64Encode(entry)}","record":${canonicalize(record)}}\n`;
       } else {
@@ -389,7 +393,7 @@ async function* csvLines(
     let out = '';
     entries.forEach((entry, i) => {
       const record = parseRecord(entry);
-      if (!matches(record, period.filter)) return;
+      if (!matchesFilter(record, period.filter)) return;
       out += csvRow(position++, log, index + i, record, leafHash(entry));
     });
     yield out;
@@ -397,66 +401,6 @@ async function* csvLines(
 }
 
 /** A CSV row; the same format as @proofline/evidence csvRow (see docs/evidence.md). */
-function csvRow(
-  position: number,
-  log: string,
-  index: number,
-  record: RecordV1,
-  leaf: Uint8Array,
-): string {
-  const fields = [
-    String(position),
-    String(index),
-    recordId(log, index),
-    record.time,
-    record.type,
-    record.subject ?? '',
-    record.digest,
-    (record.controls ?? []).join(' '),
-    record.labels ? (canonicalize(record.labels) ?? '') : '',
-    base64Encode(leaf),
-  ];
-  return `${fields.map(csvField).join(',')}\r\n`;
-}
-
-function csvField(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
-
-function matches(record: RecordV1, filter: Filter): boolean {
-  if (filter.type !== undefined && record.type !== filter.type) return false;
-  if (filter.control !== undefined && !(record.controls ?? []).includes(filter.control)) {
-    return false;
-  }
-  if (filter.label !== undefined) {
-    const colon = filter.label.indexOf(':');
-    const name = filter.label.slice(0, colon);
-    const labels = record.labels;
-    if (!labels || !Object.hasOwn(labels, name) || labels[name] !== filter.label.slice(colon + 1)) {
-      return false;
-    }
-  }
-  return true;
-}
-
-/** Complete aligned subtrees covering [start, end), left to right (see @proofline/evidence). */
-function coveringNodes(start: number, end: number): NodeId[] {
-  const nodes: NodeId[] = [];
-  let at = start;
-  while (at < end) {
-    let level = 0;
-    let size = 1;
-    while (at + size * 2 <= end && at % (size * 2) === 0) {
-      level++;
-      size *= 2;
-    }
-    nodes.push({ level, index: at / size });
-    at += size;
-  }
-  return nodes;
-}
-
 function hashReader(storage: Storage, log: string, size: number): HashReader {
   return tileHashReader(size, (tiles) => readTilesAt(storage, log, tiles));
 }
