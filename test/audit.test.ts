@@ -151,6 +151,36 @@ describe('audit and monitor catch a misbehaving log', () => {
     assert.equal(r.status, 1);
     assert.match(r.stdout, new RegExp(`FAIL fork: the first ${SIZE} entries`));
 
+    // `proofline verify --trusted-checkpoint`: an honest bundle against the forged tree.
+    const res = await fetch(`${server.url}/v1/records/default-10/proof`);
+    const bundle = join(dir, 'default-10.bundle.json');
+    writeFileSync(bundle, await res.text());
+    const v = runProofline([
+      'verify',
+      bundle,
+      '--log-key',
+      vkey,
+      '--trusted-checkpoint',
+      file,
+      '--log-url',
+      prefix,
+    ]);
+    assert.equal(v.status, 1, v.stdout);
+    assert.match(v.stdout, /FAIL consistency/);
+    const honest = join(dir, 'saved.cp');
+    const ok = runProofline([
+      'verify',
+      bundle,
+      '--log-key',
+      vkey,
+      '--trusted-checkpoint',
+      honest,
+      '--log-url',
+      prefix,
+    ]);
+    assert.equal(ok.status, 0, ok.stdout);
+    assert.match(ok.stdout, /PASS consistency/);
+
     // The monitor, told to trust the forged checkpoint, raises the alarm with evidence.
     const state = join(dir, 'monitor', 'state');
     mkdirSync(join(dir, 'monitor'));
