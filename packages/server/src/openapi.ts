@@ -262,6 +262,107 @@ export function openApiDocument(): Record<string, unknown> {
           },
         },
       },
+      '/v1/audit/population': {
+        get: {
+          summary: "A period's population with its completeness proof (scope audit:read)",
+          description:
+            'Records sequenced in [from, to) (log time), optionally filtered. format=jsonl streams the proof as ' +
+            'line 1, one line per entry of the segment, then a trailer; format=csv streams rows (proof at ' +
+            '/v1/audit/population/proof); format=json pages with limit and cursor. See docs/evidence.md.',
+          security: bearer,
+          parameters: [
+            logParam,
+            {
+              name: 'from',
+              in: 'query',
+              required: true,
+              schema: { type: 'string', format: 'date-time' },
+            },
+            {
+              name: 'to',
+              in: 'query',
+              required: true,
+              schema: { type: 'string', format: 'date-time' },
+            },
+            { name: 'type', in: 'query', schema: { type: 'string' } },
+            { name: 'control', in: 'query', schema: { type: 'string' } },
+            { name: 'label', in: 'query', description: 'key:value', schema: { type: 'string' } },
+            { name: 'format', in: 'query', schema: { enum: ['json', 'jsonl', 'csv'] } },
+            { name: 'limit', in: 'query', schema: { type: 'integer' } },
+            { name: 'cursor', in: 'query', schema: { type: 'string' } },
+          ],
+          responses: {
+            '200': {
+              description:
+                'The population (application/vnd.proofline.population.v1+jsonl, text/csv or JSON)',
+            },
+            '409': problemResponse(
+              'No checkpoint covers the end of the period yet (period-not-closed).',
+            ),
+            ...errors,
+          },
+        },
+      },
+      '/v1/audit/population/proof': {
+        get: {
+          summary:
+            "The completeness proof of a period's population (application/vnd.proofline.population-proof.v1+json)",
+          security: bearer,
+          parameters: [logParam],
+          responses: {
+            '200': {
+              description: 'Bounding checkpoints, boundary entries, range and consistency proofs',
+            },
+            ...errors,
+          },
+        },
+      },
+      '/v1/audit/controls': {
+        get: {
+          summary: 'Per-control record counts of a period (scope audit:read)',
+          security: bearer,
+          parameters: [logParam],
+          responses: {
+            '200': { description: 'Counts by control id, with titles from the catalogue' },
+            ...errors,
+          },
+        },
+      },
+      '/v1/audit/bundles': {
+        get: {
+          summary:
+            'Proof bundles of several records against one published checkpoint (scope audit:read)',
+          security: bearer,
+          parameters: [
+            logParam,
+            { name: 'size', in: 'query', required: true, schema: { type: 'integer', minimum: 1 } },
+            {
+              name: 'indices',
+              in: 'query',
+              required: true,
+              description: 'comma-separated, at most 256',
+              schema: { type: 'string' },
+            },
+          ],
+          responses: {
+            '200': { description: 'Bundles' },
+            ...errors,
+            '404': problemResponse(
+              'Unknown log, or no published checkpoint of that size (checkpoint-not-found).',
+            ),
+          },
+        },
+      },
+      '/v1/lookup': {
+        get: {
+          summary: 'Public lookup of published records by digest, across logs',
+          parameters: [{ name: 'digest', in: 'query', required: true, schema: { type: 'string' } }],
+          responses: {
+            '200': { description: '{"records": [{"id", "log", "index"}]} (at most 100)' },
+            '400': problemResponse('Bad digest.'),
+          },
+        },
+      },
       '/logs/{name}/checkpoint': {
         get: {
           summary: 'C2SP signed checkpoint',
