@@ -48,7 +48,7 @@ export class Sequencer {
   private committing = false;
   /** The scheduled commit: an immediate one, or a delayed one that a full batch may advance. */
   private scheduled:
-    { kind: 'immediate' | 'delayed'; handle: ReturnType<typeof setTimeout> } | undefined;
+    { kind: 'immediate' } | { kind: 'delayed'; handle: ReturnType<typeof setTimeout> } | undefined;
   private closed = false;
   private readonly drainWaiters: (() => void)[] = [];
 
@@ -126,9 +126,16 @@ export class Sequencer {
       if (!full) return;
       clearTimeout(this.scheduled.handle);
     }
-    this.scheduled = full
-      ? { kind: 'immediate', handle: setTimeout(() => this.commit(), 0) }
-      : { kind: 'delayed', handle: setTimeout(() => this.commit(), this.maxBatchDelayMs) };
+    if (full) {
+      // Next event-loop turn: after the I/O callbacks that are queueing more entries.
+      setImmediate(() => void this.commit());
+      this.scheduled = { kind: 'immediate' };
+    } else {
+      this.scheduled = {
+        kind: 'delayed',
+        handle: setTimeout(() => void this.commit(), this.maxBatchDelayMs),
+      };
+    }
   }
 
   private async commit(): Promise<void> {

@@ -25,36 +25,49 @@ function invalid(message: string, cause?: unknown): VerificationError {
   });
 }
 
-/** Decodes `vkey` of signature type `type`, reporting a bad key as INVALID_POLICY at `field`. */
-function decode(vkey: unknown, type: number, field: string): VerifierKey {
-  try {
-    return decodeVerifierKey(vkey as string, type);
-  } catch (cause) {
-    throw invalid(`${field}: ${(cause as Error).message}`, cause);
-  }
+/** A decoded key and its verifier. */
+interface LoadedKey {
+  readonly key: VerifierKey;
+  readonly verifier: Verifier;
 }
 
-/** Builds a verifier, reporting a key that is not a prime-order point as INVALID_POLICY. */
-function build(key: VerifierKey, field: string, make: (key: VerifierKey) => Verifier): Verifier {
+/** Keys already loaded, by type and key string (immutable, so an entry never goes stale). */
+const MAX_LOADED_KEYS = 64;
+const loaded = new Map<string, LoadedKey>();
+
+/**
+ * Decodes `vkey` of signature type `type` (0x01 or 0x04) and builds its verifier, once per
+ * key string; a bad key is reported as INVALID_POLICY at `field`.
+ */
+function load(vkey: unknown, type: number, field: string): LoadedKey {
+  const known = typeof vkey === 'string' ? loaded.get(`${type} ${vkey}`) : undefined;
+  if (known !== undefined) return known;
+  let result: LoadedKey;
   try {
-    return make(key);
+    const key = decodeVerifierKey(vkey as string, type);
+    const make = type === SIG_TYPE_ED25519 ? verifierFor : cosignatureVerifierFor;
+    result = { key, verifier: make(key) };
   } catch (cause) {
-    throw invalid(`${field}: ${(cause as Error).message}`, cause);
+    if (!(cause instanceof VerificationError)) throw cause;
+    throw invalid(`${field}: ${cause.message}`, cause);
   }
+  if (loaded.size >= MAX_LOADED_KEYS) loaded.delete(loaded.keys().next().value as string);
+  loaded.set(`${type} ${vkey as string}`, result);
+  return result;
 }
 
-/** Decodes a list of keys of `type`, requiring distinct (name, key id) and public keys. */
-function decodeAll(keys: unknown, type: number, field: string): VerifierKey[] {
+/** Loads a list of keys of `type`, requiring distinct (name, key id) and public keys. */
+function loadAll(keys: unknown, type: number, field: string): Verifier[] {
   if (!Array.isArray(keys) || keys.length > MAX_KEYS) {
     throw invalid(`${field} must be an array of at most ${MAX_KEYS} verifier keys`);
   }
-  const decoded = keys.map((vkey, i) => decode(vkey, type, `${field}[${i}]`));
-  const ids = new Set(decoded.map((k) => `${k.name}\n${k.keyId}`));
-  const publicKeys = new Set(decoded.map((k) => bytesToHex(k.publicKey)));
-  if (ids.size !== decoded.length || publicKeys.size !== decoded.length) {
+  const all = keys.map((vkey, i) => load(vkey, type, `${field}[${i}]`));
+  const ids = new Set(all.map(({ key }) => `${key.name}\n${key.keyId}`));
+  const publicKeys = new Set(all.map(({ key }) => bytesToHex(key.publicKey)));
+  if (ids.size !== all.length || publicKeys.size !== all.length) {
     throw invalid(`${field} must not repeat a key name and id, or a public key`);
   }
-  return decoded;
+  return all.map(({ verifier }) => verifier);
 }
 
 /**
@@ -68,13 +81,11 @@ function decodeAll(keys: unknown, type: number, field: string): VerifierKey[] {
  */
 export function resolvePolicy(policy: TrustPolicy): ResolvedPolicy {
   if (typeof policy !== 'object' || policy === null) throw invalid('must be an object');
-  const logKey = decode(policy.logKey, SIG_TYPE_ED25519, 'logKey');
-  const log = build(logKey, 'logKey', verifierFor);
+  const log = load(policy.logKey, SIG_TYPE_ED25519, 'logKey').verifier;
   if (policy.origin !== undefined && policy.origin !== log.name) {
     throw invalid(`origin ${JSON.stringify(policy.origin)} is not the log key's name`);
   }
-  const issuerKeys = decodeAll(policy.issuerKeys ?? [], SIG_TYPE_ED25519, 'issuerKeys');
-  const issuers = issuerKeys.map((k, i) => build(k, `issuerKeys[${i}]`, verifierFor));
+  const issuers = loadAll(policy.issuerKeys ?? [], SIG_TYPE_ED25519, 'issuerKeys');
   const { requireIssuerSignature = false, witnesses } = policy;
   if (typeof requireIssuerSignature !== 'boolean') {
     throw invalid('requireIssuerSignature must be a boolean');
@@ -84,13 +95,10 @@ export function resolvePolicy(policy: TrustPolicy): ResolvedPolicy {
   if (typeof witnesses !== 'object' || witnesses === null) {
     throw invalid('witnesses must be an object');
   }
-  const witnessKeys = decodeAll(witnesses.keys, SIG_TYPE_COSIGNATURE, 'witnesses.keys');
+  const verifiers = loadAll(witnesses.keys, SIG_TYPE_COSIGNATURE, 'witnesses.keys');
   const { quorum } = witnesses;
-  if (!Number.isSafeInteger(quorum) || quorum < 1 || quorum > witnessKeys.length) {
+  if (!Number.isSafeInteger(quorum) || quorum < 1 || quorum > verifiers.length) {
     throw invalid('witnesses.quorum must be an integer from 1 to the number of witness keys');
   }
-  const verifiers = witnessKeys.map((k, i) =>
-    build(k, `witnesses.keys[${i}]`, cosignatureVerifierFor),
-  );
   return Object.freeze({ ...resolved, witnesses: Object.freeze({ verifiers, quorum }) });
 }
