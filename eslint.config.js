@@ -21,6 +21,7 @@ export default tseslint.config(
       'packages/note/src/**',
       'packages/records/src/**',
       'packages/verify/src/**',
+      'packages/timestamp/src/**',
     ],
     rules: {
       'no-restricted-imports': [
