@@ -14,6 +14,7 @@ import {
   TAMPERED,
   content,
   launchChromium,
+  makeCosigner,
   sha256,
   startWebFixture,
   type WebFixture,
@@ -103,6 +104,82 @@ describe('web pages in Chromium', () => {
     // The page asked the server for the proof and the key, never for a verdict.
     assert.ok(requests.includes('/v1/records/default-3/proof'));
     assert.ok(requests.every((p) => !p.startsWith('/v1/') || p === '/v1/records/default-3/proof'));
+  });
+
+  /** "2026-11-07 14:03:12", as the page writes times before "(UTC)". */
+  const utc = (seconds: number) =>
+    new Date(seconds * 1000).toISOString().slice(0, 19).replace('T', ' ');
+
+  it('lists the witnesses that cosigned, and says when the record existed by', async () => {
+    assert.equal(await openRecord('/r/default-3'), 'passed');
+    assert.equal((await checkStatuses()).witnesses, 'passed');
+    const [w1, w2] = fixture.witnesses;
+    const rows = await page.$$eval('[data-testid=witnesses] tbody tr', (trs) =>
+      trs.map((tr) => ({
+        name: tr.getAttribute('data-witness'),
+        verified: tr.getAttribute('data-verified'),
+        text: tr.textContent,
+      })),
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.name, r.verified]),
+      [
+        [w1!.name, 'true'],
+        [w2!.name, 'true'],
+      ],
+    );
+    assert.ok(rows[0]!.text!.includes(utc(w1!.time)), rows[0]!.text!);
+    assert.ok(rows[1]!.text!.includes(utc(w2!.time)), rows[1]!.text!);
+    assert.match(
+      (await page.textContent('[data-testid=witness-policy]'))!,
+      /2 of 2 trusted witnesses \(offered by this server\)/,
+    );
+    // The earlier of the two verified cosignatures bounds the record, next to the verdict.
+    assert.equal(
+      (await page.textContent('[data-testid=verdict] [data-testid=existed-by]'))!.replace(
+        /\s+/g,
+        ' ',
+      ),
+      `Existed no later than ${utc(w2!.time)} (UTC), as attested by witness ${w2!.name}.`,
+    );
+    assert.match((await page.textContent('[data-testid=witness-pin-help]'))!, /witnesses=/);
+  });
+
+  it('fails when a pinned witness policy is not met, naming the witnesses check', async () => {
+    const [w1] = fixture.witnesses;
+    const stranger = makeCosigner('witness.stranger.example/w9').verifier.verifierKey;
+    const pin = encodeURIComponent(`2:${w1!.vkey},${stranger}`);
+    assert.equal(await openRecord(`/r/default-3#witnesses=${pin}`), 'failed');
+    const statuses = await checkStatuses();
+    assert.equal(statuses.witnesses, 'failed');
+    assert.equal(statuses.inclusion, 'passed');
+    assert.equal(statuses.checkpoint, 'passed');
+    assert.match(
+      (await page.textContent('[data-testid=verdict]'))!,
+      /Witness cosignatures check failed: 1 of the 2 trusted witnesses cosigned/,
+    );
+    assert.equal(await page.$('[data-testid=existed-by]'), null);
+    assert.match(
+      (await page.textContent('[data-testid=witness-policy]'))!,
+      /2 of 2 trusted witnesses \(pinned in this page’s address/,
+    );
+    // The second witness cosigned too, but is not in the pinned policy.
+    assert.deepEqual(
+      await page.$$eval('[data-testid=witnesses] tbody tr', (trs) =>
+        trs.map((tr) => tr.getAttribute('data-verified')),
+      ),
+      ['true', 'false'],
+    );
+  });
+
+  it('says calmly when a log has no witnesses', async () => {
+    assert.equal(await openRecord('/r/staging-0'), 'passed');
+    assert.equal((await checkStatuses()).witnesses, 'not-applicable');
+    assert.match(
+      (await page.textContent('[data-testid=no-witnesses]'))!,
+      /This log does not name any witnesses/,
+    );
+    assert.equal(await page.$('[data-testid=existed-by]'), null);
   });
 
   it('says whether a dropped file is the original, without uploading it', async () => {

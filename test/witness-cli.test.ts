@@ -116,4 +116,84 @@ describe('proofline serve --witness options', () => {
     assert.equal(cli.publisherWitnessOptions(two, log, 500).leaseTtlMs, 2500);
     assert.equal(cli.publisherWitnessOptions(fromFile, log, 100).leaseTtlMs, 10_000);
   });
+
+  it('publishes the witness keys and the quorum verifiers can enforce', () => {
+    const keys = [1, 2, 3, 4, 5].map((i) => witnessKey(`w${i}.example/w`));
+    const flags = keys.slice(0, 3).map((k, i) => `http://127.0.0.1:${i + 1}/=${k}`);
+    const log = logConfig('served');
+    const two = cli.witnessingFromArgs({ witness: flags, 'witness-quorum': '2' })!;
+    assert.deepEqual(cli.publishedWitnesses(two, log), { keys: keys.slice(0, 3), quorum: 2 });
+    assert.equal(cli.publishedWitnesses(undefined, log), undefined);
+
+    const dir = tempDir('witness-cli');
+    const policy = (text: string) => {
+      const file = join(dir, 'policy');
+      writeFileSync(
+        file,
+        `log ${log.verifierKey}
+${text}`,
+      );
+      return cli.witnessingFromArgs({ 'witness-policy': file })!;
+    };
+    const witnesses = keys
+      .map(
+        (k, i) => `witness W${i + 1} ${k}
+`,
+      )
+      .join('');
+    // Only the witnesses the quorum rule names; a flat group is its threshold.
+    assert.deepEqual(
+      cli.publishedWitnesses(
+        policy(`${witnesses}group G 2 W1 W2 W3
+quorum G
+`),
+        log,
+      ),
+      { keys: keys.slice(0, 3), quorum: 2 },
+    );
+    assert.deepEqual(
+      cli.publishedWitnesses(
+        policy(`${witnesses}quorum W4
+`),
+        log,
+      ),
+      {
+        keys: [keys[3]],
+        quorum: 1,
+      },
+    );
+    // Nested groups: the least number of distinct witnesses that satisfies them.
+    const nested = `${witnesses}group A all W1 W2
+group B any W3 W4 W5
+group Q 2 A B
+quorum Q
+`;
+    assert.deepEqual(cli.publishedWitnesses(policy(nested), log), { keys, quorum: 3 });
+    // A witness in two groups: one cosignature might satisfy both.
+    const shared = `${witnesses}group A any W1 W2
+group B any W1 W3
+group Q all A B
+quorum Q
+`;
+    assert.deepEqual(cli.publishedWitnesses(policy(shared), log), {
+      keys: [keys[0], keys[1], keys[2]],
+      quorum: 1,
+    });
+    assert.equal(
+      cli.publishedWitnesses(
+        policy(`${witnesses}quorum none
+`),
+        log,
+      ),
+      undefined,
+    );
+    assert.equal(
+      cli.publishedWitnesses(
+        policy(`${witnesses}quorum W1
+`),
+        logConfig('other'),
+      ),
+      undefined,
+    );
+  });
 });

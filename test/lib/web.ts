@@ -2,6 +2,8 @@
  * A server with the web pages and realistic records, for the browser tests (test/web.test.ts)
  * and the screenshots in docs/ (scripts/screenshots.mjs): two logs in a temporary SQLite
  * store, the default one with RECORDS records and one entry altered behind the log's back.
+ * The default log is witnessed: its checkpoint is cosigned by two witness keys made here
+ * (with @proofline/witness's cosigner) and its description publishes them with quorum 2.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -10,11 +12,17 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { chromium, type Browser } from 'playwright-core';
 import type { FastifyInstance } from 'fastify';
-import { formatVerifierKey, generateSignerKey, parseSignerKey } from '@proofline/note';
+import { formatVerifierKey, generateSignerKey, parseNote, parseSignerKey } from '@proofline/note';
 import { buildRecord, parseRecord, type Statement } from '@proofline/records';
-import { Publisher, Sequencer, nodeEd25519Signer } from '@proofline/sequencer';
+import {
+  Publisher,
+  Sequencer,
+  nodeEd25519Signer,
+  type CheckpointWitnesses,
+} from '@proofline/sequencer';
 import { SqliteStorage } from '@proofline/storage-sqlite';
 import { DEFAULT_WEB_ROOT, buildApp, recordGroup, type LogRuntime } from '@proofline/server';
+import { cosigner, generateCosignerKey, parseCosignerKey, type Cosigner } from '@proofline/witness';
 
 /** Debian's Chromium (scripts/test-deps.sh installs it). Never a downloaded browser. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -47,12 +55,47 @@ export function statement(i: number): Statement {
   };
 }
 
+/** A witness of the default log, as made by the fixture. */
+export interface FixtureWitness {
+  readonly name: string;
+  /** Its cosignature verifier key (type 0x04). */
+  readonly vkey: string;
+  /** The timestamp of its cosignature, POSIX seconds. */
+  readonly time: number;
+}
+
 export interface WebFixture {
   /** Base URL, e.g. http://127.0.0.1:41234. */
   readonly url: string;
   /** Verifier keys by log name ('default', 'staging'). */
   readonly keys: ReadonlyMap<string, string>;
+  /** The two witnesses that cosigned the default log's checkpoint (the second one earlier). */
+  readonly witnesses: readonly FixtureWitness[];
   close(): Promise<void>;
+}
+
+/** A new witness key for `name`. */
+export function makeCosigner(name: string): Cosigner {
+  return cosigner(parseCosignerKey(generateCosignerKey(name)));
+}
+
+/**
+ * In-process witnesses for a Publisher: each cosigner cosigns every checkpoint at its own
+ * fixed timestamp, and the lines are appended to the log's note (as WitnessClient does).
+ */
+function inProcessWitnesses(cosigners: readonly [Cosigner, number][]): CheckpointWitnesses {
+  return {
+    cosign: async ({ note }) => {
+      const { text } = parseNote(note);
+      const lines = cosigners.map(([c, time]) => c.line(c.cosign(text, time)));
+      return {
+        satisfied: true,
+        note: `${note}${lines.join('')}`,
+        cosigned: cosigners.map(([c]) => c.name),
+        results: cosigners.map(([c]) => ({ witness: c.name, ok: true })),
+      };
+    },
+  };
 }
 
 interface TestLog {
@@ -61,7 +104,11 @@ interface TestLog {
   readonly verifierKey: string;
 }
 
-async function addLog(storage: SqliteStorage, name: string): Promise<TestLog> {
+async function addLog(
+  storage: SqliteStorage,
+  name: string,
+  witnesses?: { cosigners: readonly [Cosigner, number][]; quorum: number },
+): Promise<TestLog> {
   const origin = `ledger.example.com/logs/${name}`;
   const key = parseSignerKey(generateSignerKey(origin));
   const verifierKey = formatVerifierKey(origin, key.publicKey);
@@ -73,8 +120,26 @@ async function addLog(storage: SqliteStorage, name: string): Promise<TestLog> {
     createdAt: Date.now(),
   });
   const signer = nodeEd25519Signer(origin, key.seed);
-  const runtime = { config, signer, sequencer: new Sequencer(storage, name) };
-  return { runtime, publisher: new Publisher(storage, config, signer), verifierKey };
+  const runtime: LogRuntime = {
+    config,
+    signer,
+    sequencer: new Sequencer(storage, name),
+    ...(witnesses === undefined
+      ? {}
+      : {
+          witnesses: {
+            keys: witnesses.cosigners.map(([c]) => c.verifier.verifierKey),
+            quorum: witnesses.quorum,
+          },
+        }),
+  };
+  const publisher = new Publisher(
+    storage,
+    config,
+    signer,
+    witnesses === undefined ? {} : { witnesses: inProcessWitnesses(witnesses.cosigners) },
+  );
+  return { runtime, publisher, verifierKey };
 }
 
 /** Replaces the stored entry TAMPERED of `log` with another canonical record. */
@@ -121,7 +186,14 @@ export async function startWebFixture(): Promise<WebFixture> {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    for (const name of ['default', 'staging']) logs.set(name, await addLog(storage, name));
+    // Two witnesses cosign the default log's checkpoint a few seconds apart, the second first.
+    const now = Math.floor(Date.now() / 1000);
+    const cosigners: [Cosigner, number][] = [
+      [makeCosigner('witness.auditor.example/w1'), now + 5],
+      [makeCosigner('witness.customer.example/w2'), now + 2],
+    ];
+    logs.set('default', await addLog(storage, 'default', { cosigners, quorum: 2 }));
+    logs.set('staging', await addLog(storage, 'staging'));
     const main = logs.get('default')!;
     for (let i = 0; i < RECORDS; i += 10) {
       const statements = Array.from({ length: 10 }, (_, j) => statement(i + j));
@@ -146,7 +218,12 @@ export async function startWebFixture(): Promise<WebFixture> {
     });
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
     const keys = new Map([...logs].map(([name, log]) => [name, log.verifierKey]));
-    return { url, keys, close };
+    const witnesses = cosigners.map(([c, time]) => ({
+      name: c.name,
+      vkey: c.verifier.verifierKey,
+      time,
+    }));
+    return { url, keys, witnesses, close };
   } catch (err) {
     await close();
     throw err;

@@ -106,11 +106,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/logs', async () => ({
-    logs: (await logs.list()).map((log) => describeLog(log)),
+    logs: (await logs.list()).map((log) => describeLog(log, options.logs.get(log.name))),
   }));
-  app.get<{ Params: { name: string } }>('/logs/:name/', async (request) =>
-    describeLog(await logs.get(request.params.name)),
-  );
+  app.get<{ Params: { name: string } }>('/logs/:name/', async (request) => {
+    const log = await logs.get(request.params.name);
+    return describeLog(log, options.logs.get(log.name));
+  });
 
   registerTileRoutes(app, options.storage, logs);
   registerLookupRoute(app, options.storage);
@@ -128,11 +129,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   return app;
 }
 
-function describeLog(log: { name: string; origin: string; verifierKey: string }) {
+/**
+ * A log's description: its name, origin, verifier key and tile prefix, and, when this node
+ * publishes its checkpoints witnessed, the witness policy (`witnesses: { keys, quorum }`,
+ * c2sp.org/tlog-cosignature verifier keys), which verifiers can use or pin.
+ */
+function describeLog(
+  log: { name: string; origin: string; verifierKey: string },
+  runtime: LogRuntime | undefined,
+) {
+  const witnesses = runtime?.witnesses;
   return {
     name: log.name,
     origin: log.origin,
     verifierKey: log.verifierKey,
     prefix: `/logs/${log.name}/`,
+    ...(witnesses === undefined
+      ? {}
+      : { witnesses: { keys: [...witnesses.keys], quorum: witnesses.quorum } }),
   };
 }

@@ -5,7 +5,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { formatVerifierKey, generateSignerKey, parseSignerKey } from '@proofline/note';
+import {
+  SIG_TYPE_COSIGNATURE,
+  base64Encode,
+  formatVerifierKey,
+  generateSignerKey,
+  keyId,
+  parseSignerKey,
+} from '@proofline/note';
 import { digestLookupKey, type Statement } from '@proofline/records';
 import { Publisher, Sequencer, nodeEd25519Signer } from '@proofline/sequencer';
 import { SqliteStorage } from '@proofline/storage-sqlite';
@@ -14,6 +21,17 @@ import { WEB_CSP, buildApp, recordGroup, type LogRuntime } from '../src/index.js
 const digest = (text: string) =>
   `sha256:${createHash('sha256').update(text).digest('hex')}` as const;
 const statement = (text: string): Statement => ({ digest: digest(text), type: 'test.event' });
+
+/** A c2sp.org/tlog-cosignature verifier key (type 0x04) for a fresh key named `name`. */
+function witnessKey(name: string): string {
+  const { publicKey } = parseSignerKey(generateSignerKey(name));
+  const id = keyId(name, SIG_TYPE_COSIGNATURE, publicKey).toString(16).padStart(8, '0');
+  return `${name}+${id}+${base64Encode(Uint8Array.of(SIG_TYPE_COSIGNATURE, ...publicKey))}`;
+}
+const WITNESSES = {
+  keys: [witnessKey('w1.test/witness'), witnessKey('w2.test/witness')],
+  quorum: 2,
+};
 
 describe('web pages and public lookup routes', () => {
   let dir: string;
@@ -43,7 +61,12 @@ describe('web pages and public lookup routes', () => {
       const signer = nodeEd25519Signer(origin, key.seed);
       const sequencer = new Sequencer(storage, name);
       sequencers.push(sequencer);
-      runtimes.set(name, { config, signer, sequencer });
+      runtimes.set(name, {
+        config,
+        signer,
+        sequencer,
+        ...(name === 'alpha' ? { witnesses: WITNESSES } : {}),
+      });
       if (name === 'empty') continue;
       // "shared" is in both logs; "late" is sequenced after the checkpoint.
       await sequencer.appendGroup(
@@ -87,6 +110,25 @@ describe('web pages and public lookup routes', () => {
     const log = await get('/logs/alpha/');
     assert.match(log.headers['content-type'] as string, /application\/json/);
     assert.equal(log.json().name, 'alpha');
+  });
+
+  it('publishes the witness policy of witnessed logs in their description', async () => {
+    const alpha = (await get('/logs/alpha/')).json();
+    assert.deepEqual(alpha, {
+      name: 'alpha',
+      origin: 'proofline.test/logs/alpha',
+      verifierKey: alpha.verifierKey,
+      prefix: '/logs/alpha/',
+      witnesses: WITNESSES,
+    });
+    const empty = (await get('/logs/empty/')).json();
+    assert.equal('witnesses' in empty, false);
+    const listed = (await get('/logs')).json().logs as { name: string; witnesses?: unknown }[];
+    assert.deepEqual(Object.fromEntries(listed.map((l) => [l.name, l.witnesses])), {
+      alpha: WITNESSES,
+      beta: undefined,
+      empty: undefined,
+    });
   });
 
   it('serves hashed assets as immutable, and nothing else', async () => {

@@ -10,6 +10,8 @@ export type {
   Check,
   CheckName,
   CheckStatus,
+  Cosignature,
+  ExistedBy,
   TrustPolicy,
   Verification,
   VerifyOptions,

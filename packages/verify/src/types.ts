@@ -67,6 +67,31 @@ export interface VerifyOptions {
   readonly readTiles?: (tiles: readonly TileId[]) => Promise<readonly Uint8Array[]>;
 }
 
+/** A cosignature line of the checkpoint (c2sp.org/tlog-cosignature/v1). */
+export interface Cosignature {
+  /** The witness's key name, as written on the line. */
+  readonly name: string;
+  /** The line's key id, 8 lowercase hex digits. */
+  readonly keyId: string;
+  /** The cosignature's timestamp, RFC 3339 UTC ("2027-01-15T08:00:00Z"). */
+  readonly time: string;
+  /** Whether the line is a valid cosignature by a witness key in `policy.witnesses`. */
+  readonly verified: boolean;
+}
+
+/**
+ * A trusted upper bound on when the record existed: it was in a tree that a trusted witness
+ * cosigned at `time`, so it existed no later than `time`.
+ */
+export interface ExistedBy {
+  /** RFC 3339 UTC. */
+  readonly time: string;
+  /** Where the bound comes from (RFC 3161 timestamp tokens will be a second source). */
+  readonly source: 'witness';
+  /** The witness's key name. */
+  readonly by: string;
+}
+
 /**
  * The result of a verification. `record`, `index`, `checkpoint` and `bundle` are what the
  * checks parsed (`checkpoint` only once its signature verified); rely on them only when `ok`.
@@ -79,4 +104,16 @@ export interface Verification {
   readonly index?: number;
   readonly checkpoint?: Checkpoint;
   readonly bundle?: Bundle;
+  /**
+   * Every cosignature line on the checkpoint, in note order, once the checkpoint's log
+   * signature verified (an empty list when it has none); `verified` says which ones are
+   * valid cosignatures by a witness of the policy (none without `policy.witnesses`).
+   */
+  readonly witnessed?: { readonly cosignatures: readonly Cosignature[] };
+  /**
+   * The earliest trusted time at which the record provably existed: the earliest timestamp
+   * among the verified cosignatures. Set only when the checkpoint, inclusion and witnesses
+   * checks passed.
+   */
+  readonly existedBy?: ExistedBy;
 }

@@ -1,6 +1,7 @@
+import { parseNote, type NoteSignature } from '@proofline/note';
 import type { Bundle } from '@proofline/records';
 import { leafHash } from '@proofline/tlog';
-import { notApplicable, skipped } from './checks.js';
+import { notApplicable, skipped, type StepResult } from './checks.js';
 import { VerificationError } from './errors.js';
 import { resolvePolicy, type ResolvedPolicy } from './policy.js';
 import { bundleStep, tlogProofStep } from './steps/bundle.js';
@@ -13,6 +14,7 @@ import { receiptStep } from './steps/receipt.js';
 import { recordStep } from './steps/record.js';
 import { witnessesStep } from './steps/witnesses.js';
 import type { Check, CheckName, TrustPolicy, Verification, VerifyOptions } from './types.js';
+import { cosignatureLines, existedBy } from './witnessed.js';
 
 /** What a bundle or a tlog-proof claims, once well-formed. */
 interface Subject {
@@ -121,31 +123,53 @@ async function verifySubject(
     verified === undefined
       ? skipped('inclusion', 'checkpoint')
       : inclusionStep(leaf, subject.index, subject.inclusionProof, verified.checkpoint);
-  const [witnesses, consistency] = await Promise.all([
+  // The checkpoint opened, so its note parses.
+  const signatures = verified === undefined ? [] : parseNote(subject.checkpoint).signatures;
+  const witnessesResult: Promise<StepResult<ReadonlySet<NoteSignature>>> | StepResult<never> =
     policy.witnesses === undefined
-      ? notApplicable('witnesses', 'No witness policy: cosignatures were not checked.')
+      ? { check: notApplicable('witnesses', 'No witness policy: cosignatures were not checked.') }
       : verified === undefined
-        ? skipped('witnesses', 'checkpoint')
-        : witnessesStep(subject.checkpoint, verified, policy.witnesses),
+        ? { check: skipped('witnesses', 'checkpoint') }
+        : witnessesStep(signatures, verified, policy.witnesses);
+  const [{ check: witnesses, value: cosigned }, consistency] = await Promise.all([
+    witnessesResult,
     options.trustedCheckpoint === undefined
       ? notApplicable('consistency', 'No trusted checkpoint given: consistency was not checked.')
       : verified === undefined
         ? skipped('consistency', 'checkpoint')
         : consistencyStep(options.trustedCheckpoint, verified, options, policy),
   ]);
+  const checks = [
+    bundleCheck,
+    recordCheck,
+    content,
+    issuer,
+    receipt,
+    inclusion,
+    checkpointCheck,
+    witnesses,
+    consistency,
+  ];
+  const lines =
+    verified === undefined ? undefined : cosignatureLines(signatures, cosigned ?? new Set());
   return {
-    checks: [
-      bundleCheck,
-      recordCheck,
-      content,
-      issuer,
-      receipt,
-      inclusion,
-      checkpointCheck,
-      witnesses,
-      consistency,
-    ],
-    partial: { record, index: subject.index, checkpoint: verified?.checkpoint },
+    checks,
+    partial: {
+      record,
+      index: subject.index,
+      checkpoint: verified?.checkpoint,
+      witnessed:
+        lines === undefined
+          ? undefined
+          : Object.freeze({
+              cosignatures: Object.freeze(
+                lines.map(({ name, keyId, time, verified: ok }) =>
+                  Object.freeze({ name, keyId, time, verified: ok }),
+                ),
+              ),
+            }),
+      existedBy: lines === undefined ? undefined : existedBy(lines, checks),
+    },
   };
 }
 

@@ -130,3 +130,102 @@ describe('cosignatureVerifier', () => {
     );
   });
 });
+
+describe('witnessed and existedBy', () => {
+  const iso = (seconds: bigint) =>
+    new Date(Number(seconds) * 1000).toISOString().replace('.000Z', 'Z');
+  const id = (w: typeof W1) => w.signer.keyId.toString(16).padStart(8, '0');
+
+  it('list every cosignature line and bound the record by the earliest verified one', async () => {
+    const stranger = witness('witness.example/w4', 44, 1_600_000_000n);
+    const bundle = await log.bundle(2, 4, { witnesses: [W3, W1, stranger] });
+    const v = await verifyBundle(bundle, policy(2));
+    assert.equal(v.ok, true);
+    assert.deepEqual(v.witnessed, {
+      cosignatures: [
+        { name: W3.signer.name, keyId: id(W3), time: '2023-11-14T22:13:23Z', verified: true },
+        { name: W1.signer.name, keyId: id(W1), time: iso(1_700_000_001n), verified: true },
+        {
+          name: stranger.signer.name,
+          keyId: id(stranger),
+          time: iso(1_600_000_000n),
+          verified: false,
+        },
+      ],
+    });
+    // The stranger's earlier time is not trusted: the bound is W1's.
+    assert.deepEqual(v.existedBy, {
+      time: '2023-11-14T22:13:21Z',
+      source: 'witness',
+      by: 'witness.example/w1',
+    });
+    assert.ok(Object.isFrozen(v.witnessed) && Object.isFrozen(v.witnessed!.cosignatures));
+  });
+
+  it('mark invalid cosignatures unverified and keep them out of the bound', async () => {
+    const early = witness('witness.example/w2', 42, 1_500_000_000n);
+    const both = await log.bundle(1, 4, { witnesses: [W1, early, W3] });
+    const broken = changeCosignature(both.checkpoint, 'witness.example/w2', (sig) => {
+      sig[20] = sig[20]! ^ 1;
+    });
+    const v = await verifyBundle({ ...both, checkpoint: broken }, policy(2));
+    assert.equal(v.ok, true);
+    assert.deepEqual(
+      v.witnessed?.cosignatures.map((c) => [c.name, c.verified]),
+      [
+        ['witness.example/w1', true],
+        ['witness.example/w2', false],
+        ['witness.example/w3', true],
+      ],
+    );
+    assert.equal(v.existedBy?.by, 'witness.example/w1');
+    assert.equal(v.existedBy?.time, iso(1_700_000_001n));
+  });
+
+  it('give no bound without a witness policy, a met quorum or a valid inclusion', async () => {
+    const bundle = await log.bundle(1, 4, { witnesses: [W1, W2] });
+    const noPolicy = await verifyBundle(bundle, { logKey: LOG_KEY.vkey });
+    assert.equal(noPolicy.ok, true);
+    assert.deepEqual(
+      noPolicy.witnessed?.cosignatures.map((c) => c.verified),
+      [false, false],
+    );
+    assert.equal(noPolicy.existedBy, undefined);
+
+    const short = await verifyBundle(bundle, policy(3));
+    assertFails(short, 'witnesses', 'WITNESS_QUORUM_NOT_MET');
+    assert.deepEqual(
+      short.witnessed?.cosignatures.map((c) => c.verified),
+      [true, true],
+    );
+    assert.equal(short.existedBy, undefined);
+
+    const wrongIndex = await verifyBundle({ ...bundle, index: 2, id: 'acme-prod-2' }, policy(2));
+    assert.equal(check(wrongIndex, 'inclusion').status, 'failed');
+    assert.equal(wrongIndex.existedBy, undefined);
+
+    const unwitnessed = await verifyBundle(await log.bundle(1, 4), { logKey: LOG_KEY.vkey });
+    assert.deepEqual(unwitnessed.witnessed, { cosignatures: [] });
+    assert.equal(unwitnessed.existedBy, undefined);
+  });
+
+  it('list nothing when the checkpoint signature does not verify', async () => {
+    const bundle = await log.bundle(1, 4, { witnesses: [W1, W2], signer: testKey('x', 9).signer });
+    const v = await verifyBundle(bundle, policy(2));
+    assert.equal(check(v, 'checkpoint').status, 'failed');
+    assert.equal(v.witnessed, undefined);
+    assert.equal(v.existedBy, undefined);
+  });
+
+  it('skip timestamps that RFC 3339 cannot write', async () => {
+    const far = witness('witness.example/w2', 42, 2n ** 62n);
+    const bundle = await log.bundle(1, 4, { witnesses: [W1, far] });
+    const v = await verifyBundle(bundle, policy(2));
+    assert.equal(v.ok, true);
+    assert.deepEqual(
+      v.witnessed?.cosignatures.map((c) => c.name),
+      ['witness.example/w1'],
+    );
+    assert.equal(v.existedBy?.by, 'witness.example/w1');
+  });
+});

@@ -9,7 +9,15 @@ import {
   type DigestAlgorithm,
   type Verification,
 } from '@proofline/verify';
-import { ApiError, fetchBundleText, fetchLog, logPath, proofUrl, type LogInfo } from './api.js';
+import {
+  ApiError,
+  fetchBundleText,
+  fetchLog,
+  logPath,
+  proofUrl,
+  type LogInfo,
+  type WitnessPolicy,
+} from './api.js';
 import { CHECKS, STATUS_LABEL, evidenceLabel } from './checks.js';
 import { CopyButton, DropZone, Fact, Facts, Icon, readFileBytes } from './components.js';
 import { formatUtc, messageOf, plural, shellQuote } from './format.js';
@@ -45,6 +53,9 @@ type Outcome =
       readonly key: string;
       readonly source: KeySource;
       readonly verification: Verification;
+      /** The witness policy used, if any, and where it came from. */
+      readonly witnesses?: WitnessPolicy;
+      readonly witnessSource?: KeySource;
     };
 
 /** The key pinned in the fragment, `#key=<verifier key>` (URL-encoded or not). */
@@ -58,14 +69,67 @@ export function pinnedKey(hash: string): string | undefined {
   }
 }
 
-function pinHash(key: string): string {
-  return `#key=${encodeURIComponent(key)}`;
+/** The raw (still encoded) value of `name=` in the fragment. */
+function fragmentValue(hash: string, name: string): string | undefined {
+  const match = new RegExp(`(?:^#|&)${name}=([^&]*)`).exec(hash);
+  return match && match[1] !== '' ? match[1] : undefined;
+}
+
+/**
+ * The witness policy pinned in the fragment, `#witnesses=<quorum>:<vkey>,<vkey>...`
+ * (URL-encoded as a whole or key by key). A value that does not have this shape is returned
+ * as a policy that verifyBundle refuses (quorum NaN), so the page says it is invalid.
+ */
+export function pinnedWitnesses(hash: string): WitnessPolicy | undefined {
+  const raw = fragmentValue(hash, 'witnesses');
+  if (raw === undefined) return undefined;
+  let value: string;
+  try {
+    value = decodeURIComponent(raw).trim();
+  } catch {
+    value = raw.trim();
+  }
+  const colon = value.indexOf(':');
+  const quorum =
+    colon > 0 && /^\d+$/.test(value.slice(0, colon)) ? Number(value.slice(0, colon)) : NaN;
+  const keys = value
+    .slice(colon + 1)
+    .split(',')
+    .map((k) => k.trim())
+    .filter((k) => k !== '');
+  return { keys, quorum };
+}
+
+/** `#witnesses=<quorum>:<vkey>,<vkey>` for a policy, URL-encoded. */
+function witnessesFragment(policy: WitnessPolicy): string {
+  return `witnesses=${encodeURIComponent(`${policy.quorum}:${policy.keys.join(',')}`)}`;
+}
+
+/** The fragment that pins `key` (and keeps the witnesses pinned in `hash`). */
+function pinHash(key: string | undefined, hash: string): string {
+  const witnesses = fragmentValue(hash, 'witnesses');
+  const parts = [
+    ...(key === undefined ? [] : [`key=${encodeURIComponent(key)}`]),
+    ...(witnesses === undefined ? [] : [`witnesses=${witnesses}`]),
+  ];
+  return parts.length === 0 ? '' : `#${parts.join('&')}`;
+}
+
+/** The fragment that pins `policy` (and keeps the key pinned in `hash`). */
+function pinWitnessesHash(policy: WitnessPolicy | undefined, hash: string): string {
+  const key = fragmentValue(hash, 'key');
+  const parts = [
+    ...(key === undefined ? [] : [`key=${key}`]),
+    ...(policy === undefined ? [] : [witnessesFragment(policy)]),
+  ];
+  return parts.length === 0 ? '' : `#${parts.join('&')}`;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function RecordPage({ id, hash }: { id: string; hash: string }) {
   const pinned = pinnedKey(hash);
+  const witnessPin = fragmentValue(hash, 'witnesses');
   const [load, setLoad] = useState<Load>({ state: 'loading' });
   const [outcome, setOutcome] = useState<Outcome>({ state: 'pending' });
 
@@ -119,6 +183,7 @@ export function RecordPage({ id, hash }: { id: string; hash: string }) {
 
   // Verify in the browser, again whenever the key changes.
   const serverKey = load.state === 'loaded' ? load.serverLog?.verifierKey : undefined;
+  const serverWitnesses = load.state === 'loaded' ? load.serverLog?.witnesses : undefined;
   const bundleText = load.state === 'loaded' ? load.bundleText : undefined;
   useEffect(() => {
     if (bundleText === undefined) {
@@ -135,11 +200,21 @@ export function RecordPage({ id, hash }: { id: string; hash: string }) {
       });
       return;
     }
+    const pinnedPolicy =
+      witnessPin === undefined ? undefined : pinnedWitnesses(`#witnesses=${witnessPin}`);
+    const witnesses = pinnedPolicy ?? serverWitnesses;
+    const witnessSource: KeySource | undefined =
+      pinnedPolicy !== undefined ? 'pinned' : serverWitnesses !== undefined ? 'server' : undefined;
     let cancelled = false;
     setOutcome({ state: 'pending' });
-    verifyBundle(bundleText, { logKey: key }).then(
+    verifyBundle(bundleText, {
+      logKey: key,
+      ...(witnesses === undefined ? {} : { witnesses }),
+    }).then(
       (verification) => {
-        if (!cancelled) setOutcome({ state: 'done', key, source, verification });
+        if (!cancelled) {
+          setOutcome({ state: 'done', key, source, verification, witnesses, witnessSource });
+        }
       },
       (err: unknown) => {
         if (!cancelled) setOutcome({ state: 'bad-key', key, source, detail: messageOf(err) });
@@ -148,7 +223,7 @@ export function RecordPage({ id, hash }: { id: string; hash: string }) {
     return () => {
       cancelled = true;
     };
-  }, [bundleText, serverKey, pinned]);
+  }, [bundleText, serverKey, serverWitnesses, pinned, witnessPin]);
 
   const verdict: 'pending' | 'passed' | 'failed' =
     load.state === 'error'
@@ -200,6 +275,15 @@ export function RecordPage({ id, hash }: { id: string; hash: string }) {
 
       {verification !== undefined && <CheckList checks={verification.checks} />}
 
+      {outcome.state === 'done' && (
+        <WitnessSection
+          verification={outcome.verification}
+          policy={outcome.witnesses}
+          source={outcome.witnessSource}
+          hash={hash}
+        />
+      )}
+
       {load.state === 'loaded' && (
         <KeyPanel
           log={load.log}
@@ -207,6 +291,7 @@ export function RecordPage({ id, hash }: { id: string; hash: string }) {
           serverLogError={load.serverLogError}
           outcome={outcome}
           pinned={pinned}
+          hash={hash}
         />
       )}
 
@@ -273,7 +358,9 @@ function Verdict(props: {
     body = <p>{outcome.detail}</p>;
   } else if (outcome.state === 'bad-key') {
     headline = 'Verification failed';
-    body = (
+    body = /\bwitnesses\b/.test(outcome.detail) ? (
+      <p>The witness policy is not valid: {outcome.detail}</p>
+    ) : (
       <p>
         The log key{outcome.source === 'pinned' ? ' pinned in the address' : ''} is not a valid log
         verifier key: {outcome.detail}
@@ -287,6 +374,16 @@ function Verdict(props: {
           This record is entry {props.index} of the log <strong>{props.origin}</strong>, exactly as
           shown below. The log has signed it and cannot remove or change it without being caught.
         </p>
+        {outcome.verification.existedBy !== undefined && (
+          <p class="existed-by" data-testid="existed-by">
+            Existed no later than{' '}
+            <time dateTime={outcome.verification.existedBy.time}>
+              {utcTime(outcome.verification.existedBy.time)}
+            </time>{' '}
+            (UTC), as attested by witness{' '}
+            <span class="mono">{outcome.verification.existedBy.by}</span>.
+          </p>
+        )}
         <p class="verdict-note">
           Checked just now in your browser; this page did not ask the server whether the record is
           valid.
@@ -339,6 +436,108 @@ function Verdict(props: {
           </ul>
         )}
       </div>
+    </section>
+  );
+}
+
+/** "2026-11-07 14:03:12", for a time followed by "(UTC)". */
+function utcTime(time: string): string {
+  return formatUtc(time).replace(/ UTC$/, '');
+}
+
+function WitnessSection(props: {
+  verification: Verification;
+  policy: WitnessPolicy | undefined;
+  source: KeySource | undefined;
+  hash: string;
+}) {
+  const { verification, policy, source } = props;
+  const cosignatures = verification.witnessed?.cosignatures ?? [];
+  if (policy === undefined && cosignatures.length === 0) {
+    return (
+      <section class="card" aria-labelledby="witnesses-heading" data-testid="witnesses">
+        <h2 id="witnesses-heading">Witnesses</h2>
+        <p data-testid="no-witnesses">
+          This log does not name any witnesses, so no one else’s cosignature is checked here; the
+          checks above do not depend on them.
+        </p>
+      </section>
+    );
+  }
+  return (
+    <section class="card" aria-labelledby="witnesses-heading" data-testid="witnesses">
+      <h2 id="witnesses-heading">Witnesses</h2>
+      <p>
+        Independent witnesses cosign the log’s checkpoints once they have checked that the log only
+        grew. Each cosignature carries the witness’s own clock.
+      </p>
+      {policy !== undefined ? (
+        <p data-testid="witness-policy">
+          Required: {policy.quorum} of {policy.keys.length} trusted{' '}
+          {policy.keys.length === 1 ? 'witness' : 'witnesses'}{' '}
+          {source === 'pinned' ? (
+            <>
+              (<strong>pinned in this page’s address</strong>,{' '}
+              <span class="mono">#witnesses=…</span>
+              ).
+            </>
+          ) : (
+            <>
+              (<strong>offered by this server</strong>).
+            </>
+          )}
+        </p>
+      ) : (
+        <p>
+          No witness keys to check these cosignatures with: they are listed as the server sent them.
+        </p>
+      )}
+      {cosignatures.length === 0 ? (
+        <p>This checkpoint carries no cosignature.</p>
+      ) : (
+        <div class="table-wrap">
+          <table class="recent cosignatures">
+            <caption class="visually-hidden">Cosignatures on the checkpoint</caption>
+            <thead>
+              <tr>
+                <th scope="col">Witness (key id)</th>
+                <th scope="col">Cosigned at (UTC)</th>
+                <th scope="col">Status</th>
+              </tr>
+            </thead>
+            <tbody>
+              {cosignatures.map((c, i) => (
+                <tr key={i} data-witness={c.name} data-verified={String(c.verified)}>
+                  <td>
+                    <span class="mono">{c.name}</span>
+                    <span class="cosignature-key">
+                      key id <span class="mono">{c.keyId}</span>
+                    </span>
+                  </td>
+                  <td>
+                    <time dateTime={c.time}>
+                      <span class="unbroken">{utcTime(c.time).slice(0, 10)}</span>{' '}
+                      <span class="unbroken">{utcTime(c.time).slice(11)}</span>
+                    </time>
+                  </td>
+                  <td>
+                    <span class={`status status-${c.verified ? 'passed' : 'not-applicable'}`}>
+                      {c.verified ? 'Verified' : 'Not verified'}
+                    </span>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {policy !== undefined && source === 'server' && (
+        <p class="key-actions">
+          <a href={pinWitnessesHash(policy, props.hash)} class="button button-secondary">
+            Pin these witnesses in the address
+          </a>
+        </p>
+      )}
     </section>
   );
 }
@@ -546,8 +745,9 @@ function KeyPanel(props: {
   serverLogError: string | undefined;
   outcome: Outcome;
   pinned: string | undefined;
+  hash: string;
 }) {
-  const { log, serverLog, outcome, pinned } = props;
+  const { log, serverLog, outcome, pinned, hash } = props;
   const [draft, setDraft] = useState('');
   const [error, setError] = useState<string | undefined>();
   const keyUsed = pinned ?? serverLog?.verifierKey;
@@ -562,7 +762,7 @@ function KeyPanel(props: {
     }
     setError(undefined);
     setDraft('');
-    replaceHash(pinHash(key));
+    replaceHash(pinHash(key, hash));
   };
   return (
     <section class="card" aria-labelledby="key-heading">
@@ -613,6 +813,13 @@ function KeyPanel(props: {
         <span class="mono">proofline log-key --data DIR --log {log}</span> on the log’s machine, or
         from <span class="mono">{logPath(log)}</span> fetched earlier or from elsewhere.
       </p>
+      <p data-testid="witness-pin-help">
+        Witnesses are pinned the same way: add{' '}
+        <span class="mono">witnesses=&lt;quorum&gt;:&lt;witness key&gt;,&lt;witness key&gt;…</span>{' '}
+        (URL-encoded) after the <span class="mono">#</span>, joined to a pinned key with{' '}
+        <span class="mono">&amp;</span>. The record then verifies only if that many of those
+        witnesses cosigned its checkpoint.
+      </p>
       <form class="key-form" onSubmit={submit} noValidate>
         <label for="key-input">Verify with another key</label>
         <div class="key-form-row">
@@ -641,12 +848,16 @@ function KeyPanel(props: {
       </form>
       <p class="key-actions">
         {keyUsed !== undefined && pinned === undefined && (
-          <a href={pinHash(keyUsed)} class="button button-secondary">
+          <a href={pinHash(keyUsed, hash)} class="button button-secondary">
             Pin this key in the address
           </a>
         )}
         {pinned !== undefined && (
-          <button type="button" class="button button-secondary" onClick={() => replaceHash('')}>
+          <button
+            type="button"
+            class="button button-secondary"
+            onClick={() => replaceHash(pinHash(undefined, hash))}
+          >
             Use the server’s key instead
           </button>
         )}

@@ -22,6 +22,17 @@ export interface LogInfo {
   readonly origin: string;
   readonly verifierKey: string;
   readonly prefix: string;
+  /**
+   * The witness policy the log's checkpoints are published under, when it is witnessed:
+   * c2sp.org/tlog-cosignature verifier keys and how many of them must cosign.
+   */
+  readonly witnesses?: WitnessPolicy;
+}
+
+/** A witness policy, as TrustPolicy.witnesses takes it. */
+export interface WitnessPolicy {
+  readonly keys: readonly string[];
+  readonly quorum: number;
 }
 
 /** A record found by `GET /v1/lookup?digest=`. */
@@ -72,7 +83,19 @@ function isLogInfo(value: unknown): value is LogInfo {
     typeof v.name === 'string' &&
     typeof v.origin === 'string' &&
     typeof v.verifierKey === 'string' &&
-    typeof v.prefix === 'string'
+    typeof v.prefix === 'string' &&
+    (v.witnesses === undefined || isWitnessPolicy(v.witnesses))
+  );
+}
+
+function isWitnessPolicy(value: unknown): value is WitnessPolicy {
+  const v = value as Partial<Record<keyof WitnessPolicy, unknown>> | null;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    Array.isArray(v.keys) &&
+    v.keys.every((k) => typeof k === 'string') &&
+    Number.isSafeInteger(v.quorum)
   );
 }
 

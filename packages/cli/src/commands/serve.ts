@@ -2,7 +2,7 @@ import { buildApp, type LogRuntime } from '@proofline/server';
 import { Publisher, Sequencer } from '@proofline/sequencer';
 import { DEFAULT_LOG, openDeployment, type Target } from '../deployment.js';
 import { onShutdown } from '../signals.js';
-import { publisherWitnessOptions, type WitnessingConfig } from './witness.js';
+import { publishedWitnesses, publisherWitnessOptions, type WitnessingConfig } from './witness.js';
 
 export interface ServeOptions {
   readonly target: Target;
@@ -31,10 +31,13 @@ export async function serve(options: ServeOptions): Promise<void> {
   const publishers: Publisher[] = [];
   for (const config of await deployment.storage.listLogs()) {
     const { signer } = await deployment.log(config.name);
+    // Published in GET /logs/<name>/ for verifiers (see publishedWitnesses).
+    const witnesses = publishedWitnesses(options.witnessing, config);
     runtimes.set(config.name, {
       config,
       signer,
       sequencer: new Sequencer(deployment.storage, config.name),
+      ...(witnesses === undefined ? {} : { witnesses }),
     });
     const publisher = new Publisher(deployment.storage, config, signer, {
       intervalMs: options.checkpointIntervalMs,

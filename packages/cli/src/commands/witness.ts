@@ -20,6 +20,7 @@ import {
   runWitness,
   thresholdPolicy,
   witnessVerifierKey,
+  type QuorumRule,
   type WitnessEndpoint,
   type WitnessPolicy,
 } from '@proofline/witness';
@@ -113,6 +114,52 @@ export function witnessingFromArgs(values: Record<string, unknown>): WitnessingC
   return { policy: thresholdPolicy(endpoints, k), timeoutMs };
 }
 
+/** Whether `policy` applies to `log`: it lists no logs, or lists this log's key. */
+function policyCovers(policy: WitnessPolicy, log: LogConfig): boolean {
+  if (policy.logs.length === 0) return true;
+  const key = parseVerifierKey(log.verifierKey).publicKey;
+  return policy.logs.some((l) => Buffer.from(l.verifier.publicKey).equals(key));
+}
+
+/** The witness names a quorum rule mentions, with repetitions. */
+function ruleWitnesses(rule: QuorumRule): string[] {
+  return rule.kind === 'witness' ? [rule.name] : rule.members.flatMap(ruleWitnesses);
+}
+
+/** The least number of witnesses that satisfy `rule` when no witness occurs twice in it. */
+function leastWitnesses(rule: QuorumRule): number {
+  if (rule.kind === 'witness') return 1;
+  const needs = rule.members.map(leastWitnesses).sort((a, b) => a - b);
+  return needs.slice(0, rule.threshold).reduce((sum, n) => sum + n, 0);
+}
+
+/**
+ * The witness policy `log` is published under, as verifiers take it (TrustPolicy.witnesses,
+ * and `witnesses` in GET /logs/<name>/): the verifier keys of the witnesses its quorum rule
+ * names, and a quorum K such that every checkpoint the log publishes has at least K valid
+ * cosignatures by them. For --witness/--witness-quorum that is exactly the k of n. For a
+ * tlog-policy file: a single witness gives 1; a group of witnesses its threshold; nested
+ * groups the least number of distinct witnesses that can satisfy them (at least the top-level
+ * threshold), or 1 when a witness appears in two groups. A nested policy is thus published as
+ * a weaker k of n: a verifier that needs the exact rule must get the policy file. Undefined
+ * without witnessing, with `quorum none`, or when the policy does not cover this log.
+ */
+export function publishedWitnesses(
+  witnessing: WitnessingConfig | undefined,
+  log: LogConfig,
+): { keys: string[]; quorum: number } | undefined {
+  if (witnessing === undefined) return undefined;
+  const { policy } = witnessing;
+  if (policy.quorum === undefined || !policyCovers(policy, log)) return undefined;
+  const named = ruleWitnesses(policy.quorum);
+  const distinct = [...new Set(named)];
+  const byName = new Map(policy.witnesses.map((w) => [w.name, w.verifier.verifierKey]));
+  const keys = distinct.map((name) => byName.get(name)).filter((k) => k !== undefined);
+  if (keys.length === 0) return undefined;
+  const least = distinct.length === named.length ? leastWitnesses(policy.quorum) : 1;
+  return { keys, quorum: Math.min(Math.max(least, 1), keys.length) };
+}
+
 /**
  * The Publisher options that make `log`'s checkpoints witnessed: `{ witnesses,
  * onWitnessing, leaseTtlMs }`, or `{}` without witnessing, or when the policy lists logs and
@@ -132,12 +179,9 @@ export function publisherWitnessOptions(
 } {
   if (witnessing === undefined) return {};
   const { policy } = witnessing;
-  if (policy.logs.length > 0) {
-    const key = parseVerifierKey(log.verifierKey).publicKey;
-    if (!policy.logs.some((l) => Buffer.from(l.verifier.publicKey).equals(key))) {
-      console.error(`log ${log.name}: not in the witness policy, published without witnesses`);
-      return {};
-    }
+  if (!policyCovers(policy, log)) {
+    console.error(`log ${log.name}: not in the witness policy, published without witnesses`);
+    return {};
   }
   const client = new WitnessClient({ policy, timeoutMs: witnessing.timeoutMs });
   let failingSince: number | undefined;

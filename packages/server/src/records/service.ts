@@ -28,6 +28,12 @@ export interface LogRuntime {
   readonly config: LogConfig;
   readonly signer: Signer;
   readonly sequencer: Sequencer;
+  /**
+   * The witness policy its checkpoints are published under, when they are witnessed:
+   * c2sp.org/tlog-cosignature verifier keys (type 0x04) and how many of them must cosign.
+   * Published in the log's description (GET /logs/<name>/) for verifiers to use.
+   */
+  readonly witnesses?: { readonly keys: readonly string[]; readonly quorum: number };
 }
 
 /** The receipt as the API returns it. */

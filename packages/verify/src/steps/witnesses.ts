@@ -1,5 +1,5 @@
-import { parseNote } from '@proofline/note';
-import { failed, keyLabel, passed } from '../checks.js';
+import type { NoteSignature } from '@proofline/note';
+import { failed, keyLabel, passed, type StepResult } from '../checks.js';
 import { cosignatureTime } from '../cosignature.js';
 import { VerificationError } from '../errors.js';
 import type { ResolvedPolicy } from '../policy.js';
@@ -15,18 +15,24 @@ const encoder = new TextEncoder();
  * does not count. Proves that many independent parties saw this tree as the log's latest
  * consistent one at their timestamps, which makes a split view (a fork shown to some
  * verifiers only) need their collusion. Timestamps are reported, not judged.
+ *
+ * `signatures` are the note's signature lines (parseNote). The value is the set of those
+ * lines (by identity) that are valid cosignatures by a witness of the policy.
  */
 export async function witnessesStep(
-  note: string,
+  signatures: readonly NoteSignature[],
   verified: VerifiedCheckpoint,
   witnesses: NonNullable<ResolvedPolicy['witnesses']>,
-): Promise<Check> {
-  const { signatures } = parseNote(note);
+): Promise<StepResult<ReadonlySet<NoteSignature>>> {
   const message = encoder.encode(verified.text);
+  const validLines = new Set<NoteSignature>();
   const outcomes = await Promise.all(
     witnesses.verifiers.map(async (witness) => {
       const lines = signatures.filter((s) => s.name === witness.name && s.keyId === witness.keyId);
       const valid = await Promise.all(lines.map((l) => witness.verify(message, l.signature)));
+      lines.forEach((l, i) => {
+        if (valid[i]) validLines.add(l);
+      });
       const line = lines.find((_, i) => valid[i]);
       const time = line === undefined ? undefined : cosignatureTime(line.signature);
       const outcome =
@@ -52,11 +58,12 @@ export async function witnessesStep(
       `${valid} of the ${witnesses.verifiers.length} trusted witnesses cosigned the checkpoint, fewer than the quorum of ${witnesses.quorum}`,
       { evidence },
     );
-    return failed(error);
+    return { check: failed(error), value: validLines };
   }
-  return passed(
+  const check: Check = passed(
     'witnesses',
     `${valid} of the ${witnesses.verifiers.length} trusted witnesses cosigned the checkpoint (quorum ${witnesses.quorum}).`,
     evidence,
   );
+  return { check, value: validLines };
 }
