@@ -19,6 +19,11 @@ import { checkEvidence, monitor, type Evidence } from './commands/monitor.js';
 import { apiKeyCreate, apiKeyList, apiKeyRevoke, issuerKey } from './commands/access.js';
 import { createLog, logKey } from './commands/logs.js';
 import { serve } from './commands/serve.js';
+import {
+  TSA_SERVE_OPTIONS,
+  TSA_SERVE_USAGE,
+  timestampingFromArgs,
+} from './commands/timestamping.js';
 import { DEFAULT_LOG, type Target } from './deployment.js';
 
 const USAGE = `usage: proofline <command> [options]
@@ -31,7 +36,7 @@ commands:
   serve       --data DIR [--port 8080] [--host 127.0.0.1] [--checkpoint-interval MS] [--origin-base HOST]
               [--public-url URL] [--rate-limit N]
               run the service on SQLite in DIR (creating the default log and its key on first start)
-${WITNESS_SERVE_USAGE}  append      --data DIR [--log NAME] [--chunk N] [--wait MS]
+${WITNESS_SERVE_USAGE}${TSA_SERVE_USAGE}  append      --data DIR [--log NAME] [--chunk N] [--wait MS]
               import JSON statements, one per line of standard input; prints "appended FIRST-LAST" per commit
   log-key     --data DIR [--log NAME]
               print a log's verifier key
@@ -214,7 +219,14 @@ async function main(argv: string[]): Promise<number> {
         'public-url': { type: 'string' },
         'rate-limit': { type: 'string', default: '2000' },
         ...WITNESS_SERVE_OPTIONS,
+        ...TSA_SERVE_OPTIONS,
       });
+      let timestamping;
+      try {
+        timestamping = timestampingFromArgs(v);
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
       await serve({
         target: v.target,
         port: integer(v.port, 'port', 0, 65535),
@@ -229,6 +241,7 @@ async function main(argv: string[]): Promise<number> {
         publicUrl: text(v['public-url']),
         rateLimit: integer(v['rate-limit'], 'rate-limit', 0, 10_000_000),
         witnessing: witnessingFromArgs(v),
+        ...(timestamping === undefined ? {} : { timestamping }),
       });
       return -1; // keeps running until a signal
     }

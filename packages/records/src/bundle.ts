@@ -9,13 +9,31 @@ import { exceedsUtf8Size } from './text.js';
 
 /** The media type of a proof bundle. */
 export const BUNDLE_MEDIA_TYPE = 'application/vnd.proofline.bundle.v1+json';
-/** Bound on the UTF-8 size of a proof bundle's JSON text. */
-export const MAX_BUNDLE_SIZE = 256 * 1024;
+/**
+ * Bound on the UTF-8 size of a proof bundle's JSON text: room for the largest entry and
+ * MAX_BUNDLE_TIMESTAMPS tokens of MAX_TIMESTAMP_TOKEN_SIZE, in base64.
+ */
+export const MAX_BUNDLE_SIZE = 1024 * 1024;
+/** Most RFC 3161 timestamps in one bundle. */
+export const MAX_BUNDLE_TIMESTAMPS = 8;
+/** Bound on one DER TimeStampToken in a bundle. */
+export const MAX_TIMESTAMP_TOKEN_SIZE = 64 * 1024;
+/** A timestamp authority label: display only. */
+export const TSA_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 /** Bound on inclusion proof length: a tree of safe-integer size has at most 2^53 leaves. */
 export const MAX_PROOF_HASHES = 63;
 
 /** Base64 length of the largest entry. */
 const MAX_ENTRY_BASE64_LENGTH = Math.ceil(MAX_ENTRY_SIZE / 3) * 4;
+const MAX_TOKEN_BASE64_LENGTH = Math.ceil(MAX_TIMESTAMP_TOKEN_SIZE / 3) * 4;
+
+/** An RFC 3161 timestamp of the bundle's checkpoint note text. */
+export interface BundleTimestamp {
+  /** Label of the authority, TSA_NAME_PATTERN (display only: never trusted). */
+  readonly tsa: string;
+  /** DER TimeStampToken, at most MAX_TIMESTAMP_TOKEN_SIZE bytes. */
+  readonly token: Uint8Array;
+}
 
 /**
  * Everything needed to check, offline, that a record is in a log: a JSON object with exactly
@@ -32,6 +50,9 @@ const MAX_ENTRY_BASE64_LENGTH = Math.ceil(MAX_ENTRY_SIZE / 3) * 4;
  *   entry's leaf hash at `index` in the checkpoint's tree, from the leaf up.
  * - `checkpoint`: a signed checkpoint note (c2sp.org/tlog-checkpoint) of the log, possibly
  *   with witness cosignatures.
+ * - `timestamps` (optional, omitted when there are none): at most 8 objects with exactly
+ *   `tsa` (a display label, ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$) and `token` (standard base64 of
+ *   a DER RFC 3161 TimeStampToken over the checkpoint's note text, at most 64 KiB).
  *
  * Parsing checks shapes and bounds only: a verifier still opens the receipt and checkpoint
  * with the log's key, parses the entry as a record and verifies the inclusion proof.
@@ -46,6 +67,7 @@ export interface Bundle {
   readonly receipt: string;
   readonly inclusionProof: readonly Uint8Array[];
   readonly checkpoint: string;
+  readonly timestamps?: readonly BundleTimestamp[];
 }
 
 /** Every bundle member, in serialization order. */
@@ -60,6 +82,7 @@ const BUNDLE_FIELDS = [
   'inclusionProof',
   'checkpoint',
 ] as const;
+const OPTIONAL_FIELDS = ['timestamps'] as const;
 
 /** Checks the members of a bundle, throwing RecordError `code` (parsing, formatting, conversion). */
 export function checkBundle(b: Bundle, code: RecordErrorCode): void {
@@ -82,6 +105,26 @@ export function checkBundle(b: Bundle, code: RecordErrorCode): void {
     if (!isHash(h)) throw fail(pointer('/inclusionProof', i), 'must be a 32-byte hash');
   });
   checkNote(b.checkpoint, code, '/checkpoint');
+  if (b.timestamps !== undefined) {
+    if (!Array.isArray(b.timestamps)) throw fail('/timestamps', 'must be an array');
+    if (b.timestamps.length > MAX_BUNDLE_TIMESTAMPS) {
+      throw fail('/timestamps', `more than ${MAX_BUNDLE_TIMESTAMPS} timestamps`);
+    }
+    b.timestamps.forEach((t, i) => {
+      const at = pointer('/timestamps', i);
+      if (typeof t !== 'object' || t === null) throw fail(at, 'must be an object');
+      if (typeof t.tsa !== 'string' || !TSA_NAME_PATTERN.test(t.tsa)) {
+        throw fail(pointer(at, 'tsa'), 'must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$');
+      }
+      if (
+        !(t.token instanceof Uint8Array) ||
+        t.token.length === 0 ||
+        t.token.length > MAX_TIMESTAMP_TOKEN_SIZE
+      ) {
+        throw fail(pointer(at, 'token'), `must be 1 to ${MAX_TIMESTAMP_TOKEN_SIZE} bytes`);
+      }
+    });
+  }
 }
 
 /**
@@ -101,6 +144,9 @@ export function formatBundle(b: Bundle): string {
       receipt: b.receipt,
       inclusionProof: b.inclusionProof.map(base64Encode),
       checkpoint: b.checkpoint,
+      ...(b.timestamps?.length
+        ? { timestamps: b.timestamps.map((t) => ({ tsa: t.tsa, token: base64Encode(t.token) })) }
+        : {}),
     },
     null,
     2,
@@ -120,10 +166,18 @@ export function formatBundle(b: Bundle): string {
 export function parseBundle(json: string): Bundle {
   const value = parseJson(json, MAX_BUNDLE_SIZE, 'INVALID_BUNDLE');
   if (!isJsonObject(value)) throw new RecordError('INVALID_BUNDLE', 'must be a JSON object');
-  const { entries } = ownEntries(value, BUNDLE_FIELDS.length + 1, 'INVALID_BUNDLE', '');
+  const { entries } = ownEntries(
+    value,
+    BUNDLE_FIELDS.length + OPTIONAL_FIELDS.length + 1,
+    'INVALID_BUNDLE',
+    '',
+  );
   const members = new Map(entries);
   for (const name of members.keys()) {
-    if (!(BUNDLE_FIELDS as readonly string[]).includes(name)) {
+    if (
+      !(BUNDLE_FIELDS as readonly string[]).includes(name) &&
+      !(OPTIONAL_FIELDS as readonly string[]).includes(name)
+    ) {
       throw new RecordError('INVALID_BUNDLE', 'unknown member', { field: pointer('', name) });
     }
   }
@@ -143,6 +197,7 @@ export function parseBundle(json: string): Bundle {
     });
   }
   const index = get('index');
+  const timestamps = members.has('timestamps') ? parseTimestamps(get('timestamps')) : undefined;
   const bundle = {
     mediaType: get('mediaType'),
     id: get('id'),
@@ -158,7 +213,44 @@ export function parseBundle(json: string): Bundle {
       ),
     ),
     checkpoint: get('checkpoint'),
+    ...(timestamps?.length ? { timestamps } : {}),
   } as Bundle;
   checkBundle(bundle, 'INVALID_BUNDLE');
   return Object.freeze(bundle);
+}
+
+function parseTimestamps(value: unknown): readonly BundleTimestamp[] {
+  const field = '/timestamps';
+  if (!Array.isArray(value)) throw new RecordError('INVALID_BUNDLE', 'must be an array', { field });
+  if (value.length > MAX_BUNDLE_TIMESTAMPS) {
+    throw new RecordError('INVALID_BUNDLE', `more than ${MAX_BUNDLE_TIMESTAMPS} timestamps`, {
+      field,
+    });
+  }
+  return Object.freeze(
+    arrayItems(value, 'INVALID_BUNDLE', field).map((item, i) => {
+      const at = pointer(field, i);
+      if (!isJsonObject(item))
+        throw new RecordError('INVALID_BUNDLE', 'must be an object', { field: at });
+      const { entries } = ownEntries(item, 3, 'INVALID_BUNDLE', at);
+      const members = new Map(entries);
+      for (const name of members.keys()) {
+        if (name !== 'tsa' && name !== 'token') {
+          throw new RecordError('INVALID_BUNDLE', 'unknown member', { field: pointer(at, name) });
+        }
+      }
+      for (const name of ['tsa', 'token']) {
+        if (!members.has(name)) {
+          throw new RecordError('INVALID_BUNDLE', 'is required', { field: pointer(at, name) });
+        }
+      }
+      const token = decodeBase64(
+        members.get('token'),
+        MAX_TOKEN_BASE64_LENGTH,
+        'INVALID_BUNDLE',
+        pointer(at, 'token'),
+      );
+      return Object.freeze({ tsa: members.get('tsa') as string, token });
+    }),
+  );
 }

@@ -33,10 +33,14 @@ export {
 export {
   BUNDLE_MEDIA_TYPE,
   MAX_BUNDLE_SIZE,
+  MAX_BUNDLE_TIMESTAMPS,
   MAX_PROOF_HASHES,
+  MAX_TIMESTAMP_TOKEN_SIZE,
+  TSA_NAME_PATTERN,
   formatBundle,
   parseBundle,
   type Bundle,
+  type BundleTimestamp,
 } from './bundle.js';
 export {
   MAX_TLOG_PROOF_SIZE,

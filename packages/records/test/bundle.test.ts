@@ -216,6 +216,64 @@ describe('formatBundle and parseBundle', () => {
     }
   });
 
+  it('carries optional RFC 3161 timestamps (old bundles without them stay valid)', () => {
+    const token = Uint8Array.from({ length: 300 }, (_, i) => i % 256);
+    const stamped: Bundle = {
+      ...bundle,
+      timestamps: [
+        { tsa: 'freetsa', token },
+        { tsa: 'other.tsa_1', token: token.subarray(0, 10) },
+      ],
+    };
+    const text = formatBundle(stamped);
+    const obj = JSON.parse(text) as Record<string, unknown>;
+    assert.equal(Object.keys(obj).at(-1), 'timestamps');
+    assert.deepEqual(obj.timestamps, [
+      { tsa: 'freetsa', token: Buffer.from(token).toString('base64') },
+      { tsa: 'other.tsa_1', token: Buffer.from(token.subarray(0, 10)).toString('base64') },
+    ]);
+    const parsed = parseBundle(text);
+    assert.deepEqual(
+      parsed.timestamps?.map((t) => [t.tsa, [...t.token]]),
+      stamped.timestamps!.map((t) => [t.tsa, [...t.token]]),
+    );
+    assert.equal(parseBundle(json).timestamps, undefined);
+    assert.ok(!('timestamps' in JSON.parse(formatBundle({ ...bundle, timestamps: [] }))));
+    assert.equal(parseBundle(withMembers({ timestamps: [] })).timestamps, undefined);
+
+    const ok = { tsa: 'a', token: 'AAEC' };
+    const big = Buffer.alloc(64 * 1024 + 1).toString('base64');
+    const cases: [unknown, string][] = [
+      [{}, '/timestamps'],
+      ['AAEC', '/timestamps'],
+      [Array(9).fill(ok), '/timestamps'],
+      [[null], '/timestamps/0'],
+      [[{ tsa: 'a' }], '/timestamps/0/token'],
+      [[{ token: 'AAEC' }], '/timestamps/0/tsa'],
+      [[{ ...ok, extra: 1 }], '/timestamps/0/extra'],
+      [[ok, { ...ok, tsa: '' }], '/timestamps/1/tsa'],
+      [[{ ...ok, tsa: 'bad name' }], '/timestamps/0/tsa'],
+      [[{ ...ok, tsa: 7 }], '/timestamps/0/tsa'],
+      [[{ ...ok, token: '' }], '/timestamps/0/token'],
+      [[{ ...ok, token: 'AAF=' }], '/timestamps/0/token'],
+      [[{ ...ok, token: big }], '/timestamps/0/token'],
+    ];
+    for (const [value, field] of cases) {
+      assertRecordError(
+        () => parseBundle(withMembers({ timestamps: value })),
+        'INVALID_BUNDLE',
+        field,
+        JSON.stringify(value).slice(0, 80),
+      );
+    }
+    assert.equal(parseBundle(withMembers({ timestamps: Array(8).fill(ok) })).timestamps?.length, 8);
+    assertRecordError(
+      () => formatBundle({ ...bundle, timestamps: [{ tsa: 'x y', token }] }),
+      'INVALID_ARGUMENT',
+      '/timestamps/0/tsa',
+    );
+  });
+
   it('survives random mutations: a RecordError, or a bundle that round-trips', () => {
     const rand = prng(0xb0b);
     const alphabet = '{}[]":,\\ 0123456789-+.eE/=AZaz\n\r\t\u2014\u00e9\ud800\udc00\u0000';

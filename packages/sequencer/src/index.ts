@@ -5,7 +5,14 @@ export {
   type PendingGroup,
   type SequencerOptions,
 } from './sequencer.js';
-export { Publisher, type PublisherOptions } from './publisher.js';
+export {
+  Publisher,
+  TIMESTAMP_RETRY_MS,
+  type PublisherOptions,
+  type TimestampAuthority,
+  type TimestampReport,
+  type TimestampingOptions,
+} from './publisher.js';
 export { nodeEd25519Signer } from './node-signer.js';
 export type {
   CheckpointCosignOutcome,

@@ -16,6 +16,7 @@ import {
   signNote,
   type Signer,
 } from '@proofline/note';
+import { requestTimestamp } from '@proofline/timestamp';
 import type { CheckpointWitnesses, WitnessingReport } from './witnessing.js';
 import {
   readTilesAt,
@@ -50,6 +51,43 @@ export interface PublisherOptions {
   readonly witnesses?: CheckpointWitnesses;
   /** Called after every witnessing attempt (quorum met or not), e.g. to log or measure. */
   readonly onWitnessing?: (report: WitnessingReport) => void;
+  /**
+   * RFC 3161 time-stamping authorities. After a checkpoint is published, its note text (the
+   * body the log and witnesses sign) is sent to each authority in parallel, in the
+   * background: publication never waits for them. Each reply is verified (signature, chain
+   * to `roots`, imprint, nonce) and the token stored with `addCheckpointTimestamp`.
+   * Failures go to `onError` (the authority is retried after TIMESTAMP_RETRY_MS). One request
+   * per authority at a time: the latest checkpoint when it is free. A latest checkpoint
+   * without a token (published before a restart, or by a process without timestamping) is
+   * timestamped too.
+   */
+  readonly timestamping?: TimestampingOptions;
+  /** Called after each token is stored. */
+  readonly onTimestamp?: (report: TimestampReport) => void;
+}
+
+/** How long an authority whose request failed is left alone, in ms. */
+export const TIMESTAMP_RETRY_MS = 30_000;
+
+export interface TimestampAuthority {
+  /** Label stored with the tokens (display only; trust comes from the verifier's roots). */
+  readonly name: string;
+  /** The TSA's HTTP(S) endpoint (RFC 3161 §3.4). */
+  readonly url: string;
+  /** DER root certificates the TSA's certificate must chain to. */
+  readonly roots: readonly Uint8Array[];
+}
+
+export interface TimestampingOptions {
+  readonly authorities: readonly TimestampAuthority[];
+  /** Per request (default 10 s). */
+  readonly timeoutMs?: number;
+}
+
+export interface TimestampReport {
+  readonly tsa: string;
+  readonly size: number;
+  readonly genTimeMs: number;
 }
 
 /**
@@ -77,6 +115,10 @@ export class Publisher {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running: Promise<unknown> | undefined;
   private stopped = true;
+  /** Timestamp requests in flight, by authority name. */
+  private readonly timestamping = new Map<string, Promise<void>>();
+  /** Per authority: the largest size it timestamped, and when to try again after a failure. */
+  private readonly timestampState = new Map<string, { done: number; retryAt: number }>();
 
   constructor(
     private readonly storage: Storage,
@@ -114,6 +156,7 @@ export class Publisher {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.running;
+    await this.timestampsSettled();
     await this.storage.releaseLease(this.log.name, this.owner);
   }
 
@@ -128,7 +171,10 @@ export class Publisher {
     const size = await this.integrateAll();
     if (size === undefined) return undefined; // lost the lease while catching up
     const latest = await this.storage.latestCheckpoint(name);
-    if (latest && latest.size >= size) return undefined;
+    if (latest && latest.size >= size) {
+      this.timestamp(latest); // e.g. published before a restart, or by a process without TSAs
+      return undefined;
+    }
 
     const reader: HashReader = tileHashReader(size, (tiles) =>
       readTilesAt(this.storage, name, tiles),
@@ -158,7 +204,67 @@ export class Publisher {
     const next: StoredCheckpoint = { size, note, publishedAt: this.now() };
     if (!(await this.storage.publishCheckpoint(name, latest, next))) return undefined;
     this.options.onPublish?.(next);
+    this.timestamp(next);
     return next;
+  }
+
+  /** Resolves once no timestamp request is in flight. */
+  async timestampsSettled(): Promise<void> {
+    while (this.timestamping.size > 0) await Promise.all(this.timestamping.values());
+  }
+
+  /**
+   * Starts, in the background, timestamping the latest checkpoint `cp` with every authority
+   * that has not timestamped it (or a later one) yet: one request per authority at a time;
+   * a checkpoint newer than the one in flight is taken up by a later round; after a failure
+   * the authority is left alone for TIMESTAMP_RETRY_MS. A checkpoint published before (by
+   * another process, or before a restart) is looked up in storage first.
+   */
+  private timestamp(cp: StoredCheckpoint): void {
+    const config = this.options.timestamping;
+    if (!config) return;
+    let data: Uint8Array | undefined;
+    for (const tsa of config.authorities) {
+      if (this.timestamping.has(tsa.name)) continue;
+      const state = this.timestampState.get(tsa.name) ?? { done: -1, retryAt: 0 };
+      if (state.done >= cp.size || this.now() < state.retryAt) continue;
+      data ??= new TextEncoder().encode(parseNote(cp.note).text);
+      const text = data;
+      const size = cp.size;
+      const task = (async () => {
+        const stored = await this.storage.checkpointTimestamps(this.log.name, size);
+        if (!stored.some((t) => t.tsa === tsa.name)) {
+          const ts = await requestTimestamp(tsa.url, text, {
+            trustedRoots: [...tsa.roots],
+            ...(config.timeoutMs === undefined ? {} : { timeoutMs: config.timeoutMs }),
+          });
+          const genTimeMs = ts.genTime.getTime();
+          await this.storage.addCheckpointTimestamp(
+            this.log.name,
+            size,
+            tsa.name,
+            ts.token,
+            genTimeMs,
+          );
+          this.options.onTimestamp?.({ tsa: tsa.name, size, genTimeMs });
+        }
+        this.timestampState.set(tsa.name, { done: size, retryAt: 0 });
+      })()
+        .catch((err: unknown) => {
+          this.timestampState.set(tsa.name, {
+            done: state.done,
+            retryAt: this.now() + TIMESTAMP_RETRY_MS,
+          });
+          this.options.onError?.(
+            new Error(
+              `log ${this.log.name}: timestamping checkpoint ${size} with ${tsa.name} failed`,
+              { cause: err },
+            ),
+          );
+        })
+        .finally(() => this.timestamping.delete(tsa.name));
+      this.timestamping.set(tsa.name, task);
+    }
   }
 
   /**

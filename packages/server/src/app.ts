@@ -132,13 +132,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 /**
  * A log's description: its name, origin, verifier key and tile prefix, and, when this node
  * publishes its checkpoints witnessed, the witness policy (`witnesses: { keys, quorum }`,
- * c2sp.org/tlog-cosignature verifier keys), which verifiers can use or pin.
+ * c2sp.org/tlog-cosignature verifier keys), which verifiers can use or pin, and when it
+ * has its checkpoints timestamped, the TSA roots (`timestampAuthorities: { roots }`, base64
+ * DER certificates).
  */
 function describeLog(
   log: { name: string; origin: string; verifierKey: string },
   runtime: LogRuntime | undefined,
 ) {
   const witnesses = runtime?.witnesses;
+  const tsa = runtime?.timestampAuthorities;
   return {
     name: log.name,
     origin: log.origin,
@@ -147,5 +150,6 @@ function describeLog(
     ...(witnesses === undefined
       ? {}
       : { witnesses: { keys: [...witnesses.keys], quorum: witnesses.quorum } }),
+    ...(tsa === undefined ? {} : { timestampAuthorities: { roots: [...tsa.roots] } }),
   };
 }

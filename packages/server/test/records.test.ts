@@ -483,6 +483,26 @@ describe('records API', () => {
       assert.notEqual(earlier.checkpoint, bundle.checkpoint, 'proved against the newer checkpoint');
     });
 
+    it('carries the RFC 3161 tokens stored for the checkpoint it proves against', async () => {
+      const view = (await post(gammaKey, statement())).json() as ReceiptBody;
+      const checkpoint = await gamma.publisher.publish();
+      assert.ok(checkpoint);
+      const plain = await verifyBundleResponse(await get(`/v1/records/${view.id}/proof`), gamma);
+      assert.equal(plain.timestamps, undefined, 'no token stored yet: no member');
+      const token = Uint8Array.from([0x30, 0x03, 0x02, 0x01, 0x07]);
+      await fx.storage.addCheckpointTimestamp(gamma.name, checkpoint.size, 'tsa-b', token, 2);
+      await fx.storage.addCheckpointTimestamp(gamma.name, checkpoint.size, 'tsa-a', token, 1);
+      await fx.storage.addCheckpointTimestamp(gamma.name, checkpoint.size - 1, 'old', token, 0);
+      const bundle = await verifyBundleResponse(await get(`/v1/records/${view.id}/proof`), gamma);
+      assert.deepEqual(
+        bundle.timestamps?.map((t) => [t.tsa, [...t.token]]),
+        [
+          ['tsa-a', [...token]],
+          ['tsa-b', [...token]],
+        ],
+      );
+    });
+
     it('refuses unknown formats and parameters with 400', async () => {
       const view = (await post(gammaKey, statement())).json() as ReceiptBody;
       for (const query of [

@@ -3,6 +3,7 @@ import {
   StorageError,
   type ApiKeyRecord,
   type ApiScope,
+  type CheckpointTimestamp,
   type IdempotentOutcome,
   type IndexRange,
   type LogConfig,
@@ -98,6 +99,7 @@ export class PostgresStorage implements Storage {
     readonly idempotency: string;
     readonly tiles: string;
     readonly checkpoints: string;
+    readonly checkpointTimestamps: string;
     readonly apiKeys: string;
     readonly issuerKeys: string;
   };
@@ -128,6 +130,7 @@ export class PostgresStorage implements Storage {
       idempotency: `${s}.idempotency`,
       tiles: `${s}.tiles`,
       checkpoints: `${s}.checkpoints`,
+      checkpointTimestamps: `${s}.checkpoint_timestamps`,
       apiKeys: `${s}.api_keys`,
       issuerKeys: `${s}.issuer_keys`,
     };
@@ -777,6 +780,35 @@ export class PostgresStorage implements Storage {
       [id, Math.max(0, limit)],
     );
     return rows.map((r) => ({ size: r.size, note: r.note, publishedAt: r.published_at }));
+  }
+
+  async addCheckpointTimestamp(
+    log: string,
+    size: number,
+    tsa: string,
+    token: Uint8Array,
+    genTimeMs: number,
+  ): Promise<void> {
+    const id = await this.logId(log);
+    if (!Number.isSafeInteger(size) || size < 0 || !Number.isSafeInteger(genTimeMs)) {
+      throw new StorageError('INVALID_ARGUMENT', 'invalid checkpoint timestamp');
+    }
+    if (token.length === 0) throw new StorageError('INVALID_ARGUMENT', 'empty timestamp token');
+    await this.query(
+      `INSERT INTO ${this.t.checkpointTimestamps} (log_id, size, tsa, token, gen_time) ` +
+        'VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING',
+      [id, size, tsa, Buffer.from(token.buffer, token.byteOffset, token.byteLength), genTimeMs],
+    );
+  }
+
+  async checkpointTimestamps(log: string, size: number): Promise<CheckpointTimestamp[]> {
+    const id = await this.logId(log);
+    const { rows } = await this.query<{ tsa: string; token: Uint8Array; gen_time: number }>(
+      `SELECT tsa, token, gen_time FROM ${this.t.checkpointTimestamps} ` +
+        'WHERE log_id = $1 AND size = $2 ORDER BY gen_time, tsa',
+      [id, size],
+    );
+    return rows.map((r) => ({ tsa: r.tsa, token: r.token, genTimeMs: r.gen_time }));
   }
 
   // ---- leases ----

@@ -121,4 +121,15 @@ export const MIGRATIONS: readonly ((s: string) => string)[] = [
     PRIMARY KEY (tenant, verifier_key)
   );
   `,
+  // 2: RFC 3161 timestamps of checkpoint note texts, by tree size.
+  (s) => `
+  CREATE TABLE ${s}.checkpoint_timestamps (
+    log_id bigint NOT NULL,
+    size bigint NOT NULL,
+    tsa text COLLATE "C" NOT NULL,
+    token bytea NOT NULL,
+    gen_time bigint NOT NULL,
+    PRIMARY KEY (log_id, size, tsa)
+  );
+  `,
 ];

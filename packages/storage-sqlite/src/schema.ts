@@ -89,4 +89,15 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (tenant, verifier_key)
   ) WITHOUT ROWID;
   `,
+  // 2: RFC 3161 timestamps of checkpoint note texts, by tree size.
+  `
+  CREATE TABLE checkpoint_timestamps (
+    log_id INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    tsa TEXT NOT NULL,
+    token BLOB NOT NULL,
+    gen_time INTEGER NOT NULL,
+    PRIMARY KEY (log_id, size, tsa)
+  ) WITHOUT ROWID;
+  `,
 ];

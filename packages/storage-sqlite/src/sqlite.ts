@@ -3,6 +3,7 @@ import {
   StorageError,
   type ApiKeyRecord,
   type ApiScope,
+  type CheckpointTimestamp,
   type IdempotentOutcome,
   type IndexRange,
   type LogConfig,
@@ -148,6 +149,14 @@ export class SqliteStorage implements Storage {
       setLatest: db.prepare('UPDATE logs SET checkpoint_id = ? WHERE id = ?'),
       history: db.prepare<[number, number], { size: number; note: string; published_at: number }>(
         'SELECT size, note, published_at FROM checkpoints WHERE log_id = ? ORDER BY id LIMIT ?',
+      ),
+      addTimestamp: db.prepare(
+        'INSERT OR IGNORE INTO checkpoint_timestamps (log_id, size, tsa, token, gen_time) ' +
+          'VALUES (?, ?, ?, ?, ?)',
+      ),
+      timestamps: db.prepare<[number, number], { tsa: string; token: Buffer; gen_time: number }>(
+        'SELECT tsa, token, gen_time FROM checkpoint_timestamps WHERE log_id = ? AND size = ? ' +
+          'ORDER BY gen_time, tsa',
       ),
       lease: db.prepare(
         'UPDATE logs SET lease_owner = ?, lease_expires = ? ' +
@@ -377,6 +386,23 @@ export class SqliteStorage implements Storage {
       .map((r) => ({ size: r.size, note: r.note, publishedAt: r.published_at }));
   }
 
+  async addCheckpointTimestamp(
+    log: string,
+    size: number,
+    tsa: string,
+    token: Uint8Array,
+    genTimeMs: number,
+  ): Promise<void> {
+    checkTimestamp(size, token, genTimeMs);
+    this.stmt.addTimestamp.run(this.logId(log), size, tsa, token, genTimeMs);
+  }
+
+  async checkpointTimestamps(log: string, size: number): Promise<CheckpointTimestamp[]> {
+    return this.stmt.timestamps
+      .all(this.logId(log), size)
+      .map((r) => ({ tsa: r.tsa, token: toBytes(r.token), genTimeMs: r.gen_time }));
+  }
+
   async acquireLease(log: string, owner: string, ttlMs: number): Promise<boolean> {
     const now = Date.now();
     return this.stmt.lease.run(owner, now + ttlMs, this.logId(log), owner, now).changes === 1;
@@ -475,4 +501,11 @@ function checkRange(start: number, end: number): void {
   if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
     throw new StorageError('INVALID_ARGUMENT', `invalid range [${start}, ${end})`);
   }
+}
+
+function checkTimestamp(size: number, token: Uint8Array, genTimeMs: number): void {
+  if (!Number.isSafeInteger(size) || size < 0 || !Number.isSafeInteger(genTimeMs)) {
+    throw new StorageError('INVALID_ARGUMENT', 'invalid checkpoint timestamp');
+  }
+  if (token.length === 0) throw new StorageError('INVALID_ARGUMENT', 'empty timestamp token');
 }

@@ -388,6 +388,45 @@ export function storageConformance(
         assert.deepEqual(await s.listIssuerKeys('acme'), ['issuer-b+00000002+AQ']);
       }));
 
+    it('stores checkpoint timestamps per tree size and authority', () =>
+      withStore(async (s, fixture) => {
+        assert.deepEqual(await s.checkpointTimestamps(LOG.name, 5), []);
+        const tokenA = Uint8Array.from([0x30, 0x82, 0x01, 0x00, 0xff, 0x00, 0x7f]);
+        const tokenB = new Uint8Array(40_000).map((_, i) => i % 251);
+        await s.addCheckpointTimestamp(LOG.name, 5, 'tsa-b', tokenB, T0 + 20);
+        await s.addCheckpointTimestamp(LOG.name, 5, 'tsa-a', tokenA, T0 + 10);
+        await s.addCheckpointTimestamp(LOG.name, 6, 'tsa-a', tokenB, T0 + 30);
+        // Same (size, tsa) again: ignored, the first token stays.
+        await s.addCheckpointTimestamp(LOG.name, 5, 'tsa-a', tokenB, T0 + 99);
+        const other = await fixture.open();
+        try {
+          const stored = await other.checkpointTimestamps(LOG.name, 5);
+          assert.deepEqual(
+            stored.map((t) => [t.tsa, t.genTimeMs]),
+            [
+              ['tsa-a', T0 + 10],
+              ['tsa-b', T0 + 20],
+            ],
+          );
+          assert.ok(stored[0]!.token instanceof Uint8Array);
+          assert.deepEqual([...stored[0]!.token], [...tokenA]);
+          assert.deepEqual(Buffer.compare(stored[1]!.token, tokenB), 0);
+          assert.equal((await other.checkpointTimestamps(LOG.name, 6)).length, 1);
+          assert.deepEqual(await other.checkpointTimestamps(LOG.name, 7), []);
+        } finally {
+          await other.close();
+        }
+        await assert.rejects(
+          s.addCheckpointTimestamp('missing', 5, 'tsa-a', tokenA, T0),
+          isCode('UNKNOWN_LOG'),
+        );
+        await assert.rejects(s.checkpointTimestamps('missing', 5), isCode('UNKNOWN_LOG'));
+        await assert.rejects(
+          s.addCheckpointTimestamp(LOG.name, -1, 'tsa-a', tokenA, T0),
+          isCode('INVALID_ARGUMENT'),
+        );
+      }));
+
     it('grants the lease to one owner at a time until it expires or is released', () =>
       withStore(async (s, fixture) => {
         const other = await fixture.open();

@@ -33,6 +33,16 @@ export interface StoredCheckpoint {
   readonly publishedAt: number;
 }
 
+/** An RFC 3161 timestamp of a checkpoint's note text, as stored. */
+export interface CheckpointTimestamp {
+  /** Label of the time-stamping authority (display only). */
+  readonly tsa: string;
+  /** DER TimeStampToken. */
+  readonly token: Uint8Array;
+  /** The token's genTime, milliseconds since the epoch. */
+  readonly genTimeMs: number;
+}
+
 /** A hash tile as stored: its level and index; `data` holds `width * 32` bytes. */
 export interface StoredTile {
   readonly level: number;
@@ -105,6 +115,22 @@ export interface Storage extends AccessStore {
   ): Promise<boolean>;
   /** Every checkpoint ever published for the log, oldest first (bounded by `limit`). */
   checkpointHistory(log: string, limit: number): Promise<StoredCheckpoint[]>;
+
+  /**
+   * Stores an RFC 3161 TimeStampToken (DER) over the text of the log's checkpoint of tree
+   * size `size`, from the authority labelled `tsa`, with its genTime. One token per
+   * (log, size, tsa): a second one for the same key is ignored (idempotent). The caller
+   * verifies the token first; storage does not.
+   */
+  addCheckpointTimestamp(
+    log: string,
+    size: number,
+    tsa: string,
+    token: Uint8Array,
+    genTimeMs: number,
+  ): Promise<void>;
+  /** The tokens stored for the checkpoint of tree size `size`, earliest genTime first. */
+  checkpointTimestamps(log: string, size: number): Promise<CheckpointTimestamp[]>;
 
   /**
    * Takes or renews the lease that lets one process integrate and sign for a log. Succeeds

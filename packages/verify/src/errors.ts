@@ -25,6 +25,8 @@ import type { CheckName } from './types.js';
  *   is not signed by the log key.
  * - `WITNESS_QUORUM_NOT_MET`: fewer valid cosignatures by distinct listed witnesses than
  *   the quorum.
+ * - `TIMESTAMP_MISSING`, `TIMESTAMP_INVALID`: a timestamp is required but the bundle has no
+ *   token, or none of its tokens verifies for the checkpoint with the trusted TSA roots.
  * - `TRUSTED_CHECKPOINT_INVALID`: the caller's trusted checkpoint does not open with the
  *   log key and origin.
  * - `CHECKPOINT_FORK`: two checkpoints of the same size with different roots.
@@ -52,6 +54,8 @@ export type VerificationErrorCode =
   | 'CHECKPOINT_MALFORMED'
   | 'CHECKPOINT_UNVERIFIED'
   | 'WITNESS_QUORUM_NOT_MET'
+  | 'TIMESTAMP_MISSING'
+  | 'TIMESTAMP_INVALID'
   | 'TRUSTED_CHECKPOINT_INVALID'
   | 'CHECKPOINT_FORK'
   | 'CONSISTENCY_PROOF_MISSING'

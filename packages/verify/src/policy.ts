@@ -1,4 +1,9 @@
-import { SIG_TYPE_COSIGNATURE, SIG_TYPE_ED25519, type Verifier } from '@proofline/note';
+import {
+  SIG_TYPE_COSIGNATURE,
+  SIG_TYPE_ED25519,
+  base64Decode,
+  type Verifier,
+} from '@proofline/note';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { cosignatureVerifierFor } from './cosignature.js';
 import { verifierFor } from './ed25519/verifier.js';
@@ -8,6 +13,9 @@ import type { TrustPolicy } from './types.js';
 
 /** Bound on the number of issuer or witness keys in a policy. */
 const MAX_KEYS = 256;
+/** Bound on the number of TSA roots in a policy, and on one root's DER size. */
+const MAX_TSA_ROOTS = 64;
+const MAX_TSA_ROOT_SIZE = 16 * 1024;
 
 /** A TrustPolicy whose keys are decoded and checked. */
 export interface ResolvedPolicy {
@@ -17,6 +25,9 @@ export interface ResolvedPolicy {
   readonly issuers: readonly Verifier[];
   readonly requireIssuer: boolean;
   readonly witnesses?: { readonly verifiers: readonly Verifier[]; readonly quorum: number };
+  /** DER root certificates of the trusted time-stamping authorities. */
+  readonly tsaRoots?: readonly Uint8Array[];
+  readonly requireTimestamp: boolean;
 }
 
 function invalid(message: string, cause?: unknown): VerificationError {
@@ -90,7 +101,20 @@ export function resolvePolicy(policy: TrustPolicy): ResolvedPolicy {
   if (typeof requireIssuerSignature !== 'boolean') {
     throw invalid('requireIssuerSignature must be a boolean');
   }
-  const resolved = { origin: log.name, log, issuers, requireIssuer: requireIssuerSignature };
+  const tsaRoots = resolveTsaRoots(policy.timestampAuthorities);
+  const { requireTimestamp = false } = policy;
+  if (typeof requireTimestamp !== 'boolean') throw invalid('requireTimestamp must be a boolean');
+  if (requireTimestamp && tsaRoots === undefined) {
+    throw invalid('requireTimestamp needs timestampAuthorities');
+  }
+  const resolved = {
+    origin: log.name,
+    log,
+    issuers,
+    requireIssuer: requireIssuerSignature,
+    requireTimestamp,
+    ...(tsaRoots === undefined ? {} : { tsaRoots }),
+  };
   if (witnesses === undefined) return Object.freeze(resolved);
   if (typeof witnesses !== 'object' || witnesses === null) {
     throw invalid('witnesses must be an object');
@@ -101,4 +125,44 @@ export function resolvePolicy(policy: TrustPolicy): ResolvedPolicy {
     throw invalid('witnesses.quorum must be an integer from 1 to the number of witness keys');
   }
   return Object.freeze({ ...resolved, witnesses: Object.freeze({ verifiers, quorum }) });
+}
+
+/**
+ * Decodes `timestampAuthorities.roots`: 1 to MAX_TSA_ROOTS distinct base64 DER certificates
+ * (a DER SEQUENCE of at most 16 KiB; that each is a certificate is checked when a token is
+ * verified against them).
+ */
+function resolveTsaRoots(
+  tsa: TrustPolicy['timestampAuthorities'],
+): readonly Uint8Array[] | undefined {
+  if (tsa === undefined) return undefined;
+  if (typeof tsa !== 'object' || tsa === null) {
+    throw invalid('timestampAuthorities must be an object');
+  }
+  const { roots } = tsa;
+  if (!Array.isArray(roots) || roots.length < 1 || roots.length > MAX_TSA_ROOTS) {
+    throw invalid(
+      `timestampAuthorities.roots must be an array of 1 to ${MAX_TSA_ROOTS} base64 DER certificates`,
+    );
+  }
+  const decoded = roots.map((root: unknown, i) => {
+    const field = `timestampAuthorities.roots[${i}]`;
+    if (typeof root !== 'string' || root.length > Math.ceil(MAX_TSA_ROOT_SIZE / 3) * 4) {
+      throw invalid(
+        `${field} must be a base64 DER certificate of at most ${MAX_TSA_ROOT_SIZE} bytes`,
+      );
+    }
+    let der: Uint8Array;
+    try {
+      der = base64Decode(root);
+    } catch (cause) {
+      throw invalid(`${field} is not canonical standard base64`, cause);
+    }
+    if (der.length < 2 || der[0] !== 0x30) throw invalid(`${field} is not a DER certificate`);
+    return der;
+  });
+  if (new Set(roots).size !== roots.length) {
+    throw invalid('timestampAuthorities.roots must not repeat a certificate');
+  }
+  return Object.freeze(decoded);
 }

@@ -22,6 +22,17 @@ export interface TrustPolicy {
    * keys) must have cosigned the checkpoint.
    */
   readonly witnesses?: { readonly keys: readonly string[]; readonly quorum: number };
+  /**
+   * RFC 3161 time-stamping authorities the caller trusts to keep time: base64 DER root
+   * certificates. A bundle's timestamp tokens (over its checkpoint's note text) are verified
+   * against them; each verified token bounds when the record existed.
+   */
+  readonly timestampAuthorities?: { readonly roots: readonly string[] };
+  /**
+   * Whether a timestamp token that verifies with `timestampAuthorities` is required (needs
+   * `timestampAuthorities`).
+   */
+  readonly requireTimestamp?: boolean;
 }
 
 /** The checks, in the order they are reported. */
@@ -34,6 +45,7 @@ export type CheckName =
   | 'inclusion'
   | 'checkpoint'
   | 'witnesses'
+  | 'timestamp'
   | 'consistency';
 
 export type CheckStatus = 'passed' | 'failed' | 'not-applicable';
@@ -81,14 +93,16 @@ export interface Cosignature {
 
 /**
  * A trusted upper bound on when the record existed: it was in a tree that a trusted witness
- * cosigned at `time`, so it existed no later than `time`.
+ * cosigned at `time`, or whose checkpoint text a trusted time-stamping authority (RFC 3161)
+ * timestamped no later than `time` (its genTime plus its stated accuracy), so it existed no
+ * later than `time`.
  */
 export interface ExistedBy {
-  /** RFC 3339 UTC. */
+  /** RFC 3339 UTC (with milliseconds when they are not zero). */
   readonly time: string;
-  /** Where the bound comes from (RFC 3161 timestamp tokens will be a second source). */
-  readonly source: 'witness';
-  /** The witness's key name. */
+  /** Where the bound comes from: a witness cosignature or an RFC 3161 timestamp token. */
+  readonly source: 'witness' | 'tsa';
+  /** The witness's key name, or the TSA certificate's subject ("O=..., CN=..."). */
   readonly by: string;
 }
 
@@ -111,9 +125,10 @@ export interface Verification {
    */
   readonly witnessed?: { readonly cosignatures: readonly Cosignature[] };
   /**
-   * The earliest trusted time at which the record provably existed: the earliest timestamp
-   * among the verified cosignatures. Set only when the checkpoint, inclusion and witnesses
-   * checks passed.
+   * The earliest trusted time at which the record provably existed: the earliest of the
+   * verified cosignatures' timestamps (when the witnesses check passed) and the verified
+   * timestamp tokens' latest times (when the timestamp check passed). Set only when the
+   * checkpoint and inclusion checks passed, and one of those did.
    */
   readonly existedBy?: ExistedBy;
 }

@@ -1,5 +1,5 @@
 import { parseNote, type NoteSignature } from '@proofline/note';
-import type { Bundle } from '@proofline/records';
+import type { Bundle, BundleTimestamp } from '@proofline/records';
 import { leafHash } from '@proofline/tlog';
 import { notApplicable, skipped, type StepResult } from './checks.js';
 import { VerificationError } from './errors.js';
@@ -12,6 +12,7 @@ import { inclusionStep } from './steps/inclusion.js';
 import { issuerStep } from './steps/issuer.js';
 import { receiptStep } from './steps/receipt.js';
 import { recordStep } from './steps/record.js';
+import { timestampStep, type TimestampBound } from './steps/timestamp.js';
 import { witnessesStep } from './steps/witnesses.js';
 import type { Check, CheckName, TrustPolicy, Verification, VerifyOptions } from './types.js';
 import { cosignatureLines, existedBy } from './witnessed.js';
@@ -26,6 +27,8 @@ interface Subject {
   readonly receipt?: string;
   /** Bundles only: the log the bundle says it is from. */
   readonly origin?: string;
+  /** Bundles only: RFC 3161 tokens over the checkpoint text. */
+  readonly timestamps?: readonly BundleTimestamp[];
 }
 
 const ORDER: readonly CheckName[] = [
@@ -37,6 +40,7 @@ const ORDER: readonly CheckName[] = [
   'inclusion',
   'checkpoint',
   'witnesses',
+  'timestamp',
   'consistency',
 ];
 const MANDATORY_FOR_BUNDLES: readonly CheckName[] = [
@@ -131,14 +135,27 @@ async function verifySubject(
       : verified === undefined
         ? { check: skipped('witnesses', 'checkpoint') }
         : witnessesStep(signatures, verified, policy.witnesses);
-  const [{ check: witnesses, value: cosigned }, consistency] = await Promise.all([
-    witnessesResult,
-    options.trustedCheckpoint === undefined
-      ? notApplicable('consistency', 'No trusted checkpoint given: consistency was not checked.')
+  const timestampResult: Promise<StepResult<TimestampBound>> | StepResult<never> =
+    policy.tsaRoots === undefined
+      ? {
+          check: notApplicable(
+            'timestamp',
+            'No timestamp authorities in the policy: timestamps were not checked.',
+          ),
+        }
       : verified === undefined
-        ? skipped('consistency', 'checkpoint')
-        : consistencyStep(options.trustedCheckpoint, verified, options, policy),
-  ]);
+        ? { check: skipped('timestamp', 'checkpoint') }
+        : timestampStep(subject.timestamps, verified, policy);
+  const [{ check: witnesses, value: cosigned }, { check: timestamp, value: tsa }, consistency] =
+    await Promise.all([
+      witnessesResult,
+      timestampResult,
+      options.trustedCheckpoint === undefined
+        ? notApplicable('consistency', 'No trusted checkpoint given: consistency was not checked.')
+        : verified === undefined
+          ? skipped('consistency', 'checkpoint')
+          : consistencyStep(options.trustedCheckpoint, verified, options, policy),
+    ]);
   const checks = [
     bundleCheck,
     recordCheck,
@@ -148,6 +165,7 @@ async function verifySubject(
     inclusion,
     checkpointCheck,
     witnesses,
+    timestamp,
     consistency,
   ];
   const lines =
@@ -168,7 +186,7 @@ async function verifySubject(
                 ),
               ),
             }),
-      existedBy: lines === undefined ? undefined : existedBy(lines, checks),
+      existedBy: lines === undefined ? undefined : existedBy(lines, checks, tsa),
     },
   };
 }

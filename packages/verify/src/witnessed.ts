@@ -1,5 +1,6 @@
 import type { NoteSignature } from '@proofline/note';
 import { cosignatureTime } from './cosignature.js';
+import type { TimestampBound } from './steps/timestamp.js';
 import type { Check, Cosignature, ExistedBy } from './types.js';
 
 /** 9999-12-31T23:59:59Z: the last second RFC 3339 can write. */
@@ -39,23 +40,38 @@ export function cosignatureLines(
 }
 
 /**
- * The earliest time at which the record provably existed, from witnesses: the earliest
- * timestamp among the verified cosignatures, when the checkpoint, inclusion and witnesses
- * checks all passed (the record is in the tree the log signed, and a quorum of trusted
- * witnesses cosigned that tree). Ties go to the first line in the note.
+ * The earliest time at which the record provably existed, once the checkpoint and inclusion
+ * checks passed (the record is in the tree the log signed), from
+ * - witnesses, when the witnesses check passed (a quorum of trusted witnesses cosigned that
+ *   tree): the earliest timestamp among the verified cosignatures (ties go to the first line
+ *   in the note);
+ * - RFC 3161 timestamps, when the timestamp check passed: the earliest genTime + accuracy
+ *   among the verified tokens over the checkpoint text.
+ * The earlier of the two wins (a witness on a tie).
  */
 export function existedBy(
   lines: ReadonlyArray<Cosignature & { readonly timestamp: bigint }>,
   checks: readonly Check[],
+  tsa?: TimestampBound,
 ): ExistedBy | undefined {
   const passed = (name: Check['name']) =>
     checks.some((c) => c.name === name && c.status === 'passed');
-  if (!passed('checkpoint') || !passed('inclusion') || !passed('witnesses')) return undefined;
+  if (!passed('checkpoint') || !passed('inclusion')) return undefined;
   let earliest: (Cosignature & { readonly timestamp: bigint }) | undefined;
-  for (const line of lines) {
-    if (line.verified && (earliest === undefined || line.timestamp < earliest.timestamp)) {
-      earliest = line;
+  if (passed('witnesses')) {
+    for (const line of lines) {
+      if (line.verified && (earliest === undefined || line.timestamp < earliest.timestamp)) {
+        earliest = line;
+      }
     }
+  }
+  const stamped = passed('timestamp') ? tsa : undefined;
+  if (
+    stamped !== undefined &&
+    (earliest === undefined || stamped.latestTimeMs < Number(earliest.timestamp) * 1000)
+  ) {
+    const time = new Date(stamped.latestTimeMs).toISOString().replace('.000Z', 'Z');
+    return Object.freeze({ time, source: 'tsa', by: stamped.subject });
   }
   if (earliest === undefined) return undefined;
   return Object.freeze({ time: earliest.time, source: 'witness', by: earliest.name });

@@ -19,7 +19,13 @@ import {
   witness,
 } from './helpers.js';
 
-const UNCONFIGURED: readonly CheckName[] = ['content', 'issuer', 'witnesses', 'consistency'];
+const UNCONFIGURED: readonly CheckName[] = [
+  'content',
+  'issuer',
+  'witnesses',
+  'timestamp',
+  'consistency',
+];
 
 let log: TestLog;
 let bundle: Bundle;
@@ -44,6 +50,7 @@ describe('valid bundles', () => {
         'inclusion',
         'checkpoint',
         'witnesses',
+        'timestamp',
         'consistency',
       ],
     );
@@ -152,7 +159,7 @@ describe('wrong log key', () => {
 describe('content', () => {
   it('passes when the content hashes to the record digest', async () => {
     const v = await verifyBundle(bundle, POLICY, { content: log.contents[5]! });
-    assertPasses(v, ['issuer', 'witnesses', 'consistency']);
+    assertPasses(v, ['issuer', 'witnesses', 'timestamp', 'consistency']);
     assert.equal(check(v, 'content').evidence.actual, log.records[5]!.digest);
   });
 
@@ -172,10 +179,15 @@ describe('issuer', () => {
 
   it('passes for a valid signature by a trusted issuer, required or not', async () => {
     const b = await signed.bundle(1);
-    assertPasses(await verifyBundle(b, trusted), ['content', 'witnesses', 'consistency']);
+    assertPasses(await verifyBundle(b, trusted), [
+      'content',
+      'witnesses',
+      'timestamp',
+      'consistency',
+    ]);
     const required = { ...trusted, requireIssuerSignature: true };
     const v = await verifyBundle(b, required);
-    assertPasses(v, ['content', 'witnesses', 'consistency']);
+    assertPasses(v, ['content', 'witnesses', 'timestamp', 'consistency']);
     assert.match(check(v, 'issuer').evidence.issuerKey ?? '', /^issuer\.example\/ci\+[0-9a-f]{8}$/);
   });
 

@@ -26,7 +26,7 @@ before(async () => {
 describe('verifyTlogProof', () => {
   it('passes for the tlog-proof of a bundle; the receipt is not applicable', async () => {
     const v = await verifyTlogProof(text, POLICY);
-    assertPasses(v, ['content', 'issuer', 'receipt', 'witnesses', 'consistency']);
+    assertPasses(v, ['content', 'issuer', 'receipt', 'witnesses', 'timestamp', 'consistency']);
     assert.equal(check(v, 'receipt').summary, 'A tlog-proof carries no receipt.');
     assert.equal(v.index, 6);
     assert.equal(v.bundle, undefined);
@@ -43,7 +43,7 @@ describe('verifyTlogProof', () => {
       trustedCheckpoint: await log.checkpoint(4),
       consistencyProof: await log.consistency(4, 9),
     });
-    assertPasses(v, ['issuer', 'receipt']);
+    assertPasses(v, ['issuer', 'receipt', 'timestamp']);
     const wrong = await verifyTlogProof(proof, policy, { content: utf8('other') });
     assertFails(wrong, 'content', 'CONTENT_MISMATCH');
   });

@@ -184,6 +184,7 @@ export function RecordPage({ id, hash }: { id: string; hash: string }) {
   // Verify in the browser, again whenever the key changes.
   const serverKey = load.state === 'loaded' ? load.serverLog?.verifierKey : undefined;
   const serverWitnesses = load.state === 'loaded' ? load.serverLog?.witnesses : undefined;
+  const serverTsa = load.state === 'loaded' ? load.serverLog?.timestampAuthorities : undefined;
   const bundleText = load.state === 'loaded' ? load.bundleText : undefined;
   useEffect(() => {
     if (bundleText === undefined) {
@@ -210,6 +211,10 @@ export function RecordPage({ id, hash }: { id: string; hash: string }) {
     verifyBundle(bundleText, {
       logKey: key,
       ...(witnesses === undefined ? {} : { witnesses }),
+      // RFC 3161 roots only when the log names some: tokens are then checked against them.
+      ...(serverTsa !== undefined && serverTsa.roots.length > 0
+        ? { timestampAuthorities: { roots: serverTsa.roots } }
+        : {}),
     }).then(
       (verification) => {
         if (!cancelled) {
@@ -223,7 +228,7 @@ export function RecordPage({ id, hash }: { id: string; hash: string }) {
     return () => {
       cancelled = true;
     };
-  }, [bundleText, serverKey, serverWitnesses, pinned, witnessPin]);
+  }, [bundleText, serverKey, serverWitnesses, serverTsa, pinned, witnessPin]);
 
   const verdict: 'pending' | 'passed' | 'failed' =
     load.state === 'error'
@@ -380,8 +385,12 @@ function Verdict(props: {
             <time dateTime={outcome.verification.existedBy.time}>
               {utcTime(outcome.verification.existedBy.time)}
             </time>{' '}
-            (UTC), as attested by witness{' '}
-            <span class="mono">{outcome.verification.existedBy.by}</span>.
+            (UTC), as attested by{' '}
+            {outcome.verification.existedBy.source === 'tsa'
+              ? 'the time-stamping authority '
+              : 'witness '}
+            <span class="mono">{outcome.verification.existedBy.by}</span>
+            {outcome.verification.existedBy.source === 'tsa' && ' (RFC 3161 timestamp)'}.
           </p>
         )}
         <p class="verdict-note">

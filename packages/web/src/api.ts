@@ -27,6 +27,11 @@ export interface LogInfo {
    * c2sp.org/tlog-cosignature verifier keys and how many of them must cosign.
    */
   readonly witnesses?: WitnessPolicy;
+  /**
+   * The RFC 3161 time-stamping authorities that timestamp the log's checkpoints: base64 DER
+   * root certificates, as TrustPolicy.timestampAuthorities takes them.
+   */
+  readonly timestampAuthorities?: { readonly roots: readonly string[] };
 }
 
 /** A witness policy, as TrustPolicy.witnesses takes it. */
@@ -84,7 +89,18 @@ function isLogInfo(value: unknown): value is LogInfo {
     typeof v.origin === 'string' &&
     typeof v.verifierKey === 'string' &&
     typeof v.prefix === 'string' &&
-    (v.witnesses === undefined || isWitnessPolicy(v.witnesses))
+    (v.witnesses === undefined || isWitnessPolicy(v.witnesses)) &&
+    (v.timestampAuthorities === undefined || isTsaPolicy(v.timestampAuthorities))
+  );
+}
+
+function isTsaPolicy(value: unknown): value is { readonly roots: readonly string[] } {
+  const v = value as { roots?: unknown } | null;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    Array.isArray(v.roots) &&
+    v.roots.every((r) => typeof r === 'string')
   );
 }
 

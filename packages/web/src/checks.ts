@@ -34,6 +34,10 @@ export const CHECKS: Readonly<Record<CheckName, { title: string; proves: string 
     title: 'Witness cosignatures',
     proves: 'Independent witnesses confirm they saw the same state of the log.',
   },
+  timestamp: {
+    title: 'Trusted timestamp',
+    proves: 'A time-stamping authority you trust saw this state of the log by the time it signed.',
+  },
   consistency: {
     title: 'Consistency',
     proves: 'The log only grew since a state you trusted before: nothing was rewritten.',

@@ -2,6 +2,7 @@ import { buildApp, type LogRuntime } from '@proofline/server';
 import { Publisher, Sequencer } from '@proofline/sequencer';
 import { DEFAULT_LOG, openDeployment, type Target } from '../deployment.js';
 import { onShutdown } from '../signals.js';
+import type { TimestampingConfig } from './timestamping.js';
 import { publishedWitnesses, publisherWitnessOptions, type WitnessingConfig } from './witness.js';
 
 export interface ServeOptions {
@@ -14,6 +15,8 @@ export interface ServeOptions {
   readonly publicUrl?: string;
   readonly rateLimit: number;
   readonly witnessing?: WitnessingConfig;
+  /** RFC 3161 authorities that timestamp every log's checkpoints. */
+  readonly timestamping?: TimestampingConfig;
 }
 
 /**
@@ -38,11 +41,17 @@ export async function serve(options: ServeOptions): Promise<void> {
       signer,
       sequencer: new Sequencer(deployment.storage, config.name),
       ...(witnesses === undefined ? {} : { witnesses }),
+      ...(options.timestamping === undefined
+        ? {}
+        : { timestampAuthorities: { roots: options.timestamping.roots } }),
     });
     const publisher = new Publisher(deployment.storage, config, signer, {
       intervalMs: options.checkpointIntervalMs,
       onError: (err) => console.error(`log ${config.name}: publishing failed:`, err),
       ...publisherWitnessOptions(options.witnessing, config, options.checkpointIntervalMs),
+      ...(options.timestamping === undefined
+        ? {}
+        : { timestamping: options.timestamping.publisher }),
     });
     publisher.start();
     publishers.push(publisher);

@@ -2,6 +2,9 @@ import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import {
   BUNDLE_MEDIA_TYPE,
+  MAX_BUNDLE_TIMESTAMPS,
+  MAX_TIMESTAMP_TOKEN_SIZE,
+  TSA_NAME_PATTERN,
   RecordError,
   buildRecord,
   digestLookupKey,
@@ -34,6 +37,11 @@ export interface LogRuntime {
    * Published in the log's description (GET /logs/<name>/) for verifiers to use.
    */
   readonly witnesses?: { readonly keys: readonly string[]; readonly quorum: number };
+  /**
+   * The RFC 3161 time-stamping authorities that timestamp its checkpoints: base64 DER root
+   * certificates. Published in the log's description for verifiers to use.
+   */
+  readonly timestampAuthorities?: { readonly roots: readonly string[] };
 }
 
 /** The receipt as the API returns it. */
@@ -153,6 +161,12 @@ export class RecordService {
       readTilesAt(this.storage, log, tiles),
     );
     const view = await this.receipt(runtime, index, entry!);
+    // RFC 3161 tokens over this checkpoint's text, when the publisher has stored some (they
+    // arrive shortly after publication: a bundle fetched later may carry more).
+    const timestamps = (await this.storage.checkpointTimestamps(log, checkpoint.size))
+      .filter((t) => TSA_NAME_PATTERN.test(t.tsa) && t.token.length <= MAX_TIMESTAMP_TOKEN_SIZE)
+      .slice(0, MAX_BUNDLE_TIMESTAMPS)
+      .map((t) => ({ tsa: t.tsa, token: t.token }));
     return {
       mediaType: BUNDLE_MEDIA_TYPE,
       id,
@@ -163,6 +177,7 @@ export class RecordService {
       receipt: view.receipt,
       inclusionProof: await proveInclusion(index, checkpoint.size, reader),
       checkpoint: checkpoint.note,
+      ...(timestamps.length > 0 ? { timestamps } : {}),
     };
   }
 

@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import type { TimestampingOptions } from '@proofline/sequencer';
+
+/** serve's RFC 3161 options (parseArgs). */
+export const TSA_SERVE_OPTIONS = {
+  tsa: { type: 'string', multiple: true },
+  'tsa-root': { type: 'string', multiple: true },
+  'tsa-timeout': { type: 'string' },
+} as const;
+
+export const TSA_SERVE_USAGE = `              [--tsa NAME=URL]... --tsa-root FILE.pem... [--tsa-timeout MS]: after publishing a
+              checkpoint, timestamp its text with each RFC 3161 TSA (replies must chain to one of
+              the PEM roots; tokens go into proof bundles, the roots into GET /logs/<name>/)
+`;
+
+/** A TSA label: what proof bundles accept (records TSA_NAME_PATTERN). */
+const TSA_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** The timestamping configuration of `proofline serve`. */
+export interface TimestampingConfig {
+  readonly publisher: TimestampingOptions;
+  /** The roots, base64 DER, as published for verifiers. */
+  readonly roots: readonly string[];
+}
+
+/** The DER certificates of the PEM file `path` (at least one). */
+export function readPemCertificates(path: string): Uint8Array[] {
+  const text = readFileSync(path, 'utf8');
+  const blocks = [
+    ...text.matchAll(/-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END CERTIFICATE-----/g),
+  ];
+  if (blocks.length === 0) throw new Error(`--tsa-root ${path}: no PEM certificate`);
+  return blocks.map((m) => new Uint8Array(Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64')));
+}
+
+/**
+ * The timestamping configuration from serve's parsed options, or undefined when no TSA is
+ * configured. Throws (a usage error) on invalid values.
+ */
+export function timestampingFromArgs(
+  values: Record<string, unknown>,
+): TimestampingConfig | undefined {
+  const flags = (values.tsa as string[] | undefined) ?? [];
+  const rootFiles = (values['tsa-root'] as string[] | undefined) ?? [];
+  if (flags.length === 0) {
+    if (rootFiles.length > 0 || values['tsa-timeout'] !== undefined) {
+      throw new Error('--tsa-root and --tsa-timeout need --tsa NAME=URL');
+    }
+    return undefined;
+  }
+  if (rootFiles.length === 0) throw new Error('--tsa needs --tsa-root FILE.pem');
+  const roots = rootFiles.flatMap(readPemCertificates);
+  const names = new Set<string>();
+  const authorities = flags.map((flag) => {
+    const eq = flag.indexOf('=');
+    const name = flag.slice(0, eq);
+    const url = flag.slice(eq + 1);
+    if (eq < 1 || !TSA_NAME.test(name)) {
+      throw new Error(
+        `--tsa takes NAME=URL (NAME: ${TSA_NAME.source}), got ${JSON.stringify(flag)}`,
+      );
+    }
+    if (names.has(name)) throw new Error(`--tsa ${name} given twice`);
+    names.add(name);
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new Error(`--tsa ${name}: invalid URL ${JSON.stringify(url)}`);
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+      throw new Error(`--tsa ${name}: the URL must be http(s)`);
+    }
+    return { name, url, roots };
+  });
+  let timeoutMs: number | undefined;
+  if (values['tsa-timeout'] !== undefined) {
+    timeoutMs = Number(values['tsa-timeout']);
+    if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 100 || timeoutMs > 600_000) {
+      throw new Error('--tsa-timeout must be an integer from 100 to 600000');
+    }
+  }
+  return {
+    publisher: { authorities, ...(timeoutMs === undefined ? {} : { timeoutMs }) },
+    roots: [...new Set(roots.map((r) => Buffer.from(r).toString('base64')))],
+  };
+}
