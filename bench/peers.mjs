@@ -1,0 +1,89 @@
+/* global process, console, performance, Buffer */
+/**
+ * In-process peers and limits, one mode per invocation, in their own process. The entries are
+ * the exact records Proofline stores for the benchmark statements (canonical JSON, ~190 B),
+ * built before any timing starts. Prints one JSON line with one rate per run.
+ *
+ *   node bench/peers.mjs '{"mode":"hypercore-single","n":10000,"runs":3,"dir":"/tmp/x"}'
+ *
+ * modes:
+ *   hypercore-single  Hypercore 11 (RocksDB storage in a temp dir): `await core.append(entry)`
+ *                     one entry at a time (each append hashes, signs the new tree and writes).
+ *   hypercore-batch   the same entries as `await core.append(batchOf1000)`.
+ *   sqlite-batch      better-sqlite3, WAL, synchronous=FULL, Proofline's `entries` table
+ *                     (log_id, idx, data) WITHOUT ROWID; one transaction per 1000 rows.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildRecord, parseStatementJson } from '@proofline/records';
+import { statements } from './lib.mjs';
+
+const o = JSON.parse(process.argv[2]);
+const batchSize = o.batch ?? 1000;
+
+function entries(n) {
+  const now = Date.now();
+  return statements(n).map((s) => buildRecord(parseStatementJson(s), 'default', now).bytes);
+}
+
+async function hypercore(batched) {
+  const { default: Hypercore } = await import('hypercore');
+  const rates = [];
+  for (let run = 0; run < o.runs; run++) {
+    const data = entries(o.n).map((e) => Buffer.from(e.buffer, e.byteOffset, e.byteLength));
+    const dir = mkdtempSync(join(o.dir, 'hypercore-'));
+    const core = new Hypercore(dir);
+    await core.ready();
+    await core.append(Buffer.from('warm-up'));
+    const start = performance.now();
+    if (batched) {
+      for (let i = 0; i < data.length; i += batchSize) {
+        await core.append(data.slice(i, i + batchSize));
+      }
+    } else {
+      for (const entry of data) await core.append(entry);
+    }
+    const seconds = (performance.now() - start) / 1000;
+    if (core.length !== data.length + 1) throw new Error(`hypercore length ${core.length}`);
+    rates.push(data.length / seconds);
+    await core.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return rates;
+}
+
+async function sqlite() {
+  const { default: Database } = await import('better-sqlite3');
+  const rates = [];
+  for (let run = 0; run < o.runs; run++) {
+    const data = entries(o.n);
+    const dir = mkdtempSync(join(o.dir, 'sqlite-'));
+    const db = new Database(join(dir, 'raw.db'));
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.exec(
+      'CREATE TABLE entries (log_id INTEGER NOT NULL, idx INTEGER NOT NULL, data BLOB NOT NULL, ' +
+        'PRIMARY KEY (log_id, idx)) WITHOUT ROWID',
+    );
+    const insert = db.prepare('INSERT INTO entries (log_id, idx, data) VALUES (?, ?, ?)');
+    const batch = db.transaction((from, to) => {
+      for (let i = from; i < to; i++) insert.run(1, i, data[i]);
+    });
+    const start = performance.now();
+    for (let i = 0; i < data.length; i += batchSize) {
+      batch.immediate(i, Math.min(data.length, i + batchSize));
+    }
+    const seconds = (performance.now() - start) / 1000;
+    rates.push(data.length / seconds);
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return rates;
+}
+
+let rates;
+if (o.mode === 'hypercore-single') rates = await hypercore(false);
+else if (o.mode === 'hypercore-batch') rates = await hypercore(true);
+else if (o.mode === 'sqlite-batch') rates = await sqlite();
+else throw new Error(`unknown mode ${o.mode}`);
+console.log(JSON.stringify({ mode: o.mode, n: o.n, rates }));
