@@ -53,7 +53,7 @@ import {
   thresholdPolicy,
 } from '@proofline/witness';
 import type { FastifyInstance } from 'fastify';
-import { REPO_ROOT, tempDir } from './lib/proofline.js';
+import { REPO_ROOT, runProofline, tempDir } from './lib/proofline.js';
 
 const WITNESS_ENTRY = join(REPO_ROOT, 'packages/cli/dist/src/commands/witness.js');
 const ORIGIN = 'witness-test.example/logs/default';
@@ -301,6 +301,26 @@ describe('witnessing with three witness processes (2-of-3)', () => {
     const other = await verifyBundle(bundle, policyFor(2, [witnesses[0]!.vkey, ...strangers]));
     assert.equal(other.ok, false);
     assert.equal(other.checks.find((c) => c.name === 'witnesses')!.status, 'failed');
+
+    // The same policy on the command line: `proofline verify --witness-key … --witness-quorum`.
+    const bundleFile = join(dir, 'cosigned.bundle.json');
+    writeFileSync(bundleFile, bundle);
+    const cli = (keys: string[]) =>
+      runProofline([
+        'verify',
+        bundleFile,
+        '--log-key',
+        config.verifierKey,
+        ...keys.flatMap((k) => ['--witness-key', k]),
+        '--witness-quorum',
+        '2',
+      ]);
+    const passed = cli(witnesses.map((w) => w.vkey));
+    assert.equal(passed.status, 0, passed.stdout + passed.stderr);
+    assert.match(passed.stdout, /^PASS witnesses/m);
+    const failed = cli([witnesses[0]!.vkey, ...strangers]);
+    assert.equal(failed.status, 1, failed.stdout);
+    assert.match(failed.stdout, /^FAIL witnesses/m);
 
     // The independent Go verifier (standard library Ed25519 + x/mod/sumdb/note framing).
     const gocosig = buildGocosig();

@@ -50,7 +50,8 @@ ${WITNESS_SERVE_USAGE}${TSA_SERVE_USAGE}  append      --data DIR [--log NAME] [-
               hash files locally, attest them (one batch), verify the receipts; the files never leave
               (the API key may come from PROOFLINE_API_KEY)
   verify      BUNDLE --log-key VKEY [--file ORIGINAL] [--trusted-checkpoint FILE] [--log-url URL]
-              [--issuer-key VKEY]... [--require-issuer] [--json]
+              [--issuer-key VKEY]... [--require-issuer] [--witness-key VKEY]... [--witness-quorum K]
+              [--tsa-root FILE.pem]... [--require-timestamp] [--json]
               check a proof bundle (.json) or .tlog-proof offline; prints every check
   audit       URL --log-key VKEY [--since CHECKPOINT_FILE] [--save CHECKPOINT_FILE] [--state FILE]
               [--no-records] [--json]
@@ -289,9 +290,14 @@ async function main(argv: string[]): Promise<number> {
         'log-url': { type: 'string' },
         'issuer-key': { type: 'string', multiple: true },
         'require-issuer': { type: 'boolean' },
+        'witness-key': { type: 'string', multiple: true },
+        'witness-quorum': { type: 'string' },
+        'tsa-root': { type: 'string', multiple: true },
+        'require-timestamp': { type: 'boolean' },
         json: { type: 'boolean' },
       });
       if (positionals.length !== 1) throw new UsageError('verify takes one BUNDLE file');
+      const witnessKeys = (values['witness-key'] as string[] | undefined) ?? [];
       return verifyCommand({
         file: positionals[0]!,
         logKey: requiredValue(values, 'log-key'),
@@ -302,6 +308,19 @@ async function main(argv: string[]): Promise<number> {
         ...(typeof values['log-url'] === 'string' ? { logUrl: values['log-url'] } : {}),
         issuerKeys: (values['issuer-key'] as string[] | undefined) ?? [],
         requireIssuer: values['require-issuer'] === true,
+        witnessKeys,
+        ...(values['witness-quorum'] === undefined
+          ? {}
+          : {
+              witnessQuorum: integer(
+                values['witness-quorum'],
+                'witness-quorum',
+                1,
+                witnessKeys.length || 1,
+              ),
+            }),
+        tsaRoots: (values['tsa-root'] as string[] | undefined) ?? [],
+        requireTimestamp: values['require-timestamp'] === true,
         json: values.json === true,
       });
     }

@@ -16,6 +16,12 @@ export interface VerifyCommandOptions {
   readonly logUrl?: string;
   readonly issuerKeys: readonly string[];
   readonly requireIssuer: boolean;
+  /** Witness (cosignature/v1) verifier keys and how many must have cosigned. */
+  readonly witnessKeys: readonly string[];
+  readonly witnessQuorum?: number;
+  /** PEM files of the RFC 3161 time-stamping roots to trust; `requireTimestamp` demands a token. */
+  readonly tsaRoots: readonly string[];
+  readonly requireTimestamp: boolean;
   readonly json: boolean;
 }
 
@@ -31,6 +37,13 @@ export async function verifyCommand(o: VerifyCommandOptions): Promise<number> {
     logKey: o.logKey,
     ...(o.issuerKeys.length > 0 ? { issuerKeys: o.issuerKeys } : {}),
     ...(o.requireIssuer ? { requireIssuerSignature: true } : {}),
+    ...(o.witnessKeys.length > 0
+      ? { witnesses: { keys: o.witnessKeys, quorum: o.witnessQuorum ?? o.witnessKeys.length } }
+      : {}),
+    ...(o.tsaRoots.length > 0
+      ? { timestampAuthorities: { roots: o.tsaRoots.map(pemToBase64) } }
+      : {}),
+    ...(o.requireTimestamp ? { requireTimestamp: true } : {}),
   };
   const base = o.logUrl && (o.logUrl.endsWith('/') ? o.logUrl : `${o.logUrl}/`);
   const options = {
@@ -85,4 +98,13 @@ function summarize(v: Verification) {
       evidence: c.evidence,
     })),
   };
+}
+
+/** The base64 DER of the (first) certificate in a PEM file. */
+function pemToBase64(file: string): string {
+  const match = /-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/.exec(
+    readFileSync(file, 'utf8'),
+  );
+  if (!match) throw new Error(`${file} holds no PEM certificate`);
+  return match[1]!.replace(/\s+/g, '');
 }
