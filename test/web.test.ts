@@ -287,6 +287,7 @@ describe('web pages in Chromium', () => {
     // The page of one log, by its name.
     await page.goto(`${url}/logs/default`);
     await page.locator('[data-testid=tree-size]').waitFor();
+    await page.locator('table.recent tbody tr').nth(24).waitFor(); // the records load after the size
     assert.equal(await page.locator('table.recent tbody tr').count(), 25);
     assert.equal(await page.getAttribute('body', 'data-verification'), null);
   });
