@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { parseBundle } from '@proofline/records';
 import { verifyBundle } from '@proofline/verify';
 import { runProofline, startServer, stopServer, tempDir, waitForSize } from './lib/proofline.js';
-import { LocalTsa, opensslSupportsTs } from './lib/tsa.js';
+import { LocalTsa, opensslSupportsTs } from '@proofline/timestamp/testing';
 
 function statement(subject: string): string {
   const digest = createHash('sha256').update(subject).digest('hex');

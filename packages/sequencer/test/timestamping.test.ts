@@ -4,7 +4,7 @@ import { parseNote } from '@proofline/note';
 import { verifyToken } from '@proofline/timestamp';
 import { Publisher, Sequencer, TIMESTAMP_RETRY_MS } from '../src/index.js';
 import { logSigner, makeEntry, openStore } from './helpers.js';
-import { LocalTsa, opensslSupportsTs } from './tsa.js';
+import { LocalTsa, opensslSupportsTs } from '@proofline/timestamp/testing';
 
 async function serve(t: TestContext, tsa: LocalTsa, fail?: () => boolean) {
   const s = await tsa.serve(fail ? { fail } : {});

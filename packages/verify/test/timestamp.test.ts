@@ -11,7 +11,7 @@ import {
 } from '../src/index.js';
 import { bundleToTlogProof, formatBundle, formatTlogProof } from '@proofline/records';
 import { LOG_KEY, TestLog, assertFails, assertPasses, check, utf8, witness } from './helpers.js';
-import { LocalTsa, opensslSupportsTs } from './tsa.js';
+import { LocalTsa, opensslSupportsTs } from '@proofline/timestamp/testing';
 
 describe('timestamp (RFC 3161 tokens from a local openssl TSA)', () => {
   before(() => assert.ok(opensslSupportsTs(), '/usr/bin/openssl must support `openssl ts`'));

@@ -1,6 +1,7 @@
 /**
- * A throwaway PKI and a local RFC 3161 TSA over HTTP driven by `openssl ts -reply` (the
- * minimal bits of packages/timestamp/test/helpers.ts).
+ * Test support, for the packages whose tests need a real time-stamping authority: a throwaway
+ * PKI and a local RFC 3161 TSA over HTTP driven by `openssl ts -reply` (loopback only). Node
+ * only; exported as `@proofline/timestamp/testing`, never imported by the library itself.
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
