@@ -1,14 +1,5 @@
-import {
-  chmodSync,
-  closeSync,
-  linkSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeSync,
-} from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { createPrivateFileOnce, readPrivateFile } from '@proofline/witness';
 import { join } from 'node:path';
 import {
   formatVerifierKey,
@@ -22,9 +13,8 @@ import {
  * (`PRIVATE+KEY+<name>+<id>+<base64>`), mode 0600 in a 0700 directory. A key file that
  * other users can read is refused: the key would no longer prove anything.
  *
- * Creation is atomic and race-free across processes: the key is written to a temporary
- * file, fsynced, then hard-linked into place, which fails if another process won the race
- * (its key is then used).
+ * Creation is atomic and race-free across processes (`createPrivateFileOnce`): if another
+ * process won the race, its key is used.
  */
 export function keyPath(keyDir: string, log: string): string {
   return join(keyDir, `${log}.key`);
@@ -52,21 +42,7 @@ export function loadOrCreateKey(keyDir: string, log: string, origin: string): Si
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  const tmp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'wx', 0o600);
-  try {
-    writeSync(fd, `${generateSignerKey(origin)}\n`);
-    chmodSync(tmp, 0o600); // the umask may have narrowed the mode further; never widen it
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    linkSync(tmp, path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  } finally {
-    rmSync(tmp, { force: true });
-  }
+  createPrivateFileOnce(path, `${generateSignerKey(origin)}\n`);
   return loadKey(path);
 }
 
@@ -84,13 +60,7 @@ export function loadExistingKey(keyDir: string, log: string): SignerKey {
 }
 
 export function loadKey(path: string): SignerKey {
-  const mode = statSync(path).mode & 0o777;
-  if (mode & 0o077) {
-    throw new Error(
-      `refusing to use ${path}: it is readable by other users (mode ${mode.toString(8)}); run chmod 600 ${path}`,
-    );
-  }
-  return parseSignerKey(readFileSync(path, 'utf8').trim());
+  return parseSignerKey(readPrivateFile(path).trim());
 }
 
 export function verifierKeyOf(key: SignerKey): string {

@@ -208,6 +208,17 @@ const FILTER_OPTIONS = {
   label: { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
+/** A server, credentials and a period of a log, with a population filter. */
+const PERIOD_OPTIONS = {
+  url: { type: 'string' },
+  'api-key': { type: 'string' },
+  'log-key': { type: 'string' },
+  log: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  ...FILTER_OPTIONS,
+} as const satisfies ParseArgsConfig['options'];
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   switch (command) {
@@ -388,13 +399,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'population': {
       const { values, positionals } = parseLoose(args, {
-        url: { type: 'string' },
-        'api-key': { type: 'string' },
-        'log-key': { type: 'string' },
-        log: { type: 'string' },
-        from: { type: 'string' },
-        to: { type: 'string' },
-        ...FILTER_OPTIONS,
+        ...PERIOD_OPTIONS,
         format: { type: 'string', default: 'jsonl' },
         out: { type: 'string' },
         proof: { type: 'string' },
@@ -452,13 +457,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'evidence': {
       const { values, positionals } = parseLoose(args, {
-        url: { type: 'string' },
-        'api-key': { type: 'string' },
-        'log-key': { type: 'string' },
-        log: { type: 'string' },
-        from: { type: 'string' },
-        to: { type: 'string' },
-        ...FILTER_OPTIONS,
+        ...PERIOD_OPTIONS,
         sample: { type: 'string' },
         percent: { type: 'string' },
         min: { type: 'string' },

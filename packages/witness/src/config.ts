@@ -19,22 +19,12 @@
  * first start as "PRIVATE+KEY+<name>+<key id>+<base64(0x04 || seed)>" and refused if other
  * users can read it, and `witness.db`, the state (see WitnessStore).
  */
-import {
-  chmodSync,
-  closeSync,
-  fsyncSync,
-  linkSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeSync,
-} from 'node:fs';
-import { dirname, join } from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { isValidKeyName, parseVerifierKey, type Verifier } from '@proofline/note';
 import { buildWitnessApp } from './app.js';
+import { createPrivateFileOnce, readPrivateFile } from './keyfile.js';
 import {
   cosigner,
   formatCosignerVerifierKey,
@@ -138,13 +128,7 @@ export function witnessKeyPath(dataDir: string): string {
 
 /** Loads a key file, refusing one that other users can read. */
 export function loadWitnessKey(path: string): CosignerKey {
-  const mode = statSync(path).mode & 0o777;
-  if (mode & 0o077) {
-    throw new Error(
-      `refusing to use ${path}: it is readable by other users (mode ${mode.toString(8)}); run chmod 600 ${path}`,
-    );
-  }
-  return parseCosignerKey(readFileSync(path, 'utf8').trim());
+  return parseCosignerKey(readPrivateFile(path).trim());
 }
 
 /**
@@ -163,28 +147,7 @@ export function loadOrCreateWitnessKey(dataDir: string, name?: string): Cosigner
   }
   if (key === undefined) {
     if (name === undefined) throw new Error(`no witness key in ${dataDir}: give the config`);
-    const tmp = `${path}.${process.pid}.tmp`;
-    const fd = openSync(tmp, 'wx', 0o600);
-    try {
-      writeSync(fd, `${generateCosignerKey(name)}\n`);
-      fsyncSync(fd);
-      chmodSync(tmp, 0o600); // the umask may have narrowed the mode further; never widen it
-    } finally {
-      closeSync(fd);
-    }
-    try {
-      linkSync(tmp, path);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    } finally {
-      rmSync(tmp, { force: true });
-    }
-    const dir = openSync(dirname(path), 'r');
-    try {
-      fsyncSync(dir);
-    } finally {
-      closeSync(dir);
-    }
+    createPrivateFileOnce(path, `${generateCosignerKey(name)}\n`);
     key = loadWitnessKey(path);
   }
   if (name !== undefined && key.name !== name) {

@@ -71,3 +71,4 @@ export {
   type RunningWitness,
   type WitnessConfig,
 } from './config.js';
+export { createPrivateFileOnce, readPrivateFile } from './keyfile.js';

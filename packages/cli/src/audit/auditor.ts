@@ -101,9 +101,9 @@ export async function audit(o: AuditOptions): Promise<AuditResult> {
   let hashed = 0;
   let lastSave = Date.now();
   try {
-    const todo = [...range(start, tiles0)];
-    if (sinceTile >= 0 && sinceTile < start) todo.unshift(sinceTile);
-    await forEachConcurrently(todo, o.concurrency ?? 16, async (t) => {
+    const tiles = [...range(start, tiles0)];
+    if (sinceTile >= 0 && sinceTile < start) tiles.unshift(sinceTile);
+    await forEachConcurrently(tiles, o.concurrency ?? 16, async (t) => {
       const width = t < fullTiles ? TILE_WIDTH : size % TILE_WIDTH;
       const keep = width !== TILE_WIDTH || t === sinceTile;
       const checkRecords = o.checkRecords ?? true;
