@@ -115,6 +115,13 @@ export async function verifyResponse(
   responseDer: Uint8Array,
   options: VerifyResponseOptions,
 ): Promise<VerifiedTimestamp> {
+  return malformedOnSurprise(() => checkResponse(responseDer, options));
+}
+
+async function checkResponse(
+  responseDer: Uint8Array,
+  options: VerifyResponseOptions,
+): Promise<VerifiedTimestamp> {
   const schema = parseAsn1(responseDer, 'TimeStampResp', MAX_RESPONSE_SIZE);
   const response = fromSchema((s) => new TimeStampResp({ schema: s }), schema, 'TimeStampResp');
   const status = response.status.status;
@@ -149,6 +156,13 @@ export async function verifyResponse(
  * (if given); genTime against the verifier's clock. Throws TimestampError.
  */
 export async function verifyToken(
+  tokenDer: Uint8Array,
+  options: VerifyTokenOptions,
+): Promise<VerifiedTimestamp> {
+  return malformedOnSurprise(() => checkToken(tokenDer, options));
+}
+
+async function checkToken(
   tokenDer: Uint8Array,
   options: VerifyTokenOptions,
 ): Promise<VerifiedTimestamp> {
@@ -541,4 +555,20 @@ function accuracyOf(tstInfo: TSTInfo): number | undefined {
     throw malformed('TSTInfo accuracy is out of range');
   }
   return seconds * 1000 + millis + Math.ceil(micros / 1000);
+}
+
+/**
+ * The ASN.1 and CMS libraries can fail on hostile input in ways of their own (a TypeError deep
+ * in a parser); whatever is not already a TimestampError is reported as MALFORMED, so callers
+ * only ever see the typed error.
+ */
+async function malformedOnSurprise<T>(check: () => Promise<T>): Promise<T> {
+  try {
+    return await check();
+  } catch (err) {
+    if (err instanceof TimestampError) throw err;
+    throw new TimestampError('MALFORMED', `unreadable timestamp: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
 }
