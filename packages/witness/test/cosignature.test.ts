@@ -116,7 +116,9 @@ describe('cosignature/v1 (c2sp.org/tlog-cosignature)', () => {
   });
 
   test('malformed keys are refused', () => {
-    const good = generateCosignerKey('witness.test/m');
+    // A key id with a hex letter, so that upper-casing it really changes the key.
+    let good = generateCosignerKey('witness.test/m');
+    while (!/\+[0-9a-f]*[a-f][0-9a-f]*\+/.test(good)) good = generateCosignerKey('witness.test/m');
     const key = parseCosignerKey(good);
     const vkey = formatCosignerVerifierKey(key.name, key.publicKey);
     const bad = [
