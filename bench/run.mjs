@@ -55,6 +55,8 @@ const { values: args } = parseArgs({
   options: {
     smoke: { type: 'boolean' },
     profile: { type: 'boolean' },
+    only: { type: 'string' },
+    'no-cpu-prof': { type: 'boolean' },
     runs: { type: 'string' },
     duration: { type: 'string' },
     records: { type: 'string' },
@@ -1020,6 +1022,13 @@ function notes() {
   return lines;
 }
 
+/** CPU seconds of a process's main thread (its event loop), from /proc/PID/task/PID/stat. */
+function mainThreadCpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
 // ---- profile mode -------------------------------------------------------------------------------
 
 async function profileMode() {
@@ -1041,6 +1050,7 @@ async function profileMode() {
     },
   ];
   for (const [i, s] of scenarios.entries()) {
+    if (args.only && s.kind !== args.only) continue;
     const data = join(TMP, `profile-${i}`);
     const apiKey = await createApiKey(data);
     if (s.preload) {
@@ -1054,9 +1064,12 @@ async function profileMode() {
       await done;
     }
     const profDir = join(TMP, `profile-${i}-cpu`);
+    const profiling = !args['no-cpu-prof'];
     const pl = await startProofline(data, {
-      nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profDir],
+      nodeArgs: profiling ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [],
     });
+    const cpuBefore = cpuSeconds(pl.pid);
+    const mainBefore = mainThreadCpuSeconds(pl.pid);
     const r = await load({
       url: pl.url,
       kind: s.kind,
@@ -1067,7 +1080,15 @@ async function profileMode() {
       duration: CFG.duration,
       amount: s.amount,
     });
+    const cpuUs = ((cpuSeconds(pl.pid) - cpuBefore) * 1e6) / r.ok;
+    const mainUs = ((mainThreadCpuSeconds(pl.pid) - mainBefore) * 1e6) / r.ok;
     await pl.stop();
+    if (!profiling) {
+      console.log(
+        `${s.name}: ${int(r.rps)} requests/s, server CPU per request: ${int(cpuUs)} µs in all, ${int(mainUs)} µs on the main thread`,
+      );
+      continue;
+    }
     const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
     const p = analyzeProfile(join(profDir, file), 15);
     console.log(

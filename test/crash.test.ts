@@ -79,6 +79,12 @@ async function appendUntilKilled(
     for (let i = 0; i < 300 && written < 50_000; i++) text += `${line(round, written++)}\n`;
     child.stdin.write(text);
   }, 5);
+  // The kill time counts from the first commit (start-up takes seconds on a loaded machine),
+  // or from 10 s after the spawn if nothing was committed by then.
+  const started = Date.now();
+  while (reported.size === 0 && Date.now() - started < 10_000) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
   await new Promise((r) => setTimeout(r, killAfterMs));
   onKill();
   child.kill('SIGKILL');

@@ -8,7 +8,7 @@ import {
   type Storage,
 } from '@proofline/storage';
 import { SqliteStorage } from '@proofline/storage-sqlite';
-import { nodeEd25519Signer } from '@proofline/sequencer';
+import { workerEd25519Signer } from '@proofline/sequencer';
 import type { Signer } from '@proofline/note';
 import { PostgresStorage } from '@proofline/storage-postgres';
 import {
@@ -101,7 +101,7 @@ export async function openDeployment(target: Target): Promise<Deployment> {
           `the key of log ${name} (from ${keySource(keyDir, name)}) is not its registered key ${config.verifierKey}`,
         );
       }
-      return { config, signer: nodeEd25519Signer(key.name, key.seed) };
+      return { config, signer: workerEd25519Signer(key.name, key.seed) };
     },
     close: () => storage.close(),
   };

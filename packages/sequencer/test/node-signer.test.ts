@@ -9,7 +9,11 @@ import {
   parseVerifierKey,
   signNote,
 } from '@proofline/note';
-import { nodeEd25519Signer } from '../src/index.js';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { nodeEd25519Signer, workerEd25519Signer } from '../src/index.js';
 import { hex, utf8 } from './helpers.js';
 
 const fromHex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'));
@@ -91,5 +95,52 @@ describe('nodeEd25519Signer', () => {
   test('refuses a seed that is not 32 bytes', () => {
     assert.throws(() => nodeEd25519Signer('k', new Uint8Array(31)));
     assert.throws(() => nodeEd25519Signer('k', new Uint8Array(33)));
+  });
+});
+
+describe('workerEd25519Signer', () => {
+  test('matches the RFC 8032 test vectors', async () => {
+    for (const [seed, , message, signature] of RFC8032) {
+      const signer = workerEd25519Signer('rfc8032', fromHex(seed));
+      assert.equal(signer.keyId, nodeEd25519Signer('rfc8032', fromHex(seed)).keyId);
+      assert.equal(hex(await signer.sign(fromHex(message))), signature);
+    }
+  });
+
+  test('signs many concurrent messages, each with its own signature', async () => {
+    const seed = Uint8Array.from({ length: 32 }, (_, i) => i * 7);
+    const fast = workerEd25519Signer('example.com/log', seed);
+    const reference = nodeEd25519Signer('example.com/log', seed);
+    // More than one batch (4096), messages of different lengths, some views into a larger buffer.
+    const big = Uint8Array.from({ length: 10_000 }, (_, i) => (i * 31) & 0xff);
+    const messages = Array.from({ length: 5000 }, (_, i) =>
+      i % 3 === 0 ? big.subarray(i, i + (i % 97)) : utf8(`message ${i}\n`),
+    );
+    const signatures = await Promise.all(messages.map((m) => fast.sign(m)));
+    for (const [i, m] of messages.entries()) {
+      assert.equal(hex(signatures[i]!), hex(await reference.sign(m)), `message ${i}`);
+    }
+    // A later, separate batch still works.
+    assert.equal(hex(await fast.sign(utf8('x'))), hex(await reference.sign(utf8('x'))));
+  });
+
+  test('does not keep the process alive once idle', () => {
+    const script = `
+      import { workerEd25519Signer } from ${JSON.stringify(new URL('../src/index.js', import.meta.url).href)};
+      const s = workerEd25519Signer('k', new Uint8Array(32));
+      console.log((await s.sign(new Uint8Array([1]))).length);`;
+    const dir = mkdtempSync(join(tmpdir(), 'proofline-signer-'));
+    writeFileSync(join(dir, 'sign-once.mjs'), script);
+    const run = spawnSync(process.execPath, [join(dir, 'sign-once.mjs')], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    rmSync(dir, { recursive: true });
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stdout.trim(), '64');
+  });
+
+  test('refuses a seed that is not 32 bytes', () => {
+    assert.throws(() => workerEd25519Signer('k', new Uint8Array(31)));
   });
 });

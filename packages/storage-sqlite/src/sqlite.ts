@@ -15,6 +15,26 @@ import {
   type TileKey,
 } from '@proofline/storage';
 import { MIGRATIONS } from './schema.js';
+import { idempotentOutcome, type BuiltGroup } from './sequence-txn.js';
+import { SequenceWriter } from './sequence-writer.js';
+
+/** How often `sequence` rebuilds for a later batch time before giving up. */
+const MAX_SEQUENCE_ATTEMPTS = 8;
+
+/** The entries as one buffer plus end offsets (see SequenceRequest). */
+function concat(entries: readonly Uint8Array[]): { data: Uint8Array; ends: Uint32Array } {
+  let total = 0;
+  for (const e of entries) total += e.length;
+  const data = new Uint8Array(total);
+  const ends = new Uint32Array(entries.length);
+  let offset = 0;
+  entries.forEach((e, i) => {
+    data.set(e, offset);
+    offset += e.length;
+    ends[i] = offset;
+  });
+  return { data, ends };
+}
 
 export interface SqliteOptions {
   /** How long a writer waits for another process's transaction, in ms (default 10 s). */
@@ -47,9 +67,11 @@ export class SqliteStorage implements Storage {
   private readonly db: Database.Database;
   private readonly logIds = new Map<string, number>();
   private readonly stmt;
+  private readonly writer: SequenceWriter;
 
   constructor(path: string, options: SqliteOptions = {}) {
     this.db = new Database(path);
+    this.writer = new SequenceWriter(path, options.busyTimeoutMs ?? 10_000);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
@@ -71,10 +93,6 @@ export class SqliteStorage implements Storage {
         [number],
         { sequenced_size: number; integrated_size: number; last_time: number }
       >('SELECT sequenced_size, integrated_size, last_time FROM logs WHERE id = ?'),
-      setSequenced: db.prepare('UPDATE logs SET sequenced_size = ?, last_time = ? WHERE id = ?'),
-      insertEntry: db.prepare('INSERT INTO entries (log_id, idx, data) VALUES (?, ?, ?)'),
-      insertBatch: db.prepare('INSERT INTO batches (log_id, first_idx, time) VALUES (?, ?, ?)'),
-      insertLookup: db.prepare('INSERT OR IGNORE INTO lookup (log_id, key, idx) VALUES (?, ?, ?)'),
       firstAtOrAfter: db
         .prepare<[number, number], number>(
           'SELECT first_idx FROM batches WHERE log_id = ? AND time >= ? ORDER BY time, first_idx LIMIT 1',
@@ -91,10 +109,6 @@ export class SqliteStorage implements Storage {
       >(
         'SELECT i.request_hash, l.name, i.first_idx, i.count FROM idempotency i ' +
           'JOIN logs l ON l.id = i.log_id WHERE i.tenant = ? AND i.key = ?',
-      ),
-      insertIdempotency: db.prepare(
-        'INSERT INTO idempotency (tenant, key, request_hash, log_id, first_idx, count, created_at) ' +
-          'VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
       insertApiKey: db.prepare(
         'INSERT INTO api_keys (id, tenant, secret_hash, scopes, description, rate_limit, created_at) ' +
@@ -222,57 +236,63 @@ export class SqliteStorage implements Storage {
     return this.stmt.allLogs.all().map(toConfig);
   }
 
+  /**
+   * Builds the groups here for a proposed time — max(nowMs, the log's last batch time as
+   * this connection sees it) — and commits them on the writer thread, which re-checks that
+   * time inside its transaction: if another writer (process) committed a later time
+   * meanwhile, nothing is written and the groups are rebuilt with that time. Groups whose
+   * idempotency key is already used are not built (the writer checks again, atomically).
+   */
   async sequence(
     log: string,
     groups: readonly SequenceGroup[],
     nowMs: number,
   ): Promise<SequenceResult[]> {
-    const id = this.logId(log);
-    return this.db
-      .transaction(() => {
-        const state = this.stmt.sizes.get(id)!;
-        const time = Math.max(nowMs, state.last_time);
-        let next = state.sequenced_size;
-        const results: SequenceResult[] = [];
-        for (const group of groups) {
-          const idem = group.idempotency;
-          if (idem) {
-            const used = this.findIdempotencySync(idem.tenant, idem.key);
-            if (used) {
-              results.push({ status: 'duplicate', ...used });
-              continue;
-            }
-          }
-          const entries = group.build(time);
-          const keys = group.lookupKeys;
-          if (keys && keys.length !== entries.length) {
-            throw new StorageError('INVALID_ARGUMENT', 'one lookup key per entry');
-          }
-          for (let i = 0; i < entries.length; i++) {
-            this.stmt.insertEntry.run(id, next + i, entries[i]);
-            if (keys) this.stmt.insertLookup.run(id, keys[i], next + i);
-          }
-          if (idem) {
-            this.stmt.insertIdempotency.run(
-              idem.tenant,
-              idem.key,
-              idem.requestHash,
-              id,
-              next,
-              entries.length,
-              time,
-            );
-          }
-          results.push({ status: 'sequenced', first: next, count: entries.length, timeMs: time });
-          next += entries.length;
+    const logId = this.logId(log);
+    let time = Math.max(nowMs, this.stmt.sizes.get(logId)!.last_time);
+    for (let attempt = 0; attempt < MAX_SEQUENCE_ATTEMPTS; attempt++) {
+      const duplicates = new Map<number, IdempotentOutcome>();
+      const built: BuiltGroup[] = [];
+      const entries: Uint8Array[] = [];
+      const keysInBatch = new Set<string>();
+      for (const [g, group] of groups.entries()) {
+        const idem = group.idempotency;
+        const used = idem && this.findIdempotencySync(idem.tenant, idem.key);
+        if (used) {
+          duplicates.set(g, used);
+          continue;
         }
-        if (next > state.sequenced_size) {
-          this.stmt.insertBatch.run(id, state.sequenced_size, time);
-          this.stmt.setSequenced.run(next, time, id);
+        if (idem) {
+          const key = `${idem.tenant}\n${idem.key}`;
+          if (keysInBatch.has(key)) {
+            // A repeat of an earlier group of this batch: the writer answers it as a duplicate.
+            built.push({ count: 0, idempotency: idem });
+            continue;
+          }
+          keysInBatch.add(key);
         }
-        return results;
-      })
-      .immediate();
+        const groupEntries = group.build(time);
+        if (group.lookupKeys && group.lookupKeys.length !== groupEntries.length) {
+          throw new StorageError('INVALID_ARGUMENT', 'one lookup key per entry');
+        }
+        entries.push(...groupEntries);
+        built.push({
+          count: groupEntries.length,
+          ...(group.lookupKeys ? { lookupKeys: group.lookupKeys } : {}),
+          ...(idem ? { idempotency: idem } : {}),
+        });
+      }
+      const reply = await this.writer.run({ logId, time, groups: built, ...concat(entries) });
+      if ('retryAt' in reply) {
+        time = Math.max(nowMs, reply.retryAt);
+        continue;
+      }
+      const results = reply.results.values();
+      return groups.map((_, g) =>
+        duplicates.has(g) ? { status: 'duplicate', ...duplicates.get(g)! } : results.next().value!,
+      );
+    }
+    throw new Error('other writers kept moving the batch time; try again');
   }
 
   async sequencedSize(log: string): Promise<number> {
@@ -308,14 +328,7 @@ export class SqliteStorage implements Storage {
 
   private findIdempotencySync(tenant: string, key: string): IdempotentOutcome | undefined {
     const row = this.stmt.findIdempotency.get(tenant, key);
-    return (
-      row && {
-        requestHash: row.request_hash,
-        log: row.name,
-        first: row.first_idx,
-        count: row.count,
-      }
-    );
+    return row && idempotentOutcome(row);
   }
 
   async integratedSize(log: string): Promise<number> {
@@ -454,6 +467,7 @@ export class SqliteStorage implements Storage {
   }
 
   async close(): Promise<void> {
+    await this.writer.close();
     if (this.db.open) this.db.close();
   }
 }

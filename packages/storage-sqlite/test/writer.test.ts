@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import Database from 'better-sqlite3';
+import { SqliteStorage } from '../src/index.js';
+
+const T0 = 1_700_000_000_000;
+const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+async function withLog(fn: (store: SqliteStorage, file: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'proofline-writer-'));
+  const file = join(dir, 'log.db');
+  const store = new SqliteStorage(file);
+  try {
+    await store.ensureTenant('t', T0);
+    await store.ensureLog({
+      name: 'l',
+      tenant: 't',
+      origin: 'x/l',
+      verifierKey: 'k',
+      createdAt: T0,
+    });
+    await fn(store, file);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('sqlite writer thread', () => {
+  test('rebuilds with the later time another writer committed meanwhile', () =>
+    withLog(async (store, file) => {
+      const other = new Database(file);
+      const seen: number[] = [];
+      const [result] = await store.sequence(
+        'l',
+        [
+          {
+            build: (t) => {
+              // Another process commits a later batch time between our read and our commit.
+              if (seen.length === 0) other.prepare('UPDATE logs SET last_time = ?').run(T0 + 5000);
+              seen.push(t);
+              return [bytes(`built at ${t}`)];
+            },
+          },
+        ],
+        T0,
+      );
+      other.close();
+      assert.deepEqual(seen, [T0, T0 + 5000]);
+      assert.deepEqual(result, { status: 'sequenced', first: 0, count: 1, timeMs: T0 + 5000 });
+      const [entry] = await store.readEntries('l', 0, 1);
+      assert.equal(new TextDecoder().decode(entry), `built at ${T0 + 5000}`);
+    }));
+
+  test('commits entries of every length, in order, across groups', () =>
+    withLog(async (store) => {
+      const groups = [0, 1, 2].map((g) => ({
+        build: () =>
+          Array.from({ length: g + 1 }, (_, i) => new Uint8Array(1 + g * 100 + i).fill(g)),
+        lookupKeys: Array.from({ length: g + 1 }, (_, i) => g * 10 + i),
+      }));
+      const results = await store.sequence('l', groups, T0);
+      assert.deepEqual(
+        results.map((r) => r.status === 'sequenced' && [r.first, r.count]),
+        [
+          [0, 1],
+          [1, 2],
+          [3, 3],
+        ],
+      );
+      const entries = await store.readEntries('l', 0, 6);
+      assert.deepEqual(
+        entries.map((e) => [e.length, e[0]]),
+        [
+          [1, 0],
+          [101, 1],
+          [102, 1],
+          [201, 2],
+          [202, 2],
+          [203, 2],
+        ],
+      );
+      assert.deepEqual(await store.findByLookupKey('l', 21, 10), [4]);
+    }));
+
+  test('a closed store lets the process exit; sequencing after reopening continues the log', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'proofline-writer-'));
+    try {
+      const file = join(dir, 'log.db');
+      let store = new SqliteStorage(file);
+      await store.ensureTenant('t', T0);
+      await store.ensureLog({
+        name: 'l',
+        tenant: 't',
+        origin: 'x/l',
+        verifierKey: 'k',
+        createdAt: T0,
+      });
+      await store.sequence('l', [{ build: () => [bytes('a')] }], T0);
+      await store.close();
+      store = new SqliteStorage(file);
+      const [r] = await store.sequence('l', [{ build: () => [bytes('b')] }], T0);
+      assert.equal(r?.status === 'sequenced' && r.first, 1);
+      await store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
