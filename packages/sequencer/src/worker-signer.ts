@@ -16,8 +16,9 @@ interface Pending {
  * of each signature is spent beside the event loop instead of on it. Signatures are
  * byte-identical to nodeEd25519Signer's (Ed25519 is deterministic).
  *
- * Every `sign` call made in the same synchronous run of the event loop (e.g. all receipts of
- * one commit) goes to the thread as one batch, in one transferred buffer. The thread is
+ * Every `sign` call made in the same turn of the event loop (e.g. all receipts of one commit,
+ * or every bundle request parsed in that turn) goes to the thread as one batch, in one
+ * transferred buffer: one message per turn, not per signature. The thread is
  * started on first use and does not keep the process alive while idle. If it dies, the
  * signatures it owed are rejected and the next call starts a new one.
  */
@@ -87,7 +88,7 @@ export function workerEd25519Signer(name: string, seed: Uint8Array): Signer {
     keyId: identity.keyId,
     sign(message: Uint8Array): Promise<Uint8Array> {
       return new Promise<Uint8Array>((resolve, reject) => {
-        if (queued.length === 0) queueMicrotask(flush);
+        if (queued.length === 0) setImmediate(flush);
         queued.push({ message, resolve, reject });
       });
     },

@@ -15,8 +15,8 @@ import {
   type TileKey,
 } from '@proofline/storage';
 import { MIGRATIONS } from './schema.js';
-import { idempotentOutcome, type BuiltGroup } from './sequence-txn.js';
-import { SequenceWriter } from './sequence-writer.js';
+import { idempotentOutcome, type BuiltGroup } from './writes.js';
+import { Writer } from './writer.js';
 
 /** How often `sequence` rebuilds for a later batch time before giving up. */
 const MAX_SEQUENCE_ATTEMPTS = 8;
@@ -60,18 +60,22 @@ interface LogRow {
  * `proofline append`): writers serialise on SQLite's lock (BEGIN IMMEDIATE), so index
  * assignment stays gap-free across them.
  *
- * The calls are synchronous underneath; they are exposed as promises to share the
- * interface with network drivers.
+ * Threads: the writes on a log's hot path — sequence, integrate, publishCheckpoint,
+ * addCheckpointTimestamp and the lease — run on a writer thread with its own connection
+ * (writer-thread.ts), so their COMMIT and fsync do not block the event loop; a promise
+ * resolves only after that thread's COMMIT returned. Reads, and the rare administrative
+ * writes (tenants, logs, keys), run synchronously on the calling thread's connection, which
+ * sees every committed write (WAL).
  */
 export class SqliteStorage implements Storage {
   private readonly db: Database.Database;
   private readonly logIds = new Map<string, number>();
   private readonly stmt;
-  private readonly writer: SequenceWriter;
+  private readonly writer: Writer;
 
   constructor(path: string, options: SqliteOptions = {}) {
     this.db = new Database(path);
-    this.writer = new SequenceWriter(path, options.busyTimeoutMs ?? 10_000);
+    this.writer = new Writer(path, options.busyTimeoutMs ?? 10_000);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
@@ -138,13 +142,6 @@ export class SqliteStorage implements Storage {
           'SELECT data FROM entries WHERE log_id = ? AND idx >= ? AND idx < ? ORDER BY idx',
         )
         .pluck(),
-      setIntegrated: db.prepare(
-        'UPDATE logs SET integrated_size = ? WHERE id = ? AND integrated_size = ?',
-      ),
-      upsertTile: db.prepare(
-        'INSERT INTO tiles (log_id, level, idx, data) VALUES (?, ?, ?, ?) ' +
-          'ON CONFLICT (log_id, level, idx) DO UPDATE SET data = excluded.data',
-      ),
       readTile: db
         .prepare<[number, number, number], Buffer>(
           'SELECT data FROM tiles WHERE log_id = ? AND level = ? AND idx = ?',
@@ -157,27 +154,12 @@ export class SqliteStorage implements Storage {
         'SELECT c.id, c.size, c.note, c.published_at FROM logs l JOIN checkpoints c ' +
           'ON c.id = l.checkpoint_id WHERE l.id = ?',
       ),
-      insertCheckpoint: db.prepare(
-        'INSERT INTO checkpoints (log_id, size, note, published_at) VALUES (?, ?, ?, ?)',
-      ),
-      setLatest: db.prepare('UPDATE logs SET checkpoint_id = ? WHERE id = ?'),
       history: db.prepare<[number, number], { size: number; note: string; published_at: number }>(
         'SELECT size, note, published_at FROM checkpoints WHERE log_id = ? ORDER BY id LIMIT ?',
-      ),
-      addTimestamp: db.prepare(
-        'INSERT OR IGNORE INTO checkpoint_timestamps (log_id, size, tsa, token, gen_time) ' +
-          'VALUES (?, ?, ?, ?, ?)',
       ),
       timestamps: db.prepare<[number, number], { tsa: string; token: Buffer; gen_time: number }>(
         'SELECT tsa, token, gen_time FROM checkpoint_timestamps WHERE log_id = ? AND size = ? ' +
           'ORDER BY gen_time, tsa',
-      ),
-      lease: db.prepare(
-        'UPDATE logs SET lease_owner = ?, lease_expires = ? ' +
-          'WHERE id = ? AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires < ?)',
-      ),
-      release: db.prepare(
-        'UPDATE logs SET lease_owner = NULL, lease_expires = 0 WHERE id = ? AND lease_owner = ?',
       ),
     };
   }
@@ -282,7 +264,12 @@ export class SqliteStorage implements Storage {
           ...(idem ? { idempotency: idem } : {}),
         });
       }
-      const reply = await this.writer.run({ logId, time, groups: built, ...concat(entries) });
+      const { data, ends } = concat(entries);
+      const reply = await this.writer.call(
+        'sequence',
+        [{ logId, time, groups: built, data, ends }],
+        [data.buffer as ArrayBuffer],
+      );
       if ('retryAt' in reply) {
         time = Math.max(nowMs, reply.retryAt);
         continue;
@@ -343,18 +330,7 @@ export class SqliteStorage implements Storage {
   ): Promise<boolean> {
     const id = this.logId(log);
     checkRange(fromSize, toSize);
-    return this.db
-      .transaction(() => {
-        const sizes = this.stmt.sizes.get(id)!;
-        if (sizes.integrated_size !== fromSize) return false;
-        if (toSize > sizes.sequenced_size) {
-          throw new StorageError('OUT_OF_RANGE', `cannot integrate beyond ${sizes.sequenced_size}`);
-        }
-        for (const t of tiles) this.stmt.upsertTile.run(id, t.level, t.index, t.data);
-        this.stmt.setIntegrated.run(toSize, id, fromSize);
-        return true;
-      })
-      .immediate();
+    return this.writer.call('integrate', [id, fromSize, toSize, tiles]);
   }
 
   async readTiles(log: string, keys: readonly TileKey[]): Promise<(Uint8Array | undefined)[]> {
@@ -375,22 +351,7 @@ export class SqliteStorage implements Storage {
     expected: StoredCheckpoint | undefined,
     next: StoredCheckpoint,
   ): Promise<boolean> {
-    const id = this.logId(log);
-    return this.db
-      .transaction(() => {
-        const current = this.stmt.latest.get(id);
-        if (current?.note !== expected?.note) return false;
-        if (current && next.size < current.size) return false;
-        const { lastInsertRowid } = this.stmt.insertCheckpoint.run(
-          id,
-          next.size,
-          next.note,
-          next.publishedAt,
-        );
-        this.stmt.setLatest.run(lastInsertRowid, id);
-        return true;
-      })
-      .immediate();
+    return this.writer.call('publishCheckpoint', [this.logId(log), expected?.note, next]);
   }
 
   async checkpointHistory(log: string, limit: number): Promise<StoredCheckpoint[]> {
@@ -407,7 +368,13 @@ export class SqliteStorage implements Storage {
     genTimeMs: number,
   ): Promise<void> {
     checkTimestamp(size, token, genTimeMs);
-    this.stmt.addTimestamp.run(this.logId(log), size, tsa, token, genTimeMs);
+    await this.writer.call('addCheckpointTimestamp', [
+      this.logId(log),
+      size,
+      tsa,
+      token,
+      genTimeMs,
+    ]);
   }
 
   async checkpointTimestamps(log: string, size: number): Promise<CheckpointTimestamp[]> {
@@ -418,11 +385,11 @@ export class SqliteStorage implements Storage {
 
   async acquireLease(log: string, owner: string, ttlMs: number): Promise<boolean> {
     const now = Date.now();
-    return this.stmt.lease.run(owner, now + ttlMs, this.logId(log), owner, now).changes === 1;
+    return this.writer.call('acquireLease', [this.logId(log), owner, now + ttlMs, now]);
   }
 
   async releaseLease(log: string, owner: string): Promise<void> {
-    this.stmt.release.run(this.logId(log), owner);
+    await this.writer.call('releaseLease', [this.logId(log), owner]);
   }
 
   async ensureTenant(name: string, createdAt: number): Promise<void> {

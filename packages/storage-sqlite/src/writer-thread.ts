@@ -1,40 +1,40 @@
 /**
- * The SQLite writer thread: owns one connection and runs every sequencing transaction of
- * its SqliteStorage (see SequenceWriter), so that COMMIT — its WAL writes and fsync — runs
- * beside the event loop instead of blocking it.
+ * The SQLite writer thread: owns one connection and runs the hot-path writes of its
+ * SqliteStorage (writes.ts), so that each COMMIT — its WAL writes, its fsync and any wait
+ * for another process's lock — happens beside the event loop instead of blocking it.
  *
- * Messages in: `{ id, request }` (a SequenceRequest whose `data` buffer was transferred) or
- * `{ close: true }`. Out: `{ id, reply }` or `{ id, error: { message, code } }`, sent only
- * after the transaction committed (or rolled back). On close the connection is closed and
- * the thread ends.
+ * Messages in: `{ id, op, args }`, or `{ close: true }`. Out: `{ id, result }` or
+ * `{ id, error: { name, code, message } }`, sent only once the transaction has committed
+ * (or rolled back). Messages run one at a time, in order. On close the connection is
+ * closed and the thread ends.
  */
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
-import { sequenceTransaction, type SequenceRequest } from './sequence-txn.js';
+import { writeOperations, type WriteOperations } from './writes.js';
 
 const { path, busyTimeoutMs } = workerData as { path: string; busyTimeoutMs: number };
 const db = new Database(path);
 db.pragma('synchronous = FULL');
 db.pragma(`busy_timeout = ${busyTimeoutMs}`);
 db.pragma('foreign_keys = ON');
-const sequence = sequenceTransaction(db);
+const ops = writeOperations(db);
 
-parentPort!.on('message', (msg: { id: number; request: SequenceRequest } | { close: true }) => {
+type Call = { id: number; op: keyof WriteOperations; args: unknown[] };
+
+parentPort!.on('message', (msg: Call | { close: true }) => {
   if ('close' in msg) {
     db.close();
     parentPort!.close();
     return;
   }
   try {
-    parentPort!.postMessage({ id: msg.id, reply: sequence(msg.request) });
+    const result = (ops[msg.op] as (...args: unknown[]) => unknown)(...msg.args);
+    parentPort!.postMessage({ id: msg.id, result });
   } catch (err) {
-    const e = err as { message?: unknown; code?: unknown };
+    const e = err as { name?: unknown; code?: unknown; message?: unknown };
     parentPort!.postMessage({
       id: msg.id,
-      error: {
-        message: String(e?.message ?? err),
-        code: typeof e?.code === 'string' ? e.code : undefined,
-      },
+      error: { name: String(e?.name), code: e?.code, message: String(e?.message ?? err) },
     });
   }
 });

@@ -27,6 +27,7 @@ export {
   tilePath,
   type ParsedTilePath,
 } from './tilepath.js';
-export { tileHashReader } from './tilereader.js';
+export { tileHashReader, type TileHashReaderOptions } from './tilereader.js';
+export { FULL_TILE_CACHE_BYTES, TileHashCache } from './tilecache.js';
 export { decodeEntryBundle, encodeEntryBundle } from './bundle.js';
 export { integrate, type TileUpdate } from './integrate.js';

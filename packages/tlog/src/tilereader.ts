@@ -3,12 +3,25 @@ import type { Hash } from './hash.js';
 import { subtreeHash, type HashReader, type NodeId } from './nodes.js';
 import { TILE_HEIGHT, TILE_WIDTH, tileWidth, type TileId } from './tile.js';
 import { HASH_SIZE, checkInteger } from './validate.js';
+import { TileHashCache, expandTile, expandedNode } from './tilecache.js';
 
-/** Where a node's stored hashes live: `count` hashes from `first` in tile number `slot`. */
+/**
+ * Where a node's stored hashes live: `count` = 2^`height` hashes from `first` in tile number
+ * `slot`; the node is the tile-internal node (height, first / count).
+ */
 interface Location {
   readonly slot: number;
   readonly first: number;
   readonly count: number;
+  readonly height: number;
+}
+
+export interface TileHashReaderOptions {
+  /**
+   * Keeps every tile's internal nodes once computed (see {@link TileHashCache}); must only
+   * ever see the tiles of one log.
+   */
+  readonly cache?: TileHashCache;
 }
 
 /**
@@ -18,12 +31,22 @@ interface Location {
  * call asks `readTiles` once for all needed tiles, deduplicated, each with its width in a
  * tree of `treeSize`, and checks every tile is exactly width*32 bytes (BAD_TILE_DATA).
  * Requesting a node that is not complete in the tree throws INVALID_ARGUMENT.
+ *
+ * With `options.cache`, tiles the cache holds wide enough for the requested nodes (maybe from
+ * an older or newer tree size) are not read: `readTiles` is asked only for the others (at
+ * their width in this tree), and not at all when there are none; those are expanded (every
+ * internal node hashed once) and cached. The hashes are the same.
  */
 export function tileHashReader(
   treeSize: number,
   readTiles: (tiles: readonly TileId[]) => Promise<readonly Uint8Array[]>,
+  options: TileHashReaderOptions = {},
 ): HashReader {
   checkInteger('treeSize', treeSize);
+  const cache = options.cache;
+  if (cache !== undefined && !(cache instanceof TileHashCache)) {
+    throw new TlogError('INVALID_ARGUMENT', 'cache must be a TileHashCache');
+  }
   return async (nodes: readonly NodeId[]): Promise<Hash[]> => {
     if (nodes.length === 0) {
       return [];
@@ -41,7 +64,8 @@ export function tileHashReader(
         );
       }
       const level = Math.floor(node.level / TILE_HEIGHT);
-      const count = 2 ** (node.level % TILE_HEIGHT);
+      const height = node.level % TILE_HEIGHT;
+      const count = 2 ** height;
       const stored = node.index * count;
       const index = Math.floor(stored / TILE_WIDTH);
       const key = `${level}/${index}`;
@@ -51,21 +75,62 @@ export function tileHashReader(
         slots.set(key, slot);
         tiles.push({ level, index, width: tileWidth(level, index, treeSize) });
       }
-      return { slot, first: stored % TILE_WIDTH, count };
+      return { slot, first: stored % TILE_WIDTH, count, height };
     });
-    const data = await readTiles(tiles);
-    if (!Array.isArray(data) || data.length !== tiles.length) {
-      throw new TlogError('READER_MISBEHAVED', `tile reader returned the wrong number of tiles`);
+    if (cache !== undefined) {
+      return cachedRead(cache, tiles, locations, readTiles);
     }
-    tiles.forEach((tile, i) => {
-      const bytes: unknown = data[i];
-      if (!(bytes instanceof Uint8Array) || bytes.length !== tile.width * HASH_SIZE) {
-        throw new TlogError(
-          'BAD_TILE_DATA',
-          `tile (${tile.level}, ${tile.index}) of width ${tile.width} must be ${tile.width * HASH_SIZE} bytes`,
-        );
-      }
-    });
+    const data = await readChecked(readTiles, tiles);
     return locations.map((loc) => subtreeHash(data[loc.slot] as Uint8Array, loc.first, loc.count));
   };
+}
+
+/** `readTiles(tiles)`, checking there is one tile per request of exactly width*32 bytes. */
+async function readChecked(
+  readTiles: (tiles: readonly TileId[]) => Promise<readonly Uint8Array[]>,
+  tiles: readonly TileId[],
+): Promise<readonly Uint8Array[]> {
+  const data = await readTiles(tiles);
+  if (!Array.isArray(data) || data.length !== tiles.length) {
+    throw new TlogError('READER_MISBEHAVED', `tile reader returned the wrong number of tiles`);
+  }
+  tiles.forEach((tile, i) => {
+    const bytes: unknown = data[i];
+    if (!(bytes instanceof Uint8Array) || bytes.length !== tile.width * HASH_SIZE) {
+      throw new TlogError(
+        'BAD_TILE_DATA',
+        `tile (${tile.level}, ${tile.index}) of width ${tile.width} must be ${tile.width * HASH_SIZE} bytes`,
+      );
+    }
+  });
+  return data;
+}
+
+/** The nodes at `locations` from the expansions of `tiles`, read and expanded only if not cached. */
+async function cachedRead(
+  cache: TileHashCache,
+  tiles: readonly TileId[],
+  locations: readonly Location[],
+  readTiles: (tiles: readonly TileId[]) => Promise<readonly Uint8Array[]>,
+): Promise<Hash[]> {
+  // A cached expansion narrower than the tile is now still answers for the nodes it holds.
+  const needed = tiles.map(() => 0);
+  for (const loc of locations) {
+    needed[loc.slot] = Math.max(needed[loc.slot] as number, loc.first + loc.count);
+  }
+  const expanded = tiles.map((t, i) => cache.lookup(t.level, t.index, needed[i] as number));
+  const missing = tiles.filter((_, i) => expanded[i] === undefined);
+  if (missing.length > 0) {
+    const data = await readChecked(readTiles, missing);
+    let next = 0;
+    tiles.forEach((tile, i) => {
+      if (expanded[i] !== undefined) return;
+      const hashes = expandTile(data[next++] as Uint8Array, tile.width);
+      cache.store(tile.level, tile.index, tile.width, hashes);
+      expanded[i] = hashes;
+    });
+  }
+  return locations.map((loc) =>
+    expandedNode(expanded[loc.slot] as Uint8Array, loc.height, loc.first / loc.count),
+  );
 }

@@ -1,10 +1,6 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import {
-  BUNDLE_MEDIA_TYPE,
-  MAX_BUNDLE_TIMESTAMPS,
-  MAX_TIMESTAMP_TOKEN_SIZE,
-  TSA_NAME_PATTERN,
   RecordError,
   buildRecord,
   digestLookupKey,
@@ -19,12 +15,13 @@ import {
   type Statement,
 } from '@proofline/records';
 import { base64Encode, parseVerifierKey, type Signer } from '@proofline/note';
-import { leafHash, proveInclusion, tileHashReader } from '@proofline/tlog';
-import { readTilesAt, type LogConfig, type Storage } from '@proofline/storage';
+import { leafHash } from '@proofline/tlog';
+import type { LogConfig, Storage } from '@proofline/storage';
 import type { PendingGroup, Sequencer } from '@proofline/sequencer';
 import type { Principal } from '../auth.js';
 import { HttpProblem } from '../problem.js';
 import { CheckpointWaiter } from './checkpoints.js';
+import { ProofBundles } from './bundles.js';
 
 /** What this node runs for one log: its configuration, signing key and sequencer. */
 export interface LogRuntime {
@@ -74,6 +71,8 @@ export const MAX_BATCH = 1000;
  */
 export class RecordService {
   readonly checkpoints: CheckpointWaiter;
+  /** Proof bundles and their per-log caches (tile hashes, latest checkpoint, sequenced size). */
+  private readonly bundles: ProofBundles;
 
   constructor(
     private readonly storage: Storage,
@@ -81,6 +80,7 @@ export class RecordService {
     private readonly publicUrl: string,
   ) {
     this.checkpoints = new CheckpointWaiter(storage);
+    this.bundles = new ProofBundles(storage);
   }
 
   /** The log a principal may use: named, or the tenant's only log. Another tenant's log is a 404. */
@@ -143,42 +143,15 @@ export class RecordService {
     return this.receipt(runtime, index, entry!);
   }
 
-  /** The public proof bundle of `id` against the latest checkpoint. */
+  /** The public proof bundle of `id` against the latest checkpoint (see bundles.ts). */
   async bundle(id: string): Promise<Bundle> {
     const { runtime, index } = await this.locate(id);
-    const log = runtime.config.name;
-    const checkpoint = await this.storage.latestCheckpoint(log);
-    if (!checkpoint || checkpoint.size <= index) {
-      throw new HttpProblem(
-        404,
-        'not-yet-checkpointed',
-        `record ${id} is sequenced but no checkpoint covers it yet`,
-        { 'retry-after': '1' },
-      );
-    }
-    const [entry] = await this.storage.readEntries(log, index, index + 1);
-    const reader = tileHashReader(checkpoint.size, (tiles) =>
-      readTilesAt(this.storage, log, tiles),
-    );
-    const view = await this.receipt(runtime, index, entry!);
-    // RFC 3161 tokens over this checkpoint's text, when the publisher has stored some (they
-    // arrive shortly after publication: a bundle fetched later may carry more).
-    const timestamps = (await this.storage.checkpointTimestamps(log, checkpoint.size))
-      .filter((t) => TSA_NAME_PATTERN.test(t.tsa) && t.token.length <= MAX_TIMESTAMP_TOKEN_SIZE)
-      .slice(0, MAX_BUNDLE_TIMESTAMPS)
-      .map((t) => ({ tsa: t.tsa, token: t.token }));
-    return {
-      mediaType: BUNDLE_MEDIA_TYPE,
+    return this.bundles.build(
+      runtime.config,
       id,
-      log,
-      origin: runtime.config.origin,
       index,
-      entry: entry!,
-      receipt: view.receipt,
-      inclusionProof: await proveInclusion(index, checkpoint.size, reader),
-      checkpoint: checkpoint.note,
-      ...(timestamps.length > 0 ? { timestamps } : {}),
-    };
+      async (entry) => (await this.receipt(runtime, index, entry)).receipt,
+    );
   }
 
   /** Records of the principal's tenant whose digest is `digest`, in `log` or all its logs. */
@@ -276,7 +249,8 @@ export class RecordService {
       throw notFound(id);
     }
     const runtime = this.logs.get(parsed.log);
-    if (!runtime || parsed.index >= (await this.storage.sequencedSize(parsed.log))) {
+    // Asks storage only for an index beyond the sequenced size last seen.
+    if (!runtime || !(await this.bundles.isSequenced(parsed.log, parsed.index))) {
       throw notFound(id);
     }
     return { runtime, index: parsed.index };

@@ -1,19 +1,32 @@
 import { Worker } from 'node:worker_threads';
-import type { SequenceReply, SequenceRequest } from './sequence-txn.js';
+import { StorageError } from '@proofline/storage';
+import type { WriteOperations } from './writes.js';
 
 interface Pending {
-  resolve(reply: SequenceReply): void;
+  resolve(result: unknown): void;
   reject(err: unknown): void;
 }
 
+interface Reply {
+  readonly id: number;
+  readonly result?: unknown;
+  readonly error?: { name: string; code?: unknown; message: string };
+}
+
+/** The error the thread reported, as the caller would have seen it on its own thread. */
+function toError(e: NonNullable<Reply['error']>): Error {
+  if (e.name === 'StorageError') return new StorageError(e.code as StorageError['code'], e.message);
+  return Object.assign(new Error(e.message), { code: e.code });
+}
+
 /**
- * The main-thread side of the writer thread (writer-thread.ts). Requests run one at a time,
+ * The calling side of the writer thread (writer-thread.ts). Calls run one at a time,
  * in the order sent. If the thread dies, the requests it owed are rejected — their
  * transactions either committed before it died or were rolled back by SQLite, exactly as
  * for a crashed process, and their callers were not told they succeeded — and the next
  * request starts a new thread. The thread keeps the process alive only while it owes replies.
  */
-export class SequenceWriter {
+export class Writer {
   private worker: Worker | undefined;
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
@@ -23,13 +36,18 @@ export class SequenceWriter {
     private readonly busyTimeoutMs: number,
   ) {}
 
-  run(request: SequenceRequest): Promise<SequenceReply> {
+  /** Runs `op` on the thread; `transfer` lists buffers of `args` handed over, not copied. */
+  call<K extends keyof WriteOperations>(
+    op: K,
+    args: Parameters<WriteOperations[K]>,
+    transfer: ArrayBuffer[] = [],
+  ): Promise<ReturnType<WriteOperations[K]>> {
     const worker = (this.worker ??= this.start());
     const id = this.nextId++;
-    return new Promise<SequenceReply>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (r: unknown) => void, reject });
       worker.ref();
-      worker.postMessage({ id, request }, [request.data.buffer as ArrayBuffer]);
+      worker.postMessage({ id, op, args }, transfer);
     });
   }
 
@@ -49,17 +67,14 @@ export class SequenceWriter {
       workerData: { path: this.path, busyTimeoutMs: this.busyTimeoutMs },
     });
     worker.unref();
-    worker.on(
-      'message',
-      (msg: { id: number; reply?: SequenceReply; error?: { message: string; code?: string } }) => {
-        const p = this.pending.get(msg.id);
-        if (!p) return;
-        this.pending.delete(msg.id);
-        if (this.pending.size === 0) worker.unref();
-        if (msg.reply) p.resolve(msg.reply);
-        else p.reject(Object.assign(new Error(msg.error!.message), { code: msg.error!.code }));
-      },
-    );
+    worker.on('message', (msg: Reply) => {
+      const p = this.pending.get(msg.id);
+      if (!p) return;
+      this.pending.delete(msg.id);
+      if (this.pending.size === 0) worker.unref();
+      if (msg.error) p.reject(toError(msg.error));
+      else p.resolve(msg.result);
+    });
     const failAll = (err: unknown): void => {
       if (this.worker === worker) this.worker = undefined;
       for (const p of this.pending.values()) p.reject(err);

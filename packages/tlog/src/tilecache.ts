@@ -1,0 +1,148 @@
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
+import type { Hash } from './hash.js';
+import { TILE_HEIGHT, TILE_WIDTH } from './tile.js';
+import { HASH_SIZE, checkInteger } from './validate.js';
+
+/**
+ * Where tile-relative level r (0..7) starts in an expanded tile, in hashes: the 256 stored
+ * hashes, then the 128 nodes above them, then 64, ... up to the 2 nodes of level 7 (510 in
+ * all; the tile's root is a hash of the tile above, never read from this one).
+ * The offsets are the same whatever the width, so an expansion of width w is, level by
+ * level, a prefix of the expansion of any wider version of the same tile.
+ */
+const LEVEL_OFFSET: readonly number[] = Array.from(
+  { length: TILE_HEIGHT },
+  (_, r) => 2 * TILE_WIDTH - 2 ** (TILE_HEIGHT + 1 - r),
+);
+
+/** Bytes counted per entry on top of its hashes (map entry, key, object, array header). */
+const ENTRY_OVERHEAD = 160;
+
+/** What a full tile's entry counts for: 510 hashes (16,320 bytes) plus a fixed overhead. */
+export const FULL_TILE_CACHE_BYTES = (2 * TILE_WIDTH - 2) * HASH_SIZE + ENTRY_OVERHEAD;
+
+interface Entry {
+  /** How many stored hashes the tile had when it was expanded (256: full). */
+  readonly width: number;
+  /** Every complete node of the tile, laid out by {@link LEVEL_OFFSET}. */
+  readonly hashes: Uint8Array;
+  readonly bytes: number;
+}
+
+/**
+ * Every complete node of levels 0..7 inside a tile of `width` stored hashes (`data`, width*32
+ * bytes): level r holds floor(width / 2^r) nodes, node (r, j) = nodeHash((r-1, 2j),
+ * (r-1, 2j+1)). Fewer than `width` hashes are computed (254 for a full tile).
+ */
+export function expandTile(data: Uint8Array, width: number): Uint8Array {
+  let top = 0;
+  while (top < TILE_HEIGHT - 1 && width >> (top + 1) > 0) top++;
+  const out = new Uint8Array(((LEVEL_OFFSET[top] as number) + (width >> top)) * HASH_SIZE);
+  out.set(data.subarray(0, width * HASH_SIZE));
+  const buf = new Uint8Array(1 + 2 * HASH_SIZE);
+  buf[0] = 0x01;
+  for (let r = 0; r < top; r++) {
+    const from = (LEVEL_OFFSET[r] as number) * HASH_SIZE;
+    const to = (LEVEL_OFFSET[r + 1] as number) * HASH_SIZE;
+    const n = width >> (r + 1);
+    for (let j = 0; j < n; j++) {
+      buf.set(out.subarray(from + 2 * j * HASH_SIZE, from + (2 * j + 2) * HASH_SIZE), 1);
+      out.set(nobleSha256(buf), to + j * HASH_SIZE);
+    }
+  }
+  return out;
+}
+
+/**
+ * A bounded cache of the complete nodes inside hash tiles of ONE log, for
+ * {@link tileHashReader}: a tile is expanded once (at most 255 node hashes) and every later
+ * node of it costs a lookup, without reading the tile again.
+ *
+ * Correct because the first w hashes of a tile never change as the tree grows: an entry
+ * remembers the width it was expanded from and only answers for tiles of at most that width
+ * (a partial tile is never taken for a full one); a wider version of the tile replaces it.
+ * Sharing one cache between logs would mix their tiles: use one instance per log.
+ *
+ * Memory: least recently used entries are evicted so that the counted bytes (hashes plus a
+ * fixed per-entry overhead) stay within `maxBytes`; a full tile counts
+ * {@link FULL_TILE_CACHE_BYTES} (about 16 KiB).
+ */
+export class TileHashCache {
+  private readonly entries = new Map<string, Entry>();
+  private used = 0;
+  private hitCount = 0;
+  private missCount = 0;
+
+  constructor(readonly maxBytes: number) {
+    checkInteger('maxBytes', maxBytes);
+  }
+
+  /** Bytes the cached entries count for (never more than `maxBytes`). */
+  get bytes(): number {
+    return this.used;
+  }
+
+  /** Number of cached tiles. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Lookups answered from the cache / not, since construction. */
+  get stats(): { hits: number; misses: number } {
+    return { hits: this.hitCount, misses: this.missCount };
+  }
+
+  /** Drops every entry. */
+  clear(): void {
+    this.entries.clear();
+    this.used = 0;
+  }
+
+  /**
+   * @internal The expansion of tile (level, index) if one of at least `width` is cached: it
+   * holds the nodes over the tile's first `width` hashes, whatever the tile's width now.
+   */
+  lookup(level: number, index: number, width: number): Uint8Array | undefined {
+    const key = `${level}/${index}`;
+    const entry = this.entries.get(key);
+    if (entry === undefined || entry.width < width) {
+      this.missCount++;
+      return undefined;
+    }
+    this.hitCount++;
+    // Most recently used last: Map iterates in insertion order.
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    return entry.hashes;
+  }
+
+  /** @internal Caches the expansion of tile (level, index) of `width`, unless a wider one is cached. */
+  store(level: number, index: number, width: number, hashes: Uint8Array): void {
+    const key = `${level}/${index}`;
+    const old = this.entries.get(key);
+    if (old !== undefined) {
+      if (old.width >= width) return;
+      this.entries.delete(key);
+      this.used -= old.bytes;
+    }
+    const bytes = hashes.byteLength + ENTRY_OVERHEAD;
+    if (bytes > this.maxBytes) return;
+    while (this.used + bytes > this.maxBytes) {
+      const oldest = this.entries.keys().next();
+      if (oldest.done === true) break;
+      this.used -= (this.entries.get(oldest.value) as Entry).bytes;
+      this.entries.delete(oldest.value);
+    }
+    this.entries.set(key, { width, hashes, bytes });
+    this.used += bytes;
+  }
+}
+
+/**
+ * Node (r, p) of a tile from its expansion, as a fresh copy (callers may mutate it). The
+ * caller has checked the node is complete in the tile: p < width >> r.
+ */
+export function expandedNode(hashes: Uint8Array, r: number, p: number): Hash {
+  const at = ((LEVEL_OFFSET[r] as number) + p) * HASH_SIZE;
+  return hashes.slice(at, at + HASH_SIZE);
+}

@@ -1,0 +1,199 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  FULL_TILE_CACHE_BYTES,
+  TileHashCache,
+  proveConsistency,
+  proveInclusion,
+  tileHashReader,
+  treeHash,
+  type HashReader,
+  type NodeId,
+  type TileId,
+} from '../src/index.js';
+import {
+  Reference,
+  prng,
+  randomHashes,
+  referenceTile,
+  rejectsCode,
+  throwsCode,
+} from './helpers.js';
+
+const LARGE = 70_000;
+const ref = new Reference(randomHashes(LARGE, 1302));
+
+/** Tiles of `ref` as a store would serve them, recording every request. */
+function tileSource(): {
+  read: (tiles: readonly TileId[]) => Promise<Uint8Array[]>;
+  calls: (readonly TileId[])[];
+} {
+  const calls: (readonly TileId[])[] = [];
+  return {
+    calls,
+    read: async (tiles) => {
+      calls.push(tiles);
+      return tiles.map((t) => referenceTile(ref, t));
+    },
+  };
+}
+
+/** Every complete node of a tree of `size` at levels 0..17, sampled (first, last, a few inside). */
+function sampleNodes(size: number, rand: (min: number, max: number) => number): NodeId[] {
+  const nodes: NodeId[] = [];
+  for (let level = 0; level <= 17; level++) {
+    const n = Math.floor(size / 2 ** level);
+    if (n === 0) break;
+    nodes.push({ level, index: 0 }, { level, index: n - 1 }, { level, index: rand(0, n - 1) });
+  }
+  return nodes;
+}
+
+/** Asserts both readers give byte-identical answers for nodes, roots and proofs of `size`. */
+async function sameAnswers(
+  size: number,
+  cached: HashReader,
+  plain: HashReader,
+  rand: (min: number, max: number) => number,
+): Promise<void> {
+  const nodes = sampleNodes(size, rand);
+  assert.deepEqual(await cached(nodes), await plain(nodes), `nodes, size ${size}`);
+  assert.deepEqual(await treeHash(size, cached), ref.mth(0, size), `root, size ${size}`);
+  for (const index of [0, size - 1, rand(0, size - 1), rand(0, size - 1)]) {
+    const proof = await proveInclusion(index, size, cached);
+    assert.deepEqual(proof, await proveInclusion(index, size, plain), `PATH(${index}, ${size})`);
+    assert.deepEqual(proof, ref.path(index, 0, size), `PATH(${index}, ${size}) vs RFC 9162`);
+  }
+  const old = rand(0, size);
+  assert.deepEqual(
+    await proveConsistency(old, size, cached),
+    await proveConsistency(old, size, plain),
+    `PROOF(${old}, ${size})`,
+  );
+}
+
+test('a cached tileHashReader answers exactly like the uncached one as the tree grows', async () => {
+  const rand = prng(9162);
+  const cache = new TileHashCache(64 * 1024 * 1024);
+  // Growing sizes: partial tiles at every level fill up and become full, across tile edges.
+  const sizes = [1, 2, 3, 7, 100, 255, 256, 257, 300, 511, 512, 513, 4095, 4096, 4097];
+  for (let s = 5000; s < LARGE; s += rand(1, 9000)) sizes.push(s);
+  sizes.push(65_535, 65_536, 65_537, 69_999, LARGE);
+  for (const size of sizes) {
+    const source = tileSource();
+    const cached = tileHashReader(size, source.read, { cache });
+    const plain = tileHashReader(size, tileSource().read);
+    await sameAnswers(size, cached, plain, rand);
+  }
+  // A reader at an older, smaller size (an older checkpoint) after the tree grew.
+  for (const size of [1, 255, 257, 300, 4097, 65_535, 65_537]) {
+    const cached = tileHashReader(size, tileSource().read, { cache });
+    await sameAnswers(size, cached, tileHashReader(size, tileSource().read), rand);
+  }
+  assert.ok(cache.size > 0);
+  assert.ok(cache.bytes <= cache.maxBytes);
+});
+
+test('a cached reader reads each tile once, and a partial tile again only once it is wider', async () => {
+  const cache = new TileHashCache(64 * 1024 * 1024);
+  const first = tileSource();
+  const at300 = tileHashReader(300, first.read, { cache });
+  assert.deepEqual(await proveInclusion(299, 300, at300), ref.path(299, 0, 300));
+  assert.deepEqual(first.calls, [
+    [
+      { level: 0, index: 1, width: 44 },
+      { level: 1, index: 0, width: 1 },
+    ],
+  ]);
+  for (let i = 0; i < 300; i++) await proveInclusion(i, 300, at300);
+  assert.deepEqual(first.calls.slice(1), [[{ level: 0, index: 0, width: 256 }]]);
+  for (let i = 0; i < 300; i++) await proveInclusion(i, 300, at300);
+  await treeHash(300, at300);
+  assert.equal(first.calls.length, 2, 'every later proof of that size is served from the cache');
+
+  // The partial tile (0, 1) of width 44 is not the tile of width 45 or 256.
+  const grown = tileSource();
+  const at301 = tileHashReader(301, grown.read, { cache });
+  // PATH(300, 301) only needs nodes over the first 44 hashes of tile (0, 1): cached.
+  assert.deepEqual(await proveInclusion(300, 301, at301), ref.path(300, 0, 301));
+  assert.deepEqual(grown.calls, []);
+  assert.deepEqual(await treeHash(301, at301), ref.mth(0, 301));
+  assert.deepEqual(grown.calls, [[{ level: 0, index: 1, width: 45 }]]);
+  const full = tileSource();
+  const at512 = tileHashReader(512, full.read, { cache });
+  assert.deepEqual(await proveInclusion(511, 512, at512), ref.path(511, 0, 512));
+  // Node (8, 0) still comes from the cached tile (1, 0) of width 1, though it now has width 2.
+  assert.deepEqual(full.calls, [[{ level: 0, index: 1, width: 256 }]]);
+  assert.deepEqual(await treeHash(512, at512), ref.mth(0, 512));
+  assert.deepEqual(full.calls[1], [{ level: 1, index: 0, width: 2 }]);
+
+  // Older sizes are served by the wider entries without reading.
+  const older = tileSource();
+  for (const size of [2, 44, 256, 257, 300, 301, 400]) {
+    const reader = tileHashReader(size, older.read, { cache });
+    assert.deepEqual(await proveInclusion(size - 1, size, reader), ref.path(size - 1, 0, size));
+    assert.deepEqual(await treeHash(size, reader), ref.mth(0, size));
+  }
+  assert.equal(older.calls.length, 0);
+  assert.equal(cache.size, 3);
+  assert.ok(cache.stats.hits > 0);
+  assert.equal(cache.stats.misses, 6);
+});
+
+test('the cache stays within its byte bound, evicting the least recently used tiles', async () => {
+  const rand = prng(256);
+  const maxBytes = 10 * FULL_TILE_CACHE_BYTES;
+  const cache = new TileHashCache(maxBytes);
+  const source = tileSource();
+  const cached = tileHashReader(LARGE, source.read, { cache });
+  const plain = tileHashReader(LARGE, tileSource().read);
+  for (let i = 0; i < 300; i++) {
+    const index = rand(0, LARGE - 1);
+    const proof = await proveInclusion(index, LARGE, cached);
+    assert.deepEqual(proof, await proveInclusion(index, LARGE, plain));
+    assert.ok(cache.bytes <= maxBytes, `${cache.bytes} bytes after ${i + 1} proofs`);
+  }
+  assert.ok(cache.size >= 9, 'the bound is used, not just respected');
+  // Tile (1, 0) is used by every proof of an index below 65,536: recently used, so kept.
+  const before = source.calls.length;
+  await proveInclusion(10, LARGE, cached);
+  const read = source.calls.slice(before).flat();
+  assert.ok(!read.some((t) => t.level === 1), 'the hot level-1 tiles stayed cached');
+
+  // Smaller than one tile, or zero: nothing is kept, answers are unchanged.
+  for (const bytes of [0, FULL_TILE_CACHE_BYTES - 1]) {
+    const tiny = new TileHashCache(bytes);
+    const reader = tileHashReader(LARGE, tileSource().read, { cache: tiny });
+    assert.deepEqual(await proveInclusion(12_345, LARGE, reader), ref.path(12_345, 0, LARGE));
+    assert.ok(tiny.bytes <= bytes);
+    assert.ok(bytes > 0 || tiny.size === 0);
+  }
+  cache.clear();
+  assert.equal(cache.size, 0);
+  assert.equal(cache.bytes, 0);
+  throwsCode(() => new TileHashCache(-1), 'INVALID_ARGUMENT');
+});
+
+test('a cached reader returns copies and caches nothing from bad tile data', async () => {
+  const cache = new TileHashCache(1024 * 1024);
+  const reader = tileHashReader(300, tileSource().read, { cache });
+  const [h] = await reader([{ level: 3, index: 5 }]);
+  h!.fill(0);
+  assert.deepEqual((await reader([{ level: 3, index: 5 }]))[0], ref.mth(40, 48));
+
+  const fresh = new TileHashCache(1024 * 1024);
+  const short = tileHashReader(
+    300,
+    async (tiles) => tiles.map((t) => referenceTile(ref, t).subarray(32)),
+    { cache: fresh },
+  );
+  await rejectsCode(short([{ level: 0, index: 299 }]), 'BAD_TILE_DATA');
+  const missing = tileHashReader(300, async () => [], { cache: fresh });
+  await rejectsCode(missing([{ level: 0, index: 0 }]), 'READER_MISBEHAVED');
+  assert.equal(fresh.size, 0);
+  await rejectsCode(reader([{ level: 0, index: 300 }]), 'INVALID_ARGUMENT');
+  throwsCode(
+    () => tileHashReader(300, async () => [], { cache: {} as unknown as TileHashCache }),
+    'INVALID_ARGUMENT',
+  );
+});
