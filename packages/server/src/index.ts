@@ -1,7 +1,13 @@
 export { buildApp, type AppOptions } from './app.js';
 export { generateApiKey, type NewApiKey } from './auth.js';
 export { HttpProblem } from './problem.js';
-export { recordGroup, type LogRuntime, type ReceiptView } from './records/service.js';
+export {
+  recordGroup,
+  recordGroupOf,
+  type LogRuntime,
+  type ReceiptView,
+  type RecordGroup,
+} from './records/service.js';
 export { MAX_LOOKUP_RESULTS, registerLookupRoute, type LookupResult } from './lookup.js';
 export { DEFAULT_WEB_ROOT, WEB_CSP, registerWebRoutes } from './web.js';
 export { registerAuditRoutes, type AuditRouteOptions } from './audit-routes.js';

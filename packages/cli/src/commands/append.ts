@@ -1,8 +1,13 @@
 import { createInterface } from 'node:readline';
 import type { Signer } from '@proofline/note';
-import { buildRecord, parseStatementJson, type Statement } from '@proofline/records';
+import {
+  digestLookupKey,
+  parseStatementJson,
+  recordTemplate,
+  type RecordTemplate,
+} from '@proofline/records';
 import { Publisher, Sequencer } from '@proofline/sequencer';
-import { recordGroup } from '@proofline/server';
+import { recordGroupOf } from '@proofline/server';
 import type { LogConfig, Storage } from '@proofline/storage';
 import { openDeployment, type Target } from '../deployment.js';
 import { Progress } from '../progress.js';
@@ -44,26 +49,30 @@ export async function append(options: AppendOptions): Promise<number> {
     let first: number | undefined;
     let last = -1;
     let lineNumber = 0;
-    let chunk: Statement[] = [];
+    let chunk: RecordTemplate[] = [];
+    let lookupKeys: number[] = [];
     const commit = async () => {
       if (chunk.length === 0) return;
-      const result = await sequencer.appendGroup(recordGroup(chunk, tenant));
+      const result = await sequencer.appendGroup(recordGroupOf(chunk, lookupKeys));
       if (result.status !== 'sequenced') throw new Error('unreachable: no idempotency key');
       const start = result.first;
       first ??= start;
       last = start + chunk.length - 1;
       process.stdout.write(`appended ${start}-${last}\n`);
       chunk = [];
+      lookupKeys = [];
       progress.update(lineNumber);
     };
 
     const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
     for await (const line of lines) {
       lineNumber++;
-      let statement: Statement;
+      let template: RecordTemplate;
+      let lookupKey: number;
       try {
-        statement = parseStatementJson(line);
-        buildRecord(statement, tenant, 0); // the record must fit in an entry
+        const statement = parseStatementJson(line);
+        template = recordTemplate(statement, tenant); // validates; the record must fit in an entry
+        lookupKey = digestLookupKey(statement.digest);
       } catch (err) {
         progress.done();
         throw new Error(
@@ -73,7 +82,8 @@ export async function append(options: AppendOptions): Promise<number> {
               : `Indices ${first}-${last} were appended; nothing after them was written.`),
         );
       }
-      chunk.push(statement);
+      chunk.push(template);
+      lookupKeys.push(lookupKey);
       if (chunk.length >= options.chunkSize) await commit();
       if (interrupted) break;
     }

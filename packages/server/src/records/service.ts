@@ -2,15 +2,16 @@ import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import {
   RecordError,
-  buildRecord,
   digestLookupKey,
   parseRecord,
   parseRecordId,
   parseStatement,
   recordId,
+  recordTemplate,
   signReceipt,
   verifyIssuer,
   type Bundle,
+  type RecordTemplate,
   type RecordV1,
   type Statement,
 } from '@proofline/records';
@@ -113,24 +114,22 @@ export class RecordService {
     const tenant = principal.tenant;
     const statements = input.map((value, i) => this.statement(value, i, batch || undefined));
     await this.checkIssuers(tenant, statements, batch);
-    const requestHash = createHash('sha256')
-      .update(`${runtime.config.name}\n${canonicalize(statements)}`)
-      .digest('hex');
+    let idempotency: { tenant: string; key: string; requestHash: string } | undefined;
     if (idempotencyKey !== undefined) {
+      const requestHash = createHash('sha256')
+        .update(`${runtime.config.name}\n${canonicalize(statements)}`)
+        .digest('hex');
+      idempotency = { tenant, key: idempotencyKey, requestHash };
       const used = await this.storage.findIdempotency(tenant, idempotencyKey);
       if (used) return { receipts: await this.replay(used, requestHash), replayed: true };
     }
-    const group = recordGroup(
-      statements,
-      tenant,
-      idempotencyKey === undefined ? undefined : { tenant, key: idempotencyKey, requestHash },
-    );
+    const group = recordGroup(statements, tenant, idempotency);
     const result = await runtime.sequencer.appendGroup(group);
     if (result.status === 'duplicate') {
-      return { receipts: await this.replay(result, requestHash), replayed: true };
+      return { receipts: await this.replay(result, idempotency!.requestHash), replayed: true };
     }
     const receipts = await Promise.all(
-      group.entries().map((entry, i) => this.receipt(runtime, result.first + i, entry)),
+      group.built().map((r, i) => this.receiptOf(runtime, result.first + i, r.bytes, r.record)),
     );
     return { receipts, replayed: false };
   }
@@ -171,9 +170,18 @@ export class RecordService {
     return found;
   }
 
-  /** Builds the receipt of the entry at `index` (the signature is deterministic). */
-  async receipt(runtime: LogRuntime, index: number, entry: Uint8Array): Promise<ReceiptView> {
-    const record = parseRecord(entry);
+  /** Builds the receipt of the stored entry at `index` (the signature is deterministic). */
+  receipt(runtime: LogRuntime, index: number, entry: Uint8Array): Promise<ReceiptView> {
+    return this.receiptOf(runtime, index, entry, parseRecord(entry));
+  }
+
+  /** The receipt of `entry` at `index`, whose record (parsed or just built) is `record`. */
+  private async receiptOf(
+    runtime: LogRuntime,
+    index: number,
+    entry: Uint8Array,
+    record: RecordV1,
+  ): Promise<ReceiptView> {
     const leaf = leafHash(entry);
     const { name, origin } = runtime.config;
     const id = recordId(name, index);
@@ -257,24 +265,44 @@ export class RecordService {
   }
 }
 
-/**
- * The sequencer group that turns validated statements into records once the batch time is
- * known; `entries()` returns what the committed transaction stored.
- */
+/** A sequencer group of records, built once the batch time is known (see recordGroupOf). */
+export type RecordGroup = PendingGroup & {
+  /** What the committed transaction stored: each record and its entry bytes, in order. */
+  built(): { record: RecordV1; bytes: Uint8Array }[];
+};
+
+/** The sequencer group of `statements` (validated here: RecordError) for `tenant`. */
 export function recordGroup(
   statements: readonly Statement[],
   tenant: string,
   idempotency?: { tenant: string; key: string; requestHash: string },
-): PendingGroup & { entries(): Uint8Array[] } {
-  // Records have the same size whatever the time (fixed-width timestamps): check it now.
-  for (const s of statements) buildRecord(s, tenant, 0);
-  let built: Uint8Array[] = [];
+): RecordGroup {
+  return recordGroupOf(
+    statements.map((s) => recordTemplate(s, tenant)),
+    statements.map((s) => digestLookupKey(s.digest)),
+    idempotency,
+  );
+}
+
+/**
+ * The sequencer group that turns validated record templates into records once the batch
+ * time is known, with one lookup key per record.
+ */
+export function recordGroupOf(
+  templates: readonly RecordTemplate[],
+  lookupKeys: readonly number[],
+  idempotency?: { tenant: string; key: string; requestHash: string },
+): RecordGroup {
+  let built: { record: RecordV1; bytes: Uint8Array }[] = [];
   return {
-    count: statements.length,
-    lookupKeys: statements.map((s) => digestLookupKey(s.digest)),
+    count: templates.length,
+    lookupKeys,
     ...(idempotency ? { idempotency } : {}),
-    build: (timeMs) => (built = statements.map((s) => buildRecord(s, tenant, timeMs).bytes)),
-    entries: () => built,
+    build: (timeMs) => {
+      built = templates.map((t) => t.at(timeMs));
+      return built.map((r) => r.bytes);
+    },
+    built: () => built,
   };
 }
 
