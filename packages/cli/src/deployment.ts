@@ -10,7 +10,6 @@ import {
 import { SqliteStorage } from '@proofline/storage-sqlite';
 import { workerEd25519Signer } from '@proofline/sequencer';
 import type { Signer } from '@proofline/note';
-import { PostgresStorage } from '@proofline/storage-postgres';
 import {
   keyFromEnvironment,
   keySource,
@@ -19,8 +18,9 @@ import {
   verifierKeyOf,
 } from './keys.js';
 
-export const DEFAULT_LOG = 'default';
-export const DEFAULT_TENANT = 'default';
+import { DEFAULT_TENANT } from './defaults.js';
+
+export { DEFAULT_LOG, DEFAULT_TENANT } from './defaults.js';
 
 export interface LogHandle {
   readonly config: LogConfig;
@@ -62,6 +62,8 @@ export async function openDeployment(target: Target): Promise<Deployment> {
   if (target.db !== undefined) {
     if (target.keys === undefined)
       throw new Error('--db needs --keys DIR (the log keys the nodes share)');
+    // Loaded only when used: the SQLite default does not pay for the PostgreSQL driver.
+    const { PostgresStorage } = await import('@proofline/storage-postgres');
     storage = await PostgresStorage.open({
       connectionString: target.db,
       ...(target.schema ? { schema: target.schema } : {}),

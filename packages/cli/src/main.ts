@@ -1,30 +1,19 @@
 #!/usr/bin/env node
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { append } from './commands/append.js';
 import { readFileSync } from 'node:fs';
-import { attest } from './commands/attest.js';
 import {
   WITNESS_SERVE_OPTIONS,
   WITNESS_SERVE_USAGE,
   WITNESS_USAGE,
-  witnessMain,
-  witnessingFromArgs,
-} from './commands/witness.js';
-import { auditCommand } from './commands/audit.js';
-import { verifyCommand } from './commands/verify.js';
-import { populationCommand } from './commands/population.js';
-import { sampleCommand } from './commands/sample.js';
-import { evidenceCommand, verifyEvidenceCommand } from './commands/evidence.js';
-import { checkEvidence, monitor, type Evidence } from './commands/monitor.js';
-import { apiKeyCreate, apiKeyList, apiKeyRevoke, issuerKey } from './commands/access.js';
-import { createLog, logKey } from './commands/logs.js';
-import { serve } from './commands/serve.js';
+} from './commands/witness-usage.js';
 import {
   TSA_SERVE_OPTIONS,
   TSA_SERVE_USAGE,
   timestampingFromArgs,
 } from './commands/timestamping.js';
-import { DEFAULT_LOG, type Target } from './deployment.js';
+import { DEFAULT_LOG } from './defaults.js';
+import type { Target } from './deployment.js';
+import type { Evidence } from './commands/monitor.js';
 
 const USAGE = `usage: proofline <command> [options]
 
@@ -223,6 +212,9 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   switch (command) {
     case 'serve': {
+      // Each command loads only its own modules (start-up time of every CLI call).
+      const { serve } = await import('./commands/serve.js');
+      const { witnessingFromArgs } = await import('./commands/witness.js');
       const v = parse(args, {
         port: { type: 'string', default: '8080' },
         host: { type: 'string', default: '127.0.0.1' },
@@ -259,8 +251,9 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'witness':
     case 'witness-key':
-      return witnessMain(argv);
+      return (await import('./commands/witness.js')).witnessMain(argv);
     case 'append': {
+      const { append } = await import('./commands/append.js');
       const v = parse(args, {
         chunk: { type: 'string', default: '1000' },
         wait: { type: 'string', default: '30000' },
@@ -274,6 +267,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'audit': {
+      const { auditCommand } = await import('./commands/audit.js');
       const { values, positionals } = parseLoose(args, {
         'log-key': { type: 'string' },
         since: { type: 'string' },
@@ -294,6 +288,7 @@ async function main(argv: string[]): Promise<number> {
       });
     }
     case 'verify': {
+      const { verifyCommand } = await import('./commands/verify.js');
       const { values, positionals } = parseLoose(args, {
         'log-key': { type: 'string' },
         file: { type: 'string' },
@@ -336,6 +331,7 @@ async function main(argv: string[]): Promise<number> {
       });
     }
     case 'attest': {
+      const { attest } = await import('./commands/attest.js');
       const { values, positionals } = parseLoose(args, {
         url: { type: 'string' },
         'api-key': { type: 'string' },
@@ -371,6 +367,7 @@ async function main(argv: string[]): Promise<number> {
       });
     }
     case 'monitor': {
+      const { monitor } = await import('./commands/monitor.js');
       const { values, positionals } = parseLoose(args, {
         'log-key': { type: 'string' },
         state: { type: 'string' },
@@ -389,6 +386,7 @@ async function main(argv: string[]): Promise<number> {
       });
     }
     case 'check-evidence': {
+      const { checkEvidence } = await import('./commands/monitor.js');
       const { positionals } = parseLoose(args, {});
       if (positionals.length !== 1) throw new UsageError('check-evidence takes one FILE');
       const finding = await checkEvidence(
@@ -398,6 +396,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'population': {
+      const { populationCommand } = await import('./commands/population.js');
       const { values, positionals } = parseLoose(args, {
         ...PERIOD_OPTIONS,
         format: { type: 'string', default: 'jsonl' },
@@ -422,6 +421,7 @@ async function main(argv: string[]): Promise<number> {
       });
     }
     case 'sample': {
+      const { sampleCommand } = await import('./commands/sample.js');
       const { values, positionals } = parseLoose(args, {
         population: { type: 'string' },
         size: { type: 'string' },
@@ -456,6 +456,7 @@ async function main(argv: string[]): Promise<number> {
       });
     }
     case 'evidence': {
+      const { evidenceCommand } = await import('./commands/evidence.js');
       const { values, positionals } = parseLoose(args, {
         ...PERIOD_OPTIONS,
         sample: { type: 'string' },
@@ -497,6 +498,7 @@ async function main(argv: string[]): Promise<number> {
       });
     }
     case 'verify-evidence': {
+      const { verifyEvidenceCommand } = await import('./commands/evidence.js');
       const { values, positionals } = parseLoose(args, {
         'log-key': { type: 'string' },
         json: { type: 'boolean' },
@@ -509,11 +511,13 @@ async function main(argv: string[]): Promise<number> {
       });
     }
     case 'log-key': {
+      const { logKey } = await import('./commands/logs.js');
       const v = parse(args, {});
       await logKey({ target: v.target, log: v.log });
       return 0;
     }
     case 'create-log': {
+      const { createLog } = await import('./commands/logs.js');
       const v = parse(args, {
         origin: { type: 'string' },
         tenant: { type: 'string', default: 'default' },
@@ -527,6 +531,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'api-key': {
+      const { apiKeyCreate, apiKeyList, apiKeyRevoke } = await import('./commands/access.js');
       const [action, ...rest] = args;
       if (action === 'create') {
         const v = parse(rest, {
@@ -555,6 +560,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'issuer-key': {
+      const { issuerKey } = await import('./commands/access.js');
       const [action, ...rest] = args;
       if (action !== 'add' && action !== 'list' && action !== 'revoke') {
         throw new UsageError('issuer-key takes add, list or revoke');

@@ -21,3 +21,4 @@ export type {
   CheckpointWitnesses,
   WitnessingReport,
 } from './witnessing.js';
+export { recordGroup, recordGroupOf, type RecordGroup } from './record-group.js';

@@ -16,7 +16,6 @@ import {
   signNote,
   type Signer,
 } from '@proofline/note';
-import { requestTimestamp } from '@proofline/timestamp';
 import type { CheckpointWitnesses, WitnessingReport } from './witnessing.js';
 import {
   readTilesAt,
@@ -234,6 +233,8 @@ export class Publisher {
       const task = (async () => {
         const stored = await this.storage.checkpointTimestamps(this.log.name, size);
         if (!stored.some((t) => t.tsa === tsa.name)) {
+          // Loaded on first use: a log without time-stamping never pays for the ASN.1/CMS code.
+          const { requestTimestamp } = await import('@proofline/timestamp');
           const ts = await requestTimestamp(tsa.url, text, {
             trustedRoots: [...tsa.roots],
             ...(config.timeoutMs === undefined ? {} : { timeoutMs: config.timeoutMs }),

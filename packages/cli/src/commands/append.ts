@@ -6,8 +6,7 @@ import {
   recordTemplate,
   type RecordTemplate,
 } from '@proofline/records';
-import { Publisher, Sequencer } from '@proofline/sequencer';
-import { recordGroupOf } from '@proofline/server';
+import { Publisher, Sequencer, recordGroupOf } from '@proofline/sequencer';
 import type { LogConfig, Storage } from '@proofline/storage';
 import { openDeployment, type Target } from '../deployment.js';
 import { Progress } from '../progress.js';

@@ -7,18 +7,16 @@ import {
   parseRecordId,
   parseStatement,
   recordId,
-  recordTemplate,
   signReceipt,
   verifyIssuer,
   type Bundle,
-  type RecordTemplate,
   type RecordV1,
   type Statement,
 } from '@proofline/records';
 import { base64Encode, parseVerifierKey, type Signer } from '@proofline/note';
 import { leafHash } from '@proofline/tlog';
 import type { LogConfig, Storage } from '@proofline/storage';
-import type { PendingGroup, Sequencer } from '@proofline/sequencer';
+import { recordGroup, type Sequencer } from '@proofline/sequencer';
 import type { Principal } from '../auth.js';
 import { HttpProblem } from '../problem.js';
 import { CheckpointWaiter } from './checkpoints.js';
@@ -263,47 +261,6 @@ export class RecordService {
     }
     return { runtime, index: parsed.index };
   }
-}
-
-/** A sequencer group of records, built once the batch time is known (see recordGroupOf). */
-export type RecordGroup = PendingGroup & {
-  /** What the committed transaction stored: each record and its entry bytes, in order. */
-  built(): { record: RecordV1; bytes: Uint8Array }[];
-};
-
-/** The sequencer group of `statements` (validated here: RecordError) for `tenant`. */
-export function recordGroup(
-  statements: readonly Statement[],
-  tenant: string,
-  idempotency?: { tenant: string; key: string; requestHash: string },
-): RecordGroup {
-  return recordGroupOf(
-    statements.map((s) => recordTemplate(s, tenant)),
-    statements.map((s) => digestLookupKey(s.digest)),
-    idempotency,
-  );
-}
-
-/**
- * The sequencer group that turns validated record templates into records once the batch
- * time is known, with one lookup key per record.
- */
-export function recordGroupOf(
-  templates: readonly RecordTemplate[],
-  lookupKeys: readonly number[],
-  idempotency?: { tenant: string; key: string; requestHash: string },
-): RecordGroup {
-  let built: { record: RecordV1; bytes: Uint8Array }[] = [];
-  return {
-    count: templates.length,
-    lookupKeys,
-    ...(idempotency ? { idempotency } : {}),
-    build: (timeMs) => {
-      built = templates.map((t) => t.at(timeMs));
-      return built.map((r) => r.bytes);
-    },
-    built: () => built,
-  };
 }
 
 function notFound(id: string): HttpProblem {
