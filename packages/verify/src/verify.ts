@@ -1,9 +1,10 @@
-import { parseNote, type NoteSignature } from '@proofline/note';
+import { parseCheckpoint, parseNote, type Note, type NoteSignature } from '@proofline/note';
 import type { Bundle, BundleTimestamp } from '@proofline/records';
-import { leafHash } from '@proofline/tlog';
+import { equalHashes, leafHash } from '@proofline/tlog';
+import { Ahead } from './ahead.js';
 import { notApplicable, skipped, type StepResult } from './checks.js';
 import { VerificationError } from './errors.js';
-import { resolvePolicy, type ResolvedPolicy } from './policy.js';
+import { resolvePolicy } from './policy.js';
 import { bundleStep, tlogProofStep } from './steps/bundle.js';
 import { checkpointStep } from './steps/checkpoint.js';
 import { consistencyStep } from './steps/consistency.js';
@@ -85,21 +86,47 @@ function verdict(checks: readonly Check[], mandatory: readonly CheckName[]): boo
   );
 }
 
+/** The inclusion check against the checkpoint as parsed, before its signature is verified. */
+function inclusionAhead(
+  leaf: Uint8Array,
+  subject: Subject,
+  note: Note | undefined,
+): { readonly size: number; readonly rootHash: Uint8Array; readonly check: Check } | undefined {
+  if (note === undefined) return undefined;
+  try {
+    const checkpoint = parseCheckpoint(note.text);
+    const check = inclusionStep(leaf, subject.index, subject.inclusionProof, checkpoint);
+    return { size: checkpoint.size, rootHash: checkpoint.rootHash, check };
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Runs checks 2-9 on a well-formed subject. Independent checks run concurrently (their
- * signature verifications overlap on platforms where WebCrypto works off the main thread).
- * The checkpoint is opened before the inclusion proof is checked, so the proof is only ever
- * checked against a root the log key signed; the checks are still reported in the listed
- * order. A check whose input a failed check should have produced is 'not-applicable' with
- * "not checked: <step> failed"; checks that do not need it still run. Optional checks that
- * are not configured are 'not-applicable'.
+ * Runs checks 2-9 on a well-formed subject. Every signature verification starts as soon as
+ * its note is parsed (see Ahead), and the steps run concurrently, so the verifications
+ * overlap with each other and with the work on this thread, on platforms where WebCrypto
+ * works off the main thread. The inclusion proof is checked meanwhile against the root the
+ * checkpoint claims; that result is used only once the checkpoint opened with the log key
+ * with that same size and root (so it is exactly the check against the signed root), and
+ * otherwise the proof is checked again against the signed root. The checks are reported in
+ * the listed order, whichever finished first. A check whose input a failed check should have
+ * produced is 'not-applicable' with "not checked: <step> failed"; checks that do not need it
+ * still run. Optional checks that are not configured are 'not-applicable'.
  */
 async function verifySubject(
   bundleCheck: Check,
   subject: Subject,
-  policy: ResolvedPolicy,
   options: VerifyOptions,
+  ahead: Ahead,
 ): Promise<{ checks: Check[]; partial: Omit<Verification, 'ok' | 'checks' | 'bundle'> }> {
+  const { policy } = ahead;
+  ahead.start(subject.receipt);
+  ahead.start(subject.checkpoint, true);
+  ahead.start(options.trustedCheckpoint);
+  const receiptNote = ahead.note(subject.receipt);
+  const checkpointNote = ahead.note(subject.checkpoint);
+
   const leaf = leafHash(subject.entry);
   const { check: recordCheck, value: record } = recordStep(
     subject.entry,
@@ -107,28 +134,35 @@ async function verifySubject(
     subject.origin,
     policy,
   );
-  const [content, issuer, receipt, { check: checkpointCheck, value: verified }] = await Promise.all(
-    [
-      options.content === undefined
-        ? notApplicable('content', 'No content given: the record was not compared with an output.')
-        : record === undefined
-          ? skipped('content', 'record')
-          : contentStep(record, options.content),
-      record === undefined ? skipped('issuer', 'record') : issuerStep(record, policy),
-      subject.receipt === undefined
-        ? notApplicable('receipt', 'A tlog-proof carries no receipt.')
-        : record === undefined
-          ? skipped('receipt', 'record')
-          : receiptStep(subject.receipt, subject.index, leaf, record, policy).then((r) => r.check),
-      checkpointStep(subject.checkpoint, policy),
-    ],
-  );
+  const steps = Promise.all([
+    options.content === undefined
+      ? notApplicable('content', 'No content given: the record was not compared with an output.')
+      : record === undefined
+        ? skipped('content', 'record')
+        : contentStep(record, options.content),
+    record === undefined ? skipped('issuer', 'record') : issuerStep(record, policy),
+    subject.receipt === undefined
+      ? notApplicable('receipt', 'A tlog-proof carries no receipt.')
+      : record === undefined
+        ? skipped('receipt', 'record')
+        : receiptStep(subject.receipt, subject.index, leaf, record, policy, receiptNote).then(
+            (r) => r.check,
+          ),
+    checkpointStep(subject.checkpoint, policy),
+  ]);
+  const early = inclusionAhead(leaf, subject, checkpointNote);
+  const [content, issuer, receipt, { check: checkpointCheck, value: verified }] = await steps;
   const inclusion =
     verified === undefined
       ? skipped('inclusion', 'checkpoint')
-      : inclusionStep(leaf, subject.index, subject.inclusionProof, verified.checkpoint);
+      : early !== undefined &&
+          early.size === verified.checkpoint.size &&
+          equalHashes(early.rootHash, verified.checkpoint.rootHash)
+        ? early.check
+        : inclusionStep(leaf, subject.index, subject.inclusionProof, verified.checkpoint);
   // The checkpoint opened, so its note parses.
-  const signatures = verified === undefined ? [] : parseNote(subject.checkpoint).signatures;
+  const signatures =
+    verified === undefined ? [] : (checkpointNote ?? parseNote(subject.checkpoint)).signatures;
   const witnessesResult: Promise<StepResult<ReadonlySet<NoteSignature>>> | StepResult<never> =
     policy.witnesses === undefined
       ? { check: notApplicable('witnesses', 'No witness policy: cosignatures were not checked.') }
@@ -210,9 +244,11 @@ export async function verifyBundle(
 ): Promise<Verification> {
   const resolved = resolvePolicy(policy);
   checkOptions(options);
+  const ahead = new Ahead(resolved);
+  ahead.startBundle(input);
   const { check, value: bundle } = bundleStep(input);
   if (bundle === undefined) return freeze({ ok: false, checks: allSkipped(check) });
-  const { checks, partial } = await verifySubject(check, bundle, resolved, options);
+  const { checks, partial } = await verifySubject(check, bundle, options, ahead);
   return freeze({ ok: verdict(checks, MANDATORY_FOR_BUNDLES), checks, ...partial, bundle });
 }
 
@@ -231,7 +267,7 @@ export async function verifyTlogProof(
   const { check, value: proof } = tlogProofStep(text);
   if (proof === undefined) return freeze({ ok: false, checks: allSkipped(check) });
   const subject = { ...proof, entry: proof.extra };
-  const { checks, partial } = await verifySubject(check, subject, resolved, options);
+  const { checks, partial } = await verifySubject(check, subject, options, new Ahead(resolved));
   return freeze({ ok: verdict(checks, MANDATORY_FOR_TLOG_PROOFS), checks, ...partial });
 }
 
@@ -257,14 +293,11 @@ export async function verifyReceipt(
     const checks = [recordCheck, skipped('issuer', 'record'), skipped('receipt', 'record')];
     return freeze({ ok: false, checks });
   }
-  const issuer = await issuerStep(record, resolved);
-  const { check: receiptCheck, value: claimed } = await receiptStep(
-    receipt,
-    undefined,
-    leaf,
-    record,
-    resolved,
-  );
+  // Concurrently, so the two signature verifications overlap.
+  const [issuer, { check: receiptCheck, value: claimed }] = await Promise.all([
+    issuerStep(record, resolved),
+    receiptStep(receipt, undefined, leaf, record, resolved),
+  ]);
   const checks = [recordCheck, issuer, receiptCheck];
   const ok = verdict(checks, ['record', 'receipt']);
   return freeze({ ok, checks, record, index: claimed?.index });

@@ -1,7 +1,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { bytesToNumberLE, equalBytes } from '@noble/curves/utils.js';
 import { sha512 } from '@noble/hashes/sha2.js';
-import { webCryptoSubtle } from '../webcrypto.js';
+import { webCryptoSubtle, type Subtle } from '../webcrypto.js';
 import type { PublicKey } from './key.js';
 import { PROBES } from './probes.js';
 
@@ -31,7 +31,9 @@ export function nobleVerify(key: PublicKey, message: Uint8Array, signature: Uint
 /**
  * The same equation checked by the platform's WebCrypto, with the key imported once per
  * key. Falls back to noble where the platform refuses the key or the call, so a platform
- * quirk can never change a verdict.
+ * quirk can never change a verdict. Once the key is imported, `subtle.verify` is called
+ * before this returns (no await before it), so a caller can start several verifications,
+ * which run on the platform's threads, and go on with other work meanwhile.
  */
 export async function webCryptoVerify(
   key: PublicKey,
@@ -40,10 +42,7 @@ export async function webCryptoVerify(
 ): Promise<boolean> {
   const subtle = webCryptoSubtle();
   if (subtle !== undefined) {
-    key.webKey ??= subtle
-      .importKey('raw', key.bytes, ALGORITHM, false, ['verify'])
-      .catch(() => undefined);
-    const imported = await key.webKey;
+    const imported = key.webCryptoKey ?? (await importKey(subtle, key));
     if (imported !== undefined) {
       try {
         return await subtle.verify(ALGORITHM, imported, signature, message);
@@ -53,6 +52,18 @@ export async function webCryptoVerify(
     }
   }
   return nobleVerify(key, message, signature);
+}
+
+/** The key imported into WebCrypto, once per key; undefined if the platform refuses it. */
+function importKey(subtle: Subtle, key: PublicKey): Promise<unknown> {
+  key.webKey ??= subtle.importKey('raw', key.bytes, ALGORITHM, false, ['verify']).then(
+    (imported) => {
+      key.webCryptoKey = imported;
+      return imported;
+    },
+    () => undefined,
+  );
+  return key.webKey;
 }
 
 /**
@@ -76,9 +87,15 @@ async function probeWebCrypto(): Promise<Backend> {
 }
 
 let detected: Promise<Backend> | undefined;
+let known: Backend | undefined;
 
 /** The back end of this platform, detected once: 'webcrypto' when it passes the probes. */
 export function detectBackend(): Promise<Backend> {
-  detected ??= probeWebCrypto();
+  detected ??= probeWebCrypto().then((backend) => (known = backend));
   return detected;
+}
+
+/** The back end, if detectBackend has already finished (so callers need not wait a turn). */
+export function detectedBackend(): Backend | undefined {
+  return known;
 }

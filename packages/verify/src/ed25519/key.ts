@@ -13,6 +13,8 @@ export interface PublicKey {
   readonly point: EdwardsPoint;
   /** The WebCrypto key, imported on first use; undefined if the platform refused it. */
   webKey?: Promise<unknown>;
+  /** The imported WebCrypto key, once webKey has resolved to one. */
+  webCryptoKey?: unknown;
 }
 
 /** Keys are checked once; a verifier for a known key reuses the checks and the state. */

@@ -1,5 +1,11 @@
 import { isCanonicalPointEncoding, isReducedScalar, isSmallOrderEncoding } from './encoding.js';
-import { detectBackend, nobleVerify, webCryptoVerify, type Backend } from './backends.js';
+import {
+  detectBackend,
+  detectedBackend,
+  nobleVerify,
+  webCryptoVerify,
+  type Backend,
+} from './backends.js';
 import type { PublicKey } from './key.js';
 
 /**
@@ -9,7 +15,8 @@ import type { PublicKey } from './key.js';
  * the cofactorless equation [S]B = R + [k]A is checked by `backend` ('auto': WebCrypto when
  * the platform passes the probes, else noble). With A and R so restricted, strict RFC 8032,
  * cofactored, cofactorless and ZIP-215 verifiers all agree on the verdict. Never throws
- * for bad input: it resolves to false.
+ * for bad input: it resolves to false. Once the back end is known and the key imported, the
+ * platform's verification is started before this returns (see webCryptoVerify).
  */
 export async function verifySignature(
   key: PublicKey,
@@ -22,7 +29,7 @@ export async function verifySignature(
   const r = signature.subarray(0, 32);
   if (!isCanonicalPointEncoding(r) || isSmallOrderEncoding(r)) return false;
   if (!isReducedScalar(signature.subarray(32))) return false;
-  const use = backend === 'auto' ? await detectBackend() : backend;
+  const use = backend === 'auto' ? (detectedBackend() ?? (await detectBackend())) : backend;
   return use === 'webcrypto'
     ? webCryptoVerify(key, message, signature)
     : nobleVerify(key, message, signature);

@@ -1,21 +1,16 @@
-import { NoteError, base64Encode, parseNote } from '@proofline/note';
-import {
-  RecordError,
-  openReceipt,
-  parseReceiptText,
-  type Receipt,
-  type RecordV1,
-} from '@proofline/records';
+import { NoteError, base64Encode, openNote, parseNote, type Note } from '@proofline/note';
+import { RecordError, parseReceiptText, type Receipt, type RecordV1 } from '@proofline/records';
 import { equalHashes } from '@proofline/tlog';
 import { failed, keyLabel, passed, type StepResult } from '../checks.js';
 import { VerificationError } from '../errors.js';
 import type { ResolvedPolicy } from '../policy.js';
 
 /**
- * Step 5: the receipt is a proofline.dev/receipt/v1 note signed by the log key (records
- * openReceipt) whose origin is the policy's, and whose index (when known), leaf hash and
- * time are the entry's. Proves the log promised to hold this entry at this index; only the
- * inclusion proof shows it kept the promise.
+ * Step 5: the receipt is a proofline.dev/receipt/v1 note signed by the log key (what records
+ * openReceipt checks) whose origin is the policy's, and whose index (when known), leaf hash
+ * and time are the entry's. Proves the log promised to hold this entry at this index; only
+ * the inclusion proof shows it kept the promise. `parsed` is parseNote(note), when the
+ * caller already has it.
  */
 export async function receiptStep(
   note: unknown,
@@ -23,10 +18,11 @@ export async function receiptStep(
   leaf: Uint8Array,
   record: RecordV1,
   policy: ResolvedPolicy,
+  parsed?: Note,
 ): Promise<StepResult<Receipt>> {
   let claimed: Receipt;
   try {
-    claimed = parseReceiptText(parseNote(note as string).text);
+    claimed = parseReceiptText((parsed ?? parseNote(note as string)).text);
   } catch (cause) {
     if (!(cause instanceof NoteError || cause instanceof RecordError)) throw cause;
     const error = new VerificationError(
@@ -53,10 +49,17 @@ export async function receiptStep(
   if (claimed.origin !== policy.origin) {
     return { check: mismatch('origin', { expectedOrigin: policy.origin }) };
   }
+  // The rest of records openReceipt (whose note parse and origin check are done above): the
+  // note opens with the log key. Its error is reported as openReceipt reports it.
   try {
-    await openReceipt(note as string, policy.log);
-  } catch (cause) {
-    if (!(cause instanceof RecordError)) throw cause;
+    await openNote(note as string, [policy.log]);
+  } catch (noteError) {
+    if (!(noteError instanceof NoteError)) throw noteError;
+    const cause = new RecordError(
+      'INVALID_RECEIPT',
+      `not signed by the log: ${noteError.message}`,
+      { cause: noteError },
+    );
     const error = new VerificationError(
       'RECEIPT_UNVERIFIED',
       'receipt',

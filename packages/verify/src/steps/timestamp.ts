@@ -1,11 +1,23 @@
 import type { BundleTimestamp } from '@proofline/records';
-import { TimestampError, verifyToken } from '@proofline/timestamp';
 import { failed, notApplicable, passed, type StepResult } from '../checks.js';
 import { VerificationError } from '../errors.js';
 import type { ResolvedPolicy } from '../policy.js';
 import type { VerifiedCheckpoint } from './checkpoint.js';
 
 const encoder = new TextEncoder();
+
+/**
+ * @proofline/timestamp (and pkijs with it, most of a browser bundle's size), loaded on first
+ * use: only bundles that carry timestamps, verified with a policy that has TSA roots, need it.
+ */
+let timestampModule: Promise<typeof import('@proofline/timestamp')> | undefined;
+function loadTimestamp(): Promise<typeof import('@proofline/timestamp')> {
+  timestampModule ??= import('@proofline/timestamp').catch((error: unknown) => {
+    timestampModule = undefined; // let a later call try again (a browser chunk may fail to load)
+    throw error;
+  });
+  return timestampModule;
+}
 
 /** The earliest bound a verified token gives. */
 export interface TimestampBound {
@@ -51,6 +63,7 @@ export async function timestampStep(
     );
     return { check: failed(error) };
   }
+  const { TimestampError, verifyToken } = await loadTimestamp();
   const data = encoder.encode(verified.text);
   const outcomes = await Promise.all(
     tokens.map(async (t) => {
