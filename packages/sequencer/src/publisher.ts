@@ -36,6 +36,8 @@ export interface PublisherOptions {
   readonly owner?: string;
   /** Most entries integrated per storage transaction (default 65536). */
   readonly integrateChunk?: number;
+  /** The RFC 6962 leaf hash to integrate with (default tlog's; see nodeLeafHash). */
+  readonly leafHash?: (entry: Uint8Array) => Uint8Array;
   /** Called with errors of the background loop (it keeps running). */
   readonly onError?: (err: unknown) => void;
   /** Called after each checkpoint this process publishes. */
@@ -110,6 +112,7 @@ export class Publisher {
   private readonly leaseTtlMs: number;
   private readonly owner: string;
   private readonly chunk: number;
+  private readonly leafHash: (entry: Uint8Array) => Uint8Array;
   private readonly now: () => number;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running: Promise<unknown> | undefined;
@@ -129,6 +132,7 @@ export class Publisher {
     this.leaseTtlMs = options.leaseTtlMs ?? Math.max(1000, 5 * this.intervalMs);
     this.owner = options.owner ?? `${hostname()}:${process.pid}:${crypto.randomUUID()}`;
     this.chunk = options.integrateChunk ?? 65536;
+    this.leafHash = options.leafHash ?? leafHash;
     this.now = options.now ?? Date.now;
     if (signer.name !== log.origin) {
       throw new Error(
@@ -333,7 +337,7 @@ export class Publisher {
       const updates = integrate(
         from,
         (level) => byLevel.get(level) ?? new Uint8Array(0),
-        entries.map(leafHash),
+        entries.map(this.leafHash),
       );
       const tiles = updates.map((u) => ({
         level: u.tile.level,

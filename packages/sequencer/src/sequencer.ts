@@ -16,6 +16,13 @@ export interface SequencerOptions {
   readonly maxPending?: number;
   /** The clock that proposes each batch's time (default Date.now). */
   readonly now?: () => number;
+  /**
+   * Most batches handed to storage before the first of them has committed (default 1). With
+   * 2, the next batch is sent while one commits, so a storage whose commits run off the event
+   * loop (SQLite's writer thread, PostgreSQL) is never left idle between commits. Each batch
+   * is still one atomic transaction; storage serialises them, in the order sent.
+   */
+  readonly maxInFlight?: number;
 }
 
 /** A caller's group: the storage group plus how many entries `build` will return. */
@@ -43,9 +50,11 @@ export class Sequencer {
   private readonly maxBatchDelayMs: number;
   private readonly maxPending: number;
   private readonly now: () => number;
+  private readonly maxInFlight: number;
   private queue: Waiting[] = [];
   private pending = 0;
-  private committing = false;
+  /** Batches handed to storage and not yet settled. */
+  private inFlight = 0;
   /** The scheduled commit: an immediate one, or a delayed one that a full batch may advance. */
   private scheduled:
     { kind: 'immediate' } | { kind: 'delayed'; handle: ReturnType<typeof setTimeout> } | undefined;
@@ -61,6 +70,7 @@ export class Sequencer {
     this.maxBatchDelayMs = options.maxBatchDelayMs ?? 0;
     this.maxPending = options.maxPending ?? 65536;
     this.now = options.now ?? Date.now;
+    this.maxInFlight = Math.max(1, options.maxInFlight ?? 1);
   }
 
   /** Appends one entry; resolves with its index once durably sequenced. */
@@ -114,12 +124,12 @@ export class Sequencer {
   /** Refuses new entries and resolves once every accepted entry has been committed or failed. */
   async close(): Promise<void> {
     this.closed = true;
-    if (this.pending === 0 && !this.committing) return;
+    if (this.pending === 0 && this.inFlight === 0) return;
     await new Promise<void>((resolve) => this.drainWaiters.push(resolve));
   }
 
   private schedule(): void {
-    if (this.committing || this.queue.length === 0) return;
+    if (this.inFlight >= this.maxInFlight || this.queue.length === 0) return;
     const full = this.pending >= this.maxBatchSize || this.maxBatchDelayMs === 0;
     if (this.scheduled?.kind === 'immediate') return;
     if (this.scheduled?.kind === 'delayed') {
@@ -150,7 +160,8 @@ export class Sequencer {
       batch.push(waiting);
       count += waiting.group.count;
     }
-    this.committing = true;
+    this.inFlight++;
+    this.schedule(); // a batch beyond maxBatchSize, while another may be in flight
     try {
       const results = await this.storage.sequence(
         this.log,
@@ -162,9 +173,11 @@ export class Sequencer {
       for (const w of batch) w.reject(err);
     } finally {
       this.pending -= count;
-      this.committing = false;
+      this.inFlight--;
       if (this.queue.length > 0) this.schedule();
-      else if (this.closed) this.drainWaiters.splice(0).forEach((resolve) => resolve());
+      else if (this.closed && this.inFlight === 0) {
+        this.drainWaiters.splice(0).forEach((resolve) => resolve());
+      }
     }
   }
 }

@@ -13,7 +13,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { nodeEd25519Signer, workerEd25519Signer } from '../src/index.js';
+import { leafHash } from '@proofline/tlog';
+import { nodeEd25519Signer, nodeLeafHash, workerEd25519Signer } from '../src/index.js';
 import { hex, utf8 } from './helpers.js';
 
 const fromHex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'));
@@ -142,5 +143,16 @@ describe('workerEd25519Signer', () => {
 
   test('refuses a seed that is not 32 bytes', () => {
     assert.throws(() => workerEd25519Signer('k', new Uint8Array(31)));
+  });
+});
+
+describe('nodeLeafHash', () => {
+  test('equals tlog leafHash', () => {
+    for (const n of [0, 1, 55, 56, 63, 64, 193, 1000, 65535]) {
+      const entry = Uint8Array.from({ length: n }, (_, i) => (i * 7 + n) & 0xff);
+      assert.equal(hex(nodeLeafHash(entry)), hex(leafHash(entry)), `length ${n}`);
+    }
+    const big = new Uint8Array(300).fill(9);
+    assert.equal(hex(nodeLeafHash(big.subarray(100, 200))), hex(leafHash(big.subarray(100, 200))));
   });
 });

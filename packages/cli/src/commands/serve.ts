@@ -1,5 +1,5 @@
 import { buildApp, type LogRuntime } from '@proofline/server';
-import { Publisher, Sequencer } from '@proofline/sequencer';
+import { Publisher, Sequencer, nodeLeafHash } from '@proofline/sequencer';
 import { DEFAULT_LOG, openDeployment, type Target } from '../deployment.js';
 import { onShutdown } from '../signals.js';
 import type { TimestampingConfig } from './timestamping.js';
@@ -39,7 +39,8 @@ export async function serve(options: ServeOptions): Promise<void> {
     runtimes.set(config.name, {
       config,
       signer,
-      sequencer: new Sequencer(deployment.storage, config.name),
+      // While one batch commits (off the event loop) the next is already on its way.
+      sequencer: new Sequencer(deployment.storage, config.name, { maxInFlight: 2 }),
       ...(witnesses === undefined ? {} : { witnesses }),
       ...(options.timestamping === undefined
         ? {}
@@ -47,6 +48,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     });
     const publisher = new Publisher(deployment.storage, config, signer, {
       intervalMs: options.checkpointIntervalMs,
+      leafHash: nodeLeafHash,
       onError: (err) => console.error(`log ${config.name}: publishing failed:`, err),
       ...publisherWitnessOptions(options.witnessing, config, options.checkpointIntervalMs),
       ...(options.timestamping === undefined
