@@ -92,6 +92,33 @@ describe('Sequencer batching', () => {
     assert.deepEqual(held.batches, [1, 500], 'the 500 waiting appends share one transaction');
   });
 
+  test('with maxInFlight 2, the next batch reaches storage while one is held', async (t) => {
+    const { storage: real } = await openStore(t);
+    const held = heldStorage(real);
+    const seq = new Sequencer(held.storage, LOG, { maxInFlight: 2 });
+    const first = seq.append(utf8('first'));
+    await held.entered();
+    const second = Array.from({ length: 10 }, (_, i) => seq.append(utf8(`second ${i}`)));
+    await settle();
+    const third = Array.from({ length: 20 }, (_, i) => seq.append(utf8(`third ${i}`)));
+    await settle();
+    assert.deepEqual(held.batches, [1, 10], 'two batches in flight, the third waits');
+    const closed = seq.close();
+    held.release();
+    assert.equal(await first, 0);
+    assert.deepEqual(
+      await Promise.all(second),
+      Array.from({ length: 10 }, (_, i) => i + 1),
+    );
+    assert.deepEqual(
+      await Promise.all(third),
+      Array.from({ length: 20 }, (_, i) => i + 11),
+    );
+    await closed;
+    assert.deepEqual(held.batches, [1, 10, 20]);
+    assert.equal(await real.sequencedSize(LOG), 31);
+  });
+
   test('appendBatch entries are consecutive and in order, amid concurrent appends', async (t) => {
     const { storage: real } = await openStore(t);
     const seq = new Sequencer(real, LOG, { maxBatchSize: 64 });
