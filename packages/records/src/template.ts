@@ -28,12 +28,13 @@ const TIME_VALUE_OFFSET = ',"time":"'.length;
  */
 export function recordTemplate(statement: Statement, tenant: string): RecordTemplate {
   const base = buildRecord(statement, tenant, 0);
-  const text = new TextDecoder().decode(base.bytes);
-  const at = text.lastIndexOf(TIME_MEMBER);
-  if (at < 0 || !text.startsWith(',"type":"', at + TIME_MEMBER.length)) {
+  const offset = lastIndexOf(base.bytes, TIME_MEMBER_BYTES) + TIME_VALUE_OFFSET;
+  if (
+    offset < TIME_VALUE_OFFSET ||
+    !startsWith(base.bytes, TYPE_MEMBER_BYTES, offset + EPOCH.length + 1)
+  ) {
     throw new Error('unreachable: a record ends with its time and type members');
   }
-  const offset = new TextEncoder().encode(text.slice(0, at)).length + TIME_VALUE_OFFSET;
   return {
     size: base.bytes.length,
     at(timeMs) {
@@ -43,4 +44,21 @@ export function recordTemplate(statement: Statement, tenant: string): RecordTemp
       return { record: Object.freeze({ ...base.record, time }), bytes };
     },
   };
+}
+
+const TIME_MEMBER_BYTES = new TextEncoder().encode(TIME_MEMBER);
+const TYPE_MEMBER_BYTES = new TextEncoder().encode(',"type":"');
+
+/** The last index of `needle` in `haystack`, or -1. */
+function lastIndexOf(haystack: Uint8Array, needle: Uint8Array): number {
+  for (let i = haystack.length - needle.length; i >= 0; i--) {
+    if (startsWith(haystack, needle, i)) return i;
+  }
+  return -1;
+}
+
+function startsWith(bytes: Uint8Array, prefix: Uint8Array, at: number): boolean {
+  if (at + prefix.length > bytes.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (bytes[at + i] !== prefix[i]) return false;
+  return true;
 }

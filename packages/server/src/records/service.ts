@@ -14,9 +14,8 @@ import {
   type Statement,
 } from '@proofline/records';
 import { base64Encode, parseVerifierKey, type Signer } from '@proofline/note';
-import { leafHash } from '@proofline/tlog';
 import type { LogConfig, Storage } from '@proofline/storage';
-import { recordGroup, type Sequencer } from '@proofline/sequencer';
+import { nodeLeafHash, recordGroup, type Sequencer } from '@proofline/sequencer';
 import type { Principal } from '../auth.js';
 import { HttpProblem } from '../problem.js';
 import { CheckpointWaiter } from './checkpoints.js';
@@ -180,7 +179,7 @@ export class RecordService {
     entry: Uint8Array,
     record: RecordV1,
   ): Promise<ReceiptView> {
-    const leaf = leafHash(entry);
+    const leaf = nodeLeafHash(entry);
     const { name, origin } = runtime.config;
     const id = recordId(name, index);
     return {
