@@ -854,7 +854,7 @@ function buildRows() {
       `verify one bundle, ${v.platform}: µs/bundle`,
       cell(s, us, ' µs'),
       b ? cell(b, us, ' µs') : `n/a (${v.baselineUs?.error})`,
-      '2 × WebCrypto Ed25519 verify + 1 inclusion check',
+      '2 × WebCrypto Ed25519 verify (concurrent) + 1 inclusion check',
       b ? ratioOf(s, b) : 'n/a',
       label === 'Node' ? '≤ 1000 µs' : '',
       label === 'Node' ? verdict(s.median <= 1000) : undefined,

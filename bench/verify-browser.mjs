@@ -29,7 +29,7 @@ async function main() {
     input: join(ROOT, 'bench/verify-core.mjs'),
     platform: 'browser',
     logLevel: 'silent',
-    output: { file: out, format: 'esm' },
+    output: { file: out, format: 'esm', codeSplitting: false },
   });
   const script = readFileSync(out);
   const server = createServer((req, res) => {
