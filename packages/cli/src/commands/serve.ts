@@ -40,7 +40,7 @@ export async function serve(options: ServeOptions): Promise<void> {
       config,
       signer,
       // While one batch commits (off the event loop) the next is already on its way.
-      sequencer: new Sequencer(deployment.storage, config.name, { maxInFlight: 2 }),
+      sequencer: new Sequencer(deployment.storage, config.name, { maxInFlight: 4 }),
       ...(witnesses === undefined ? {} : { witnesses }),
       ...(options.timestamping === undefined
         ? {}
