@@ -182,6 +182,20 @@ describe('web pages in Chromium', () => {
     assert.equal(await page.$('[data-testid=existed-by]'), null);
   });
 
+  it('shows the RFC 3161 time bound of a timestamped checkpoint (RFC 3161 code loaded on demand)', async () => {
+    const scripts: string[] = [];
+    page.on('response', (r) => {
+      if (r.url().endsWith('.js')) scripts.push(r.url());
+    });
+    assert.equal(await openRecord('/r/stamped-0'), 'passed');
+    assert.match(
+      (await page.textContent('[data-testid=existed-by]'))!,
+      /Existed no later than .* \(UTC\), as attested by the time-stamping authority .*\(RFC 3161 timestamp\)/,
+    );
+    // The timestamp verifier is a separate chunk, fetched only for a bundle with tokens.
+    assert.ok(scripts.length >= 2, `scripts loaded: ${scripts.join(', ')}`);
+  });
+
   it('says whether a dropped file is the original, without uploading it', async () => {
     assert.equal(await openRecord('/r/default-5'), 'passed');
     const requests: string[] = [];

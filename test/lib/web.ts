@@ -23,6 +23,7 @@ import {
 import { SqliteStorage } from '@proofline/storage-sqlite';
 import { DEFAULT_WEB_ROOT, buildApp, recordGroup, type LogRuntime } from '@proofline/server';
 import { cosigner, generateCosignerKey, parseCosignerKey, type Cosigner } from '@proofline/witness';
+import { LocalTsa } from '@proofline/timestamp/testing';
 
 /** Debian's Chromium (scripts/test-deps.sh installs it). Never a downloaded browser. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -67,7 +68,10 @@ export interface FixtureWitness {
 export interface WebFixture {
   /** Base URL, e.g. http://127.0.0.1:41234. */
   readonly url: string;
-  /** Verifier keys by log name ('default', 'staging'). */
+  /**
+   * Verifier keys by log name: 'default', 'staging', and 'stamped' (one record; its
+   * checkpoint carries an RFC 3161 token of a local TSA whose root the log publishes).
+   */
   readonly keys: ReadonlyMap<string, string>;
   /** The two witnesses that cosigned the default log's checkpoint (the second one earlier). */
   readonly witnesses: readonly FixtureWitness[];
@@ -108,6 +112,7 @@ async function addLog(
   storage: SqliteStorage,
   name: string,
   witnesses?: { cosigners: readonly [Cosigner, number][]; quorum: number },
+  tsaRoots?: readonly Uint8Array[],
 ): Promise<TestLog> {
   const origin = `ledger.example.com/logs/${name}`;
   const key = parseSignerKey(generateSignerKey(origin));
@@ -124,6 +129,11 @@ async function addLog(
     config,
     signer,
     sequencer: new Sequencer(storage, name),
+    ...(tsaRoots === undefined
+      ? {}
+      : {
+          timestampAuthorities: { roots: tsaRoots.map((r) => Buffer.from(r).toString('base64')) },
+        }),
     ...(witnesses === undefined
       ? {}
       : {
@@ -179,8 +189,10 @@ export async function startWebFixture(): Promise<WebFixture> {
   const storage = new SqliteStorage(dbPath);
   const logs = new Map<string, TestLog>();
   let app: FastifyInstance | undefined;
+  const tsa = new LocalTsa('Web');
   const close = async () => {
     await app?.close();
+    tsa.cleanup();
     for (const log of logs.values()) await log.runtime.sequencer.close();
     await storage.close();
     rmSync(dir, { recursive: true, force: true });
@@ -208,6 +220,24 @@ export async function startWebFixture(): Promise<WebFixture> {
       ),
     );
     await staging.publisher.publish();
+    logs.set('stamped', await addLog(storage, 'stamped', undefined, [tsa.rootDer]));
+    const stamped = logs.get('stamped')!;
+    await stamped.runtime.sequencer.appendGroup(
+      recordGroup(
+        [{ digest: sha256(Buffer.from('signed contract')), type: 'contract.signed' }],
+        'acme',
+      ),
+    );
+    await stamped.publisher.publish();
+    const checkpoint = (await storage.latestCheckpoint('stamped'))!;
+    const token = tsa.token(new TextEncoder().encode(parseNote(checkpoint.note).text));
+    await storage.addCheckpointTimestamp(
+      'stamped',
+      checkpoint.size,
+      'local-tsa',
+      token,
+      Date.now(),
+    );
     // The tiles (and so the signed tree) keep the original entry's hash.
     tamper(dbPath, 'default');
 
