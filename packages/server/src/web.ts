@@ -77,8 +77,8 @@ export function registerWebRoutes(app: FastifyInstance, webRoot: string): void {
     cacheControl: false,
     etag: true,
     lastModified: false,
-    setHeaders: (reply) => {
-      reply.header('cache-control', IMMUTABLE);
+    setHeaders: (res) => {
+      res.setHeader('cache-control', IMMUTABLE);
     },
   });
 }
