@@ -4,6 +4,7 @@ import { parseCheckpoint, parseNote } from '@proofline/note';
 import { formatBundle, recordId, type Bundle } from '@proofline/records';
 import { VerificationError, verifyBundle, type CheckName } from '../src/index.js';
 import {
+  CHECK_ORDER,
   ISSUER,
   LOG,
   LOG_KEY,
@@ -41,18 +42,7 @@ describe('valid bundles', () => {
     assertPasses(v, UNCONFIGURED);
     assert.deepEqual(
       v.checks.map((c) => c.name),
-      [
-        'bundle',
-        'record',
-        'content',
-        'issuer',
-        'receipt',
-        'inclusion',
-        'checkpoint',
-        'witnesses',
-        'timestamp',
-        'consistency',
-      ],
+      CHECK_ORDER,
     );
     assert.equal(v.index, 5);
     assert.equal(v.record?.time, log.records[5]!.time);

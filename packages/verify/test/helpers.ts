@@ -282,3 +282,17 @@ export function assertPasses(v: Verification, notApplicable: readonly CheckName[
   }
   assert.equal(v.ok, true);
 }
+
+/** Every check of a bundle verification, in the order it is reported (written out, not imported). */
+export const CHECK_ORDER = [
+  'bundle',
+  'record',
+  'content',
+  'issuer',
+  'receipt',
+  'inclusion',
+  'checkpoint',
+  'witnesses',
+  'timestamp',
+  'consistency',
+];

@@ -3,7 +3,17 @@ import { after, before, describe, it } from 'node:test';
 import type { Verifier } from '@proofline/note';
 import { verifyBundle } from '../src/index.js';
 import { Prefetch } from '../src/prefetch.js';
-import { ISSUER, LOG_KEY, POLICY, TestLog, assertFails, check, utf8, witness } from './helpers.js';
+import {
+  CHECK_ORDER,
+  ISSUER,
+  LOG_KEY,
+  POLICY,
+  TestLog,
+  assertFails,
+  check,
+  utf8,
+  witness,
+} from './helpers.js';
 
 /** A verifier that counts its calls and answers `verdict` (or rejects with it). */
 function counting(verdict: boolean | Error): Verifier & { calls: number } {
@@ -135,18 +145,7 @@ describe('verifyBundle signature verifications', () => {
     assert.equal(check(v, 'inclusion').status, 'failed');
     assert.deepEqual(
       v.checks.map((c) => c.name),
-      [
-        'bundle',
-        'record',
-        'content',
-        'issuer',
-        'receipt',
-        'inclusion',
-        'checkpoint',
-        'witnesses',
-        'timestamp',
-        'consistency',
-      ],
+      CHECK_ORDER,
     );
     assert.equal(v.checks.find((c) => c.status === 'failed')?.name, 'receipt');
   });
