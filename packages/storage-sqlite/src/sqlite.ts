@@ -15,7 +15,12 @@ import {
   type TileKey,
 } from '@proofline/storage';
 import { MIGRATIONS } from './schema.js';
-import { idempotentOutcome, type BuiltGroup } from './writes.js';
+import {
+  idempotentOutcome,
+  writeOperations,
+  type BuiltGroup,
+  type WriteOperations,
+} from './writes.js';
 import { Writer } from './writer.js';
 
 /** How often `sequence` rebuilds for a later batch time before giving up. */
@@ -39,6 +44,13 @@ function concat(entries: readonly Uint8Array[]): { data: Uint8Array; ends: Uint3
 export interface SqliteOptions {
   /** How long a writer waits for another process's transaction, in ms (default 10 s). */
   readonly busyTimeoutMs?: number;
+  /**
+   * A batch of at most this many entries, when the writer thread owes nothing, is committed
+   * on the calling thread (default 1; 0: always on the writer thread). Handing one entry to
+   * the thread costs more latency (~0.5 ms round trip, against ~0.25 ms for the commit) than
+   * it saves; under load the batches are larger and go to the thread.
+   */
+  readonly inlineMaxEntries?: number;
 }
 
 interface LogRow {
@@ -63,7 +75,8 @@ interface LogRow {
  * Threads: the writes on a log's hot path — sequence, integrate, publishCheckpoint,
  * addCheckpointTimestamp and the lease — run on a writer thread with its own connection
  * (writer-thread.ts), so their COMMIT and fsync do not block the event loop; a promise
- * resolves only after that thread's COMMIT returned. Reads, and the rare administrative
+ * resolves only after that thread's COMMIT returned. Exception: a single-entry batch while
+ * the writer owes nothing is committed here (see SqliteOptions.inlineMaxEntries). Reads, and the rare administrative
  * writes (tenants, logs, keys), run synchronously on the calling thread's connection, which
  * sees every committed write (WAL).
  */
@@ -72,10 +85,14 @@ export class SqliteStorage implements Storage {
   private readonly logIds = new Map<string, number>();
   private readonly stmt;
   private readonly writer: Writer;
+  private readonly inlineMaxEntries: number;
+  /** The same write operations on this thread's connection (see inlineMaxEntries). */
+  private inlineWrites: WriteOperations | undefined;
 
   constructor(path: string, options: SqliteOptions = {}) {
     this.db = new Database(path);
     this.writer = new Writer(path, options.busyTimeoutMs ?? 10_000);
+    this.inlineMaxEntries = options.inlineMaxEntries ?? 1;
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
@@ -265,11 +282,11 @@ export class SqliteStorage implements Storage {
         });
       }
       const { data, ends } = concat(entries);
-      const reply = await this.writer.call(
-        'sequence',
-        [{ logId, time, groups: built, data, ends }],
-        [data.buffer as ArrayBuffer],
-      );
+      const request = { logId, time, groups: built, data, ends };
+      const reply =
+        entries.length <= this.inlineMaxEntries && this.writer.idle
+          ? (this.inlineWrites ??= writeOperations(this.db)).sequence(request)
+          : await this.writer.call('sequence', [request], [data.buffer as ArrayBuffer]);
       if ('retryAt' in reply) {
         time = Math.max(nowMs, reply.retryAt);
         continue;

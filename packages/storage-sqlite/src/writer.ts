@@ -36,6 +36,11 @@ export class Writer {
     private readonly busyTimeoutMs: number,
   ) {}
 
+  /** True when the thread owes no reply: no transaction of this store is running there. */
+  get idle(): boolean {
+    return this.pending.size === 0;
+  }
+
   /** Runs `op` on the thread; `transfer` lists buffers of `args` handed over, not copied. */
   call<K extends keyof WriteOperations>(
     op: K,

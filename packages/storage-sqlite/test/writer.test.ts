@@ -4,15 +4,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { SqliteStorage } from '../src/index.js';
+import { SqliteStorage, type SqliteOptions } from '../src/index.js';
 
 const T0 = 1_700_000_000_000;
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 
-async function withLog(fn: (store: SqliteStorage, file: string) => Promise<void>): Promise<void> {
+async function withLog(
+  fn: (store: SqliteStorage, file: string) => Promise<void>,
+  options: SqliteOptions = {},
+): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'proofline-writer-'));
   const file = join(dir, 'log.db');
-  const store = new SqliteStorage(file);
+  const store = new SqliteStorage(file, options);
   try {
     await store.ensureTenant('t', T0);
     await store.ensureLog({
@@ -30,30 +33,36 @@ async function withLog(fn: (store: SqliteStorage, file: string) => Promise<void>
 }
 
 describe('sqlite writer thread', () => {
-  test('rebuilds with the later time another writer committed meanwhile', () =>
-    withLog(async (store, file) => {
-      const other = new Database(file);
-      const seen: number[] = [];
-      const [result] = await store.sequence(
-        'l',
-        [
-          {
-            build: (t) => {
-              // Another process commits a later batch time between our read and our commit.
-              if (seen.length === 0) other.prepare('UPDATE logs SET last_time = ?').run(T0 + 5000);
-              seen.push(t);
-              return [bytes(`built at ${t}`)];
+  for (const [where, options] of [
+    ['on this thread', {}],
+    ['on the writer thread', { inlineMaxEntries: 0 }],
+  ] as const) {
+    test(`rebuilds with the later time another writer committed meanwhile (${where})`, () =>
+      withLog(async (store, file) => {
+        const other = new Database(file);
+        const seen: number[] = [];
+        const [result] = await store.sequence(
+          'l',
+          [
+            {
+              build: (t) => {
+                // Another process commits a later batch time between our read and our commit.
+                if (seen.length === 0)
+                  other.prepare('UPDATE logs SET last_time = ?').run(T0 + 5000);
+                seen.push(t);
+                return [bytes(`built at ${t}`)];
+              },
             },
-          },
-        ],
-        T0,
-      );
-      other.close();
-      assert.deepEqual(seen, [T0, T0 + 5000]);
-      assert.deepEqual(result, { status: 'sequenced', first: 0, count: 1, timeMs: T0 + 5000 });
-      const [entry] = await store.readEntries('l', 0, 1);
-      assert.equal(new TextDecoder().decode(entry), `built at ${T0 + 5000}`);
-    }));
+          ],
+          T0,
+        );
+        other.close();
+        assert.deepEqual(seen, [T0, T0 + 5000]);
+        assert.deepEqual(result, { status: 'sequenced', first: 0, count: 1, timeMs: T0 + 5000 });
+        const [entry] = await store.readEntries('l', 0, 1);
+        assert.equal(new TextDecoder().decode(entry), `built at ${T0 + 5000}`);
+      }, options));
+  }
 
   test('commits entries of every length, in order, across groups', () =>
     withLog(async (store) => {
