@@ -1,4 +1,10 @@
-import { hash } from 'node:crypto';
+import * as crypto from 'node:crypto';
+
+/** SHA-256 with node:crypto: the one-shot crypto.hash where it exists (Node ≥ 20.12). */
+const sha256: (data: Uint8Array) => Uint8Array =
+  typeof crypto.hash === 'function'
+    ? (data) => crypto.hash('sha256', data, 'buffer')
+    : (data) => crypto.createHash('sha256').update(data).digest();
 
 /**
  * The RFC 6962 leaf hash SHA-256(0x00 || entry) with node:crypto (OpenSSL): the same bytes as
@@ -7,5 +13,5 @@ import { hash } from 'node:crypto';
 export function nodeLeafHash(entry: Uint8Array): Uint8Array {
   const input = new Uint8Array(1 + entry.length); // input[0] = 0x00, the leaf prefix
   input.set(entry, 1);
-  return new Uint8Array(hash('sha256', input, 'buffer'));
+  return new Uint8Array(sha256(input));
 }
