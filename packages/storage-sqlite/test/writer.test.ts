@@ -9,22 +9,22 @@ import { SqliteStorage, type SqliteOptions } from '../src/index.js';
 const T0 = 1_700_000_000_000;
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 
+/** Opens the store at `file` with tenant `t` and log `l`. */
+async function openLog(file: string, options: SqliteOptions = {}): Promise<SqliteStorage> {
+  const store = new SqliteStorage(file, options);
+  await store.ensureTenant('t', T0);
+  await store.ensureLog({ name: 'l', tenant: 't', origin: 'x/l', verifierKey: 'k', createdAt: T0 });
+  return store;
+}
+
 async function withLog(
   fn: (store: SqliteStorage, file: string) => Promise<void>,
   options: SqliteOptions = {},
 ): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'proofline-writer-'));
   const file = join(dir, 'log.db');
-  const store = new SqliteStorage(file, options);
+  const store = await openLog(file, options);
   try {
-    await store.ensureTenant('t', T0);
-    await store.ensureLog({
-      name: 'l',
-      tenant: 't',
-      origin: 'x/l',
-      verifierKey: 'k',
-      createdAt: T0,
-    });
     await fn(store, file);
   } finally {
     await store.close();
@@ -99,15 +99,7 @@ describe('sqlite writer thread', () => {
     const dir = mkdtempSync(join(tmpdir(), 'proofline-writer-'));
     try {
       const file = join(dir, 'log.db');
-      let store = new SqliteStorage(file);
-      await store.ensureTenant('t', T0);
-      await store.ensureLog({
-        name: 'l',
-        tenant: 't',
-        origin: 'x/l',
-        verifierKey: 'k',
-        createdAt: T0,
-      });
+      let store = await openLog(file);
       await store.sequence('l', [{ build: () => [bytes('a')] }], T0);
       await store.close();
       store = new SqliteStorage(file);

@@ -142,11 +142,8 @@ export class RecordService {
   /** The public proof bundle of `id` against the latest checkpoint (see bundles.ts). */
   async bundle(id: string): Promise<Bundle> {
     const { runtime, index } = await this.locate(id);
-    return this.bundles.build(
-      runtime.config,
-      id,
-      index,
-      async (entry) => (await this.receipt(runtime, index, entry)).receipt,
+    return this.bundles.build(runtime.config, id, index, (entry) =>
+      signedReceipt(runtime, index, nodeLeafHash(entry), parseRecord(entry).time),
     );
   }
 
@@ -160,8 +157,10 @@ export class RecordService {
       const log = runtime.config.name;
       for (const index of await this.storage.findByLookupKey(log, digestLookupKey(digest), 100)) {
         const [entry] = await this.storage.readEntries(log, index, index + 1);
-        if (parseRecord(entry!).digest === digest)
-          found.push(await this.receipt(runtime, index, entry!));
+        const record = parseRecord(entry!);
+        if (record.digest === digest) {
+          found.push(await this.receiptOf(runtime, index, entry!, record));
+        }
       }
     }
     return found;
@@ -191,10 +190,7 @@ export class RecordService {
       time: record.time,
       record,
       entry: base64Encode(entry),
-      receipt: await signReceipt(
-        { origin, index, leafHash: leaf, time: record.time },
-        runtime.signer,
-      ),
+      receipt: await signedReceipt(runtime, index, leaf, record.time),
       verificationUrl: `${this.publicUrl}/r/${id}`,
     };
   }
@@ -260,6 +256,17 @@ export class RecordService {
     }
     return { runtime, index: parsed.index };
   }
+}
+
+/** The log's signed receipt note for the entry with leaf hash `leaf` at `index`. */
+function signedReceipt(
+  runtime: LogRuntime,
+  index: number,
+  leaf: Uint8Array,
+  time: string,
+): Promise<string> {
+  const { origin } = runtime.config;
+  return signReceipt({ origin, index, leafHash: leaf, time }, runtime.signer);
 }
 
 function notFound(id: string): HttpProblem {
