@@ -1029,6 +1029,32 @@ function mainThreadCpuSeconds(pid) {
   return (Number(f[11]) + Number(f[12])) / 100;
 }
 
+/** CPU seconds of each thread of a process, by thread id, with the thread's name. */
+function threadCpuSeconds(pid) {
+  const threads = new Map();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      threads.set(tid, { name, cpu: (Number(f[11]) + Number(f[12])) / 100 });
+    } catch {
+      // the thread ended between readdir and read
+    }
+  }
+  return threads;
+}
+
+/** The busiest threads between two threadCpuSeconds readings, as "name tid: µs/request". */
+function threadBreakdown(before, after, requests) {
+  return [...after]
+    .map(([tid, t]) => ({ tid, name: t.name, us: ((t.cpu - (before.get(tid)?.cpu ?? 0)) * 1e6) / requests }))
+    .filter((t) => t.us >= 1)
+    .sort((a, b) => b.us - a.us)
+    .map((t) => `${t.name} ${t.tid}: ${int(t.us)} µs`)
+    .join(', ');
+}
+
 // ---- profile mode -------------------------------------------------------------------------------
 
 async function profileMode() {
@@ -1070,6 +1096,7 @@ async function profileMode() {
     });
     const cpuBefore = cpuSeconds(pl.pid);
     const mainBefore = mainThreadCpuSeconds(pl.pid);
+    const threadsBefore = threadCpuSeconds(pl.pid);
     const r = await load({
       url: pl.url,
       kind: s.kind,
@@ -1082,10 +1109,11 @@ async function profileMode() {
     });
     const cpuUs = ((cpuSeconds(pl.pid) - cpuBefore) * 1e6) / r.ok;
     const mainUs = ((mainThreadCpuSeconds(pl.pid) - mainBefore) * 1e6) / r.ok;
+    const threads = threadBreakdown(threadsBefore, threadCpuSeconds(pl.pid), r.ok);
     await pl.stop();
     if (!profiling) {
       console.log(
-        `${s.name}: ${int(r.rps)} requests/s, server CPU per request: ${int(cpuUs)} µs in all, ${int(mainUs)} µs on the main thread`,
+        `${s.name}: ${int(r.rps)} requests/s, server CPU per request: ${int(cpuUs)} µs in all, ${int(mainUs)} µs on the main thread\n  by thread: ${threads}`,
       );
       continue;
     }

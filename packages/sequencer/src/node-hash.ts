@@ -15,3 +15,15 @@ export function nodeLeafHash(entry: Uint8Array): Uint8Array {
   input.set(entry, 1);
   return new Uint8Array(sha256(input));
 }
+
+/**
+ * The RFC 6962 interior-node hash SHA-256(0x01 || left || right) with node:crypto: the same
+ * bytes as tlog's browser-safe nodeHash, for the server's bulk tree building.
+ */
+export function nodeInteriorHash(left: Uint8Array, right: Uint8Array): Uint8Array {
+  const input = new Uint8Array(65); // input[0] = 0x01, the interior-node prefix
+  input[0] = 1;
+  input.set(left, 1);
+  input.set(right, 33);
+  return new Uint8Array(sha256(input));
+}

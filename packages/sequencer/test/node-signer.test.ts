@@ -13,8 +13,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { leafHash } from '@proofline/tlog';
-import { nodeEd25519Signer, nodeLeafHash, workerEd25519Signer } from '../src/index.js';
+import { leafHash, nodeHash } from '@proofline/tlog';
+import {
+  nodeEd25519Signer,
+  nodeInteriorHash,
+  nodeLeafHash,
+  workerEd25519Signer,
+} from '../src/index.js';
 import { hex, utf8 } from './helpers.js';
 
 const fromHex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'));
@@ -156,5 +161,19 @@ describe('nodeLeafHash', () => {
     }
     const big = new Uint8Array(300).fill(9);
     assert.equal(hex(nodeLeafHash(big.subarray(100, 200))), hex(leafHash(big.subarray(100, 200))));
+  });
+});
+
+describe('nodeInteriorHash', () => {
+  test('equals tlog nodeHash, and is ordered', () => {
+    for (let n = 0; n < 20; n++) {
+      const left = Uint8Array.from({ length: 32 }, (_, i) => (i * 13 + n) & 0xff);
+      const right = Uint8Array.from({ length: 32 }, (_, i) => (i * 31 + 7 * n) & 0xff);
+      assert.equal(hex(nodeInteriorHash(left, right)), hex(nodeHash(left, right)), `pair ${n}`);
+      assert.notEqual(hex(nodeInteriorHash(left, right)), hex(nodeInteriorHash(right, left)));
+    }
+    const buf = new Uint8Array(100).fill(3);
+    const [l, r] = [buf.subarray(1, 33), buf.subarray(40, 72)];
+    assert.equal(hex(nodeInteriorHash(l, r)), hex(nodeHash(l, r)));
   });
 });
