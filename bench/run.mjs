@@ -262,11 +262,11 @@ async function startProofline(data, { nodeArgs = [] } = {}) {
   };
 }
 
-async function startBare(postReplyBytes, getReplyBytes) {
+async function startBare(postReplyBytes, batchReplyBytes, getReplyBytes) {
   const port = await freePort();
   const server = startProcess(process.execPath, [
     join(ROOT, 'bench/bare-server.mjs'),
-    JSON.stringify({ port, postReplyBytes, getReplyBytes }),
+    JSON.stringify({ port, postReplyBytes, batchReplyBytes, getReplyBytes }),
   ]);
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/bare/0`);
@@ -395,12 +395,27 @@ async function httpSections() {
   const { id } = JSON.parse(receipt);
   await waitForCheckpoint(pl.url, 1);
   const bundle = await (await fetch(`${pl.url}/v1/records/${id}/proof`)).text();
-  const bare = await startBare(Buffer.byteLength(receipt), Buffer.byteLength(bundle));
-  log(`bare fastify on ${bare.url}; receipt ${receipt.length} B, bundle ${bundle.length} B`);
+  const batchRes = await fetch(`${pl.url}/v1/records/batch`, {
+    method: 'POST',
+    headers,
+    body: `{"records":[${statements(1000).join(',')}]}`,
+  });
+  const batchReply = await batchRes.text();
+  if (batchRes.status !== 201) throw new Error(`batch failed: ${batchRes.status} ${batchReply}`);
   results.sizes = {
     receiptBytes: Buffer.byteLength(receipt),
+    batchReplyBytes: Buffer.byteLength(batchReply),
     bundleBytes: Buffer.byteLength(bundle),
   };
+  const bare = await startBare(
+    results.sizes.receiptBytes,
+    results.sizes.batchReplyBytes,
+    results.sizes.bundleBytes,
+  );
+  log(
+    `bare fastify on ${bare.url}; receipt ${receipt.length} B, batch reply ` +
+      `${results.sizes.batchReplyBytes} B, bundle ${bundle.length} B`,
+  );
 
   const single = async (target, connections, duration = CFG.duration) => {
     const r =
@@ -462,8 +477,18 @@ async function httpSections() {
     connections: CFG.batchConnections,
     amount: CFG.batchConnections * 2,
   });
-  results.batch = { proofline: [], commits: [] };
+  results.batch = { proofline: [], bare: [], commits: [] };
   for (let i = 0; i < CFG.runs; i++) {
+    const b = await load({
+      url: bare.url,
+      path: '/bare/batch',
+      kind: 'batch',
+      connections: CFG.batchConnections,
+      amount: CFG.batchRequests,
+    });
+    b.recordsPerSecond = b.rps * 1000;
+    b.serverCpuUsPerRecord = cpuPerRequest(b, bare.pid) / 1000;
+    results.batch.bare.push(b);
     const r = await load({
       url: pl.url,
       path: '/v1/records/batch',
@@ -476,7 +501,10 @@ async function httpSections() {
     r.recordsPerSecond = r.rps * 1000;
     r.serverCpuUsPerRecord = cpuPerRequest(r, pl.pid) / 1000;
     results.batch.proofline.push(r);
-    log(`batch run ${i + 1}: ${r.recordsPerSecond.toFixed(0)} records/s`);
+    log(
+      `batch run ${i + 1}: ${r.recordsPerSecond.toFixed(0)} records/s; ` +
+        `bare ${b.recordsPerSecond.toFixed(0)} records/s`,
+    );
   }
   log('sqlite and hypercore batches');
   results.sqliteBatch = await peers({ mode: 'sqlite-batch', n: CFG.sqliteBatchN });
@@ -757,6 +785,17 @@ function buildRows() {
       '≥ 100,000/s',
       verdict(b.median >= 100_000),
     );
+    const bareBatch = summary((results.batch.bare ?? []).map((x) => x.recordsPerSecond));
+    noise = noiseOf(results.batch.proofline, results.batch.bare);
+    add(
+      `batch attest (1000/request, ${CFG.batchConnections} conn): records/s`,
+      cell(b, int, '/s'),
+      cell(bareBatch, int, '/s'),
+      'bare fastify batch POST (same request and reply bytes)',
+      ratioOf(b, bareBatch),
+      '',
+      '',
+    );
     noise = noiseOf(results.batch.proofline, results.hypercoreBatch);
     add(
       `batch attest (1000/request, ${CFG.batchConnections} conn): records/s`,
@@ -983,7 +1022,10 @@ function notes() {
   }
   if (results.batch) {
     lines.push(
-      `server CPU per batched record: ${dec(med(results.batch.proofline, (x) => x.serverCpuUsPerRecord))} µs`,
+      `server CPU per batched record: ${dec(med(results.batch.proofline, (x) => x.serverCpuUsPerRecord))} µs` +
+        (results.batch.bare?.length
+          ? ` (bare batch POST ${dec(med(results.batch.bare, (x) => x.serverCpuUsPerRecord))} µs)`
+          : ''),
     );
   }
   if (results.proof) {
@@ -1048,7 +1090,11 @@ function threadCpuSeconds(pid) {
 /** The busiest threads between two threadCpuSeconds readings, as "name tid: µs/request". */
 function threadBreakdown(before, after, requests) {
   return [...after]
-    .map(([tid, t]) => ({ tid, name: t.name, us: ((t.cpu - (before.get(tid)?.cpu ?? 0)) * 1e6) / requests }))
+    .map(([tid, t]) => ({
+      tid,
+      name: t.name,
+      us: ((t.cpu - (before.get(tid)?.cpu ?? 0)) * 1e6) / requests,
+    }))
     .filter((t) => t.us >= 1)
     .sort((a, b) => b.us - a.us)
     .map((t) => `${t.name} ${t.tid}: ${int(t.us)} µs`)
@@ -1190,6 +1236,7 @@ function findProblems() {
     loadRuns(`single attest ${c} conn (bare)`, results.single?.[c]?.bare);
   }
   loadRuns('batch attest', results.batch?.proofline);
+  loadRuns('batch attest (bare)', results.batch?.bare);
   loadRuns('receipt→proof load', results.receiptToProof?.load);
   loadRuns('proof serving (Proofline)', results.proof?.proofline);
   loadRuns('proof serving (bare)', results.proof?.bare);

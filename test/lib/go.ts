@@ -43,6 +43,16 @@ export function buildGoProgram(program: 'go' | 'goproof'): string {
   return binary;
 }
 
+/** Runs `go test` on `test/interop/<program>` (its own unit tests); returns its output. */
+export function goTest(program: 'go' | 'goproof'): { status: number | null; output: string } {
+  const result = spawnSync('go', ['test', `./test/interop/${program}`], {
+    cwd: REPO_ROOT,
+    env: goEnv(),
+    encoding: 'utf8',
+  });
+  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
 export interface GoResult {
   readonly status: number | null;
   readonly stdout: string;

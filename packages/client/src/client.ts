@@ -31,8 +31,10 @@ export interface VerifiedReceipt {
   readonly time: string;
   readonly record: RecordV1;
   readonly entry: Uint8Array;
-  /** The log's signed receipt note. */
+  /** The log's signed receipt note (a batch receipt for the records of a batch). */
   readonly receipt: string;
+  /** With a batch receipt: this record's inclusion proof in the batch, base64 hashes. */
+  readonly receiptProof?: readonly string[];
   readonly verificationUrl: string;
   readonly verification: Verification;
 }
@@ -49,6 +51,7 @@ interface ReceiptJson {
   time: string;
   entry: string;
   receipt: string;
+  receiptProof?: string[];
   verificationUrl: string;
 }
 
@@ -124,7 +127,10 @@ export class ProoflineClient {
     } catch {
       throw new UntrustedResponseError('the receipt carries no valid entry', []);
     }
-    const verification = await verifyReceipt(json.receipt, entry, this.options.trust);
+    const verification = await verifyReceipt(json.receipt, entry, this.options.trust, {
+      index: json.index,
+      ...(json.receiptProof === undefined ? {} : { receiptProof: json.receiptProof }),
+    });
     if (!verification.ok || !verification.record || verification.index !== json.index) {
       throw untrusted('the receipt does not verify', verification);
     }
@@ -143,6 +149,7 @@ export class ProoflineClient {
       record,
       entry,
       receipt: json.receipt,
+      ...(json.receiptProof === undefined ? {} : { receiptProof: json.receiptProof }),
       verificationUrl: json.verificationUrl,
       verification,
     };

@@ -1,8 +1,8 @@
 /**
  * @proofline/records: the Proofline formats. Statements (what clients submit), records (the
- * canonical log entries), signed receipts, proof bundles and c2sp.org/tlog-proof@v1 files.
- * Every parser takes untrusted input, checks bounds before doing work, and throws only
- * RecordError. Browser-safe: no Node built-ins.
+ * canonical log entries), signed receipts and batch receipts, proof bundles and
+ * c2sp.org/tlog-proof@v1 files. Every parser takes untrusted input, checks bounds before doing
+ * work, and throws only RecordError. Browser-safe: no Node built-ins.
  */
 export { RecordError, type RecordErrorCode } from './errors.js';
 export { parseJson } from './json.js';
@@ -31,6 +31,18 @@ export {
   signReceipt,
   type Receipt,
 } from './receipt.js';
+export {
+  BATCH_RECEIPT_HEADER,
+  MAX_BATCH_RECEIPT_SIZE,
+  batchReceiptIncludes,
+  batchTree,
+  formatBatchReceiptText,
+  openBatchReceipt,
+  parseBatchReceiptText,
+  parseReceiptProof,
+  signBatchReceipt,
+  type BatchReceipt,
+} from './batch-receipt.js';
 export {
   BUNDLE_MEDIA_TYPE,
   MAX_BUNDLE_SIZE,

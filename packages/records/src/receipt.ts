@@ -70,7 +70,7 @@ export function formatReceiptText(r: Receipt): string {
 }
 
 /** The value of line `line` of a receipt, which must start with `name` and a space. */
-function lineValue(line: string | undefined, name: string): string {
+export function lineValue(line: string | undefined, name: string): string {
   if (line === undefined || !line.startsWith(`${name} `)) {
     throw new RecordError('INVALID_RECEIPT', `expected a "${name} " line`, { field: `/${name}` });
   }
@@ -133,7 +133,7 @@ export async function signReceipt(r: Receipt, signer: Signer): Promise<string> {
 }
 
 /** Wraps a NoteError as INVALID_RECEIPT; rethrows anything else. */
-function wrapNoteError(cause: unknown, message: string): never {
+export function wrapNoteError(cause: unknown, message: string): never {
   if (!(cause instanceof NoteError)) throw cause;
   throw new RecordError('INVALID_RECEIPT', `${message}: ${cause.message}`, { cause });
 }

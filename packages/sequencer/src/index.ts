@@ -2,6 +2,8 @@ export { SequencerError, type SequencerErrorCode } from './errors.js';
 export {
   MAX_ENTRY_SIZE,
   Sequencer,
+  type Commit,
+  type GroupResult,
   type PendingGroup,
   type SequencerOptions,
 } from './sequencer.js';

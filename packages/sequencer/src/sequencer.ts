@@ -30,9 +30,18 @@ export interface PendingGroup extends SequenceGroup {
   readonly count: number;
 }
 
+/** One storage transaction as the sequencer made it: its groups in order, and their results. */
+export interface Commit {
+  readonly groups: readonly PendingGroup[];
+  readonly results: readonly SequenceResult[];
+}
+
+/** A group's storage result, with the commit it was part of (shared by all its groups). */
+export type GroupResult = SequenceResult & { readonly commit: Commit };
+
 interface Waiting {
   readonly group: PendingGroup;
-  resolve(result: SequenceResult): void;
+  resolve(result: GroupResult): void;
   reject(err: unknown): void;
 }
 
@@ -95,9 +104,10 @@ export class Sequencer {
 
   /**
    * Queues a group for the next batch. The group's builder must return `count` valid
-   * entries (callers validate sizes before). Resolves with the storage's result.
+   * entries (callers validate sizes before). Resolves with the storage's result and the
+   * commit it was part of.
    */
-  appendGroup(group: PendingGroup): Promise<SequenceResult> {
+  appendGroup(group: PendingGroup): Promise<GroupResult> {
     if (this.closed) {
       return Promise.reject(new SequencerError('CLOSED', 'the log is shutting down', 1));
     }
@@ -114,7 +124,7 @@ export class Sequencer {
         new SequencerError('OVERLOADED', 'too many entries are waiting to be sequenced', 1),
       );
     }
-    return new Promise<SequenceResult>((resolve, reject) => {
+    return new Promise<GroupResult>((resolve, reject) => {
       this.queue.push({ group, resolve, reject });
       this.pending += group.count;
       this.schedule();
@@ -168,7 +178,8 @@ export class Sequencer {
         batch.map((w) => w.group),
         this.now(),
       );
-      batch.forEach((w, i) => w.resolve(results[i]!));
+      const commit: Commit = { groups: batch.map((w) => w.group), results };
+      batch.forEach((w, i) => w.resolve({ ...results[i]!, commit }));
     } catch (err) {
       for (const w of batch) w.reject(err);
     } finally {

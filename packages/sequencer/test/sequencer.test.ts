@@ -149,6 +149,35 @@ describe('Sequencer batching', () => {
     assert.equal(used.size, total);
   });
 
+  test('each group hears the commit it was part of, shared with the groups beside it', async (t) => {
+    const { storage } = await openStore(t);
+    const seq = new Sequencer(storage, LOG);
+    const group = (n: number) => ({
+      count: n,
+      build: () => Array.from({ length: n }, (_, i) => utf8(`group of ${n}, entry ${i}`)),
+    });
+    const [a, b, c] = await Promise.all([
+      seq.appendGroup(group(2)),
+      seq.appendGroup(group(1)),
+      seq.appendGroup(group(3)),
+    ]);
+    assert.equal(a.commit, b.commit, 'one commit object for the whole transaction');
+    assert.equal(b.commit, c.commit);
+    assert.equal(a.commit.groups.length, 3);
+    assert.deepEqual(
+      a.commit.results.map((r) => r.status === 'sequenced' && [r.first, r.count]),
+      [
+        [0, 2],
+        [2, 1],
+        [3, 3],
+      ],
+    );
+    assert.deepEqual(await storage.commitRange(LOG, 4), { start: 0, end: 6 });
+    const later = await seq.appendGroup(group(1));
+    assert.notEqual(later.commit, a.commit);
+    assert.equal(later.commit.groups.length, 1);
+  });
+
   test('no transaction holds more than maxBatchSize entries', async (t) => {
     const { storage: real } = await openStore(t);
     const { storage, batches } = countingStorage(real);

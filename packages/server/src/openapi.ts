@@ -107,7 +107,22 @@ export function openApiDocument(): Record<string, unknown> {
             },
             receipt: {
               type: 'string',
-              description: 'C2SP signed note by the log key: proofline.dev/receipt/v1',
+              description:
+                'C2SP signed note by the log key. proofline.dev/receipt/v1 binds this record alone ' +
+                '(origin, index, leaf hash, time); it is what GET and lookups return, and what ' +
+                'attest returns for a record committed alone. Records committed in one ' +
+                'transaction (a batch, or concurrent requests) share one ' +
+                'proofline.dev/batch-receipt/v1 over origin, first index, size, the RFC 6962 root ' +
+                'of their leaf hashes and time; see receiptProof.',
+            },
+            receiptProof: {
+              type: 'array',
+              items: { type: 'string', contentEncoding: 'base64' },
+              maxItems: 16,
+              description:
+                'Only with a batch receipt: the RFC 6962 inclusion proof of leafHash at ' +
+                'index − first in the tree of the batch receipt’s size leaves, whose root it signs. ' +
+                'An idempotent replay returns the same receipt and proof.',
             },
             verificationUrl: { type: 'string', format: 'uri' },
           },
@@ -222,7 +237,26 @@ export function openApiDocument(): Record<string, unknown> {
               },
             },
           },
-          responses: { '201': { description: '`{"receipts": [...]}`' }, ...errors },
+          responses: {
+            '201': {
+              description:
+                'The receipts in request order. The records of a batch share one batch ' +
+                'receipt note (with any others committed with them); each carries its own ' +
+                'receiptProof.',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: ['receipts'],
+                    properties: {
+                      receipts: { type: 'array', items: { $ref: '#/components/schemas/Receipt' } },
+                    },
+                  },
+                },
+              },
+            },
+            ...errors,
+          },
         },
       },
       '/v1/records/{id}': {

@@ -16,7 +16,10 @@ import {
 } from '@proofline/note';
 import {
   BUNDLE_MEDIA_TYPE,
+  batchReceiptIncludes,
+  openBatchReceipt,
   openReceipt,
+  parseReceiptProof,
   parseBundle,
   parseRecord,
   type Bundle,
@@ -263,12 +266,14 @@ export interface ReceiptBody {
   readonly record: RecordV1;
   readonly entry: string;
   readonly receipt: string;
+  readonly receiptProof?: readonly string[];
   readonly verificationUrl: string;
 }
 
 /**
  * Checks a receipt view completely against `log`: the entry parses to `record`, the signed
- * receipt opens with the log key and binds origin, index, leaf hash and time.
+ * receipt opens with the log key and binds origin, index, leaf hash and time (a batch
+ * receipt through the view's receiptProof).
  */
 export async function verifyReceiptView(view: ReceiptBody, log: TestLog): Promise<RecordV1> {
   const entry = base64Decode(view.entry);
@@ -282,6 +287,14 @@ export async function verifyReceiptView(view: ReceiptBody, log: TestLog): Promis
   assert.deepEqual(view.record, JSON.parse(JSON.stringify(record)));
   assert.equal(view.time, record.time);
   assert.equal(view.verificationUrl, `${PUBLIC_URL}/r/${view.id}`);
+  if (view.receiptProof !== undefined) {
+    const batch = await openBatchReceipt(view.receipt, log.verifier);
+    assert.equal(batch.origin, log.origin);
+    assert.equal(batch.time, record.time);
+    const proof = parseReceiptProof(view.receiptProof);
+    assert.ok(batchReceiptIncludes(batch, view.index, leaf, proof), 'included in the batch');
+    return record;
+  }
   const receipt = await openReceipt(view.receipt, log.verifier);
   assert.equal(receipt.origin, log.origin);
   assert.equal(receipt.index, view.index);

@@ -10,14 +10,17 @@ import {
   parseSignerKey,
 } from '@proofline/note';
 import {
+  batchReceiptIncludes,
+  openBatchReceipt,
   parseBundle,
+  parseReceiptProof,
   parseRecord,
   parseStatement,
   parseTlogProof,
   signStatement,
   type Statement,
 } from '@proofline/records';
-import { leafHash } from '@proofline/tlog';
+import { leafHash, nodeHash } from '@proofline/tlog';
 import {
   Fixture,
   assertNothingWritten,
@@ -33,6 +36,14 @@ import {
   type Response,
   type TestLog,
 } from './helpers.js';
+
+/** RFC 6962 MTH(D[n]) of leaf hashes, by the recursive definition (§2.1). */
+function treeHashOf(leaves: readonly Uint8Array[]): Uint8Array {
+  if (leaves.length === 1) return leaves[0]!;
+  let k = 1;
+  while (k * 2 < leaves.length) k *= 2;
+  return nodeHash(treeHashOf(leaves.slice(0, k)), treeHashOf(leaves.slice(k)));
+}
 
 interface ListBody {
   readonly log: string;
@@ -178,8 +189,31 @@ describe('records API', () => {
         assert.deepEqual(base64Decode(r.leafHash), leafHash(base64Decode(r.entry)));
       });
       for (const i of [0, 1, 537, 998, 999]) await verifyReceiptView(receipts[i]!, acme);
+      // One batch receipt, signed once, over all 1000 leaves; each view carries its own proof.
+      assert.equal(new Set(receipts.map((r) => r.receipt)).size, 1);
+      const batch = await openBatchReceipt(receipts[0]!.receipt, acme.verifier);
+      assert.deepEqual(
+        { first: batch.first, size: batch.size, time: batch.time },
+        { first: before, size: 1000, time: receipts[0]!.time },
+      );
+      const leaves = receipts.map((r) => base64Decode(r.leafHash));
+      assert.deepEqual(batch.root, treeHashOf(leaves));
+      receipts.forEach((r, i) => {
+        const proof = parseReceiptProof(r.receiptProof);
+        assert.ok(batchReceiptIncludes(batch, r.index, leaves[i]!, proof), `record ${i}`);
+        assert.ok(!batchReceiptIncludes(batch, r.index, leaves[(i + 1) % 1000]!, proof));
+      });
       const entries = await fx.storage.readEntries('acme-log', before, before + 1000);
       entries.forEach((e, i) => assert.equal(parseRecord(e).digest, statements[i]!.digest));
+    });
+
+    it('gives a batch of one record the single-record receipt, without a proof', async () => {
+      const res = await post(acmeKey, { records: [statement()] }, '/v1/records/batch');
+      assert.equal(res.statusCode, 201, res.body.slice(0, 300));
+      const [view] = (res.json() as { receipts: ReceiptBody[] }).receipts;
+      assert.equal(view!.receiptProof, undefined);
+      assert.match(view!.receipt, /^proofline\.dev\/receipt\/v1\n/);
+      await verifyReceiptView(view!, acme);
     });
 
     it('refuses 1001 records with 413 batch-too-large', async () => {
@@ -259,6 +293,34 @@ describe('records API', () => {
   });
 
   describe('idempotency', () => {
+    it('signs one receipt per commit, and a replay rebuilds it byte for byte', async () => {
+      const bodies = Array.from({ length: 24 }, () => statement());
+      const keys = bodies.map(() => `commit-${randomBytes(6).toString('hex')}`);
+      const attest = () =>
+        Promise.all(
+          bodies.map((b, i) => post(acmeKey, b, '/v1/records', { 'idempotency-key': keys[i]! })),
+        );
+      const views = (await attest()).map((r) => {
+        assert.equal(r.statusCode, 201, r.body);
+        return r.json() as ReceiptBody;
+      });
+      for (const view of views) await verifyReceiptView(view, acme);
+      // Concurrent requests share commits: fewer receipt notes than records, each note a
+      // batch receipt (with proofs) unless its commit held one record.
+      const notes = new Set(views.map((v) => v.receipt));
+      assert.ok(notes.size < views.length, `${notes.size} notes for ${views.length} records`);
+      for (const v of views) {
+        const alone = views.filter((w) => w.receipt === v.receipt).length === 1;
+        assert.equal(v.receiptProof === undefined, alone);
+      }
+      const replays = await attest();
+      replays.forEach((r, i) => {
+        assert.equal(r.statusCode, 200);
+        assert.equal(r.headers['idempotent-replayed'], 'true');
+        assert.deepEqual(r.json(), views[i], 'the same receipt and proof');
+      });
+    });
+
     it('replays the same receipt for the same key and body', async () => {
       const body = statement();
       const headers = { 'idempotency-key': `single-${randomBytes(4).toString('hex')}` };

@@ -620,6 +620,26 @@ export class PostgresStorage implements Storage {
     return { start, end: Math.max(start, end) };
   }
 
+  async commitRange(log: string, index: number): Promise<IndexRange> {
+    const id = await this.logId(log);
+    checkRange(index, index + 1);
+    const b = this.t.batches;
+    // One statement, so both bounds and the size come from one snapshot.
+    const { rows } = await this.query<{ size: number; s: number | null; e: number | null }>(
+      `SELECT (SELECT sequenced_size FROM ${this.t.logs} WHERE id = $1) AS size, ` +
+        `(SELECT first_idx FROM ${b} WHERE log_id = $1 AND first_idx <= $2 ` +
+        'ORDER BY first_idx DESC LIMIT 1) AS s, ' +
+        `(SELECT first_idx FROM ${b} WHERE log_id = $1 AND first_idx > $2 ` +
+        'ORDER BY first_idx LIMIT 1) AS e',
+      [id, index],
+    );
+    const row = rows[0]!;
+    if (index >= row.size || row.s === null) {
+      throw new StorageError('OUT_OF_RANGE', `entry ${index} is not sequenced`);
+    }
+    return { start: row.s, end: row.e ?? row.size };
+  }
+
   async findByLookupKey(log: string, key: number, limit: number): Promise<number[]> {
     const id = await this.logId(log);
     if (!Number.isSafeInteger(key) || !Number.isSafeInteger(limit) || limit < 0) {

@@ -119,6 +119,16 @@ export class SqliteStorage implements Storage {
           'SELECT first_idx FROM batches WHERE log_id = ? AND time >= ? ORDER BY time, first_idx LIMIT 1',
         )
         .pluck(),
+      commitRange: db.prepare<
+        [number, number, number, number, number],
+        { start: number | null; end: number | null; size: number }
+      >(
+        'SELECT (SELECT first_idx FROM batches WHERE log_id = ? AND first_idx <= ? ' +
+          'ORDER BY first_idx DESC LIMIT 1) AS start, ' +
+          '(SELECT first_idx FROM batches WHERE log_id = ? AND first_idx > ? ' +
+          'ORDER BY first_idx LIMIT 1) AS "end", ' +
+          '(SELECT sequenced_size FROM logs WHERE id = ?) AS size',
+      ),
       findLookup: db
         .prepare<[number, number, number], number>(
           'SELECT idx FROM lookup WHERE log_id = ? AND key = ? ORDER BY idx LIMIT ?',
@@ -320,6 +330,17 @@ export class SqliteStorage implements Storage {
     const start = this.stmt.firstAtOrAfter.get(id, fromMs) ?? size;
     const end = this.stmt.firstAtOrAfter.get(id, toMs) ?? size;
     return { start, end: Math.max(start, end) };
+  }
+
+  async commitRange(log: string, index: number): Promise<IndexRange> {
+    const id = this.logId(log);
+    checkRange(index, index + 1);
+    // One statement: both bounds and the size come from one snapshot.
+    const row = this.stmt.commitRange.get(id, index, id, index, id)!;
+    if (index >= row.size || row.start === null) {
+      throw new StorageError('OUT_OF_RANGE', `entry ${index} is not sequenced`);
+    }
+    return { start: row.start, end: row.end ?? row.size };
   }
 
   async findByLookupKey(log: string, key: number, limit: number): Promise<number[]> {

@@ -241,6 +241,39 @@ export function storageConformance(
         await assert.rejects(s.indexRangeForTime(LOG.name, 2, 1), isCode('INVALID_ARGUMENT'));
       }));
 
+    it('tells which entries each sequence call committed together', () =>
+      withStore(async (s) => {
+        await assert.rejects(s.commitRange(LOG.name, 0), isCode('OUT_OF_RANGE'));
+        await s.sequence(
+          LOG.name,
+          [{ build: () => [bytes('a'), bytes('b')] }, { build: () => [bytes('c')] }],
+          T0,
+        );
+        await append(s, [bytes('d')], T0); // same time, its own commit
+        // A call whose only group repeats a used key commits nothing and has no range.
+        const idempotency = { tenant: 'acme', key: 'k', requestHash: 'h' };
+        await s.sequence(LOG.name, [{ build: () => [bytes('e')], idempotency }], T0);
+        await s.sequence(LOG.name, [{ build: () => [bytes('x')], idempotency }], T0);
+        await append(s, [bytes('f'), bytes('g'), bytes('h')], T0 + 1);
+        const ranges = await Promise.all(
+          [0, 1, 2, 3, 4, 5, 6, 7].map((i) => s.commitRange(LOG.name, i)),
+        );
+        assert.deepEqual(ranges, [
+          { start: 0, end: 3 },
+          { start: 0, end: 3 },
+          { start: 0, end: 3 },
+          { start: 3, end: 4 },
+          { start: 4, end: 5 },
+          { start: 5, end: 8 },
+          { start: 5, end: 8 },
+          { start: 5, end: 8 },
+        ]);
+        await assert.rejects(s.commitRange(LOG.name, 8), isCode('OUT_OF_RANGE'));
+        await assert.rejects(s.commitRange(LOG.name, -1), isCode('INVALID_ARGUMENT'));
+        await assert.rejects(s.commitRange(LOG.name, 1.5), isCode('INVALID_ARGUMENT'));
+        await assert.rejects(s.commitRange('missing', 0), isCode('UNKNOWN_LOG'));
+      }));
+
     it('writes nothing when a builder throws', () =>
       withStore(async (s) => {
         await append(s, [bytes('kept')]);

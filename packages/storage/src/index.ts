@@ -81,6 +81,12 @@ export interface Storage extends AccessStore {
    * from the batch times that `sequence` recorded (times are non-decreasing with the index).
    */
   indexRangeForTime(log: string, fromMs: number, toMs: number): Promise<IndexRange>;
+  /**
+   * The index range `[start, end)` of the entries that one `sequence` call committed together
+   * with the entry at `index` (they share its time). Rejects OUT_OF_RANGE if `index` is not
+   * sequenced.
+   */
+  commitRange(log: string, index: number): Promise<IndexRange>;
   /** Indices of the entries sequenced with this lookup key, ascending, at most `limit`. */
   findByLookupKey(log: string, key: number, limit: number): Promise<number[]>;
   /** The stored outcome of an idempotency key, if it was used. */

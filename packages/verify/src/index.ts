@@ -12,6 +12,7 @@ export type {
   CheckStatus,
   Cosignature,
   ExistedBy,
+  ReceiptOptions,
   TrustPolicy,
   Verification,
   VerifyOptions,

@@ -79,6 +79,23 @@ export interface VerifyOptions {
   readonly readTiles?: (tiles: readonly TileId[]) => Promise<readonly Uint8Array[]>;
 }
 
+/**
+ * What verifyReceipt needs besides the receipt note, as the records API returns them with
+ * it. Untrusted: wrong values fail the receipt check rather than throw.
+ */
+export interface ReceiptOptions {
+  /**
+   * The API's `receiptProof` (standard base64 32-byte hashes, at most 16): required with a
+   * proofline.dev/batch-receipt/v1 receipt, and must be absent with a v1 receipt.
+   */
+  readonly receiptProof?: readonly string[];
+  /**
+   * The entry's index, as the API claims it: required with a batch receipt; with a v1
+   * receipt, when given, it must be the receipt's index.
+   */
+  readonly index?: number;
+}
+
 /** A cosignature line of the checkpoint (c2sp.org/tlog-cosignature/v1). */
 export interface Cosignature {
   /** The witness's key name, as written on the line. */

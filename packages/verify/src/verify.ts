@@ -15,7 +15,14 @@ import { receiptStep } from './steps/receipt.js';
 import { recordStep } from './steps/record.js';
 import { timestampStep, type TimestampBound } from './steps/timestamp.js';
 import { witnessesStep } from './steps/witnesses.js';
-import type { Check, CheckName, TrustPolicy, Verification, VerifyOptions } from './types.js';
+import type {
+  Check,
+  CheckName,
+  ReceiptOptions,
+  TrustPolicy,
+  Verification,
+  VerifyOptions,
+} from './types.js';
 import { cosignatureLines, existedBy } from './witnessed.js';
 
 /** What a bundle or a tlog-proof claims, once well-formed. */
@@ -145,9 +152,11 @@ async function verifySubject(
       ? notApplicable('receipt', 'A tlog-proof carries no receipt.')
       : record === undefined
         ? skipped('receipt', 'record')
-        : receiptStep(subject.receipt, subject.index, leaf, record, policy, receiptNote).then(
-            (r) => r.check,
-          ),
+        : receiptStep(subject.receipt, leaf, record, policy, {
+            index: subject.index,
+            batch: false,
+            parsed: receiptNote,
+          }).then((r) => r.check),
     checkpointStep(subject.checkpoint, policy),
   ]);
   const early = inclusionAhead(leaf, subject, checkpointNote);
@@ -273,20 +282,36 @@ export async function verifyTlogProof(
 
 /**
  * Checks a receipt right after attesting, before any checkpoint covers the entry: only the
- * steps record (the entry is a canonical record), issuer and receipt (signed by the log key,
- * for this origin, leaf hash and time; any index). `index` is the receipt's. Never throws for
- * a bad receipt or entry bytes; throws VerificationError INVALID_POLICY for a malformed
- * policy and INVALID_ARGUMENT when `entry` is not a Uint8Array.
+ * steps record (the entry is a canonical record), issuer and receipt. The receipt is either
+ *
+ * - a proofline.dev/receipt/v1 note signed by the log key for this origin, leaf hash and time
+ *   (and index `options.index`, when given); `options.receiptProof` must be absent. The
+ *   result's `index` is the receipt's.
+ * - a proofline.dev/batch-receipt/v1 note signed by the log key for this origin and time,
+ *   with `options.receiptProof` (the API's `receiptProof`: base64 hashes) proving the entry's
+ *   leaf hash at `options.index` under the batch root. Both options are required. The
+ *   result's `index` is `options.index`.
+ *
+ * `receipt`, `entry` bytes and both options are untrusted (they come from the log's answer):
+ * never throws for bad values of them; a missing, malformed or misplaced receiptProof or
+ * index is a failed receipt check (RECEIPT_MALFORMED). Throws VerificationError
+ * INVALID_POLICY for a malformed policy and INVALID_ARGUMENT when `entry` is not a Uint8Array
+ * or `options` is not an object.
  */
 export async function verifyReceipt(
   receipt: string,
   entry: Uint8Array,
   policy: TrustPolicy,
+  options: ReceiptOptions = {},
 ): Promise<Verification> {
   const resolved = resolvePolicy(policy);
   if (!(entry instanceof Uint8Array)) {
     throw new VerificationError('INVALID_ARGUMENT', 'record', 'entry must be a Uint8Array');
   }
+  if (typeof options !== 'object' || options === null) {
+    throw new VerificationError('INVALID_ARGUMENT', 'receipt', 'options must be an object');
+  }
+  const { index, receiptProof } = options;
   const leaf = leafHash(entry);
   const { check: recordCheck, value: record } = recordStep(entry, leaf, undefined, resolved);
   if (record === undefined) {
@@ -296,7 +321,7 @@ export async function verifyReceipt(
   // Concurrently, so the two signature verifications overlap.
   const [issuer, { check: receiptCheck, value: claimed }] = await Promise.all([
     issuerStep(record, resolved),
-    receiptStep(receipt, undefined, leaf, record, resolved),
+    receiptStep(receipt, leaf, record, resolved, { index, receiptProof, batch: true }),
   ]);
   const checks = [recordCheck, issuer, receiptCheck];
   const ok = verdict(checks, ['record', 'receipt']);

@@ -6,20 +6,20 @@ import {
   parseRecord,
   parseRecordId,
   parseStatement,
-  recordId,
-  signReceipt,
   verifyIssuer,
   type Bundle,
-  type RecordV1,
   type Statement,
 } from '@proofline/records';
-import { base64Encode, parseVerifierKey, type Signer } from '@proofline/note';
+import { parseVerifierKey, type Signer } from '@proofline/note';
 import type { LogConfig, Storage } from '@proofline/storage';
-import { nodeLeafHash, recordGroup, type Sequencer } from '@proofline/sequencer';
+import { nodeInteriorHash, nodeLeafHash, recordGroup, type Sequencer } from '@proofline/sequencer';
 import type { Principal } from '../auth.js';
 import { HttpProblem } from '../problem.js';
 import { CheckpointWaiter } from './checkpoints.js';
 import { ProofBundles } from './bundles.js';
+import { Receipts, signEntry, type ReceiptView } from './receipts.js';
+
+export type { ReceiptView } from './receipts.js';
 
 /** What this node runs for one log: its configuration, signing key and sequencer. */
 export interface LogRuntime {
@@ -39,22 +39,6 @@ export interface LogRuntime {
   readonly timestampAuthorities?: { readonly roots: readonly string[] };
 }
 
-/** The receipt as the API returns it. */
-export interface ReceiptView {
-  readonly id: string;
-  readonly log: string;
-  readonly origin: string;
-  readonly index: number;
-  readonly leafHash: string;
-  readonly time: string;
-  readonly record: RecordV1;
-  /** The exact entry bytes (canonical JSON), base64. */
-  readonly entry: string;
-  /** The log's signed note over origin, index, leaf hash and time. */
-  readonly receipt: string;
-  readonly verificationUrl: string;
-}
-
 export interface AttestResult {
   readonly receipts: ReceiptView[];
   /** True when an idempotency key replayed an earlier request. */
@@ -71,6 +55,8 @@ export class RecordService {
   readonly checkpoints: CheckpointWaiter;
   /** Proof bundles and their per-log caches (tile hashes, latest checkpoint, sequenced size). */
   private readonly bundles: ProofBundles;
+  /** Receipts, signed once per commit. */
+  private readonly receipts: Receipts;
 
   constructor(
     private readonly storage: Storage,
@@ -79,6 +65,7 @@ export class RecordService {
   ) {
     this.checkpoints = new CheckpointWaiter(storage);
     this.bundles = new ProofBundles(storage);
+    this.receipts = new Receipts(storage, publicUrl);
   }
 
   /** The log a principal may use: named, or the tenant's only log. Another tenant's log is a 404. */
@@ -125,10 +112,10 @@ export class RecordService {
     if (result.status === 'duplicate') {
       return { receipts: await this.replay(result, idempotency!.requestHash), replayed: true };
     }
-    const receipts = await Promise.all(
-      group.built().map((r, i) => this.receiptOf(runtime, result.first + i, r.bytes, r.record)),
-    );
-    return { receipts, replayed: false };
+    return {
+      receipts: await this.receipts.ofGroup(runtime, result, group.built()),
+      replayed: false,
+    };
   }
 
   /** The record and receipt of `id`, for its own tenant only. */
@@ -143,7 +130,7 @@ export class RecordService {
   async bundle(id: string): Promise<Bundle> {
     const { runtime, index } = await this.locate(id);
     return this.bundles.build(runtime.config, id, index, (entry) =>
-      signedReceipt(runtime, index, nodeLeafHash(entry), parseRecord(entry).time),
+      signEntry(runtime, index, nodeLeafHash(entry), parseRecord(entry)),
     );
   }
 
@@ -159,40 +146,16 @@ export class RecordService {
         const [entry] = await this.storage.readEntries(log, index, index + 1);
         const record = parseRecord(entry!);
         if (record.digest === digest) {
-          found.push(await this.receiptOf(runtime, index, entry!, record));
+          found.push(await this.receipts.ofEntry(runtime, index, entry!, record));
         }
       }
     }
     return found;
   }
 
-  /** Builds the receipt of the stored entry at `index` (the signature is deterministic). */
+  /** The receipt/v1 of the stored entry at `index` (the signature is deterministic). */
   receipt(runtime: LogRuntime, index: number, entry: Uint8Array): Promise<ReceiptView> {
-    return this.receiptOf(runtime, index, entry, parseRecord(entry));
-  }
-
-  /** The receipt of `entry` at `index`, whose record (parsed or just built) is `record`. */
-  private async receiptOf(
-    runtime: LogRuntime,
-    index: number,
-    entry: Uint8Array,
-    record: RecordV1,
-  ): Promise<ReceiptView> {
-    const leaf = nodeLeafHash(entry);
-    const { name, origin } = runtime.config;
-    const id = recordId(name, index);
-    return {
-      id,
-      log: name,
-      origin,
-      index,
-      leafHash: base64Encode(leaf),
-      time: record.time,
-      record,
-      entry: base64Encode(entry),
-      receipt: await signedReceipt(runtime, index, leaf, record.time),
-      verificationUrl: `${this.publicUrl}/r/${id}`,
-    };
+    return this.receipts.ofEntry(runtime, index, entry, parseRecord(entry));
   }
 
   private statement(value: unknown, index: number, inBatch: true | undefined): Statement {
@@ -238,8 +201,7 @@ export class RecordService {
     }
     const runtime = this.logs.get(used.log);
     if (!runtime) throw new HttpProblem(404, 'unknown-log', `log ${used.log} is not served here`);
-    const entries = await this.storage.readEntries(used.log, used.first, used.first + used.count);
-    return Promise.all(entries.map((e, i) => this.receipt(runtime, used.first + i, e)));
+    return this.receipts.ofStored(runtime, used.first, used.count);
   }
 
   private async locate(id: string): Promise<{ runtime: LogRuntime; index: number }> {
@@ -256,17 +218,6 @@ export class RecordService {
     }
     return { runtime, index: parsed.index };
   }
-}
-
-/** The log's signed receipt note for the entry with leaf hash `leaf` at `index`. */
-function signedReceipt(
-  runtime: LogRuntime,
-  index: number,
-  leaf: Uint8Array,
-  time: string,
-): Promise<string> {
-  const { origin } = runtime.config;
-  return signReceipt({ origin, index, leafHash: leaf, time }, runtime.signer);
 }
 
 function notFound(id: string): HttpProblem {
