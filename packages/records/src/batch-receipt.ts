@@ -114,7 +114,6 @@ export function formatBatchReceiptText(r: BatchReceipt): string {
   return text;
 }
 
-
 /**
  * Parses a batch receipt note text (see BatchReceipt), strictly: at most MAX_NOTE_SIZE bytes,
  * exactly the six lines in order, each ending in newline, no CR, canonical decimals, a
@@ -187,7 +186,6 @@ export async function signBatchReceipt(r: BatchReceipt, signer: Signer): Promise
     throw new RecordError('INVALID_ARGUMENT', 'cannot sign the batch receipt', { cause });
   }
 }
-
 
 /**
  * Opens a signed batch receipt: the note must parse (c2sp.org/signed-note), its text must be

@@ -12,7 +12,7 @@ import {
 } from '@proofline/records';
 import { parseVerifierKey, type Signer } from '@proofline/note';
 import type { LogConfig, Storage } from '@proofline/storage';
-import { nodeInteriorHash, nodeLeafHash, recordGroup, type Sequencer } from '@proofline/sequencer';
+import { nodeLeafHash, recordGroup, type Sequencer } from '@proofline/sequencer';
 import type { Principal } from '../auth.js';
 import { HttpProblem } from '../problem.js';
 import { CheckpointWaiter } from './checkpoints.js';
