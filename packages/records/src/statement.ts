@@ -245,12 +245,18 @@ export function readStatement(
   return { statement: Object.freeze(out) as unknown as Statement, extra: rest };
 }
 
+/** Statements returned by parseStatement: deeply frozen, so they stay valid. */
+const validated = new WeakSet<Statement>();
+
 /**
- * Validates a parsed JSON value as a statement (see Statement) and returns a frozen copy.
- * Throws RecordError INVALID_STATEMENT, with `field` naming the offending member.
+ * Validates a parsed JSON value as a statement (see Statement) and returns a deeply frozen
+ * copy. Throws RecordError INVALID_STATEMENT, with `field` naming the offending member.
  */
 export function parseStatement(value: unknown): Statement {
-  return readStatement(value, 'INVALID_STATEMENT').statement;
+  if (validated.has(value as Statement)) return value as Statement;
+  const { statement } = readStatement(value, 'INVALID_STATEMENT');
+  validated.add(statement);
+  return statement;
 }
 
 /**

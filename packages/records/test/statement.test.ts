@@ -83,6 +83,14 @@ describe('parseStatement: valid statements', () => {
     assert.deepEqual(s.controls, ['A']);
   });
 
+  it('returns a statement it made itself unchanged (it is immutable), and copies lookalikes', () => {
+    const s = parseStatement({ ...BASE, labels: { env: 'prod' } });
+    assert.equal(parseStatement(s), s);
+    const lookalike = { ...s, labels: { env: 'prod' } };
+    assert.notEqual(parseStatement(lookalike), lookalike);
+    assert.throws(() => parseStatement({ ...s, labels: { 'bad key': 'x' } }), /must match/);
+  });
+
   it('accepts a null-prototype input object', () => {
     const input = Object.assign(Object.create(null) as object, BASE);
     assert.equal(parseStatement(input).type, 'ai.decision');

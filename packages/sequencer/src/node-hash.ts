@@ -1,19 +1,25 @@
 import * as crypto from 'node:crypto';
 
 /** SHA-256 with node:crypto: the one-shot crypto.hash where it exists (Node ≥ 20.12). */
-const sha256: (data: Uint8Array) => Uint8Array =
+const sha256: (data: Uint8Array) => Buffer =
   typeof crypto.hash === 'function'
     ? (data) => crypto.hash('sha256', data, 'buffer')
     : (data) => crypto.createHash('sha256').update(data).digest();
+
+/** A plain Uint8Array over a Buffer's bytes (no copy), so callers never see Buffer methods. */
+function plain(buffer: Buffer): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
 
 /**
  * The RFC 6962 leaf hash SHA-256(0x00 || entry) with node:crypto (OpenSSL): the same bytes as
  * tlog's browser-safe leafHash, several times faster for the publisher's bulk integration.
  */
 export function nodeLeafHash(entry: Uint8Array): Uint8Array {
-  const input = new Uint8Array(1 + entry.length); // input[0] = 0x00, the leaf prefix
+  const input = Buffer.allocUnsafe(1 + entry.length);
+  input[0] = 0; // the leaf prefix
   input.set(entry, 1);
-  return new Uint8Array(sha256(input));
+  return plain(sha256(input));
 }
 
 /**
@@ -21,9 +27,9 @@ export function nodeLeafHash(entry: Uint8Array): Uint8Array {
  * bytes as tlog's browser-safe nodeHash, for the server's bulk tree building.
  */
 export function nodeInteriorHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  const input = new Uint8Array(65); // input[0] = 0x01, the interior-node prefix
-  input[0] = 1;
+  const input = Buffer.allocUnsafe(65);
+  input[0] = 1; // the interior-node prefix
   input.set(left, 1);
   input.set(right, 33);
-  return new Uint8Array(sha256(input));
+  return plain(sha256(input));
 }

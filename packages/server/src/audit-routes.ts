@@ -1,7 +1,6 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import canonicalize from 'canonicalize';
-import { base64Encode } from '@proofline/note';
 import {
   BUNDLE_MEDIA_TYPE,
   formatBundle,
@@ -31,6 +30,7 @@ import {
 import { coveringNodes } from '@proofline/evidence/rangeproof';
 import { HttpProblem } from './problem.js';
 import type { LogRuntime, RecordService } from './records/service.js';
+import { toBase64 } from './base64.js';
 
 /**
  * The auditor's read API (scope `audit:read`, or `admin`), for the key's tenant's logs only:
@@ -130,7 +130,7 @@ export function registerAuditRoutes(app: FastifyInstance, o: AuditRouteOptions):
             records.push({
               index,
               id: recordId(log, index),
-              entry: base64Encode(entry),
+              entry: toBase64(entry),
               record,
             });
           }
@@ -313,13 +313,13 @@ async function buildProof(storage: Storage, period: Period): Promise<ProofDocume
   const endReader = hashReader(storage, log, end.size);
   const entryAt = async (index: number) => {
     const [entry] = await storage.readEntries(log, index, index + 1);
-    return { index, entry: base64Encode(entry!) };
+    return { index, entry: toBase64(entry!) };
   };
   const before = range.start > 0 ? await entryAt(range.start - 1) : null;
   const after = end.size > range.end ? await entryAt(range.end) : null;
   const lo = before ? before.index : range.start;
   const hi = after ? after.index + 1 : range.end;
-  const hashes = async (nodes: NodeId[]) => (await endReader(nodes)).map(base64Encode);
+  const hashes = async (nodes: NodeId[]) => (await endReader(nodes)).map(toBase64);
   const ref = (c: StoredCheckpoint) => ({ note: c.note, publishedAt: formatTime(c.publishedAt) });
   return {
     mediaType: PROOF_MEDIA_TYPE,
@@ -331,9 +331,7 @@ async function buildProof(storage: Storage, period: Period): Promise<ProofDocume
     range,
     startCheckpoint: start ? ref(start) : null,
     endCheckpoint: ref(end),
-    consistencyProof: (await proveConsistency(start?.size ?? 0, end.size, endReader)).map(
-      base64Encode,
-    ),
+    consistencyProof: (await proveConsistency(start?.size ?? 0, end.size, endReader)).map(toBase64),
     before,
     after,
     rangeProof: {
@@ -343,7 +341,7 @@ async function buildProof(storage: Storage, period: Period): Promise<ProofDocume
     latestCheckpoint: ref(latest),
     latestConsistencyProof: (
       await proveConsistency(end.size, latest.size, hashReader(storage, log, latest.size))
-    ).map(base64Encode),
+    ).map(toBase64),
   };
 }
 
@@ -368,10 +366,10 @@ async function* populationLines(
       const record = parseRecord(entry);
       if (matchesFilter(record, period.filter)) {
         records++;
-        out += `{"index":${index + i},"id":${JSON.stringify(recordId(log, index + i))},"entry":"${base64Encode(entry)}","record":${canonicalize(record)}}\n`;
+        out += `{"index":${index + i},"id":${JSON.stringify(recordId(log, index + i))},"entry":"${toBase64(entry)}","record":${canonicalize(record)}}\n`;
       } else {
         excluded++;
-        out += `{"index":${index + i},"leaf":"${base64Encode(leafHash(entry))}"}\n`;
+        out += `{"index":${index + i},"leaf":"${toBase64(leafHash(entry))}"}\n`;
       }
     });
     yield out;

@@ -52,9 +52,14 @@ export interface Principal {
 /**
  * Resolves bearer tokens to principals. Key records are cached for `cacheMs` so that a
  * revocation made by another process takes effect within that time (immediately in this one).
+ * A token whose secret matched is remembered for as long as its record is, keyed by the whole
+ * token, so a client's next requests skip hashing it: a wrong secret never reaches a string
+ * comparison with a remembered one unless their Map hashes collide, which leaks nothing.
  */
 export class Authenticator {
   private readonly cache = new Map<string, { record: ApiKeyRecord | undefined; until: number }>();
+  /** Tokens whose secret matched, with the record it matched and how long that holds. */
+  private readonly verified = new Map<string, { record: ApiKeyRecord; until: number }>();
 
   constructor(
     private readonly store: AccessStore,
@@ -73,10 +78,8 @@ export class Authenticator {
         },
       );
     }
-    const match = /^Bearer (\S+)$/.exec(header);
-    const parts = match && KEY_PATTERN.exec(match[1]!);
-    const record = parts ? await this.lookup(parts[1]!) : undefined;
-    if (!parts || !record || record.revokedAt !== undefined || !secretMatches(parts[2]!, record)) {
+    const record = await this.verify(header);
+    if (record === undefined) {
       throw new HttpProblem(401, 'unauthorized', 'the API key is invalid or revoked', {
         'www-authenticate': 'Bearer error="invalid_token"',
       });
@@ -91,6 +94,23 @@ export class Authenticator {
   /** Forgets a cached key (after a revocation through this process). */
   forget(id: string): void {
     this.cache.delete(id);
+    this.verified.clear();
+  }
+
+  /** The unrevoked key record of an `Authorization` header value, or undefined. */
+  private async verify(header: string): Promise<ApiKeyRecord | undefined> {
+    const now = Date.now();
+    const known = this.verified.get(header);
+    if (known && known.until > now) return known.record;
+    const match = /^Bearer (\S+)$/.exec(header);
+    const parts = match && KEY_PATTERN.exec(match[1]!);
+    const record = parts ? await this.lookup(parts[1]!) : undefined;
+    if (!parts || !record || record.revokedAt !== undefined || !secretMatches(parts[2]!, record)) {
+      return undefined;
+    }
+    if (this.verified.size > 10_000) this.verified.clear();
+    this.verified.set(header, { record, until: this.cache.get(parts[1]!)?.until ?? now });
+    return record;
   }
 
   private async lookup(id: string): Promise<ApiKeyRecord | undefined> {

@@ -6,7 +6,7 @@ import {
   signReceipt,
   type RecordV1,
 } from '@proofline/records';
-import { base64Encode, type Signer } from '@proofline/note';
+import type { Signer } from '@proofline/note';
 import type { LogConfig, Storage } from '@proofline/storage';
 import {
   nodeInteriorHash,
@@ -15,6 +15,7 @@ import {
   type GroupResult,
   type RecordGroup,
 } from '@proofline/sequencer';
+import { toBase64 } from '../base64.js';
 
 /** The receipt as the API returns it. */
 export interface ReceiptView {
@@ -153,7 +154,7 @@ export class Receipts {
     const at = index - commit.first;
     const view = this.view(log, index, commit.leaves[at]!, r.bytes, r.record, commit.note);
     if (commit.tree === undefined) return view;
-    return { ...view, receiptProof: commit.tree.proof(at).map(base64Encode) };
+    return { ...view, receiptProof: commit.tree.proof(at).map(toBase64) };
   }
 
   private view(
@@ -171,10 +172,10 @@ export class Receipts {
       log: name,
       origin,
       index,
-      leafHash: base64Encode(leaf),
+      leafHash: toBase64(leaf),
       time: record.time,
       record,
-      entry: base64Encode(entry),
+      entry: toBase64(entry),
       receipt,
       verificationUrl: `${this.publicUrl}/r/${id}`,
     };
