@@ -284,27 +284,50 @@ function treeLevels(
 export function batchTree(
   leafHashes: readonly Uint8Array[],
   hashChildren: (left: Uint8Array, right: Uint8Array) => Uint8Array = nodeHash,
-): { readonly root: Uint8Array; proof(i: number): Uint8Array[] } {
+): BatchTree {
   checkLeafHashes(leafHashes, hashChildren);
   const levels = treeLevels(leafHashes, hashChildren);
   const n = leafHashes.length;
+  /** PATH(i, D[n]) as the hashes' [level, index] positions, from the leaf up. */
+  const positions = (i: number): [number, number][] => {
+    if (!Number.isSafeInteger(i) || i < 0 || i >= n) {
+      throw new RecordError('INVALID_ARGUMENT', `leaf index must be an integer in 0..${n - 1}`);
+    }
+    const path: [number, number][] = [];
+    let j = i;
+    for (let l = 0; l < levels.length - 1; l++) {
+      const sibling = j ^ 1;
+      if (sibling < levels[l]!.length) path.push([l, sibling]);
+      j >>= 1;
+    }
+    return path;
+  };
+  const encoded = new Map<(hash: Uint8Array) => unknown, unknown[][]>();
   return Object.freeze({
     root: levels[levels.length - 1]![0]!.slice(),
-    proof(i: number): Uint8Array[] {
-      if (!Number.isSafeInteger(i) || i < 0 || i >= n) {
-        throw new RecordError('INVALID_ARGUMENT', `leaf index must be an integer in 0..${n - 1}`);
+    proof: (i: number) => positions(i).map(([l, k]) => levels[l]![k]!.slice()),
+    encodedProof<T>(i: number, encode: (hash: Uint8Array) => T): T[] {
+      let memo = encoded.get(encode) as T[][] | undefined;
+      if (memo === undefined) {
+        memo = levels.map(() => []);
+        encoded.set(encode, memo);
       }
-      const path: Uint8Array[] = [];
-      let j = i;
-      for (let l = 0; l < levels.length - 1; l++) {
-        const level = levels[l]!;
-        const sibling = j ^ 1;
-        if (sibling < level.length) path.push(level[sibling]!.slice());
-        j >>= 1;
-      }
-      return path;
+      const cache = memo;
+      return positions(i).map(([l, k]) => (cache[l]![k] ??= encode(levels[l]![k]!)));
     },
   });
+}
+
+/** What batchTree returns. */
+export interface BatchTree {
+  readonly root: Uint8Array;
+  /** PATH(i, D[n]): fresh copies of the hashes, from the leaf up. */
+  proof(i: number): Uint8Array[];
+  /**
+   * proof(i) with each hash passed through `encode` (e.g. base64), which is called once per
+   * tree node for all proofs together, on the tree's own bytes: it must not modify them.
+   */
+  encodedProof<T>(i: number, encode: (hash: Uint8Array) => T): T[];
 }
 
 /**

@@ -42,6 +42,7 @@ export {
   parseReceiptProof,
   signBatchReceipt,
   type BatchReceipt,
+  type BatchTree,
 } from './batch-receipt.js';
 export {
   BUNDLE_MEDIA_TYPE,

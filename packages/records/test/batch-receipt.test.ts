@@ -352,6 +352,25 @@ describe('batchTree', () => {
     assert.ok(Object.isFrozen(tree));
   });
 
+  it('encodes proofs like proof(i), calling the encoder once per node for all of them', () => {
+    for (const n of [1, 2, 3, 7, 64, 65, 1000]) {
+      const tree = batchTree(randomLeaves(n));
+      const encoded: Uint8Array[] = [];
+      const encode = (h: Uint8Array) => (encoded.push(h), Buffer.from(h).toString('hex'));
+      for (let i = 0; i < n; i++) {
+        assert.deepEqual(
+          tree.encodedProof(i, encode),
+          tree.proof(i).map((h) => Buffer.from(h).toString('hex')),
+          `n ${n}, leaf ${i}`,
+        );
+      }
+      // Every node but the root is in some proof (n = 1: none), and is encoded exactly once.
+      assert.equal(encoded.length, n === 1 ? 0 : 2 * n - 2, `n ${n}`);
+      assert.equal(new Set(encoded).size, encoded.length);
+      assert.throws(() => tree.encodedProof(n, encode), /leaf index/);
+    }
+  });
+
   it('rejects bad leaves and proof indexes', () => {
     const leaves = randomLeaves(3);
     for (const bad of [

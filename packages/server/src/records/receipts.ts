@@ -4,6 +4,7 @@ import {
   recordId,
   signBatchReceipt,
   signReceipt,
+  type BatchTree,
   type RecordV1,
 } from '@proofline/records';
 import type { Signer } from '@proofline/note';
@@ -50,7 +51,7 @@ interface SignedCommit {
   readonly first: number;
   readonly leaves: readonly Uint8Array[];
   readonly note: string;
-  readonly tree?: ReturnType<typeof batchTree>;
+  readonly tree?: BatchTree;
 }
 
 /** One sequenced entry: its bytes and, parsed or just built, its record. */
@@ -154,7 +155,7 @@ export class Receipts {
     const at = index - commit.first;
     const view = this.view(log, index, commit.leaves[at]!, r.bytes, r.record, commit.note);
     if (commit.tree === undefined) return view;
-    return { ...view, receiptProof: commit.tree.proof(at).map(toBase64) };
+    return { ...view, receiptProof: commit.tree.encodedProof(at, toBase64) };
   }
 
   private view(
