@@ -153,9 +153,8 @@ export class Receipts {
 
   private commitView(log: ReceiptLog, commit: SignedCommit, index: number, r: Built) {
     const at = index - commit.first;
-    const view = this.view(log, index, commit.leaves[at]!, r.bytes, r.record, commit.note);
-    if (commit.tree === undefined) return view;
-    return { ...view, receiptProof: commit.tree.encodedProof(at, toBase64) };
+    const proof = commit.tree?.encodedProof(at, toBase64);
+    return this.view(log, index, commit.leaves[at]!, r.bytes, r.record, commit.note, proof);
   }
 
   private view(
@@ -165,6 +164,7 @@ export class Receipts {
     entry: Uint8Array,
     record: RecordV1,
     receipt: string,
+    receiptProof?: readonly string[],
   ): ReceiptView {
     const { name, origin } = log.config;
     const id = recordId(name, index);
@@ -178,6 +178,7 @@ export class Receipts {
       record,
       entry: toBase64(entry),
       receipt,
+      ...(receiptProof === undefined ? {} : { receiptProof }),
       verificationUrl: `${this.publicUrl}/r/${id}`,
     };
   }
