@@ -38,6 +38,8 @@ export interface PublisherOptions {
   readonly integrateChunk?: number;
   /** The RFC 6962 leaf hash to integrate with (default tlog's; see nodeLeafHash). */
   readonly leafHash?: (entry: Uint8Array) => Uint8Array;
+  /** The RFC 6962 interior-node hash to integrate with (default tlog's; see nodeInteriorHash). */
+  readonly interiorHash?: (left: Uint8Array, right: Uint8Array) => Uint8Array;
   /** Called with errors of the background loop (it keeps running). */
   readonly onError?: (err: unknown) => void;
   /** Called after each checkpoint this process publishes. */
@@ -338,6 +340,7 @@ export class Publisher {
         from,
         (level) => byLevel.get(level) ?? new Uint8Array(0),
         entries.map(this.leafHash),
+        this.options.interiorHash,
       );
       const tiles = updates.map((u) => ({
         level: u.tile.level,

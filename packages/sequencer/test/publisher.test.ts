@@ -8,7 +8,13 @@ import {
   type StoredCheckpoint,
 } from '@proofline/storage';
 import { leafHash, proveConsistency, tileHashReader, verifyConsistency } from '@proofline/tlog';
-import { Publisher, Sequencer, nodeEd25519Signer } from '../src/index.js';
+import {
+  Publisher,
+  Sequencer,
+  nodeEd25519Signer,
+  nodeInteriorHash,
+  nodeLeafHash,
+} from '../src/index.js';
 import {
   SEED,
   countingSigner,
@@ -143,6 +149,21 @@ describe('Publisher checkpoints', () => {
       (await storage.checkpointHistory(config.name, 100)).map((c) => c.note),
       'onPublish saw every checkpoint',
     );
+  });
+
+  test("with serve's node:crypto hashes the roots match the independent MTH too", async (t) => {
+    const { storage, config } = await openStore(t);
+    const log = new TestLog(storage, config);
+    const publisher = new Publisher(storage, config, logSigner(), {
+      integrateChunk: 700,
+      leafHash: nodeLeafHash,
+      interiorHash: nodeInteriorHash,
+    });
+    for (const size of [1, 256, 257, 65536 + 3]) {
+      await log.growTo(size);
+      await checkCheckpoint(await publisher.publish(), log, size);
+    }
+    assert.deepEqual(await checkHistory(storage, config), [1, 256, 257, 65539]);
   });
 
   test('fresh logs of N entries published over several rounds', async (t) => {

@@ -22,12 +22,27 @@ export interface TileUpdate {
  * Returns every tile whose contents changed, once each, level by level and index ascending:
  * tiles that became full with width 256, the new right-edge tiles with their partial width.
  * Throws TlogError INVALID_ARGUMENT (bad sizes or hashes) or BAD_TILE_DATA (bad edge tile).
+ * `hashChildren` replaces nodeHash (e.g. node:crypto on a server); it must return the same
+ * 32 bytes, and a result that is not 32 bytes throws INVALID_ARGUMENT.
  */
 export function integrate(
   oldSize: number,
   edgeTile: (level: number) => Uint8Array,
   newLeafHashes: readonly Hash[],
+  hashChildren?: (left: Hash, right: Hash) => Hash,
 ): TileUpdate[] {
+  if (hashChildren !== undefined && typeof hashChildren !== 'function') {
+    throw new TlogError('INVALID_ARGUMENT', 'hashChildren must be a function');
+  }
+  const hash =
+    hashChildren &&
+    ((left: Hash, right: Hash): Hash => {
+      const h: unknown = hashChildren(left, right);
+      if (!(h instanceof Uint8Array) || h.length !== HASH_SIZE) {
+        throw new TlogError('INVALID_ARGUMENT', 'hashChildren must return 32 bytes');
+      }
+      return h;
+    });
   checkInteger('oldSize', oldSize);
   if (!Array.isArray(newLeafHashes)) {
     throw new TlogError('INVALID_ARGUMENT', 'newLeafHashes must be an array');
@@ -54,7 +69,7 @@ export function integrate(
       }
       updates.push({ tile: { level, index, width: kept + take }, data });
       if (kept + take === TILE_WIDTH) {
-        completed.push(subtreeHash(data, 0, TILE_WIDTH));
+        completed.push(subtreeHash(data, 0, TILE_WIDTH, hash));
       }
       next += take;
       index++;

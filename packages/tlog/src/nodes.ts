@@ -92,9 +92,15 @@ export async function hashRanges(ranges: readonly LeafRange[], read: HashReader)
 
 /**
  * MTH of 2^r consecutive hashes stored contiguously in `data` from hash position `first`,
- * computed by hashing pairs level by level (r levels of RFC 9162 section 2.1.1 nodes).
+ * computed by hashing pairs level by level (r levels of RFC 9162 section 2.1.1 nodes) with
+ * `hashChildren` (default nodeHash; any replacement must return the same 32 bytes).
  */
-export function subtreeHash(data: Uint8Array, first: number, count: number): Hash {
+export function subtreeHash(
+  data: Uint8Array,
+  first: number,
+  count: number,
+  hashChildren: (left: Hash, right: Hash) => Hash = nodeHash,
+): Hash {
   if (count === 1) {
     return data.slice(first * HASH_SIZE, (first + 1) * HASH_SIZE);
   }
@@ -105,7 +111,7 @@ export function subtreeHash(data: Uint8Array, first: number, count: number): Has
   while (level.length > 1) {
     const next: Hash[] = [];
     for (let i = 0; i < level.length; i += 2) {
-      next.push(nodeHash(level[i] as Hash, level[i + 1] as Hash));
+      next.push(hashChildren(level[i] as Hash, level[i + 1] as Hash));
     }
     level = next;
   }

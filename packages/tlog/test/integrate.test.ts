@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { createHash } from 'node:crypto';
 import {
   edgeTiles,
   emptyTreeHash,
@@ -145,4 +146,29 @@ test('integrate validates its arguments and the edge tiles', () => {
   const [update] = integrate(1, () => a, [b]);
   assert.deepEqual(update?.tile, { level: 0, index: 0, width: 2 });
   assert.deepEqual(update?.data, Uint8Array.of(...a, ...b));
+});
+
+test('integrate with a hashChildren gives the same tiles, and checks what it returns', () => {
+  const leaves = randomHashes(70_000, 11);
+  let calls = 0;
+  const counted = (left: Hash, right: Hash): Hash => {
+    calls++;
+    const input = new Uint8Array(65);
+    input[0] = 1;
+    input.set(left, 1);
+    input.set(right, 33);
+    return new Uint8Array(createHash('sha256').update(input).digest());
+  };
+  const edge = () => assert.fail('no edge tiles in an empty tree');
+  assert.deepEqual(integrate(0, edge, leaves, counted), integrate(0, edge, leaves));
+  // One interior hash per leaf below each full tile: 273 level-0 tiles and one level-1 tile.
+  assert.equal(calls, 273 * 255 + 255);
+  throwsCode(
+    () => integrate(0, edge, leaves.slice(0, 256), () => new Uint8Array(31)),
+    'INVALID_ARGUMENT',
+  );
+  throwsCode(
+    () => integrate(0, edge, leaves.slice(0, 1), 'not a function' as never),
+    'INVALID_ARGUMENT',
+  );
 });

@@ -1,5 +1,5 @@
 import { buildApp, type LogRuntime } from '@proofline/server';
-import { Publisher, Sequencer, nodeLeafHash } from '@proofline/sequencer';
+import { Publisher, Sequencer, nodeInteriorHash, nodeLeafHash } from '@proofline/sequencer';
 import { DEFAULT_LOG, openDeployment, type Target } from '../deployment.js';
 import { onShutdown } from '../signals.js';
 import type { TimestampingConfig } from './timestamping.js';
@@ -49,6 +49,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     const publisher = new Publisher(deployment.storage, config, signer, {
       intervalMs: options.checkpointIntervalMs,
       leafHash: nodeLeafHash,
+      interiorHash: nodeInteriorHash,
       onError: (err) => console.error(`log ${config.name}: publishing failed:`, err),
       ...publisherWitnessOptions(options.witnessing, config, options.checkpointIntervalMs),
       ...(options.timestamping === undefined
