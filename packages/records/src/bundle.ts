@@ -1,4 +1,4 @@
-import { base64Encode, isValidKeyName } from '@proofline/note';
+import { isValidKeyName } from '@proofline/note';
 import { decodeBase64, decodeHash, isHash } from './base64.js';
 import { RecordError, pointer, type RecordErrorCode } from './errors.js';
 import { arrayItems, isJsonObject, ownEntries, parseJson } from './json.js';
@@ -86,6 +86,18 @@ const OPTIONAL_FIELDS = ['timestamps'] as const;
 
 /** Checks the members of a bundle, throwing RecordError `code` (parsing, formatting, conversion). */
 export function checkBundle(b: Bundle, code: RecordErrorCode): void {
+  checkMembers(b, code, undefined);
+}
+
+/**
+ * checkBundle, skipping the note check of `b.checkpoint` when it is `checkedCheckpoint`, a
+ * note that passed it already (the check depends on the text only).
+ */
+function checkMembers(
+  b: Bundle,
+  code: RecordErrorCode,
+  checkedCheckpoint: string | undefined,
+): void {
   const fail = (field: string, message: string): RecordError =>
     new RecordError(code, message, { field });
   if (b.mediaType !== BUNDLE_MEDIA_TYPE) throw fail('/mediaType', `must be ${BUNDLE_MEDIA_TYPE}`);
@@ -104,7 +116,9 @@ export function checkBundle(b: Bundle, code: RecordErrorCode): void {
   b.inclusionProof.forEach((h, i) => {
     if (!isHash(h)) throw fail(pointer('/inclusionProof', i), 'must be a 32-byte hash');
   });
-  checkNote(b.checkpoint, code, '/checkpoint');
+  if (checkedCheckpoint === undefined || b.checkpoint !== checkedCheckpoint) {
+    checkNote(b.checkpoint, code, '/checkpoint');
+  }
   if (b.timestamps !== undefined) {
     if (!Array.isArray(b.timestamps)) throw fail('/timestamps', 'must be an array');
     if (b.timestamps.length > MAX_BUNDLE_TIMESTAMPS) {
@@ -128,33 +142,128 @@ export function checkBundle(b: Bundle, code: RecordErrorCode): void {
 }
 
 /**
+ * The checkpoint note formatBundle last checked, and its JSON string: consecutive bundles are
+ * mostly built against the same checkpoint, so each checks and escapes it once.
+ */
+let lastCheckpoint: string | undefined;
+let lastCheckpointJson = '';
+
+/**
  * The JSON text of a bundle, members in the documented order, indented by two spaces.
  * Throws RecordError INVALID_ARGUMENT.
+ *
+ * The text is exactly JSON.stringify of the members with indentation 2 (the tests check it),
+ * written out directly: base64 needs no escaping, nor do `id` and `log` (checked names and
+ * digits), `index` is a safe integer; the other strings go through JSON.stringify.
  */
 export function formatBundle(b: Bundle): string {
-  checkBundle(b, 'INVALID_ARGUMENT');
-  const text = JSON.stringify(
-    {
-      mediaType: b.mediaType,
-      id: b.id,
-      log: b.log,
-      origin: b.origin,
-      index: b.index,
-      entry: base64Encode(b.entry),
-      receipt: b.receipt,
-      inclusionProof: b.inclusionProof.map(base64Encode),
-      checkpoint: b.checkpoint,
-      ...(b.timestamps?.length
-        ? { timestamps: b.timestamps.map((t) => ({ tsa: t.tsa, token: base64Encode(t.token) })) }
-        : {}),
-    },
-    null,
-    2,
-  );
-  if (exceedsUtf8Size(text, MAX_BUNDLE_SIZE)) {
+  checkMembers(b, 'INVALID_ARGUMENT', lastCheckpoint);
+  if (b.checkpoint !== lastCheckpoint) {
+    lastCheckpointJson = JSON.stringify(b.checkpoint);
+    lastCheckpoint = b.checkpoint;
+  }
+  let text =
+    `{\n  "mediaType": ${MEDIA_TYPE_JSON},\n  "id": "${b.id}",\n  "log": "${b.log}",\n` +
+    `  "origin": ${JSON.stringify(b.origin)},\n  "index": ${b.index},\n` +
+    `  "entry": "${base64(b.entry)}",\n  "receipt": ${JSON.stringify(b.receipt)},\n` +
+    `  "inclusionProof": ${formatHashes(b.inclusionProof)},\n  "checkpoint": ${lastCheckpointJson}`;
+  if (b.timestamps?.length) {
+    text += ',\n  "timestamps": [';
+    for (let i = 0; i < b.timestamps.length; i++) {
+      const t = b.timestamps[i];
+      // A hole of a sparse array (checkBundle skips it) is what JSON.stringify makes of it.
+      text +=
+        t === undefined
+          ? `${i === 0 ? '' : ','}\n    null`
+          : `${i === 0 ? '' : ','}\n    {\n      "tsa": ${JSON.stringify(t.tsa)},\n` +
+            `      "token": "${base64(t.token)}"\n    }`;
+    }
+    text += '\n  ]';
+  }
+  text += '\n}';
+  // Each UTF-16 code unit is at most 3 UTF-8 bytes: only a longer text can exceed the bound.
+  if (text.length * 3 > MAX_BUNDLE_SIZE && exceedsUtf8Size(text, MAX_BUNDLE_SIZE)) {
     throw new RecordError('INVALID_ARGUMENT', `bundle exceeds ${MAX_BUNDLE_SIZE} bytes`);
   }
   return text;
+}
+
+const MEDIA_TYPE_JSON = JSON.stringify(BUNDLE_MEDIA_TYPE);
+
+/**
+ * Standard padded base64 (RFC 4648 §4), the text of note's base64Encode, for formatBundle:
+ * written as ASCII codes into a byte array and decoded once, which makes one flat string
+ * instead of a rope of two-character pieces (about three times faster, flattening included).
+ */
+const BASE64_CODES = Uint8Array.from(
+  'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/',
+  (c) => c.charCodeAt(0),
+);
+const EQUALS = 0x3d;
+const ascii = new TextDecoder();
+
+/** Writes the base64 of `bytes` into `out` from `at`; returns where it ends. */
+function base64Into(bytes: Uint8Array, out: Uint8Array, at: number): number {
+  const codes = BASE64_CODES;
+  let o = at;
+  let i = 0;
+  for (; i + 2 < bytes.length; i += 3) {
+    const n =
+      ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8) | (bytes[i + 2] as number);
+    out[o++] = codes[n >>> 18] as number;
+    out[o++] = codes[(n >>> 12) & 63] as number;
+    out[o++] = codes[(n >>> 6) & 63] as number;
+    out[o++] = codes[n & 63] as number;
+  }
+  const rest = bytes.length - i;
+  if (rest > 0) {
+    const n = ((bytes[i] as number) << 16) | (rest === 2 ? (bytes[i + 1] as number) << 8 : 0);
+    out[o++] = codes[n >>> 18] as number;
+    out[o++] = codes[(n >>> 12) & 63] as number;
+    out[o++] = rest === 2 ? (codes[(n >>> 6) & 63] as number) : EQUALS;
+    out[o++] = EQUALS;
+  }
+  return o;
+}
+
+function base64(bytes: Uint8Array): string {
+  const out = new Uint8Array(Math.ceil(bytes.length / 3) * 4);
+  base64Into(bytes, out, 0);
+  return ascii.decode(out);
+}
+
+const asciiBytes = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
+const ITEM = asciiBytes('\n    "');
+const NULL_ITEM = asciiBytes('\n    null');
+const CLOSE = asciiBytes('\n  ]');
+const COMMA = 0x2c;
+const QUOTE = 0x22;
+/** The most bytes one item takes: a comma, ITEM, 44 base64 characters and a quote. */
+const MAX_ITEM = 1 + ITEM.length + 44 + 1;
+
+/**
+ * A JSON array of base64 hashes, as JSON.stringify indents it at the second level (a hole
+ * of a sparse array, which checkBundle skips, is written null as JSON.stringify writes it).
+ */
+function formatHashes(hashes: readonly Uint8Array[]): string {
+  if (hashes.length === 0) return '[]';
+  const out = new Uint8Array(1 + hashes.length * MAX_ITEM + CLOSE.length);
+  out[0] = 0x5b; // [
+  let o = 1;
+  for (let i = 0; i < hashes.length; i++) {
+    const h = hashes[i];
+    if (i > 0) out[o++] = COMMA;
+    if (h === undefined) {
+      out.set(NULL_ITEM, o);
+      o += NULL_ITEM.length;
+    } else {
+      out.set(ITEM, o);
+      o = base64Into(h, out, o + ITEM.length);
+      out[o++] = QUOTE;
+    }
+  }
+  out.set(CLOSE, o);
+  return ascii.decode(out.subarray(0, o + CLOSE.length));
 }
 
 /**

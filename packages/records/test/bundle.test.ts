@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { openCheckpoint } from '@proofline/note';
+import { base64Encode, formatCheckpoint, openCheckpoint, signNote } from '@proofline/note';
 import { leafHash, verifyInclusion } from '@proofline/tlog';
 import {
   BUNDLE_MEDIA_TYPE,
@@ -15,7 +15,7 @@ import {
   type Bundle,
 } from '../src/index.js';
 import { logKey, makeBundle } from './fixtures.js';
-import { assertRecordError, plain, prng } from './helpers.js';
+import { assertRecordError, plain, prng, testKey } from './helpers.js';
 
 const bundle = await makeBundle(13, 9);
 const json = formatBundle(bundle);
@@ -272,6 +272,121 @@ describe('formatBundle and parseBundle', () => {
       'INVALID_ARGUMENT',
       '/timestamps/0/tsa',
     );
+  });
+
+  it('formatBundle writes exactly JSON.stringify of the members, indented by two', async () => {
+    // What formatBundle wrote before it was written out by hand: the reference.
+    const reference = (b: Bundle): string =>
+      JSON.stringify(
+        {
+          mediaType: b.mediaType,
+          id: b.id,
+          log: b.log,
+          origin: b.origin,
+          index: b.index,
+          entry: base64Encode(b.entry),
+          receipt: b.receipt,
+          inclusionProof: b.inclusionProof.map(base64Encode),
+          checkpoint: b.checkpoint,
+          ...(b.timestamps?.length
+            ? {
+                timestamps: b.timestamps.map((t) => ({ tsa: t.tsa, token: base64Encode(t.token) })),
+              }
+            : {}),
+        },
+        null,
+        2,
+      );
+    // Names and note texts that JSON escapes: quotes, backslashes, non-ASCII, a pair.
+    const odd = testKey('odd"\\name/é—\u{1F600}', 31);
+    const oddNote = await signNote(
+      formatCheckpoint({
+        origin: 'odd"\\name/é—\u{1F600}',
+        size: 5,
+        rootHash: new Uint8Array(32).fill(7),
+        extensions: ['ext "quoted" \\ end é \u{1F600}'],
+      }),
+      [odd.signer, logKey.signer],
+    );
+    const token = Uint8Array.from({ length: 301 }, (_, i) => (i * 7) % 256);
+    const variants: Bundle[] = [];
+    for (const [size, index] of [
+      [1, 0],
+      [2, 0],
+      [3, 2],
+      [13, 9],
+      [300, 0],
+      [300, 299],
+      [1000, 517],
+    ] as const) {
+      const b = await makeBundle(size, index);
+      variants.push(
+        b,
+        { ...b, origin: 'odd"\\name/é—\u{1F600}', checkpoint: oddNote },
+        { ...b, receipt: oddNote },
+        { ...b, timestamps: [] },
+        { ...b, timestamps: [{ tsa: 'freetsa', token }] },
+        {
+          ...b,
+          timestamps: Array.from({ length: 8 }, (_, i) => ({
+            tsa: `t${i}.a_b-c`,
+            token: token.subarray(i, i + 1 + i * 3),
+          })),
+        },
+        { ...b, entry: new Uint8Array(0) },
+        { ...b, entry: token.subarray(0, 1) },
+        { ...b, entry: token.subarray(0, 2) },
+        { ...b, entry: new Uint8Array(MAX_ENTRY_SIZE).fill(0xff) },
+      );
+    }
+    // Every padding case of the base64 of entries, tokens and hashes, all byte values.
+    const rand = prng(0x64);
+    const bytes = (n: number): Uint8Array => Uint8Array.from({ length: n }, () => rand(256));
+    for (let n = 0; n <= 70; n++) {
+      variants.push({
+        ...bundle,
+        entry: bytes(n),
+        inclusionProof: Array.from({ length: n % 5 }, () => bytes(32)),
+        ...(n > 0 ? { timestamps: [{ tsa: 'x', token: bytes(n) }] } : {}),
+      });
+    }
+    variants.push({ ...bundle, inclusionProof: Array(63).fill(new Uint8Array(32).fill(0xff)) });
+    const zero = await makeBundle(3, 0);
+    variants.push({ ...zero, index: -0 });
+    // Holes of sparse arrays (which checkBundle skips): JSON.stringify writes null.
+    const holes = [...bundle.inclusionProof];
+    delete holes[1];
+    variants.push({ ...bundle, inclusionProof: holes });
+    const stamps = [
+      { tsa: 'a', token },
+      { tsa: 'b', token },
+    ];
+    delete (stamps as unknown[])[0];
+    variants.push({ ...bundle, timestamps: stamps });
+    // Alternating checkpoints (formatBundle remembers the last one it checked).
+    for (let round = 0; round < 3; round++) {
+      for (const b of variants) {
+        assert.equal(formatBundle(b), reference(b));
+        // An equal checkpoint text in another string is the same checkpoint.
+        const copy = { ...b, checkpoint: [...b.checkpoint].join('') };
+        assert.equal(formatBundle(copy), reference(b));
+      }
+    }
+    // A bad checkpoint right after a good one is still rejected, and a good one after it.
+    assert.equal(formatBundle(bundle), json);
+    for (const checkpoint of [
+      'x',
+      `${bundle.checkpoint}x`,
+      bundle.checkpoint.replace('\n\n', '\n'),
+      7,
+    ]) {
+      assertRecordError(
+        () => formatBundle({ ...bundle, checkpoint } as Bundle),
+        'INVALID_ARGUMENT',
+        '/checkpoint',
+      );
+      assert.equal(formatBundle(bundle), json);
+    }
   });
 
   it('survives random mutations: a RecordError, or a bundle that round-trips', () => {

@@ -27,9 +27,12 @@ export function nodeLeafHash(entry: Uint8Array): Uint8Array {
  * bytes as tlog's browser-safe nodeHash, for the server's bulk tree building.
  */
 export function nodeInteriorHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  const input = Buffer.allocUnsafe(65);
-  input[0] = 1; // the interior-node prefix
-  input.set(left, 1);
-  input.set(right, 33);
-  return plain(sha256(input));
+  // Synchronous, so one input buffer serves every call.
+  CHILDREN.set(left, 1);
+  CHILDREN.set(right, 33);
+  return plain(sha256(CHILDREN));
 }
+
+/** The input of nodeInteriorHash: 0x01, then the two children (rewritten by each call). */
+const CHILDREN = new Uint8Array(65);
+CHILDREN[0] = 1;

@@ -176,4 +176,13 @@ describe('nodeInteriorHash', () => {
     const [l, r] = [buf.subarray(1, 33), buf.subarray(40, 72)];
     assert.equal(hex(nodeInteriorHash(l, r)), hex(nodeHash(l, r)));
   });
+
+  test('results stay correct call after call (its input buffer is reused)', () => {
+    const pairs = Array.from({ length: 200 }, (_, n) => [
+      Uint8Array.from({ length: 32 }, (_, i) => (i * 17 + n * 3) & 0xff),
+      Uint8Array.from({ length: 32 }, (_, i) => (i * 5 + n * 11) & 0xff),
+    ]);
+    const results = pairs.map(([l, r]) => nodeInteriorHash(l!, r!));
+    pairs.forEach(([l, r], i) => assert.equal(hex(results[i]!), hex(nodeHash(l!, r!))));
+  });
 });

@@ -28,6 +28,11 @@ export {
   type ParsedTilePath,
 } from './tilepath.js';
 export { tileHashReader, type TileHashReaderOptions } from './tilereader.js';
-export { FULL_TILE_CACHE_BYTES, TileHashCache } from './tilecache.js';
+export {
+  FULL_TILE_CACHE_BYTES,
+  TileHashCache,
+  type HashChildren,
+  type TileHashCacheOptions,
+} from './tilecache.js';
 export { decodeEntryBundle, encodeEntryBundle } from './bundle.js';
 export { integrate, type TileUpdate } from './integrate.js';

@@ -1,4 +1,5 @@
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
+import { TlogError } from './errors.js';
 import type { Hash } from './hash.js';
 import { TILE_HEIGHT, TILE_WIDTH } from './tile.js';
 import { HASH_SIZE, checkInteger } from './validate.js';
@@ -30,15 +31,57 @@ interface Entry {
 }
 
 /**
+ * The RFC 9162 interior node hash SHA-256(0x01 || left || right) of two 32-byte hashes, for
+ * {@link TileHashCacheOptions.hashChildren}: it must return exactly what this package's
+ * nodeHash(left, right) returns, as a 32-byte Uint8Array it does not keep. `left` and `right`
+ * are views into a buffer the caller reuses: it must not keep or modify them.
+ */
+export type HashChildren = (left: Uint8Array, right: Uint8Array) => Uint8Array;
+
+export interface TileHashCacheOptions {
+  /**
+   * Computes the interior hashes when a tile is expanded, instead of this package's
+   * browser-safe SHA-256 (e.g. node:crypto on a server, about twice as fast). The hashes,
+   * hence every answer of the cache, are the same; a result that is not a 32-byte
+   * Uint8Array throws TlogError INVALID_ARGUMENT.
+   */
+  readonly hashChildren?: HashChildren;
+}
+
+/**
  * Every complete node of levels 0..7 inside a tile of `width` stored hashes (`data`, width*32
  * bytes): level r holds floor(width / 2^r) nodes, node (r, j) = nodeHash((r-1, 2j),
- * (r-1, 2j+1)). Fewer than `width` hashes are computed (254 for a full tile).
+ * (r-1, 2j+1)). Fewer than `width` hashes are computed (254 for a full tile), with
+ * `hashChildren` when given (see {@link TileHashCacheOptions}).
  */
-export function expandTile(data: Uint8Array, width: number): Uint8Array {
+export function expandTile(
+  data: Uint8Array,
+  width: number,
+  hashChildren?: HashChildren,
+): Uint8Array {
   let top = 0;
   while (top < TILE_HEIGHT - 1 && width >> (top + 1) > 0) top++;
   const out = new Uint8Array(((LEVEL_OFFSET[top] as number) + (width >> top)) * HASH_SIZE);
   out.set(data.subarray(0, width * HASH_SIZE));
+  if (hashChildren !== undefined) {
+    for (let r = 0; r < top; r++) {
+      const from = (LEVEL_OFFSET[r] as number) * HASH_SIZE;
+      const to = (LEVEL_OFFSET[r + 1] as number) * HASH_SIZE;
+      const n = width >> (r + 1);
+      for (let j = 0; j < n; j++) {
+        const left = from + 2 * j * HASH_SIZE;
+        const h = hashChildren(
+          out.subarray(left, left + HASH_SIZE),
+          out.subarray(left + HASH_SIZE, left + 2 * HASH_SIZE),
+        );
+        if (!(h instanceof Uint8Array) || h.length !== HASH_SIZE) {
+          throw new TlogError('INVALID_ARGUMENT', 'hashChildren must return a 32-byte Uint8Array');
+        }
+        out.set(h, to + j * HASH_SIZE);
+      }
+    }
+    return out;
+  }
   const buf = new Uint8Array(1 + 2 * HASH_SIZE);
   buf[0] = 0x01;
   for (let r = 0; r < top; r++) {
@@ -66,15 +109,28 @@ export function expandTile(data: Uint8Array, width: number): Uint8Array {
  * Memory: least recently used entries are evicted so that the counted bytes (hashes plus a
  * fixed per-entry overhead) stay within `maxBytes`; a full tile counts
  * {@link FULL_TILE_CACHE_BYTES} (about 16 KiB).
+ *
+ * Hashing: tiles are expanded with `options.hashChildren` when given (see
+ * {@link TileHashCacheOptions}), else with this package's SHA-256.
  */
 export class TileHashCache {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new Map<number, Entry>();
   private used = 0;
   private hitCount = 0;
   private missCount = 0;
+  /** @internal What expands tiles for this cache (undefined: this package's SHA-256). */
+  readonly hashChildren: HashChildren | undefined;
 
-  constructor(readonly maxBytes: number) {
+  constructor(
+    readonly maxBytes: number,
+    options: TileHashCacheOptions = {},
+  ) {
     checkInteger('maxBytes', maxBytes);
+    const hashChildren: unknown = options.hashChildren;
+    if (hashChildren !== undefined && typeof hashChildren !== 'function') {
+      throw new TlogError('INVALID_ARGUMENT', 'hashChildren must be a function');
+    }
+    this.hashChildren = options.hashChildren;
   }
 
   /** Bytes the cached entries count for (never more than `maxBytes`). */
@@ -103,7 +159,7 @@ export class TileHashCache {
    * holds the nodes over the tile's first `width` hashes, whatever the tile's width now.
    */
   lookup(level: number, index: number, width: number): Uint8Array | undefined {
-    const key = `${level}/${index}`;
+    const key = tileKey(level, index);
     const entry = this.entries.get(key);
     if (entry === undefined || entry.width < width) {
       this.missCount++;
@@ -118,7 +174,7 @@ export class TileHashCache {
 
   /** @internal Caches the expansion of tile (level, index) of `width`, unless a wider one is cached. */
   store(level: number, index: number, width: number, hashes: Uint8Array): void {
-    const key = `${level}/${index}`;
+    const key = tileKey(level, index);
     const old = this.entries.get(key);
     if (old !== undefined) {
       if (old.width >= width) return;
@@ -136,6 +192,15 @@ export class TileHashCache {
     this.entries.set(key, { width, hashes, bytes });
     this.used += bytes;
   }
+}
+
+/**
+ * @internal A number naming tile (level, index): distinct for every tile of a tree of
+ * safe-integer size (levels 0..63; indices below 2^45, so the key stays below 2^51).
+ * Cheaper to make and hash than a string.
+ */
+export function tileKey(level: number, index: number): number {
+  return index * 64 + level;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Hash } from './hash.js';
 import { subtreeHash, type HashReader, type NodeId } from './nodes.js';
 import { TILE_HEIGHT, TILE_WIDTH, tileWidth, type TileId } from './tile.js';
 import { HASH_SIZE, checkInteger } from './validate.js';
-import { TileHashCache, expandTile, expandedNode } from './tilecache.js';
+import { TileHashCache, expandTile, expandedNode, tileKey } from './tilecache.js';
 
 /**
  * Where a node's stored hashes live: `count` = 2^`height` hashes from `first` in tile number
@@ -19,7 +19,7 @@ interface Location {
 export interface TileHashReaderOptions {
   /**
    * Keeps every tile's internal nodes once computed (see {@link TileHashCache}); must only
-   * ever see the tiles of one log.
+   * ever see the tiles of one log. Tiles are expanded with the cache's `hashChildren`, if any.
    */
   readonly cache?: TileHashCache;
 }
@@ -52,7 +52,7 @@ export function tileHashReader(
       return [];
     }
     const tiles: TileId[] = [];
-    const slots = new Map<string, number>();
+    const slots = new Map<number, number>();
     const locations: Location[] = nodes.map((node) => {
       // Levels above 52 never hold a complete node of a safe-integer-sized tree.
       checkInteger('node level', node.level, 0, 63);
@@ -68,7 +68,7 @@ export function tileHashReader(
       const count = 2 ** height;
       const stored = node.index * count;
       const index = Math.floor(stored / TILE_WIDTH);
-      const key = `${level}/${index}`;
+      const key = tileKey(level, index);
       let slot = slots.get(key);
       if (slot === undefined) {
         slot = tiles.length;
@@ -125,7 +125,7 @@ async function cachedRead(
     let next = 0;
     tiles.forEach((tile, i) => {
       if (expanded[i] !== undefined) return;
-      const hashes = expandTile(data[next++] as Uint8Array, tile.width);
+      const hashes = expandTile(data[next++] as Uint8Array, tile.width, cache.hashChildren);
       cache.store(tile.level, tile.index, tile.width, hashes);
       expanded[i] = hashes;
     });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import {
   FULL_TILE_CACHE_BYTES,
@@ -11,6 +12,7 @@ import {
   type NodeId,
   type TileId,
 } from '../src/index.js';
+import { expandTile } from '../src/tilecache.js';
 import {
   Reference,
   prng,
@@ -196,4 +198,81 @@ test('a cached reader returns copies and caches nothing from bad tile data', asy
     () => tileHashReader(300, async () => [], { cache: {} as unknown as TileHashCache }),
     'INVALID_ARGUMENT',
   );
+});
+
+/** SHA-256(0x01 || left || right) with node:crypto, as a server injects it. */
+function nodeCryptoChildren(left: Uint8Array, right: Uint8Array): Uint8Array {
+  return new Uint8Array(
+    createHash('sha256').update(Uint8Array.of(1)).update(left).update(right).digest(),
+  );
+}
+
+test('hashChildren expands every tile width to the same bytes as the default hashing', () => {
+  const rand = prng(65);
+  for (let width = 1; width <= 256; width++) {
+    const data = new Uint8Array(width * 32);
+    for (let i = 0; i < data.length; i++) data[i] = rand(0, 255);
+    const copy = data.slice();
+    let calls = 0;
+    const expanded = expandTile(data, width, (left, right) => {
+      calls++;
+      assert.equal(left.length, 32);
+      assert.equal(right.length, 32);
+      return nodeCryptoChildren(left, right);
+    });
+    assert.deepEqual(expanded, expandTile(data, width), `width ${width}`);
+    assert.deepEqual(data, copy, 'the tile data is not modified');
+    // One hash per complete internal node below the tile's root level.
+    let internal = 0;
+    for (let r = 1; r < 8; r++) internal += width >> r;
+    assert.equal(calls, internal, `width ${width}`);
+  }
+});
+
+test('a cache with hashChildren answers exactly like one without, and like the uncached reader', async () => {
+  const rand = prng(1962);
+  const injected = new TileHashCache(64 * 1024 * 1024, { hashChildren: nodeCryptoChildren });
+  const portable = new TileHashCache(64 * 1024 * 1024);
+  assert.equal(injected.hashChildren, nodeCryptoChildren);
+  assert.equal(portable.hashChildren, undefined);
+  const sizes = [1, 2, 3, 100, 256, 257, 300, 4097, 20_000, 65_536, 65_537, LARGE];
+  for (const size of sizes) {
+    // Both caches see the same requests; both answer like the uncached reader.
+    const plain = tileHashReader(size, tileSource().read);
+    const withHash = tileHashReader(size, tileSource().read, { cache: injected });
+    await sameAnswers(size, withHash, plain, prng(size));
+    await sameAnswers(
+      size,
+      tileHashReader(size, tileSource().read, { cache: portable }),
+      plain,
+      prng(size),
+    );
+  }
+  assert.equal(injected.size, portable.size);
+  assert.equal(injected.bytes, portable.bytes);
+  // The same hashes as the reference tree's, at every level: proofs of random indices.
+  const reader = tileHashReader(LARGE, tileSource().read, { cache: injected });
+  for (let i = 0; i < 50; i++) {
+    const index = rand(0, LARGE - 1);
+    assert.deepEqual(await proveInclusion(index, LARGE, reader), ref.path(index, 0, LARGE));
+  }
+});
+
+test('a bad hashChildren is rejected and caches nothing', async () => {
+  throwsCode(
+    () => new TileHashCache(1024, { hashChildren: 'sha256' as unknown as () => Uint8Array }),
+    'INVALID_ARGUMENT',
+  );
+  for (const bad of [
+    () => new Uint8Array(31),
+    () => new Uint8Array(33),
+    () => Array.from({ length: 32 }, () => 0) as unknown as Uint8Array,
+  ]) {
+    const cache = new TileHashCache(1024 * 1024, { hashChildren: bad });
+    const reader = tileHashReader(300, tileSource().read, { cache });
+    await rejectsCode(reader([{ level: 1, index: 0 }]), 'INVALID_ARGUMENT');
+    assert.equal(cache.size, 0);
+    // With a cache every tile read is expanded, so a level-0 node fails the same way.
+    await rejectsCode(reader([{ level: 0, index: 0 }]), 'INVALID_ARGUMENT');
+  }
 });

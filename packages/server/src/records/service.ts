@@ -129,8 +129,8 @@ export class RecordService {
   /** The public proof bundle of `id` against the latest checkpoint (see bundles.ts). */
   async bundle(id: string): Promise<Bundle> {
     const { runtime, index } = await this.locate(id);
-    return this.bundles.build(runtime.config, id, index, (entry) =>
-      signEntry(runtime, index, nodeLeafHash(entry), parseRecord(entry)),
+    return this.bundles.build(runtime.config, id, index, (entry, time) =>
+      signEntry(runtime, index, nodeLeafHash(entry), { time }),
     );
   }
 
