@@ -3,8 +3,6 @@ import {
   NoteError,
   base64Encode,
   isValidKeyName,
-  openNote,
-  parseNote,
   signNote,
   type Signer,
   type Verifier,
@@ -15,7 +13,7 @@ import { RecordError, pointer, type RecordErrorCode } from './errors.js';
 import { arrayItems } from './json.js';
 import { isIndex, parseIndex } from './recordid.js';
 import { exceedsUtf8Size } from './text.js';
-import { lineValue, wrapNoteError } from './receipt.js';
+import { lineValue, openSignedReceipt } from './receipt.js';
 import { timeValue } from './time.js';
 
 /**
@@ -194,25 +192,8 @@ export async function signBatchReceipt(r: BatchReceipt, signer: Signer): Promise
  * INVALID_RECEIPT, with the NoteError as `cause` for note and signature failures; an error
  * thrown by the verifier itself propagates unchanged.
  */
-export async function openBatchReceipt(note: string, logVerifier: Verifier): Promise<BatchReceipt> {
-  let text: string;
-  try {
-    text = parseNote(note).text;
-  } catch (cause) {
-    wrapNoteError(cause, 'malformed note');
-  }
-  const receipt = parseBatchReceiptText(text);
-  if (receipt.origin !== logVerifier.name) {
-    throw new RecordError('INVALID_RECEIPT', "origin is not the log verifier's key name", {
-      field: '/origin',
-    });
-  }
-  try {
-    await openNote(note, [logVerifier]);
-  } catch (cause) {
-    wrapNoteError(cause, 'not signed by the log');
-  }
-  return receipt;
+export function openBatchReceipt(note: string, logVerifier: Verifier): Promise<BatchReceipt> {
+  return openSignedReceipt(note, logVerifier, parseBatchReceiptText);
 }
 
 /** Checks batchTree's arguments. Throws RecordError INVALID_ARGUMENT. */

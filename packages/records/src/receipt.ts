@@ -145,14 +145,26 @@ export function wrapNoteError(cause: unknown, message: string): never {
  * INVALID_RECEIPT, with the NoteError as `cause` for note and signature failures; an error
  * thrown by the verifier itself propagates unchanged.
  */
-export async function openReceipt(note: string, logVerifier: Verifier): Promise<Receipt> {
+export function openReceipt(note: string, logVerifier: Verifier): Promise<Receipt> {
+  return openSignedReceipt(note, logVerifier, parseReceiptText);
+}
+
+/**
+ * What openReceipt does, with `parseText` for the note's text: the one way both receipt
+ * kinds (receipt/v1, batch-receipt/v1) are opened.
+ */
+export async function openSignedReceipt<T extends { readonly origin: string }>(
+  note: string,
+  logVerifier: Verifier,
+  parseText: (text: string) => T,
+): Promise<T> {
   let text: string;
   try {
     text = parseNote(note).text;
   } catch (cause) {
     wrapNoteError(cause, 'malformed note');
   }
-  const receipt = parseReceiptText(text);
+  const receipt = parseText(text);
   if (receipt.origin !== logVerifier.name) {
     throw new RecordError('INVALID_RECEIPT', "origin is not the log verifier's key name", {
       field: '/origin',
