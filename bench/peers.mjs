@@ -12,10 +12,23 @@
  *   hypercore-batch   the same entries as `await core.append(batchOf1000)`.
  *   sqlite-batch      better-sqlite3, WAL, synchronous=FULL, Proofline's `entries` table
  *                     (log_id, idx, data) WITHOUT ROWID; one transaction per 1000 rows.
+ *   record-floor      Proofline's own per-record work for a batch request, on one thread,
+ *                     without HTTP, storage or signature: strict JSON parse of the 1000-record
+ *                     body, statement validation, record building (canonical JSON), lookup
+ *                     keys, leaf hashes, the batch tree and each record's receipt JSON with
+ *                     its proof. The ceiling of batch attest per core, whatever else runs.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildRecord, parseStatementJson } from '@proofline/records';
+import {
+  batchTree,
+  buildRecord,
+  parseJson,
+  parseStatement,
+  parseStatementJson,
+  recordId,
+} from '@proofline/records';
+import { nodeInteriorHash, nodeLeafHash, recordGroup } from '@proofline/sequencer';
 import { statements } from './lib.mjs';
 
 const o = JSON.parse(process.argv[2]);
@@ -81,9 +94,52 @@ async function sqlite() {
   return rates;
 }
 
+/** One batch request's records, from body text to response text (see record-floor above). */
+function batchWork(body, now) {
+  const b64 = (bytes) =>
+    Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  const { records } = parseJson(body, 16 * 1024 * 1024, 'INVALID_STATEMENT');
+  const group = recordGroup(records.map(parseStatement), 'default');
+  group.build(now);
+  const built = group.built();
+  const leaves = built.map((r) => nodeLeafHash(r.bytes));
+  const tree = batchTree(leaves, nodeInteriorHash);
+  const receipts = built.map((r, i) => ({
+    id: recordId('default', i),
+    log: 'default',
+    origin: 'bench.example/default',
+    index: i,
+    leafHash: b64(leaves[i]),
+    time: r.record.time,
+    record: r.record,
+    entry: b64(r.bytes),
+    receipt: 'a shared note of about 250 bytes, as every receipt of a commit carries',
+    receiptProof: tree.encodedProof(i, b64),
+    verificationUrl: `http://127.0.0.1:8080/r/${recordId('default', i)}`,
+  }));
+  return JSON.stringify({ receipts }).length;
+}
+
+function recordFloor() {
+  const bodies = Array.from(
+    { length: 8 },
+    () => `{"records":[${statements(batchSize).join(',')}]}`,
+  );
+  for (let i = 0; i < 20; i++) batchWork(bodies[i % bodies.length], Date.now()); // warm-up
+  const rates = [];
+  for (let run = 0; run < o.runs; run++) {
+    const requests = Math.max(1, Math.round(o.n / batchSize));
+    const start = performance.now();
+    for (let i = 0; i < requests; i++) batchWork(bodies[i % bodies.length], Date.now());
+    rates.push((requests * batchSize) / ((performance.now() - start) / 1000));
+  }
+  return rates;
+}
+
 let rates;
 if (o.mode === 'hypercore-single') rates = await hypercore(false);
 else if (o.mode === 'hypercore-batch') rates = await hypercore(true);
 else if (o.mode === 'sqlite-batch') rates = await sqlite();
+else if (o.mode === 'record-floor') rates = recordFloor();
 else throw new Error(`unknown mode ${o.mode}`);
 console.log(JSON.stringify({ mode: o.mode, n: o.n, rates }));

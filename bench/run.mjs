@@ -80,6 +80,7 @@ const CFG = SMOKE
       hypercoreSingleN: 300,
       hypercoreBatchN: 5_000,
       sqliteBatchN: 5_000,
+      recordFloorN: 2_000,
       storageN: 5_000,
       verifyRuns: 3,
       verifyIterations: 30,
@@ -97,6 +98,7 @@ const CFG = SMOKE
       hypercoreSingleN: 10_000,
       hypercoreBatchN: 200_000,
       sqliteBatchN: 200_000,
+      recordFloorN: 40_000,
       storageN: 1_000_000,
       verifyRuns: 5,
       verifyIterations: 500,
@@ -509,6 +511,7 @@ async function httpSections() {
   log('sqlite and hypercore batches');
   results.sqliteBatch = await peers({ mode: 'sqlite-batch', n: CFG.sqliteBatchN });
   results.hypercoreBatch = await peers({ mode: 'hypercore-batch', n: CFG.hypercoreBatchN });
+  results.recordFloor = await peers({ mode: 'record-floor', n: CFG.recordFloorN });
 
   // Receipt → proof under a 64-connection single-attest load.
   results.receiptToProof = { db: [], probe: [], load: [] };
@@ -793,6 +796,17 @@ function buildRows() {
       cell(bareBatch, int, '/s'),
       'bare fastify batch POST (same request and reply bytes)',
       ratioOf(b, bareBatch),
+      '',
+      '',
+    );
+    const floor = summary(results.recordFloor?.rates ?? []);
+    noise = noiseOf(results.batch.proofline, results.recordFloor);
+    add(
+      `batch attest (1000/request, ${CFG.batchConnections} conn): records/s`,
+      cell(b, int, '/s'),
+      cell(floor, int, '/s'),
+      "Proofline's own per-record work in-process, one core (no HTTP, storage or signature)",
+      ratioOf(b, floor),
       '',
       '',
     );
