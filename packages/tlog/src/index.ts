@@ -8,7 +8,7 @@ export {
   sha256,
   type Hash,
 } from './hash.js';
-export type { HashReader, NodeId } from './nodes.js';
+export type { HashReader, NodeHasher, NodeId } from './nodes.js';
 export { proveConsistency, proveInclusion, treeHash } from './tree.js';
 export { verifyConsistency, verifyInclusion } from './verify.js';
 export {

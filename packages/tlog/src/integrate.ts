@@ -1,6 +1,6 @@
 import { TlogError } from './errors.js';
 import type { Hash } from './hash.js';
-import { subtreeHash } from './nodes.js';
+import { checkedHasher, subtreeHash } from './nodes.js';
 import { TILE_WIDTH, type TileId } from './tile.js';
 import { HASH_SIZE, checkHash, checkInteger } from './validate.js';
 
@@ -31,18 +31,7 @@ export function integrate(
   newLeafHashes: readonly Hash[],
   hashChildren?: (left: Hash, right: Hash) => Hash,
 ): TileUpdate[] {
-  if (hashChildren !== undefined && typeof hashChildren !== 'function') {
-    throw new TlogError('INVALID_ARGUMENT', 'hashChildren must be a function');
-  }
-  const hash =
-    hashChildren &&
-    ((left: Hash, right: Hash): Hash => {
-      const h: unknown = hashChildren(left, right);
-      if (!(h instanceof Uint8Array) || h.length !== HASH_SIZE) {
-        throw new TlogError('INVALID_ARGUMENT', 'hashChildren must return 32 bytes');
-      }
-      return h;
-    });
+  const hash = hashChildren === undefined ? undefined : checkedHasher(hashChildren);
   checkInteger('oldSize', oldSize);
   if (!Array.isArray(newLeafHashes)) {
     throw new TlogError('INVALID_ARGUMENT', 'newLeafHashes must be an array');

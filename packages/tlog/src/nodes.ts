@@ -48,11 +48,14 @@ function completeNodes(range: LeafRange): NodeId[] {
   return nodes;
 }
 
+/** An RFC 9162 interior-node hash, SHA-256(0x01 || left || right), e.g. a faster one than nodeHash. */
+export type NodeHasher = (left: Hash, right: Hash) => Hash;
+
 /** Folds hashes[from..to) right to left: MTH of the range they cover (see {@link completeNodes}). */
-function foldRight(hashes: readonly Hash[], from: number, to: number): Hash {
+function foldRight(hashes: readonly Hash[], from: number, to: number, hash: NodeHasher): Hash {
   let h = hashes[to - 1] as Hash;
   for (let i = to - 2; i >= from; i--) {
-    h = nodeHash(hashes[i] as Hash, h);
+    h = hash(hashes[i] as Hash, h);
   }
   return h;
 }
@@ -60,8 +63,13 @@ function foldRight(hashes: readonly Hash[], from: number, to: number): Hash {
 /**
  * Computes MTH(D[start:end]) for every range with a single call to `read` (none when
  * `ranges` is empty), asking only for complete nodes, and checks what the reader returned.
+ * `hashChildren` replaces nodeHash and must return the same 32 bytes (checked).
  */
-export async function hashRanges(ranges: readonly LeafRange[], read: HashReader): Promise<Hash[]> {
+export async function hashRanges(
+  ranges: readonly LeafRange[],
+  read: HashReader,
+  hashChildren?: NodeHasher,
+): Promise<Hash[]> {
   if (ranges.length === 0) {
     return [];
   }
@@ -81,13 +89,26 @@ export async function hashRanges(ranges: readonly LeafRange[], read: HashReader)
     }
     return h.slice();
   });
+  const hash = hashChildren === undefined ? nodeHash : checkedHasher(hashChildren);
   const out: Hash[] = [];
   let offset = 0;
   for (const group of perRange) {
-    out.push(foldRight(hashes, offset, offset + group.length));
+    out.push(foldRight(hashes, offset, offset + group.length, hash));
     offset += group.length;
   }
   return out;
+}
+
+/** `hashChildren`, refusing (TlogError INVALID_ARGUMENT) a result that is not 32 bytes. */
+export function checkedHasher(hashChildren: NodeHasher): NodeHasher {
+  if (typeof hashChildren !== 'function') {
+    throw new TlogError('INVALID_ARGUMENT', 'hashChildren must be a function');
+  }
+  return (left, right) => {
+    const h: unknown = hashChildren(left, right);
+    if (!isHash(h)) throw new TlogError('INVALID_ARGUMENT', 'hashChildren must return 32 bytes');
+    return h;
+  };
 }
 
 /**

@@ -1,6 +1,12 @@
 import { TlogError } from './errors.js';
 import { emptyTreeHash, type Hash } from './hash.js';
-import { hashRanges, splitPoint, type HashReader, type LeafRange } from './nodes.js';
+import {
+  hashRanges,
+  splitPoint,
+  type HashReader,
+  type LeafRange,
+  type NodeHasher,
+} from './nodes.js';
 import { checkInteger } from './validate.js';
 
 /**
@@ -21,12 +27,14 @@ export async function treeHash(size: number, read: HashReader): Promise<Hash> {
 /**
  * Inclusion proof PATH(m, D[n]), RFC 9162 section 2.1.3.1: empty for n = 1; otherwise with
  * k the largest power of two < n, PATH(m, D[0:k]) : MTH(D[k:n]) if m < k, else
- * PATH(m - k, D[k:n]) : MTH(D[0:k]). Hashes are ordered from the leaf up.
+ * PATH(m - k, D[k:n]) : MTH(D[0:k]). Hashes are ordered from the leaf up. `hashChildren`
+ * replaces nodeHash for folding the right edge (see hashRanges).
  */
 export async function proveInclusion(
   index: number,
   size: number,
   read: HashReader,
+  hashChildren?: NodeHasher,
 ): Promise<Hash[]> {
   checkInteger('size', size, 1);
   checkInteger('index', index, 0, size - 1);
@@ -43,7 +51,7 @@ export async function proveInclusion(
       start = mid;
     }
   }
-  return hashRanges(siblings.reverse(), read);
+  return hashRanges(siblings.reverse(), read, hashChildren);
 }
 
 /**

@@ -172,3 +172,31 @@ test('integrate with a hashChildren gives the same tiles, and checks what it ret
     'INVALID_ARGUMENT',
   );
 });
+
+test('proveInclusion with a hashChildren folds to the same proofs, and checks what it returns', async () => {
+  const leaves = randomHashes(1300, 5);
+  const updates = integrate(0, () => new Uint8Array(0), leaves);
+  // Tiles by level/index, sliced to the width asked for (as readTilesAt does).
+  const store = new Map(updates.map((u) => [`${u.tile.level}/${u.tile.index}`, u.data]));
+  const read = async (tiles: readonly TileId[]) =>
+    tiles.map((t) => store.get(`${t.level}/${t.index}`)!.subarray(0, t.width * 32));
+  const node = (left: Hash, right: Hash): Hash =>
+    new Uint8Array(
+      createHash('sha256').update(Uint8Array.of(1)).update(left).update(right).digest(),
+    );
+  for (const size of [1, 2, 3, 255, 256, 257, 1000, 1300]) {
+    const reader = tileHashReader(size, read);
+    for (const index of [0, Math.floor(size / 2), size - 1]) {
+      assert.deepEqual(
+        await proveInclusion(index, size, reader, node),
+        await proveInclusion(index, size, reader),
+        `index ${index} of ${size}`,
+      );
+    }
+  }
+  const reader = tileHashReader(1000, read);
+  await assert.rejects(
+    proveInclusion(0, 1000, reader, () => new Uint8Array(31)),
+    (err: unknown) => (err as { code?: string }).code === 'INVALID_ARGUMENT',
+  );
+});

@@ -121,7 +121,7 @@ export class ProofBundles {
     const [entry] = await this.storage.readEntries(log, index, index + 1);
     const [signed, inclusionProof] = await Promise.all([
       receipt(entry!, entryTime(entry!)),
-      proveInclusion(index, checkpoint.size, reader),
+      proveInclusion(index, checkpoint.size, reader, nodeInteriorHash),
     ]);
     return {
       mediaType: BUNDLE_MEDIA_TYPE,
