@@ -13,8 +13,7 @@ import { RecordError, pointer, type RecordErrorCode } from './errors.js';
 import { arrayItems } from './json.js';
 import { isIndex, parseIndex } from './recordid.js';
 import { exceedsUtf8Size } from './text.js';
-import { lineValue, openSignedReceipt } from './receipt.js';
-import { timeValue } from './time.js';
+import { checkReceiptTime, lineValue, openSignedReceipt } from './receipt.js';
 
 /**
  * The log's promise that it sequenced `size` consecutive entries together, at one time: the
@@ -91,11 +90,7 @@ function checkBatchReceipt(r: BatchReceipt, code: RecordErrorCode): void {
     throw new RecordError(code, 'first + size - 1 must be a safe integer', { field: '/size' });
   }
   if (!isHash(r.root)) throw new RecordError(code, 'must be 32 bytes', { field: '/root' });
-  if (timeValue(r.time) === undefined) {
-    throw new RecordError(code, 'must be RFC 3339 UTC: YYYY-MM-DDTHH:MM:SS.sssZ', {
-      field: '/time',
-    });
-  }
+  checkReceiptTime(r.time, code);
 }
 
 /** The batch receipt note text of `r`. Throws RecordError INVALID_ARGUMENT. */
@@ -159,11 +154,7 @@ export function parseBatchReceiptText(text: string): BatchReceipt {
   }
   const root = decodeHash(lineValue(lines[4], 'root'), 'INVALID_RECEIPT', '/root');
   const time = lineValue(lines[5], 'time');
-  if (timeValue(time) === undefined) {
-    throw new RecordError('INVALID_RECEIPT', 'must be RFC 3339 UTC: YYYY-MM-DDTHH:MM:SS.sssZ', {
-      field: '/time',
-    });
-  }
+  checkReceiptTime(time, 'INVALID_RECEIPT');
   return Object.freeze({ origin, first, size, root, time });
 }
 

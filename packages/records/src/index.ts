@@ -21,7 +21,7 @@ export {
 } from './record.js';
 export { issuerMessage, signStatement, verifyIssuer } from './issuer.js';
 export { formatTime, parseTime } from './time.js';
-export { recordTemplate, type RecordTemplate } from './template.js';
+export { entryTime, entryTimeFromEnd, recordTemplate, type RecordTemplate } from './template.js';
 export { commitment, digestLookupKey } from './digest.js';
 export { parseRecordId, recordId } from './recordid.js';
 export {

@@ -50,11 +50,7 @@ function checkReceipt(r: Receipt, code: RecordErrorCode): void {
     throw new RecordError(code, 'must be a safe non-negative integer', { field: '/index' });
   }
   if (!isHash(r.leafHash)) throw new RecordError(code, 'must be 32 bytes', { field: '/leafHash' });
-  if (timeValue(r.time) === undefined) {
-    throw new RecordError(code, 'must be RFC 3339 UTC: YYYY-MM-DDTHH:MM:SS.sssZ', {
-      field: '/time',
-    });
-  }
+  checkReceiptTime(r.time, code);
 }
 
 /** The receipt note text of `r`. Throws RecordError INVALID_ARGUMENT. */
@@ -67,6 +63,15 @@ export function formatReceiptText(r: Receipt): string {
     });
   }
   return text;
+}
+
+/** Throws RecordError `code` (field `/time`) unless `time` is a record time string. */
+export function checkReceiptTime(time: unknown, code: RecordErrorCode): void {
+  if (timeValue(time) === undefined) {
+    throw new RecordError(code, 'must be RFC 3339 UTC: YYYY-MM-DDTHH:MM:SS.sssZ', {
+      field: '/time',
+    });
+  }
 }
 
 /** The value of line `line` of a receipt, which must start with `name` and a space. */
@@ -106,11 +111,7 @@ export function parseReceiptText(text: string): Receipt {
   }
   const leafHash = decodeHash(lineValue(lines[3], 'leaf'), 'INVALID_RECEIPT', '/leaf');
   const time = lineValue(lines[4], 'time');
-  if (timeValue(time) === undefined) {
-    throw new RecordError('INVALID_RECEIPT', 'must be RFC 3339 UTC: YYYY-MM-DDTHH:MM:SS.sssZ', {
-      field: '/time',
-    });
-  }
+  checkReceiptTime(time, 'INVALID_RECEIPT');
   return Object.freeze({ origin, index, leafHash, time });
 }
 

@@ -3,7 +3,7 @@ import { RecordError } from './errors.js';
 /** The last millisecond of year 9999. */
 const MAX_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 /** RFC 3339 UTC with exactly three fractional digits, e.g. 2026-11-27T03:05:00.123Z. */
-const TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+export const TIME_SHAPE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /**
  * Milliseconds since the Unix epoch of a record time string, or undefined when `text` is not
@@ -12,7 +12,7 @@ const TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
  * (:60). Every instant has exactly one such string (see formatTime).
  */
 export function timeValue(text: unknown): number | undefined {
-  if (typeof text !== 'string' || text.length !== 24 || !TIME.test(text)) return undefined;
+  if (typeof text !== 'string' || text.length !== 24 || !TIME_SHAPE.test(text)) return undefined;
   const ms = Date.parse(text);
   return ms >= 0 && ms <= MAX_TIME_MS && new Date(ms).toISOString() === text ? ms : undefined;
 }

@@ -3,6 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import {
   RecordError,
   buildRecord,
+  entryTime,
+  entryTimeFromEnd,
   parseRecord,
   parseStatement,
   recordId,
@@ -11,7 +13,7 @@ import {
 } from '@proofline/records';
 import { readTilesAt } from '@proofline/storage';
 import { proveInclusion, tileHashReader } from '@proofline/tlog';
-import { ProofBundles, entryTime, entryTimeFromEnd } from '../src/records/bundles.js';
+import { ProofBundles } from '../src/records/bundles.js';
 import { Fixture, bearer, request, type TestLog } from './helpers.js';
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
@@ -59,6 +61,7 @@ function randomStatement(rand: (n: number) => number): Record<string, unknown> {
   };
 }
 
+// records' entryTime, tested here beside the bundles that rely on it.
 describe('entryTime', () => {
   it('is parseRecord(entry).time for records of every shape, read from the end', () => {
     const rand = prng(8785);

@@ -3,7 +3,7 @@ import {
   MAX_BUNDLE_TIMESTAMPS,
   MAX_TIMESTAMP_TOKEN_SIZE,
   TSA_NAME_PATTERN,
-  parseRecord,
+  entryTime,
   type Bundle,
   type BundleTimestamp,
 } from '@proofline/records';
@@ -97,7 +97,7 @@ export class ProofBundles {
   /**
    * The bundle of the sequenced entry `index` of `log`, against a checkpoint covering it
    * (404 not-yet-checkpointed if there is none). `receipt` signs the entry's receipt; `time`
-   * is the record's time, parseRecord(entry).time (see {@link entryTime}).
+   * is the record's time, parseRecord(entry).time (records' entryTime).
    */
   async build(
     config: { readonly name: string; readonly origin: string },
@@ -215,69 +215,4 @@ export class ProofBundles {
     state.sequenced = Math.max(state.sequenced, checkpoint.size);
     return snapshot;
   }
-}
-
-const QUOTE = 0x22;
-const CLOSE_BRACE = 0x7d;
-const TIME_LENGTH = '1970-01-01T00:00:00.000Z'.length;
-const TIME_KEY = new TextEncoder().encode(',"time":"');
-const TYPE_KEY = new TextEncoder().encode(',"type":"');
-/** The bytes a record's `type` may hold: ^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$. */
-const TYPE_BYTE = new Uint8Array(128);
-for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:/-') {
-  TYPE_BYTE[c.charCodeAt(0)] = 1;
-}
-/** What a record time looks like: RFC 3339 UTC with milliseconds (see @proofline/records). */
-const TIME_SHAPE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
-/**
- * The `time` of a stored entry: parseRecord(entry).time, read from the end of the entry's
- * bytes without parsing them when they end as every record does.
- *
- * Why this is exact: a stored entry is a record, validated and written in RFC 8785 canonical
- * form (buildRecord, recordTemplate); canonical JSON has no whitespace and orders members by
- * name, and a record's top-level names sort as ..., `tenant`, `time`, `type` (`type` is
- * required and last). So the text ends with `,"time":"<24 ASCII characters>","type":"<type>"}`
- * where the type (TYPE: letters, digits, `._:/-`) needs no escape and has no quote: from the
- * final `"}`, the bytes back to the previous quote are the type value, and the time precedes
- * it. A label named `time` or `type` is inside `labels`, before `schema`, and a quote inside a
- * string value is escaped, so no other member can take that place. Entries that do not end
- * this way are parsed (parseRecord: its value, or its RecordError). The tests check it
- * against parseRecord for tricky records and every entry a server stores.
- */
-export function entryTime(entry: Uint8Array): string {
-  return entryTimeFromEnd(entry) ?? parseRecord(entry).time;
-}
-
-/** @internal The time read from the end of a record's bytes (see {@link entryTime}), if they end like one. */
-export function entryTimeFromEnd(entry: Uint8Array): string | undefined {
-  const n = entry.length;
-  if (n < TYPE_KEY.length + TIME_KEY.length + TIME_LENGTH + 4) return undefined;
-  if (entry[n - 1] !== CLOSE_BRACE || entry[n - 2] !== QUOTE) return undefined;
-  // Back over the type value to its opening quote, the last byte of `,"type":"`.
-  let quote = n - 3;
-  while (quote > 0 && TYPE_BYTE[entry[quote] as number] === 1) quote--;
-  const typeKey = quote + 1 - TYPE_KEY.length;
-  const timeEnd = typeKey - 1; // the closing quote of the time value
-  const time = timeEnd - TIME_LENGTH;
-  const timeKey = time - TIME_KEY.length;
-  if (
-    quote === n - 3 || // an empty type
-    timeKey < 1 ||
-    !bytesAt(entry, TYPE_KEY, typeKey) ||
-    entry[timeEnd] !== QUOTE ||
-    !bytesAt(entry, TIME_KEY, timeKey)
-  ) {
-    return undefined;
-  }
-  const text = String.fromCharCode.apply(
-    null,
-    entry.subarray(time, timeEnd) as unknown as number[],
-  );
-  return TIME_SHAPE.test(text) ? text : undefined;
-}
-
-function bytesAt(bytes: Uint8Array, expected: Uint8Array, at: number): boolean {
-  for (let i = 0; i < expected.length; i++) if (bytes[at + i] !== expected[i]) return false;
-  return true;
 }

@@ -97,14 +97,10 @@ export class Receipts {
    * group is never split), exactly as `ofGroup` returned them.
    */
   async ofStored(log: ReceiptLog, first: number, count: number): Promise<ReceiptView[]> {
-    const name = log.config.name;
-    const range = await this.storage.commitRange(name, first);
-    const entries = await this.storage.readEntries(name, range.start, range.end);
-    const built = entries.map((bytes) => ({ bytes, record: parseRecord(bytes) }));
-    const commit = await this.sign(log, range.start, built);
+    const { commit, built } = await this.signStored(log, first);
     const views: ReceiptView[] = [];
     for (let index = first; index < first + count; index++) {
-      views.push(this.commitView(log, commit, index, built[index - range.start]!));
+      views.push(this.commitView(log, commit, index, built[index - commit.first]!));
     }
     return views;
   }
@@ -123,15 +119,21 @@ export class Receipts {
       const group = commit.groups[i] as Partial<RecordGroup>;
       if (group.built === undefined) {
         // Not a record group (nothing in the server makes one): read the commit back.
-        const range = await this.storage.commitRange(log.config.name, result.first);
-        const entries = await this.storage.readEntries(log.config.name, range.start, range.end);
-        const stored = entries.map((bytes) => ({ bytes, record: parseRecord(bytes) }));
-        return this.sign(log, range.start, stored);
+        return (await this.signStored(log, result.first)).commit;
       }
       first ??= result.first;
       built.push(...group.built());
     }
     return this.sign(log, first!, built);
+  }
+
+  /** Reads back the commit that holds `index` and signs its receipt. */
+  private async signStored(log: ReceiptLog, index: number) {
+    const name = log.config.name;
+    const range = await this.storage.commitRange(name, index);
+    const entries = await this.storage.readEntries(name, range.start, range.end);
+    const built = entries.map((bytes) => ({ bytes, record: parseRecord(bytes) }));
+    return { commit: await this.sign(log, range.start, built), built };
   }
 
   /** Signs the receipt of the commit whose entries, from index `first`, are `built`. */
