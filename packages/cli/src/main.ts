@@ -65,8 +65,12 @@ ${WITNESS_SERVE_USAGE}${TSA_SERVE_USAGE}  append      --data DIR [--log NAME] [-
               [--type T] [--control ID] [--label k:v] (--sample N | --percent P [--min A] [--max B] | --all)
               [--seed HEX]
               write an evidence package (population, proof, sample bundles, report) that verifies offline
-  verify-evidence FILE.zip [--log-key VKEY] [--json]
-              re-verify an evidence package offline; one line per item; exit 1 if any fails
+  verify-evidence FILE.zip [--log-key VKEY] [--witness-key VKEY]... [--witness-quorum K]
+              [--tsa-root FILE.pem]... [--require-timestamp] [--json]
+              re-verify an evidence package offline under that trust policy; one line per item;
+              exit 0 VERIFIED, 1 NOT VERIFIED (an item failed), 3 INCOMPLETE (an item not verifiable)
+  reveal      BUNDLE --log-key VKEY --label NAME (--value V --salt BASE64 | --salts FILE.salts.json)
+              verify the bundle, then check a private label's value and salt against its commitment
 ${WITNESS_USAGE}`;
 
 class UsageError extends Error {}
@@ -501,13 +505,56 @@ async function main(argv: string[]): Promise<number> {
       const { verifyEvidenceCommand } = await import('./commands/evidence.js');
       const { values, positionals } = parseLoose(args, {
         'log-key': { type: 'string' },
+        'witness-key': { type: 'string', multiple: true },
+        'witness-quorum': { type: 'string' },
+        'tsa-root': { type: 'string', multiple: true },
+        'require-timestamp': { type: 'boolean' },
         json: { type: 'boolean' },
       });
       if (positionals.length !== 1) throw new UsageError('verify-evidence takes one FILE.zip');
+      const witnessKeys = (values['witness-key'] as string[] | undefined) ?? [];
+      const tsaRoots = (values['tsa-root'] as string[] | undefined) ?? [];
+      if (values['require-timestamp'] === true && tsaRoots.length === 0)
+        throw new UsageError('--require-timestamp needs --tsa-root');
       return verifyEvidenceCommand({
         file: positionals[0]!,
         ...logKeyOf(values),
+        witnessKeys,
+        ...(values['witness-quorum'] === undefined
+          ? {}
+          : {
+              witnessQuorum: integer(
+                values['witness-quorum'],
+                'witness-quorum',
+                1,
+                witnessKeys.length || 1,
+              ),
+            }),
+        tsaRoots,
+        requireTimestamp: values['require-timestamp'] === true,
         json: values.json === true,
+      });
+    }
+    case 'reveal': {
+      const { revealCommand } = await import('./commands/reveal.js');
+      const { values, positionals } = parseLoose(args, {
+        'log-key': { type: 'string' },
+        label: { type: 'string' },
+        value: { type: 'string' },
+        salt: { type: 'string' },
+        salts: { type: 'string' },
+      });
+      if (positionals.length !== 1) throw new UsageError('reveal takes one BUNDLE file');
+      const byValue = values.value !== undefined || values.salt !== undefined;
+      if (byValue === (values.salts !== undefined) || (byValue && !(values.value && values.salt)))
+        throw new UsageError('reveal takes --value V --salt S, or --salts FILE.salts.json');
+      return revealCommand({
+        bundle: positionals[0]!,
+        logKey: requiredValue(values, 'log-key'),
+        label: requiredValue(values, 'label'),
+        ...(byValue
+          ? { value: values.value as string, salt: values.salt as string }
+          : { saltsFile: values.salts as string }),
       });
     }
     case 'log-key': {

@@ -22,7 +22,12 @@ import {
 } from './population.js';
 import { compactRangeFrom, completeRange, type CompactRange } from './rangeproof.js';
 
-export type ItemStatus = 'pass' | 'fail' | 'warn';
+/**
+ * `unverified`: nothing proves the item wrong, but it could not be checked (a report.pdf that
+ * differs from this verifier's rendering and claims another pdfkit): the package is then not
+ * VERIFIED as a whole, and the item must not be relied on.
+ */
+export type ItemStatus = 'pass' | 'fail' | 'warn' | 'unverified';
 
 /** One line of a verification table: what was checked, and how it went. */
 export interface Item {
@@ -34,6 +39,11 @@ export interface Item {
 export const pass = (name: string, detail: string): Item => ({ name, status: 'pass', detail });
 export const fail = (name: string, detail: string): Item => ({ name, status: 'fail', detail });
 export const warn = (name: string, detail: string): Item => ({ name, status: 'warn', detail });
+export const unverified = (name: string, detail: string): Item => ({
+  name,
+  status: 'unverified',
+  detail,
+});
 
 /** The checkpoints of a proof, opened with the trusted log key (undefined where that failed). */
 export interface OpenedCheckpoints {

@@ -18,6 +18,7 @@ import {
   formatTlogProof,
   parseRecord,
   recordId,
+  type Bundle,
 } from '@proofline/records';
 import { equalHashes, leafHash, type Hash } from '@proofline/tlog';
 import { verifyBundle } from '@proofline/verify';
@@ -258,6 +259,7 @@ export async function exportEvidence(o: ExportOptions): Promise<ExportResult> {
       sums.push([name, sha256Hex(data)]);
     };
     const rows: SampleRow[] = [];
+    const timestamps: Bundle['timestamps'][] = [];
     const sampleIndices = positions.map((p) => indexByPosition[p]!);
     const BATCH = 256;
     for (let i = 0; i < positions.length; i += BATCH) {
@@ -287,12 +289,14 @@ export async function exportEvidence(o: ExportOptions): Promise<ExportResult> {
         const record = parseRecord(bundle.entry);
         add(`bundles/${bundle.id}.json`, `${formatBundle(bundle)}\n`);
         add(`bundles/${bundle.id}.tlog-proof`, formatTlogProof(bundleToTlogProof(bundle)));
+        timestamps.push(bundle.timestamps);
         rows.push({
           position,
           index: bundle.index,
           id: bundle.id,
           time: record.time,
           type: record.type,
+          digest: record.digest,
           controls: record.controls ?? [],
           verified: true,
         });
@@ -348,6 +352,7 @@ export async function exportEvidence(o: ExportOptions): Promise<ExportResult> {
       summary,
       controls,
       rows,
+      timestamps,
     );
     add(FILES.reportHtml, renderHtml(data));
     progress('report', 0);

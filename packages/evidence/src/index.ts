@@ -38,6 +38,15 @@ export {
   sampleSizeFor,
 } from './sample.js';
 export {
+  checkTrust,
+  cosignatureLines,
+  tokenTimes,
+  witnessesOf,
+  type CosignatureLine,
+  type EvidenceTrust,
+  type TokenTime,
+} from './trust.js';
+export {
   PopulationChecker,
   checkProofCheckpoints,
   checkpointOf,

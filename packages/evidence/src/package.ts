@@ -6,6 +6,7 @@ import { SAMPLE_ALGORITHM } from './sample.js';
 import type { ControlSummary } from './controls.js';
 import type { PopulationSummary } from './check.js';
 import type { CheckpointSummary, ReportData, SampleRow } from './report.js';
+import { cosignatureLines, tokenTimes, type TokenTime } from './trust.js';
 
 export const MANIFEST_MEDIA_TYPE = 'application/vnd.proofline.evidence.v1+json';
 export const SAMPLE_MEDIA_TYPE = 'application/vnd.proofline.sample.v1+json';
@@ -274,7 +275,12 @@ function summaryOf(c: Checkpoint, publishedAt: string): CheckpointSummary {
   return { size: c.size, rootHash: base64Encode(c.rootHash), publishedAt };
 }
 
-/** The report's data, from verified parts of a package (the exporter and verifier share it). */
+/**
+ * The report's data, from verified parts of a package (the exporter and verifier share it).
+ * `timestamps` are the bundles' RFC 3161 tokens in sample order; they and the end checkpoint's
+ * cosignatures are listed as carried, whatever the verifier's trust policy (so that the report
+ * renders the same for every verifier).
+ */
 export function reportData(
   manifest: Manifest,
   proof: PopulationProof,
@@ -282,7 +288,9 @@ export function reportData(
   summary: PopulationSummary,
   controls: readonly ControlSummary[],
   rows: readonly SampleRow[],
+  timestamps: Parameters<typeof tokenTimes>[0],
 ): ReportData {
+  const times: TokenTime[] = tokenTimes(timestamps);
   return {
     createdAt: manifest.createdAt,
     log: manifest.log,
@@ -315,6 +323,8 @@ export function reportData(
       size: manifest.sample.size,
     },
     rows,
+    cosignatures: cosignatureLines(proof.endCheckpoint.note),
+    timestamps: times,
     warnings: manifest.warnings,
   };
 }
@@ -348,22 +358,32 @@ Log:     ${m.log} (${m.origin})
 Period:  ${m.period.from} to ${m.period.to} (log time; the end is excluded)
 Records: ${m.counts.segment} in the period; audit population: ${m.counts.population} (${describeFilter(m.filter)})
 Sample:  ${m.sample.mode === 'all' ? `all ${m.sample.size} records` : `${m.sample.size} records, ${m.sample.algorithm}, seed ${m.sample.seed} (${m.sample.seedSource})`}
-Created: ${m.createdAt} from ${m.source}
+Created: ${m.createdAt} from ${m.source} (the exporter's statement, not signed)
 
-Everything here verifies offline. The only thing to trust is the log's public key, which you
-should obtain independently of this package (from the log operator's published key, or a key
-you recorded before), and compare with log-key.txt:
+Everything here verifies offline, and every file this text names is in this package. The
+only things to trust are keys you obtain independently of this package: the log's public key
+(from the log operator's published key, or a key you recorded before; compare it with
+log-key.txt), and, if the log is witnessed or timestamped, the witnesses' keys and the
+time-stamping authorities' root certificates.
 
   ${m.logKey}
 
 
 1. VERIFY EVERYTHING AT ONCE
 
-  proofline verify-evidence THIS-FILE.zip --log-key "<the log key you trust>"
+  proofline verify-evidence THIS-FILE.zip --log-key "<the log key you trust>" \\
+    [--witness-key "<witness key>"... --witness-quorum K] \\
+    [--tsa-root TSA-ROOT.pem... --require-timestamp]
 
-It checks every item below and prints one line per item; it exits 1 if anything fails.
+It checks every item below and prints one line per item, then one verdict:
+  VERIFIED      (exit 0) every check passed, against the trust anchors it names;
+  NOT VERIFIED  (exit 1) a check failed: do not rely on the package;
+  INCOMPLETE    (exit 3) nothing failed, but a file could not be checked (report.pdf made
+                with another pdfkit version): do not rely on that file.
 Without --log-key it uses the key inside the package and says so loudly: a forger could
-have replaced both the key and every signature.
+have replaced both the key and every signature. Without --witness-key the witness
+cosignatures are not checked, and without --tsa-root the timestamps are not; the verdict
+says so.
 
 
 2. CHECK BY HAND, WITH STANDARD TOOLS
@@ -383,23 +403,62 @@ b) Checkpoint signatures (C2SP signed notes, Ed25519). For each checkpoint in ch
 
    (OpenSSL 3.) Or with Go: note.Open(checkpoint, note.VerifierList(verifier)) from
    golang.org/x/mod/sumdb/note, with verifier = note.NewVerifier(the log key). Check that
-   log-key.pem holds the same 32-byte key as the log key (its last 32 bytes).
+   log-key.pem holds the same 32-byte key as the log key (its last 32 bytes). Signature
+   lines with 72-byte signatures are witness cosignatures (C2SP tlog-cosignature: an 8-byte
+   big-endian time, then an Ed25519 signature over "cosignature/v1\\ntime <time>\\n" followed
+   by the signed text).
 
 c) Proof bundles. bundles/ID.json is a Proofline proof bundle and bundles/ID.tlog-proof the
-   same proof as a C2SP tlog-proof (https://c2sp.org/tlog-proof); each proves, against the end
-   checkpoint, that the sampled record is in the log:  proofline verify bundles/ID.json --log-key ...
+   same proof as a C2SP tlog-proof; each proves, against the end checkpoint, that the
+   sampled record is in the log:
 
-d) Completeness. population/population.jsonl starts with the proof (also in
+     proofline verify bundles/ID.json --log-key "<the log key>" [--witness-key ... --witness-quorum K] [--tsa-root TSA-ROOT.pem]
+
+   A bundle's "timestamps" are RFC 3161 tokens over the end checkpoint's signed text.
+
+d) Sampled outputs. A record holds the SHA-256 digest of the output, never the output.
+   Ask the auditee for the sampled output (the report lists each sampled record's digest)
+   and check that it is the one the log holds:
+
+     proofline verify bundles/ID.json --log-key "<the log key>" --file OUTPUT
+
+   (or: sha256sum OUTPUT, and compare with the record's "digest").
+
+e) Private labels. A record's "commitments" hold SHA-256(salt || value) of private labels;
+   the attester kept the value and its 32-byte salt (proofline attest writes them to
+   NAME.salts.json next to the output, not into the log). When the auditee reveals them:
+
+     proofline reveal bundles/ID.json --log-key "<the log key>" --label NAME --value VALUE --salt SALT-BASE64
+     proofline reveal bundles/ID.json --log-key "<the log key>" --label NAME --salts NAME.salts.json
+
+   It verifies the bundle, then checks the value and salt against the record's commitment.
+
+f) Completeness. population/population.jsonl starts with the proof (also in
    population/proof.json), then lists every entry of the period, one line each, then a
-   trailer. From the leaf hashes SHA-256(0x00 || entry) of the entry before the period, every
-   listed entry and the entry after it, with the proof's left and right subtree hashes, the
-   RFC 6962 root of the end checkpoint is recomputed (docs/evidence.md describes it exactly).
+   trailer. Recompute the end checkpoint's root (RFC 6962) with a stack of subtree hashes
+   and a leaf count s: push the proof's rangeProof.left hashes (the subtrees covering leaves
+   [0, lo), left to right; lo = the index of the entry before the period, or the range start
+   if there is none) and set s = lo. Append the leaf hash SHA-256(0x00 || entry) of the entry
+   before the period, of every listed entry and of the entry after it, in order; then each
+   rangeProof.right hash, left to right (the subtrees covering the rest of the tree, each the
+   largest one that starts at s, has its first leaf a multiple of its size and fits in the
+   end checkpoint's size). Appending a subtree of 2^k leaves (k = 0 for a leaf) with hash h:
+   l = k; while bit l of s is set, pop t, set h = SHA-256(0x01 || t || h) and l = l + 1; push
+   h; s = s + 2^k. Finally fold the stack from the top: h = SHA-256(0x01 || lower || h). The
+   result must be the end checkpoint's root hash, and s its size.
    checkpoints/consistency-*.txt are RFC 6962 consistency proofs start -> end -> latest.
 
-e) Sample. sample.json was drawn with ${m.sample.algorithm} (HMAC-SHA-256 counter stream,
-   rejection sampling, partial Fisher-Yates; see docs/evidence.md) from the seed
+g) Sample. sample.json was drawn with ${m.sample.algorithm} from the seed
    ${m.sample.seedSource === 'end-checkpoint-root' ? "= the end checkpoint's root hash, so neither the auditee nor the auditor chose it" : '= given by whoever exported the package'}.
-   proofline sample --population population/population.jsonl --size ${m.sample.size}${filterFlags(m.filter)}${m.sample.seedSource === 'given' ? ` --seed ${m.sample.seed}` : ''}
+   The c-th number of the stream (c = 0, 1, ...) is the first 8 bytes, big-endian, of
+   HMAC-SHA-256(key = seed, message = c as 8 bytes big-endian). A number in [0, m): take
+   numbers until one is below 2^64 - (2^64 mod m), and take it mod m. With N the population
+   size (population/population.csv, positions 0 to N - 1 in log order): for i = 0 .. k - 1,
+   j = i + number in [0, N - i), swap a[i] and a[j] of a = [0, ..., N - 1]; a[i] is the i-th
+   sampled position.
+
+     proofline sample --population population/population.jsonl --size ${m.sample.size}${filterFlags(m.filter)}${m.sample.seedSource === 'given' ? ` --seed ${m.sample.seed}` : ''}
+
    redraws it.
 
 
@@ -414,18 +473,27 @@ e) Sample. sample.json was drawn with ${m.sample.algorithm} (HMAC-SHA-256 counte
   checkpoint) and the log when the package was made (latest checkpoint) still contains it.
 - Each sampled record was drawn from a seed fixed by the log itself, and its bundle proves it
   individually.
+- With --witness-key: the checkpoints were cosigned by the witnesses you trust, so a log
+  that showed you a different history than it showed them would need their collusion.
+- With --tsa-root: a time-stamping authority you trust saw the end checkpoint, and so every
+  record of the period, no later than its token's time.
 
 WHAT THIS DOES NOT PROVE
 
 - A record's time is when the log accepted it, not when the event it describes happened.
+- That a sampled output is the one the record describes, until you check it (2d), or what
+  a private label's value is, until it is revealed (2e).
 - Completeness is relative to the log: something never attested is not in it. And a log
   operator who shows different auditors different logs (a fork) is only caught by comparing
   checkpoints with others (witnesses, monitors, last year's package).
-- Checkpoint publication times are the log's unsigned claim; the proof does not rely on them.
+- Checkpoint publication times, the creation time and source above, and manifest.json's
+  warnings are the exporter's unsigned claims; the proof does not rely on them.
 - The seed comes from the end checkpoint, which the log operator could try to influence by
   adding entries before publishing it. Where that matters, draw with a seed from a public
   beacon chosen after the period.
 - The reports (report.html, report.pdf) summarise the verified data; verify-evidence renders
-  them again and compares.
+  them again and compares them byte for byte. They list the witness cosignatures and
+  timestamps the package carries; only verify-evidence with your witness keys and TSA roots
+  checks them.
 `;
 }

@@ -2,12 +2,13 @@ import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import PDFDocument from 'pdfkit';
 import type { ControlSummary } from './controls.js';
+import type { CosignatureLine, TokenTime } from './trust.js';
 
 /**
  * The version of the report and README layout. A verifier re-renders them only for its own
  * version, so any change to renderHtml, renderPdf or the README text must change it.
  */
-export const REPORT_FORMAT = 'proofline.dev/report/v1';
+export const REPORT_FORMAT = 'proofline.dev/report/v2';
 /** Sampled records listed one by one in a report; the rest are summarized. */
 export const MAX_REPORT_ROWS = 1000;
 
@@ -18,6 +19,8 @@ export interface SampleRow {
   readonly id: string;
   readonly time: string;
   readonly type: string;
+  /** The record's digest of the output ("sha256:..."). */
+  readonly digest: string;
   readonly controls: readonly string[];
   /** True when every check of its bundle passed. */
   readonly verified: boolean;
@@ -60,6 +63,10 @@ export interface ReportData {
     readonly size: number;
   };
   readonly rows: readonly SampleRow[];
+  /** The cosignature lines on the end checkpoint, as the package carries them. */
+  readonly cosignatures: readonly CosignatureLine[];
+  /** The RFC 3161 tokens over the end checkpoint that the bundles carry. */
+  readonly timestamps: readonly TokenTime[];
   readonly warnings: readonly string[];
 }
 
@@ -94,8 +101,16 @@ function facts(d: ReportData): [string, string][] {
   ];
 }
 
+/** What the report says of its witness and time sections: they are listed, not judged. */
+const TRUST_NOTE =
+  'Listed as the package carries them, NOT verified by this report: verify-evidence with --witness-key VKEY --witness-quorum K checks the cosignatures, with --tsa-root FILE.pem the timestamps, against the witnesses and authorities you trust.';
+
+const cosignatureRows = (d: ReportData): string[][] =>
+  d.cosignatures.map((c) => [c.name, c.keyId, c.time]);
+const timestampRows = (d: ReportData): string[][] => d.timestamps.map((t) => [t.tsa, t.genTime]);
+
 const VERIFY_STEPS = [
-  'proofline verify-evidence PACKAGE.zip --log-key "<the log key you obtained independently>"',
+  'proofline verify-evidence PACKAGE.zip --log-key "<the log key you obtained independently>" [--witness-key VKEY... --witness-quorum K] [--tsa-root FILE.pem... --require-timestamp]',
   'sha256sum -c SHA256SUMS (after unzipping): every file is the one the package lists',
   'openssl pkeyutl -verify -pubin -inkey log-key.pem -rawin -in checkpoints/end.txt -sigfile checkpoints/end.sig',
 ];
@@ -178,18 +193,38 @@ ${table(
       : `${d.sample.size} records drawn with ${esc(d.sample.algorithm)} from seed <code>${esc(d.sample.seed)}</code> (${esc(d.sample.seedSource)}); anyone can redraw them.`
   }</p>
 ${table(
-  ['#', 'Position', 'Record', 'Time', 'Type', 'Controls', 'Result'],
+  ['#', 'Position', 'Record', 'Time', 'Digest', 'Type', 'Controls', 'Result'],
   rows.map((r, i) => [
     td(i + 1, 'num'),
     td(r.position, 'num'),
     td(r.id, 'mono'),
     td(r.time, 'mono'),
+    td(r.digest, 'mono'),
     td(r.type),
     td(r.controls.join(' '), 'mono'),
     r.verified ? td('verified', 'pass') : td(`FAILED: ${r.problem ?? ''}`, 'fail'),
   ]),
 )}
 ${more > 0 ? `<p>and ${more} more sampled records (${d.rows.slice(MAX_REPORT_ROWS).filter((r) => r.verified).length} verified); see bundles/ in the package.</p>` : ''}
+<h2>Witnesses of the end checkpoint</h2>
+<p>${esc(TRUST_NOTE)}</p>
+${
+  d.cosignatures.length === 0
+    ? '<p>The end checkpoint carries no witness cosignature.</p>'
+    : table(
+        ['Witness', 'Key id', 'Cosigned at (UTC)'],
+        cosignatureRows(d).map(([n, k, t]) => [td(n!), td(k!, 'mono'), td(t!, 'mono')]),
+      )
+}
+<h2>Trusted time (RFC 3161)</h2>
+${
+  d.timestamps.length === 0
+    ? '<p>The bundles carry no RFC 3161 timestamp of the end checkpoint.</p>'
+    : table(
+        ['Time-stamping authority', 'genTime (as the token states)'],
+        timestampRows(d).map(([a, g]) => [td(a!), td(g!, 'mono')]),
+      )
+}
 <h2>How to verify this package</h2>
 <ol>${VERIFY_STEPS.map((s) => `<li><code>${esc(s)}</code></li>`).join('')}</ol>
 <p>See README.txt in the package for what each file proves and what it does not.</p>
@@ -417,6 +452,7 @@ export async function renderPdf(d: ReportData): Promise<Buffer> {
       { title: 'Pos.', width: 0.45, align: 'right' },
       { title: 'Record', width: 1.45, mono: true },
       { title: 'Time', width: 2.45, mono: true },
+      { title: 'Digest', width: 2.6, mono: true },
       { title: 'Type', width: 1.05 },
       { title: 'Controls', width: 1.6 },
       { title: 'Result', width: 0.7 },
@@ -426,11 +462,12 @@ export async function renderPdf(d: ReportData): Promise<Buffer> {
       String(r.position),
       r.id,
       r.time,
+      r.digest,
       r.type,
       r.controls.join('\n'),
       r.verified ? 'verified' : `FAILED: ${r.problem ?? ''}`,
     ]),
-    rows.map((r) => [...Array<undefined>(6).fill(undefined), r.verified ? '#05400a' : '#610404']),
+    rows.map((r) => [...Array<undefined>(7).fill(undefined), r.verified ? '#05400a' : '#610404']),
   );
   if (d.rows.length > rows.length) {
     doc
@@ -441,6 +478,34 @@ export async function renderPdf(d: ReportData): Promise<Buffer> {
         `and ${d.rows.length - rows.length} more sampled records; see bundles/ in the package.`,
       );
   }
+
+  const note = (text: string) => {
+    doc.font('Helvetica').fontSize(9).fillColor(GREY).text(text, left, doc.y, { width });
+    doc.moveDown(0.4);
+  };
+  heading('Witnesses of the end checkpoint');
+  note(TRUST_NOTE);
+  if (d.cosignatures.length === 0) note('The end checkpoint carries no witness cosignature.');
+  else
+    table(
+      [
+        { title: 'Witness', width: 3 },
+        { title: 'Key id', width: 1, mono: true },
+        { title: 'Cosigned at (UTC)', width: 1.6, mono: true },
+      ],
+      cosignatureRows(d),
+    );
+  heading('Trusted time (RFC 3161)');
+  if (d.timestamps.length === 0)
+    note('The bundles carry no RFC 3161 timestamp of the end checkpoint.');
+  else
+    table(
+      [
+        { title: 'Time-stamping authority', width: 2 },
+        { title: 'genTime (as the token states)', width: 3, mono: true },
+      ],
+      timestampRows(d),
+    );
 
   heading('How to verify this package');
   doc.font('Helvetica').fontSize(9).fillColor('#1f2933');

@@ -10,8 +10,21 @@ import {
   recordId,
 } from '@proofline/records';
 import { equalHashes, leafHash, type Hash } from '@proofline/tlog';
-import { verifyBundle, verifyTlogProof } from '@proofline/verify';
-import { checkProofCheckpoints, fail, pass, PopulationChecker, warn, type Item } from './check.js';
+import {
+  verifyBundle,
+  verifyTlogProof,
+  type TrustPolicy,
+  type Verification,
+} from '@proofline/verify';
+import {
+  checkProofCheckpoints,
+  fail,
+  pass,
+  PopulationChecker,
+  unverified,
+  warn,
+  type Item,
+} from './check.js';
 import { splitLines } from './client.js';
 import { summarizeControls } from './controls.js';
 import {
@@ -40,6 +53,8 @@ import {
 } from './population.js';
 import { pdfkitVersion, renderHtml, renderPdf, REPORT_FORMAT, type SampleRow } from './report.js';
 import { drawSample, parseSeed } from './sample.js';
+import { trustItems } from './trust-items.js';
+import { checkTrust, type EvidenceTrust } from './trust.js';
 import { ZipReader, type ZipLimits } from './zip.js';
 
 const MiB = 1024 * 1024;
@@ -60,7 +75,7 @@ export const PACKAGE_LIMITS: ZipLimits = {
   maxTotal: 64 * GiB,
 };
 
-export interface VerifyEvidenceOptions {
+export interface VerifyEvidenceOptions extends EvidenceTrust {
   /** The log key the user trusts. Without it the package's own key is used (and warned of). */
   readonly logKey?: string;
   readonly onProgress?: (phase: string, done: number, total?: number) => void;
@@ -69,6 +84,8 @@ export interface VerifyEvidenceOptions {
 export interface EvidenceVerification {
   /** No item failed. */
   readonly ok: boolean;
+  /** `ok`, and every item could be checked (no `unverified` item): only then VERIFIED. */
+  readonly complete: boolean;
   readonly items: readonly Item[];
   readonly manifest?: Manifest;
 }
@@ -99,13 +116,14 @@ export async function verifyEvidence(
   path: string,
   options: VerifyEvidenceOptions = {},
 ): Promise<EvidenceVerification> {
+  checkTrust(options);
   const items: Item[] = [];
   const progress = options.onProgress ?? (() => {});
   let zip: ZipReader;
   try {
     zip = await ZipReader.open(path, PACKAGE_LIMITS);
   } catch (err) {
-    return { ok: false, items: [fail('archive', (err as Error).message)] };
+    return { ok: false, complete: false, items: [fail('archive', (err as Error).message)] };
   }
   try {
     items.push(
@@ -115,14 +133,16 @@ export async function verifyEvidence(
       ),
     );
     const result = await verifyOpened(zip, options, items, progress);
+    const ok = items.every((i) => i.status !== 'fail');
     return {
-      ok: items.every((i) => i.status !== 'fail'),
+      ok,
+      complete: ok && items.every((i) => i.status !== 'unverified'),
       items,
       ...(result ? { manifest: result } : {}),
     };
   } catch (err) {
     items.push(fail('package', (err as Error).message));
-    return { ok: false, items };
+    return { ok: false, complete: false, items };
   } finally {
     zip.close();
   }
@@ -195,10 +215,15 @@ async function verifyOpened(
       parseJsonText((await text(FILES.manifest)) ?? '', 16 * MiB, 'manifest.json'),
     );
     items.push(
-      pass(
-        'manifest',
-        `${manifest.log} (${manifest.origin}), ${manifest.period.from} to ${manifest.period.to}, made ${manifest.createdAt}`,
-      ),
+      manifest.report.format === REPORT_FORMAT
+        ? pass(
+            'manifest',
+            `${manifest.log} (${manifest.origin}), ${manifest.period.from} to ${manifest.period.to}, made ${manifest.createdAt}`,
+          )
+        : fail(
+            'manifest',
+            `report format ${JSON.stringify(manifest.report.format)} is not ${REPORT_FORMAT}, the one this verifier renders: README.txt and the reports cannot be checked (use the verifier of that format)`,
+          ),
     );
   } catch (err) {
     items.push(fail('manifest', (err as Error).message));
@@ -364,6 +389,8 @@ async function verifyOpened(
 
   // 5. The sample: redrawn from the seed; every sampled record in the population.
   const rows: SampleRow[] = [];
+  const verifications: Verification[] = [];
+  const timestamps: NonNullable<Verification['bundle']>['timestamps'][] = [];
   if (sample && summary && opened.end) {
     items.push(checkSample(sample, manifest, summary.population, opened.end, found, proof.log));
   }
@@ -376,15 +403,21 @@ async function verifyOpened(
       const id = recordId(proof.log, r.index);
       expected.add(`bundles/${id}.json`);
       expected.add(`bundles/${id}.tlog-proof`);
-      const item = await checkBundle(zip, id, r.index, found.get(r.position), proof, trusted);
+      const item = await checkBundle(zip, id, r.index, found.get(r.position), proof, {
+        logKey: trusted.verifierKey,
+        ...trustOf(options),
+      });
       items.push(item.item);
+      if (item.verification) verifications.push(item.verification);
       if (item.record) {
+        timestamps.push(item.verification?.bundle?.timestamps);
         rows.push({
           position: r.position,
           index: r.index,
           id,
           time: item.record.time,
           type: item.record.type,
+          digest: item.record.digest,
           controls: item.record.controls ?? [],
           verified: item.item.status === 'pass',
           ...(item.item.status === 'pass' ? {} : { problem: item.item.detail }),
@@ -396,6 +429,7 @@ async function verifyOpened(
     if (extra.length > 0)
       items.push(fail('bundles', `bundles of records not in the sample: ${summarize(extra)}`));
   }
+  items.push(...(await trustItems(options, proof, verifications)));
 
   // 7. Derived files: controls, README, reports.
   if (summary && opened.end && opened.latest) {
@@ -409,25 +443,16 @@ async function verifyOpened(
             'controls.json is not the per-control view of the verified listing and sample',
           ),
     );
-    const sameVersion = manifest.report.format === REPORT_FORMAT;
+    // Always rendered again and compared, whatever manifest.json (unsigned) says.
     const rerender = (name: string, data: string | Buffer, what: string) => {
-      if (!sameVersion) {
-        items.push(
-          warn(
-            name,
-            `made with report format ${manifest.report.format}: not re-rendered by this verifier`,
-          ),
-        );
-      } else {
-        items.push(
-          hashes.get(name) === sha256(data)
-            ? pass(name, `rendered again from the verified data: identical (${what})`)
-            : fail(
-                name,
-                `differs from the rendering of the verified data: it does not show what the package proves`,
-              ),
-        );
-      }
+      items.push(
+        hashes.get(name) === sha256(data)
+          ? pass(name, `rendered again from the verified data: identical (${what})`)
+          : fail(
+              name,
+              `differs from the rendering of the verified data: it does not show what the package proves`,
+            ),
+      );
     };
     rerender(FILES.readme, readme(manifest), 'instructions');
     const data = reportData(
@@ -437,17 +462,21 @@ async function verifyOpened(
       summary,
       controls,
       rows,
+      timestamps,
     );
     rerender(FILES.reportHtml, renderHtml(data), 'report');
-    if (manifest.report.pdfkit !== pdfkitVersion()) {
+    const pdf = await renderPdf(data);
+    if (hashes.get(FILES.reportPdf) === sha256(pdf) || manifest.report.pdfkit === pdfkitVersion()) {
+      rerender(FILES.reportPdf, pdf, 'report');
+    } else {
+      // pdfkit output may differ between its versions; the version in manifest.json is the
+      // exporter's unsigned claim, so a difference is never a pass, and never silent.
       items.push(
-        warn(
+        unverified(
           FILES.reportPdf,
-          `rendered with pdfkit ${manifest.report.pdfkit}, this verifier has ${pdfkitVersion()}: not compared; report.html (verified) has the same content`,
+          `report.pdf NOT verified: it differs from this verifier's rendering, and manifest.json (unsigned) says it was made with pdfkit ${manifest.report.pdfkit}, this verifier has ${pdfkitVersion()}. Do not rely on report.pdf; report.html has the same content and is checked above`,
         ),
       );
-    } else {
-      rerender(FILES.reportPdf, await renderPdf(data), 'report');
     }
   }
 
@@ -460,6 +489,15 @@ async function verifyOpened(
   if (unknown.length > 0)
     items.push(fail('files', `members the format does not define: ${summarize(unknown)}`));
   return manifest;
+}
+
+/** The witness and TSA parts of the options, as TrustPolicy members. */
+function trustOf(o: EvidenceTrust): EvidenceTrust {
+  return {
+    ...(o.witnesses ? { witnesses: o.witnesses } : {}),
+    ...(o.timestampAuthorities ? { timestampAuthorities: o.timestampAuthorities } : {}),
+    ...(o.requireTimestamp ? { requireTimestamp: true } : {}),
+  };
 }
 
 function hex8(id: number): string {
@@ -606,14 +644,13 @@ async function checkBundle(
   index: number,
   listed: { index: number; leaf: Hash } | undefined,
   proof: PopulationProof,
-  trusted: Ed25519Verifier,
-): Promise<{ item: Item; record?: ReturnType<typeof parseRecord> }> {
+  policy: TrustPolicy,
+): Promise<{ item: Item; record?: ReturnType<typeof parseRecord>; verification?: Verification }> {
   const name = `bundle ${id}`;
   const json = `bundles/${id}.json`;
   const tlog = `bundles/${id}.tlog-proof`;
   if (!zip.has(json)) return { item: fail(name, `${json} is missing`) };
   const text = (await zip.read(json)).toString('utf8');
-  const policy = { logKey: trusted.verifierKey };
   const options = { trustedCheckpoint: proof.endCheckpoint.note };
   const v = await verifyBundle(text.endsWith('\n') ? text.slice(0, -1) : text, policy, options);
   const problems = v.checks
@@ -630,7 +667,12 @@ async function checkBundle(
   if (!zip.has(tlog)) problems.push(`${tlog} is missing`);
   else {
     const tlogText = (await zip.read(tlog)).toString('utf8');
-    const t = await verifyTlogProof(tlogText, policy, options);
+    // A tlog-proof carries no timestamps: it is checked with the log and witness keys only.
+    const t = await verifyTlogProof(
+      tlogText,
+      { logKey: policy.logKey, ...(policy.witnesses ? { witnesses: policy.witnesses } : {}) },
+      options,
+    );
     if (!t.ok) {
       problems.push(
         `tlog-proof: ${t.checks
@@ -648,12 +690,16 @@ async function checkBundle(
   } catch {
     record = undefined;
   }
+  const trusted = v.checks
+    .filter((c) => (c.name === 'witnesses' || c.name === 'timestamp') && c.status === 'passed')
+    .map((c) => `, ${c.name}`)
+    .join('');
   const item =
     problems.length === 0
       ? pass(
           name,
-          `index ${index}: record, receipt, inclusion in the end checkpoint, checkpoint signature, consistency; tlog-proof too`,
+          `index ${index}: record, receipt, inclusion in the end checkpoint, checkpoint signature, consistency${trusted}; tlog-proof too`,
         )
       : fail(name, problems.join('; '));
-  return { item, ...(record ? { record } : {}) };
+  return { item, verification: v, ...(record ? { record } : {}) };
 }

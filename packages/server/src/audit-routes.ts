@@ -234,6 +234,11 @@ export function registerAuditRoutes(app: FastifyInstance, o: AuditRouteOptions):
       );
     }
     const reader = hashReader(o.storage, log, size);
+    // The RFC 3161 tokens stored for exactly this checkpoint (over its text): in every bundle.
+    const timestamps = (await o.storage.checkpointTimestamps(log, size)).map(({ tsa, token }) => ({
+      tsa,
+      token,
+    }));
     const lines: string[] = [];
     for (const index of indices) {
       const [entry] = await o.storage.readEntries(log, index, index + 1);
@@ -248,6 +253,7 @@ export function registerAuditRoutes(app: FastifyInstance, o: AuditRouteOptions):
         receipt: view.receipt,
         inclusionProof: await proveInclusion(index, size, reader),
         checkpoint: checkpoint.note,
+        ...(timestamps.length > 0 ? { timestamps } : {}),
       };
       lines.push(`${JSON.stringify(JSON.parse(formatBundle(bundle)))}\n`);
     }

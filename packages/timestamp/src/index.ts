@@ -21,6 +21,7 @@ export {
   MAX_RESPONSE_SIZE,
   MAX_TOKEN_CERTIFICATES,
   MAX_TOKEN_SIZE,
+  readTokenTime,
   verifyResponse,
   verifyToken,
   type VerifiedTimestamp,

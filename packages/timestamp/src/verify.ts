@@ -147,34 +147,19 @@ async function checkResponse(
   return verifyToken(new Uint8Array(tokenNode.valueBeforeDecodeView), options);
 }
 
-/**
- * Verifies a TimeStampToken (a CMS ContentInfo holding SignedData over a TSTInfo), in this
- * order: structure and bounds; the CMS signature (messageDigest and contentType signed
- * attributes, the signature by the signer certificate); the ESS signing-certificate(-v2)
- * attribute; the TSA certificate's EKU; a certification path to a trusted root valid at
- * genTime; the TSA policy (if required); the message imprint against `data`; the nonce
- * (if given); genTime against the verifier's clock. Throws TimestampError.
- */
-export async function verifyToken(
-  tokenDer: Uint8Array,
-  options: VerifyTokenOptions,
-): Promise<VerifiedTimestamp> {
-  return malformedOnSurprise(() => checkToken(tokenDer, options));
+/** A token's structure, parsed and bounded but not verified. */
+interface TokenStructure {
+  readonly signedData: SignedData;
+  readonly eContent: Uint8Array;
+  readonly tstInfo: TSTInfo;
+  readonly genTime: Date;
 }
 
-async function checkToken(
-  tokenDer: Uint8Array,
-  options: VerifyTokenOptions,
-): Promise<VerifiedTimestamp> {
-  const opts = checkOptions(options);
-  const anchors = options.trustedRoots.map((der, i) =>
-    parseCertificate(der, `trustedRoots[${i}]`, 'INVALID_ARGUMENT'),
-  );
-  const extra = (options.certificates ?? []).map((der, i) =>
-    parseCertificate(der, `certificates[${i}]`, 'INVALID_ARGUMENT'),
-  );
-
-  // --- Structure ---------------------------------------------------------------------------
+/**
+ * Parses a TimeStampToken's structure (ContentInfo, SignedData, TSTInfo version 1, a valid
+ * genTime, no critical extension) without checking any signature. Throws TimestampError.
+ */
+function parseTokenStructure(tokenDer: Uint8Array): TokenStructure {
   const schema = parseAsn1(tokenDer, 'TimeStampToken', MAX_TOKEN_SIZE);
   const contentInfo = fromSchema((s) => new ContentInfo({ schema: s }), schema, 'ContentInfo');
   if (contentInfo.contentType !== OID_SIGNED_DATA) {
@@ -206,6 +191,50 @@ async function checkToken(
   for (const ext of tstInfo.extensions ?? []) {
     if (ext.critical) throw malformed(`TSTInfo has unsupported critical extension ${ext.extnID}`);
   }
+  return { signedData, eContent, tstInfo, genTime };
+}
+
+/**
+ * What a TimeStampToken states, parsed but NOT verified (no signature, certificate or imprint
+ * check): for display only, e.g. listing the tokens a document carries. Use verifyToken to
+ * rely on a token. Throws TimestampError MALFORMED.
+ */
+export function readTokenTime(tokenDer: Uint8Array): {
+  readonly genTime: Date;
+  readonly accuracyMs: number | undefined;
+} {
+  const { tstInfo, genTime } = parseTokenStructure(tokenDer);
+  return { genTime, accuracyMs: accuracyOf(tstInfo) };
+}
+
+/**
+ * Verifies a TimeStampToken (a CMS ContentInfo holding SignedData over a TSTInfo), in this
+ * order: structure and bounds; the CMS signature (messageDigest and contentType signed
+ * attributes, the signature by the signer certificate); the ESS signing-certificate(-v2)
+ * attribute; the TSA certificate's EKU; a certification path to a trusted root valid at
+ * genTime; the TSA policy (if required); the message imprint against `data`; the nonce
+ * (if given); genTime against the verifier's clock. Throws TimestampError.
+ */
+export async function verifyToken(
+  tokenDer: Uint8Array,
+  options: VerifyTokenOptions,
+): Promise<VerifiedTimestamp> {
+  return malformedOnSurprise(() => checkToken(tokenDer, options));
+}
+
+async function checkToken(
+  tokenDer: Uint8Array,
+  options: VerifyTokenOptions,
+): Promise<VerifiedTimestamp> {
+  const opts = checkOptions(options);
+  const anchors = options.trustedRoots.map((der, i) =>
+    parseCertificate(der, `trustedRoots[${i}]`, 'INVALID_ARGUMENT'),
+  );
+  const extra = (options.certificates ?? []).map((der, i) =>
+    parseCertificate(der, `certificates[${i}]`, 'INVALID_ARGUMENT'),
+  );
+
+  const { signedData, eContent, tstInfo, genTime } = parseTokenStructure(tokenDer);
   if (signedData.signerInfos.length !== 1) {
     throw malformed(`SignedData has ${signedData.signerInfos.length} signers, not exactly 1`);
   }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import {
   exportEvidence,
   parseSeed,
@@ -65,25 +66,65 @@ export async function evidenceCommand(
 export interface VerifyEvidenceCommandOptions {
   readonly file: string;
   readonly logKey?: string;
+  /** Witness (cosignature/v1) verifier keys and how many must have cosigned each checkpoint. */
+  readonly witnessKeys?: readonly string[];
+  readonly witnessQuorum?: number;
+  /** PEM files of the RFC 3161 time-stamping roots to trust; `requireTimestamp` demands a token. */
+  readonly tsaRoots?: readonly string[];
+  readonly requireTimestamp?: boolean;
   readonly json: boolean;
 }
 
+/** Exit status when nothing failed but an item could not be verified (see docs/evidence.md). */
+export const EXIT_INCOMPLETE = 3;
+
 /**
- * `proofline verify-evidence`: re-verifies an evidence package offline and prints one line
- * per item (PASS, WARN, FAIL); exit 1 if any fails. Without --log-key it warns loudly.
+ * `proofline verify-evidence`: re-verifies an evidence package offline, under the witness and
+ * TSA policy given, and prints one line per item (PASS, WARN, FAIL, NOT VERIFIED), the trust
+ * anchors it was checked against, and one verdict: VERIFIED (exit 0), NOT VERIFIED (exit 1: an
+ * item failed) or INCOMPLETE (exit 3: nothing failed, but an item could not be verified).
+ * Without --log-key it warns loudly.
  */
 export async function verifyEvidenceCommand(
   o: VerifyEvidenceCommandOptions,
   io: Io = DEFAULT_IO,
 ): Promise<number> {
+  const witnessKeys = o.witnessKeys ?? [];
+  const roots = (o.tsaRoots ?? []).map((file) => ({ file, der: pemCertificate(file) }));
   const progress = new Progress('verifying');
   const result = await verifyEvidence(o.file, {
     ...(o.logKey ? { logKey: o.logKey } : {}),
+    ...(witnessKeys.length > 0
+      ? { witnesses: { keys: witnessKeys, quorum: o.witnessQuorum ?? witnessKeys.length } }
+      : {}),
+    ...(roots.length > 0 ? { timestampAuthorities: { roots: roots.map((r) => r.der) } } : {}),
+    ...(o.requireTimestamp ? { requireTimestamp: true } : {}),
     onProgress: (_phase, done, total) => progress.update(done, total),
   });
   progress.done();
+  const anchors = [
+    o.logKey
+      ? `log key ${o.logKey.split('+').slice(0, 2).join('+')} (--log-key)`
+      : "log key: the package's own, NOT one you trust (no --log-key)",
+    witnessKeys.length > 0
+      ? `witnesses: ${o.witnessQuorum ?? witnessKeys.length} of ${witnessKeys.map((k) => k.split('+').slice(0, 2).join('+')).join(', ')}`
+      : 'witnesses: none given, cosignatures NOT checked',
+    roots.length > 0
+      ? `TSA roots: ${roots.map((r) => r.file).join(', ')}${o.requireTimestamp ? ' (timestamp required)' : ''}`
+      : 'TSA roots: none given, timestamps NOT checked',
+  ];
+  const failed = result.items.filter((i) => i.status === 'fail').length;
+  const warned = result.items.filter((i) => i.status === 'warn').length;
+  const open = result.items.filter((i) => i.status === 'unverified');
+  const verdict = !result.ok
+    ? `NOT VERIFIED ${o.file}: ${failed} failed item${failed > 1 ? 's' : ''}`
+    : !result.complete
+      ? `INCOMPLETE ${o.file}: nothing failed, but ${open.map((i) => i.detail).join('; ')}`
+      : `VERIFIED ${o.file}${warned > 0 ? ` (${warned} warning${warned > 1 ? 's' : ''})` : ''}`;
   if (o.json) {
-    io.stdout.write(`${JSON.stringify({ ok: result.ok, items: result.items }, null, 2)}\n`);
+    io.stdout.write(
+      `${JSON.stringify({ ok: result.ok, complete: result.complete, verdict, anchors, items: result.items }, null, 2)}\n`,
+    );
   } else {
     if (!o.logKey) {
       io.stderr.write(
@@ -92,13 +133,16 @@ export async function verifyEvidenceCommand(
       );
     }
     printItems(result.items, io.stdout);
-    const failed = result.items.filter((i) => i.status === 'fail').length;
-    const warned = result.items.filter((i) => i.status === 'warn').length;
-    io.stdout.write(
-      result.ok
-        ? `VERIFIED ${o.file}${warned > 0 ? ` (${warned} warning${warned > 1 ? 's' : ''})` : ''}\n`
-        : `NOT VERIFIED ${o.file}: ${failed} failed item${failed > 1 ? 's' : ''}\n`,
-    );
+    io.stdout.write(`checked against: ${anchors.join('; ')}\n${verdict}\n`);
   }
-  return result.ok ? 0 : 1;
+  return !result.ok ? 1 : result.complete ? 0 : EXIT_INCOMPLETE;
+}
+
+/** The base64 DER of the (first) certificate of a PEM file. */
+function pemCertificate(file: string): string {
+  const match = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]{1,65536}?)-----END CERTIFICATE-----/.exec(
+    readFileSync(file, 'utf8'),
+  );
+  if (!match) throw new Error(`--tsa-root ${file} holds no PEM certificate`);
+  return match[1]!.replace(/\s+/g, '');
 }

@@ -35,7 +35,7 @@ export interface Io {
 }
 
 const DEFAULT_IO: Io = { stdout: process.stdout, stderr: process.stderr };
-const MARK = { pass: 'PASS', fail: 'FAIL', warn: 'WARN' } as const;
+const MARK = { pass: 'PASS', fail: 'FAIL', warn: 'WARN', unverified: 'NOT VERIFIED' } as const;
 
 /** Prints verification items as a table (to `out`), one line each. */
 export function printItems(items: readonly Item[], out: NodeJS.WritableStream): void {
