@@ -237,7 +237,8 @@ async function cli(options: Partial<Parameters<typeof EvidenceCommands.verifyEvi
   return { code, text };
 }
 
-const editManifest = (change: (report: { format: string; pdfkit: string }) => void) =>
+const editManifest =
+  (change: (report: { format: string; pdfkit: string }) => void) =>
   (name: string, data: Buffer) => {
     if (name !== FILES.manifest) return undefined;
     const m = JSON.parse(data.toString('utf8')) as { report: { format: string; pdfkit: string } };
@@ -311,7 +312,10 @@ async function stripEndCosignatures(out: string): Promise<string> {
 test('a witness policy is enforced on every checkpoint and bundle of the package', async () => {
   const policy = { witnesses: { keys: witnessKeys, quorum: 2 } };
   const v = await verifyEvidence(pkg, { logKey, ...policy });
-  assert.deepEqual(v.items.filter((i) => i.status === 'fail'), []);
+  assert.deepEqual(
+    v.items.filter((i) => i.status === 'fail'),
+    [],
+  );
   assert.match(item(v, 'witnesses').detail, /cosigned by at least 2 of your 3 witnesses/);
   const bundles = v.items.filter((i) => i.name.startsWith('bundle '));
   assert.ok(bundles.length === 4 && bundles.every((b) => /witnesses/.test(b.detail)));
@@ -322,7 +326,9 @@ test('a witness policy is enforced on every checkpoint and bundle of the package
   const bad = await stripEndCosignatures('uncosigned.zip');
   // Without a witness policy only the reports (which list the cosignatures) give it away.
   assert.deepEqual(
-    (await verifyEvidence(bad, { logKey })).items.filter((i) => i.status === 'fail').map((i) => i.name),
+    (await verifyEvidence(bad, { logKey })).items
+      .filter((i) => i.status === 'fail')
+      .map((i) => i.name),
     [FILES.reportHtml, FILES.reportPdf],
   );
   const w = await verifyEvidence(bad, { logKey, ...policy });
@@ -341,7 +347,9 @@ test('a witness policy is enforced on every checkpoint and bundle of the package
     witnesses: { keys: witnessKeys.slice(0, 1), quorum: 1 },
   });
   assert.equal(item(one, 'witnesses').status, 'pass');
-  assert.ok(one.items.filter((i) => i.name.startsWith('bundle ')).every((i) => i.status === 'pass'));
+  assert.ok(
+    one.items.filter((i) => i.name.startsWith('bundle ')).every((i) => i.status === 'pass'),
+  );
 });
 
 test('a TSA policy: the right root passes, another root or stripped tokens fail', async () => {
@@ -351,7 +359,10 @@ test('a TSA policy: the right root passes, another root or stripped tokens fail'
     timestampAuthorities: { roots: [root] },
     requireTimestamp: true,
   });
-  assert.deepEqual(v.items.filter((i) => i.status === 'fail'), []);
+  assert.deepEqual(
+    v.items.filter((i) => i.status === 'fail'),
+    [],
+  );
   assert.match(item(v, 'timestamp').detail, /O=Proofline Test, CN=Evidence TSA/);
   const r = await cli({ tsaRoots: [tsa.rootPem], requireTimestamp: true });
   assert.equal(r.code, 0, r.text);
@@ -402,7 +413,9 @@ test('the report lists the witnesses, the trusted time and every sampled digest'
       .replace('.000Z', 'Z');
     assert.match(
       html,
-      new RegExp(`<td>${s.name}</td><td class="mono">${s.keyId.toString(16).padStart(8, '0')}</td><td class="mono">${time}</td>`),
+      new RegExp(
+        `<td>${s.name}</td><td class="mono">${s.keyId.toString(16).padStart(8, '0')}</td><td class="mono">${time}</td>`,
+      ),
     );
   }
   assert.match(html, /<td>evidence-tsa<\/td><td class="mono">\d{4}-\d\d-\d\dT[\d:.]+Z<\/td>/);
@@ -428,7 +441,9 @@ test('proofline reveal accepts the attested value and salt, and rejects any othe
   const id = sample.records[0]!.id;
   const bundlePath = join(dir, `${id}.json`);
   writeFileSync(bundlePath, files.get(`bundles/${id}.json`)!);
-  const subject = parseRecord(parseBundle(files.get(`bundles/${id}.json`)!.toString('utf8').trimEnd()).entry).subject!;
+  const subject = parseRecord(
+    parseBundle(files.get(`bundles/${id}.json`)!.toString('utf8').trimEnd()).entry,
+  ).subject!;
   const { value, salt } = secrets.get(subject)!;
   const run = async (o: Partial<Parameters<typeof revealCommand>[0]>) => {
     let text = '';
@@ -492,9 +507,11 @@ test('README.txt refers only to files inside the ZIP', async () => {
     .split(logKey)
     .join('')
     .replace(/https?:\/\/\S+|golang\.org\/\S+/g, '');
-  const refs = (prose.match(
-    /[A-Za-z0-9_.*-]*(?:\/[A-Za-z0-9_.*-]+)+|[A-Za-z0-9_.*-]+\.(?:txt|json|jsonl|csv|pem|sig|checkpoint|tlog-proof|pdf|html|md|zip)\b/g,
-  ) ?? []).filter((r) => !external.has(r) && !/^\d/.test(r));
+  const refs = (
+    prose.match(
+      /[A-Za-z0-9_.*-]*(?:\/[A-Za-z0-9_.*-]+)+|[A-Za-z0-9_.*-]+\.(?:txt|json|jsonl|csv|pem|sig|checkpoint|tlog-proof|pdf|html|md|zip)\b/g,
+    ) ?? []
+  ).filter((r) => !external.has(r) && !/^\d/.test(r));
   assert.ok(refs.length > 10, refs.join(' '));
   for (const ref of refs) {
     const pattern = new RegExp(

@@ -58,7 +58,9 @@ export function cosignatureLines(note: string): CosignatureLine[] {
  * The distinct RFC 3161 tokens of `timestamps` lists, in order, with the genTime each states.
  * Not verified: `@proofline/verify` checks them against the trusted roots.
  */
-export function tokenTimes(lists: readonly (readonly BundleTimestamp[] | undefined)[]): TokenTime[] {
+export function tokenTimes(
+  lists: readonly (readonly BundleTimestamp[] | undefined)[],
+): TokenTime[] {
   const seen = new Set<string>();
   const out: TokenTime[] = [];
   for (const t of lists.flatMap((l) => l ?? [])) {

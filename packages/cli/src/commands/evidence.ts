@@ -140,9 +140,10 @@ export async function verifyEvidenceCommand(
 
 /** The base64 DER of the (first) certificate of a PEM file. */
 function pemCertificate(file: string): string {
-  const match = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]{1,65536}?)-----END CERTIFICATE-----/.exec(
-    readFileSync(file, 'utf8'),
-  );
+  const match =
+    /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]{1,65536}?)-----END CERTIFICATE-----/.exec(
+      readFileSync(file, 'utf8'),
+    );
   if (!match) throw new Error(`--tsa-root ${file} holds no PEM certificate`);
   return match[1]!.replace(/\s+/g, '');
 }

@@ -81,7 +81,8 @@ export async function revealCommand(o: RevealCommandOptions, io: Io = DEFAULT_IO
 
 /** The value and salt of `label` in a salts file written by `proofline attest`. */
 function fromSaltsFile(path: string, label: string): { value?: unknown; salt?: unknown } {
-  if (statSync(path).size > MAX_SALTS_FILE) throw new Error(`${path} is too large for a salts file`);
+  if (statSync(path).size > MAX_SALTS_FILE)
+    throw new Error(`${path} is too large for a salts file`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
