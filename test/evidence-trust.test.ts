@@ -527,3 +527,50 @@ test('README.txt refers only to files inside the ZIP', async () => {
     );
   }
 });
+
+test('the proofline command: verify-evidence under the whole policy, reveal, and usage errors', async () => {
+  const { runProofline } = await import('./lib/proofline.js');
+  const policy = [
+    ...witnessKeys.flatMap((k) => ['--witness-key', k]),
+    ...['--witness-quorum', '3', '--tsa-root', tsa.rootPem, '--require-timestamp'],
+  ];
+  const ok = runProofline(['verify-evidence', pkg, '--log-key', logKey, ...policy]);
+  assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+  assert.match(ok.stdout, /^PASS {2}witnesses +every checkpoint/m);
+  assert.match(ok.stdout, /^PASS {2}timestamp +the end checkpoint/m);
+  assert.match(ok.stdout, /^checked against: log key proofline\.test\/logs\/acme\+[0-9a-f]{8} /m);
+  assert.match(ok.stdout, /^VERIFIED /m);
+  const json = runProofline(['verify-evidence', pkg, '--log-key', logKey, '--json']);
+  const out = JSON.parse(json.stdout) as { ok: boolean; complete: boolean; anchors: string[] };
+  assert.equal(json.status, 0);
+  assert.deepEqual([out.ok, out.complete, out.anchors.length], [true, true, 3]);
+
+  const files = await members(pkg);
+  const id = parseSampleDocument(JSON.parse(files.get(FILES.sample)!.toString('utf8'))).records[1]!
+    .id;
+  const bundlePath = join(dir, `${id}.tlog-proof`);
+  writeFileSync(bundlePath, files.get(`bundles/${id}.tlog-proof`)!);
+  const { subject } = parseRecord(
+    parseBundle(files.get(`bundles/${id}.json`)!.toString('utf8').trimEnd()).entry,
+  );
+  const { value, salt } = secrets.get(subject!)!;
+  const reveal = (v: string) =>
+    runProofline([
+      'reveal',
+      bundlePath,
+      ...['--log-key', logKey, '--label', 'applicant', '--value', v],
+      ...['--salt', base64Encode(salt)],
+    ]);
+  assert.equal(reveal(value).status, 0, reveal(value).stdout);
+  assert.equal(reveal(value.toLowerCase() + ' ').status, 1);
+
+  for (const args of [
+    ['reveal', bundlePath, '--log-key', logKey, '--label', 'applicant'],
+    ['reveal', bundlePath, '--log-key', logKey, '--label', 'applicant', '--value', value],
+    ['verify-evidence', pkg, '--tsa-root', tsa.rootPem, '--witness-quorum', '2'],
+    ['verify-evidence', pkg, '--require-timestamp'],
+  ]) {
+    const r = runProofline(args);
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+  }
+});
