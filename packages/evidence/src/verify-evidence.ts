@@ -109,8 +109,12 @@ function summarize(names: string[], max = 8): string {
  * hashing to the end checkpoint's root, with the period's boundaries proven; the CSV listing
  * re-derived from it; the sample redrawn from its seed (the end checkpoint's root unless given)
  * and every sampled record in the population; each proof bundle and tlog-proof with
- * @proofline/verify against the end checkpoint; controls.json, README.txt and the reports
- * rendered again and compared. Returns one item per check; never throws for a bad package.
+ * @proofline/verify against the end checkpoint, under the witness and TSA policy of `options`
+ * (and each checkpoint's cosignatures against the witness quorum); controls.json, README.txt
+ * and the reports always rendered again and compared (manifest.json cannot switch that off).
+ * Returns one item per check; `complete` is false when an item could not be verified (a
+ * report.pdf from another pdfkit). Never throws for a bad package; throws EvidenceError
+ * INVALID_ARGUMENT for a bad policy (see checkTrust).
  */
 export async function verifyEvidence(
   path: string,
