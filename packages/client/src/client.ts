@@ -13,7 +13,7 @@ import {
   type WrittenReceipt,
 } from './errors.js';
 import { readBounded } from './http.js';
-import { checkLogTrust } from './trust.js';
+import { checkLogTrust, notWritable } from './trust.js';
 
 export interface ClientOptions {
   /** Base URL of the Proofline service, e.g. https://ledger.example.com */
@@ -119,11 +119,7 @@ export class ProoflineClient {
   /** Attests one statement; resolves with its verified receipt. */
   async attest(statement: Statement, idempotencyKey?: string): Promise<VerifiedReceipt> {
     const log = await this.checkLog();
-    const body = await this.request('POST', '/v1/records', {
-      body: statement,
-      log,
-      ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
-    });
+    const body = await this.write(log, '/v1/records', statement, idempotencyKey);
     const [receipt] = await this.checkWritten([body as ReceiptJson], [statement], 1);
     return receipt!;
   }
@@ -134,11 +130,14 @@ export class ProoflineClient {
     idempotencyKey?: string,
   ): Promise<VerifiedReceipt[]> {
     const log = await this.checkLog();
-    const body = (await this.request('POST', '/v1/records/batch', {
-      body: { records: statements },
+    const body = (await this.write(
       log,
-      ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
-    })) as { receipts?: unknown };
+      '/v1/records/batch',
+      { records: statements },
+      idempotencyKey,
+    )) as {
+      receipts?: unknown;
+    };
     const receipts = Array.isArray(body?.receipts) ? (body.receipts as ReceiptJson[]) : [];
     return this.checkWritten(receipts, statements, statements.length);
   }
@@ -198,6 +197,31 @@ export class ProoflineClient {
     );
   }
 
+  /** POSTs to the checked log, by name (see checkLogTrust). */
+  private async write(
+    log: string,
+    path: string,
+    body: unknown,
+    idempotencyKey: string | undefined,
+  ): Promise<unknown> {
+    try {
+      return await this.request('POST', path, {
+        body,
+        log,
+        ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+      });
+    } catch (err) {
+      if (
+        this.options.log === undefined &&
+        err instanceof ProoflineError &&
+        err.code === 'unknown-log'
+      ) {
+        throw notWritable(this.options.trust.logKey, log, err);
+      }
+      throw err;
+    }
+  }
+
   /**
    * Verifies the receipts of a write that the server reported done. Any that does not
    * verify (or a wrong number of them) throws UnverifiedWriteError carrying all of them.
@@ -209,7 +233,12 @@ export class ProoflineClient {
   ): Promise<VerifiedReceipt[]> {
     if (written.length !== expected) {
       const summary = `the server returned ${written.length} receipts for ${expected} records`;
-      throw new UnverifiedWriteError(summary, [{ name: 'receipts', summary }], written);
+      throw new UnverifiedWriteError(
+        summary,
+        [{ name: 'receipts', summary }],
+        written,
+        written.map(() => summary),
+      );
     }
     const results = await Promise.all(written.map((r, i) => this.checkReceipt(r, submitted[i])));
     const failed = results.flatMap((r, i) =>
@@ -224,6 +253,7 @@ export class ProoflineClient {
           failed.map(({ id, failure }) => `${id}: ${failure.message}`).join('; '),
         failures,
         written,
+        results.map((r) => ('failure' in r ? r.failure.message : undefined)),
       );
     }
     return results as VerifiedReceipt[];

@@ -80,12 +80,14 @@ export interface WrittenReceipt {
  * The server wrote the records (the request succeeded) but what it returned does not verify.
  * The records are in the log whatever happens next: `written` holds every receipt of the
  * request as returned, so they can be kept and examined; retrying would write them again.
+ * `problems[i]` says why `written[i]` does not verify, undefined for one that does.
  */
 export class UnverifiedWriteError extends UntrustedResponseError {
   constructor(
     message: string,
     failures: readonly { name: string; summary: string }[],
     readonly written: readonly WrittenReceipt[],
+    readonly problems: readonly (string | undefined)[],
   ) {
     super(message, failures);
     this.name = 'UnverifiedWriteError';

@@ -18,8 +18,9 @@ const MAX_LISTED = 8;
 /**
  * Checks, before anything is written, that the log the client is about to write to is the
  * log of the pinned key, and returns its name. The log is `log`, or, without a name, the
- * one log whose description carries exactly the pinned key (writes then name it, so they
- * go to the log that was checked). Its description (`GET /logs/<name>/`) must name the
+ * log whose description carries exactly the pinned key: writes then name it, so they go to
+ * the log that was checked (a tenant that does not own it gets 404 `unknown-log`, see
+ * notWritable), never to whichever log the server would pick for the tenant. Its description (`GET /logs/<name>/`) must name the
  * pinned key's origin and key, and its latest checkpoint (`GET /logs/<name>/checkpoint`)
  * must verify with the pinned key.
  *
@@ -71,6 +72,22 @@ export async function checkLogTrust(
     );
   }
   return info.name;
+}
+
+/**
+ * The error for a write to the log found by the pinned key (no log named) that the service
+ * refused as `unknown-log`: the log exists, but the API key's tenant does not own it.
+ */
+export function notWritable(logKey: string, log: string, cause: ProoflineError): LogTrustError {
+  const pinned = shortKey(logKey);
+  return new LogTrustError(
+    `the pinned key ${pinned} is the key of log ${log}, which the API key's tenant cannot write to (${cause.message})`,
+    'unknown-log',
+    pinned,
+    log,
+    pinned,
+    { cause },
+  );
 }
 
 async function describe(read: PublicRead, log: string, pinned: string): Promise<LogInfo> {

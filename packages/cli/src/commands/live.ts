@@ -60,7 +60,10 @@ export async function checkLive(
     return [fail('live checkpoint', `the log's latest checkpoint: ${(err as Error).message}`)];
   }
   const checks: LiveCheck[] = [
-    pass('live checkpoint', `The log's latest checkpoint (size ${live.size}) is signed by the log key.`),
+    pass(
+      'live checkpoint',
+      `The log's latest checkpoint (size ${live.size}) is signed by the log key.`,
+    ),
   ];
   const reader = tileHashReader(live.size, (tiles: readonly TileId[]) =>
     Promise.all(tiles.map((t) => get(`${base}${tilePath(t)}`, TILE_LIMIT))),
@@ -149,7 +152,10 @@ async function get(url: string, limit: number): Promise<Uint8Array> {
     await res.body?.cancel();
     throw new Error(`GET ${url}: HTTP ${res.status}`);
   }
-  if (Number(res.headers.get('content-length') ?? 0) > limit && !res.headers.get('content-encoding')) {
+  if (
+    Number(res.headers.get('content-length') ?? 0) > limit &&
+    !res.headers.get('content-encoding')
+  ) {
     await res.body?.cancel();
     throw new Error(`GET ${url}: more than ${limit} bytes`);
   }

@@ -120,9 +120,7 @@ export async function verifyReceiptFile(
     typeof file.entry === 'string' ? base64Decode(file.entry) : entryOfRecord(file.record);
   const verification = await verifyReceipt(file.receipt, entry, policy, {
     index: file.index as number,
-    ...(Array.isArray(file.receiptProof)
-      ? { receiptProof: file.receiptProof as string[] }
-      : {}),
+    ...(Array.isArray(file.receiptProof) ? { receiptProof: file.receiptProof as string[] } : {}),
   });
   const record = verification.record;
   if (record && file.record !== undefined && stable(file.record) !== stable(record)) {
@@ -138,7 +136,10 @@ export async function verifyReceiptFile(
     contentResult =
       digest === record.digest
         ? { ok: true, summary: `The content hashes to the record's digest ${digest}.` }
-        : { ok: false, summary: `The content hashes to ${digest}, not the record's ${record.digest}.` };
+        : {
+            ok: false,
+            summary: `The content hashes to ${digest}, not the record's ${record.digest}.`,
+          };
   }
   return {
     verification,

@@ -96,10 +96,14 @@ export async function verifyCommand(o: VerifyCommandOptions): Promise<number> {
   } else {
     printChecks(verification);
     if (base && !live) {
-      process.stdout.write(`${MARK['not-applicable']} live        not checked: the bundle does not verify\n`);
+      process.stdout.write(
+        `${MARK['not-applicable']} live        not checked: the bundle does not verify\n`,
+      );
     }
     for (const check of live ?? []) {
-      process.stdout.write(`${check.ok ? MARK.passed : MARK.failed} ${check.name} ${check.summary}\n`);
+      process.stdout.write(
+        `${check.ok ? MARK.passed : MARK.failed} ${check.name} ${check.summary}\n`,
+      );
     }
     process.stdout.write(
       ok
