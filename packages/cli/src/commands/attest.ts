@@ -94,12 +94,12 @@ export async function attest(o: AttestOptions): Promise<number> {
   const pending: string[] = [];
   for (const [i, receipt] of receipts.entries()) {
     try {
-      const { bundle } = await client.waitForProof(receipt.id, {
+      const { bundle, verification } = await client.waitForProof(receipt.id, {
         timeoutMs: Math.max(0, deadline - Date.now()),
       });
       if (o.out) saveBundle(o.out, bundle);
       process.stderr.write(
-        `${receipt.id}: proof bundle verified (checkpoint ${bundle.checkpoint.split('\n')[1]})\n`,
+        `${receipt.id}: proof bundle verified (checkpoint ${verification.checkpoint?.size})\n`,
       );
     } catch (err) {
       if (err instanceof ProoflineError && err.code === 'not-yet-checkpointed') {

@@ -8,7 +8,7 @@ import {
   type Verification,
 } from '@proofline/verify';
 import { EXIT } from '../exit-codes.js';
-import { checkLive, type LiveCheck } from './live.js';
+import { checkLive } from './live.js';
 import { isReceiptFile, verifyReceiptFile } from './receipt-file.js';
 
 export interface VerifyCommandOptions {
