@@ -113,7 +113,9 @@ export async function verifyReceiptFile(
   }
   const file = JSON.parse(readFileSync(path, 'utf8')) as ReceiptFile;
   if (typeof file.receipt !== 'string' || !Number.isSafeInteger(file.index)) {
-    throw new Error(`${path} is not a receipt file: it needs "receipt" and "index"`);
+    throw new Error(
+      `${path} is neither a proof bundle (it has no "mediaType") nor a receipt file (it needs "receipt" and "index")`,
+    );
   }
   const problems: string[] = [];
   const entry =
