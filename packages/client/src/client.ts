@@ -197,7 +197,11 @@ export class ProoflineClient {
     );
   }
 
-  /** POSTs to the checked log, by name (see checkLogTrust). */
+  /**
+   * POSTs to the checked log, by name (see checkLogTrust). A success answer that cannot be
+   * read (not JSON, too large) throws UnverifiedWriteError with nothing in `written`: the
+   * write may have happened.
+   */
   private async write(
     log: string,
     path: string,
@@ -217,6 +221,10 @@ export class ProoflineClient {
         err.code === 'unknown-log'
       ) {
         throw notWritable(this.options.trust.logKey, log, err);
+      }
+      if (err instanceof ProoflineError && err.status >= 200 && err.status < 300) {
+        const summary = `the log accepted the write, but its answer is unreadable: ${err.message}`;
+        throw new UnverifiedWriteError(summary, [{ name: 'receipts', summary }], [], []);
       }
       throw err;
     }

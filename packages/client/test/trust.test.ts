@@ -273,6 +273,28 @@ describe('ProoflineClient trust before write', () => {
     assert.equal(await storage.sequencedSize('main'), before + 2, 'both were written');
   });
 
+  it('throws UnverifiedWriteError when the answer to a write cannot be read', async () => {
+    const before = await storage.sequencedSize('main');
+    const garbling: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      return init?.method === 'POST' ? new Response('<html>', { status: res.status }) : res;
+    };
+    const client = new ProoflineClient({
+      url,
+      apiKey,
+      log: 'main',
+      trust: { logKey: main.vkey },
+      fetch: garbling,
+    });
+    await assert.rejects(client.attest(await statement(12)), (err: unknown) => {
+      assert.ok(err instanceof UnverifiedWriteError, String(err));
+      assert.deepEqual(err.written, []);
+      assert.match(err.message, /accepted the write, but its answer is unreadable/);
+      return true;
+    });
+    assert.equal(await storage.sequencedSize('main'), before + 1);
+  });
+
   it('waitForProof polls with backoff until a checkpoint covers the record', async () => {
     const client = new ProoflineClient({ url, apiKey, log: 'main', trust: { logKey: main.vkey } });
     const receipt = await client.attest(await statement(10));
