@@ -35,13 +35,24 @@ ${WITNESS_SERVE_USAGE}${TSA_SERVE_USAGE}  append      --data DIR [--log NAME] [-
               list --data DIR [--tenant NAME]  |  revoke --data DIR --id ID
               scopes: records:write records:read audit:read admin
   attest      FILE... --url URL --api-key KEY --log-key VKEY --type TYPE [--log NAME] [--subject S]
-              [--label k=v]... [--private k=v]... [--control ID]... [--issuer-key FILE] [--wait] [--out DIR]
-              hash files locally, attest them (one batch), verify the receipts; the files never leave
-              (the API key may come from PROOFLINE_API_KEY)
-  verify      BUNDLE --log-key VKEY [--file ORIGINAL] [--trusted-checkpoint FILE] [--log-url URL]
+              [--label k=v]... [--private k=v]... [--control ID]... [--issuer-key FILE]
+              [--wait[=SECONDS]] [--out DIR]
+              hash files locally, check the log key against the log (a mismatch writes nothing),
+              attest them (one batch), verify the receipts; the files never leave (the API key may
+              come from PROOFLINE_API_KEY); --wait: also fetch and verify the proof bundles (60 s)
+              exit: 0 verified; 1 failed, nothing written; 3 logged, not yet provable (--wait ran
+              out: the receipts verified); 4 written but not verified (receipts saved in --out or .)
+  proof       ID --url URL --log-key VKEY [--wait[=SECONDS]] [--out DIR]
+              fetch a record's proof bundle, verify it and save it in DIR (default .); --wait polls
+              until a checkpoint covers the record (60 s); the key may come from PROOFLINE_LOG_KEY
+              exit: 0 verified and saved; 1 failed; 3 not yet provable
+  verify      BUNDLE|RECEIPT --log-key VKEY [--file ORIGINAL] [--trusted-checkpoint FILE] [--log-url URL]
               [--issuer-key VKEY]... [--require-issuer] [--witness-key VKEY]... [--witness-quorum K]
               [--tsa-root FILE.pem]... [--require-timestamp] [--json]
-              check a proof bundle (.json) or .tlog-proof offline; prints every check
+              check a proof bundle (.json) or .tlog-proof offline, and with --log-url (the log's
+              prefix, e.g. http://host/logs/default/) against the live log; prints every check;
+              a receipt file (from attest) is checked as a receipt: exit 3, logged, not yet provable
+              exit: 0 verified; 1 failed; 3 a receipt verified
   audit       URL --log-key VKEY [--since CHECKPOINT_FILE] [--save CHECKPOINT_FILE] [--state FILE]
               [--no-records] [--json]
               download the whole log (URL: its prefix, e.g. http://host/logs/default/), recompute every
@@ -141,6 +152,23 @@ function pairs(list: unknown, name: string): Record<string, string> {
     out[item.slice(0, eq)] = item.slice(eq + 1);
   }
   return out;
+}
+
+/** Default of a bare `--wait`, in seconds. */
+const WAIT_SECONDS = 60;
+
+/**
+ * Takes `--wait` and `--wait=SECONDS` out of `args` (parseArgs has no optional values):
+ * undefined without it, WAIT_SECONDS for a bare `--wait`.
+ */
+function takeWait(args: string[]): { args: string[]; waitSeconds?: number } {
+  let waitSeconds: number | undefined;
+  const rest = args.filter((arg) => {
+    if (arg !== '--wait' && !arg.startsWith('--wait=')) return true;
+    waitSeconds = arg === '--wait' ? WAIT_SECONDS : integer(arg.slice(7), 'wait', 0, 86_400);
+    return false;
+  });
+  return { args: rest, ...(waitSeconds === undefined ? {} : { waitSeconds }) };
 }
 
 function requiredValue(values: Record<string, unknown>, name: string): string {
@@ -306,7 +334,7 @@ async function main(argv: string[]): Promise<number> {
         'require-timestamp': { type: 'boolean' },
         json: { type: 'boolean' },
       });
-      if (positionals.length !== 1) throw new UsageError('verify takes one BUNDLE file');
+      if (positionals.length !== 1) throw new UsageError('verify takes one BUNDLE or RECEIPT file');
       const witnessKeys = (values['witness-key'] as string[] | undefined) ?? [];
       return verifyCommand({
         file: positionals[0]!,
@@ -336,7 +364,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'attest': {
       const { attest } = await import('./commands/attest.js');
-      const { values, positionals } = parseLoose(args, {
+      const { args: rest, waitSeconds } = takeWait(args);
+      const { values, positionals } = parseLoose(rest, {
         url: { type: 'string' },
         'api-key': { type: 'string' },
         'log-key': { type: 'string' },
@@ -347,7 +376,6 @@ async function main(argv: string[]): Promise<number> {
         private: { type: 'string', multiple: true },
         control: { type: 'string', multiple: true },
         'issuer-key': { type: 'string' },
-        wait: { type: 'boolean' },
         out: { type: 'string' },
       });
       if (positionals.length === 0) throw new UsageError('attest takes one or more FILEs');
@@ -366,8 +394,27 @@ async function main(argv: string[]): Promise<number> {
         privateLabels: pairs(values.private, 'private'),
         controls: (values.control as string[] | undefined) ?? [],
         ...(typeof values['issuer-key'] === 'string' ? { issuerKey: values['issuer-key'] } : {}),
-        wait: values.wait === true,
+        ...(waitSeconds === undefined ? {} : { waitSeconds }),
         ...optionalValue(values, 'out'),
+      });
+    }
+    case 'proof': {
+      const { proofCommand } = await import('./commands/proof.js');
+      const { args: rest, waitSeconds } = takeWait(args);
+      const { values, positionals } = parseLoose(rest, {
+        url: { type: 'string' },
+        'log-key': { type: 'string' },
+        out: { type: 'string', default: '.' },
+      });
+      if (positionals.length !== 1) throw new UsageError('proof takes one record ID');
+      const logKey = text(values['log-key']) ?? process.env.PROOFLINE_LOG_KEY;
+      if (!logKey) throw new UsageError('--log-key (or PROOFLINE_LOG_KEY) is required');
+      return proofCommand({
+        id: positionals[0]!,
+        url: requiredValue(values, 'url'),
+        logKey,
+        waitSeconds: waitSeconds ?? 0,
+        out: requiredValue(values, 'out'),
       });
     }
     case 'monitor': {

@@ -6,7 +6,14 @@ import {
   type TrustPolicy,
   type Verification,
 } from '@proofline/verify';
-import { ProoflineError, UntrustedResponseError } from './errors.js';
+import {
+  ProoflineError,
+  UnverifiedWriteError,
+  UntrustedResponseError,
+  type WrittenReceipt,
+} from './errors.js';
+import { readBounded } from './http.js';
+import { checkLogTrust, notWritable } from './trust.js';
 
 export interface ClientOptions {
   /** Base URL of the Proofline service, e.g. https://ledger.example.com */
@@ -44,28 +51,47 @@ export interface VerifiedBundle {
   readonly verification: Verification;
 }
 
-interface ReceiptJson {
-  id: string;
-  log: string;
-  index: number;
-  time: string;
-  entry: string;
-  receipt: string;
-  receiptProof?: string[];
-  verificationUrl: string;
+export interface WaitForProofOptions {
+  /** How long to wait for a checkpoint to cover the record, in ms; default 60 s. */
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
 }
 
+type ReceiptJson = WrittenReceipt;
+
+interface RequestOptions {
+  readonly body?: unknown;
+  readonly idempotencyKey?: string;
+  readonly expect?: 'json' | 'text';
+  /** The log to write to (POST only), as `?log=`. */
+  readonly log?: string;
+  /** Largest response body accepted, in bytes. */
+  readonly limit?: number;
+}
+
+/** Bounds on response bodies: a proof bundle, a log description or checkpoint, and the rest. */
+const BUNDLE_LIMIT = 2 * 1024 * 1024;
+const SMALL_LIMIT = 256 * 1024;
+const DEFAULT_LIMIT = 64 * 1024 * 1024;
+/** Longest pause between two polls of waitForProof, in ms. */
+const MAX_POLL_MS = 5_000;
+
 /**
- * Proofline API client. Submissions carry an Idempotency-Key (generated unless given), so
+ * Proofline API client. Before its first write it checks that the log is the log of the
+ * pinned key (see checkLogTrust; once per client, again after a failed check), so a wrong
+ * key writes nothing. Submissions carry an Idempotency-Key (generated unless given), so
  * retries after timeouts or 503/429 can never create a second record. Nothing the server
  * returns is handed back unverified: receipts are checked with the log key, the returned
- * record must be exactly the submitted statement, and bundles must pass every check.
+ * record must be exactly the submitted statement, and bundles must pass every check. A
+ * write whose answer does not verify throws UnverifiedWriteError, which carries what was
+ * written.
  */
 export class ProoflineClient {
   private readonly base: string;
   private readonly attempts: number;
   private readonly timeoutMs: number;
   private readonly fetchImpl: typeof fetch;
+  private trustedLog: Promise<string> | undefined;
 
   constructor(private readonly options: ClientOptions) {
     this.base = options.url.replace(/\/+$/, '');
@@ -74,10 +100,28 @@ export class ProoflineClient {
     this.fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
   }
 
+  /**
+   * Checks the log against the pinned key (see checkLogTrust) and resolves with its name;
+   * the first success is cached, a failure is not. attest and attestBatch call it first.
+   */
+  checkLog(): Promise<string> {
+    this.trustedLog ??= checkLogTrust(
+      (path, expect) => this.request('GET', path, { expect, limit: SMALL_LIMIT }),
+      this.options.trust.logKey,
+      this.options.log,
+    ).catch((err: unknown) => {
+      this.trustedLog = undefined;
+      throw err;
+    });
+    return this.trustedLog;
+  }
+
   /** Attests one statement; resolves with its verified receipt. */
   async attest(statement: Statement, idempotencyKey?: string): Promise<VerifiedReceipt> {
-    const body = await this.request('POST', '/v1/records', statement, idempotencyKey);
-    return this.checkReceipt(body as ReceiptJson, statement);
+    const log = await this.checkLog();
+    const body = await this.write(log, '/v1/records', statement, idempotencyKey);
+    const [receipt] = await this.checkWritten([body as ReceiptJson], [statement], 1);
+    return receipt!;
   }
 
   /** Attests up to 1000 statements atomically; resolves with verified receipts in order. */
@@ -85,29 +129,56 @@ export class ProoflineClient {
     statements: readonly Statement[],
     idempotencyKey?: string,
   ): Promise<VerifiedReceipt[]> {
-    const body = (await this.request(
-      'POST',
+    const log = await this.checkLog();
+    const body = (await this.write(
+      log,
       '/v1/records/batch',
       { records: statements },
       idempotencyKey,
     )) as {
-      receipts: ReceiptJson[];
+      receipts?: unknown;
     };
-    if (!Array.isArray(body.receipts) || body.receipts.length !== statements.length) {
-      throw new UntrustedResponseError('the server returned the wrong number of receipts', []);
-    }
-    return Promise.all(body.receipts.map((r, i) => this.checkReceipt(r, statements[i]!)));
+    const receipts = Array.isArray(body?.receipts) ? (body.receipts as ReceiptJson[]) : [];
+    return this.checkWritten(receipts, statements, statements.length);
   }
 
   /** Fetches and verifies the proof bundle of a record (public: no API key needed). */
   async bundle(id: string, options: { trustedCheckpoint?: string } = {}): Promise<VerifiedBundle> {
     const path = `/v1/records/${encodeURIComponent(id)}/proof`;
-    const text = (await this.request('GET', path, undefined, undefined, 'text')) as string;
+    const text = (await this.request('GET', path, {
+      expect: 'text',
+      limit: BUNDLE_LIMIT,
+    })) as string;
     const verification = await verifyBundle(text, this.options.trust, options);
     if (!verification.ok) throw untrusted('the proof bundle does not verify', verification);
     const bundle = parseBundle(text);
     if (bundle.id !== id) throw new UntrustedResponseError(`asked for ${id}, got ${bundle.id}`, []);
     return { bundle, verification };
+  }
+
+  /**
+   * Polls for the proof bundle of a record until a checkpoint covers it, and resolves with
+   * it verified (as `bundle`). Between polls it waits the server's Retry-After, or an
+   * exponential backoff (at most 5 s), never beyond the deadline. When `timeoutMs` passes
+   * first, it throws the last `not-yet-checkpointed` ProoflineError (status 404); an abort
+   * throws the signal's reason; any other failure is thrown at once.
+   */
+  async waitForProof(id: string, options: WaitForProofOptions = {}): Promise<VerifiedBundle> {
+    const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+    for (let attempt = 1; ; attempt++) {
+      options.signal?.throwIfAborted();
+      try {
+        return await this.bundle(id);
+      } catch (err) {
+        const left = deadline - Date.now();
+        if (!(err instanceof ProoflineError) || err.code !== 'not-yet-checkpointed' || left <= 0) {
+          throw err;
+        }
+        const backoffMs = Math.min(MAX_POLL_MS, 100 * 2 ** (attempt - 1));
+        const ms = Math.max((err.retryAfterSeconds ?? 0) * 1000, backoffMs);
+        await sleep(Math.min(ms, left), options.signal);
+      }
+    }
   }
 
   /** Records of this tenant with the given digest (verified like attest's receipts). */
@@ -117,29 +188,109 @@ export class ProoflineClient {
       ...(this.options.log ? { log: this.options.log } : {}),
     });
     const body = (await this.request('GET', `/v1/records?${query}`)) as { records: ReceiptJson[] };
-    return Promise.all(body.records.map((r) => this.checkReceipt(r)));
+    return Promise.all(
+      body.records.map(async (r) => {
+        const checked = await this.checkReceipt(r);
+        if ('failure' in checked) throw checked.failure;
+        return checked;
+      }),
+    );
   }
 
-  private async checkReceipt(json: ReceiptJson, submitted?: Statement): Promise<VerifiedReceipt> {
+  /**
+   * POSTs to the checked log, by name (see checkLogTrust). A success answer that cannot be
+   * read (not JSON, too large) throws UnverifiedWriteError with nothing in `written`: the
+   * write may have happened.
+   */
+  private async write(
+    log: string,
+    path: string,
+    body: unknown,
+    idempotencyKey: string | undefined,
+  ): Promise<unknown> {
+    try {
+      return await this.request('POST', path, {
+        body,
+        log,
+        ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+      });
+    } catch (err) {
+      if (
+        this.options.log === undefined &&
+        err instanceof ProoflineError &&
+        err.code === 'unknown-log'
+      ) {
+        throw notWritable(this.options.trust.logKey, log, err);
+      }
+      if (err instanceof ProoflineError && err.status >= 200 && err.status < 300) {
+        const summary = `the log accepted the write, but its answer is unreadable: ${err.message}`;
+        throw new UnverifiedWriteError(summary, [{ name: 'receipts', summary }], [], []);
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * Verifies the receipts of a write that the server reported done. Any that does not
+   * verify (or a wrong number of them) throws UnverifiedWriteError carrying all of them.
+   */
+  private async checkWritten(
+    written: readonly ReceiptJson[],
+    submitted: readonly Statement[],
+    expected: number,
+  ): Promise<VerifiedReceipt[]> {
+    if (written.length !== expected) {
+      const summary = `the server returned ${written.length} receipts for ${expected} records`;
+      throw new UnverifiedWriteError(
+        summary,
+        [{ name: 'receipts', summary }],
+        written,
+        written.map(() => summary),
+      );
+    }
+    const results = await Promise.all(written.map((r, i) => this.checkReceipt(r, submitted[i])));
+    const failed = results.flatMap((r, i) =>
+      'failure' in r ? [{ id: String(written[i]!.id), failure: r.failure }] : [],
+    );
+    if (failed.length > 0) {
+      const failures = failed.flatMap(({ id, failure }) =>
+        failure.failures.map((f) => ({ name: `${id}: ${f.name}`, summary: f.summary })),
+      );
+      throw new UnverifiedWriteError(
+        `${failed.length} of ${written.length} written records do not verify: ` +
+          failed.map(({ id, failure }) => `${id}: ${failure.message}`).join('; '),
+        failures,
+        written,
+        results.map((r) => ('failure' in r ? r.failure.message : undefined)),
+      );
+    }
+    return results as VerifiedReceipt[];
+  }
+
+  private async checkReceipt(
+    json: ReceiptJson,
+    submitted?: Statement,
+  ): Promise<VerifiedReceipt | { failure: UntrustedResponseError }> {
+    if (typeof json !== 'object' || json === null || typeof json.receipt !== 'string') {
+      return { failure: new UntrustedResponseError('the answer is not a receipt', []) };
+    }
     let entry: Uint8Array;
     try {
       entry = base64Decode(json.entry);
     } catch {
-      throw new UntrustedResponseError('the receipt carries no valid entry', []);
+      return { failure: new UntrustedResponseError('the receipt carries no valid entry', []) };
     }
     const verification = await verifyReceipt(json.receipt, entry, this.options.trust, {
       index: json.index,
       ...(json.receiptProof === undefined ? {} : { receiptProof: json.receiptProof }),
     });
     if (!verification.ok || !verification.record || verification.index !== json.index) {
-      throw untrusted('the receipt does not verify', verification);
+      return { failure: untrusted('the receipt does not verify', verification) };
     }
     const record = verification.record;
     if (submitted && !sameStatement(record, submitted)) {
-      throw new UntrustedResponseError(
-        'the log recorded something other than what was submitted',
-        [],
-      );
+      const summary = 'the log recorded something other than what was submitted';
+      return { failure: new UntrustedResponseError(summary, [{ name: 'record', summary }]) };
     }
     return {
       id: json.id,
@@ -158,13 +309,12 @@ export class ProoflineClient {
   private async request(
     method: 'GET' | 'POST',
     path: string,
-    body?: unknown,
-    idempotencyKey?: string,
-    expect: 'json' | 'text' = 'json',
+    o: RequestOptions = {},
   ): Promise<unknown> {
-    const key = method === 'POST' ? (idempotencyKey ?? globalThis.crypto.randomUUID()) : undefined;
-    const query =
-      method === 'POST' && this.options.log ? `?log=${encodeURIComponent(this.options.log)}` : '';
+    const key =
+      method === 'POST' ? (o.idempotencyKey ?? globalThis.crypto.randomUUID()) : undefined;
+    const query = method === 'POST' && o.log ? `?log=${encodeURIComponent(o.log)}` : '';
+    const limit = o.limit ?? DEFAULT_LIMIT;
     let lastError: unknown;
     for (let attempt = 1; attempt <= this.attempts; attempt++) {
       let response: Response;
@@ -173,11 +323,11 @@ export class ProoflineClient {
           method,
           headers: {
             accept: 'application/json',
-            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+            ...(o.body === undefined ? {} : { 'content-type': 'application/json' }),
             ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}),
             ...(key ? { 'idempotency-key': key } : {}),
           },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          ...(o.body === undefined ? {} : { body: JSON.stringify(o.body) }),
           signal: AbortSignal.timeout(this.timeoutMs),
         });
       } catch (err) {
@@ -186,32 +336,52 @@ export class ProoflineClient {
           0,
           'network-error',
           undefined,
-          {
-            cause: err,
-          },
+          { cause: err },
         );
         await backoff(attempt);
         continue;
       }
-      if (response.ok) return expect === 'json' ? response.json() : response.text();
+      if (response.ok) {
+        const text = await readBounded(response, limit);
+        if (o.expect === 'text') return text;
+        try {
+          return JSON.parse(text) as unknown;
+        } catch (cause) {
+          throw new ProoflineError(
+            `${method} ${path}: the answer is not JSON`,
+            response.status,
+            'invalid-response',
+            undefined,
+            { cause },
+          );
+        }
+      }
       const type = response.headers.get('content-type') ?? '';
-      const problem = type.includes('problem+json')
-        ? ((await response.json()) as { code?: string; detail?: string; field?: string })
-        : {};
+      let problem: { code?: unknown; detail?: unknown; field?: unknown } = {};
+      if (type.includes('problem+json')) {
+        try {
+          problem = JSON.parse(await readBounded(response, SMALL_LIMIT)) as typeof problem;
+        } catch {
+          // An unreadable problem document: the status alone describes the failure.
+        }
+      } else {
+        await response.body?.cancel();
+      }
+      const retryAfter = Number(response.headers.get('retry-after'));
       lastError = new ProoflineError(
-        problem.detail ?? `HTTP ${response.status}`,
+        typeof problem.detail === 'string' ? problem.detail : `HTTP ${response.status}`,
         response.status,
-        problem.code ?? `http-${response.status}`,
-        problem.field,
+        typeof problem.code === 'string' ? problem.code : `http-${response.status}`,
+        typeof problem.field === 'string' ? problem.field : undefined,
+        Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterSeconds: retryAfter } : {},
       );
       const retryable = response.status === 429 || response.status >= 500;
       if (!retryable) break;
-      await backoff(attempt, Number(response.headers.get('retry-after')));
+      await backoff(attempt, Number.isFinite(retryAfter) ? retryAfter : 0);
     }
     throw lastError;
   }
 }
-
 function sameStatement(record: RecordV1, statement: Statement): boolean {
   const { schema: _s, tenant: _t, time: _time, ...fields } = record;
   return stable(fields) === stable(statement);
@@ -236,6 +406,22 @@ function untrusted(message: string, verification: Verification): UntrustedRespon
     `${message}: ${failures.map((f) => `${f.name}: ${f.summary}`).join('; ')}`,
     failures,
   );
+}
+
+/** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      signal?.removeEventListener('abort', abort);
+      resolve();
+    }
+    function abort() {
+      clearTimeout(timer);
+      reject(signal!.reason as Error);
+    }
+    signal?.addEventListener('abort', abort, { once: true });
+  });
 }
 
 async function backoff(attempt: number, retryAfterSeconds = 0): Promise<void> {

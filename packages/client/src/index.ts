@@ -3,8 +3,16 @@ export {
   type ClientOptions,
   type VerifiedBundle,
   type VerifiedReceipt,
+  type WaitForProofOptions,
 } from './client.js';
-export { ProoflineError, UntrustedResponseError } from './errors.js';
+export {
+  LogTrustError,
+  ProoflineError,
+  UnverifiedWriteError,
+  UntrustedResponseError,
+  type LogTrustErrorCode,
+  type WrittenReceipt,
+} from './errors.js';
 export {
   prepareStatement,
   type DigestAlgorithm,

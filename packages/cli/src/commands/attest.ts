@@ -1,9 +1,20 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import { ProoflineClient, prepareStatement } from '@proofline/client';
+import { join } from 'node:path';
+import {
+  LogTrustError,
+  ProoflineClient,
+  ProoflineError,
+  UnverifiedWriteError,
+  UntrustedResponseError,
+  prepareStatement,
+  type PreparedStatement,
+  type VerifiedReceipt,
+} from '@proofline/client';
 import { digestFile } from '@proofline/client/node';
-import { bundleToTlogProof, formatBundle, formatTlogProof } from '@proofline/records';
 import { ed25519Signer, parseSignerKey } from '@proofline/note';
+import { EXIT } from '../exit-codes.js';
+import { saveBundle } from './proof.js';
+import { receiptStem, saveReceipt } from './receipt-file.js';
 
 export interface AttestOptions {
   readonly files: readonly string[];
@@ -18,15 +29,19 @@ export interface AttestOptions {
   readonly controls: readonly string[];
   /** Issuer signer key file (PRIVATE+KEY+…). */
   readonly issuerKey?: string;
-  readonly wait: boolean;
+  /** Seconds to wait for the proof bundles; undefined: do not wait. */
+  readonly waitSeconds?: number;
   readonly out?: string;
 }
 
 /**
  * `proofline attest`: hashes each file locally (it is never uploaded), commits private
- * labels with fresh salts, attests all files in one all-or-nothing batch, verifies every
- * receipt with the log key, and prints one line per file. With --out, writes each receipt,
- * the salts of private labels, and (with --wait) the bundle and .tlog-proof.
+ * labels with fresh salts, checks the pinned log key against the log (nothing is written on
+ * a mismatch), attests all files in one all-or-nothing batch, verifies every receipt with
+ * the log key, and prints one line per file. With --out, writes each receipt, the salts of
+ * private labels, and (with --wait) the bundle and .tlog-proof. Records that were written
+ * but do not verify get their receipts and salts saved (in --out, else the current
+ * directory) and are reported one by one. Exit codes: see EXIT.
  */
 export async function attest(o: AttestOptions): Promise<number> {
   const client = new ProoflineClient({
@@ -54,49 +69,112 @@ export async function attest(o: AttestOptions): Promise<number> {
       }),
     ),
   );
-  const receipts = await client.attestBatch(prepared.map((p) => p.statement));
+  let receipts: VerifiedReceipt[];
+  try {
+    receipts = await client.attestBatch(prepared.map((p) => p.statement));
+  } catch (err) {
+    if (err instanceof LogTrustError) {
+      process.stderr.write(`proofline: nothing was written: ${err.message}\n`);
+      return EXIT.failed;
+    }
+    if (err instanceof UnverifiedWriteError) return reportUnverifiedWrite(o, prepared, err);
+    throw err;
+  }
+  const dir = o.out ?? '.';
   if (o.out) mkdirSync(o.out, { recursive: true });
+  const saved = new Map<string, string>();
   for (const [i, receipt] of receipts.entries()) {
     process.stdout.write(
       `${o.files[i]}\t${receipt.id}\t${receipt.record.digest}\t${receipt.verificationUrl}\n`,
     );
-    if (!o.out) continue;
-    const stem = join(o.out, receipt.id);
-    writeFileSync(
-      `${stem}.receipt.json`,
-      `${JSON.stringify({ ...receipt, entry: undefined, verification: undefined, file: basename(o.files[i]!) }, null, 2)}\n`,
-    );
-    if (Object.keys(prepared[i]!.salts).length) {
-      writeFileSync(
-        `${stem}.salts.json`,
-        `${JSON.stringify({ values: o.privateLabels, salts: prepared[i]!.salts }, null, 2)}\n`,
-        { mode: 0o600 },
-      );
-    }
+    if (o.out) saved.set(receipt.id, keep(o, dir, prepared[i]!.salts, receipt, i));
   }
-  if (o.wait) {
-    for (const receipt of receipts) {
-      const { bundle } = await waitForBundle(client, receipt.id);
-      if (o.out) {
-        const stem = join(o.out, receipt.id);
-        writeFileSync(`${stem}.bundle.json`, formatBundle(bundle));
-        writeFileSync(`${stem}.tlog-proof`, formatTlogProof(bundleToTlogProof(bundle)));
-      }
+  if (o.waitSeconds === undefined) return EXIT.ok;
+  const deadline = Date.now() + o.waitSeconds * 1000;
+  const pending: string[] = [];
+  for (const [i, receipt] of receipts.entries()) {
+    try {
+      const { bundle, verification } = await client.waitForProof(receipt.id, {
+        timeoutMs: Math.max(0, deadline - Date.now()),
+      });
+      if (o.out) saveBundle(o.out, bundle);
       process.stderr.write(
-        `${receipt.id}: proof bundle verified (checkpoint ${bundle.checkpoint.split('\n')[1]})\n`,
+        `${receipt.id}: proof bundle verified (checkpoint ${verification.checkpoint?.size})\n`,
       );
+    } catch (err) {
+      if (err instanceof ProoflineError && err.code === 'not-yet-checkpointed') {
+        pending.push(receipt.id);
+        continue;
+      }
+      if (!(err instanceof UntrustedResponseError)) throw err;
+      const file = saved.get(receipt.id) ?? keep(o, dir, prepared[i]!.salts, receipt, i);
+      process.stderr.write(
+        `proofline: record ${receipt.id} was written; its receipt is saved in ${file}; ` +
+          `its proof bundle failed verification because ${err.message}\n`,
+      );
+      return EXIT.writtenUnverified;
     }
   }
-  return 0;
+  if (pending.length === 0) return EXIT.ok;
+  for (const id of pending) {
+    process.stderr.write(
+      `${id}: logged, not yet provable: the receipt verified, but no checkpoint covered the ` +
+        `record within ${o.waitSeconds} s; fetch the proof bundle later with ` +
+        `\`proofline proof ${id} --url ${o.url} --log-key VKEY --wait\`\n`,
+    );
+  }
+  return EXIT.notYetProvable;
 }
 
-async function waitForBundle(client: ProoflineClient, id: string) {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await client.bundle(id);
-    } catch (err) {
-      if (attempt >= 50 || (err as { code?: string }).code !== 'not-yet-checkpointed') throw err;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+/** Saves a receipt and the salts of its private labels in `dir`; returns the receipt file. */
+function keep(
+  o: AttestOptions,
+  dir: string,
+  salts: Readonly<Record<string, string>> | undefined,
+  receipt: Parameters<typeof saveReceipt>[1],
+  position: number,
+  failedVerification?: string,
+): string {
+  const file = saveReceipt(dir, receipt, position, o.files[position] ?? '', failedVerification);
+  if (salts && Object.keys(salts).length) {
+    writeFileSync(
+      join(dir, `${receiptStem(receipt.id, position)}.salts.json`),
+      `${JSON.stringify({ values: o.privateLabels, salts }, null, 2)}\n`,
+      { mode: 0o600 },
+    );
   }
+  return file;
+}
+
+/**
+ * The log wrote the batch but its answer does not verify: every record is in the log, so
+ * each receipt (and salts) is kept, each record is reported, and a retry is discouraged.
+ */
+function reportUnverifiedWrite(
+  o: AttestOptions,
+  prepared: readonly PreparedStatement[],
+  err: UnverifiedWriteError,
+): number {
+  const dir = o.out ?? '.';
+  mkdirSync(dir, { recursive: true });
+  if (err.written.length === 0) {
+    process.stderr.write(
+      `proofline: the log accepted the write but returned no receipts (${err.message}); ` +
+        `do not retry blindly: the records may be in the log\n`,
+    );
+  }
+  for (const [i, receipt] of err.written.entries()) {
+    const problem = err.problems[i];
+    const file = keep(o, dir, prepared[i]?.salts, receipt, i, problem);
+    process.stderr.write(
+      problem === undefined
+        ? `proofline: record ${String(receipt.id)} was written and its receipt verified; it is saved in ${file}\n`
+        : `proofline: record ${String(receipt.id)} was written; its receipt is saved in ${file}; ` +
+            `it failed verification because ${problem}\n`,
+    );
+  }
+  process.stderr.write(
+    'proofline: the records above are in the log; retrying would write them again\n',
+  );
+  return EXIT.writtenUnverified;
 }

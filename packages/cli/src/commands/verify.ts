@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parseBundle, parseTlogProof } from '@proofline/records';
 import { tilePath } from '@proofline/tlog';
 import {
   verifyBundle,
@@ -6,13 +7,19 @@ import {
   type TrustPolicy,
   type Verification,
 } from '@proofline/verify';
+import { EXIT } from '../exit-codes.js';
+import { checkLive } from './live.js';
+import { isReceiptFile, verifyReceiptFile } from './receipt-file.js';
 
 export interface VerifyCommandOptions {
   readonly file: string;
   readonly logKey: string;
   readonly original?: string;
   readonly trustedCheckpoint?: string;
-  /** Log prefix to fetch tiles from when a consistency proof is needed (online). */
+  /**
+   * The log's tlog-tiles prefix: the record is checked against the live log (see checkLive),
+   * and its tiles serve the consistency proof with a trusted checkpoint.
+   */
   readonly logUrl?: string;
   readonly issuerKeys: readonly string[];
   readonly requireIssuer: boolean;
@@ -29,7 +36,9 @@ const MARK = { passed: 'PASS', failed: 'FAIL', 'not-applicable': 'n/a ' } as con
 
 /**
  * `proofline verify`: checks a proof bundle (.json) or a tlog-proof file offline against the
- * log key; prints every check; exit 1 if any fails.
+ * log key, and with `logUrl` against the live log too; prints every check; exit 0 when all
+ * pass, 1 if any fails. A receipt file (what attest saves) is checked as far as a receipt
+ * goes: exit 3 (logged, not yet provable) when it verifies.
  */
 export async function verifyCommand(o: VerifyCommandOptions): Promise<number> {
   const text = readFileSync(o.file, 'utf8');
@@ -45,9 +54,11 @@ export async function verifyCommand(o: VerifyCommandOptions): Promise<number> {
       : {}),
     ...(o.requireTimestamp ? { requireTimestamp: true } : {}),
   };
+  const content = o.original ? new Uint8Array(readFileSync(o.original)) : undefined;
+  if (isReceiptFile(text)) return verifyReceiptCommand(o, policy, content);
   const base = o.logUrl && (o.logUrl.endsWith('/') ? o.logUrl : `${o.logUrl}/`);
   const options = {
-    ...(o.original ? { content: new Uint8Array(readFileSync(o.original)) } : {}),
+    ...(content ? { content } : {}),
     ...(o.trustedCheckpoint
       ? { trustedCheckpoint: readFileSync(o.trustedCheckpoint, 'utf8') }
       : {}),
@@ -64,25 +75,88 @@ export async function verifyCommand(o: VerifyCommandOptions): Promise<number> {
         }
       : {}),
   };
-  const verification = text.startsWith('c2sp.org/tlog-proof@v1\n')
+  const tlogProof = text.startsWith('c2sp.org/tlog-proof@v1\n');
+  const verification = tlogProof
     ? await verifyTlogProof(text, policy, options)
     : await verifyBundle(text, policy, options);
+  // The live checks start from what the offline checks established, so only after they pass.
+  const live =
+    base && verification.ok && verification.checkpoint && verification.index !== undefined
+      ? await checkLive(base, o.logKey, {
+          index: verification.index,
+          entry: tlogProof ? parseTlogProof(text).extra! : parseBundle(text).entry,
+          checkpoint: verification.checkpoint,
+        })
+      : undefined;
+  const ok = verification.ok && (live ?? []).every((c) => c.ok);
   if (o.json) {
-    process.stdout.write(`${JSON.stringify(summarize(verification), null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ ...summarize(verification), ok, ...(live ? { live } : {}) }, null, 2)}\n`,
+    );
   } else {
-    for (const check of verification.checks) {
-      process.stdout.write(`${MARK[check.status]} ${check.name.padEnd(11)} ${check.summary}\n`);
-      if (check.status === 'failed' && check.error) {
-        process.stdout.write(`     ${' '.repeat(11)} [${check.error.code}]\n`);
-      }
+    printChecks(verification);
+    if (base && !live) {
+      process.stdout.write(
+        `${MARK['not-applicable']} live        not checked: the bundle does not verify\n`,
+      );
+    }
+    for (const check of live ?? []) {
+      process.stdout.write(
+        `${check.ok ? MARK.passed : MARK.failed} ${check.name} ${check.summary}\n`,
+      );
     }
     process.stdout.write(
-      verification.ok
-        ? `VERIFIED record ${verification.index} of ${verification.checkpoint?.origin}\n`
+      ok
+        ? `VERIFIED record ${verification.index} of ${verification.checkpoint?.origin}${live ? ', against the live log' : ''}\n`
         : 'NOT VERIFIED\n',
     );
   }
-  return verification.ok ? 0 : 1;
+  return ok ? EXIT.ok : EXIT.failed;
+}
+
+/** `proofline verify RECEIPT_FILE`: see verifyReceiptFile. */
+async function verifyReceiptCommand(
+  o: VerifyCommandOptions,
+  policy: TrustPolicy,
+  content: Uint8Array | undefined,
+): Promise<number> {
+  if (o.logUrl !== undefined || o.trustedCheckpoint !== undefined) {
+    throw new Error(
+      `${o.file} is a receipt, which no checkpoint covers yet: fetch its proof bundle with \`proofline proof ID\` first`,
+    );
+  }
+  const result = await verifyReceiptFile(o.file, policy, content);
+  const { verification } = result;
+  const ok = verification.ok && result.problems.length === 0 && result.content?.ok !== false;
+  const id = result.id ?? `record ${verification.index}`;
+  const verdict = ok
+    ? `LOGGED, NOT YET PROVABLE: the receipt is signed by the log; fetch the proof bundle with \`proofline proof ${id}\``
+    : 'NOT VERIFIED';
+  if (o.json) {
+    process.stdout.write(
+      `${JSON.stringify({ ...summarize(verification), ok, provable: false, content: result.content, problems: result.problems, verdict }, null, 2)}\n`,
+    );
+  } else {
+    printChecks(verification);
+    if (result.content) {
+      const mark = result.content.ok ? MARK.passed : MARK.failed;
+      process.stdout.write(`${mark} ${'content'.padEnd(11)} ${result.content.summary}\n`);
+    }
+    for (const problem of result.problems) {
+      process.stdout.write(`${MARK.failed} ${'file'.padEnd(11)} ${problem}\n`);
+    }
+    process.stdout.write(`${verdict}\n`);
+  }
+  return ok ? EXIT.notYetProvable : EXIT.failed;
+}
+
+function printChecks(verification: Verification): void {
+  for (const check of verification.checks) {
+    process.stdout.write(`${MARK[check.status]} ${check.name.padEnd(11)} ${check.summary}\n`);
+    if (check.status === 'failed' && check.error) {
+      process.stdout.write(`     ${' '.repeat(11)} [${check.error.code}]\n`);
+    }
+  }
 }
 
 function summarize(v: Verification) {
