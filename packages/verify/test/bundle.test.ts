@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { parseCheckpoint, parseNote } from '@proofline/note';
-import { formatBundle, recordId, type Bundle, type BundleV1 } from '@proofline/records';
+import { formatBundle, recordId, type BundleV1 } from '@proofline/records';
 import { VerificationError, verifyBundle, type CheckName } from '../src/index.js';
 import {
   CHECK_ORDER,

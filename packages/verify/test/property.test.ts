@@ -7,7 +7,6 @@ import {
   formatTlogProof,
   parseBundle,
   parseTlogProof,
-  type Bundle,
   type BundleV1,
 } from '@proofline/records';
 import { verifyBundle, verifyTlogProof, type TrustPolicy } from '../src/index.js';
