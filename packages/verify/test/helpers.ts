@@ -125,6 +125,8 @@ export interface LogOptions {
   readonly variant?: string;
   /** Applied to each statement after the issuer signed it (to break issuer signatures). */
   readonly alter?: (statement: Statement) => Statement;
+  /** The time (ms) of record `index`; default T0 + index. */
+  readonly time?: (index: number) => number;
 }
 
 export interface CheckpointOptions {
@@ -168,7 +170,7 @@ export class TestLog {
       const { record, bytes } = buildRecord(
         options.alter?.(statement) ?? statement,
         'acme',
-        T0 + i,
+        options.time?.(i) ?? T0 + i,
       );
       log.contents.push(content);
       log.records.push(record);
