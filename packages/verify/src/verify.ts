@@ -152,7 +152,7 @@ function inclusionAhead(
 }
 
 /**
- * Runs checks 2-9 on a well-formed subject. Every signature verification starts as soon as
+ * Runs checks 2-11 on a well-formed subject. Every signature verification starts as soon as
  * its note is parsed (see Ahead), and the steps run concurrently, so the verifications
  * overlap with each other and with the work on this thread, on platforms where WebCrypto
  * works off the main thread. The inclusion proof is checked meanwhile against the root the
@@ -304,7 +304,7 @@ function allSkipped(bundleCheck: Check): Check[] {
 
 /**
  * Verifies a proof bundle (JSON text, or a Bundle object, which is checked the same way)
- * offline against `policy`, running the nine checks in order (see README). Never throws for
+ * offline against `policy`, running the eleven checks in order (see README). Never throws for
  * bad input: a malformed bundle is a failed 'bundle' check, and so on. Throws
  * VerificationError INVALID_POLICY for a malformed policy and INVALID_ARGUMENT for options
  * of the wrong types.
