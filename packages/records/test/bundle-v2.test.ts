@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { base64Encode, formatCheckpoint, signNote } from '@proofline/note';
 import {
@@ -226,5 +227,45 @@ describe('v2 bundles: formatBundle and parseBundle', () => {
     assert.equal(proof.checkpoint, full.checkpoint);
     assert.deepEqual(proof.inclusionProof, full.inclusionProof);
     assert.deepEqual(proof.extra, full.entry);
+  });
+});
+
+describe('bundle.v2.json', () => {
+  interface Schema {
+    readonly $schema?: string;
+    readonly required?: readonly string[];
+    readonly additionalProperties?: boolean;
+    readonly properties?: Readonly<Record<string, Schema>>;
+    readonly items?: Schema;
+    readonly const?: string;
+    readonly maxItems?: number;
+  }
+  const schema = JSON.parse(
+    readFileSync(new URL('../../schema/bundle.v2.json', import.meta.url), 'utf8'),
+  ) as Schema;
+
+  it('is a self-contained 2020-12 schema of exactly the implemented members and bounds', () => {
+    assert.ok(!JSON.stringify(schema).includes('$ref'), 'embeddable in OpenAPI: no references');
+    assert.equal(schema.$schema, 'https://json-schema.org/draft/2020-12/schema');
+    assert.deepEqual(Object.keys(schema.properties!), Object.keys(members));
+    assert.deepEqual(schema.required, [
+      'mediaType',
+      'id',
+      'log',
+      'origin',
+      'index',
+      'entry',
+      'inclusionProof',
+      'checkpoint',
+    ]);
+    assert.equal(schema.properties!.mediaType!.const, BUNDLE_V2_MEDIA_TYPE);
+    const latest = schema.properties!.latest!;
+    assert.deepEqual(Object.keys(latest.properties!), Object.keys(latestMembers));
+    assert.deepEqual(latest.required, ['checkpoint', 'consistencyProof']);
+    assert.equal(latest.properties!.consistencyProof!.maxItems, MAX_CONSISTENCY_PROOF_HASHES);
+    assert.equal(schema.properties!.receiptProof!.maxItems, 16);
+    for (const object of [schema, latest, schema.properties!.timestamps!.items!]) {
+      assert.equal(object.additionalProperties, false);
+    }
   });
 });
