@@ -121,5 +121,20 @@ describe('ProofBundles: anchors', () => {
     clock += 1;
     await build(3);
     assert.equal(reads(fresh.size), 3, 'kept once it has a token');
+
+    // Cached without tokens long after publication: read again once the log shows it is
+    // timestamped (its latest checkpoint has tokens), so a late token is not lost.
+    const late = history.find((c) => c.size > 5)!; // size 8, not the latest
+    const latest = history[history.length - 1]!;
+    clock = late.publishedAt + 60_000;
+    assert.equal((await build(5)).timestamps, undefined);
+    await fx.storage.addCheckpointTimestamp(log.name, late.size, 'tsa-a', Uint8Array.of(2), 1);
+    clock += 1;
+    assert.equal((await build(5)).timestamps, undefined, 'no token on the latest: not asked');
+    await fx.storage.addCheckpointTimestamp(log.name, latest.size, 'tsa-a', Uint8Array.of(3), 1);
+    clock += 1;
+    const stamped = await build(5);
+    assert.deepEqual(stamped.timestamps, [{ tsa: 'tsa-a', token: Uint8Array.of(2) }]);
+    assert.deepEqual(stamped.latest?.timestamps, [{ tsa: 'tsa-a', token: Uint8Array.of(3) }]);
   });
 });

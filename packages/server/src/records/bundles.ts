@@ -161,6 +161,8 @@ export class ProofBundles {
     }
     const anchor = await this.anchor(log, state, index, latest);
     const isLatest = anchor.checkpoint.note === latest.checkpoint.note;
+    // The latest snapshot reads its tokens again while they arrive: keep what it found.
+    if (isLatest && anchor.timestamps.length === 0) anchor.timestamps = latest.timestamps;
     const [[entry], receipt, inclusionProof, consistencyProof] = await Promise.all([
       this.storage.readEntries(log, index, index + 1),
       creation(index),
@@ -214,8 +216,10 @@ export class ProofBundles {
 
   /**
    * The first checkpoint that covered `index`: cached, or storage's checkpointCovering
-   * (`latest` covers `index`, so there is one). A cached anchor without tokens, published
-   * less than TIMESTAMP_WAIT_MS ago, has its tokens read again.
+   * (`latest` covers `index`, so there is one). A cached anchor without tokens has them read
+   * again (at most once per checkpointCacheMs) while it was published less than
+   * TIMESTAMP_WAIT_MS ago, or when the latest checkpoint has tokens (the log is timestamped,
+   * and this anchor's may have arrived after it was cached).
    */
   private async anchor(
     log: string,
@@ -230,7 +234,8 @@ export class ProofBundles {
         state.anchors.set(size, cached);
         if (
           cached.timestamps.length === 0 &&
-          now - cached.checkpoint.publishedAt < TIMESTAMP_WAIT_MS &&
+          (now - cached.checkpoint.publishedAt < TIMESTAMP_WAIT_MS ||
+            latest.timestamps.length > 0) &&
           now - cached.stampedAt >= this.checkpointCacheMs
         ) {
           cached.timestamps = await this.timestamps(log, size);
