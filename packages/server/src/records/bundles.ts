@@ -27,8 +27,8 @@ export const TILE_CACHE_BYTES = 64 * 1024 * 1024;
 
 /**
  * How long the latest checkpoint (and its timestamps) is reused before asking storage again.
- * A bundle may be built against a checkpoint this much older than the latest, never against
- * one that does not cover its record (that asks storage at once).
+ * A bundle's `latest` may be this much older than the latest, never a checkpoint that does
+ * not cover its record (that asks storage at once).
  */
 export const CHECKPOINT_CACHE_MS = 100;
 
