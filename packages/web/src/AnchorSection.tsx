@@ -38,6 +38,7 @@ export function AnchorSection({ verification }: { verification: Verification }) 
             ) : (
               'not verified'
             )}
+            {latestCheck !== undefined && ' '}
             {latestCheck !== undefined && (
               <span
                 class={`status status-${latestCheck.status}`}
