@@ -194,6 +194,16 @@ describe('web pages in Chromium', () => {
     );
     // The timestamp verifier is a separate chunk, fetched only for a bundle with tokens.
     assert.ok(scripts.length >= 2, `scripts loaded: ${scripts.join(', ')}`);
+    // The bound comes from the first checkpoint that included the record, not the latest.
+    assert.equal(await page.getAttribute('[data-testid=existed-by]', 'data-anchor-size'), '1');
+    assert.match(
+      (await page.textContent('[data-testid=existed-by-anchor]'))!,
+      /first checkpoint that included the record \(tree size 1\)/,
+    );
+    assert.equal(await page.textContent('[data-testid=anchor-size]'), 'tree size 1');
+    assert.equal(await page.textContent('[data-testid=latest-size]'), 'tree size 2');
+    assert.equal(await page.getAttribute('[data-testid=latest-status]', 'data-status'), 'passed');
+    assert.equal((await checkStatuses()).latest, 'passed');
   });
 
   it('says whether a dropped file is the original, without uploading it', async () => {
@@ -208,6 +218,9 @@ describe('web pages in Chromium', () => {
     });
     await page.waitForSelector('[data-testid=content-result][data-match=true]');
     assert.match((await page.textContent('[data-testid=content-result]'))!, /Match\./);
+    // The original: "Original content" passes and the verdict stays verified.
+    assert.equal((await checkStatuses()).content, 'passed');
+    assert.equal(await page.getAttribute('body', 'data-verification'), 'passed');
     await input.setInputFiles({
       name: 'decision-6.json',
       mimeType: 'application/json',
@@ -218,6 +231,25 @@ describe('web pages in Chromium', () => {
       (await page.textContent('[data-testid=content-result]'))!,
       /No match\. decision-6\.json is not the output/,
     );
+    // Not the original: the verdict turns to a plain mismatch naming both digests.
+    await page.waitForSelector('body[data-verification="failed"]');
+    assert.equal((await checkStatuses()).content, 'failed');
+    const verdict = (await page.textContent('[data-testid=verdict]'))!;
+    assert.match(verdict, /This file is not the original/);
+    assert.ok(
+      verdict.includes(
+        `This file is not the original: its digest ${sha256(content(6))} differs from the record’s ${sha256(content(5))}.`,
+      ),
+      verdict,
+    );
+    // The original again: verified again.
+    await input.setInputFiles({
+      name: 'decision-5.json',
+      mimeType: 'application/json',
+      buffer: content(5),
+    });
+    await page.waitForSelector('body[data-verification="passed"]');
+    assert.equal((await checkStatuses()).content, 'passed');
     assert.deepEqual(requests, [], 'the file is never sent anywhere');
   });
 

@@ -238,6 +238,19 @@ export async function startWebFixture(): Promise<WebFixture> {
       token,
       Date.now(),
     );
+    // A later checkpoint, timestamped too: stamped-0's bundle stays anchored to the first.
+    await stamped.runtime.sequencer.appendGroup(
+      recordGroup([{ digest: sha256(Buffer.from('amendment')), type: 'contract.signed' }], 'acme'),
+    );
+    await stamped.publisher.publish();
+    const later = (await storage.latestCheckpoint('stamped'))!;
+    await storage.addCheckpointTimestamp(
+      'stamped',
+      later.size,
+      'local-tsa',
+      tsa.token(new TextEncoder().encode(parseNote(later.note).text)),
+      Date.now(),
+    );
     // The tiles (and so the signed tree) keep the original entry's hash.
     tamper(dbPath, 'default');
 

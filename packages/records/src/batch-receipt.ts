@@ -55,7 +55,7 @@ export const MAX_BATCH_RECEIPT_SIZE = 65536;
 /** The first line of a batch receipt's note text. */
 export const BATCH_RECEIPT_HEADER = 'proofline.dev/batch-receipt/v1';
 /** log2(MAX_BATCH_RECEIPT_SIZE): the most hashes a receipt proof has. */
-const MAX_RECEIPT_PROOF_HASHES = 16;
+export const MAX_RECEIPT_PROOF_HASHES = 16;
 /** A size: decimal without leading zeros, at most 5 digits (bounded below by the caller). */
 const SIZE = /^[1-9][0-9]{0,4}$/;
 

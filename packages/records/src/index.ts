@@ -46,15 +46,20 @@ export {
 } from './batch-receipt.js';
 export {
   BUNDLE_MEDIA_TYPE,
+  BUNDLE_V2_MEDIA_TYPE,
   MAX_BUNDLE_SIZE,
   MAX_BUNDLE_TIMESTAMPS,
+  MAX_CONSISTENCY_PROOF_HASHES,
   MAX_PROOF_HASHES,
   MAX_TIMESTAMP_TOKEN_SIZE,
   TSA_NAME_PATTERN,
   formatBundle,
   parseBundle,
   type Bundle,
+  type BundleLatest,
   type BundleTimestamp,
+  type BundleV1,
+  type BundleV2,
 } from './bundle.js';
 export {
   MAX_TLOG_PROOF_SIZE,

@@ -131,8 +131,12 @@ export function parseTlogProof(text: string): TlogProof {
 }
 
 /**
- * The tlog-proof of a bundle: `extra` is the entry, so the proof is self-contained.
- * Throws RecordError INVALID_ARGUMENT if `b` is not a valid bundle.
+ * The tlog-proof of a bundle: `extra` is the entry, so the proof is self-contained, and the
+ * inclusion proof and checkpoint are the bundle's own: for a v2 bundle the anchor (the first
+ * checkpoint that covered the record, whose cosignatures bound when it existed), never
+ * `latest`, which a tlog-proof has no room to link (its consistency proof and RFC 3161
+ * tokens, like every bundle's receipt, are left out). Throws RecordError INVALID_ARGUMENT if
+ * `b` is not a valid bundle.
  */
 export function bundleToTlogProof(b: Bundle): TlogProof {
   checkBundle(b, 'INVALID_ARGUMENT');

@@ -55,7 +55,7 @@ describe('formatBundle and parseBundle', () => {
 
   it('carries everything needed to verify the record offline', async () => {
     const b = parseBundle(json);
-    const receipt = await openReceipt(b.receipt, logKey.verifier);
+    const receipt = await openReceipt(b.receipt!, logKey.verifier);
     const { checkpoint, note } = await openCheckpoint(b.checkpoint, b.origin, logKey.verifier);
     assert.equal(note.unverified.length, 1, 'the witness cosignature is kept');
     assert.deepEqual(receipt.leafHash, leafHash(b.entry));

@@ -6,7 +6,7 @@ import {
   parseRecord,
   recordId,
   signReceipt,
-  type Bundle,
+  type BundleV1,
 } from '../src/index.js';
 import { inclusionProof, merkleRoot, testKey } from './helpers.js';
 
@@ -16,7 +16,7 @@ export const logKey = testKey(ORIGIN, 21);
 const witness = testKey('witness.example/w1', 22);
 
 /** A log of `size` records with a signed, cosigned checkpoint, and the bundle of `index`. */
-export async function makeBundle(size: number, index: number): Promise<Bundle> {
+export async function makeBundle(size: number, index: number): Promise<BundleV1> {
   const entries = Array.from(
     { length: size },
     (_, i) =>

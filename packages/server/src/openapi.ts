@@ -127,39 +127,7 @@ export function openApiDocument(): Record<string, unknown> {
             verificationUrl: { type: 'string', format: 'uri' },
           },
         },
-        Bundle: {
-          type: 'object',
-          description: 'Media type application/vnd.proofline.bundle.v1+json.',
-          required: [
-            'mediaType',
-            'id',
-            'log',
-            'origin',
-            'index',
-            'entry',
-            'receipt',
-            'inclusionProof',
-            'checkpoint',
-          ],
-          properties: {
-            mediaType: { const: 'application/vnd.proofline.bundle.v1+json' },
-            id: { type: 'string' },
-            log: { type: 'string' },
-            origin: { type: 'string' },
-            index: { type: 'integer', minimum: 0 },
-            entry: { type: 'string', contentEncoding: 'base64' },
-            receipt: { type: 'string' },
-            inclusionProof: {
-              type: 'array',
-              items: { type: 'string', contentEncoding: 'base64' },
-              maxItems: 63,
-            },
-            checkpoint: {
-              type: 'string',
-              description: 'C2SP signed checkpoint (with any cosignatures)',
-            },
-          },
-        },
+        Bundle: recordsSchema('bundle.v2.json'),
       },
     },
     paths: {
@@ -282,9 +250,11 @@ export function openApiDocument(): Record<string, unknown> {
           ],
           responses: {
             '200': {
-              description: 'Proof against the latest checkpoint',
+              description:
+                'Proof against the first checkpoint that covered the record (the anchor), linked to the latest by a consistency proof; ' +
+                '`format=tlog-proof`: the entry, inclusion proof and anchor checkpoint as a C2SP tlog-proof',
               content: {
-                'application/vnd.proofline.bundle.v1+json': {
+                'application/vnd.proofline.bundle.v2+json': {
                   schema: { $ref: '#/components/schemas/Bundle' },
                 },
                 'text/plain': { schema: { type: 'string' } },

@@ -15,7 +15,7 @@ import {
   type Verifier,
 } from '@proofline/note';
 import {
-  BUNDLE_MEDIA_TYPE,
+  BUNDLE_V2_MEDIA_TYPE,
   batchReceiptIncludes,
   openBatchReceipt,
   openReceipt,
@@ -23,6 +23,7 @@ import {
   parseBundle,
   parseRecord,
   type Bundle,
+  type BundleV2,
   type RecordV1,
 } from '@proofline/records';
 import {
@@ -33,7 +34,7 @@ import {
 } from '@proofline/sequencer';
 import type { ApiScope, LogConfig, Storage } from '@proofline/storage';
 import { SqliteStorage } from '@proofline/storage-sqlite';
-import { equalHashes, leafHash, verifyInclusion } from '@proofline/tlog';
+import { equalHashes, leafHash, verifyConsistency, verifyInclusion } from '@proofline/tlog';
 import { buildApp, generateApiKey, type AppOptions, type LogRuntime } from '../src/index.js';
 
 export const PUBLIC_URL = 'https://ledger.test';
@@ -304,12 +305,13 @@ export async function verifyReceiptView(view: ReceiptBody, log: TestLog): Promis
 }
 
 /**
- * Verifies a proof bundle fully, as an offline verifier would: the checkpoint is signed by
- * the log key, leafHash(entry) is included at `index` under its root, and the receipt opens
- * and promises the same leaf at the same index.
+ * Verifies a proof bundle fully, as an offline verifier would: the checkpoint (a v2 bundle's
+ * anchor) is signed by the log key, leafHash(entry) is included at `index` under its root, a
+ * v2 bundle's `latest` (if any) is signed and extends the anchor, and the receipt (if any)
+ * opens and promises the same leaf at the same index (a batch receipt through its
+ * receiptProof).
  */
 export async function verifyBundle(bundle: Bundle, log: TestLog): Promise<RecordV1> {
-  assert.equal(bundle.mediaType, BUNDLE_MEDIA_TYPE);
   assert.equal(bundle.log, log.name);
   assert.equal(bundle.origin, log.origin);
   assert.equal(bundle.id, `${log.name}-${bundle.index}`);
@@ -317,18 +319,36 @@ export async function verifyBundle(bundle: Bundle, log: TestLog): Promise<Record
   assert.ok(bundle.index < checkpoint.size);
   const leaf = leafHash(bundle.entry);
   verifyInclusion(leaf, bundle.index, checkpoint.size, bundle.inclusionProof, checkpoint.rootHash);
-  const receipt = await openReceipt(bundle.receipt, log.verifier);
-  assert.equal(receipt.index, bundle.index);
-  assert.ok(equalHashes(receipt.leafHash, leaf));
+  const v2 = bundle.mediaType === BUNDLE_V2_MEDIA_TYPE ? bundle : undefined;
+  if (v2?.latest !== undefined) {
+    const latest = await openCheckpoint(v2.latest.checkpoint, log.origin, log.verifier);
+    verifyConsistency(
+      checkpoint.size,
+      latest.checkpoint.size,
+      v2.latest.consistencyProof,
+      checkpoint.rootHash,
+      latest.checkpoint.rootHash,
+    );
+  }
   const record = parseRecord(bundle.entry);
-  assert.equal(receipt.time, record.time);
+  if (v2?.receiptProof !== undefined) {
+    const batch = await openBatchReceipt(v2.receipt!, log.verifier);
+    assert.equal(batch.time, record.time);
+    assert.ok(batchReceiptIncludes(batch, bundle.index, leaf, v2.receiptProof));
+  } else if (bundle.receipt !== undefined) {
+    const receipt = await openReceipt(bundle.receipt, log.verifier);
+    assert.equal(receipt.index, bundle.index);
+    assert.ok(equalHashes(receipt.leafHash, leaf));
+    assert.equal(receipt.time, record.time);
+  }
   return record;
 }
 
 /** Parses a bundle response body (checking its media type) and verifies it. */
-export async function verifyBundleResponse(res: Response, log: TestLog): Promise<Bundle> {
-  assert.equal(String(res.headers['content-type']).split(';')[0], BUNDLE_MEDIA_TYPE);
+export async function verifyBundleResponse(res: Response, log: TestLog): Promise<BundleV2> {
+  assert.equal(String(res.headers['content-type']).split(';')[0], BUNDLE_V2_MEDIA_TYPE);
   const bundle = parseBundle(res.body);
+  assert.equal(bundle.mediaType, BUNDLE_V2_MEDIA_TYPE);
   await verifyBundle(bundle, log);
   return bundle;
 }

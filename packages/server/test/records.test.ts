@@ -542,7 +542,13 @@ describe('records API', () => {
       assert.equal(later.statusCode, 200);
       await verifyBundleResponse(later, gamma);
       const earlier = await verifyBundleResponse(await get(`/v1/records/${view.id}/proof`), gamma);
-      assert.notEqual(earlier.checkpoint, bundle.checkpoint, 'proved against the newer checkpoint');
+      // Anchored: still the checkpoint that first covered it, linked to the newer one.
+      assert.equal(earlier.checkpoint, bundle.checkpoint, 'the anchor does not move');
+      assert.equal(bundle.latest, undefined, 'the anchor was the latest');
+      assert.equal(
+        earlier.latest?.checkpoint,
+        (await fx.storage.latestCheckpoint(gamma.name))?.note,
+      );
     });
 
     it('carries the RFC 3161 tokens stored for the checkpoint it proves against', async () => {

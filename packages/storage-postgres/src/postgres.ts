@@ -943,6 +943,23 @@ export class PostgresStorage implements Storage {
     this.closed = true;
     await this.pool.end();
   }
+
+  // ---- checkpointCovering ----
+
+  /** One query on index checkpoints_by_size (migration 3). */
+  async checkpointCovering(log: string, index: number): Promise<StoredCheckpoint | undefined> {
+    if (!Number.isSafeInteger(index) || index < 0) {
+      throw new StorageError('INVALID_ARGUMENT', `invalid index ${index}`);
+    }
+    const id = await this.logId(log);
+    const { rows } = await this.query<{ size: number; note: string; published_at: number }>(
+      `SELECT size, note, published_at FROM ${this.t.checkpoints} ` +
+        'WHERE log_id = $1 AND size > $2 ORDER BY size, id LIMIT 1',
+      [id, index],
+    );
+    const row = rows[0];
+    return row && { size: row.size, note: row.note, publishedAt: row.published_at };
+  }
 }
 
 // ---- helpers ----

@@ -132,4 +132,8 @@ export const MIGRATIONS: readonly ((s: string) => string)[] = [
     PRIMARY KEY (log_id, size, tsa)
   );
   `,
+  // 3: checkpointCovering, the first checkpoint whose size exceeds an index.
+  (s) => `
+  CREATE INDEX checkpoints_by_size ON ${s}.checkpoints (log_id, size, id);
+  `,
 ];

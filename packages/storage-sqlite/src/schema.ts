@@ -100,4 +100,8 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (log_id, size, tsa)
   ) WITHOUT ROWID;
   `,
+  // 3: checkpointCovering, the first checkpoint whose size exceeds an index.
+  `
+  CREATE INDEX checkpoints_by_size ON checkpoints (log_id, size, id);
+  `,
 ];

@@ -475,6 +475,25 @@ export class SqliteStorage implements Storage {
     await this.writer.close();
     if (this.db.open) this.db.close();
   }
+
+  // ---- checkpointCovering ----
+
+  /** Prepared on first use; index checkpoints_by_size (migration 3). */
+  private coveringStmt:
+    | Database.Statement<[number, number], { size: number; note: string; published_at: number }>
+    | undefined;
+
+  async checkpointCovering(log: string, index: number): Promise<StoredCheckpoint | undefined> {
+    if (!Number.isSafeInteger(index) || index < 0) {
+      throw new StorageError('INVALID_ARGUMENT', `invalid index ${index}`);
+    }
+    this.coveringStmt ??= this.db.prepare(
+      'SELECT size, note, published_at FROM checkpoints WHERE log_id = ? AND size > ? ' +
+        'ORDER BY size, id LIMIT 1',
+    );
+    const row = this.coveringStmt.get(this.logId(log), index);
+    return row && { size: row.size, note: row.note, publishedAt: row.published_at };
+  }
 }
 
 interface ApiKeyRow {

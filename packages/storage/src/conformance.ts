@@ -478,6 +478,40 @@ export function storageConformance(
         }
       }));
   });
+
+  describe(`storage conformance: ${driver}: checkpointCovering`, () => {
+    it('returns the first published checkpoint whose size exceeds the index, forever', () =>
+      withStore(async (s) => {
+        const cp = (size: number, tag: string): StoredCheckpoint => ({
+          size,
+          note: `${LOG.origin}\n${size}\n${tag}\n\n— sig\n`,
+          publishedAt: 1_700_000_000_000 + size,
+        });
+        assert.equal(await s.checkpointCovering(LOG.name, 0), undefined);
+        const c0 = cp(0, 'zero');
+        const c3 = cp(3, 'three');
+        const c3b = cp(3, 'three again'); // republished at the same size (new cosignatures)
+        const c8 = cp(8, 'eight');
+        let prev: StoredCheckpoint | undefined;
+        for (const next of [c0, c3, c3b, c8]) {
+          assert.equal(await s.publishCheckpoint(LOG.name, prev, next), true);
+          prev = next;
+        }
+        // The empty checkpoint covers nothing; equal sizes: the earliest published.
+        assert.deepEqual(await s.checkpointCovering(LOG.name, 0), c3);
+        assert.deepEqual(await s.checkpointCovering(LOG.name, 2), c3);
+        assert.deepEqual(await s.checkpointCovering(LOG.name, 3), c8);
+        assert.deepEqual(await s.checkpointCovering(LOG.name, 7), c8);
+        assert.equal(await s.checkpointCovering(LOG.name, 8), undefined);
+        // Later checkpoints do not move an anchor.
+        assert.equal(await s.publishCheckpoint(LOG.name, c8, cp(20, 'twenty')), true);
+        assert.deepEqual(await s.checkpointCovering(LOG.name, 2), c3);
+        assert.deepEqual((await s.checkpointCovering(LOG.name, 8))?.size, 20);
+        await assert.rejects(s.checkpointCovering('missing', 0), isCode('UNKNOWN_LOG'));
+        await assert.rejects(s.checkpointCovering(LOG.name, -1), isCode('INVALID_ARGUMENT'));
+        await assert.rejects(s.checkpointCovering(LOG.name, 0.5), isCode('INVALID_ARGUMENT'));
+      }));
+  });
 }
 
 function isCode(code: StorageError['code']) {

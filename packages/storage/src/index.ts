@@ -147,6 +147,14 @@ export interface Storage extends AccessStore {
   releaseLease(log: string, owner: string): Promise<void>;
 
   close(): Promise<void>;
+
+  /**
+   * The first published checkpoint that covered entry `index`: of those whose size is
+   * greater than `index`, the smallest, and of equal sizes the earliest published; undefined
+   * when none covers it yet. Published checkpoints never change, so the answer for an index,
+   * once defined, never does (callers may cache it). One indexed query.
+   */
+  checkpointCovering(log: string, index: number): Promise<StoredCheckpoint | undefined>;
 }
 
 /** Tenants, their API keys (stored as hashes) and their registered issuer keys. */

@@ -98,9 +98,14 @@ export class Ahead {
             : undefined
           : input;
       if (typeof bundle !== 'object' || bundle === null) return;
-      const { receipt, checkpoint } = bundle as { receipt?: unknown; checkpoint?: unknown };
+      const { receipt, checkpoint, latest } = bundle as {
+        receipt?: unknown;
+        checkpoint?: unknown;
+        latest?: { checkpoint?: unknown } | null;
+      };
       this.start(receipt);
       this.start(checkpoint, true);
+      if (typeof latest === 'object' && latest !== null) this.start(latest.checkpoint);
     } catch {
       // A malformed bundle: the bundle step reports it.
     }

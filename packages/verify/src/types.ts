@@ -46,6 +46,7 @@ export type CheckName =
   | 'checkpoint'
   | 'witnesses'
   | 'timestamp'
+  | 'latest'
   | 'consistency';
 
 export type CheckStatus = 'passed' | 'failed' | 'not-applicable';
@@ -134,6 +135,11 @@ export interface Verification {
   readonly record?: RecordV1;
   readonly index?: number;
   readonly checkpoint?: Checkpoint;
+  /**
+   * A v2 bundle's `latest` checkpoint, once its signature verified (`checkpoint` is then the
+   * anchor: the first checkpoint that covered the record).
+   */
+  readonly latest?: Checkpoint;
   readonly bundle?: Bundle;
   /**
    * Every cosignature line on the checkpoint, in note order, once the checkpoint's log
@@ -142,7 +148,8 @@ export interface Verification {
    */
   readonly witnessed?: { readonly cosignatures: readonly Cosignature[] };
   /**
-   * The earliest trusted time at which the record provably existed: the earliest of the
+   * The earliest trusted time at which the record provably existed, from the bundle's
+   * checkpoint only (a v2 bundle's anchor; never its `latest`): the earliest of the
    * verified cosignatures' timestamps (when the witnesses check passed) and the verified
    * timestamp tokens' latest times (when the timestamp check passed). Set only when the
    * checkpoint and inclusion checks passed, and one of those did.

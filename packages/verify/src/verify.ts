@@ -1,16 +1,28 @@
-import { parseCheckpoint, parseNote, type Note, type NoteSignature } from '@proofline/note';
-import type { Bundle, BundleTimestamp } from '@proofline/records';
+import {
+  base64Encode,
+  parseCheckpoint,
+  parseNote,
+  type Note,
+  type NoteSignature,
+} from '@proofline/note';
+import {
+  BUNDLE_V2_MEDIA_TYPE,
+  type Bundle,
+  type BundleLatest,
+  type BundleTimestamp,
+} from '@proofline/records';
 import { equalHashes, leafHash } from '@proofline/tlog';
 import { Ahead } from './ahead.js';
 import { notApplicable, skipped, type StepResult } from './checks.js';
 import { VerificationError } from './errors.js';
 import { resolvePolicy } from './policy.js';
 import { bundleStep, tlogProofStep } from './steps/bundle.js';
-import { checkpointStep } from './steps/checkpoint.js';
+import { checkpointStep, type VerifiedCheckpoint } from './steps/checkpoint.js';
 import { consistencyStep } from './steps/consistency.js';
 import { contentStep } from './steps/content.js';
 import { inclusionStep } from './steps/inclusion.js';
 import { issuerStep } from './steps/issuer.js';
+import { latestStep } from './steps/latest.js';
 import { receiptStep } from './steps/receipt.js';
 import { recordStep } from './steps/record.js';
 import { timestampStep, type TimestampBound } from './steps/timestamp.js';
@@ -31,8 +43,14 @@ interface Subject {
   readonly index: number;
   readonly inclusionProof: readonly Uint8Array[];
   readonly checkpoint: string;
-  /** Bundles only. */
+  /** Bundles only (v2: optional). */
   readonly receipt?: string;
+  /** v2 bundles only: the record's inclusion proof under a batch receipt's root. */
+  readonly receiptProof?: readonly Uint8Array[];
+  /** v2 bundles only: the latest checkpoint and the consistency proof from the anchor. */
+  readonly latest?: BundleLatest;
+  /** What the subject is: the receipt check depends on it. */
+  readonly kind: 'v1' | 'v2' | 'tlog-proof';
   /** Bundles only: the log the bundle says it is from. */
   readonly origin?: string;
   /** Bundles only: RFC 3161 tokens over the checkpoint text. */
@@ -49,6 +67,7 @@ const ORDER: readonly CheckName[] = [
   'checkpoint',
   'witnesses',
   'timestamp',
+  'latest',
   'consistency',
 ];
 const MANDATORY_FOR_BUNDLES: readonly CheckName[] = [
@@ -58,12 +77,35 @@ const MANDATORY_FOR_BUNDLES: readonly CheckName[] = [
   'inclusion',
   'checkpoint',
 ];
+/** A v2 bundle without a receipt: the inclusion proof in the signed checkpoint is the proof. */
+const MANDATORY_WITHOUT_RECEIPT: readonly CheckName[] = [
+  'bundle',
+  'record',
+  'inclusion',
+  'checkpoint',
+];
 const MANDATORY_FOR_TLOG_PROOFS: readonly CheckName[] = [
   'bundle',
   'record',
   'inclusion',
   'checkpoint',
 ];
+
+/** Why the receipt check does not apply, when there is no receipt (a v1 bundle always has one). */
+const NO_RECEIPT: Readonly<Record<Subject['kind'], string>> = {
+  v1: 'A v1 bundle always carries a receipt.',
+  v2:
+    'The log kept no creation receipt for this record: the inclusion proof in the signed ' +
+    'checkpoint is the proof that the log holds it.',
+  'tlog-proof': 'A tlog-proof carries no receipt.',
+};
+
+/** Why the latest check does not apply, when there is no `latest`. */
+const NO_LATEST: Readonly<Record<Subject['kind'], string>> = {
+  v1: 'A v1 bundle has a single checkpoint: there is no later one to link.',
+  v2: 'The bundle’s anchor was the log’s latest checkpoint when the bundle was made.',
+  'tlog-proof': 'A tlog-proof has a single checkpoint: there is no later one to link.',
+};
 
 /** Rejects options of the wrong types (programmer errors): VerificationError INVALID_ARGUMENT. */
 function checkOptions(options: VerifyOptions): void {
@@ -110,7 +152,7 @@ function inclusionAhead(
 }
 
 /**
- * Runs checks 2-9 on a well-formed subject. Every signature verification starts as soon as
+ * Runs checks 2-11 on a well-formed subject. Every signature verification starts as soon as
  * its note is parsed (see Ahead), and the steps run concurrently, so the verifications
  * overlap with each other and with the work on this thread, on platforms where WebCrypto
  * works off the main thread. The inclusion proof is checked meanwhile against the root the
@@ -130,6 +172,7 @@ async function verifySubject(
   const { policy } = ahead;
   ahead.start(subject.receipt);
   ahead.start(subject.checkpoint, true);
+  ahead.start(subject.latest?.checkpoint);
   ahead.start(options.trustedCheckpoint);
   const receiptNote = ahead.note(subject.receipt);
   const checkpointNote = ahead.note(subject.checkpoint);
@@ -149,12 +192,14 @@ async function verifySubject(
         : contentStep(record, options.content),
     record === undefined ? skipped('issuer', 'record') : issuerStep(record, policy),
     subject.receipt === undefined
-      ? notApplicable('receipt', 'A tlog-proof carries no receipt.')
+      ? notApplicable('receipt', NO_RECEIPT[subject.kind])
       : record === undefined
         ? skipped('receipt', 'record')
         : receiptStep(subject.receipt, leaf, record, policy, {
             index: subject.index,
-            batch: false,
+            // v2 bundles may carry a batch receipt with its receiptProof; v1 only receipt/v1.
+            batch: subject.kind === 'v2',
+            receiptProof: subject.receiptProof?.map(base64Encode),
             parsed: receiptNote,
           }).then((r) => r.check),
     checkpointStep(subject.checkpoint, policy),
@@ -189,16 +234,32 @@ async function verifySubject(
       : verified === undefined
         ? { check: skipped('timestamp', 'checkpoint') }
         : timestampStep(subject.timestamps, verified, policy);
-  const [{ check: witnesses, value: cosigned }, { check: timestamp, value: tsa }, consistency] =
-    await Promise.all([
-      witnessesResult,
-      timestampResult,
-      options.trustedCheckpoint === undefined
-        ? notApplicable('consistency', 'No trusted checkpoint given: consistency was not checked.')
-        : verified === undefined
-          ? skipped('consistency', 'checkpoint')
-          : consistencyStep(options.trustedCheckpoint, verified, options, policy),
-    ]);
+  const latestResult: Promise<StepResult<VerifiedCheckpoint>> | StepResult<never> =
+    subject.latest === undefined
+      ? { check: notApplicable('latest', NO_LATEST[subject.kind]) }
+      : verified === undefined
+        ? { check: skipped('latest', 'checkpoint') }
+        : latestStep(subject.latest, verified, policy);
+  // The trusted checkpoint is compared with the newest verified view of the log.
+  const [
+    { check: witnesses, value: cosigned },
+    { check: timestamp, value: tsa },
+    { check: latest, value: verifiedLatest },
+    consistency,
+  ] = await Promise.all([
+    witnessesResult,
+    timestampResult,
+    latestResult,
+    options.trustedCheckpoint === undefined
+      ? notApplicable('consistency', 'No trusted checkpoint given: consistency was not checked.')
+      : verified === undefined
+        ? skipped('consistency', 'checkpoint')
+        : Promise.resolve(latestResult).then(({ value: newest }) =>
+            subject.latest !== undefined && newest === undefined
+              ? skipped('consistency', 'latest')
+              : consistencyStep(options.trustedCheckpoint!, newest ?? verified, options, policy),
+          ),
+  ]);
   const checks = [
     bundleCheck,
     recordCheck,
@@ -209,6 +270,7 @@ async function verifySubject(
     checkpointCheck,
     witnesses,
     timestamp,
+    latest,
     consistency,
   ];
   const lines =
@@ -219,6 +281,7 @@ async function verifySubject(
       record,
       index: subject.index,
       checkpoint: verified?.checkpoint,
+      latest: verifiedLatest?.checkpoint,
       witnessed:
         lines === undefined
           ? undefined
@@ -241,7 +304,7 @@ function allSkipped(bundleCheck: Check): Check[] {
 
 /**
  * Verifies a proof bundle (JSON text, or a Bundle object, which is checked the same way)
- * offline against `policy`, running the nine checks in order (see README). Never throws for
+ * offline against `policy`, running the eleven checks in order (see README). Never throws for
  * bad input: a malformed bundle is a failed 'bundle' check, and so on. Throws
  * VerificationError INVALID_POLICY for a malformed policy and INVALID_ARGUMENT for options
  * of the wrong types.
@@ -257,8 +320,11 @@ export async function verifyBundle(
   ahead.startBundle(input);
   const { check, value: bundle } = bundleStep(input);
   if (bundle === undefined) return freeze({ ok: false, checks: allSkipped(check) });
-  const { checks, partial } = await verifySubject(check, bundle, options, ahead);
-  return freeze({ ok: verdict(checks, MANDATORY_FOR_BUNDLES), checks, ...partial, bundle });
+  const kind = bundle.mediaType === BUNDLE_V2_MEDIA_TYPE ? 'v2' : 'v1';
+  const { checks, partial } = await verifySubject(check, { ...bundle, kind }, options, ahead);
+  const mandatory =
+    bundle.receipt === undefined ? MANDATORY_WITHOUT_RECEIPT : MANDATORY_FOR_BUNDLES;
+  return freeze({ ok: verdict(checks, mandatory), checks, ...partial, bundle });
 }
 
 /**
@@ -275,7 +341,7 @@ export async function verifyTlogProof(
   checkOptions(options);
   const { check, value: proof } = tlogProofStep(text);
   if (proof === undefined) return freeze({ ok: false, checks: allSkipped(check) });
-  const subject = { ...proof, entry: proof.extra };
+  const subject = { ...proof, entry: proof.extra, kind: 'tlog-proof' as const };
   const { checks, partial } = await verifySubject(check, subject, options, new Ahead(resolved));
   return freeze({ ok: verdict(checks, MANDATORY_FOR_TLOG_PROOFS), checks, ...partial });
 }

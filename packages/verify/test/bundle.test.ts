@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { parseCheckpoint, parseNote } from '@proofline/note';
-import { formatBundle, recordId, type Bundle } from '@proofline/records';
+import { formatBundle, recordId, type BundleV1 } from '@proofline/records';
 import { VerificationError, verifyBundle, type CheckName } from '../src/index.js';
 import {
   CHECK_ORDER,
@@ -29,7 +29,7 @@ const UNCONFIGURED: readonly CheckName[] = [
 ];
 
 let log: TestLog;
-let bundle: Bundle;
+let bundle: BundleV1;
 
 before(async () => {
   log = await TestLog.create({ size: 7 });

@@ -7,7 +7,7 @@ import {
   formatTlogProof,
   parseBundle,
   parseTlogProof,
-  type Bundle,
+  type BundleV1,
 } from '@proofline/records';
 import { verifyBundle, verifyTlogProof, type TrustPolicy } from '../src/index.js';
 import { ISSUER, LOG_KEY, TestLog, witness } from './helpers.js';
@@ -33,7 +33,7 @@ const FIELDS = [
   'checkpoint',
 ] as const;
 
-let bundle: Bundle;
+let bundle: BundleV1;
 let text: string;
 let proofText: string;
 /** Values of the same fields from other bundles (other entries, another log). */

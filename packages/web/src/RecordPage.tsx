@@ -1,14 +1,9 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { parseVerifierKey } from '@proofline/note';
-import { parseRecordId, type RecordV1 } from '@proofline/records';
-import {
-  contentDigest,
-  verifyBundle,
-  type Check,
-  type DigestAlgorithm,
-  type Verification,
-} from '@proofline/verify';
+import { BUNDLE_V2_MEDIA_TYPE, parseRecordId, type RecordV1 } from '@proofline/records';
+import { verifyBundle, type Check, type Verification } from '@proofline/verify';
+import { AnchorSection } from './AnchorSection.js';
 import {
   ApiError,
   fetchBundleText,
@@ -19,7 +14,8 @@ import {
   type WitnessPolicy,
 } from './api.js';
 import { CHECKS, STATUS_LABEL, evidenceLabel } from './checks.js';
-import { CopyButton, DropZone, Fact, Facts, Icon, readFileBytes } from './components.js';
+import { ContentCheck, type DroppedFile } from './ContentCheck.js';
+import { CopyButton, Fact, Facts, Icon } from './components.js';
 import { formatUtc, messageOf, plural, shellQuote } from './format.js';
 import { Link, replaceHash } from './router.js';
 
@@ -53,6 +49,8 @@ type Outcome =
       readonly key: string;
       readonly source: KeySource;
       readonly verification: Verification;
+      /** The dropped file the verification compared with the record, if any. */
+      readonly content?: DroppedFile;
       /** The witness policy used, if any, and where it came from. */
       readonly witnesses?: WitnessPolicy;
       readonly witnessSource?: KeySource;
@@ -132,6 +130,7 @@ export function RecordPage({ id, hash }: { id: string; hash: string }) {
   const witnessPin = fragmentValue(hash, 'witnesses');
   const [load, setLoad] = useState<Load>({ state: 'loading' });
   const [outcome, setOutcome] = useState<Outcome>({ state: 'pending' });
+  const [dropped, setDropped] = useState<DroppedFile | undefined>();
 
   // Fetch the bundle (as text) and the key the server offers for its log.
   useEffect(() => {
@@ -207,18 +206,34 @@ export function RecordPage({ id, hash }: { id: string; hash: string }) {
     const witnessSource: KeySource | undefined =
       pinnedPolicy !== undefined ? 'pinned' : serverWitnesses !== undefined ? 'server' : undefined;
     let cancelled = false;
-    setOutcome({ state: 'pending' });
-    verifyBundle(bundleText, {
-      logKey: key,
-      ...(witnesses === undefined ? {} : { witnesses }),
-      // RFC 3161 roots only when the log names some: tokens are then checked against them.
-      ...(serverTsa !== undefined && serverTsa.roots.length > 0
-        ? { timestampAuthorities: { roots: serverTsa.roots } }
-        : {}),
-    }).then(
+    // A new file to compare keeps the current result on the page until the new one is in.
+    setOutcome((current) =>
+      current.state === 'done' && current.key === key ? current : { state: 'pending' },
+    );
+    const content = dropped;
+    verifyBundle(
+      bundleText,
+      {
+        logKey: key,
+        ...(witnesses === undefined ? {} : { witnesses }),
+        // RFC 3161 roots only when the log names some: tokens are then checked against them.
+        ...(serverTsa !== undefined && serverTsa.roots.length > 0
+          ? { timestampAuthorities: { roots: serverTsa.roots } }
+          : {}),
+      },
+      content === undefined ? {} : { content: content.bytes },
+    ).then(
       (verification) => {
         if (!cancelled) {
-          setOutcome({ state: 'done', key, source, verification, witnesses, witnessSource });
+          setOutcome({
+            state: 'done',
+            key,
+            source,
+            verification,
+            ...(content === undefined ? {} : { content }),
+            witnesses,
+            witnessSource,
+          });
         }
       },
       (err: unknown) => {
@@ -228,7 +243,7 @@ export function RecordPage({ id, hash }: { id: string; hash: string }) {
     return () => {
       cancelled = true;
     };
-  }, [bundleText, serverKey, serverWitnesses, serverTsa, pinned, witnessPin]);
+  }, [bundleText, serverKey, serverWitnesses, serverTsa, pinned, witnessPin, dropped]);
 
   const verdict: 'pending' | 'passed' | 'failed' =
     load.state === 'error'
@@ -276,9 +291,22 @@ export function RecordPage({ id, hash }: { id: string; hash: string }) {
         />
       )}
 
-      {record !== undefined && <ContentCheck digest={record.digest} />}
+      {record !== undefined && (
+        <ContentCheck
+          digest={record.digest}
+          dropped={dropped}
+          check={
+            outcome.state === 'done' && outcome.content === dropped
+              ? verification?.checks.find((c) => c.name === 'content')
+              : undefined
+          }
+          onFile={setDropped}
+        />
+      )}
 
       {verification !== undefined && <CheckList checks={verification.checks} />}
+
+      {verification !== undefined && <AnchorSection verification={verification} />}
 
       {outcome.state === 'done' && (
         <WitnessSection
@@ -380,7 +408,11 @@ function Verdict(props: {
           shown below. The log has signed it and cannot remove or change it without being caught.
         </p>
         {outcome.verification.existedBy !== undefined && (
-          <p class="existed-by" data-testid="existed-by">
+          <p
+            class="existed-by"
+            data-testid="existed-by"
+            data-anchor-size={outcome.verification.checkpoint?.size}
+          >
             Existed no later than{' '}
             <time dateTime={outcome.verification.existedBy.time}>
               {utcTime(outcome.verification.existedBy.time)}
@@ -393,11 +425,38 @@ function Verdict(props: {
             {outcome.verification.existedBy.source === 'tsa' && ' (RFC 3161 timestamp)'}.
           </p>
         )}
+        {outcome.verification.existedBy !== undefined &&
+          outcome.verification.bundle?.mediaType === BUNDLE_V2_MEDIA_TYPE && (
+            <p class="verdict-note" data-testid="existed-by-anchor">
+              This bound comes from the first checkpoint that included the record (tree size{' '}
+              {outcome.verification.checkpoint?.size}): it does not move as the log grows.
+            </p>
+          )}
         <p class="verdict-note">
           Checked just now in your browser; this page did not ask the server whether the record is
           valid.
           {outcome.source === 'server' &&
             ' It used the log key offered by this server: pin your own copy of the key (below) for independent assurance.'}
+        </p>
+      </>
+    );
+  } else if (
+    outcome.state === 'done' &&
+    outcome.verification.checks.every((c) => c.status !== 'failed' || c.name === 'content')
+  ) {
+    // Only the dropped file failed: the record verified, the file is another one.
+    const check = outcome.verification.checks.find((c) => c.name === 'content')!;
+    headline = 'This file is not the original';
+    body = (
+      <>
+        <p data-testid="content-mismatch">
+          This file is not the original: its digest{' '}
+          <span class="mono">{check.evidence.actual}</span> differs from the record’s{' '}
+          <span class="mono">{check.evidence.expected}</span>.
+        </p>
+        <p>
+          The record itself verified: it is entry {props.index} of the log{' '}
+          <strong>{props.origin}</strong>, but it attests another output than this file.
         </p>
       </>
     );
@@ -618,79 +677,6 @@ function RecordSection(props: {
           </Fact>
         )}
       </Facts>
-    </section>
-  );
-}
-
-type ContentState =
-  | { readonly state: 'idle' }
-  | { readonly state: 'hashing'; readonly name: string }
-  | {
-      readonly state: 'done';
-      readonly name: string;
-      readonly digest: string;
-      readonly match: boolean;
-    }
-  | { readonly state: 'error'; readonly name: string; readonly detail: string };
-
-function ContentCheck({ digest }: { digest: string }) {
-  const [result, setResult] = useState<ContentState>({ state: 'idle' });
-  const algorithm = digest.slice(0, digest.indexOf(':')) as DigestAlgorithm;
-  const algorithmName = algorithm.toUpperCase().replace('SHA', 'SHA-');
-  const check = async (file: File) => {
-    setResult({ state: 'hashing', name: file.name });
-    try {
-      const actual = await contentDigest(await readFileBytes(file), algorithm);
-      setResult({ state: 'done', name: file.name, digest: actual, match: actual === digest });
-    } catch (err) {
-      setResult({ state: 'error', name: file.name, detail: messageOf(err) });
-    }
-  };
-  return (
-    <section class="card" aria-labelledby="content-heading">
-      <h2 id="content-heading">Is this the original file?</h2>
-      <p>
-        If you have the file this record is about, check it here. It is read and hashed (
-        {algorithmName}) in your browser: <strong>the file is never uploaded</strong>.
-      </p>
-      <DropZone
-        title="Drop the original file here, or choose it"
-        hint="Any file type; it stays on your device."
-        testId="content-file"
-        onFile={(file) => void check(file)}
-      />
-      <div
-        class="content-result"
-        aria-live="polite"
-        data-testid="content-result"
-        data-match={result.state === 'done' ? String(result.match) : undefined}
-      >
-        {result.state === 'hashing' && <p>Computing the fingerprint of {result.name}…</p>}
-        {result.state === 'error' && (
-          <p class="result result-failed">
-            <Icon name="failed" /> {result.name} could not be read: {result.detail}
-          </p>
-        )}
-        {result.state === 'done' &&
-          (result.match ? (
-            <p class="result result-passed">
-              <Icon name="passed" />
-              <span>
-                <strong>Match.</strong> {result.name} is exactly the output this record attests: its{' '}
-                {algorithmName} fingerprint is the record’s.
-              </span>
-            </p>
-          ) : (
-            <p class="result result-failed">
-              <Icon name="failed" />
-              <span>
-                <strong>No match.</strong> {result.name} is not the output this record attests (even
-                a one-byte change gives another fingerprint). Its fingerprint is{' '}
-                <span class="mono">{result.digest}</span>.
-              </span>
-            </p>
-          ))}
-      </div>
     </section>
   );
 }

@@ -142,7 +142,10 @@ export async function fetchLog(name: string): Promise<LogInfo> {
 
 /** The proof bundle's JSON text, exactly as served (it is verified as text). */
 export async function fetchBundleText(id: string): Promise<string> {
-  const response = await request(proofUrl(id), 'application/vnd.proofline.bundle.v1+json');
+  const response = await request(
+    proofUrl(id),
+    'application/vnd.proofline.bundle.v2+json, application/vnd.proofline.bundle.v1+json;q=0.9',
+  );
   return response.text();
 }
 

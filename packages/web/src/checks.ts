@@ -38,6 +38,11 @@ export const CHECKS: Readonly<Record<CheckName, { title: string; proves: string 
     title: 'Trusted timestamp',
     proves: 'A time-stamping authority you trust saw this state of the log by the time it signed.',
   },
+  latest: {
+    title: 'Latest checkpoint',
+    proves:
+      'The log’s latest signed state still contains the checkpoint that first included the record.',
+  },
   consistency: {
     title: 'Consistency',
     proves: 'The log only grew since a state you trusted before: nothing was rewritten.',

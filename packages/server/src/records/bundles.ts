@@ -1,13 +1,18 @@
 import {
-  BUNDLE_MEDIA_TYPE,
+  BUNDLE_V2_MEDIA_TYPE,
   MAX_BUNDLE_TIMESTAMPS,
   MAX_TIMESTAMP_TOKEN_SIZE,
   TSA_NAME_PATTERN,
-  entryTime,
-  type Bundle,
   type BundleTimestamp,
+  type BundleV2,
 } from '@proofline/records';
-import { TileHashCache, proveInclusion, tileHashReader, type HashReader } from '@proofline/tlog';
+import {
+  TileHashCache,
+  proveConsistency,
+  proveInclusion,
+  tileHashReader,
+  type HashReader,
+} from '@proofline/tlog';
 import { readTilesAt, type Storage, type StoredCheckpoint } from '@proofline/storage';
 import { nodeInteriorHash } from '@proofline/sequencer';
 import { HttpProblem } from '../problem.js';
@@ -22,23 +27,38 @@ export const TILE_CACHE_BYTES = 64 * 1024 * 1024;
 
 /**
  * How long the latest checkpoint (and its timestamps) is reused before asking storage again.
- * A bundle may be built against a checkpoint this much older than the latest, never against
- * one that does not cover its record (that asks storage at once).
+ * A bundle's `latest` may be this much older than the latest, never a checkpoint that does
+ * not cover its record (that asks storage at once).
  */
 export const CHECKPOINT_CACHE_MS = 100;
 
 /**
  * RFC 3161 tokens arrive shortly after a checkpoint is published: for this long after this
- * node first sees a checkpoint, while it has no token, every bundle asks storage again (a
- * client fetching the bundle as soon as a token is stored gets it).
+ * node first sees a checkpoint (an anchor: after it was published), while it has no token,
+ * bundles ask storage again (a client fetching the bundle as soon as a token is stored gets it).
  */
 export const TIMESTAMP_WAIT_MS = 1000;
+
+/** Anchors cached per log (least recently used evicted): each serves a range of indices. */
+export const ANCHOR_CACHE_ENTRIES = 1024;
+
+/**
+ * The creation receipt of a record, as the log stored it when the record was sequenced: a
+ * proofline.dev/receipt/v1 note, or a proofline.dev/batch-receipt/v1 note with the record's
+ * inclusion proof under the batch root (`proof`).
+ */
+export interface CreationReceipt {
+  readonly note: string;
+  readonly proof?: readonly Uint8Array[];
+}
 
 export interface ProofBundleOptions {
   /** Per log; default {@link TILE_CACHE_BYTES}. */
   readonly tileCacheBytes?: number;
   /** Default {@link CHECKPOINT_CACHE_MS}. */
   readonly checkpointCacheMs?: number;
+  /** Default {@link ANCHOR_CACHE_ENTRIES}. */
+  readonly anchorCacheEntries?: number;
   /** For tests: the clock, in ms. */
   readonly now?: () => number;
 }
@@ -54,6 +74,22 @@ interface Snapshot {
   readonly firstSeen: number;
 }
 
+/**
+ * The first checkpoint that covered the indices [lo, checkpoint.size): storage said so for
+ * `lo`, and no checkpoint published later can be smaller than it (sizes never decrease), so
+ * the answer holds for every index up to its size, forever.
+ */
+interface Anchor {
+  readonly checkpoint: StoredCheckpoint;
+  lo: number;
+  timestamps: readonly BundleTimestamp[];
+  /** When its tokens were read. */
+  stampedAt: number;
+  readonly reader: HashReader;
+  /** The consistency proof last built from it, and to which size. */
+  consistency?: { readonly size: number; readonly proof: Promise<readonly Uint8Array[]> };
+}
+
 /** What is cached for one log. Everything here only ever grows or is replaced whole. */
 interface LogState {
   readonly tiles: TileHashCache;
@@ -61,19 +97,26 @@ interface LogState {
   sequenced: number;
   latest: Snapshot | undefined;
   refreshing: Promise<Snapshot | undefined> | undefined;
+  /** By size, least recently used first. */
+  readonly anchors: Map<number, Anchor>;
 }
 
 /**
- * Builds proof bundles: a record's entry, receipt and RFC 9162 inclusion proof against the
- * latest checkpoint, with the checkpoint note and its RFC 3161 timestamps. Per log, it keeps
- * the internal hashes of hash tiles ({@link TileHashCache}), the latest checkpoint briefly
- * ({@link CHECKPOINT_CACHE_MS}) and the largest sequenced size seen, so a bundle costs one
- * entry read and a signature once the caches are warm.
+ * Builds v2 proof bundles: a record's entry, creation receipt and RFC 9162 inclusion proof
+ * against its **anchor**, the first published checkpoint that covered it, with the anchor's
+ * note (cosignatures included) and RFC 3161 tokens as stored; and, when a later checkpoint is
+ * the latest, that one with the consistency proof from the anchor. So the time bound a
+ * verifier derives (from the anchor) is the same for a record however late its bundle is
+ * fetched. Per log, it keeps the internal hashes of hash tiles ({@link TileHashCache}), the
+ * latest checkpoint briefly ({@link CHECKPOINT_CACHE_MS}), anchors ({@link
+ * ANCHOR_CACHE_ENTRIES}) and the largest sequenced size seen, so a bundle costs an entry read
+ * and its receipt once the caches are warm.
  */
 export class ProofBundles {
   private readonly logs = new Map<string, LogState>();
   private readonly tileCacheBytes: number;
   private readonly checkpointCacheMs: number;
+  private readonly anchorCacheEntries: number;
   private readonly now: () => number;
 
   constructor(
@@ -82,6 +125,7 @@ export class ProofBundles {
   ) {
     this.tileCacheBytes = options.tileCacheBytes ?? TILE_CACHE_BYTES;
     this.checkpointCacheMs = options.checkpointCacheMs ?? CHECKPOINT_CACHE_MS;
+    this.anchorCacheEntries = options.anchorCacheEntries ?? ANCHOR_CACHE_ENTRIES;
     this.now = options.now ?? Date.now;
   }
 
@@ -95,16 +139,15 @@ export class ProofBundles {
   }
 
   /**
-   * The bundle of the sequenced entry `index` of `log`, against a checkpoint covering it
-   * (404 not-yet-checkpointed if there is none). `receipt` signs the entry's receipt; `time`
-   * is the record's time, parseRecord(entry).time (records' entryTime).
+   * The v2 bundle of the sequenced entry `index` of `log` (404 not-yet-checkpointed while no
+   * checkpoint covers it). `creation` gives the record's stored creation receipt, if any.
    */
   async build(
     config: { readonly name: string; readonly origin: string },
     id: string,
     index: number,
-    receipt: (entry: Uint8Array, time: string) => Promise<string>,
-  ): Promise<Bundle> {
+    creation: (index: number) => Promise<CreationReceipt | undefined>,
+  ): Promise<BundleV2> {
     const log = config.name;
     const state = this.state(log);
     const latest = await this.snapshot(log, state, index);
@@ -116,24 +159,43 @@ export class ProofBundles {
         { 'retry-after': '1' },
       );
     }
-    // The proof, the note and the timestamps all come from this one snapshot.
-    const { checkpoint, timestamps, reader } = latest;
-    const [entry] = await this.storage.readEntries(log, index, index + 1);
-    const [signed, inclusionProof] = await Promise.all([
-      receipt(entry!, entryTime(entry!)),
-      proveInclusion(index, checkpoint.size, reader, nodeInteriorHash),
+    const anchor = await this.anchor(log, state, index, latest);
+    const isLatest = anchor.checkpoint.note === latest.checkpoint.note;
+    // The latest snapshot reads its tokens again while they arrive: keep what it found.
+    if (isLatest && anchor.timestamps.length === 0) anchor.timestamps = latest.timestamps;
+    const [[entry], receipt, inclusionProof, consistencyProof] = await Promise.all([
+      this.storage.readEntries(log, index, index + 1),
+      creation(index),
+      proveInclusion(index, anchor.checkpoint.size, anchor.reader, nodeInteriorHash),
+      isLatest ? undefined : this.consistency(anchor, latest),
     ]);
+    // The anchor's tokens: the latest snapshot's when it is the latest (they are fresher).
+    const timestamps = isLatest ? latest.timestamps : anchor.timestamps;
     return {
-      mediaType: BUNDLE_MEDIA_TYPE,
+      mediaType: BUNDLE_V2_MEDIA_TYPE,
       id,
       log,
       origin: config.origin,
       index,
       entry: entry!,
-      receipt: signed,
+      ...(receipt === undefined
+        ? {}
+        : {
+            receipt: receipt.note,
+            ...(receipt.proof === undefined ? {} : { receiptProof: receipt.proof }),
+          }),
       inclusionProof,
-      checkpoint: checkpoint.note,
+      checkpoint: anchor.checkpoint.note,
       ...(timestamps.length > 0 ? { timestamps } : {}),
+      ...(consistencyProof === undefined
+        ? {}
+        : {
+            latest: {
+              checkpoint: latest.checkpoint.note,
+              consistencyProof,
+              ...(latest.timestamps.length > 0 ? { timestamps: latest.timestamps } : {}),
+            },
+          }),
     };
   }
 
@@ -145,10 +207,89 @@ export class ProofBundles {
         sequenced: 0,
         latest: undefined,
         refreshing: undefined,
+        anchors: new Map(),
       };
       this.logs.set(log, state);
     }
     return state;
+  }
+
+  /**
+   * The first checkpoint that covered `index`: cached, or storage's checkpointCovering
+   * (`latest` covers `index`, so there is one). A cached anchor without tokens has them read
+   * again (at most once per checkpointCacheMs) while it was published less than
+   * TIMESTAMP_WAIT_MS ago, or when the latest checkpoint has tokens (the log is timestamped,
+   * and this anchor's may have arrived after it was cached).
+   */
+  private async anchor(
+    log: string,
+    state: LogState,
+    index: number,
+    latest: Snapshot,
+  ): Promise<Anchor> {
+    const now = this.now();
+    for (const [size, cached] of state.anchors) {
+      if (cached.lo <= index && index < size) {
+        state.anchors.delete(size);
+        state.anchors.set(size, cached);
+        if (
+          cached.timestamps.length === 0 &&
+          (now - cached.checkpoint.publishedAt < TIMESTAMP_WAIT_MS ||
+            latest.timestamps.length > 0) &&
+          now - cached.stampedAt >= this.checkpointCacheMs
+        ) {
+          cached.timestamps = await this.timestamps(log, size);
+          cached.stampedAt = now;
+        }
+        return cached;
+      }
+    }
+    const covering = (await this.storage.checkpointCovering(log, index)) ?? latest.checkpoint;
+    const size = covering.size;
+    const known = state.anchors.get(size);
+    if (known !== undefined && known.checkpoint.note === covering.note) {
+      known.lo = Math.min(known.lo, index);
+      return known;
+    }
+    const anchor: Anchor = {
+      checkpoint: covering,
+      lo: index,
+      timestamps: await this.timestamps(log, size),
+      stampedAt: now,
+      reader:
+        size === latest.checkpoint.size
+          ? latest.reader
+          : tileHashReader(size, (tiles) => readTilesAt(this.storage, log, tiles), {
+              cache: state.tiles,
+            }),
+    };
+    state.anchors.set(size, anchor);
+    if (state.anchors.size > this.anchorCacheEntries) {
+      state.anchors.delete(state.anchors.keys().next().value!);
+    }
+    return anchor;
+  }
+
+  /** The consistency proof from `anchor` to `latest`, built once per pair of sizes. */
+  private consistency(anchor: Anchor, latest: Snapshot): Promise<readonly Uint8Array[]> {
+    const size = latest.checkpoint.size;
+    if (anchor.consistency?.size !== size) {
+      const proof = proveConsistency(anchor.checkpoint.size, size, latest.reader);
+      // A failed proof (a tile read error) is not kept.
+      proof.catch(() => {
+        if (anchor.consistency?.proof === proof) anchor.consistency = undefined;
+      });
+      anchor.consistency = { size, proof };
+    }
+    return anchor.consistency.proof;
+  }
+
+  /** The RFC 3161 tokens stored for the checkpoint of `size` that fit in a bundle. */
+  private async timestamps(log: string, size: number): Promise<readonly BundleTimestamp[]> {
+    return (await this.storage.checkpointTimestamps(log, size))
+      .filter((t) => TSA_NAME_PATTERN.test(t.tsa) && t.token.length <= MAX_TIMESTAMP_TOKEN_SIZE)
+      .slice(0, MAX_BUNDLE_TIMESTAMPS)
+      .map((t) => ({ tsa: t.tsa, token: t.token }));
   }
 
   /**
@@ -188,10 +329,7 @@ export class ProofBundles {
     if (!checkpoint) return undefined;
     // RFC 3161 tokens over this checkpoint's text, when the publisher has stored some (they
     // arrive shortly after publication: a bundle built later may carry more).
-    const timestamps = (await this.storage.checkpointTimestamps(log, checkpoint.size))
-      .filter((t) => TSA_NAME_PATTERN.test(t.tsa) && t.token.length <= MAX_TIMESTAMP_TOKEN_SIZE)
-      .slice(0, MAX_BUNDLE_TIMESTAMPS)
-      .map((t) => ({ tsa: t.tsa, token: t.token }));
+    const timestamps = await this.timestamps(log, checkpoint.size);
     const current = state.latest;
     const firstSeen =
       current !== undefined && current.checkpoint.size === checkpoint.size

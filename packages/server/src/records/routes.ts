@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
-  BUNDLE_MEDIA_TYPE,
   bundleToTlogProof,
   formatBundle,
   formatTlogProof,
@@ -267,7 +266,7 @@ function invalidBody(detail: string): HttpProblem {
 }
 
 function sendBundle(reply: FastifyReply, bundle: Bundle) {
-  return reply.type(BUNDLE_MEDIA_TYPE).send(formatBundle(bundle));
+  return reply.type(bundle.mediaType).send(formatBundle(bundle));
 }
 
 function sendBundles(reply: FastifyReply, bundles: Bundle[]) {

@@ -3,6 +3,7 @@ import canonicalize from 'canonicalize';
 import {
   RecordError,
   digestLookupKey,
+  entryTime,
   parseRecord,
   parseRecordId,
   parseStatement,
@@ -126,12 +127,20 @@ export class RecordService {
     return this.receipt(runtime, index, entry!);
   }
 
-  /** The public proof bundle of `id` against the latest checkpoint (see bundles.ts). */
+  /**
+   * The public v2 proof bundle of `id`, anchored to the first checkpoint that covered it (see
+   * bundles.ts). Its receipt: a receipt/v1 signed now over the stored entry (what bundles
+   * always carried), until the stored creation receipts replace it.
+   */
   async bundle(id: string): Promise<Bundle> {
     const { runtime, index } = await this.locate(id);
-    return this.bundles.build(runtime.config, id, index, (entry, time) =>
-      signEntry(runtime, index, nodeLeafHash(entry), { time }),
-    );
+    const log = runtime.config.name;
+    return this.bundles.build(runtime.config, id, index, async (i) => {
+      const [entry] = await this.storage.readEntries(log, i, i + 1);
+      return {
+        note: await signEntry(runtime, i, nodeLeafHash(entry!), { time: entryTime(entry!) }),
+      };
+    });
   }
 
   /** Records of the principal's tenant whose digest is `digest`, in `log` or all its logs. */

@@ -10,7 +10,7 @@ import { failed, passed, type StepResult } from '../checks.js';
 import { VerificationError } from '../errors.js';
 
 /**
- * Step 1 for a bundle: it is well-formed (records parseBundle: at most 1 MiB, strict JSON,
+ * Step 1 for a bundle: it is well-formed (records parseBundle: at most 2 MiB, strict JSON,
  * exactly the bundle members with the right types and bounds, id = "<log>-<index>", receipt
  * and checkpoint syntactically signed notes). A Bundle object is checked the same way, by a
  * round trip through its JSON text. Proves nothing about signatures or the log.

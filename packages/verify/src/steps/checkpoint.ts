@@ -56,7 +56,7 @@ export async function openLogCheckpoint(
 
 /** Evidence about a verified checkpoint: its text, size and root, names prefixed by `prefix`. */
 export function checkpointEvidence(
-  prefix: 'bundle' | 'trusted' | '',
+  prefix: 'bundle' | 'trusted' | 'anchor' | 'latest' | '',
   { checkpoint, text }: VerifiedCheckpoint,
 ): Record<string, string> {
   const name = (member: string): string =>
