@@ -27,6 +27,9 @@ commands:
               run the service on SQLite in DIR (creating the default log and its key on first start)
 ${WITNESS_SERVE_USAGE}${TSA_SERVE_USAGE}  append      --data DIR [--log NAME] [--chunk N] [--wait MS]
               import JSON statements, one per line of standard input; prints "appended FIRST-LAST" per commit
+  reset-guard --data DIR [--log NAME]
+              deliberately restart this node's checkpoint guard from the database's latest checkpoint
+              (after a restore that serve refused; see packages/sequencer/README.md)
   log-key     --data DIR [--log NAME]
               print a log's verifier key
   create-log  --data DIR --log NAME [--tenant NAME] [--origin ORIGIN]
@@ -509,6 +512,12 @@ async function main(argv: string[]): Promise<number> {
         ...logKeyOf(values),
         json: values.json === true,
       });
+    }
+    case 'reset-guard': {
+      const { resetGuard } = await import('./commands/reset-guard.js');
+      const v = parse(args, {});
+      await resetGuard({ target: v.target, log: v.log });
+      return 0;
     }
     case 'log-key': {
       const { logKey } = await import('./commands/logs.js');
