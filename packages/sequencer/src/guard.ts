@@ -88,9 +88,10 @@ export class CheckpointGuard {
   /**
    * Checks the database against the guard; run at start-up and before every publishing
    * round. Throws GuardError ROLLBACK if the database has fewer sequenced entries than when
-   * the guarded checkpoint was signed, or tiles for a smaller tree; FORK if its tree at the
-   * guarded size has another root, or its latest checkpoint is not consistent with the
-   * guarded one; BAD_CHECKPOINT if that checkpoint is not signed by the log key.
+   * the guarded checkpoint was signed (or a latest checkpoint beyond its tiles); FORK if its
+   * tree at the guarded size has another root, or its latest checkpoint is not consistent
+   * with the guarded one; BAD_CHECKPOINT if that checkpoint is not signed by the log key.
+   * While the tiles do not yet reach the guarded size, the tree is left to `check`.
    *
    * A latest checkpoint older than the guarded one but consistent with it is accepted: that
    * is a crash between the guard write and the publication (or a quorum of witnesses not yet
@@ -112,11 +113,11 @@ export class CheckpointGuard {
         ...(checkpoint ? { checkpoint: head(checkpoint.size, checkpoint.rootHash) } : {}),
       };
       const signed = head(state.size, state.rootHash);
-      if (sequenced < state.sequenced || integrated < state.size) {
+      if (sequenced < state.sequenced) {
         throw this.refuse(
           'ROLLBACK',
-          `the database holds ${sequenced} entries (${integrated} integrated), fewer than the ` +
-            `${state.sequenced} it held when this node signed the checkpoint of ${show(signed)}`,
+          `the database holds ${sequenced} entries, fewer than the ${state.sequenced} it held ` +
+            `when this node signed the checkpoint of ${show(signed)}`,
           signed,
           db,
         );
@@ -129,6 +130,9 @@ export class CheckpointGuard {
           db,
         );
       }
+      // Tiles short of the guarded size (a copy taken before they were written): the tree is
+      // checked once integrated, by `check`, before anything is signed.
+      if (integrated < state.size) return state;
       if (this.verified?.state === state && this.verified.latest === latest?.note) return state;
       const reader = tileHashReader(integrated, (tiles) => readTilesAt(storage, this.log, tiles));
       const root = await treeHash(state.size, reader);
