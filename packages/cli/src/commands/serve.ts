@@ -38,7 +38,8 @@ export interface ServeOptions {
  */
 export async function serve(options: ServeOptions): Promise<void> {
   const deployment = await openDeployment(options.target);
-  let fatal: ((reason: string, code: number) => void) | undefined;
+  /** Set once the shutdown is registered; a guard refusal before that stops the next round. */
+  const shutdown: { stop?: (reason: string, code: number) => void } = {};
   const handles = [];
   try {
     await deployment.log(
@@ -77,7 +78,7 @@ export async function serve(options: ServeOptions): Promise<void> {
       onError: (err) => {
         if (err instanceof GuardError) {
           console.error(`proofline: ${explainGuardError(err, options.target)}`);
-          fatal?.(`log ${config.name}: the checkpoint guard refused`, 1);
+          shutdown.stop?.(`log ${config.name}: the checkpoint guard refused`, 1);
         } else {
           console.error(`log ${config.name}: publishing failed:`, err);
         }
@@ -102,7 +103,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     `proofline listening on ${address} (${options.target.db ? 'PostgreSQL' : `data in ${options.target.data}`})`,
   );
 
-  fatal = onShutdown(async () => {
+  shutdown.stop = onShutdown(async () => {
     await app.close();
     await Promise.all([...runtimes.values()].map((r) => r.sequencer.close()));
     await Promise.all(publishers.map((p) => p.stop()));
