@@ -11,7 +11,7 @@ const KEYS = ['format', 'origin', 'size', 'rootHash', 'sequenced', 'note'];
 
 /** The last checkpoint a node signed (or accepted) for a log, as its guard file keeps it. */
 export interface GuardState {
-  /** Tree size of the checkpoint; 0 with no note: nothing signed yet. */
+  /** Tree size of the checkpoint; 0 without a note: nothing signed yet. */
   readonly size: number;
   readonly rootHash: Uint8Array;
   /** Entries the database had sequenced when the checkpoint was signed (≥ size). */
@@ -104,8 +104,8 @@ export function readGuardText(file: GuardFile): string {
 
 /**
  * Parses a guard file strictly: exactly the fields formatGuardState writes, the log's origin,
- * safe integers with sequenced ≥ size, a 32-byte root; for size > 0 a checkpoint note signed
- * by the log key whose size and root are the file's; for size 0 no note and the empty root.
+ * safe integers with sequenced ≥ size, a 32-byte root, and a checkpoint note signed by the
+ * log key whose size and root are the file's (no note only for size 0: nothing signed yet).
  * Anything else is STATE_CORRUPT: the guard never guesses what a damaged file meant.
  */
 export async function parseGuardState(file: GuardFile, text: string): Promise<GuardState> {
@@ -148,11 +148,8 @@ export async function parseGuardState(file: GuardFile, text: string): Promise<Gu
     sequenced: sequenced as number,
     note: undefined,
   };
-  if (size === 0) {
-    if (note !== null) throw corrupt('a note for size 0');
-    if (!equalHashes(root, emptyTreeHash())) throw corrupt('size 0 with a non-empty root');
-    return state;
-  }
+  if (size === 0 && !equalHashes(root, emptyTreeHash())) throw corrupt('size 0, non-empty root');
+  if (note === null && size === 0) return state; // nothing signed yet
   if (typeof note !== 'string') throw corrupt('no signed checkpoint');
   let checkpoint;
   try {

@@ -126,11 +126,16 @@ describe('checkpoint guard', () => {
       },
     });
     const { publisher: p } = publisher(store, guard, storage);
+    assert.equal((await p.publish())?.size, 0, 'the empty tree is signed too');
+    assert.equal(
+      (await guard.read()).note,
+      (await store.storage.latestCheckpoint('seq-test'))?.note,
+    );
     await grow(store, 'a', 0, 3);
     await p.publish();
     await grow(store, 'a', 3, 7);
     const cp = await p.publish();
-    assert.deepEqual(seen, [3, 7]);
+    assert.deepEqual(seen, [0, 3, 7]);
     const state = await guard.read();
     assert.equal(state.note, cp!.note);
     assert.equal(state.sequenced, 7);
