@@ -1,6 +1,7 @@
 /**
  * The insider's rollback on PostgreSQL: two `proofline serve` nodes on one schema, each with
- * its own copy of the key directory (so its own checkpoint guard). A copy of every table of
+ * its own checkpoint guard: node a beside the key, node b in its `--state-dir` (started
+ * from the database by `reset-guard`, as a node added later is). A copy of every table of
  * the schema is taken, the log grows, and the copy is restored under the running nodes:
  * each node must stop, saying why; restarted, each must refuse to start; and no checkpoint
  * smaller than or inconsistent with one already signed may ever be signed or served.
@@ -11,7 +12,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { cpSync, rmSync, statSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { openCheckpoint, parseVerifierKey } from '@proofline/note';
@@ -58,8 +59,8 @@ describe('two PostgreSQL nodes on a rolled-back schema', () => {
       const s = quoteIdent(schema);
       const b = quoteIdent(backup);
       const work = tempDir('pg-rollback');
-      const targetA: ClusterTarget = { db: TEST_PG, keys: join(work, 'keys-a'), schema };
-      const targetB: ClusterTarget = { ...targetA, keys: join(work, 'keys-b') };
+      const targetA: ClusterTarget = { db: TEST_PG, keys: join(work, 'keys'), schema };
+      const stateB = ['--state-dir', join(work, 'state-b')];
       const db = new pg.Pool({ connectionString: TEST_PG, max: 2 });
       const nodes: ClusterNode[] = [];
       const served = new Set<string>();
@@ -77,9 +78,13 @@ describe('two PostgreSQL nodes on a rolled-back schema', () => {
         );
       try {
         nodes.push(await startNode('a', targetA, 0, NODE_ARGS));
-        cpSync(targetA.keys, targetB.keys, { recursive: true }); // node b: a copy of the keys
-        assert.equal(statSync(join(targetB.keys, 'default.checkpoint')).mode & 0o777, 0o600);
-        nodes.push(await startNode('b', targetB, 0, NODE_ARGS));
+        // Node b shares the key directory but keeps its own guard, which it must be given.
+        const argsB = [...NODE_ARGS, ...stateB];
+        await assert.rejects(startNode('b', targetA, 0, argsB), /no checkpoint guard/);
+        const reset = runProofline(['reset-guard', ...targetArgs(targetA), ...stateB]);
+        assert.equal(reset.status, 0, reset.stderr);
+        assert.equal(statSync(join(work, 'state-b', 'default.checkpoint')).mode & 0o777, 0o600);
+        nodes.push(await startNode('b', targetA, 0, argsB));
         const vkey = runProofline(['log-key', ...targetArgs(targetA)]).stdout.trim();
 
         let r = runProofline(['append', ...targetArgs(targetA)], lines(0, 20));
@@ -102,7 +107,7 @@ describe('two PostgreSQL nodes on a rolled-back schema', () => {
           client.release();
         }
 
-        r = runProofline(['append', ...targetArgs(targetB)], lines(20, 50));
+        r = runProofline(['append', ...targetArgs(targetA), ...stateB], lines(20, 50));
         assert.equal(r.status, 0, r.stderr);
         for (const n of nodes) await waitForSize(n.url, 50);
         await sleep(500); // every node's guard has seen size 50 (each checks every round)
@@ -133,11 +138,12 @@ describe('two PostgreSQL nodes on a rolled-back schema', () => {
           assert.match(n.output(), /the database holds 20 entries, fewer than the 50/);
           assert.match(n.output(), /size 50, root [0-9a-f]{64}/);
         }
-        for (const [name, target] of [
-          ['a', targetA],
-          ['b', targetB],
+        for (const [name, extra] of [
+          ['a', []],
+          ['b', stateB],
         ] as const) {
-          await assert.rejects(startNode(`${name}-again`, target, 0, NODE_ARGS), (err: Error) => {
+          const args = [...NODE_ARGS, ...extra];
+          await assert.rejects(startNode(`${name}-again`, targetA, 0, args), (err: Error) => {
             assert.match(
               err.message,
               /refusing to start: log default: the database holds 20 entries/,

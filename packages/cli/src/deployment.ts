@@ -40,6 +40,12 @@ export interface Target {
   readonly keys?: string;
   /** With `db`: the PostgreSQL schema holding Proofline's tables (default `proofline`). */
   readonly schema?: string;
+  /**
+   * This node's own writable, persistent directory for its checkpoint guards (one file per
+   * log, `<log>.checkpoint`); default: the key directory. Give it when keys are mounted
+   * read-only. Never on the database's volume or in its backups.
+   */
+  readonly state?: string;
 }
 
 export interface Deployment {
@@ -95,7 +101,7 @@ export async function openDeployment(target: Target): Promise<Deployment> {
         throw new Error(`invalid tenant name ${JSON.stringify(tenant)}: use a-z, 0-9 and -`);
       }
       const guard = new CheckpointGuard({
-        path: guardPath(keyDir, name),
+        path: guardPath(target.state ?? keyDir, name),
         log: name,
         verifierKey: verifierKeyOf(key),
       });

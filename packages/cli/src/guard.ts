@@ -4,9 +4,10 @@ import type { LogHandle, Target } from './deployment.js';
 
 /** The arguments that name `target` in a suggested command (the database URL elided). */
 function targetArgs(target: Target): string {
-  if (target.data !== undefined) return `--data ${target.data}`;
+  const state = target.state ? ` --state-dir ${target.state}` : '';
+  if (target.data !== undefined) return `--data ${target.data}${state}`;
   const schema = target.schema ? ` --db-schema ${target.schema}` : '';
-  return `--db <URL> --keys ${target.keys}${schema}`;
+  return `--db <URL> --keys ${target.keys}${schema}${state}`;
 }
 
 const show = (h: TreeHead | undefined) => (h ? `size ${h.size}, root ${h.root}` : 'none');

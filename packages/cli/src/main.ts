@@ -19,7 +19,9 @@ const USAGE = `usage: proofline <command> [options]
 
 Every command that takes --data DIR (SQLite) also runs on PostgreSQL with
 --db postgres://… --keys DIR [--db-schema NAME] (or PROOFLINE_DB, PROOFLINE_KEYS,
-PROOFLINE_DB_SCHEMA), shared by any number of nodes.
+PROOFLINE_DB_SCHEMA), shared by any number of nodes. With either, --state-dir DIR (or
+PROOFLINE_STATE_DIR) is where this node keeps the last checkpoint it signed per log
+(default: the key directory).
 
 commands:
   serve       --data DIR [--port 8080] [--host 127.0.0.1] [--checkpoint-interval MS] [--origin-base HOST]
@@ -79,6 +81,7 @@ const common = {
   db: { type: 'string' },
   keys: { type: 'string' },
   'db-schema': { type: 'string' },
+  'state-dir': { type: 'string' },
   log: { type: 'string', default: DEFAULT_LOG },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
@@ -108,7 +111,11 @@ function parse(args: string[], options: ParseArgsConfig['options']): Values {
   if (db !== undefined && !keys)
     throw new UsageError('--db needs --keys DIR: the log keys shared by the nodes');
   const schema = text(values['db-schema'] ?? process.env.PROOFLINE_DB_SCHEMA);
-  const target: Target = data ? { data } : { db: db!, keys: keys!, ...(schema ? { schema } : {}) };
+  const state = text(values['state-dir'] ?? process.env.PROOFLINE_STATE_DIR);
+  const target: Target = {
+    ...(data ? { data } : { db: db!, keys: keys!, ...(schema ? { schema } : {}) }),
+    ...(state ? { state } : {}),
+  };
   return { ...values, target } as Values;
 }
 
