@@ -15,6 +15,8 @@ export interface ResetGuardOptions {
 export async function resetGuard(options: ResetGuardOptions): Promise<void> {
   const deployment = await openDeployment(options.target);
   try {
+    // Never creates a log (or a key) by accident.
+    if (!(await deployment.storage.getLog(options.log))) throw new Error(`no log ${options.log}`);
     const { guard } = await deployment.log(options.log);
     let before: string;
     try {
