@@ -16,8 +16,13 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
-import { formatCheckpoint, parseCheckpoint, parseNote, signNote } from '@proofline/note';
-import { ed25519Signer } from '@proofline/note';
+import {
+  ed25519Signer,
+  formatCheckpoint,
+  parseCheckpoint,
+  parseNote,
+  signNote,
+} from '@proofline/note';
 import { readTilesAt, type Storage } from '@proofline/storage';
 import { tileHashReader, treeHash } from '@proofline/tlog';
 import {
@@ -26,6 +31,7 @@ import {
   GuardError,
   Publisher,
   Sequencer,
+  type CheckpointWitnesses,
   type GuardErrorCode,
 } from '../src/index.js';
 import {
@@ -140,6 +146,36 @@ describe('checkpoint guard', () => {
     assert.equal(state.note, cp!.note);
     assert.equal(state.sequenced, 7);
     assert.equal(statSync(guard.path).mode & 0o777, 0o600);
+  });
+
+  test('holds each checkpoint before witnesses see it; a missed quorum leaves it ahead', async (t) => {
+    const guard = newGuard(guardDir(t));
+    guard.create();
+    const store = await openStore(t);
+    let quorum = false;
+    const asked: number[] = [];
+    const witnesses: CheckpointWitnesses = {
+      cosign: (request) => {
+        const size = parseCheckpoint(parseNote(request.note).text).size;
+        asked.push(size);
+        const onDisk = JSON.parse(readFileSync(guard.path, 'utf8')) as { note: string };
+        assert.equal(onDisk.note, request.note, 'the guard holds the note sent to witnesses');
+        return Promise.resolve({
+          satisfied: quorum,
+          note: request.note,
+          cosigned: [],
+          results: [],
+        });
+      },
+    };
+    const p = new Publisher(store.storage, store.config, logSigner(), { guard, witnesses });
+    await grow(store, 'a', 0, 4);
+    assert.equal(await p.publish(), undefined, 'no quorum: not published');
+    assert.equal((await guard.read()).size, 4, 'the guard is ahead of the database');
+    assert.equal(await store.storage.latestCheckpoint('seq-test'), undefined);
+    quorum = true;
+    assert.equal((await p.publish())?.size, 4);
+    assert.deepEqual(asked, [4, 4]);
   });
 
   test('refuses a database restored from an older copy (fewer entries): nothing signed', async (t) => {
