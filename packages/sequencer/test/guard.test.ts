@@ -281,6 +281,21 @@ describe('checkpoint guard', () => {
     assert.equal((await newGuard(dir).read()).size, 20, 'durably');
   });
 
+  test('refuses an older database checkpoint that the guarded one does not extend', async (t) => {
+    const { dir, guard, signed } = await signedHistory(t);
+    const other = await openStore(t); // another history, once signed by the log key
+    await grow(other, 'b', 0, 5);
+    const scratch = newGuard(join(dir, 'scratch'));
+    scratch.create();
+    const planted = await publisher(other, scratch).publisher.publish();
+    const storage = wrapStorage(signed.storage, { latestCheckpoint: async () => planted });
+    await rejectsWith(
+      guard.reconcile(storage),
+      'FORK',
+      /latest checkpoint, size 5 .* is not consistent with the checkpoint this node signed, size 10/,
+    );
+  });
+
   test('refuses a database checkpoint the log key did not sign', async (t) => {
     const { guard, signed, cp } = await signedHistory(t);
     await grow(signed, 'b', 10, 12);
