@@ -185,7 +185,7 @@ export class Publisher {
     const name = this.log.name;
     const guard = this.options.guard;
     // Every node checks, lease or not: a rolled-back database is reported by all of them.
-    const guarded = await guard?.reconcile(this.storage);
+    const guarded = guard && { guard, state: await guard.reconcile(this.storage) };
     if (!(await this.storage.acquireLease(name, this.owner, this.leaseTtlMs))) return undefined;
     const integrated = await this.integrateAll();
     if (integrated === undefined) return undefined; // lost the lease while catching up
@@ -215,10 +215,13 @@ export class Publisher {
       rootHash: root,
       extensions: [],
     });
-    if (guarded) await guard!.check(guarded, size, root, reader);
+    if (guarded) await guarded.guard.check(guarded.state, size, root, reader);
     let note = await signNote(text, [this.signer]);
     // Durable before anyone outside this process sees the checkpoint.
-    if (guarded && !guard!.record(guarded, { size, rootHash: root, sequenced, note })) {
+    if (
+      guarded &&
+      !guarded.guard.record(guarded.state, { size, rootHash: root, sequenced, note })
+    ) {
       return undefined; // another process moved the guard meanwhile: the next round rechecks
     }
     if (this.options.witnesses) {
