@@ -8,7 +8,16 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { openCheckpoint, parseVerifierKey } from '@proofline/note';
 import { readTilesAt, type StoredCheckpoint } from '@proofline/storage';
@@ -144,4 +153,34 @@ describe('a SQLite node on a rolled-back database', () => {
       }
     },
   );
+
+  it('refuses a deleted, world-readable or corrupt guard file, saying how to fix it', async () => {
+    const dir = tempDir('guard-file');
+    const data = join(dir, 'data');
+    const guard = join(data, 'keys', 'default.checkpoint');
+    try {
+      assert.equal(runProofline(['append', '--data', data], lines(0, 5)).status, 0);
+      const refused = (pattern: RegExp) => {
+        const r = runProofline(['append', '--data', data], lines(5, 6));
+        assert.equal(r.status, 1, r.stdout);
+        assert.match(r.stderr, pattern);
+        assert.doesNotMatch(r.stdout, /appended/);
+      };
+      chmodSync(guard, 0o644);
+      refused(/other users may access it \(mode 644; run chmod 600 .*default\.checkpoint\)/);
+      chmodSync(guard, 0o600);
+      const text = readFileSync(guard, 'utf8');
+      writeFileSync(guard, text.replace('"size": 5', '"size": 4'));
+      refused(/is corrupt .*\n.*Fix or restore .* run proofline reset-guard --data/);
+      rmSync(guard);
+      refused(
+        /does not exist\.\nThe log exists in the database but this node has no checkpoint guard/,
+      );
+      assert.equal(runProofline(['reset-guard', '--data', data]).status, 0);
+      assert.equal(readFileSync(guard, 'utf8'), text.replace(/"sequenced": \d+/, '"sequenced": 5'));
+      assert.equal(runProofline(['append', '--data', data], lines(5, 6)).status, 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
