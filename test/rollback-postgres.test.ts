@@ -12,7 +12,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { rmSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { openCheckpoint, parseVerifierKey } from '@proofline/note';
@@ -110,7 +110,18 @@ describe('two PostgreSQL nodes on a rolled-back schema', () => {
         r = runProofline(['append', ...targetArgs(targetA), ...stateB], lines(20, 50));
         assert.equal(r.status, 0, r.stderr);
         for (const n of nodes) await waitForSize(n.url, 50);
-        await sleep(500); // every node's guard has seen size 50 (each checks every round)
+        // Each node's guard learns size 50 within a round (the lease holder's by signing it).
+        const guards = [
+          join(targetA.keys, 'default.checkpoint'),
+          join(work, 'state-b', 'default.checkpoint'),
+        ];
+        for (const file of guards) {
+          const deadline = Date.now() + 10_000;
+          while ((JSON.parse(readFileSync(file, 'utf8')) as { size: number }).size < 50) {
+            assert.ok(Date.now() < deadline, `${file} reaches size 50`);
+            await sleep(20);
+          }
+        }
         const before = await notesInDb();
         const entries = (
           await db.query<{ data: Buffer }>(`SELECT data FROM ${s}.entries ORDER BY idx`)
