@@ -6,7 +6,7 @@ import {
   nodeInteriorHash,
   nodeLeafHash,
 } from '@proofline/sequencer';
-import { DEFAULT_LOG, openDeployment, type Target } from '../deployment.js';
+import { DEFAULT_LOG, openDeployment, type LogHandle, type Target } from '../deployment.js';
 import { checkGuard, explainGuardError } from '../guard.js';
 import { onShutdown } from '../signals.js';
 import type { TimestampingConfig } from './timestamping.js';
@@ -40,7 +40,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   const deployment = await openDeployment(options.target);
   /** Set once the shutdown is registered; a guard refusal before that stops the next round. */
   const shutdown: { stop?: (reason: string, code: number) => void } = {};
-  const handles = [];
+  const handles: LogHandle[] = [];
   try {
     await deployment.log(
       DEFAULT_LOG,
