@@ -233,8 +233,13 @@ describe('three nodes on one PostgreSQL database', () => {
           logs.rows.map((r) => r.name),
           ['default'],
         );
-        assert.deepEqual(readdirSync(keys), ['default.key'], 'one key, no temporary files left');
+        assert.deepEqual(
+          readdirSync(keys).sort(),
+          ['default.checkpoint', 'default.key'],
+          'one key and its checkpoint guard, no temporary files left',
+        );
         assert.equal(statSync(join(keys, 'default.key')).mode & 0o777, 0o600);
+        assert.equal(statSync(join(keys, 'default.checkpoint')).mode & 0o777, 0o600);
 
         const created = runProofline([
           'api-key',

@@ -8,9 +8,10 @@ import {
   type Storage,
 } from '@proofline/storage';
 import { SqliteStorage } from '@proofline/storage-sqlite';
-import { workerEd25519Signer } from '@proofline/sequencer';
+import { CheckpointGuard, workerEd25519Signer } from '@proofline/sequencer';
 import type { Signer } from '@proofline/note';
 import {
+  guardPath,
   keyFromEnvironment,
   keySource,
   loadExistingKey,
@@ -25,6 +26,8 @@ export { DEFAULT_LOG, DEFAULT_TENANT } from './defaults.js';
 export interface LogHandle {
   readonly config: LogConfig;
   readonly signer: Signer;
+  /** This node's checkpoint guard for the log (`<keys>/<log>.checkpoint`). */
+  readonly guard: CheckpointGuard;
 }
 
 /** Where a deployment lives: a SQLite data directory, or a PostgreSQL database plus a key directory. */
@@ -37,6 +40,12 @@ export interface Target {
   readonly keys?: string;
   /** With `db`: the PostgreSQL schema holding Proofline's tables (default `proofline`). */
   readonly schema?: string;
+  /**
+   * This node's own writable, persistent directory for its checkpoint guards (one file per
+   * log, `<log>.checkpoint`); default: the key directory. Give it when keys are mounted
+   * read-only. Never on the database's volume or in its backups.
+   */
+  readonly state?: string;
 }
 
 export interface Deployment {
@@ -91,6 +100,14 @@ export async function openDeployment(target: Target): Promise<Deployment> {
       if (!TENANT_NAME_PATTERN.test(tenant)) {
         throw new Error(`invalid tenant name ${JSON.stringify(tenant)}: use a-z, 0-9 and -`);
       }
+      const guard = new CheckpointGuard({
+        path: guardPath(target.state ?? keyDir, name),
+        log: name,
+        verifierKey: verifierKeyOf(key),
+      });
+      // A new log starts with an empty guard, made before the log exists in the database: an
+      // existing log whose guard is missing is then a lost file, refused until it is reset.
+      if (!existing) guard.create();
       const config = await storage.ensureLog({
         name,
         tenant,
@@ -103,7 +120,7 @@ export async function openDeployment(target: Target): Promise<Deployment> {
           `the key of log ${name} (from ${keySource(keyDir, name)}) is not its registered key ${config.verifierKey}`,
         );
       }
-      return { config, signer: workerEd25519Signer(key.name, key.seed) };
+      return { config, signer: workerEd25519Signer(key.name, key.seed), guard };
     },
     close: () => storage.close(),
   };

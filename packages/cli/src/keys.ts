@@ -20,6 +20,15 @@ export function keyPath(keyDir: string, log: string): string {
   return join(keyDir, `${log}.key`);
 }
 
+/**
+ * This node's checkpoint guard of a log (see @proofline/sequencer CheckpointGuard) in `dir`:
+ * `--state DIR`, or by default beside the key, so it is per node exactly as the key
+ * directory is, and outside the database.
+ */
+export function guardPath(dir: string, log: string): string {
+  return join(dir, `${log}.checkpoint`);
+}
+
 function envName(log: string): string {
   return `PROOFLINE_LOG_KEY_${log.toUpperCase().replace(/-/g, '_')}`;
 }

@@ -19,7 +19,9 @@ const USAGE = `usage: proofline <command> [options]
 
 Every command that takes --data DIR (SQLite) also runs on PostgreSQL with
 --db postgres://… --keys DIR [--db-schema NAME] (or PROOFLINE_DB, PROOFLINE_KEYS,
-PROOFLINE_DB_SCHEMA), shared by any number of nodes.
+PROOFLINE_DB_SCHEMA), shared by any number of nodes. With either, --state-dir DIR (or
+PROOFLINE_STATE_DIR) is where this node keeps the last checkpoint it signed per log
+(default: the key directory).
 
 commands:
   serve       --data DIR [--port 8080] [--host 127.0.0.1] [--checkpoint-interval MS] [--origin-base HOST]
@@ -27,6 +29,9 @@ commands:
               run the service on SQLite in DIR (creating the default log and its key on first start)
 ${WITNESS_SERVE_USAGE}${TSA_SERVE_USAGE}  append      --data DIR [--log NAME] [--chunk N] [--wait MS]
               import JSON statements, one per line of standard input; prints "appended FIRST-LAST" per commit
+  reset-guard --data DIR [--log NAME]
+              deliberately restart this node's checkpoint guard from the database's latest checkpoint
+              (after a restore that serve refused; see packages/sequencer/README.md)
   log-key     --data DIR [--log NAME]
               print a log's verifier key
   create-log  --data DIR --log NAME [--tenant NAME] [--origin ORIGIN]
@@ -91,6 +96,7 @@ const common = {
   db: { type: 'string' },
   keys: { type: 'string' },
   'db-schema': { type: 'string' },
+  'state-dir': { type: 'string' },
   log: { type: 'string', default: DEFAULT_LOG },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
@@ -120,7 +126,11 @@ function parse(args: string[], options: ParseArgsConfig['options']): Values {
   if (db !== undefined && !keys)
     throw new UsageError('--db needs --keys DIR: the log keys shared by the nodes');
   const schema = text(values['db-schema'] ?? process.env.PROOFLINE_DB_SCHEMA);
-  const target: Target = data ? { data } : { db: db!, keys: keys!, ...(schema ? { schema } : {}) };
+  const state = text(values['state-dir'] ?? process.env.PROOFLINE_STATE_DIR);
+  const target: Target = {
+    ...(data ? { data } : { db: db!, keys: keys!, ...(schema ? { schema } : {}) }),
+    ...(state ? { state } : {}),
+  };
   return { ...values, target } as Values;
 }
 
@@ -603,6 +613,12 @@ async function main(argv: string[]): Promise<number> {
           ? { value: values.value as string, salt: values.salt as string }
           : { saltsFile: values.salts as string }),
       });
+    }
+    case 'reset-guard': {
+      const { resetGuard } = await import('./commands/reset-guard.js');
+      const v = parse(args, {});
+      await resetGuard({ target: v.target, log: v.log });
+      return 0;
     }
     case 'log-key': {
       const { logKey } = await import('./commands/logs.js');

@@ -25,3 +25,11 @@ export type {
   WitnessingReport,
 } from './witnessing.js';
 export { recordGroup, recordGroupOf, type RecordGroup } from './record-group.js';
+export { CheckpointGuard, type CheckpointGuardOptions } from './guard.js';
+export {
+  GuardError,
+  type DatabaseState,
+  type GuardErrorCode,
+  type TreeHead,
+} from './guard-error.js';
+export { GUARD_FORMAT, type GuardState } from './guard-state.js';

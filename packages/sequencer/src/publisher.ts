@@ -17,6 +17,7 @@ import {
   type Signer,
 } from '@proofline/note';
 import type { CheckpointWitnesses, WitnessingReport } from './witnessing.js';
+import type { CheckpointGuard } from './guard.js';
 import {
   readTilesAt,
   type LogConfig,
@@ -40,6 +41,13 @@ export interface PublisherOptions {
   readonly leafHash?: (entry: Uint8Array) => Uint8Array;
   /** The RFC 6962 interior-node hash to integrate with (default tlog's; see nodeInteriorHash). */
   readonly interiorHash?: (left: Uint8Array, right: Uint8Array) => Uint8Array;
+  /**
+   * This node's checkpoint guard for the log (see guard.ts): every round is checked against
+   * it (GuardError to `onError` on a rolled-back or forked database, and nothing is signed),
+   * and it is durably updated before each checkpoint is published or sent to witnesses.
+   * Without one, only the database's latest checkpoint is checked against.
+   */
+  readonly guard?: CheckpointGuard;
   /** Called with errors of the background loop (it keeps running). */
   readonly onError?: (err: unknown) => void;
   /** Called after each checkpoint this process publishes. */
@@ -103,7 +111,10 @@ export interface TimestampReport {
  * makes the publisher stop rather than sign a fork; (3) the checkpoint is published with
  * compare-and-swap on the previous one, so a process that was paused and lost its lease
  * cannot replace a newer checkpoint. A crash at any point leaves either the old state or
- * the new one; the next run resumes from what is stored.
+ * the new one; the next run resumes from what is stored. With a `guard`, the new root must
+ * also extend the last checkpoint this node signed, as kept outside the database, and the
+ * guard is written before publication: a crash in between leaves the guard ahead of the
+ * database, which the next round publishes again (same size and root) or extends.
  *
  * With `witnesses`, a newly signed checkpoint is sent to the witnesses (with consistency
  * proofs built from the stored tiles) and published only once cosigned by a quorum, with
@@ -172,9 +183,13 @@ export class Publisher {
    */
   async publish(): Promise<StoredCheckpoint | undefined> {
     const name = this.log.name;
+    const guard = this.options.guard;
+    // Every node checks, lease or not: a rolled-back database is reported by all of them.
+    const guarded = guard && { guard, state: await guard.reconcile(this.storage) };
     if (!(await this.storage.acquireLease(name, this.owner, this.leaseTtlMs))) return undefined;
-    const size = await this.integrateAll();
-    if (size === undefined) return undefined; // lost the lease while catching up
+    const integrated = await this.integrateAll();
+    if (integrated === undefined) return undefined; // lost the lease while catching up
+    const { size, sequenced } = integrated;
     const latest = await this.storage.latestCheckpoint(name);
     if (latest && latest.size >= size) {
       this.timestamp(latest); // e.g. published before a restart, or by a process without TSAs
@@ -200,7 +215,15 @@ export class Publisher {
       rootHash: root,
       extensions: [],
     });
+    if (guarded) await guarded.guard.check(guarded.state, size, root, reader);
     let note = await signNote(text, [this.signer]);
+    // Durable before anyone outside this process sees the checkpoint.
+    if (
+      guarded &&
+      !guarded.guard.record(guarded.state, { size, rootHash: root, sequenced, note })
+    ) {
+      return undefined; // another process moved the guard meanwhile: the next round rechecks
+    }
     if (this.options.witnesses) {
       const cosigned = await this.witness(note, size, reader, latest);
       if (cosigned === undefined) return undefined;
@@ -323,10 +346,10 @@ export class Publisher {
   }
 
   /**
-   * Integrates every sequenced entry into the tiles; returns the integrated size, or
-   * undefined if the lease was lost in between.
+   * Integrates every sequenced entry into the tiles; returns the integrated size and the
+   * sequenced size it read, or undefined if the lease was lost in between.
    */
-  private async integrateAll(): Promise<number | undefined> {
+  private async integrateAll(): Promise<{ size: number; sequenced: number } | undefined> {
     const name = this.log.name;
     let from = await this.storage.integratedSize(name);
     const target = await this.storage.sequencedSize(name);
@@ -357,6 +380,6 @@ export class Publisher {
         return undefined;
       }
     }
-    return from;
+    return { size: from, sequenced: Math.max(target, from) };
   }
 }

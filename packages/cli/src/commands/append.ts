@@ -1,14 +1,14 @@
 import { createInterface } from 'node:readline';
-import type { Signer } from '@proofline/note';
 import {
   digestLookupKey,
   parseStatementJson,
   recordTemplate,
   type RecordTemplate,
 } from '@proofline/records';
-import { Publisher, Sequencer, recordGroupOf } from '@proofline/sequencer';
-import type { LogConfig, Storage } from '@proofline/storage';
-import { openDeployment, type Target } from '../deployment.js';
+import { GuardError, Publisher, Sequencer, recordGroupOf } from '@proofline/sequencer';
+import type { Storage } from '@proofline/storage';
+import { openDeployment, type LogHandle, type Target } from '../deployment.js';
+import { checkGuard, explainGuardError } from '../guard.js';
 import { Progress } from '../progress.js';
 
 export interface AppendOptions {
@@ -29,12 +29,15 @@ export interface AppendOptions {
  * is written: everything printed before stays, nothing after it is written.
  * Runs safely beside `proofline serve` on the same data directory. At the end it waits
  * until a checkpoint covers the new entries (publishing one itself if no other process
- * holds the publishing lease).
+ * holds the publishing lease). Refuses, before reading any input, if the database is behind
+ * or beside a checkpoint this node signed (the log's checkpoint guard, see ../guard.ts).
  */
 export async function append(options: AppendOptions): Promise<number> {
   const deployment = await openDeployment(options.target);
   try {
-    const { config, signer } = await deployment.log(options.log);
+    const handle = await deployment.log(options.log);
+    await checkGuard(deployment.storage, handle, options.target);
+    const { config } = handle;
     const sequencer = new Sequencer(deployment.storage, config.name, {
       maxBatchSize: options.chunkSize,
     });
@@ -97,7 +100,7 @@ export async function append(options: AppendOptions): Promise<number> {
     process.stdout.write(
       `appended ${count} entries to log ${config.name}: indices ${first}-${last}\n`,
     );
-    await waitForCheckpoint(deployment.storage, config, signer, last + 1, options.waitMs);
+    await waitForCheckpoint(deployment.storage, handle, options.target, last + 1, options.waitMs);
     return count;
   } finally {
     await deployment.close();
@@ -106,16 +109,21 @@ export async function append(options: AppendOptions): Promise<number> {
 
 async function waitForCheckpoint(
   storage: Storage,
-  config: LogConfig,
-  signer: Signer,
+  { config, signer, guard }: LogHandle,
+  target: Target,
   size: number,
   waitMs: number,
 ): Promise<void> {
-  const publisher = new Publisher(storage, config, signer);
+  const publisher = new Publisher(storage, config, signer, { guard });
   const deadline = Date.now() + waitMs;
   try {
     while (true) {
-      await publisher.publish();
+      try {
+        await publisher.publish();
+      } catch (err) {
+        if (err instanceof GuardError) throw new Error(explainGuardError(err, target));
+        throw err;
+      }
       const latest = await storage.latestCheckpoint(config.name);
       if (latest && latest.size >= size) {
         console.error(`checkpoint of size ${latest.size} covers the appended entries`);

@@ -1,6 +1,13 @@
 import { buildApp, type LogRuntime } from '@proofline/server';
-import { Publisher, Sequencer, nodeInteriorHash, nodeLeafHash } from '@proofline/sequencer';
-import { DEFAULT_LOG, openDeployment, type Target } from '../deployment.js';
+import {
+  GuardError,
+  Publisher,
+  Sequencer,
+  nodeInteriorHash,
+  nodeLeafHash,
+} from '@proofline/sequencer';
+import { DEFAULT_LOG, openDeployment, type LogHandle, type Target } from '../deployment.js';
+import { checkGuard, explainGuardError } from '../guard.js';
 import { onShutdown } from '../signals.js';
 import type { TimestampingConfig } from './timestamping.js';
 import { publishedWitnesses, publisherWitnessOptions, type WitnessingConfig } from './witness.js';
@@ -23,17 +30,34 @@ export interface ServeOptions {
  * Runs the HTTP service and, for every log, a sequencer (writes) and the publisher that
  * integrates and signs. On SIGTERM/SIGINT: stop accepting connections, let in-flight
  * requests finish, commit the queued batches, finish the publishing round, close the store.
+ *
+ * Refuses to start if the database is behind or beside a checkpoint this node signed (each
+ * log's checkpoint guard, see ../guard.ts); if a publisher finds that later (the database
+ * was rolled back under a running node), the node shuts down the same way and exits 1:
+ * sequencing on would hand out receipts for indices it already gave.
  */
 export async function serve(options: ServeOptions): Promise<void> {
   const deployment = await openDeployment(options.target);
-  await deployment.log(
-    DEFAULT_LOG,
-    options.originBase ? `${options.originBase}/logs/${DEFAULT_LOG}` : undefined,
-  );
+  /** Set once the shutdown is registered; a guard refusal before that stops the next round. */
+  const shutdown: { stop?: (reason: string, code: number) => void } = {};
+  const handles: LogHandle[] = [];
+  try {
+    await deployment.log(
+      DEFAULT_LOG,
+      options.originBase ? `${options.originBase}/logs/${DEFAULT_LOG}` : undefined,
+    );
+    for (const config of await deployment.storage.listLogs()) {
+      const handle = await deployment.log(config.name);
+      await checkGuard(deployment.storage, handle, options.target);
+      handles.push(handle);
+    }
+  } catch (err) {
+    await deployment.close();
+    throw err;
+  }
   const runtimes = new Map<string, LogRuntime>();
   const publishers: Publisher[] = [];
-  for (const config of await deployment.storage.listLogs()) {
-    const { signer } = await deployment.log(config.name);
+  for (const { config, signer, guard } of handles) {
     // Published in GET /logs/<name>/ for verifiers (see publishedWitnesses).
     const witnesses = publishedWitnesses(options.witnessing, config);
     runtimes.set(config.name, {
@@ -50,7 +74,15 @@ export async function serve(options: ServeOptions): Promise<void> {
       intervalMs: options.checkpointIntervalMs,
       leafHash: nodeLeafHash,
       interiorHash: nodeInteriorHash,
-      onError: (err) => console.error(`log ${config.name}: publishing failed:`, err),
+      guard,
+      onError: (err) => {
+        if (err instanceof GuardError) {
+          console.error(`proofline: ${explainGuardError(err, options.target)}`);
+          shutdown.stop?.(`log ${config.name}: the checkpoint guard refused`, 1);
+        } else {
+          console.error(`log ${config.name}: publishing failed:`, err);
+        }
+      },
       ...publisherWitnessOptions(options.witnessing, config, options.checkpointIntervalMs),
       ...(options.timestamping === undefined
         ? {}
@@ -71,7 +103,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     `proofline listening on ${address} (${options.target.db ? 'PostgreSQL' : `data in ${options.target.data}`})`,
   );
 
-  onShutdown(async () => {
+  shutdown.stop = onShutdown(async () => {
     await app.close();
     await Promise.all([...runtimes.values()].map((r) => r.sequencer.close()));
     await Promise.all(publishers.map((p) => p.stop()));

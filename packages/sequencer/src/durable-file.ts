@@ -1,0 +1,54 @@
+import { randomUUID } from 'node:crypto';
+import {
+  chmodSync,
+  closeSync,
+  fsyncSync,
+  linkSync,
+  openSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import { dirname } from 'node:path';
+
+/**
+ * Writes `text` to `path` (mode 0600) so that after a crash at any moment the file holds
+ * either its old content or the new one, never a mix: the text goes to a temporary file in
+ * the same directory, which is fsynced, then renamed over `path` (or, with `once`,
+ * hard-linked to `path`, which fails if `path` exists), and the directory is fsynced so that
+ * the new name survives a crash. Returns false (writing nothing) only with `once` when
+ * `path` already exists. A crash may leave a `*.tmp` file behind; it is never read.
+ */
+export function writeFileDurably(path: string, text: string, once = false): boolean {
+  const tmp = `${path}.${process.pid}.${randomUUID()}.tmp`;
+  const fd = openSync(tmp, 'wx', 0o600);
+  let written = true;
+  try {
+    try {
+      writeSync(fd, text);
+      fsyncSync(fd);
+      chmodSync(tmp, 0o600); // the umask may have narrowed the mode further; never widen it
+    } finally {
+      closeSync(fd);
+    }
+    if (once) {
+      try {
+        linkSync(tmp, path);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        written = false;
+      }
+    } else {
+      renameSync(tmp, path);
+    }
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+  const dir = openSync(dirname(path), 'r');
+  try {
+    fsyncSync(dir);
+  } finally {
+    closeSync(dir);
+  }
+  return written;
+}
