@@ -1,5 +1,6 @@
 import type { SequenceGroup, SequenceResult, Storage } from '@proofline/storage';
 import { SequencerError } from './errors.js';
+import type { ReceiptSealer } from './receipt-sealer.js';
 
 export const MAX_ENTRY_SIZE = 65535;
 
@@ -23,6 +24,11 @@ export interface SequencerOptions {
    * is still one atomic transaction; storage serialises them, in the order sent.
    */
   readonly maxInFlight?: number;
+  /**
+   * Seals every commit's creation receipt into its storage transaction (the results'
+   * `receipt`); without one, commits store no receipt. One sealer per log per process.
+   */
+  readonly sealer?: ReceiptSealer;
 }
 
 /** A caller's group: the storage group plus how many entries `build` will return. */
@@ -60,6 +66,7 @@ export class Sequencer {
   private readonly maxPending: number;
   private readonly now: () => number;
   private readonly maxInFlight: number;
+  private readonly sealer: ReceiptSealer | undefined;
   private queue: Waiting[] = [];
   private pending = 0;
   /** Batches handed to storage and not yet settled. */
@@ -80,6 +87,7 @@ export class Sequencer {
     this.maxPending = options.maxPending ?? 65536;
     this.now = options.now ?? Date.now;
     this.maxInFlight = Math.max(1, options.maxInFlight ?? 1);
+    this.sealer = options.sealer;
   }
 
   /** Appends one entry; resolves with its index once durably sequenced. */
@@ -172,12 +180,16 @@ export class Sequencer {
     }
     this.inFlight++;
     this.schedule(); // a batch beyond maxBatchSize, while another may be in flight
+    const sealing = this.sealer?.session();
     try {
-      const results = await this.storage.sequence(
-        this.log,
-        batch.map((w) => w.group),
-        this.now(),
-      );
+      const results = await this.storage
+        .sequence(
+          this.log,
+          batch.map((w) => w.group),
+          this.now(),
+          sealing?.seal,
+        )
+        .finally(() => sealing?.settle());
       const commit: Commit = { groups: batch.map((w) => w.group), results };
       batch.forEach((w, i) => w.resolve({ ...results[i]!, commit }));
     } catch (err) {

@@ -132,4 +132,9 @@ export const MIGRATIONS: readonly ((s: string) => string)[] = [
     PRIMARY KEY (log_id, size, tsa)
   );
   `,
+  // 3: each commit's signed note (its creation receipt), written in the commit's own
+  // transaction; NULL for commits made before this version or without a sealer.
+  (s) => `
+  ALTER TABLE ${s}.batches ADD COLUMN receipt text;
+  `,
 ];

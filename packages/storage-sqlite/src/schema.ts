@@ -100,4 +100,9 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (log_id, size, tsa)
   ) WITHOUT ROWID;
   `,
+  // 3: each commit's signed note (its creation receipt), written in the commit's own
+  // transaction; NULL for commits made before this version or without a sealer.
+  `
+  ALTER TABLE batches ADD COLUMN receipt TEXT;
+  `,
 ];

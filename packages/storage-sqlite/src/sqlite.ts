@@ -4,6 +4,7 @@ import {
   type ApiKeyRecord,
   type ApiScope,
   type CheckpointTimestamp,
+  type CommitSealer,
   type IdempotentOutcome,
   type IndexRange,
   type LogConfig,
@@ -11,6 +12,7 @@ import {
   type SequenceResult,
   type Storage,
   type StoredCheckpoint,
+  type StoredCommit,
   type StoredTile,
   type TileKey,
 } from '@proofline/storage';
@@ -19,6 +21,8 @@ import {
   idempotentOutcome,
   writeOperations,
   type BuiltGroup,
+  type SequenceReply,
+  type SequenceRequest,
   type WriteOperations,
 } from './writes.js';
 import { Writer } from './writer.js';
@@ -88,6 +92,8 @@ export class SqliteStorage implements Storage {
   private readonly inlineMaxEntries: number;
   /** The same write operations on this thread's connection (see inlineMaxEntries). */
   private inlineWrites: WriteOperations | undefined;
+  /** Per log id, the end of the entries of the last sequence request sent to the writer. */
+  private readonly proposed = new Map<number, number>();
 
   constructor(path: string, options: SqliteOptions = {}) {
     this.db = new Database(path);
@@ -121,13 +127,14 @@ export class SqliteStorage implements Storage {
         .pluck(),
       commitRange: db.prepare<
         [number, number, number, number, number],
-        { start: number | null; end: number | null; size: number }
+        { start: number | null; receipt: string | null; end: number | null; size: number }
       >(
-        'SELECT (SELECT first_idx FROM batches WHERE log_id = ? AND first_idx <= ? ' +
-          'ORDER BY first_idx DESC LIMIT 1) AS start, ' +
+        'SELECT b.first_idx AS start, b.receipt AS receipt, ' +
           '(SELECT first_idx FROM batches WHERE log_id = ? AND first_idx > ? ' +
           'ORDER BY first_idx LIMIT 1) AS "end", ' +
-          '(SELECT sequenced_size FROM logs WHERE id = ?) AS size',
+          '(SELECT sequenced_size FROM logs WHERE id = ?) AS size ' +
+          'FROM (SELECT 1) LEFT JOIN (SELECT first_idx, receipt FROM batches ' +
+          'WHERE log_id = ? AND first_idx <= ? ORDER BY first_idx DESC LIMIT 1) b',
       ),
       findLookup: db
         .prepare<[number, number, number], number>(
@@ -247,18 +254,25 @@ export class SqliteStorage implements Storage {
 
   /**
    * Builds the groups here for a proposed time — max(nowMs, the log's last batch time as
-   * this connection sees it) — and commits them on the writer thread, which re-checks that
-   * time inside its transaction: if another writer (process) committed a later time
-   * meanwhile, nothing is written and the groups are rebuilt with that time. Groups whose
-   * idempotency key is already used are not built (the writer checks again, atomically).
+   * this connection sees it) — and, with `seal`, seals them for a proposed first index: the
+   * log's size as this connection sees it, or the end of the last request this store sent
+   * the writer if that is beyond (requests run in order, so a batch sent while another
+   * commits follows it). The writer thread re-checks time (and, sealed, first index and
+   * idempotency keys) inside its transaction: if another writer (process) moved them
+   * meanwhile, nothing is written, the note is dropped and the groups are rebuilt and
+   * re-sealed with the actual values. Groups whose idempotency key is already used are not
+   * built (the writer checks again, atomically).
    */
   async sequence(
     log: string,
     groups: readonly SequenceGroup[],
     nowMs: number,
+    seal?: CommitSealer,
   ): Promise<SequenceResult[]> {
     const logId = this.logId(log);
-    let time = Math.max(nowMs, this.stmt.sizes.get(logId)!.last_time);
+    const state = this.stmt.sizes.get(logId)!;
+    let time = Math.max(nowMs, state.last_time);
+    let first = Math.max(state.sequenced_size, this.proposed.get(logId) ?? 0);
     for (let attempt = 0; attempt < MAX_SEQUENCE_ATTEMPTS; attempt++) {
       const duplicates = new Map<number, IdempotentOutcome>();
       const built: BuiltGroup[] = [];
@@ -291,14 +305,30 @@ export class SqliteStorage implements Storage {
           ...(idem ? { idempotency: idem } : {}),
         });
       }
+      // Sealed before the entries' buffer is handed to the writer thread.
+      const receipt =
+        seal && entries.length > 0 ? seal({ first, timeMs: time, entries }) : undefined;
       const { data, ends } = concat(entries);
-      const request = { logId, time, groups: built, data, ends };
-      const reply =
-        entries.length <= this.inlineMaxEntries && this.writer.idle
-          ? (this.inlineWrites ??= writeOperations(this.db)).sequence(request)
-          : await this.writer.call('sequence', [request], [data.buffer as ArrayBuffer]);
+      const request: SequenceRequest = {
+        logId,
+        time,
+        first,
+        ...(receipt === undefined ? {} : { receipt }),
+        groups: built,
+        data,
+        ends,
+      };
+      let reply: SequenceReply;
+      if (entries.length <= this.inlineMaxEntries && this.writer.idle) {
+        reply = (this.inlineWrites ??= writeOperations(this.db)).sequence(request);
+      } else {
+        const sent = this.writer.call('sequence', [request], [data.buffer as ArrayBuffer]);
+        this.proposed.set(logId, first + entries.length);
+        reply = await sent;
+      }
       if ('retryAt' in reply) {
         time = Math.max(nowMs, reply.retryAt);
+        first = reply.next;
         continue;
       }
       const results = reply.results.values();
@@ -306,7 +336,7 @@ export class SqliteStorage implements Storage {
         duplicates.has(g) ? { status: 'duplicate', ...duplicates.get(g)! } : results.next().value!,
       );
     }
-    throw new Error('other writers kept moving the batch time; try again');
+    throw new Error('other writers kept moving the batch time or size; try again');
   }
 
   async sequencedSize(log: string): Promise<number> {
@@ -332,15 +362,16 @@ export class SqliteStorage implements Storage {
     return { start, end: Math.max(start, end) };
   }
 
-  async commitRange(log: string, index: number): Promise<IndexRange> {
+  async commitRange(log: string, index: number): Promise<StoredCommit> {
     const id = this.logId(log);
     checkRange(index, index + 1);
-    // One statement: both bounds and the size come from one snapshot.
-    const row = this.stmt.commitRange.get(id, index, id, index, id)!;
+    // One statement: the bounds, the note and the size come from one snapshot.
+    const row = this.stmt.commitRange.get(id, index, id, id, index)!;
     if (index >= row.size || row.start === null) {
       throw new StorageError('OUT_OF_RANGE', `entry ${index} is not sequenced`);
     }
-    return { start: row.start, end: row.end ?? row.size };
+    const range = { start: row.start, end: row.end ?? row.size };
+    return row.receipt === null ? range : { ...range, receipt: row.receipt };
   }
 
   async findByLookupKey(log: string, key: number, limit: number): Promise<number[]> {

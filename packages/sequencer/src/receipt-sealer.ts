@@ -1,0 +1,104 @@
+import { createPrivateKey, sign } from 'node:crypto';
+import { formatNote } from '@proofline/note';
+import {
+  batchTree,
+  formatBatchReceiptText,
+  formatReceiptText,
+  formatTime,
+} from '@proofline/records';
+import type { CommitSealer, CommitToSeal } from '@proofline/storage';
+import { SequencerError } from './errors.js';
+import { nodeInteriorHash, nodeLeafHash } from './node-hash.js';
+import { nodeEd25519Signer, pkcs8Ed25519 } from './node-signer.js';
+
+/** One `Storage.sequence` call's sealing: its seal function, and `settle` once it has returned. */
+export interface SealSession {
+  readonly seal: CommitSealer;
+  /** Records the call's last seal as possibly stored (call once, whether it resolved or not). */
+  settle(): void;
+}
+
+/**
+ * Signs each commit's creation receipt, synchronously (node:crypto Ed25519), for the
+ * storage transaction that stores it: a commit of one entry gets a proofline.dev/receipt/v1
+ * note over origin, index, leaf hash and time; a larger one a proofline.dev/batch-receipt/v1
+ * note over origin, first index, size, the RFC 6962 root of its leaf hashes and time.
+ *
+ * Guard (one sealer per log per process): it never seals a commit whose first index is
+ * below the end of a commit it sealed for a `sequence` call that has settled — resolved, or
+ * rejected, whose outcome the sealer cannot know — nor one that overlaps the current seal of
+ * another call still under way. A storage that rolls back its size (an insider editing the
+ * database) therefore cannot make this process sign a second receipt for an index: the
+ * commit is refused with SequencerError INDEX_ALREADY_SEALED (reported to `onRefused`) and
+ * nothing is written. Within one call, a later seal replaces the earlier one, which storage
+ * guarantees it dropped unwritten (Storage.sequence). A process whose commit failed after
+ * sealing refuses that log's next commits until restarted: the failed one may have committed.
+ */
+export class ReceiptSealer {
+  private readonly privateKey;
+  private readonly keyId: number;
+  /** End of the last commit sealed for a settled call: indices below it are never resealed. */
+  private settledEnd = 0;
+  /** The current seal of each call under way, as [first, end). */
+  private readonly open = new Map<SealSession, readonly [number, number]>();
+
+  constructor(
+    private readonly origin: string,
+    seed: Uint8Array,
+    private readonly onRefused: (err: SequencerError) => void = (err) =>
+      console.error(`receipts of ${origin}:`, err.message),
+  ) {
+    this.keyId = nodeEd25519Signer(origin, seed).keyId; // validates the seed
+    const der = Buffer.from(pkcs8Ed25519(seed));
+    this.privateKey = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+  }
+
+  /** A session for one `Storage.sequence` call. */
+  session(): SealSession {
+    const session: SealSession = {
+      seal: (commit) => this.seal(session, commit),
+      settle: () => {
+        const sealed = this.open.get(session);
+        if (sealed) this.settledEnd = Math.max(this.settledEnd, sealed[1]);
+        this.open.delete(session);
+      },
+    };
+    return session;
+  }
+
+  private seal(session: SealSession, commit: CommitToSeal): string {
+    const first = commit.first;
+    const end = first + commit.entries.length;
+    const clash = [...this.open].find(([s, [f, e]]) => s !== session && f < end && first < e);
+    if (first < this.settledEnd || clash) {
+      const below = clash ? clash[1][1] : this.settledEnd;
+      const err = new SequencerError(
+        'INDEX_ALREADY_SEALED',
+        `refusing to seal entries [${first}, ${end}): this process already sealed a receipt up to index ${below - 1}`,
+      );
+      this.onRefused(err);
+      throw err;
+    }
+    const note = this.note(commit);
+    this.open.set(session, [first, end]);
+    return note;
+  }
+
+  private note(commit: CommitToSeal): string {
+    const origin = this.origin;
+    const time = formatTime(commit.timeMs);
+    const leaves = commit.entries.map(nodeLeafHash);
+    const text =
+      leaves.length === 1
+        ? formatReceiptText({ origin, index: commit.first, leafHash: leaves[0]!, time })
+        : formatBatchReceiptText({
+            origin,
+            first: commit.first,
+            size: leaves.length,
+            root: batchTree(leaves, nodeInteriorHash).root,
+            time,
+          });
+    const signature = new Uint8Array(sign(null, Buffer.from(text, 'utf8'), this.privateKey));
+    return formatNote({ text, signatures: [{ name: origin, keyId: this.keyId, signature }] });
+  }
+}
