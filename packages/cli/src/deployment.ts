@@ -8,7 +8,7 @@ import {
   type Storage,
 } from '@proofline/storage';
 import { SqliteStorage } from '@proofline/storage-sqlite';
-import { workerEd25519Signer } from '@proofline/sequencer';
+import { ReceiptSealer, workerEd25519Signer } from '@proofline/sequencer';
 import type { Signer } from '@proofline/note';
 import {
   keyFromEnvironment,
@@ -25,6 +25,8 @@ export { DEFAULT_LOG, DEFAULT_TENANT } from './defaults.js';
 export interface LogHandle {
   readonly config: LogConfig;
   readonly signer: Signer;
+  /** Seals the creation receipt of each commit (one per log per process: pass it to one Sequencer). */
+  readonly sealer: ReceiptSealer;
 }
 
 /** Where a deployment lives: a SQLite data directory, or a PostgreSQL database plus a key directory. */
@@ -103,7 +105,11 @@ export async function openDeployment(target: Target): Promise<Deployment> {
           `the key of log ${name} (from ${keySource(keyDir, name)}) is not its registered key ${config.verifierKey}`,
         );
       }
-      return { config, signer: workerEd25519Signer(key.name, key.seed) };
+      return {
+        config,
+        signer: workerEd25519Signer(key.name, key.seed),
+        sealer: new ReceiptSealer(key.name, key.seed),
+      };
     },
     close: () => storage.close(),
   };

@@ -237,7 +237,11 @@ export function registerAuditRoutes(app: FastifyInstance, o: AuditRouteOptions):
     const lines: string[] = [];
     for (const index of indices) {
       const [entry] = await o.storage.readEntries(log, index, index + 1);
-      const view = await o.service.receipt(runtime, index, entry!);
+      // The creation receipt as stored; never signed here. TODO(bundle v2): a batch receipt's proof.
+      const receipt = (await o.service.creation(runtime, index))?.note;
+      if (receipt === undefined) {
+        throw new HttpProblem(404, 'receipt-not-stored', `record ${index} has no stored receipt`);
+      }
       const bundle: Bundle = {
         mediaType: BUNDLE_MEDIA_TYPE,
         id: recordId(log, index),
@@ -245,7 +249,7 @@ export function registerAuditRoutes(app: FastifyInstance, o: AuditRouteOptions):
         origin: runtime.config.origin,
         index,
         entry: entry!,
-        receipt: view.receipt,
+        receipt,
         inclusionProof: await proveInclusion(index, size, reader),
         checkpoint: checkpoint.note,
       };

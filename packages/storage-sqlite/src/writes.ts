@@ -50,8 +50,7 @@ export interface SequenceRequest {
  * rebuilds (and re-seals) with the log's actual last time `retryAt` and size `next`.
  */
 export type SequenceReply =
-  | { readonly results: SequenceResult[] }
-  | { readonly retryAt: number; readonly next: number };
+  { readonly results: SequenceResult[] } | { readonly retryAt: number; readonly next: number };
 
 interface IdempotencyRow {
   request_hash: string;
@@ -123,7 +122,10 @@ export function writeOperations(db: Database.Database) {
     if (receipt !== undefined) {
       if (state.sequenced_size !== req.first) return retry;
       const used = req.groups.some(
-        (g) => g.count > 0 && g.idempotency && findIdempotency.get(g.idempotency.tenant, g.idempotency.key),
+        (g) =>
+          g.count > 0 &&
+          g.idempotency &&
+          findIdempotency.get(g.idempotency.tenant, g.idempotency.key),
       );
       if (used) return retry;
     }

@@ -34,8 +34,9 @@ export interface AppendOptions {
 export async function append(options: AppendOptions): Promise<number> {
   const deployment = await openDeployment(options.target);
   try {
-    const { config, signer } = await deployment.log(options.log);
+    const { config, signer, sealer } = await deployment.log(options.log);
     const sequencer = new Sequencer(deployment.storage, config.name, {
+      sealer,
       maxBatchSize: options.chunkSize,
     });
     const tenant = config.tenant;

@@ -33,14 +33,14 @@ export async function serve(options: ServeOptions): Promise<void> {
   const runtimes = new Map<string, LogRuntime>();
   const publishers: Publisher[] = [];
   for (const config of await deployment.storage.listLogs()) {
-    const { signer } = await deployment.log(config.name);
+    const { signer, sealer } = await deployment.log(config.name);
     // Published in GET /logs/<name>/ for verifiers (see publishedWitnesses).
     const witnesses = publishedWitnesses(options.witnessing, config);
     runtimes.set(config.name, {
       config,
       signer,
       // While one batch commits (off the event loop) the next is already on its way.
-      sequencer: new Sequencer(deployment.storage, config.name, { maxInFlight: 4 }),
+      sequencer: new Sequencer(deployment.storage, config.name, { maxInFlight: 4, sealer }),
       ...(witnesses === undefined ? {} : { witnesses }),
       ...(options.timestamping === undefined
         ? {}

@@ -3,7 +3,6 @@ import {
   MAX_BUNDLE_TIMESTAMPS,
   MAX_TIMESTAMP_TOKEN_SIZE,
   TSA_NAME_PATTERN,
-  entryTime,
   type Bundle,
   type BundleTimestamp,
 } from '@proofline/records';
@@ -11,6 +10,7 @@ import { TileHashCache, proveInclusion, tileHashReader, type HashReader } from '
 import { readTilesAt, type Storage, type StoredCheckpoint } from '@proofline/storage';
 import { nodeInteriorHash } from '@proofline/sequencer';
 import { HttpProblem } from '../problem.js';
+import type { CreationReceipt } from './receipts.js';
 
 /**
  * Memory bound of each log's tile cache: 64 MiB holds the internal nodes of ~4,000 full
@@ -96,14 +96,15 @@ export class ProofBundles {
 
   /**
    * The bundle of the sequenced entry `index` of `log`, against a checkpoint covering it
-   * (404 not-yet-checkpointed if there is none). `receipt` signs the entry's receipt; `time`
-   * is the record's time, parseRecord(entry).time (records' entryTime).
+   * (404 not-yet-checkpointed if there is none). `creation` reads the entry's creation
+   * receipt as stored with its commit (nothing is signed here); a record without one has no
+   * bundle (404 receipt-not-stored).
    */
   async build(
     config: { readonly name: string; readonly origin: string },
     id: string,
     index: number,
-    receipt: (entry: Uint8Array, time: string) => Promise<string>,
+    creation: () => Promise<CreationReceipt | undefined>,
   ): Promise<Bundle> {
     const log = config.name;
     const state = this.state(log);
@@ -119,10 +120,19 @@ export class ProofBundles {
     // The proof, the note and the timestamps all come from this one snapshot.
     const { checkpoint, timestamps, reader } = latest;
     const [entry] = await this.storage.readEntries(log, index, index + 1);
-    const [signed, inclusionProof] = await Promise.all([
-      receipt(entry!, entryTime(entry!)),
+    const [stored, inclusionProof] = await Promise.all([
+      creation(),
       proveInclusion(index, checkpoint.size, reader, nodeInteriorHash),
     ]);
+    if (stored === undefined) {
+      throw new HttpProblem(
+        404,
+        'receipt-not-stored',
+        `record ${id} has no creation receipt stored with it`,
+      );
+    }
+    // TODO(bundle v2): a batch receipt (stored.proof set) goes with its receiptProof.
+    const signed = stored.note;
     return {
       mediaType: BUNDLE_MEDIA_TYPE,
       id,

@@ -12,12 +12,12 @@ import {
 } from '@proofline/records';
 import { parseVerifierKey, type Signer } from '@proofline/note';
 import type { LogConfig, Storage } from '@proofline/storage';
-import { nodeLeafHash, recordGroup, type Sequencer } from '@proofline/sequencer';
+import { recordGroup, type Sequencer } from '@proofline/sequencer';
 import type { Principal } from '../auth.js';
 import { HttpProblem } from '../problem.js';
 import { CheckpointWaiter } from './checkpoints.js';
 import { ProofBundles } from './bundles.js';
-import { Receipts, signEntry, type ReceiptView } from './receipts.js';
+import { Receipts, type CreationReceipt, type ReceiptView } from './receipts.js';
 
 export type { ReceiptView } from './receipts.js';
 
@@ -55,7 +55,7 @@ export class RecordService {
   readonly checkpoints: CheckpointWaiter;
   /** Proof bundles and their per-log caches (tile hashes, latest checkpoint, sequenced size). */
   private readonly bundles: ProofBundles;
-  /** Receipts, signed once per commit. */
+  /** Receipts, as stored with each commit (signed once, when it was sequenced). */
   private readonly receipts: Receipts;
 
   constructor(
@@ -118,7 +118,7 @@ export class RecordService {
     };
   }
 
-  /** The record and receipt of `id`, for its own tenant only. */
+  /** The record and its stored creation receipt of `id`, for its own tenant only. */
   async get(principal: Principal, id: string): Promise<ReceiptView> {
     const { runtime, index } = await this.locate(id);
     if (runtime.config.tenant !== principal.tenant) throw notFound(id);
@@ -129,9 +129,12 @@ export class RecordService {
   /** The public proof bundle of `id` against the latest checkpoint (see bundles.ts). */
   async bundle(id: string): Promise<Bundle> {
     const { runtime, index } = await this.locate(id);
-    return this.bundles.build(runtime.config, id, index, (entry, time) =>
-      signEntry(runtime, index, nodeLeafHash(entry), { time }),
-    );
+    return this.bundles.build(runtime.config, id, index, () => this.creation(runtime, index));
+  }
+
+  /** The creation receipt stored with the commit of entry `index`, if it has one. */
+  creation(runtime: LogRuntime, index: number): Promise<CreationReceipt | undefined> {
+    return this.receipts.creation(runtime, index);
   }
 
   /** Records of the principal's tenant whose digest is `digest`, in `log` or all its logs. */
@@ -144,18 +147,17 @@ export class RecordService {
       const log = runtime.config.name;
       for (const index of await this.storage.findByLookupKey(log, digestLookupKey(digest), 100)) {
         const [entry] = await this.storage.readEntries(log, index, index + 1);
-        const record = parseRecord(entry!);
-        if (record.digest === digest) {
-          found.push(await this.receipts.ofEntry(runtime, index, entry!, record));
+        if (parseRecord(entry!).digest === digest) {
+          found.push(await this.receipts.ofEntry(runtime, index, entry!));
         }
       }
     }
     return found;
   }
 
-  /** The receipt/v1 of the stored entry at `index` (the signature is deterministic). */
+  /** The stored entry at `index` with the creation receipt stored with its commit, if any. */
   receipt(runtime: LogRuntime, index: number, entry: Uint8Array): Promise<ReceiptView> {
-    return this.receipts.ofEntry(runtime, index, entry, parseRecord(entry));
+    return this.receipts.ofEntry(runtime, index, entry);
   }
 
   private statement(value: unknown, index: number, inBatch: true | undefined): Statement {
