@@ -50,7 +50,8 @@ interface ReceiptJson {
   index: number;
   time: string;
   entry: string;
-  receipt: string;
+  /** Absent when the server stored no creation receipt with the record's commit. */
+  receipt?: string;
   receiptProof?: string[];
   verificationUrl: string;
 }
@@ -127,7 +128,14 @@ export class ProoflineClient {
     } catch {
       throw new UntrustedResponseError('the receipt carries no valid entry', []);
     }
-    const verification = await verifyReceipt(json.receipt, entry, this.options.trust, {
+    if (json.receipt === undefined) {
+      // Nothing to verify: never report such a record as verified.
+      throw new UntrustedResponseError(`record ${json.id} has no creation receipt`, [
+        { name: 'receipt', summary: 'the server returned no creation receipt for this record' },
+      ]);
+    }
+    const receipt = json.receipt;
+    const verification = await verifyReceipt(receipt, entry, this.options.trust, {
       index: json.index,
       ...(json.receiptProof === undefined ? {} : { receiptProof: json.receiptProof }),
     });
@@ -148,7 +156,7 @@ export class ProoflineClient {
       time: record.time,
       record,
       entry,
-      receipt: json.receipt,
+      receipt,
       ...(json.receiptProof === undefined ? {} : { receiptProof: json.receiptProof }),
       verificationUrl: json.verificationUrl,
       verification,
