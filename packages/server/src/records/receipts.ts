@@ -6,7 +6,7 @@ import {
   type RecordV1,
 } from '@proofline/records';
 import type { Signer } from '@proofline/note';
-import type { LogConfig, Storage } from '@proofline/storage';
+import { StorageError, type LogConfig, type Storage, type StoredCommit } from '@proofline/storage';
 import {
   nodeInteriorHash,
   nodeLeafHash,
@@ -139,7 +139,16 @@ export class Receipts {
    */
   private async commitOf(log: ReceiptLog, index: number, noteOnly = false): Promise<CommitTree> {
     const name = log.config.name;
-    const { start, end, receipt } = await this.storage.commitRange(name, index);
+    let stored: StoredCommit;
+    try {
+      stored = await this.storage.commitRange(name, index);
+    } catch (err) {
+      // A sequenced entry whose commit row is gone (removed from the database): no receipt.
+      if (!(err instanceof StorageError && err.code === 'OUT_OF_RANGE')) throw err;
+      if (!(await this.isSequenced(name, index))) throw err;
+      return { first: index, note: undefined, leaves: [] };
+    }
+    const { start, end, receipt } = stored;
     if (noteOnly && (receipt === undefined || end - start === 1)) {
       return { first: start, note: receipt, leaves: [] };
     }
@@ -156,10 +165,15 @@ export class Receipts {
     return { ...(await tree), note: receipt };
   }
 
+  private async isSequenced(log: string, index: number): Promise<boolean> {
+    return index < (await this.storage.sequencedSize(log));
+  }
+
   private commitView(log: ReceiptLog, commit: CommitTree, index: number, r: Built) {
     const at = index - commit.first;
     const proof = commit.note === undefined ? undefined : commit.tree?.encodedProof(at, toBase64);
-    return this.view(log, index, commit.leaves[at]!, r.bytes, r.record, commit.note, proof);
+    const leaf = commit.leaves[at] ?? nodeLeafHash(r.bytes);
+    return this.view(log, index, leaf, r.bytes, r.record, commit.note, proof);
   }
 
   private view(
