@@ -6,7 +6,7 @@ import {
   formatReceiptText,
   formatTime,
 } from '@proofline/records';
-import type { CommitSealer, CommitToSeal } from '@proofline/storage';
+import type { CommitSealer, CommitToSeal, SequenceResult } from '@proofline/storage';
 import { SequencerError } from './errors.js';
 import { nodeInteriorHash, nodeLeafHash } from './node-hash.js';
 import { nodeEd25519Signer, pkcs8Ed25519 } from './node-signer.js';
@@ -14,8 +14,11 @@ import { nodeEd25519Signer, pkcs8Ed25519 } from './node-signer.js';
 /** One `Storage.sequence` call's sealing: its seal function, and `settle` once it has returned. */
 export interface SealSession {
   readonly seal: CommitSealer;
-  /** Records the call's last seal as possibly stored (call once, whether it resolved or not). */
-  settle(): void;
+  /**
+   * Call once when the call has returned: with its results if it resolved (the commit they
+   * report is stored), without if it rejected (then its last seal may have been stored).
+   */
+  settle(results?: readonly SequenceResult[]): void;
 }
 
 /**
@@ -26,21 +29,23 @@ export interface SealSession {
  *
  * Guard (one sealer per log per process): it never seals a commit whose first index is
  * below the end of a commit it sealed for a `sequence` call that has settled — resolved, or
- * rejected, whose outcome the sealer cannot know — nor one that overlaps the current seal of
- * another call still under way. A storage that rolls back its size (an insider editing the
- * database) therefore cannot make this process sign a second receipt for an index: the
- * commit is refused with SequencerError INDEX_ALREADY_SEALED (reported to `onRefused`) and
- * nothing is written. Within one call, a later seal replaces the earlier one, which storage
- * guarantees it dropped unwritten (Storage.sequence). A process whose commit failed after
- * sealing refuses that log's next commits until restarted: the failed one may have committed.
+ * rejected, whose outcome it cannot know. A storage that rolls back its size (an insider
+ * editing the database) therefore cannot make this process sign a second receipt for an
+ * index that a stored receipt may already cover: the commit is refused with SequencerError
+ * INDEX_ALREADY_SEALED (reported to `onRefused`) and nothing is written. Seals of calls
+ * still under way may overlap (a batch sent behind one that is then retried was proposed to
+ * follow it): storage commits a note only for the exact first index it gets, so at most
+ * one of them is ever stored and the others are dropped unwritten (Storage.sequence). A
+ * process whose commit failed after sealing refuses that log's next commits below its end
+ * until restarted: the failed one may have committed.
  */
 export class ReceiptSealer {
   private readonly privateKey;
   private readonly keyId: number;
   /** End of the last commit sealed for a settled call: indices below it are never resealed. */
   private settledEnd = 0;
-  /** The current seal of each call under way, as [first, end). */
-  private readonly open = new Map<SealSession, readonly [number, number]>();
+  /** The end of the current seal of each call under way. */
+  private readonly open = new Map<SealSession, number>();
 
   constructor(
     private readonly origin: string,
@@ -57,9 +62,12 @@ export class ReceiptSealer {
   session(): SealSession {
     const session: SealSession = {
       seal: (commit) => this.seal(session, commit),
-      settle: () => {
-        const sealed = this.open.get(session);
-        if (sealed) this.settledEnd = Math.max(this.settledEnd, sealed[1]);
+      settle: (results) => {
+        let end = results === undefined ? this.open.get(session) : undefined;
+        for (const r of results ?? []) {
+          if (r.status === 'sequenced') end = Math.max(end ?? 0, r.first + r.count);
+        }
+        if (end !== undefined) this.settledEnd = Math.max(this.settledEnd, end);
         this.open.delete(session);
       },
     };
@@ -69,18 +77,16 @@ export class ReceiptSealer {
   private seal(session: SealSession, commit: CommitToSeal): string {
     const first = commit.first;
     const end = first + commit.entries.length;
-    const clash = [...this.open].find(([s, [f, e]]) => s !== session && f < end && first < e);
-    if (first < this.settledEnd || clash) {
-      const below = clash ? clash[1][1] : this.settledEnd;
+    if (first < this.settledEnd) {
       const err = new SequencerError(
         'INDEX_ALREADY_SEALED',
-        `refusing to seal entries [${first}, ${end}): this process already sealed a receipt up to index ${below - 1}`,
+        `refusing to seal entries [${first}, ${end}): this process already sealed a receipt up to index ${this.settledEnd - 1}`,
       );
       this.onRefused(err);
       throw err;
     }
     const note = this.note(commit);
-    this.open.set(session, [first, end]);
+    this.open.set(session, end);
     return note;
   }
 

@@ -189,7 +189,13 @@ export class Sequencer {
           this.now(),
           sealing?.seal,
         )
-        .finally(() => sealing?.settle());
+        .then(
+          (r) => (sealing?.settle(r), r),
+          (err: unknown) => {
+            sealing?.settle();
+            throw err;
+          },
+        );
       const commit: Commit = { groups: batch.map((w) => w.group), results };
       batch.forEach((w, i) => w.resolve({ ...results[i]!, commit }));
     } catch (err) {

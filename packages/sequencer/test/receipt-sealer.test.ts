@@ -11,6 +11,7 @@ import {
   signReceipt,
 } from '@proofline/records';
 import { ReceiptSealer, Sequencer, SequencerError, nodeLeafHash } from '../src/index.js';
+import { SqliteStorage } from '@proofline/storage-sqlite';
 import { ORIGIN, SEED, VERIFIER_KEY, logSigner, openStore } from './helpers.js';
 
 const T = Date.UTC(2026, 11, 6);
@@ -64,19 +65,34 @@ describe('ReceiptSealer', () => {
     assert.ok(second.seal({ first: 3, timeMs: T, entries: entries('d') }));
   });
 
-  test('refuses to overlap another call under way; a call may reseal its own proposal', () => {
+  test('lets calls under way overlap and reseal; settling one fixes the floor', () => {
     const sealer = new ReceiptSealer(ORIGIN, SEED, () => {});
     const a = sealer.session();
     const b = sealer.session();
     a.seal({ first: 5, timeMs: T, entries: entries('a', 'b', 'c') });
-    assert.throws(() => b.seal({ first: 7, timeMs: T, entries: entries('x') }), isSealed);
-    assert.ok(b.seal({ first: 8, timeMs: T, entries: entries('x') }));
-    // Storage answered retry for a's proposal (e.g. an idempotency key turned out used).
+    // b was proposed to follow a, which storage then answered retry: b's proposal may overlap.
+    assert.ok(b.seal({ first: 7, timeMs: T, entries: entries('x') }));
     assert.ok(a.seal({ first: 5, timeMs: T + 1, entries: entries('a', 'b') }));
     a.settle();
+    assert.throws(() => b.seal({ first: 6, timeMs: T, entries: entries('x') }), isSealed);
+    assert.ok(b.seal({ first: 7, timeMs: T, entries: entries('x') }));
     b.settle();
+    const c = sealer.session();
+    assert.throws(() => c.seal({ first: 7, timeMs: T, entries: entries('y') }), isSealed);
+    assert.ok(c.seal({ first: 8, timeMs: T, entries: entries('y') }));
+  });
+
+  test('a call that stored nothing (its group turned out a duplicate) leaves no floor', () => {
+    const sealer = new ReceiptSealer(ORIGIN, SEED, () => {});
+    const a = sealer.session();
+    a.seal({ first: 5, timeMs: T, entries: entries('a') }); // then retried: now a duplicate
+    a.settle([{ status: 'duplicate', requestHash: 'h', log: 'l', first: 0, count: 1 }]);
+    assert.ok(sealer.session().seal({ first: 5, timeMs: T, entries: entries('b') }));
+    const b = sealer.session();
+    b.seal({ first: 6, timeMs: T, entries: entries('c', 'd') });
+    b.settle([{ status: 'sequenced', first: 6, count: 2, timeMs: T, receipt: 'stored' }]);
     assert.throws(
-      () => sealer.session().seal({ first: 8, timeMs: T, entries: entries('y') }),
+      () => sealer.session().seal({ first: 7, timeMs: T, entries: entries('e') }),
       isSealed,
     );
   });
@@ -102,5 +118,46 @@ describe('ReceiptSealer', () => {
     assert.equal(refused.length, 1);
     assert.equal(await storage.sequencedSize(config.name), 2, 'nothing was written');
     await assert.rejects(storage.commitRange(config.name, 2));
+  });
+
+  test('pipelined commits beside another writer all commit, each with the note of exactly its entries', async (t) => {
+    const { path, config } = await openStore(t);
+    const storage = new SqliteStorage(path, { inlineMaxEntries: 0 });
+    const other = new SqliteStorage(path);
+    t.after(() => Promise.all([storage.close(), other.close()]));
+    const refused: SequencerError[] = [];
+    const sealer = new ReceiptSealer(ORIGIN, SEED, (err) => refused.push(err));
+    const seq = new Sequencer(storage, config.name, { sealer, maxInFlight: 4 });
+    const theirs = new Sequencer(other, config.name, { maxBatchSize: 7 });
+    const mine: Promise<number>[] = [];
+    const foreign: Promise<number>[] = [];
+    for (let i = 0; i < 300; i++) {
+      mine.push(seq.append(entries(`mine ${i}`)[0]!));
+      if (i % 3 === 0) foreign.push(theirs.appendBatch(entries(`theirs ${i}`, `theirs ${i}+`)));
+      if (i % 25 === 0) await new Promise((r) => setImmediate(r));
+    }
+    const indices = await Promise.all(mine);
+    await Promise.all(foreign);
+    assert.deepEqual(refused, []);
+    const verifier = parseVerifierKey(VERIFIER_KEY);
+    const seen = new Set<number>();
+    for (const index of indices) {
+      const commit = await storage.commitRange(config.name, index);
+      if (seen.has(commit.start)) continue;
+      seen.add(commit.start);
+      const stored = await storage.readEntries(config.name, commit.start, commit.end);
+      assert.ok(commit.receipt, `commit at ${commit.start} is sealed`);
+      const leaves = stored.map((e) => nodeLeafHash(e));
+      if (leaves.length === 1) {
+        const r = await openReceipt(commit.receipt, verifier);
+        assert.deepEqual([r.index, r.leafHash], [commit.start, leaves[0]]);
+      } else {
+        const r = await openBatchReceipt(commit.receipt, verifier);
+        assert.deepEqual(
+          [r.first, r.size, r.root],
+          [commit.start, leaves.length, batchTree(leaves).root],
+        );
+      }
+    }
   });
 });

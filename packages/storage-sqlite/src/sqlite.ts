@@ -27,8 +27,13 @@ import {
 } from './writes.js';
 import { Writer } from './writer.js';
 
-/** How often `sequence` rebuilds for a later batch time before giving up. */
-const MAX_SEQUENCE_ATTEMPTS = 8;
+/**
+ * How often `sequence` rebuilds (and re-seals) for a later batch time or size before giving
+ * up. Each retry means another writer committed in between, so the log made progress; a
+ * sealed batch sent behind others in flight is retried whenever one ahead of it is, hence
+ * the margin.
+ */
+const MAX_SEQUENCE_ATTEMPTS = 32;
 
 /** The entries as one buffer plus end offsets (see SequenceRequest). */
 function concat(entries: readonly Uint8Array[]): { data: Uint8Array; ends: Uint32Array } {
@@ -92,8 +97,13 @@ export class SqliteStorage implements Storage {
   private readonly inlineMaxEntries: number;
   /** The same write operations on this thread's connection (see inlineMaxEntries). */
   private inlineWrites: WriteOperations | undefined;
-  /** Per log id, the end of the entries of the last sequence request sent to the writer. */
-  private readonly proposed = new Map<number, number>();
+  /**
+   * Per log id, while sequence requests are in flight on the writer: how many, and the end of
+   * the entries of the last one sent in the current epoch (a new proposal follows it). A
+   * retry answer to a request of the current epoch starts a new one: every request sent
+   * after it was proposed to follow it, so none of them can commit as proposed either.
+   */
+  private readonly inFlight = new Map<number, { count: number; end: number; epoch: number }>();
 
   constructor(path: string, options: SqliteOptions = {}) {
     this.db = new Database(path);
@@ -255,9 +265,9 @@ export class SqliteStorage implements Storage {
   /**
    * Builds the groups here for a proposed time — max(nowMs, the log's last batch time as
    * this connection sees it) — and, with `seal`, seals them for a proposed first index: the
-   * log's size as this connection sees it, or the end of the last request this store sent
-   * the writer if that is beyond (requests run in order, so a batch sent while another
-   * commits follows it). The writer thread re-checks time (and, sealed, first index and
+   * log's size as this connection sees it, or, while requests of this store are in flight on
+   * the writer, the end of the last one sent if that is beyond (requests run in order, so a
+   * batch sent while another commits follows it). The writer thread re-checks time (and, sealed, first index and
    * idempotency keys) inside its transaction: if another writer (process) moved them
    * meanwhile, nothing is written, the note is dropped and the groups are rebuilt and
    * re-sealed with the actual values. Groups whose idempotency key is already used are not
@@ -272,7 +282,7 @@ export class SqliteStorage implements Storage {
     const logId = this.logId(log);
     const state = this.stmt.sizes.get(logId)!;
     let time = Math.max(nowMs, state.last_time);
-    let first = Math.max(state.sequenced_size, this.proposed.get(logId) ?? 0);
+    let first = this.proposedFirst(logId, state.sequenced_size);
     for (let attempt = 0; attempt < MAX_SEQUENCE_ATTEMPTS; attempt++) {
       const duplicates = new Map<number, IdempotentOutcome>();
       const built: BuiltGroup[] = [];
@@ -323,12 +333,24 @@ export class SqliteStorage implements Storage {
         reply = (this.inlineWrites ??= writeOperations(this.db)).sequence(request);
       } else {
         const sent = this.writer.call('sequence', [request], [data.buffer as ArrayBuffer]);
-        this.proposed.set(logId, first + entries.length);
-        reply = await sent;
+        const flight = this.inFlight.get(logId) ?? { count: 0, end: 0, epoch: 0 };
+        const epoch = flight.epoch;
+        this.inFlight.set(logId, { count: flight.count + 1, end: first + entries.length, epoch });
+        try {
+          reply = await sent;
+        } finally {
+          const now = this.inFlight.get(logId)!;
+          if (now.count === 1) this.inFlight.delete(logId);
+          else this.inFlight.set(logId, { ...now, count: now.count - 1 });
+        }
+        const now = this.inFlight.get(logId);
+        if ('retryAt' in reply && now !== undefined && now.epoch === epoch) {
+          this.inFlight.set(logId, { ...now, end: 0, epoch: epoch + 1 });
+        }
       }
       if ('retryAt' in reply) {
         time = Math.max(nowMs, reply.retryAt);
-        first = reply.next;
+        first = this.proposedFirst(logId, reply.next);
         continue;
       }
       const results = reply.results.values();
@@ -337,6 +359,11 @@ export class SqliteStorage implements Storage {
       );
     }
     throw new Error('other writers kept moving the batch time or size; try again');
+  }
+
+  /** The first index to propose when the log's size is `size`: after any request in flight. */
+  private proposedFirst(logId: number, size: number): number {
+    return Math.max(size, this.inFlight.get(logId)?.end ?? 0);
   }
 
   async sequencedSize(log: string): Promise<number> {
