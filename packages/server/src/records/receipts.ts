@@ -5,7 +5,6 @@ import {
   type BatchTree,
   type RecordV1,
 } from '@proofline/records';
-import type { Signer } from '@proofline/note';
 import { StorageError, type LogConfig, type Storage, type StoredCommit } from '@proofline/storage';
 import {
   nodeInteriorHash,
@@ -40,10 +39,9 @@ export interface ReceiptView {
   readonly verificationUrl: string;
 }
 
-/** What the receipts of one log need: its configuration (and, elsewhere, its signing key). */
+/** What the receipts of one log need: its configuration (nothing here signs). */
 export interface ReceiptLog {
   readonly config: LogConfig;
-  readonly signer: Signer;
 }
 
 /** A record's creation receipt as stored with its commit: the signed note and, for a batch receipt,
