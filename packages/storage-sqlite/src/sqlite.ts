@@ -267,11 +267,11 @@ export class SqliteStorage implements Storage {
    * this connection sees it) — and, with `seal`, seals them for a proposed first index: the
    * log's size as this connection sees it, or, while requests of this store are in flight on
    * the writer, the end of the last one sent if that is beyond (requests run in order, so a
-   * batch sent while another commits follows it). The writer thread re-checks time (and, sealed, first index and
-   * idempotency keys) inside its transaction: if another writer (process) moved them
-   * meanwhile, nothing is written, the note is dropped and the groups are rebuilt and
-   * re-sealed with the actual values. Groups whose idempotency key is already used are not
-   * built (the writer checks again, atomically).
+   * batch sent while another commits follows it). The writer thread re-checks the time
+   * (and, sealed, the first index and idempotency keys) inside its transaction: if another
+   * writer (process) moved them meanwhile, nothing is written, the note is dropped and the
+   * groups are rebuilt and re-sealed with the actual values. Groups whose idempotency key is
+   * already used are not built (the writer checks again, atomically).
    */
   async sequence(
     log: string,
