@@ -59,14 +59,20 @@ interface CommitTree {
   readonly tree?: BatchTree;
 }
 
+/** A stored commit's leaf hashes and tree: fixed, since entries are never rewritten. */
+type StoredTree = Omit<CommitTree, 'note'>;
+
 /** One sequenced entry: its bytes and, parsed or just built, its record. */
 interface Built {
   readonly bytes: Uint8Array;
   readonly record: RecordV1;
 }
 
-/** Batch commit trees kept for reads (each at most a few hundred KiB). */
-const TREE_CACHE_SIZE = 64;
+/**
+ * Leaves of the batch commit trees kept for reads: about 64 bytes each (the leaf and its
+ * share of interior hashes), so 16 MiB per log's worth of commits in all.
+ */
+const TREE_CACHE_LEAVES = 256 * 1024;
 
 /**
  * Receipts as stored: each commit's note was signed once, when the commit was sequenced,
@@ -80,7 +86,9 @@ export class Receipts {
   /** The tree of each commit still referenced by a request in flight. */
   private readonly fresh = new WeakMap<Commit, CommitTree>();
   /** Trees of stored batch commits, by `${log}\n${start}\n${end}`, least recently used first. */
-  private readonly trees = new Map<string, Promise<Omit<CommitTree, 'note'>>>();
+  private readonly trees = new Map<string, { tree: Promise<StoredTree>; leaves: number }>();
+  /** Leaves of the trees in `trees`. */
+  private cachedLeaves = 0;
 
   constructor(
     private readonly storage: Storage,
@@ -151,16 +159,34 @@ export class Receipts {
       return { first: start, note: receipt, leaves: [] };
     }
     const key = `${name}\n${start}\n${end}`;
-    let tree = this.trees.get(key);
-    if (tree !== undefined) {
-      this.trees.delete(key); // re-inserted below as the most recently used
+    const cached = this.trees.get(key);
+    let tree: Promise<StoredTree>;
+    if (cached !== undefined) {
+      this.trees.delete(key); // re-inserted as the most recently used
+      this.trees.set(key, cached);
+      tree = cached.tree;
     } else {
       tree = this.storage.readEntries(name, start, end).then((entries) => treeOf(start, entries));
-      tree.catch(() => this.trees.delete(key));
-      if (this.trees.size >= TREE_CACHE_SIZE) this.trees.delete(this.trees.keys().next().value!);
+      if (end - start > 1 && end - start <= TREE_CACHE_LEAVES) this.cache(key, end - start, tree);
     }
-    if (end - start > 1) this.trees.set(key, tree);
     return { ...(await tree), note: receipt };
+  }
+
+  /** Keeps `tree` (of `leaves` leaves) as the most recently used, evicting the least. */
+  private cache(key: string, leaves: number, tree: Promise<StoredTree>): void {
+    for (const [old, { leaves: n }] of this.trees) {
+      if (this.cachedLeaves + leaves <= TREE_CACHE_LEAVES) break;
+      this.trees.delete(old);
+      this.cachedLeaves -= n;
+    }
+    const entry = { tree, leaves };
+    this.trees.set(key, entry);
+    this.cachedLeaves += leaves;
+    tree.catch(() => {
+      if (this.trees.get(key) !== entry) return;
+      this.trees.delete(key);
+      this.cachedLeaves -= leaves;
+    });
   }
 
   private async isSequenced(log: string, index: number): Promise<boolean> {
@@ -218,7 +244,7 @@ function freshTree(commit: Commit, note: string | undefined): CommitTree | undef
   return { ...treeOf(first!, entries), note };
 }
 
-function treeOf(first: number, entries: readonly Uint8Array[]): Omit<CommitTree, 'note'> {
+function treeOf(first: number, entries: readonly Uint8Array[]): StoredTree {
   const leaves = entries.map((e) => nodeLeafHash(e));
   const tree = leaves.length > 1 ? batchTree(leaves, nodeInteriorHash) : undefined;
   return { first, leaves, ...(tree === undefined ? {} : { tree }) };
