@@ -24,5 +24,5 @@ export type {
   CheckpointWitnesses,
   WitnessingReport,
 } from './witnessing.js';
-export { ReceiptSealer, type SealSession } from './receipt-sealer.js';
+export { ReceiptSealer, type SealSession, type SealedCommit } from './receipt-sealer.js';
 export { recordGroup, recordGroupOf, type RecordGroup } from './record-group.js';

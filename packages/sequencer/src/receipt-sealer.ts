@@ -5,6 +5,7 @@ import {
   formatBatchReceiptText,
   formatReceiptText,
   formatTime,
+  type BatchTree,
 } from '@proofline/records';
 import type { CommitSealer, CommitToSeal, SequenceResult } from '@proofline/storage';
 import { SequencerError } from './errors.js';
@@ -19,6 +20,16 @@ export interface SealSession {
    * report is stored), without if it rejected (then its last seal may have been stored).
    */
   settle(results?: readonly SequenceResult[]): void;
+  /** The call's last seal (after a resolved call: the commit stored), if it sealed any. */
+  sealed(): SealedCommit | undefined;
+}
+
+/** A sealed commit: its first index, note, leaf hashes and, for more than one, their tree. */
+export interface SealedCommit {
+  readonly first: number;
+  readonly note: string;
+  readonly leaves: readonly Uint8Array[];
+  readonly tree?: BatchTree;
 }
 
 /**
@@ -44,8 +55,10 @@ export class ReceiptSealer {
   private readonly keyId: number;
   /** End of the last commit sealed for a settled call: indices below it are never resealed. */
   private settledEnd = 0;
-  /** The end of the current seal of each call under way. */
-  private readonly open = new Map<SealSession, number>();
+  /** The current seal of each call under way. */
+  private readonly open = new Map<SealSession, SealedCommit>();
+  /** The last seal of each settled call still referenced (for `sealed()`). */
+  private readonly settled = new WeakMap<SealSession, SealedCommit>();
 
   constructor(
     private readonly origin: string,
@@ -63,13 +76,16 @@ export class ReceiptSealer {
     const session: SealSession = {
       seal: (commit) => this.seal(session, commit),
       settle: (results) => {
-        let end = results === undefined ? this.open.get(session) : undefined;
+        const last = this.open.get(session);
+        let end = results === undefined && last ? last.first + last.leaves.length : undefined;
         for (const r of results ?? []) {
           if (r.status === 'sequenced') end = Math.max(end ?? 0, r.first + r.count);
         }
         if (end !== undefined) this.settledEnd = Math.max(this.settledEnd, end);
+        if (last) this.settled.set(session, last);
         this.open.delete(session);
       },
+      sealed: () => this.open.get(session) ?? this.settled.get(session),
     };
     return session;
   }
@@ -85,26 +101,22 @@ export class ReceiptSealer {
       this.onRefused(err);
       throw err;
     }
-    const note = this.note(commit);
-    this.open.set(session, end);
-    return note;
+    const sealed = this.sign(commit);
+    this.open.set(session, sealed);
+    return sealed.note;
   }
 
-  private note(commit: CommitToSeal): string {
+  private sign(commit: CommitToSeal): SealedCommit {
+    const { first } = commit;
     const origin = this.origin;
     const time = formatTime(commit.timeMs);
-    const leaves = commit.entries.map(nodeLeafHash);
-    const text =
-      leaves.length === 1
-        ? formatReceiptText({ origin, index: commit.first, leafHash: leaves[0]!, time })
-        : formatBatchReceiptText({
-            origin,
-            first: commit.first,
-            size: leaves.length,
-            root: batchTree(leaves, nodeInteriorHash).root,
-            time,
-          });
+    const leaves = commit.entries.map((e) => nodeLeafHash(e));
+    const tree = leaves.length > 1 ? batchTree(leaves, nodeInteriorHash) : undefined;
+    const text = tree
+      ? formatBatchReceiptText({ origin, first, size: leaves.length, root: tree.root, time })
+      : formatReceiptText({ origin, index: first, leafHash: leaves[0]!, time });
     const signature = new Uint8Array(sign(null, Buffer.from(text, 'utf8'), this.privateKey));
-    return formatNote({ text, signatures: [{ name: origin, keyId: this.keyId, signature }] });
+    const note = formatNote({ text, signatures: [{ name: origin, keyId: this.keyId, signature }] });
+    return { first, note, leaves, ...(tree ? { tree } : {}) };
   }
 }

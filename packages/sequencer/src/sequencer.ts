@@ -1,6 +1,6 @@
 import type { SequenceGroup, SequenceResult, Storage } from '@proofline/storage';
 import { SequencerError } from './errors.js';
-import type { ReceiptSealer } from './receipt-sealer.js';
+import type { ReceiptSealer, SealedCommit } from './receipt-sealer.js';
 
 export const MAX_ENTRY_SIZE = 65535;
 
@@ -40,6 +40,8 @@ export interface PendingGroup extends SequenceGroup {
 export interface Commit {
   readonly groups: readonly PendingGroup[];
   readonly results: readonly SequenceResult[];
+  /** With a sealer, what it sealed for this commit: the stored note, leaf hashes and tree. */
+  readonly sealed?: SealedCommit;
 }
 
 /** A group's storage result, with the commit it was part of (shared by all its groups). */
@@ -196,7 +198,13 @@ export class Sequencer {
             throw err;
           },
         );
-      const commit: Commit = { groups: batch.map((w) => w.group), results };
+      const sealed = sealing?.sealed();
+      const stored = results.some((r) => r.status === 'sequenced' && r.receipt === sealed?.note);
+      const commit: Commit = {
+        groups: batch.map((w) => w.group),
+        results,
+        ...(sealed && stored ? { sealed } : {}),
+      };
       batch.forEach((w, i) => w.resolve({ ...results[i]!, commit }));
     } catch (err) {
       for (const w of batch) w.reject(err);

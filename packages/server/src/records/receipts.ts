@@ -103,7 +103,11 @@ export class Receipts {
   ): Promise<ReceiptView[]> {
     let commit = this.fresh.get(result.commit);
     if (commit === undefined) {
-      commit = freshTree(result.commit, result.receipt) ?? (await this.commitOf(log, result.first));
+      // The sealer's leaves and tree of the stored note, else rebuilt from the built records.
+      commit =
+        result.commit.sealed ??
+        freshTree(result.commit, result.receipt) ??
+        (await this.commitOf(log, result.first));
       this.fresh.set(result.commit, commit);
     }
     const tree = commit;
