@@ -24,7 +24,7 @@ import {
   signNote,
   type Signer,
 } from '@proofline/note';
-import { Publisher, Sequencer, nodeEd25519Signer } from '@proofline/sequencer';
+import { Publisher, ReceiptSealer, Sequencer, nodeEd25519Signer } from '@proofline/sequencer';
 import type { LogConfig } from '@proofline/storage';
 import { SqliteStorage } from '@proofline/storage-sqlite';
 import { buildApp, generateApiKey, type LogRuntime } from '@proofline/server';
@@ -78,7 +78,10 @@ async function addLog(storage: SqliteStorage, name: string, clock: () => number)
     createdAt: JAN - 30 * DAY,
   });
   const signer = nodeEd25519Signer(origin, key.seed);
-  const sequencer = new Sequencer(storage, name, { now: clock });
+  const sequencer = new Sequencer(storage, name, {
+    now: clock,
+    sealer: new ReceiptSealer(origin, key.seed),
+  });
   const publisher = new Publisher(storage, config, signer, { now: clock });
   return {
     key: verifierKey,

@@ -29,6 +29,7 @@ import { SqliteStorage } from '@proofline/storage-sqlite';
 import {
   Publisher,
   Sequencer,
+  ReceiptSealer,
   nodeEd25519Signer,
   type WitnessingReport,
 } from '@proofline/sequencer';
@@ -187,7 +188,7 @@ describe('witnessing with three witness processes (2-of-3)', () => {
       verifierKey: formatVerifierKey(ORIGIN, key.publicKey),
       createdAt: Date.now(),
     });
-    sequencer = new Sequencer(storage, 'default');
+    sequencer = new Sequencer(storage, 'default', { sealer: new ReceiptSealer(ORIGIN, key.seed) });
     await storage.ensureTenant('default', Date.now());
     const created = generateApiKey(
       'default',

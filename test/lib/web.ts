@@ -17,6 +17,7 @@ import { buildRecord, parseRecord, type Statement } from '@proofline/records';
 import {
   Publisher,
   Sequencer,
+  ReceiptSealer,
   nodeEd25519Signer,
   type CheckpointWitnesses,
 } from '@proofline/sequencer';
@@ -128,7 +129,7 @@ async function addLog(
   const runtime: LogRuntime = {
     config,
     signer,
-    sequencer: new Sequencer(storage, name),
+    sequencer: new Sequencer(storage, name, { sealer: new ReceiptSealer(origin, key.seed) }),
     ...(tsaRoots === undefined
       ? {}
       : {

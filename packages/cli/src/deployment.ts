@@ -8,7 +8,7 @@ import {
   type Storage,
 } from '@proofline/storage';
 import { SqliteStorage } from '@proofline/storage-sqlite';
-import { CheckpointGuard, workerEd25519Signer } from '@proofline/sequencer';
+import { CheckpointGuard, ReceiptSealer, workerEd25519Signer } from '@proofline/sequencer';
 import type { Signer } from '@proofline/note';
 import {
   guardPath,
@@ -28,6 +28,8 @@ export interface LogHandle {
   readonly signer: Signer;
   /** This node's checkpoint guard for the log (`<keys>/<log>.checkpoint`). */
   readonly guard: CheckpointGuard;
+  /** Seals the creation receipt of each commit (one per log per process: pass it to one Sequencer). */
+  readonly sealer: ReceiptSealer;
 }
 
 /** Where a deployment lives: a SQLite data directory, or a PostgreSQL database plus a key directory. */
@@ -120,7 +122,12 @@ export async function openDeployment(target: Target): Promise<Deployment> {
           `the key of log ${name} (from ${keySource(keyDir, name)}) is not its registered key ${config.verifierKey}`,
         );
       }
-      return { config, signer: workerEd25519Signer(key.name, key.seed), guard };
+      return {
+        config,
+        signer: workerEd25519Signer(key.name, key.seed),
+        guard,
+        sealer: new ReceiptSealer(key.name, key.seed),
+      };
     },
     close: () => storage.close(),
   };

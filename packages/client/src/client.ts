@@ -271,7 +271,7 @@ export class ProoflineClient {
     json: ReceiptJson,
     submitted?: Statement,
   ): Promise<VerifiedReceipt | { failure: UntrustedResponseError }> {
-    if (typeof json !== 'object' || json === null || typeof json.receipt !== 'string') {
+    if (typeof json !== 'object' || json === null) {
       return { failure: new UntrustedResponseError('the answer is not a receipt', []) };
     }
     let entry: Uint8Array;
@@ -280,7 +280,19 @@ export class ProoflineClient {
     } catch {
       return { failure: new UntrustedResponseError('the receipt carries no valid entry', []) };
     }
-    const verification = await verifyReceipt(json.receipt, entry, this.options.trust, {
+    if (json.receipt === undefined) {
+      // Nothing to verify: never report such a record as verified.
+      return {
+        failure: new UntrustedResponseError(`record ${json.id} has no creation receipt`, [
+          { name: 'receipt', summary: 'the server returned no creation receipt for this record' },
+        ]),
+      };
+    }
+    const receipt = json.receipt;
+    if (typeof receipt !== 'string') {
+      return { failure: new UntrustedResponseError('the answer is not a receipt', []) };
+    }
+    const verification = await verifyReceipt(receipt, entry, this.options.trust, {
       index: json.index,
       ...(json.receiptProof === undefined ? {} : { receiptProof: json.receiptProof }),
     });
@@ -299,7 +311,7 @@ export class ProoflineClient {
       time: record.time,
       record,
       entry,
-      receipt: json.receipt,
+      receipt,
       ...(json.receiptProof === undefined ? {} : { receiptProof: json.receiptProof }),
       verificationUrl: json.verificationUrl,
       verification,

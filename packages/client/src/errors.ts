@@ -71,7 +71,8 @@ export interface WrittenReceipt {
   readonly time: string;
   /** The entry, base64. */
   readonly entry: string;
-  readonly receipt: string;
+  /** The signed creation receipt; absent when the server returned none. */
+  readonly receipt?: string;
   readonly receiptProof?: readonly string[];
   readonly verificationUrl: string;
 }

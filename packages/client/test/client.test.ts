@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { formatVerifierKey, generateSignerKey, parseSignerKey } from '@proofline/note';
 import { parseRecord } from '@proofline/records';
-import { Publisher, Sequencer, nodeEd25519Signer } from '@proofline/sequencer';
+import { Publisher, ReceiptSealer, Sequencer, nodeEd25519Signer } from '@proofline/sequencer';
 import { buildApp, generateApiKey } from '@proofline/server';
 import { SqliteStorage } from '@proofline/storage-sqlite';
 import {
@@ -49,7 +49,18 @@ describe('ProoflineClient against a real server', () => {
     apiKey = made.key;
     app = await buildApp({
       storage,
-      logs: new Map([['main', { config, signer, sequencer: new Sequencer(storage, 'main') }]]),
+      logs: new Map([
+        [
+          'main',
+          {
+            config,
+            signer,
+            sequencer: new Sequencer(storage, 'main', {
+              sealer: new ReceiptSealer(ORIGIN, key.seed),
+            }),
+          },
+        ],
+      ]),
       publicUrl: 'https://ledger.test',
     });
     url = await app.listen({ port: 0, host: '127.0.0.1' });

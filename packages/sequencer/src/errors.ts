@@ -7,7 +7,12 @@ export type SequencerErrorCode =
   /** More entries at once than the backlog can ever hold. */
   | 'BATCH_TOO_LARGE'
   /** The sequencer is shutting down and takes no new entries. */
-  | 'CLOSED';
+  | 'CLOSED'
+  /**
+   * The commit's first index is below one this process already sealed a receipt for (see
+   * ReceiptSealer): storage went back, and the commit was refused unwritten.
+   */
+  | 'INDEX_ALREADY_SEALED';
 
 export class SequencerError extends Error {
   constructor(

@@ -1,5 +1,6 @@
 import type { SequenceGroup, SequenceResult, Storage } from '@proofline/storage';
 import { SequencerError } from './errors.js';
+import type { ReceiptSealer, SealedCommit } from './receipt-sealer.js';
 
 export const MAX_ENTRY_SIZE = 65535;
 
@@ -23,6 +24,11 @@ export interface SequencerOptions {
    * is still one atomic transaction; storage serialises them, in the order sent.
    */
   readonly maxInFlight?: number;
+  /**
+   * Seals every commit's creation receipt into its storage transaction (the results'
+   * `receipt`); without one, commits store no receipt. One sealer per log per process.
+   */
+  readonly sealer?: ReceiptSealer;
 }
 
 /** A caller's group: the storage group plus how many entries `build` will return. */
@@ -34,6 +40,8 @@ export interface PendingGroup extends SequenceGroup {
 export interface Commit {
   readonly groups: readonly PendingGroup[];
   readonly results: readonly SequenceResult[];
+  /** With a sealer, what it sealed for this commit: the stored note, leaf hashes and tree. */
+  readonly sealed?: SealedCommit;
 }
 
 /** A group's storage result, with the commit it was part of (shared by all its groups). */
@@ -60,6 +68,7 @@ export class Sequencer {
   private readonly maxPending: number;
   private readonly now: () => number;
   private readonly maxInFlight: number;
+  private readonly sealer: ReceiptSealer | undefined;
   private queue: Waiting[] = [];
   private pending = 0;
   /** Batches handed to storage and not yet settled. */
@@ -80,6 +89,7 @@ export class Sequencer {
     this.maxPending = options.maxPending ?? 65536;
     this.now = options.now ?? Date.now;
     this.maxInFlight = Math.max(1, options.maxInFlight ?? 1);
+    this.sealer = options.sealer;
   }
 
   /** Appends one entry; resolves with its index once durably sequenced. */
@@ -172,13 +182,29 @@ export class Sequencer {
     }
     this.inFlight++;
     this.schedule(); // a batch beyond maxBatchSize, while another may be in flight
+    const sealing = this.sealer?.session();
     try {
-      const results = await this.storage.sequence(
-        this.log,
-        batch.map((w) => w.group),
-        this.now(),
-      );
-      const commit: Commit = { groups: batch.map((w) => w.group), results };
+      const results = await this.storage
+        .sequence(
+          this.log,
+          batch.map((w) => w.group),
+          this.now(),
+          sealing?.seal,
+        )
+        .then(
+          (r) => (sealing?.settle(r), r),
+          (err: unknown) => {
+            sealing?.settle();
+            throw err;
+          },
+        );
+      const sealed = sealing?.sealed();
+      const stored = results.some((r) => r.status === 'sequenced' && r.receipt === sealed?.note);
+      const commit: Commit = {
+        groups: batch.map((w) => w.group),
+        results,
+        ...(sealed && stored ? { sealed } : {}),
+      };
       batch.forEach((w, i) => w.resolve({ ...results[i]!, commit }));
     } catch (err) {
       for (const w of batch) w.reject(err);

@@ -2,13 +2,13 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import canonicalize from 'canonicalize';
 import {
-  BUNDLE_MEDIA_TYPE,
+  BUNDLE_V2_MEDIA_TYPE,
   formatBundle,
   formatTime,
   parseRecord,
   parseTime,
   recordId,
-  type Bundle,
+  type BundleV2,
 } from '@proofline/records';
 import { readTilesAt, type Storage, type StoredCheckpoint } from '@proofline/storage';
 import {
@@ -242,15 +242,21 @@ export function registerAuditRoutes(app: FastifyInstance, o: AuditRouteOptions):
     const lines: string[] = [];
     for (const index of indices) {
       const [entry] = await o.storage.readEntries(log, index, index + 1);
-      const view = await o.service.receipt(runtime, index, entry!);
-      const bundle: Bundle = {
-        mediaType: BUNDLE_MEDIA_TYPE,
+      // The creation receipt as stored (none if the commit has none); never signed here.
+      const creation = await o.service.creation(runtime, index);
+      const bundle: BundleV2 = {
+        mediaType: BUNDLE_V2_MEDIA_TYPE,
         id: recordId(log, index),
         log,
         origin: runtime.config.origin,
         index,
         entry: entry!,
-        receipt: view.receipt,
+        ...(creation === undefined
+          ? {}
+          : {
+              receipt: creation.note,
+              ...(creation.proof === undefined ? {} : { receiptProof: creation.proof }),
+            }),
         inclusionProof: await proveInclusion(index, size, reader),
         checkpoint: checkpoint.note,
         ...(timestamps.length > 0 ? { timestamps } : {}),

@@ -90,7 +90,6 @@ export function openApiDocument(): Record<string, unknown> {
             'time',
             'record',
             'entry',
-            'receipt',
             'verificationUrl',
           ],
           properties: {
@@ -108,12 +107,14 @@ export function openApiDocument(): Record<string, unknown> {
             receipt: {
               type: 'string',
               description:
-                'C2SP signed note by the log key. proofline.dev/receipt/v1 binds this record alone ' +
-                '(origin, index, leaf hash, time); it is what GET and lookups return, and what ' +
-                'attest returns for a record committed alone. Records committed in one ' +
-                'transaction (a batch, or concurrent requests) share one ' +
+                'The creation receipt: a C2SP signed note by the log key, signed once when the ' +
+                'record was sequenced and stored with it; attest, GET, lookups and replays all ' +
+                'return this same note, never one signed later. proofline.dev/receipt/v1 binds a ' +
+                'record committed alone (origin, index, leaf hash, time). Records committed in ' +
+                'one transaction (a batch, or concurrent requests) share one ' +
                 'proofline.dev/batch-receipt/v1 over origin, first index, size, the RFC 6962 root ' +
-                'of their leaf hashes and time; see receiptProof.',
+                'of their leaf hashes and time; see receiptProof. Absent when none is stored ' +
+                '(records sequenced before receipts were stored): such a record is unverified.',
             },
             receiptProof: {
               type: 'array',

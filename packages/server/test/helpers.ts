@@ -29,6 +29,7 @@ import {
 import {
   Publisher,
   Sequencer,
+  ReceiptSealer,
   nodeEd25519Signer,
   type SequencerOptions,
 } from '@proofline/sequencer';
@@ -106,11 +107,10 @@ export class Fixture {
       createdAt: Date.now(),
     });
     const signer = nodeEd25519Signer(origin, key.seed);
-    const sequencer = new Sequencer(
-      spec.sequenceStorage ?? this.storage,
-      spec.name,
-      spec.sequencer ?? {},
-    );
+    const sequencer = new Sequencer(spec.sequenceStorage ?? this.storage, spec.name, {
+      sealer: new ReceiptSealer(origin, key.seed),
+      ...spec.sequencer,
+    });
     const publisher = new Publisher(this.storage, config, signer, {
       intervalMs: 20,
       onError: (err) => this.publisherErrors.push(err),

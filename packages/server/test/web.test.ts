@@ -14,7 +14,7 @@ import {
   parseSignerKey,
 } from '@proofline/note';
 import { digestLookupKey, type Statement } from '@proofline/records';
-import { Publisher, Sequencer, nodeEd25519Signer } from '@proofline/sequencer';
+import { Publisher, ReceiptSealer, Sequencer, nodeEd25519Signer } from '@proofline/sequencer';
 import { SqliteStorage } from '@proofline/storage-sqlite';
 import { WEB_CSP, buildApp, recordGroup, type LogRuntime } from '../src/index.js';
 
@@ -59,7 +59,9 @@ describe('web pages and public lookup routes', () => {
         createdAt: 0,
       });
       const signer = nodeEd25519Signer(origin, key.seed);
-      const sequencer = new Sequencer(storage, name);
+      const sequencer = new Sequencer(storage, name, {
+        sealer: new ReceiptSealer(origin, key.seed),
+      });
       sequencers.push(sequencer);
       runtimes.set(name, {
         config,

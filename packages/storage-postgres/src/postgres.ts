@@ -4,6 +4,7 @@ import {
   type ApiKeyRecord,
   type ApiScope,
   type CheckpointTimestamp,
+  type CommitSealer,
   type IdempotentOutcome,
   type IndexRange,
   type LogConfig,
@@ -11,6 +12,7 @@ import {
   type SequenceResult,
   type Storage,
   type StoredCheckpoint,
+  type StoredCommit,
   type StoredTile,
   type TileKey,
 } from '@proofline/storage';
@@ -384,6 +386,7 @@ export class PostgresStorage implements Storage {
     log: string,
     groups: readonly SequenceGroup[],
     nowMs: number,
+    seal?: CommitSealer,
   ): Promise<SequenceResult[]> {
     if (!Number.isSafeInteger(nowMs)) {
       throw new StorageError('INVALID_ARGUMENT', `invalid time ${nowMs}`);
@@ -452,6 +455,16 @@ export class PostgresStorage implements Storage {
         next += built.length;
       }
       if (entries.length === 0 && claimed.size === 0) return { commit: true, value: results };
+      // Sealed here, under the log's row lock: the first index and time are final. If the
+      // transaction then fails, the note is dropped with it.
+      const receipt =
+        seal && entries.length > 0
+          ? seal({ first: state.sequenced_size, timeMs: time, entries })
+          : undefined;
+      const sealed =
+        receipt === undefined
+          ? results
+          : results.map((r) => (r.status === 'sequenced' ? { ...r, receipt } : r));
 
       // Entries beyond MAX_STATEMENT_BYTES go in statements of their own; the last chunk
       // rides in the statement that writes everything else.
@@ -483,8 +496,8 @@ export class PostgresStorage implements Storage {
            FROM unnest($8::text[], $9::text[], $10::int8[], $11::int8[]) AS u(tenant, key, first, n)
            WHERE d.tenant = u.tenant AND d.key = u.key
          ), b AS (
-           INSERT INTO ${t.batches} (log_id, first_idx, time)
-           SELECT $1::bigint, $12::bigint, $13::bigint WHERE $14::bigint > $12::bigint
+           INSERT INTO ${t.batches} (log_id, first_idx, time, receipt)
+           SELECT $1::bigint, $12::bigint, $13::bigint, $15::text WHERE $14::bigint > $12::bigint
          )
          UPDATE ${t.logs} SET sequenced_size = $14::bigint, last_time = $13::bigint
          WHERE id = $1::bigint AND $14::bigint > $12::bigint`,
@@ -503,9 +516,10 @@ export class PostgresStorage implements Storage {
           state.sequenced_size,
           time,
           next,
+          receipt ?? null,
         ],
       );
-      return { commit: true, value: results };
+      return { commit: true, value: sealed };
     });
   }
 
@@ -620,24 +634,30 @@ export class PostgresStorage implements Storage {
     return { start, end: Math.max(start, end) };
   }
 
-  async commitRange(log: string, index: number): Promise<IndexRange> {
+  async commitRange(log: string, index: number): Promise<StoredCommit> {
     const id = await this.logId(log);
     checkRange(index, index + 1);
     const b = this.t.batches;
-    // One statement, so both bounds and the size come from one snapshot.
-    const { rows } = await this.query<{ size: number; s: number | null; e: number | null }>(
-      `SELECT (SELECT sequenced_size FROM ${this.t.logs} WHERE id = $1) AS size, ` +
-        `(SELECT first_idx FROM ${b} WHERE log_id = $1 AND first_idx <= $2 ` +
-        'ORDER BY first_idx DESC LIMIT 1) AS s, ' +
+    // One statement, so the bounds, the note and the size come from one snapshot.
+    const { rows } = await this.query<{
+      size: number;
+      s: number | null;
+      receipt: string | null;
+      e: number | null;
+    }>(
+      `SELECT (SELECT sequenced_size FROM ${this.t.logs} WHERE id = $1) AS size, c.s, c.receipt, ` +
         `(SELECT first_idx FROM ${b} WHERE log_id = $1 AND first_idx > $2 ` +
-        'ORDER BY first_idx LIMIT 1) AS e',
+        'ORDER BY first_idx LIMIT 1) AS e ' +
+        `FROM (SELECT 1) AS one LEFT JOIN (SELECT first_idx AS s, receipt FROM ${b} ` +
+        'WHERE log_id = $1 AND first_idx <= $2 ORDER BY first_idx DESC LIMIT 1) AS c ON true',
       [id, index],
     );
     const row = rows[0]!;
     if (index >= row.size || row.s === null) {
       throw new StorageError('OUT_OF_RANGE', `entry ${index} is not sequenced`);
     }
-    return { start: row.s, end: row.e ?? row.size };
+    const range = { start: row.s, end: row.e ?? row.size };
+    return row.receipt === null ? range : { ...range, receipt: row.receipt };
   }
 
   async findByLookupKey(log: string, key: number, limit: number): Promise<number[]> {

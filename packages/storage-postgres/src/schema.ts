@@ -136,4 +136,9 @@ export const MIGRATIONS: readonly ((s: string) => string)[] = [
   (s) => `
   CREATE INDEX checkpoints_by_size ON ${s}.checkpoints (log_id, size, id);
   `,
+  // 4: each commit's signed note (its creation receipt), written in the commit's own
+  // transaction; NULL for commits made before this version or without a sealer.
+  (s) => `
+  ALTER TABLE ${s}.batches ADD COLUMN receipt text;
+  `,
 ];

@@ -104,4 +104,9 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX checkpoints_by_size ON checkpoints (log_id, size, id);
   `,
+  // 4: each commit's signed note (its creation receipt), written in the commit's own
+  // transaction; NULL for commits made before this version or without a sealer.
+  `
+  ALTER TABLE batches ADD COLUMN receipt TEXT;
+  `,
 ];

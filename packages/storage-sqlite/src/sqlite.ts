@@ -4,6 +4,7 @@ import {
   type ApiKeyRecord,
   type ApiScope,
   type CheckpointTimestamp,
+  type CommitSealer,
   type IdempotentOutcome,
   type IndexRange,
   type LogConfig,
@@ -11,6 +12,7 @@ import {
   type SequenceResult,
   type Storage,
   type StoredCheckpoint,
+  type StoredCommit,
   type StoredTile,
   type TileKey,
 } from '@proofline/storage';
@@ -19,12 +21,19 @@ import {
   idempotentOutcome,
   writeOperations,
   type BuiltGroup,
+  type SequenceReply,
+  type SequenceRequest,
   type WriteOperations,
 } from './writes.js';
 import { Writer } from './writer.js';
 
-/** How often `sequence` rebuilds for a later batch time before giving up. */
-const MAX_SEQUENCE_ATTEMPTS = 8;
+/**
+ * How often `sequence` rebuilds (and re-seals) for a later batch time or size before giving
+ * up. Each retry means another writer committed in between, so the log made progress; a
+ * sealed batch sent behind others in flight is retried whenever one ahead of it is, hence
+ * the margin.
+ */
+const MAX_SEQUENCE_ATTEMPTS = 32;
 
 /** The entries as one buffer plus end offsets (see SequenceRequest). */
 function concat(entries: readonly Uint8Array[]): { data: Uint8Array; ends: Uint32Array } {
@@ -88,6 +97,13 @@ export class SqliteStorage implements Storage {
   private readonly inlineMaxEntries: number;
   /** The same write operations on this thread's connection (see inlineMaxEntries). */
   private inlineWrites: WriteOperations | undefined;
+  /**
+   * Per log id, while sequence requests are in flight on the writer: how many, and the end of
+   * the entries of the last one sent in the current epoch (a new proposal follows it). A
+   * retry answer to a request of the current epoch starts a new one: every request sent
+   * after it was proposed to follow it, so none of them can commit as proposed either.
+   */
+  private readonly inFlight = new Map<number, { count: number; end: number; epoch: number }>();
 
   constructor(path: string, options: SqliteOptions = {}) {
     this.db = new Database(path);
@@ -121,13 +137,14 @@ export class SqliteStorage implements Storage {
         .pluck(),
       commitRange: db.prepare<
         [number, number, number, number, number],
-        { start: number | null; end: number | null; size: number }
+        { start: number | null; receipt: string | null; end: number | null; size: number }
       >(
-        'SELECT (SELECT first_idx FROM batches WHERE log_id = ? AND first_idx <= ? ' +
-          'ORDER BY first_idx DESC LIMIT 1) AS start, ' +
+        'SELECT b.first_idx AS start, b.receipt AS receipt, ' +
           '(SELECT first_idx FROM batches WHERE log_id = ? AND first_idx > ? ' +
           'ORDER BY first_idx LIMIT 1) AS "end", ' +
-          '(SELECT sequenced_size FROM logs WHERE id = ?) AS size',
+          '(SELECT sequenced_size FROM logs WHERE id = ?) AS size ' +
+          'FROM (SELECT 1) LEFT JOIN (SELECT first_idx, receipt FROM batches ' +
+          'WHERE log_id = ? AND first_idx <= ? ORDER BY first_idx DESC LIMIT 1) b',
       ),
       findLookup: db
         .prepare<[number, number, number], number>(
@@ -247,18 +264,25 @@ export class SqliteStorage implements Storage {
 
   /**
    * Builds the groups here for a proposed time — max(nowMs, the log's last batch time as
-   * this connection sees it) — and commits them on the writer thread, which re-checks that
-   * time inside its transaction: if another writer (process) committed a later time
-   * meanwhile, nothing is written and the groups are rebuilt with that time. Groups whose
-   * idempotency key is already used are not built (the writer checks again, atomically).
+   * this connection sees it) — and, with `seal`, seals them for a proposed first index: the
+   * log's size as this connection sees it, or, while requests of this store are in flight on
+   * the writer, the end of the last one sent if that is beyond (requests run in order, so a
+   * batch sent while another commits follows it). The writer thread re-checks the time
+   * (and, sealed, the first index and idempotency keys) inside its transaction: if another
+   * writer (process) moved them meanwhile, nothing is written, the note is dropped and the
+   * groups are rebuilt and re-sealed with the actual values. Groups whose idempotency key is
+   * already used are not built (the writer checks again, atomically).
    */
   async sequence(
     log: string,
     groups: readonly SequenceGroup[],
     nowMs: number,
+    seal?: CommitSealer,
   ): Promise<SequenceResult[]> {
     const logId = this.logId(log);
-    let time = Math.max(nowMs, this.stmt.sizes.get(logId)!.last_time);
+    const state = this.stmt.sizes.get(logId)!;
+    let time = Math.max(nowMs, state.last_time);
+    let first = this.proposedFirst(logId, state.sequenced_size);
     for (let attempt = 0; attempt < MAX_SEQUENCE_ATTEMPTS; attempt++) {
       const duplicates = new Map<number, IdempotentOutcome>();
       const built: BuiltGroup[] = [];
@@ -291,14 +315,42 @@ export class SqliteStorage implements Storage {
           ...(idem ? { idempotency: idem } : {}),
         });
       }
+      // Sealed before the entries' buffer is handed to the writer thread.
+      const receipt =
+        seal && entries.length > 0 ? seal({ first, timeMs: time, entries }) : undefined;
       const { data, ends } = concat(entries);
-      const request = { logId, time, groups: built, data, ends };
-      const reply =
-        entries.length <= this.inlineMaxEntries && this.writer.idle
-          ? (this.inlineWrites ??= writeOperations(this.db)).sequence(request)
-          : await this.writer.call('sequence', [request], [data.buffer as ArrayBuffer]);
+      const request: SequenceRequest = {
+        logId,
+        time,
+        first,
+        ...(receipt === undefined ? {} : { receipt }),
+        groups: built,
+        data,
+        ends,
+      };
+      let reply: SequenceReply;
+      if (entries.length <= this.inlineMaxEntries && this.writer.idle) {
+        reply = (this.inlineWrites ??= writeOperations(this.db)).sequence(request);
+      } else {
+        const sent = this.writer.call('sequence', [request], [data.buffer as ArrayBuffer]);
+        const flight = this.inFlight.get(logId) ?? { count: 0, end: 0, epoch: 0 };
+        const epoch = flight.epoch;
+        this.inFlight.set(logId, { count: flight.count + 1, end: first + entries.length, epoch });
+        try {
+          reply = await sent;
+        } finally {
+          const now = this.inFlight.get(logId)!;
+          if (now.count === 1) this.inFlight.delete(logId);
+          else this.inFlight.set(logId, { ...now, count: now.count - 1 });
+        }
+        const now = this.inFlight.get(logId);
+        if ('retryAt' in reply && now !== undefined && now.epoch === epoch) {
+          this.inFlight.set(logId, { ...now, end: 0, epoch: epoch + 1 });
+        }
+      }
       if ('retryAt' in reply) {
         time = Math.max(nowMs, reply.retryAt);
+        first = this.proposedFirst(logId, reply.next);
         continue;
       }
       const results = reply.results.values();
@@ -306,7 +358,12 @@ export class SqliteStorage implements Storage {
         duplicates.has(g) ? { status: 'duplicate', ...duplicates.get(g)! } : results.next().value!,
       );
     }
-    throw new Error('other writers kept moving the batch time; try again');
+    throw new Error('other writers kept moving the batch time or size; try again');
+  }
+
+  /** The first index to propose when the log's size is `size`: after any request in flight. */
+  private proposedFirst(logId: number, size: number): number {
+    return Math.max(size, this.inFlight.get(logId)?.end ?? 0);
   }
 
   async sequencedSize(log: string): Promise<number> {
@@ -332,15 +389,16 @@ export class SqliteStorage implements Storage {
     return { start, end: Math.max(start, end) };
   }
 
-  async commitRange(log: string, index: number): Promise<IndexRange> {
+  async commitRange(log: string, index: number): Promise<StoredCommit> {
     const id = this.logId(log);
     checkRange(index, index + 1);
-    // One statement: both bounds and the size come from one snapshot.
-    const row = this.stmt.commitRange.get(id, index, id, index, id)!;
+    // One statement: the bounds, the note and the size come from one snapshot.
+    const row = this.stmt.commitRange.get(id, index, id, id, index)!;
     if (index >= row.size || row.start === null) {
       throw new StorageError('OUT_OF_RANGE', `entry ${index} is not sequenced`);
     }
-    return { start: row.start, end: row.end ?? row.size };
+    const range = { start: row.start, end: row.end ?? row.size };
+    return row.receipt === null ? range : { ...range, receipt: row.receipt };
   }
 
   async findByLookupKey(log: string, key: number, limit: number): Promise<number[]> {

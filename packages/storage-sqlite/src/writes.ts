@@ -30,6 +30,14 @@ export interface SequenceRequest {
   readonly logId: number;
   /** The batch time the entries were built with (the caller's max(now, last time seen)). */
   readonly time: number;
+  /**
+   * With `receipt`: the first index the caller sealed the commit for. The writer commits only
+   * if it is the log's sequenced size, the time is not before the log's last time, and no
+   * built group's idempotency key turns out used; otherwise it answers retry.
+   */
+  readonly first: number;
+  /** The commit's note, sealed by the caller for `first`, `time` and exactly these entries. */
+  readonly receipt?: string;
   readonly groups: readonly BuiltGroup[];
   readonly data: Uint8Array;
   readonly ends: Uint32Array;
@@ -37,10 +45,12 @@ export interface SequenceRequest {
 
 /**
  * The outcome: one result per group, or — when another writer committed a later batch time
- * since the caller read it — `retryAt`, that time: nothing was written, and the caller
- * rebuilds its entries with it (times never decrease along the log).
+ * since the caller read it, or (sealed requests) the proposed first index or set of groups
+ * no longer holds — retry: nothing was written, the caller's note is dropped, and the caller
+ * rebuilds (and re-seals) with the log's actual last time `retryAt` and size `next`.
  */
-export type SequenceReply = { readonly results: SequenceResult[] } | { readonly retryAt: number };
+export type SequenceReply =
+  { readonly results: SequenceResult[] } | { readonly retryAt: number; readonly next: number };
 
 interface IdempotencyRow {
   request_hash: string;
@@ -61,7 +71,9 @@ export function writeOperations(db: Database.Database) {
   >('SELECT sequenced_size, integrated_size, last_time FROM logs WHERE id = ?');
   const setSequenced = db.prepare('UPDATE logs SET sequenced_size = ?, last_time = ? WHERE id = ?');
   const insertEntry = db.prepare('INSERT INTO entries (log_id, idx, data) VALUES (?, ?, ?)');
-  const insertBatch = db.prepare('INSERT INTO batches (log_id, first_idx, time) VALUES (?, ?, ?)');
+  const insertBatch = db.prepare(
+    'INSERT INTO batches (log_id, first_idx, time, receipt) VALUES (?, ?, ?, ?)',
+  );
   const insertLookup = db.prepare(
     'INSERT OR IGNORE INTO lookup (log_id, key, idx) VALUES (?, ?, ?)',
   );
@@ -101,10 +113,22 @@ export function writeOperations(db: Database.Database) {
   const bytes = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 
   const sequence = db.transaction((req: SequenceRequest): SequenceReply => {
-    const { logId, time, ends } = req;
+    const { logId, time, ends, receipt } = req;
     const state = sizes.get(logId);
     if (!state) throw new Error(`unknown log id ${logId}`);
-    if (state.last_time > time) return { retryAt: state.last_time };
+    const retry = { retryAt: state.last_time, next: state.sequenced_size };
+    if (state.last_time > time) return retry;
+    // A sealed note binds its first index and entries: commit exactly those or nothing.
+    if (receipt !== undefined) {
+      if (state.sequenced_size !== req.first) return retry;
+      const used = req.groups.some(
+        (g) =>
+          g.count > 0 &&
+          g.idempotency &&
+          findIdempotency.get(g.idempotency.tenant, g.idempotency.key),
+      );
+      if (used) return retry;
+    }
     const data = bytes(req.data);
     let next = state.sequenced_size;
     let entry = 0;
@@ -134,11 +158,17 @@ export function writeOperations(db: Database.Database) {
           time,
         );
       }
-      results.push({ status: 'sequenced', first: next, count: group.count, timeMs: time });
+      results.push({
+        status: 'sequenced',
+        first: next,
+        count: group.count,
+        timeMs: time,
+        ...(receipt === undefined ? {} : { receipt }),
+      });
       next += group.count;
     }
     if (next > state.sequenced_size) {
-      insertBatch.run(logId, state.sequenced_size, time);
+      insertBatch.run(logId, state.sequenced_size, time, receipt ?? null);
       setSequenced.run(next, time, logId);
     }
     return { results };

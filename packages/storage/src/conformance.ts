@@ -7,6 +7,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { StorageError, type LogConfig, type Storage, type StoredCheckpoint } from './index.js';
+import { sealedCommitConformance } from './conformance-sealed.js';
 
 export interface StorageFixture {
   open(): Promise<Storage>;
@@ -48,6 +49,7 @@ export function storageConformance(
     }
   }
 
+  sealedCommitConformance(driver, newFixture);
   describe(`storage conformance: ${driver}`, () => {
     it('creates logs idempotently and lists them', () =>
       withStore(async (s) => {

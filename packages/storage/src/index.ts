@@ -68,9 +68,24 @@ export interface Storage extends AccessStore {
    * calls each group's `build`.
    * A group whose idempotency key was already used is not built: its result is the stored
    * outcome (`duplicate`). Rejects, writing nothing, if the log does not exist or a builder
-   * throws.
+   * (or `seal`) throws.
+   *
+   * With `seal`, a commit that sequences any entry is sealed: `seal` is called with the
+   * commit's first index, time and entries (every sequenced group's, in index order) and its
+   * note is stored with the commit in the same transaction (`commitRange`, and the
+   * `receipt` of each sequenced result). A driver may call `seal` for values it only
+   * proposes (e.g. before it holds the log's write lock) and call it again, within the same
+   * `sequence` call, when they turn out wrong: then nothing was written with the earlier
+   * note, which the driver drops. The note stored is the one the last `seal` call of the
+   * `sequence` call returned, and it was made for exactly the first index, time and entries
+   * committed.
    */
-  sequence(log: string, groups: readonly SequenceGroup[], nowMs: number): Promise<SequenceResult[]>;
+  sequence(
+    log: string,
+    groups: readonly SequenceGroup[],
+    nowMs: number,
+    seal?: CommitSealer,
+  ): Promise<SequenceResult[]>;
   /** Number of entries durably sequenced (the next index to assign). */
   sequencedSize(log: string): Promise<number>;
   /** Entries `[start, end)`; rejects if `end` exceeds the sequenced size. */
@@ -83,10 +98,11 @@ export interface Storage extends AccessStore {
   indexRangeForTime(log: string, fromMs: number, toMs: number): Promise<IndexRange>;
   /**
    * The index range `[start, end)` of the entries that one `sequence` call committed together
-   * with the entry at `index` (they share its time). Rejects OUT_OF_RANGE if `index` is not
-   * sequenced.
+   * with the entry at `index` (they share its time), and the note that call stored for them
+   * (undefined for a commit made without `seal`, e.g. before receipts were stored). Rejects
+   * OUT_OF_RANGE if `index` is not sequenced.
    */
-  commitRange(log: string, index: number): Promise<IndexRange>;
+  commitRange(log: string, index: number): Promise<StoredCommit>;
   /** Indices of the entries sequenced with this lookup key, ascending, at most `limit`. */
   findByLookupKey(log: string, key: number, limit: number): Promise<number[]>;
   /** The stored outcome of an idempotency key, if it was used. */
@@ -208,12 +224,31 @@ export interface SequenceGroup {
   };
 }
 
+/** What `seal` is given: one commit as it will be stored if the driver commits it. */
+export interface CommitToSeal {
+  /** The index of the commit's first entry. */
+  readonly first: number;
+  /** The commit's time, milliseconds since the epoch (every entry was built with it). */
+  readonly timeMs: number;
+  /** The commit's entries in index order (1 or more). */
+  readonly entries: readonly Uint8Array[];
+}
+
+/**
+ * Signs a commit's note (e.g. its creation receipt) synchronously, inside the sequencing
+ * transaction or just before it. Throws to refuse: the `sequence` call then rejects and
+ * writes nothing.
+ */
+export type CommitSealer = (commit: CommitToSeal) => string;
+
 export type SequenceResult =
   | {
       readonly status: 'sequenced';
       readonly first: number;
       readonly count: number;
       readonly timeMs: number;
+      /** The note stored with the commit, when `sequence` was given `seal`. */
+      readonly receipt?: string;
     }
   | ({ readonly status: 'duplicate' } & IdempotentOutcome);
 
@@ -228,6 +263,11 @@ export interface IdempotentOutcome {
 export interface IndexRange {
   readonly start: number;
   readonly end: number;
+}
+
+/** The entries `[start, end)` of one commit and the note sealed with them, if any. */
+export interface StoredCommit extends IndexRange {
+  readonly receipt?: string;
 }
 
 /** Raised by drivers for caller mistakes (unknown log, out-of-range reads). */

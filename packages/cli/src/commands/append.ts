@@ -37,8 +37,9 @@ export async function append(options: AppendOptions): Promise<number> {
   try {
     const handle = await deployment.log(options.log);
     await checkGuard(deployment.storage, handle, options.target);
-    const { config } = handle;
+    const { config, sealer } = handle;
     const sequencer = new Sequencer(deployment.storage, config.name, {
+      sealer,
       maxBatchSize: options.chunkSize,
     });
     const tenant = config.tenant;

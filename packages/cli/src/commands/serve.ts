@@ -57,14 +57,14 @@ export async function serve(options: ServeOptions): Promise<void> {
   }
   const runtimes = new Map<string, LogRuntime>();
   const publishers: Publisher[] = [];
-  for (const { config, signer, guard } of handles) {
+  for (const { config, signer, guard, sealer } of handles) {
     // Published in GET /logs/<name>/ for verifiers (see publishedWitnesses).
     const witnesses = publishedWitnesses(options.witnessing, config);
     runtimes.set(config.name, {
       config,
       signer,
       // While one batch commits (off the event loop) the next is already on its way.
-      sequencer: new Sequencer(deployment.storage, config.name, { maxInFlight: 4 }),
+      sequencer: new Sequencer(deployment.storage, config.name, { maxInFlight: 4, sealer }),
       ...(witnesses === undefined ? {} : { witnesses }),
       ...(options.timestamping === undefined
         ? {}

@@ -16,6 +16,7 @@ import {
 import { readTilesAt, type Storage, type StoredCheckpoint } from '@proofline/storage';
 import { nodeInteriorHash } from '@proofline/sequencer';
 import { HttpProblem } from '../problem.js';
+import type { CreationReceipt } from './receipts.js';
 
 /**
  * Memory bound of each log's tile cache: 64 MiB holds the internal nodes of ~4,000 full
@@ -41,16 +42,6 @@ export const TIMESTAMP_WAIT_MS = 1000;
 
 /** Anchors cached per log (least recently used evicted): each serves a range of indices. */
 export const ANCHOR_CACHE_ENTRIES = 1024;
-
-/**
- * The creation receipt of a record, as the log stored it when the record was sequenced: a
- * proofline.dev/receipt/v1 note, or a proofline.dev/batch-receipt/v1 note with the record's
- * inclusion proof under the batch root (`proof`).
- */
-export interface CreationReceipt {
-  readonly note: string;
-  readonly proof?: readonly Uint8Array[];
-}
 
 export interface ProofBundleOptions {
   /** Per log; default {@link TILE_CACHE_BYTES}. */

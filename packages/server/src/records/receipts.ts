@@ -2,13 +2,10 @@ import {
   batchTree,
   parseRecord,
   recordId,
-  signBatchReceipt,
-  signReceipt,
   type BatchTree,
   type RecordV1,
 } from '@proofline/records';
-import type { Signer } from '@proofline/note';
-import type { LogConfig, Storage } from '@proofline/storage';
+import { StorageError, type LogConfig, type Storage, type StoredCommit } from '@proofline/storage';
 import {
   nodeInteriorHash,
   nodeLeafHash,
@@ -30,29 +27,40 @@ export interface ReceiptView {
   /** The exact entry bytes (canonical JSON), base64. */
   readonly entry: string;
   /**
-   * The log's signed note: a proofline.dev/receipt/v1 over origin, index, leaf hash and time,
-   * or, for a record committed together with others, the commit's one
-   * proofline.dev/batch-receipt/v1 over origin, first index, size, root and time.
+   * The creation receipt: the log's signed note stored with the record's commit when it was
+   * sequenced — a proofline.dev/receipt/v1 over origin, index, leaf hash and time, or, for a
+   * record committed together with others, the commit's one proofline.dev/batch-receipt/v1
+   * over origin, first index, size, root and time. Absent when the commit has none stored
+   * (sequenced before receipts were stored, or its row was removed): never signed later.
    */
-  readonly receipt: string;
+  readonly receipt?: string;
   /** With a batch receipt only: the inclusion proof of leafHash in the commit's tree, base64. */
   readonly receiptProof?: readonly string[];
   readonly verificationUrl: string;
 }
 
-/** What the receipts of one log need: its configuration and signing key. */
+/** What the receipts of one log need: its configuration (nothing here signs). */
 export interface ReceiptLog {
   readonly config: LogConfig;
-  readonly signer: Signer;
 }
 
-/** One commit's signed receipt: its first index, leaf hashes, note and (size > 1) tree. */
-interface SignedCommit {
-  readonly first: number;
-  readonly leaves: readonly Uint8Array[];
+/** A record's creation receipt as stored with its commit: the signed note and, for a batch receipt,
+ *  the record's inclusion proof under the commit's root (raw 32-byte hashes). */
+export interface CreationReceipt {
   readonly note: string;
+  readonly proof?: readonly Uint8Array[];
+}
+
+/** One commit: its first index, stored note (if any), leaf hashes and (size > 1) tree. */
+interface CommitTree {
+  readonly first: number;
+  readonly note: string | undefined;
+  readonly leaves: readonly Uint8Array[];
   readonly tree?: BatchTree;
 }
+
+/** A stored commit's leaf hashes and tree: fixed, since entries are never rewritten. */
+type StoredTree = Omit<CommitTree, 'note'>;
 
 /** One sequenced entry: its bytes and, parsed or just built, its record. */
 interface Built {
@@ -61,16 +69,26 @@ interface Built {
 }
 
 /**
- * Receipts, signed once per commit (one storage transaction): a commit of one entry gets a
- * receipt/v1 note; a larger one gets one batch-receipt/v1 note over the RFC 6962 root of
- * all its leaf hashes, and each of its records its inclusion proof under that root. Under
- * load a commit holds the records of many requests, so one Ed25519 signature serves them
- * all. Everything here is deterministic (Ed25519 signatures are), so the receipts rebuilt
- * from storage for an idempotent replay are byte-identical to the ones first returned.
+ * Leaves of the batch commit trees kept for reads: about 64 bytes each (the leaf and its
+ * share of interior hashes), so 16 MiB per log's worth of commits in all.
+ */
+const TREE_CACHE_LEAVES = 256 * 1024;
+
+/**
+ * Receipts as stored: each commit's note was signed once, when the commit was sequenced,
+ * and stored in the same transaction (ReceiptSealer, Storage.sequence). Nothing here signs:
+ * every read returns the stored note, and for a batch receipt the record's inclusion proof
+ * under the commit's root, rebuilt from the commit's stored entries (unsigned data that a
+ * verifier checks against the signed root: an altered entry fails there). A commit with no
+ * stored note yields records without a receipt.
  */
 export class Receipts {
-  /** The signed receipt of each commit still referenced by a request in flight. */
-  private readonly commits = new WeakMap<Commit, Promise<SignedCommit>>();
+  /** The tree of each commit still referenced by a request in flight. */
+  private readonly fresh = new WeakMap<Commit, CommitTree>();
+  /** Trees of stored batch commits, by `${log}\n${start}\n${end}`, least recently used first. */
+  private readonly trees = new Map<string, { tree: Promise<StoredTree>; leaves: number }>();
+  /** Leaves of the trees in `trees`. */
+  private cachedLeaves = 0;
 
   constructor(
     private readonly storage: Storage,
@@ -80,16 +98,20 @@ export class Receipts {
   /** The receipts of a group just sequenced (`result`), whose records are `built`. */
   async ofGroup(
     log: ReceiptLog,
-    result: GroupResult & { readonly first: number },
+    result: GroupResult & { readonly first: number; readonly receipt?: string },
     built: readonly Built[],
   ): Promise<ReceiptView[]> {
-    let signed = this.commits.get(result.commit);
-    if (signed === undefined) {
-      signed = this.signCommit(log, result.commit);
-      this.commits.set(result.commit, signed);
+    let commit = this.fresh.get(result.commit);
+    if (commit === undefined) {
+      // The sealer's leaves and tree of the stored note, else rebuilt from the built records.
+      commit =
+        result.commit.sealed ??
+        freshTree(result.commit, result.receipt) ??
+        (await this.commitOf(log, result.first));
+      this.fresh.set(result.commit, commit);
     }
-    const commit = await signed;
-    return built.map((r, i) => this.commitView(log, commit, result.first + i, r));
+    const tree = commit;
+    return built.map((r, i) => this.commitView(log, tree, result.first + i, r));
   }
 
   /**
@@ -97,66 +119,89 @@ export class Receipts {
    * group is never split), exactly as `ofGroup` returned them.
    */
   async ofStored(log: ReceiptLog, first: number, count: number): Promise<ReceiptView[]> {
-    const { commit, built } = await this.signStored(log, first);
-    const views: ReceiptView[] = [];
-    for (let index = first; index < first + count; index++) {
-      views.push(this.commitView(log, commit, index, built[index - commit.first]!));
-    }
-    return views;
+    const commit = await this.commitOf(log, first);
+    const entries = await this.storage.readEntries(log.config.name, first, first + count);
+    return entries.map((bytes, i) =>
+      this.commitView(log, commit, first + i, { bytes, record: parseRecord(bytes) }),
+    );
   }
 
-  /** A receipt/v1 for the entry at `index` alone (GET, lookups, proof bundles). */
-  async ofEntry(log: ReceiptLog, index: number, entry: Uint8Array, record: RecordV1) {
-    const leaf = nodeLeafHash(entry);
-    return this.view(log, index, leaf, entry, record, await signEntry(log, index, leaf, record));
+  /** The stored entry at `index` with its creation receipt, if its commit has one. */
+  async ofEntry(log: ReceiptLog, index: number, entry: Uint8Array): Promise<ReceiptView> {
+    const record = parseRecord(entry);
+    const creation = await this.creation(log, index);
+    const proof = creation?.proof?.map(toBase64);
+    return this.view(log, index, nodeLeafHash(entry), entry, record, creation?.note, proof);
   }
 
-  private async signCommit(log: ReceiptLog, commit: Commit): Promise<SignedCommit> {
-    const built: Built[] = [];
-    let first: number | undefined;
-    for (const [i, result] of commit.results.entries()) {
-      if (result.status !== 'sequenced') continue;
-      const group = commit.groups[i] as Partial<RecordGroup>;
-      if (group.built === undefined) {
-        // Not a record group (nothing in the server makes one): read the commit back.
-        return (await this.signStored(log, result.first)).commit;
-      }
-      first ??= result.first;
-      built.push(...group.built());
-    }
-    return this.sign(log, first!, built);
+  /** The creation receipt stored with the commit of entry `index`, or undefined if none. */
+  async creation(log: ReceiptLog, index: number): Promise<CreationReceipt | undefined> {
+    const commit = await this.commitOf(log, index, true);
+    if (commit.note === undefined) return undefined;
+    if (commit.tree === undefined) return { note: commit.note };
+    return { note: commit.note, proof: commit.tree.proof(index - commit.first) };
   }
 
-  /** Reads back the commit that holds `index` and signs its receipt. */
-  private async signStored(log: ReceiptLog, index: number) {
+  /**
+   * The stored commit holding `index`: its note as stored now, and its leaf hashes and tree
+   * (batch trees cached: entries are immutable). With `noteOnly`, a commit of one entry or
+   * without a note is not read.
+   */
+  private async commitOf(log: ReceiptLog, index: number, noteOnly = false): Promise<CommitTree> {
     const name = log.config.name;
-    const range = await this.storage.commitRange(name, index);
-    const entries = await this.storage.readEntries(name, range.start, range.end);
-    const built = entries.map((bytes) => ({ bytes, record: parseRecord(bytes) }));
-    return { commit: await this.sign(log, range.start, built), built };
-  }
-
-  /** Signs the receipt of the commit whose entries, from index `first`, are `built`. */
-  private async sign(log: ReceiptLog, first: number, built: readonly Built[]) {
-    const leaves = built.map((r) => nodeLeafHash(r.bytes));
-    if (leaves.length === 1) {
-      return { first, leaves, note: await signEntry(log, first, leaves[0]!, built[0]!.record) };
+    let stored: StoredCommit;
+    try {
+      stored = await this.storage.commitRange(name, index);
+    } catch (err) {
+      // A sequenced entry whose commit row is gone (removed from the database): no receipt.
+      if (!(err instanceof StorageError && err.code === 'OUT_OF_RANGE')) throw err;
+      if (!(await this.isSequenced(name, index))) throw err;
+      return { first: index, note: undefined, leaves: [] };
     }
-    const tree = batchTree(leaves, nodeInteriorHash);
-    const receipt = {
-      origin: log.config.origin,
-      first,
-      size: leaves.length,
-      root: tree.root,
-      time: built[0]!.record.time,
-    };
-    return { first, leaves, note: await signBatchReceipt(receipt, log.signer), tree };
+    const { start, end, receipt } = stored;
+    if (noteOnly && (receipt === undefined || end - start === 1)) {
+      return { first: start, note: receipt, leaves: [] };
+    }
+    const key = `${name}\n${start}\n${end}`;
+    const cached = this.trees.get(key);
+    let tree: Promise<StoredTree>;
+    if (cached !== undefined) {
+      this.trees.delete(key); // re-inserted as the most recently used
+      this.trees.set(key, cached);
+      tree = cached.tree;
+    } else {
+      tree = this.storage.readEntries(name, start, end).then((entries) => treeOf(start, entries));
+      if (end - start > 1 && end - start <= TREE_CACHE_LEAVES) this.cache(key, end - start, tree);
+    }
+    return { ...(await tree), note: receipt };
   }
 
-  private commitView(log: ReceiptLog, commit: SignedCommit, index: number, r: Built) {
+  /** Keeps `tree` (of `leaves` leaves) as the most recently used, evicting the least. */
+  private cache(key: string, leaves: number, tree: Promise<StoredTree>): void {
+    for (const [old, { leaves: n }] of this.trees) {
+      if (this.cachedLeaves + leaves <= TREE_CACHE_LEAVES) break;
+      this.trees.delete(old);
+      this.cachedLeaves -= n;
+    }
+    const entry = { tree, leaves };
+    this.trees.set(key, entry);
+    this.cachedLeaves += leaves;
+    tree.catch(() => {
+      if (this.trees.get(key) !== entry) return;
+      this.trees.delete(key);
+      this.cachedLeaves -= leaves;
+    });
+  }
+
+  private async isSequenced(log: string, index: number): Promise<boolean> {
+    return index < (await this.storage.sequencedSize(log));
+  }
+
+  private commitView(log: ReceiptLog, commit: CommitTree, index: number, r: Built) {
     const at = index - commit.first;
-    const proof = commit.tree?.encodedProof(at, toBase64);
-    return this.view(log, index, commit.leaves[at]!, r.bytes, r.record, commit.note, proof);
+    const proof = commit.note === undefined ? undefined : commit.tree?.encodedProof(at, toBase64);
+    const leaf = commit.leaves[at] ?? nodeLeafHash(r.bytes);
+    return this.view(log, index, leaf, r.bytes, r.record, commit.note, proof);
   }
 
   private view(
@@ -165,7 +210,7 @@ export class Receipts {
     leaf: Uint8Array,
     entry: Uint8Array,
     record: RecordV1,
-    receipt: string,
+    receipt: string | undefined,
     receiptProof?: readonly string[],
   ): ReceiptView {
     const { name, origin } = log.config;
@@ -179,20 +224,32 @@ export class Receipts {
       time: record.time,
       record,
       entry: toBase64(entry),
-      receipt,
+      ...(receipt === undefined ? {} : { receipt }),
       ...(receiptProof === undefined ? {} : { receiptProof }),
       verificationUrl: `${this.publicUrl}/r/${id}`,
     };
   }
 }
 
-/** The log's signed receipt/v1 note for the entry with leaf hash `leaf` at `index`. */
-export function signEntry(
-  log: ReceiptLog,
-  index: number,
-  leaf: Uint8Array,
-  record: { readonly time: string },
-): Promise<string> {
-  const { origin } = log.config;
-  return signReceipt({ origin, index, leafHash: leaf, time: record.time }, log.signer);
+/**
+ * The tree of a commit just made, from its groups' built entries, or undefined when one of
+ * its groups is not a record group (then it is read back from storage).
+ */
+function freshTree(commit: Commit, note: string | undefined): CommitTree | undefined {
+  const entries: Uint8Array[] = [];
+  let first: number | undefined;
+  for (const [i, result] of commit.results.entries()) {
+    if (result.status !== 'sequenced') continue;
+    const group = commit.groups[i] as Partial<RecordGroup>;
+    if (group.built === undefined) return undefined;
+    first ??= result.first;
+    for (const r of group.built()) entries.push(r.bytes);
+  }
+  return { ...treeOf(first!, entries), note };
+}
+
+function treeOf(first: number, entries: readonly Uint8Array[]): StoredTree {
+  const leaves = entries.map((e) => nodeLeafHash(e));
+  const tree = leaves.length > 1 ? batchTree(leaves, nodeInteriorHash) : undefined;
+  return { first, leaves, ...(tree === undefined ? {} : { tree }) };
 }

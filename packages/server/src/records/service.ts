@@ -3,7 +3,6 @@ import canonicalize from 'canonicalize';
 import {
   RecordError,
   digestLookupKey,
-  entryTime,
   parseRecord,
   parseRecordId,
   parseStatement,
@@ -13,12 +12,12 @@ import {
 } from '@proofline/records';
 import { parseVerifierKey, type Signer } from '@proofline/note';
 import type { LogConfig, Storage } from '@proofline/storage';
-import { nodeLeafHash, recordGroup, type Sequencer } from '@proofline/sequencer';
+import { recordGroup, type Sequencer } from '@proofline/sequencer';
 import type { Principal } from '../auth.js';
 import { HttpProblem } from '../problem.js';
 import { CheckpointWaiter } from './checkpoints.js';
 import { ProofBundles } from './bundles.js';
-import { Receipts, signEntry, type ReceiptView } from './receipts.js';
+import { Receipts, type CreationReceipt, type ReceiptView } from './receipts.js';
 
 export type { ReceiptView } from './receipts.js';
 
@@ -56,7 +55,7 @@ export class RecordService {
   readonly checkpoints: CheckpointWaiter;
   /** Proof bundles and their per-log caches (tile hashes, latest checkpoint, sequenced size). */
   private readonly bundles: ProofBundles;
-  /** Receipts, signed once per commit. */
+  /** Receipts, as stored with each commit (signed once, when it was sequenced). */
   private readonly receipts: Receipts;
 
   constructor(
@@ -119,7 +118,7 @@ export class RecordService {
     };
   }
 
-  /** The record and receipt of `id`, for its own tenant only. */
+  /** The record and its stored creation receipt of `id`, for its own tenant only. */
   async get(principal: Principal, id: string): Promise<ReceiptView> {
     const { runtime, index } = await this.locate(id);
     if (runtime.config.tenant !== principal.tenant) throw notFound(id);
@@ -129,18 +128,16 @@ export class RecordService {
 
   /**
    * The public v2 proof bundle of `id`, anchored to the first checkpoint that covered it (see
-   * bundles.ts). Its receipt: a receipt/v1 signed now over the stored entry (what bundles
-   * always carried), until the stored creation receipts replace it.
+   * bundles.ts), with the creation receipt stored with its commit (none if it has none).
    */
   async bundle(id: string): Promise<Bundle> {
     const { runtime, index } = await this.locate(id);
-    const log = runtime.config.name;
-    return this.bundles.build(runtime.config, id, index, async (i) => {
-      const [entry] = await this.storage.readEntries(log, i, i + 1);
-      return {
-        note: await signEntry(runtime, i, nodeLeafHash(entry!), { time: entryTime(entry!) }),
-      };
-    });
+    return this.bundles.build(runtime.config, id, index, (i) => this.creation(runtime, i));
+  }
+
+  /** The creation receipt stored with the commit of entry `index`, if it has one. */
+  creation(runtime: LogRuntime, index: number): Promise<CreationReceipt | undefined> {
+    return this.receipts.creation(runtime, index);
   }
 
   /** Records of the principal's tenant whose digest is `digest`, in `log` or all its logs. */
@@ -153,18 +150,17 @@ export class RecordService {
       const log = runtime.config.name;
       for (const index of await this.storage.findByLookupKey(log, digestLookupKey(digest), 100)) {
         const [entry] = await this.storage.readEntries(log, index, index + 1);
-        const record = parseRecord(entry!);
-        if (record.digest === digest) {
-          found.push(await this.receipts.ofEntry(runtime, index, entry!, record));
+        if (parseRecord(entry!).digest === digest) {
+          found.push(await this.receipts.ofEntry(runtime, index, entry!));
         }
       }
     }
     return found;
   }
 
-  /** The receipt/v1 of the stored entry at `index` (the signature is deterministic). */
+  /** The stored entry at `index` with the creation receipt stored with its commit, if any. */
   receipt(runtime: LogRuntime, index: number, entry: Uint8Array): Promise<ReceiptView> {
-    return this.receipts.ofEntry(runtime, index, entry, parseRecord(entry));
+    return this.receipts.ofEntry(runtime, index, entry);
   }
 
   private statement(value: unknown, index: number, inBatch: true | undefined): Statement {

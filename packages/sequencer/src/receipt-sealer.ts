@@ -1,0 +1,122 @@
+import { createPrivateKey, sign } from 'node:crypto';
+import { formatNote } from '@proofline/note';
+import {
+  batchTree,
+  formatBatchReceiptText,
+  formatReceiptText,
+  formatTime,
+  type BatchTree,
+} from '@proofline/records';
+import type { CommitSealer, CommitToSeal, SequenceResult } from '@proofline/storage';
+import { SequencerError } from './errors.js';
+import { nodeInteriorHash, nodeLeafHash } from './node-hash.js';
+import { nodeEd25519Signer, pkcs8Ed25519 } from './node-signer.js';
+
+/** One `Storage.sequence` call's sealing: its seal function, and `settle` once it has returned. */
+export interface SealSession {
+  readonly seal: CommitSealer;
+  /**
+   * Call once when the call has returned: with its results if it resolved (the commit they
+   * report is stored), without if it rejected (then its last seal may have been stored).
+   */
+  settle(results?: readonly SequenceResult[]): void;
+  /** The call's last seal (after a resolved call: the commit stored), if it sealed any. */
+  sealed(): SealedCommit | undefined;
+}
+
+/** A sealed commit: its first index, note, leaf hashes and, for more than one, their tree. */
+export interface SealedCommit {
+  readonly first: number;
+  readonly note: string;
+  readonly leaves: readonly Uint8Array[];
+  readonly tree?: BatchTree;
+}
+
+/**
+ * Signs each commit's creation receipt, synchronously (node:crypto Ed25519), for the
+ * storage transaction that stores it: a commit of one entry gets a proofline.dev/receipt/v1
+ * note over origin, index, leaf hash and time; a larger one a proofline.dev/batch-receipt/v1
+ * note over origin, first index, size, the RFC 6962 root of its leaf hashes and time.
+ *
+ * Guard (one sealer per log per process): it never seals a commit whose first index is
+ * below the end of a commit it sealed for a `sequence` call that has settled — resolved, or
+ * rejected, whose outcome it cannot know. A storage that rolls back its size (an insider
+ * editing the database) therefore cannot make this process sign a second receipt for an
+ * index that a stored receipt may already cover: the commit is refused with SequencerError
+ * INDEX_ALREADY_SEALED (reported to `onRefused`) and nothing is written. Seals of calls
+ * still under way may overlap (a batch sent behind one that is then retried was proposed to
+ * follow it): storage commits a note only for the exact first index it gets, so at most
+ * one of them is ever stored and the others are dropped unwritten (Storage.sequence). A
+ * process whose commit failed after sealing refuses that log's next commits below its end
+ * until restarted: the failed one may have committed.
+ */
+export class ReceiptSealer {
+  private readonly privateKey;
+  private readonly keyId: number;
+  /** End of the last commit sealed for a settled call: indices below it are never resealed. */
+  private settledEnd = 0;
+  /** The current seal of each call under way. */
+  private readonly open = new Map<SealSession, SealedCommit>();
+  /** The last seal of each settled call still referenced (for `sealed()`). */
+  private readonly settled = new WeakMap<SealSession, SealedCommit>();
+
+  constructor(
+    private readonly origin: string,
+    seed: Uint8Array,
+    private readonly onRefused: (err: SequencerError) => void = (err) =>
+      console.error(`receipts of ${origin}:`, err.message),
+  ) {
+    this.keyId = nodeEd25519Signer(origin, seed).keyId; // validates the seed
+    const der = Buffer.from(pkcs8Ed25519(seed));
+    this.privateKey = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+  }
+
+  /** A session for one `Storage.sequence` call. */
+  session(): SealSession {
+    const session: SealSession = {
+      seal: (commit) => this.seal(session, commit),
+      settle: (results) => {
+        const last = this.open.get(session);
+        let end = results === undefined && last ? last.first + last.leaves.length : undefined;
+        for (const r of results ?? []) {
+          if (r.status === 'sequenced') end = Math.max(end ?? 0, r.first + r.count);
+        }
+        if (end !== undefined) this.settledEnd = Math.max(this.settledEnd, end);
+        if (last) this.settled.set(session, last);
+        this.open.delete(session);
+      },
+      sealed: () => this.open.get(session) ?? this.settled.get(session),
+    };
+    return session;
+  }
+
+  private seal(session: SealSession, commit: CommitToSeal): string {
+    const first = commit.first;
+    const end = first + commit.entries.length;
+    if (first < this.settledEnd) {
+      const err = new SequencerError(
+        'INDEX_ALREADY_SEALED',
+        `refusing to seal entries [${first}, ${end}): this process already sealed a receipt up to index ${this.settledEnd - 1}`,
+      );
+      this.onRefused(err);
+      throw err;
+    }
+    const sealed = this.sign(commit);
+    this.open.set(session, sealed);
+    return sealed.note;
+  }
+
+  private sign(commit: CommitToSeal): SealedCommit {
+    const { first } = commit;
+    const origin = this.origin;
+    const time = formatTime(commit.timeMs);
+    const leaves = commit.entries.map((e) => nodeLeafHash(e));
+    const tree = leaves.length > 1 ? batchTree(leaves, nodeInteriorHash) : undefined;
+    const text = tree
+      ? formatBatchReceiptText({ origin, first, size: leaves.length, root: tree.root, time })
+      : formatReceiptText({ origin, index: first, leafHash: leaves[0]!, time });
+    const signature = new Uint8Array(sign(null, Buffer.from(text, 'utf8'), this.privateKey));
+    const note = formatNote({ text, signatures: [{ name: origin, keyId: this.keyId, signature }] });
+    return { first, note, leaves, ...(tree ? { tree } : {}) };
+  }
+}
