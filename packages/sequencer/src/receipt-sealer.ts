@@ -20,6 +20,12 @@ export interface SealSession {
    * report is stored), without if it rejected (then its last seal may have been stored).
    */
   settle(results?: readonly SequenceResult[]): void;
+  /**
+   * After a rejected call: whether storage holds its last seal (read back by the caller).
+   * `false` frees the seal's indices (the note was never stored nor returned to anyone);
+   * `true` makes them a floor like a resolved call's. Until resolved they stay blocked.
+   */
+  resolve(stored: boolean): void;
   /** The call's last seal (after a resolved call: the commit stored), if it sealed any. */
   sealed(): SealedCommit | undefined;
 }
@@ -46,9 +52,9 @@ export interface SealedCommit {
  * INDEX_ALREADY_SEALED (reported to `onRefused`) and nothing is written. Seals of calls
  * still under way may overlap (a batch sent behind one that is then retried was proposed to
  * follow it): storage commits a note only for the exact first index it gets, so at most
- * one of them is ever stored and the others are dropped unwritten (Storage.sequence). A
- * process whose commit failed after sealing refuses that log's next commits below its end
- * until restarted: the failed one may have committed.
+ * one of them is ever stored and the others are dropped unwritten (Storage.sequence). The
+ * seal of a call that rejected may or may not have been stored (a commit whose answer was
+ * lost): its indices stay blocked until the caller reads storage back and `resolve`s it.
  */
 export class ReceiptSealer {
   private readonly privateKey;
@@ -57,6 +63,8 @@ export class ReceiptSealer {
   private settledEnd = 0;
   /** The current seal of each call under way. */
   private readonly open = new Map<SealSession, SealedCommit>();
+  /** The last seal of each rejected call not yet resolved, as [first, end). */
+  private readonly unresolved = new Map<SealSession, readonly [number, number]>();
   /** The last seal of each settled call still referenced (for `sealed()`). */
   private readonly settled = new WeakMap<SealSession, SealedCommit>();
 
@@ -77,13 +85,22 @@ export class ReceiptSealer {
       seal: (commit) => this.seal(session, commit),
       settle: (results) => {
         const last = this.open.get(session);
-        let end = results === undefined && last ? last.first + last.leaves.length : undefined;
-        for (const r of results ?? []) {
-          if (r.status === 'sequenced') end = Math.max(end ?? 0, r.first + r.count);
+        if (results === undefined && last) {
+          this.unresolved.set(session, [last.first, last.first + last.leaves.length]);
         }
-        if (end !== undefined) this.settledEnd = Math.max(this.settledEnd, end);
+        for (const r of results ?? []) {
+          if (r.status === 'sequenced') {
+            this.settledEnd = Math.max(this.settledEnd, r.first + r.count);
+          }
+        }
         if (last) this.settled.set(session, last);
         this.open.delete(session);
+      },
+      resolve: (stored) => {
+        const range = this.unresolved.get(session);
+        if (range === undefined) return;
+        this.unresolved.delete(session);
+        if (stored) this.settledEnd = Math.max(this.settledEnd, range[1]);
       },
       sealed: () => this.open.get(session) ?? this.settled.get(session),
     };
@@ -93,10 +110,13 @@ export class ReceiptSealer {
   private seal(session: SealSession, commit: CommitToSeal): string {
     const first = commit.first;
     const end = first + commit.entries.length;
-    if (first < this.settledEnd) {
+    const blocked = [...this.unresolved.values()].find(([f, e]) => f < end && first < e);
+    if (first < this.settledEnd || blocked) {
       const err = new SequencerError(
         'INDEX_ALREADY_SEALED',
-        `refusing to seal entries [${first}, ${end}): this process already sealed a receipt up to index ${this.settledEnd - 1}`,
+        blocked && first >= this.settledEnd
+          ? `refusing to seal entries [${first}, ${end}): a failed commit sealed [${blocked[0]}, ${blocked[1]}) and may have been stored`
+          : `refusing to seal entries [${first}, ${end}): this process already sealed a receipt up to index ${this.settledEnd - 1}`,
       );
       this.onRefused(err);
       throw err;

@@ -168,6 +168,21 @@ export class Sequencer {
     }
   }
 
+  /**
+   * Whether storage holds `sealed`, the last seal of a `sequence` call that rejected (its
+   * commit may have landed with the answer lost): read back from storage; a read that fails
+   * answers true, which keeps those indices from ever being sealed again in this process.
+   */
+  private async wasStored(sealed: SealedCommit | undefined): Promise<boolean> {
+    if (sealed === undefined) return false;
+    try {
+      if ((await this.storage.sequencedSize(this.log)) <= sealed.first) return false;
+      return (await this.storage.commitRange(this.log, sealed.first)).receipt === sealed.note;
+    } catch {
+      return true;
+    }
+  }
+
   private async commit(): Promise<void> {
     this.scheduled = undefined;
     const batch: Waiting[] = [];
@@ -193,8 +208,11 @@ export class Sequencer {
         )
         .then(
           (r) => (sealing?.settle(r), r),
-          (err: unknown) => {
-            sealing?.settle();
+          async (err: unknown) => {
+            if (sealing) {
+              sealing.settle();
+              sealing.resolve(await this.wasStored(sealing.sealed()));
+            }
             throw err;
           },
         );

@@ -12,7 +12,7 @@ import {
 } from '@proofline/records';
 import { ReceiptSealer, Sequencer, SequencerError, nodeLeafHash } from '../src/index.js';
 import { SqliteStorage } from '@proofline/storage-sqlite';
-import { ORIGIN, SEED, VERIFIER_KEY, logSigner, openStore } from './helpers.js';
+import { ORIGIN, SEED, VERIFIER_KEY, logSigner, openStore, wrapStorage } from './helpers.js';
 
 const T = Date.UTC(2026, 11, 6);
 const entries = (...names: string[]) => names.map((n) => new TextEncoder().encode(n));
@@ -159,5 +159,38 @@ describe('ReceiptSealer', () => {
         );
       }
     }
+  });
+
+  test('a failed commit blocks its indices only until storage shows whether it landed', async (t) => {
+    const { storage, config } = await openStore(t);
+    const refused: SequencerError[] = [];
+    const sealer = new ReceiptSealer(ORIGIN, SEED, (err) => refused.push(err));
+    let fault: 'before' | 'after' | undefined;
+    const faulty = wrapStorage(storage, {
+      sequence: async (...args) => {
+        const mode = fault;
+        fault = undefined;
+        if (mode === 'before') {
+          // Seals, then fails before anything is written (e.g. the disk refused the commit).
+          args[3]?.({ first: 0, timeMs: T, entries: entries('lost') });
+          throw new Error('disk I/O error');
+        }
+        const results = await storage.sequence(...args);
+        if (mode === 'after') throw new Error('connection reset'); // committed, answer lost
+        return results;
+      },
+    });
+    const seq = new Sequencer(faulty, config.name, { sealer });
+    fault = 'before';
+    await assert.rejects(seq.append(entries('a')[0]!), /disk I\/O error/);
+    // Nothing was stored at index 0, so its seal is released and index 0 is sealed anew.
+    assert.equal(await seq.append(entries('a')[0]!), 0);
+    fault = 'after';
+    await assert.rejects(seq.append(entries('b')[0]!), /connection reset/);
+    // Index 1 was stored with its note: it is never sealed again, the log goes on at 2.
+    assert.equal(await seq.append(entries('c')[0]!), 2);
+    assert.deepEqual(refused, []);
+    const second = sealer.session();
+    assert.throws(() => second.seal({ first: 1, timeMs: T, entries: entries('x') }), isSealed);
   });
 });
