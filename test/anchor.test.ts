@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { formatVerifierKey, generateSignerKey, parseNote, parseSignerKey } from '@proofline/note';
 import { BUNDLE_V2_MEDIA_TYPE, parseBundle, type Bundle } from '@proofline/records';
-import { Publisher, Sequencer, nodeEd25519Signer } from '@proofline/sequencer';
+import { nodeEd25519Signer, Publisher, ReceiptSealer, Sequencer } from '@proofline/sequencer';
 import { buildApp, recordGroup, type LogRuntime } from '@proofline/server';
 import { SqliteStorage } from '@proofline/storage-sqlite';
 import { LocalTsa } from '@proofline/timestamp/testing';
@@ -59,7 +59,11 @@ describe('bundles keep the time bound of the first checkpoint that covered the r
           }
         : {},
     );
-    const runtime = { config, signer, sequencer: new Sequencer(storage, name) };
+    const runtime = {
+      config,
+      signer,
+      sequencer: new Sequencer(storage, name, { sealer: new ReceiptSealer(origin, key.seed) }),
+    };
     logs.set(name, { runtime, publisher, key: verifierKey });
   }
 

@@ -27,7 +27,7 @@ import {
   parseSignerKey,
 } from '@proofline/note';
 import { commitment, parseBundle, parseRecord } from '@proofline/records';
-import { Publisher, Sequencer, nodeEd25519Signer } from '@proofline/sequencer';
+import { nodeEd25519Signer, Publisher, ReceiptSealer, Sequencer } from '@proofline/sequencer';
 import { SqliteStorage } from '@proofline/storage-sqlite';
 import { buildApp, generateApiKey, type LogRuntime } from '@proofline/server';
 import {
@@ -93,7 +93,7 @@ before(async () => {
   const cosigners = witnessSecrets.map((k) => cosigner(k, now));
   witnessKeys = witnessSecrets.map((k) => formatCosignerVerifierKey(k.name, k.publicKey));
   const signer = nodeEd25519Signer(ORIGIN, key.seed);
-  sequencer = new Sequencer(storage, LOG, { now });
+  sequencer = new Sequencer(storage, LOG, { now, sealer: new ReceiptSealer(ORIGIN, key.seed) });
   const publisher = new Publisher(storage, config, signer, {
     now,
     // Every witness cosigns: the note gets one cosignature line per witness.

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { formatVerifierKey, generateSignerKey, parseSignerKey } from '@proofline/note';
-import { Publisher, Sequencer, nodeEd25519Signer } from '@proofline/sequencer';
+import { Publisher, ReceiptSealer, Sequencer, nodeEd25519Signer } from '@proofline/sequencer';
 import { buildApp, generateApiKey } from '@proofline/server';
 import type { LogConfig } from '@proofline/storage';
 import { SqliteStorage } from '@proofline/storage-sqlite';
@@ -74,13 +74,24 @@ describe('ProoflineClient trust before write', () => {
     app = await buildApp({
       storage,
       logs: new Map([
-        ['main', { config: mainConfig, signer, sequencer: new Sequencer(storage, 'main') }],
+        [
+          'main',
+          {
+            config: mainConfig,
+            signer,
+            sequencer: new Sequencer(storage, 'main', {
+              sealer: new ReceiptSealer(ORIGIN, main.key.seed),
+            }),
+          },
+        ],
         [
           'other',
           {
             config: otherConfig,
             signer: nodeEd25519Signer(OTHER_ORIGIN, other.key.seed),
-            sequencer: new Sequencer(storage, 'other'),
+            sequencer: new Sequencer(storage, 'other', {
+              sealer: new ReceiptSealer(OTHER_ORIGIN, other.key.seed),
+            }),
           },
         ],
       ]),

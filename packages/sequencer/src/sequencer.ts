@@ -92,6 +92,11 @@ export class Sequencer {
     this.sealer = options.sealer;
   }
 
+  /** Whether its commits are sealed (store a creation receipt): it was given a sealer. */
+  get seals(): boolean {
+    return this.sealer !== undefined;
+  }
+
   /** Appends one entry; resolves with its index once durably sequenced. */
   async append(entry: Uint8Array): Promise<number> {
     return this.appendBatch([entry]);

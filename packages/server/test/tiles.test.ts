@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { SqliteStorage } from '@proofline/storage-sqlite';
-import { Publisher, Sequencer, nodeEd25519Signer } from '@proofline/sequencer';
+import { nodeEd25519Signer, Publisher, ReceiptSealer, Sequencer } from '@proofline/sequencer';
 import {
   formatVerifierKey,
   generateSignerKey,
@@ -46,7 +46,9 @@ describe('tile API', () => {
       verifierKey,
       createdAt: 0,
     });
-    const sequencer = new Sequencer(storage, 'default');
+    const sequencer = new Sequencer(storage, 'default', {
+      sealer: new ReceiptSealer(ORIGIN, key.seed),
+    });
     const publisher = new Publisher(storage, config, nodeEd25519Signer(ORIGIN, key.seed));
     await publisher.publish(); // the empty tree's checkpoint
     for (let i = 0; i < SIZE; i += 5000) {

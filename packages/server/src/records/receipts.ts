@@ -1,11 +1,20 @@
 import {
   batchTree,
+  parseBatchReceiptText,
   parseRecord,
   recordId,
   type BatchTree,
   type RecordV1,
 } from '@proofline/records';
-import { StorageError, type LogConfig, type Storage, type StoredCommit } from '@proofline/storage';
+import {
+  StorageError,
+  readTilesAt,
+  type LogConfig,
+  type Storage,
+  type StoredCommit,
+} from '@proofline/storage';
+import { parseNote } from '@proofline/note';
+import { equalHashes, tileHashReader } from '@proofline/tlog';
 import {
   nodeInteriorHash,
   nodeLeafHash,
@@ -170,10 +179,38 @@ export class Receipts {
       this.trees.set(key, cached);
       tree = cached.tree;
     } else {
-      tree = this.storage.readEntries(name, start, end).then((entries) => treeOf(start, entries));
+      tree = this.leavesOf(name, start, end, receipt).then((leaves) => treeOf(start, leaves));
       if (end - start > 1 && end - start <= TREE_CACHE_LEAVES) this.cache(key, end - start, tree);
     }
     return { ...(await tree), note: receipt };
+  }
+
+  /**
+   * The leaf hashes of the commit `[start, end)` whose stored note is `note`: the hashes of
+   * its entries, unless they do not give the batch root the note signs and the level-0 hash
+   * tiles (computed from the entries as first stored) do. So a record whose entry was altered
+   * in the database fails its own receipt, while the receiptProofs of the commit's other
+   * records stay those of the signed root; an edited tile hash changes nothing here.
+   */
+  private async leavesOf(
+    log: string,
+    start: number,
+    end: number,
+    note: string | undefined,
+  ): Promise<Uint8Array[]> {
+    const fromEntries = (await this.storage.readEntries(log, start, end)).map((e) =>
+      nodeLeafHash(e),
+    );
+    const root = signedBatchRoot(note);
+    if (root === undefined || equalHashes(batchTree(fromEntries, nodeInteriorHash).root, root)) {
+      return fromEntries;
+    }
+    const integrated = await this.storage.integratedSize(log);
+    if (end > integrated) return fromEntries;
+    const read = tileHashReader(integrated, (tiles) => readTilesAt(this.storage, log, tiles));
+    const nodes = Array.from({ length: end - start }, (_, i) => ({ level: 0, index: start + i }));
+    const fromTiles = [...(await read(nodes))];
+    return equalHashes(batchTree(fromTiles, nodeInteriorHash).root, root) ? fromTiles : fromEntries;
   }
 
   /** Keeps `tree` (of `leaves` leaves) as the most recently used, evicting the least. */
@@ -245,11 +282,26 @@ function freshTree(commit: Commit, note: string | undefined): CommitTree | undef
     first ??= result.first;
     for (const r of group.built()) entries.push(r.bytes);
   }
-  return { ...treeOf(first!, entries), note };
+  return {
+    ...treeOf(
+      first!,
+      entries.map((e) => nodeLeafHash(e)),
+    ),
+    note,
+  };
 }
 
-function treeOf(first: number, entries: readonly Uint8Array[]): StoredTree {
-  const leaves = entries.map((e) => nodeLeafHash(e));
+function treeOf(first: number, leaves: readonly Uint8Array[]): StoredTree {
   const tree = leaves.length > 1 ? batchTree(leaves, nodeInteriorHash) : undefined;
   return { first, leaves, ...(tree === undefined ? {} : { tree }) };
+}
+
+/** The root a stored batch receipt note claims (unverified: only compared), if it is one. */
+function signedBatchRoot(note: string | undefined): Uint8Array | undefined {
+  if (note === undefined) return undefined;
+  try {
+    return parseBatchReceiptText(parseNote(note).text).root;
+  } catch {
+    return undefined;
+  }
 }

@@ -63,6 +63,14 @@ export class RecordService {
     private readonly logs: ReadonlyMap<string, LogRuntime>,
     private readonly publicUrl: string,
   ) {
+    for (const [name, runtime] of logs) {
+      // A commit made without a sealer stores no creation receipt, and nothing signs one later.
+      if (!runtime.sequencer.seals) {
+        throw new Error(
+          `log ${name}: its sequencer has no ReceiptSealer, so its records would have no receipt`,
+        );
+      }
+    }
     this.checkpoints = new CheckpointWaiter(storage);
     this.bundles = new ProofBundles(storage);
     this.receipts = new Receipts(storage, publicUrl);
