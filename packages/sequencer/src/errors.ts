@@ -12,15 +12,23 @@ export type SequencerErrorCode =
    * The commit's first index is below one this process already sealed a receipt for (see
    * ReceiptSealer): storage went back, and the commit was refused unwritten.
    */
-  | 'INDEX_ALREADY_SEALED';
+  | 'INDEX_ALREADY_SEALED'
+  /**
+   * Entries about to be integrated are not what the creation receipt stored with their
+   * commit signs (CommitCheck): the database was altered, and nothing was integrated.
+   */
+  | 'COMMIT_ALTERED'
+  /** Entries about to be integrated have no stored creation receipt to check them against. */
+  | 'COMMIT_UNSEALED';
 
 export class SequencerError extends Error {
   constructor(
     readonly code: SequencerErrorCode,
     message: string,
     readonly retryAfterSeconds?: number,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
     this.name = 'SequencerError';
   }
 }

@@ -24,6 +24,7 @@ export type {
   CheckpointWitnesses,
   WitnessingReport,
 } from './witnessing.js';
+export { CommitCheck } from './commit-check.js';
 export { ReceiptSealer, type SealSession, type SealedCommit } from './receipt-sealer.js';
 export { recordGroup, recordGroupOf, type RecordGroup } from './record-group.js';
 export { CheckpointGuard, type CheckpointGuardOptions } from './guard.js';

@@ -1,5 +1,11 @@
-import { createPrivateKey, createPublicKey, sign } from 'node:crypto';
-import { SIG_TYPE_ED25519, keyId, type Signer } from '@proofline/note';
+import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
+import {
+  SIG_TYPE_ED25519,
+  keyId,
+  parseVerifierKey,
+  type Signer,
+  type Verifier,
+} from '@proofline/note';
 
 /** DER prefix of a PKCS #8 Ed25519 private key (RFC 8410), followed by the 32-byte seed. */
 const PKCS8_ED25519_PREFIX = Uint8Array.from([
@@ -28,5 +34,29 @@ export function nodeEd25519Signer(name: string, seed: Uint8Array): Signer {
     name,
     keyId: keyId(name, SIG_TYPE_ED25519, publicKey),
     sign: async (message) => new Uint8Array(sign(null, message, privateKey)),
+  };
+}
+
+/** DER prefix of an SPKI Ed25519 public key (RFC 8410), followed by the 32-byte key. */
+const SPKI_ED25519_PREFIX = Uint8Array.from([
+  0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+]);
+
+/**
+ * Ed25519 note verifier for a C2SP verifier key, backed by node:crypto: for the server's own
+ * checks of what it signed (CommitCheck), several times faster than `@proofline/note`'s.
+ * Verifiers of other parties' signatures use the strict browser-safe one.
+ */
+export function nodeEd25519Verifier(verifierKey: string): Verifier {
+  const parsed = parseVerifierKey(verifierKey);
+  const der = new Uint8Array(SPKI_ED25519_PREFIX.length + 32);
+  der.set(SPKI_ED25519_PREFIX);
+  der.set(parsed.publicKey, SPKI_ED25519_PREFIX.length);
+  const publicKey = createPublicKey({ key: Buffer.from(der), format: 'der', type: 'spki' });
+  return {
+    name: parsed.name,
+    keyId: parsed.keyId,
+    verify: async (message, signature) =>
+      signature.length === 64 && verify(null, message, publicKey, signature),
   };
 }

@@ -18,6 +18,8 @@ import {
 } from '@proofline/note';
 import type { CheckpointWitnesses, WitnessingReport } from './witnessing.js';
 import type { CheckpointGuard } from './guard.js';
+import { CommitCheck } from './commit-check.js';
+import { SequencerError } from './errors.js';
 import {
   readTilesAt,
   type LogConfig,
@@ -111,7 +113,10 @@ export interface TimestampReport {
  * makes the publisher stop rather than sign a fork; (3) the checkpoint is published with
  * compare-and-swap on the previous one, so a process that was paused and lost its lease
  * cannot replace a newer checkpoint. A crash at any point leaves either the old state or
- * the new one; the next run resumes from what is stored. With a `guard`, the new root must
+ * the new one; the next run resumes from what is stored. Before entries are integrated, each
+ * commit is checked against the creation receipt stored with it (CommitCheck), so entries
+ * edited in the database after they were sequenced are never integrated nor signed. With a
+ * `guard`, the new root must
  * also extend the last checkpoint this node signed, as kept outside the database, and the
  * guard is written before publication: a crash in between leaves the guard ahead of the
  * database, which the next round publishes again (same size and root) or extends.
@@ -126,6 +131,8 @@ export class Publisher {
   private readonly owner: string;
   private readonly chunk: number;
   private readonly leafHash: (entry: Uint8Array) => Uint8Array;
+  /** Checks each commit against its stored creation receipt before it is integrated. */
+  private readonly commits: CommitCheck;
   private readonly now: () => number;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running: Promise<unknown> | undefined;
@@ -146,6 +153,14 @@ export class Publisher {
     this.owner = options.owner ?? `${hostname()}:${process.pid}:${crypto.randomUUID()}`;
     this.chunk = options.integrateChunk ?? 65536;
     this.leafHash = options.leafHash ?? leafHash;
+    this.commits = new CommitCheck(storage, log, this.leafHash, (commit) =>
+      options.onError?.(
+        new SequencerError(
+          'COMMIT_UNSEALED',
+          `log ${log.name}: entries [${commit.start}, ${commit.end}) have no stored creation receipt; integrated without that check`,
+        ),
+      ),
+    );
     this.now = options.now ?? Date.now;
     if (signer.name !== log.origin) {
       throw new Error(
@@ -356,13 +371,15 @@ export class Publisher {
     while (from < target) {
       const to = Math.min(target, from + this.chunk);
       const entries = await this.storage.readEntries(name, from, to);
+      const leaves = entries.map(this.leafHash);
+      await this.commits.check(from, to, leaves);
       const edge = edgeTiles(from);
       const edgeData = await readTilesAt(this.storage, name, edge);
       const byLevel = new Map(edge.map((t, i) => [t.level, edgeData[i]!]));
       const updates = integrate(
         from,
         (level) => byLevel.get(level) ?? new Uint8Array(0),
-        entries.map(this.leafHash),
+        leaves,
         this.options.interiorHash,
       );
       const tiles = updates.map((u) => ({

@@ -10,6 +10,7 @@ import {
 import { leafHash, proveConsistency, tileHashReader, verifyConsistency } from '@proofline/tlog';
 import {
   Publisher,
+  ReceiptSealer,
   Sequencer,
   nodeEd25519Signer,
   nodeInteriorHash,
@@ -43,7 +44,9 @@ class TestLog {
     readonly storage: Storage,
     readonly config: LogConfig,
   ) {
-    this.seq = new Sequencer(storage, config.name);
+    this.seq = new Sequencer(storage, config.name, {
+      sealer: new ReceiptSealer(config.origin, SEED),
+    });
   }
 
   /** Appends entries until the log holds `size`, in appendBatch calls of up to 4096. */

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { parseNote } from '@proofline/note';
 import { verifyToken } from '@proofline/timestamp';
-import { Publisher, Sequencer, TIMESTAMP_RETRY_MS } from '../src/index.js';
-import { logSigner, makeEntry, openStore } from './helpers.js';
+import { Publisher, ReceiptSealer, Sequencer, TIMESTAMP_RETRY_MS } from '../src/index.js';
+import { ORIGIN, SEED, logSigner, makeEntry, openStore } from './helpers.js';
 import { LocalTsa, opensslSupportsTs } from '@proofline/timestamp/testing';
 
 async function serve(t: TestContext, tsa: LocalTsa, fail?: () => boolean) {
@@ -48,7 +48,9 @@ describe('Publisher timestamping (RFC 3161, local openssl TSA)', () => {
       onTimestamp: (r) => reports.push(`${r.tsa}@${r.size}`),
       onError: (e) => errors.push(e),
     });
-    await new Sequencer(storage, config.name).appendBatch([makeEntry('x', 0), makeEntry('x', 1)]);
+    await new Sequencer(storage, config.name, {
+      sealer: new ReceiptSealer(ORIGIN, SEED),
+    }).appendBatch([makeEntry('x', 0), makeEntry('x', 1)]);
     const cp = await publisher.publish();
     assert.ok(cp);
     await publisher.timestampsSettled();
@@ -98,7 +100,9 @@ describe('Publisher timestamping (RFC 3161, local openssl TSA)', () => {
     const { storage, config } = await openStore(t);
     let failing = true;
     const a = await serve(t, tsa, () => failing);
-    await new Sequencer(storage, config.name).appendBatch([makeEntry('x', 0)]);
+    await new Sequencer(storage, config.name, {
+      sealer: new ReceiptSealer(ORIGIN, SEED),
+    }).appendBatch([makeEntry('x', 0)]);
     const plain = await new Publisher(storage, config, logSigner(), { owner: 'plain' }).publish();
     assert.equal(plain?.size, 1);
     await storage.releaseLease(config.name, 'plain');

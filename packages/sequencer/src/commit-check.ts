@@ -1,0 +1,111 @@
+import type { Verifier } from '@proofline/note';
+import { BATCH_RECEIPT_HEADER, batchTree, openBatchReceipt, openReceipt } from '@proofline/records';
+import { StorageError, type Storage, type StoredCommit } from '@proofline/storage';
+import { equalHashes } from '@proofline/tlog';
+import { SequencerError } from './errors.js';
+import { nodeInteriorHash } from './node-hash.js';
+import { nodeEd25519Verifier } from './node-signer.js';
+
+/**
+ * Checks, before entries are integrated (and so before any checkpoint can sign them), that
+ * every commit still holds exactly the entries its stored creation receipt signs: a
+ * receipt/v1 over its one leaf hash at its index, or a batch receipt over the RFC 6962 root
+ * of its leaf hashes, its first index and size, each opened with the log key. An entry
+ * edited in the database between sequencing and integration is refused with SequencerError
+ * COMMIT_ALTERED naming the commit, and nothing is integrated or signed.
+ *
+ * A commit with no stored receipt (made before receipts were stored, or its note removed) is
+ * reported to `onUnsealed` and integrated: the receipt its client holds still contradicts a
+ * checkpoint over other bytes, which is signed evidence of the alteration.
+ */
+export class CommitCheck {
+  private readonly verifier: Verifier;
+  /** Every commit ending at or below this index was checked. */
+  private checkedEnd = 0;
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly log: { readonly name: string; readonly verifierKey: string },
+    private readonly leafHash: (entry: Uint8Array) => Uint8Array,
+    private readonly onUnsealed: (commit: StoredCommit) => void = () => {},
+  ) {
+    this.verifier = nodeEd25519Verifier(log.verifierKey);
+  }
+
+  /**
+   * Checks the commits overlapping `[from, to)`, whose leaf hashes are `leaves` (entries of
+   * a commit outside that range are read from storage). Resolves if all match; rejects with
+   * COMMIT_ALTERED otherwise, or with the storage's error.
+   */
+  async check(from: number, to: number, leaves: readonly Uint8Array[]): Promise<void> {
+    let index = Math.max(from, this.checkedEnd);
+    while (index < to) {
+      const commit = await this.commitAt(index);
+      if (commit.receipt === undefined) this.onUnsealed(commit);
+      else await this.verify(commit, await this.leavesOf(commit, from, to, leaves));
+      index = commit.end;
+    }
+    this.checkedEnd = Math.max(this.checkedEnd, index);
+  }
+
+  /** The commit holding `index`; a sequenced entry whose commit row is gone stands alone. */
+  private async commitAt(index: number): Promise<StoredCommit> {
+    try {
+      return await this.storage.commitRange(this.log.name, index);
+    } catch (err) {
+      if (err instanceof StorageError && err.code === 'OUT_OF_RANGE') {
+        return { start: index, end: index + 1 };
+      }
+      throw err;
+    }
+  }
+
+  private async leavesOf(
+    commit: StoredCommit,
+    from: number,
+    to: number,
+    leaves: readonly Uint8Array[],
+  ): Promise<readonly Uint8Array[]> {
+    const inside = leaves.slice(
+      Math.max(commit.start, from) - from,
+      Math.min(commit.end, to) - from,
+    );
+    const read = async (start: number, end: number) =>
+      start >= end
+        ? []
+        : (await this.storage.readEntries(this.log.name, start, end)).map((e) => this.leafHash(e));
+    return [
+      ...(await read(commit.start, Math.min(from, commit.end))),
+      ...inside,
+      ...(await read(Math.max(to, commit.start), commit.end)),
+    ];
+  }
+
+  private async verify(commit: StoredCommit, leaves: readonly Uint8Array[]): Promise<void> {
+    const altered = (why: string, cause?: unknown) =>
+      new SequencerError(
+        'COMMIT_ALTERED',
+        `log ${this.log.name}: entries [${commit.start}, ${commit.end}) are not what their stored creation receipt signs (${why}): the database was altered; refusing to integrate or sign them`,
+        undefined,
+        cause === undefined ? undefined : { cause },
+      );
+    const note = commit.receipt!;
+    const size = commit.end - commit.start;
+    try {
+      if (note.startsWith(`${BATCH_RECEIPT_HEADER}\n`)) {
+        const r = await openBatchReceipt(note, this.verifier);
+        if (r.first !== commit.start || r.size !== size) throw altered('other index range');
+        if (!equalHashes(batchTree(leaves, nodeInteriorHash).root, r.root)) {
+          throw altered('the leaf hashes do not give the signed root');
+        }
+      } else {
+        const r = await openReceipt(note, this.verifier);
+        if (size !== 1 || r.index !== commit.start) throw altered('other index');
+        if (!equalHashes(leaves[0]!, r.leafHash)) throw altered('other leaf hash');
+      }
+    } catch (err) {
+      if (err instanceof SequencerError) throw err;
+      throw altered('the stored note does not open with the log key', err);
+    }
+  }
+}

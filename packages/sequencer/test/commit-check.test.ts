@@ -1,0 +1,92 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
+import { Publisher, ReceiptSealer, Sequencer, SequencerError } from '../src/index.js';
+import { SEED, ORIGIN, logSigner, makeEntry, openStore } from './helpers.js';
+
+const isAltered = (err: unknown) => err instanceof SequencerError && err.code === 'COMMIT_ALTERED';
+
+/** A log with a sealed single commit (index 0) and a sealed batch commit (indices 1-5). */
+async function sealedLog(t: Parameters<typeof openStore>[0], integrateChunk?: number) {
+  const store = await openStore(t);
+  const errors: unknown[] = [];
+  const seq = new Sequencer(store.storage, store.config.name, {
+    sealer: new ReceiptSealer(ORIGIN, SEED),
+  });
+  assert.equal(await seq.append(makeEntry('single', 0)), 0);
+  const batch = Array.from({ length: 5 }, (_, i) => makeEntry('batch', i));
+  assert.equal(await seq.appendBatch(batch), 1);
+  const publisher = new Publisher(store.storage, store.config, logSigner(), {
+    onError: (err) => errors.push(err),
+    ...(integrateChunk === undefined ? {} : { integrateChunk }),
+  });
+  /** Runs `fn` on the database as an insider with write access would. */
+  const insider = (fn: (db: Database.Database) => void) => {
+    const db = new Database(store.path);
+    try {
+      fn(db);
+    } finally {
+      db.close();
+    }
+  };
+  return { ...store, publisher, errors, insider };
+}
+
+/** Flips the case of the first byte of the stored entry at `index`, as an insider would. */
+function forge(db: Database.Database, index: number): void {
+  const data = db.prepare('SELECT data FROM entries WHERE idx = ?').pluck().get(index) as Buffer;
+  const forged = Buffer.from(data);
+  forged[0] = forged[0]! ^ 0x20;
+  db.prepare('UPDATE entries SET data = ? WHERE idx = ?').run(forged, index);
+}
+
+describe('CommitCheck: the publisher integrates only what the stored receipts sign', () => {
+  test('an honest log is integrated and signed, also with commits across chunks', async (t) => {
+    const { storage, config, publisher, errors } = await sealedLog(t, 2);
+    const cp = await publisher.publish();
+    assert.equal(cp?.size, 6);
+    assert.equal(await storage.integratedSize(config.name), 6);
+    assert.deepEqual(errors, []);
+  });
+
+  for (const [what, index] of [
+    ['a single commit', 0],
+    ['a batch member', 3],
+  ] as const) {
+    test(`an entry of ${what} edited after sequencing is never integrated nor signed`, async (t) => {
+      const { storage, config, publisher, insider } = await sealedLog(t, 2);
+      insider((db) => forge(db, index));
+      await assert.rejects(publisher.publish(), (err: unknown) => {
+        assert.ok(isAltered(err), String(err));
+        assert.match((err as Error).message, /the database was altered/);
+        return true;
+      });
+      // Commits before the edited one may be integrated; the edited one and later never are.
+      assert.ok((await storage.integratedSize(config.name)) <= (index === 0 ? 0 : 1));
+      assert.equal(await storage.latestCheckpoint(config.name), undefined);
+    });
+  }
+
+  test('a receipt moved to another commit, or forged, is refused', async (t) => {
+    const { storage, config, publisher, insider } = await sealedLog(t);
+    insider((db) => {
+      const single = db.prepare('SELECT receipt FROM batches WHERE first_idx = 0').pluck().get();
+      db.prepare('UPDATE batches SET receipt = ? WHERE first_idx = 1').run(single);
+    });
+    await assert.rejects(publisher.publish(), isAltered);
+    insider((db) =>
+      db.prepare("UPDATE batches SET receipt = 'not a note' WHERE first_idx = 1").run(),
+    );
+    await assert.rejects(publisher.publish(), isAltered);
+    assert.equal(await storage.latestCheckpoint(config.name), undefined);
+  });
+
+  test('a commit without a stored receipt is integrated and reported', async (t) => {
+    const { publisher, insider, errors } = await sealedLog(t);
+    insider((db) => db.prepare('UPDATE batches SET receipt = NULL WHERE first_idx = 1').run());
+    assert.equal((await publisher.publish())?.size, 6);
+    assert.equal(errors.length, 1);
+    assert.equal((errors[0] as SequencerError).code, 'COMMIT_UNSEALED');
+    assert.match((errors[0] as Error).message, /entries \[1, 6\) have no stored creation receipt/);
+  });
+});
