@@ -448,14 +448,14 @@ export async function renderPdf(d: ReportData): Promise<Buffer> {
   const rows = d.rows.slice(0, MAX_REPORT_ROWS);
   table(
     [
-      { title: '#', width: 0.3, align: 'right' },
-      { title: 'Pos.', width: 0.45, align: 'right' },
-      { title: 'Record', width: 1.45, mono: true },
-      { title: 'Time', width: 2.45, mono: true },
-      { title: 'Digest', width: 2.6, mono: true },
-      { title: 'Type', width: 1.05 },
-      { title: 'Controls', width: 1.6 },
-      { title: 'Result', width: 0.7 },
+      { title: '#', width: 0.35, align: 'right' },
+      { title: 'Pos.', width: 0.6, align: 'right' },
+      { title: 'Record', width: 1.3, mono: true },
+      { title: 'Time', width: 2.2, mono: true },
+      { title: 'Digest', width: 2.7, mono: true },
+      { title: 'Type', width: 1.15 },
+      { title: 'Controls', width: 1.2 },
+      { title: 'Result', width: 0.95 },
     ],
     rows.map((r, i) => [
       String(i + 1),
