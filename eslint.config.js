@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import layers from './eslint/layers.js';
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '**/testdata/**'] },
@@ -13,6 +14,13 @@ export default tseslint.config(
       ],
       'no-constant-condition': ['error', { checkLoops: false }],
     },
+  },
+  {
+    // Workspaces import only the layers eslint/layers.json allows (sources only: tests may
+    // import whatever they need to set up, as devDependencies).
+    files: ['packages/*/src/**'],
+    plugins: { proofline: layers },
+    rules: { 'proofline/layers': 'error' },
   },
   {
     // The math and note layers run unchanged in browsers: no Node built-ins, no Buffer.
