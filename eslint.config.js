@@ -23,7 +23,9 @@ export default tseslint.config(
     rules: { 'proofline/layers': 'error' },
   },
   {
-    // The math and note layers run unchanged in browsers: no Node built-ins, no Buffer.
+    // The math and note layers run unchanged in browsers: no Node built-ins, no Buffer
+    // (except @proofline/tlog/node, the node:crypto hashing for Node processes).
+    ignores: ['packages/tlog/src/node.ts'],
     files: [
       'packages/tlog/src/**',
       'packages/note/src/**',

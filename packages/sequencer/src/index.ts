@@ -16,7 +16,6 @@ export {
   type TimestampingOptions,
 } from './publisher.js';
 export { nodeEd25519Signer } from './node-signer.js';
-export { nodeInteriorHash, nodeLeafHash } from './node-hash.js';
 export { workerEd25519Signer } from './worker-signer.js';
 export type {
   CheckpointCosignOutcome,
