@@ -10,6 +10,7 @@ export {
 export {
   Publisher,
   TIMESTAMP_RETRY_MS,
+  type CheckpointToken,
   type PublisherOptions,
   type TimestampAuthority,
   type TimestampReport,
