@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import layers from './eslint/layers.js';
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '**/testdata/**'] },
@@ -15,7 +16,16 @@ export default tseslint.config(
     },
   },
   {
-    // The math and note layers run unchanged in browsers: no Node built-ins, no Buffer.
+    // Workspaces import only the layers eslint/layers.json allows (sources only: tests may
+    // import whatever they need to set up, as devDependencies).
+    files: ['packages/*/src/**'],
+    plugins: { proofline: layers },
+    rules: { 'proofline/layers': 'error' },
+  },
+  {
+    // The math and note layers run unchanged in browsers: no Node built-ins, no Buffer
+    // (except @proofline/tlog/node, the node:crypto hashing for Node processes).
+    ignores: ['packages/tlog/src/node.ts'],
     files: [
       'packages/tlog/src/**',
       'packages/note/src/**',

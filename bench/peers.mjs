@@ -28,7 +28,8 @@ import {
   parseStatementJson,
   recordId,
 } from '@proofline/records';
-import { nodeInteriorHash, nodeLeafHash, recordGroup } from '@proofline/sequencer';
+import { recordGroup } from '@proofline/sequencer';
+import { nodeInteriorHash, nodeLeafHash } from '@proofline/tlog/node';
 import { statements } from './lib.mjs';
 
 const o = JSON.parse(process.argv[2]);

@@ -5,6 +5,7 @@
  * Needs PostgreSQL at $PROOFLINE_TEST_PG (default postgres://postgres@127.0.0.1:5432/test).
  */
 import { describe, it } from 'node:test';
+import { nodeLeafHash } from '@proofline/tlog/node';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -15,7 +16,7 @@ import {
   parseVerifierKey,
 } from '@proofline/note';
 import { batchTree, openBatchReceipt, openReceipt } from '@proofline/records';
-import { ReceiptSealer, Sequencer, SequencerError, nodeLeafHash } from '@proofline/sequencer';
+import { ReceiptSealer, Sequencer, SequencerError } from '@proofline/sequencer';
 import { PostgresStorage } from '@proofline/storage-postgres';
 
 const TEST_PG = process.env.PROOFLINE_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';

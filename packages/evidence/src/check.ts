@@ -5,22 +5,24 @@ import {
   type Checkpoint,
   type Verifier,
 } from '@proofline/note';
-import { parseRecord, parseTime, type RecordV1 } from '@proofline/records';
+import {
+  parseRecord,
+  parseTime,
+  type RecordV1,
+  matchesFilter,
+  type PopulationFilter,
+} from '@proofline/records';
 import {
   emptyTreeHash,
   equalHashes,
   leafHash,
   verifyConsistency,
   type Hash,
+  compactRangeFrom,
+  completeRange,
+  type CompactRange,
 } from '@proofline/tlog';
-import {
-  matchesFilter,
-  type CheckpointRef,
-  type PopulationFilter,
-  type PopulationLine,
-  type PopulationProof,
-} from './population.js';
-import { compactRangeFrom, completeRange, type CompactRange } from './rangeproof.js';
+import { type CheckpointRef, type PopulationLine, type PopulationProof } from './population.js';
 
 /**
  * `unverified`: nothing proves the item wrong, but it could not be checked (a report.pdf that

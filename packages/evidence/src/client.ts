@@ -1,12 +1,6 @@
-import { parseBundle, type Bundle } from '@proofline/records';
+import { parseBundle, type Bundle, type PopulationFilter } from '@proofline/records';
 import { EvidenceError, malformed } from './errors.js';
-import {
-  MAX_PROOF_SIZE,
-  parseJsonText,
-  parseProof,
-  type PopulationFilter,
-  type PopulationProof,
-} from './population.js';
+import { MAX_PROOF_SIZE, parseJsonText, parseProof, type PopulationProof } from './population.js';
 
 /** The period and filter of a population request. Times are anything the API accepts. */
 export interface PopulationQuery {

@@ -19,6 +19,9 @@ import {
   parseRecord,
   recordId,
   type Bundle,
+  CSV_HEADER,
+  csvRow,
+  type PopulationFilter,
 } from '@proofline/records';
 import { equalHashes, leafHash, type Hash } from '@proofline/tlog';
 import { verifyBundle } from '@proofline/verify';
@@ -42,15 +45,12 @@ import {
   type SampleDocument,
 } from './package.js';
 import {
-  CSV_HEADER,
-  csvRow,
   MAX_LINE_SIZE,
   MAX_PROOF_SIZE,
   parseJsonText,
   parseLine,
   parsePeriodTime,
   parseProof,
-  type PopulationFilter,
   type PopulationProof,
 } from './population.js';
 import { pdfkitVersion, renderHtml, renderPdf, REPORT_FORMAT, type SampleRow } from './report.js';

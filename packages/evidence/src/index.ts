@@ -7,15 +7,9 @@
  */
 export { EvidenceError, type EvidenceErrorCode } from './errors.js';
 export {
-  CSV_HEADER,
   MAX_LINE_SIZE,
   MAX_PROOF_SIZE,
-  POPULATION_MEDIA_TYPE,
-  PROOF_MEDIA_TYPE,
   checkFilter,
-  csvField,
-  csvRow,
-  matchesFilter,
   parseJsonText,
   parseLine,
   parsePeriodTime,
@@ -24,11 +18,9 @@ export {
   recordLine,
   type BoundaryEntry,
   type CheckpointRef,
-  type PopulationFilter,
   type PopulationLine,
   type PopulationProof,
 } from './population.js';
-export { CompactRange, compactRangeFrom, completeRange, coveringNodes } from './rangeproof.js';
 export {
   MAX_SEED_SIZE,
   SAMPLE_ALGORITHM,

@@ -1,7 +1,8 @@
 import { base64Encode, parseNote, parseVerifierKey, type Checkpoint } from '@proofline/note';
+import { type PopulationFilter } from '@proofline/records';
 import type { Hash } from '@proofline/tlog';
 import { malformed } from './errors.js';
-import { checkFilter, type PopulationFilter, type PopulationProof } from './population.js';
+import { checkFilter, type PopulationProof } from './population.js';
 import { SAMPLE_ALGORITHM } from './sample.js';
 import type { ControlSummary } from './controls.js';
 import type { PopulationSummary } from './check.js';

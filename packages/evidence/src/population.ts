@@ -6,15 +6,13 @@ import {
   parseRecord,
   parseTime,
   recordId,
+  PROOF_MEDIA_TYPE,
+  type PopulationFilter,
   type RecordV1,
 } from '@proofline/records';
 import type { Hash } from '@proofline/tlog';
 import { malformed, invalidArgument } from './errors.js';
 
-/** Media type of the population proof document (also the first line of a population file). */
-export const PROOF_MEDIA_TYPE = 'application/vnd.proofline.population-proof.v1+json';
-/** Media type of a population file: proof line, one line per entry, trailer line. */
-export const POPULATION_MEDIA_TYPE = 'application/vnd.proofline.population.v1+jsonl';
 /** Bound on one line of a population file: a 65,535-byte entry in base64 and as JSON. */
 export const MAX_LINE_SIZE = 512 * 1024;
 /** Bound on a proof document: four notes, two boundary entries and a few hundred hashes. */
@@ -26,20 +24,6 @@ const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const TYPE = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
 const CONTROL = /^[A-Za-z0-9][A-Za-z0-9._:()/-]{0,63}$/;
 const LABEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/;
-
-/**
- * Which records of the period form the audit population. Every member is optional; a
- * record matches when it matches all given members.
- *
- * - `type`: the record's `type` equals it.
- * - `control`: the record's `controls` contain it.
- * - `label`: "name:value" (split at the first colon): the record has that label value.
- */
-export interface PopulationFilter {
-  readonly type?: string;
-  readonly control?: string;
-  readonly label?: string;
-}
 
 /** A checkpoint as published, with the log's (unsigned) claim of when it was published. */
 export interface CheckpointRef {
@@ -359,63 +343,6 @@ export function parseLine(text: string, log: string, where: string): PopulationL
 export function recordLine(log: string, index: number, entry: Uint8Array): string {
   const record = parseRecord(entry);
   return `{"index":${index},"id":${JSON.stringify(recordId(log, index))},"entry":"${base64Encode(entry)}","record":${canonicalize(record)}}`;
-}
-
-/** Whether `record` belongs to the population `filter` selects. */
-export function matchesFilter(record: RecordV1, filter: PopulationFilter): boolean {
-  if (filter.type !== undefined && record.type !== filter.type) return false;
-  if (filter.control !== undefined && !(record.controls ?? []).includes(filter.control)) {
-    return false;
-  }
-  if (filter.label !== undefined) {
-    const colon = filter.label.indexOf(':');
-    const name = filter.label.slice(0, colon);
-    const labels = record.labels;
-    if (!labels || !Object.hasOwn(labels, name) || labels[name] !== filter.label.slice(colon + 1)) {
-      return false;
-    }
-  }
-  return true;
-}
-
-/** The header row of a population CSV (RFC 4180, CRLF line ends, UTF-8). */
-export const CSV_HEADER =
-  'position,index,id,time,type,subject,digest,controls,labels,leaf_hash\r\n';
-
-/**
- * One CSV field: a value starting with = + - @, tab or CR gets a leading apostrophe (so that
- * spreadsheets never evaluate it as a formula); a value with a comma, quote, CR or LF is
- * quoted, quotes doubled.
- */
-export function csvField(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
-
-/**
- * The CSV row of the record at population `position` (0-based) and log `index`: controls
- * separated by spaces, labels as the RFC 8785 canonical JSON object, the leaf hash in base64.
- */
-export function csvRow(
-  position: number,
-  log: string,
-  index: number,
-  record: RecordV1,
-  leaf: Hash,
-): string {
-  const fields = [
-    String(position),
-    String(index),
-    recordId(log, index),
-    record.time,
-    record.type,
-    record.subject ?? '',
-    record.digest,
-    (record.controls ?? []).join(' '),
-    record.labels ? (canonicalize(record.labels) ?? '') : '',
-    base64Encode(leaf),
-  ];
-  return `${fields.map(csvField).join(',')}\r\n`;
 }
 
 /**

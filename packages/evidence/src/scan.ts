@@ -1,4 +1,5 @@
 import { parseVerifierKey, type Checkpoint } from '@proofline/note';
+import { type PopulationFilter } from '@proofline/records';
 import {
   checkpointOf,
   checkProofCheckpoints,
@@ -15,7 +16,6 @@ import {
   parseJsonText,
   parseLine,
   parseProof,
-  type PopulationFilter,
   type PopulationProof,
 } from './population.js';
 

@@ -8,6 +8,8 @@ import {
   MAX_TLOG_PROOF_SIZE,
   parseRecord,
   recordId,
+  CSV_HEADER,
+  csvRow,
 } from '@proofline/records';
 import { equalHashes, leafHash, type Hash } from '@proofline/tlog';
 import {
@@ -42,8 +44,6 @@ import {
   type SampleDocument,
 } from './package.js';
 import {
-  CSV_HEADER,
-  csvRow,
   MAX_LINE_SIZE,
   MAX_PROOF_SIZE,
   parseJsonText,

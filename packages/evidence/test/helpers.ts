@@ -7,7 +7,13 @@ import {
   signNote,
   type Signer,
 } from '@proofline/note';
-import { buildRecord, formatTime, type Statement } from '@proofline/records';
+import {
+  buildRecord,
+  formatTime,
+  type Statement,
+  PROOF_MEDIA_TYPE,
+  type PopulationFilter,
+} from '@proofline/records';
 import {
   leafHash,
   nodeHash,
@@ -15,14 +21,10 @@ import {
   treeHash,
   type Hash,
   type HashReader,
+  coveringNodes,
 } from '@proofline/tlog';
 import { createHash } from 'node:crypto';
-import {
-  coveringNodes,
-  PROOF_MEDIA_TYPE,
-  type PopulationFilter,
-  type PopulationProof,
-} from '../src/index.js';
+import { type PopulationProof } from '../src/index.js';
 
 export const ORIGIN = 'example.test/logs/acme';
 

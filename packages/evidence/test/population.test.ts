@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { base64Encode, generateSignerKey, parseVerifierKey } from '@proofline/note';
-import { parseRecord } from '@proofline/records';
+import { parseRecord, csvField, csvRow, matchesFilter } from '@proofline/records';
 import {
   EvidenceError,
   PopulationChecker,
   checkProofCheckpoints,
-  csvField,
-  csvRow,
-  matchesFilter,
   parseLine,
   parsePeriodTime,
   parseProof,

@@ -68,3 +68,12 @@ export {
   parseTlogProof,
   type TlogProof,
 } from './tlogproof.js';
+export {
+  CSV_HEADER,
+  POPULATION_MEDIA_TYPE,
+  PROOF_MEDIA_TYPE,
+  csvField,
+  csvRow,
+  matchesFilter,
+  type PopulationFilter,
+} from './population.js';

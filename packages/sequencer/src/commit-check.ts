@@ -3,7 +3,7 @@ import { BATCH_RECEIPT_HEADER, batchTree, openBatchReceipt, openReceipt } from '
 import { StorageError, type Storage, type StoredCommit } from '@proofline/storage';
 import { equalHashes } from '@proofline/tlog';
 import { SequencerError } from './errors.js';
-import { nodeInteriorHash } from './node-hash.js';
+import { nodeInteriorHash } from '@proofline/tlog/node';
 import { nodeEd25519Verifier } from './node-signer.js';
 
 /**

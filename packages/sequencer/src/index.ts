@@ -10,13 +10,13 @@ export {
 export {
   Publisher,
   TIMESTAMP_RETRY_MS,
+  type CheckpointToken,
   type PublisherOptions,
   type TimestampAuthority,
   type TimestampReport,
   type TimestampingOptions,
 } from './publisher.js';
 export { nodeEd25519Signer } from './node-signer.js';
-export { nodeInteriorHash, nodeLeafHash } from './node-hash.js';
 export { workerEd25519Signer } from './worker-signer.js';
 export type {
   CheckpointCosignOutcome,

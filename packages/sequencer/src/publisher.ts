@@ -65,10 +65,11 @@ export interface PublisherOptions {
   /** Called after every witnessing attempt (quorum met or not), e.g. to log or measure. */
   readonly onWitnessing?: (report: WitnessingReport) => void;
   /**
-   * RFC 3161 time-stamping authorities. After a checkpoint is published, its note text (the
-   * body the log and witnesses sign) is sent to each authority in parallel, in the
-   * background: publication never waits for them. Each reply is verified (signature, chain
-   * to `roots`, imprint, nonce) and the token stored with `addCheckpointTimestamp`.
+   * RFC 3161 time-stamping authorities, a port like `witnesses` (the CLI composes it from
+   * @proofline/timestamp). After a checkpoint is published, its note text (the body the log
+   * and witnesses sign) is given to each authority in parallel, in the background:
+   * publication never waits for them. The token each resolves with (verified by the port)
+   * is stored with `addCheckpointTimestamp`.
    * Failures go to `onError` (the authority is retried after TIMESTAMP_RETRY_MS). One request
    * per authority at a time: the latest checkpoint when it is free. A latest checkpoint
    * without a token (published before a restart, or by a process without timestamping) is
@@ -82,19 +83,28 @@ export interface PublisherOptions {
 /** How long an authority whose request failed is left alone, in ms. */
 export const TIMESTAMP_RETRY_MS = 30_000;
 
+/** An RFC 3161 token over a checkpoint's note text, as an authority returned it. */
+export interface CheckpointToken {
+  /** The DER TimeStampToken. */
+  readonly token: Uint8Array;
+  /** Its genTime, in ms since the epoch. */
+  readonly genTimeMs: number;
+}
+
+/** One time-stamping authority, as the publisher sees it (a port: no RFC 3161 code here). */
 export interface TimestampAuthority {
   /** Label stored with the tokens (display only; trust comes from the verifier's roots). */
   readonly name: string;
-  /** The TSA's HTTP(S) endpoint (RFC 3161 §3.4). */
-  readonly url: string;
-  /** DER root certificates the TSA's certificate must chain to. */
-  readonly roots: readonly Uint8Array[];
+  /**
+   * Requests a token over `data` and resolves only with one it verified (signature, chain
+   * to the TSA's trusted roots, message imprint of `data`, nonce); rejects otherwise, and
+   * bounds its own time (a request that never settles keeps the authority busy).
+   */
+  readonly timestamp: (data: Uint8Array) => Promise<CheckpointToken>;
 }
 
 export interface TimestampingOptions {
   readonly authorities: readonly TimestampAuthority[];
-  /** Per request (default 10 s). */
-  readonly timeoutMs?: number;
 }
 
 export interface TimestampReport {
@@ -277,18 +287,12 @@ export class Publisher {
       const task = (async () => {
         const stored = await this.storage.checkpointTimestamps(this.log.name, size);
         if (!stored.some((t) => t.tsa === tsa.name)) {
-          // Loaded on first use: a log without time-stamping never pays for the ASN.1/CMS code.
-          const { requestTimestamp } = await import('@proofline/timestamp');
-          const ts = await requestTimestamp(tsa.url, text, {
-            trustedRoots: [...tsa.roots],
-            ...(config.timeoutMs === undefined ? {} : { timeoutMs: config.timeoutMs }),
-          });
-          const genTimeMs = ts.genTime.getTime();
+          const { token, genTimeMs } = await tsa.timestamp(text);
           await this.storage.addCheckpointTimestamp(
             this.log.name,
             size,
             tsa.name,
-            ts.token,
+            token,
             genTimeMs,
           );
           this.options.onTimestamp?.({ tsa: tsa.name, size, genTimeMs });

@@ -9,7 +9,7 @@ import {
 } from '@proofline/records';
 import type { CommitSealer, CommitToSeal, SequenceResult } from '@proofline/storage';
 import { SequencerError } from './errors.js';
-import { nodeInteriorHash, nodeLeafHash } from './node-hash.js';
+import { nodeInteriorHash, nodeLeafHash } from '@proofline/tlog/node';
 import { nodeEd25519Signer, pkcs8Ed25519 } from './node-signer.js';
 
 /** One `Storage.sequence` call's sealing: its seal function, and `settle` once it has returned. */

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { nodeInteriorHash, nodeLeafHash } from '@proofline/tlog/node';
 import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import {
@@ -8,14 +9,7 @@ import {
   type StoredCheckpoint,
 } from '@proofline/storage';
 import { leafHash, proveConsistency, tileHashReader, verifyConsistency } from '@proofline/tlog';
-import {
-  Publisher,
-  ReceiptSealer,
-  Sequencer,
-  nodeEd25519Signer,
-  nodeInteriorHash,
-  nodeLeafHash,
-} from '../src/index.js';
+import { Publisher, ReceiptSealer, Sequencer, nodeEd25519Signer } from '../src/index.js';
 import {
   SEED,
   countingSigner,

@@ -1,4 +1,5 @@
 import { describe, test } from 'node:test';
+import { nodeLeafHash } from '@proofline/tlog/node';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { parseVerifierKey } from '@proofline/note';
@@ -10,7 +11,7 @@ import {
   openReceipt,
   signReceipt,
 } from '@proofline/records';
-import { ReceiptSealer, Sequencer, SequencerError, nodeLeafHash } from '../src/index.js';
+import { ReceiptSealer, Sequencer, SequencerError } from '../src/index.js';
 import { SqliteStorage } from '@proofline/storage-sqlite';
 import { ORIGIN, SEED, VERIFIER_KEY, logSigner, openStore, wrapStorage } from './helpers.js';
 

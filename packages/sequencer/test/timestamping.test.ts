@@ -1,10 +1,27 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { parseNote } from '@proofline/note';
-import { verifyToken } from '@proofline/timestamp';
-import { Publisher, ReceiptSealer, Sequencer, TIMESTAMP_RETRY_MS } from '../src/index.js';
+import { requestTimestamp, verifyToken } from '@proofline/timestamp';
+import {
+  Publisher,
+  ReceiptSealer,
+  Sequencer,
+  TIMESTAMP_RETRY_MS,
+  type TimestampAuthority,
+} from '../src/index.js';
 import { ORIGIN, SEED, logSigner, makeEntry, openStore } from './helpers.js';
 import { LocalTsa, opensslSupportsTs } from '@proofline/timestamp/testing';
+
+/** The port as the CLI composes it: an RFC 3161 request whose reply is verified. */
+function rfc3161(name: string, url: string, roots: Uint8Array[]): TimestampAuthority {
+  return {
+    name,
+    async timestamp(data) {
+      const ts = await requestTimestamp(url, data, { trustedRoots: roots, timeoutMs: 10_000 });
+      return { token: ts.token, genTimeMs: ts.genTime.getTime() };
+    },
+  };
+}
 
 async function serve(t: TestContext, tsa: LocalTsa, fail?: () => boolean) {
   const s = await tsa.serve(fail ? { fail } : {});
@@ -40,10 +57,9 @@ describe('Publisher timestamping (RFC 3161, local openssl TSA)', () => {
     const publisher = new Publisher(storage, config, logSigner(), {
       timestamping: {
         authorities: [
-          { name: 'alpha', url: a.url, roots: [tsa.rootDer] },
-          { name: 'beta', url: b.url, roots: [other.rootDer] },
+          rfc3161('alpha', a.url, [tsa.rootDer]),
+          rfc3161('beta', b.url, [other.rootDer]),
         ],
-        timeoutMs: 10_000,
       },
       onTimestamp: (r) => reports.push(`${r.tsa}@${r.size}`),
       onError: (e) => errors.push(e),
@@ -75,9 +91,9 @@ describe('Publisher timestamping (RFC 3161, local openssl TSA)', () => {
     const publisher = new Publisher(storage, config, logSigner(), {
       timestamping: {
         authorities: [
-          { name: 'down', url: down.url, roots: [tsa.rootDer] },
+          rfc3161('down', down.url, [tsa.rootDer]),
           // The reply is from a TSA that does not chain to these roots: refused.
-          { name: 'untrusted', url: good.url, roots: [other.rootDer] },
+          rfc3161('untrusted', good.url, [other.rootDer]),
         ],
       },
       onError: (e) => errors.push(e),
@@ -112,7 +128,7 @@ describe('Publisher timestamping (RFC 3161, local openssl TSA)', () => {
       new Publisher(storage, config, logSigner(), {
         owner: 'same',
         now: () => clock,
-        timestamping: { authorities: [{ name: 'alpha', url: a.url, roots: [tsa.rootDer] }] },
+        timestamping: { authorities: [rfc3161('alpha', a.url, [tsa.rootDer])] },
         onError: (e) => errors.push(e),
       });
     const publisher = make();
@@ -144,7 +160,7 @@ describe('Publisher timestamping (RFC 3161, local openssl TSA)', () => {
     const a = await serve(t, tsa);
     const publisher = new Publisher(storage, config, logSigner(), {
       intervalMs: 10_000,
-      timestamping: { authorities: [{ name: 'alpha', url: a.url, roots: [tsa.rootDer] }] },
+      timestamping: { authorities: [rfc3161('alpha', a.url, [tsa.rootDer])] },
     });
     publisher.start();
     await new Promise((r) => setTimeout(r, 50));

@@ -3,15 +3,22 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import canonicalize from 'canonicalize';
 import {
   BUNDLE_V2_MEDIA_TYPE,
+  CSV_HEADER,
+  POPULATION_MEDIA_TYPE,
+  PROOF_MEDIA_TYPE,
+  csvRow,
   formatBundle,
+  matchesFilter,
   formatTime,
   parseRecord,
   parseTime,
   recordId,
   type BundleV2,
+  type PopulationFilter,
 } from '@proofline/records';
 import { readTilesAt, type Storage, type StoredCheckpoint } from '@proofline/storage';
 import {
+  coveringNodes,
   leafHash,
   proveConsistency,
   proveInclusion,
@@ -20,14 +27,6 @@ import {
   type NodeId,
 } from '@proofline/tlog';
 import type { Authenticator, Principal, RateLimiter } from './auth.js';
-import {
-  CSV_HEADER,
-  POPULATION_MEDIA_TYPE,
-  PROOF_MEDIA_TYPE,
-  csvRow,
-  matchesFilter,
-} from '@proofline/evidence/population';
-import { coveringNodes } from '@proofline/evidence/rangeproof';
 import { HttpProblem } from './problem.js';
 import type { LogRuntime, RecordService } from './records/service.js';
 import { toBase64 } from './base64.js';
@@ -66,17 +65,11 @@ const INDEX = /^(0|[1-9]\d{0,15})$/;
 
 type Query = Record<string, string | string[] | undefined>;
 
-interface Filter {
-  readonly type?: string;
-  readonly control?: string;
-  readonly label?: string;
-}
-
 interface Period {
   readonly runtime: LogRuntime;
   readonly fromMs: number;
   readonly toMs: number;
-  readonly filter: Filter;
+  readonly filter: PopulationFilter;
 }
 
 export function registerAuditRoutes(app: FastifyInstance, o: AuditRouteOptions): void {
@@ -277,7 +270,7 @@ interface ProofDocument {
   readonly origin: string;
   readonly from: string;
   readonly to: string;
-  readonly filter: Filter;
+  readonly filter: PopulationFilter;
   readonly range: { readonly start: number; readonly end: number };
   readonly startCheckpoint: { note: string; publishedAt: string } | null;
   readonly endCheckpoint: { note: string; publishedAt: string };
@@ -410,7 +403,6 @@ async function* csvLines(
   }
 }
 
-/** A CSV row; the same format as @proofline/evidence csvRow (see docs/evidence.md). */
 function hashReader(storage: Storage, log: string, size: number): HashReader {
   return tileHashReader(size, (tiles) => readTilesAt(storage, log, tiles));
 }

@@ -36,3 +36,4 @@ export {
 } from './tilecache.js';
 export { decodeEntryBundle, encodeEntryBundle } from './bundle.js';
 export { integrate, type TileUpdate } from './integrate.js';
+export { CompactRange, compactRangeFrom, completeRange, coveringNodes } from './rangeproof.js';

@@ -1,11 +1,6 @@
 import { readFileSync } from 'node:fs';
-import {
-  exportEvidence,
-  parseSeed,
-  verifyEvidence,
-  type PopulationFilter,
-  type SampleSpec,
-} from '@proofline/evidence';
+import { type PopulationFilter } from '@proofline/records';
+import { exportEvidence, parseSeed, verifyEvidence, type SampleSpec } from '@proofline/evidence';
 import { Progress } from '../progress.js';
 import { printItems, type Io } from './population.js';
 

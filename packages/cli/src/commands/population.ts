@@ -7,10 +7,9 @@ import {
   proofJson,
   scanPopulation,
   type Item,
-  type PopulationFilter,
 } from '@proofline/evidence';
 import { parseVerifierKey } from '@proofline/note';
-import { formatTime } from '@proofline/records';
+import { formatTime, type PopulationFilter } from '@proofline/records';
 import { Progress } from '../progress.js';
 
 export interface PopulationCommandOptions {

@@ -1,6 +1,5 @@
 import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
 import {
-  CSV_HEADER,
   EvidenceError,
   SAMPLE_ALGORITHM,
   SAMPLE_MEDIA_TYPE,
@@ -8,10 +7,9 @@ import {
   parseSeed,
   sampleSizeFor,
   scanPopulation,
-  type PopulationFilter,
   type SampleDocument,
 } from '@proofline/evidence';
-import { recordId } from '@proofline/records';
+import { recordId, CSV_HEADER, type PopulationFilter } from '@proofline/records';
 import { printItems, type Io } from './population.js';
 
 export interface SampleCommandOptions {

@@ -1,11 +1,6 @@
 import { buildApp, type LogRuntime } from '@proofline/server';
-import {
-  GuardError,
-  Publisher,
-  Sequencer,
-  nodeInteriorHash,
-  nodeLeafHash,
-} from '@proofline/sequencer';
+import { nodeInteriorHash, nodeLeafHash } from '@proofline/tlog/node';
+import { GuardError, Publisher, Sequencer } from '@proofline/sequencer';
 import { DEFAULT_LOG, openDeployment, type LogHandle, type Target } from '../deployment.js';
 import { checkGuard, explainGuardError } from '../guard.js';
 import { onShutdown } from '../signals.js';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { TimestampingOptions } from '@proofline/sequencer';
+import type { TimestampAuthority, TimestampingOptions } from '@proofline/sequencer';
 
 /** serve's RFC 3161 options (parseArgs). */
 export const TSA_SERVE_OPTIONS = {
@@ -71,7 +71,7 @@ export function timestampingFromArgs(
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
       throw new Error(`--tsa ${name}: the URL must be http(s)`);
     }
-    return { name, url, roots };
+    return { name, url };
   });
   let timeoutMs: number | undefined;
   if (values['tsa-timeout'] !== undefined) {
@@ -81,7 +81,34 @@ export function timestampingFromArgs(
     }
   }
   return {
-    publisher: { authorities, ...(timeoutMs === undefined ? {} : { timeoutMs }) },
+    publisher: {
+      authorities: authorities.map((a) => rfc3161Authority(a.name, a.url, roots, timeoutMs)),
+    },
     roots: [...new Set(roots.map((r) => Buffer.from(r).toString('base64')))],
+  };
+}
+
+/**
+ * The publisher's time-stamping port for one RFC 3161 TSA: @proofline/timestamp's
+ * requestTimestamp, whose reply is verified (signature, chain to `roots`, imprint, nonce)
+ * before it resolves; `timeoutMs` per request (its default 10 s when undefined). The module
+ * is loaded on first use: a log without time-stamping never loads the ASN.1/CMS code.
+ */
+export function rfc3161Authority(
+  name: string,
+  url: string,
+  roots: readonly Uint8Array[],
+  timeoutMs?: number,
+): TimestampAuthority {
+  return {
+    name,
+    async timestamp(data) {
+      const { requestTimestamp } = await import('@proofline/timestamp');
+      const ts = await requestTimestamp(url, data, {
+        trustedRoots: [...roots],
+        ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      });
+      return { token: ts.token, genTimeMs: ts.genTime.getTime() };
+    },
   };
 }

@@ -6,6 +6,7 @@ import {
   type BundleTimestamp,
   type BundleV2,
 } from '@proofline/records';
+import { nodeInteriorHash } from '@proofline/tlog/node';
 import {
   TileHashCache,
   proveConsistency,
@@ -14,7 +15,6 @@ import {
   type HashReader,
 } from '@proofline/tlog';
 import { readTilesAt, type Storage, type StoredCheckpoint } from '@proofline/storage';
-import { nodeInteriorHash } from '@proofline/sequencer';
 import { HttpProblem } from '../problem.js';
 import type { CreationReceipt } from './receipts.js';
 

@@ -6,6 +6,7 @@ import {
   type BatchTree,
   type RecordV1,
 } from '@proofline/records';
+import { nodeInteriorHash, nodeLeafHash } from '@proofline/tlog/node';
 import {
   StorageError,
   readTilesAt,
@@ -15,13 +16,7 @@ import {
 } from '@proofline/storage';
 import { parseNote } from '@proofline/note';
 import { equalHashes, tileHashReader } from '@proofline/tlog';
-import {
-  nodeInteriorHash,
-  nodeLeafHash,
-  type Commit,
-  type GroupResult,
-  type RecordGroup,
-} from '@proofline/sequencer';
+import { type Commit, type GroupResult, type RecordGroup } from '@proofline/sequencer';
 import { toBase64 } from '../base64.js';
 
 /** The receipt as the API returns it. */

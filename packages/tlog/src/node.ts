@@ -1,3 +1,9 @@
+/**
+ * @proofline/tlog/node: RFC 6962 hashing with node:crypto (OpenSSL) for Node processes (the
+ * publisher, the server, the CLI). Same bytes as the browser-safe leafHash and nodeHash of
+ * @proofline/tlog, several times faster for bulk work. The only module of this package that
+ * uses Node built-ins: the main entry point never imports it.
+ */
 import * as crypto from 'node:crypto';
 
 /** SHA-256 with node:crypto: the one-shot crypto.hash where it exists (Node ≥ 20.12). */

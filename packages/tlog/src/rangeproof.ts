@@ -1,4 +1,5 @@
-import { emptyTreeHash, nodeHash, type Hash, type NodeId } from '@proofline/tlog';
+import { emptyTreeHash, nodeHash, type Hash } from './hash.js';
+import type { NodeId } from './nodes.js';
 
 /**
  * The complete, aligned subtrees that cover the leaves `[start, end)`, left to right: from
