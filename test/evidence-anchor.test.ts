@@ -7,9 +7,9 @@
  *   checkpoint as `latest`; the others to the end checkpoint itself. The package verifies, a
  *   sample's time bound (verifyBundle's existedBy) is its anchor's, and the report shows it.
  * - An auditor's suspicion: a bundle whose `latest` is another checkpoint (the later one, with
- *   a valid consistency proof), or one anchored after the end checkpoint, fails even with
- *   SHA256SUMS recomputed. A `latest` that is the end checkpoint with fewer cosignatures (the
- *   same signed text) still passes.
+ *   a valid consistency proof), one without its `latest`, or one anchored after the end
+ *   checkpoint, fails even with SHA256SUMS recomputed. A `latest` that is the end checkpoint
+ *   with fewer cosignatures (the same signed text) still passes.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -351,4 +351,19 @@ test('a bundle anchored after the end checkpoint fails, even with SHA256SUMS rec
     item.detail,
     /anchored to a checkpoint of size 13, after the end checkpoint \(size 12\)/,
   );
+});
+
+test('an anchored bundle stripped of its latest checkpoint fails: nothing ties it to the end', async () => {
+  const b = await bundleOf(`${LOG}-3`);
+  const { latest: _dropped, ...stripped } = b;
+  assert.ok(_dropped);
+  // Still a valid proof on its own (no trusted checkpoint to compare with).
+  assert.equal((await verifyBundle(stripped, { logKey })).ok, true);
+  const v = await verifyEvidence(await forge('latest-stripped.zip', bundleFiles(stripped)), {
+    logKey,
+  });
+  assert.equal(v.ok, false);
+  const item = v.items.find((i) => i.name === `bundle ${b.id}`)!;
+  assert.equal(item.status, 'fail');
+  assert.match(item.detail, /anchored to a checkpoint of size 5 without a latest checkpoint/);
 });
