@@ -537,7 +537,7 @@ test('the proofline command: verify-evidence under the whole policy, reveal, and
   const ok = runProofline(['verify-evidence', pkg, '--log-key', logKey, ...policy]);
   assert.equal(ok.status, 0, ok.stdout + ok.stderr);
   assert.match(ok.stdout, /^PASS {2}witnesses +every checkpoint/m);
-  assert.match(ok.stdout, /^PASS {2}timestamp +the end checkpoint/m);
+  assert.match(ok.stdout, /^PASS {2}timestamp +the anchor of every sampled record/m);
   assert.match(ok.stdout, /^checked against: log key proofline\.test\/logs\/acme\+[0-9a-f]{8} /m);
   assert.match(ok.stdout, /^VERIFIED /m);
   const json = runProofline(['verify-evidence', pkg, '--log-key', logKey, '--json']);

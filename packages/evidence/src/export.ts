@@ -25,6 +25,7 @@ import {
 } from '@proofline/records';
 import { equalHashes, leafHash, type Hash } from '@proofline/tlog';
 import { verifyBundle } from '@proofline/verify';
+import { anchorTimes, endTieProblem } from './anchor.js';
 import { checkProofCheckpoints, PopulationChecker, type Item } from './check.js';
 import { AuditClient, splitLines } from './client.js';
 import { summarizeControls } from './controls.js';
@@ -126,7 +127,8 @@ const sha256Hex = (data: Uint8Array | string) =>
  * Exports an evidence package for a period: downloads the period's whole log segment with its
  * completeness proof and checks it against the trusted log key; derives the audit population
  * (filter) and draws the sample (or takes all); fetches and verifies a proof bundle per sampled
- * record against the end checkpoint; writes population listings, bundles (JSON and
+ * record, anchored to the first checkpoint that covered it and tied to the end checkpoint (its
+ * `latest`, or its anchor when that is the end checkpoint); writes population listings, bundles (JSON and
  * tlog-proof), checkpoints and their signatures, the log key, the control view, an HTML and a
  * PDF report, a README, manifest.json and SHA256SUMS into one ZIP. Refuses (EvidenceError) to
  * package anything that does not verify.
@@ -250,7 +252,7 @@ export async function exportEvidence(o: ExportOptions): Promise<ExportResult> {
       warnings,
     };
 
-    // 4. Bundles of the sampled records, against the end checkpoint, verified one by one.
+    // 4. Bundles of the sampled records, anchored and tied to the end checkpoint, verified.
     const partial = join(tmp, 'package.zip');
     const zip = new ZipWriter(partial, new Date(Date.parse(createdAt)));
     const sums: [string, string][] = [];
@@ -272,18 +274,19 @@ export async function exportEvidence(o: ExportOptions): Promise<ExportResult> {
           { logKey: verifier.verifierKey },
           { trustedCheckpoint: proof.endCheckpoint.note },
         );
-        const samePopulationEntry = equalHashes(leafHash(bundle.entry), leaves[position]!);
-        if (
-          !verification.ok ||
-          !samePopulationEntry ||
-          bundle.checkpoint !== proof.endCheckpoint.note
-        ) {
-          const why = verification.checks
+        const tie = endTieProblem(bundle, proof.endCheckpoint.note);
+        const why = [
+          ...verification.checks
             .filter((c) => c.status === 'failed')
-            .map((c) => `${c.name}: ${c.summary}`)
-            .join('; ');
+            .map((c) => `${c.name}: ${c.summary}`),
+          ...(equalHashes(leafHash(bundle.entry), leaves[position]!)
+            ? []
+            : ['not the population entry']),
+          ...(tie === undefined ? [] : [tie]),
+        ];
+        if (!verification.ok || why.length > 0) {
           throw malformed(
-            `the server's bundle for ${bundle.id} does not verify${why ? `: ${why}` : ': not the population entry or not against the end checkpoint'}`,
+            `the server's bundle for ${bundle.id} does not verify: ${why.join('; ') || 'a mandatory check did not pass'}`,
           );
         }
         const record = parseRecord(bundle.entry);
@@ -298,6 +301,7 @@ export async function exportEvidence(o: ExportOptions): Promise<ExportResult> {
           type: record.type,
           digest: record.digest,
           controls: record.controls ?? [],
+          anchor: anchorTimes(bundle),
           verified: true,
         });
       }

@@ -278,7 +278,7 @@ function summaryOf(c: Checkpoint, publishedAt: string): CheckpointSummary {
 
 /**
  * The report's data, from verified parts of a package (the exporter and verifier share it).
- * `timestamps` are the bundles' RFC 3161 tokens in sample order; they and the end checkpoint's
+ * `timestamps` are the bundles' RFC 3161 tokens (over their anchors) in sample order; they and the end checkpoint's
  * cosignatures are listed as carried, whatever the verifier's trust policy (so that the report
  * renders the same for every verifier).
  */
@@ -409,13 +409,18 @@ b) Checkpoint signatures (C2SP signed notes, Ed25519). For each checkpoint in ch
    big-endian time, then an Ed25519 signature over "cosignature/v1\\ntime <time>\\n" followed
    by the signed text).
 
-c) Proof bundles. bundles/ID.json is a Proofline proof bundle and bundles/ID.tlog-proof the
-   same proof as a C2SP tlog-proof; each proves, against the end checkpoint, that the
-   sampled record is in the log:
+c) Proof bundles. bundles/ID.json is a Proofline proof bundle (v2) and bundles/ID.tlog-proof
+   the same inclusion proof as a C2SP tlog-proof. Each proves that the sampled record is in
+   its anchor, the first checkpoint of the log that covered it ("checkpoint"), and, unless
+   the anchor is the end checkpoint, that the end checkpoint ("latest") extends the anchor
+   (consistency proof); so the record is in the end checkpoint too:
 
      proofline verify bundles/ID.json --log-key "<the log key>" [--witness-key ... --witness-quorum K] [--tsa-root TSA-ROOT.pem]
 
-   A bundle's "timestamps" are RFC 3161 tokens over the end checkpoint's signed text.
+   The record existed no later than its anchor's witness cosignatures and RFC 3161 tokens
+   ("timestamps": over the anchor's signed text) say; "latest" carries the end checkpoint's
+   own tokens. verify-evidence checks that "latest" (or the anchor, without one) is exactly
+   the end checkpoint's signed text.
 
 d) Sampled outputs. A record holds the SHA-256 digest of the output, never the output.
    Ask the auditee for the sampled output (the report lists each sampled record's digest)
@@ -473,11 +478,13 @@ g) Sample. sample.json was drawn with ${m.sample.algorithm} from the seed
 - The log at the end of the period extends the log as it was before the period (start
   checkpoint) and the log when the package was made (latest checkpoint) still contains it.
 - Each sampled record was drawn from a seed fixed by the log itself, and its bundle proves it
-  individually.
+  individually, in its anchor (the first checkpoint that covered it), which the end
+  checkpoint extends.
 - With --witness-key: the checkpoints were cosigned by the witnesses you trust, so a log
   that showed you a different history than it showed them would need their collusion.
-- With --tsa-root: a time-stamping authority you trust saw the end checkpoint, and so every
-  record of the period, no later than its token's time.
+- With --witness-key / --tsa-root: each sampled record existed no later than its anchor was
+  cosigned by your witnesses / timestamped by an authority you trust (the report lists
+  these times per record as carried).
 
 WHAT THIS DOES NOT PROVE
 

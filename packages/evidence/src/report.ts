@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import PDFDocument from 'pdfkit';
+import type { AnchorTimes } from './anchor.js';
 import type { ControlSummary } from './controls.js';
 import type { CosignatureLine, TokenTime } from './trust.js';
 
@@ -8,7 +9,7 @@ import type { CosignatureLine, TokenTime } from './trust.js';
  * The version of the report and README layout. A verifier re-renders them only for its own
  * version, so any change to renderHtml, renderPdf or the README text must change it.
  */
-export const REPORT_FORMAT = 'proofline.dev/report/v2';
+export const REPORT_FORMAT = 'proofline.dev/report/v3';
 /** Sampled records listed one by one in a report; the rest are summarized. */
 export const MAX_REPORT_ROWS = 1000;
 
@@ -22,6 +23,8 @@ export interface SampleRow {
   /** The record's digest of the output ("sha256:..."). */
   readonly digest: string;
   readonly controls: readonly string[];
+  /** Its bundle's anchor and the times it carries (absent when the bundle did not parse). */
+  readonly anchor?: AnchorTimes;
   /** True when every check of its bundle passed. */
   readonly verified: boolean;
   /** Failed checks, when not verified. */
@@ -65,7 +68,7 @@ export interface ReportData {
   readonly rows: readonly SampleRow[];
   /** The cosignature lines on the end checkpoint, as the package carries them. */
   readonly cosignatures: readonly CosignatureLine[];
-  /** The RFC 3161 tokens over the end checkpoint that the bundles carry. */
+  /** The RFC 3161 tokens over the sampled records' anchors that the bundles carry. */
   readonly timestamps: readonly TokenTime[];
   readonly warnings: readonly string[];
 }
@@ -108,6 +111,21 @@ const TRUST_NOTE =
 const cosignatureRows = (d: ReportData): string[][] =>
   d.cosignatures.map((c) => [c.name, c.keyId, c.time]);
 const timestampRows = (d: ReportData): string[][] => d.timestamps.map((t) => [t.tsa, t.genTime]);
+
+/** What the sample table's "Existed by" column is. */
+const EXISTED_NOTE =
+  "Existed by: the record's anchor, the first checkpoint that covered it (by size), with the earliest witness cosignature time and RFC 3161 genTime it carries: the record existed no later than that. Listed as carried; verify-evidence checks them only with --witness-key / --tsa-root.";
+
+/** A sampled record's time bound as its anchor carries it (unverified: see EXISTED_NOTE). */
+function existedBy(r: SampleRow, separator: string): string {
+  const a = r.anchor;
+  if (!a) return '-';
+  const times = [
+    a.cosignedAt ? `witness ${a.cosignedAt}` : '',
+    a.genTime ? `TSA ${a.genTime}` : '',
+  ].filter((t) => t !== '');
+  return `checkpoint ${a.size}:${separator}${times.join(separator) || 'no time carried'}`;
+}
 
 const VERIFY_STEPS = [
   'proofline verify-evidence PACKAGE.zip --log-key "<the log key you obtained independently>" [--witness-key VKEY... --witness-quorum K] [--tsa-root FILE.pem... --require-timestamp]',
@@ -192,8 +210,9 @@ ${table(
       ? `Every record of the population (${d.sample.size}) has its proof bundle in the package.`
       : `${d.sample.size} records drawn with ${esc(d.sample.algorithm)} from seed <code>${esc(d.sample.seed)}</code> (${esc(d.sample.seedSource)}); anyone can redraw them.`
   }</p>
+<p>${esc(EXISTED_NOTE)}</p>
 ${table(
-  ['#', 'Position', 'Record', 'Time', 'Digest', 'Type', 'Controls', 'Result'],
+  ['#', 'Position', 'Record', 'Time', 'Digest', 'Type', 'Controls', 'Existed by', 'Result'],
   rows.map((r, i) => [
     td(i + 1, 'num'),
     td(r.position, 'num'),
@@ -202,6 +221,7 @@ ${table(
     td(r.digest, 'mono'),
     td(r.type),
     td(r.controls.join(' '), 'mono'),
+    td(existedBy(r, ' '), 'mono'),
     r.verified ? td('verified', 'pass') : td(`FAILED: ${r.problem ?? ''}`, 'fail'),
   ]),
 )}
@@ -219,7 +239,7 @@ ${
 <h2>Trusted time (RFC 3161)</h2>
 ${
   d.timestamps.length === 0
-    ? '<p>The bundles carry no RFC 3161 timestamp of the end checkpoint.</p>'
+    ? '<p>The bundles carry no RFC 3161 timestamp of their anchors.</p>'
     : table(
         ['Time-stamping authority', 'genTime (as the token states)'],
         timestampRows(d).map(([a, g]) => [td(a!), td(g!, 'mono')]),
@@ -444,6 +464,7 @@ export async function renderPdf(d: ReportData): Promise<Buffer> {
       doc.y,
       { width },
     );
+  doc.moveDown(0.2).text(EXISTED_NOTE, left, doc.y, { width });
   doc.moveDown(0.4);
   const rows = d.rows.slice(0, MAX_REPORT_ROWS);
   table(
@@ -451,8 +472,8 @@ export async function renderPdf(d: ReportData): Promise<Buffer> {
       { title: '#', width: 0.35, align: 'right' },
       { title: 'Pos.', width: 0.6, align: 'right' },
       { title: 'Record', width: 1.3, mono: true },
-      { title: 'Time', width: 2.2, mono: true },
-      { title: 'Digest', width: 2.7, mono: true },
+      { title: 'Time; existed by', width: 2.6, mono: true },
+      { title: 'Digest', width: 2.5, mono: true },
       { title: 'Type', width: 1.15 },
       { title: 'Controls', width: 1.2 },
       { title: 'Result', width: 0.95 },
@@ -461,7 +482,7 @@ export async function renderPdf(d: ReportData): Promise<Buffer> {
       String(i + 1),
       String(r.position),
       r.id,
-      r.time,
+      `${r.time}\n${existedBy(r, '\n')}`,
       r.digest,
       r.type,
       r.controls.join('\n'),
@@ -496,8 +517,7 @@ export async function renderPdf(d: ReportData): Promise<Buffer> {
       cosignatureRows(d),
     );
   heading('Trusted time (RFC 3161)');
-  if (d.timestamps.length === 0)
-    note('The bundles carry no RFC 3161 timestamp of the end checkpoint.');
+  if (d.timestamps.length === 0) note('The bundles carry no RFC 3161 timestamp of their anchors.');
   else
     table(
       [

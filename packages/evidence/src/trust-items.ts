@@ -10,10 +10,10 @@ import { witnessesOf, type EvidenceTrust } from './trust.js';
  *
  * - `witnesses`: each checkpoint of the proof (start, end, latest) carries valid cosignatures
  *   of at least `quorum` of the trusted witnesses. The bundles' own `witnesses` checks cover
- *   the end checkpoint again, as each bundle carries it.
+ *   their anchors (the first checkpoint that covered each sampled record).
  * - `timestamp`: every bundle's RFC 3161 check passed with the trusted roots (the tokens are
- *   over the end checkpoint; a package carries none for the start and latest checkpoints).
- *   Without `requireTimestamp`, a package without a verifying token is a warning.
+ *   over its anchor: each sampled record existed no later than its anchor's token time).
+ *   Without `requireTimestamp`, a package with a bundle without a verifying token is a warning.
  */
 export async function trustItems(
   trust: EvidenceTrust,
@@ -75,14 +75,14 @@ export async function trustItems(
       items.push(
         pass(
           'timestamp',
-          `the end checkpoint, and so every record of the period, was timestamped no later than: ${[...tokens].join('; ')} (verified with the ${what}; the start and latest checkpoints carry no timestamp in a package)`,
+          `the anchor of every sampled record (the first checkpoint that covered it), and so the record, was timestamped no later than: ${[...tokens].join('; ')} (verified with the ${what}; each record's own bound is its bundle's)`,
         ),
       );
     } else {
       const detail =
         bundles.length === 0
-          ? 'no bundle in the package: nothing carries a timestamp of the end checkpoint'
-          : `${bundles.length - stamped.length} of ${bundles.length} bundles carry no RFC 3161 timestamp of the end checkpoint that verifies with the ${what}: no trusted time`;
+          ? 'no bundle in the package: nothing carries a timestamp of a checkpoint'
+          : `${bundles.length - stamped.length} of ${bundles.length} bundles carry no RFC 3161 timestamp of their anchor that verifies with the ${what}: no trusted time for those records`;
       items.push(trust.requireTimestamp ? fail('timestamp', detail) : warn('timestamp', detail));
     }
   }

@@ -18,6 +18,7 @@ import {
   type TrustPolicy,
   type Verification,
 } from '@proofline/verify';
+import { anchorTimes, endTieProblem, type AnchorTimes } from './anchor.js';
 import {
   checkProofCheckpoints,
   fail,
@@ -108,9 +109,11 @@ function summarize(names: string[], max = 8): string {
  * proofs start → end → latest; the population listing contiguous and complete for its range,
  * hashing to the end checkpoint's root, with the period's boundaries proven; the CSV listing
  * re-derived from it; the sample redrawn from its seed (the end checkpoint's root unless given)
- * and every sampled record in the population; each proof bundle and tlog-proof with
- * @proofline/verify against the end checkpoint, under the witness and TSA policy of `options`
- * (and each checkpoint's cosignatures against the witness quorum); controls.json, README.txt
+ * and every sampled record in the population; each proof bundle with @proofline/verify under
+ * the witness and TSA policy of `options` (its anchor and `latest`), tied to the end checkpoint
+ * (its `latest` is the end checkpoint, or it has none and its anchor is), and its tlog-proof
+ * the same proof against the same anchor (and each checkpoint of the proof's cosignatures
+ * against the witness quorum); controls.json, README.txt
  * and the reports always rendered again and compared (manifest.json cannot switch that off).
  * Returns one item per check; `complete` is false when an item could not be verified (a
  * report.pdf from another pdfkit). Never throws for a bad package; throws EvidenceError
@@ -423,6 +426,7 @@ async function verifyOpened(
           type: item.record.type,
           digest: item.record.digest,
           controls: item.record.controls ?? [],
+          ...(item.anchor ? { anchor: item.anchor } : {}),
           verified: item.item.status === 'pass',
           ...(item.item.status === 'pass' ? {} : { problem: item.item.detail }),
         });
@@ -649,7 +653,12 @@ async function checkBundle(
   listed: { index: number; leaf: Hash } | undefined,
   proof: PopulationProof,
   policy: TrustPolicy,
-): Promise<{ item: Item; record?: ReturnType<typeof parseRecord>; verification?: Verification }> {
+): Promise<{
+  item: Item;
+  record?: ReturnType<typeof parseRecord>;
+  verification?: Verification;
+  anchor?: AnchorTimes;
+}> {
   const name = `bundle ${id}`;
   const json = `bundles/${id}.json`;
   const tlog = `bundles/${id}.tlog-proof`;
@@ -661,9 +670,8 @@ async function checkBundle(
     .filter((c) => c.status === 'failed')
     .map((c) => `${c.name}: ${c.summary}`);
   if (v.ok && v.index !== index) problems.push(`proves index ${v.index}, the sample says ${index}`);
-  if (v.bundle && v.bundle.checkpoint !== proof.endCheckpoint.note) {
-    problems.push('not against the end checkpoint');
-  }
+  const tie = v.bundle && endTieProblem(v.bundle, proof.endCheckpoint.note);
+  if (tie) problems.push(tie);
   if (v.bundle && listed && !equalHashes(leafHash(v.bundle.entry), listed.leaf)) {
     problems.push('its entry differs from the population listing');
   }
@@ -671,11 +679,13 @@ async function checkBundle(
   if (!zip.has(tlog)) problems.push(`${tlog} is missing`);
   else {
     const tlogText = (await zip.read(tlog)).toString('utf8');
-    // A tlog-proof carries no timestamps: it is checked with the log and witness keys only.
+    // A tlog-proof carries no timestamps: it is checked with the log and witness keys only,
+    // against the bundle's anchor, consistent with the end checkpoint by the bundle's proof.
+    const latest = v.bundle && 'latest' in v.bundle ? v.bundle.latest : undefined;
     const t = await verifyTlogProof(
       tlogText,
       { logKey: policy.logKey, ...(policy.witnesses ? { witnesses: policy.witnesses } : {}) },
-      options,
+      latest ? { ...options, consistencyProof: latest.consistencyProof } : options,
     );
     if (!t.ok) {
       problems.push(
@@ -689,10 +699,12 @@ async function checkBundle(
     }
   }
   let record;
+  let anchor;
   try {
     record = v.bundle ? parseRecord(v.bundle.entry) : undefined;
+    anchor = v.bundle ? anchorTimes(v.bundle) : undefined;
   } catch {
-    record = undefined;
+    anchor = undefined;
   }
   const trusted = v.checks
     .filter((c) => (c.name === 'witnesses' || c.name === 'timestamp') && c.status === 'passed')
@@ -702,8 +714,8 @@ async function checkBundle(
     problems.length === 0
       ? pass(
           name,
-          `index ${index}: record, receipt, inclusion in the end checkpoint, checkpoint signature, consistency${trusted}; tlog-proof too`,
+          `index ${index}: record, receipt, inclusion in its anchor (size ${anchor?.size ?? '?'}) and its signature${trusted}, consistency with the end checkpoint; tlog-proof too`,
         )
       : fail(name, problems.join('; '));
-  return { item, verification: v, ...(record ? { record } : {}) };
+  return { item, verification: v, ...(record ? { record } : {}), ...(anchor ? { anchor } : {}) };
 }

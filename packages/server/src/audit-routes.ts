@@ -2,18 +2,15 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import canonicalize from 'canonicalize';
 import {
-  BUNDLE_V2_MEDIA_TYPE,
   CSV_HEADER,
   POPULATION_MEDIA_TYPE,
   PROOF_MEDIA_TYPE,
   csvRow,
-  formatBundle,
   matchesFilter,
   formatTime,
   parseRecord,
   parseTime,
   recordId,
-  type BundleV2,
   type PopulationFilter,
 } from '@proofline/records';
 import { readTilesAt, type Storage, type StoredCheckpoint } from '@proofline/storage';
@@ -21,11 +18,11 @@ import {
   coveringNodes,
   leafHash,
   proveConsistency,
-  proveInclusion,
   tileHashReader,
   type HashReader,
   type NodeId,
 } from '@proofline/tlog';
+import { anchoredBundleLines } from './audit-bundles.js';
 import type { Authenticator, Principal, RateLimiter } from './auth.js';
 import { HttpProblem } from './problem.js';
 import type { LogRuntime, RecordService } from './records/service.js';
@@ -39,8 +36,9 @@ import { toBase64 } from './base64.js';
  *   file (`format=jsonl`: the completeness proof, one line per entry of the period, a trailer).
  * - `GET /v1/audit/population/proof`: the completeness proof alone (for CSV listings).
  * - `GET /v1/audit/controls`: per control id, the number of records in the period.
- * - `GET /v1/audit/bundles`: proof bundles of chosen indices against a published checkpoint
- *   of a given size (the end checkpoint of a population proof), as JSON lines.
+ * - `GET /v1/audit/bundles`: v2 proof bundles of chosen indices, each anchored to the first
+ *   checkpoint that covered it and linked (`latest`) to a published checkpoint of a given size
+ *   (the end checkpoint of a population proof), as JSON lines (see audit-bundles.ts).
  *
  * Formats and what the proof proves: docs/evidence.md. Nothing here writes.
  */
@@ -226,36 +224,7 @@ export function registerAuditRoutes(app: FastifyInstance, o: AuditRouteOptions):
         `log ${log} has published no checkpoint of size ${size}`,
       );
     }
-    const reader = hashReader(o.storage, log, size);
-    // The RFC 3161 tokens stored for exactly this checkpoint (over its text): in every bundle.
-    const timestamps = (await o.storage.checkpointTimestamps(log, size)).map(({ tsa, token }) => ({
-      tsa,
-      token,
-    }));
-    const lines: string[] = [];
-    for (const index of indices) {
-      const [entry] = await o.storage.readEntries(log, index, index + 1);
-      // The creation receipt as stored (none if the commit has none); never signed here.
-      const creation = await o.service.creation(runtime, index);
-      const bundle: BundleV2 = {
-        mediaType: BUNDLE_V2_MEDIA_TYPE,
-        id: recordId(log, index),
-        log,
-        origin: runtime.config.origin,
-        index,
-        entry: entry!,
-        ...(creation === undefined
-          ? {}
-          : {
-              receipt: creation.note,
-              ...(creation.proof === undefined ? {} : { receiptProof: creation.proof }),
-            }),
-        inclusionProof: await proveInclusion(index, size, reader),
-        checkpoint: checkpoint.note,
-        ...(timestamps.length > 0 ? { timestamps } : {}),
-      };
-      lines.push(`${JSON.stringify(JSON.parse(formatBundle(bundle)))}\n`);
-    }
+    const lines = await anchoredBundleLines(o.storage, o.service, runtime, checkpoint, indices);
     return reply
       .header('cache-control', 'no-store')
       .type('application/x-ndjson; charset=utf-8')

@@ -336,7 +336,7 @@ export function openApiDocument(): Record<string, unknown> {
       '/v1/audit/bundles': {
         get: {
           summary:
-            'Proof bundles of several records against one published checkpoint (scope audit:read)',
+            'Proof bundles of several records, each anchored to the first checkpoint covering it and linked (latest) to one published checkpoint (scope audit:read)',
           security: bearer,
           parameters: [
             logParam,

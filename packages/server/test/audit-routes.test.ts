@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { base64Decode, openCheckpoint } from '@proofline/note';
-import { parseBundle, parseRecord } from '@proofline/records';
+import { BUNDLE_V2_MEDIA_TYPE, parseBundle, parseRecord } from '@proofline/records';
 import { leafHash, nodeHash, verifyConsistency, type Hash } from '@proofline/tlog';
 import {
   Fixture,
@@ -460,10 +460,21 @@ test('bundles against a published checkpoint of a given size', async () => {
     bundles.map((b) => b.index),
     [3, 0, 7],
   );
+  // Each anchored to the first checkpoint covering it, linked to the requested one.
+  let anchoredEarlier = 0;
   for (const b of bundles) {
-    assert.equal(b.checkpoint, latest.note);
+    const anchor = (await fx.storage.checkpointCovering('acme', b.index))!;
+    assert.equal(b.checkpoint, anchor.note);
+    const linked = b.mediaType === BUNDLE_V2_MEDIA_TYPE ? b.latest : undefined;
+    if (anchor.size === latest.size) assert.equal(linked, undefined);
+    else {
+      anchoredEarlier++;
+      assert.ok(anchor.size < latest.size);
+      assert.equal(linked?.checkpoint, latest.note);
+    }
     await verifyBundle(b, acme);
   }
+  assert.ok(anchoredEarlier > 0, 'index 0 was covered by an earlier checkpoint');
   const get = (q: Record<string, string | number>) =>
     request(app, {
       url: url('/v1/audit/bundles', { log: 'acme', ...q }),
