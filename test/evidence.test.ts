@@ -435,6 +435,37 @@ test('a corrupted file inside the ZIP is detected and named', async () => {
   assert.match(c.text(), /NOT VERIFIED/);
 });
 
+test('a SHA256SUMS or sample.json that inflates to hundreds of MiB is refused unread, in bounded memory', async () => {
+  const out = join(w.dir, 'feb.zip');
+  const bomb = join(w.dir, 'sums-bomb.zip');
+  const sampleBomb = join(w.dir, 'sample-bomb.zip');
+  const huge = Buffer.alloc(400 << 20, 0x30); // 400 MiB of '0': deflates ~1000:1
+  await rewrite(out, bomb, (name) => (name === FILES.sums ? huge : undefined), false);
+  await rewrite(out, sampleBomb, (name) => (name === FILES.sample ? huge : undefined), true);
+  assert.ok(readFileSync(bomb).length < 2 << 20, 'a small archive');
+  // Verified in a child process so that its peak memory is its own (VmHWM: getrusage's maxRSS
+  // would carry over this process's from before the exec).
+  const script = `
+    import { readFileSync } from 'node:fs';
+    const { verifyEvidence } = await import(${JSON.stringify(new URL('packages/evidence/dist/src/index.js', repo).href)});
+    const v = await verifyEvidence(process.argv[1], { logKey: process.argv[2] });
+    console.log(JSON.stringify({ items: v.items, maxRssKiB: Number(/VmHWM:\\s+(\\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))[1]) }));`;
+  for (const [file, name, pattern] of [
+    [bomb, 'checksums', /SHA256SUMS is 419430400 bytes, more than the \d+ bytes .*not read/],
+    [sampleBomb, 'sample', /sample.json is 419430400 bytes, more than the \d+ bytes .*not read/],
+  ] as const) {
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, file, key()], {
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const v = JSON.parse(r.stdout) as { items: Item[]; maxRssKiB: number };
+    const found = v.items.find((i) => i.name === name);
+    assert.equal(found?.status, 'fail');
+    assert.match(found.detail, pattern);
+    assert.ok(v.maxRssKiB < 200 * 1024, `${name}: peak RSS ${v.maxRssKiB} KiB`);
+  }
+});
+
 test('a record removed from the population listing is detected and named, even with fixed checksums', async () => {
   const out = join(w.dir, 'feb.zip');
   const bad = join(w.dir, 'removed.zip');

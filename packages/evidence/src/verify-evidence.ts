@@ -69,7 +69,7 @@ export const PACKAGE_LIMITS: ZipLimits = {
     if (name === FILES.csv) return 8 * GiB;
     if (name.endsWith('.tlog-proof')) return MAX_TLOG_PROOF_SIZE;
     if (name.startsWith('bundles/')) return MAX_BUNDLE_SIZE + 1;
-    if (name === FILES.sample || name === FILES.sums) return 512 * MiB;
+    if (name === FILES.sample || name === FILES.sums) return 512 * MiB; // then sha256SumsBound, sampleBound
     if (name === FILES.reportHtml || name === FILES.reportPdf) return 1 * GiB;
     return 16 * MiB;
   },
@@ -95,6 +95,27 @@ const sha256 = (data: Uint8Array | string) =>
   createHash('sha256')
     .update(typeof data === 'string' ? Buffer.from(data, 'utf8') : data)
     .digest('hex');
+
+/**
+ * The largest SHA256SUMS a package of these members can have: one line per other member,
+ * `<64 hex>  <name>\n`. A larger one (a zip bomb inflating to gigabytes from a small
+ * archive) is refused before it is inflated, so memory stays proportional to the member list.
+ */
+function sha256SumsBound(names: readonly string[]): number {
+  let bound = 0;
+  for (const name of names) if (name !== FILES.sums) bound += 64 + 2 + Buffer.byteLength(name) + 1;
+  return bound;
+}
+
+/**
+ * The largest sample.json a package with these members can have: a fixed head and at most
+ * 512 bytes (indented position, index and id) per sampled record, each of which brings its
+ * bundle (`bundles/<id>.json`). Refused before inflating when larger (a zip bomb).
+ */
+function sampleBound(names: readonly string[]): number {
+  const bundles = names.filter((n) => n.startsWith('bundles/') && n.endsWith('.json')).length;
+  return 64 * 1024 + 512 * bundles;
+}
 
 function summarize(names: string[], max = 8): string {
   return names.length <= max
@@ -176,9 +197,17 @@ async function verifyOpened(
     hashes.set(name, hash.digest('hex'));
     if (++done % 500 === 0) progress('checksums', done, zip.names().length);
   }
-  const sumsText = await text(FILES.sums);
-  if (sumsText === undefined) {
+  const sumsBound = sha256SumsBound(zip.names());
+  const sumsText = zip.size(FILES.sums) > sumsBound ? undefined : await text(FILES.sums);
+  if (!zip.has(FILES.sums)) {
     items.push(fail('checksums', 'SHA256SUMS is missing'));
+  } else if (sumsText === undefined) {
+    items.push(
+      fail(
+        'checksums',
+        `SHA256SUMS is ${zip.size(FILES.sums)} bytes, more than the ${sumsBound} bytes that listing the package's members takes: not read`,
+      ),
+    );
   } else {
     const listed = new Map<string, string>();
     const bad: string[] = [];
@@ -312,8 +341,14 @@ async function verifyOpened(
   // 4. The population, streamed; the CSV re-derived; the sampled positions collected.
   let sample: SampleDocument | undefined;
   try {
+    const bound = sampleBound(zip.names());
+    if (zip.size(FILES.sample) > bound) {
+      throw new Error(
+        `sample.json is ${zip.size(FILES.sample)} bytes, more than the ${bound} bytes its bundles allow: not read`,
+      );
+    }
     sample = parseSampleDocument(
-      parseJsonText((await text(FILES.sample)) ?? '', 512 * MiB, 'sample.json'),
+      parseJsonText((await text(FILES.sample)) ?? '', bound, 'sample.json'),
     );
   } catch (err) {
     items.push(fail('sample', (err as Error).message));
