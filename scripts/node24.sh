@@ -13,8 +13,9 @@
 # to that copy. node_modules is never written: an interrupted run leaves the Node 20 setup intact.
 #
 # Usage: scripts/node24.sh [TEST FILE...]   (default: every compiled test, as `npm test` runs them)
-# Expects `npm ci` and `tsc -b` to have run (.ci/run runs `npm test` first). Exits with the
-# status of `node --test`.
+# Expects `npm ci` and `tsc -b` to have run (.ci/run runs `npm test` first); installs the test
+# suite's Debian packages like `npm test` does (scripts/test-deps.sh). Exits with the status of
+# `node --test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -68,7 +69,9 @@ if [ "$(cat "$addon/.built" 2>/dev/null)" != "$stamp" ]; then
   echo "$stamp" >"$addon/.built"
 fi
 
-# 3. The suite, with Node 24 first on PATH (tests spawn process.execPath, which is Node 24).
+# 3. The suite, with Node 24 first on PATH (tests spawn process.execPath, which is Node 24),
+#    after the Debian packages it needs (Go, Chromium), as `npm test`'s pretest installs them.
+bash scripts/test-deps.sh
 if [ $# -eq 0 ]; then
   set -- packages/*/dist/test/*.test.js test/dist/*.test.js
 fi
