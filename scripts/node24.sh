@@ -78,5 +78,9 @@ fi
 export PATH=$nodedir/bin:$PATH
 export PROOFLINE_BETTER_SQLITE3=$addon
 export NODE_OPTIONS="--import=$root/scripts/node24-hooks.mjs${NODE_OPTIONS:+ $NODE_OPTIONS}"
+node -e "new (require('better-sqlite3'))(':memory:').close()" || {
+  echo "node24: better-sqlite3 from $addon does not load on Node $NODE_VERSION" >&2
+  exit 1
+}
 echo "node24: $(node --version), better-sqlite3 from $addon" >&2
 exec node --test --test-concurrency=2 "$@"
