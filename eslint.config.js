@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import layers from './eslint/layers.js';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/testdata/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/testdata/**', '.cache/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
