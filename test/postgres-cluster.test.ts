@@ -304,14 +304,19 @@ describe('three nodes on one PostgreSQL database', () => {
           );
           // While the load goes on through the two survivors: check everything so far, and
           // restart the killed node on its port (another one if that is taken).
-          const [checked, restarted] = await Promise.all([
+          // allSettled: a failed check must not leave the restarted node running unkilled.
+          const [checking, restarting] = await Promise.allSettled([
             verify(`after kill ${round}`, nodes[took.owner]!),
             startNode(victim.name, target, victim.port, NODE_ARGS).catch((err: unknown) => {
               t.diagnostic(`restart on port ${victim.port} failed, using another: ${err}`);
               return startNode(victim.name, target, 0, NODE_ARGS);
             }),
           ]);
-          everyProcess.push(restarted);
+          if (restarting.status === 'fulfilled') everyProcess.push(restarting.value);
+          if (checking.status === 'rejected') throw checking.reason;
+          if (restarting.status === 'rejected') throw restarting.reason;
+          const checked = checking.value;
+          const restarted = restarting.value;
           nodes[slot] = restarted;
           assert.ok(load.acked.size > ackedAtKill, 'the survivors keep acknowledging records');
           t.diagnostic(
