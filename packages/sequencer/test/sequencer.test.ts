@@ -254,16 +254,18 @@ describe('Sequencer batching', () => {
   test('a full batch is committed at once even with a long maxBatchDelayMs', async (t) => {
     const { storage: real } = await openStore(t);
     const { storage, batches } = countingStorage(real);
-    const seq = new Sequencer(storage, LOG, { maxBatchSize: 10, maxBatchDelayMs: 1500 });
+    // The delay is far beyond any commit, even on a loaded machine, so that waiting it out
+    // cannot be mistaken for a slow commit.
+    const seq = new Sequencer(storage, LOG, { maxBatchSize: 10, maxBatchDelayMs: 30_000 });
     // Ten appends in one turn fill the batch: there is no company left to wait for.
     const all = Promise.all(Array.from({ length: 10 }, (_, i) => seq.append(utf8(`x${i}`))));
-    const outcome = await Promise.race([all.then(() => 'committed'), sleep(500).then(() => '')]);
+    const outcome = await Promise.race([all.then(() => 'committed'), sleep(10_000).then(() => '')]);
     await all; // let a pending timer run out either way, so none outlives the test
     assert.deepEqual(batches, [10]);
     assert.equal(
       outcome,
       'committed',
-      'a batch that reached maxBatchSize must not wait out maxBatchDelayMs (1.5 s)',
+      'a batch that reached maxBatchSize must not wait out maxBatchDelayMs (30 s)',
     );
   });
 });
