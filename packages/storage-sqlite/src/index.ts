@@ -1,1 +1,2 @@
 export { SqliteStorage, type SqliteOptions } from './sqlite.js';
+export { backupDatabase, restoreDatabase, summarize, type DatabaseSummary } from './backup.js';
