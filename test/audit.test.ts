@@ -44,6 +44,7 @@ describe('audit and monitor catch a misbehaving log', () => {
 
   before(async () => {
     dir = tempDir('audit');
+    assert.equal(runProofline(['create-log', '--data', dir]).status, 0);
     assert.equal(runProofline(['append', '--data', dir], lines(0, SIZE)).status, 0);
     server = await startServer(dir, ['--checkpoint-interval', '50']);
     await waitForSize(server.url, SIZE);
