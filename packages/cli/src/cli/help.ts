@@ -104,3 +104,21 @@ export function programHelp(program: string, commands: readonly Command[]): stri
     '',
   ].join('\n');
 }
+
+function markdownCell(text: string): string {
+  return text.replace(/\|/g, '\\|');
+}
+
+/**
+ * The command list of packages/cli/README.md (a Markdown table: command, summary, what it
+ * writes); the README's copy is checked against it by a test.
+ */
+export function commandsMarkdown(program: string, commands: readonly Command[]): string {
+  const rows = commands.flatMap((c) =>
+    (c.subcommands ?? [c]).map((leaf) => {
+      const name = leaf === c ? c.name : `${c.name} ${leaf.name}`;
+      return `| \`${program} ${name}\` | ${markdownCell(leaf.summary)} | ${markdownCell(leaf.writes ?? 'nothing (read-only)')} |`;
+    }),
+  );
+  return ['| command | what it does | writes |', '| --- | --- | --- |', ...rows, ''].join('\n');
+}
