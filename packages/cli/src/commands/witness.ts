@@ -242,11 +242,13 @@ function isMain(): boolean {
 }
 
 if (isMain()) {
-  // The witness commands of the table, without the rest of the CLI.
-  const [{ runCli }, { witness, witnessKey }] = await Promise.all([
-    import('../cli/run.js'),
-    import('../table/witness.js'),
-  ]);
-  const code = await runCli(process.argv.slice(2), [witness, witnessKey]);
-  if (code >= 0) process.exitCode = code;
+  // The witness commands of the table, without the rest of the CLI. Not awaited at the top
+  // level: the commands import this module, which must have finished evaluating by then.
+  void Promise.all([import('../cli/run.js'), import('../table/witness.js')])
+    .then(([{ runCli }, { witness, witnessKey }]) =>
+      runCli(process.argv.slice(2), [witness, witnessKey]),
+    )
+    .then((code) => {
+      if (code >= 0) process.exitCode = code;
+    });
 }
