@@ -19,7 +19,7 @@ import {
   verifierKeyOf,
 } from './keys.js';
 
-import { DEFAULT_TENANT } from './defaults.js';
+import { DEFAULT_LOG, DEFAULT_TENANT } from './defaults.js';
 import { targetArgs } from './guard.js';
 
 export { DEFAULT_LOG, DEFAULT_TENANT } from './defaults.js';
@@ -103,7 +103,7 @@ function checkDataExists(target: Target & { data: string }): void {
     throw new DeploymentError(
       'NO_DATA',
       `${what}; nothing was created. To start a deployment there: ${createLogHint(target)}, ` +
-        `or proofline serve --data ${target.data} (which creates the log ${DEFAULT_TENANT})`,
+        `or proofline serve --data ${target.data} (which creates the log ${DEFAULT_LOG})`,
     );
   }
 }
@@ -128,7 +128,7 @@ export function defaultOrigin(name: string, originBase = hostname()): string {
  */
 export async function openDeployment(
   target: Target,
-  { existing = false }: { existing?: boolean } = {},
+  { existing: mustExist = false }: { existing?: boolean } = {},
 ): Promise<Deployment> {
   let storage: Storage;
   let keyDir: string;
@@ -145,7 +145,7 @@ export async function openDeployment(
   } else if (target.data !== undefined) {
     const data = target.data;
     const path = join(data, DATABASE_FILE);
-    if (existing) checkDataExists({ ...target, data });
+    if (mustExist) checkDataExists({ ...target, data });
     else {
       mkdirSync(data, { recursive: true, mode: 0o700 });
       try {
