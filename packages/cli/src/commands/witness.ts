@@ -61,7 +61,7 @@ export function parseWitnessFlag(value: string): WitnessEndpoint {
 }
 
 /**
- * The witnessing configuration from serve's parsed options (see WITNESS_SERVE_OPTIONS), or
+ * The witnessing configuration from serve's parsed options (the --witness* flags of ../table/serve.ts), or
  * undefined when no witness is configured. Throws on invalid combinations.
  */
 export function witnessingFromArgs(values: Record<string, unknown>): WitnessingConfig | undefined {
