@@ -70,9 +70,8 @@ export class DeploymentError extends Error {
   constructor(
     readonly code: DeploymentErrorCode,
     message: string,
-    options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(message);
     this.name = 'DeploymentError';
   }
 }
