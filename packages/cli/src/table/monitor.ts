@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Command } from '../cli/command.js';
 import { LOG_KEY_FLAG, optional } from './common.js';
 
@@ -48,10 +49,7 @@ export const checkEvidence: Command = {
   summary: "re-check a monitor's evidence file offline; prints PROVEN and the finding",
   positionals: [{ name: 'FILE', help: 'an evidence file saved by monitor' }],
   async run(a) {
-    const [{ readFileSync }, { checkEvidence: check }] = await Promise.all([
-      import('node:fs'),
-      import('../commands/monitor.js'),
-    ]);
+    const { checkEvidence: check } = await import('../commands/monitor.js');
     const evidence = JSON.parse(readFileSync(a.positionals[0]!, 'utf8')) as Parameters<
       typeof check
     >[0];
