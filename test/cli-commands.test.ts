@@ -8,6 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
+import { TEST_PG, randomSchema } from './lib/cluster.js';
 import {
   PROOFLINE_BIN,
   REPO_ROOT,
@@ -149,6 +151,30 @@ describe('read-only commands create nothing', () => {
         assert.deepEqual(readdirSync(empty), [], args.join(' '));
       }
     }
+  });
+
+  it('on a PostgreSQL schema without Proofline: create no schema', async () => {
+    const schema = randomSchema('clityp');
+    const keys = join(tempDir('cli-pg'), 'keys');
+    const target = ['--db', TEST_PG, '--keys', keys, '--db-schema', schema];
+    for (const args of READ_ONLY) {
+      const r = runProofline([...args, ...target], '');
+      assert.equal(r.status, 1, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, new RegExp(`no Proofline schema ${schema}; nothing was created`));
+      assert.match(r.stderr, /proofline create-log --db <URL> --keys /);
+    }
+    const db = new pg.Client({ connectionString: TEST_PG });
+    await db.connect();
+    try {
+      const found = await db.query(
+        'SELECT 1 FROM information_schema.schemata WHERE schema_name = $1',
+        [schema],
+      );
+      assert.equal(found.rowCount, 0);
+    } finally {
+      await db.end();
+    }
+    assert.ok(!existsSync(keys));
   });
 
   it('on an unknown log: name it and create-log, change no file', () => {

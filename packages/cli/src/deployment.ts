@@ -121,9 +121,10 @@ export function defaultOrigin(name: string, originBase = hostname()): string {
  * PROOFLINE_LOG_KEY_<NAME> (upper case, `-` as `_`), e.g. from a secret store.
  *
  * With `existing` (every command but `create-log` and `serve`), a missing SQLite data folder
- * or database is a DeploymentError NO_DATA and nothing is created. Otherwise the folder is
- * created 0700 and the database file 0600 (SQLite gives its -wal and -shm files the
- * database's mode). With PostgreSQL the schema is brought up to date either way.
+ * or database, or a PostgreSQL schema without Proofline's tables, is a DeploymentError
+ * NO_DATA and nothing is created. Otherwise the folder is created 0700 and the database file
+ * 0600 (SQLite gives its -wal and -shm files the database's mode), or the schema is created.
+ * An existing PostgreSQL schema is brought up to date either way.
  */
 export async function openDeployment(
   target: Target,
@@ -136,10 +137,29 @@ export async function openDeployment(
       throw new Error('--db needs --keys DIR (the log keys the nodes share)');
     // Loaded only when used: the SQLite default does not pay for the PostgreSQL driver.
     const { PostgresStorage } = await import('@proofline/storage-postgres');
-    storage = await PostgresStorage.open({
+    const options = {
       connectionString: target.db,
       ...(target.schema ? { schema: target.schema } : {}),
-    });
+    };
+    if (mustExist) {
+      // Read before migrating, which would create a missing (e.g. mistyped) schema.
+      const probe = new PostgresStorage(options);
+      try {
+        await probe.listLogs();
+      } catch (err) {
+        // 42P01 undefined_table, 3F000 invalid_schema_name: no Proofline tables there.
+        const code = (err as { code?: string }).code;
+        if (code !== '42P01' && code !== '3F000') throw err;
+        throw new DeploymentError(
+          'NO_DATA',
+          `the database has no Proofline schema ${target.schema ?? 'proofline'}; nothing was ` +
+            `created. To start a deployment there: ${createLogHint(target)}`,
+        );
+      } finally {
+        await probe.close();
+      }
+    }
+    storage = await PostgresStorage.open(options);
     keyDir = target.keys;
   } else if (target.data !== undefined) {
     const data = target.data;
