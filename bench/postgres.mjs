@@ -219,7 +219,9 @@ function mergeWaits(into, w) {
 
 const dbArgs = ['--db', DB, '--keys', KEYS, '--db-schema', SCHEMA];
 
+/** The fresh schema's default log (only create-log and serve create logs), then its key. */
 async function createApiKey() {
+  await run(process.execPath, [CLI, 'create-log', ...dbArgs]);
   const { stdout } = await run(process.execPath, [
     CLI,
     'api-key',

@@ -208,7 +208,9 @@ async function buildGo() {
 
 // ---- Proofline server -----------------------------------------------------------------------
 
+/** A fresh deployment's default log (only create-log and serve create logs), then its key. */
 async function createApiKey(data) {
+  await run(process.execPath, [CLI, 'create-log', '--data', data]);
   const { stdout } = await run(process.execPath, [
     CLI,
     'api-key',
@@ -597,6 +599,7 @@ async function storageAndAudit(goBin) {
   const n = CFG.storageN;
   const data = join(TMP, 'bulk-data');
   log(`proofline append of ${n} records`);
+  await run(process.execPath, [CLI, 'create-log', '--data', data]);
   const { spawn } = await import('node:child_process');
   results.append = await measured(async () => {
     const started = performance.now();

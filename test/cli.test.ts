@@ -57,9 +57,12 @@ describe('proofline CLI', () => {
 
   it('creates the default log key once, private, and prints its verifier key', () =>
     withDir((dir) => {
+      const created = runProofline(['create-log', '--data', dir]);
+      assert.equal(created.status, 0, created.stderr);
       const first = runProofline(['log-key', '--data', dir]);
       assert.equal(first.status, 0, first.stderr);
       assert.match(first.stdout, VKEY);
+      assert.ok(created.stdout.endsWith(first.stdout), created.stdout);
       assert.equal(runProofline(['log-key', '--data', dir]).stdout, first.stdout);
       assert.equal(statSync(join(dir, 'keys/default.key')).mode & 0o777, 0o600);
       assert.equal(statSync(join(dir, 'keys')).mode & 0o777, 0o700);
@@ -68,7 +71,7 @@ describe('proofline CLI', () => {
 
   it('refuses to start with a signing key readable by others', () =>
     withDir(async (dir) => {
-      assert.equal(runProofline(['log-key', '--data', dir]).status, 0);
+      assert.equal(runProofline(['create-log', '--data', dir]).status, 0);
       chmodSync(join(dir, 'keys/default.key'), 0o644);
       const r = runProofline(['log-key', '--data', dir]);
       assert.equal(r.status, 1);
@@ -78,6 +81,7 @@ describe('proofline CLI', () => {
 
   it('runs several logs, each with its own origin and key, under /logs/<name>/', () =>
     withDir(async (dir) => {
+      assert.equal(runProofline(['create-log', '--data', dir]).status, 0);
       const created = runProofline([
         'create-log',
         '--data',
@@ -122,6 +126,7 @@ describe('proofline CLI', () => {
 
   it('stops an import at an invalid line, keeping only what it reported', () =>
     withDir(async (dir) => {
+      assert.equal(runProofline(['create-log', '--data', dir]).status, 0);
       for (const bad of [
         '{"type":"test.event"}',
         'not json',

@@ -23,7 +23,7 @@ describe('proofline attest: trust before write', () => {
 
   before(async () => {
     dir = tempDir('trust');
-    assert.equal(runProofline(['log-key', '--data', dir]).status, 0);
+    assert.equal(runProofline(['create-log', '--data', dir]).status, 0);
     const created = runProofline([
       'create-log',
       '--data',

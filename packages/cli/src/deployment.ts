@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -9,7 +9,7 @@ import {
 } from '@proofline/storage';
 import { SqliteStorage } from '@proofline/storage-sqlite';
 import { CheckpointGuard, ReceiptSealer, workerEd25519Signer } from '@proofline/sequencer';
-import type { Signer } from '@proofline/note';
+import type { Signer, SignerKey } from '@proofline/note';
 import {
   guardPath,
   keyFromEnvironment,
@@ -19,7 +19,8 @@ import {
   verifierKeyOf,
 } from './keys.js';
 
-import { DEFAULT_TENANT } from './defaults.js';
+import { DEFAULT_LOG, DEFAULT_TENANT } from './defaults.js';
+import { targetArgs } from './guard.js';
 
 export { DEFAULT_LOG, DEFAULT_TENANT } from './defaults.js';
 
@@ -52,10 +53,62 @@ export interface Target {
 
 export interface Deployment {
   readonly storage: Storage;
-  /** Opens (creating on first use, owned by `tenant`) a log and its signing key. */
+  /**
+   * Opens (creating on first use, owned by `tenant`) a log and its signing key: only for
+   * `create-log` and `serve`'s first start.
+   */
   log(name: string, origin?: string, tenant?: string): Promise<LogHandle>;
+  /** Opens an existing log and its key; writes nothing. A missing log is a DeploymentError. */
+  openLog(name: string): Promise<LogHandle>;
   close(): Promise<void>;
 }
+
+/** What is missing when a command that must not create it finds it absent. */
+export type DeploymentErrorCode = 'NO_DATA' | 'NO_LOG' | 'NO_TENANT_LOG';
+
+export class DeploymentError extends Error {
+  constructor(
+    readonly code: DeploymentErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DeploymentError';
+  }
+}
+
+/** How to make a log in `target`, for error messages. */
+export function createLogHint(target: Target, log = 'NAME', tenant?: string): string {
+  const owner = tenant === undefined || tenant === DEFAULT_TENANT ? '' : ` --tenant ${tenant}`;
+  return `proofline create-log ${targetArgs(target)} --log ${log}${owner}`;
+}
+
+/**
+ * Throws NO_DATA unless `data` is a folder holding proofline.db: what a command that must
+ * not create a deployment checks before opening anything.
+ */
+function checkDataExists(target: Target & { data: string }): void {
+  const db = join(target.data, DATABASE_FILE);
+  let what: string | undefined;
+  try {
+    if (!statSync(target.data).isDirectory()) what = `${target.data} is not a folder`;
+    else statSync(db);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    what ??= statSync(target.data, { throwIfNoEntry: false })
+      ? `${target.data} holds no Proofline database (${DATABASE_FILE})`
+      : `no data folder ${target.data}`;
+  }
+  if (what !== undefined) {
+    throw new DeploymentError(
+      'NO_DATA',
+      `${what}; nothing was created. To start a deployment there: ${createLogHint(target)}, ` +
+        `or proofline serve --data ${target.data} (which creates the log ${DEFAULT_LOG})`,
+    );
+  }
+}
+
+/** The SQLite database's file name in the data folder. */
+export const DATABASE_FILE = 'proofline.db';
 
 /** Default origin of a new log: `<host>/logs/<name>`, a schema-less URL as tlog-tiles asks. */
 export function defaultOrigin(name: string, originBase = hostname()): string {
@@ -63,11 +116,20 @@ export function defaultOrigin(name: string, originBase = hostname()): string {
 }
 
 /**
- * Opens a deployment: SQLite in `data` (created 0700 if missing; keys in `data/keys`), or
- * PostgreSQL at `db` with keys in `keys`. A log's key may instead come from the environment
- * variable PROOFLINE_LOG_KEY_<NAME> (upper case, `-` as `_`), e.g. from a secret store.
+ * Opens a deployment: SQLite in `data` (keys in `data/keys`), or PostgreSQL at `db` with keys
+ * in `keys`. A log's key may instead come from the environment variable
+ * PROOFLINE_LOG_KEY_<NAME> (upper case, `-` as `_`), e.g. from a secret store.
+ *
+ * With `existing` (every command but `create-log` and `serve`), a missing SQLite data folder
+ * or database, or a PostgreSQL schema without Proofline's tables, is a DeploymentError
+ * NO_DATA and nothing is created. Otherwise the folder is created 0700 and the database file
+ * 0600 (SQLite gives its -wal and -shm files the database's mode), or the schema is created.
+ * An existing PostgreSQL schema is brought up to date either way.
  */
-export async function openDeployment(target: Target): Promise<Deployment> {
+export async function openDeployment(
+  target: Target,
+  { existing: mustExist = false }: { existing?: boolean } = {},
+): Promise<Deployment> {
   let storage: Storage;
   let keyDir: string;
   if (target.db !== undefined) {
@@ -75,20 +137,81 @@ export async function openDeployment(target: Target): Promise<Deployment> {
       throw new Error('--db needs --keys DIR (the log keys the nodes share)');
     // Loaded only when used: the SQLite default does not pay for the PostgreSQL driver.
     const { PostgresStorage } = await import('@proofline/storage-postgres');
-    storage = await PostgresStorage.open({
+    const options = {
       connectionString: target.db,
       ...(target.schema ? { schema: target.schema } : {}),
-    });
+    };
+    if (mustExist) {
+      // Read before migrating, which would create a missing (e.g. mistyped) schema.
+      const probe = new PostgresStorage(options);
+      try {
+        await probe.listLogs();
+      } catch (err) {
+        // 42P01 undefined_table, 3F000 invalid_schema_name: no Proofline tables there.
+        const code = (err as { code?: string }).code;
+        if (code !== '42P01' && code !== '3F000') throw err;
+        throw new DeploymentError(
+          'NO_DATA',
+          `the database has no Proofline schema ${target.schema ?? 'proofline'}; nothing was ` +
+            `created. To start a deployment there: ${createLogHint(target)}`,
+        );
+      } finally {
+        await probe.close();
+      }
+    }
+    storage = await PostgresStorage.open(options);
     keyDir = target.keys;
   } else if (target.data !== undefined) {
-    mkdirSync(target.data, { recursive: true, mode: 0o700 });
-    storage = new SqliteStorage(join(target.data, 'proofline.db'));
+    const data = target.data;
+    const path = join(data, DATABASE_FILE);
+    if (mustExist) checkDataExists({ ...target, data });
+    else {
+      mkdirSync(data, { recursive: true, mode: 0o700 });
+      try {
+        closeSync(openSync(path, 'wx', 0o600)); // an empty file is an empty SQLite database
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+    }
+    storage = new SqliteStorage(path);
     keyDir = join(target.data, 'keys');
   } else {
     throw new Error('give --data DIR (SQLite) or --db URL (PostgreSQL)');
   }
+  const guardOf = (name: string, key: SignerKey): CheckpointGuard =>
+    new CheckpointGuard({
+      path: guardPath(target.state ?? keyDir, name),
+      log: name,
+      verifierKey: verifierKeyOf(key),
+    });
+  const checkKey = (config: LogConfig, key: SignerKey) => {
+    if (config.verifierKey !== verifierKeyOf(key)) {
+      throw new Error(
+        `the key of log ${config.name} (from ${keySource(keyDir, config.name)}) is not its registered key ${config.verifierKey}`,
+      );
+    }
+  };
   return {
     storage,
+    async openLog(name) {
+      const config = await storage.getLog(name);
+      if (!config) {
+        const logs = (await storage.listLogs()).map((l) => l.name);
+        throw new DeploymentError(
+          'NO_LOG',
+          `no log ${JSON.stringify(name)} (${logs.length ? `logs: ${logs.join(', ')}` : 'no logs yet'}); ` +
+            `nothing was created. To create it: ${createLogHint(target, LOG_NAME_PATTERN.test(name) ? name : 'NAME')}`,
+        );
+      }
+      const key = keyFromEnvironment(name) ?? loadExistingKey(keyDir, name);
+      checkKey(config, key);
+      return {
+        config,
+        signer: workerEd25519Signer(key.name, key.seed),
+        guard: guardOf(name, key),
+        sealer: new ReceiptSealer(key.name, key.seed),
+      };
+    },
     async log(name, origin, tenant = DEFAULT_TENANT) {
       if (!LOG_NAME_PATTERN.test(name)) {
         throw new Error(`invalid log name ${JSON.stringify(name)}: use a-z, 0-9 and -`);
@@ -102,11 +225,7 @@ export async function openDeployment(target: Target): Promise<Deployment> {
       if (!TENANT_NAME_PATTERN.test(tenant)) {
         throw new Error(`invalid tenant name ${JSON.stringify(tenant)}: use a-z, 0-9 and -`);
       }
-      const guard = new CheckpointGuard({
-        path: guardPath(target.state ?? keyDir, name),
-        log: name,
-        verifierKey: verifierKeyOf(key),
-      });
+      const guard = guardOf(name, key);
       // A new log starts with an empty guard, made before the log exists in the database: an
       // existing log whose guard is missing is then a lost file, refused until it is reset.
       if (!existing) guard.create();
@@ -117,11 +236,7 @@ export async function openDeployment(target: Target): Promise<Deployment> {
         verifierKey: verifierKeyOf(key),
         createdAt: Date.now(),
       });
-      if (config.verifierKey !== verifierKeyOf(key)) {
-        throw new Error(
-          `the key of log ${name} (from ${keySource(keyDir, name)}) is not its registered key ${config.verifierKey}`,
-        );
-      }
+      checkKey(config, key);
       return {
         config,
         signer: workerEd25519Signer(key.name, key.seed),

@@ -3,7 +3,7 @@ import type { Storage } from '@proofline/storage';
 import type { LogHandle, Target } from './deployment.js';
 
 /** The arguments that name `target` in a suggested command (the database URL elided). */
-function targetArgs(target: Target): string {
+export function targetArgs(target: Target): string {
   const state = target.state ? ` --state-dir ${target.state}` : '';
   if (target.data !== undefined) return `--data ${target.data}${state}`;
   const schema = target.schema ? ` --db-schema ${target.schema}` : '';

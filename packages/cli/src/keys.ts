@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { createPrivateFileOnce, readPrivateFile } from '@proofline/witness';
 import { join } from 'node:path';
 import {
@@ -11,7 +11,8 @@ import {
 /**
  * Log signing keys live in `<keys>/<log>.key` (`<data>/keys` with SQLite) as a C2SP/sumdb-style signer key
  * (`PRIVATE+KEY+<name>+<id>+<base64>`), mode 0600 in a 0700 directory. A key file that
- * other users can read is refused: the key would no longer prove anything.
+ * other users can read, or a key folder open to them (they could swap the key), is refused:
+ * the key would no longer prove anything.
  *
  * Creation is atomic and race-free across processes (`createPrivateFileOnce`): if another
  * process won the race, its key is used.
@@ -43,9 +44,20 @@ export function keySource(keyDir: string, log: string): string {
   return process.env[envName(log)] === undefined ? keyPath(keyDir, log) : `$${envName(log)}`;
 }
 
+/** Refuses a key folder with any permission for group or others, naming the fix. */
+export function checkKeyDir(keyDir: string): void {
+  const mode = statSync(keyDir).mode & 0o777;
+  if (mode & 0o077) {
+    throw new Error(
+      `refusing to use the key folder ${keyDir}: it is open to other users (mode ${mode.toString(8)}); run chmod 700 ${keyDir}`,
+    );
+  }
+}
+
 export function loadOrCreateKey(keyDir: string, log: string, origin: string): SignerKey {
   const path = keyPath(keyDir, log);
   mkdirSync(keyDir, { recursive: true, mode: 0o700 });
+  checkKeyDir(keyDir);
   try {
     return loadKey(path);
   } catch (err) {
@@ -59,6 +71,7 @@ export function loadOrCreateKey(keyDir: string, log: string, origin: string): Si
 export function loadExistingKey(keyDir: string, log: string): SignerKey {
   const path = keyPath(keyDir, log);
   try {
+    checkKeyDir(keyDir);
     return loadKey(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;

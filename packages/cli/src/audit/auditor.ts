@@ -41,6 +41,26 @@ interface State {
 const MAX_PROBLEMS = 100;
 
 /**
+ * The log's checkpoint at `base`. A 404 at a URL that is not a Proofline log's prefix (no
+ * `/logs/<name>/`, e.g. the server's root) gets a hint naming the form to use.
+ */
+async function fetchCheckpoint(base: string): Promise<string> {
+  try {
+    return await fetchText(`${base}checkpoint`);
+  } catch (err) {
+    const url = new URL(base);
+    if (!/HTTP 404$/.test((err as Error).message) || /\/logs\/[^/]+\/$/.test(url.pathname)) {
+      throw err;
+    }
+    throw new Error(
+      `${(err as Error).message}: ${base} is not a log's prefix; give the log's URL, ` +
+        `${url.origin}/logs/<name>/ for a Proofline server (its logs: ${url.origin}/logs)`,
+      { cause: err },
+    );
+  }
+}
+
+/**
  * Audits a whole C2SP tile log: verifies the checkpoint signature, downloads every entry
  * bundle and hash tile (in parallel), recomputes every leaf hash and every tile on worker
  * threads, checks every served tile against the recomputation and the recomputed root
@@ -54,7 +74,7 @@ export async function audit(o: AuditOptions): Promise<AuditResult> {
   const problems: string[] = [];
   const report = (p: string) => problems.length < MAX_PROBLEMS && problems.push(p);
 
-  const note = await fetchText(`${base}checkpoint`);
+  const note = await fetchCheckpoint(base);
   let checkpoint: Checkpoint;
   try {
     ({ checkpoint } = await openCheckpoint(note, origin, verifier));

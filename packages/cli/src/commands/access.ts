@@ -1,7 +1,13 @@
 import { parseVerifierKey } from '@proofline/note';
 import { API_SCOPES, TENANT_NAME_PATTERN, type ApiScope } from '@proofline/storage';
 import { generateApiKey } from '@proofline/server';
-import { openDeployment, type Target } from '../deployment.js';
+import {
+  DeploymentError,
+  createLogHint,
+  openDeployment,
+  type Deployment,
+  type Target,
+} from '../deployment.js';
 
 function checkTenant(tenant: string): void {
   if (!TENANT_NAME_PATTERN.test(tenant)) {
@@ -9,7 +15,26 @@ function checkTenant(tenant: string): void {
   }
 }
 
-/** `proofline api-key create`: prints a new key once; only its hash is stored. */
+/**
+ * The names of the logs `tenant` owns; a DeploymentError NO_TENANT_LOG naming `create-log`
+ * when it owns none (its keys and issuer keys would be useless, and a typo would go unseen).
+ */
+async function tenantLogs(deployment: Deployment, target: Target, tenant: string) {
+  const logs = (await deployment.storage.listLogs()).filter((l) => l.tenant === tenant);
+  if (logs.length === 0) {
+    throw new DeploymentError(
+      'NO_TENANT_LOG',
+      `tenant ${tenant} owns no log; nothing was created. Create its log first: ${createLogHint(target, 'NAME', tenant)}`,
+    );
+  }
+  return logs.map((l) => l.name);
+}
+
+/**
+ * `proofline api-key create`: prints a new key once; only its hash is stored. Refuses a
+ * tenant that owns no log; names the log its writes go to, or, with several, that writes
+ * must name one.
+ */
 export async function apiKeyCreate(o: {
   target: Target;
   tenant: string;
@@ -25,8 +50,9 @@ export async function apiKeyCreate(o: {
       throw new Error(`unknown scope ${JSON.stringify(scope)}: use ${API_SCOPES.join(', ')}`);
     }
   }
-  const deployment = await openDeployment(o.target);
+  const deployment = await openDeployment(o.target, { existing: true });
   try {
+    const logs = await tenantLogs(deployment, o.target, o.tenant);
     const now = Date.now();
     await deployment.storage.ensureTenant(o.tenant, now);
     const { key, record } = generateApiKey(
@@ -39,7 +65,11 @@ export async function apiKeyCreate(o: {
     await deployment.storage.createApiKey(record);
     process.stdout.write(`${key}\n`);
     process.stderr.write(
-      `created key ${record.id} for tenant ${o.tenant} (${record.scopes.join(', ')}); it is shown only once\n`,
+      `created key ${record.id} for tenant ${o.tenant} (${record.scopes.join(', ')}); it is shown only once\n` +
+        (logs.length === 1
+          ? `the tenant's log: ${logs[0]}\n`
+          : `the tenant owns several logs (${logs.join(', ')}): name one on every call ` +
+            `(attest --log NAME, or ?log=NAME in the API)\n`),
     );
   } finally {
     await deployment.close();
@@ -47,7 +77,7 @@ export async function apiKeyCreate(o: {
 }
 
 export async function apiKeyList(o: { target: Target; tenant?: string }): Promise<void> {
-  const deployment = await openDeployment(o.target);
+  const deployment = await openDeployment(o.target, { existing: true });
   try {
     for (const k of await deployment.storage.listApiKeys(o.tenant)) {
       const state =
@@ -62,7 +92,7 @@ export async function apiKeyList(o: { target: Target; tenant?: string }): Promis
 }
 
 export async function apiKeyRevoke(o: { target: Target; id: string }): Promise<void> {
-  const deployment = await openDeployment(o.target);
+  const deployment = await openDeployment(o.target, { existing: true });
   try {
     if (!(await deployment.storage.revokeApiKey(o.id, Date.now()))) {
       throw new Error(`no active API key ${JSON.stringify(o.id)}`);
@@ -81,7 +111,7 @@ export async function issuerKey(o: {
   key?: string;
 }): Promise<void> {
   checkTenant(o.tenant);
-  const deployment = await openDeployment(o.target);
+  const deployment = await openDeployment(o.target, { existing: true });
   try {
     const storage = deployment.storage;
     if (o.action === 'list') {
@@ -91,6 +121,7 @@ export async function issuerKey(o: {
     if (!o.key) throw new Error('--key VERIFIER_KEY is required');
     parseVerifierKey(o.key); // refuse anything that is not an Ed25519 verifier key
     if (o.action === 'add') {
+      await tenantLogs(deployment, o.target, o.tenant);
       await storage.ensureTenant(o.tenant, Date.now());
       await storage.addIssuerKey(o.tenant, o.key, Date.now());
     } else if (!(await storage.revokeIssuerKey(o.tenant, o.key, Date.now()))) {

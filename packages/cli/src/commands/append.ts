@@ -20,7 +20,7 @@ export interface AppendOptions {
 }
 
 /**
- * Bulk path: appends each line of standard input (without its line ending) as one record:
+ * Bulk path: appends to an existing log (never creates one: see `create-log`) each line of standard input (without its line ending) as one record:
  * each line must be a JSON statement (see @proofline/records), stored in canonical form.
  *
  * Lines are committed in chunks of `chunkSize`, each in one durable transaction; after each
@@ -33,9 +33,9 @@ export interface AppendOptions {
  * or beside a checkpoint this node signed (the log's checkpoint guard, see ../guard.ts).
  */
 export async function append(options: AppendOptions): Promise<number> {
-  const deployment = await openDeployment(options.target);
+  const deployment = await openDeployment(options.target, { existing: true });
   try {
-    const handle = await deployment.log(options.log);
+    const handle = await deployment.openLog(options.log);
     await checkGuard(deployment.storage, handle, options.target);
     const { config, sealer } = handle;
     const sequencer = new Sequencer(deployment.storage, config.name, {

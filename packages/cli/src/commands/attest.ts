@@ -10,13 +10,14 @@ import {
   type PreparedStatement,
   type VerifiedReceipt,
 } from '@proofline/client';
-import { digestFile } from '@proofline/client/node';
+import { digestFile, digestStream } from '@proofline/client/node';
 import { ed25519Signer, parseSignerKey } from '@proofline/note';
 import { EXIT } from '../exit-codes.js';
 import { saveBundle } from './proof.js';
 import { receiptStem, saveReceipt } from './receipt-file.js';
 
 export interface AttestOptions {
+  /** Files to attest; `-` (at most once) is standard input. */
   readonly files: readonly string[];
   readonly url: string;
   readonly apiKey: string;
@@ -59,7 +60,7 @@ export async function attest(o: AttestOptions): Promise<number> {
   const prepared = await Promise.all(
     o.files.map(async (file) =>
       prepareStatement({
-        digest: await digestFile(file),
+        digest: file === '-' ? await digestStream(process.stdin) : await digestFile(file),
         type: o.type,
         ...(o.subject ? { subject: o.subject } : {}),
         ...(Object.keys(o.labels).length ? { labels: o.labels } : {}),

@@ -52,6 +52,11 @@ export async function evidenceCommand(
   });
   for (const bar of bars.values()) bar.done();
   printItems(items, io.stderr);
+  if (o.sample.mode === 'size' && o.sample.size > manifest.counts.population) {
+    io.stderr.write(
+      `--sample ${o.sample.size} exceeds the population of ${manifest.counts.population} records: took all ${manifest.counts.population}\n`,
+    );
+  }
   io.stdout.write(
     `wrote ${o.out}: ${manifest.counts.segment} records in ${manifest.period.from} .. ${manifest.period.to}, population ${manifest.counts.population}, ${manifest.counts.sample} proof bundles\n`,
   );

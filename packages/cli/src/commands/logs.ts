@@ -1,11 +1,26 @@
 import { openDeployment, type Target } from '../deployment.js';
 
-/** `proofline log-key`: prints the verifier key of a log (creating the log on first use). */
+/**
+ * `proofline log-key`: prints the verifier key of an existing log, after checking that its
+ * signing key is present, private and matches; creates nothing.
+ */
 export async function logKey(options: { target: Target; log: string }): Promise<void> {
-  const deployment = await openDeployment(options.target);
+  const deployment = await openDeployment(options.target, { existing: true });
   try {
-    const { config } = await deployment.log(options.log);
+    const { config } = await deployment.openLog(options.log);
     process.stdout.write(`${config.verifierKey}\n`);
+  } finally {
+    await deployment.close();
+  }
+}
+
+/** `proofline logs`: one line per log: name, tenant, origin, verifier key; creates nothing. */
+export async function listLogs(options: { target: Target }): Promise<void> {
+  const deployment = await openDeployment(options.target, { existing: true });
+  try {
+    for (const l of await deployment.storage.listLogs()) {
+      process.stdout.write(`${l.name}\t${l.tenant}\t${l.origin}\t${l.verifierKey}\n`);
+    }
   } finally {
     await deployment.close();
   }

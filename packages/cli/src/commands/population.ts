@@ -63,16 +63,23 @@ export async function populationCommand(
     to: formatTime(parsePeriodTime(o.to, 'to')),
     filter: o.filter,
   };
-  const out = o.out ? createWriteStream(o.out) : io.stdout;
+  // The output file is made only once the server answered: an unknown log, a bad key or a
+  // wrong URL leaves nothing behind.
+  let out: NodeJS.WritableStream = io.stdout;
+  const open = () => {
+    if (o.out) out = createWriteStream(o.out);
+  };
   const progress = new Progress('population');
   try {
     if (o.format === 'csv') {
       const proof = await client.proof(query);
+      const rowsStream = await client.populationCsv(query);
+      open();
       if (o.proofOut) {
         writeFileSync(o.proofOut, `${JSON.stringify(proofJson(proof), null, 2)}\n`);
       }
       let rows = -1;
-      for await (const chunk of await client.populationCsv(query)) {
+      for await (const chunk of rowsStream) {
         await write(out, Buffer.from(chunk).toString('utf8'));
         rows += Buffer.from(chunk).toString('latin1').split('\n').length - 1;
         progress.update(Math.max(0, rows));
@@ -89,7 +96,9 @@ export async function populationCommand(
       printItems(items, io.stderr);
       return items.some((i) => i.status === 'fail') ? 1 : 0;
     }
-    const result = await scanPopulation(await client.population(query), {
+    const listing = await client.population(query);
+    open();
+    const result = await scanPopulation(listing, {
       ...(o.logKey ? { logKey: o.logKey } : {}),
       onLine: (line) => write(out, `${line}\n`),
       onProgress: (done, total) => progress.update(done, total),

@@ -13,11 +13,9 @@ export interface ResetGuardOptions {
  * packages/sequencer/README.md). Prints what was replaced and what the guard holds now.
  */
 export async function resetGuard(options: ResetGuardOptions): Promise<void> {
-  const deployment = await openDeployment(options.target);
+  const deployment = await openDeployment(options.target, { existing: true });
   try {
-    // Never creates a log (or a key) by accident.
-    if (!(await deployment.storage.getLog(options.log))) throw new Error(`no log ${options.log}`);
-    const { guard } = await deployment.log(options.log);
+    const { guard } = await deployment.openLog(options.log); // never creates a log or a key
     let before: string;
     try {
       const old = await guard.read();

@@ -1,18 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { TimestampAuthority, TimestampingOptions } from '@proofline/sequencer';
 
-/** serve's RFC 3161 options (parseArgs). */
-export const TSA_SERVE_OPTIONS = {
-  tsa: { type: 'string', multiple: true },
-  'tsa-root': { type: 'string', multiple: true },
-  'tsa-timeout': { type: 'string' },
-} as const;
-
-export const TSA_SERVE_USAGE = `              [--tsa NAME=URL]... --tsa-root FILE.pem... [--tsa-timeout MS]: after publishing a
-              checkpoint, timestamp its text with each RFC 3161 TSA (replies must chain to one of
-              the PEM roots; tokens go into proof bundles, the roots into GET /logs/<name>/)
-`;
-
 /** A TSA label: what proof bundles accept (records TSA_NAME_PATTERN). */
 const TSA_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
@@ -34,7 +22,8 @@ export function readPemCertificates(path: string): Uint8Array[] {
 }
 
 /**
- * The timestamping configuration from serve's parsed options, or undefined when no TSA is
+ * The timestamping configuration from serve's parsed flags (`tsa`, `tsa-root` lists,
+ * `tsa-timeout` text; see ../table/serve.ts), or undefined when no TSA is
  * configured. Throws (a usage error) on invalid values.
  */
 export function timestampingFromArgs(

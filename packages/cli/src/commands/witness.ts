@@ -3,11 +3,10 @@
  * `--witness*` options of `proofline serve` (the log side).
  *
  * This module also runs on its own (`node dist/src/commands/witness.js witness ...`), which
- * the tests use.
+ * the tests use; the commands' flags are declared in ../table/witness.ts.
  */
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import type { CheckpointWitnesses, WitnessingReport } from '@proofline/sequencer';
 import type { LogConfig } from '@proofline/storage';
 import { parseVerifierKey } from '@proofline/note';
@@ -25,9 +24,6 @@ import {
   type WitnessPolicy,
 } from '@proofline/witness';
 import { onShutdown } from '../signals.js';
-import { WITNESS_USAGE } from './witness-usage.js';
-
-export { WITNESS_SERVE_OPTIONS, WITNESS_SERVE_USAGE, WITNESS_USAGE } from './witness-usage.js';
 
 /** The witnessing configuration of `proofline serve`. */
 export interface WitnessingConfig {
@@ -65,7 +61,7 @@ export function parseWitnessFlag(value: string): WitnessEndpoint {
 }
 
 /**
- * The witnessing configuration from serve's parsed options (see WITNESS_SERVE_OPTIONS), or
+ * The witnessing configuration from serve's parsed options (the --witness* flags of ../table/serve.ts), or
  * undefined when no witness is configured. Throws on invalid combinations.
  */
 export function witnessingFromArgs(values: Record<string, unknown>): WitnessingConfig | undefined {
@@ -194,40 +190,25 @@ export function publisherWitnessOptions(
   };
 }
 
-/** `proofline witness ARGS`: runs the witness until SIGTERM/SIGINT. */
-export async function witnessCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      data: { type: 'string' },
-      config: { type: 'string' },
-      port: { type: 'string', default: '8081' },
-      host: { type: 'string', default: '127.0.0.1' },
-      prefix: { type: 'string', default: '' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    process.stdout.write(`usage: proofline witness ...\n${WITNESS_USAGE}`);
-    return 0;
-  }
-  if (!values.data) throw new WitnessUsageError('--data DIR is required');
-  if (!values.config) throw new WitnessUsageError('--config FILE is required');
-  if (values.prefix !== '' && !/^\/[\x21-\x7e]*$/.test(values.prefix!)) {
-    throw new WitnessUsageError('--prefix must be a path starting with /');
-  }
-  const config = readWitnessConfig(values.config);
+/** `proofline witness`: runs the witness until SIGTERM/SIGINT; -1 (it keeps running). */
+export async function witnessCommand(o: {
+  data: string;
+  config: string;
+  port: number;
+  host: string;
+  prefix: string;
+}): Promise<number> {
+  const config = readWitnessConfig(o.config);
   const running = await runWitness({
-    dataDir: values.data,
+    dataDir: o.data,
     config,
-    port: integer(values.port, 'port', 0, 65535),
-    host: values.host!,
-    prefix: values.prefix!,
+    port: o.port,
+    host: o.host,
+    prefix: o.prefix,
     onEvent: (event) => {
       if (event.evidence) {
         console.error(
-          `MISBEHAVIOUR ${event.evidence} by log ${event.origin} at size ${event.size}: ${event.message} (evidence kept in ${values.data}/witness.db)`,
+          `MISBEHAVIOUR ${event.evidence} by log ${event.origin} at size ${event.size}: ${event.message} (evidence kept in ${o.data}/witness.db)`,
         );
       } else if (event.status !== 200 && event.status !== 409) {
         console.error(`add-checkpoint ${event.status} (${event.origin ?? '?'}): ${event.message}`);
@@ -235,50 +216,18 @@ export async function witnessCommand(args: string[]): Promise<number> {
     },
   });
   console.log(
-    `proofline witness ${config.name} listening on ${running.address} (${config.logs.length} logs, data in ${values.data})`,
+    `proofline witness ${config.name} listening on ${running.address} (${config.logs.length} logs, data in ${o.data})`,
   );
   console.log(`verifier key ${running.verifierKey}`);
   onShutdown(() => running.close());
   return -1; // keeps running until a signal
 }
 
-/** `proofline witness-key ARGS`: prints the witness verifier key. */
-export async function witnessKeyCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      data: { type: 'string' },
-      config: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    process.stdout.write(`usage: proofline witness-key ...\n${WITNESS_USAGE}`);
-    return 0;
-  }
-  if (!values.data) throw new WitnessUsageError('--data DIR is required');
-  const name = values.config ? readWitnessConfig(values.config).name : undefined;
-  process.stdout.write(`${witnessVerifierKey(loadOrCreateWitnessKey(values.data, name))}\n`);
+/** `proofline witness-key`: prints the witness verifier key (creating it when `config` is given). */
+export function witnessKeyCommand(o: { data: string; config?: string }): number {
+  const name = o.config ? readWitnessConfig(o.config).name : undefined;
+  process.stdout.write(`${witnessVerifierKey(loadOrCreateWitnessKey(o.data, name))}\n`);
   return 0;
-}
-
-/** Runs `witness` or `witness-key` with `argv`; the exit code, or -1 to keep running. */
-export async function witnessMain(argv: string[]): Promise<number> {
-  const [command, ...args] = argv;
-  try {
-    if (command === 'witness') return await witnessCommand(args);
-    if (command === 'witness-key') return await witnessKeyCommand(args);
-    throw new WitnessUsageError('the commands are witness and witness-key');
-  } catch (err) {
-    const usage =
-      err instanceof WitnessUsageError ||
-      (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-    process.stderr.write(
-      `proofline: ${(err as Error).message}\n${usage ? `\n${WITNESS_USAGE}` : ''}`,
-    );
-    return usage ? 2 : 1;
-  }
 }
 
 function isMain(): boolean {
@@ -293,7 +242,13 @@ function isMain(): boolean {
 }
 
 if (isMain()) {
-  void witnessMain(process.argv.slice(2)).then((code) => {
-    if (code >= 0) process.exitCode = code;
-  });
+  // The witness commands of the table, without the rest of the CLI. Not awaited at the top
+  // level: the commands import this module, which must have finished evaluating by then.
+  void Promise.all([import('../cli/run.js'), import('../table/witness.js')])
+    .then(([{ runCli }, { witness, witnessKey }]) =>
+      runCli(process.argv.slice(2), [witness, witnessKey]),
+    )
+    .then((code) => {
+      if (code >= 0) process.exitCode = code;
+    });
 }

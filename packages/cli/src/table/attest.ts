@@ -1,0 +1,104 @@
+import { UsageError, type Command } from '../cli/command.js';
+import { LOG_KEY_FLAG, optional, pairs } from './common.js';
+
+export const attest: Command = {
+  name: 'attest',
+  summary: 'hash files locally and attest them in one batch; verify the receipts',
+  description:
+    'The files never leave this machine. Checks the log key against the log first (a mismatch ' +
+    'writes nothing), attests every file in one all-or-nothing batch, verifies each receipt, ' +
+    'and prints FILE, id, digest and verification URL per file. With --wait, also fetches and ' +
+    'verifies the proof bundles.',
+  positionals: [
+    { name: 'FILE', many: true, help: 'the files to attest; - reads standard input (once)' },
+  ],
+  flags: [
+    { name: 'url', type: 'string', value: 'URL', required: true, help: "the server's base URL" },
+    {
+      name: 'api-key',
+      type: 'string',
+      value: 'KEY',
+      required: true,
+      env: 'PROOFLINE_API_KEY',
+      help: 'an API key with the records:write scope',
+    },
+    LOG_KEY_FLAG,
+    {
+      name: 'type',
+      type: 'string',
+      value: 'TYPE',
+      required: true,
+      help: 'the statement type, e.g. build.artifact',
+    },
+    {
+      name: 'log',
+      type: 'string',
+      value: 'NAME',
+      help: "the log (needed when the key's tenant owns several)",
+    },
+    { name: 'subject', type: 'string', value: 'S', help: 'what the files are about' },
+    { name: 'label', type: 'string', value: 'k=v', repeatable: true, help: 'a public label' },
+    {
+      name: 'private',
+      type: 'string',
+      value: 'k=v',
+      repeatable: true,
+      help: 'a private label: only a salted commitment is logged; the salts are saved with --out',
+    },
+    {
+      name: 'control',
+      type: 'string',
+      value: 'ID',
+      repeatable: true,
+      help: 'a control the record evidences',
+    },
+    {
+      name: 'issuer-key',
+      type: 'string',
+      value: 'FILE',
+      help: 'sign the statements with this issuer signer key file',
+    },
+    {
+      name: 'wait',
+      type: 'integer',
+      value: 'SECONDS',
+      bare: 60,
+      max: 86_400,
+      help: 'also wait for and verify the proof bundles',
+    },
+    {
+      name: 'out',
+      type: 'string',
+      value: 'DIR',
+      help: 'save receipts, salts and (with --wait) bundles in DIR',
+    },
+  ],
+  exits: [
+    [1, 'failed: nothing was written (or the server refused the write)'],
+    [3, 'logged, not yet provable (--wait ran out; the receipts verified)'],
+    [4, 'written but not verified (the receipts are saved in --out or .)'],
+  ],
+  writes: 'records into the log (through the server); with --out, files in DIR',
+  async run(a) {
+    if (a.positionals.filter((f) => f === '-').length > 1) {
+      throw new UsageError('standard input (-) can be attested once');
+    }
+    const { attest: run } = await import('../commands/attest.js');
+    const wait = a.integer('wait');
+    return run({
+      files: a.positionals,
+      url: a.required('url'),
+      apiKey: a.required('api-key'),
+      logKey: a.required('log-key'),
+      type: a.required('type'),
+      ...optional(a, 'log', 'log'),
+      ...optional(a, 'subject', 'subject'),
+      labels: pairs(a, 'label'),
+      privateLabels: pairs(a, 'private'),
+      controls: a.list('control'),
+      ...optional(a, 'issuer-key', 'issuerKey'),
+      ...(wait === undefined ? {} : { waitSeconds: wait }),
+      ...optional(a, 'out', 'out'),
+    });
+  },
+};

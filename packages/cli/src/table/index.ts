@@ -1,0 +1,43 @@
+/**
+ * The command table of `proofline`, in the order of `proofline --help`. Each entry declares its
+ * flags, arguments and help, and loads its implementation only when run (start-up time).
+ */
+import type { Command } from '../cli/command.js';
+import { apiKey, issuerKey } from './access.js';
+import { append } from './append.js';
+import { attest } from './attest.js';
+import { audit } from './audit.js';
+import { evidence, verifyEvidence } from './evidence.js';
+import { createLog, logKey, logs } from './logs.js';
+import { checkEvidence, monitor } from './monitor.js';
+import { population, sample } from './population.js';
+import { proof } from './proof.js';
+import { resetGuard } from './reset-guard.js';
+import { reveal } from './reveal.js';
+import { serve } from './serve.js';
+import { verify } from './verify.js';
+import { witness, witnessKey } from './witness.js';
+
+export const COMMANDS: readonly Command[] = [
+  serve,
+  createLog,
+  logs,
+  logKey,
+  append,
+  apiKey,
+  issuerKey,
+  resetGuard,
+  attest,
+  proof,
+  verify,
+  audit,
+  monitor,
+  checkEvidence,
+  population,
+  sample,
+  evidence,
+  verifyEvidence,
+  reveal,
+  witness,
+  witnessKey,
+];

@@ -1,0 +1,63 @@
+import type { Command } from '../cli/command.js';
+import { LOG_KEY_FLAG, TRUST_FLAGS, optional, witnessQuorumOf } from './common.js';
+
+export const verify: Command = {
+  name: 'verify',
+  summary:
+    'check a proof bundle or .tlog-proof offline (and against the live log); prints every check',
+  description:
+    'A receipt file (from attest) is checked as a receipt: exit 3, logged, not yet provable. ' +
+    "With --log-url (the log's prefix, e.g. http://host/logs/default/) the bundle's checkpoint " +
+    'is also checked for consistency with the live log.',
+  positionals: [
+    { name: 'BUNDLE|RECEIPT', help: 'a proof bundle (.json), .tlog-proof or receipt file' },
+  ],
+  flags: [
+    LOG_KEY_FLAG,
+    {
+      name: 'file',
+      type: 'string',
+      value: 'ORIGINAL',
+      help: 'check that this file has the recorded digest',
+    },
+    {
+      name: 'trusted-checkpoint',
+      type: 'string',
+      value: 'FILE',
+      help: 'a checkpoint to check consistency with',
+    },
+    {
+      name: 'log-url',
+      type: 'string',
+      value: 'URL',
+      help: "the log's prefix, to check against the live log",
+    },
+    {
+      name: 'issuer-key',
+      type: 'string',
+      value: 'VKEY',
+      repeatable: true,
+      help: 'an issuer verifier key to trust',
+    },
+    { name: 'require-issuer', type: 'boolean', help: 'fail without a trusted issuer signature' },
+    ...TRUST_FLAGS,
+  ],
+  exits: [[3, 'a receipt verified (logged, not yet provable)']],
+  async run(a) {
+    const { verifyCommand } = await import('../commands/verify.js');
+    return verifyCommand({
+      file: a.positionals[0]!,
+      logKey: a.required('log-key'),
+      ...optional(a, 'file', 'original'),
+      ...optional(a, 'trusted-checkpoint', 'trustedCheckpoint'),
+      ...optional(a, 'log-url', 'logUrl'),
+      issuerKeys: a.list('issuer-key'),
+      requireIssuer: a.flag('require-issuer'),
+      witnessKeys: a.list('witness-key'),
+      ...witnessQuorumOf(a),
+      tsaRoots: a.list('tsa-root'),
+      requireTimestamp: a.flag('require-timestamp'),
+      json: a.flag('json'),
+    });
+  },
+};
