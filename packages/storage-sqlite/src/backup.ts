@@ -1,5 +1,5 @@
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { StorageError } from '@proofline/storage';
 import { MIGRATIONS } from './schema.js';
@@ -95,30 +95,43 @@ function summarizeOpen(db: Database.Database, path: string): DatabaseSummary {
 }
 
 /**
- * Copies the checked backup `backup` to `target` (which must not exist, nor its -wal/-shm):
- * through `<target>.restoring` (0600), fsynced, renamed, directory fsynced; so a crash leaves
- * either no `target` or the complete copy. Returns the backup's summary.
+ * Restores the backup `backup` as the database `target` (which must not exist, nor its
+ * -wal/-shm). The copy is made at `<target>.restoring` (0600) and fsynced; `check` is then
+ * given that path to accept it (e.g. open it and compare with what the log key already
+ * signed) and only then is it renamed to `target`, with the directory fsynced. A refusal or
+ * a crash leaves no `target`: at most a `.restoring` file, which the next restore replaces.
+ * Returns the backup's summary.
  */
-export function restoreDatabase(backup: string, target: string): DatabaseSummary {
+export async function restoreDatabase(
+  backup: string,
+  target: string,
+  check: (copy: string, summary: DatabaseSummary) => Promise<void>,
+): Promise<DatabaseSummary> {
   for (const path of [target, `${target}-wal`, `${target}-shm`]) {
     if (exists(path)) throw invalid(`${path} exists: move it aside before restoring`);
   }
   const summary = summarize(backup);
-  const restoring = join(dirname(target), `${basename(target)}.restoring`);
-  rmSync(restoring, { force: true });
+  const copy = `${target}.restoring`;
+  const removeCopy = () => {
+    for (const path of [copy, `${copy}-wal`, `${copy}-shm`]) rmSync(path, { force: true });
+  };
+  removeCopy();
   const db = openExisting(backup);
   try {
-    closeSync(openSync(restoring, 'wx', 0o600));
-    db.prepare('VACUUM INTO ?').run(restoring);
+    closeSync(openSync(copy, 'wx', 0o600));
+    db.prepare('VACUUM INTO ?').run(copy);
+    fsyncFile(copy);
+    await check(copy, summary);
+    if (exists(`${copy}-wal`)) throw invalid(`${copy} was left with a write-ahead log`);
+    rmSync(`${copy}-shm`, { force: true });
+    renameSync(copy, target);
+    fsyncFile(dirname(target));
   } catch (err) {
-    rmSync(restoring, { force: true });
+    removeCopy();
     throw err;
   } finally {
     db.close();
   }
-  fsyncFile(restoring);
-  renameSync(restoring, target);
-  fsyncFile(dirname(target));
   return summary;
 }
 

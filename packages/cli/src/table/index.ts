@@ -7,6 +7,7 @@ import { apiKey, issuerKey } from './access.js';
 import { append } from './append.js';
 import { attest } from './attest.js';
 import { audit } from './audit.js';
+import { backup, restore } from './backup.js';
 import { evidence, verifyEvidence } from './evidence.js';
 import { createLog, logKey, logs } from './logs.js';
 import { checkEvidence, monitor } from './monitor.js';
@@ -27,6 +28,8 @@ export const COMMANDS: readonly Command[] = [
   apiKey,
   issuerKey,
   resetGuard,
+  backup,
+  restore,
   attest,
   proof,
   verify,
