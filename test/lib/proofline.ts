@@ -30,11 +30,18 @@ export interface Server {
   readonly exited: Promise<number | NodeJS.Signals | null>;
 }
 
-/** Starts `proofline serve` on a free port and resolves once it listens. */
+/** Starts `proofline serve` (on a free port unless `extra` names one) and resolves once it listens. */
 export async function startServer(dataDir: string, extra: string[] = []): Promise<Server> {
   const child = spawn(
     process.execPath,
-    [PROOFLINE_BIN, 'serve', '--data', dataDir, '--port', '0', ...extra],
+    [
+      PROOFLINE_BIN,
+      'serve',
+      '--data',
+      dataDir,
+      ...(extra.includes('--port') ? [] : ['--port', '0']),
+      ...extra,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const exited = new Promise<number | NodeJS.Signals | null>((resolve) =>

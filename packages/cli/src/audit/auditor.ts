@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { openCheckpoint, parseVerifierKey, type Checkpoint } from '@proofline/note';
 import { tileHashReader, tilePath, treeHash, TILE_WIDTH, type TileId } from '@proofline/tlog';
-import { fetchBytes, fetchText } from './fetch.js';
+import { fetchBytes, fetchText, LogUnavailableError } from './fetch.js';
 import { HashPool } from './pool.js';
 import { tileRoot } from './worker.js';
 
@@ -65,7 +65,8 @@ async function fetchCheckpoint(base: string): Promise<string> {
  * bundle and hash tile (in parallel), recomputes every leaf hash and every tile on worker
  * threads, checks every served tile against the recomputation and the recomputed root
  * against the signed checkpoint, and (with `since`) that an earlier checkpoint's tree is a
- * prefix of this one. Problems name the tile, the entry index and both values.
+ * prefix of this one. Problems name the tile, the entry index and both values. Rejects with
+ * LogUnavailableError when the log cannot be read (network, timeout, 5xx): no verdict.
  */
 export async function audit(o: AuditOptions): Promise<AuditResult> {
   const base = o.url.endsWith('/') ? o.url : `${o.url}/`;
@@ -119,6 +120,7 @@ export async function audit(o: AuditOptions): Promise<AuditResult> {
   const keptLevel0 = new Map<number, Uint8Array>(); // the partial tile and the `since` boundary tile
   const pool = new HashPool(o.workers);
   let hashed = 0;
+  let unavailable: string | undefined;
   let lastSave = Date.now();
   try {
     const tiles = [...range(start, tiles0)];
@@ -128,13 +130,22 @@ export async function audit(o: AuditOptions): Promise<AuditResult> {
       const keep = width !== TILE_WIDTH || t === sinceTile;
       const checkRecords = o.checkRecords ?? true;
       const result = await pool.run({ base, tile: t, width, checkRecords, keep });
+      if (result.unavailable !== undefined) {
+        unavailable ??= result.unavailable;
+        return;
+      }
       result.problems.forEach(report);
       if (result.problems.length > 0) return;
       if (result.root) level1[t] = result.root;
       if (result.tile) keptLevel0.set(t, result.tile);
       if (t >= start) hashed += width;
       o.onProgress?.(start * TILE_WIDTH + hashed, size);
-      if (o.stateFile && problems.length === 0 && Date.now() - lastSave > 2000) {
+      if (
+        o.stateFile &&
+        problems.length === 0 &&
+        unavailable === undefined &&
+        Date.now() - lastSave > 2000
+      ) {
         lastSave = Date.now();
         saveState(o.stateFile, origin, level1);
       }
@@ -142,6 +153,7 @@ export async function audit(o: AuditOptions): Promise<AuditResult> {
   } finally {
     await pool.close();
   }
+  if (unavailable !== undefined) throw new LogUnavailableError(unavailable);
   if (problems.length > 0)
     return {
       ok: false,

@@ -64,15 +64,30 @@ function get(url: string, redirects = 0): Promise<Buffer> {
   });
 }
 
-/** GET with a few retries on network errors and 5xx; any other non-200 is an error naming the URL. */
+/**
+ * The log could not be read: a network error, a timeout or a 5xx, after the retries. An
+ * outage, not evidence of misbehaviour (a monitor waits it out; an audit fails with it).
+ */
+export class LogUnavailableError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'LogUnavailableError';
+  }
+}
+
+/**
+ * GET with a few retries on network errors and 5xx (then LogUnavailableError); any other
+ * non-200 is an Error naming the URL and status.
+ */
 export async function fetchBytes(url: string): Promise<Buffer> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await get(url);
     } catch (err) {
       const status = err instanceof StatusError ? err.status : 0;
-      if ((status > 0 && status < 500) || attempt >= 4)
-        throw new Error(`GET ${url}: ${(err as Error).message}`);
+      const message = `GET ${url}: ${(err as Error).message}`;
+      if (status > 0 && status < 500) throw new Error(message, { cause: err });
+      if (attempt >= 4) throw new LogUnavailableError(message, { cause: err });
     }
     await new Promise((r) => setTimeout(r, 200 * attempt));
   }

@@ -13,7 +13,7 @@
 import * as crypto from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import { decodeEntryBundle, entryBundlePath, tilePath } from '@proofline/tlog';
-import { fetchBytes } from './fetch.js';
+import { fetchBytes, LogUnavailableError } from './fetch.js';
 import { nodeHashInto } from './sha256.js';
 
 export interface HashJob {
@@ -32,6 +32,8 @@ export interface HashResult {
   readonly root?: Uint8Array;
   readonly tile?: Uint8Array;
   readonly problems: readonly string[];
+  /** The log could not be read (see LogUnavailableError): an outage, not a problem. */
+  readonly unavailable?: string;
 }
 
 /** SHA-256 of `data` as a new 32-byte Buffer: crypto.hash (Node ≥ 20.12) or createHash. */
@@ -51,7 +53,10 @@ export async function checkTile(job: HashJob): Promise<HashResult> {
       fetchBytes(`${job.base}${tilePath({ level: 0, index: job.tile, width: job.width })}`),
     ]);
   } catch (err) {
-    return { id: job.id, problems: [(err as Error).message] };
+    const message = (err as Error).message;
+    return err instanceof LogUnavailableError
+      ? { id: job.id, problems: [], unavailable: message }
+      : { id: job.id, problems: [message] };
   }
   // Entry i is bundle[starts[i], starts[i+1] - 2): a big-endian uint16 length precedes each.
   const starts = entryStarts(bundle);

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { openCheckpoint, parseVerifierKey } from '@proofline/note';
 import { proveConsistency, tileHashReader, tilePath, verifyConsistency } from '@proofline/tlog';
 import { audit } from '../audit/auditor.js';
+import { LogUnavailableError } from '../audit/fetch.js';
 
 export interface MonitorOptions {
   readonly url: string;
@@ -12,6 +13,8 @@ export interface MonitorOptions {
   readonly webhook?: string;
   /** Check once and exit (for cron jobs and tests). */
   readonly once: boolean;
+  /** An outage longer than this is reported through the webhook (once per outage). */
+  readonly outageAlertSeconds: number;
 }
 
 /** What a monitor saves when the log misbehaves: enough for anyone to re-check offline. */
@@ -29,23 +32,82 @@ export interface Evidence {
   readonly problems: readonly string[];
 }
 
+/** What a monitor POSTs when its log stays unreachable, and when it answers again. */
+export interface OutageNotice {
+  readonly kind: 'proofline.dev/monitor-outage/v1';
+  readonly logUrl: string;
+  /** `unreachable`: for longer than the threshold; `recovered`: readable again. */
+  readonly state: 'unreachable' | 'recovered';
+  /** When the first failed round began. */
+  readonly since: string;
+  readonly at: string;
+  readonly lastError: string;
+}
+
+/** Longest wait between two rounds while the log is unreachable. */
+const MAX_BACKOFF_MS = 5 * 60_000;
+
 /**
  * `proofline monitor`: follows a log. Each round audits what is new (the tiles already
  * verified are remembered in `<state>.tiles`) and requires the new checkpoint to be
  * consistent with the last trusted one; only then does the state advance (atomically).
  * On a fork, rollback, bad signature or malformed entry it saves the evidence next to the
  * state file, calls the webhook if any, and exits 1.
+ *
+ * A log that cannot be read (network errors, timeouts, 5xx) is an outage, not misbehaviour:
+ * the monitor keeps the state it trusts, retries with exponential backoff (from the interval
+ * up to 5 minutes), reports an outage longer than `outageAlertSeconds` through the webhook
+ * once, and its end once. With `once`, an outage exits 1 without evidence.
  */
 export async function monitor(o: MonitorOptions): Promise<number> {
   const tilesState = `${o.state}.tiles`;
+  let outage: { since: number; failures: number; reported: boolean } | undefined;
   while (true) {
     const trusted = existsSync(o.state) ? readFileSync(o.state, 'utf8') : undefined;
-    const result = await audit({
-      url: o.url,
-      logKey: o.logKey,
-      ...(trusted === undefined ? {} : { since: trusted }),
-      stateFile: tilesState,
-    });
+    let result: Awaited<ReturnType<typeof audit>>;
+    try {
+      result = await audit({
+        url: o.url,
+        logKey: o.logKey,
+        ...(trusted === undefined ? {} : { since: trusted }),
+        stateFile: tilesState,
+      });
+    } catch (err) {
+      if (!(err instanceof LogUnavailableError)) throw err;
+      const message = err.message;
+      if (o.once) {
+        process.stderr.write(`log unreachable: ${message}\n`);
+        return 1;
+      }
+      outage ??= { since: Date.now(), failures: 0, reported: false };
+      outage.failures++;
+      const down = Date.now() - outage.since;
+      const waitMs = Math.min(
+        o.intervalSeconds * 1000 * 2 ** (outage.failures - 1),
+        MAX_BACKOFF_MS,
+      );
+      process.stdout.write(
+        `${new Date().toISOString()} log unreachable for ${Math.round(down / 1000)} s ` +
+          `(${message}); retrying in ${Math.round(waitMs / 1000)} s\n`,
+      );
+      if (!outage.reported && down >= o.outageAlertSeconds * 1000) {
+        outage.reported = true;
+        process.stdout.write(`ALERT log unreachable for more than ${o.outageAlertSeconds} s\n`);
+        if (o.webhook)
+          await notify(o.webhook, outageNotice(o, outage.since, 'unreachable', message));
+      }
+      await sleep(waitMs);
+      continue;
+    }
+    if (outage) {
+      process.stdout.write(
+        `${new Date().toISOString()} log reachable again after ${Math.round((Date.now() - outage.since) / 1000)} s\n`,
+      );
+      if (outage.reported && o.webhook) {
+        await notify(o.webhook, outageNotice(o, outage.since, 'recovered', ''));
+      }
+      outage = undefined;
+    }
     if (!result.ok) {
       const evidence = await gatherEvidence(o, trusted, result.checkpointNote, result.problems);
       const file = `${o.state}.evidence-${Date.now()}.json`;
@@ -60,14 +122,33 @@ export async function monitor(o: MonitorOptions): Promise<number> {
     if (note !== trusted) {
       writeFileSync(`${o.state}.tmp`, note);
       renameSync(`${o.state}.tmp`, o.state);
+      const before = result.consistentWith ?? 0;
       process.stdout.write(
         `${new Date().toISOString()} checkpoint size ${result.checkpoint!.size}: consistent, ` +
-          `${result.entriesHashed} new entries verified\n`,
+          `${result.checkpoint!.size - before} new entries verified\n`,
       );
     }
     if (o.once) return 0;
-    await new Promise((r) => setTimeout(r, o.intervalSeconds * 1000));
+    await sleep(o.intervalSeconds * 1000);
   }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function outageNotice(
+  o: MonitorOptions,
+  since: number,
+  state: OutageNotice['state'],
+  lastError: string,
+): OutageNotice {
+  return {
+    kind: 'proofline.dev/monitor-outage/v1',
+    logUrl: o.url,
+    state,
+    since: new Date(since).toISOString(),
+    at: new Date().toISOString(),
+    lastError,
+  };
 }
 
 async function gatherEvidence(
@@ -142,15 +223,31 @@ export async function checkEvidence(evidence: Evidence): Promise<string> {
   throw new Error('the checkpoints are consistent: this evidence shows no misbehaviour of the log');
 }
 
-async function notify(url: string, evidence: Evidence): Promise<void> {
-  try {
-    await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(evidence),
-      signal: AbortSignal.timeout(10_000),
-    });
-  } catch (err) {
-    process.stderr.write(`webhook ${url} failed: ${(err as Error).message}\n`);
+/** Webhook delivery attempts, and the wait before each retry. */
+const WEBHOOK_ATTEMPTS = 5;
+const WEBHOOK_RETRY_MS = 1000;
+
+/**
+ * POSTs `body` as JSON to the webhook: delivered only on a 2xx answer; a network error, a
+ * timeout or another status is retried (1, 2, 4, 8 s apart), then reported on stderr.
+ */
+async function notify(url: string, body: Evidence | OutageNotice): Promise<void> {
+  let last = '';
+  for (let attempt = 1; attempt <= WEBHOOK_ATTEMPTS; attempt++) {
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(10_000),
+      });
+      await res.body?.cancel();
+      if (res.ok) return;
+      last = `HTTP ${res.status}`;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    if (attempt < WEBHOOK_ATTEMPTS) await sleep(WEBHOOK_RETRY_MS * 2 ** (attempt - 1));
   }
+  process.stderr.write(`webhook ${url} failed after ${WEBHOOK_ATTEMPTS} attempts: ${last}\n`);
 }

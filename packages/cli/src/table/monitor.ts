@@ -7,7 +7,8 @@ export const monitor: Command = {
   summary: 'follow a log: every new checkpoint consistent, every new entry a valid record',
   description:
     'On a fork, rollback, bad signature or bad entry: save the evidence beside --state, call ' +
-    'the webhook and exit 1.',
+    'the webhook and exit 1. A log that cannot be read is an outage: retried with backoff ' +
+    '(up to 5 minutes apart), reported through the webhook after --outage-alert seconds.',
   positionals: [{ name: 'URL', help: "the log's prefix, e.g. http://host:8080/logs/default/" }],
   flags: [
     LOG_KEY_FLAG,
@@ -27,7 +28,21 @@ export const monitor: Command = {
       max: 86_400,
       help: 'polling interval',
     },
-    { name: 'webhook', type: 'string', value: 'URL', help: 'POSTed the evidence on misbehaviour' },
+    {
+      name: 'webhook',
+      type: 'string',
+      value: 'URL',
+      help: 'POSTed the evidence on misbehaviour, and outage notices (retried until a 2xx)',
+    },
+    {
+      name: 'outage-alert',
+      type: 'integer',
+      value: 'SECONDS',
+      default: 300,
+      min: 1,
+      max: 86_400,
+      help: 'report an outage of the log longer than this through the webhook',
+    },
     { name: 'once', type: 'boolean', help: 'check once and exit' },
   ],
   writes: 'the --state file and evidence files beside it',
@@ -40,6 +55,7 @@ export const monitor: Command = {
       intervalSeconds: a.integer('interval')!,
       ...optional(a, 'webhook', 'webhook'),
       once: a.flag('once'),
+      outageAlertSeconds: a.integer('outage-alert')!,
     });
   },
 };
