@@ -394,6 +394,29 @@ describe('client commands against a running log', () => {
     assert.match(r.stderr, /--sample 25 exceeds the population of 1 records: took all 1/);
   });
 
+  it('a --control outside the catalogue is warned of, and refused with --strict-controls', () => {
+    const args = (...extra: string[]) => [
+      'attest',
+      '-',
+      ...['--url', server.url, '--api-key', apiKey, '--log-key', vkey, '--type', 't'],
+      ...['--control', 'SOC2-PI1.4', ...extra],
+    ];
+    const before = runProofline(['logs', '--data', dir]).stdout;
+    const strict = runProofline(args('--strict-controls'), 'strict');
+    assert.equal(strict.status, 1);
+    assert.match(
+      strict.stderr,
+      /control SOC2-PI1.4 is not in the catalogue; did you mean SOC2:PI1.4\?/,
+    );
+    assert.match(strict.stderr, /nothing was written/);
+    assert.equal(strict.stdout, '');
+    const warned = runProofline(args(), 'warned');
+    assert.equal(warned.status, 0, warned.stderr);
+    assert.match(warned.stderr, /warning: control SOC2-PI1.4 is not in the catalogue/);
+    assert.match(warned.stdout, /\tdefault-\d+\t/);
+    assert.equal(runProofline(['logs', '--data', dir]).stdout, before);
+  });
+
   it('population on an unknown log leaves no output file', () => {
     const out = join(tempDir('cli-population'), 'p.jsonl');
     const r = runProofline([

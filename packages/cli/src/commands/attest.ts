@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import {
   LogTrustError,
@@ -12,6 +13,7 @@ import {
 } from '@proofline/client';
 import { digestFile, digestStream } from '@proofline/client/node';
 import { ed25519Signer, parseSignerKey } from '@proofline/note';
+import { didYouMean } from '../cli/suggest.js';
 import { EXIT } from '../exit-codes.js';
 import { saveBundle } from './proof.js';
 import { receiptStem, saveReceipt } from './receipt-file.js';
@@ -28,6 +30,8 @@ export interface AttestOptions {
   readonly labels: Record<string, string>;
   readonly privateLabels: Record<string, string>;
   readonly controls: readonly string[];
+  /** Refuse controls that are not in the catalogue (else warn of them). */
+  readonly strictControls: boolean;
   /** Issuer signer key file (PRIVATE+KEY+…). */
   readonly issuerKey?: string;
   /** Seconds to wait for the proof bundles; undefined: do not wait. */
@@ -45,6 +49,14 @@ export interface AttestOptions {
  * directory) and are reported one by one. Exit codes: see EXIT.
  */
 export async function attest(o: AttestOptions): Promise<number> {
+  const unknown = uncataloguedControls(o.controls);
+  for (const message of unknown) {
+    process.stderr.write(`proofline: ${o.strictControls ? '' : 'warning: '}${message}\n`);
+  }
+  if (o.strictControls && unknown.length > 0) {
+    process.stderr.write('proofline: nothing was written (--strict-controls)\n');
+    return EXIT.failed;
+  }
   const client = new ProoflineClient({
     url: o.url,
     apiKey: o.apiKey,
@@ -178,4 +190,24 @@ function reportUnverifiedWrite(
     'proofline: the records above are in the log; retrying would write them again\n',
   );
   return EXIT.writtenUnverified;
+}
+
+/**
+ * One message per control that is not in the evidence catalogue (@proofline/evidence's
+ * data/controls.json, read without loading the evidence package): such a record is valid but
+ * falls outside the population of the catalogue control that was probably meant.
+ */
+function uncataloguedControls(controls: readonly string[]): string[] {
+  if (controls.length === 0) return [];
+  const path = createRequire(import.meta.url).resolve('@proofline/evidence/data/controls.json');
+  const ids = (
+    JSON.parse(readFileSync(path, 'utf8')) as { controls: { id: string }[] }
+  ).controls.map((c) => c.id);
+  const known = new Set(ids);
+  return controls
+    .filter((c) => !known.has(c))
+    .map(
+      (c) =>
+        `control ${c} is not in the catalogue${didYouMean(c, ids)} (records with it are not in the population of a catalogue control)`,
+    );
 }

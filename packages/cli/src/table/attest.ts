@@ -50,7 +50,12 @@ export const attest: Command = {
       type: 'string',
       value: 'ID',
       repeatable: true,
-      help: 'a control the record evidences',
+      help: 'a control the record evidences (warned of when not in the catalogue)',
+    },
+    {
+      name: 'strict-controls',
+      type: 'boolean',
+      help: 'refuse, writing nothing, a --control that is not in the catalogue',
     },
     {
       name: 'issuer-key',
@@ -96,6 +101,7 @@ export const attest: Command = {
       labels: pairs(a, 'label'),
       privateLabels: pairs(a, 'private'),
       controls: a.list('control'),
+      strictControls: a.flag('strict-controls'),
       ...optional(a, 'issuer-key', 'issuerKey'),
       ...(wait === undefined ? {} : { waitSeconds: wait }),
       ...optional(a, 'out', 'out'),
