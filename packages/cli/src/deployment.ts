@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import {
   LOG_NAME_PATTERN,
   TENANT_NAME_PATTERN,
+  type AccessStore,
   type LogConfig,
   type Storage,
 } from '@proofline/storage';
@@ -53,6 +54,8 @@ export interface Target {
 
 export interface Deployment {
   readonly storage: Storage;
+  /** Tenants, API keys and issuer keys: the same driver object as `storage`. */
+  readonly access: AccessStore;
   /**
    * Opens (creating on first use, owned by `tenant`) a log and its signing key: only for
    * `create-log` and `serve`'s first start.
@@ -130,7 +133,7 @@ export async function openDeployment(
   target: Target,
   { existing: mustExist = false }: { existing?: boolean } = {},
 ): Promise<Deployment> {
-  let storage: Storage;
+  let storage: Storage & AccessStore;
   let keyDir: string;
   if (target.db !== undefined) {
     if (target.keys === undefined)
@@ -193,6 +196,7 @@ export async function openDeployment(
   };
   return {
     storage,
+    access: storage,
     async openLog(name) {
       const config = await storage.getLog(name);
       if (!config) {

@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import swagger from '@fastify/swagger';
 import type { OpenAPIV3 } from 'openapi-types';
 import swaggerUi from '@fastify/swagger-ui';
-import type { Storage } from '@proofline/storage';
+import type { AccessStore, Storage } from '@proofline/storage';
 import { Authenticator, RateLimiter } from './auth.js';
 import { errorHandler } from './errors.js';
 import { parseJson, type RecordError } from '@proofline/records';
@@ -18,6 +18,8 @@ import { DEFAULT_WEB_ROOT, registerWebRoutes } from './web.js';
 
 export interface AppOptions {
   readonly storage: Storage;
+  /** Tenants, API keys and issuer keys (often the same driver object as `storage`). */
+  readonly access: AccessStore;
   /** The logs this node serves and writes, by name. */
   readonly logs: ReadonlyMap<string, LogRuntime>;
   /** Base URL of the public verification pages, e.g. https://ledger.example.com. */
@@ -46,6 +48,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const logs = new LogDirectory(options.storage);
   const service = new RecordService(
     options.storage,
+    options.access,
     options.logs,
     options.publicUrl.replace(/\/+$/, ''),
   );
@@ -116,7 +119,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerTileRoutes(app, options.storage, logs);
   registerLookupRoute(app, options.storage);
   registerWebRoutes(app, options.webRoot ?? DEFAULT_WEB_ROOT);
-  const auth = new Authenticator(options.storage);
+  const auth = new Authenticator(options.access);
   const limiter = new RateLimiter(options.defaultRateLimit ?? 2000);
   registerRecordRoutes(app, {
     service,

@@ -89,6 +89,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   const publicUrl = options.publicUrl ?? `http://${options.host}:${options.port}`;
   const app = await buildApp({
     storage: deployment.storage,
+    access: deployment.access,
     logs: runtimes,
     publicUrl,
     defaultRateLimit: options.rateLimit,

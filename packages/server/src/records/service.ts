@@ -11,7 +11,7 @@ import {
   type Statement,
 } from '@proofline/records';
 import { parseVerifierKey, type Signer } from '@proofline/note';
-import type { LogConfig, Storage } from '@proofline/storage';
+import type { AccessStore, LogConfig, Storage } from '@proofline/storage';
 import { recordGroup, type Sequencer } from '@proofline/sequencer';
 import type { Principal } from '../auth.js';
 import { HttpProblem } from '../problem.js';
@@ -60,6 +60,7 @@ export class RecordService {
 
   constructor(
     private readonly storage: Storage,
+    private readonly access: AccessStore,
     private readonly logs: ReadonlyMap<string, LogRuntime>,
     private readonly publicUrl: string,
   ) {
@@ -187,7 +188,7 @@ export class RecordService {
     batch: boolean,
   ): Promise<void> {
     if (!statements.some((s) => s.issuer)) return;
-    const verifiers = (await this.storage.listIssuerKeys(tenant)).map((k) => parseVerifierKey(k));
+    const verifiers = (await this.access.listIssuerKeys(tenant)).map((k) => parseVerifierKey(k));
     for (const [i, statement] of statements.entries()) {
       if (statement.issuer && !(await verifyIssuer(statement, verifiers))) {
         throw new HttpProblem(
