@@ -31,6 +31,17 @@ export {
   type NoteSignature,
 } from './note.js';
 export { signNote } from './sign.js';
+export {
+  COSIGNATURE_SIZE,
+  COSIGNATURE_V1_HEADER,
+  MAX_COSIGNATURE_TIMESTAMP,
+  cosignatureKeyId,
+  cosignatureTimestamp,
+  cosignedMessage,
+  formatCosignature,
+  verifyCosignature,
+  type Ed25519Check,
+} from './cosignature.js';
 export { openNote, type OpenedNote } from './open.js';
 export {
   formatCheckpoint,
