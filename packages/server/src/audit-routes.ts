@@ -26,7 +26,7 @@ import { anchoredBundleLines } from './audit-bundles.js';
 import type { Authenticator, Principal, RateLimiter } from './auth.js';
 import { HttpProblem } from './problem.js';
 import type { LogRuntime, RecordService } from './records/service.js';
-import { toBase64 } from './base64.js';
+import { nodeBase64Encode } from '@proofline/note/node';
 
 /**
  * The auditor's read API (scope `audit:read`, or `admin`), for the key's tenant's logs only:
@@ -121,7 +121,7 @@ export function registerAuditRoutes(app: FastifyInstance, o: AuditRouteOptions):
             records.push({
               index,
               id: recordId(log, index),
-              entry: toBase64(entry),
+              entry: nodeBase64Encode(entry),
               record,
             });
           }
@@ -287,13 +287,13 @@ async function buildProof(storage: Storage, period: Period): Promise<ProofDocume
   const endReader = hashReader(storage, log, end.size);
   const entryAt = async (index: number) => {
     const [entry] = await storage.readEntries(log, index, index + 1);
-    return { index, entry: toBase64(entry!) };
+    return { index, entry: nodeBase64Encode(entry!) };
   };
   const before = range.start > 0 ? await entryAt(range.start - 1) : null;
   const after = end.size > range.end ? await entryAt(range.end) : null;
   const lo = before ? before.index : range.start;
   const hi = after ? after.index + 1 : range.end;
-  const hashes = async (nodes: NodeId[]) => (await endReader(nodes)).map(toBase64);
+  const hashes = async (nodes: NodeId[]) => (await endReader(nodes)).map(nodeBase64Encode);
   const ref = (c: StoredCheckpoint) => ({ note: c.note, publishedAt: formatTime(c.publishedAt) });
   return {
     mediaType: PROOF_MEDIA_TYPE,
@@ -305,7 +305,9 @@ async function buildProof(storage: Storage, period: Period): Promise<ProofDocume
     range,
     startCheckpoint: start ? ref(start) : null,
     endCheckpoint: ref(end),
-    consistencyProof: (await proveConsistency(start?.size ?? 0, end.size, endReader)).map(toBase64),
+    consistencyProof: (await proveConsistency(start?.size ?? 0, end.size, endReader)).map(
+      nodeBase64Encode,
+    ),
     before,
     after,
     rangeProof: {
@@ -315,7 +317,7 @@ async function buildProof(storage: Storage, period: Period): Promise<ProofDocume
     latestCheckpoint: ref(latest),
     latestConsistencyProof: (
       await proveConsistency(end.size, latest.size, hashReader(storage, log, latest.size))
-    ).map(toBase64),
+    ).map(nodeBase64Encode),
   };
 }
 
@@ -340,10 +342,10 @@ async function* populationLines(
       const record = parseRecord(entry);
       if (matchesFilter(record, period.filter)) {
         records++;
-        out += `{"index":${index + i},"id":${JSON.stringify(recordId(log, index + i))},"entry":"${toBase64(entry)}","record":${canonicalize(record)}}\n`;
+        out += `{"index":${index + i},"id":${JSON.stringify(recordId(log, index + i))},"entry":"${nodeBase64Encode(entry)}","record":${canonicalize(record)}}\n`;
       } else {
         excluded++;
-        out += `{"index":${index + i},"leaf":"${toBase64(leafHash(entry))}"}\n`;
+        out += `{"index":${index + i},"leaf":"${nodeBase64Encode(leafHash(entry))}"}\n`;
       }
     });
     yield out;
