@@ -32,7 +32,7 @@ export function toProblem(err: unknown): HttpProblem {
       case 'OVERLOADED':
       case 'CLOSED':
         return new HttpProblem(503, 'overloaded', err.message, {
-          'retry-after': String(err.retryAfterSeconds ?? 1),
+          'retry-after': String(err.details?.retryAfterSeconds ?? 1),
         });
     }
   }
