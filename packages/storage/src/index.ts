@@ -12,6 +12,8 @@
  *   what a reader asks for (a later partial, or the full tile) and readers slice it.
  */
 
+import { CodedError, type CodedErrorOptions } from '@proofline/tlog';
+
 export interface LogConfig {
   /** URL path component: `[a-z0-9][a-z0-9-]{0,62}`. */
   readonly name: string;
@@ -237,13 +239,29 @@ export interface StoredCommit extends IndexRange {
   readonly receipt?: string;
 }
 
-/** Raised by drivers for caller mistakes (unknown log, out-of-range reads). */
-export class StorageError extends Error {
+/**
+ * Stable codes of {@link StorageError}:
+ * - `UNKNOWN_LOG`, `OUT_OF_RANGE`, `INVALID_ARGUMENT`: a caller's mistake (no such log, a
+ *   read beyond what is sequenced, a bad argument);
+ * - `CORRUPT`: what the database holds is not what this software wrote (an altered or
+ *   damaged row); `details` names the log and index when one entry is at fault.
+ */
+export type StorageErrorCode = 'UNKNOWN_LOG' | 'OUT_OF_RANGE' | 'INVALID_ARGUMENT' | 'CORRUPT';
+
+/** Where in the database a {@link StorageError} is. */
+export interface StorageErrorDetails {
+  readonly log: string;
+  readonly index?: number;
+}
+
+/** Raised by drivers for caller mistakes (unknown log, out-of-range reads) and corrupt rows. */
+export class StorageError extends CodedError<StorageErrorCode, StorageErrorDetails> {
   constructor(
-    readonly code: 'UNKNOWN_LOG' | 'OUT_OF_RANGE' | 'INVALID_ARGUMENT' | 'CORRUPT',
+    code: StorageErrorCode,
     message: string,
+    options?: CodedErrorOptions<StorageErrorDetails>,
   ) {
-    super(message);
+    super(code, message, options);
     this.name = 'StorageError';
   }
 }
