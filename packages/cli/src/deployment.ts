@@ -14,6 +14,7 @@ import type { Signer, SignerKey } from '@proofline/note';
 import {
   guardPath,
   keyFromEnvironment,
+  keyPath,
   keySource,
   loadExistingKey,
   loadOrCreateKey,
@@ -32,6 +33,8 @@ export interface LogHandle {
   readonly guard: CheckpointGuard;
   /** Seals the creation receipt of each commit (one per log per process: pass it to one Sequencer). */
   readonly sealer: ReceiptSealer;
+  /** Set when this call created the log's signing key: the key file's path. */
+  readonly createdKey?: string;
 }
 
 /** Where a deployment lives: a SQLite data directory, or a PostgreSQL database plus a key directory. */
@@ -221,11 +224,14 @@ export async function openDeployment(
         throw new Error(`invalid log name ${JSON.stringify(name)}: use a-z, 0-9 and -`);
       }
       const existing = await storage.getLog(name);
-      const key =
-        keyFromEnvironment(name) ??
-        (existing
-          ? loadExistingKey(keyDir, name) // never mint a key for a log that already has one
-          : loadOrCreateKey(keyDir, name, origin ?? defaultOrigin(name)));
+      let createdKey: string | undefined;
+      let key = keyFromEnvironment(name);
+      if (key === undefined && existing) key = loadExistingKey(keyDir, name); // never mint a key for a log that has one
+      if (key === undefined) {
+        const made = loadOrCreateKey(keyDir, name, origin ?? defaultOrigin(name));
+        key = made.key;
+        if (made.created) createdKey = keyPath(keyDir, name);
+      }
       if (!TENANT_NAME_PATTERN.test(tenant)) {
         throw new Error(`invalid tenant name ${JSON.stringify(tenant)}: use a-z, 0-9 and -`);
       }
@@ -246,6 +252,7 @@ export async function openDeployment(
         signer: workerEd25519Signer(key.name, key.seed),
         guard,
         sealer: new ReceiptSealer(key.name, key.seed),
+        ...(createdKey === undefined ? {} : { createdKey }),
       };
     },
     close: () => storage.close(),

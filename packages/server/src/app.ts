@@ -20,8 +20,14 @@ export interface AppOptions {
   readonly storage: Storage;
   /** Tenants, API keys and issuer keys (often the same driver object as `storage`). */
   readonly access: AccessStore;
-  /** The logs this node serves and writes, by name. */
+  /** The logs this node serves and writes, by name. The caller may add logs while it runs. */
   readonly logs: ReadonlyMap<string, LogRuntime>;
+  /**
+   * Called when a request names a log that is not in `logs` (e.g. created by another process
+   * since this one started): its runtime, now serving, or undefined when there is no such log
+   * (404). It may throw a ServiceError, e.g. LOG_UNAVAILABLE (503) when this node cannot serve the log.
+   */
+  readonly resolveLog?: (name: string) => Promise<LogRuntime | undefined>;
   /** Base URL of the public verification pages, e.g. https://ledger.example.com. */
   readonly publicUrl: string;
   /** How long `?wait=proof` may hold a response, in ms (default 10 s). */
@@ -51,6 +57,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     options.access,
     options.logs,
     options.publicUrl.replace(/\/+$/, ''),
+    options.resolveLog,
   );
 
   installErrorRoute(app);

@@ -90,7 +90,7 @@ export function registerAuditRoutes(app: FastifyInstance, o: AuditRouteOptions):
       'limit',
       'cursor',
     ]);
-    const period = parsePeriod(o, principal, query, true);
+    const period = await parsePeriod(o, principal, query, true);
     const format = single(query, 'format') ?? 'json';
     if (format !== 'json' && format !== 'jsonl' && format !== 'csv') {
       throw invalid('format must be json, jsonl or csv');
@@ -149,14 +149,14 @@ export function registerAuditRoutes(app: FastifyInstance, o: AuditRouteOptions):
   app.get('/v1/audit/population/proof', async (request, reply) => {
     const principal = await authorize(request);
     const query = strictQuery(request.query, ['log', 'from', 'to', 'type', 'control', 'label']);
-    const proof = await buildProof(o.storage, parsePeriod(o, principal, query, true));
+    const proof = await buildProof(o.storage, await parsePeriod(o, principal, query, true));
     return reply.header('cache-control', 'no-store').type(PROOF_MEDIA_TYPE).send(proof);
   });
 
   app.get('/v1/audit/controls', async (request, reply) => {
     const principal = await authorize(request);
     const query = strictQuery(request.query, ['log', 'from', 'to']);
-    const period = parsePeriod(o, principal, query, false);
+    const period = await parsePeriod(o, principal, query, false);
     const log = period.runtime.config.name;
     const range = await o.storage.indexRangeForTime(log, period.fromMs, period.toMs);
     const controls = new Map<string, { records: number; types: Map<string, number> }>();
@@ -199,7 +199,7 @@ export function registerAuditRoutes(app: FastifyInstance, o: AuditRouteOptions):
   app.get('/v1/audit/bundles', async (request, reply) => {
     const principal = await authorize(request);
     const query = strictQuery(request.query, ['log', 'size', 'indices']);
-    const runtime = o.service.logFor(principal, single(query, 'log'));
+    const runtime = await o.service.logFor(principal, single(query, 'log'));
     const log = runtime.config.name;
     const size = integerParam(query, 'size', 1, Number.MAX_SAFE_INTEGER);
     if (size === undefined) throw invalid('size is required: the size of a published checkpoint');
@@ -376,13 +376,13 @@ function hashReader(storage: Storage, log: string, size: number): HashReader {
   return tileHashReader(size, (tiles) => readTilesAt(storage, log, tiles));
 }
 
-function parsePeriod(
+async function parsePeriod(
   o: AuditRouteOptions,
   principal: Principal,
   query: Query,
   withFilter: boolean,
-): Period {
-  const runtime = o.service.logFor(principal, single(query, 'log'));
+): Promise<Period> {
+  const runtime = await o.service.logFor(principal, single(query, 'log'));
   const fromMs = timeParam(query, 'from');
   const toMs = timeParam(query, 'to');
   if (!(fromMs < toMs)) throw invalid('from must be before to');

@@ -63,6 +63,14 @@ export interface Storage {
   ensureLog(config: LogConfig): Promise<LogConfig>;
   getLog(name: string): Promise<LogConfig | undefined>;
   listLogs(): Promise<LogConfig[]>;
+  /**
+   * The log's publishing policy: a document the caller owns and parses (the CLI keeps there,
+   * as JSON, which witnesses and time-stamping authorities the log uses), stored verbatim;
+   * undefined if none is set. Rejects UNKNOWN_LOG for a missing log.
+   */
+  getLogPolicy(log: string): Promise<string | undefined>;
+  /** Sets the log's policy document, or removes it (undefined). Rejects UNKNOWN_LOG. */
+  setLogPolicy(log: string, policy: string | undefined): Promise<void>;
 
   /**
    * Sequences `groups` in one durable transaction. Each group's entries get consecutive
