@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ed25519Verifier, formatVerifierKey, openNote, signNote } from '@proofline/note';
+import {
+  openPkcs11Signer,
+  parsePkcs11Uri,
+  readPin,
+  Pkcs11SignerError,
+  type Pkcs11SignerOptions,
+} from '../src/index.js';
+import { SoftHsmStore, softhsm } from '../testing/softhsm.js';
+
+const env = softhsm();
+const skip = 'skip' in env ? env.skip : false;
+const NAME = 'ledger.example/logs/hsm';
+
+describe('openPkcs11Signer (SoftHSM2)', { skip }, () => {
+  let dir: string;
+  let base: Pkcs11SignerOptions;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'proofline-pkcs11-'));
+    const store = new SoftHsmStore(dir, (env as { module: string }).module);
+    store.initToken('log-keys', '1111');
+    store.generateKey('log-keys', '1111', 'log-key');
+    store.generateKey('log-keys', '1111', 'rsa-key', 'rsa:2048');
+    store.generateKey('log-keys', '1111', 'twin');
+    store.generateKey('log-keys', '1111', 'twin');
+    base = { module: store.module, token: 'log-keys', key: 'log-key', pin: '1111', name: NAME };
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('signs notes that verify with the public key read from the token', async () => {
+    const signer = openPkcs11Signer(base);
+    try {
+      const vkey = formatVerifierKey(NAME, signer.publicKey);
+      const note = await signNote('ledger.example/logs/hsm\n1\nAAAA\n', [signer]);
+      const verifier = ed25519Verifier(NAME, signer.publicKey);
+      const opened = await openNote(note, [verifier]);
+      assert.equal(opened.verified.length, 1);
+      assert.equal(signer.keyId, verifier.keyId);
+      assert.match(vkey, /^ledger\.example\/logs\/hsm\+[0-9a-f]{8}\+/);
+      // Ed25519 is deterministic: the sync and async paths give the same signature.
+      const m = new TextEncoder().encode('m');
+      assert.deepEqual(signer.signSync(m), await signer.sign(m));
+    } finally {
+      signer.close();
+    }
+  });
+
+  it('two signers of one module share its initialization; closing one keeps the other', async () => {
+    const a = openPkcs11Signer(base);
+    const b = openPkcs11Signer(base);
+    a.close();
+    assert.equal((await b.sign(new Uint8Array(1))).length, 64);
+    b.close();
+    await assert.rejects(b.sign(new Uint8Array(1)), { code: 'SIGN_FAILED' });
+  });
+
+  const refusals: [string, Partial<Pkcs11SignerOptions>, string, RegExp][] = [
+    ['a wrong PIN', { pin: '9999' }, 'LOGIN_FAILED', /CKR_PIN_INCORRECT/],
+    [
+      'a missing key label',
+      { key: 'no-such-key' },
+      'KEY_NOT_FOUND',
+      /no private key "no-such-key"/,
+    ],
+    ['an absent token', { token: 'unplugged' }, 'TOKEN_NOT_FOUND', /present: "log-keys"/],
+    ['a non-Ed25519 key', { key: 'rsa-key' }, 'UNSUPPORTED_KEY', /not an EdDSA key/],
+    ['an ambiguous key label', { key: 'twin' }, 'KEY_NOT_FOUND', /several private keys/],
+    [
+      'a missing module',
+      { module: join('/nonexistent', 'p11.so') },
+      'MODULE_UNAVAILABLE',
+      /cannot load/,
+    ],
+  ];
+  for (const [what, change, code, msg] of refusals) {
+    it(`refuses ${what} when opened, with ${code}`, () => {
+      assert.throws(
+        () => openPkcs11Signer({ ...base, ...change }),
+        (err: unknown) =>
+          err instanceof Pkcs11SignerError && err.code === code && msg.test(err.message),
+      );
+    });
+  }
+
+  it('a refused open leaves the module usable for a correct one', async () => {
+    assert.throws(() => openPkcs11Signer({ ...base, pin: 'bad' }));
+    const signer = openPkcs11Signer(base);
+    assert.equal((await signer.sign(new Uint8Array(1))).length, 64);
+    // pkcs11js passes an empty buffer as a NULL pointer, which tokens refuse: refused here.
+    await assert.rejects(signer.sign(new Uint8Array(0)), TypeError);
+    signer.close();
+  });
+});
+
+describe('parsePkcs11Uri / readPin', () => {
+  const MOD = 'module-path=/usr/lib/softhsm/libsofthsm2.so';
+
+  it('reads token, object, module and the PIN source', () => {
+    assert.deepEqual(parsePkcs11Uri(`pkcs11:token=log%20keys;object=k1;type=private?${MOD}`), {
+      token: 'log keys',
+      key: 'k1',
+      module: '/usr/lib/softhsm/libsofthsm2.so',
+      pin: { env: 'PROOFLINE_PKCS11_PIN' },
+    });
+    assert.deepEqual(
+      parsePkcs11Uri(`pkcs11:token=t;object=k?${MOD}&pin-source=file:/run/pin`).pin,
+      {
+        file: '/run/pin',
+      },
+    );
+    assert.deepEqual(parsePkcs11Uri(`pkcs11:token=t;object=k?${MOD}&x-pin-env=HSM_PIN`).pin, {
+      env: 'HSM_PIN',
+    });
+  });
+
+  it('refuses a PIN in the URI, without echoing it', () => {
+    assert.throws(
+      () => parsePkcs11Uri(`pkcs11:token=t;object=k?${MOD}&pin-value=123456`),
+      (err: Error) => /pin-value is refused/.test(err.message) && !err.message.includes('123456'),
+    );
+  });
+
+  for (const bad of [
+    `pkcs11:token=t?${MOD}`, // no object
+    `pkcs11:object=k?${MOD}`, // no token
+    'pkcs11:token=t;object=k', // no module
+    `pkcs11:token=t;object=k;id=%01?${MOD}`, // unsupported (would select by another attribute)
+    `pkcs11:token=t;token=u;object=k?${MOD}`, // repeated
+    `pkcs11:token=t;object=k;type=public?${MOD}`,
+    `pkcs11:token=t;object=k?${MOD}&pin-source=/a&x-pin-env=B`,
+    `pkcs11:token=%ZZ;object=k?${MOD}`,
+    'file:/etc/key',
+  ]) {
+    it(`refuses ${bad}`, () => assert.throws(() => parsePkcs11Uri(bad), TypeError));
+  }
+
+  it('reads the PIN from a file (one trailing newline dropped) or the environment', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'proofline-pin-'));
+    try {
+      writeFileSync(join(dir, 'pin'), '0042\n');
+      assert.equal(readPin({ file: join(dir, 'pin') }), '0042');
+      writeFileSync(join(dir, 'empty'), '\n');
+      assert.throws(() => readPin({ file: join(dir, 'empty') }), { code: 'LOGIN_FAILED' });
+      assert.throws(() => readPin({ file: join(dir, 'none') }), { code: 'LOGIN_FAILED' });
+      process.env.PROOFLINE_TEST_PIN = '77';
+      assert.equal(readPin({ env: 'PROOFLINE_TEST_PIN' }), '77');
+      delete process.env.PROOFLINE_TEST_PIN;
+      assert.throws(() => readPin({ env: 'PROOFLINE_TEST_PIN' }), /PROOFLINE_TEST_PIN/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
