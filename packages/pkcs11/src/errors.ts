@@ -14,13 +14,13 @@ export type Pkcs11ErrorCode =
   | 'SIGN_FAILED';
 
 /** A PKCS#11 failure with a stable code; `cause` is the module's error (CKR_... in its message). */
-export class Pkcs11SignerError extends Error {
+export class Pkcs11KeyError extends Error {
   constructor(
     readonly code: Pkcs11ErrorCode,
     message: string,
     options?: { cause?: unknown },
   ) {
     super(message, options);
-    this.name = 'Pkcs11SignerError';
+    this.name = 'Pkcs11KeyError';
   }
 }

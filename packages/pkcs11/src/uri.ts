@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Pkcs11SignerError } from './errors.js';
-import type { Pkcs11KeyLocation } from './pkcs11-signer.js';
+import { Pkcs11KeyError } from './errors.js';
+import type { Pkcs11KeyLocation } from './pkcs11-key.js';
 
 /** Where the user PIN comes from: a file, or an environment variable. Never the URI itself. */
 export type PinSource = { readonly file: string } | { readonly env: string };
@@ -82,7 +82,7 @@ export function parsePkcs11Uri(uri: string): Pkcs11Uri {
 
 /**
  * Reads the PIN: the file's content or the variable's value, without one trailing newline.
- * A missing or empty PIN is Pkcs11SignerError LOGIN_FAILED (before the token is touched).
+ * A missing or empty PIN is Pkcs11KeyError LOGIN_FAILED (before the token is touched).
  */
 export function readPin(source: PinSource): string {
   let pin: string | undefined;
@@ -90,7 +90,7 @@ export function readPin(source: PinSource): string {
     try {
       pin = readFileSync(source.file, 'utf8');
     } catch (cause) {
-      throw new Pkcs11SignerError(
+      throw new Pkcs11KeyError(
         'LOGIN_FAILED',
         `cannot read the PKCS#11 PIN file ${source.file}: ${(cause as Error).message}`,
         { cause },
@@ -101,7 +101,7 @@ export function readPin(source: PinSource): string {
   }
   pin = pin?.replace(/\r?\n$/, '');
   if (!pin) {
-    throw new Pkcs11SignerError(
+    throw new Pkcs11KeyError(
       'LOGIN_FAILED',
       'file' in source
         ? `the PKCS#11 PIN file ${source.file} is empty`

@@ -1,7 +1,6 @@
 import { createPublicKey, verify } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { SIG_TYPE_ED25519, isValidKeyName, keyId, type Signer } from '@proofline/note';
-import { Pkcs11SignerError } from './errors.js';
+import { Pkcs11KeyError } from './errors.js';
 
 type Pkcs11Module = typeof import('pkcs11js');
 type Pkcs11 = InstanceType<Pkcs11Module['PKCS11']>;
@@ -21,20 +20,21 @@ export interface Pkcs11KeyLocation {
   readonly key: string;
 }
 
-export interface Pkcs11SignerOptions extends Pkcs11KeyLocation {
+export interface Pkcs11KeyOptions extends Pkcs11KeyLocation {
   /** The user PIN. Callers read it from a file or the environment, never from argv. */
   readonly pin: string;
-  /** The note key name the signatures are made under (a log's origin). */
-  readonly name: string;
 }
 
-/** A note signer whose private key stays in a PKCS#11 token. */
-export interface Pkcs11Signer extends Signer {
+/**
+ * An Ed25519 key whose private part stays in a PKCS#11 token. Naming it (a note key name and
+ * key id) is the caller's business: the token holds no name.
+ */
+export interface Pkcs11Key {
   /** The raw 32-byte Ed25519 public key, as read from the token. */
   readonly publicKey: Uint8Array;
-  /** Signs synchronously (C_Sign), for callers that cannot wait (receipts inside a commit). */
+  /** A 64-byte RFC 8032 signature (C_Sign is synchronous). TypeError for an empty message. */
   signSync(message: Uint8Array): Uint8Array;
-  /** Logs out and closes the session; the module is finalized when its last signer closes. */
+  /** Closes the session; the module is finalized when its last key closes. Idempotent. */
   close(): void;
 }
 
@@ -58,7 +58,7 @@ function loadModule(path: string): LoadedModule {
     pkcs11 = new lib.PKCS11();
     pkcs11.load(path);
   } catch (cause) {
-    throw new Pkcs11SignerError(
+    throw new Pkcs11KeyError(
       'MODULE_UNAVAILABLE',
       `cannot load the PKCS#11 module ${path}: ${(cause as Error).message}`,
       { cause },
@@ -68,7 +68,7 @@ function loadModule(path: string): LoadedModule {
     pkcs11.C_Initialize();
   } catch (cause) {
     if (!hasCode(cause, lib.CKR_CRYPTOKI_ALREADY_INITIALIZED)) {
-      throw new Pkcs11SignerError(
+      throw new Pkcs11KeyError(
         'MODULE_UNAVAILABLE',
         `the PKCS#11 module ${path} failed to initialize: ${(cause as Error).message}`,
         { cause },
@@ -108,7 +108,7 @@ function findSlot(pkcs11: Pkcs11, label: string, module: string): Handle {
     if (tokenLabel === label) found.push(slot);
   }
   if (found.length === 1) return found[0]!;
-  throw new Pkcs11SignerError(
+  throw new Pkcs11KeyError(
     'TOKEN_NOT_FOUND',
     found.length === 0
       ? `no token labelled ${JSON.stringify(label)} in ${module} (present: ${labels.filter((l) => l !== '""').join(', ') || 'none'})`
@@ -144,20 +144,17 @@ function edwardsPoint(point: Buffer): Uint8Array | undefined {
 }
 
 /**
- * Opens a signer for an Ed25519 key on a PKCS#11 token: loads the module, finds the token by
+ * Opens an Ed25519 key on a PKCS#11 token: loads the module, finds the token by
  * label, logs in with the PIN, finds the private and public key by label, and signs a test
  * message that must verify with the public key (so a mismatched pair fails here, not in an
- * auditor's hands). Every failure is a Pkcs11SignerError thrown before the caller has signed
+ * auditor's hands). Every failure is a Pkcs11KeyError thrown before the caller has signed
  * or written anything; the session is closed again on failure.
  *
  * Sessions are used from one thread (the event loop), one operation at a time. A session the
  * token dropped (CKR_SESSION_HANDLE_INVALID, CKR_USER_NOT_LOGGED_IN ...) is reopened once per
  * signature; anything else fails the signature with SIGN_FAILED.
  */
-export function openPkcs11Signer(options: Pkcs11SignerOptions): Pkcs11Signer {
-  if (!isValidKeyName(options.name)) {
-    throw new TypeError(`invalid note key name ${JSON.stringify(options.name)}`);
-  }
+export function openPkcs11Key(options: Pkcs11KeyOptions): Pkcs11Key {
   const entry = loadModule(options.module);
   entry.users++;
   const { pkcs11, lib } = entry;
@@ -184,7 +181,7 @@ export function openPkcs11Signer(options: Pkcs11SignerOptions): Pkcs11Signer {
     } catch (cause) {
       // Login state is per application and token: another signer of this process may hold it.
       if (!hasCode(cause, lib.CKR_USER_ALREADY_LOGGED_IN)) {
-        throw new Pkcs11SignerError(
+        throw new Pkcs11KeyError(
           'LOGIN_FAILED',
           `token ${JSON.stringify(options.token)} refused the login: ${message(cause)}`,
           { cause },
@@ -202,9 +199,9 @@ export function openPkcs11Signer(options: Pkcs11SignerOptions): Pkcs11Signer {
         { type: lib.CKA_LABEL, value: options.key },
       ]);
       if (keys.length === 0 && any.length > 0) {
-        throw new Pkcs11SignerError('UNSUPPORTED_KEY', `${where} is not an EdDSA key`);
+        throw new Pkcs11KeyError('UNSUPPORTED_KEY', `${where} is not an EdDSA key`);
       }
-      throw new Pkcs11SignerError(
+      throw new Pkcs11KeyError(
         'KEY_NOT_FOUND',
         keys.length === 0
           ? `no private ${where}`
@@ -220,7 +217,7 @@ export function openPkcs11Signer(options: Pkcs11SignerOptions): Pkcs11Signer {
       { type: lib.CKA_LABEL, value: options.key },
     ]);
     if (found.length !== 1) {
-      throw new Pkcs11SignerError(
+      throw new Pkcs11KeyError(
         'UNSUPPORTED_KEY',
         `${where}: expected one public key object with that label, found ${found.length}`,
       );
@@ -231,7 +228,7 @@ export function openPkcs11Signer(options: Pkcs11SignerOptions): Pkcs11Signer {
     ]);
     const raw = point?.value && edwardsPoint(point.value as Buffer);
     if (!EC_PARAMS_ED25519.some((p) => params?.value && p.equals(params.value as Buffer)) || !raw) {
-      throw new Pkcs11SignerError('UNSUPPORTED_KEY', `${where} is not an Ed25519 key`);
+      throw new Pkcs11KeyError('UNSUPPORTED_KEY', `${where} is not an Ed25519 key`);
     }
     return Uint8Array.from(raw);
   };
@@ -244,8 +241,8 @@ export function openPkcs11Signer(options: Pkcs11SignerOptions): Pkcs11Signer {
   } catch (err) {
     closeSession();
     releaseModule(options.module, entry);
-    if (err instanceof Pkcs11SignerError) throw err;
-    throw new Pkcs11SignerError('KEY_NOT_FOUND', `cannot open ${where}: ${message(err)}`, {
+    if (err instanceof Pkcs11KeyError) throw err;
+    throw new Pkcs11KeyError('KEY_NOT_FOUND', `cannot open ${where}: ${message(err)}`, {
       cause: err,
     });
   }
@@ -270,20 +267,20 @@ export function openPkcs11Signer(options: Pkcs11SignerOptions): Pkcs11Signer {
     try {
       signature = signOnce(msg);
     } catch (first) {
-      if (first instanceof Pkcs11SignerError) throw first;
+      if (first instanceof Pkcs11KeyError) throw first;
       closeSession(); // a dropped session or login: reconnect once
       try {
         signature = signOnce(msg);
       } catch (cause) {
         closeSession();
-        if (cause instanceof Pkcs11SignerError) throw cause;
-        throw new Pkcs11SignerError('SIGN_FAILED', `${where} failed to sign: ${message(cause)}`, {
+        if (cause instanceof Pkcs11KeyError) throw cause;
+        throw new Pkcs11KeyError('SIGN_FAILED', `${where} failed to sign: ${message(cause)}`, {
           cause,
         });
       }
     }
     if (signature.length !== 64) {
-      throw new Pkcs11SignerError(
+      throw new Pkcs11KeyError(
         'SIGN_FAILED',
         `${where} returned a ${signature.length}-byte signature`,
       );
@@ -292,7 +289,7 @@ export function openPkcs11Signer(options: Pkcs11SignerOptions): Pkcs11Signer {
   };
 
   // A private key that is not the public key's pair would sign checkpoints nobody verifies.
-  const probe = new TextEncoder().encode(`proofline pkcs11 self-test ${options.name}\n`);
+  const probe = new TextEncoder().encode('proofline pkcs11 self-test\n');
   let ok = false;
   try {
     ok = verify(null, probe, spki, signSync(probe));
@@ -304,7 +301,7 @@ export function openPkcs11Signer(options: Pkcs11SignerOptions): Pkcs11Signer {
   if (!ok) {
     closeSession();
     releaseModule(options.module, entry);
-    throw new Pkcs11SignerError(
+    throw new Pkcs11KeyError(
       'SIGN_FAILED',
       `${where}: the private key's signature does not verify with the public key of that label`,
     );
@@ -312,15 +309,9 @@ export function openPkcs11Signer(options: Pkcs11SignerOptions): Pkcs11Signer {
 
   let closed = false;
   return Object.freeze({
-    name: options.name,
-    keyId: keyId(options.name, SIG_TYPE_ED25519, publicKey),
     publicKey,
     signSync: (msg: Uint8Array): Uint8Array => {
-      if (closed) throw new Pkcs11SignerError('SIGN_FAILED', `${where}: the signer is closed`);
-      return signSync(msg);
-    },
-    sign: async (msg: Uint8Array): Promise<Uint8Array> => {
-      if (closed) throw new Pkcs11SignerError('SIGN_FAILED', `${where}: the signer is closed`);
+      if (closed) throw new Pkcs11KeyError('SIGN_FAILED', `${where}: the key is closed`);
       return signSync(msg);
     },
     close: (): void => {

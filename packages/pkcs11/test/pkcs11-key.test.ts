@@ -3,23 +3,32 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ed25519Verifier, formatVerifierKey, openNote, signNote } from '@proofline/note';
+import { createPublicKey, verify } from 'node:crypto';
 import {
-  openPkcs11Signer,
+  openPkcs11Key,
   parsePkcs11Uri,
   readPin,
-  Pkcs11SignerError,
-  type Pkcs11SignerOptions,
+  Pkcs11KeyError,
+  type Pkcs11KeyOptions,
 } from '../src/index.js';
 import { SoftHsmStore, softhsm } from '../testing/softhsm.js';
 
 const env = softhsm();
 const skip = 'skip' in env ? env.skip : false;
-const NAME = 'ledger.example/logs/hsm';
 
-describe('openPkcs11Signer (SoftHSM2)', { skip }, () => {
+function verifies(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  const spki = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), publicKey]);
+  return verify(
+    null,
+    message,
+    createPublicKey({ key: spki, format: 'der', type: 'spki' }),
+    signature,
+  );
+}
+
+describe('openPkcs11Key (SoftHSM2)', { skip }, () => {
   let dir: string;
-  let base: Pkcs11SignerOptions;
+  let base: Pkcs11KeyOptions;
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'proofline-pkcs11-'));
     const store = new SoftHsmStore(dir, (env as { module: string }).module);
@@ -28,38 +37,39 @@ describe('openPkcs11Signer (SoftHSM2)', { skip }, () => {
     store.generateKey('log-keys', '1111', 'rsa-key', 'rsa:2048');
     store.generateKey('log-keys', '1111', 'twin');
     store.generateKey('log-keys', '1111', 'twin');
-    base = { module: store.module, token: 'log-keys', key: 'log-key', pin: '1111', name: NAME };
+    base = { module: store.module, token: 'log-keys', key: 'log-key', pin: '1111' };
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('signs notes that verify with the public key read from the token', async () => {
-    const signer = openPkcs11Signer(base);
+  it('signs with the key; signatures verify with the public key read from the token', () => {
+    const key = openPkcs11Key(base);
     try {
-      const vkey = formatVerifierKey(NAME, signer.publicKey);
-      const note = await signNote('ledger.example/logs/hsm\n1\nAAAA\n', [signer]);
-      const verifier = ed25519Verifier(NAME, signer.publicKey);
-      const opened = await openNote(note, [verifier]);
-      assert.equal(opened.verified.length, 1);
-      assert.equal(signer.keyId, verifier.keyId);
-      assert.match(vkey, /^ledger\.example\/logs\/hsm\+[0-9a-f]{8}\+/);
-      // Ed25519 is deterministic: the sync and async paths give the same signature.
-      const m = new TextEncoder().encode('m');
-      assert.deepEqual(signer.signSync(m), await signer.sign(m));
+      assert.equal(key.publicKey.length, 32);
+      const m = new TextEncoder().encode('ledger.example/logs/hsm\n1\nAAAA\n');
+      const signature = key.signSync(m);
+      assert.ok(verifies(key.publicKey, m, signature));
+      assert.ok(!verifies(key.publicKey, new TextEncoder().encode('other'), signature));
+      // The same key from a second open: same public key, same (deterministic) signature.
+      const again = openPkcs11Key(base);
+      assert.deepEqual(again.publicKey, key.publicKey);
+      assert.deepEqual(again.signSync(m), signature);
+      again.close();
     } finally {
-      signer.close();
+      key.close();
     }
   });
 
-  it('two signers of one module share its initialization; closing one keeps the other', async () => {
-    const a = openPkcs11Signer(base);
-    const b = openPkcs11Signer(base);
+  it('two keys of one module share its initialization; closing one keeps the other', () => {
+    const a = openPkcs11Key(base);
+    const b = openPkcs11Key(base);
     a.close();
-    assert.equal((await b.sign(new Uint8Array(1))).length, 64);
+    assert.equal(b.signSync(new Uint8Array(1)).length, 64);
     b.close();
-    await assert.rejects(b.sign(new Uint8Array(1)), { code: 'SIGN_FAILED' });
+    b.close(); // idempotent
+    assert.throws(() => b.signSync(new Uint8Array(1)), { code: 'SIGN_FAILED' });
   });
 
-  const refusals: [string, Partial<Pkcs11SignerOptions>, string, RegExp][] = [
+  const refusals: [string, Partial<Pkcs11KeyOptions>, string, RegExp][] = [
     ['a wrong PIN', { pin: '9999' }, 'LOGIN_FAILED', /CKR_PIN_INCORRECT/],
     [
       'a missing key label',
@@ -80,20 +90,20 @@ describe('openPkcs11Signer (SoftHSM2)', { skip }, () => {
   for (const [what, change, code, msg] of refusals) {
     it(`refuses ${what} when opened, with ${code}`, () => {
       assert.throws(
-        () => openPkcs11Signer({ ...base, ...change }),
+        () => openPkcs11Key({ ...base, ...change }),
         (err: unknown) =>
-          err instanceof Pkcs11SignerError && err.code === code && msg.test(err.message),
+          err instanceof Pkcs11KeyError && err.code === code && msg.test(err.message),
       );
     });
   }
 
-  it('a refused open leaves the module usable for a correct one', async () => {
-    assert.throws(() => openPkcs11Signer({ ...base, pin: 'bad' }));
-    const signer = openPkcs11Signer(base);
-    assert.equal((await signer.sign(new Uint8Array(1))).length, 64);
+  it('a refused open leaves the module usable for a correct one', () => {
+    assert.throws(() => openPkcs11Key({ ...base, pin: 'bad' }));
+    const key = openPkcs11Key(base);
+    assert.equal(key.signSync(new Uint8Array(1)).length, 64);
     // pkcs11js passes an empty buffer as a NULL pointer, which tokens refuse: refused here.
-    await assert.rejects(signer.sign(new Uint8Array(0)), TypeError);
-    signer.close();
+    assert.throws(() => key.signSync(new Uint8Array(0)), TypeError);
+    key.close();
   });
 });
 
