@@ -2,6 +2,7 @@ import canonicalize from 'canonicalize';
 import { base64Decode, base64Encode, isValidKeyName, MAX_NOTE_SIZE } from '@proofline/note';
 import {
   MAX_ENTRY_SIZE,
+  filterProblem,
   parseJson,
   parseRecord,
   parseTime,
@@ -21,9 +22,6 @@ export const MAX_PROOF_SIZE = 4 * MAX_NOTE_SIZE + 4 * MAX_ENTRY_SIZE + 64 * 1024
 const MAX_PROOF_HASHES = 130;
 
 const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
-const TYPE = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
-const CONTROL = /^[A-Za-z0-9][A-Za-z0-9._:()/-]{0,63}$/;
-const LABEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/;
 
 /** A checkpoint as published, with the log's (unsigned) claim of when it was published. */
 export interface CheckpointRef {
@@ -164,27 +162,15 @@ function boundary(value: unknown, where: string): BoundaryEntry | null {
   });
 }
 
-/** Checks a filter's members (each optional) against the record formats. */
+/** Checks a filter's members (each optional) with @proofline/records' filterProblem. */
 export function checkFilter(value: unknown, where = 'filter'): PopulationFilter {
   const v = members(value, where, [], ['type', 'control', 'label']);
-  const out: { type?: string; control?: string; label?: string } = {};
-  if (v.type !== undefined) {
-    if (typeof v.type !== 'string' || !TYPE.test(v.type)) throw malformed(`${where}/type: invalid`);
-    out.type = v.type;
-  }
-  if (v.control !== undefined) {
-    if (typeof v.control !== 'string' || !CONTROL.test(v.control)) {
-      throw malformed(`${where}/control: invalid`);
-    }
-    out.control = v.control;
-  }
-  if (v.label !== undefined) {
-    const label = str(v.label, `${where}/label`);
-    const colon = label.indexOf(':');
-    if (colon < 1 || !LABEL_NAME.test(label.slice(0, colon)) || label.length > 321) {
-      throw malformed(`${where}/label: must be name:value`);
-    }
-    out.label = label;
+  const out: { -readonly [K in keyof PopulationFilter]: string } = {};
+  for (const member of ['type', 'control', 'label'] as const) {
+    if (v[member] === undefined) continue;
+    const problem = filterProblem(member, v[member]);
+    if (problem !== undefined) throw malformed(`${where}/${member}: ${problem}`);
+    out[member] = v[member] as string;
   }
   return Object.freeze(out);
 }

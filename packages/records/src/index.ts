@@ -7,7 +7,12 @@
 export { RecordError, type RecordErrorCode } from './errors.js';
 export { parseJson } from './json.js';
 export {
+  CONTROL_PATTERN,
+  DIGEST_PATTERN,
+  LABEL_NAME_PATTERN,
   MAX_STATEMENT_SIZE,
+  STATEMENT_TYPE_PATTERN,
+  isDigest,
   parseStatement,
   parseStatementJson,
   type Statement,
@@ -74,6 +79,7 @@ export {
   PROOF_MEDIA_TYPE,
   csvField,
   csvRow,
+  filterProblem,
   matchesFilter,
   type PopulationFilter,
 } from './population.js';

@@ -3,6 +3,7 @@ import { base64Encode } from '@proofline/note';
 import type { Hash } from '@proofline/tlog';
 import type { RecordV1 } from './record.js';
 import { recordId } from './recordid.js';
+import { CONTROL_PATTERN, LABEL_NAME_PATTERN, STATEMENT_TYPE_PATTERN } from './statement.js';
 
 /*
  * The population format (docs/evidence.md): which records of a period an audit selects, and
@@ -26,6 +27,34 @@ export interface PopulationFilter {
   readonly type?: string;
   readonly control?: string;
   readonly label?: string;
+}
+
+/** Bound on a label filter: a 64-character name, ':' and a 256-character value. */
+const MAX_LABEL_FILTER_LENGTH = 321;
+
+/**
+ * Why `value` is not a valid `member` of a PopulationFilter, or undefined when it is: `type`
+ * a statement type, `control` a control id, `label` "name:value" with a label name, at most
+ * 321 characters. The one check of a filter, for the server's query and the evidence files.
+ */
+export function filterProblem(member: keyof PopulationFilter, value: unknown): string | undefined {
+  if (typeof value !== 'string') return 'must be a string';
+  switch (member) {
+    case 'type':
+      return STATEMENT_TYPE_PATTERN.test(value)
+        ? undefined
+        : `must match ${STATEMENT_TYPE_PATTERN.source}`;
+    case 'control':
+      return CONTROL_PATTERN.test(value) ? undefined : 'is not a valid control id';
+    case 'label': {
+      const colon = value.indexOf(':');
+      const ok =
+        colon >= 1 &&
+        LABEL_NAME_PATTERN.test(value.slice(0, colon)) &&
+        value.length <= MAX_LABEL_FILTER_LENGTH;
+      return ok ? undefined : 'must be name:value';
+    }
+  }
 }
 
 /** Whether `record` belongs to the population `filter` selects. */

@@ -6,6 +6,7 @@ import {
   POPULATION_MEDIA_TYPE,
   PROOF_MEDIA_TYPE,
   csvRow,
+  filterProblem,
   matchesFilter,
   formatTime,
   parseRecord,
@@ -56,9 +57,6 @@ const DEFAULT_PAGE = 1000;
 const MAX_PAGE = 10_000;
 /** Indices per bundle request: keeps the URL well under common header limits. */
 export const MAX_BUNDLES_PER_REQUEST = 256;
-const TYPE = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
-const CONTROL = /^[A-Za-z0-9][A-Za-z0-9._:()/-]{0,63}$/;
-const LABEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/;
 const INDEX = /^(0|[1-9]\d{0,15})$/;
 
 type Query = Record<string, string | string[] | undefined>;
@@ -388,25 +386,14 @@ function parsePeriod(
   const fromMs = timeParam(query, 'from');
   const toMs = timeParam(query, 'to');
   if (!(fromMs < toMs)) throw invalid('from must be before to');
-  const filter: { type?: string; control?: string; label?: string } = {};
+  const filter: { -readonly [K in keyof PopulationFilter]: string } = {};
   if (withFilter) {
-    const type = single(query, 'type');
-    if (type !== undefined) {
-      if (!TYPE.test(type)) throw invalid('type must match ^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$');
-      filter.type = type;
-    }
-    const control = single(query, 'control');
-    if (control !== undefined) {
-      if (!CONTROL.test(control)) throw invalid('control is not a valid control id');
-      filter.control = control;
-    }
-    const label = single(query, 'label');
-    if (label !== undefined) {
-      const colon = label.indexOf(':');
-      if (colon < 1 || !LABEL_NAME.test(label.slice(0, colon)) || label.length > 321) {
-        throw invalid('label must be name:value');
-      }
-      filter.label = label;
+    for (const member of ['type', 'control', 'label'] as const) {
+      const value = single(query, member);
+      if (value === undefined) continue;
+      const problem = filterProblem(member, value);
+      if (problem !== undefined) throw invalid(`${member} ${problem}`);
+      filter[member] = value;
     }
   }
   return { runtime, fromMs, toMs, filter };
