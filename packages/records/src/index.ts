@@ -25,6 +25,7 @@ export {
   type RecordV1,
 } from './record.js';
 export { issuerMessage, signStatement, verifyIssuer } from './issuer.js';
+export { receiptViewSchema, type ReceiptView } from './receipt-view.js';
 export { formatTime, parseTime } from './time.js';
 export { entryTime, entryTimeFromEnd, recordTemplate, type RecordTemplate } from './template.js';
 export { commitment, digestLookupKey } from './digest.js';
