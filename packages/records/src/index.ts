@@ -82,5 +82,11 @@ export {
   csvRow,
   filterProblem,
   matchesFilter,
+  populationExcludedLine,
+  populationRecordLine,
+  populationTrailer,
+  type BoundaryEntry,
+  type CheckpointRef,
   type PopulationFilter,
+  type PopulationProofDocument,
 } from './population.js';

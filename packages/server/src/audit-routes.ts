@@ -1,6 +1,5 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import canonicalize from 'canonicalize';
 import {
   CSV_HEADER,
   POPULATION_MEDIA_TYPE,
@@ -8,11 +7,15 @@ import {
   csvRow,
   filterProblem,
   matchesFilter,
+  populationExcludedLine,
+  populationRecordLine,
+  populationTrailer,
   formatTime,
   parseRecord,
   parseTime,
   recordId,
   type PopulationFilter,
+  type PopulationProofDocument,
 } from '@proofline/records';
 import { readTilesAt, type Storage, type StoredCheckpoint } from '@proofline/storage';
 import {
@@ -230,25 +233,6 @@ export function registerAuditRoutes(app: FastifyInstance, o: AuditRouteOptions):
   });
 }
 
-/** The completeness proof of a period (see PopulationProof in @proofline/evidence). */
-interface ProofDocument {
-  readonly mediaType: typeof PROOF_MEDIA_TYPE;
-  readonly log: string;
-  readonly origin: string;
-  readonly from: string;
-  readonly to: string;
-  readonly filter: PopulationFilter;
-  readonly range: { readonly start: number; readonly end: number };
-  readonly startCheckpoint: { note: string; publishedAt: string } | null;
-  readonly endCheckpoint: { note: string; publishedAt: string };
-  readonly consistencyProof: string[];
-  readonly before: { index: number; entry: string } | null;
-  readonly after: { index: number; entry: string } | null;
-  readonly rangeProof: { left: string[]; right: string[] };
-  readonly latestCheckpoint: { note: string; publishedAt: string };
-  readonly latestConsistencyProof: string[];
-}
-
 /**
  * Builds the completeness proof of the entries sequenced in `[from, to)`:
  * - range: storage.indexRangeForTime (log times are non-decreasing along the log);
@@ -260,7 +244,7 @@ interface ProofDocument {
  * - boundary entries, the compact-range hashes left and right of them, and the consistency
  *   proofs start → end → latest, all from the stored tiles.
  */
-async function buildProof(storage: Storage, period: Period): Promise<ProofDocument> {
+async function buildProof(storage: Storage, period: Period): Promise<PopulationProofDocument> {
   const { runtime, fromMs, toMs } = period;
   const log = runtime.config.name;
   const range = await storage.indexRangeForTime(log, fromMs, toMs);
@@ -323,7 +307,7 @@ async function buildProof(storage: Storage, period: Period): Promise<ProofDocume
 async function* populationLines(
   storage: Storage,
   period: Period,
-  proof: ProofDocument,
+  proof: PopulationProofDocument,
 ): AsyncGenerator<string> {
   const log = period.runtime.config.name;
   yield `${JSON.stringify(proof)}\n`;
@@ -340,15 +324,15 @@ async function* populationLines(
       const record = parseRecord(entry);
       if (matchesFilter(record, period.filter)) {
         records++;
-        out += `{"index":${index + i},"id":${JSON.stringify(recordId(log, index + i))},"entry":"${nodeBase64Encode(entry)}","record":${canonicalize(record)}}\n`;
+        out += `${populationRecordLine(log, index + i, entry, record, nodeBase64Encode)}\n`;
       } else {
         excluded++;
-        out += `{"index":${index + i},"leaf":"${nodeBase64Encode(leafHash(entry))}"}\n`;
+        out += `${populationExcludedLine(index + i, leafHash(entry), nodeBase64Encode)}\n`;
       }
     });
     yield out;
   }
-  yield `{"end":true,"records":${records},"excluded":${excluded}}\n`;
+  yield `${populationTrailer(records, excluded)}\n`;
 }
 
 async function* csvLines(
