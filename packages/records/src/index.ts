@@ -5,6 +5,7 @@
  * work, and throws only RecordError. Browser-safe: no Node built-ins.
  */
 export { RecordError, type RecordErrorCode } from './errors.js';
+export { canonicalJson } from './canonical.js';
 export { parseJson } from './json.js';
 export {
   CONTROL_PATTERN,
