@@ -227,7 +227,8 @@ export function errorHandler(err: unknown, request: FastifyRequest, reply: Fasti
  * document through toProblem); a refusal of request bodies with a Content-Encoding other than
  * identity (415, before anything reads the body: they are never decoded); and, once
  * `app.close()` has begun, a 503 `shutting-down` problem with Retry-After for every request
- * that still arrives (on an open keep-alive connection). Build the app with
+ * that still arrives (on an open keep-alive connection), and every answer sent from then on
+ * closes its connection. Build the app with
  * `return503OnClosing: false` and `frameworkErrors: errorHandler`.
  */
 export function installErrorRoute(app: FastifyInstance): void {
@@ -248,6 +249,11 @@ export function installErrorRoute(app: FastifyInstance): void {
         `request bodies are not decoded: Content-Encoding ${JSON.stringify(encoding)} is refused`,
       );
     }
+  });
+  // A request in flight when the close began ends its keep-alive connection, which would
+  // otherwise hold the close open until the connection's idle timeout.
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(async (request) => {
