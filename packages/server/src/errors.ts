@@ -44,10 +44,8 @@ export function toProblem(err: unknown): HttpProblem {
   if (err instanceof StorageError) return storageProblem(err);
   if (err instanceof TlogError) return tlogProblem(err);
   if (err instanceof RecordError) return recordProblem(err);
-  if (err instanceof NoteError || err instanceof GuardError) {
-    // Notes the server parses are ones it stored; a refusing guard is an operator's matter.
-    return internal();
-  }
+  if (err instanceof NoteError) return noteProblem(err);
+  if (err instanceof GuardError) return guardProblem(err);
   const fastifyError = err as Partial<FastifyError>;
   const status = fastifyError.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
@@ -193,6 +191,41 @@ function recordProblem(err: RecordError): HttpProblem {
     case 'INVALID_BUNDLE':
     case 'INVALID_TLOG_PROOF':
     case 'INVALID_ARGUMENT':
+      return internal();
+    default:
+      return unmapped(err.code);
+  }
+}
+
+function noteProblem(err: NoteError): HttpProblem {
+  switch (err.code) {
+    // The notes and keys the server parses are ones it stored (receipts, checkpoints,
+    // registered issuer keys): one that does not parse or verify was altered.
+    case 'MALFORMED_NOTE':
+    case 'MALFORMED_CHECKPOINT':
+    case 'MALFORMED_KEY':
+    case 'UNKNOWN_KEY_TYPE':
+    case 'UNVERIFIED_NOTE':
+    case 'INVALID_SIGNATURE':
+      return new HttpProblem('storage-corrupt', 'a stored note or key is malformed or unsigned');
+    case 'AMBIGUOUS_KEY':
+    case 'INVALID_ARGUMENT':
+      return internal();
+    default:
+      return unmapped(err.code);
+  }
+}
+
+function guardProblem(err: GuardError): HttpProblem {
+  switch (err.code) {
+    case 'ROLLBACK':
+    case 'FORK':
+      return new HttpProblem('storage-inconsistent', 'storage disagrees with what was signed');
+    case 'BAD_CHECKPOINT':
+      return new HttpProblem('storage-corrupt', 'the stored checkpoint is not signed by the log');
+    case 'STATE_MISSING':
+    case 'STATE_UNREADABLE':
+    case 'STATE_CORRUPT':
       return internal();
     default:
       return unmapped(err.code);

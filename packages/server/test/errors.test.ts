@@ -5,10 +5,15 @@ import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { RecordError, type RecordErrorCode } from '@proofline/records';
-import { SequencerError, type SequencerErrorCode } from '@proofline/sequencer';
 import { StorageError, type StorageErrorCode } from '@proofline/storage';
 import { TlogError, type TlogErrorCode } from '@proofline/tlog';
-import { NoteError } from '@proofline/note';
+import { NoteError, type NoteErrorCode } from '@proofline/note';
+import {
+  GuardError,
+  SequencerError,
+  type GuardErrorCode,
+  type SequencerErrorCode,
+} from '@proofline/sequencer';
 import { PROBLEM_STATUS, ServiceError, toProblem, type ServiceErrorCode } from '../src/index.js';
 import { Fixture, assertProblem, bearer, request, statement } from './helpers.js';
 
@@ -76,6 +81,26 @@ const RECORDS: Record<RecordErrorCode, string> = {
   INVALID_ARGUMENT: 'internal',
 };
 
+const NOTE: Record<NoteErrorCode, string> = {
+  MALFORMED_NOTE: 'storage-corrupt',
+  MALFORMED_KEY: 'storage-corrupt',
+  UNKNOWN_KEY_TYPE: 'storage-corrupt',
+  UNVERIFIED_NOTE: 'storage-corrupt',
+  INVALID_SIGNATURE: 'storage-corrupt',
+  AMBIGUOUS_KEY: 'internal',
+  MALFORMED_CHECKPOINT: 'storage-corrupt',
+  INVALID_ARGUMENT: 'internal',
+};
+
+const GUARD: Record<GuardErrorCode, string> = {
+  ROLLBACK: 'storage-inconsistent',
+  FORK: 'storage-inconsistent',
+  BAD_CHECKPOINT: 'storage-corrupt',
+  STATE_MISSING: 'internal',
+  STATE_UNREADABLE: 'internal',
+  STATE_CORRUPT: 'internal',
+};
+
 /** The problem codes and statuses of the table in docs/errors.md. */
 function documentedProblems(): Map<string, number> {
   const text = readFileSync(new URL('../../../../docs/errors.md', import.meta.url), 'utf8');
@@ -107,7 +132,16 @@ describe('toProblem', () => {
       ...Object.entries(RECORDS).map(
         ([code, p]) => [new RecordError(code as RecordErrorCode, 'x'), p] as [unknown, string],
       ),
-      [new NoteError('MALFORMED_NOTE', 'x'), 'internal'],
+      ...Object.entries(NOTE).map(
+        ([code, p]) => [new NoteError(code as NoteErrorCode, 'x'), p] as [unknown, string],
+      ),
+      ...Object.entries(GUARD).map(
+        ([code, p]) =>
+          [new GuardError(code as GuardErrorCode, 'x', { log: 'a', path: '/g' }), p] as [
+            unknown,
+            string,
+          ],
+      ),
       [new Error('a bug'), 'internal'],
       ['not even an error', 'internal'],
       [
