@@ -93,6 +93,7 @@ describe('a stored entry an insider corrupted', () => {
     });
     app = await buildApp({
       storage,
+      access: storage,
       logs: new Map([['default', { config, signer, sequencer }]]),
       publicUrl: 'https://ledger.test',
       logger: { level: 'debug', stream },

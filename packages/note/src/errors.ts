@@ -5,7 +5,8 @@ import { CodedError, type CodedErrorOptions } from '@proofline/tlog';
  *
  * - `MALFORMED_NOTE`: a signed note breaks c2sp.org/signed-note §Format or a bound.
  * - `MALFORMED_KEY`: a verifier or signer key string is not a well-formed key encoding.
- * - `UNKNOWN_KEY_TYPE`: a key encoding is well formed but its type byte is not Ed25519 (0x01).
+ * - `UNKNOWN_KEY_TYPE`: a key encoding is well formed but its type byte is not the expected one
+ *   (0x01 Ed25519, or 0x04 cosignature/v1 where the caller asks for it).
  * - `UNVERIFIED_NOTE`: no signature from a known key (c2sp.org/signed-note §Signatures).
  * - `INVALID_SIGNATURE`: a signature by a known key failed to verify.
  * - `AMBIGUOUS_KEY`: a signature names a key that two or more verifiers claim.

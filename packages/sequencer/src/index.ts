@@ -16,7 +16,7 @@ export {
   type TimestampReport,
   type TimestampingOptions,
 } from './publisher.js';
-export { nodeEd25519Signer } from './node-signer.js';
+export { nodeEd25519Signer, type SyncSigner } from './node-signer.js';
 export { workerEd25519Signer } from './worker-signer.js';
 export type {
   CheckpointCosignOutcome,

@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import swagger from '@fastify/swagger';
 import type { OpenAPIV3 } from 'openapi-types';
 import swaggerUi from '@fastify/swagger-ui';
-import type { Storage } from '@proofline/storage';
+import type { AccessStore, Storage } from '@proofline/storage';
 import { Authenticator, RateLimiter } from './auth.js';
 import { errorHandler, installErrorRoute } from './error-route.js';
 import { parseJson, type RecordError } from '@proofline/records';
@@ -18,8 +18,16 @@ import { DEFAULT_WEB_ROOT, registerWebRoutes } from './web.js';
 
 export interface AppOptions {
   readonly storage: Storage;
-  /** The logs this node serves and writes, by name. */
+  /** Tenants, API keys and issuer keys (often the same driver object as `storage`). */
+  readonly access: AccessStore;
+  /** The logs this node serves and writes, by name. The caller may add logs while it runs. */
   readonly logs: ReadonlyMap<string, LogRuntime>;
+  /**
+   * Called when a request names a log that is not in `logs` (e.g. created by another process
+   * since this one started): its runtime, now serving, or undefined when there is no such log
+   * (404). It may throw a ServiceError, e.g. LOG_UNAVAILABLE (503) when this node cannot serve the log.
+   */
+  readonly resolveLog?: (name: string) => Promise<LogRuntime | undefined>;
   /** Base URL of the public verification pages, e.g. https://ledger.example.com. */
   readonly publicUrl: string;
   /** How long `?wait=proof` may hold a response, in ms (default 10 s). */
@@ -46,8 +54,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const logs = new LogDirectory(options.storage);
   const service = new RecordService(
     options.storage,
+    options.access,
     options.logs,
     options.publicUrl.replace(/\/+$/, ''),
+    options.resolveLog,
   );
 
   installErrorRoute(app);
@@ -110,7 +120,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerTileRoutes(app, options.storage, logs);
   registerLookupRoute(app, options.storage);
   registerWebRoutes(app, options.webRoot ?? DEFAULT_WEB_ROOT);
-  const auth = new Authenticator(options.storage);
+  const auth = new Authenticator(options.access);
   const limiter = new RateLimiter(options.defaultRateLimit ?? 2000);
   registerRecordRoutes(app, {
     service,

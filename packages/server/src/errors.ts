@@ -107,6 +107,8 @@ function serviceProblem(err: ServiceError): HttpProblem {
       return new HttpProblem('batch-too-large', err.message);
     case 'SHUTTING_DOWN':
       return new HttpProblem('shutting-down', err.message, retry);
+    case 'LOG_UNAVAILABLE':
+      return new HttpProblem('log-unavailable', err.message, retry);
     case 'STORAGE_INCONSISTENT':
       return new HttpProblem('storage-inconsistent', err.message);
     default:

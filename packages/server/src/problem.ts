@@ -37,6 +37,7 @@ export const PROBLEM_STATUS = {
   'storage-corrupt': 500,
   'storage-inconsistent': 500,
   overloaded: 503,
+  'log-unavailable': 503,
   'shutting-down': 503,
 } as const satisfies Record<string, number>;
 

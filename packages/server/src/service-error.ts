@@ -50,6 +50,8 @@ export type ServiceErrorCode =
   | 'BATCH_TOO_LARGE'
   /** The server is closing (`details.retryAfterSeconds`). */
   | 'SHUTTING_DOWN'
+  /** The log exists but this node cannot write it yet, e.g. lacks its key (`details.retryAfterSeconds`). */
+  | 'LOG_UNAVAILABLE'
   /** Storage contradicts itself (e.g. names no checkpoint covering a published index). */
   | 'STORAGE_INCONSISTENT';
 

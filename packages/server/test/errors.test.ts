@@ -42,6 +42,7 @@ const SERVICE: Record<ServiceErrorCode, string> = {
   IDEMPOTENCY_CONFLICT: 'idempotency-key-reused',
   BATCH_TOO_LARGE: 'batch-too-large',
   SHUTTING_DOWN: 'shutting-down',
+  LOG_UNAVAILABLE: 'log-unavailable',
   STORAGE_INCONSISTENT: 'storage-inconsistent',
 };
 

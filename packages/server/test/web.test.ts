@@ -77,7 +77,13 @@ describe('web pages and public lookup routes', () => {
       await new Publisher(storage, config, signer).publish();
       await sequencer.appendGroup(recordGroup([statement('late')], 'acme'));
     }
-    app = await buildApp({ storage, logs: runtimes, publicUrl: 'https://ledger.test', webRoot });
+    app = await buildApp({
+      storage,
+      access: storage,
+      logs: runtimes,
+      publicUrl: 'https://ledger.test',
+      webRoot,
+    });
   });
 
   after(async () => {
@@ -149,6 +155,7 @@ describe('web pages and public lookup routes', () => {
   it('says so when the pages are not built', async () => {
     const bare = await buildApp({
       storage,
+      access: storage,
       logs: new Map(),
       publicUrl: 'https://ledger.test',
       webRoot: join(dir, 'nowhere'),

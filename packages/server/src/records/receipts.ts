@@ -16,7 +16,7 @@ import {
 import { parseNote } from '@proofline/note';
 import { equalHashes, tileHashReader } from '@proofline/tlog';
 import { type Commit, type GroupResult, type RecordGroup } from '@proofline/sequencer';
-import { toBase64 } from '../base64.js';
+import { nodeBase64Encode } from '@proofline/note/node';
 import { storedRecord } from '../stored-record.js';
 
 /** The receipt as the API returns it. */
@@ -137,7 +137,7 @@ export class Receipts {
   async ofEntry(log: ReceiptLog, index: number, entry: Uint8Array): Promise<ReceiptView> {
     const record = storedRecord(log.config.name, index, entry);
     const creation = await this.creation(log, index);
-    const proof = creation?.proof?.map(toBase64);
+    const proof = creation?.proof?.map(nodeBase64Encode);
     return this.view(log, index, nodeLeafHash(entry), entry, record, creation?.note, proof);
   }
 
@@ -234,7 +234,8 @@ export class Receipts {
 
   private commitView(log: ReceiptLog, commit: CommitTree, index: number, r: Built) {
     const at = index - commit.first;
-    const proof = commit.note === undefined ? undefined : commit.tree?.encodedProof(at, toBase64);
+    const proof =
+      commit.note === undefined ? undefined : commit.tree?.encodedProof(at, nodeBase64Encode);
     const leaf = commit.leaves[at] ?? nodeLeafHash(r.bytes);
     return this.view(log, index, leaf, r.bytes, r.record, commit.note, proof);
   }
@@ -255,10 +256,10 @@ export class Receipts {
       log: name,
       origin,
       index,
-      leafHash: toBase64(leaf),
+      leafHash: nodeBase64Encode(leaf),
       time: record.time,
       record,
-      entry: toBase64(entry),
+      entry: nodeBase64Encode(entry),
       ...(receipt === undefined ? {} : { receipt }),
       ...(receiptProof === undefined ? {} : { receiptProof }),
       verificationUrl: `${this.publicUrl}/r/${id}`,

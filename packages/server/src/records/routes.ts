@@ -47,7 +47,7 @@ export function registerRecordRoutes(app: FastifyInstance, o: RecordRouteOptions
   ) => {
     const principal = principals.get(request)!;
     const query = strictQuery(request.query, ['log', 'wait']);
-    const runtime = o.service.logFor(principal, single(query, 'log'));
+    const runtime = await o.service.logFor(principal, single(query, 'log'));
     const wait = waitForProof(request, query);
     const result = await o.service.attest(
       principal,
@@ -162,7 +162,7 @@ export function registerRecordRoutes(app: FastifyInstance, o: RecordRouteOptions
 }
 
 async function list(o: RecordRouteOptions, principal: Principal, query: Query) {
-  const runtime = o.service.logFor(principal, single(query, 'log'));
+  const runtime = await o.service.logFor(principal, single(query, 'log'));
   const label = single(query, 'label');
   const colon = label?.indexOf(':') ?? -1;
   if (label !== undefined && colon < 1) throw invalidRequest('label must be key:value');

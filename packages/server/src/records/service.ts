@@ -10,7 +10,7 @@ import {
   type Statement,
 } from '@proofline/records';
 import { parseVerifierKey, type Signer } from '@proofline/note';
-import type { LogConfig, Storage } from '@proofline/storage';
+import type { AccessStore, LogConfig, Storage } from '@proofline/storage';
 import { recordGroup, type Sequencer } from '@proofline/sequencer';
 import type { Principal } from '../auth.js';
 import { ServiceError } from '../service-error.js';
@@ -61,16 +61,14 @@ export class RecordService {
 
   constructor(
     private readonly storage: Storage,
+    private readonly access: AccessStore,
     private readonly logs: ReadonlyMap<string, LogRuntime>,
     private readonly publicUrl: string,
+    /** Asked for a log name not in `logs` (see AppOptions.resolveLog). */
+    private readonly resolveLog?: (name: string) => Promise<LogRuntime | undefined>,
   ) {
     for (const [name, runtime] of logs) {
-      // A commit made without a sealer stores no creation receipt, and nothing signs one later.
-      if (!runtime.sequencer.seals) {
-        throw new Error(
-          `log ${name}: its sequencer has no ReceiptSealer, so its records would have no receipt`,
-        );
-      }
+      if (!runtime.sequencer.seals) throw unsealed(name);
     }
     this.checkpoints = new CheckpointWaiter(storage);
     this.bundles = new ProofBundles(storage);
@@ -78,7 +76,7 @@ export class RecordService {
   }
 
   /** The log a principal may use: named, or the tenant's only log. Another tenant's log is a 404. */
-  logFor(principal: Principal, name: string | undefined): LogRuntime {
+  async logFor(principal: Principal, name: string | undefined): Promise<LogRuntime> {
     if (name === undefined) {
       const own = [...this.logs.values()].filter((l) => l.config.tenant === principal.tenant);
       if (own.length === 1) return own[0]!;
@@ -89,7 +87,7 @@ export class RecordService {
           : `tenant ${principal.tenant} has several logs: name one with ?log=`,
       );
     }
-    const runtime = this.logs.get(name);
+    const runtime = await this.runtimeOf(name);
     if (!runtime || runtime.config.tenant !== principal.tenant) {
       throw new ServiceError('UNKNOWN_LOG', `no log named ${JSON.stringify(name)}`);
     }
@@ -151,7 +149,7 @@ export class RecordService {
   /** Records of the principal's tenant whose digest is `digest`, in `log` or all its logs. */
   async findByDigest(principal: Principal, digest: string, logName: string | undefined) {
     const runtimes = logName
-      ? [this.logFor(principal, logName)]
+      ? [await this.logFor(principal, logName)]
       : [...this.logs.values()].filter((l) => l.config.tenant === principal.tenant);
     const found: ReceiptView[] = [];
     for (const runtime of runtimes) {
@@ -190,7 +188,7 @@ export class RecordService {
     batch: boolean,
   ): Promise<void> {
     if (!statements.some((s) => s.issuer)) return;
-    const verifiers = (await this.storage.listIssuerKeys(tenant)).map((k) => parseVerifierKey(k));
+    const verifiers = (await this.access.listIssuerKeys(tenant)).map((k) => parseVerifierKey(k));
     for (const [i, statement] of statements.entries()) {
       if (statement.issuer && !(await verifyIssuer(statement, verifiers))) {
         throw new ServiceError(
@@ -212,9 +210,19 @@ export class RecordService {
         'this Idempotency-Key was already used with a different request',
       );
     }
-    const runtime = this.logs.get(used.log);
+    const runtime = await this.runtimeOf(used.log);
     if (!runtime) throw new ServiceError('UNKNOWN_LOG', `log ${used.log} is not served here`);
     return this.receipts.ofStored(runtime, used.first, used.count);
+  }
+
+  /**
+   * The runtime of log `name`: from `logs`, else from `resolveLog` (a log created since this
+   * node started), which may also throw a ServiceError (e.g. LOG_UNAVAILABLE: this node lacks its key).
+   */
+  private async runtimeOf(name: string): Promise<LogRuntime | undefined> {
+    const runtime = this.logs.get(name) ?? (await this.resolveLog?.(name));
+    if (runtime && !runtime.sequencer.seals) throw unsealed(name);
+    return runtime;
   }
 
   private async locate(id: string): Promise<{ runtime: LogRuntime; index: number }> {
@@ -224,13 +232,20 @@ export class RecordService {
     } catch {
       throw notFound(id);
     }
-    const runtime = this.logs.get(parsed.log);
+    const runtime = await this.runtimeOf(parsed.log);
     // Asks storage only for an index beyond the sequenced size last seen.
     if (!runtime || !(await this.bundles.isSequenced(parsed.log, parsed.index))) {
       throw notFound(id);
     }
     return { runtime, index: parsed.index };
   }
+}
+
+/** A commit made without a sealer stores no receipt, and nothing signs one later. */
+function unsealed(log: string): Error {
+  return new Error(
+    `log ${log}: its sequencer has no ReceiptSealer, so its records would have no receipt`,
+  );
 }
 
 function notFound(id: string): ServiceError {
