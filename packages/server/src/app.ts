@@ -4,8 +4,9 @@ import type { OpenAPIV3 } from 'openapi-types';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Storage } from '@proofline/storage';
 import { Authenticator, RateLimiter } from './auth.js';
+import { registerJsonBody } from './body.js';
+import { BodyParserPool } from './body-pool.js';
 import { errorHandler } from './errors.js';
-import { parseJson, type RecordError } from '@proofline/records';
 import { LogDirectory } from './logs.js';
 import { openApiDocument } from './openapi.js';
 import { HttpProblem, sendProblem } from './problem.js';
@@ -51,42 +52,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   );
 
   app.setErrorHandler(errorHandler);
-  // JSON only (no text/plain parser), strict UTF-8, no duplicate member names.
-  app.removeAllContentTypeParsers();
-  const utf8 = new TextDecoder('utf-8', { fatal: true });
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
-    const charset = /;\s*charset=([^;\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1];
-    if (charset !== undefined && !/^"?utf-8"?$/i.test(charset)) {
-      done(new HttpProblem(415, 'unsupported-media-type', 'JSON bodies must be UTF-8'), undefined);
-      return;
-    }
-    let text: string;
-    try {
-      text = utf8.decode(body as Buffer);
-    } catch {
-      done(new HttpProblem(400, 'invalid-json', 'the body is not valid UTF-8'), undefined);
-      return;
-    }
-    if (text.trim() === '') {
-      done(new HttpProblem(400, 'invalid-json', 'the body is empty'), undefined);
-      return;
-    }
-    try {
-      done(null, parseJson(text, Number.MAX_SAFE_INTEGER, 'INVALID_STATEMENT'));
-    } catch (err) {
-      const e = err as RecordError;
-      done(
-        new HttpProblem(
-          400,
-          'invalid-json',
-          e.message,
-          {},
-          e.field === undefined ? {} : { field: e.field },
-        ),
-        undefined,
-      );
-    }
-  });
+  const bodies = new BodyParserPool();
+  app.addHook('onClose', () => bodies.close());
+  registerJsonBody(app, bodies);
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, new HttpProblem(404, 'not-found', `no resource at ${request.url}`)),
   );
