@@ -17,7 +17,7 @@ export class BodyPoolError extends Error {
 }
 
 interface Job {
-  readonly bytes: Uint8Array;
+  readonly chunks: readonly Uint8Array[];
   resolve(outcome: BodyOutcome): void;
   reject(err: unknown): void;
 }
@@ -41,18 +41,23 @@ export class BodyParserPool {
   private closed = false;
 
   constructor(
-    private readonly size = Math.min(2, availableParallelism()),
+    // Leave a core to the event loop.
+    private readonly size = Math.max(1, Math.min(2, availableParallelism() - 1)),
     private readonly maxQueued = 8,
   ) {}
 
-  /** Parses a copy of `bytes` on a thread. Rejects with BodyPoolError. */
-  parse(bytes: Uint8Array): Promise<BodyOutcome> {
+  /**
+   * Parses the body made of `chunks` on a thread. The chunks' memory is transferred to it:
+   * each must own its whole ArrayBuffer (e.g. `new Uint8Array(chunk)`), and is unusable
+   * afterwards. Rejects with BodyPoolError.
+   */
+  parse(chunks: readonly Uint8Array[]): Promise<BodyOutcome> {
     if (this.closed) return Promise.reject(new BodyPoolError('CLOSED', 'the server is closing'));
     if (this.queue.length >= this.maxQueued) {
       return Promise.reject(new BodyPoolError('BUSY', 'too many large bodies are being parsed'));
     }
     return new Promise<BodyOutcome>((resolve, reject) => {
-      this.queue.push({ bytes, resolve, reject });
+      this.queue.push({ chunks, resolve, reject });
       this.dispatch();
     });
   }
@@ -77,9 +82,8 @@ export class BodyParserPool {
       const job = this.queue.shift()!;
       thread.job = job;
       thread.worker.ref();
-      // A copy of its own, transferred: fastify's buffer may share memory with others.
-      const bytes = new Uint8Array(job.bytes);
-      thread.worker.postMessage({ bytes }, [bytes.buffer]);
+      const buffers = job.chunks.map((c) => c.buffer as ArrayBuffer);
+      thread.worker.postMessage({ chunks: job.chunks }, buffers);
     }
   }
 

@@ -8,37 +8,83 @@ export const THREAD_THRESHOLD = 64 * 1024;
 
 /**
  * Makes JSON the only body type (no text/plain parser): strict UTF-8 (a charset other than
- * utf-8 is a 415), parsed by the bounded parser (bounded-json.ts: depth, counts, duplicate
- * names) in one pass; a body above THREAD_THRESHOLD on `pool`, off the event loop. Refusals:
- * 400 `invalid-json` (not UTF-8, empty, not JSON, too deep, a repeated name with its
- * `field`), 413 `payload-too-large` (too many members, elements or values), 503 `overloaded`
- * (the pool's queue is full or the server is closing).
+ * utf-8 is a 415), at most the route's `bodyLimit` bytes (413 `payload-too-large`, from the
+ * Content-Length before anything is read), parsed by the bounded parser (bounded-json.ts:
+ * depth, counts, duplicate names) in one pass. A body above THREAD_THRESHOLD is parsed on
+ * `pool`, off the event loop: from the threshold on, each chunk is copied as it arrives
+ * (socket read buffers may be shared) and the copies are handed over without another copy,
+ * so no large buffer is allocated or copied on the event loop. Refusals: 400 `invalid-json`
+ * (not UTF-8, empty, not JSON, too deep, a repeated name with its `field`), 413
+ * `payload-too-large` (too many members, elements or values), 503 `overloaded` (the pool's
+ * queue is full or the server is closing).
  */
 export function registerJsonBody(app: FastifyInstance, pool: BodyParserPool): void {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+  app.addContentTypeParser('application/json', (request, payload, done) => {
     const charset = /;\s*charset=([^;\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1];
     if (charset !== undefined && !/^"?utf-8"?$/i.test(charset)) {
       done(new HttpProblem(415, 'unsupported-media-type', 'JSON bodies must be UTF-8'), undefined);
       return;
     }
+    const limit = request.routeOptions.bodyLimit ?? app.initialConfig.bodyLimit ?? 0;
+    const tooLarge = () =>
+      new HttpProblem(413, 'payload-too-large', `the body exceeds ${limit} bytes`);
+    const declared = Number(request.headers['content-length']);
+    if (declared > limit) {
+      done(tooLarge(), undefined);
+      return;
+    }
+    let chunks: Uint8Array[] = [];
+    let length = 0;
+    const stop = () => {
+      payload.removeListener('data', onData);
+      payload.removeListener('end', onEnd);
+      payload.removeListener('error', onError);
+    };
+    const onData = (chunk: Buffer) => {
+      length += chunk.length;
+      if (length > limit) {
+        stop();
+        done(tooLarge(), undefined);
+        return;
+      }
+      if (length <= THREAD_THRESHOLD) {
+        chunks.push(chunk);
+        return;
+      }
+      if (length - chunk.length <= THREAD_THRESHOLD) chunks = chunks.map((c) => new Uint8Array(c));
+      chunks.push(new Uint8Array(chunk));
+    };
+    const onError = (err: Error & { statusCode?: number }) => {
+      stop();
+      done(new HttpProblem(400, 'invalid-request', `the body could not be read: ${err.message}`));
+    };
+    const onEnd = () => {
+      stop();
+      if (!Number.isNaN(declared) && length !== declared) {
+        done(new HttpProblem(400, 'invalid-request', 'the body does not match Content-Length'));
+        return;
+      }
+      if (length <= THREAD_THRESHOLD) {
+        settle(parseBody(Buffer.concat(chunks, length)));
+        return;
+      }
+      pool.parse(chunks).then(settle, (err: unknown) => {
+        done(
+          err instanceof BodyPoolError && err.code !== 'CRASHED'
+            ? new HttpProblem(503, 'overloaded', err.message, { 'retry-after': '1' })
+            : (err as Error),
+          undefined,
+        );
+      });
+    };
     const settle = (outcome: BodyOutcome) => {
       if (outcome.ok) done(null, outcome.value);
       else done(refusal(outcome), undefined);
     };
-    const bytes = body as Buffer;
-    if (bytes.length <= THREAD_THRESHOLD) {
-      settle(parseBody(bytes));
-      return;
-    }
-    pool.parse(bytes).then(settle, (err: unknown) => {
-      done(
-        err instanceof BodyPoolError && err.code !== 'CRASHED'
-          ? new HttpProblem(503, 'overloaded', err.message, { 'retry-after': '1' })
-          : (err as Error),
-        undefined,
-      );
-    });
+    payload.on('data', onData);
+    payload.on('end', onEnd);
+    payload.on('error', onError);
   });
 }
 

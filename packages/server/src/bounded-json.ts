@@ -22,17 +22,19 @@ export interface JsonLimits {
 }
 
 /**
- * The limits of request bodies. A statement is depth ≤ 2 (its `labels`, `commitments`,
- * `controls`), a batch `{"records": [statement…]}` depth ≤ 4; 8 leaves room for future
- * formats. 4096 members or elements is four times the largest batch (1000 records) and
- * leaves over-long maps to the statement parser's own, more precise refusal. A full batch of
- * statements with every map full holds about 100,000 values.
+ * The limits of request bodies, a little above what the formats need. A statement has about
+ * ten members, maps (`labels`, `commitments`) of at most 32 and `controls` of at most 32, at
+ * depth ≤ 2; a batch `{"records": [statement…]}` holds at most 1000 statements, at depth ≤ 4,
+ * and about 107,000 values when every map is full. Depth 8 leaves room for future formats;
+ * 1024 elements keeps a batch of 1001 to 1024 records for the route's own `batch-too-large`.
+ * Small member counts also keep the cost of building objects low (a fresh name per member
+ * makes every member a new hidden class in V8).
  */
 export const BODY_LIMITS: JsonLimits = Object.freeze({
   maxDepth: 8,
-  maxMembers: 4096,
-  maxElements: 4096,
-  maxValues: 262_144,
+  maxMembers: 64,
+  maxElements: 1024,
+  maxValues: 131_072,
 });
 
 /** What was wrong: the syntax, a repeated member name, or which limit was exceeded. */

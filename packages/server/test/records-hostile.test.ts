@@ -291,11 +291,18 @@ describe('records API: hostile input', () => {
       '/labels',
     );
     await refused(
-      '3000 labels',
-      json(statement({ labels: labels(3000) })),
+      '64 labels',
+      json(statement({ labels: labels(64) })),
       400,
       'invalid-statement',
       '/labels',
+    );
+    // Beyond the body parser's limit of 64 members per object.
+    await refused(
+      '3000 labels',
+      json(statement({ labels: labels(3000) })),
+      413,
+      'payload-too-large',
     );
     await refused(
       '65-char label name',
@@ -419,13 +426,21 @@ describe('records API: hostile input', () => {
     await refused('depth 9', withRaw(`,"x":${nested(8)}`), 400, 'invalid-json');
   });
 
-  it('refuses objects and arrays beyond 4096 members or elements with 413', async () => {
+  it('refuses objects beyond 64 members and arrays beyond 1024 elements with 413', async () => {
     const members = (n: number) =>
       `{${Array.from({ length: n }, (_, i) => `"k${i}":0`).join(',')}}`;
-    await refused('4096 members', withRaw(`,"x":${members(4096)}`), 400, 'invalid-statement', '/x');
-    await refused('4097 members', withRaw(`,"x":${members(4097)}`), 413, 'payload-too-large');
+    await refused('64 members', withRaw(`,"x":${members(64)}`), 400, 'invalid-statement', '/x');
+    await refused('65 members', withRaw(`,"x":${members(65)}`), 413, 'payload-too-large');
+    await refused('65 statement members', members(65), 413, 'payload-too-large');
     const elements = (n: number) => `[${'0,'.repeat(n - 1)}0]`;
-    await refused('4097 elements', withRaw(`,"x":${elements(4097)}`), 413, 'payload-too-large');
+    await refused(
+      '1024 elements',
+      withRaw(`,"x":${elements(1024)}`),
+      400,
+      'invalid-statement',
+      '/x',
+    );
+    await refused('1025 elements', withRaw(`,"x":${elements(1025)}`), 413, 'payload-too-large');
   });
 
   it('refuses bodies over 64 KiB with 413', async () => {
