@@ -3,7 +3,9 @@ import swagger from '@fastify/swagger';
 import type { OpenAPIV3 } from 'openapi-types';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Storage } from '@proofline/storage';
-import { Authenticator, RateLimiter } from './auth.js';
+import { Authenticator, RateLimiter, requestTenant } from './auth.js';
+import { ServerMetrics } from './metrics.js';
+import { notReady } from './ready.js';
 import { registerJsonBody } from './body.js';
 import { BodyParserPool } from './body-pool.js';
 import { errorHandler } from './errors.js';
@@ -15,7 +17,7 @@ import { registerRecordRoutes } from './records/routes.js';
 import { RecordService, type LogRuntime } from './records/service.js';
 import { registerTileRoutes } from './tiles.js';
 import { registerLookupRoute } from './lookup.js';
-import { DEFAULT_WEB_ROOT, registerWebRoutes } from './web.js';
+import { DEFAULT_WEB_ROOT, DOCS_CSP, registerWebRoutes } from './web.js';
 
 export interface AppOptions {
   readonly storage: Storage;
@@ -29,7 +31,21 @@ export interface AppOptions {
   readonly webRoot?: string;
   /** Requests per second per API key unless the key sets its own (default 2000; 0: none). */
   readonly defaultRateLimit?: number;
+  /**
+   * fastify's logger (pino options, or true): one access-log line per request (see
+   * docs/observability.md), errors of 5xx answers. Default: none.
+   */
   readonly logger?: FastifyServerOptions['logger'];
+  /**
+   * The metrics to record into and serve at /metrics. Default: a new ServerMetrics; pass one
+   * to share it with the sequencers' and publishers' hooks (see ServerMetrics).
+   */
+  readonly metrics?: ServerMetrics;
+  /**
+   * /readyz answers 503 when a log has entries waiting for a checkpoint and its latest
+   * checkpoint is older than this, in ms (default 60 s).
+   */
+  readonly readyMaxCheckpointAgeMs?: number;
 }
 
 /**
@@ -39,17 +55,17 @@ export interface AppOptions {
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
+    disableRequestLogging: true, // replaced by the one access-log line below
     bodyLimit: 64 * 1024,
     routerOptions: { maxParamLength: 256 },
     return503OnClosing: true,
     frameworkErrors: (err, request, reply) => errorHandler(err, request, reply),
   });
-  const logs = new LogDirectory(options.storage);
-  const service = new RecordService(
-    options.storage,
-    options.logs,
-    options.publicUrl.replace(/\/+$/, ''),
-  );
+  const metrics = options.metrics ?? new ServerMetrics();
+  const storage = metrics.countStorageErrors(options.storage);
+  metrics.observe(storage, options.logs);
+  const logs = new LogDirectory(storage);
+  const service = new RecordService(storage, options.logs, options.publicUrl.replace(/\/+$/, ''));
 
   app.setErrorHandler(errorHandler);
   const bodies = new BodyParserPool();
@@ -58,6 +74,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, new HttpProblem(404, 'not-found', `no resource at ${request.url}`)),
   );
+  // The access log and the request metrics: one pino call, no URL (it may carry a query).
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const ms = reply.elapsedTime;
+    metrics.request(request.method, route, reply.statusCode, ms / 1000);
+    request.log.info(
+      {
+        tenant: requestTenant(request),
+        method: request.method,
+        route,
+        status: reply.statusCode,
+        ms: Math.round(ms * 100) / 100,
+      },
+      'request',
+    );
+    done();
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
     if (request.method === 'GET' || request.method === 'HEAD') {
@@ -69,10 +102,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     mode: 'static',
     specification: { document: openApiDocument() as unknown as OpenAPIV3.Document },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async (request, reply) => {
+    const reason = await notReady(storage, options.logs, options.readyMaxCheckpointAgeMs ?? 60_000);
+    if (reason !== undefined)
+      throw new HttpProblem(503, 'not-ready', reason, { 'retry-after': '5' });
+    reply.header('cache-control', 'no-store');
+    return { status: 'ready' };
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (request, reply) =>
+    reply
+      .type(metrics.registry.contentType)
+      .header('cache-control', 'no-store')
+      .send(await metrics.registry.metrics()),
+  );
   app.get('/logs', async () => ({
     logs: (await logs.list()).map((log) => describeLog(log, options.logs.get(log.name))),
   }));
@@ -81,19 +127,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return describeLog(log, options.logs.get(log.name));
   });
 
-  registerTileRoutes(app, options.storage, logs);
-  registerLookupRoute(app, options.storage);
+  registerTileRoutes(app, storage, logs);
+  registerLookupRoute(app, storage);
   registerWebRoutes(app, options.webRoot ?? DEFAULT_WEB_ROOT);
-  const auth = new Authenticator(options.storage);
-  const limiter = new RateLimiter(options.defaultRateLimit ?? 2000);
+  const auth = new Authenticator(storage);
+  const limiter = new RateLimiter(options.defaultRateLimit ?? 2000, () => metrics.limited());
   registerRecordRoutes(app, {
     service,
-    storage: options.storage,
+    storage,
     auth,
     limiter,
     proofWaitMs: options.proofWaitMs ?? 10_000,
   });
-  registerAuditRoutes(app, { service, storage: options.storage, auth, limiter });
+  registerAuditRoutes(app, { service, storage, auth, limiter });
   return app;
 }
 
