@@ -108,10 +108,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (request, reply) => {
     const reason = await notReady(storage, options.logs, options.readyMaxCheckpointAgeMs ?? 60_000);
-    if (reason !== undefined)
-      throw new HttpProblem(503, 'not-ready', reason, { 'retry-after': '5' });
-    reply.header('cache-control', 'no-store');
-    return { status: 'ready' };
+    // Sent, not thrown: a node that is not ready is no error to log on every probe.
+    if (reason !== undefined) {
+      return sendProblem(reply, new HttpProblem(503, 'not-ready', reason, { 'retry-after': '5' }));
+    }
+    return reply.header('cache-control', 'no-store').send({ status: 'ready' });
   });
   app.get('/metrics', { schema: { hide: true } }, async (request, reply) =>
     reply

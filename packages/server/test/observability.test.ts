@@ -351,6 +351,17 @@ describe('access log', () => {
         assert.ok(!all.includes(secret), `the log must not contain ${secret}`);
       }
       assert.doesNotMatch(all, /incoming request|request completed/);
+      // A node that is not ready says so in its access line, not as an error.
+      lines.length = 0;
+      const broken = await fx.app(undefined, {
+        logger: { level: 'info', stream },
+        storage: wrapStorage(fx.storage, { listLogs: () => Promise.reject(new Error('down')) }),
+      });
+      await request(broken, { method: 'GET', url: '/readyz' }, [503]);
+      assert.deepEqual(
+        lines.map((l) => [l.level, l.msg, l.route, l.status]),
+        [[30, 'request', '/readyz', 503]],
+      );
     } finally {
       await fx.close();
     }
