@@ -72,7 +72,7 @@ export default tseslint.config(
     // built-ins, no Buffer, none of the ZIP, PDF, HTTP or file modules of the package.
     files: [
       'packages/evidence/page/**/*.ts',
-      'packages/evidence/src/{browser,verify-package,check,control-view,package,population,sample,anchor,trust,trust-items,report,lines,errors}.ts',
+      'packages/evidence/src/{browser,verify-package,check,control-view,package,population,sample,anchor,trust,trust-items,report,lines,names,errors}.ts',
     ],
     rules: {
       'no-restricted-imports': [

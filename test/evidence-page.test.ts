@@ -9,6 +9,8 @@
  * - a pasted key of another log fails on the key and every signature;
  * - an insider's edits with SHA256SUMS recomputed (a sampled bundle's record, a record removed
  *   from the population) fail, as the CLI's verdict on the same files does;
+ * - the package ZIP chosen instead (also on a verify.html obtained separately, the
+ *   independent route) gives the CLI's items, archive bounds included;
  * - an original output chosen for a sampled record is compared with its digest;
  * - verify-evidence passes the package with its verify.html, and does not verify an edited one.
  */
@@ -210,10 +212,10 @@ async function open(path: string): Promise<Opened> {
   return { page, problems, requests, close: () => context.close() };
 }
 
-/** Pastes `key` (if any), chooses the folder and waits for the verdict. */
+/** Pastes `key` (if any), chooses the folder (or a .zip) and waits for the verdict. */
 async function verify(o: Opened, path: string, key?: string): Promise<string> {
   if (key !== undefined) await o.page.fill('#log-key', key);
-  await o.page.setInputFiles('#folder', path);
+  await o.page.setInputFiles(path.endsWith('.zip') ? '#zip' : '#folder', path);
   await o.page.waitForSelector(
     'body[data-verification="passed"], body[data-verification="failed"]',
     { timeout: 60_000 },
@@ -390,4 +392,85 @@ test("verify-evidence verifies the package's verify.html, and does not verify an
   assert.equal(cli.ok, true);
   assert.equal(cli.complete, false, 'INCOMPLETE, never VERIFIED');
   assert.equal(cli.items.find((i) => i.name === FILES.page)?.status, 'unverified');
+});
+
+test('the package ZIP, chosen on a verify.html obtained separately, gives the CLI items and verdict', async () => {
+  // The independent route: a copy of the page from elsewhere, and the ZIP as received.
+  const elsewhere = join(dir, 'own-copy');
+  mkdirSync(elsewhere);
+  cpSync(join(folder, FILES.page), join(elsewhere, FILES.page));
+  const o = await open(elsewhere);
+  try {
+    assert.equal(await verify(o, pkg, logKey), 'passed');
+    const s = await statuses(o.page);
+    const cli = await verifyEvidence(pkg, { logKey });
+    for (const item of cli.items) {
+      const expected =
+        item.name === FILES.reportPdf || item.name === FILES.page ? 'warn' : item.status;
+      assert.equal(s[item.name], expected, item.name);
+    }
+    assert.equal(s.archive, 'pass');
+    assert.equal(await o.page.textContent('#source'), 'the ZIP feb.zip');
+    assert.deepEqual(o.problems, []);
+  } finally {
+    await o.close();
+  }
+});
+
+/** A copy of the package ZIP whose central directory declares `size` bytes for `name`. */
+function declaring(name: string, size: number): string {
+  const zip = readFileSync(pkg);
+  const header = Buffer.from([0x50, 0x4b, 0x01, 0x02]);
+  for (let at = zip.indexOf(header); at >= 0; at = zip.indexOf(header, at + 4)) {
+    const length = zip.readUInt16LE(at + 28);
+    if (zip.toString('utf8', at + 46, at + 46 + length) === name) {
+      zip.writeUInt32LE(size, at + 24);
+      const out = join(dir, `declaring-${size}.zip`);
+      writeFileSync(out, zip);
+      return out;
+    }
+  }
+  throw new Error(`${name} not in the central directory`);
+}
+
+test('a ZIP member declaring more than its bound is refused unread, in the page and the CLI', async () => {
+  const bomb = declaring(FILES.sample, 0xfffffff0);
+  const o = await open(folder);
+  try {
+    assert.equal(await verify(o, bomb, logKey), 'failed');
+    const s = await statuses(o.page);
+    assert.deepEqual(Object.keys(s), ['archive']);
+    assert.equal(s.archive, 'fail');
+    assert.match(
+      (await o.page.textContent('li[data-item="archive"]'))!,
+      /sample\.json .* more than/,
+    );
+  } finally {
+    await o.close();
+  }
+  const cli = await verifyEvidence(bomb, { logKey });
+  assert.deepEqual(
+    cli.items.map((i) => [i.name, i.status]),
+    [['archive', 'fail']],
+  );
+});
+
+test('an edited bundle in the ZIP (SHA256SUMS recomputed) fails on the page as in the CLI', async () => {
+  const sample = parseSampleDocument(JSON.parse(readFileSync(join(folder, FILES.sample), 'utf8')));
+  const id = sample.records[1]!.id;
+  const forged = forge('bundle-edited-zip', (files) => {
+    const name = `bundles/${id}.json`;
+    files.set(
+      name,
+      Buffer.from(files.get(name)!.toString('utf8').replace('"index":', '"index":1')),
+    );
+  });
+  const zip = await zipOf(forged);
+  const o = await open(folder);
+  try {
+    assert.equal(await verify(o, zip, logKey), 'failed');
+    assert.equal((await statuses(o.page))[`bundle ${id}`], 'fail');
+  } finally {
+    await o.close();
+  }
 });

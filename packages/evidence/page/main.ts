@@ -1,7 +1,7 @@
 /**
  * verify.html, the offline verifier of an evidence package (see README.txt in the package and
  * docs/evidence.md). The auditor opens it from the unzipped package (file://) and chooses or
- * drops the package's folder; every check of `proofline verify-evidence` then runs here, on
+ * drops the package's folder (or its ZIP); every check of `proofline verify-evidence` then runs here, on
  * those files, with @proofline/evidence's verifyPackage (the same code). Nothing is sent
  * anywhere (the CSP forbids every connection). The page came with the package, so its verdict
  * is a convenience: it shows the key it verified against and takes a pinned one.
@@ -12,6 +12,7 @@ import {
   PACKAGE_LIMITS,
   catalogueFrom,
   fail,
+  isSafeName,
   pass,
   verifyPackage,
   type EvidenceVerification,
@@ -22,6 +23,7 @@ import {
 } from '@proofline/evidence/browser';
 import { contentDigest, type DigestAlgorithm } from '@proofline/verify';
 import controls from '../data/controls.json';
+import { openZip } from './zip-reader.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const encoder = new TextEncoder();
@@ -70,6 +72,7 @@ function containerItem(files: ReadonlyMap<string, File>, dropped: number): Item 
   let total = 0;
   for (const [name, f] of files) {
     total += f.size;
+    if (!isSafeName(name)) problems.push(`unsafe file name ${JSON.stringify(name)}`);
     if (f.size > PACKAGE_LIMITS.maxSize(name))
       problems.push(`${name} is too large (${f.size} bytes)`);
   }
@@ -107,13 +110,39 @@ async function entries(entry: FileSystemEntry, prefix: string, out: [string, Fil
   }
 }
 
-let chosen: { files: Map<string, File>; dropped: number; from: string } | undefined;
+/** What the auditor chose: the unzipped folder's files, or the package ZIP. */
+type Chosen =
+  | { kind: 'folder'; files: Map<string, File>; dropped: number; from: string }
+  | { kind: 'zip'; zip: File; from: string };
+let chosen: Chosen | undefined;
 
 function choose(list: [string, File][], from: string) {
   const names = relative(list.map(([p]) => p));
   const files = new Map(names.map((n, i) => [n, list[i]![1]]));
-  chosen = { files, dropped: list.length, from };
+  chosen = { kind: 'folder', files, dropped: list.length, from };
   void run();
+}
+
+function chooseZip(zip: File) {
+  chosen = { kind: 'zip', zip, from: `the ZIP ${zip.name}` };
+  void run();
+}
+
+/** The chosen package as PackageFiles, with the item about its container. */
+async function open(c: Chosen): Promise<{ files?: PackageFiles; item: Item }> {
+  if (c.kind === 'folder') {
+    return { files: packageFiles(c.files), item: containerItem(c.files, c.dropped) };
+  }
+  try {
+    const files = await openZip(c.zip);
+    const n = files.names().length;
+    return {
+      files,
+      item: pass('archive', `${n} members, names safe and distinct, sizes within bounds`),
+    };
+  } catch (err) {
+    return { item: fail('archive', (err as Error).message) };
+  }
 }
 
 function policy(): VerifyPackageOptions | string {
@@ -148,14 +177,18 @@ async function run() {
   $('samples').replaceChildren();
   const options = policy();
   const keyShown = $('key-used');
+  $('source').textContent = chosen.from;
+  const { files, item } = await open(chosen);
   let result: EvidenceVerification;
   try {
-    result = await verifyPackage(
-      packageFiles(chosen.files),
-      { sha256: browserSha256, catalogue: catalogueFrom(controls), page: 'self' },
-      options as VerifyPackageOptions,
-      [containerItem(chosen.files, chosen.dropped)],
-    );
+    result = files
+      ? await verifyPackage(
+          files,
+          { sha256: browserSha256, catalogue: catalogueFrom(controls), page: 'self' },
+          options as VerifyPackageOptions,
+          [item],
+        )
+      : { ok: false, complete: false, items: [item] };
   } catch (err) {
     // A bad trust policy (pasted witness keys, quorum): nothing was verified.
     result = { ok: false, complete: false, items: [fail('trust', (err as Error).message)] };
@@ -174,7 +207,7 @@ async function run() {
   const verdict = result.complete ? 'passed' : 'failed';
   const warnings = result.items.filter((i) => i.status === 'warn').length;
   $('verdict').textContent = result.complete
-    ? `VERIFIED: every check passed on the ${chosen.files.size} files of ${chosen.from}${warnings ? `, with ${warnings} warning${warnings > 1 ? 's' : ''} below` : ''}.`
+    ? `VERIFIED: every check passed on ${chosen.from}${warnings ? `, with ${warnings} warning${warnings > 1 ? 's' : ''} below` : ''}.`
     : result.ok
       ? 'INCOMPLETE: nothing failed, but an item could not be verified (below).'
       : `NOT VERIFIED: ${result.items.filter((i) => i.status === 'fail').length} check(s) failed on the files of ${chosen.from}. Do not rely on this package.`;
@@ -232,12 +265,24 @@ zone.addEventListener('dragleave', () => zone.classList.remove('over'));
 zone.addEventListener('drop', async (e) => {
   e.preventDefault();
   zone.classList.remove('over');
+  const dropped = [...(e.dataTransfer?.items ?? [])];
+  const only = dropped.length === 1 ? dropped[0]!.webkitGetAsEntry() : null;
+  const zip =
+    only?.isFile && only.name.toLowerCase().endsWith('.zip') ? dropped[0]!.getAsFile() : null;
+  if (zip) {
+    chooseZip(zip);
+    return;
+  }
   const out: [string, File][] = [];
-  for (const item of [...(e.dataTransfer?.items ?? [])]) {
+  for (const item of dropped) {
     const entry = item.webkitGetAsEntry();
     if (entry) await entries(entry, '', out);
   }
   if (out.length > 0) choose(out, 'the folder you dropped');
+});
+$<HTMLInputElement>('zip').addEventListener('change', (e) => {
+  const file = (e.target as HTMLInputElement).files?.[0];
+  if (file) chooseZip(file);
 });
 $('verify').addEventListener('click', () => void run());
 document.body.dataset.verification = 'pending';

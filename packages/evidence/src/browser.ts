@@ -6,6 +6,7 @@
  */
 export { catalogueFrom, type Catalogue } from './control-view.js';
 export { fail, pass, warn, type Item, type ItemStatus } from './check.js';
+export { isSafeName } from './names.js';
 export { FILES, type Manifest } from './package.js';
 export type { SampleRow } from './report.js';
 export {
