@@ -6,7 +6,8 @@
  * - the untouched package passes (every item as verify-evidence names it), over file://, with
  *   no request, console error or CSP violation, and a strict CSP (scripts and styles by hash);
  * - without a pasted key it still checks, but shows that the key is the package's own;
- * - a pasted key of another log fails on the key and every signature;
+ * - a pasted key of another log fails on the key and every signature; a pasted witness
+ *   policy the package does not meet fails, and is shown;
  * - an insider's edits with SHA256SUMS recomputed (a sampled bundle's record, a record removed
  *   from the population) fail, as the CLI's verdict on the same files does;
  * - the package ZIP chosen instead (also on a verify.html obtained separately, the
@@ -35,6 +36,11 @@ import {
   parseSampleDocument,
   verifyEvidence,
 } from '@proofline/evidence';
+import {
+  formatCosignerVerifierKey,
+  generateCosignerKey,
+  parseCosignerKey,
+} from '@proofline/witness';
 import { launchChromium } from './lib/web.js';
 
 const FEB = Date.UTC(2026, 1, 1);
@@ -470,6 +476,20 @@ test('an edited bundle in the ZIP (SHA256SUMS recomputed) fails on the page as i
   try {
     assert.equal(await verify(o, zip, logKey), 'failed');
     assert.equal((await statuses(o.page))[`bundle ${id}`], 'fail');
+  } finally {
+    await o.close();
+  }
+});
+
+test('a pasted witness policy is used and shown: a package its witnesses never cosigned fails', async () => {
+  const witness = parseCosignerKey(generateCosignerKey('w1.example/witness'));
+  const o = await open(folder);
+  try {
+    await o.page.fill('#witness-keys', formatCosignerVerifierKey(witness.name, witness.publicKey));
+    await o.page.fill('#witness-quorum', '1');
+    assert.equal(await verify(o, folder, logKey), 'failed');
+    assert.equal((await statuses(o.page)).witnesses, 'fail');
+    assert.equal(await o.page.textContent('#witness-used'), '1 of 1 witnesses you gave');
   } finally {
     await o.close();
   }

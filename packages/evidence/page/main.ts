@@ -145,7 +145,7 @@ async function open(c: Chosen): Promise<{ files?: PackageFiles; item: Item }> {
   }
 }
 
-function policy(): VerifyPackageOptions | string {
+function policy(): VerifyPackageOptions {
   const key = $<HTMLTextAreaElement>('log-key').value.trim();
   const witnessKeys = $<HTMLTextAreaElement>('witness-keys')
     .value.split('\n')
@@ -185,7 +185,13 @@ async function run() {
       ? await verifyPackage(
           files,
           { sha256: browserSha256, catalogue: catalogueFrom(controls), page: 'self' },
-          options as VerifyPackageOptions,
+          {
+            ...options,
+            onProgress: (phase, done, total) => {
+              $('verdict').textContent =
+                `Verifying: ${phase} ${done}${total ? ` of ${total}` : ''}…`;
+            },
+          },
           [item],
         )
       : { ok: false, complete: false, items: [item] };
@@ -193,13 +199,13 @@ async function run() {
     // A bad trust policy (pasted witness keys, quorum): nothing was verified.
     result = { ok: false, complete: false, items: [fail('trust', (err as Error).message)] };
   }
-  const pinned = (options as VerifyPackageOptions).logKey;
+  const pinned = options.logKey;
   keyShown.textContent = pinned ?? result.manifest?.logKey ?? '(none)';
   $('key-source').textContent = pinned
     ? 'pasted by you: every signature was checked against it'
     : "the package's own log-key.txt, NOT a key you obtained independently: whoever edited the package could have replaced it with every signature. Paste the log key you trust above.";
   $('key-source').dataset.source = pinned ? 'pinned' : 'package';
-  const w = (options as VerifyPackageOptions).witnesses;
+  const w = options.witnesses;
   $('witness-used').textContent = w
     ? `${w.quorum} of ${w.keys.length} witnesses you gave`
     : 'none given: witness cosignatures were not checked';

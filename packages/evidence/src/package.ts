@@ -396,9 +396,9 @@ cosignatures are not checked, and without --tsa-root the timestamps are not; the
 says so.
 
 Or in a browser, without installing anything: open verify.html (in this package) from the
-unzipped folder, paste the log key you trust, and choose (or drop) the folder. It runs the
-same checks on the files, in the browser, and connects to nothing; it also compares an
-original output you choose with a sampled record's digest (2d). What it does not do: it
+unzipped folder, paste the log key you trust, and choose (or drop) the folder or this ZIP.
+It runs the same checks on those files, in the browser, and connects to nothing; it also
+compares an original output you choose with a sampled record's digest (2d). What it does not do: it
 does not re-render report.pdf (report.html, the same content, is checked) and takes no TSA
 roots. verify.html is part of this package: whoever could edit the package could edit it,
 so its verdict is a convenience. It shows the log key it checked against (with no key
