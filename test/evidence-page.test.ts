@@ -7,7 +7,8 @@
  *   no request, console error or CSP violation, and a strict CSP (scripts and styles by hash);
  * - without a pasted key it still checks, but shows that the key is the package's own;
  * - a pasted key of another log fails on the key and every signature; a pasted witness
- *   policy the package does not meet fails, and is shown;
+ *   policy the package does not meet fails, and is shown; pasted TSA roots with no token
+ *   over the anchors warn, and fail when a timestamp is required;
  * - an insider's edits with SHA256SUMS recomputed (a sampled bundle's record, a record removed
  *   from the population) fail, as the CLI's verdict on the same files does;
  * - the package ZIP chosen instead (also on a verify.html obtained separately, the
@@ -41,6 +42,7 @@ import {
   generateCosignerKey,
   parseCosignerKey,
 } from '@proofline/witness';
+import { LocalTsa, opensslSupportsTs } from '@proofline/timestamp/testing';
 import { launchChromium } from './lib/web.js';
 
 const FEB = Date.UTC(2026, 1, 1);
@@ -492,5 +494,30 @@ test('a pasted witness policy is used and shown: a package its witnesses never c
     assert.equal(await o.page.textContent('#witness-used'), '1 of 1 witnesses you gave');
   } finally {
     await o.close();
+  }
+});
+
+test('pasted TSA roots are used and shown: no trusted time warns, and fails when required', async () => {
+  assert.ok(opensslSupportsTs(), '/usr/bin/openssl must support `openssl ts`');
+  const tsa = new LocalTsa('Page');
+  const o = await open(folder);
+  try {
+    await o.page.fill('#tsa-roots', readFileSync(tsa.rootPem, 'utf8'));
+    assert.equal(await verify(o, folder, logKey), 'passed');
+    assert.equal((await statuses(o.page)).timestamp, 'warn');
+    assert.equal(await o.page.textContent('#tsa-used'), '1 root certificate you gave');
+    await o.page.check('#require-timestamp');
+    await o.page.click('#verify');
+    await o.page.waitForSelector('body[data-verification="failed"]');
+    assert.equal((await statuses(o.page)).timestamp, 'fail');
+    const cli = await verifyEvidence(pkg, {
+      logKey,
+      timestampAuthorities: { roots: [Buffer.from(tsa.rootDer).toString('base64')] },
+      requireTimestamp: true,
+    });
+    assert.equal(cli.items.find((i) => i.name === 'timestamp')?.status, 'fail');
+  } finally {
+    await o.close();
+    tsa.cleanup();
   }
 });

@@ -152,9 +152,18 @@ function policy(): VerifyPackageOptions {
     .map((k) => k.trim())
     .filter((k) => k !== '');
   const quorum = Number($<HTMLInputElement>('witness-quorum').value || witnessKeys.length);
+  // TrustPolicy takes TSA roots as base64 DER: the bodies of the pasted PEM certificates.
+  const roots = [
+    ...$<HTMLTextAreaElement>('tsa-roots').value.matchAll(
+      /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+?)-----END CERTIFICATE-----/g,
+    ),
+  ].map((m) => m[1]!.replace(/\s+/g, ''));
+  const requireTimestamp = $<HTMLInputElement>('require-timestamp').checked;
   return {
     ...(key ? { logKey: key } : {}),
     ...(witnessKeys.length > 0 ? { witnesses: { keys: witnessKeys, quorum } } : {}),
+    ...(roots.length > 0 ? { timestampAuthorities: { roots } } : {}),
+    ...(requireTimestamp ? { requireTimestamp } : {}),
   };
 }
 
@@ -209,6 +218,10 @@ async function run() {
   $('witness-used').textContent = w
     ? `${w.quorum} of ${w.keys.length} witnesses you gave`
     : 'none given: witness cosignatures were not checked';
+  const roots = options.timestampAuthorities?.roots.length ?? 0;
+  $('tsa-used').textContent = roots
+    ? `${roots} root certificate${roots > 1 ? 's' : ''} you gave${options.requireTimestamp ? ', a timestamp required' : ''}`
+    : 'none given: timestamps were not checked';
   $('items').replaceChildren(...result.items.map(li));
   const verdict = result.complete ? 'passed' : 'failed';
   const warnings = result.items.filter((i) => i.status === 'warn').length;

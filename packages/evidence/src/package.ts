@@ -397,10 +397,10 @@ says so.
 
 Or in a browser, without installing anything: open verify.html (in this package) from the
 unzipped folder, paste the log key you trust, and choose (or drop) the folder or this ZIP.
-It runs the same checks on those files, in the browser, and connects to nothing; it also
-compares an original output you choose with a sampled record's digest (2d). What it does not do: it
-does not re-render report.pdf (report.html, the same content, is checked) and takes no TSA
-roots. verify.html is part of this package: whoever could edit the package could edit it,
+It runs the same checks on those files, in the browser, and connects to nothing, with the
+witness keys and TSA root certificates you paste; it also compares an original output you
+choose with a sampled record's digest (2d). It does not re-render report.pdf (report.html,
+the same content, is checked). verify.html is part of this package: whoever could edit the package could edit it,
 so its verdict is a convenience. It shows the log key it checked against (with no key
 pasted, the package's own, in red): for an independent verdict use verify-evidence above,
 or a copy of verify.html obtained separately (verify-evidence checks that this package's
