@@ -1,9 +1,9 @@
 /**
  * verify.html, the offline verifier of an evidence package (see README.txt in the package and
  * docs/evidence.md). The auditor opens it from the unzipped package (file://) and chooses or
- * drops the package's folder (or its ZIP); every check of `proofline verify-evidence` then runs here, on
- * those files, with @proofline/evidence's verifyPackage (the same code). Nothing is sent
- * anywhere (the CSP forbids every connection). The page came with the package, so its verdict
+ * drops the package's folder or its ZIP; every check of `proofline verify-evidence` then runs
+ * here, on those files, with @proofline/evidence's verifyPackage (the same code). Nothing is
+ * sent anywhere (the CSP forbids every connection). The page came with the package, so its verdict
  * is a convenience: it shows the key it verified against and takes a pinned one.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -115,6 +115,8 @@ type Chosen =
   | { kind: 'folder'; files: Map<string, File>; dropped: number; from: string }
   | { kind: 'zip'; zip: File; from: string };
 let chosen: Chosen | undefined;
+/** Counts runs: a run whose package was replaced meanwhile does not show its result. */
+let runs = 0;
 
 function choose(list: [string, File][], from: string) {
   const names = relative(list.map(([p]) => p));
@@ -179,6 +181,8 @@ function li(item: Item): HTMLLIElement {
 
 async function run() {
   if (!chosen) return;
+  const current = chosen;
+  const mine = ++runs;
   const body = document.body;
   body.dataset.verification = 'running';
   $('verdict').textContent = 'Verifying…';
@@ -186,8 +190,8 @@ async function run() {
   $('samples').replaceChildren();
   const options = policy();
   const keyShown = $('key-used');
-  $('source').textContent = chosen.from;
-  const { files, item } = await open(chosen);
+  $('source').textContent = current.from;
+  const { files, item } = await open(current);
   let result: EvidenceVerification;
   try {
     result = files
@@ -197,6 +201,7 @@ async function run() {
           {
             ...options,
             onProgress: (phase, done, total) => {
+              if (mine !== runs) return;
               $('verdict').textContent =
                 `Verifying: ${phase} ${done}${total ? ` of ${total}` : ''}…`;
             },
@@ -208,6 +213,7 @@ async function run() {
     // A bad trust policy (pasted witness keys, quorum): nothing was verified.
     result = { ok: false, complete: false, items: [fail('trust', (err as Error).message)] };
   }
+  if (mine !== runs) return;
   const pinned = options.logKey;
   keyShown.textContent = pinned ?? result.manifest?.logKey ?? '(none)';
   $('key-source').textContent = pinned
@@ -226,10 +232,10 @@ async function run() {
   const verdict = result.complete ? 'passed' : 'failed';
   const warnings = result.items.filter((i) => i.status === 'warn').length;
   $('verdict').textContent = result.complete
-    ? `VERIFIED: every check passed on ${chosen.from}${warnings ? `, with ${warnings} warning${warnings > 1 ? 's' : ''} below` : ''}.`
+    ? `VERIFIED: every check passed on ${current.from}${warnings ? `, with ${warnings} warning${warnings > 1 ? 's' : ''} below` : ''}.`
     : result.ok
       ? 'INCOMPLETE: nothing failed, but an item could not be verified (below).'
-      : `NOT VERIFIED: ${result.items.filter((i) => i.status === 'fail').length} check(s) failed on the files of ${chosen.from}. Do not rely on this package.`;
+      : `NOT VERIFIED: ${result.items.filter((i) => i.status === 'fail').length} check(s) failed on ${current.from}. Do not rely on this package.`;
   showSamples(result);
   body.dataset.verification = verdict;
 }
@@ -254,7 +260,14 @@ function showSamples(result: EvidenceVerification) {
       const file = input.files?.[0];
       if (!file) return;
       const algorithm = r.digest.slice(0, r.digest.indexOf(':')) as DigestAlgorithm;
-      const digest = await contentDigest(new Uint8Array(await file.arrayBuffer()), algorithm);
+      let digest: string;
+      try {
+        digest = await contentDigest(new Uint8Array(await file.arrayBuffer()), algorithm);
+      } catch (err) {
+        tr.dataset.output = 'error';
+        status.textContent = `${file.name} could not be compared: ${(err as Error).message}`;
+        return;
+      }
       const same = digest === r.digest;
       tr.dataset.output = same ? 'match' : 'mismatch';
       status.textContent = same
@@ -284,8 +297,10 @@ zone.addEventListener('dragleave', () => zone.classList.remove('over'));
 zone.addEventListener('drop', async (e) => {
   e.preventDefault();
   zone.classList.remove('over');
+  // The items are readable only during the event: take their entries before any await.
   const dropped = [...(e.dataTransfer?.items ?? [])];
-  const only = dropped.length === 1 ? dropped[0]!.webkitGetAsEntry() : null;
+  const found = dropped.map((item) => item.webkitGetAsEntry());
+  const only = found.length === 1 ? found[0] : null;
   const zip =
     only?.isFile && only.name.toLowerCase().endsWith('.zip') ? dropped[0]!.getAsFile() : null;
   if (zip) {
@@ -293,10 +308,7 @@ zone.addEventListener('drop', async (e) => {
     return;
   }
   const out: [string, File][] = [];
-  for (const item of dropped) {
-    const entry = item.webkitGetAsEntry();
-    if (entry) await entries(entry, '', out);
-  }
+  for (const entry of found) if (entry) await entries(entry, '', out);
   if (out.length > 0) choose(out, 'the folder you dropped');
 });
 $<HTMLInputElement>('zip').addEventListener('change', (e) => {

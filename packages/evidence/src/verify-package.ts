@@ -223,7 +223,7 @@ function pageItem(hash: string | undefined, env: VerifyEnvironment): Item {
   if (hash === undefined) {
     return warn(
       FILES.page,
-      'no verify.html in the package (packages made before it existed have none): verify with proofline verify-evidence',
+      'no verify.html in the package (packages made before it existed have none)',
     );
   }
   if (env.page === 'missing') {
@@ -247,7 +247,7 @@ function pageItem(hash: string | undefined, env: VerifyEnvironment): Item {
 }
 
 async function verifyFiles(
-  zip: PackageFiles,
+  pkg: PackageFiles,
   env: VerifyEnvironment,
   options: VerifyPackageOptions,
   items: Item[],
@@ -255,8 +255,8 @@ async function verifyFiles(
   progress: (phase: string, done: number, total?: number) => void,
 ): Promise<Manifest | undefined> {
   const text = async (name: string): Promise<string | undefined> => {
-    if (!zip.has(name)) return undefined;
-    return decoder.decode(await zip.read(name));
+    if (!pkg.has(name)) return undefined;
+    return decoder.decode(await pkg.read(name));
   };
   const sha256 = (data: Uint8Array | string): string => {
     const h = env.sha256();
@@ -267,22 +267,22 @@ async function verifyFiles(
   // 1. Checksums: every member but SHA256SUMS, listed exactly once, hashes equal.
   const hashes = new Map<string, string>();
   let done = 0;
-  for (const name of zip.names()) {
+  for (const name of pkg.names()) {
     if (name === FILES.sums) continue;
     const hash = env.sha256();
-    for await (const chunk of await zip.stream(name)) hash.update(chunk);
+    for await (const chunk of await pkg.stream(name)) hash.update(chunk);
     hashes.set(name, hash.digest());
-    if (++done % 500 === 0) progress('checksums', done, zip.names().length);
+    if (++done % 500 === 0) progress('checksums', done, pkg.names().length);
   }
-  const sumsBound = sha256SumsBound(zip.names());
-  const sumsText = zip.size(FILES.sums) > sumsBound ? undefined : await text(FILES.sums);
-  if (!zip.has(FILES.sums)) {
+  const sumsBound = sha256SumsBound(pkg.names());
+  const sumsText = pkg.size(FILES.sums) > sumsBound ? undefined : await text(FILES.sums);
+  if (!pkg.has(FILES.sums)) {
     items.push(fail('checksums', 'SHA256SUMS is missing'));
   } else if (sumsText === undefined) {
     items.push(
       fail(
         'checksums',
-        `SHA256SUMS is ${zip.size(FILES.sums)} bytes, more than the ${sumsBound} bytes that listing the package's members takes: not read`,
+        `SHA256SUMS is ${pkg.size(FILES.sums)} bytes, more than the ${sumsBound} bytes that listing the package's members takes: not read`,
       ),
     );
   } else {
@@ -413,15 +413,15 @@ async function verifyFiles(
     items.push(fail('proof', `proof.json and manifest.json disagree on ${mismatch.join(', ')}`));
   const { items: cpItems, opened } = await checkProofCheckpoints(proof, trusted);
   items.push(...cpItems);
-  items.push(await checkpointFilesItem(zip, proof, trusted.verifierKey));
+  items.push(await checkpointFilesItem(pkg, proof, trusted.verifierKey));
 
   // 4. The population, streamed; the CSV re-derived; the sampled positions collected.
   let sample: SampleDocument | undefined;
   try {
-    const bound = sampleBound(zip.names());
-    if (zip.size(FILES.sample) > bound) {
+    const bound = sampleBound(pkg.names());
+    if (pkg.size(FILES.sample) > bound) {
       throw new Error(
-        `sample.json is ${zip.size(FILES.sample)} bytes, more than the ${bound} bytes its bundles allow: not read`,
+        `sample.json is ${pkg.size(FILES.sample)} bytes, more than the ${bound} bytes its bundles allow: not read`,
       );
     }
     sample = parseSampleDocument(
@@ -451,9 +451,9 @@ async function verifyFiles(
   let populationItem: Item;
   let summary;
   try {
-    if (!zip.has(FILES.population)) throw new Error('population/population.jsonl is missing');
+    if (!pkg.has(FILES.population)) throw new Error('population/population.jsonl is missing');
     let lineNo = 0;
-    for await (const line of splitLines(await zip.stream(FILES.population), MAX_LINE_SIZE)) {
+    for await (const line of splitLines(await pkg.stream(FILES.population), MAX_LINE_SIZE)) {
       lineNo++;
       if (lineNo === 1) {
         firstLine = line;
@@ -521,7 +521,7 @@ async function verifyFiles(
       const id = recordId(proof.log, r.index);
       expected.add(`bundles/${id}.json`);
       expected.add(`bundles/${id}.tlog-proof`);
-      const item = await checkBundle(zip, id, r.index, found.get(r.position), proof, {
+      const item = await checkBundle(pkg, id, r.index, found.get(r.position), proof, {
         logKey: trusted.verifierKey,
         ...trustOf(options),
       });
@@ -544,7 +544,7 @@ async function verifyFiles(
       }
       if (++i % 100 === 0) progress('bundles', i, sample.records.length);
     }
-    const extra = zip.names().filter((n) => n.startsWith('bundles/') && !expected.has(n));
+    const extra = pkg.names().filter((n) => n.startsWith('bundles/') && !expected.has(n));
     if (extra.length > 0)
       items.push(fail('bundles', `bundles of records not in the sample: ${summarize(extra)}`));
   }
@@ -610,14 +610,14 @@ async function verifyFiles(
       );
     }
   }
-  items.push(pageItem(zip.has(FILES.page) ? hashes.get(FILES.page) : undefined, env));
+  items.push(pageItem(pkg.has(FILES.page) ? hashes.get(FILES.page) : undefined, env));
 
   // 8. No member the format does not define.
   const known = new Set<string>([
     ...Object.values(FILES),
     ...(['start', 'end', 'latest'] as const).flatMap((w) => Object.values(checkpointFiles(w))),
   ]);
-  const unknown = zip.names().filter((n) => !known.has(n) && !n.startsWith('bundles/'));
+  const unknown = pkg.names().filter((n) => !known.has(n) && !n.startsWith('bundles/'));
   if (unknown.length > 0)
     items.push(fail('files', `members the format does not define: ${summarize(unknown)}`));
   return manifest;
@@ -643,7 +643,7 @@ function manifestFilter(m: Manifest): string {
 
 /** The checkpoint files (note, signed text, raw signature) and consistency proof files. */
 async function checkpointFilesItem(
-  zip: PackageFiles,
+  pkg: PackageFiles,
   proof: PopulationProof,
   logKey: string,
 ): Promise<Item> {
@@ -657,22 +657,22 @@ async function checkpointFilesItem(
     const files = checkpointFiles(which);
     const ref = refs[which];
     if (!ref) {
-      if (zip.has(files.note))
+      if (pkg.has(files.note))
         problems.push(`${files.note} present but the proof has no ${which} checkpoint`);
       continue;
     }
-    for (const f of Object.values(files)) if (!zip.has(f)) problems.push(`${f} is missing`);
-    if (!zip.has(files.note)) continue;
-    if (decoder.decode(await zip.read(files.note)) !== ref.note) {
+    for (const f of Object.values(files)) if (!pkg.has(f)) problems.push(`${f} is missing`);
+    if (!pkg.has(files.note)) continue;
+    if (decoder.decode(await pkg.read(files.note)) !== ref.note) {
       problems.push(`${files.note} is not the ${which} checkpoint of the proof`);
       continue;
     }
     try {
       const parts = noteParts(ref.note, logKey);
-      if (zip.has(files.text) && decoder.decode(await zip.read(files.text)) !== parts.text) {
+      if (pkg.has(files.text) && decoder.decode(await pkg.read(files.text)) !== parts.text) {
         problems.push(`${files.text} is not the signed text of ${files.note}`);
       }
-      if (zip.has(files.sig) && (!parts.sig || !equalBytes(await zip.read(files.sig), parts.sig))) {
+      if (pkg.has(files.sig) && (!parts.sig || !equalBytes(await pkg.read(files.sig), parts.sig))) {
         problems.push(`${files.sig} is not the log key's signature in ${files.note}`);
       }
     } catch (err) {
@@ -684,7 +684,7 @@ async function checkpointFilesItem(
     [FILES.consistencyLatest, proof.latestConsistencyProof],
   ];
   for (const [name, hashes] of consistency) {
-    if (!zip.has(name) || decoder.decode(await zip.read(name)) !== proofText(hashes)) {
+    if (!pkg.has(name) || decoder.decode(await pkg.read(name)) !== proofText(hashes)) {
       problems.push(`${name} is missing or not the proof's consistency proof`);
     }
   }
@@ -768,7 +768,7 @@ function checkSample(
 }
 
 async function checkBundle(
-  zip: PackageFiles,
+  pkg: PackageFiles,
   id: string,
   index: number,
   listed: { index: number; leaf: Hash } | undefined,
@@ -783,8 +783,8 @@ async function checkBundle(
   const name = `bundle ${id}`;
   const json = `bundles/${id}.json`;
   const tlog = `bundles/${id}.tlog-proof`;
-  if (!zip.has(json)) return { item: fail(name, `${json} is missing`) };
-  const text = decoder.decode(await zip.read(json));
+  if (!pkg.has(json)) return { item: fail(name, `${json} is missing`) };
+  const text = decoder.decode(await pkg.read(json));
   const options = { trustedCheckpoint: proof.endCheckpoint.note };
   const v = await verifyBundle(text.endsWith('\n') ? text.slice(0, -1) : text, policy, options);
   const problems = v.checks
@@ -797,9 +797,9 @@ async function checkBundle(
     problems.push('its entry differs from the population listing');
   }
   if (!listed) problems.push('not in the population listing');
-  if (!zip.has(tlog)) problems.push(`${tlog} is missing`);
+  if (!pkg.has(tlog)) problems.push(`${tlog} is missing`);
   else {
-    const tlogText = decoder.decode(await zip.read(tlog));
+    const tlogText = decoder.decode(await pkg.read(tlog));
     // A tlog-proof carries no timestamps: it is checked with the log and witness keys only,
     // against the bundle's anchor, consistent with the end checkpoint by the bundle's proof.
     const latest = v.bundle && 'latest' in v.bundle ? v.bundle.latest : undefined;
