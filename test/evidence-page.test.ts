@@ -14,7 +14,8 @@
  * - the package ZIP chosen instead (also on a verify.html obtained separately, the
  *   independent route) gives the CLI's items, archive bounds included;
  * - an original output chosen for a sampled record is compared with its digest;
- * - verify-evidence passes the package with its verify.html, and does not verify an edited one.
+ * - verify-evidence passes the package with its verify.html, and does not verify an edited one;
+ * - verifyPackage over the folder in Node gives verify-evidence's items (the same code).
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -34,8 +35,11 @@ import {
   ZipReader,
   ZipWriter,
   exportEvidence,
+  catalogue,
   parseSampleDocument,
   verifyEvidence,
+  verifyPackage,
+  type PackageFiles,
 } from '@proofline/evidence';
 import {
   formatCosignerVerifierKey,
@@ -520,4 +524,50 @@ test('pasted TSA roots are used and shown: no trusted time warns, and fails when
     await o.close();
     tsa.cleanup();
   }
+});
+
+/** The unzipped folder's files as PackageFiles, in Node. */
+function folderFiles(path: string): PackageFiles {
+  const names = readFileSync(join(path, FILES.sums), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => line.slice(66))
+    .concat(FILES.sums);
+  const read = (name: string) => new Uint8Array(readFileSync(join(path, name)));
+  return {
+    names: () => names,
+    has: (name) => names.includes(name),
+    size: (name) => (names.includes(name) ? read(name).length : 0),
+    read: (name) => Promise.resolve(read(name)),
+    stream: (name) =>
+      Promise.resolve(
+        (async function* () {
+          yield read(name);
+        })(),
+      ),
+  };
+}
+
+test('verifyPackage is verify-evidence without the ZIP; without its own page a verifier does not verify verify.html', async () => {
+  const sha256Env = () => {
+    const h = createHash('sha256');
+    return { update: (d: Uint8Array | string) => void h.update(d), digest: () => h.digest('hex') };
+  };
+  const cli = await verifyEvidence(pkg, { logKey });
+  const missing = await verifyPackage(
+    folderFiles(folder),
+    { sha256: sha256Env, catalogue: catalogue(), page: 'missing' },
+    { logKey },
+  );
+  assert.deepEqual(
+    missing.items.map((i) => [i.name, i.status]),
+    cli.items
+      .filter((i) => i.name !== 'archive')
+      .map((i) => [
+        i.name,
+        i.name === FILES.reportPdf ? 'warn' : i.name === FILES.page ? 'unverified' : i.status,
+      ]),
+  );
+  assert.equal(missing.ok, true);
+  assert.equal(missing.complete, false);
 });
