@@ -26,7 +26,12 @@ import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
-import { formatVerifierKey, generateSignerKey, parseSignerKey } from '@proofline/note';
+import {
+  SIG_TYPE_COSIGNATURE,
+  formatVerifierKey,
+  generateSignerKey,
+  parseSignerKey,
+} from '@proofline/note';
 import { nodeEd25519Signer, Publisher, ReceiptSealer, Sequencer } from '@proofline/sequencer';
 import { SqliteStorage } from '@proofline/storage-sqlite';
 import { buildApp, generateApiKey, type LogRuntime } from '@proofline/server';
@@ -41,11 +46,7 @@ import {
   verifyPackage,
   type PackageFiles,
 } from '@proofline/evidence';
-import {
-  formatCosignerVerifierKey,
-  generateCosignerKey,
-  parseCosignerKey,
-} from '@proofline/witness';
+import { generateCosignerKey, parseCosignerKey } from '@proofline/witness';
 import { LocalTsa, opensslSupportsTs } from '@proofline/timestamp/testing';
 import { launchChromium } from './lib/web.js';
 
@@ -91,6 +92,7 @@ before(async () => {
   const publisher = new Publisher(storage, config, signer, { now });
   app = await buildApp({
     storage,
+    access: storage,
     logs: new Map([[LOG, { config, signer, sequencer } as LogRuntime]]),
     publicUrl: 'https://ledger.test',
   });
@@ -491,7 +493,10 @@ test('a pasted witness policy is used and shown: a package its witnesses never c
   const witness = parseCosignerKey(generateCosignerKey('w1.example/witness'));
   const o = await open(folder);
   try {
-    await o.page.fill('#witness-keys', formatCosignerVerifierKey(witness.name, witness.publicKey));
+    await o.page.fill(
+      '#witness-keys',
+      formatVerifierKey(witness.name, witness.publicKey, SIG_TYPE_COSIGNATURE),
+    );
     await o.page.fill('#witness-quorum', '1');
     assert.equal(await verify(o, folder, logKey), 'failed');
     assert.equal((await statuses(o.page)).witnesses, 'fail');

@@ -38,9 +38,7 @@ export class AuditClient {
     try {
       res = await fetch(url, { headers: { authorization: `Bearer ${this.apiKey}` } });
     } catch (cause) {
-      throw new EvidenceError('HTTP', `GET ${path}: ${(cause as Error).message}`, undefined, {
-        cause,
-      });
+      throw new EvidenceError('HTTP', `GET ${path}: ${(cause as Error).message}`, { cause });
     }
     if (!res.ok) {
       let code = `http-${res.status}`;
@@ -52,7 +50,9 @@ export class AuditClient {
       } catch {
         // not a problem document
       }
-      throw new EvidenceError('HTTP', `GET ${path}: ${res.status} ${code}: ${detail}`, code);
+      throw new EvidenceError('HTTP', `GET ${path}: ${res.status} ${code}: ${detail}`, {
+        details: { status: res.status, problem: code },
+      });
     }
     return res;
   }

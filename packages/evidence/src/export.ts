@@ -149,7 +149,6 @@ export async function exportEvidence(o: ExportOptions): Promise<ExportResult> {
     throw new EvidenceError(
       'INVALID_ARGUMENT',
       'the offline verifier page (dist/verify.html of @proofline/evidence) is not built: run npm run build',
-      undefined,
       { cause },
     );
   }

@@ -8,7 +8,7 @@ import { isSafeName } from './names.js';
 export { isSafeName };
 
 function zipError(message: string, cause?: unknown): EvidenceError {
-  return new EvidenceError('ZIP', message, undefined, { cause });
+  return new EvidenceError('ZIP', message, { cause });
 }
 
 /** Writes a ZIP archive: members in the order added, all with the same timestamp. */
