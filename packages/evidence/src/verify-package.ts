@@ -605,7 +605,7 @@ async function verifyFiles(
       items.push(
         warn(
           FILES.reportPdf,
-          'report.pdf NOT re-rendered here (this verifier has no PDF renderer): only its SHA256SUMS line is checked. report.html has the same content and is checked above; `proofline verify-evidence` re-renders report.pdf',
+          'report.pdf NOT re-rendered here (this verifier has no PDF renderer): only its SHA256SUMS line is checked. report.html has the same content and is checked above; proofline verify-evidence re-renders report.pdf',
         ),
       );
     }
