@@ -12,20 +12,30 @@
  * - an insider's edits with SHA256SUMS recomputed (a sampled bundle's record, a record removed
  *   from the population) fail, as the CLI's verdict on the same files does;
  * - the package ZIP chosen instead (also on a verify.html obtained separately, the
- *   independent route) gives the CLI's items, archive bounds included;
+ *   independent route) gives the CLI's items, archive bounds included, ZIP64 too;
  * - an original output chosen for a sampled record is compared with its digest;
  * - verify-evidence passes the package with its verify.html, and does not verify an edited one;
  * - verifyPackage over the folder in Node gives verify-evidence's items (the same code).
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  createWriteStream,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
+import yazl from 'yazl';
 import {
   SIG_TYPE_COSIGNATURE,
   formatVerifierKey,
@@ -575,4 +585,30 @@ test('verifyPackage is verify-evidence without the ZIP; without its own page a v
   );
   assert.equal(missing.ok, true);
   assert.equal(missing.complete, false);
+});
+
+test('a ZIP64 package (central directory and sizes in ZIP64 records) verifies on the page as in the CLI', async () => {
+  const out = join(dir, 'zip64.zip');
+  const zip = new yazl.ZipFile();
+  const names = readFileSync(join(folder, FILES.sums), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => line.slice(66));
+  for (const name of [...names, FILES.sums]) {
+    zip.addBuffer(readFileSync(join(folder, name)), name, { forceZip64Format: true });
+  }
+  zip.end({ forceZip64Format: true, comment: '' });
+  const file = createWriteStream(out);
+  zip.outputStream.pipe(file);
+  await once(file, 'close');
+  assert.ok(readFileSync(out).includes(Buffer.from([0x50, 0x4b, 0x06, 0x06])), 'a ZIP64 record');
+  const cli = await verifyEvidence(out, { logKey });
+  assert.ok(cli.complete, JSON.stringify(cli.items.filter((i) => i.status !== 'pass')));
+  const o = await open(folder);
+  try {
+    assert.equal(await verify(o, out, logKey), 'passed');
+    assert.equal((await statuses(o.page)).archive, 'pass');
+  } finally {
+    await o.close();
+  }
 });
