@@ -2,6 +2,7 @@ export { SequencerError, type SequencerErrorCode } from './errors.js';
 export {
   MAX_ENTRY_SIZE,
   Sequencer,
+  type BuiltGroup,
   type Commit,
   type GroupResult,
   type PendingGroup,
@@ -25,8 +26,13 @@ export type {
   WitnessingReport,
 } from './witnessing.js';
 export { CommitCheck } from './commit-check.js';
-export { ReceiptSealer, type SealSession, type SealedCommit } from './receipt-sealer.js';
-export { recordGroup, recordGroupOf, type RecordGroup } from './record-group.js';
+export {
+  ReceiptSealer,
+  type CommitToSeal,
+  type SealOutcome,
+  type SealSession,
+  type SealedCommit,
+} from './receipt-sealer.js';
 export { CheckpointGuard, type CheckpointGuardOptions } from './guard.js';
 export {
   GuardError,

@@ -30,6 +30,7 @@ export function toProblem(err: unknown): HttpProblem {
       case 'BATCH_TOO_LARGE':
         return new HttpProblem(413, 'batch-too-large', err.message);
       case 'OVERLOADED':
+      case 'CONTENDED':
       case 'CLOSED':
         return new HttpProblem(503, 'overloaded', err.message, {
           'retry-after': String(err.retryAfterSeconds ?? 1),

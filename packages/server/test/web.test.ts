@@ -78,7 +78,7 @@ describe('web pages and public lookup routes', () => {
       await sequencer.appendGroup({
         count: 1,
         lookupKeys: [digestLookupKey(digest('shared'))],
-        build: () => [new TextEncoder().encode('not a record')],
+        build: () => ({ entries: [new TextEncoder().encode('not a record')], built: undefined }),
       });
       await new Publisher(storage, config, signer).publish();
       await sequencer.appendGroup(recordGroup([statement('late')], 'acme'));

@@ -4,19 +4,25 @@ import {
   type AccessStore,
   type ApiKeyRecord,
   type CheckpointTimestamp,
-  type CommitSealer,
+  type CommitAnswer,
+  type CommitRequest,
   type IdempotentOutcome,
   type IndexRange,
   type LogConfig,
-  type SequenceGroup,
-  type SequenceResult,
+  type LogTail,
   type Storage,
   type StoredCheckpoint,
   type StoredCommit,
   type StoredTile,
   type TileKey,
 } from '@proofline/storage';
-import { checkIndex, checkRange, checkTimestamp, checkTtl } from '@proofline/storage/checks';
+import {
+  checkCommit,
+  checkIndex,
+  checkRange,
+  checkTimestamp,
+  checkTtl,
+} from '@proofline/storage/checks';
 import {
   toApiKey,
   toCheckpoint,
@@ -27,7 +33,9 @@ import {
   type IdempotencyRow,
   type LogRow,
 } from '@proofline/storage/rows';
+import { pack, toBytes } from './bytes.js';
 import { MIGRATIONS, MIGRATION_LOCK, quoteIdent, versionTable } from './schema.js';
+import { sequenceIn } from './sequence.js';
 
 export interface PostgresOptions {
   /** A libpq-style URL, e.g. `postgres://proofline@db.internal:5432/proofline`. */
@@ -54,8 +62,6 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 /** Serialisation failures and deadlocks: the transaction did nothing and may be re-run. */
 const RETRYABLE = new Set(['40001', '40P01']);
 const MAX_ATTEMPTS = 5;
-/** Entry bytes sent in one statement; larger batches are split (bytea values stop at 1 GiB). */
-const MAX_STATEMENT_BYTES = 32 << 20;
 
 /** One transaction's connection, and its transaction id once it has one. */
 interface Tx {
@@ -374,209 +380,18 @@ export class PostgresStorage implements Storage, AccessStore {
 
   // ---- sequencing ----
 
-  async sequence(
-    log: string,
-    groups: readonly SequenceGroup[],
-    nowMs: number,
-    seal?: CommitSealer,
-  ): Promise<SequenceResult[]> {
-    if (!Number.isSafeInteger(nowMs)) {
-      throw new StorageError('INVALID_ARGUMENT', `invalid time ${nowMs}`);
-    }
-    const t = this.t;
+  async sequence(log: string, commit: CommitRequest): Promise<CommitAnswer> {
+    checkCommit(commit);
     return this.transaction(async (tx) => {
-      const { client } = tx;
-      // The row lock serialises every sequencer of this log, on every node, until COMMIT.
-      const { rows } = await client.query<{
-        id: number;
-        sequenced_size: number;
-        last_time: number;
-        xid: string;
-      }>(
-        `SELECT id, sequenced_size, last_time, txid_current()::text AS xid FROM ${t.logs} ` +
-          'WHERE name = $1 FOR UPDATE',
-        [log],
-      );
-      const state = rows[0];
-      if (!state) throw new StorageError('UNKNOWN_LOG', `unknown log ${JSON.stringify(log)}`);
-      tx.xid = state.xid;
-      const time = Math.max(nowMs, state.last_time);
-
-      // Claim every idempotency key before building anything. A key that another
-      // transaction (of any log, on any node) holds uncommitted makes the INSERT wait for
-      // it; once it commits, ON CONFLICT skips the row and we read its outcome instead.
-      const used = await this.claimIdempotencyKeys(client, state.id, groups, time);
-
-      const entries: Uint8Array[] = [];
-      const lookupKeys: number[] = [];
-      const lookupIdx: number[] = [];
-      const claimed = new Map<string, IdempotentOutcome>();
-      const results: SequenceResult[] = [];
-      let next = state.sequenced_size;
-      for (const group of groups) {
-        const idem = group.idempotency;
-        const key = idem && idempotencyKey(idem.tenant, idem.key);
-        if (key !== undefined) {
-          const prior = used.get(key) ?? claimed.get(key);
-          if (prior) {
-            results.push({ status: 'duplicate', ...prior });
-            continue;
-          }
-        }
-        const built = group.build(time);
-        const keys = group.lookupKeys;
-        if (keys && keys.length !== built.length) {
-          throw new StorageError('INVALID_ARGUMENT', 'one lookup key per entry');
-        }
-        for (let i = 0; i < built.length; i++) {
-          entries.push(built[i]!);
-          if (keys) {
-            lookupKeys.push(keys[i]!);
-            lookupIdx.push(next + i);
-          }
-        }
-        if (idem && key !== undefined) {
-          claimed.set(key, {
-            requestHash: idem.requestHash,
-            log,
-            first: next,
-            count: built.length,
-          });
-        }
-        results.push({ status: 'sequenced', first: next, count: built.length, timeMs: time });
-        next += built.length;
-      }
-      if (entries.length === 0 && claimed.size === 0) return { commit: true, value: results };
-      // Sealed here, under the log's row lock: the first index and time are final. If the
-      // transaction then fails, the note is dropped with it.
-      const receipt =
-        seal && entries.length > 0
-          ? seal({ first: state.sequenced_size, timeMs: time, entries })
-          : undefined;
-      const sealed =
-        receipt === undefined
-          ? results
-          : results.map((r) => (r.status === 'sequenced' ? { ...r, receipt } : r));
-
-      // Entries beyond MAX_STATEMENT_BYTES go in statements of their own; the last chunk
-      // rides in the statement that writes everything else.
-      const chunks = chunkByBytes(entries, MAX_STATEMENT_BYTES);
-      let first = state.sequenced_size;
-      for (const chunk of chunks.slice(0, -1)) {
-        const packed = pack(chunk);
-        await client.query(
-          `INSERT INTO ${t.entries} (log_id, idx, data) ` +
-            'SELECT $1::bigint, $2::bigint + u.o - 1, substring($3::bytea FROM u.p FOR u.n) ' +
-            'FROM unnest($4::int4[], $5::int4[]) WITH ORDINALITY AS u(p, n, o)',
-          [state.id, first, packed.data, packed.starts, packed.lengths],
-        );
-        first += chunk.length;
-      }
-      const last = pack(chunks.at(-1) ?? []);
-      const outcomes = [...claimed.entries()];
-      await client.query(
-        `WITH e AS (
-           INSERT INTO ${t.entries} (log_id, idx, data)
-           SELECT $1::bigint, $2::bigint + u.o - 1, substring($3::bytea FROM u.p FOR u.n)
-           FROM unnest($4::int4[], $5::int4[]) WITH ORDINALITY AS u(p, n, o)
-         ), k AS (
-           INSERT INTO ${t.lookup} (log_id, key, idx)
-           SELECT $1::bigint, u.key, u.idx FROM unnest($6::int8[], $7::int8[]) AS u(key, idx)
-           ON CONFLICT DO NOTHING
-         ), i AS (
-           UPDATE ${t.idempotency} d SET first_idx = u.first, count = u.n
-           FROM unnest($8::text[], $9::text[], $10::int8[], $11::int8[]) AS u(tenant, key, first, n)
-           WHERE d.tenant = u.tenant AND d.key = u.key
-         ), b AS (
-           INSERT INTO ${t.batches} (log_id, first_idx, time, receipt)
-           SELECT $1::bigint, $12::bigint, $13::bigint, $15::text WHERE $14::bigint > $12::bigint
-         )
-         UPDATE ${t.logs} SET sequenced_size = $14::bigint, last_time = $13::bigint
-         WHERE id = $1::bigint AND $14::bigint > $12::bigint`,
-        [
-          state.id,
-          first,
-          last.data,
-          last.starts,
-          last.lengths,
-          lookupKeys,
-          lookupIdx,
-          outcomes.map(([k]) => splitIdempotencyKey(k)[0]),
-          outcomes.map(([k]) => splitIdempotencyKey(k)[1]),
-          outcomes.map(([, o]) => o.first),
-          outcomes.map(([, o]) => o.count),
-          state.sequenced_size,
-          time,
-          next,
-          receipt ?? null,
-        ],
-      );
-      return { commit: true, value: sealed };
+      const { answer, commit: write, xid } = await sequenceIn(tx.client, this.t, log, commit);
+      tx.xid = xid;
+      return { commit: write, value: answer };
     });
   }
 
-  /**
-   * Inserts a placeholder idempotency row for each distinct key of `groups` (in a fixed
-   * order, so two transactions claiming overlapping keys cannot deadlock) and returns the
-   * stored outcome of each key that was already used. The placeholders get their real
-   * first/count in the same transaction, before anyone can see them.
-   */
-  private async claimIdempotencyKeys(
-    client: pg.PoolClient,
-    logId: number,
-    groups: readonly SequenceGroup[],
-    time: number,
-  ): Promise<Map<string, IdempotentOutcome>> {
-    const wanted = new Map<string, string>();
-    for (const g of groups) {
-      const idem = g.idempotency;
-      if (!idem) continue;
-      const key = idempotencyKey(idem.tenant, idem.key);
-      if (!wanted.has(key)) wanted.set(key, idem.requestHash);
-    }
-    const used = new Map<string, IdempotentOutcome>();
-    if (wanted.size === 0) return used;
-    const keys = [...wanted.keys()].sort();
-    const tenants = keys.map((k) => splitIdempotencyKey(k)[0]);
-    const names = keys.map((k) => splitIdempotencyKey(k)[1]);
-    const inserted = await client.query<{ tenant: string; key: string }>(
-      `INSERT INTO ${this.t.idempotency} ` +
-        '(tenant, key, request_hash, log_id, first_idx, count, created_at) ' +
-        'SELECT u.tenant, u.key, u.hash, $1::bigint, -1, -1, $2::bigint ' +
-        'FROM unnest($3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS u(tenant, key, hash, o) ' +
-        'ORDER BY u.o ON CONFLICT (tenant, key) DO NOTHING RETURNING tenant, key',
-      [logId, time, tenants, names, keys.map((k) => wanted.get(k)!)],
-    );
-    if (inserted.rows.length === keys.length) return used;
-    const mine = new Set(inserted.rows.map((r) => idempotencyKey(r.tenant, r.key)));
-    const taken = keys.filter((k) => !mine.has(k));
-    // READ COMMITTED: this statement sees every row whose conflict the INSERT waited for.
-    const { rows } = await client.query<{
-      tenant: string;
-      key: string;
-      request_hash: string;
-      name: string;
-      first_idx: number;
-      count: number;
-    }>(
-      `SELECT i.tenant, i.key, i.request_hash, l.name, i.first_idx, i.count ` +
-        `FROM unnest($1::text[], $2::text[]) AS u(tenant, key) ` +
-        `JOIN ${this.t.idempotency} i ON i.tenant = u.tenant AND i.key = u.key ` +
-        `JOIN ${this.t.logs} l ON l.id = i.log_id`,
-      [taken.map((k) => splitIdempotencyKey(k)[0]), taken.map((k) => splitIdempotencyKey(k)[1])],
-    );
-    for (const r of rows) {
-      used.set(idempotencyKey(r.tenant, r.key), {
-        requestHash: r.request_hash,
-        log: r.name,
-        first: r.first_idx,
-        count: r.count,
-      });
-    }
-    if (used.size !== taken.length) {
-      throw new StorageError('CORRUPT', 'an idempotency key conflicted but cannot be read');
-    }
-    return used;
+  async tail(log: string): Promise<LogTail> {
+    const { sequenced_size: size, last_time: timeMs } = await this.sizes(await this.logId(log));
+    return { size, timeMs };
   }
 
   async sequencedSize(log: string): Promise<number> {
@@ -985,54 +800,6 @@ function parseInt8(value: string): number {
 /** A time bound as a bigint parameter: integer times compare the same against its ceiling. */
 function clampMs(ms: number): number {
   return Math.min(Math.max(Math.ceil(ms), Number.MIN_SAFE_INTEGER), Number.MAX_SAFE_INTEGER);
-}
-
-function toBytes(b: Buffer): Uint8Array {
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-}
-
-/**
- * Packs byte strings into one buffer, sent as a single binary `bytea` parameter, with
- * 1-based start offsets and lengths that `substring` uses to cut it apart server-side.
- * This avoids a `bytea[]` parameter, which node-postgres can only send as hex text.
- */
-function pack(list: readonly Uint8Array[]): { data: Buffer; starts: number[]; lengths: number[] } {
-  const starts: number[] = [];
-  const lengths: number[] = [];
-  let offset = 1;
-  for (const item of list) {
-    starts.push(offset);
-    lengths.push(item.length);
-    offset += item.length;
-  }
-  return { data: Buffer.concat(list), starts, lengths };
-}
-
-function chunkByBytes(list: readonly Uint8Array[], maxBytes: number): Uint8Array[][] {
-  const chunks: Uint8Array[][] = [];
-  let current: Uint8Array[] = [];
-  let bytes = 0;
-  for (const item of list) {
-    if (current.length > 0 && bytes + item.length > maxBytes) {
-      chunks.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(item);
-    bytes += item.length;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
-}
-
-/** Tenant and key in one map key (tenant names cannot contain a NUL). */
-function idempotencyKey(tenant: string, key: string): string {
-  return `${tenant}\u0000${key}`;
-}
-
-function splitIdempotencyKey(k: string): [string, string] {
-  const at = k.indexOf('\u0000');
-  return [k.slice(0, at), k.slice(at + 1)];
 }
 
 function sqlState(err: unknown): string | undefined {

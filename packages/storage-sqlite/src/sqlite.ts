@@ -4,19 +4,19 @@ import {
   type AccessStore,
   type ApiKeyRecord,
   type CheckpointTimestamp,
-  type CommitSealer,
+  type CommitAnswer,
+  type CommitRequest,
   type IdempotentOutcome,
   type IndexRange,
   type LogConfig,
-  type SequenceGroup,
-  type SequenceResult,
+  type LogTail,
   type Storage,
   type StoredCheckpoint,
   type StoredCommit,
   type StoredTile,
   type TileKey,
 } from '@proofline/storage';
-import { checkIndex, checkRange, checkTimestamp } from '@proofline/storage/checks';
+import { checkCommit, checkIndex, checkRange, checkTimestamp } from '@proofline/storage/checks';
 import {
   toApiKey,
   toCheckpoint,
@@ -28,22 +28,8 @@ import {
   type LogRow,
 } from '@proofline/storage/rows';
 import { MIGRATIONS } from './schema.js';
-import {
-  writeOperations,
-  type BuiltGroup,
-  type SequenceReply,
-  type SequenceRequest,
-  type WriteOperations,
-} from './writes.js';
+import { writeOperations, type SequenceRequest, type WriteOperations } from './writes.js';
 import { Writer } from './writer.js';
-
-/**
- * How often `sequence` rebuilds (and re-seals) for a later batch time or size before giving
- * up. Each retry means another writer committed in between, so the log made progress; a
- * sealed batch sent behind others in flight is retried whenever one ahead of it is, hence
- * the margin.
- */
-const MAX_SEQUENCE_ATTEMPTS = 32;
 
 /** The entries as one buffer plus end offsets (see SequenceRequest). */
 function concat(entries: readonly Uint8Array[]): { data: Uint8Array; ends: Uint32Array } {
@@ -98,14 +84,6 @@ export class SqliteStorage implements Storage, AccessStore {
   private readonly inlineMaxEntries: number;
   /** The same write operations on this thread's connection (see inlineMaxEntries). */
   private inlineWrites: WriteOperations | undefined;
-  /**
-   * Per log id, while sequence requests are in flight on the writer: how many, and the end of
-   * the entries of the last one sent in the current epoch (a new proposal follows it). A
-   * retry answer to a request of the current epoch starts a new one: every request sent
-   * after it was proposed to follow it, so none of them can commit as proposed either.
-   */
-  private readonly inFlight = new Map<number, { count: number; end: number; epoch: number }>();
-
   constructor(path: string, options: SqliteOptions = {}) {
     this.db = new Database(path);
     this.writer = new Writer(path, options.busyTimeoutMs ?? 10_000);
@@ -258,107 +236,36 @@ export class SqliteStorage implements Storage, AccessStore {
   }
 
   /**
-   * Builds the groups here for a proposed time — max(nowMs, the log's last batch time as
-   * this connection sees it) — and, with `seal`, seals them for a proposed first index: the
-   * log's size as this connection sees it, or, while requests of this store are in flight on
-   * the writer, the end of the last one sent if that is beyond (requests run in order, so a
-   * batch sent while another commits follows it). The writer thread re-checks the time
-   * (and, sealed, the first index and idempotency keys) inside its transaction: if another
-   * writer (process) moved them meanwhile, nothing is written, the note is dropped and the
-   * groups are rebuilt and re-sealed with the actual values. Groups whose idempotency key is
-   * already used are not built (the writer checks again, atomically).
+   * Small commits, while the writer thread owes nothing, run here (see inlineMaxEntries);
+   * the others on the writer thread, in the order sent. Either way one transaction.
    */
-  async sequence(
-    log: string,
-    groups: readonly SequenceGroup[],
-    nowMs: number,
-    seal?: CommitSealer,
-  ): Promise<SequenceResult[]> {
+  async sequence(log: string, commit: CommitRequest): Promise<CommitAnswer> {
     const logId = this.logId(log);
-    const state = this.stmt.sizes.get(logId)!;
-    let time = Math.max(nowMs, state.last_time);
-    let first = this.proposedFirst(logId, state.sequenced_size);
-    for (let attempt = 0; attempt < MAX_SEQUENCE_ATTEMPTS; attempt++) {
-      const duplicates = new Map<number, IdempotentOutcome>();
-      const built: BuiltGroup[] = [];
-      const entries: Uint8Array[] = [];
-      const keysInBatch = new Set<string>();
-      for (const [g, group] of groups.entries()) {
-        const idem = group.idempotency;
-        const used = idem && this.findIdempotencySync(idem.tenant, idem.key);
-        if (used) {
-          duplicates.set(g, used);
-          continue;
-        }
-        if (idem) {
-          const key = `${idem.tenant}\n${idem.key}`;
-          if (keysInBatch.has(key)) {
-            // A repeat of an earlier group of this batch: the writer answers it as a duplicate.
-            built.push({ count: 0, idempotency: idem });
-            continue;
-          }
-          keysInBatch.add(key);
-        }
-        const groupEntries = group.build(time);
-        if (group.lookupKeys && group.lookupKeys.length !== groupEntries.length) {
-          throw new StorageError('INVALID_ARGUMENT', 'one lookup key per entry');
-        }
-        entries.push(...groupEntries);
-        built.push({
-          count: groupEntries.length,
-          ...(group.lookupKeys ? { lookupKeys: group.lookupKeys } : {}),
-          ...(idem ? { idempotency: idem } : {}),
-        });
-      }
-      // Sealed before the entries' buffer is handed to the writer thread.
-      const receipt =
-        seal && entries.length > 0 ? seal({ first, timeMs: time, entries }) : undefined;
-      const { data, ends } = concat(entries);
-      const request: SequenceRequest = {
-        logId,
-        time,
-        first,
-        ...(receipt === undefined ? {} : { receipt }),
-        groups: built,
-        data,
-        ends,
-      };
-      let reply: SequenceReply;
-      if (entries.length <= this.inlineMaxEntries && this.writer.idle) {
-        reply = (this.inlineWrites ??= writeOperations(this.db)).sequence(request);
-      } else {
-        const sent = this.writer.call('sequence', [request], [data.buffer as ArrayBuffer]);
-        const flight = this.inFlight.get(logId) ?? { count: 0, end: 0, epoch: 0 };
-        const epoch = flight.epoch;
-        this.inFlight.set(logId, { count: flight.count + 1, end: first + entries.length, epoch });
-        try {
-          reply = await sent;
-        } finally {
-          const now = this.inFlight.get(logId)!;
-          if (now.count === 1) this.inFlight.delete(logId);
-          else this.inFlight.set(logId, { ...now, count: now.count - 1 });
-        }
-        const now = this.inFlight.get(logId);
-        if ('retryAt' in reply && now !== undefined && now.epoch === epoch) {
-          this.inFlight.set(logId, { ...now, end: 0, epoch: epoch + 1 });
-        }
-      }
-      if ('retryAt' in reply) {
-        time = Math.max(nowMs, reply.retryAt);
-        first = this.proposedFirst(logId, reply.next);
-        continue;
-      }
-      const results = reply.results.values();
-      return groups.map((_, g) =>
-        duplicates.has(g) ? { status: 'duplicate', ...duplicates.get(g)! } : results.next().value!,
-      );
+    const count = checkCommit(commit);
+    const entries = commit.groups.flatMap((g) => g.entries);
+    const { data, ends } = concat(entries);
+    const request: SequenceRequest = {
+      logId,
+      first: commit.first,
+      time: commit.timeMs,
+      ...(commit.receipt === undefined ? {} : { receipt: commit.receipt }),
+      groups: commit.groups.map((g) => ({
+        count: g.entries.length,
+        ...(g.lookupKeys ? { lookupKeys: g.lookupKeys } : {}),
+        ...(g.idempotency ? { idempotency: g.idempotency } : {}),
+      })),
+      data,
+      ends,
+    };
+    if (count <= this.inlineMaxEntries && this.writer.idle) {
+      return (this.inlineWrites ??= writeOperations(this.db)).sequence(request);
     }
-    throw new Error('other writers kept moving the batch time or size; try again');
+    return this.writer.call('sequence', [request], [data.buffer as ArrayBuffer]);
   }
 
-  /** The first index to propose when the log's size is `size`: after any request in flight. */
-  private proposedFirst(logId: number, size: number): number {
-    return Math.max(size, this.inFlight.get(logId)?.end ?? 0);
+  async tail(log: string): Promise<LogTail> {
+    const state = this.stmt.sizes.get(this.logId(log))!;
+    return { size: state.sequenced_size, timeMs: state.last_time };
   }
 
   async sequencedSize(log: string): Promise<number> {

@@ -5,7 +5,8 @@ import {
   recordTemplate,
   type RecordTemplate,
 } from '@proofline/records';
-import { GuardError, Publisher, Sequencer, recordGroupOf } from '@proofline/sequencer';
+import { GuardError, Publisher, Sequencer } from '@proofline/sequencer';
+import { recordGroupOf } from '@proofline/server';
 import type { Storage } from '@proofline/storage';
 import { openDeployment, type LogHandle, type Target } from '../deployment.js';
 import { checkGuard, explainGuardError } from '../guard.js';
