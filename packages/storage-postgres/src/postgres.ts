@@ -106,6 +106,8 @@ export class PostgresStorage implements Storage, AccessStore {
   private readonly schema: string;
   private readonly idleTimeoutMs: number;
   private readonly logIds = new Map<string, number>();
+  /** Per log, settles once this handle's last `sequence` call holds the row lock (or ended). */
+  private readonly lockTurns = new Map<string, Promise<void>>();
   private readonly ready = new WeakSet<pg.PoolClient>();
   private closed = false;
 
@@ -380,13 +382,33 @@ export class PostgresStorage implements Storage, AccessStore {
 
   // ---- sequencing ----
 
+  /**
+   * Calls of this handle take the log's row lock in the order they were made (each waits
+   * for the one before it to hold the lock before asking): a sequencer's pipelined batches,
+   * proposed one after another, then reach the database in that order instead of racing
+   * into `retry` answers.
+   */
   async sequence(log: string, commit: CommitRequest): Promise<CommitAnswer> {
     checkCommit(commit);
-    return this.transaction(async (tx) => {
-      const { answer, commit: write, xid } = await sequenceIn(tx.client, this.t, log, commit);
-      tx.xid = xid;
-      return { commit: write, value: answer };
-    });
+    const before = this.lockTurns.get(log);
+    let locked!: () => void;
+    const mine = new Promise<void>((resolve) => (locked = resolve));
+    this.lockTurns.set(log, mine);
+    try {
+      return await this.transaction(async (tx) => {
+        const turn = { before, locked };
+        const {
+          answer,
+          commit: write,
+          xid,
+        } = await sequenceIn(tx.client, this.t, log, commit, turn);
+        tx.xid = xid;
+        return { commit: write, value: answer };
+      });
+    } finally {
+      locked();
+      if (this.lockTurns.get(log) === mine) this.lockTurns.delete(log);
+    }
   }
 
   async tail(log: string): Promise<LogTail> {

@@ -28,13 +28,16 @@ const MAX_STATEMENT_BYTES = 32 << 20;
  * (or was stored by a transaction this one waited for), and otherwise writes everything.
  * Returns the answer, whether the transaction must commit (only when `committed`; the
  * other answers roll back the key claims) and its transaction id (for a lost COMMIT reply).
+ * `turn`: asks for the lock once `before` settles, and calls `locked` once it holds it.
  */
 export async function sequenceIn(
   client: pg.PoolClient,
   t: SequenceTables,
   log: string,
   commit: CommitRequest,
+  turn: { readonly before: Promise<void> | undefined; locked(): void },
 ): Promise<{ answer: CommitAnswer; commit: boolean; xid: string }> {
+  await turn.before;
   const { rows } = await client.query<{
     id: number;
     sequenced_size: number;
@@ -45,6 +48,7 @@ export async function sequenceIn(
       'WHERE name = $1 FOR UPDATE',
     [log],
   );
+  turn.locked();
   const state = rows[0];
   if (!state) throw new StorageError('UNKNOWN_LOG', `unknown log ${JSON.stringify(log)}`);
   const { id, xid } = state;
