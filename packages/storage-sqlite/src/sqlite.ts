@@ -1,8 +1,6 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import {
   StorageError,
-  type AccessStore,
-  type ApiKeyRecord,
   type CheckpointTimestamp,
   type CommitAnswer,
   type CommitRequest,
@@ -18,16 +16,15 @@ import {
 } from '@proofline/storage';
 import { checkCommit, checkIndex, checkRange, checkTimestamp } from '@proofline/storage/checks';
 import {
-  toApiKey,
   toCheckpoint,
   toConfig,
   toOutcome,
-  type ApiKeyRow,
   type CheckpointRow,
   type IdempotencyRow,
   type LogRow,
 } from '@proofline/storage/rows';
-import { MIGRATIONS } from './schema.js';
+import { SqliteAccess } from './access.js';
+import { openDatabase } from './schema.js';
 import { writeOperations, type SequenceRequest, type WriteOperations } from './writes.js';
 import { Writer } from './writer.js';
 
@@ -76,8 +73,7 @@ export interface SqliteOptions {
  * writes (tenants, logs, keys), run synchronously on the calling thread's connection, which
  * sees every committed write (WAL).
  */
-export class SqliteStorage implements Storage, AccessStore {
-  private readonly db: Database.Database;
+export class SqliteStorage extends SqliteAccess implements Storage {
   private readonly logIds = new Map<string, number>();
   private readonly stmt;
   private readonly writer: Writer;
@@ -85,118 +81,11 @@ export class SqliteStorage implements Storage, AccessStore {
   /** The same write operations on this thread's connection (see inlineMaxEntries). */
   private inlineWrites: WriteOperations | undefined;
   constructor(path: string, options: SqliteOptions = {}) {
-    this.db = new Database(path);
+    const db = openDatabase(path, options.busyTimeoutMs ?? 10_000);
+    super(db);
     this.writer = new Writer(path, options.busyTimeoutMs ?? 10_000);
     this.inlineMaxEntries = options.inlineMaxEntries ?? 1;
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
-    this.db.pragma('foreign_keys = ON');
-    this.migrate();
-    const db = this.db;
-    this.stmt = {
-      logByName: db.prepare<[string], LogRow & { id: number }>(
-        'SELECT id, name, tenant, origin, verifier_key, created_at FROM logs WHERE name = ?',
-      ),
-      allLogs: db.prepare<[], LogRow>(
-        'SELECT id, name, tenant, origin, verifier_key, created_at FROM logs ORDER BY name',
-      ),
-      insertTenant: db.prepare('INSERT OR IGNORE INTO tenants (name, created_at) VALUES (?, ?)'),
-      insertLog: db.prepare(
-        'INSERT OR IGNORE INTO logs (name, tenant, origin, verifier_key, created_at) VALUES (?, ?, ?, ?, ?)',
-      ),
-      sizes: db.prepare<
-        [number],
-        { sequenced_size: number; integrated_size: number; last_time: number }
-      >('SELECT sequenced_size, integrated_size, last_time FROM logs WHERE id = ?'),
-      firstAtOrAfter: db
-        .prepare<[number, number], number>(
-          'SELECT first_idx FROM batches WHERE log_id = ? AND time >= ? ORDER BY time, first_idx LIMIT 1',
-        )
-        .pluck(),
-      commitRange: db.prepare<
-        [number, number, number, number, number],
-        { start: number | null; receipt: string | null; end: number | null; size: number }
-      >(
-        'SELECT b.first_idx AS start, b.receipt AS receipt, ' +
-          '(SELECT first_idx FROM batches WHERE log_id = ? AND first_idx > ? ' +
-          'ORDER BY first_idx LIMIT 1) AS "end", ' +
-          '(SELECT sequenced_size FROM logs WHERE id = ?) AS size ' +
-          'FROM (SELECT 1) LEFT JOIN (SELECT first_idx, receipt FROM batches ' +
-          'WHERE log_id = ? AND first_idx <= ? ORDER BY first_idx DESC LIMIT 1) b',
-      ),
-      findLookup: db
-        .prepare<[number, number, number], number>(
-          'SELECT idx FROM lookup WHERE log_id = ? AND key = ? ORDER BY idx LIMIT ?',
-        )
-        .pluck(),
-      findIdempotency: db.prepare<[string, string], IdempotencyRow>(
-        'SELECT i.request_hash, l.name, i.first_idx, i.count FROM idempotency i ' +
-          'JOIN logs l ON l.id = i.log_id WHERE i.tenant = ? AND i.key = ?',
-      ),
-      insertApiKey: db.prepare(
-        'INSERT INTO api_keys (id, tenant, secret_hash, scopes, description, rate_limit, created_at) ' +
-          'VALUES (?, ?, ?, ?, ?, ?, ?)',
-      ),
-      getApiKey: db.prepare<[string], ApiKeyRow>('SELECT * FROM api_keys WHERE id = ?'),
-      listApiKeys: db.prepare<[string | null, string | null], ApiKeyRow>(
-        'SELECT * FROM api_keys WHERE ? IS NULL OR tenant = ? ORDER BY created_at, id',
-      ),
-      revokeApiKey: db.prepare(
-        'UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
-      ),
-      addIssuerKey: db.prepare(
-        'INSERT INTO issuer_keys (tenant, verifier_key, created_at) VALUES (?, ?, ?) ' +
-          'ON CONFLICT (tenant, verifier_key) DO UPDATE SET revoked_at = NULL',
-      ),
-      listIssuerKeys: db
-        .prepare<[string], string>(
-          'SELECT verifier_key FROM issuer_keys WHERE tenant = ? AND revoked_at IS NULL ORDER BY created_at, verifier_key',
-        )
-        .pluck(),
-      revokeIssuerKey: db.prepare(
-        'UPDATE issuer_keys SET revoked_at = ? WHERE tenant = ? AND verifier_key = ? AND revoked_at IS NULL',
-      ),
-      readEntries: db
-        .prepare<[number, number, number], Buffer>(
-          'SELECT data FROM entries WHERE log_id = ? AND idx >= ? AND idx < ? ORDER BY idx',
-        )
-        .pluck(),
-      readTile: db
-        .prepare<[number, number, number], Buffer>(
-          'SELECT data FROM tiles WHERE log_id = ? AND level = ? AND idx = ?',
-        )
-        .pluck(),
-      latest: db.prepare<[number], CheckpointRow>(
-        'SELECT c.id, c.size, c.note, c.published_at FROM logs l JOIN checkpoints c ' +
-          'ON c.id = l.checkpoint_id WHERE l.id = ?',
-      ),
-      history: db.prepare<[number, number], CheckpointRow>(
-        'SELECT size, note, published_at FROM checkpoints WHERE log_id = ? ORDER BY id LIMIT ?',
-      ),
-      timestamps: db.prepare<[number, number], { tsa: string; token: Buffer; gen_time: number }>(
-        'SELECT tsa, token, gen_time FROM checkpoint_timestamps WHERE log_id = ? AND size = ? ' +
-          'ORDER BY gen_time, tsa',
-      ),
-    };
-  }
-
-  private migrate(): void {
-    this.db
-      .transaction(() => {
-        const version = this.db.pragma('user_version', { simple: true }) as number;
-        if (version > MIGRATIONS.length) {
-          throw new StorageError(
-            'CORRUPT',
-            `database schema version ${version} is newer than this Proofline (${MIGRATIONS.length})`,
-          );
-        }
-        for (let v = version; v < MIGRATIONS.length; v++) {
-          this.db.exec(MIGRATIONS[v]!);
-        }
-        this.db.pragma(`user_version = ${MIGRATIONS.length}`);
-      })
-      .immediate();
+    this.stmt = logStatements(db);
   }
 
   private logId(name: string): number {
@@ -213,7 +102,7 @@ export class SqliteStorage implements Storage, AccessStore {
   async ensureLog(config: LogConfig): Promise<LogConfig> {
     this.db
       .transaction(() => {
-        this.stmt.insertTenant.run(config.tenant, config.createdAt);
+        this.insertTenant.run(config.tenant, config.createdAt);
         this.stmt.insertLog.run(
           config.name,
           config.tenant,
@@ -388,47 +277,6 @@ export class SqliteStorage implements Storage, AccessStore {
     await this.writer.call('releaseLease', [this.logId(log), owner]);
   }
 
-  async ensureTenant(name: string, createdAt: number): Promise<void> {
-    this.stmt.insertTenant.run(name, createdAt);
-  }
-
-  async createApiKey(key: ApiKeyRecord): Promise<void> {
-    this.stmt.insertApiKey.run(
-      key.id,
-      key.tenant,
-      key.secretHash,
-      JSON.stringify(key.scopes),
-      key.description,
-      key.rateLimit,
-      key.createdAt,
-    );
-  }
-
-  async getApiKey(id: string): Promise<ApiKeyRecord | undefined> {
-    const row = this.stmt.getApiKey.get(id);
-    return row && toApiKey(row);
-  }
-
-  async listApiKeys(tenant?: string): Promise<ApiKeyRecord[]> {
-    return this.stmt.listApiKeys.all(tenant ?? null, tenant ?? null).map(toApiKey);
-  }
-
-  async revokeApiKey(id: string, revokedAt: number): Promise<boolean> {
-    return this.stmt.revokeApiKey.run(revokedAt, id).changes === 1;
-  }
-
-  async addIssuerKey(tenant: string, verifierKey: string, createdAt: number): Promise<void> {
-    this.stmt.addIssuerKey.run(tenant, verifierKey, createdAt);
-  }
-
-  async listIssuerKeys(tenant: string): Promise<string[]> {
-    return this.stmt.listIssuerKeys.all(tenant);
-  }
-
-  async revokeIssuerKey(tenant: string, verifierKey: string, revokedAt: number): Promise<boolean> {
-    return this.stmt.revokeIssuerKey.run(revokedAt, tenant, verifierKey).changes === 1;
-  }
-
   async close(): Promise<void> {
     await this.writer.close();
     if (this.db.open) this.db.close();
@@ -448,6 +296,72 @@ export class SqliteStorage implements Storage, AccessStore {
     const row = this.coveringStmt.get(this.logId(log), index);
     return row && toCheckpoint(row);
   }
+}
+
+/** The statements SqliteStorage runs on the calling thread: reads and the log registry. */
+function logStatements(db: Database.Database) {
+  const statements = {
+    logByName: db.prepare<[string], LogRow & { id: number }>(
+      'SELECT id, name, tenant, origin, verifier_key, created_at FROM logs WHERE name = ?',
+    ),
+    allLogs: db.prepare<[], LogRow>(
+      'SELECT id, name, tenant, origin, verifier_key, created_at FROM logs ORDER BY name',
+    ),
+    insertLog: db.prepare(
+      'INSERT OR IGNORE INTO logs (name, tenant, origin, verifier_key, created_at) VALUES (?, ?, ?, ?, ?)',
+    ),
+    sizes: db.prepare<
+      [number],
+      { sequenced_size: number; integrated_size: number; last_time: number }
+    >('SELECT sequenced_size, integrated_size, last_time FROM logs WHERE id = ?'),
+    firstAtOrAfter: db
+      .prepare<[number, number], number>(
+        'SELECT first_idx FROM batches WHERE log_id = ? AND time >= ? ORDER BY time, first_idx LIMIT 1',
+      )
+      .pluck(),
+    commitRange: db.prepare<
+      [number, number, number, number, number],
+      { start: number | null; receipt: string | null; end: number | null; size: number }
+    >(
+      'SELECT b.first_idx AS start, b.receipt AS receipt, ' +
+        '(SELECT first_idx FROM batches WHERE log_id = ? AND first_idx > ? ' +
+        'ORDER BY first_idx LIMIT 1) AS "end", ' +
+        '(SELECT sequenced_size FROM logs WHERE id = ?) AS size ' +
+        'FROM (SELECT 1) LEFT JOIN (SELECT first_idx, receipt FROM batches ' +
+        'WHERE log_id = ? AND first_idx <= ? ORDER BY first_idx DESC LIMIT 1) b',
+    ),
+    findLookup: db
+      .prepare<[number, number, number], number>(
+        'SELECT idx FROM lookup WHERE log_id = ? AND key = ? ORDER BY idx LIMIT ?',
+      )
+      .pluck(),
+    findIdempotency: db.prepare<[string, string], IdempotencyRow>(
+      'SELECT i.request_hash, l.name, i.first_idx, i.count FROM idempotency i ' +
+        'JOIN logs l ON l.id = i.log_id WHERE i.tenant = ? AND i.key = ?',
+    ),
+    readEntries: db
+      .prepare<[number, number, number], Buffer>(
+        'SELECT data FROM entries WHERE log_id = ? AND idx >= ? AND idx < ? ORDER BY idx',
+      )
+      .pluck(),
+    readTile: db
+      .prepare<[number, number, number], Buffer>(
+        'SELECT data FROM tiles WHERE log_id = ? AND level = ? AND idx = ?',
+      )
+      .pluck(),
+    latest: db.prepare<[number], CheckpointRow>(
+      'SELECT c.id, c.size, c.note, c.published_at FROM logs l JOIN checkpoints c ' +
+        'ON c.id = l.checkpoint_id WHERE l.id = ?',
+    ),
+    history: db.prepare<[number, number], CheckpointRow>(
+      'SELECT size, note, published_at FROM checkpoints WHERE log_id = ? ORDER BY id LIMIT ?',
+    ),
+    timestamps: db.prepare<[number, number], { tsa: string; token: Buffer; gen_time: number }>(
+      'SELECT tsa, token, gen_time FROM checkpoint_timestamps WHERE log_id = ? AND size = ? ' +
+        'ORDER BY gen_time, tsa',
+    ),
+  };
+  return statements;
 }
 
 /** better-sqlite3 returns Buffers; hand out plain Uint8Arrays over the same memory. */
