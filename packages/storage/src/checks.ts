@@ -36,7 +36,7 @@ export function checkTtl(ttlMs: number): void {
 /** Largest entry a log stores (a tlog-tiles entry bundle's 16-bit length prefix). */
 export const MAX_ENTRY_SIZE = 65535;
 /** Lookup keys are integers below 2^48 (they index a digest prefix). */
-export const LOOKUP_KEY_LIMIT = 2 ** 48;
+const LOOKUP_KEY_LIMIT = 2 ** 48;
 
 /** Whether `key` is a valid lookup key: an integer, 0 ≤ key < 2^48. */
 export function isLookupKey(key: number): boolean {
