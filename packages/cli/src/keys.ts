@@ -1,5 +1,5 @@
-import { mkdirSync, statSync } from 'node:fs';
-import { createPrivateFileOnce, readPrivateFile } from '@proofline/witness';
+import { mkdirSync } from 'node:fs';
+import { checkPrivateDirectory, createPrivateFileOnce, readPrivateFile } from '@proofline/files';
 import { join } from 'node:path';
 import {
   formatVerifierKey,
@@ -44,34 +44,29 @@ export function keySource(keyDir: string, log: string): string {
   return process.env[envName(log)] === undefined ? keyPath(keyDir, log) : `$${envName(log)}`;
 }
 
-/** Refuses a key folder with any permission for group or others, naming the fix. */
-export function checkKeyDir(keyDir: string): void {
-  const mode = statSync(keyDir).mode & 0o777;
-  if (mode & 0o077) {
-    throw new Error(
-      `refusing to use the key folder ${keyDir}: it is open to other users (mode ${mode.toString(8)}); run chmod 700 ${keyDir}`,
-    );
-  }
-}
-
-export function loadOrCreateKey(keyDir: string, log: string, origin: string): SignerKey {
+/** The key in `<keyDir>/<log>.key`, made now if missing (`created`: by this call). */
+export function loadOrCreateKey(
+  keyDir: string,
+  log: string,
+  origin: string,
+): { key: SignerKey; created: boolean } {
   const path = keyPath(keyDir, log);
   mkdirSync(keyDir, { recursive: true, mode: 0o700 });
-  checkKeyDir(keyDir);
+  checkPrivateDirectory(keyDir, 'the key folder');
   try {
-    return loadKey(path);
+    return { key: loadKey(path), created: false };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  createPrivateFileOnce(path, `${generateSignerKey(origin)}\n`);
-  return loadKey(path);
+  const created = createPrivateFileOnce(path, `${generateSignerKey(origin)}\n`);
+  return { key: loadKey(path), created };
 }
 
 /** The key of an existing log: a missing file is an error, never a reason to make a new key. */
 export function loadExistingKey(keyDir: string, log: string): SignerKey {
   const path = keyPath(keyDir, log);
   try {
-    checkKeyDir(keyDir);
+    checkPrivateDirectory(keyDir, 'the key folder');
     return loadKey(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;

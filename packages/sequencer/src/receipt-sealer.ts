@@ -1,4 +1,3 @@
-import { createPrivateKey, sign } from 'node:crypto';
 import { formatNote } from '@proofline/note';
 import {
   batchTree,
@@ -9,7 +8,7 @@ import {
 } from '@proofline/records';
 import { SequencerError } from './errors.js';
 import { nodeInteriorHash, nodeLeafHash } from '@proofline/tlog/node';
-import { nodeEd25519Signer, pkcs8Ed25519 } from './node-signer.js';
+import { nodeEd25519Signer, type SyncSigner } from './node-signer.js';
 
 /** What a seal covers: one commit as the sequencer proposes it to storage. */
 export interface CommitToSeal {
@@ -53,8 +52,10 @@ export interface SealedCommit {
 }
 
 /**
- * Signs each commit's creation receipt, synchronously (node:crypto Ed25519), before the
- * sequencer hands the commit to storage, which stores it with the commit or not at all: a commit of one entry gets a proofline.dev/receipt/v1
+ * Signs each commit's creation receipt, synchronously (node:crypto Ed25519 from a seed, or a
+ * SyncSigner such as a PKCS#11 token's key named by the log's origin), before the sequencer
+ * hands the commit to storage, which stores it with the commit or not at all: a commit of
+ * one entry gets a proofline.dev/receipt/v1
  * note over origin, index, leaf hash and time; a larger one a proofline.dev/batch-receipt/v1
  * note over origin, first index, size, the RFC 6962 root of its leaf hashes and time.
  *
@@ -72,8 +73,7 @@ export interface SealedCommit {
  * storage back and `resolve`s it.
  */
 export class ReceiptSealer {
-  private readonly privateKey;
-  private readonly keyId: number;
+  private readonly signer: SyncSigner;
   /** End of the last seal stored (or possibly stored and resolved so): never resealed below. */
   private settledEnd = 0;
   /** The current seal of each session whose call is under way. */
@@ -85,13 +85,14 @@ export class ReceiptSealer {
 
   constructor(
     private readonly origin: string,
-    seed: Uint8Array,
+    key: Uint8Array | SyncSigner,
     private readonly onRefused: (err: SequencerError) => void = (err) =>
       console.error(`receipts of ${origin}:`, err.message),
   ) {
-    this.keyId = nodeEd25519Signer(origin, seed).keyId; // validates the seed
-    const der = Buffer.from(pkcs8Ed25519(seed));
-    this.privateKey = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+    this.signer = key instanceof Uint8Array ? nodeEd25519Signer(origin, key) : key;
+    if (this.signer.name !== origin) {
+      throw new TypeError(`receipts of ${origin} cannot be signed by key ${this.signer.name}`);
+    }
   }
 
   /** A session for one batch (one or more `Storage.sequence` calls, one at a time). */
@@ -147,8 +148,9 @@ export class ReceiptSealer {
     const text = tree
       ? formatBatchReceiptText({ origin, first, size: leaves.length, root: tree.root, time })
       : formatReceiptText({ origin, index: first, leafHash: leaves[0]!, time });
-    const signature = new Uint8Array(sign(null, Buffer.from(text, 'utf8'), this.privateKey));
-    const note = formatNote({ text, signatures: [{ name: origin, keyId: this.keyId, signature }] });
+    const signature = this.signer.signSync(new TextEncoder().encode(text));
+    const { keyId } = this.signer;
+    const note = formatNote({ text, signatures: [{ name: origin, keyId, signature }] });
     return { first, note, leaves, ...(tree ? { tree } : {}) };
   }
 }

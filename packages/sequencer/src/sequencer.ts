@@ -195,7 +195,11 @@ export class Sequencer {
       );
     }
     if (this.closed) {
-      return Promise.reject(new SequencerError('CLOSED', 'the log is shutting down', 1));
+      return Promise.reject(
+        new SequencerError('CLOSED', 'the log is shutting down', {
+          details: { retryAfterSeconds: 1 },
+        }),
+      );
     }
     if (group.count > this.maxPending) {
       return Promise.reject(
@@ -207,7 +211,9 @@ export class Sequencer {
     }
     if (this.pending + group.count > this.maxPending) {
       return Promise.reject(
-        new SequencerError('OVERLOADED', 'too many entries are waiting to be sequenced', 1),
+        new SequencerError('OVERLOADED', 'too many entries are waiting to be sequenced', {
+          details: { retryAfterSeconds: 1 },
+        }),
       );
     }
     return new Promise<GroupResult<R>>((resolve, reject) => {
@@ -333,7 +339,9 @@ export class Sequencer {
     let waiting = ahead.filter((f) => this.flights.includes(f));
     for (let attempt = 0; live.length > 0; attempt++) {
       if (attempt === MAX_ATTEMPTS) {
-        throw new SequencerError('CONTENDED', 'other writers kept moving the log; try again', 1);
+        throw new SequencerError('CONTENDED', 'other writers kept moving the log; try again', {
+          details: { retryAfterSeconds: 1 },
+        });
       }
       const first = Math.max(tail.size, ...waiting.map((f) => f.end));
       const timeMs = Math.max(this.now(), tail.timeMs, ...waiting.map((f) => f.timeMs));

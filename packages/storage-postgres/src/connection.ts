@@ -67,7 +67,7 @@ export class PostgresConnection {
     readonly apiKeys: string;
     readonly issuerKeys: string;
   };
-  private readonly schema: string;
+  protected readonly schema: string;
   private readonly idleTimeoutMs: number;
   private readonly logIds = new Map<string, number>();
   private readonly ready = new WeakSet<pg.PoolClient>();

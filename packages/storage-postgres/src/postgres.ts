@@ -100,6 +100,27 @@ export class PostgresStorage extends PostgresAccess implements Storage {
     return rows.map(toConfig);
   }
 
+  async getLogPolicy(log: string): Promise<string | undefined> {
+    const { rows } = await this.query<{ policy: string }>(
+      `SELECT policy FROM ${this.schema}.log_policies WHERE log_id = $1`,
+      [await this.logId(log)],
+    );
+    return rows[0]?.policy;
+  }
+
+  async setLogPolicy(log: string, policy: string | undefined): Promise<void> {
+    const id = await this.logId(log);
+    if (policy === undefined) {
+      await this.query(`DELETE FROM ${this.schema}.log_policies WHERE log_id = $1`, [id]);
+    } else {
+      await this.query(
+        `INSERT INTO ${this.schema}.log_policies (log_id, policy) VALUES ($1, $2) ` +
+          'ON CONFLICT (log_id) DO UPDATE SET policy = excluded.policy',
+        [id, policy],
+      );
+    }
+  }
+
   // ---- sequencing ----
 
   /**

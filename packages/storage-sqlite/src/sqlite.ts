@@ -282,6 +282,29 @@ export class SqliteStorage extends SqliteAccess implements Storage {
     if (this.db.open) this.db.close();
   }
 
+  // ---- log policies (migration 5) ----
+
+  async getLogPolicy(log: string): Promise<string | undefined> {
+    const row = this.db
+      .prepare<[number], { policy: string }>('SELECT policy FROM log_policies WHERE log_id = ?')
+      .get(this.logId(log));
+    return row?.policy;
+  }
+
+  async setLogPolicy(log: string, policy: string | undefined): Promise<void> {
+    const id = this.logId(log);
+    if (policy === undefined) {
+      this.db.prepare('DELETE FROM log_policies WHERE log_id = ?').run(id);
+    } else {
+      this.db
+        .prepare(
+          'INSERT INTO log_policies (log_id, policy) VALUES (?, ?) ' +
+            'ON CONFLICT (log_id) DO UPDATE SET policy = excluded.policy',
+        )
+        .run(id, policy);
+    }
+  }
+
   // ---- checkpointCovering ----
 
   /** Prepared on first use; index checkpoints_by_size (migration 3). */

@@ -99,6 +99,26 @@ export function storageConformance(
         assert.equal(await s.getLog('missing'), undefined);
       }));
 
+    it("keeps each log's policy document verbatim, visible to other handles", () =>
+      withStore(async (s, fixture) => {
+        await s.ensureLog({ ...LOG, name: 'other', origin: 'example.test/other' });
+        assert.equal(await s.getLogPolicy(LOG.name), undefined);
+        const doc = '{"witnesses":[],"note":"é \\u0000 \u2028"}';
+        await s.setLogPolicy(LOG.name, doc);
+        await s.setLogPolicy(LOG.name, `${doc} `);
+        const peer = await fixture.open();
+        try {
+          assert.equal(await peer.getLogPolicy(LOG.name), `${doc} `);
+          assert.equal(await peer.getLogPolicy('other'), undefined, 'per log');
+          await peer.setLogPolicy(LOG.name, undefined);
+        } finally {
+          await peer.close();
+        }
+        assert.equal(await s.getLogPolicy(LOG.name), undefined);
+        await assert.rejects(s.getLogPolicy('missing'), isCode('UNKNOWN_LOG'));
+        await assert.rejects(s.setLogPolicy('missing', '{}'), isCode('UNKNOWN_LOG'));
+      }));
+
     it('rejects operations on unknown logs without writing', () =>
       withStore(async (s) => {
         const commit = { first: 0, timeMs: T0, groups: [{ entries: [bytes('x')] }] };

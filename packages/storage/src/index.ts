@@ -14,6 +14,8 @@
  *   what a reader asks for (a later partial, or the full tile) and readers slice it.
  */
 
+import { CodedError, type CodedErrorOptions } from '@proofline/tlog';
+
 export interface LogConfig {
   /** URL path component: `[a-z0-9][a-z0-9-]{0,62}`. */
   readonly name: string;
@@ -63,6 +65,14 @@ export interface Storage {
   ensureLog(config: LogConfig): Promise<LogConfig>;
   getLog(name: string): Promise<LogConfig | undefined>;
   listLogs(): Promise<LogConfig[]>;
+  /**
+   * The log's publishing policy: a document the caller owns and parses (the CLI keeps there,
+   * as JSON, which witnesses and time-stamping authorities the log uses), stored verbatim;
+   * undefined if none is set. Rejects UNKNOWN_LOG for a missing log.
+   */
+  getLogPolicy(log: string): Promise<string | undefined>;
+  /** Sets the log's policy document, or removes it (undefined). Rejects UNKNOWN_LOG. */
+  setLogPolicy(log: string, policy: string | undefined): Promise<void>;
 
   /**
    * Commits `commit` if the log's tail is still what the caller built it for: a
@@ -233,13 +243,29 @@ export interface StoredCommit extends IndexRange {
   readonly receipt?: string;
 }
 
-/** Raised by drivers for caller mistakes (unknown log, out-of-range reads). */
-export class StorageError extends Error {
+/**
+ * Stable codes of {@link StorageError}:
+ * - `UNKNOWN_LOG`, `OUT_OF_RANGE`, `INVALID_ARGUMENT`: a caller's mistake (no such log, a
+ *   read beyond what is sequenced, a bad argument);
+ * - `CORRUPT`: what the database holds is not what this software wrote (an altered or
+ *   damaged row); `details` names the log and index when one entry is at fault.
+ */
+export type StorageErrorCode = 'UNKNOWN_LOG' | 'OUT_OF_RANGE' | 'INVALID_ARGUMENT' | 'CORRUPT';
+
+/** Where in the database a {@link StorageError} is. */
+export interface StorageErrorDetails {
+  readonly log: string;
+  readonly index?: number;
+}
+
+/** Raised by drivers for caller mistakes (unknown log, out-of-range reads) and corrupt rows. */
+export class StorageError extends CodedError<StorageErrorCode, StorageErrorDetails> {
   constructor(
-    readonly code: 'UNKNOWN_LOG' | 'OUT_OF_RANGE' | 'INVALID_ARGUMENT' | 'CORRUPT',
+    code: StorageErrorCode,
     message: string,
+    options?: CodedErrorOptions<StorageErrorDetails>,
   ) {
-    super(message);
+    super(code, message, options);
     this.name = 'StorageError';
   }
 }

@@ -1,9 +1,9 @@
 import {
   batchTree,
   parseBatchReceiptText,
-  parseRecord,
   recordId,
   type BatchTree,
+  type ReceiptView,
   type RecordV1,
 } from '@proofline/records';
 import { nodeInteriorHash, nodeLeafHash } from '@proofline/tlog/node';
@@ -17,32 +17,9 @@ import {
 import { parseNote } from '@proofline/note';
 import { equalHashes, tileHashReader } from '@proofline/tlog';
 import type { Commit, GroupResult } from '@proofline/sequencer';
+import { nodeBase64Encode } from '@proofline/note/node';
+import { storedRecord } from '../stored-record.js';
 import type { BuiltRecord } from './record-group.js';
-import { toBase64 } from '../base64.js';
-
-/** The receipt as the API returns it. */
-export interface ReceiptView {
-  readonly id: string;
-  readonly log: string;
-  readonly origin: string;
-  readonly index: number;
-  readonly leafHash: string;
-  readonly time: string;
-  readonly record: RecordV1;
-  /** The exact entry bytes (canonical JSON), base64. */
-  readonly entry: string;
-  /**
-   * The creation receipt: the log's signed note stored with the record's commit when it was
-   * sequenced — a proofline.dev/receipt/v1 over origin, index, leaf hash and time, or, for a
-   * record committed together with others, the commit's one proofline.dev/batch-receipt/v1
-   * over origin, first index, size, root and time. Absent when the commit has none stored
-   * (sequenced before receipts were stored, or its row was removed): never signed later.
-   */
-  readonly receipt?: string;
-  /** With a batch receipt only: the inclusion proof of leafHash in the commit's tree, base64. */
-  readonly receiptProof?: readonly string[];
-  readonly verificationUrl: string;
-}
 
 /** What the receipts of one log need: its configuration (nothing here signs). */
 export interface ReceiptLog {
@@ -126,15 +103,18 @@ export class Receipts {
     const commit = await this.commitOf(log, first);
     const entries = await this.storage.readEntries(log.config.name, first, first + count);
     return entries.map((bytes, i) =>
-      this.commitView(log, commit, first + i, { bytes, record: parseRecord(bytes) }),
+      this.commitView(log, commit, first + i, {
+        bytes,
+        record: storedRecord(log.config.name, first + i, bytes),
+      }),
     );
   }
 
   /** The stored entry at `index` with its creation receipt, if its commit has one. */
   async ofEntry(log: ReceiptLog, index: number, entry: Uint8Array): Promise<ReceiptView> {
-    const record = parseRecord(entry);
+    const record = storedRecord(log.config.name, index, entry);
     const creation = await this.creation(log, index);
-    const proof = creation?.proof?.map(toBase64);
+    const proof = creation?.proof?.map(nodeBase64Encode);
     return this.view(log, index, nodeLeafHash(entry), entry, record, creation?.note, proof);
   }
 
@@ -231,7 +211,8 @@ export class Receipts {
 
   private commitView(log: ReceiptLog, commit: CommitTree, index: number, r: BuiltRecord) {
     const at = index - commit.first;
-    const proof = commit.note === undefined ? undefined : commit.tree?.encodedProof(at, toBase64);
+    const proof =
+      commit.note === undefined ? undefined : commit.tree?.encodedProof(at, nodeBase64Encode);
     const leaf = commit.leaves[at] ?? nodeLeafHash(r.bytes);
     return this.view(log, index, leaf, r.bytes, r.record, commit.note, proof);
   }
@@ -252,10 +233,10 @@ export class Receipts {
       log: name,
       origin,
       index,
-      leafHash: toBase64(leaf),
+      leafHash: nodeBase64Encode(leaf),
       time: record.time,
       record,
-      entry: toBase64(entry),
+      entry: nodeBase64Encode(entry),
       ...(receipt === undefined ? {} : { receipt }),
       ...(receiptProof === undefined ? {} : { receiptProof }),
       verificationUrl: `${this.publicUrl}/r/${id}`,
