@@ -28,7 +28,7 @@ import {
   parseStatementJson,
   recordId,
 } from '@proofline/records';
-import { recordGroup } from '@proofline/server';
+import { recordGroup } from '@proofline/server/record-group';
 import { nodeInteriorHash, nodeLeafHash } from '@proofline/tlog/node';
 import { statements } from './lib.mjs';
 

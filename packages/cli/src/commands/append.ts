@@ -6,7 +6,8 @@ import {
   type RecordTemplate,
 } from '@proofline/records';
 import { GuardError, Publisher, Sequencer } from '@proofline/sequencer';
-import { recordGroupOf } from '@proofline/server';
+// The record group alone: `append` does not load the HTTP server.
+import { recordGroupOf } from '@proofline/server/record-group';
 import type { Storage } from '@proofline/storage';
 import { openDeployment, type LogHandle, type Target } from '../deployment.js';
 import { checkGuard, explainGuardError } from '../guard.js';
