@@ -196,8 +196,11 @@ describe('proofline serve start-up and failures', () => {
         /^WARNING: .*created a new signing key for log default in .*keys\/default\.key\. Back it up now/m,
       );
       assert.match(first.stderr, /storage SQLite/);
-      assert.match(first.stderr, /witnesses: none/);
-      assert.match(first.stderr, /time-stamping: none/);
+      assert.match(first.stderr, /default witnesses \(for logs without their own policy\): none/);
+      assert.match(
+        first.stderr,
+        /default time-stamping \(for logs without their own policy\): none/,
+      );
       assert.match(first.stderr, /proofline listening on http:\/\/127\.0\.0\.1:\d+\n/);
       // stdout is the JSON log, with the same facts as fields.
       const records = first.stdout
@@ -309,7 +312,7 @@ describe('logs created while serve runs', () => {
         assert.ok(res.headers.get('retry-after'));
         await eventually(
           async () =>
-            /log remote exists but this node cannot serve it: .*signing key is missing/.test(stderr)
+            /log remote: this node cannot serve the log: .*signing key is missing/.test(stderr)
               ? true
               : undefined,
           2000,

@@ -17,9 +17,12 @@ export interface ServeOptions {
   /** Base URL of verification links; default http://<host>:<port>. */
   readonly publicUrl?: string;
   readonly rateLimit: number;
+  /** The witnesses of logs without a witness policy of their own (see ./log-policy.ts). */
   readonly witnessing?: WitnessingConfig;
-  /** RFC 3161 authorities that timestamp every log's checkpoints. */
+  /** RFC 3161 authorities of logs without a TSA policy of their own. */
   readonly timestamping?: TimestampingConfig;
+  /** --witness-timeout: also for the witnesses of a log's own policy. */
+  readonly witnessTimeoutMs: number;
   /** Level of the JSON log on stdout (pino: fatal, error, warn, info, debug, trace, silent). */
   readonly logLevel: string;
 }
@@ -85,15 +88,25 @@ export async function serve(options: ServeOptions): Promise<void> {
     deployment,
     target: options.target,
     checkpointIntervalMs: options.checkpointIntervalMs,
-    ...(options.witnessing === undefined ? {} : { witnessing: options.witnessing }),
-    ...(options.timestamping === undefined ? {} : { timestamping: options.timestamping }),
+    defaults: {
+      ...(options.witnessing === undefined ? {} : { witnessing: options.witnessing }),
+      ...(options.timestamping === undefined ? {} : { timestamping: options.timestamping }),
+      witnessTimeoutMs: options.witnessTimeoutMs,
+    },
     logger: app.log,
-    onNewLog: (runtime) => reportLog(app.log, runtime, 'new'),
+    onServe: (served, since) => reportLog(app.log, served, since),
     onGuardRefusal: (log) => shutdown.stop?.(`log ${log}: the checkpoint guard refused`, 1),
   });
-  for (const handle of handles) {
-    reportLog(app.log, fleet.add(handle), 'start');
-    if (handle.createdKey) reportCreatedKey(app.log, handle.config.name, handle.createdKey);
+  try {
+    for (const handle of handles) {
+      await fleet.add(handle);
+      if (handle.createdKey) reportCreatedKey(app.log, handle.config.name, handle.createdKey);
+    }
+  } catch (err) {
+    await fleet.close();
+    await app.close();
+    await deployment.close();
+    throw err;
   }
   let address: string;
   try {

@@ -60,6 +60,13 @@ export function parseWitnessFlag(value: string): WitnessEndpoint {
   );
 }
 
+/** Serve's --witness-timeout (default 5000 ms), for its flags' and each log's own witnesses. */
+export function witnessTimeoutFromArgs(values: Record<string, unknown>): number {
+  return values['witness-timeout'] === undefined
+    ? 5000
+    : integer(values['witness-timeout'], 'witness-timeout', 100, 600_000);
+}
+
 /**
  * The witnessing configuration from serve's parsed options (the --witness* flags of ../table/serve.ts), or
  * undefined when no witness is configured. Throws on invalid combinations.
@@ -68,10 +75,7 @@ export function witnessingFromArgs(values: Record<string, unknown>): WitnessingC
   const flags = (values.witness as string[] | undefined) ?? [];
   const quorum = values['witness-quorum'];
   const policyFile = values['witness-policy'];
-  const timeoutMs =
-    values['witness-timeout'] === undefined
-      ? 5000
-      : integer(values['witness-timeout'], 'witness-timeout', 100, 600_000);
+  const timeoutMs = witnessTimeoutFromArgs(values);
   if (typeof policyFile === 'string') {
     if (flags.length > 0 || quorum !== undefined) {
       throw new WitnessUsageError(
