@@ -212,6 +212,13 @@ describe('per-log witness and TSA policy', () => {
           `serve reporting the invalid policy:\n${stderr}`,
         );
         assert.equal((await describeLog(server.url, 'priv')).timestampAuthorities?.roots.length, 1);
+        // A second node refuses to start on it, naming the log and the fix.
+        const second = runProofline(['serve', '--data', data, '--port', '0']);
+        assert.equal(second.status, 1);
+        assert.match(
+          second.stderr,
+          /log priv: invalid log policy: witnesses must be a list\. Replace it: proofline log-policy --data /,
+        );
         const refused = runProofline(['log-policy', '--data', data, '--log', 'priv']);
         assert.equal(refused.status, 1);
         assert.match(refused.stderr, /invalid log policy: witnesses must be a list/);

@@ -1,7 +1,8 @@
 import { buildApp, type LogRuntime } from '@proofline/server';
 import { DEFAULT_LOG, type LogHandle, type Target } from '../deployment.js';
-import { checkGuard } from '../guard.js';
+import { checkGuard, targetArgs } from '../guard.js';
 import { onShutdown } from '../signals.js';
+import { LogPolicyError } from './log-policy.js';
 import { openForServe } from './serve-open.js';
 import { LogFleet } from './serve-logs.js';
 import { reportConfiguration, reportCreatedKey, reportLog } from './serve-report.js';
@@ -97,16 +98,22 @@ export async function serve(options: ServeOptions): Promise<void> {
     onServe: (served, since) => reportLog(app.log, served, since),
     onGuardRefusal: (log) => shutdown.stop?.(`log ${log}: the checkpoint guard refused`, 1),
   });
-  try {
-    for (const handle of handles) {
+  for (const handle of handles) {
+    try {
       await fleet.add(handle);
-      if (handle.createdKey) reportCreatedKey(app.log, handle.config.name, handle.createdKey);
+    } catch (err) {
+      await fleet.close();
+      await app.close();
+      await deployment.close();
+      if (!(err instanceof LogPolicyError)) throw err;
+      const log = handle.config.name;
+      throw new Error(
+        `log ${log}: ${err.message}. Replace it: proofline log-policy ` +
+          `${targetArgs(options.target)} --log ${log} --no-witnesses|--witness ... --no-tsa|--tsa ...`,
+        { cause: err },
+      );
     }
-  } catch (err) {
-    await fleet.close();
-    await app.close();
-    await deployment.close();
-    throw err;
+    if (handle.createdKey) reportCreatedKey(app.log, handle.config.name, handle.createdKey);
   }
   let address: string;
   try {
