@@ -10,7 +10,16 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:
 import { createServer, type AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { generateSignerKey } from '@proofline/note';
+import {
+  TEST_PG,
+  quoteIdent,
+  randomSchema,
+  startNode,
+  targetArgs,
+  type ClusterNode,
+} from './lib/cluster.js';
 import {
   PROOFLINE_BIN,
   fetchCheckpoint,
@@ -334,6 +343,54 @@ describe('logs created while serve runs', () => {
         assert.equal(await stopServer(server), 0);
       }
     }));
+});
+
+describe('logs created while serve runs on PostgreSQL', () => {
+  it('every node serves a log that create-log made on another machine', async () => {
+    const dir = tempDir('serve-pg');
+    const target = { db: TEST_PG, keys: join(dir, 'keys'), schema: randomSchema('serve_new') };
+    const nodes: ClusterNode[] = [];
+    try {
+      assert.equal(runProofline(['create-log', ...targetArgs(target)]).status, 0);
+      const apiKey = runProofline([
+        ...['api-key', 'create', ...targetArgs(target)],
+        ...['--tenant', 'default', '--scope', 'records:write'],
+      ]).stdout.trim();
+      for (const name of ['a', 'b']) {
+        nodes.push(await startNode(name, target, 0, ['--checkpoint-interval', '50']));
+      }
+      const created = runProofline(['create-log', ...targetArgs(target), '--log', 'late']);
+      assert.equal(created.status, 0, created.stderr);
+      const vkey = created.stdout.trim().split('\n').at(-1)!;
+      // Node a opens it on the first request; node b on its own within the refresh period.
+      const r = attest(nodes[0]!.url, apiKey, vkey, 'late', 'late output\n');
+      assert.equal(r.status, 0, r.stderr);
+      for (const node of nodes) {
+        await eventually(
+          async () => (/now serving new log late/.test(node.output()) ? true : undefined),
+          8000,
+          `node ${node.name} serving log late:\n${node.output()}`,
+        );
+      }
+      const again = attest(nodes[1]!.url, apiKey, vkey, 'late', 'second output\n');
+      assert.equal(again.status, 0, again.stderr);
+      assert.match(again.stdout, /\tlate-1\t/);
+      await eventually(
+        async () => {
+          const text = await fetchCheckpoint(nodes[1]!.url, 'late').catch(() => '');
+          return Number(text.split('\n')[1]) >= 2 ? true : undefined;
+        },
+        5000,
+        'a checkpoint of log late covering both records',
+      );
+    } finally {
+      await Promise.all(nodes.map((n) => stopServer(n)));
+      const pool = new pg.Pool({ connectionString: TEST_PG });
+      await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(target.schema)} CASCADE`);
+      await pool.end();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 /** `proofline ARGS` with the log key in PROOFLINE_LOG_KEY_REMOTE (so no key file is written). */
