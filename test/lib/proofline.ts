@@ -83,11 +83,16 @@ export async function fetchCheckpoint(url: string, log = 'default'): Promise<str
   return res.text();
 }
 
-/** Polls until the server's checkpoint has at least `size` entries. */
-export async function waitForSize(url: string, size: number, timeoutMs = 30_000): Promise<string> {
+/** Polls until the server's checkpoint of `log` has at least `size` entries. */
+export async function waitForSize(
+  url: string,
+  size: number,
+  timeoutMs = 30_000,
+  log = 'default',
+): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   while (true) {
-    const note = await fetchCheckpoint(url);
+    const note = await fetchCheckpoint(url, log);
     if (Number(note.split('\n')[1]) >= size) return note;
     if (Date.now() > deadline) throw new Error(`checkpoint stuck below ${size}:\n${note}`);
     await new Promise((r) => setTimeout(r, 50));

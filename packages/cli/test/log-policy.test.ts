@@ -1,11 +1,8 @@
 /** The stored per-log policy document: what an insider with database access might write. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  formatCosignerVerifierKey,
-  generateCosignerKey,
-  parseCosignerKey,
-} from '@proofline/witness';
+import { SIG_TYPE_COSIGNATURE, formatVerifierKey } from '@proofline/note';
+import { generateCosignerKey, parseCosignerKey } from '@proofline/witness';
 import {
   applyPolicyFlags,
   formatLogPolicy,
@@ -15,7 +12,7 @@ import {
 
 function witnessKey(name: string): string {
   const k = parseCosignerKey(generateCosignerKey(name));
-  return formatCosignerVerifierKey(k.name, k.publicKey);
+  return formatVerifierKey(k.name, k.publicKey, SIG_TYPE_COSIGNATURE);
 }
 
 const W1 = { url: 'https://w1.example/', verifierKey: witnessKey('w1.example/w') };

@@ -1,4 +1,4 @@
-import { HttpProblem, type LogRuntime } from '@proofline/server';
+import { ServiceError, type LogRuntime } from '@proofline/server';
 import { nodeInteriorHash, nodeLeafHash } from '@proofline/tlog/node';
 import { GuardError, Publisher, Sequencer } from '@proofline/sequencer';
 import { LOG_NAME_PATTERN } from '@proofline/storage';
@@ -123,7 +123,7 @@ export class LogFleet {
 
   /**
    * The runtime of `name`, opening it if it exists in the database but is not served yet;
-   * undefined if there is no such log. Throws HttpProblem 503 if it cannot be served here.
+   * undefined if there is no such log. Throws ServiceError 503 if it cannot be served here.
    */
   resolve(name: string): Promise<LogRuntime | undefined> {
     const served = this.runtimes.get(name);
@@ -183,11 +183,10 @@ export class LogFleet {
       return runtime;
     } catch (err) {
       this.report(name, err, 'this node cannot serve the log');
-      throw new HttpProblem(
-        503,
-        'log-unavailable',
+      throw new ServiceError(
+        'LOG_UNAVAILABLE',
         `log ${name} exists but this node cannot serve it yet (its signing key, checkpoint guard or policy is not in order here)`,
-        { 'retry-after': String(LOG_REFRESH_MS / 1000) },
+        { details: { retryAfterSeconds: LOG_REFRESH_MS / 1000 } },
       );
     }
   }

@@ -77,6 +77,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   const runtimes = new Map<string, LogRuntime>();
   const app = await buildApp({
     storage: deployment.storage,
+    access: deployment.access,
     logs: runtimes,
     // `fleet` is made below, with the app's logger: the app calls this only for requests.
     resolveLog: (name) => fleet.resolve(name),
@@ -115,6 +116,14 @@ export async function serve(options: ServeOptions): Promise<void> {
     }
     if (handle.createdKey) reportCreatedKey(app.log, handle.config.name, handle.createdKey);
   }
+  shutdown.stop = onShutdown(async () => {
+    await app.close();
+    await fleet.close();
+    await deployment.close();
+  });
+  // Publishing starts before listening (its first round is under way when the address is
+  // announced); a listen failure stops it again.
+  fleet.start();
   let address: string;
   try {
     address = await app.listen({ port: options.port, host: options.host });
@@ -124,11 +133,5 @@ export async function serve(options: ServeOptions): Promise<void> {
     await deployment.close();
     throw listenError(err, options.host, options.port);
   }
-  shutdown.stop = onShutdown(async () => {
-    await app.close();
-    await fleet.close();
-    await deployment.close();
-  });
-  fleet.start();
   reportConfiguration(app.log, { ...options, address });
 }
