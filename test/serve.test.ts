@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:
 import { createServer, type AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import pg from 'pg';
 import { generateSignerKey } from '@proofline/note';
 import {
@@ -233,6 +234,48 @@ describe('proofline serve start-up and failures', () => {
       const bad = await serveExits(['--data', dir, '--port', '0', '--log-level', 'loud']);
       assert.equal(bad.code, 2);
       assert.match(bad.stderr, /--log-level takes fatal, error, warn, info, debug, trace, silent/);
+    }));
+});
+
+describe('proofline serve logging', () => {
+  it('logs a 500 at error level with its cause in the JSON log on stdout', () =>
+    withDir(async (dir) => {
+      assert.equal(runProofline(['create-log', '--data', dir]).status, 0);
+      const apiKey = runProofline([
+        ...['api-key', 'create', '--data', dir, '--tenant', 'default'],
+        ...['--scope', 'records:read'],
+      ]).stdout.trim();
+      const line = JSON.stringify({
+        type: 'test.event',
+        digest: `sha256:${createHash('sha256').update('x').digest('hex')}`,
+      });
+      assert.equal(runProofline(['append', '--data', dir], `${line}\n`).status, 0);
+      // An insider garbles the stored entry: reading it back is a server fault, never a 4xx.
+      const db = new Database(join(dir, 'proofline.db'));
+      db.prepare('UPDATE entries SET data = ? WHERE idx = 0').run(Buffer.from('garbage'));
+      db.close();
+      const server = await startServer(dir);
+      let stdout = '';
+      server.process.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+      try {
+        const res = await fetch(`${server.url}/v1/records/default-0`, {
+          headers: { authorization: `Bearer ${apiKey}` },
+        });
+        assert.equal(res.status, 500);
+        const logged = await eventually(
+          async () =>
+            stdout
+              .split('\n')
+              .filter((l) => l.startsWith('{'))
+              .map((l) => JSON.parse(l) as { level: number; err?: { message: string } })
+              .find((r) => r.level === 50 && r.err !== undefined),
+          5000,
+          `an error record on stdout:\n${stdout}`,
+        );
+        assert.ok(logged.err!.message.length > 0);
+      } finally {
+        assert.equal(await stopServer(server), 0);
+      }
     }));
 });
 
