@@ -91,7 +91,7 @@ export class LogFleet {
   async add(handle: LogHandle, since: 'start' | 'new' = 'start'): Promise<LogRuntime> {
     const { config, sealer } = handle;
     const policyText = await this.options.deployment.storage.getLogPolicy(config.name);
-    const served = this.configure(handle, policyText);
+    const served = this.configure(policyText);
     const sequencer = new Sequencer(this.options.deployment.storage, config.name, {
       maxInFlight: 4, // while one batch commits (off the event loop) the next is on its way
       sealer,
@@ -198,7 +198,7 @@ export class LogFleet {
     if (policyText === entry.policyText || this.closed()) return;
     let served: Omit<ServedLog, 'runtime'>;
     try {
-      served = this.configure(entry.handle, policyText);
+      served = this.configure(policyText);
     } catch (err) {
       this.report(name, err, 'its new policy is invalid; it keeps its current one');
       return;
@@ -215,7 +215,7 @@ export class LogFleet {
   }
 
   /** What applies to the log under the stored policy `text`; throws LogPolicyError. */
-  private configure(handle: LogHandle, text: string | undefined): Omit<ServedLog, 'runtime'> {
+  private configure(text: string | undefined): Omit<ServedLog, 'runtime'> {
     const policy = text === undefined ? undefined : parseLogPolicy(text);
     return {
       ...(policy === undefined ? {} : { policy }),
