@@ -389,6 +389,26 @@ describe('logs created while serve runs', () => {
 });
 
 describe('logs created while serve runs on PostgreSQL', () => {
+  it('needs --origin-base on a first start on a public address, creating no schema', async () => {
+    const dir = tempDir('serve-pg');
+    const target = { db: TEST_PG, keys: join(dir, 'keys'), schema: randomSchema('serve_origin') };
+    const pool = new pg.Pool({ connectionString: TEST_PG });
+    try {
+      const r = await serveExits([...targetArgs(target), '--host', '0.0.0.0', '--port', '0']);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /--origin-base HOST is required on the first start/);
+      const { rows } = await pool.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [
+        target.schema,
+      ]);
+      assert.equal(rows.length, 0, 'no schema was created');
+      assert.ok(!existsSync(target.keys), 'no key folder was created');
+    } finally {
+      await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(target.schema)} CASCADE`);
+      await pool.end();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('every node serves a log that create-log made on another machine', async () => {
     const dir = tempDir('serve-pg');
     const target = { db: TEST_PG, keys: join(dir, 'keys'), schema: randomSchema('serve_new') };
