@@ -260,7 +260,7 @@ export class LogFleet {
           o.logger.error({ log: config.name, err }, 'publishing failed');
         }
       },
-      ...publisherWitnessOptions(served.witnessing, config, o.checkpointIntervalMs),
+      ...publisherWitnessOptions(served.witnessing, config, o.checkpointIntervalMs, o.logger),
       ...(served.timestamping === undefined ? {} : { timestamping: served.timestamping.publisher }),
     });
   }
