@@ -3,7 +3,7 @@ export { generateApiKey, type NewApiKey } from './auth.js';
 export { HttpProblem, PROBLEM_STATUS, type ProblemCode } from './problem.js';
 export { ServiceError, type ServiceErrorCode, type ServiceErrorDetails } from './service-error.js';
 export { installErrorRoute, toProblem } from './errors.js';
-export { type LogRuntime, type ReceiptView } from './records/service.js';
+export { type LogRuntime } from './records/service.js';
 export { recordGroup, recordGroupOf, type RecordGroup } from '@proofline/sequencer';
 export { MAX_LOOKUP_RESULTS, registerLookupRoute, type LookupResult } from './lookup.js';
 export { DEFAULT_WEB_ROOT, WEB_CSP, registerWebRoutes } from './web.js';
