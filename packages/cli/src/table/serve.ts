@@ -16,6 +16,8 @@ export const serve: Command = {
     'At start it prints on stderr each log (name, origin, verifier key, witnesses, ' +
     'time-stamping), a WARNING when it created a signing key, the storage, the witnesses and ' +
     'TSAs, and `proofline listening on URL`; stdout is the JSON log (pino). ' +
+    'The --witness* and --tsa* flags apply to logs without a policy of their own (see ' +
+    "log-policy); a change of a log's policy is applied within 5 s. " +
     'Exits non-zero, having closed what it opened, when the port is taken, the storage does ' +
     'not open, or the database is behind or beside a checkpoint this node signed. ' +
     'Runs until SIGTERM or SIGINT, then finishes in-flight work and exits 0.',
