@@ -9,6 +9,7 @@
  * that does not parse is refused, never half-applied. Witness keys and TSA roots in it are
  * what this node publishes in GET /logs/<name>/; verifiers still pin their own.
  */
+import { CodedError } from '@proofline/tlog';
 import { thresholdPolicy, type WitnessEndpoint } from '@proofline/witness';
 import { parseTsaFlags, readPemCertificates, timestampingOf } from './timestamping.js';
 import type { TimestampingConfig } from './timestamping.js';
@@ -25,12 +26,10 @@ export interface LogPolicy {
   readonly tsaRoots?: readonly string[];
 }
 
-/** A stored policy document that does not parse (code INVALID_LOG_POLICY). */
-export class LogPolicyError extends Error {
-  readonly code = 'INVALID_LOG_POLICY';
+/** A stored policy document that does not parse. */
+export class LogPolicyError extends CodedError<'INVALID_LOG_POLICY'> {
   constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'LogPolicyError';
+    super('INVALID_LOG_POLICY', message, { cause: options?.cause });
   }
 }
 
