@@ -322,6 +322,10 @@ describe('logs created while serve runs', () => {
           logs: { name: string }[];
         };
         assert.deepEqual(logs.logs.map((l) => l.name).sort(), ['default', 'priv']);
+        // The new log's sequencer and publisher report to /metrics like the others.
+        const metrics = await (await fetch(`${server.url}/metrics`)).text();
+        assert.match(metrics, /^proofline_records_sequenced_total\{log="priv"\} 1$/m);
+        assert.match(metrics, /^proofline_checkpoint_size\{log="priv"\} 1$/m);
       } finally {
         assert.equal(await stopServer(server), 0);
       }

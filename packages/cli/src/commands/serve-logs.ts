@@ -1,4 +1,4 @@
-import { ServiceError, type LogRuntime } from '@proofline/server';
+import { ServiceError, type LogRuntime, type ServerMetrics } from '@proofline/server';
 import { nodeInteriorHash, nodeLeafHash } from '@proofline/tlog/node';
 import { GuardError, Publisher, Sequencer } from '@proofline/sequencer';
 import { LOG_NAME_PATTERN } from '@proofline/storage';
@@ -32,6 +32,8 @@ export interface LogFleetOptions {
   /** Serve's witness and TSA flags: for logs, or parts of a log's policy, left unset. */
   readonly defaults: PublishingDefaults;
   readonly logger: ServeLogger;
+  /** Where each log's sequencer and publisher report (the app's /metrics). */
+  readonly metrics?: ServerMetrics;
   /** Called whenever a log is (re)configured: at start, when found later, on a policy change. */
   readonly onServe?: (served: ServedLog, since: 'start' | 'new' | 'policy') => void;
   /** A publisher's checkpoint guard refused (the database was rolled back): stop the node. */
@@ -95,6 +97,7 @@ export class LogFleet {
     const sequencer = new Sequencer(this.options.deployment.storage, config.name, {
       maxInFlight: 4, // while one batch commits (off the event loop) the next is on its way
       sealer,
+      ...this.options.metrics?.sequencerHooks(config.name),
     });
     const entry: Entry = {
       handle,
@@ -243,12 +246,20 @@ export class LogFleet {
   private publisher(handle: LogHandle, served: Omit<ServedLog, 'runtime'>): Publisher {
     const { config, signer, guard } = handle;
     const o = this.options;
+    const witnessing = publisherWitnessOptions(
+      served.witnessing,
+      config,
+      o.checkpointIntervalMs,
+      o.logger,
+    );
+    const hooks = o.metrics?.publisherHooks(config.name);
     return new Publisher(o.deployment.storage, config, signer, {
       intervalMs: o.checkpointIntervalMs,
       leafHash: nodeLeafHash,
       interiorHash: nodeInteriorHash,
       guard,
       onError: (err) => {
+        o.metrics?.publisherError(config.name, err);
         if (err instanceof GuardError) {
           console.error(`proofline: ${explainGuardError(err, o.target)}`);
           o.logger.error(
@@ -260,8 +271,19 @@ export class LogFleet {
           o.logger.error({ log: config.name, err }, 'publishing failed');
         }
       },
-      ...publisherWitnessOptions(served.witnessing, config, o.checkpointIntervalMs, o.logger),
+      ...witnessing,
       ...(served.timestamping === undefined ? {} : { timestamping: served.timestamping.publisher }),
+      ...(hooks === undefined
+        ? {}
+        : {
+            onTimestamp: hooks.onTimestamp,
+            onTimestampFailure: hooks.onTimestampFailure,
+            // Both the operator's messages and the metrics hear of each witnessing round.
+            onWitnessing: (report) => {
+              witnessing.onWitnessing?.(report);
+              hooks.onWitnessing(report);
+            },
+          }),
     });
   }
 

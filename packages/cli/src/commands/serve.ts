@@ -1,4 +1,4 @@
-import { buildApp, type LogRuntime } from '@proofline/server';
+import { ServerMetrics, buildApp, type LogRuntime } from '@proofline/server';
 import { DEFAULT_LOG, type LogHandle, type Target } from '../deployment.js';
 import { checkGuard, targetArgs } from '../guard.js';
 import { onShutdown } from '../signals.js';
@@ -75,7 +75,10 @@ export async function serve(options: ServeOptions): Promise<void> {
   const shutdown: { stop?: (reason: string, code: number) => void } = {};
   const publicUrl = options.publicUrl ?? `http://${options.host}:${options.port}`;
   const runtimes = new Map<string, LogRuntime>();
+  // One registry: the app serves it at /metrics, the sequencers and publishers report to it.
+  const metrics = new ServerMetrics();
   const app = await buildApp({
+    metrics,
     storage: deployment.storage,
     access: deployment.access,
     logs: runtimes,
@@ -96,6 +99,7 @@ export async function serve(options: ServeOptions): Promise<void> {
       witnessTimeoutMs: options.witnessTimeoutMs,
     },
     logger: app.log,
+    metrics,
     onServe: (served, since) => reportLog(app.log, served, since),
     onGuardRefusal: (log) => shutdown.stop?.(`log ${log}: the checkpoint guard refused`, 1),
   });
