@@ -1,24 +1,32 @@
 // Preloaded by scripts/node24.sh (NODE_OPTIONS=--import=...) into every Node 24 process and
-// worker thread of the test run: resolves the bare specifier `better-sqlite3`, from import and
-// require alike, to the copy built against Node 24's headers in $PROOFLINE_BETTER_SQLITE3.
-// Every other specifier resolves as usual. Throws at start-up if the variable is unset or the
-// copy is not built, rather than letting the Node 20 addon fail later with an ABI error.
+// worker thread of the test run: resolves the bare specifiers of the native addons, from import
+// and require alike, to the copies built against Node 24's headers: `better-sqlite3` to
+// $PROOFLINE_BETTER_SQLITE3, `pkcs11js` to $PROOFLINE_PKCS11JS. Every other specifier resolves
+// as usual. Throws at start-up if a variable is unset or its copy is not built, rather than
+// letting a Node 20 addon fail later with an ABI error.
 import { existsSync } from 'node:fs';
 import { registerHooks } from 'node:module';
 import { join } from 'node:path';
 import process from 'node:process';
 import { pathToFileURL } from 'node:url';
 
-const dir = process.env.PROOFLINE_BETTER_SQLITE3;
-if (!dir || !existsSync(join(dir, '.built'))) {
-  throw new Error('node24-hooks: PROOFLINE_BETTER_SQLITE3 must name a built better-sqlite3 copy');
+function builtEntry(variable, main) {
+  const dir = process.env[variable];
+  if (!dir || !existsSync(join(dir, '.built'))) {
+    throw new Error(`node24-hooks: ${variable} must name a built copy of the addon`);
+  }
+  return pathToFileURL(join(dir, main)).href;
 }
-const entry = pathToFileURL(join(dir, 'lib', 'index.js')).href;
+
+const entries = new Map([
+  ['better-sqlite3', builtEntry('PROOFLINE_BETTER_SQLITE3', join('lib', 'index.js'))],
+  ['pkcs11js', builtEntry('PROOFLINE_PKCS11JS', 'index.js')],
+]);
 
 registerHooks({
   resolve(specifier, context, nextResolve) {
-    if (specifier === 'better-sqlite3')
-      return { url: entry, format: 'commonjs', shortCircuit: true };
+    const url = entries.get(specifier);
+    if (url !== undefined) return { url, format: 'commonjs', shortCircuit: true };
     return nextResolve(specifier, context);
   },
 });

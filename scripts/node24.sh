@@ -6,11 +6,11 @@
 # is fetched with `npm pack` into .cache/node24/ (gitignored), checked against the pin before it
 # is unpacked, and reused while the unpacked tree and its marker are there.
 #
-# better-sqlite3 is a native addon built for the installed Node (20); Node 24 cannot load it. A
-# copy of the installed package is built from source against Node 24's headers
-# (node-gyp --nodedir) in .cache/node24/better-sqlite3/, and scripts/node24-hooks.mjs, preloaded
+# better-sqlite3 and pkcs11js are native addons built for the installed Node (20); Node 24
+# cannot load them. A copy of each installed package is built from source against Node 24's
+# headers (node-gyp --nodedir) in .cache/node24/<name>/, and scripts/node24-hooks.mjs, preloaded
 # through NODE_OPTIONS into every process and worker thread of the run, resolves `better-sqlite3`
-# to that copy. node_modules is never written: an interrupted run leaves the Node 20 setup intact.
+# and `pkcs11js` to those copies. node_modules is never written: an interrupted run leaves the Node 20 setup intact.
 #
 # Usage: scripts/node24.sh [TEST FILE...]   (default: every compiled test, as `npm test` runs them)
 # Expects `npm ci` and `tsc -b` to have run (.ci/run runs `npm test` first); installs the test
@@ -25,7 +25,6 @@ NODE_INTEGRITY='sha512-KHsob+Fv9YerATvYujMbiyJqnRCvLtrcr/eTNqRqiOSGp97EOiRP1yP47
 
 cache=$root/.cache/node24
 nodedir=$cache/node-v$NODE_VERSION
-addon=$cache/better-sqlite3
 
 # 1. Node 24: fetch, verify, unpack (once). The marker is written last, so a run interrupted
 #    while unpacking starts over instead of trusting a partial tree.
@@ -50,24 +49,28 @@ node24=$nodedir/bin/node
   exit 1
 }
 
-# 2. better-sqlite3 for Node 24 (once per installed better-sqlite3 version): a copy of the
-#    installed sources, built against the headers of the pinned Node.
-installed=$root/node_modules/better-sqlite3
-stamp="better-sqlite3@$(node -p "require('$installed/package.json').version") node@$NODE_VERSION"
-if [ "$(cat "$addon/.built" 2>/dev/null)" != "$stamp" ]; then
-  rm -rf "$addon"
-  mkdir -p "$addon"
-  cp -R "$installed/package.json" "$installed/binding.gyp" "$installed/lib" "$installed/src" \
-    "$installed/deps" "$addon/"
-  gyp=$root/node_modules/.bin/node-gyp
-  [ -x "$gyp" ] || gyp=$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js
-  (cd "$addon" && PATH=$nodedir/bin:$PATH "$node24" "$gyp" rebuild --release \
-    --nodedir="$nodedir" --jobs="$(nproc)" >"$cache/better-sqlite3-build.log" 2>&1) || {
-    echo "node24: building better-sqlite3 failed; see $cache/better-sqlite3-build.log" >&2
+# 2. The native addons for Node 24 (once per installed version): a copy of each installed
+#    package's sources, built against the headers of the pinned Node.
+gyp=$root/node_modules/.bin/node-gyp
+[ -x "$gyp" ] || gyp=$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js
+build_addon() { # NAME FILE... (the files and folders of the package to copy)
+  local name=$1 installed=$root/node_modules/$1 copy=$cache/$1
+  shift
+  local stamp
+  stamp="$name@$(node -p "require('$installed/package.json').version") node@$NODE_VERSION"
+  [ "$(cat "$copy/.built" 2>/dev/null)" = "$stamp" ] && return 0
+  rm -rf "$copy"
+  mkdir -p "$copy"
+  for f in "$@"; do cp -R "$installed/$f" "$copy/"; done
+  (cd "$copy" && PATH=$nodedir/bin:$PATH "$node24" "$gyp" rebuild --release \
+    --nodedir="$nodedir" --jobs="$(nproc)" >"$cache/$name-build.log" 2>&1) || {
+    echo "node24: building $name failed; see $cache/$name-build.log" >&2
     exit 1
   }
-  echo "$stamp" >"$addon/.built"
-fi
+  echo "$stamp" >"$copy/.built"
+}
+build_addon better-sqlite3 package.json binding.gyp lib src deps
+build_addon pkcs11js package.json binding.gyp index.js index.d.ts src includes
 
 # 3. The suite, with Node 24 first on PATH (tests spawn process.execPath, which is Node 24),
 #    after the Debian packages it needs (Go, Chromium), as `npm test`'s pretest installs them.
@@ -76,11 +79,12 @@ if [ $# -eq 0 ]; then
   set -- packages/*/dist/test/*.test.js test/dist/*.test.js
 fi
 export PATH=$nodedir/bin:$PATH
-export PROOFLINE_BETTER_SQLITE3=$addon
+export PROOFLINE_BETTER_SQLITE3=$cache/better-sqlite3
+export PROOFLINE_PKCS11JS=$cache/pkcs11js
 export NODE_OPTIONS="--import=$root/scripts/node24-hooks.mjs${NODE_OPTIONS:+ $NODE_OPTIONS}"
-node -e "new (require('better-sqlite3'))(':memory:').close()" || {
-  echo "node24: better-sqlite3 from $addon does not load on Node $NODE_VERSION" >&2
+node -e "new (require('better-sqlite3'))(':memory:').close(); new (require('pkcs11js').PKCS11)()" || {
+  echo "node24: the addons in $cache do not load on Node $NODE_VERSION" >&2
   exit 1
 }
-echo "node24: $(node --version), better-sqlite3 from $addon" >&2
+echo "node24: $(node --version), better-sqlite3 and pkcs11js from $cache" >&2
 exec node --test --test-concurrency=2 "$@"

@@ -2,12 +2,16 @@
 # Installs what the test suite needs beyond npm packages: the Go toolchain and the Go
 # reference implementations of C2SP (golang.org/x/mod sumdb/note and sumdb/tlog) from
 # Debian, used as the independent verifier in the interop tests; and Debian's Chromium for
-# the browser tests of the web pages (test/web.test.ts; never a downloaded browser). Idempotent.
+# the browser tests of the web pages (test/web.test.ts; never a downloaded browser); SoftHSM2
+# and OpenSC's pkcs11-tool, the PKCS#11 token that the HSM signer tests create their log keys
+# in (packages/pkcs11, test/pkcs11-*.test.ts). Idempotent.
 set -euo pipefail
 need=()
 command -v go >/dev/null 2>&1 || need+=(golang-go)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 [ -d /usr/share/gocode/src/golang.org/x/mod/sumdb ] || need+=(golang-golang-x-mod-dev)
+command -v softhsm2-util >/dev/null 2>&1 || need+=(softhsm2)
+command -v pkcs11-tool >/dev/null 2>&1 || need+=(opensc)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing Debian packages for the tests: ${need[*]}" >&2
   sudo=""

@@ -109,6 +109,7 @@ before(async () => {
   });
   app = await buildApp({
     storage,
+    access: storage,
     logs: new Map([[LOG, { config, signer, sequencer } as LogRuntime]]),
     publicUrl: 'https://ledger.test',
   });

@@ -201,6 +201,7 @@ describe('witnessing with three witness processes (2-of-3)', () => {
     apiKey = created.key;
     app = await buildApp({
       storage,
+      access: storage,
       logs: new Map([['default', { config, signer, sequencer }]]),
       publicUrl: 'http://127.0.0.1',
     });

@@ -4,20 +4,29 @@ import { join } from 'node:path';
 import {
   LOG_NAME_PATTERN,
   TENANT_NAME_PATTERN,
+  type AccessStore,
   type LogConfig,
   type Storage,
 } from '@proofline/storage';
 import { SqliteStorage } from '@proofline/storage-sqlite';
-import { CheckpointGuard, ReceiptSealer, workerEd25519Signer } from '@proofline/sequencer';
-import type { Signer, SignerKey } from '@proofline/note';
+import { CheckpointGuard, ReceiptSealer } from '@proofline/sequencer';
+import type { Signer } from '@proofline/note';
 import {
   guardPath,
   keyFromEnvironment,
+  keyPath,
   keySource,
   loadExistingKey,
   loadOrCreateKey,
-  verifierKeyOf,
 } from './keys.js';
+import {
+  fileLogKey,
+  openTokenKey,
+  signersFromEnvironment,
+  tokenLogKey,
+  type LogKey,
+  type TokenKey,
+} from './log-key.js';
 
 import { DEFAULT_LOG, DEFAULT_TENANT } from './defaults.js';
 import { targetArgs } from './guard.js';
@@ -31,6 +40,8 @@ export interface LogHandle {
   readonly guard: CheckpointGuard;
   /** Seals the creation receipt of each commit (one per log per process: pass it to one Sequencer). */
   readonly sealer: ReceiptSealer;
+  /** Set when this call created the log's signing key: the key file's path. */
+  readonly createdKey?: string;
 }
 
 /** Where a deployment lives: a SQLite data directory, or a PostgreSQL database plus a key directory. */
@@ -49,10 +60,18 @@ export interface Target {
    * read-only. Never on the database's volume or in its backups.
    */
   readonly state?: string;
+  /**
+   * Logs whose key is in a PKCS#11 token: log name → pkcs11: URI (`--log-signer`). Others
+   * (and those not named here) may be set by PROOFLINE_LOG_SIGNER_<NAME>; the rest use key
+   * files. A flag wins over the variable for the same log.
+   */
+  readonly signers?: ReadonlyMap<string, string>;
 }
 
 export interface Deployment {
   readonly storage: Storage;
+  /** Tenants, API keys and issuer keys: the same driver object as `storage`. */
+  readonly access: AccessStore;
   /**
    * Opens (creating on first use, owned by `tenant`) a log and its signing key: only for
    * `create-log` and `serve`'s first start.
@@ -118,7 +137,10 @@ export function defaultOrigin(name: string, originBase = hostname()): string {
 /**
  * Opens a deployment: SQLite in `data` (keys in `data/keys`), or PostgreSQL at `db` with keys
  * in `keys`. A log's key may instead come from the environment variable
- * PROOFLINE_LOG_KEY_<NAME> (upper case, `-` as `_`), e.g. from a secret store.
+ * PROOFLINE_LOG_KEY_<NAME> (upper case, `-` as `_`), e.g. from a secret store, or be held by a
+ * PKCS#11 token (`target.signers`, PROOFLINE_LOG_SIGNER_<NAME>): every token key is opened
+ * first, so a wrong PIN, an absent token or a missing key label fails before anything is
+ * created or written. Keys are closed with the deployment.
  *
  * With `existing` (every command but `create-log` and `serve`), a missing SQLite data folder
  * or database, or a PostgreSQL schema without Proofline's tables, is a DeploymentError
@@ -130,7 +152,34 @@ export async function openDeployment(
   target: Target,
   { existing: mustExist = false }: { existing?: boolean } = {},
 ): Promise<Deployment> {
-  let storage: Storage;
+  const tokenKeys = openTokenKeys(target);
+  try {
+    return await openWithKeys(target, mustExist, tokenKeys);
+  } catch (err) {
+    for (const k of tokenKeys.values()) k.key.close();
+    throw err;
+  }
+}
+
+/** Opens the token key of every log with a signer (flags over environment), or none. */
+function openTokenKeys(target: Target): Map<string, TokenKey> {
+  const uris = new Map([...signersFromEnvironment(), ...(target.signers ?? [])]);
+  const keys = new Map<string, TokenKey>();
+  try {
+    for (const [log, uri] of uris) keys.set(log, openTokenKey(uri));
+  } catch (err) {
+    for (const k of keys.values()) k.key.close();
+    throw err;
+  }
+  return keys;
+}
+
+async function openWithKeys(
+  target: Target,
+  mustExist: boolean,
+  tokenKeys: ReadonlyMap<string, TokenKey>,
+): Promise<Deployment> {
+  let storage: Storage & AccessStore;
   let keyDir: string;
   if (target.db !== undefined) {
     if (target.keys === undefined)
@@ -178,21 +227,57 @@ export async function openDeployment(
   } else {
     throw new Error('give --data DIR (SQLite) or --db URL (PostgreSQL)');
   }
-  const guardOf = (name: string, key: SignerKey): CheckpointGuard =>
+  const guardOf = (name: string, key: LogKey): CheckpointGuard =>
     new CheckpointGuard({
       path: guardPath(target.state ?? keyDir, name),
       log: name,
-      verifierKey: verifierKeyOf(key),
+      verifierKey: key.verifierKey,
     });
-  const checkKey = (config: LogConfig, key: SignerKey) => {
-    if (config.verifierKey !== verifierKeyOf(key)) {
+  const checkKey = (config: LogConfig, key: LogKey) => {
+    if (config.verifierKey !== key.verifierKey) {
       throw new Error(
-        `the key of log ${config.name} (from ${keySource(keyDir, config.name)}) is not its registered key ${config.verifierKey}`,
+        `the key of log ${config.name} (from ${key.source}) is not its registered key ${config.verifierKey}`,
       );
     }
   };
+  /**
+   * The log's key: its token's (named by the log's origin), else its file or variable; with
+   * the path of the key file when this call created it.
+   */
+  const keyOf = (
+    name: string,
+    existing?: LogConfig,
+    origin?: string,
+  ): { key: LogKey; createdKey?: string } => {
+    const token = tokenKeys.get(name);
+    if (token)
+      return { key: tokenLogKey(token, existing?.origin ?? origin ?? defaultOrigin(name)) };
+    const source = keySource(keyDir, name);
+    const fromEnv = keyFromEnvironment(name);
+    if (fromEnv) return { key: fileLogKey(fromEnv, source) };
+    // Never mint a key for a log that already has one.
+    if (existing) return { key: fileLogKey(loadExistingKey(keyDir, name), source) };
+    const made = loadOrCreateKey(keyDir, name, origin ?? defaultOrigin(name));
+    return {
+      key: fileLogKey(made.key, source),
+      ...(made.created ? { createdKey: keyPath(keyDir, name) } : {}),
+    };
+  };
+  const handle = (
+    config: LogConfig,
+    key: LogKey,
+    guard: CheckpointGuard,
+    createdKey?: string,
+  ): LogHandle => ({
+    config,
+    signer: key.signer,
+    guard,
+    sealer: new ReceiptSealer(key.name, key.syncSigner),
+    ...(createdKey === undefined ? {} : { createdKey }),
+  });
   return {
     storage,
+    access: storage,
     async openLog(name) {
       const config = await storage.getLog(name);
       if (!config) {
@@ -203,25 +288,16 @@ export async function openDeployment(
             `nothing was created. To create it: ${createLogHint(target, LOG_NAME_PATTERN.test(name) ? name : 'NAME')}`,
         );
       }
-      const key = keyFromEnvironment(name) ?? loadExistingKey(keyDir, name);
+      const { key } = keyOf(name, config);
       checkKey(config, key);
-      return {
-        config,
-        signer: workerEd25519Signer(key.name, key.seed),
-        guard: guardOf(name, key),
-        sealer: new ReceiptSealer(key.name, key.seed),
-      };
+      return handle(config, key, guardOf(name, key));
     },
     async log(name, origin, tenant = DEFAULT_TENANT) {
       if (!LOG_NAME_PATTERN.test(name)) {
         throw new Error(`invalid log name ${JSON.stringify(name)}: use a-z, 0-9 and -`);
       }
       const existing = await storage.getLog(name);
-      const key =
-        keyFromEnvironment(name) ??
-        (existing
-          ? loadExistingKey(keyDir, name) // never mint a key for a log that already has one
-          : loadOrCreateKey(keyDir, name, origin ?? defaultOrigin(name)));
+      const { key, createdKey } = keyOf(name, existing, origin);
       if (!TENANT_NAME_PATTERN.test(tenant)) {
         throw new Error(`invalid tenant name ${JSON.stringify(tenant)}: use a-z, 0-9 and -`);
       }
@@ -233,17 +309,18 @@ export async function openDeployment(
         name,
         tenant,
         origin: key.name,
-        verifierKey: verifierKeyOf(key),
+        verifierKey: key.verifierKey,
         createdAt: Date.now(),
       });
       checkKey(config, key);
-      return {
-        config,
-        signer: workerEd25519Signer(key.name, key.seed),
-        guard,
-        sealer: new ReceiptSealer(key.name, key.seed),
-      };
+      return handle(config, key, guard, createdKey);
     },
-    close: () => storage.close(),
+    close: async () => {
+      try {
+        await storage.close();
+      } finally {
+        for (const k of tokenKeys.values()) k.key.close();
+      }
+    },
   };
 }

@@ -84,7 +84,7 @@ export function tokenTimes(
  */
 export function checkTrust(trust: EvidenceTrust): void {
   const bad = (message: string, cause?: unknown) =>
-    new EvidenceError('INVALID_ARGUMENT', message, undefined, { cause });
+    new EvidenceError('INVALID_ARGUMENT', message, { cause });
   if (trust.requireTimestamp && !trust.timestampAuthorities) {
     throw bad('requiring a timestamp needs the TSA roots to check it with');
   }

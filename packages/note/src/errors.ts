@@ -1,3 +1,5 @@
+import { CodedError, type CodedErrorOptions } from '@proofline/tlog';
+
 /**
  * Stable error codes. Callers branch on `code`, never on `message`.
  *
@@ -23,13 +25,17 @@ export type NoteErrorCode =
   | 'MALFORMED_CHECKPOINT'
   | 'INVALID_ARGUMENT';
 
-/** The only error type this package throws for bad input. */
-export class NoteError extends Error {
-  readonly code: NoteErrorCode;
+/** Data of a {@link NoteError} about one signature: the key it names. */
+export interface NoteErrorDetails {
+  /** AMBIGUOUS_KEY, INVALID_SIGNATURE: the signature's key name and key id. */
+  readonly keyName: string;
+  readonly keyId: number;
+}
 
-  constructor(code: NoteErrorCode, message: string) {
-    super(message);
+/** The only error type this package throws for bad input. */
+export class NoteError extends CodedError<NoteErrorCode, NoteErrorDetails> {
+  constructor(code: NoteErrorCode, message: string, options?: CodedErrorOptions<NoteErrorDetails>) {
+    super(code, message, options);
     this.name = 'NoteError';
-    this.code = code;
   }
 }

@@ -1,4 +1,4 @@
-export { SequencerError, type SequencerErrorCode } from './errors.js';
+export { SequencerError, type SequencerErrorCode, type SequencerErrorDetails } from './errors.js';
 export {
   MAX_ENTRY_SIZE,
   Sequencer,
@@ -16,7 +16,7 @@ export {
   type TimestampReport,
   type TimestampingOptions,
 } from './publisher.js';
-export { nodeEd25519Signer } from './node-signer.js';
+export { nodeEd25519Signer, type SyncSigner } from './node-signer.js';
 export { workerEd25519Signer } from './worker-signer.js';
 export type {
   CheckpointCosignOutcome,

@@ -7,6 +7,14 @@ import {
   type Verifier,
 } from '@proofline/note';
 
+/**
+ * A note Signer that can also sign synchronously: node:crypto, or a PKCS#11 token's C_Sign.
+ * What a creation receipt needs while it is sealed inside a storage transaction.
+ */
+export interface SyncSigner extends Signer {
+  signSync(message: Uint8Array): Uint8Array;
+}
+
 /** DER prefix of a PKCS #8 Ed25519 private key (RFC 8410), followed by the 32-byte seed. */
 const PKCS8_ED25519_PREFIX = Uint8Array.from([
   0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
@@ -25,15 +33,18 @@ export function pkcs8Ed25519(seed: Uint8Array): Uint8Array {
  * Ed25519 note signer backed by node:crypto (OpenSSL): several times faster than the
  * browser-safe signer in `@proofline/note`, and byte-identical (Ed25519 is deterministic).
  */
-export function nodeEd25519Signer(name: string, seed: Uint8Array): Signer {
+export function nodeEd25519Signer(name: string, seed: Uint8Array): SyncSigner {
   const der = pkcs8Ed25519(seed);
   const privateKey = createPrivateKey({ key: Buffer.from(der), format: 'der', type: 'pkcs8' });
   const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
   const publicKey = new Uint8Array(spki.subarray(spki.length - 32));
+  const signSync = (message: Uint8Array): Uint8Array =>
+    new Uint8Array(sign(null, message, privateKey));
   return {
     name,
     keyId: keyId(name, SIG_TYPE_ED25519, publicKey),
-    sign: async (message) => new Uint8Array(sign(null, message, privateKey)),
+    signSync,
+    sign: async (message) => signSync(message),
   };
 }
 

@@ -1,4 +1,3 @@
-import { createPrivateKey, sign } from 'node:crypto';
 import { formatNote } from '@proofline/note';
 import {
   batchTree,
@@ -10,7 +9,7 @@ import {
 import type { CommitSealer, CommitToSeal, SequenceResult } from '@proofline/storage';
 import { SequencerError } from './errors.js';
 import { nodeInteriorHash, nodeLeafHash } from '@proofline/tlog/node';
-import { nodeEd25519Signer, pkcs8Ed25519 } from './node-signer.js';
+import { nodeEd25519Signer, type SyncSigner } from './node-signer.js';
 
 /** One `Storage.sequence` call's sealing: its seal function, and `settle` once it has returned. */
 export interface SealSession {
@@ -39,7 +38,8 @@ export interface SealedCommit {
 }
 
 /**
- * Signs each commit's creation receipt, synchronously (node:crypto Ed25519), for the
+ * Signs each commit's creation receipt, synchronously (node:crypto Ed25519 from a seed, or a
+ * SyncSigner such as a PKCS#11 token's key named by the log's origin), for the
  * storage transaction that stores it: a commit of one entry gets a proofline.dev/receipt/v1
  * note over origin, index, leaf hash and time; a larger one a proofline.dev/batch-receipt/v1
  * note over origin, first index, size, the RFC 6962 root of its leaf hashes and time.
@@ -57,8 +57,7 @@ export interface SealedCommit {
  * lost): its indices stay blocked until the caller reads storage back and `resolve`s it.
  */
 export class ReceiptSealer {
-  private readonly privateKey;
-  private readonly keyId: number;
+  private readonly signer: SyncSigner;
   /** End of the last commit sealed for a settled call: indices below it are never resealed. */
   private settledEnd = 0;
   /** The current seal of each call under way. */
@@ -70,13 +69,14 @@ export class ReceiptSealer {
 
   constructor(
     private readonly origin: string,
-    seed: Uint8Array,
+    key: Uint8Array | SyncSigner,
     private readonly onRefused: (err: SequencerError) => void = (err) =>
       console.error(`receipts of ${origin}:`, err.message),
   ) {
-    this.keyId = nodeEd25519Signer(origin, seed).keyId; // validates the seed
-    const der = Buffer.from(pkcs8Ed25519(seed));
-    this.privateKey = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+    this.signer = key instanceof Uint8Array ? nodeEd25519Signer(origin, key) : key;
+    if (this.signer.name !== origin) {
+      throw new TypeError(`receipts of ${origin} cannot be signed by key ${this.signer.name}`);
+    }
   }
 
   /** A session for one `Storage.sequence` call. */
@@ -135,8 +135,9 @@ export class ReceiptSealer {
     const text = tree
       ? formatBatchReceiptText({ origin, first, size: leaves.length, root: tree.root, time })
       : formatReceiptText({ origin, index: first, leafHash: leaves[0]!, time });
-    const signature = new Uint8Array(sign(null, Buffer.from(text, 'utf8'), this.privateKey));
-    const note = formatNote({ text, signatures: [{ name: origin, keyId: this.keyId, signature }] });
+    const signature = this.signer.signSync(new TextEncoder().encode(text));
+    const { keyId } = this.signer;
+    const note = formatNote({ text, signatures: [{ name: origin, keyId, signature }] });
     return { first, note, leaves, ...(tree ? { tree } : {}) };
   }
 }

@@ -1,5 +1,6 @@
 import type { Target } from '../deployment.js';
 import { DEFAULT_LOG } from '../defaults.js';
+import { parseLogSigners } from '../log-key.js';
 import { UsageError, type Args, type FlagSpec } from './command.js';
 
 /** The flags naming a deployment: SQLite `--data DIR`, or PostgreSQL `--db URL --keys DIR`. */
@@ -43,6 +44,14 @@ export const TARGET_FLAGS: readonly FlagSpec[] = [
     help: 'where this node keeps the last checkpoint it signed per log (default: the key folder)',
     synopsis: '',
   },
+  {
+    name: 'log-signer',
+    type: 'string',
+    value: '[LOG=]pkcs11:URI',
+    repeatable: true,
+    help: "a log whose key is in a PKCS#11 token (HSM, SoftHSM2), e.g. pkcs11:token=T;object=K?module-path=LIB&pin-source=FILE (PIN default from $PROOFLINE_PKCS11_PIN); without LOG=, the command's --log (default: default); or PROOFLINE_LOG_SIGNER_<NAME>. Default: the key file",
+    synopsis: '',
+  },
 ];
 
 /** TARGET_FLAGS and `--log NAME` (default `default`). */
@@ -65,9 +74,16 @@ export function targetOf(args: Args): Target {
     throw new UsageError('give either --data DIR (SQLite) or --db postgres://… (PostgreSQL)');
   }
   const state = args.string('state-dir');
-  if (data) return { data, ...(state ? { state } : {}) };
+  let signers: Map<string, string>;
+  try {
+    signers = parseLogSigners(args.list('log-signer'), args.string('log') ?? DEFAULT_LOG);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const common = { ...(state ? { state } : {}), ...(signers.size ? { signers } : {}) };
+  if (data) return { data, ...common };
   const keys = args.string('keys');
   if (!keys) throw new UsageError('--db needs --keys DIR: the log keys shared by the nodes');
   const schema = args.string('db-schema');
-  return { db: db!, keys, ...(schema ? { schema } : {}), ...(state ? { state } : {}) };
+  return { db: db!, keys, ...(schema ? { schema } : {}), ...common };
 }

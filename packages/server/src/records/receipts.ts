@@ -1,7 +1,6 @@
 import {
   batchTree,
   parseBatchReceiptText,
-  parseRecord,
   recordId,
   type BatchTree,
   type ReceiptView,
@@ -19,6 +18,7 @@ import { parseNote } from '@proofline/note';
 import { equalHashes, tileHashReader } from '@proofline/tlog';
 import { type Commit, type GroupResult, type RecordGroup } from '@proofline/sequencer';
 import { nodeBase64Encode } from '@proofline/note/node';
+import { storedRecord } from '../stored-record.js';
 
 /** What the receipts of one log need: its configuration (nothing here signs). */
 export interface ReceiptLog {
@@ -103,13 +103,16 @@ export class Receipts {
     const commit = await this.commitOf(log, first);
     const entries = await this.storage.readEntries(log.config.name, first, first + count);
     return entries.map((bytes, i) =>
-      this.commitView(log, commit, first + i, { bytes, record: parseRecord(bytes) }),
+      this.commitView(log, commit, first + i, {
+        bytes,
+        record: storedRecord(log.config.name, first + i, bytes),
+      }),
     );
   }
 
   /** The stored entry at `index` with its creation receipt, if its commit has one. */
   async ofEntry(log: ReceiptLog, index: number, entry: Uint8Array): Promise<ReceiptView> {
-    const record = parseRecord(entry);
+    const record = storedRecord(log.config.name, index, entry);
     const creation = await this.creation(log, index);
     const proof = creation?.proof?.map(nodeBase64Encode);
     return this.view(log, index, nodeLeafHash(entry), entry, record, creation?.note, proof);
