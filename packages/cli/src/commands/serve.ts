@@ -52,7 +52,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   }
   const runtimes = new Map<string, LogRuntime>();
   const publishers: Publisher[] = [];
-  for (const { config, signer, guard, sealer } of handles) {
+  for (const { config, signer, checkpointSigners, guard, sealer } of handles) {
     // Published in GET /logs/<name>/ for verifiers (see publishedWitnesses).
     const witnesses = publishedWitnesses(options.witnessing, config);
     runtimes.set(config.name, {
@@ -65,7 +65,7 @@ export async function serve(options: ServeOptions): Promise<void> {
         ? {}
         : { timestampAuthorities: { roots: options.timestamping.roots } }),
     });
-    const publisher = new Publisher(deployment.storage, config, signer, {
+    const publisher = new Publisher(deployment.storage, config, checkpointSigners, {
       intervalMs: options.checkpointIntervalMs,
       leafHash: nodeLeafHash,
       interiorHash: nodeInteriorHash,
