@@ -24,8 +24,9 @@ export default tseslint.config(
   },
   {
     // The math and note layers run unchanged in browsers: no Node built-ins, no Buffer
-    // (except @proofline/tlog/node, the node:crypto hashing for Node processes).
-    ignores: ['packages/tlog/src/node.ts'],
+    // (except the Node entry points @proofline/tlog/node and @proofline/note/node, the
+    // node:crypto hashing and native base64 for Node processes).
+    ignores: ['packages/tlog/src/node.ts', 'packages/note/src/node.ts'],
     files: [
       'packages/tlog/src/**',
       'packages/note/src/**',
@@ -60,6 +61,7 @@ export default tseslint.config(
             '@proofline/sequencer',
             '@proofline/cli',
             '@proofline/client',
+            '@proofline/*/node',
           ],
         },
       ],

@@ -96,6 +96,7 @@ describe('bundles keep the time bound of the first checkpoint that covered the r
     await addLog('stamped', false);
     const app = await buildApp({
       storage,
+      access: storage,
       logs: new Map([...logs].map(([name, l]) => [name, l.runtime])),
       publicUrl: 'http://127.0.0.1',
     });

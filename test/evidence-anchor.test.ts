@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import {
+  SIG_TYPE_COSIGNATURE,
   base64Encode,
   formatVerifierKey,
   generateSignerKey,
@@ -47,12 +48,7 @@ import {
   type EvidenceVerification,
 } from '@proofline/evidence';
 import { verifyBundle } from '@proofline/verify';
-import {
-  cosigner,
-  formatCosignerVerifierKey,
-  generateCosignerKey,
-  parseCosignerKey,
-} from '@proofline/witness';
+import { cosigner, generateCosignerKey, parseCosignerKey } from '@proofline/witness';
 import { LocalTsa, opensslSupportsTs } from '@proofline/timestamp/testing';
 
 const FEB = Date.UTC(2026, 1, 1);
@@ -91,7 +87,9 @@ before(async () => {
   });
   const witnessSecrets = WITNESS_NAMES.map((name) => parseCosignerKey(generateCosignerKey(name)));
   const cosigners = witnessSecrets.map((k) => cosigner(k, now));
-  witnessKeys = witnessSecrets.map((k) => formatCosignerVerifierKey(k.name, k.publicKey));
+  witnessKeys = witnessSecrets.map((k) =>
+    formatVerifierKey(k.name, k.publicKey, SIG_TYPE_COSIGNATURE),
+  );
   const signer = nodeEd25519Signer(ORIGIN, key.seed);
   sequencer = new Sequencer(storage, LOG, { now, sealer: new ReceiptSealer(ORIGIN, key.seed) });
   const publisher = new Publisher(storage, config, signer, {
@@ -111,6 +109,7 @@ before(async () => {
   });
   app = await buildApp({
     storage,
+    access: storage,
     logs: new Map([[LOG, { config, signer, sequencer } as LogRuntime]]),
     publicUrl: 'https://ledger.test',
   });

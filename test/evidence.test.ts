@@ -139,6 +139,7 @@ before(async () => {
   const b = await addLog(storage, 'acme-b', clock);
   const app = await buildApp({
     storage,
+    access: storage,
     logs: new Map([
       ['acme', a.runtime],
       ['acme-b', b.runtime],

@@ -128,6 +128,7 @@ describe('stored creation receipts against an insider who edits the database', (
     auth = { authorization: `Bearer ${made.key}` };
     app = await buildApp({
       storage,
+      access: storage,
       logs: new Map([['default', { config, signer, sequencer }]]),
       publicUrl: 'https://ledger.test',
     });

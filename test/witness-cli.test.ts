@@ -9,13 +9,14 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { formatVerifierKey, generateSignerKey, parseSignerKey } from '@proofline/note';
 import {
-  formatCosignerVerifierKey,
-  generateCosignerKey,
-  parseCosignerKey,
-  parseCosignerVerifierKey,
-} from '@proofline/witness';
+  SIG_TYPE_COSIGNATURE,
+  formatVerifierKey,
+  generateSignerKey,
+  parseSignerKey,
+  parseVerifierKey,
+} from '@proofline/note';
+import { generateCosignerKey, parseCosignerKey } from '@proofline/witness';
 import { REPO_ROOT, tempDir } from './lib/proofline.js';
 
 const ENTRY = join(REPO_ROOT, 'packages/cli/dist/src/commands/witness.js');
@@ -29,7 +30,7 @@ function run(args: string[]) {
 
 function witnessKey(name: string): string {
   const k = parseCosignerKey(generateCosignerKey(name));
-  return formatCosignerVerifierKey(k.name, k.publicKey);
+  return formatVerifierKey(k.name, k.publicKey, SIG_TYPE_COSIGNATURE);
 }
 
 function logConfig(name: string) {
@@ -47,7 +48,7 @@ describe('proofline witness / witness-key', () => {
     const first = run(['witness-key', '--data', data, '--config', config]);
     assert.equal(first.status, 0, first.stderr);
     const vkey = first.stdout.trim();
-    assert.equal(parseCosignerVerifierKey(vkey).name, 'witness.example/cli');
+    assert.equal(parseVerifierKey(vkey, SIG_TYPE_COSIGNATURE).name, 'witness.example/cli');
     assert.equal(statSync(join(data, 'witness.key')).mode & 0o777, 0o600);
     const again = run(['witness-key', '--data', data]);
     assert.equal(again.stdout.trim(), vkey);

@@ -15,6 +15,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  SIG_TYPE_COSIGNATURE,
   formatCheckpoint,
   generateSignerKey,
   openNote,
@@ -23,6 +24,7 @@ import {
   parseSignerKey,
   formatVerifierKey,
   signNote,
+  parseVerifierKey,
 } from '@proofline/note';
 import { readTilesAt, type LogConfig, type StoredCheckpoint } from '@proofline/storage';
 import { SqliteStorage } from '@proofline/storage-sqlite';
@@ -47,10 +49,8 @@ import {
   WitnessClient,
   type CosignOutcome,
   formatAddCheckpoint,
-  formatCosignerVerifierKey,
   generateCosignerKey,
   parseCosignerKey,
-  parseCosignerVerifierKey,
   thresholdPolicy,
 } from '@proofline/witness';
 import type { FastifyInstance } from 'fastify';
@@ -201,6 +201,7 @@ describe('witnessing with three witness processes (2-of-3)', () => {
     apiKey = created.key;
     app = await buildApp({
       storage,
+      access: storage,
       logs: new Map([['default', { config, signer, sequencer }]]),
       publicUrl: 'http://127.0.0.1',
     });
@@ -283,7 +284,7 @@ describe('witnessing with three witness processes (2-of-3)', () => {
     assert.ok(sigs.length >= 3);
     const opened = await openNote(
       published.note,
-      witnesses.map((w) => parseCosignerVerifierKey(w.vkey)),
+      witnesses.map((w) => parseVerifierKey(w.vkey, SIG_TYPE_COSIGNATURE)),
     );
     assert.ok(opened.verified.length >= 2);
 
@@ -297,7 +298,7 @@ describe('witnessing with three witness processes (2-of-3)', () => {
     // A policy naming other witnesses is not satisfied by these cosignatures.
     const strangers = [4, 5].map((i) => {
       const k = parseCosignerKey(generateCosignerKey(`stranger.example/w${i}`));
-      return formatCosignerVerifierKey(k.name, k.publicKey);
+      return formatVerifierKey(k.name, k.publicKey, SIG_TYPE_COSIGNATURE);
     });
     const other = await verifyBundle(bundle, policyFor(2, [witnesses[0]!.vkey, ...strangers]));
     assert.equal(other.ok, false);
@@ -529,7 +530,7 @@ describe('witnessing with three witness processes (2-of-3)', () => {
       const proof = size === 1 ? [] : await proveConsistency(size - 1, size, readerAt(size));
       bodies.set(size, formatAddCheckpoint({ oldSize: size - 1, proof, checkpoint: note }));
     }
-    const witnessKey = parseCosignerVerifierKey(w.vkey);
+    const witnessKey = parseVerifierKey(w.vkey, SIG_TYPE_COSIGNATURE);
     let stored = 0;
     for (let round = 0; round < 4 && stored < top - 10; round++) {
       let lastOk = stored;

@@ -75,10 +75,13 @@ export async function startNode(
       if (match) {
         clearTimeout(timer);
         child.stdout!.off('data', onData);
+        child.stderr!.off('data', onData);
         resolve(match[1]!);
       }
     };
+    // serve says `proofline listening on URL` on stderr (stdout is its JSON log).
     child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
     void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`node ${name} exited (${code}) before listening:\n${output}`));

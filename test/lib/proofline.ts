@@ -50,15 +50,17 @@ export async function startServer(dataDir: string, extra: string[] = []): Promis
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`serve did not start:\n${output}`)), 20_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
+    // serve says `proofline listening on URL` on stderr (stdout is its JSON log).
+    const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /listening on (http:\/\/\S+)/.exec(output);
       if (match) {
         clearTimeout(timer);
         resolve(match[1]!);
       }
-    });
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
     void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`serve exited (${code}) before listening:\n${output}`));

@@ -257,6 +257,7 @@ export async function startWebFixture(): Promise<WebFixture> {
 
     app = await buildApp({
       storage,
+      access: storage,
       logs: new Map([...logs].map(([name, log]) => [name, log.runtime])),
       publicUrl: 'http://127.0.0.1',
     });

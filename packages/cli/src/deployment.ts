@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import {
   LOG_NAME_PATTERN,
   TENANT_NAME_PATTERN,
+  type AccessStore,
   type LogConfig,
   type Storage,
 } from '@proofline/storage';
@@ -13,6 +14,7 @@ import type { Signer } from '@proofline/note';
 import {
   guardPath,
   keyFromEnvironment,
+  keyPath,
   keySource,
   loadExistingKey,
   createSuccessorKey,
@@ -46,6 +48,8 @@ export interface LogHandle {
   readonly guard: CheckpointGuard;
   /** Seals the creation receipt of each commit (one per log per process: pass it to one Sequencer). */
   readonly sealer: ReceiptSealer;
+  /** Set when this call created the log's signing key: the key file's path. */
+  readonly createdKey?: string;
 }
 
 /** Where a deployment lives: a SQLite data directory, or a PostgreSQL database plus a key directory. */
@@ -74,6 +78,8 @@ export interface Target {
 
 export interface Deployment {
   readonly storage: Storage;
+  /** Tenants, API keys and issuer keys: the same driver object as `storage`. */
+  readonly access: AccessStore;
   /**
    * Opens (creating on first use, owned by `tenant`) a log and its signing key: only for
    * `create-log` and `serve`'s first start.
@@ -187,7 +193,7 @@ async function openWithKeys(
   mustExist: boolean,
   tokenKeys: ReadonlyMap<string, TokenKey>,
 ): Promise<Deployment> {
-  let storage: Storage;
+  let storage: Storage & AccessStore;
   let keyDir: string;
   if (target.db !== undefined) {
     if (target.keys === undefined)
@@ -248,16 +254,28 @@ async function openWithKeys(
       );
     }
   };
-  /** The log's key: its token's (named by the log's origin), else its file or variable. */
-  const keyOf = (name: string, existing?: LogConfig, origin?: string): LogKey => {
+  /**
+   * The log's key: its token's (named by the log's origin), else its file or variable; with
+   * the path of the key file when this call created it.
+   */
+  const keyOf = (
+    name: string,
+    existing?: LogConfig,
+    origin?: string,
+  ): { key: LogKey; createdKey?: string } => {
     const token = tokenKeys.get(name);
-    if (token) return tokenLogKey(token, existing?.origin ?? origin ?? defaultOrigin(name));
-    const fileKey =
-      keyFromEnvironment(name) ??
-      (existing
-        ? loadExistingKey(keyDir, name) // never mint a key for a log that already has one
-        : loadOrCreateKey(keyDir, name, origin ?? defaultOrigin(name)));
-    return fileLogKey(fileKey, keySource(keyDir, name));
+    if (token)
+      return { key: tokenLogKey(token, existing?.origin ?? origin ?? defaultOrigin(name)) };
+    const source = keySource(keyDir, name);
+    const fromEnv = keyFromEnvironment(name);
+    if (fromEnv) return { key: fileLogKey(fromEnv, source) };
+    // Never mint a key for a log that already has one.
+    if (existing) return { key: fileLogKey(loadExistingKey(keyDir, name), source) };
+    const made = loadOrCreateKey(keyDir, name, origin ?? defaultOrigin(name));
+    return {
+      key: fileLogKey(made.key, source),
+      ...(made.created ? { createdKey: keyPath(keyDir, name) } : {}),
+    };
   };
   /** The successor key during a rotation, as note key `origin`, if there is one. */
   const successorOf = (name: string, origin: string): LogKey | undefined => {
@@ -272,7 +290,12 @@ async function openWithKeys(
     }
     return fileLogKey(fileKey, successorKeyPath(keyDir, name));
   };
-  const handle = (config: LogConfig, key: LogKey, guard: CheckpointGuard): LogHandle => {
+  const handle = (
+    config: LogConfig,
+    key: LogKey,
+    guard: CheckpointGuard,
+    createdKey?: string,
+  ): LogHandle => {
     const successor = successorOf(config.name, config.origin);
     if (successor?.verifierKey === key.verifierKey) {
       throw new Error(`the successor key of log ${config.name} is its current key`);
@@ -283,10 +306,12 @@ async function openWithKeys(
       checkpointSigners: successor ? [key.signer, successor.signer] : [key.signer],
       guard,
       sealer: new ReceiptSealer(key.name, key.syncSigner),
+      ...(createdKey === undefined ? {} : { createdKey }),
     };
   };
   const deployment: Deployment = {
     storage,
+    access: storage,
     async openLog(name) {
       const config = await storage.getLog(name);
       if (!config) {
@@ -297,7 +322,7 @@ async function openWithKeys(
             `nothing was created. To create it: ${createLogHint(target, LOG_NAME_PATTERN.test(name) ? name : 'NAME')}`,
         );
       }
-      const key = keyOf(name, config);
+      const { key } = keyOf(name, config);
       checkKey(config, key);
       return handle(config, key, guardOf(name, key));
     },
@@ -315,7 +340,7 @@ async function openWithKeys(
         throw new Error(`invalid log name ${JSON.stringify(name)}: use a-z, 0-9 and -`);
       }
       const existing = await storage.getLog(name);
-      const key = keyOf(name, existing, origin);
+      const { key, createdKey } = keyOf(name, existing, origin);
       if (!TENANT_NAME_PATTERN.test(tenant)) {
         throw new Error(`invalid tenant name ${JSON.stringify(tenant)}: use a-z, 0-9 and -`);
       }
@@ -331,7 +356,7 @@ async function openWithKeys(
         createdAt: Date.now(),
       });
       checkKey(config, key);
-      return handle(config, key, guard);
+      return handle(config, key, guard, createdKey);
     },
     close: async () => {
       try {

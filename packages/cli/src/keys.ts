@@ -54,17 +54,22 @@ export function checkKeyDir(keyDir: string): void {
   }
 }
 
-export function loadOrCreateKey(keyDir: string, log: string, origin: string): SignerKey {
+/** The key in `<keyDir>/<log>.key`, made now if missing (`created`: by this call). */
+export function loadOrCreateKey(
+  keyDir: string,
+  log: string,
+  origin: string,
+): { key: SignerKey; created: boolean } {
   const path = keyPath(keyDir, log);
   mkdirSync(keyDir, { recursive: true, mode: 0o700 });
   checkKeyDir(keyDir);
   try {
-    return loadKey(path);
+    return { key: loadKey(path), created: false };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  createPrivateFileOnce(path, `${generateSignerKey(origin)}\n`);
-  return loadKey(path);
+  const created = createPrivateFileOnce(path, `${generateSignerKey(origin)}\n`);
+  return { key: loadKey(path), created };
 }
 
 /** The key of an existing log: a missing file is an error, never a reason to make a new key. */

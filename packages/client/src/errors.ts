@@ -1,34 +1,70 @@
-/** A failed API call: the server's RFC 9457 problem, or a transport failure. */
-export class ProoflineError extends Error {
+import { CodedError } from '@proofline/tlog';
+
+/** The HTTP side of a {@link ProoflineError}. */
+export interface ProoflineErrorDetails {
+  /** HTTP status, or 0 when no response arrived. */
+  readonly status: number;
+  /** The JSON pointer of the offending field, for statement errors. */
+  readonly field?: string;
   /** The response's Retry-After in seconds, when it had one (e.g. `not-yet-checkpointed`). */
   readonly retryAfterSeconds?: number;
+}
+
+/**
+ * A failed API call: the server's RFC 9457 problem (`code` is the problem's stable code, e.g.
+ * `invalid-statement`), or a transport failure (`network-error`, with the `cause`).
+ */
+export class ProoflineError extends CodedError<string, ProoflineErrorDetails> {
+  declare readonly details: ProoflineErrorDetails;
 
   constructor(
     message: string,
-    /** HTTP status, or 0 when no response arrived. */
-    readonly status: number,
-    /** The problem's stable code (e.g. `invalid-statement`), or `network-error`. */
-    readonly code: string,
-    /** The JSON pointer of the offending field, for statement errors. */
-    readonly field?: string,
+    status: number,
+    code: string,
+    field?: string,
     options?: ErrorOptions & { readonly retryAfterSeconds?: number },
   ) {
-    super(message, options);
+    super(code, message, {
+      cause: options?.cause,
+      details: {
+        status,
+        ...(field === undefined ? {} : { field }),
+        ...(options?.retryAfterSeconds === undefined
+          ? {}
+          : { retryAfterSeconds: options.retryAfterSeconds }),
+      },
+    });
     this.name = 'ProoflineError';
-    if (options?.retryAfterSeconds !== undefined) {
-      this.retryAfterSeconds = options.retryAfterSeconds;
-    }
+  }
+
+  /** `details.status`. */
+  get status(): number {
+    return this.details.status;
+  }
+
+  /** `details.field`. */
+  get field(): string | undefined {
+    return this.details.field;
+  }
+
+  /** `details.retryAfterSeconds`. */
+  get retryAfterSeconds(): number | undefined {
+    return this.details.retryAfterSeconds;
   }
 }
 
-/** The server answered, but what it returned does not verify: never use such a result. */
-export class UntrustedResponseError extends Error {
+/**
+ * The server answered, but what it returned does not verify: never use such a result. Code
+ * `untrusted-response`, `unverified-write` for an {@link UnverifiedWriteError}, or a
+ * LogTrustErrorCode for a {@link LogTrustError}.
+ */
+export class UntrustedResponseError extends CodedError<string> {
   constructor(
     message: string,
     readonly failures: readonly { name: string; summary: string }[],
-    options?: ErrorOptions,
+    options?: ErrorOptions & { readonly code?: string },
   ) {
-    super(message, options);
+    super(options?.code ?? 'untrusted-response', message, { cause: options?.cause });
     this.name = 'UntrustedResponseError';
   }
 }
@@ -50,15 +86,17 @@ export type LogTrustErrorCode =
  * log's, as `<name>+<key id>`.
  */
 export class LogTrustError extends UntrustedResponseError {
+  declare readonly code: LogTrustErrorCode;
+
   constructor(
     message: string,
-    readonly code: LogTrustErrorCode,
+    code: LogTrustErrorCode,
     readonly pinned: string,
     readonly log?: string,
     readonly served?: string,
     options?: ErrorOptions,
   ) {
-    super(message, [{ name: 'log', summary: message }], options);
+    super(message, [{ name: 'log', summary: message }], { ...options, code });
     this.name = 'LogTrustError';
   }
 }
@@ -90,7 +128,7 @@ export class UnverifiedWriteError extends UntrustedResponseError {
     readonly written: readonly WrittenReceipt[],
     readonly problems: readonly (string | undefined)[],
   ) {
-    super(message, failures);
+    super(message, failures, { code: 'unverified-write' });
     this.name = 'UnverifiedWriteError';
   }
 }

@@ -8,6 +8,7 @@ export {
 export {
   LogTrustError,
   ProoflineError,
+  type ProoflineErrorDetails,
   UnverifiedWriteError,
   UntrustedResponseError,
   type LogTrustErrorCode,

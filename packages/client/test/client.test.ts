@@ -49,6 +49,7 @@ describe('ProoflineClient against a real server', () => {
     apiKey = made.key;
     app = await buildApp({
       storage,
+      access: storage,
       logs: new Map([
         [
           'main',

@@ -73,6 +73,7 @@ describe('ProoflineClient trust before write', () => {
     apiKey = made.key;
     app = await buildApp({
       storage,
+      access: storage,
       logs: new Map([
         [
           'main',

@@ -77,9 +77,7 @@ export class AuditClient {
     try {
       res = await fetch(url, { headers: { authorization: `Bearer ${this.apiKey}` } });
     } catch (cause) {
-      throw new EvidenceError('HTTP', `GET ${path}: ${(cause as Error).message}`, undefined, {
-        cause,
-      });
+      throw new EvidenceError('HTTP', `GET ${path}: ${(cause as Error).message}`, { cause });
     }
     if (!res.ok) {
       let code = `http-${res.status}`;
@@ -91,7 +89,9 @@ export class AuditClient {
       } catch {
         // not a problem document
       }
-      throw new EvidenceError('HTTP', `GET ${path}: ${res.status} ${code}: ${detail}`, code);
+      throw new EvidenceError('HTTP', `GET ${path}: ${res.status} ${code}: ${detail}`, {
+        details: { status: res.status, problem: code },
+      });
     }
     return res;
   }

@@ -5,7 +5,7 @@
  * (one ZIP with listings, bundles, checkpoints, key, reports) and their offline verification.
  * Formats and guarantees: docs/evidence.md.
  */
-export { EvidenceError, type EvidenceErrorCode } from './errors.js';
+export { EvidenceError, type EvidenceErrorCode, type EvidenceErrorDetails } from './errors.js';
 export {
   MAX_LINE_SIZE,
   MAX_PROOF_SIZE,

@@ -1,4 +1,4 @@
-import { parseNote } from '@proofline/note';
+import { cosignatureTimestamp, parseNote } from '@proofline/note';
 import type { BundleTimestamp } from '@proofline/records';
 import { readTokenTime } from '@proofline/timestamp';
 import { cosignatureVerifier, type TrustPolicy } from '@proofline/verify';
@@ -30,7 +30,6 @@ export interface TokenTime {
   readonly genTime: string;
 }
 
-const COSIGNATURE_SIZE = 72; // c2sp.org/tlog-cosignature: uint64 timestamp || Ed25519 signature
 const MAX_RFC3339_SECONDS = 253_402_300_799n;
 const encoder = new TextEncoder();
 
@@ -41,9 +40,8 @@ const encoder = new TextEncoder();
  */
 export function cosignatureLines(note: string): CosignatureLine[] {
   return parseNote(note).signatures.flatMap((s) => {
-    if (s.signature.length !== COSIGNATURE_SIZE) return [];
-    const seconds = new DataView(s.signature.buffer, s.signature.byteOffset, 8).getBigUint64(0);
-    if (seconds > MAX_RFC3339_SECONDS) return [];
+    const seconds = cosignatureTimestamp(s.signature);
+    if (seconds === undefined || seconds > MAX_RFC3339_SECONDS) return [];
     return [
       {
         name: s.name,
@@ -86,7 +84,7 @@ export function tokenTimes(
  */
 export function checkTrust(trust: EvidenceTrust): void {
   const bad = (message: string, cause?: unknown) =>
-    new EvidenceError('INVALID_ARGUMENT', message, undefined, { cause });
+    new EvidenceError('INVALID_ARGUMENT', message, { cause });
   if (trust.requireTimestamp && !trust.timestampAuthorities) {
     throw bad('requiring a timestamp needs the TSA roots to check it with');
   }

@@ -9,7 +9,7 @@ const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9._()-]*(\/[A-Za-z0-9_][A-Za-z0-9._()-]
 const MAX_NAME_LENGTH = 255;
 
 function zipError(message: string, cause?: unknown): EvidenceError {
-  return new EvidenceError('ZIP', message, undefined, { cause });
+  return new EvidenceError('ZIP', message, { cause });
 }
 
 /** Whether `name` is acceptable as an archive member name. */

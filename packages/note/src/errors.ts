@@ -1,9 +1,12 @@
+import { CodedError, type CodedErrorOptions } from '@proofline/tlog';
+
 /**
  * Stable error codes. Callers branch on `code`, never on `message`.
  *
  * - `MALFORMED_NOTE`: a signed note breaks c2sp.org/signed-note §Format or a bound.
  * - `MALFORMED_KEY`: a verifier or signer key string is not a well-formed key encoding.
- * - `UNKNOWN_KEY_TYPE`: a key encoding is well formed but its type byte is not Ed25519 (0x01).
+ * - `UNKNOWN_KEY_TYPE`: a key encoding is well formed but its type byte is not the expected one
+ *   (0x01 Ed25519, or 0x04 cosignature/v1 where the caller asks for it).
  * - `UNVERIFIED_NOTE`: no signature from a known key (c2sp.org/signed-note §Signatures).
  * - `INVALID_SIGNATURE`: a signature by a known key failed to verify.
  * - `AMBIGUOUS_KEY`: a signature names a key that two or more verifiers claim.
@@ -22,13 +25,17 @@ export type NoteErrorCode =
   | 'MALFORMED_CHECKPOINT'
   | 'INVALID_ARGUMENT';
 
-/** The only error type this package throws for bad input. */
-export class NoteError extends Error {
-  readonly code: NoteErrorCode;
+/** Data of a {@link NoteError} about one signature: the key it names. */
+export interface NoteErrorDetails {
+  /** AMBIGUOUS_KEY, INVALID_SIGNATURE: the signature's key name and key id. */
+  readonly keyName: string;
+  readonly keyId: number;
+}
 
-  constructor(code: NoteErrorCode, message: string) {
-    super(message);
+/** The only error type this package throws for bad input. */
+export class NoteError extends CodedError<NoteErrorCode, NoteErrorDetails> {
+  constructor(code: NoteErrorCode, message: string, options?: CodedErrorOptions<NoteErrorDetails>) {
+    super(code, message, options);
     this.name = 'NoteError';
-    this.code = code;
   }
 }

@@ -61,9 +61,12 @@ export async function openNote(
       continue;
     }
     const label = `${sig.name}+${formatKeyIdHex(sig.keyId)}`;
-    if (match.ambiguous) throw new NoteError('AMBIGUOUS_KEY', `ambiguous key ${label}`);
+    const details = { keyName: sig.name, keyId: sig.keyId };
+    if (match.ambiguous) {
+      throw new NoteError('AMBIGUOUS_KEY', `ambiguous key ${label}`, { details });
+    }
     if ((await match.verifier.verify(message, sig.signature)) !== true) {
-      throw new NoteError('INVALID_SIGNATURE', `invalid signature for key ${label}`);
+      throw new NoteError('INVALID_SIGNATURE', `invalid signature for key ${label}`, { details });
     }
     if (!verifiedKeys.has(key)) {
       verifiedKeys.add(key);

@@ -1,7 +1,10 @@
-/** UTF-8 helpers shared by the note and checkpoint parsers (c2sp.org/signed-note §Format). */
+/**
+ * UTF-8 and Unicode helpers for bounded, strict text handling: the one home of these for the
+ * note and checkpoint parsers and for @proofline/records (c2sp.org/signed-note §Format).
+ */
 
 const encoder = new TextEncoder();
-/** Fatal: invalid UTF-8 throws. ignoreBOM: a leading U+FEFF is note text and is kept. */
+/** Fatal: invalid UTF-8 is rejected. ignoreBOM: a leading U+FEFF is kept as text. */
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export function utf8Encode(text: string): Uint8Array {
@@ -17,17 +20,43 @@ export function utf8Decode(bytes: Uint8Array): string | undefined {
   }
 }
 
+/** Whether `c` is a high (leading) surrogate code unit. */
+function isHighSurrogate(c: number): boolean {
+  return c >= 0xd800 && c <= 0xdbff;
+}
+
+/** Whether `c` is a low (trailing) surrogate code unit. */
+function isLowSurrogate(c: number): boolean {
+  return c >= 0xdc00 && c <= 0xdfff;
+}
+
 /**
- * Whether `text` may appear in a signed note: it is well-formed UTF-16 (so it has a UTF-8
- * encoding; no lone surrogates) and contains no ASCII control character other than newline.
+ * Whether the UTF-8 encoding of `text` is longer than `max` bytes, computed without encoding
+ * (a surrogate pair counts 4 bytes, a lone surrogate 3 like its replacement character). No
+ * code unit encodes to fewer than one byte, so an over-long string is rejected before the scan.
  */
-export function isNoteSafe(text: string): boolean {
+export function exceedsUtf8Size(text: string, max: number): boolean {
+  if (text.length > max) return true;
+  let n = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c < 0x20 && c !== 0x0a) return false;
-    if (c >= 0xd800 && c <= 0xdfff) {
-      const next = text.charCodeAt(i + 1);
-      if (c >= 0xdc00 || !(next >= 0xdc00 && next <= 0xdfff)) return false;
+    if (isHighSurrogate(c) && isLowSurrogate(text.charCodeAt(i + 1))) {
+      n += 4;
+      i++;
+    } else {
+      n += c < 0x80 ? 1 : c < 0x800 ? 2 : 3;
+    }
+  }
+  return n > max;
+}
+
+/** Whether `text` is well-formed UTF-16 (has no lone surrogate), so it has a UTF-8 encoding. */
+export function isWellFormed(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (isLowSurrogate(c)) return false;
+    if (isHighSurrogate(c)) {
+      if (!isLowSurrogate(text.charCodeAt(i + 1))) return false;
       i++;
     }
   }
@@ -35,15 +64,12 @@ export function isNoteSafe(text: string): boolean {
 }
 
 /**
- * Whether the UTF-8 encoding of `text` is longer than `max` bytes, without encoding it.
- * (A lone surrogate counts as 2 bytes; such text is rejected by `isNoteSafe` anyway.)
+ * Whether `text` may appear in a signed note, (c2sp.org/signed-note §Format): well-formed, and no C0 control character but newline.
  */
-export function exceedsUtf8Size(text: string, max: number): boolean {
-  if (text.length > max) return true;
-  let n = 0;
+export function isNoteSafe(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    n += c < 0x80 ? 1 : c < 0x800 || (c >= 0xd800 && c <= 0xdfff) ? 2 : 3;
+    if (c < 0x20 && c !== 0x0a) return false;
   }
-  return n > max;
+  return isWellFormed(text);
 }

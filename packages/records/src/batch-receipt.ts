@@ -1,8 +1,9 @@
 import {
+  base64Encode,
+  exceedsUtf8Size,
+  isValidKeyName,
   MAX_NOTE_SIZE,
   NoteError,
-  base64Encode,
-  isValidKeyName,
   signNote,
   type Signer,
   type Verifier,
@@ -12,7 +13,6 @@ import { decodeHash, isHash } from './base64.js';
 import { RecordError, pointer, type RecordErrorCode } from './errors.js';
 import { arrayItems } from './json.js';
 import { isIndex, parseIndex } from './recordid.js';
-import { exceedsUtf8Size } from './text.js';
 import { checkReceiptTime, lineValue, openSignedReceipt } from './receipt.js';
 
 /**

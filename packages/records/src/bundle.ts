@@ -1,4 +1,4 @@
-import { isValidKeyName } from '@proofline/note';
+import { exceedsUtf8Size, isValidKeyName } from '@proofline/note';
 import { decodeBase64, decodeHash, isHash } from './base64.js';
 import { MAX_RECEIPT_PROOF_HASHES } from './batch-receipt.js';
 import { base64, formatHashes, formatTimestamps } from './bundle-json.js';
@@ -7,7 +7,6 @@ import { arrayItems, isJsonObject, ownEntries, parseJson, type JsonObject } from
 import { checkNote } from './notes.js';
 import { MAX_ENTRY_SIZE } from './record.js';
 import { isIndex, isName, recordId } from './recordid.js';
-import { exceedsUtf8Size } from './text.js';
 
 /** The media type of a v1 proof bundle (against any checkpoint that covers the record). */
 export const BUNDLE_MEDIA_TYPE = 'application/vnd.proofline.bundle.v1+json';

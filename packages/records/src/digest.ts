@@ -1,7 +1,8 @@
+import { isWellFormed, utf8Encode } from '@proofline/note';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { RecordError } from './errors.js';
 import { isDigest } from './statement.js';
-import { isWellFormed, toHex, utf8Encode } from './text.js';
+import { toHex } from './text.js';
 
 /** Size of a commitment salt: 32 random bytes. */
 const SALT_SIZE = 32;

@@ -1,3 +1,5 @@
+import { CodedError } from '@proofline/tlog';
+
 /**
  * Stable error codes. Callers branch on `code` (and `field`), never on `message`.
  *
@@ -17,28 +19,33 @@ export type RecordErrorCode =
   | 'INVALID_TLOG_PROOF'
   | 'INVALID_ARGUMENT';
 
-/** The only error type this package throws for bad input. */
-export class RecordError extends Error {
-  readonly code: RecordErrorCode;
+/** Data of a {@link RecordError} about one value. */
+export interface RecordErrorDetails {
   /**
    * JSON-pointer-like path of the offending value (RFC 6901 escaping: `~0` for `~`, `~1` for
-   * `/`), e.g. `/labels/env` or `/inclusionProof/3`; absent when no single field is at fault.
+   * `/`), e.g. `/labels/env` or `/inclusionProof/3`.
    */
-  readonly field?: string;
+  readonly field: string;
+}
 
+/** The only error type this package throws for bad input. */
+export class RecordError extends CodedError<RecordErrorCode, RecordErrorDetails> {
   constructor(
     code: RecordErrorCode,
     message: string,
     options: { readonly field?: string; readonly cause?: unknown } = {},
   ) {
     const { field, cause } = options;
-    super(
-      field === undefined ? message : `${field}: ${message}`,
-      cause === undefined ? undefined : { cause },
-    );
+    super(code, field === undefined ? message : `${field}: ${message}`, {
+      cause,
+      ...(field === undefined ? {} : { details: { field } }),
+    });
     this.name = 'RecordError';
-    this.code = code;
-    if (field !== undefined) this.field = field;
+  }
+
+  /** The offending value's path (`details.field`); absent when no single field is at fault. */
+  get field(): string | undefined {
+    return this.details?.field;
   }
 }
 

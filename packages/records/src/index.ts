@@ -4,7 +4,7 @@
  * c2sp.org/tlog-proof@v1 files. Every parser takes untrusted input, checks bounds before doing
  * work, and throws only RecordError. Browser-safe: no Node built-ins.
  */
-export { RecordError, type RecordErrorCode } from './errors.js';
+export { RecordError, type RecordErrorCode, type RecordErrorDetails } from './errors.js';
 export { parseJson } from './json.js';
 export {
   MAX_STATEMENT_SIZE,

@@ -1,4 +1,10 @@
-import { base64Decode, base64Encode, type Signer, type Verifier } from '@proofline/note';
+import {
+  base64Decode,
+  base64Encode,
+  utf8Encode,
+  type Signer,
+  type Verifier,
+} from '@proofline/note';
 import { canonicalJson } from './canonical.js';
 import { RecordError } from './errors.js';
 import {
@@ -8,7 +14,6 @@ import {
   unsignedStatement,
   type Statement,
 } from './statement.js';
-import { utf8Encode } from './text.js';
 
 /** Domain separation: issuer signatures cannot be confused with any other signed message. */
 const ISSUER_CONTEXT = 'proofline.dev/issuer-statement/v1\n';

@@ -1,5 +1,5 @@
+import { exceedsUtf8Size } from '@proofline/note';
 import { RecordError, pointer, type RecordErrorCode } from './errors.js';
-import { exceedsUtf8Size } from './text.js';
 
 /** A container being scanned by findDuplicateName: its pointer and where the scan is in it. */
 interface Frame {

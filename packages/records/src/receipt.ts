@@ -1,8 +1,9 @@
 import {
+  base64Encode,
+  exceedsUtf8Size,
+  isValidKeyName,
   MAX_NOTE_SIZE,
   NoteError,
-  base64Encode,
-  isValidKeyName,
   openNote,
   parseNote,
   signNote,
@@ -12,7 +13,6 @@ import {
 import { decodeHash, isHash } from './base64.js';
 import { RecordError, type RecordErrorCode } from './errors.js';
 import { isIndex, parseIndex } from './recordid.js';
-import { exceedsUtf8Size } from './text.js';
 import { timeValue } from './time.js';
 
 /**

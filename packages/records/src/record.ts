@@ -1,10 +1,10 @@
+import { utf8Decode, utf8Encode } from '@proofline/note';
 import { canonicalJson } from './canonical.js';
 import { RecordError } from './errors.js';
 import { isJsonObject } from './json.js';
 import { isName } from './recordid.js';
 import { parseStatement, readStatement, type Statement } from './statement.js';
 import { formatTime, isTimeMs, timeValue } from './time.js';
-import { utf8Decode, utf8Encode } from './text.js';
 
 /** The `schema` of every record this package reads or writes. */
 export const RECORD_SCHEMA = 'proofline.dev/record/v1';

@@ -1,9 +1,8 @@
-import { MAX_NOTE_SIZE, base64Encode } from '@proofline/note';
+import { base64Encode, exceedsUtf8Size, isNoteSafe, MAX_NOTE_SIZE } from '@proofline/note';
 import { decodeBase64, decodeHash, isHash } from './base64.js';
 import { MAX_PROOF_HASHES, checkBundle, type Bundle } from './bundle.js';
 import { RecordError, pointer, type RecordErrorCode } from './errors.js';
 import { isIndex, parseIndex } from './recordid.js';
-import { exceedsUtf8Size, isNoteSafe } from './text.js';
 
 /** Bound on the UTF-8 size of a tlog-proof text. */
 export const MAX_TLOG_PROOF_SIZE = 256 * 1024;

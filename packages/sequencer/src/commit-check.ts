@@ -86,8 +86,7 @@ export class CommitCheck {
       new SequencerError(
         'COMMIT_ALTERED',
         `log ${this.log.name}: entries [${commit.start}, ${commit.end}) are not what their stored creation receipt signs (${why}): the database was altered; refusing to integrate or sign them`,
-        undefined,
-        cause === undefined ? undefined : { cause },
+        { cause },
       );
     const note = commit.receipt!;
     const size = commit.end - commit.start;

@@ -1,8 +1,10 @@
+import { CodedError, type CodedErrorOptions } from '@proofline/tlog';
+
 /** Typed failures of the write path; the server maps each code to an HTTP status. */
 export type SequencerErrorCode =
   /** An entry is longer than a tlog-tiles entry bundle can carry (65535 bytes). */
   | 'ENTRY_TOO_LARGE'
-  /** The backlog is full: try again after `retryAfterSeconds`. */
+  /** The backlog is full: try again after `details.retryAfterSeconds`. */
   | 'OVERLOADED'
   /** More entries at once than the backlog can ever hold. */
   | 'BATCH_TOO_LARGE'
@@ -21,14 +23,19 @@ export type SequencerErrorCode =
   /** Entries about to be integrated have no stored creation receipt to check them against. */
   | 'COMMIT_UNSEALED';
 
-export class SequencerError extends Error {
+/** Data of a {@link SequencerError}. */
+export interface SequencerErrorDetails {
+  /** OVERLOADED, CLOSED: when to try again (the server's Retry-After). */
+  readonly retryAfterSeconds: number;
+}
+
+export class SequencerError extends CodedError<SequencerErrorCode, SequencerErrorDetails> {
   constructor(
-    readonly code: SequencerErrorCode,
+    code: SequencerErrorCode,
     message: string,
-    readonly retryAfterSeconds?: number,
-    options?: ErrorOptions,
+    options?: CodedErrorOptions<SequencerErrorDetails>,
   ) {
-    super(message, options);
+    super(code, message, options);
     this.name = 'SequencerError';
   }
 }

@@ -1,3 +1,5 @@
+import { CodedError } from '@proofline/tlog';
+
 /** Why a checkpoint guard refused (see guard.ts). */
 export type GuardErrorCode =
   /** The database holds less than this node already signed: fewer entries, a smaller tree. */
@@ -27,23 +29,30 @@ export interface DatabaseState {
   readonly checkpoint?: TreeHead;
 }
 
+/** Where the guard refused and what it compared. */
+export interface GuardErrorDetails {
+  readonly log: string;
+  /** The guard file. */
+  readonly path: string;
+  readonly signed?: TreeHead;
+  readonly database?: DatabaseState;
+}
+
 /**
- * A refusal of the checkpoint guard: nothing was signed. `signed` is the last checkpoint the
- * guard holds (when it could be read) and `database` what the database held.
+ * A refusal of the checkpoint guard: nothing was signed. `details.signed` is the last
+ * checkpoint the guard holds (when it could be read) and `details.database` what the database
+ * held. The constructor takes the cause (a failed read, a parse error) beside the details.
  */
-export class GuardError extends Error {
+export class GuardError extends CodedError<GuardErrorCode, GuardErrorDetails> {
+  declare readonly details: GuardErrorDetails;
+
   constructor(
-    readonly code: GuardErrorCode,
+    code: GuardErrorCode,
     message: string,
-    readonly details: {
-      readonly log: string;
-      readonly path: string;
-      readonly signed?: TreeHead;
-      readonly database?: DatabaseState;
-      readonly cause?: unknown;
-    },
+    details: GuardErrorDetails & { readonly cause?: unknown },
   ) {
-    super(message, details.cause === undefined ? {} : { cause: details.cause });
+    const { cause, ...rest } = details;
+    super(code, message, { cause, details: rest });
     this.name = 'GuardError';
   }
 }

@@ -1,4 +1,4 @@
-export { SequencerError, type SequencerErrorCode } from './errors.js';
+export { SequencerError, type SequencerErrorCode, type SequencerErrorDetails } from './errors.js';
 export {
   MAX_ENTRY_SIZE,
   Sequencer,

@@ -124,7 +124,11 @@ export class Sequencer {
    */
   appendGroup(group: PendingGroup): Promise<GroupResult> {
     if (this.closed) {
-      return Promise.reject(new SequencerError('CLOSED', 'the log is shutting down', 1));
+      return Promise.reject(
+        new SequencerError('CLOSED', 'the log is shutting down', {
+          details: { retryAfterSeconds: 1 },
+        }),
+      );
     }
     if (group.count > this.maxPending) {
       return Promise.reject(
@@ -136,7 +140,9 @@ export class Sequencer {
     }
     if (this.pending + group.count > this.maxPending) {
       return Promise.reject(
-        new SequencerError('OVERLOADED', 'too many entries are waiting to be sequenced', 1),
+        new SequencerError('OVERLOADED', 'too many entries are waiting to be sequenced', {
+          details: { retryAfterSeconds: 1 },
+        }),
       );
     }
     return new Promise<GroupResult>((resolve, reject) => {

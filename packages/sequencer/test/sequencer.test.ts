@@ -393,7 +393,8 @@ describe('Sequencer limits', () => {
 
     const refused = await assertSequencerError(seq.append(utf8('eleventh')), 'OVERLOADED');
     assert.ok(
-      typeof refused.retryAfterSeconds === 'number' && refused.retryAfterSeconds > 0,
+      typeof refused.details?.retryAfterSeconds === 'number' &&
+        refused.details.retryAfterSeconds > 0,
       'OVERLOADED says when to retry',
     );
     // A batch that does not fit is refused whole, even if part of it would fit.

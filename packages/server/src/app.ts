@@ -2,13 +2,13 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import swagger from '@fastify/swagger';
 import type { OpenAPIV3 } from 'openapi-types';
 import swaggerUi from '@fastify/swagger-ui';
-import type { Storage } from '@proofline/storage';
+import type { AccessStore, Storage } from '@proofline/storage';
 import { Authenticator, RateLimiter } from './auth.js';
-import { errorHandler } from './errors.js';
+import { errorHandler, installErrorRoute } from './errors.js';
 import { parseJson, type RecordError } from '@proofline/records';
 import { LogDirectory } from './logs.js';
 import { openApiDocument } from './openapi.js';
-import { HttpProblem, sendProblem } from './problem.js';
+import { ServiceError } from './service-error.js';
 import { registerAuditRoutes } from './audit-routes.js';
 import { registerRecordRoutes } from './records/routes.js';
 import { RecordService, type LogRuntime } from './records/service.js';
@@ -18,8 +18,16 @@ import { DEFAULT_WEB_ROOT, registerWebRoutes } from './web.js';
 
 export interface AppOptions {
   readonly storage: Storage;
-  /** The logs this node serves and writes, by name. */
+  /** Tenants, API keys and issuer keys (often the same driver object as `storage`). */
+  readonly access: AccessStore;
+  /** The logs this node serves and writes, by name. The caller may add logs while it runs. */
   readonly logs: ReadonlyMap<string, LogRuntime>;
+  /**
+   * Called when a request names a log that is not in `logs` (e.g. created by another process
+   * since this one started): its runtime, now serving, or undefined when there is no such log
+   * (404). It may throw a ServiceError, e.g. LOG_UNAVAILABLE (503) when this node cannot serve the log.
+   */
+  readonly resolveLog?: (name: string) => Promise<LogRuntime | undefined>;
   /** Base URL of the public verification pages, e.g. https://ledger.example.com. */
   readonly publicUrl: string;
   /** How long `?wait=proof` may hold a response, in ms (default 10 s). */
@@ -40,35 +48,37 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logger: options.logger ?? false,
     bodyLimit: 64 * 1024,
     routerOptions: { maxParamLength: 256 },
-    return503OnClosing: true,
+    return503OnClosing: false,
     frameworkErrors: (err, request, reply) => errorHandler(err, request, reply),
   });
   const logs = new LogDirectory(options.storage);
   const service = new RecordService(
     options.storage,
+    options.access,
     options.logs,
     options.publicUrl.replace(/\/+$/, ''),
+    options.resolveLog,
   );
 
-  app.setErrorHandler(errorHandler);
+  installErrorRoute(app);
   // JSON only (no text/plain parser), strict UTF-8, no duplicate member names.
   app.removeAllContentTypeParsers();
   const utf8 = new TextDecoder('utf-8', { fatal: true });
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     const charset = /;\s*charset=([^;\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1];
     if (charset !== undefined && !/^"?utf-8"?$/i.test(charset)) {
-      done(new HttpProblem(415, 'unsupported-media-type', 'JSON bodies must be UTF-8'), undefined);
+      done(new ServiceError('UNSUPPORTED_MEDIA_TYPE', 'JSON bodies must be UTF-8'), undefined);
       return;
     }
     let text: string;
     try {
       text = utf8.decode(body as Buffer);
     } catch {
-      done(new HttpProblem(400, 'invalid-json', 'the body is not valid UTF-8'), undefined);
+      done(new ServiceError('INVALID_JSON', 'the body is not valid UTF-8'), undefined);
       return;
     }
     if (text.trim() === '') {
-      done(new HttpProblem(400, 'invalid-json', 'the body is empty'), undefined);
+      done(new ServiceError('INVALID_JSON', 'the body is empty'), undefined);
       return;
     }
     try {
@@ -76,20 +86,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     } catch (err) {
       const e = err as RecordError;
       done(
-        new HttpProblem(
-          400,
-          'invalid-json',
-          e.message,
-          {},
-          e.field === undefined ? {} : { field: e.field },
-        ),
+        new ServiceError('INVALID_JSON', e.message, {
+          cause: e,
+          ...(e.field === undefined ? {} : { details: { field: e.field } }),
+        }),
         undefined,
       );
     }
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, new HttpProblem(404, 'not-found', `no resource at ${request.url}`)),
-  );
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
     if (request.method === 'GET' || request.method === 'HEAD') {
@@ -116,7 +120,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerTileRoutes(app, options.storage, logs);
   registerLookupRoute(app, options.storage);
   registerWebRoutes(app, options.webRoot ?? DEFAULT_WEB_ROOT);
-  const auth = new Authenticator(options.storage);
+  const auth = new Authenticator(options.access);
   const limiter = new RateLimiter(options.defaultRateLimit ?? 2000);
   registerRecordRoutes(app, {
     service,

@@ -10,7 +10,7 @@ import {
 } from '@proofline/records';
 import { readTilesAt, type Storage, type StoredCheckpoint } from '@proofline/storage';
 import { proveConsistency, proveInclusion, tileHashReader, type HashReader } from '@proofline/tlog';
-import { HttpProblem } from './problem.js';
+import { ServiceError } from './service-error.js';
 import type { LogRuntime, RecordService } from './records/service.js';
 
 /** An anchor of this request: a checkpoint at most the end one, with what its bundles share. */
@@ -30,7 +30,7 @@ interface Anchor {
  * `latest` member that is `end`, with the consistency proof anchor → end and `end`'s tokens.
  * So a sampled record's time bound is its anchor's, and the bundle still ends at the package's
  * end checkpoint. The creation receipt is the stored one (none if the commit has none).
- * Throws HttpProblem 500 storage-inconsistent when storage names no anchor or one past `end`.
+ * Throws ServiceError STORAGE_INCONSISTENT (500 storage-inconsistent) when storage names no anchor or one past `end`.
  */
 export async function anchoredBundleLines(
   storage: Storage,
@@ -46,9 +46,8 @@ export async function anchoredBundleLines(
   const anchorOf = async (index: number): Promise<Anchor> => {
     const covering = await storage.checkpointCovering(log, index);
     if (covering === undefined || covering.size > end.size) {
-      throw new HttpProblem(
-        500,
-        'storage-inconsistent',
+      throw new ServiceError(
+        'STORAGE_INCONSISTENT',
         `storage names ${covering ? `a checkpoint of size ${covering.size}` : 'no checkpoint'} as the first covering index ${index}, below the published checkpoint of size ${end.size}`,
       );
     }

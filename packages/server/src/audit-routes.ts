@@ -8,7 +8,6 @@ import {
   csvRow,
   matchesFilter,
   formatTime,
-  parseRecord,
   parseTime,
   recordId,
   type PopulationFilter,
@@ -24,9 +23,10 @@ import {
 } from '@proofline/tlog';
 import { anchoredBundleLines } from './audit-bundles.js';
 import type { Authenticator, Principal, RateLimiter } from './auth.js';
-import { HttpProblem } from './problem.js';
+import { ServiceError, invalidRequest as invalid } from './service-error.js';
 import type { LogRuntime, RecordService } from './records/service.js';
-import { toBase64 } from './base64.js';
+import { nodeBase64Encode } from '@proofline/note/node';
+import { storedRecord } from './stored-record.js';
 
 /**
  * The auditor's read API (scope `audit:read`, or `admin`), for the key's tenant's logs only:
@@ -90,7 +90,7 @@ export function registerAuditRoutes(app: FastifyInstance, o: AuditRouteOptions):
       'limit',
       'cursor',
     ]);
-    const period = parsePeriod(o, principal, query, true);
+    const period = await parsePeriod(o, principal, query, true);
     const format = single(query, 'format') ?? 'json';
     if (format !== 'json' && format !== 'jsonl' && format !== 'csv') {
       throw invalid('format must be json, jsonl or csv');
@@ -116,12 +116,12 @@ export function registerAuditRoutes(app: FastifyInstance, o: AuditRouteOptions):
           Math.min(budgetEnd, index + READ_CHUNK),
         );
         for (const entry of entries) {
-          const record = parseRecord(entry);
+          const record = storedRecord(log, index, entry);
           if (matchesFilter(record, period.filter)) {
             records.push({
               index,
               id: recordId(log, index),
-              entry: toBase64(entry),
+              entry: nodeBase64Encode(entry),
               record,
             });
           }
@@ -149,14 +149,14 @@ export function registerAuditRoutes(app: FastifyInstance, o: AuditRouteOptions):
   app.get('/v1/audit/population/proof', async (request, reply) => {
     const principal = await authorize(request);
     const query = strictQuery(request.query, ['log', 'from', 'to', 'type', 'control', 'label']);
-    const proof = await buildProof(o.storage, parsePeriod(o, principal, query, true));
+    const proof = await buildProof(o.storage, await parsePeriod(o, principal, query, true));
     return reply.header('cache-control', 'no-store').type(PROOF_MEDIA_TYPE).send(proof);
   });
 
   app.get('/v1/audit/controls', async (request, reply) => {
     const principal = await authorize(request);
     const query = strictQuery(request.query, ['log', 'from', 'to']);
-    const period = parsePeriod(o, principal, query, false);
+    const period = await parsePeriod(o, principal, query, false);
     const log = period.runtime.config.name;
     const range = await o.storage.indexRangeForTime(log, period.fromMs, period.toMs);
     const controls = new Map<string, { records: number; types: Map<string, number> }>();
@@ -167,8 +167,8 @@ export function registerAuditRoutes(app: FastifyInstance, o: AuditRouteOptions):
         index,
         Math.min(range.end, index + READ_CHUNK),
       );
-      for (const entry of entries) {
-        const record = parseRecord(entry);
+      for (const [i, entry] of entries.entries()) {
+        const record = storedRecord(log, index + i, entry);
         if (!record.controls) without++;
         for (const id of record.controls ?? []) {
           const c = controls.get(id) ?? { records: 0, types: new Map<string, number>() };
@@ -199,7 +199,7 @@ export function registerAuditRoutes(app: FastifyInstance, o: AuditRouteOptions):
   app.get('/v1/audit/bundles', async (request, reply) => {
     const principal = await authorize(request);
     const query = strictQuery(request.query, ['log', 'size', 'indices']);
-    const runtime = o.service.logFor(principal, single(query, 'log'));
+    const runtime = await o.service.logFor(principal, single(query, 'log'));
     const log = runtime.config.name;
     const size = integerParam(query, 'size', 1, Number.MAX_SAFE_INTEGER);
     if (size === undefined) throw invalid('size is required: the size of a published checkpoint');
@@ -218,9 +218,8 @@ export function registerAuditRoutes(app: FastifyInstance, o: AuditRouteOptions):
       (c) => c.size === size,
     );
     if (!checkpoint) {
-      throw new HttpProblem(
-        404,
-        'checkpoint-not-found',
+      throw new ServiceError(
+        'CHECKPOINT_NOT_FOUND',
         `log ${log} has published no checkpoint of size ${size}`,
       );
     }
@@ -268,16 +267,15 @@ async function buildProof(storage: Storage, period: Period): Promise<ProofDocume
   const range = await storage.indexRangeForTime(log, fromMs, toMs);
   const history = await storage.checkpointHistory(log, MAX_HISTORY);
   const latest = history[history.length - 1];
-  if (!latest) throw new HttpProblem(404, 'no-checkpoint', 'the log has no checkpoint yet');
+  if (!latest) throw new ServiceError('NO_CHECKPOINT', 'the log has no checkpoint yet');
   const end =
     history.find((c) => c.size > range.end) ??
     history.find((c) => c.publishedAt >= toMs && c.size >= range.end);
   if (!end) {
-    throw new HttpProblem(
-      409,
-      'period-not-closed',
+    throw new ServiceError(
+      'PERIOD_NOT_CLOSED',
       `no checkpoint covers the period yet: it needs one of size at least ${range.end} published at or after ${formatTime(toMs)}`,
-      { 'retry-after': '1' },
+      { details: { retryAfterSeconds: 1 } },
     );
   }
   let start: StoredCheckpoint | undefined;
@@ -287,13 +285,13 @@ async function buildProof(storage: Storage, period: Period): Promise<ProofDocume
   const endReader = hashReader(storage, log, end.size);
   const entryAt = async (index: number) => {
     const [entry] = await storage.readEntries(log, index, index + 1);
-    return { index, entry: toBase64(entry!) };
+    return { index, entry: nodeBase64Encode(entry!) };
   };
   const before = range.start > 0 ? await entryAt(range.start - 1) : null;
   const after = end.size > range.end ? await entryAt(range.end) : null;
   const lo = before ? before.index : range.start;
   const hi = after ? after.index + 1 : range.end;
-  const hashes = async (nodes: NodeId[]) => (await endReader(nodes)).map(toBase64);
+  const hashes = async (nodes: NodeId[]) => (await endReader(nodes)).map(nodeBase64Encode);
   const ref = (c: StoredCheckpoint) => ({ note: c.note, publishedAt: formatTime(c.publishedAt) });
   return {
     mediaType: PROOF_MEDIA_TYPE,
@@ -305,7 +303,9 @@ async function buildProof(storage: Storage, period: Period): Promise<ProofDocume
     range,
     startCheckpoint: start ? ref(start) : null,
     endCheckpoint: ref(end),
-    consistencyProof: (await proveConsistency(start?.size ?? 0, end.size, endReader)).map(toBase64),
+    consistencyProof: (await proveConsistency(start?.size ?? 0, end.size, endReader)).map(
+      nodeBase64Encode,
+    ),
     before,
     after,
     rangeProof: {
@@ -315,7 +315,7 @@ async function buildProof(storage: Storage, period: Period): Promise<ProofDocume
     latestCheckpoint: ref(latest),
     latestConsistencyProof: (
       await proveConsistency(end.size, latest.size, hashReader(storage, log, latest.size))
-    ).map(toBase64),
+    ).map(nodeBase64Encode),
   };
 }
 
@@ -337,13 +337,13 @@ async function* populationLines(
     );
     let out = '';
     entries.forEach((entry, i) => {
-      const record = parseRecord(entry);
+      const record = storedRecord(log, index + i, entry);
       if (matchesFilter(record, period.filter)) {
         records++;
-        out += `{"index":${index + i},"id":${JSON.stringify(recordId(log, index + i))},"entry":"${toBase64(entry)}","record":${canonicalize(record)}}\n`;
+        out += `{"index":${index + i},"id":${JSON.stringify(recordId(log, index + i))},"entry":"${nodeBase64Encode(entry)}","record":${canonicalize(record)}}\n`;
       } else {
         excluded++;
-        out += `{"index":${index + i},"leaf":"${toBase64(leafHash(entry))}"}\n`;
+        out += `{"index":${index + i},"leaf":"${nodeBase64Encode(leafHash(entry))}"}\n`;
       }
     });
     yield out;
@@ -364,7 +364,7 @@ async function* csvLines(
     const entries = await storage.readEntries(log, index, Math.min(end, index + READ_CHUNK));
     let out = '';
     entries.forEach((entry, i) => {
-      const record = parseRecord(entry);
+      const record = storedRecord(log, index + i, entry);
       if (!matchesFilter(record, period.filter)) return;
       out += csvRow(position++, log, index + i, record, leafHash(entry));
     });
@@ -376,13 +376,13 @@ function hashReader(storage: Storage, log: string, size: number): HashReader {
   return tileHashReader(size, (tiles) => readTilesAt(storage, log, tiles));
 }
 
-function parsePeriod(
+async function parsePeriod(
   o: AuditRouteOptions,
   principal: Principal,
   query: Query,
   withFilter: boolean,
-): Period {
-  const runtime = o.service.logFor(principal, single(query, 'log'));
+): Promise<Period> {
+  const runtime = await o.service.logFor(principal, single(query, 'log'));
   const fromMs = timeParam(query, 'from');
   const toMs = timeParam(query, 'to');
   if (!(fromMs < toMs)) throw invalid('from must be before to');
@@ -449,8 +449,4 @@ function single(query: Query, name: string): string | undefined {
   const value = query[name];
   if (Array.isArray(value)) throw invalid(`${name} may be given once`);
   return value;
-}
-
-function invalid(detail: string): HttpProblem {
-  return new HttpProblem(400, 'invalid-request', detail);
 }

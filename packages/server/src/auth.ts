@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { AccessStore, ApiKeyRecord, ApiScope } from '@proofline/storage';
-import { HttpProblem } from './problem.js';
+import { ServiceError } from './service-error.js';
 
 /**
  * API keys look like `pl_<16 hex id>_<43 base64url secret>`. Only SHA-256 of the secret is
@@ -69,24 +69,21 @@ export class Authenticator {
   async authenticate(request: FastifyRequest, scope: ApiScope): Promise<Principal> {
     const header = request.headers.authorization;
     if (!header) {
-      throw new HttpProblem(
-        401,
-        'unauthorized',
+      throw new ServiceError(
+        'UNAUTHENTICATED',
         'an API key is required: Authorization: Bearer <key>',
-        {
-          'www-authenticate': 'Bearer',
-        },
+        { details: { challenge: 'Bearer' } },
       );
     }
     const record = await this.verify(header);
     if (record === undefined) {
-      throw new HttpProblem(401, 'unauthorized', 'the API key is invalid or revoked', {
-        'www-authenticate': 'Bearer error="invalid_token"',
+      throw new ServiceError('UNAUTHENTICATED', 'the API key is invalid or revoked', {
+        details: { challenge: 'Bearer error="invalid_token"' },
       });
     }
     const scopes = new Set(record.scopes);
     if (!scopes.has(scope) && !scopes.has('admin')) {
-      throw new HttpProblem(403, 'insufficient-scope', `this API key lacks the ${scope} scope`);
+      throw new ServiceError('FORBIDDEN', `this API key lacks the ${scope} scope`);
     }
     return { keyId: record.id, tenant: record.tenant, scopes, rateLimit: record.rateLimit };
   }
@@ -149,13 +146,10 @@ export class RateLimiter {
     if (bucket.tokens < 1) {
       this.buckets.set(principal.keyId, bucket);
       const wait = Math.max(1, Math.ceil((1 - bucket.tokens) / rate));
-      throw new HttpProblem(
-        429,
-        'rate-limited',
+      throw new ServiceError(
+        'RATE_LIMITED',
         `this API key is limited to ${rate} requests per second`,
-        {
-          'retry-after': String(wait),
-        },
+        { details: { retryAfterSeconds: wait } },
       );
     }
     bucket.tokens -= 1;

@@ -1,12 +1,14 @@
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { StorageError } from '@proofline/storage';
-import { SequencerError } from '@proofline/sequencer';
+import { GuardError, SequencerError } from '@proofline/sequencer';
 import { TlogError } from '@proofline/tlog';
+import { NoteError } from '@proofline/note';
 import { RecordError } from '@proofline/records';
-import { HttpProblem, sendProblem } from './problem.js';
+import { HttpProblem, sendProblem, type ProblemCode } from './problem.js';
+import { ServiceError } from './service-error.js';
 
-/** Stable problem codes for the request errors fastify raises before a handler runs. */
-const FASTIFY_CODES: Record<string, string> = {
+/** Problem codes of the request errors fastify raises before a handler runs. */
+const FASTIFY_CODES: Readonly<Record<string, ProblemCode>> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported-media-type',
   FST_ERR_CTP_BODY_TOO_LARGE: 'payload-too-large',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid-json',
@@ -17,46 +19,240 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_MAX_PARAM_LENGTH: 'uri-too-long',
 };
 
-/** Maps every typed error of the lower layers to its HTTP problem; anything else is a 500. */
+/** Other fastify 4xx errors, by status; any status not here is an invalid-request. */
+const FASTIFY_STATUS: Readonly<Record<number, ProblemCode>> = {
+  // @fastify/static: a directory, which is never listed.
+  403: 'not-found',
+  404: 'not-found',
+  413: 'payload-too-large',
+  414: 'uri-too-long',
+  415: 'unsupported-media-type',
+};
+
+/** Seconds a client waits before retrying a request refused while the server closes. */
+export const SHUTDOWN_RETRY_SECONDS = 5;
+
+/**
+ * The one mapping from errors to HTTP problems. Every typed error of the server and the
+ * layers below is mapped by an exhaustive switch over its codes (a new code does not compile
+ * until it is mapped here and documented in docs/errors.md); fastify's request errors by
+ * their code or status; anything else is a 500 `internal` that says nothing about internals.
+ */
 export function toProblem(err: unknown): HttpProblem {
-  if (err instanceof HttpProblem) return err;
-  if (err instanceof TlogError && err.code === 'BAD_TILE_PATH') {
-    return new HttpProblem(400, 'bad-tile-path', err.message);
-  }
-  if (err instanceof SequencerError) {
-    switch (err.code) {
-      case 'ENTRY_TOO_LARGE':
-        return new HttpProblem(413, 'entry-too-large', err.message);
-      case 'BATCH_TOO_LARGE':
-        return new HttpProblem(413, 'batch-too-large', err.message);
-      case 'OVERLOADED':
-      case 'CLOSED':
-        return new HttpProblem(503, 'overloaded', err.message, {
-          'retry-after': String(err.retryAfterSeconds ?? 1),
-        });
-    }
-  }
-  if (err instanceof StorageError && err.code === 'UNKNOWN_LOG') {
-    return new HttpProblem(404, 'unknown-log', err.message);
-  }
-  if (err instanceof RecordError) {
-    return new HttpProblem(400, 'invalid-statement', err.message, {}, { field: err.field ?? '/' });
+  if (err instanceof ServiceError) return serviceProblem(err);
+  if (err instanceof SequencerError) return sequencerProblem(err);
+  if (err instanceof StorageError) return storageProblem(err);
+  if (err instanceof TlogError) return tlogProblem(err);
+  if (err instanceof RecordError) return recordProblem(err);
+  if (err instanceof NoteError || err instanceof GuardError) {
+    // Notes the server parses are ones it stored; a refusing guard is an operator's matter.
+    return internal();
   }
   const fastifyError = err as Partial<FastifyError>;
-  if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode < 500) {
-    const status = fastifyError.statusCode;
+  const status = fastifyError.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
     return new HttpProblem(
-      status,
-      FASTIFY_CODES[fastifyError.code ?? ''] ??
-        (status === 400 ? 'invalid-request' : `http-${status}`),
+      FASTIFY_CODES[fastifyError.code ?? ''] ?? FASTIFY_STATUS[status] ?? 'invalid-request',
       fastifyError.message ?? 'bad request',
     );
   }
-  return new HttpProblem(500, 'internal', 'internal error');
+  return internal();
 }
 
+function serviceProblem(err: ServiceError): HttpProblem {
+  const { field, retryAfterSeconds, challenge } = err.details ?? {};
+  const withField = field === undefined ? {} : { field };
+  const retry = { 'retry-after': String(retryAfterSeconds ?? 1) };
+  switch (err.code) {
+    case 'INVALID_REQUEST':
+      return new HttpProblem('invalid-request', err.message, {}, withField);
+    case 'INVALID_JSON':
+      return new HttpProblem('invalid-json', err.message, {}, withField);
+    case 'UNSUPPORTED_MEDIA_TYPE':
+      return new HttpProblem('unsupported-media-type', err.message);
+    case 'UNSUPPORTED_CONTENT_ENCODING':
+      return new HttpProblem('unsupported-content-encoding', err.message);
+    case 'INVALID_STATEMENT':
+      return new HttpProblem('invalid-statement', err.message, {}, { field: field ?? '/' });
+    case 'INVALID_ISSUER_SIGNATURE':
+      return new HttpProblem('invalid-issuer-signature', err.message, {}, withField);
+    case 'INVALID_IDEMPOTENCY_KEY':
+      return new HttpProblem('invalid-idempotency-key', err.message);
+    case 'LOG_REQUIRED':
+      return new HttpProblem('log-required', err.message);
+    case 'UNAUTHENTICATED':
+      return new HttpProblem('unauthorized', err.message, {
+        'www-authenticate': challenge ?? 'Bearer',
+      });
+    case 'FORBIDDEN':
+      return new HttpProblem('insufficient-scope', err.message);
+    case 'RATE_LIMITED':
+      return new HttpProblem('rate-limited', err.message, retry);
+    case 'UNKNOWN_LOG':
+      return new HttpProblem('unknown-log', err.message);
+    case 'RECORD_NOT_FOUND':
+      return new HttpProblem('record-not-found', err.message);
+    case 'NOT_YET_CHECKPOINTED':
+      return new HttpProblem('not-yet-checkpointed', err.message, retry);
+    case 'TILE_NOT_FOUND':
+      return new HttpProblem('tile-not-found', err.message);
+    case 'NO_CHECKPOINT':
+      return new HttpProblem('no-checkpoint', err.message);
+    case 'CHECKPOINT_NOT_FOUND':
+      return new HttpProblem('checkpoint-not-found', err.message);
+    case 'ROUTE_NOT_FOUND':
+      return new HttpProblem('not-found', err.message);
+    case 'WEB_NOT_BUILT':
+      return new HttpProblem('web-not-built', err.message);
+    case 'PERIOD_NOT_CLOSED':
+      return new HttpProblem('period-not-closed', err.message, retry);
+    case 'IDEMPOTENCY_CONFLICT':
+      return new HttpProblem('idempotency-key-reused', err.message);
+    case 'BATCH_TOO_LARGE':
+      return new HttpProblem('batch-too-large', err.message);
+    case 'SHUTTING_DOWN':
+      return new HttpProblem('shutting-down', err.message, retry);
+    case 'LOG_UNAVAILABLE':
+      return new HttpProblem('log-unavailable', err.message, retry);
+    case 'STORAGE_INCONSISTENT':
+      return new HttpProblem('storage-inconsistent', err.message);
+    default:
+      return unmapped(err.code);
+  }
+}
+
+function sequencerProblem(err: SequencerError): HttpProblem {
+  switch (err.code) {
+    case 'ENTRY_TOO_LARGE':
+      return new HttpProblem('entry-too-large', err.message);
+    case 'BATCH_TOO_LARGE':
+      return new HttpProblem('batch-too-large', err.message);
+    case 'OVERLOADED':
+    case 'CLOSED':
+      return new HttpProblem('overloaded', err.message, {
+        'retry-after': String(err.details?.retryAfterSeconds ?? 1),
+      });
+    case 'INDEX_ALREADY_SEALED':
+      return new HttpProblem('storage-inconsistent', 'storage went back: nothing was written');
+    case 'COMMIT_ALTERED':
+    case 'COMMIT_UNSEALED':
+      return new HttpProblem('storage-corrupt', 'stored entries were altered');
+    default:
+      return unmapped(err.code);
+  }
+}
+
+function storageProblem(err: StorageError): HttpProblem {
+  switch (err.code) {
+    case 'UNKNOWN_LOG':
+      return new HttpProblem('unknown-log', err.message);
+    case 'CORRUPT': {
+      const at = err.details;
+      return new HttpProblem(
+        'storage-corrupt',
+        at === undefined ? 'the database holds a corrupt row' : err.message,
+        {},
+        at === undefined
+          ? {}
+          : { log: at.log, ...(at.index === undefined ? {} : { index: at.index }) },
+      );
+    }
+    case 'OUT_OF_RANGE':
+      return new HttpProblem('storage-inconsistent', 'storage does not hold what it published');
+    case 'INVALID_ARGUMENT':
+      return internal();
+    default:
+      return unmapped(err.code);
+  }
+}
+
+function tlogProblem(err: TlogError): HttpProblem {
+  switch (err.code) {
+    case 'BAD_TILE_PATH':
+      return new HttpProblem('bad-tile-path', err.message);
+    case 'BAD_TILE_DATA':
+    case 'BAD_ENTRY_BUNDLE':
+    case 'READER_MISBEHAVED':
+      // Tiles and entries the server reads are its stored ones.
+      return new HttpProblem('storage-corrupt', 'stored tiles or entries are malformed');
+    case 'INCLUSION_PROOF_INVALID':
+    case 'CONSISTENCY_PROOF_INVALID':
+    case 'INVALID_ARGUMENT':
+      return internal();
+    default:
+      return unmapped(err.code);
+  }
+}
+
+function recordProblem(err: RecordError): HttpProblem {
+  switch (err.code) {
+    case 'INVALID_STATEMENT':
+      return new HttpProblem('invalid-statement', err.message, {}, { field: err.field ?? '/' });
+    case 'INVALID_RECORD':
+      // Only stored entries are parsed as records: one that is not was altered.
+      return new HttpProblem('storage-corrupt', 'a stored entry is not a record');
+    case 'INVALID_RECEIPT':
+    case 'INVALID_BUNDLE':
+    case 'INVALID_TLOG_PROOF':
+    case 'INVALID_ARGUMENT':
+      return internal();
+    default:
+      return unmapped(err.code);
+  }
+}
+
+function internal(): HttpProblem {
+  return new HttpProblem('internal', 'internal error');
+}
+
+/** Never called: TypeScript rejects a switch above that misses a code. */
+function unmapped(code: never): HttpProblem {
+  throw new Error(`unmapped error code ${String(code)}`);
+}
+
+/**
+ * Answers `err` with its problem. A 5xx is a server fault: logged at error level with the
+ * error and its cause chain; a 4xx is the client's and logged at debug level only.
+ */
 export function errorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply) {
   const problem = toProblem(err);
-  if (problem.status >= 500) request.log.error({ err }, 'request failed');
+  if (problem.status >= 500) {
+    request.log.error({ err, problem: problem.code }, 'request failed');
+  } else {
+    request.log.debug({ problem: problem.code }, 'request refused');
+  }
   return sendProblem(reply, problem);
+}
+
+/**
+ * The one error route of the app: the error and not-found handlers (every answer a problem
+ * document through toProblem); a refusal of request bodies with a Content-Encoding other than
+ * identity (415, before anything reads the body: they are never decoded); and, once
+ * `app.close()` has begun, a 503 `shutting-down` problem with Retry-After for every request
+ * that still arrives (on an open keep-alive connection). Build the app with
+ * `return503OnClosing: false` and `frameworkErrors: errorHandler`.
+ */
+export function installErrorRoute(app: FastifyInstance): void {
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (request) => {
+    if (closing) {
+      throw new ServiceError('SHUTTING_DOWN', 'the server is shutting down', {
+        details: { retryAfterSeconds: SHUTDOWN_RETRY_SECONDS },
+      });
+    }
+    const encoding = request.headers['content-encoding'];
+    if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+      throw new ServiceError(
+        'UNSUPPORTED_CONTENT_ENCODING',
+        `request bodies are not decoded: Content-Encoding ${JSON.stringify(encoding)} is refused`,
+      );
+    }
+  });
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(async (request) => {
+    throw new ServiceError('ROUTE_NOT_FOUND', `no resource at ${request.url}`);
+  });
 }

@@ -1,6 +1,8 @@
 export { buildApp, type AppOptions } from './app.js';
 export { generateApiKey, type NewApiKey } from './auth.js';
-export { HttpProblem } from './problem.js';
+export { HttpProblem, PROBLEM_STATUS, type ProblemCode } from './problem.js';
+export { ServiceError, type ServiceErrorCode, type ServiceErrorDetails } from './service-error.js';
+export { installErrorRoute, toProblem } from './errors.js';
 export { type LogRuntime, type ReceiptView } from './records/service.js';
 export { recordGroup, recordGroupOf, type RecordGroup } from '@proofline/sequencer';
 export { MAX_LOOKUP_RESULTS, registerLookupRoute, type LookupResult } from './lookup.js';

@@ -1,5 +1,5 @@
 import { LOG_NAME_PATTERN, type LogConfig, type Storage } from '@proofline/storage';
-import { HttpProblem } from './problem.js';
+import { ServiceError } from './service-error.js';
 
 /** Looks up logs by name, caching the (immutable) configurations of those found. */
 export class LogDirectory {
@@ -11,7 +11,7 @@ export class LogDirectory {
     const cached = this.cache.get(name);
     if (cached) return cached;
     const config = LOG_NAME_PATTERN.test(name) ? await this.storage.getLog(name) : undefined;
-    if (!config) throw new HttpProblem(404, 'unknown-log', `no log named ${JSON.stringify(name)}`);
+    if (!config) throw new ServiceError('UNKNOWN_LOG', `no log named ${JSON.stringify(name)}`);
     this.cache.set(name, config);
     return config;
   }

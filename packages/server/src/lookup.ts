@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { RecordError, digestLookupKey, parseRecord, recordId } from '@proofline/records';
+import { digestLookupKey, recordId } from '@proofline/records';
 import type { Storage } from '@proofline/storage';
-import { HttpProblem } from './problem.js';
+import { invalidRequest } from './service-error.js';
+import { storedRecord } from './stored-record.js';
 
 /** Bound on the records one lookup returns, over all logs. */
 export const MAX_LOOKUP_RESULTS = 100;
@@ -41,7 +42,7 @@ export function registerLookupRoute(app: FastifyInstance, storage: Storage): voi
         if (records.length >= MAX_LOOKUP_RESULTS) break;
         if (index >= published) continue;
         const [entry] = await storage.readEntries(log.name, index, index + 1);
-        if (entry !== undefined && digestOf(entry) === digest) {
+        if (entry !== undefined && storedRecord(log.name, index, entry).digest === digest) {
           records.push({ id: recordId(log.name, index), log: log.name, index });
         }
       }
@@ -55,46 +56,21 @@ function digestParameter(raw: unknown): string {
   const query = (raw ?? {}) as Record<string, unknown>;
   for (const name of Object.keys(query)) {
     if (name !== 'digest') {
-      throw new HttpProblem(
-        400,
-        'invalid-request',
-        `unknown query parameter ${JSON.stringify(name)}`,
-      );
+      throw invalidRequest(`unknown query parameter ${JSON.stringify(name)}`);
     }
   }
   const digest = query.digest;
   if (digest === undefined) {
-    throw new HttpProblem(400, 'invalid-request', 'digest is required', {}, { field: 'digest' });
+    throw invalidRequest('digest is required', 'digest');
   }
   if (typeof digest !== 'string') {
-    throw new HttpProblem(
-      400,
-      'invalid-request',
-      'digest may be given once',
-      {},
-      {
-        field: 'digest',
-      },
-    );
+    throw invalidRequest('digest may be given once', 'digest');
   }
   if (!DIGEST.test(digest)) {
-    throw new HttpProblem(
-      400,
-      'invalid-request',
+    throw invalidRequest(
       'digest must be sha256: and 64, sha384: and 96, or sha512: and 128 lowercase hex digits',
-      {},
-      { field: 'digest' },
+      'digest',
     );
   }
   return digest;
-}
-
-/** The statement digest of an entry, or undefined when it is not a record. */
-function digestOf(entry: Uint8Array): string | undefined {
-  try {
-    return parseRecord(entry).digest;
-  } catch (err) {
-    if (err instanceof RecordError) return undefined;
-    throw err;
-  }
 }

@@ -3,7 +3,7 @@ import { gzip as gzipCallback } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { encodeEntryBundle, parseTilePath, tileWidth, TILE_WIDTH } from '@proofline/tlog';
 import { readTilesAt, type Storage } from '@proofline/storage';
-import { HttpProblem } from './problem.js';
+import { ServiceError } from './service-error.js';
 import type { LogDirectory } from './logs.js';
 
 const gzip = promisify(gzipCallback);
@@ -22,7 +22,7 @@ export function registerTileRoutes(app: FastifyInstance, storage: Storage, logs:
   app.get<{ Params: { name: string } }>('/logs/:name/checkpoint', async (request, reply) => {
     const log = await logs.get(request.params.name);
     const checkpoint = await storage.latestCheckpoint(log.name);
-    if (!checkpoint) throw new HttpProblem(404, 'no-checkpoint', 'the log has no checkpoint yet');
+    if (!checkpoint) throw new ServiceError('NO_CHECKPOINT', 'the log has no checkpoint yet');
     return reply
       .header('cache-control', CHECKPOINT_CACHE)
       .type('text/plain; charset=utf-8')
@@ -38,9 +38,8 @@ export function registerTileRoutes(app: FastifyInstance, storage: Storage, logs:
       const published = checkpoint?.size ?? 0;
       const level = path.kind === 'hash' ? path.level : 0;
       if (path.width > tileWidth(level, path.index, published)) {
-        throw new HttpProblem(
-          404,
-          'tile-not-found',
+        throw new ServiceError(
+          'TILE_NOT_FOUND',
           `${request.params['*']} is beyond the latest checkpoint (size ${published})`,
         );
       }

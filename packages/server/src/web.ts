@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import fastifyStatic from '@fastify/static';
-import { HttpProblem } from './problem.js';
+import { ServiceError } from './service-error.js';
 
 /**
  * Where `npm run build -w @proofline/web` writes the pages in this repository:
@@ -46,9 +46,8 @@ export function registerWebRoutes(app: FastifyInstance, webRoot: string): void {
     try {
       html = await readFile(indexFile);
     } catch {
-      throw new HttpProblem(
-        404,
-        'web-not-built',
+      throw new ServiceError(
+        'WEB_NOT_BUILT',
         'the web pages are not built here (npm run build -w @proofline/web)',
       );
     }

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { FastifyRequest } from 'fastify';
 import type { AccessStore, ApiKeyRecord } from '@proofline/storage';
 import { Authenticator, generateApiKey } from '../src/auth.js';
-import { HttpProblem } from '../src/problem.js';
+import { ServiceError } from '../src/service-error.js';
 
 /** An access store holding one key, counting how often it is read. */
 function store(record: ApiKeyRecord) {
@@ -28,7 +28,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function rejects401(auth: Authenticator, token: string) {
   await assert.rejects(
     auth.authenticate(request(`Bearer ${token}`), 'records:write'),
-    (err: unknown) => err instanceof HttpProblem && err.status === 401,
+    (err: unknown) => err instanceof ServiceError && err.code === 'UNAUTHENTICATED',
   );
 }
 
@@ -49,7 +49,7 @@ describe('Authenticator', () => {
     await rejects401(auth, `${key}x`);
     await assert.rejects(
       auth.authenticate(request(`Bearer ${key}`), 'records:read'),
-      (err: unknown) => err instanceof HttpProblem && err.status === 403,
+      (err: unknown) => err instanceof ServiceError && err.code === 'FORBIDDEN',
     );
   });
 

@@ -146,6 +146,7 @@ export class Fixture {
   ): Promise<FastifyInstance> {
     const app = await buildApp({
       storage: this.storage,
+      access: this.storage,
       logs: new Map(logs.map((l) => [l.name, l.runtime])),
       publicUrl: PUBLIC_URL,
       proofWaitMs: 5000,

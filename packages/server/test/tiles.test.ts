@@ -60,6 +60,7 @@ describe('tile API', () => {
     await publisher.publish();
     app = await buildApp({
       storage,
+      access: storage,
       logs: new Map([
         ['default', { config, signer: nodeEd25519Signer(ORIGIN, key.seed), sequencer }],
       ]),

@@ -13,7 +13,7 @@ import {
   keyId,
   parseSignerKey,
 } from '@proofline/note';
-import { digestLookupKey, type Statement } from '@proofline/records';
+import type { Statement } from '@proofline/records';
 import { Publisher, ReceiptSealer, Sequencer, nodeEd25519Signer } from '@proofline/sequencer';
 import { SqliteStorage } from '@proofline/storage-sqlite';
 import { WEB_CSP, buildApp, recordGroup, type LogRuntime } from '../src/index.js';
@@ -74,16 +74,16 @@ describe('web pages and public lookup routes', () => {
       await sequencer.appendGroup(
         recordGroup([statement(`${name}-0`), statement('shared'), statement(`${name}-2`)], 'acme'),
       );
-      // An entry that is not a record, indexed under the lookup key of "shared".
-      await sequencer.appendGroup({
-        count: 1,
-        lookupKeys: [digestLookupKey(digest('shared'))],
-        build: () => [new TextEncoder().encode('not a record')],
-      });
       await new Publisher(storage, config, signer).publish();
       await sequencer.appendGroup(recordGroup([statement('late')], 'acme'));
     }
-    app = await buildApp({ storage, logs: runtimes, publicUrl: 'https://ledger.test', webRoot });
+    app = await buildApp({
+      storage,
+      access: storage,
+      logs: runtimes,
+      publicUrl: 'https://ledger.test',
+      webRoot,
+    });
   });
 
   after(async () => {
@@ -155,6 +155,7 @@ describe('web pages and public lookup routes', () => {
   it('says so when the pages are not built', async () => {
     const bare = await buildApp({
       storage,
+      access: storage,
       logs: new Map(),
       publicUrl: 'https://ledger.test',
       webRoot: join(dir, 'nowhere'),

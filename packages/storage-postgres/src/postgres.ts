@@ -1,8 +1,8 @@
 import pg from 'pg';
 import {
   StorageError,
+  type AccessStore,
   type ApiKeyRecord,
-  type ApiScope,
   type CheckpointTimestamp,
   type CommitSealer,
   type IdempotentOutcome,
@@ -16,6 +16,17 @@ import {
   type StoredTile,
   type TileKey,
 } from '@proofline/storage';
+import { checkIndex, checkRange, checkTimestamp, checkTtl } from '@proofline/storage/checks';
+import {
+  toApiKey,
+  toCheckpoint,
+  toConfig,
+  toOutcome,
+  type ApiKeyRow,
+  type CheckpointRow,
+  type IdempotencyRow,
+  type LogRow,
+} from '@proofline/storage/rows';
 import { MIGRATIONS, MIGRATION_LOCK, quoteIdent, versionTable } from './schema.js';
 
 export interface PostgresOptions {
@@ -46,25 +57,6 @@ const MAX_ATTEMPTS = 5;
 /** Entry bytes sent in one statement; larger batches are split (bytea values stop at 1 GiB). */
 const MAX_STATEMENT_BYTES = 32 << 20;
 
-interface LogRow {
-  name: string;
-  tenant: string;
-  origin: string;
-  verifier_key: string;
-  created_at: number;
-}
-
-interface ApiKeyRow {
-  id: string;
-  tenant: string;
-  secret_hash: string;
-  scopes: string[];
-  description: string;
-  rate_limit: number;
-  created_at: number;
-  revoked_at: number | null;
-}
-
 /** One transaction's connection, and its transaction id once it has one. */
 interface Tx {
   readonly client: pg.PoolClient;
@@ -90,7 +82,7 @@ interface TxOutcome<T> {
  *   dies while COMMIT is in flight, the outcome is read back with `txid_status` before the
  *   call resolves or rejects, so a rejected `sequence` never leaves entries behind.
  */
-export class PostgresStorage implements Storage {
+export class PostgresStorage implements Storage, AccessStore {
   private readonly pool: pg.Pool;
   private readonly t: {
     readonly logs: string;
@@ -378,6 +370,27 @@ export class PostgresStorage implements Storage {
       `SELECT name, tenant, origin, verifier_key, created_at FROM ${this.t.logs} ORDER BY name`,
     );
     return rows.map(toConfig);
+  }
+
+  async getLogPolicy(log: string): Promise<string | undefined> {
+    const { rows } = await this.query<{ policy: string }>(
+      `SELECT policy FROM ${this.schema}.log_policies WHERE log_id = $1`,
+      [await this.logId(log)],
+    );
+    return rows[0]?.policy;
+  }
+
+  async setLogPolicy(log: string, policy: string | undefined): Promise<void> {
+    const id = await this.logId(log);
+    if (policy === undefined) {
+      await this.query(`DELETE FROM ${this.schema}.log_policies WHERE log_id = $1`, [id]);
+    } else {
+      await this.query(
+        `INSERT INTO ${this.schema}.log_policies (log_id, policy) VALUES ($1, $2) ` +
+          'ON CONFLICT (log_id) DO UPDATE SET policy = excluded.policy',
+        [id, policy],
+      );
+    }
   }
 
   // ---- sequencing ----
@@ -673,25 +686,12 @@ export class PostgresStorage implements Storage {
   }
 
   async findIdempotency(tenant: string, key: string): Promise<IdempotentOutcome | undefined> {
-    const { rows } = await this.query<{
-      request_hash: string;
-      name: string;
-      first_idx: number;
-      count: number;
-    }>(
+    const { rows } = await this.query<IdempotencyRow>(
       `SELECT i.request_hash, l.name, i.first_idx, i.count FROM ${this.t.idempotency} i ` +
         `JOIN ${this.t.logs} l ON l.id = i.log_id WHERE i.tenant = $1 AND i.key = $2`,
       [tenant, key],
     );
-    const row = rows[0];
-    return (
-      row && {
-        requestHash: row.request_hash,
-        log: row.name,
-        first: row.first_idx,
-        count: row.count,
-      }
-    );
+    return rows[0] && toOutcome(rows[0]);
   }
 
   // ---- integration ----
@@ -767,13 +767,13 @@ export class PostgresStorage implements Storage {
 
   async latestCheckpoint(log: string): Promise<StoredCheckpoint | undefined> {
     const id = await this.logId(log);
-    const { rows } = await this.query<{ size: number; note: string; published_at: number }>(
+    const { rows } = await this.query<CheckpointRow>(
       `SELECT c.size, c.note, c.published_at FROM ${this.t.logs} l ` +
         `JOIN ${this.t.checkpoints} c ON c.id = l.checkpoint_id WHERE l.id = $1`,
       [id],
     );
     const row = rows[0];
-    return row && { size: row.size, note: row.note, publishedAt: row.published_at };
+    return row && toCheckpoint(row);
   }
 
   async publishCheckpoint(
@@ -814,12 +814,12 @@ export class PostgresStorage implements Storage {
 
   async checkpointHistory(log: string, limit: number): Promise<StoredCheckpoint[]> {
     const id = await this.logId(log);
-    const { rows } = await this.query<{ size: number; note: string; published_at: number }>(
+    const { rows } = await this.query<CheckpointRow>(
       `SELECT size, note, published_at FROM ${this.t.checkpoints} WHERE log_id = $1 ` +
         'ORDER BY id LIMIT $2',
       [id, Math.max(0, limit)],
     );
-    return rows.map((r) => ({ size: r.size, note: r.note, publishedAt: r.published_at }));
+    return rows.map(toCheckpoint);
   }
 
   async addCheckpointTimestamp(
@@ -830,10 +830,7 @@ export class PostgresStorage implements Storage {
     genTimeMs: number,
   ): Promise<void> {
     const id = await this.logId(log);
-    if (!Number.isSafeInteger(size) || size < 0 || !Number.isSafeInteger(genTimeMs)) {
-      throw new StorageError('INVALID_ARGUMENT', 'invalid checkpoint timestamp');
-    }
-    if (token.length === 0) throw new StorageError('INVALID_ARGUMENT', 'empty timestamp token');
+    checkTimestamp(size, token, genTimeMs);
     await this.query(
       `INSERT INTO ${this.t.checkpointTimestamps} (log_id, size, tsa, token, gen_time) ` +
         'VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING',
@@ -860,9 +857,7 @@ export class PostgresStorage implements Storage {
    */
   async acquireLease(log: string, owner: string, ttlMs: number): Promise<boolean> {
     const id = await this.logId(log);
-    if (!Number.isSafeInteger(ttlMs) || ttlMs < 0) {
-      throw new StorageError('INVALID_ARGUMENT', `invalid lease ttl ${ttlMs}`);
-    }
+    checkTtl(ttlMs);
     const { rowCount } = await this.query(
       `UPDATE ${this.t.logs} l SET lease_owner = $2, lease_expires = n.now + $3::bigint ` +
         `FROM (SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint AS now) n ` +
@@ -968,17 +963,15 @@ export class PostgresStorage implements Storage {
 
   /** One query on index checkpoints_by_size (migration 3). */
   async checkpointCovering(log: string, index: number): Promise<StoredCheckpoint | undefined> {
-    if (!Number.isSafeInteger(index) || index < 0) {
-      throw new StorageError('INVALID_ARGUMENT', `invalid index ${index}`);
-    }
+    checkIndex(index);
     const id = await this.logId(log);
-    const { rows } = await this.query<{ size: number; note: string; published_at: number }>(
+    const { rows } = await this.query<CheckpointRow>(
       `SELECT size, note, published_at FROM ${this.t.checkpoints} ` +
         'WHERE log_id = $1 AND size > $2 ORDER BY size, id LIMIT 1',
       [id, index],
     );
     const row = rows[0];
-    return row && { size: row.size, note: row.note, publishedAt: row.published_at };
+    return row && toCheckpoint(row);
   }
 }
 
@@ -1079,33 +1072,4 @@ function errorMessage(err: unknown): string {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function toConfig(row: LogRow): LogConfig {
-  return {
-    name: row.name,
-    tenant: row.tenant,
-    origin: row.origin,
-    verifierKey: row.verifier_key,
-    createdAt: row.created_at,
-  };
-}
-
-function toApiKey(row: ApiKeyRow): ApiKeyRecord {
-  return {
-    id: row.id,
-    tenant: row.tenant,
-    secretHash: row.secret_hash,
-    scopes: row.scopes as ApiScope[],
-    description: row.description,
-    rateLimit: row.rate_limit,
-    createdAt: row.created_at,
-    ...(row.revoked_at === null ? {} : { revokedAt: row.revoked_at }),
-  };
-}
-
-function checkRange(start: number, end: number): void {
-  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
-    throw new StorageError('INVALID_ARGUMENT', `invalid range [${start}, ${end})`);
-  }
 }

@@ -141,4 +141,11 @@ export const MIGRATIONS: readonly ((s: string) => string)[] = [
   (s) => `
   ALTER TABLE ${s}.batches ADD COLUMN receipt text;
   `,
+  // 5: a log's publishing policy (getLogPolicy), a document the caller owns; no row: none.
+  (s) => `
+  CREATE TABLE ${s}.log_policies (
+    log_id bigint PRIMARY KEY REFERENCES ${s}.logs (id),
+    policy text NOT NULL
+  );
+  `,
 ];

@@ -1,10 +1,13 @@
-import { storageConformance } from '@proofline/storage/conformance';
+import { accessConformance, storageConformance } from '@proofline/storage/conformance';
 import { dropSchema, freshSchema, open } from './fixture.js';
 
-storageConformance('postgres', async () => {
+const fixture = async () => {
   const schema = freshSchema();
   return {
     open: () => open(schema),
     destroy: () => dropSchema(schema),
   };
-});
+};
+
+storageConformance('postgres', fixture);
+accessConformance('postgres', fixture);

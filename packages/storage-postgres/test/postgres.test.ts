@@ -12,7 +12,7 @@ import {
   type SequenceResult,
 } from '@proofline/storage';
 import { PostgresStorage } from '../src/index.js';
-import { MIGRATIONS } from '../src/schema.js';
+import { MIGRATIONS, versionTable } from '../src/schema.js';
 import { admin, dropSchema, freshSchema, open } from './fixture.js';
 
 const T0 = 1_800_000_000_000;
@@ -136,6 +136,31 @@ describe('postgres driver', () => {
       );
     } finally {
       await Promise.all(nodes.map((n) => n.close()));
+      await dropSchema(schema);
+    }
+  });
+
+  it('brings a schema from before log policies up to date: its logs have none, then one', async () => {
+    const schema = freshSchema();
+    const s = `"${schema}"`;
+    await admin(async (c) => {
+      await c.query(`CREATE SCHEMA ${s}`);
+      await c.query(versionTable(s));
+      for (const m of MIGRATIONS.slice(0, 4)) await c.query(m(s));
+      await c.query(`INSERT INTO ${s}.schema_version (version) VALUES (4)`);
+      await c.query(`INSERT INTO ${s}.tenants (name, created_at) VALUES ('acme', 0)`);
+      await c.query(
+        `INSERT INTO ${s}.logs (name, tenant, origin, verifier_key, created_at) ` +
+          `VALUES ('old', 'acme', 'example.test/old', 'v', 0)`,
+      );
+    });
+    const node = await open(schema);
+    try {
+      assert.equal(await node.getLogPolicy('old'), undefined);
+      await node.setLogPolicy('old', '{"witnesses":[]}');
+      assert.equal(await node.getLogPolicy('old'), '{"witnesses":[]}');
+    } finally {
+      await node.close();
       await dropSchema(schema);
     }
   });

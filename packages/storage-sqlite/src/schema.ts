@@ -109,4 +109,11 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE batches ADD COLUMN receipt TEXT;
   `,
+  // 5: a log's publishing policy (getLogPolicy), a document the caller owns; no row: none.
+  `
+  CREATE TABLE log_policies (
+    log_id INTEGER PRIMARY KEY,
+    policy TEXT NOT NULL
+  );
+  `,
 ];

@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
 import {
   StorageError,
+  type AccessStore,
   type ApiKeyRecord,
-  type ApiScope,
   type CheckpointTimestamp,
   type CommitSealer,
   type IdempotentOutcome,
@@ -16,9 +16,19 @@ import {
   type StoredTile,
   type TileKey,
 } from '@proofline/storage';
+import { checkIndex, checkRange, checkTimestamp } from '@proofline/storage/checks';
+import {
+  toApiKey,
+  toCheckpoint,
+  toConfig,
+  toOutcome,
+  type ApiKeyRow,
+  type CheckpointRow,
+  type IdempotencyRow,
+  type LogRow,
+} from '@proofline/storage/rows';
 import { MIGRATIONS } from './schema.js';
 import {
-  idempotentOutcome,
   writeOperations,
   type BuiltGroup,
   type SequenceReply,
@@ -62,15 +72,6 @@ export interface SqliteOptions {
   readonly inlineMaxEntries?: number;
 }
 
-interface LogRow {
-  id: number;
-  name: string;
-  tenant: string;
-  origin: string;
-  verifier_key: string;
-  created_at: number;
-}
-
 /**
  * SQLite driver (better-sqlite3, WAL, `synchronous=FULL`).
  *
@@ -89,7 +90,7 @@ interface LogRow {
  * writes (tenants, logs, keys), run synchronously on the calling thread's connection, which
  * sees every committed write (WAL).
  */
-export class SqliteStorage implements Storage {
+export class SqliteStorage implements Storage, AccessStore {
   private readonly db: Database.Database;
   private readonly logIds = new Map<string, number>();
   private readonly stmt;
@@ -116,7 +117,7 @@ export class SqliteStorage implements Storage {
     this.migrate();
     const db = this.db;
     this.stmt = {
-      logByName: db.prepare<[string], LogRow>(
+      logByName: db.prepare<[string], LogRow & { id: number }>(
         'SELECT id, name, tenant, origin, verifier_key, created_at FROM logs WHERE name = ?',
       ),
       allLogs: db.prepare<[], LogRow>(
@@ -151,10 +152,7 @@ export class SqliteStorage implements Storage {
           'SELECT idx FROM lookup WHERE log_id = ? AND key = ? ORDER BY idx LIMIT ?',
         )
         .pluck(),
-      findIdempotency: db.prepare<
-        [string, string],
-        { request_hash: string; name: string; first_idx: number; count: number }
-      >(
+      findIdempotency: db.prepare<[string, string], IdempotencyRow>(
         'SELECT i.request_hash, l.name, i.first_idx, i.count FROM idempotency i ' +
           'JOIN logs l ON l.id = i.log_id WHERE i.tenant = ? AND i.key = ?',
       ),
@@ -191,14 +189,11 @@ export class SqliteStorage implements Storage {
           'SELECT data FROM tiles WHERE log_id = ? AND level = ? AND idx = ?',
         )
         .pluck(),
-      latest: db.prepare<
-        [number],
-        { size: number; note: string; published_at: number; id: number }
-      >(
+      latest: db.prepare<[number], CheckpointRow>(
         'SELECT c.id, c.size, c.note, c.published_at FROM logs l JOIN checkpoints c ' +
           'ON c.id = l.checkpoint_id WHERE l.id = ?',
       ),
-      history: db.prepare<[number, number], { size: number; note: string; published_at: number }>(
+      history: db.prepare<[number, number], CheckpointRow>(
         'SELECT size, note, published_at FROM checkpoints WHERE log_id = ? ORDER BY id LIMIT ?',
       ),
       timestamps: db.prepare<[number, number], { tsa: string; token: Buffer; gen_time: number }>(
@@ -411,7 +406,7 @@ export class SqliteStorage implements Storage {
 
   private findIdempotencySync(tenant: string, key: string): IdempotentOutcome | undefined {
     const row = this.stmt.findIdempotency.get(tenant, key);
-    return row && idempotentOutcome(row);
+    return row && toOutcome(row);
   }
 
   async integratedSize(log: string): Promise<number> {
@@ -439,7 +434,7 @@ export class SqliteStorage implements Storage {
 
   async latestCheckpoint(log: string): Promise<StoredCheckpoint | undefined> {
     const row = this.stmt.latest.get(this.logId(log));
-    return row && { size: row.size, note: row.note, publishedAt: row.published_at };
+    return row && toCheckpoint(row);
   }
 
   async publishCheckpoint(
@@ -451,9 +446,7 @@ export class SqliteStorage implements Storage {
   }
 
   async checkpointHistory(log: string, limit: number): Promise<StoredCheckpoint[]> {
-    return this.stmt.history
-      .all(this.logId(log), limit)
-      .map((r) => ({ size: r.size, note: r.note, publishedAt: r.published_at }));
+    return this.stmt.history.all(this.logId(log), limit).map(toCheckpoint);
   }
 
   async addCheckpointTimestamp(
@@ -534,74 +527,46 @@ export class SqliteStorage implements Storage {
     if (this.db.open) this.db.close();
   }
 
+  // ---- log policies (migration 5) ----
+
+  async getLogPolicy(log: string): Promise<string | undefined> {
+    const row = this.db
+      .prepare<[number], { policy: string }>('SELECT policy FROM log_policies WHERE log_id = ?')
+      .get(this.logId(log));
+    return row?.policy;
+  }
+
+  async setLogPolicy(log: string, policy: string | undefined): Promise<void> {
+    const id = this.logId(log);
+    if (policy === undefined) {
+      this.db.prepare('DELETE FROM log_policies WHERE log_id = ?').run(id);
+    } else {
+      this.db
+        .prepare(
+          'INSERT INTO log_policies (log_id, policy) VALUES (?, ?) ' +
+            'ON CONFLICT (log_id) DO UPDATE SET policy = excluded.policy',
+        )
+        .run(id, policy);
+    }
+  }
+
   // ---- checkpointCovering ----
 
   /** Prepared on first use; index checkpoints_by_size (migration 3). */
-  private coveringStmt:
-    | Database.Statement<[number, number], { size: number; note: string; published_at: number }>
-    | undefined;
+  private coveringStmt: Database.Statement<[number, number], CheckpointRow> | undefined;
 
   async checkpointCovering(log: string, index: number): Promise<StoredCheckpoint | undefined> {
-    if (!Number.isSafeInteger(index) || index < 0) {
-      throw new StorageError('INVALID_ARGUMENT', `invalid index ${index}`);
-    }
+    checkIndex(index);
     this.coveringStmt ??= this.db.prepare(
       'SELECT size, note, published_at FROM checkpoints WHERE log_id = ? AND size > ? ' +
         'ORDER BY size, id LIMIT 1',
     );
     const row = this.coveringStmt.get(this.logId(log), index);
-    return row && { size: row.size, note: row.note, publishedAt: row.published_at };
+    return row && toCheckpoint(row);
   }
-}
-
-interface ApiKeyRow {
-  id: string;
-  tenant: string;
-  secret_hash: string;
-  scopes: string;
-  description: string;
-  rate_limit: number;
-  created_at: number;
-  revoked_at: number | null;
-}
-
-function toApiKey(row: ApiKeyRow): ApiKeyRecord {
-  return {
-    id: row.id,
-    tenant: row.tenant,
-    secretHash: row.secret_hash,
-    scopes: JSON.parse(row.scopes) as ApiScope[],
-    description: row.description,
-    rateLimit: row.rate_limit,
-    createdAt: row.created_at,
-    ...(row.revoked_at === null ? {} : { revokedAt: row.revoked_at }),
-  };
-}
-
-function toConfig(row: LogRow): LogConfig {
-  return {
-    name: row.name,
-    tenant: row.tenant,
-    origin: row.origin,
-    verifierKey: row.verifier_key,
-    createdAt: row.created_at,
-  };
 }
 
 /** better-sqlite3 returns Buffers; hand out plain Uint8Arrays over the same memory. */
 function toBytes(b: Buffer): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-}
-
-function checkRange(start: number, end: number): void {
-  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
-    throw new StorageError('INVALID_ARGUMENT', `invalid range [${start}, ${end})`);
-  }
-}
-
-function checkTimestamp(size: number, token: Uint8Array, genTimeMs: number): void {
-  if (!Number.isSafeInteger(size) || size < 0 || !Number.isSafeInteger(genTimeMs)) {
-    throw new StorageError('INVALID_ARGUMENT', 'invalid checkpoint timestamp');
-  }
-  if (token.length === 0) throw new StorageError('INVALID_ARGUMENT', 'empty timestamp token');
 }

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
+import { toOutcome, type IdempotencyRow } from '@proofline/storage/rows';
 import {
   StorageError,
-  type IdempotentOutcome,
   type SequenceResult,
   type StoredCheckpoint,
   type StoredTile,
@@ -51,13 +51,6 @@ export interface SequenceRequest {
  */
 export type SequenceReply =
   { readonly results: SequenceResult[] } | { readonly retryAt: number; readonly next: number };
-
-interface IdempotencyRow {
-  request_hash: string;
-  name: string;
-  first_idx: number;
-  count: number;
-}
 
 /**
  * The writes on a log's hot path, each one transaction on `db` (BEGIN IMMEDIATE ... COMMIT;
@@ -137,7 +130,7 @@ export function writeOperations(db: Database.Database) {
       const idem = group.idempotency;
       const used = idem && findIdempotency.get(idem.tenant, idem.key);
       if (used) {
-        results.push({ status: 'duplicate', ...idempotentOutcome(used) });
+        results.push({ status: 'duplicate', ...toOutcome(used) });
         entry += group.count;
         continue;
       }
@@ -224,7 +217,3 @@ export function writeOperations(db: Database.Database) {
 
 /** The operations the writer thread performs, by name. */
 export type WriteOperations = ReturnType<typeof writeOperations>;
-
-export function idempotentOutcome(row: IdempotencyRow): IdempotentOutcome {
-  return { requestHash: row.request_hash, log: row.name, first: row.first_idx, count: row.count };
-}

@@ -9,6 +9,8 @@ import assert from 'node:assert/strict';
 import { StorageError, type LogConfig, type Storage, type StoredCheckpoint } from './index.js';
 import { sealedCommitConformance } from './conformance-sealed.js';
 
+export { accessConformance, type AccessFixture } from './conformance-access.js';
+
 export interface StorageFixture {
   open(): Promise<Storage>;
   /** Closes nothing the test opened; removes the store. */
@@ -66,6 +68,26 @@ export function storageConformance(
           ['another', 'conf'],
         );
         assert.equal(await s.getLog('missing'), undefined);
+      }));
+
+    it("keeps each log's policy document verbatim, visible to other handles", () =>
+      withStore(async (s, fixture) => {
+        await s.ensureLog({ ...LOG, name: 'other', origin: 'example.test/other' });
+        assert.equal(await s.getLogPolicy(LOG.name), undefined);
+        const doc = '{"witnesses":[],"note":"é \\u0000 \u2028"}';
+        await s.setLogPolicy(LOG.name, doc);
+        await s.setLogPolicy(LOG.name, `${doc} `);
+        const peer = await fixture.open();
+        try {
+          assert.equal(await peer.getLogPolicy(LOG.name), `${doc} `);
+          assert.equal(await peer.getLogPolicy('other'), undefined, 'per log');
+          await peer.setLogPolicy(LOG.name, undefined);
+        } finally {
+          await peer.close();
+        }
+        assert.equal(await s.getLogPolicy(LOG.name), undefined);
+        await assert.rejects(s.getLogPolicy('missing'), isCode('UNKNOWN_LOG'));
+        await assert.rejects(s.setLogPolicy('missing', '{}'), isCode('UNKNOWN_LOG'));
       }));
 
     it('rejects operations on unknown logs without writing', () =>
@@ -358,69 +380,6 @@ export function storageConformance(
           await other.close();
         }
         assert.equal(await s.sequencedSize(LOG.name), 4);
-      }));
-
-    it('stores API keys as given, lists and revokes them', () =>
-      withStore(async (s, fixture) => {
-        await s.ensureTenant('acme', T0);
-        await s.ensureTenant('beta', T0);
-        const key = {
-          id: 'k-1',
-          tenant: 'acme',
-          secretHash: 'ab'.repeat(32),
-          scopes: ['records:write', 'records:read'] as const,
-          description: 'ci pipeline',
-          rateLimit: 0,
-          createdAt: T0,
-        };
-        await s.createApiKey({ ...key, scopes: [...key.scopes] });
-        await s.createApiKey({
-          ...key,
-          id: 'k-2',
-          tenant: 'beta',
-          scopes: ['admin'],
-          createdAt: T0 + 1,
-        });
-        await assert.rejects(
-          s.createApiKey({ ...key, scopes: [...key.scopes] }),
-          'duplicate ids are refused',
-        );
-        assert.deepEqual(await s.getApiKey('k-1'), { ...key, scopes: [...key.scopes] });
-        assert.equal(await s.getApiKey('missing'), undefined);
-        assert.deepEqual(
-          (await s.listApiKeys('acme')).map((k) => k.id),
-          ['k-1'],
-        );
-        assert.deepEqual(
-          (await s.listApiKeys()).map((k) => k.id),
-          ['k-1', 'k-2'],
-        );
-        assert.equal(await s.revokeApiKey('k-1', T0 + 10), true);
-        assert.equal(await s.revokeApiKey('k-1', T0 + 20), false);
-        assert.equal(await s.revokeApiKey('missing', T0), false);
-        const other = await fixture.open();
-        try {
-          assert.equal((await other.getApiKey('k-1'))?.revokedAt, T0 + 10);
-        } finally {
-          await other.close();
-        }
-      }));
-
-    it('registers and revokes issuer keys per tenant', () =>
-      withStore(async (s) => {
-        await s.ensureTenant('acme', T0);
-        await s.ensureTenant('beta', T0);
-        await s.addIssuerKey('acme', 'issuer-a+00000001+AQ', T0);
-        await s.addIssuerKey('acme', 'issuer-b+00000002+AQ', T0 + 1);
-        await s.addIssuerKey('acme', 'issuer-a+00000001+AQ', T0 + 2);
-        assert.deepEqual(await s.listIssuerKeys('acme'), [
-          'issuer-a+00000001+AQ',
-          'issuer-b+00000002+AQ',
-        ]);
-        assert.deepEqual(await s.listIssuerKeys('beta'), []);
-        assert.equal(await s.revokeIssuerKey('acme', 'issuer-a+00000001+AQ', T0 + 3), true);
-        assert.equal(await s.revokeIssuerKey('acme', 'issuer-a+00000001+AQ', T0 + 4), false);
-        assert.deepEqual(await s.listIssuerKeys('acme'), ['issuer-b+00000002+AQ']);
       }));
 
     it('stores checkpoint timestamps per tree size and authority', () =>

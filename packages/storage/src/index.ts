@@ -12,6 +12,8 @@
  *   what a reader asks for (a later partial, or the full tile) and readers slice it.
  */
 
+import { CodedError, type CodedErrorOptions } from '@proofline/tlog';
+
 export interface LogConfig {
   /** URL path component: `[a-z0-9][a-z0-9-]{0,62}`. */
   readonly name: string;
@@ -55,11 +57,20 @@ export interface TileKey {
   readonly index: number;
 }
 
-export interface Storage extends AccessStore {
+/** The logs, their entries, hash tiles, checkpoints and leases (see AccessStore for tenants and keys). */
+export interface Storage {
   /** Creates the log unless one of that name exists; returns the stored config either way. */
   ensureLog(config: LogConfig): Promise<LogConfig>;
   getLog(name: string): Promise<LogConfig | undefined>;
   listLogs(): Promise<LogConfig[]>;
+  /**
+   * The log's publishing policy: a document the caller owns and parses (the CLI keeps there,
+   * as JSON, which witnesses and time-stamping authorities the log uses), stored verbatim;
+   * undefined if none is set. Rejects UNKNOWN_LOG for a missing log.
+   */
+  getLogPolicy(log: string): Promise<string | undefined>;
+  /** Sets the log's policy document, or removes it (undefined). Rejects UNKNOWN_LOG. */
+  setLogPolicy(log: string, policy: string | undefined): Promise<void>;
 
   /**
    * Sequences `groups` in one durable transaction. Each group's entries get consecutive
@@ -173,40 +184,6 @@ export interface Storage extends AccessStore {
   checkpointCovering(log: string, index: number): Promise<StoredCheckpoint | undefined>;
 }
 
-/** Tenants, their API keys (stored as hashes) and their registered issuer keys. */
-export interface AccessStore {
-  /** Creates the tenant unless it exists. */
-  ensureTenant(name: string, createdAt: number): Promise<void>;
-  createApiKey(key: ApiKeyRecord): Promise<void>;
-  getApiKey(id: string): Promise<ApiKeyRecord | undefined>;
-  /** Keys of one tenant (or all), revoked ones included, oldest first. */
-  listApiKeys(tenant?: string): Promise<ApiKeyRecord[]>;
-  /** Marks the key revoked; false if there is no such key or it was already revoked. */
-  revokeApiKey(id: string, revokedAt: number): Promise<boolean>;
-  /** Registers an issuer verifier key for the tenant (idempotent). */
-  addIssuerKey(tenant: string, verifierKey: string, createdAt: number): Promise<void>;
-  /** The tenant's issuer keys that are not revoked. */
-  listIssuerKeys(tenant: string): Promise<string[]>;
-  revokeIssuerKey(tenant: string, verifierKey: string, revokedAt: number): Promise<boolean>;
-}
-
-export const API_SCOPES = ['records:write', 'records:read', 'audit:read', 'admin'] as const;
-export type ApiScope = (typeof API_SCOPES)[number];
-
-export interface ApiKeyRecord {
-  /** Public identifier, part of the key string. */
-  readonly id: string;
-  readonly tenant: string;
-  /** Hex SHA-256 of the key's secret part; the secret itself is never stored. */
-  readonly secretHash: string;
-  readonly scopes: readonly ApiScope[];
-  readonly description: string;
-  /** Requests per second allowed for this key, or 0 for the deployment default. */
-  readonly rateLimit: number;
-  readonly createdAt: number;
-  readonly revokedAt?: number;
-}
-
 /** One caller's entries: they share the transaction and get consecutive indices. */
 export interface SequenceGroup {
   /**
@@ -270,13 +247,29 @@ export interface StoredCommit extends IndexRange {
   readonly receipt?: string;
 }
 
-/** Raised by drivers for caller mistakes (unknown log, out-of-range reads). */
-export class StorageError extends Error {
+/**
+ * Stable codes of {@link StorageError}:
+ * - `UNKNOWN_LOG`, `OUT_OF_RANGE`, `INVALID_ARGUMENT`: a caller's mistake (no such log, a
+ *   read beyond what is sequenced, a bad argument);
+ * - `CORRUPT`: what the database holds is not what this software wrote (an altered or
+ *   damaged row); `details` names the log and index when one entry is at fault.
+ */
+export type StorageErrorCode = 'UNKNOWN_LOG' | 'OUT_OF_RANGE' | 'INVALID_ARGUMENT' | 'CORRUPT';
+
+/** Where in the database a {@link StorageError} is. */
+export interface StorageErrorDetails {
+  readonly log: string;
+  readonly index?: number;
+}
+
+/** Raised by drivers for caller mistakes (unknown log, out-of-range reads) and corrupt rows. */
+export class StorageError extends CodedError<StorageErrorCode, StorageErrorDetails> {
   constructor(
-    readonly code: 'UNKNOWN_LOG' | 'OUT_OF_RANGE' | 'INVALID_ARGUMENT' | 'CORRUPT',
+    code: StorageErrorCode,
     message: string,
+    options?: CodedErrorOptions<StorageErrorDetails>,
   ) {
-    super(message);
+    super(code, message, options);
     this.name = 'StorageError';
   }
 }
@@ -286,3 +279,4 @@ export const LOG_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export const TENANT_NAME_PATTERN = LOG_NAME_PATTERN;
 
 export { readTilesAt } from './tiles.js';
+export * from './access.js';

@@ -1,3 +1,5 @@
+import { CodedError } from '@proofline/tlog';
+
 /**
  * Stable error codes of @proofline/timestamp. Callers branch on `code`, never on `message`.
  *
@@ -44,12 +46,9 @@ export type TimestampErrorCode =
   | 'INVALID_ARGUMENT';
 
 /** The only error type this package throws. */
-export class TimestampError extends Error {
-  readonly code: TimestampErrorCode;
-
+export class TimestampError extends CodedError<TimestampErrorCode> {
   constructor(code: TimestampErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(code, message, options);
     this.name = 'TimestampError';
-    this.code = code;
   }
 }

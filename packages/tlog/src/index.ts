@@ -1,4 +1,10 @@
-export { TlogError, type TlogErrorCode } from './errors.js';
+export {
+  CodedError,
+  TlogError,
+  type CodedErrorOptions,
+  type TlogErrorCode,
+  type TlogErrorDetails,
+} from './errors.js';
 export {
   HASH_SIZE,
   emptyTreeHash,

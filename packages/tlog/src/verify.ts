@@ -5,12 +5,15 @@ import { checkHash, checkInteger } from './validate.js';
 const half = (n: number): number => Math.floor(n / 2);
 const isOdd = (n: number): boolean => n % 2 === 1;
 
-function invalidInclusion(message: string): TlogError {
-  return new TlogError('INCLUSION_PROOF_INVALID', message);
+function invalidInclusion(at: { index: number; size: number }, message: string): TlogError {
+  return new TlogError('INCLUSION_PROOF_INVALID', message, { details: at });
 }
 
-function invalidConsistency(message: string): TlogError {
-  return new TlogError('CONSISTENCY_PROOF_INVALID', message);
+function invalidConsistency(
+  sizes: { oldSize: number; newSize: number },
+  message: string,
+): TlogError {
+  return new TlogError('CONSISTENCY_PROOF_INVALID', message, { details: sizes });
 }
 
 /**
@@ -42,7 +45,10 @@ export function verifyInclusion(
   for (const [i, p] of proof.entries()) {
     checkHash(`proof[${i}]`, p, 'INCLUSION_PROOF_INVALID');
     if (sn === 0) {
-      throw invalidInclusion(`proof has ${proof.length} hashes, more than the path length`);
+      throw invalidInclusion(
+        { index, size },
+        `proof has ${proof.length} hashes, more than the path length`,
+      );
     }
     if (isOdd(fn) || fn === sn) {
       r = nodeHash(p, r);
@@ -57,10 +63,13 @@ export function verifyInclusion(
     sn = half(sn);
   }
   if (sn !== 0) {
-    throw invalidInclusion(`proof has ${proof.length} hashes, fewer than the path length`);
+    throw invalidInclusion(
+      { index, size },
+      `proof has ${proof.length} hashes, fewer than the path length`,
+    );
   }
   if (!equalHashes(r, root)) {
-    throw invalidInclusion('computed root does not match the tree hash');
+    throw invalidInclusion({ index, size }, 'computed root does not match the tree hash');
   }
 }
 
@@ -95,18 +104,21 @@ export function verifyConsistency(
   }
   if (oldSize === 0 || oldSize === newSize) {
     if (proof.length !== 0) {
-      throw invalidConsistency(`expected an empty proof, got ${proof.length} hashes`);
+      throw invalidConsistency(
+        { oldSize, newSize },
+        `expected an empty proof, got ${proof.length} hashes`,
+      );
     }
     if (oldSize === 0 && !equalHashes(oldRoot, emptyTreeHash())) {
-      throw invalidConsistency('oldRoot is not the empty tree hash');
+      throw invalidConsistency({ oldSize, newSize }, 'oldRoot is not the empty tree hash');
     }
     if (oldSize === newSize && !equalHashes(oldRoot, newRoot)) {
-      throw invalidConsistency('equal tree sizes with different roots');
+      throw invalidConsistency({ oldSize, newSize }, 'equal tree sizes with different roots');
     }
     return;
   }
   if (proof.length === 0) {
-    throw invalidConsistency('empty proof');
+    throw invalidConsistency({ oldSize, newSize }, 'empty proof');
   }
   const path = isPowerOfTwo(oldSize) ? [oldRoot, ...proof] : proof;
   let fn = oldSize - 1;
@@ -119,7 +131,10 @@ export function verifyConsistency(
   let sr = fr;
   for (const c of path.slice(1)) {
     if (sn === 0) {
-      throw invalidConsistency(`proof has ${proof.length} hashes, more than needed`);
+      throw invalidConsistency(
+        { oldSize, newSize },
+        `proof has ${proof.length} hashes, more than needed`,
+      );
     }
     if (isOdd(fn) || fn === sn) {
       fr = nodeHash(c, fr);
@@ -135,13 +150,16 @@ export function verifyConsistency(
     sn = half(sn);
   }
   if (sn !== 0) {
-    throw invalidConsistency(`proof has ${proof.length} hashes, fewer than needed`);
+    throw invalidConsistency(
+      { oldSize, newSize },
+      `proof has ${proof.length} hashes, fewer than needed`,
+    );
   }
   if (!equalHashes(fr, oldRoot)) {
-    throw invalidConsistency('computed old root does not match oldRoot');
+    throw invalidConsistency({ oldSize, newSize }, 'computed old root does not match oldRoot');
   }
   if (!equalHashes(sr, newRoot)) {
-    throw invalidConsistency('computed new root does not match newRoot');
+    throw invalidConsistency({ oldSize, newSize }, 'computed new root does not match newRoot');
   }
 }
 

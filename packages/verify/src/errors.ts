@@ -1,3 +1,4 @@
+import { CodedError } from '@proofline/tlog';
 import type { CheckName } from './types.js';
 
 /**
@@ -61,13 +62,16 @@ export type VerificationErrorCode =
   | 'CONSISTENCY_PROOF_MISSING'
   | 'CONSISTENCY_PROOF_INVALID';
 
-/** Why a check failed (or, for the thrown codes, why verification could not start). */
-export class VerificationError extends Error {
-  readonly code: VerificationErrorCode;
-  /** The check that failed. */
+/** Data of a {@link VerificationError}: the failed check and what it compared. */
+export interface VerificationErrorDetails {
   readonly step: CheckName;
-  /** What was compared: hashes (base64), key ids, sizes, checkpoint texts, ... */
+  /** Hashes (base64), key ids, sizes, checkpoint texts, ... */
   readonly evidence: Readonly<Record<string, string>>;
+}
+
+/** Why a check failed (or, for the thrown codes, why verification could not start). */
+export class VerificationError extends CodedError<VerificationErrorCode, VerificationErrorDetails> {
+  declare readonly details: VerificationErrorDetails;
 
   constructor(
     code: VerificationErrorCode,
@@ -78,10 +82,20 @@ export class VerificationError extends Error {
       readonly cause?: unknown;
     } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(code, message, {
+      cause: options.cause,
+      details: { step, evidence: Object.freeze({ ...options.evidence }) },
+    });
     this.name = 'VerificationError';
-    this.code = code;
-    this.step = step;
-    this.evidence = Object.freeze({ ...options.evidence });
+  }
+
+  /** The check that failed (`details.step`). */
+  get step(): CheckName {
+    return this.details.step;
+  }
+
+  /** What was compared (`details.evidence`). */
+  get evidence(): Readonly<Record<string, string>> {
+    return this.details.evidence;
   }
 }

@@ -5,7 +5,11 @@
  * inclusion proof, the checkpoint signature, witness cosignatures and consistency with a
  * checkpoint the caller already trusts. Browser-safe: no Node built-ins, no Buffer.
  */
-export { VerificationError, type VerificationErrorCode } from './errors.js';
+export {
+  VerificationError,
+  type VerificationErrorCode,
+  type VerificationErrorDetails,
+} from './errors.js';
 export type {
   Check,
   CheckName,

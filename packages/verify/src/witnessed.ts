@@ -1,5 +1,5 @@
 import type { NoteSignature } from '@proofline/note';
-import { cosignatureTime } from './cosignature.js';
+import { cosignatureTimestamp } from '@proofline/note';
 import type { TimestampBound } from './steps/timestamp.js';
 import type { Check, Cosignature, ExistedBy } from './types.js';
 
@@ -25,7 +25,7 @@ export function cosignatureLines(
 ): Array<Cosignature & { readonly timestamp: bigint }> {
   const lines: Array<Cosignature & { readonly timestamp: bigint }> = [];
   for (const s of signatures) {
-    const timestamp = cosignatureTime(s.signature);
+    const timestamp = cosignatureTimestamp(s.signature);
     const time = timestamp === undefined ? undefined : rfc3339(timestamp);
     if (timestamp === undefined || time === undefined) continue;
     lines.push({

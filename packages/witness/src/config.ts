@@ -22,12 +22,17 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { isValidKeyName, parseVerifierKey, type Verifier } from '@proofline/note';
+import {
+  SIG_TYPE_COSIGNATURE,
+  formatVerifierKey,
+  isValidKeyName,
+  parseVerifierKey,
+  type Verifier,
+} from '@proofline/note';
 import { buildWitnessApp } from './app.js';
 import { createPrivateFileOnce, readPrivateFile } from './keyfile.js';
 import {
   cosigner,
-  formatCosignerVerifierKey,
   generateCosignerKey,
   parseCosignerKey,
   type CosignerKey,
@@ -158,7 +163,7 @@ export function loadOrCreateWitnessKey(dataDir: string, name?: string): Cosigner
 
 /** The verifier key (0x04 vkey) of a witness key. */
 export function witnessVerifierKey(key: CosignerKey): string {
-  return formatCosignerVerifierKey(key.name, key.publicKey);
+  return formatVerifierKey(key.name, key.publicKey, SIG_TYPE_COSIGNATURE);
 }
 
 export interface RunWitnessOptions {

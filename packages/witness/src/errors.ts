@@ -1,3 +1,5 @@
+import { CodedError } from '@proofline/tlog';
+
 /**
  * Stable error codes of @proofline/witness. Callers branch on `code`, never on `message`.
  *
@@ -17,12 +19,9 @@ export type WitnessErrorCode =
   | 'INVALID_ARGUMENT';
 
 /** The error type this package throws for bad input. */
-export class WitnessError extends Error {
-  readonly code: WitnessErrorCode;
-
+export class WitnessError extends CodedError<WitnessErrorCode> {
   constructor(code: WitnessErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(code, message, options);
     this.name = 'WitnessError';
-    this.code = code;
   }
 }

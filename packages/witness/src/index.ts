@@ -1,27 +1,18 @@
 /**
  * @proofline/witness: C2SP transparency-log witnessing.
  *
- * - c2sp.org/tlog-cosignature (Ed25519, cosignature/v1): cosigner keys, verifier keys,
- *   signing and verification;
+ * - c2sp.org/tlog-cosignature (Ed25519, cosignature/v1): cosigner keys and signing (the
+ *   format, verifier keys and verification are @proofline/note's);
  * - c2sp.org/tlog-witness: the add-checkpoint wire format, the witness (with its durable
  *   SQLite state and fastify app) and the log-side client;
  * - c2sp.org/tlog-policy: quorum policies (log, witness, group and quorum lines) and k-of-n.
  */
 export { WitnessError, type WitnessErrorCode } from './errors.js';
 export {
-  COSIGNATURE_SIZE,
-  COSIGNATURE_V1_HEADER,
-  cosignatureKeyId,
-  cosignatureTimestamp,
-  cosignatureVerifier,
-  cosignedMessage,
   cosigner,
   formatCosignerKey,
-  formatCosignerVerifierKey,
   generateCosignerKey,
   parseCosignerKey,
-  parseCosignerVerifierKey,
-  type CosignatureVerifier,
   type Cosigner,
   type CosignerKey,
 } from './cosignature.js';

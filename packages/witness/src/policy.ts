@@ -2,15 +2,14 @@
  * Witness quorum policies: c2sp.org/tlog-policy text (log, witness, group and quorum lines)
  * and the simple "k of these n witnesses" policy.
  */
-import { parseVerifierKey, type Ed25519Verifier } from '@proofline/note';
-import { parseCosignerVerifierKey, type CosignatureVerifier } from './cosignature.js';
+import { SIG_TYPE_COSIGNATURE, parseVerifierKey, type Ed25519Verifier } from '@proofline/note';
 import { WitnessError } from './errors.js';
 
 /** A witness of a policy. */
 export interface PolicyWitness {
   /** Its name in the policy (an opaque octet string; for k-of-n policies, its key name). */
   readonly name: string;
-  readonly verifier: CosignatureVerifier;
+  readonly verifier: Ed25519Verifier;
   /** Its submission prefix (c2sp.org/tlog-witness), if the policy gives one. */
   readonly url?: string;
 }
@@ -159,9 +158,12 @@ export function parsePolicy(input: string | Uint8Array): WitnessPolicy {
         if (args.length < 2 || args.length > 3) throw invalid(n, 'witness <name> <vkey> [<url>]');
         const name = args[0]!;
         if (name === 'none' || names.has(name)) throw invalid(n, `name ${name} already defined`);
-        let verifier: CosignatureVerifier;
+        let verifier: Ed25519Verifier;
         try {
-          verifier = parseCosignerVerifierKey(utf8Token(args[1]!, n, 'the witness key'));
+          verifier = parseVerifierKey(
+            utf8Token(args[1]!, n, 'the witness key'),
+            SIG_TYPE_COSIGNATURE,
+          );
         } catch (cause) {
           throw invalid(n, `invalid witness key: ${(cause as Error).message}`, cause);
         }
@@ -237,9 +239,9 @@ export function thresholdPolicy(endpoints: readonly WitnessEndpoint[], k: number
   const names = new Set<string>();
   const publicKeys = new Set<string>();
   const witnesses = endpoints.map((e, i) => {
-    let verifier: CosignatureVerifier;
+    let verifier: Ed25519Verifier;
     try {
-      verifier = parseCosignerVerifierKey(e.verifierKey);
+      verifier = parseVerifierKey(e.verifierKey, SIG_TYPE_COSIGNATURE);
     } catch (cause) {
       throw invalid(0, `witness ${i + 1}: ${(cause as Error).message}`, cause);
     }

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { chmodSync, readFileSync, statSync } from 'node:fs';
 import { describe, test } from 'node:test';
+import { SIG_TYPE_COSIGNATURE, parseVerifierKey } from '@proofline/note';
 import {
   WitnessError,
   loadOrCreateWitnessKey,
   parseCosignerKey,
-  parseCosignerVerifierKey,
   parseWitnessConfig,
   runWitness,
   witnessKeyPath,
@@ -70,7 +70,7 @@ describe('witness configuration and key', () => {
     assert.deepEqual(loadOrCreateWitnessKey(dir, 'witness.test/w'), key);
     assert.deepEqual(loadOrCreateWitnessKey(dir), key);
     const vkey = witnessVerifierKey(key);
-    assert.equal(parseCosignerVerifierKey(vkey).keyId, key.keyId);
+    assert.equal(parseVerifierKey(vkey, SIG_TYPE_COSIGNATURE).keyId, key.keyId);
     assert.throws(
       () => loadOrCreateWitnessKey(dir, 'witness.test/other'),
       /not witness\.test\/other/,

@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { formatVerifierKey, parseSignerKey, generateSignerKey } from '@proofline/note';
+import {
+  SIG_TYPE_COSIGNATURE,
+  formatVerifierKey,
+  parseSignerKey,
+  generateSignerKey,
+} from '@proofline/note';
 import {
   WitnessError,
-  formatCosignerVerifierKey,
   generateCosignerKey,
   parseCosignerKey,
   parsePolicy,
@@ -12,7 +16,7 @@ import {
 
 function witnessKey(name: string): string {
   const key = parseCosignerKey(generateCosignerKey(name));
-  return formatCosignerVerifierKey(key.name, key.publicKey);
+  return formatVerifierKey(key.name, key.publicKey, SIG_TYPE_COSIGNATURE);
 }
 
 function logKey(name: string): string {

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { openNote, signNote, formatCheckpoint } from '@proofline/note';
+import { openNote, signNote, formatCheckpoint, cosignatureTimestamp } from '@proofline/note';
 import { sha256 } from '@proofline/tlog';
 import {
   TLOG_SIZE_CONTENT_TYPE,
   WitnessStore,
   buildWitnessApp,
-  cosignatureTimestamp,
   type Witness,
 } from '../src/index.js';
 import { TestLog, openWitness, requestBody, tempDir, witnessCosigner } from './helpers.js';

@@ -54,7 +54,7 @@ export async function apiKeyCreate(o: {
   try {
     const logs = await tenantLogs(deployment, o.target, o.tenant);
     const now = Date.now();
-    await deployment.storage.ensureTenant(o.tenant, now);
+    await deployment.access.ensureTenant(o.tenant, now);
     const { key, record } = generateApiKey(
       o.tenant,
       [...new Set(o.scopes)] as ApiScope[],
@@ -62,7 +62,7 @@ export async function apiKeyCreate(o: {
       o.rateLimit,
       now,
     );
-    await deployment.storage.createApiKey(record);
+    await deployment.access.createApiKey(record);
     process.stdout.write(`${key}\n`);
     process.stderr.write(
       `created key ${record.id} for tenant ${o.tenant} (${record.scopes.join(', ')}); it is shown only once\n` +
@@ -79,7 +79,7 @@ export async function apiKeyCreate(o: {
 export async function apiKeyList(o: { target: Target; tenant?: string }): Promise<void> {
   const deployment = await openDeployment(o.target, { existing: true });
   try {
-    for (const k of await deployment.storage.listApiKeys(o.tenant)) {
+    for (const k of await deployment.access.listApiKeys(o.tenant)) {
       const state =
         k.revokedAt === undefined ? 'active' : `revoked ${new Date(k.revokedAt).toISOString()}`;
       process.stdout.write(
@@ -94,7 +94,7 @@ export async function apiKeyList(o: { target: Target; tenant?: string }): Promis
 export async function apiKeyRevoke(o: { target: Target; id: string }): Promise<void> {
   const deployment = await openDeployment(o.target, { existing: true });
   try {
-    if (!(await deployment.storage.revokeApiKey(o.id, Date.now()))) {
+    if (!(await deployment.access.revokeApiKey(o.id, Date.now()))) {
       throw new Error(`no active API key ${JSON.stringify(o.id)}`);
     }
     process.stderr.write(`revoked ${o.id} (running servers stop accepting it within 2 seconds)\n`);
@@ -113,18 +113,18 @@ export async function issuerKey(o: {
   checkTenant(o.tenant);
   const deployment = await openDeployment(o.target, { existing: true });
   try {
-    const storage = deployment.storage;
+    const access = deployment.access;
     if (o.action === 'list') {
-      for (const k of await storage.listIssuerKeys(o.tenant)) process.stdout.write(`${k}\n`);
+      for (const k of await access.listIssuerKeys(o.tenant)) process.stdout.write(`${k}\n`);
       return;
     }
     if (!o.key) throw new Error('--key VERIFIER_KEY is required');
     parseVerifierKey(o.key); // refuse anything that is not an Ed25519 verifier key
     if (o.action === 'add') {
       await tenantLogs(deployment, o.target, o.tenant);
-      await storage.ensureTenant(o.tenant, Date.now());
-      await storage.addIssuerKey(o.tenant, o.key, Date.now());
-    } else if (!(await storage.revokeIssuerKey(o.tenant, o.key, Date.now()))) {
+      await access.ensureTenant(o.tenant, Date.now());
+      await access.addIssuerKey(o.tenant, o.key, Date.now());
+    } else if (!(await access.revokeIssuerKey(o.tenant, o.key, Date.now()))) {
       throw new Error('no such active issuer key');
     }
   } finally {

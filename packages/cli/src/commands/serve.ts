@@ -1,11 +1,12 @@
 import { buildApp, type LogRuntime } from '@proofline/server';
-import { nodeInteriorHash, nodeLeafHash } from '@proofline/tlog/node';
-import { GuardError, Publisher, Sequencer } from '@proofline/sequencer';
-import { DEFAULT_LOG, openDeployment, type LogHandle, type Target } from '../deployment.js';
-import { checkGuard, explainGuardError } from '../guard.js';
+import { DEFAULT_LOG, type LogHandle, type Target } from '../deployment.js';
+import { checkGuard } from '../guard.js';
 import { onShutdown } from '../signals.js';
+import { openForServe } from './serve-open.js';
+import { LogFleet } from './serve-logs.js';
+import { reportConfiguration, reportCreatedKey, reportLog } from './serve-report.js';
 import type { TimestampingConfig } from './timestamping.js';
-import { publishedWitnesses, publisherWitnessOptions, type WitnessingConfig } from './witness.js';
+import type { WitnessingConfig } from './witness.js';
 
 export interface ServeOptions {
   readonly target: Target;
@@ -19,89 +20,96 @@ export interface ServeOptions {
   readonly witnessing?: WitnessingConfig;
   /** RFC 3161 authorities that timestamp every log's checkpoints. */
   readonly timestamping?: TimestampingConfig;
+  /** Level of the JSON log on stdout (pino: fatal, error, warn, info, debug, trace, silent). */
+  readonly logLevel: string;
+}
+
+/** A listen error as the operator needs it: what is wrong and what to change. */
+function listenError(err: unknown, host: string, port: number): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  const at = `${host}:${port}`;
+  const why =
+    code === 'EADDRINUSE'
+      ? `the port is in use by another process (${code}): stop it or choose another --port`
+      : code === 'EACCES'
+        ? `permission denied (${code}): ports below 1024 need privileges; choose another --port`
+        : code === 'EADDRNOTAVAIL'
+          ? `this machine has no address ${host} (${code}): check --host`
+          : (err as Error).message;
+  return new Error(`cannot listen on ${at}: ${why}`, { cause: err });
 }
 
 /**
  * Runs the HTTP service and, for every log, a sequencer (writes) and the publisher that
- * integrates and signs. On SIGTERM/SIGINT: stop accepting connections, let in-flight
- * requests finish, commit the queued batches, finish the publishing round, close the store.
+ * integrates and signs; logs created while it runs are picked up (see LogFleet). On
+ * SIGTERM/SIGINT: stop accepting connections, let in-flight requests finish, commit the
+ * queued batches, finish the publishing round, close the store.
  *
- * Refuses to start if the database is behind or beside a checkpoint this node signed (each
- * log's checkpoint guard, see ../guard.ts); if a publisher finds that later (the database
- * was rolled back under a running node), the node shuts down the same way and exits 1:
- * sequencing on would hand out receipts for indices it already gave.
+ * Fails (rejects, having closed everything it opened, so the process exits) when the
+ * storage does not open, the port cannot be bound, or the database is behind or beside a
+ * checkpoint this node signed (each log's checkpoint guard, see ../guard.ts). If a
+ * publisher finds that later (the database was rolled back under a running node), the node
+ * shuts down the same way and exits 1: sequencing on would hand out receipts for indices it
+ * already gave.
  */
 export async function serve(options: ServeOptions): Promise<void> {
-  const deployment = await openDeployment(options.target);
-  /** Set once the shutdown is registered; a guard refusal before that stops the next round. */
-  const shutdown: { stop?: (reason: string, code: number) => void } = {};
+  const deployment = await openForServe(options);
   const handles: LogHandle[] = [];
   try {
-    await deployment.log(
-      DEFAULT_LOG,
-      options.originBase ? `${options.originBase}/logs/${DEFAULT_LOG}` : undefined,
-    );
+    const origin = options.originBase && `${options.originBase}/logs/${DEFAULT_LOG}`;
+    handles.push(await deployment.log(DEFAULT_LOG, origin || undefined));
     for (const config of await deployment.storage.listLogs()) {
-      const handle = await deployment.log(config.name);
-      await checkGuard(deployment.storage, handle, options.target);
-      handles.push(handle);
+      if (config.name === DEFAULT_LOG) continue;
+      handles.push(await deployment.openLog(config.name));
     }
+    for (const handle of handles) await checkGuard(deployment.storage, handle, options.target);
   } catch (err) {
     await deployment.close();
     throw err;
   }
-  const runtimes = new Map<string, LogRuntime>();
-  const publishers: Publisher[] = [];
-  for (const { config, signer, checkpointSigners, guard, sealer } of handles) {
-    // Published in GET /logs/<name>/ for verifiers (see publishedWitnesses).
-    const witnesses = publishedWitnesses(options.witnessing, config);
-    runtimes.set(config.name, {
-      config,
-      signer,
-      // While one batch commits (off the event loop) the next is already on its way.
-      sequencer: new Sequencer(deployment.storage, config.name, { maxInFlight: 4, sealer }),
-      ...(witnesses === undefined ? {} : { witnesses }),
-      ...(options.timestamping === undefined
-        ? {}
-        : { timestampAuthorities: { roots: options.timestamping.roots } }),
-    });
-    const publisher = new Publisher(deployment.storage, config, checkpointSigners, {
-      intervalMs: options.checkpointIntervalMs,
-      leafHash: nodeLeafHash,
-      interiorHash: nodeInteriorHash,
-      guard,
-      onError: (err) => {
-        if (err instanceof GuardError) {
-          console.error(`proofline: ${explainGuardError(err, options.target)}`);
-          shutdown.stop?.(`log ${config.name}: the checkpoint guard refused`, 1);
-        } else {
-          console.error(`log ${config.name}: publishing failed:`, err);
-        }
-      },
-      ...publisherWitnessOptions(options.witnessing, config, options.checkpointIntervalMs),
-      ...(options.timestamping === undefined
-        ? {}
-        : { timestamping: options.timestamping.publisher }),
-    });
-    publisher.start();
-    publishers.push(publisher);
-  }
+  /** Set once the shutdown is registered, before any publisher starts. */
+  const shutdown: { stop?: (reason: string, code: number) => void } = {};
   const publicUrl = options.publicUrl ?? `http://${options.host}:${options.port}`;
+  const runtimes = new Map<string, LogRuntime>();
   const app = await buildApp({
     storage: deployment.storage,
+    access: deployment.access,
     logs: runtimes,
+    // `fleet` is made below, with the app's logger: the app calls this only for requests.
+    resolveLog: (name) => fleet.resolve(name),
     publicUrl,
     defaultRateLimit: options.rateLimit,
+    logger: { level: options.logLevel },
   });
-  const address = await app.listen({ port: options.port, host: options.host });
-  console.log(
-    `proofline listening on ${address} (${options.target.db ? 'PostgreSQL' : `data in ${options.target.data}`})`,
-  );
-
+  const fleet = new LogFleet({
+    runtimes,
+    deployment,
+    target: options.target,
+    checkpointIntervalMs: options.checkpointIntervalMs,
+    ...(options.witnessing === undefined ? {} : { witnessing: options.witnessing }),
+    ...(options.timestamping === undefined ? {} : { timestamping: options.timestamping }),
+    logger: app.log,
+    onNewLog: (runtime) => reportLog(app.log, runtime, 'new'),
+    onGuardRefusal: (log) => shutdown.stop?.(`log ${log}: the checkpoint guard refused`, 1),
+  });
+  for (const handle of handles) {
+    reportLog(app.log, fleet.add(handle), 'start');
+    if (handle.createdKey) reportCreatedKey(app.log, handle.config.name, handle.createdKey);
+  }
+  let address: string;
+  try {
+    address = await app.listen({ port: options.port, host: options.host });
+  } catch (err) {
+    await fleet.close();
+    await app.close();
+    await deployment.close();
+    throw listenError(err, options.host, options.port);
+  }
   shutdown.stop = onShutdown(async () => {
     await app.close();
-    await Promise.all([...runtimes.values()].map((r) => r.sequencer.close()));
-    await Promise.all(publishers.map((p) => p.stop()));
+    await fleet.close();
     await deployment.close();
   });
+  fleet.start();
+  reportConfiguration(app.log, { ...options, address });
 }

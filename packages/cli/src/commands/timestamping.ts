@@ -7,6 +7,8 @@ const TSA_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 /** The timestamping configuration of `proofline serve`. */
 export interface TimestampingConfig {
   readonly publisher: TimestampingOptions;
+  /** Each authority's name and URL, as configured (for the operator). */
+  readonly authorities: readonly { readonly name: string; readonly url: string }[];
   /** The roots, base64 DER, as published for verifiers. */
   readonly roots: readonly string[];
 }
@@ -73,6 +75,7 @@ export function timestampingFromArgs(
     publisher: {
       authorities: authorities.map((a) => rfc3161Authority(a.name, a.url, roots, timeoutMs)),
     },
+    authorities,
     roots: [...new Set(roots.map((r) => Buffer.from(r).toString('base64')))],
   };
 }

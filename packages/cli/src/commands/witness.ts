@@ -9,12 +9,11 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { CheckpointWitnesses, WitnessingReport } from '@proofline/sequencer';
 import type { LogConfig } from '@proofline/storage';
-import { parseVerifierKey } from '@proofline/note';
+import { SIG_TYPE_COSIGNATURE, parseVerifierKey } from '@proofline/note';
 import {
   WitnessClient,
   loadOrCreateWitnessKey,
   parsePolicy,
-  parseCosignerVerifierKey,
   readWitnessConfig,
   runWitness,
   thresholdPolicy,
@@ -49,7 +48,7 @@ export function parseWitnessFlag(value: string): WitnessEndpoint {
   for (let i = value.indexOf('='); i > 0; i = value.indexOf('=', i + 1)) {
     const verifierKey = value.slice(i + 1);
     try {
-      parseCosignerVerifierKey(verifierKey);
+      parseVerifierKey(verifierKey, SIG_TYPE_COSIGNATURE);
     } catch {
       continue;
     }

@@ -1,13 +1,23 @@
 import { UsageError, type Command } from '../cli/command.js';
 import { TARGET_FLAGS, targetOf } from '../cli/target.js';
 
+/** pino's levels, most severe first. */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
 export const serve: Command = {
   name: 'serve',
   summary: 'run the service: the HTTP API, a sequencer and a publisher for every log',
   description:
     'On its first start on an empty deployment, serve creates the log `default` (tenant ' +
     '`default`) and its signing key, and says so; every other log is made with create-log. ' +
-    'Refuses to start when the database is behind or beside a checkpoint this node signed. ' +
+    'On a first start with a --host other than loopback, --origin-base is required. ' +
+    'Logs created while it runs (create-log by another process) are served from the first ' +
+    'request that names them, or within 5 s. ' +
+    'At start it prints on stderr each log (name, origin, verifier key, witnesses, ' +
+    'time-stamping), a WARNING when it created a signing key, the storage, the witnesses and ' +
+    'TSAs, and `proofline listening on URL`; stdout is the JSON log (pino). ' +
+    'Exits non-zero, having closed what it opened, when the port is taken, the storage does ' +
+    'not open, or the database is behind or beside a checkpoint this node signed. ' +
     'Runs until SIGTERM or SIGINT, then finishes in-flight work and exits 0.',
   flags: [
     ...TARGET_FLAGS,
@@ -39,7 +49,15 @@ export const serve: Command = {
       name: 'origin-base',
       type: 'string',
       value: 'HOST',
-      help: 'origin prefix of the default log on first start (<HOST>/logs/default; default: the host name)',
+      help: 'origin prefix of the default log on first start (<HOST>/logs/default; default on loopback: the host name; required on other addresses)',
+    },
+    {
+      name: 'log-level',
+      type: 'string',
+      value: 'LEVEL',
+      default: 'info',
+      env: 'PROOFLINE_LOG_LEVEL',
+      help: `the JSON log's level: ${LOG_LEVELS.join(', ')}`,
     },
     {
       name: 'public-url',
@@ -127,6 +145,12 @@ export const serve: Command = {
       throw new UsageError((err as Error).message);
     }
     const witnessing = witnessingFromArgs(values);
+    const logLevel = a.required('log-level');
+    if (!LOG_LEVELS.includes(logLevel)) {
+      throw new UsageError(
+        `--log-level takes ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`,
+      );
+    }
     const originBase = a.string('origin-base');
     const publicUrl = a.string('public-url');
     await start({
@@ -139,6 +163,7 @@ export const serve: Command = {
       rateLimit: a.integer('rate-limit')!,
       ...(witnessing === undefined ? {} : { witnessing }),
       ...(timestamping === undefined ? {} : { timestamping }),
+      logLevel,
     });
     return -1; // keeps running until a signal
   },

@@ -15,7 +15,7 @@ import {
   type HashReader,
 } from '@proofline/tlog';
 import { readTilesAt, type Storage, type StoredCheckpoint } from '@proofline/storage';
-import { HttpProblem } from '../problem.js';
+import { ServiceError } from '../service-error.js';
 import type { CreationReceipt } from './receipts.js';
 
 /**
@@ -143,11 +143,10 @@ export class ProofBundles {
     const state = this.state(log);
     const latest = await this.snapshot(log, state, index);
     if (!latest) {
-      throw new HttpProblem(
-        404,
-        'not-yet-checkpointed',
+      throw new ServiceError(
+        'NOT_YET_CHECKPOINTED',
         `record ${id} is sequenced but no checkpoint covers it yet`,
-        { 'retry-after': '1' },
+        { details: { retryAfterSeconds: 1 } },
       );
     }
     const anchor = await this.anchor(log, state, index, latest);

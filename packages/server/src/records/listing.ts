@@ -1,5 +1,6 @@
-import { parseRecord, recordId, type RecordV1 } from '@proofline/records';
+import { recordId, type RecordV1 } from '@proofline/records';
 import type { Storage } from '@proofline/storage';
+import { storedRecord } from '../stored-record.js';
 import type { LogRuntime } from './service.js';
 
 export interface ListQuery {
@@ -34,7 +35,8 @@ const CHUNK = 256;
 /**
  * Lists a log's records by sequencing time (mapped to an index range through the batch
  * times) with optional filters, scanning forward from the cursor. A page may hold fewer than
- * `limit` records and still have a `next` cursor when the scan budget ran out.
+ * `limit` records and still have a `next` cursor when the scan budget ran out. An entry that
+ * is not a record fails the whole page (StorageError CORRUPT): it is never skipped.
  */
 export async function listRecords(
   storage: Storage,
@@ -50,7 +52,7 @@ export async function listRecords(
     const end = Math.min(budgetEnd, index + CHUNK);
     const entries = await storage.readEntries(log, index, end);
     for (const entry of entries) {
-      const record = parseRecord(entry);
+      const record = storedRecord(log, index, entry);
       if (matches(record, q)) {
         records.push({ id: recordId(log, index), index, time: record.time, record });
         if (records.length === q.limit) {

@@ -1,7 +1,6 @@
 import {
   batchTree,
   parseBatchReceiptText,
-  parseRecord,
   recordId,
   type BatchTree,
   type RecordV1,
@@ -17,7 +16,8 @@ import {
 import { parseNote } from '@proofline/note';
 import { equalHashes, tileHashReader } from '@proofline/tlog';
 import { type Commit, type GroupResult, type RecordGroup } from '@proofline/sequencer';
-import { toBase64 } from '../base64.js';
+import { nodeBase64Encode } from '@proofline/note/node';
+import { storedRecord } from '../stored-record.js';
 
 /** The receipt as the API returns it. */
 export interface ReceiptView {
@@ -126,15 +126,18 @@ export class Receipts {
     const commit = await this.commitOf(log, first);
     const entries = await this.storage.readEntries(log.config.name, first, first + count);
     return entries.map((bytes, i) =>
-      this.commitView(log, commit, first + i, { bytes, record: parseRecord(bytes) }),
+      this.commitView(log, commit, first + i, {
+        bytes,
+        record: storedRecord(log.config.name, first + i, bytes),
+      }),
     );
   }
 
   /** The stored entry at `index` with its creation receipt, if its commit has one. */
   async ofEntry(log: ReceiptLog, index: number, entry: Uint8Array): Promise<ReceiptView> {
-    const record = parseRecord(entry);
+    const record = storedRecord(log.config.name, index, entry);
     const creation = await this.creation(log, index);
-    const proof = creation?.proof?.map(toBase64);
+    const proof = creation?.proof?.map(nodeBase64Encode);
     return this.view(log, index, nodeLeafHash(entry), entry, record, creation?.note, proof);
   }
 
@@ -231,7 +234,8 @@ export class Receipts {
 
   private commitView(log: ReceiptLog, commit: CommitTree, index: number, r: Built) {
     const at = index - commit.first;
-    const proof = commit.note === undefined ? undefined : commit.tree?.encodedProof(at, toBase64);
+    const proof =
+      commit.note === undefined ? undefined : commit.tree?.encodedProof(at, nodeBase64Encode);
     const leaf = commit.leaves[at] ?? nodeLeafHash(r.bytes);
     return this.view(log, index, leaf, r.bytes, r.record, commit.note, proof);
   }
@@ -252,10 +256,10 @@ export class Receipts {
       log: name,
       origin,
       index,
-      leafHash: toBase64(leaf),
+      leafHash: nodeBase64Encode(leaf),
       time: record.time,
       record,
-      entry: toBase64(entry),
+      entry: nodeBase64Encode(entry),
       ...(receipt === undefined ? {} : { receipt }),
       ...(receiptProof === undefined ? {} : { receiptProof }),
       verificationUrl: `${this.publicUrl}/r/${id}`,

@@ -8,7 +8,7 @@ import {
 } from '@proofline/records';
 import type { Storage } from '@proofline/storage';
 import type { Authenticator, Principal, RateLimiter } from '../auth.js';
-import { HttpProblem } from '../problem.js';
+import { ServiceError, invalidRequest } from '../service-error.js';
 import { listRecords } from './listing.js';
 import { MAX_BATCH, type RecordService } from './service.js';
 
@@ -47,7 +47,7 @@ export function registerRecordRoutes(app: FastifyInstance, o: RecordRouteOptions
   ) => {
     const principal = principals.get(request)!;
     const query = strictQuery(request.query, ['log', 'wait']);
-    const runtime = o.service.logFor(principal, single(query, 'log'));
+    const runtime = await o.service.logFor(principal, single(query, 'log'));
     const wait = waitForProof(request, query);
     const result = await o.service.attest(
       principal,
@@ -84,7 +84,8 @@ export function registerRecordRoutes(app: FastifyInstance, o: RecordRouteOptions
   };
 
   app.post('/v1/records', { bodyLimit: SINGLE_BODY_LIMIT, onRequest }, async (request, reply) => {
-    if (!isObject(request.body)) throw invalidBody('the body must be a JSON object (a statement)');
+    if (!isObject(request.body))
+      throw invalidRequest('the body must be a JSON object (a statement)');
     return attest(request, reply, [request.body], false);
   });
 
@@ -98,14 +99,13 @@ export function registerRecordRoutes(app: FastifyInstance, o: RecordRouteOptions
         Object.keys(body).some((k) => k !== 'records') ||
         !Array.isArray(body.records)
       ) {
-        throw invalidBody('the body must be {"records": [statement, ...]}');
+        throw invalidRequest('the body must be {"records": [statement, ...]}');
       }
       if (body.records.length === 0 || body.records.length > MAX_BATCH) {
-        throw new HttpProblem(
-          body.records.length === 0 ? 400 : 413,
-          body.records.length === 0 ? 'invalid-request' : 'batch-too-large',
-          `a batch holds 1 to ${MAX_BATCH} records; this one has ${body.records.length}`,
-        );
+        const message = `a batch holds 1 to ${MAX_BATCH} records; this one has ${body.records.length}`;
+        throw body.records.length === 0
+          ? invalidRequest(message)
+          : new ServiceError('BATCH_TOO_LARGE', message);
       }
       return attest(request, reply, body.records, true);
     },
@@ -121,7 +121,7 @@ export function registerRecordRoutes(app: FastifyInstance, o: RecordRouteOptions
     const query = strictQuery(request.query, ['format']);
     const format = single(query, 'format') ?? 'json';
     if (format !== 'json' && format !== 'tlog-proof') {
-      throw new HttpProblem(400, 'invalid-request', 'format must be json or tlog-proof');
+      throw invalidRequest('format must be json or tlog-proof');
     }
     const bundle = await o.service.bundle(request.params.id);
     reply.header('cache-control', 'no-cache');
@@ -150,14 +150,10 @@ export function registerRecordRoutes(app: FastifyInstance, o: RecordRouteOptions
     const digest = single(query, 'digest');
     if (digest !== undefined) {
       if (!DIGEST.test(digest))
-        throw new HttpProblem(
-          400,
-          'invalid-request',
-          'digest must be sha256:<64 hex>, sha384:… or sha512:…',
-        );
+        throw invalidRequest('digest must be sha256:<64 hex>, sha384:… or sha512:…');
       for (const other of ['from', 'to', 'type', 'label', 'control', 'cursor', 'limit']) {
         if (query[other] !== undefined)
-          throw new HttpProblem(400, 'invalid-request', `digest lookup does not take ${other}`);
+          throw invalidRequest(`digest lookup does not take ${other}`);
       }
       return { records: await o.service.findByDigest(principal, digest, single(query, 'log')) };
     }
@@ -166,23 +162,22 @@ export function registerRecordRoutes(app: FastifyInstance, o: RecordRouteOptions
 }
 
 async function list(o: RecordRouteOptions, principal: Principal, query: Query) {
-  const runtime = o.service.logFor(principal, single(query, 'log'));
+  const runtime = await o.service.logFor(principal, single(query, 'log'));
   const label = single(query, 'label');
   const colon = label?.indexOf(':') ?? -1;
-  if (label !== undefined && colon < 1)
-    throw new HttpProblem(400, 'invalid-request', 'label must be key:value');
+  if (label !== undefined && colon < 1) throw invalidRequest('label must be key:value');
   const limitText = single(query, 'limit') ?? '100';
   const limit = Number(limitText);
   if (!/^\d{1,4}$/.test(limitText) || limit < 1 || limit > 1000) {
-    throw new HttpProblem(400, 'invalid-request', 'limit must be an integer from 1 to 1000');
+    throw invalidRequest('limit must be an integer from 1 to 1000');
   }
   const cursorText = single(query, 'cursor');
   if (cursorText !== undefined && !/^(0|[1-9]\d{0,15})$/.test(cursorText)) {
-    throw new HttpProblem(400, 'invalid-request', 'invalid cursor');
+    throw invalidRequest('invalid cursor');
   }
   const fromMs = time(query, 'from') ?? 0;
   const toMs = time(query, 'to') ?? Number.MAX_SAFE_INTEGER;
-  if (fromMs > toMs) throw new HttpProblem(400, 'invalid-request', 'from must not be after to');
+  if (fromMs > toMs) throw invalidRequest('from must not be after to');
   const page = await listRecords(o.storage, runtime, {
     fromMs,
     toMs,
@@ -208,9 +203,7 @@ function time(query: Query, name: string): number | undefined {
   try {
     return parseTime(text);
   } catch {
-    throw new HttpProblem(
-      400,
-      'invalid-request',
+    throw invalidRequest(
       `${name} must be an RFC 3339 UTC time like 2026-01-31T00:00:00.000Z or milliseconds since the epoch`,
     );
   }
@@ -220,19 +213,14 @@ function strictQuery(raw: unknown, allowed: readonly string[]): Query {
   const query = (raw ?? {}) as Query;
   for (const key of Object.keys(query)) {
     if (!allowed.includes(key))
-      throw new HttpProblem(
-        400,
-        'invalid-request',
-        `unknown query parameter ${JSON.stringify(key)}`,
-      );
+      throw invalidRequest(`unknown query parameter ${JSON.stringify(key)}`);
   }
   return query;
 }
 
 function single(query: Query, name: string): string | undefined {
   const value = query[name];
-  if (Array.isArray(value))
-    throw new HttpProblem(400, 'invalid-request', `${name} may be given once`);
+  if (Array.isArray(value)) throw invalidRequest(`${name} may be given once`);
   return value;
 }
 
@@ -240,7 +228,7 @@ function waitForProof(request: FastifyRequest, query: Query): boolean {
   const header = request.headers['proofline-wait'];
   const value = single(query, 'wait') ?? (typeof header === 'string' ? header : undefined);
   if (value === undefined) return false;
-  if (value !== 'proof') throw new HttpProblem(400, 'invalid-request', 'wait must be "proof"');
+  if (value !== 'proof') throw invalidRequest('wait must be "proof"');
   return true;
 }
 
@@ -248,9 +236,8 @@ function idempotencyKey(request: FastifyRequest): string | undefined {
   const value = request.headers['idempotency-key'];
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || !IDEMPOTENCY_KEY.test(value)) {
-    throw new HttpProblem(
-      400,
-      'invalid-idempotency-key',
+    throw new ServiceError(
+      'INVALID_IDEMPOTENCY_KEY',
       'Idempotency-Key must be 1 to 255 visible ASCII characters',
     );
   }
@@ -259,10 +246,6 @@ function idempotencyKey(request: FastifyRequest): string | undefined {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function invalidBody(detail: string): HttpProblem {
-  return new HttpProblem(400, 'invalid-request', detail);
 }
 
 function sendBundle(reply: FastifyReply, bundle: Bundle) {

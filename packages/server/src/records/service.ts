@@ -3,7 +3,6 @@ import canonicalize from 'canonicalize';
 import {
   RecordError,
   digestLookupKey,
-  parseRecord,
   parseRecordId,
   parseStatement,
   verifyIssuer,
@@ -11,10 +10,11 @@ import {
   type Statement,
 } from '@proofline/records';
 import { parseVerifierKey, type Signer } from '@proofline/note';
-import type { LogConfig, Storage } from '@proofline/storage';
+import type { AccessStore, LogConfig, Storage } from '@proofline/storage';
 import { recordGroup, type Sequencer } from '@proofline/sequencer';
 import type { Principal } from '../auth.js';
-import { HttpProblem } from '../problem.js';
+import { ServiceError } from '../service-error.js';
+import { storedRecord } from '../stored-record.js';
 import { CheckpointWaiter } from './checkpoints.js';
 import { ProofBundles } from './bundles.js';
 import { Receipts, type CreationReceipt, type ReceiptView } from './receipts.js';
@@ -49,7 +49,8 @@ export const MAX_BATCH = 1000;
 
 /**
  * The attestation use cases: validate statements, sequence them as records, and produce
- * receipts and proof bundles. Every failure a caller can cause is an HttpProblem (4xx).
+ * receipts and proof bundles. Every refusal of a caller is a ServiceError; what the layers
+ * below throw passes through (errors.ts maps both).
  */
 export class RecordService {
   readonly checkpoints: CheckpointWaiter;
@@ -60,16 +61,14 @@ export class RecordService {
 
   constructor(
     private readonly storage: Storage,
+    private readonly access: AccessStore,
     private readonly logs: ReadonlyMap<string, LogRuntime>,
     private readonly publicUrl: string,
+    /** Asked for a log name not in `logs` (see AppOptions.resolveLog). */
+    private readonly resolveLog?: (name: string) => Promise<LogRuntime | undefined>,
   ) {
     for (const [name, runtime] of logs) {
-      // A commit made without a sealer stores no creation receipt, and nothing signs one later.
-      if (!runtime.sequencer.seals) {
-        throw new Error(
-          `log ${name}: its sequencer has no ReceiptSealer, so its records would have no receipt`,
-        );
-      }
+      if (!runtime.sequencer.seals) throw unsealed(name);
     }
     this.checkpoints = new CheckpointWaiter(storage);
     this.bundles = new ProofBundles(storage);
@@ -77,21 +76,20 @@ export class RecordService {
   }
 
   /** The log a principal may use: named, or the tenant's only log. Another tenant's log is a 404. */
-  logFor(principal: Principal, name: string | undefined): LogRuntime {
+  async logFor(principal: Principal, name: string | undefined): Promise<LogRuntime> {
     if (name === undefined) {
       const own = [...this.logs.values()].filter((l) => l.config.tenant === principal.tenant);
       if (own.length === 1) return own[0]!;
-      throw new HttpProblem(
-        400,
-        'log-required',
+      throw new ServiceError(
+        'LOG_REQUIRED',
         own.length === 0
           ? `tenant ${principal.tenant} has no log`
           : `tenant ${principal.tenant} has several logs: name one with ?log=`,
       );
     }
-    const runtime = this.logs.get(name);
+    const runtime = await this.runtimeOf(name);
     if (!runtime || runtime.config.tenant !== principal.tenant) {
-      throw new HttpProblem(404, 'unknown-log', `no log named ${JSON.stringify(name)}`);
+      throw new ServiceError('UNKNOWN_LOG', `no log named ${JSON.stringify(name)}`);
     }
     return runtime;
   }
@@ -151,14 +149,14 @@ export class RecordService {
   /** Records of the principal's tenant whose digest is `digest`, in `log` or all its logs. */
   async findByDigest(principal: Principal, digest: string, logName: string | undefined) {
     const runtimes = logName
-      ? [this.logFor(principal, logName)]
+      ? [await this.logFor(principal, logName)]
       : [...this.logs.values()].filter((l) => l.config.tenant === principal.tenant);
     const found: ReceiptView[] = [];
     for (const runtime of runtimes) {
       const log = runtime.config.name;
       for (const index of await this.storage.findByLookupKey(log, digestLookupKey(digest), 100)) {
         const [entry] = await this.storage.readEntries(log, index, index + 1);
-        if (parseRecord(entry!).digest === digest) {
+        if (storedRecord(log, index, entry!).digest === digest) {
           found.push(await this.receipts.ofEntry(runtime, index, entry!));
         }
       }
@@ -177,7 +175,10 @@ export class RecordService {
     } catch (err) {
       if (!(err instanceof RecordError)) throw err;
       const field = `${inBatch ? `/records/${index}` : ''}${err.field ?? ''}`;
-      throw new HttpProblem(400, 'invalid-statement', err.message, {}, { field: field || '/' });
+      throw new ServiceError('INVALID_STATEMENT', err.message, {
+        cause: err,
+        details: { field: field || '/' },
+      });
     }
   }
 
@@ -187,15 +188,13 @@ export class RecordService {
     batch: boolean,
   ): Promise<void> {
     if (!statements.some((s) => s.issuer)) return;
-    const verifiers = (await this.storage.listIssuerKeys(tenant)).map((k) => parseVerifierKey(k));
+    const verifiers = (await this.access.listIssuerKeys(tenant)).map((k) => parseVerifierKey(k));
     for (const [i, statement] of statements.entries()) {
       if (statement.issuer && !(await verifyIssuer(statement, verifiers))) {
-        throw new HttpProblem(
-          400,
-          'invalid-issuer-signature',
+        throw new ServiceError(
+          'INVALID_ISSUER_SIGNATURE',
           `statement ${i}: the issuer signature does not verify with any issuer key registered for tenant ${tenant}`,
-          {},
-          { field: batch ? `/records/${i}/issuer` : '/issuer' },
+          { details: { field: batch ? `/records/${i}/issuer` : '/issuer' } },
         );
       }
     }
@@ -206,15 +205,24 @@ export class RecordService {
     requestHash: string,
   ): Promise<ReceiptView[]> {
     if (used.requestHash !== requestHash) {
-      throw new HttpProblem(
-        409,
-        'idempotency-key-reused',
+      throw new ServiceError(
+        'IDEMPOTENCY_CONFLICT',
         'this Idempotency-Key was already used with a different request',
       );
     }
-    const runtime = this.logs.get(used.log);
-    if (!runtime) throw new HttpProblem(404, 'unknown-log', `log ${used.log} is not served here`);
+    const runtime = await this.runtimeOf(used.log);
+    if (!runtime) throw new ServiceError('UNKNOWN_LOG', `log ${used.log} is not served here`);
     return this.receipts.ofStored(runtime, used.first, used.count);
+  }
+
+  /**
+   * The runtime of log `name`: from `logs`, else from `resolveLog` (a log created since this
+   * node started), which may also throw a ServiceError (e.g. LOG_UNAVAILABLE: this node lacks its key).
+   */
+  private async runtimeOf(name: string): Promise<LogRuntime | undefined> {
+    const runtime = this.logs.get(name) ?? (await this.resolveLog?.(name));
+    if (runtime && !runtime.sequencer.seals) throw unsealed(name);
+    return runtime;
   }
 
   private async locate(id: string): Promise<{ runtime: LogRuntime; index: number }> {
@@ -224,7 +232,7 @@ export class RecordService {
     } catch {
       throw notFound(id);
     }
-    const runtime = this.logs.get(parsed.log);
+    const runtime = await this.runtimeOf(parsed.log);
     // Asks storage only for an index beyond the sequenced size last seen.
     if (!runtime || !(await this.bundles.isSequenced(parsed.log, parsed.index))) {
       throw notFound(id);
@@ -233,6 +241,13 @@ export class RecordService {
   }
 }
 
-function notFound(id: string): HttpProblem {
-  return new HttpProblem(404, 'record-not-found', `no record ${JSON.stringify(id)}`);
+/** A commit made without a sealer stores no receipt, and nothing signs one later. */
+function unsealed(log: string): Error {
+  return new Error(
+    `log ${log}: its sequencer has no ReceiptSealer, so its records would have no receipt`,
+  );
+}
+
+function notFound(id: string): ServiceError {
+  return new ServiceError('RECORD_NOT_FOUND', `no record ${JSON.stringify(id)}`);
 }

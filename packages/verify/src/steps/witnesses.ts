@@ -1,6 +1,6 @@
 import type { NoteSignature } from '@proofline/note';
 import { failed, keyLabel, passed, type StepResult } from '../checks.js';
-import { cosignatureTime } from '../cosignature.js';
+import { cosignatureTimestamp } from '@proofline/note';
 import { VerificationError } from '../errors.js';
 import type { ResolvedPolicy } from '../policy.js';
 import type { Check } from '../types.js';
@@ -34,7 +34,7 @@ export async function witnessesStep(
         if (valid[i]) validLines.add(l);
       });
       const line = lines.find((_, i) => valid[i]);
-      const time = line === undefined ? undefined : cosignatureTime(line.signature);
+      const time = line === undefined ? undefined : cosignatureTimestamp(line.signature);
       const outcome =
         time !== undefined
           ? `cosigned, time ${time}`

@@ -1,0 +1,97 @@
+/**
+ * What `serve` tells the operator at start: human-readable lines on stderr (the terminal, or
+ * the journal), and the same facts as structured records in the JSON log on stdout.
+ */
+import type { LogRuntime } from '@proofline/server';
+import type { Target } from '../deployment.js';
+import type { ServeLogger } from './serve-logs.js';
+import type { TimestampingConfig } from './timestamping.js';
+import type { WitnessingConfig } from './witness.js';
+
+function say(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+/** The storage of `target`, for people: never the database password. */
+export function describeStorage(target: Target): { kind: string; location: string } {
+  if (target.data !== undefined) return { kind: 'SQLite', location: target.data };
+  let location = 'the database';
+  try {
+    const url = new URL(target.db!);
+    location = `${url.hostname || 'localhost'}:${url.port || 5432}${url.pathname}`;
+  } catch {
+    // a libpq key=value string: shown as "the database"
+  }
+  return { kind: 'PostgreSQL', location: `${location}, schema ${target.schema ?? 'proofline'}` };
+}
+
+/** One log: name, origin, verifier key (what auditors and witnesses pin), its witnesses and TSAs. */
+export function reportLog(logger: ServeLogger, runtime: LogRuntime, since: 'start' | 'new'): void {
+  const { name, origin, verifierKey, tenant } = runtime.config;
+  const w = runtime.witnesses;
+  const witnessing = w ? `${w.quorum} of ${w.keys.length} witnesses` : 'no witnesses';
+  const tsa = runtime.timestampAuthorities ? 'time-stamped' : 'no time-stamping';
+  say(
+    `proofline: ${since === 'new' ? 'now serving new ' : ''}log ${name} (tenant ${tenant}): ` +
+      `origin ${origin}, verifier key ${verifierKey}; ${witnessing}, ${tsa}`,
+  );
+  logger.info(
+    {
+      log: name,
+      tenant,
+      origin,
+      verifierKey,
+      witnesses: w ? { keys: w.keys, quorum: w.quorum } : null,
+      timestamped: runtime.timestampAuthorities !== undefined,
+    },
+    since === 'new' ? 'serving a log created since start' : 'serving log',
+  );
+}
+
+/** The loud warning that a signing key was made on this start, with where to back it up. */
+export function reportCreatedKey(logger: ServeLogger, log: string, where: string): void {
+  say(
+    `WARNING: proofline: created a new signing key for log ${log} in ${where}. Back it up now, ` +
+      `apart from the database backups: without it the log can never sign again.`,
+  );
+  logger.warn({ log, key: where }, 'created a new signing key: back it up');
+}
+
+/** Storage, witness and time-stamping configuration, then the address (the last line). */
+export function reportConfiguration(
+  logger: ServeLogger,
+  o: {
+    target: Target;
+    address: string;
+    witnessing?: WitnessingConfig;
+    timestamping?: TimestampingConfig;
+  },
+): void {
+  const storage = describeStorage(o.target);
+  say(`proofline: storage ${storage.kind} (${storage.location})`);
+  const witnesses = o.witnessing?.policy.witnesses ?? [];
+  say(
+    witnesses.length === 0
+      ? 'proofline: witnesses: none (checkpoints are published without cosignatures)'
+      : `proofline: witnesses: ${witnesses.map((w) => `${w.name} ${w.url ?? '(no URL)'}`).join(', ')}; timeout ${o.witnessing!.timeoutMs} ms`,
+  );
+  const tsas = o.timestamping?.authorities ?? [];
+  say(
+    tsas.length === 0
+      ? 'proofline: time-stamping: none'
+      : `proofline: time-stamping: ${tsas.map((a) => `${a.name} ${a.url}`).join(', ')}`,
+  );
+  logger.info(
+    {
+      address: o.address,
+      storage: storage.kind,
+      location: storage.location,
+      witnesses: witnesses.map((w) => ({ name: w.name, url: w.url ?? null })),
+      witnessTimeoutMs: o.witnessing?.timeoutMs ?? null,
+      timestampAuthorities: tsas,
+    },
+    'proofline serving',
+  );
+  // Scripts and tests wait for this line.
+  say(`proofline listening on ${o.address}`);
+}
