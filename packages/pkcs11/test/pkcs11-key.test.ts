@@ -173,9 +173,11 @@ describe('parsePkcs11Uri / readPin', () => {
   it('reads the PIN from a file (one trailing newline dropped) or the environment', () => {
     const dir = mkdtempSync(join(tmpdir(), 'proofline-pin-'));
     try {
-      writeFileSync(join(dir, 'pin'), '0042\n');
+      writeFileSync(join(dir, 'pin'), '0042\n', { mode: 0o600 });
       assert.equal(readPin({ file: join(dir, 'pin') }), '0042');
-      writeFileSync(join(dir, 'empty'), '\n');
+      writeFileSync(join(dir, 'shared'), '0042\n', { mode: 0o644 });
+      assert.throws(() => readPin({ file: join(dir, 'shared') }), /other users may read it/);
+      writeFileSync(join(dir, 'empty'), '\n', { mode: 0o600 });
       assert.throws(() => readPin({ file: join(dir, 'empty') }), { code: 'LOGIN_FAILED' });
       assert.throws(() => readPin({ file: join(dir, 'none') }), { code: 'LOGIN_FAILED' });
       process.env.PROOFLINE_TEST_PIN = '77';
