@@ -14,7 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash, createPublicKey } from 'node:crypto';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatVerifierKey } from '@proofline/note';
+import { ed25519Verifier, formatVerifierKey, openNote, parseVerifierKey } from '@proofline/note';
 import { SoftHsmStore, softhsm } from '@proofline/pkcs11/testing';
 import { SqliteStorage } from '@proofline/storage-sqlite';
 import { runGoVerifier } from './lib/go.js';
@@ -188,6 +188,19 @@ describe('a log signed by a key in SoftHSM2, verified by Go sumdb/note', { skip 
     assert.match(result.stdout, /^OK size=300 /m);
     await stopServer(server);
     server = undefined;
+    // The creation receipts were sealed by the token key too (synchronously, C_Sign).
+    const storage = new SqliteStorage(join(dir, 'proofline.db'));
+    try {
+      const { publicKey } = parseVerifierKey(vkey);
+      for (const index of [0, 299]) {
+        const { receipt } = await storage.commitRange('hsm', index);
+        assert.ok(receipt, `entry ${index} has a creation receipt`);
+        const opened = await openNote(receipt, [ed25519Verifier(ORIGIN, publicKey)]);
+        assert.equal(opened.verified.length, 1);
+      }
+    } finally {
+      await storage.close();
+    }
   });
 
   it('an existing log refuses another token key as not its registered key', async () => {
