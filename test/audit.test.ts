@@ -19,7 +19,7 @@ import {
   waitForSize,
   type Server,
 } from './lib/proofline.js';
-import type * as Sha256 from '../packages/cli/src/audit/sha256.js';
+import type * as TlogNode from '../packages/tlog/src/node.js';
 import type * as Worker from '../packages/cli/src/audit/worker.js';
 
 const statement = (i: number, tag = 'audit') =>
@@ -276,7 +276,7 @@ describe("the auditor's hashing", () => {
     createHash('sha256').update(Uint8Array.of(1)).update(l).update(r).digest();
 
   it('computes interior nodes and tile roots as node:crypto does', async () => {
-    const { nodeHashInto } = await load<typeof Sha256>('packages/cli/dist/src/audit/sha256.js');
+    const { nodeHashInto } = await load<typeof TlogNode>('packages/tlog/dist/src/node.js');
     const { tileRoot } = await load<typeof Worker>('packages/cli/dist/src/audit/worker.js');
     for (let k = 0; k < 200; k++) {
       const src = randomBytes(70);

@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { createPrivateFileOnce, readPrivateFile } from '@proofline/witness';
+import { existsSync, mkdirSync } from 'node:fs';
+import { checkPrivateDirectory, createPrivateFileOnce, readPrivateFile } from '@proofline/files';
 import { join } from 'node:path';
 import {
   formatVerifierKey,
@@ -44,16 +44,6 @@ export function keySource(keyDir: string, log: string): string {
   return process.env[envName(log)] === undefined ? keyPath(keyDir, log) : `$${envName(log)}`;
 }
 
-/** Refuses a key folder with any permission for group or others, naming the fix. */
-export function checkKeyDir(keyDir: string): void {
-  const mode = statSync(keyDir).mode & 0o777;
-  if (mode & 0o077) {
-    throw new Error(
-      `refusing to use the key folder ${keyDir}: it is open to other users (mode ${mode.toString(8)}); run chmod 700 ${keyDir}`,
-    );
-  }
-}
-
 /** The key in `<keyDir>/<log>.key`, made now if missing (`created`: by this call). */
 export function loadOrCreateKey(
   keyDir: string,
@@ -62,7 +52,7 @@ export function loadOrCreateKey(
 ): { key: SignerKey; created: boolean } {
   const path = keyPath(keyDir, log);
   mkdirSync(keyDir, { recursive: true, mode: 0o700 });
-  checkKeyDir(keyDir);
+  checkPrivateDirectory(keyDir, 'the key folder');
   try {
     return { key: loadKey(path), created: false };
   } catch (err) {
@@ -76,7 +66,7 @@ export function loadOrCreateKey(
 export function loadExistingKey(keyDir: string, log: string): SignerKey {
   const path = keyPath(keyDir, log);
   try {
-    checkKeyDir(keyDir);
+    checkPrivateDirectory(keyDir, 'the key folder');
     return loadKey(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
@@ -95,7 +85,7 @@ export function successorKeyPath(keyDir: string, log: string): string {
 export function loadSuccessorKey(keyDir: string, log: string): SignerKey | undefined {
   const path = successorKeyPath(keyDir, log);
   if (!existsSync(path)) return undefined;
-  checkKeyDir(keyDir);
+  checkPrivateDirectory(keyDir, 'the key folder');
   return loadKey(path);
 }
 
@@ -106,7 +96,7 @@ export function loadSuccessorKey(keyDir: string, log: string): SignerKey | undef
 export function createSuccessorKey(keyDir: string, log: string, origin: string): string {
   const path = successorKeyPath(keyDir, log);
   mkdirSync(keyDir, { recursive: true, mode: 0o700 });
-  checkKeyDir(keyDir);
+  checkPrivateDirectory(keyDir, 'the key folder');
   if (existsSync(path)) {
     throw new Error(`log ${log} already has a successor key ${path}: a rotation is under way`);
   }

@@ -1,5 +1,11 @@
 import { base64Decode } from '@proofline/note';
-import { parseBundle, type Bundle, type RecordV1, type Statement } from '@proofline/records';
+import {
+  canonicalJson,
+  parseBundle,
+  type Bundle,
+  type RecordV1,
+  type Statement,
+} from '@proofline/records';
 import {
   verifyBundle,
   verifyReceipt,
@@ -396,18 +402,7 @@ export class ProoflineClient {
 }
 function sameStatement(record: RecordV1, statement: Statement): boolean {
   const { schema: _s, tenant: _t, time: _time, ...fields } = record;
-  return stable(fields) === stable(statement);
-}
-
-/** JSON with sorted keys, for comparing two plain values. */
-function stable(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)),
-        )
-      : v,
-  );
+  return canonicalJson(fields) === canonicalJson(statement);
 }
 
 function untrusted(message: string, verification: Verification): UntrustedResponseError {

@@ -1,4 +1,5 @@
 import { CodedError } from '@proofline/tlog';
+import type { ReceiptView } from '@proofline/records';
 
 /** The HTTP side of a {@link ProoflineError}. */
 export interface ProoflineErrorDetails {
@@ -101,19 +102,11 @@ export class LogTrustError extends UntrustedResponseError {
   }
 }
 
-/** A record as the server reported writing it, unverified (the records API's receipt view). */
-export interface WrittenReceipt {
-  readonly id: string;
-  readonly log: string;
-  readonly index: number;
-  readonly time: string;
-  /** The entry, base64. */
-  readonly entry: string;
-  /** The signed creation receipt; absent when the server returned none. */
-  readonly receipt?: string;
-  readonly receiptProof?: readonly string[];
-  readonly verificationUrl: string;
-}
+/**
+ * A record as the server reported writing it, unverified: the records API's receipt view
+ * (@proofline/records ReceiptView, the wire shape's one home), as returned.
+ */
+export type WrittenReceipt = ReceiptView;
 
 /**
  * The server wrote the records (the request succeeded) but what it returned does not verify.

@@ -2,12 +2,17 @@ import canonicalize from 'canonicalize';
 import { base64Decode, base64Encode, isValidKeyName, MAX_NOTE_SIZE } from '@proofline/note';
 import {
   MAX_ENTRY_SIZE,
+  filterProblem,
+  populationRecordLine,
   parseJson,
   parseRecord,
   parseTime,
   recordId,
   PROOF_MEDIA_TYPE,
+  type BoundaryEntry as RecordsBoundaryEntry,
+  type CheckpointRef,
   type PopulationFilter,
+  type PopulationProofDocument,
   type RecordV1,
 } from '@proofline/records';
 import type { Hash } from '@proofline/tlog';
@@ -21,56 +26,12 @@ export const MAX_PROOF_SIZE = 4 * MAX_NOTE_SIZE + 4 * MAX_ENTRY_SIZE + 64 * 1024
 const MAX_PROOF_HASHES = 130;
 
 const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
-const TYPE = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
-const CONTROL = /^[A-Za-z0-9][A-Za-z0-9._:()/-]{0,63}$/;
-const LABEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/;
 
-/** A checkpoint as published, with the log's (unsigned) claim of when it was published. */
-export interface CheckpointRef {
-  readonly note: string;
-  /** RFC 3339 UTC with milliseconds. Not signed: informational only. */
-  readonly publishedAt: string;
-}
-
-/** A log entry given in full: the record just outside the period, on either side. */
-export interface BoundaryEntry {
-  readonly index: number;
-  readonly entry: Uint8Array;
-}
-
-/**
- * The completeness proof of a period's log segment (see docs/evidence.md):
- *
- * - `range` `[start, end)`: the indices of the entries whose time is in `[from, to)`.
- * - `endCheckpoint`: a checkpoint of size ≥ end (the first one with a record after the
- *   period when there is one). Everything is proven against its root.
- * - `before`/`after`: the entries at `start - 1` (time < from; null only when start is 0) and
- *   at `end` (time ≥ to; null only when the end checkpoint has no entry after the period).
- * - `rangeProof`: the hashes of coveringNodes(0, lo) (`left`) and coveringNodes(hi, size)
- *   (`right`), where `[lo, hi)` is the range with the boundary entries: with the leaf hashes
- *   of every entry in it, they give the end checkpoint's root.
- * - `startCheckpoint`: the last checkpoint published before `from` (null if none), and
- *   `consistencyProof` from it to the end checkpoint.
- * - `latestCheckpoint`/`latestConsistencyProof`: the log's latest checkpoint when the proof
- *   was made and the consistency proof from the end checkpoint to it.
- */
-export interface PopulationProof {
-  readonly mediaType: typeof PROOF_MEDIA_TYPE;
-  readonly log: string;
-  readonly origin: string;
-  readonly from: string;
-  readonly to: string;
-  readonly filter: PopulationFilter;
-  readonly range: { readonly start: number; readonly end: number };
-  readonly startCheckpoint: CheckpointRef | null;
-  readonly endCheckpoint: CheckpointRef;
-  readonly consistencyProof: readonly Hash[];
-  readonly before: BoundaryEntry | null;
-  readonly after: BoundaryEntry | null;
-  readonly rangeProof: { readonly left: readonly Hash[]; readonly right: readonly Hash[] };
-  readonly latestCheckpoint: CheckpointRef;
-  readonly latestConsistencyProof: readonly Hash[];
-}
+/** The completeness proof as parsed: hashes and entries as bytes (see @proofline/records). */
+export type PopulationProof = PopulationProofDocument<Hash, Uint8Array>;
+export type { CheckpointRef };
+/** A boundary entry as parsed (bytes). */
+export type BoundaryEntry = RecordsBoundaryEntry<Uint8Array>;
 
 /** One line of a population file after the proof line. */
 export type PopulationLine =
@@ -164,27 +125,15 @@ function boundary(value: unknown, where: string): BoundaryEntry | null {
   });
 }
 
-/** Checks a filter's members (each optional) against the record formats. */
+/** Checks a filter's members (each optional) with @proofline/records' filterProblem. */
 export function checkFilter(value: unknown, where = 'filter'): PopulationFilter {
   const v = members(value, where, [], ['type', 'control', 'label']);
-  const out: { type?: string; control?: string; label?: string } = {};
-  if (v.type !== undefined) {
-    if (typeof v.type !== 'string' || !TYPE.test(v.type)) throw malformed(`${where}/type: invalid`);
-    out.type = v.type;
-  }
-  if (v.control !== undefined) {
-    if (typeof v.control !== 'string' || !CONTROL.test(v.control)) {
-      throw malformed(`${where}/control: invalid`);
-    }
-    out.control = v.control;
-  }
-  if (v.label !== undefined) {
-    const label = str(v.label, `${where}/label`);
-    const colon = label.indexOf(':');
-    if (colon < 1 || !LABEL_NAME.test(label.slice(0, colon)) || label.length > 321) {
-      throw malformed(`${where}/label: must be name:value`);
-    }
-    out.label = label;
+  const out: { -readonly [K in keyof PopulationFilter]: string } = {};
+  for (const member of ['type', 'control', 'label'] as const) {
+    if (v[member] === undefined) continue;
+    const problem = filterProblem(member, v[member]);
+    if (problem !== undefined) throw malformed(`${where}/${member}: ${problem}`);
+    out[member] = v[member] as string;
   }
   return Object.freeze(out);
 }
@@ -339,10 +288,9 @@ export function parseLine(text: string, log: string, where: string): PopulationL
   return { kind: 'record', index: i, id: v.id as string, entry, record };
 }
 
-/** The population file line of a record. */
+/** The population file line of a record (@proofline/records populationRecordLine). */
 export function recordLine(log: string, index: number, entry: Uint8Array): string {
-  const record = parseRecord(entry);
-  return `{"index":${index},"id":${JSON.stringify(recordId(log, index))},"entry":"${base64Encode(entry)}","record":${canonicalize(record)}}`;
+  return populationRecordLine(log, index, entry, parseRecord(entry));
 }
 
 /**

@@ -5,9 +5,15 @@
  * work, and throws only RecordError. Browser-safe: no Node built-ins.
  */
 export { RecordError, type RecordErrorCode, type RecordErrorDetails } from './errors.js';
+export { canonicalJson } from './canonical.js';
 export { parseJson } from './json.js';
 export {
+  CONTROL_PATTERN,
+  DIGEST_PATTERN,
+  LABEL_NAME_PATTERN,
   MAX_STATEMENT_SIZE,
+  STATEMENT_TYPE_PATTERN,
+  isDigest,
   parseStatement,
   parseStatementJson,
   type Statement,
@@ -20,6 +26,7 @@ export {
   type RecordV1,
 } from './record.js';
 export { issuerMessage, signStatement, verifyIssuer } from './issuer.js';
+export { receiptViewSchema, type ReceiptView } from './receipt-view.js';
 export { formatTime, parseTime } from './time.js';
 export { entryTime, entryTimeFromEnd, recordTemplate, type RecordTemplate } from './template.js';
 export { commitment, digestLookupKey } from './digest.js';
@@ -74,6 +81,13 @@ export {
   PROOF_MEDIA_TYPE,
   csvField,
   csvRow,
+  filterProblem,
   matchesFilter,
+  populationExcludedLine,
+  populationRecordLine,
+  populationTrailer,
+  type BoundaryEntry,
+  type CheckpointRef,
   type PopulationFilter,
+  type PopulationProofDocument,
 } from './population.js';

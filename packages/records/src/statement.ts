@@ -54,12 +54,21 @@ const MAX_ISSUER_KEY_LENGTH = 256;
 const SIGNATURE_BASE64_LENGTH = 88;
 const SIGNATURE_SIZE = 64;
 
-const DIGEST = /^(?:sha256:[0-9a-f]{64}|sha384:[0-9a-f]{96}|sha512:[0-9a-f]{128})$/;
+/*
+ * The grammar of statement fields, exported once for every other check of these values (the
+ * server's routes and audit filters, @proofline/evidence). No `g` or `y` flag: `test` is
+ * stateless, so the patterns can be shared.
+ */
+/** `digest`: `sha256:` + 64, `sha384:` + 96 or `sha512:` + 128 lowercase hex digits. */
+export const DIGEST_PATTERN = /^(?:sha256:[0-9a-f]{64}|sha384:[0-9a-f]{96}|sha512:[0-9a-f]{128})$/;
 const MAX_DIGEST_LENGTH = 'sha512:'.length + 128;
-const TYPE = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
-const MAP_KEY = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/;
+/** `type`: what kind of output a record is about. */
+export const STATEMENT_TYPE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
+/** Label and commitment names. */
+export const LABEL_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/;
 const COMMITMENT = /^sha256:[0-9a-f]{64}$/;
-const CONTROL = /^[A-Za-z0-9][A-Za-z0-9._:()/-]{0,63}$/;
+/** Control identifiers (`controls`). */
+export const CONTROL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:()/-]{0,63}$/;
 const KEY_ID_HEX = /^[0-9a-f]{8}$/;
 
 /** Every statement member, in the order errors are reported and objects are built. */
@@ -76,7 +85,9 @@ const OPTIONAL_FIELDS = STATEMENT_FIELDS.slice(2);
 
 /** Whether `digest` is a valid statement digest. */
 export function isDigest(digest: unknown): digest is string {
-  return typeof digest === 'string' && digest.length <= MAX_DIGEST_LENGTH && DIGEST.test(digest);
+  return (
+    typeof digest === 'string' && digest.length <= MAX_DIGEST_LENGTH && DIGEST_PATTERN.test(digest)
+  );
 }
 
 /** Splits an issuer key "<key name>+<8 lowercase hex key id>"; undefined when malformed. */
@@ -143,7 +154,7 @@ class Reader {
     const out = Object.create(null) as Record<string, string>;
     for (const [key, v] of entries) {
       const f = pointer(field, key);
-      if (key.length > MAX_NAME_LENGTH || !MAP_KEY.test(key)) {
+      if (key.length > MAX_NAME_LENGTH || !LABEL_NAME_PATTERN.test(key)) {
         throw this.fail(f, 'member name must match ^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$');
       }
       out[key] = readValue(v, f);
@@ -159,7 +170,13 @@ class Reader {
     return Object.freeze(
       arrayItems(value, this.code, field).map((item, i) => {
         const f = pointer(field, i);
-        const control = this.matching(item, f, CONTROL, MAX_NAME_LENGTH, 'a control identifier');
+        const control = this.matching(
+          item,
+          f,
+          CONTROL_PATTERN,
+          MAX_NAME_LENGTH,
+          'a control identifier',
+        );
         if (seen.has(control)) throw this.fail(f, 'duplicate control');
         seen.add(control);
         return control;
@@ -218,14 +235,14 @@ export function readStatement(
     digest: r.matching(
       get('digest'),
       '/digest',
-      DIGEST,
+      DIGEST_PATTERN,
       MAX_DIGEST_LENGTH,
       'sha256:, sha384: or sha512: and the lowercase hex digest',
     ),
     type: r.matching(
       get('type'),
       '/type',
-      TYPE,
+      STATEMENT_TYPE_PATTERN,
       MAX_TYPE_LENGTH,
       'a type matching ^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$',
     ),

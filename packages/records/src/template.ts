@@ -67,7 +67,7 @@ const QUOTE = 0x22;
 const CLOSE_BRACE = 0x7d;
 const TIME_LENGTH = EPOCH.length;
 const TIME_KEY_BYTES = new TextEncoder().encode(',"time":"');
-/** The bytes a record's `type` may hold: ^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$. */
+/** The bytes a record's `type` may hold (STATEMENT_TYPE_PATTERN of statement.ts). */
 const TYPE_BYTE = new Uint8Array(128);
 for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:/-') {
   TYPE_BYTE[c.charCodeAt(0)] = 1;

@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { RECORD_SCHEMA, buildRecord, parseStatement } from '../src/index.js';
+import {
+  CONTROL_PATTERN,
+  DIGEST_PATTERN,
+  LABEL_NAME_PATTERN,
+  RECORD_SCHEMA,
+  STATEMENT_TYPE_PATTERN,
+  buildRecord,
+  parseStatement,
+  receiptViewSchema,
+} from '../src/index.js';
 import { DIGEST } from './helpers.js';
 
 /** Runs from dist/test: the schemas live in <package>/schema. */
@@ -144,5 +153,34 @@ describe('JSON Schemas', () => {
     assert.ok(pattern(rprops.time).test(record.time));
     assert.ok(!pattern(rprops.tenant).test('Acme'));
     assert.ok(!pattern(rprops.time).test('2026-11-27T03:05:00Z'));
+  });
+});
+
+describe('the exported grammar and the receipt view schema', () => {
+  it('the statement schema states the exported patterns', () => {
+    const props = statementSchema.properties!;
+    const digest = new RegExp(props.digest!.pattern!);
+    for (const d of [
+      DIGEST,
+      `sha384:${'a'.repeat(96)}`,
+      'sha256:AB',
+      `sha512:${'0'.repeat(127)}`,
+    ]) {
+      assert.equal(DIGEST_PATTERN.test(d), digest.test(d), d);
+    }
+    assert.equal(props.type!.pattern, STATEMENT_TYPE_PATTERN.source);
+    assert.equal(props.controls!.items!.pattern, CONTROL_PATTERN.source);
+    assert.equal(props.labels!.propertyNames!.pattern, LABEL_NAME_PATTERN.source);
+  });
+
+  it('the receipt view schema requires what every view has and takes the record schema', () => {
+    const record = { $ref: '#/components/schemas/Record' };
+    const schema = receiptViewSchema(record) as unknown as Schema & {
+      properties: Record<string, unknown>;
+    };
+    assert.equal(schema.properties.record, record);
+    for (const member of schema.required!) assert.ok(Object.hasOwn(schema.properties, member));
+    assert.ok(!schema.required!.includes('receipt') && !schema.required!.includes('receiptProof'));
+    assert.equal(schema.additionalProperties, false);
   });
 });

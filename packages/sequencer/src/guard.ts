@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { writeFileDurably } from '@proofline/files';
 import { openCheckpoint, parseVerifierKey, type Checkpoint } from '@proofline/note';
 import { readTilesAt, type Storage, type StoredCheckpoint } from '@proofline/storage';
 import {
@@ -10,7 +11,6 @@ import {
   verifyConsistency,
   type HashReader,
 } from '@proofline/tlog';
-import { writeFileDurably } from './durable-file.js';
 import { GuardError, type DatabaseState, type TreeHead } from './guard-error.js';
 import {
   EMPTY_GUARD_STATE,

@@ -4,7 +4,7 @@ import type { OpenAPIV3 } from 'openapi-types';
 import swaggerUi from '@fastify/swagger-ui';
 import type { AccessStore, Storage } from '@proofline/storage';
 import { Authenticator, RateLimiter } from './auth.js';
-import { errorHandler, installErrorRoute } from './errors.js';
+import { errorHandler, installErrorRoute } from './error-route.js';
 import { parseJson, type RecordError } from '@proofline/records';
 import { LogDirectory } from './logs.js';
 import { openApiDocument } from './openapi.js';

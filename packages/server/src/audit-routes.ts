@@ -1,16 +1,20 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import canonicalize from 'canonicalize';
 import {
   CSV_HEADER,
   POPULATION_MEDIA_TYPE,
   PROOF_MEDIA_TYPE,
   csvRow,
+  filterProblem,
   matchesFilter,
+  populationExcludedLine,
+  populationRecordLine,
+  populationTrailer,
   formatTime,
   parseTime,
   recordId,
   type PopulationFilter,
+  type PopulationProofDocument,
 } from '@proofline/records';
 import { readTilesAt, type Storage, type StoredCheckpoint } from '@proofline/storage';
 import {
@@ -56,9 +60,6 @@ const DEFAULT_PAGE = 1000;
 const MAX_PAGE = 10_000;
 /** Indices per bundle request: keeps the URL well under common header limits. */
 export const MAX_BUNDLES_PER_REQUEST = 256;
-const TYPE = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
-const CONTROL = /^[A-Za-z0-9][A-Za-z0-9._:()/-]{0,63}$/;
-const LABEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/;
 const INDEX = /^(0|[1-9]\d{0,15})$/;
 
 type Query = Record<string, string | string[] | undefined>;
@@ -231,25 +232,6 @@ export function registerAuditRoutes(app: FastifyInstance, o: AuditRouteOptions):
   });
 }
 
-/** The completeness proof of a period (see PopulationProof in @proofline/evidence). */
-interface ProofDocument {
-  readonly mediaType: typeof PROOF_MEDIA_TYPE;
-  readonly log: string;
-  readonly origin: string;
-  readonly from: string;
-  readonly to: string;
-  readonly filter: PopulationFilter;
-  readonly range: { readonly start: number; readonly end: number };
-  readonly startCheckpoint: { note: string; publishedAt: string } | null;
-  readonly endCheckpoint: { note: string; publishedAt: string };
-  readonly consistencyProof: string[];
-  readonly before: { index: number; entry: string } | null;
-  readonly after: { index: number; entry: string } | null;
-  readonly rangeProof: { left: string[]; right: string[] };
-  readonly latestCheckpoint: { note: string; publishedAt: string };
-  readonly latestConsistencyProof: string[];
-}
-
 /**
  * Builds the completeness proof of the entries sequenced in `[from, to)`:
  * - range: storage.indexRangeForTime (log times are non-decreasing along the log);
@@ -261,7 +243,7 @@ interface ProofDocument {
  * - boundary entries, the compact-range hashes left and right of them, and the consistency
  *   proofs start → end → latest, all from the stored tiles.
  */
-async function buildProof(storage: Storage, period: Period): Promise<ProofDocument> {
+async function buildProof(storage: Storage, period: Period): Promise<PopulationProofDocument> {
   const { runtime, fromMs, toMs } = period;
   const log = runtime.config.name;
   const range = await storage.indexRangeForTime(log, fromMs, toMs);
@@ -323,7 +305,7 @@ async function buildProof(storage: Storage, period: Period): Promise<ProofDocume
 async function* populationLines(
   storage: Storage,
   period: Period,
-  proof: ProofDocument,
+  proof: PopulationProofDocument,
 ): AsyncGenerator<string> {
   const log = period.runtime.config.name;
   yield `${JSON.stringify(proof)}\n`;
@@ -340,15 +322,15 @@ async function* populationLines(
       const record = storedRecord(log, index + i, entry);
       if (matchesFilter(record, period.filter)) {
         records++;
-        out += `{"index":${index + i},"id":${JSON.stringify(recordId(log, index + i))},"entry":"${nodeBase64Encode(entry)}","record":${canonicalize(record)}}\n`;
+        out += `${populationRecordLine(log, index + i, entry, record, nodeBase64Encode)}\n`;
       } else {
         excluded++;
-        out += `{"index":${index + i},"leaf":"${nodeBase64Encode(leafHash(entry))}"}\n`;
+        out += `${populationExcludedLine(index + i, leafHash(entry), nodeBase64Encode)}\n`;
       }
     });
     yield out;
   }
-  yield `{"end":true,"records":${records},"excluded":${excluded}}\n`;
+  yield `${populationTrailer(records, excluded)}\n`;
 }
 
 async function* csvLines(
@@ -386,25 +368,14 @@ async function parsePeriod(
   const fromMs = timeParam(query, 'from');
   const toMs = timeParam(query, 'to');
   if (!(fromMs < toMs)) throw invalid('from must be before to');
-  const filter: { type?: string; control?: string; label?: string } = {};
+  const filter: { -readonly [K in keyof PopulationFilter]: string } = {};
   if (withFilter) {
-    const type = single(query, 'type');
-    if (type !== undefined) {
-      if (!TYPE.test(type)) throw invalid('type must match ^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$');
-      filter.type = type;
-    }
-    const control = single(query, 'control');
-    if (control !== undefined) {
-      if (!CONTROL.test(control)) throw invalid('control is not a valid control id');
-      filter.control = control;
-    }
-    const label = single(query, 'label');
-    if (label !== undefined) {
-      const colon = label.indexOf(':');
-      if (colon < 1 || !LABEL_NAME.test(label.slice(0, colon)) || label.length > 321) {
-        throw invalid('label must be name:value');
-      }
-      filter.label = label;
+    for (const member of ['type', 'control', 'label'] as const) {
+      const value = single(query, member);
+      if (value === undefined) continue;
+      const problem = filterProblem(member, value);
+      if (problem !== undefined) throw invalid(`${member} ${problem}`);
+      filter[member] = value;
     }
   }
   return { runtime, fromMs, toMs, filter };

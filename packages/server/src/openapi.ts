@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { receiptViewSchema } from '@proofline/records';
+import { PROBLEM_STATUS } from './problem.js';
 
 /** JSON Schemas published by @proofline/records (the single source of the record format). */
 function recordsSchema(name: string): Record<string, unknown> {
@@ -34,9 +36,13 @@ const errors = {
   '403': problemResponse('The API key lacks the required scope.'),
   '404': problemResponse('Unknown log or record (another tenant’s are reported as unknown).'),
   '413': problemResponse('Body, batch or entry too large.'),
-  '415': problemResponse('The body is not application/json.'),
+  '415': problemResponse(
+    'The body is not UTF-8 application/json, or has a Content-Encoding other than identity.',
+  ),
   '429': problemResponse('Rate limit of the API key exceeded; see Retry-After.'),
-  '503': problemResponse('The log’s backlog is full; retry after Retry-After seconds.'),
+  '503': problemResponse(
+    'The log’s backlog is full, or the server is shutting down; retry after Retry-After seconds.',
+  ),
 };
 
 /** The OpenAPI 3.1 description of the HTTP API, served at /openapi.json and /docs. */
@@ -71,63 +77,24 @@ export function openApiDocument(): Record<string, unknown> {
             code: {
               type: 'string',
               description: 'Stable machine-readable code (see docs/errors.md).',
+              enum: Object.keys(PROBLEM_STATUS),
             },
             detail: { type: 'string' },
             field: {
               type: 'string',
               description: 'JSON pointer of the offending field, when there is one.',
             },
+            log: {
+              type: 'string',
+              description: '`storage-corrupt`: the log of the corrupt entry.',
+            },
+            index: {
+              type: 'integer',
+              description: '`storage-corrupt`: the index of the corrupt entry.',
+            },
           },
         },
-        Receipt: {
-          type: 'object',
-          required: [
-            'id',
-            'log',
-            'origin',
-            'index',
-            'leafHash',
-            'time',
-            'record',
-            'entry',
-            'verificationUrl',
-          ],
-          properties: {
-            id: { type: 'string' },
-            log: { type: 'string' },
-            origin: { type: 'string' },
-            index: { type: 'integer', minimum: 0 },
-            leafHash: { type: 'string', description: 'base64 RFC 6962 leaf hash of the entry' },
-            time: { type: 'string', format: 'date-time' },
-            record: { $ref: '#/components/schemas/Record' },
-            entry: {
-              type: 'string',
-              description: 'base64 of the exact entry bytes (canonical JSON)',
-            },
-            receipt: {
-              type: 'string',
-              description:
-                'The creation receipt: a C2SP signed note by the log key, signed once when the ' +
-                'record was sequenced and stored with it; attest, GET, lookups and replays all ' +
-                'return this same note, never one signed later. proofline.dev/receipt/v1 binds a ' +
-                'record committed alone (origin, index, leaf hash, time). Records committed in ' +
-                'one transaction (a batch, or concurrent requests) share one ' +
-                'proofline.dev/batch-receipt/v1 over origin, first index, size, the RFC 6962 root ' +
-                'of their leaf hashes and time; see receiptProof. Absent when none is stored ' +
-                '(records sequenced before receipts were stored): such a record is unverified.',
-            },
-            receiptProof: {
-              type: 'array',
-              items: { type: 'string', contentEncoding: 'base64' },
-              maxItems: 16,
-              description:
-                'Only with a batch receipt: the RFC 6962 inclusion proof of leafHash at ' +
-                'index − first in the tree of the batch receipt’s size leaves, whose root it signs. ' +
-                'An idempotent replay returns the same receipt and proof.',
-            },
-            verificationUrl: { type: 'string', format: 'uri' },
-          },
-        },
+        Receipt: receiptViewSchema({ $ref: '#/components/schemas/Record' }),
         Bundle: recordsSchema('bundle.v2.json'),
       },
     },

@@ -22,8 +22,10 @@ import {
   parseReceiptProof,
   parseBundle,
   parseRecord,
+  receiptViewSchema,
   type Bundle,
   type BundleV2,
+  type ReceiptView,
   type RecordV1,
 } from '@proofline/records';
 import {
@@ -257,20 +259,11 @@ export function statement(extra: Record<string, unknown> = {}): Record<string, u
   return { digest: randomDigest(), type: 'test.event', ...extra };
 }
 
-/** The receipt view the API returns for one record. */
-export interface ReceiptBody {
-  readonly id: string;
-  readonly log: string;
-  readonly origin: string;
-  readonly index: number;
-  readonly leafHash: string;
-  readonly time: string;
-  readonly record: RecordV1;
-  readonly entry: string;
-  readonly receipt: string;
-  readonly receiptProof?: readonly string[];
-  readonly verificationUrl: string;
-}
+/** The receipt view the API returns for one record (@proofline/records), with its receipt. */
+export type ReceiptBody = ReceiptView & { readonly receipt: string };
+
+/** The members @proofline/records' receiptViewSchema describes, and those it requires. */
+const VIEW_SCHEMA = receiptViewSchema() as { properties: object; required: string[] };
 
 /**
  * Checks a receipt view completely against `log`: the entry parses to `record`, the signed
@@ -280,6 +273,10 @@ export interface ReceiptBody {
 export async function verifyReceiptView(view: ReceiptBody, log: TestLog): Promise<RecordV1> {
   const entry = base64Decode(view.entry);
   const leaf = leafHash(entry);
+  for (const member of Object.keys(view)) {
+    assert.ok(Object.hasOwn(VIEW_SCHEMA.properties, member), `${member} is in the schema`);
+  }
+  for (const member of VIEW_SCHEMA.required) assert.ok(Object.hasOwn(view, member), member);
   assert.equal(view.log, log.name);
   assert.equal(view.origin, log.origin);
   assert.equal(view.id, `${log.name}-${view.index}`);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { leafHash, nodeHash } from '../src/index.js';
-import { nodeInteriorHash, nodeLeafHash } from '../src/node.js';
+import { createHash, randomBytes } from 'node:crypto';
+import { nodeHashInto, nodeInteriorHash, nodeLeafHash, nodeLeafHashInPlace } from '../src/node.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
@@ -36,5 +37,48 @@ describe('nodeInteriorHash', () => {
     ]);
     const results = pairs.map(([l, r]) => nodeInteriorHash(l!, r!));
     pairs.forEach(([l, r], i) => assert.equal(hex(results[i]!), hex(nodeHash(l!, r!))));
+  });
+});
+
+describe('nodeLeafHashInPlace', () => {
+  test('hashes an entry behind its overwritten prefix byte, copying nothing', () => {
+    for (const n of [0, 1, 55, 56, 63, 64, 300]) {
+      const entry = Uint8Array.from({ length: n }, (_, i) => (i * 11 + n) & 0xff);
+      const buffer = new Uint8Array(n + 5).fill(0xaa);
+      buffer.set(entry, 3);
+      assert.equal(hex(nodeLeafHashInPlace(buffer, 2, 3 + n)), hex(leafHash(entry)), `length ${n}`);
+      assert.equal(buffer[2], 0, 'the prefix byte is the leaf prefix');
+      assert.deepEqual(buffer.subarray(3, 3 + n), entry, 'the entry is untouched');
+    }
+  });
+
+  test('refuses a range outside the buffer', () => {
+    const buffer = new Uint8Array(10);
+    for (const [at, end] of [
+      [-1, 5],
+      [5, 5],
+      [5, 11],
+      [1.5, 4],
+    ] as const) {
+      assert.throws(() => nodeLeafHashInPlace(buffer, at, end), RangeError, `${at}..${end}`);
+    }
+  });
+});
+
+describe('nodeHashInto (the JavaScript SHA-256 of interior nodes)', () => {
+  const node = (l: Uint8Array, r: Uint8Array) =>
+    createHash('sha256').update(Uint8Array.of(1)).update(l).update(r).digest();
+
+  test('equals node:crypto at any offset, also writing over its own input', () => {
+    for (let k = 0; k < 200; k++) {
+      const src = randomBytes(70);
+      const at = k % 7;
+      const want = node(src.subarray(at, at + 32), src.subarray(at + 32, at + 64));
+      const out = Buffer.alloc(40);
+      nodeHashInto(src, at, out, 3);
+      assert.deepEqual(out.subarray(3, 35), want);
+      nodeHashInto(src, at, src, at + 1); // overlapping: all input is read first
+      assert.deepEqual(src.subarray(at + 1, at + 33), want);
+    }
   });
 });

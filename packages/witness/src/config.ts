@@ -22,6 +22,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { createPrivateFileOnce, readPrivateFile } from '@proofline/files';
 import {
   SIG_TYPE_COSIGNATURE,
   formatVerifierKey,
@@ -30,7 +31,6 @@ import {
   type Verifier,
 } from '@proofline/note';
 import { buildWitnessApp } from './app.js';
-import { createPrivateFileOnce, readPrivateFile } from './keyfile.js';
 import {
   cosigner,
   generateCosignerKey,

@@ -62,4 +62,3 @@ export {
   type RunningWitness,
   type WitnessConfig,
 } from './config.js';
-export { createPrivateFileOnce, readPrivateFile } from './keyfile.js';

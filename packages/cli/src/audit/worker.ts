@@ -5,16 +5,14 @@
  * the tile's root (a level-1 hash) and, on request, the recomputed tile. Fetching here too
  * keeps the main thread idle and uses every core.
  *
- * Hashing is most of the CPU an audit needs (2 hashes per entry), and node:crypto's fixed
- * cost per call dwarfs SHA-256 itself on 65..300 bytes: so leaves take one one-shot call each
- * on the bundle's bytes in place (no copies of entries, no Hash objects), and interior nodes
- * a JavaScript SHA-256 that allocates nothing (./sha256.ts).
+ * Hashing is most of the CPU an audit needs (2 hashes per entry): @proofline/tlog/node's fast
+ * path, leaves hashed on the bundle's bytes in place (nodeLeafHashInPlace: no copies of
+ * entries) and interior nodes with its allocation-free nodeHashInto.
  */
-import * as crypto from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import { decodeEntryBundle, entryBundlePath, tilePath } from '@proofline/tlog';
+import { nodeHashInto, nodeLeafHashInPlace } from '@proofline/tlog/node';
 import { fetchBytes, LogUnavailableError } from './fetch.js';
-import { nodeHashInto } from './sha256.js';
 
 export interface HashJob {
   readonly id: number;
@@ -35,12 +33,6 @@ export interface HashResult {
   /** The log could not be read (see LogUnavailableError): an outage, not a problem. */
   readonly unavailable?: string;
 }
-
-/** SHA-256 of `data` as a new 32-byte Buffer: crypto.hash (Node ≥ 20.12) or createHash. */
-const sha256: (data: Uint8Array) => Buffer =
-  typeof crypto.hash === 'function'
-    ? (data) => crypto.hash('sha256', data, 'buffer')
-    : (data) => crypto.createHash('sha256').update(data).digest();
 
 export async function checkTile(job: HashJob): Promise<HashResult> {
   const problems: string[] = [];
@@ -85,14 +77,13 @@ export async function checkTile(job: HashJob): Promise<HashResult> {
   for (let i = 0; i < count; i++) {
     const start = starts[i]! + 2;
     const end = starts[i + 1]!;
-    // The leaf hash is SHA-256(0x00 || entry): the length's low byte (already read) becomes 0x00.
-    bundle[start - 1] = 0;
-    const hash = sha256(bundle.subarray(start - 1, end));
+    // The length's low byte (already read) becomes the 0x00 leaf prefix.
+    const hash = nodeLeafHashInPlace(bundle, start - 1, end);
     tile.set(hash, i * 32);
-    if (served.length < i * 32 + 32 || hash.compare(served, i * 32, i * 32 + 32) !== 0) {
-      const got = served.subarray(i * 32, i * 32 + 32);
+    const got = served.subarray(i * 32, i * 32 + 32);
+    if (got.length < 32 || Buffer.compare(hash, got) !== 0) {
       problems.push(
-        `entry ${base + i}: its leaf hash ${hash.toString('base64')} (from tile/entries) differs from ` +
+        `entry ${base + i}: its leaf hash ${Buffer.from(hash).toString('base64')} (from tile/entries) differs from ` +
           `${got.toString('base64') || 'nothing'} in the level-0 tile at position ${i}`,
       );
     }

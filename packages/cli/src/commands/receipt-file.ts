@@ -2,7 +2,13 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { VerifiedReceipt, WrittenReceipt } from '@proofline/client';
 import { base64Decode, base64Encode } from '@proofline/note';
-import { buildRecord, parseRecord, parseRecordId, parseTime } from '@proofline/records';
+import {
+  buildRecord,
+  canonicalJson,
+  parseRecord,
+  parseRecordId,
+  parseTime,
+} from '@proofline/records';
 import {
   contentDigest,
   verifyReceipt,
@@ -125,7 +131,11 @@ export async function verifyReceiptFile(
     ...(Array.isArray(file.receiptProof) ? { receiptProof: file.receiptProof as string[] } : {}),
   });
   const record = verification.record;
-  if (record && file.record !== undefined && stable(file.record) !== stable(record)) {
+  if (
+    record &&
+    file.record !== undefined &&
+    canonicalJson(file.record as object) !== canonicalJson(record)
+  ) {
     problems.push('the file\'s "record" is not the record of its signed entry');
   }
   if (record && file.id !== undefined && idIndex(file.id) !== verification.index) {
@@ -167,15 +177,4 @@ function entryOfRecord(value: unknown): Uint8Array {
   }
   const { schema: _schema, tenant, time, ...statement } = value as Record<string, unknown>;
   return buildRecord(statement as never, tenant as string, parseTime(time as string)).bytes;
-}
-
-/** JSON with sorted keys, for comparing two plain values. */
-function stable(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)),
-        )
-      : v,
-  );
 }

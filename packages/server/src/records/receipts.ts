@@ -3,6 +3,7 @@ import {
   parseBatchReceiptText,
   recordId,
   type BatchTree,
+  type ReceiptView,
   type RecordV1,
 } from '@proofline/records';
 import { nodeInteriorHash, nodeLeafHash } from '@proofline/tlog/node';
@@ -18,30 +19,6 @@ import { equalHashes, tileHashReader } from '@proofline/tlog';
 import { type Commit, type GroupResult, type RecordGroup } from '@proofline/sequencer';
 import { nodeBase64Encode } from '@proofline/note/node';
 import { storedRecord } from '../stored-record.js';
-
-/** The receipt as the API returns it. */
-export interface ReceiptView {
-  readonly id: string;
-  readonly log: string;
-  readonly origin: string;
-  readonly index: number;
-  readonly leafHash: string;
-  readonly time: string;
-  readonly record: RecordV1;
-  /** The exact entry bytes (canonical JSON), base64. */
-  readonly entry: string;
-  /**
-   * The creation receipt: the log's signed note stored with the record's commit when it was
-   * sequenced — a proofline.dev/receipt/v1 over origin, index, leaf hash and time, or, for a
-   * record committed together with others, the commit's one proofline.dev/batch-receipt/v1
-   * over origin, first index, size, root and time. Absent when the commit has none stored
-   * (sequenced before receipts were stored, or its row was removed): never signed later.
-   */
-  readonly receipt?: string;
-  /** With a batch receipt only: the inclusion proof of leafHash in the commit's tree, base64. */
-  readonly receiptProof?: readonly string[];
-  readonly verificationUrl: string;
-}
 
 /** What the receipts of one log need: its configuration (nothing here signs). */
 export interface ReceiptLog {

@@ -3,6 +3,7 @@ import {
   bundleToTlogProof,
   formatBundle,
   formatTlogProof,
+  isDigest,
   parseTime,
   type Bundle,
 } from '@proofline/records';
@@ -24,7 +25,6 @@ export interface RecordRouteOptions {
 const SINGLE_BODY_LIMIT = 64 * 1024;
 const BATCH_BODY_LIMIT = 16 * 1024 * 1024;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
-const DIGEST = /^(sha256:[0-9a-f]{64}|sha384:[0-9a-f]{96}|sha512:[0-9a-f]{128})$/;
 
 type Query = Record<string, string | string[] | undefined>;
 
@@ -149,7 +149,7 @@ export function registerRecordRoutes(app: FastifyInstance, o: RecordRouteOptions
     ]);
     const digest = single(query, 'digest');
     if (digest !== undefined) {
-      if (!DIGEST.test(digest))
+      if (!isDigest(digest))
         throw invalidRequest('digest must be sha256:<64 hex>, sha384:… or sha512:…');
       for (const other of ['from', 'to', 'type', 'label', 'control', 'cursor', 'limit']) {
         if (query[other] !== undefined)

@@ -17,9 +17,9 @@ import { ServiceError } from '../service-error.js';
 import { storedRecord } from '../stored-record.js';
 import { CheckpointWaiter } from './checkpoints.js';
 import { ProofBundles } from './bundles.js';
-import { Receipts, type CreationReceipt, type ReceiptView } from './receipts.js';
+import { Receipts, type CreationReceipt } from './receipts.js';
 
-export type { ReceiptView } from './receipts.js';
+import type { ReceiptView } from '@proofline/records';
 
 /** What this node runs for one log: its configuration, signing key and sequencer. */
 export interface LogRuntime {

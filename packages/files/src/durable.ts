@@ -11,13 +11,24 @@ import {
 } from 'node:fs';
 import { dirname } from 'node:path';
 
+/** fsyncs the directory `dir`, so that names created or renamed in it survive a crash. */
+export function fsyncDirectory(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * Writes `text` to `path` (mode 0600) so that after a crash at any moment the file holds
  * either its old content or the new one, never a mix: the text goes to a temporary file in
- * the same directory, which is fsynced, then renamed over `path` (or, with `once`,
- * hard-linked to `path`, which fails if `path` exists), and the directory is fsynced so that
- * the new name survives a crash. Returns false (writing nothing) only with `once` when
- * `path` already exists. A crash may leave a `*.tmp` file behind; it is never read.
+ * the same directory (created O_EXCL, 0600), which is fsynced, then renamed over `path` (or,
+ * with `once`, hard-linked to `path`, which fails if `path` exists, so that of racing
+ * processes exactly one wins), and the directory is fsynced so that the new name survives a
+ * crash. Returns false (writing nothing) only with `once` when `path` already exists. A crash
+ * may leave a `*.tmp` file behind; it is never read.
  */
 export function writeFileDurably(path: string, text: string, once = false): boolean {
   const tmp = `${path}.${process.pid}.${randomUUID()}.tmp`;
@@ -44,11 +55,15 @@ export function writeFileDurably(path: string, text: string, once = false): bool
   } finally {
     rmSync(tmp, { force: true });
   }
-  const dir = openSync(dirname(path), 'r');
-  try {
-    fsyncSync(dir);
-  } finally {
-    closeSync(dir);
-  }
+  fsyncDirectory(dirname(path));
   return written;
+}
+
+/**
+ * Creates `path` (mode 0600) holding `text`, durably and at most once across processes (a
+ * key file): writeFileDurably with `once`. Returns false, leaving the existing file as it
+ * is, when `path` already existed (another process may have won the race).
+ */
+export function createPrivateFileOnce(path: string, text: string): boolean {
+  return writeFileDurably(path, text, true);
 }
