@@ -3,6 +3,7 @@ export {
   MAX_ENTRY_SIZE,
   Sequencer,
   type Commit,
+  type CommitReport,
   type GroupResult,
   type PendingGroup,
   type SequencerOptions,

@@ -29,6 +29,24 @@ export interface SequencerOptions {
    * `receipt`); without one, commits store no receipt. One sealer per log per process.
    */
   readonly sealer?: ReceiptSealer;
+  /**
+   * Called after every storage transaction, committed or failed (e.g. to measure it); must
+   * not throw. Not called for appends refused before they were queued.
+   */
+  readonly onCommit?: (report: CommitReport) => void;
+}
+
+/** One storage transaction of the sequencer, as `onCommit` hears of it. */
+export interface CommitReport {
+  /** Entries in the batch (idempotent groups that were replayed included). */
+  readonly entries: number;
+  /** Entries the commit sequenced: `entries` less the replayed groups', 0 if it failed. */
+  readonly sequenced: number;
+  readonly groups: number;
+  /** From handing the batch to storage to its settling, in ms. */
+  readonly ms: number;
+  /** Whether it committed. */
+  readonly ok: boolean;
 }
 
 /** A caller's group: the storage group plus how many entries `build` will return. */
@@ -69,6 +87,7 @@ export class Sequencer {
   private readonly now: () => number;
   private readonly maxInFlight: number;
   private readonly sealer: ReceiptSealer | undefined;
+  private readonly onCommit: ((report: CommitReport) => void) | undefined;
   private queue: Waiting[] = [];
   private pending = 0;
   /** Batches handed to storage and not yet settled. */
@@ -90,6 +109,12 @@ export class Sequencer {
     this.now = options.now ?? Date.now;
     this.maxInFlight = Math.max(1, options.maxInFlight ?? 1);
     this.sealer = options.sealer;
+    this.onCommit = options.onCommit;
+  }
+
+  /** Entries accepted and not yet committed or failed (at most `maxPending`). */
+  get backlog(): number {
+    return this.pending;
   }
 
   /** Whether its commits are sealed (store a creation receipt): it was given a sealer. */
@@ -209,6 +234,9 @@ export class Sequencer {
     this.inFlight++;
     this.schedule(); // a batch beyond maxBatchSize, while another may be in flight
     const sealing = this.sealer?.session();
+    const started = performance.now();
+    let ok = false;
+    let sequenced = 0;
     try {
       const results = await this.storage
         .sequence(
@@ -234,10 +262,21 @@ export class Sequencer {
         results,
         ...(sealed && stored ? { sealed } : {}),
       };
+      ok = true;
+      batch.forEach((w, i) => {
+        if (results[i]!.status === 'sequenced') sequenced += w.group.count;
+      });
       batch.forEach((w, i) => w.resolve({ ...results[i]!, commit }));
     } catch (err) {
       for (const w of batch) w.reject(err);
     } finally {
+      this.onCommit?.({
+        entries: count,
+        sequenced,
+        groups: batch.length,
+        ms: performance.now() - started,
+        ok,
+      });
       this.pending -= count;
       this.inFlight--;
       if (this.queue.length > 0) this.schedule();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import type { Storage } from '@proofline/storage';
-import { MAX_ENTRY_SIZE, Sequencer } from '../src/index.js';
+import { MAX_ENTRY_SIZE, Sequencer, type CommitReport } from '../src/index.js';
 import {
   assertSequencerError,
   countingStorage,
@@ -483,5 +483,41 @@ describe('Sequencer limits', () => {
       sleep(1000).then(() => 'hung'),
     ]);
     assert.equal(outcome, 'closed', 'the first close() must not hang when close() is called twice');
+  });
+});
+
+describe('Sequencer reports', () => {
+  test('onCommit hears every transaction, committed or failed; backlog counts the waiting', async (t) => {
+    const { storage: real } = await openStore(t);
+    const held = heldStorage(real);
+    let fail = false;
+    const storage = wrapStorage(held.storage, {
+      sequence: (log, groups, now, seal) =>
+        fail
+          ? Promise.reject(new Error('disk full'))
+          : held.storage.sequence(log, groups, now, seal),
+    });
+    const reports: CommitReport[] = [];
+    const seq = new Sequencer(storage, LOG, { onCommit: (r) => reports.push(r) });
+    assert.equal(seq.backlog, 0);
+    const first = seq.appendBatch([utf8('a'), utf8('b')]);
+    await held.entered();
+    const more = [seq.append(utf8('c')), seq.append(utf8('d')), seq.append(utf8('e'))];
+    assert.equal(seq.backlog, 5, 'two committing, three waiting');
+    held.release();
+    await Promise.all([first, ...more]);
+    assert.equal(seq.backlog, 0);
+    assert.deepEqual(
+      reports.map((r) => [r.entries, r.sequenced, r.groups, r.ok]),
+      [
+        [2, 2, 1, true],
+        [3, 3, 3, true],
+      ],
+    );
+    assert.ok(reports.every((r) => r.ms >= 0));
+    fail = true;
+    await assert.rejects(seq.append(utf8('f')), /disk full/);
+    assert.deepEqual(reports.at(-1), { ...reports.at(-1)!, entries: 1, sequenced: 0, ok: false });
+    assert.equal(seq.backlog, 0);
   });
 });

@@ -107,6 +107,12 @@ function serviceProblem(err: ServiceError): HttpProblem {
       return new HttpProblem('batch-too-large', err.message);
     case 'SHUTTING_DOWN':
       return new HttpProblem('shutting-down', err.message, retry);
+    case 'PAYLOAD_TOO_LARGE':
+      return new HttpProblem('payload-too-large', err.message);
+    case 'OVERLOADED':
+      return new HttpProblem('overloaded', err.message, retry);
+    case 'NOT_READY':
+      return new HttpProblem('not-ready', err.message, retry);
     case 'LOG_UNAVAILABLE':
       return new HttpProblem('log-unavailable', err.message, retry);
     case 'STORAGE_INCONSISTENT':

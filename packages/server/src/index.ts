@@ -7,5 +7,6 @@ export { toProblem } from './errors.js';
 export { type LogRuntime } from './records/service.js';
 export { recordGroup, recordGroupOf, type RecordGroup } from '@proofline/sequencer';
 export { MAX_LOOKUP_RESULTS, registerLookupRoute, type LookupResult } from './lookup.js';
-export { DEFAULT_WEB_ROOT, WEB_CSP, registerWebRoutes } from './web.js';
+export { DEFAULT_WEB_ROOT, DOCS_CSP, WEB_CSP, registerWebRoutes } from './web.js';
+export { ServerMetrics } from './metrics.js';
 export { registerAuditRoutes, type AuditRouteOptions } from './audit-routes.js';
