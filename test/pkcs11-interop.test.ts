@@ -4,7 +4,8 @@
  * implementation (golang.org/x/mod/sumdb/note, test/interop/go) verifies the served log with
  * the verifier key derived here from the public key read off the token with pkcs11-tool.
  * A wrong PIN, a missing key label, an absent token or a PIN in the URI stop the command
- * before anything is created. Skipped (saying why) only without softhsm2 and opensc, which
+ * before anything is created; a successor key on the token (`--log-signer LOG.next=…`) co-signs
+ * every checkpoint, which Go verifies pinned to either key. Skipped (saying why) only without softhsm2 and opensc, which
  * scripts/test-deps.sh installs.
  */
 import { after, before, describe, it } from 'node:test';
@@ -13,7 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash, createPublicKey } from 'node:crypto';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatVerifierKey } from '@proofline/note';
+import { ed25519Verifier, formatVerifierKey, openNote, parseVerifierKey } from '@proofline/note';
 import { SoftHsmStore, softhsm } from '@proofline/pkcs11/testing';
 import { SqliteStorage } from '@proofline/storage-sqlite';
 import { runGoVerifier } from './lib/go.js';
@@ -63,7 +64,7 @@ describe('a log signed by a key in SoftHSM2, verified by Go sumdb/note', { skip 
   });
 
   /** The verifier key from the token's public key, read with pkcs11-tool (not Proofline). */
-  function tokenVerifierKey(): string {
+  function tokenVerifierKey(label = 'hsm-log'): string {
     const pem = execFileSync(
       'pkcs11-tool',
       [
@@ -75,7 +76,7 @@ describe('a log signed by a key in SoftHSM2, verified by Go sumdb/note', { skip 
         '--type',
         'pubkey',
         '--label',
-        'hsm-log',
+        label,
       ],
       { env: process.env },
     );
@@ -187,6 +188,19 @@ describe('a log signed by a key in SoftHSM2, verified by Go sumdb/note', { skip 
     assert.match(result.stdout, /^OK size=300 /m);
     await stopServer(server);
     server = undefined;
+    // The creation receipts were sealed by the token key too (synchronously, C_Sign).
+    const storage = new SqliteStorage(join(dir, 'proofline.db'));
+    try {
+      const { publicKey } = parseVerifierKey(vkey);
+      for (const index of [0, 299]) {
+        const { receipt } = await storage.commitRange('hsm', index);
+        assert.ok(receipt, `entry ${index} has a creation receipt`);
+        const opened = await openNote(receipt, [ed25519Verifier(ORIGIN, publicKey)]);
+        assert.equal(opened.verified.length, 1);
+      }
+    } finally {
+      await storage.close();
+    }
   });
 
   it('an existing log refuses another token key as not its registered key', async () => {
@@ -213,6 +227,36 @@ describe('a log signed by a key in SoftHSM2, verified by Go sumdb/note', { skip 
       assert.equal(await storage.sequencedSize('hsm'), 300, 'nothing was appended');
     } finally {
       await storage.close();
+    }
+  });
+
+  it('a rotation on the token: checkpoints signed by both token keys, Go verifies either', async () => {
+    const next = uri.replace('hsm-log', 'other-key');
+    const refused = runProofline([
+      'rotate-key',
+      '--data',
+      dir,
+      '--log',
+      'hsm',
+      '--log-signer',
+      `hsm=${uri}`,
+    ]);
+    assert.notEqual(refused.status, 0);
+    assert.match(refused.stderr, /in a PKCS#11 token: generate the successor on the token/);
+    const signers = ['--log-signer', `hsm=${uri}`, '--log-signer', `hsm.next=${next}`];
+    const appended = runProofline(
+      ['append', '--data', dir, '--log', 'hsm', ...signers],
+      lines(300, 310),
+    );
+    assert.equal(appended.status, 0, appended.stderr);
+    server = await startServer(dir, signers);
+    await waitForSize(server.url, 310, 30_000, 'hsm');
+    const checkpoint = await fetchCheckpoint(server.url, 'hsm');
+    assert.equal(checkpoint.split('\n').filter((l) => l.startsWith(`\u2014 ${ORIGIN} `)).length, 2);
+    for (const vkey of [tokenVerifierKey(), tokenVerifierKey('other-key')]) {
+      const go = await runGoVerifier(['-url', `${server.url}/logs/hsm/`, '-vkey', vkey]);
+      assert.equal(go.status, 0, `${go.stdout}\n${go.stderr}`);
+      assert.match(go.stdout, /^OK size=310 /m);
     }
   });
 });

@@ -17,7 +17,10 @@ import {
   keyPath,
   keySource,
   loadExistingKey,
+  createSuccessorKey,
   loadOrCreateKey,
+  loadSuccessorKey,
+  successorKeyPath,
 } from './keys.js';
 import {
   fileLogKey,
@@ -37,6 +40,11 @@ export { DEFAULT_LOG, DEFAULT_TENANT } from './defaults.js';
 export interface LogHandle {
   readonly config: LogConfig;
   readonly signer: Signer;
+  /**
+   * What signs checkpoints: `signer`, then during a key rotation the successor key
+   * (`<keys>/<log>.next.key`, or `--log-signer LOG.next=pkcs11:…`). See docs/keys.md.
+   */
+  readonly checkpointSigners: readonly Signer[];
   /** This node's checkpoint guard for the log (`<keys>/<log>.checkpoint`). */
   readonly guard: CheckpointGuard;
   /** Seals the creation receipt of each commit (one per log per process: pass it to one Sequencer). */
@@ -80,6 +88,12 @@ export interface Deployment {
   log(name: string, origin?: string, tenant?: string): Promise<LogHandle>;
   /** Opens an existing log and its key; writes nothing. A missing log is a DeploymentError. */
   openLog(name: string): Promise<LogHandle>;
+  /**
+   * Starts a key rotation of an existing log with a key file: creates its successor key
+   * file `<keys>/<log>.next.key` (refused if one exists, or if the log's key is in a token)
+   * and returns the successor's verifier key. See docs/keys.md.
+   */
+  createSuccessor(name: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -261,19 +275,39 @@ async function openWithKeys(
       ...(made.created ? { createdKey: keyPath(keyDir, name) } : {}),
     };
   };
+  /** The successor key during a rotation, as note key `origin`, if there is one. */
+  const successorOf = (name: string, origin: string): LogKey | undefined => {
+    const token = tokenKeys.get(`${name}.next`);
+    if (token) return tokenLogKey(token, origin);
+    const fileKey = loadSuccessorKey(keyDir, name);
+    if (fileKey === undefined) return undefined;
+    if (fileKey.name !== origin) {
+      throw new Error(
+        `the successor key ${successorKeyPath(keyDir, name)} is for ${fileKey.name}, not the origin ${origin} of log ${name}`,
+      );
+    }
+    return fileLogKey(fileKey, successorKeyPath(keyDir, name));
+  };
   const handle = (
     config: LogConfig,
     key: LogKey,
     guard: CheckpointGuard,
     createdKey?: string,
-  ): LogHandle => ({
-    config,
-    signer: key.signer,
-    guard,
-    sealer: new ReceiptSealer(key.name, key.syncSigner),
-    ...(createdKey === undefined ? {} : { createdKey }),
-  });
-  return {
+  ): LogHandle => {
+    const successor = successorOf(config.name, config.origin);
+    if (successor?.verifierKey === key.verifierKey) {
+      throw new Error(`the successor key of log ${config.name} is its current key`);
+    }
+    return {
+      config,
+      signer: key.signer,
+      checkpointSigners: successor ? [key.signer, successor.signer] : [key.signer],
+      guard,
+      sealer: new ReceiptSealer(key.name, key.syncSigner),
+      ...(createdKey === undefined ? {} : { createdKey }),
+    };
+  };
+  const deployment: Deployment = {
     storage,
     access: storage,
     async openLog(name) {
@@ -289,6 +323,15 @@ async function openWithKeys(
       const { key } = keyOf(name, config);
       checkKey(config, key);
       return handle(config, key, guardOf(name, key));
+    },
+    async createSuccessor(name) {
+      const { config } = await deployment.openLog(name);
+      if (tokenKeys.has(name) || tokenKeys.has(`${name}.next`)) {
+        throw new Error(
+          `the key of log ${name} is in a PKCS#11 token: generate the successor on the token and give it as --log-signer ${name}.next=pkcs11:…`,
+        );
+      }
+      return createSuccessorKey(keyDir, name, config.origin);
     },
     async log(name, origin, tenant = DEFAULT_TENANT) {
       if (!LOG_NAME_PATTERN.test(name)) {
@@ -321,4 +364,5 @@ async function openWithKeys(
       }
     },
   };
+  return deployment;
 }

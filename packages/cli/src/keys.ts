@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { checkPrivateDirectory, createPrivateFileOnce, readPrivateFile } from '@proofline/files';
 import { join } from 'node:path';
 import {
@@ -74,6 +74,34 @@ export function loadExistingKey(keyDir: string, log: string): SignerKey {
       `log ${log} exists but its signing key is missing: put it in ${path} or set ${envName(log)}`,
     );
   }
+}
+
+/** Where a log's successor key waits during a rotation (`proofline rotate-key`). */
+export function successorKeyPath(keyDir: string, log: string): string {
+  return join(keyDir, `${log}.next.key`);
+}
+
+/** The log's successor key file, if a rotation is under way; refused like a key file. */
+export function loadSuccessorKey(keyDir: string, log: string): SignerKey | undefined {
+  const path = successorKeyPath(keyDir, log);
+  if (!existsSync(path)) return undefined;
+  checkPrivateDirectory(keyDir, 'the key folder');
+  return loadKey(path);
+}
+
+/**
+ * Creates the successor key of a log whose key is `origin`'s (atomically; refused if one
+ * exists: a rotation under way is finished or abandoned first). Returns its verifier key.
+ */
+export function createSuccessorKey(keyDir: string, log: string, origin: string): string {
+  const path = successorKeyPath(keyDir, log);
+  mkdirSync(keyDir, { recursive: true, mode: 0o700 });
+  checkPrivateDirectory(keyDir, 'the key folder');
+  if (existsSync(path)) {
+    throw new Error(`log ${log} already has a successor key ${path}: a rotation is under way`);
+  }
+  createPrivateFileOnce(path, `${generateSignerKey(origin)}\n`);
+  return verifierKeyOf(loadKey(path));
 }
 
 export function loadKey(path: string): SignerKey {

@@ -61,7 +61,8 @@ export function signersFromEnvironment(env: NodeJS.ProcessEnv = process.env): Ma
 
 /**
  * The `--log-signer` values, `LOG=pkcs11:URI` or a bare `pkcs11:URI` for `commandLog` (the
- * command's `--log`, else `default`), by log name. Refuses a log given twice, an unknown
+ * command's `--log`, else `default`), by log name; `LOG.next=pkcs11:URI` is the log's
+ * successor key during a rotation (docs/keys.md). Refuses a log given twice, an unknown
  * backend and a malformed URI (TypeError from parsePkcs11Uri), so a typo never falls back
  * to a key file.
  */
@@ -71,7 +72,7 @@ export function parseLogSigners(
 ): Map<string, string> {
   const signers = new Map<string, string>();
   for (const value of values) {
-    const m = /^(?:([a-z0-9-]+)=)?([a-z0-9]+):/.exec(value);
+    const m = /^(?:([a-z0-9-]+(?:\.next)?)=)?([a-z0-9]+):/.exec(value);
     if (!m || m[2] !== 'pkcs11') {
       throw new TypeError(
         `--log-signer ${JSON.stringify(value.replace(/pin-value=[^&]*/g, 'pin-value=…').slice(0, 80))}: expected [LOG=]pkcs11:URI (the default is the log's key file)`,

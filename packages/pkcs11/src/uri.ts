@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { Pkcs11KeyError } from './errors.js';
 import type { Pkcs11KeyLocation } from './pkcs11-key.js';
 
@@ -82,14 +82,23 @@ export function parsePkcs11Uri(uri: string): Pkcs11Uri {
 
 /**
  * Reads the PIN: the file's content or the variable's value, without one trailing newline.
- * A missing or empty PIN is Pkcs11KeyError LOGIN_FAILED (before the token is touched).
+ * A missing or empty PIN, or a PIN file that other users may read (like a key file, refused
+ * rather than trusted), is Pkcs11KeyError LOGIN_FAILED, before the token is touched.
  */
 export function readPin(source: PinSource): string {
   let pin: string | undefined;
   if ('file' in source) {
     try {
+      const mode = statSync(source.file).mode & 0o777;
+      if (mode & 0o077) {
+        throw new Pkcs11KeyError(
+          'LOGIN_FAILED',
+          `refusing the PKCS#11 PIN file ${source.file}: other users may read it (mode ${mode.toString(8)}); run chmod 600 ${source.file}`,
+        );
+      }
       pin = readFileSync(source.file, 'utf8');
     } catch (cause) {
+      if (cause instanceof Pkcs11KeyError) throw cause;
       throw new Pkcs11KeyError(
         'LOGIN_FAILED',
         `cannot read the PKCS#11 PIN file ${source.file}: ${(cause as Error).message}`,

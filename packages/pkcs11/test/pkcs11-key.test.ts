@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createPublicKey, verify } from 'node:crypto';
+import { createRequire } from 'node:module';
 import {
   openPkcs11Key,
   parsePkcs11Uri,
@@ -67,6 +68,26 @@ describe('openPkcs11Key (SoftHSM2)', { skip }, () => {
     b.close();
     b.close(); // idempotent
     assert.throws(() => b.signSync(new Uint8Array(1)), { code: 'SIGN_FAILED' });
+  });
+
+  it('reopens a session the token dropped (and logs in again), once per signature', () => {
+    const key = openPkcs11Key(base);
+    try {
+      const m = new Uint8Array([1, 2, 3]);
+      const before = key.signSync(m);
+      // Another handle on the same module (same process): closing every session of the slot
+      // is what a token reset or a re-plug does to this process's session and login.
+      const lib = createRequire(import.meta.url)('pkcs11js') as typeof import('pkcs11js');
+      const other = new lib.PKCS11();
+      other.load(base.module); // never C_Finalize: the module is shared with `key`
+      const slot = other
+        .C_GetSlotList(true)
+        .find((s) => other.C_GetTokenInfo(s).label.trim() === base.token)!;
+      other.C_CloseAllSessions(slot);
+      assert.deepEqual(key.signSync(m), before);
+    } finally {
+      key.close();
+    }
   });
 
   const refusals: [string, Partial<Pkcs11KeyOptions>, string, RegExp][] = [
@@ -152,9 +173,11 @@ describe('parsePkcs11Uri / readPin', () => {
   it('reads the PIN from a file (one trailing newline dropped) or the environment', () => {
     const dir = mkdtempSync(join(tmpdir(), 'proofline-pin-'));
     try {
-      writeFileSync(join(dir, 'pin'), '0042\n');
+      writeFileSync(join(dir, 'pin'), '0042\n', { mode: 0o600 });
       assert.equal(readPin({ file: join(dir, 'pin') }), '0042');
-      writeFileSync(join(dir, 'empty'), '\n');
+      writeFileSync(join(dir, 'shared'), '0042\n', { mode: 0o644 });
+      assert.throws(() => readPin({ file: join(dir, 'shared') }), /other users may read it/);
+      writeFileSync(join(dir, 'empty'), '\n', { mode: 0o600 });
       assert.throws(() => readPin({ file: join(dir, 'empty') }), { code: 'LOGIN_FAILED' });
       assert.throws(() => readPin({ file: join(dir, 'none') }), { code: 'LOGIN_FAILED' });
       process.env.PROOFLINE_TEST_PIN = '77';

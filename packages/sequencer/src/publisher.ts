@@ -136,6 +136,10 @@ export interface TimestampReport {
  * With `witnesses`, a newly signed checkpoint is sent to the witnesses (with consistency
  * proofs built from the stored tiles) and published only once cosigned by a quorum, with
  * the cosignatures; otherwise it is not published, and the next round retries.
+ *
+ * `signer` may be several keys of the log's origin (a key rotation, docs/keys.md): every
+ * checkpoint then carries each one's signature, the first (the log's registered key) first,
+ * so a verifier pinned to either key verifies it (C2SP signed-note: unknown keys are ignored).
  */
 export class Publisher {
   private readonly intervalMs: number;
@@ -154,12 +158,15 @@ export class Publisher {
   /** Per authority: the largest size it timestamped, and when to try again after a failure. */
   private readonly timestampState = new Map<string, { done: number; retryAt: number }>();
 
+  private readonly signers: readonly Signer[];
+
   constructor(
     private readonly storage: Storage,
     private readonly log: LogConfig,
-    private readonly signer: Signer,
+    signer: Signer | readonly Signer[],
     private readonly options: PublisherOptions = {},
   ) {
+    this.signers = Array.isArray(signer) ? [...signer] : [signer as Signer];
     this.intervalMs = options.intervalMs ?? 500;
     this.leaseTtlMs = options.leaseTtlMs ?? Math.max(1000, 5 * this.intervalMs);
     this.owner = options.owner ?? `${hostname()}:${process.pid}:${crypto.randomUUID()}`;
@@ -174,10 +181,16 @@ export class Publisher {
       ),
     );
     this.now = options.now ?? Date.now;
-    if (signer.name !== log.origin) {
-      throw new Error(
-        `log ${log.name}: signing key ${signer.name} does not match origin ${log.origin}`,
-      );
+    for (const { name } of this.signers) {
+      if (name !== log.origin) {
+        throw new Error(`log ${log.name}: signing key ${name} does not match origin ${log.origin}`);
+      }
+    }
+    if (
+      this.signers.length === 0 ||
+      new Set(this.signers.map((s) => s.keyId)).size !== this.signers.length
+    ) {
+      throw new Error(`log ${log.name}: give one or more distinct signing keys`);
     }
   }
 
@@ -243,7 +256,7 @@ export class Publisher {
       extensions: [],
     });
     if (guarded) await guarded.guard.check(guarded.state, size, root, reader);
-    let note = await signNote(text, [this.signer]);
+    let note = await signNote(text, this.signers);
     // Durable before anyone outside this process sees the checkpoint.
     if (
       guarded &&

@@ -11,7 +11,18 @@ import {
 import { leafHash, proveConsistency, tileHashReader, verifyConsistency } from '@proofline/tlog';
 import { Publisher, ReceiptSealer, Sequencer, nodeEd25519Signer } from '../src/index.js';
 import {
+  ed25519Verifier,
+  formatSignerKey,
+  formatVerifierKey,
+  openNote,
+  parseNote,
+  parseSignerKey,
+  parseVerifierKey,
+} from '@proofline/note';
+import {
+  ORIGIN,
   SEED,
+  VERIFIER_KEY,
   countingSigner,
   gate,
   hex,
@@ -347,6 +358,46 @@ describe('Publisher safety', () => {
       () => new Publisher(storage, config, nodeEd25519Signer('someone.else/log', SEED)),
       /does not match origin/,
     );
+  });
+
+  test('during a key rotation each checkpoint carries both keys, the registered one first', async (t) => {
+    const { storage, config } = await openStore(t);
+    const successorSeed = Uint8Array.from({ length: 32 }, (_, i) => 100 + i);
+    const successor = nodeEd25519Signer(ORIGIN, successorSeed);
+    const log = new TestLog(storage, config);
+    await log.growTo(5);
+    const publisher = new Publisher(storage, config, [logSigner(), successor]);
+    const cp = await publisher.publish();
+    assert.ok(cp);
+    const note = parseNote(cp.note);
+    assert.deepEqual(
+      note.signatures.map((sig) => sig.keyId),
+      [logSigner().keyId, successor.keyId],
+    );
+    // Each key alone verifies it; the other signature is ignored, not an error.
+    const successorKey = formatVerifierKey(
+      ORIGIN,
+      parseSignerKey(formatSignerKey(ORIGIN, successorSeed)).publicKey,
+    );
+    for (const vkey of [VERIFIER_KEY, successorKey]) {
+      const { publicKey } = parseVerifierKey(vkey);
+      const opened = await openNote(cp.note, [ed25519Verifier(ORIGIN, publicKey)]);
+      assert.equal(opened.verified.length, 1);
+    }
+  });
+
+  test('a rotation refuses a successor of another origin, the same key twice, or no key', async (t) => {
+    const { storage, config } = await openStore(t);
+    const other = nodeEd25519Signer(
+      'someone.else/log',
+      Uint8Array.from({ length: 32 }, () => 7),
+    );
+    assert.throws(
+      () => new Publisher(storage, config, [logSigner(), other]),
+      /does not match origin/,
+    );
+    assert.throws(() => new Publisher(storage, config, [logSigner(), logSigner()]), /distinct/);
+    assert.throws(() => new Publisher(storage, config, []), /distinct/);
   });
 });
 

@@ -49,7 +49,7 @@ export const TARGET_FLAGS: readonly FlagSpec[] = [
     type: 'string',
     value: '[LOG=]pkcs11:URI',
     repeatable: true,
-    help: "a log whose key is in a PKCS#11 token (HSM, SoftHSM2), e.g. pkcs11:token=T;object=K?module-path=LIB&pin-source=FILE (PIN default from $PROOFLINE_PKCS11_PIN); without LOG=, the command's --log (default: default); or PROOFLINE_LOG_SIGNER_<NAME>. Default: the key file",
+    help: "a log whose key is in a PKCS#11 token (HSM, SoftHSM2), e.g. pkcs11:token=T;object=K?module-path=LIB&pin-source=FILE (PIN default from $PROOFLINE_PKCS11_PIN); without LOG=, the command's --log (default: default); LOG.next= a rotation's successor key; or PROOFLINE_LOG_SIGNER_<NAME>. Default: the key file",
     synopsis: '',
   },
 ];

@@ -112,12 +112,12 @@ export async function append(options: AppendOptions): Promise<number> {
 
 async function waitForCheckpoint(
   storage: Storage,
-  { config, signer, guard }: LogHandle,
+  { config, checkpointSigners, guard }: LogHandle,
   target: Target,
   size: number,
   waitMs: number,
 ): Promise<void> {
-  const publisher = new Publisher(storage, config, signer, { guard });
+  const publisher = new Publisher(storage, config, checkpointSigners, { guard });
   const deadline = Date.now() + waitMs;
   try {
     while (true) {

@@ -108,3 +108,22 @@ export async function logPolicy(options: {
     await deployment.close();
   }
 }
+
+/**
+ * `proofline rotate-key`: creates the successor key of a log (a key file beside its key) and
+ * prints its verifier key, to announce; from the next start every checkpoint carries both
+ * keys' signatures (docs/keys.md). Writes only the new key file.
+ */
+export async function rotateKey(options: { target: Target; log: string }): Promise<void> {
+  const deployment = await openDeployment(options.target, { existing: true });
+  try {
+    const next = await deployment.createSuccessor(options.log);
+    process.stdout.write(`${next}\n`);
+    console.error(
+      `successor key of log ${options.log} created. Restart the nodes: from then on every ` +
+        'checkpoint is signed by both keys. Announce the new verifier key above; see docs/keys.md.',
+    );
+  } finally {
+    await deployment.close();
+  }
+}

@@ -244,7 +244,7 @@ export class LogFleet {
   }
 
   private publisher(handle: LogHandle, served: Omit<ServedLog, 'runtime'>): Publisher {
-    const { config, signer, guard } = handle;
+    const { config, guard } = handle;
     const o = this.options;
     const witnessing = publisherWitnessOptions(
       served.witnessing,
@@ -253,7 +253,7 @@ export class LogFleet {
       o.logger,
     );
     const hooks = o.metrics?.publisherHooks(config.name);
-    return new Publisher(o.deployment.storage, config, signer, {
+    return new Publisher(o.deployment.storage, config, handle.checkpointSigners, {
       intervalMs: o.checkpointIntervalMs,
       leafHash: nodeLeafHash,
       interiorHash: nodeInteriorHash,

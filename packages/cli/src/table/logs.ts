@@ -181,3 +181,22 @@ export const createLog: Command = {
     return 0;
   },
 };
+
+export const rotateKey: Command = {
+  name: 'rotate-key',
+  summary: 'start a log key rotation: create the successor key, print its verifier key',
+  description:
+    "Creates <keys>/<LOG>.next.key beside the log's key and prints the successor's verifier " +
+    'key. Once the nodes restart, every checkpoint carries the signatures of both keys, so ' +
+    'verifiers pinned to either key accept it (docs/keys.md). Refused if a successor exists. ' +
+    'A key in a PKCS#11 token: generate the successor on the token and give it as ' +
+    '--log-signer LOG.next=pkcs11:… instead.',
+  flags: LOG_TARGET_FLAGS,
+  writes: '<keys>/<LOG>.next.key',
+  async run(a) {
+    const target = targetOf(a);
+    const { rotateKey: run } = await import('../commands/logs.js');
+    await run({ target, log: a.required('log') });
+    return 0;
+  },
+};
