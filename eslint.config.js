@@ -68,4 +68,40 @@ export default tseslint.config(
       'no-restricted-globals': ['error', 'Buffer', 'process', 'require'],
     },
   },
+  {
+    // The browser-safe part of @proofline/evidence (its ./browser entry) and the offline
+    // verifier page built from it (page/, inlined into every package as verify.html): no Node
+    // built-ins, no Buffer, none of the ZIP, PDF, HTTP or file modules of the package.
+    files: [
+      'packages/evidence/page/**/*.ts',
+      'packages/evidence/src/{browser,verify-package,check,control-view,package,population,sample,anchor,trust,trust-items,report,lines,names,errors}.ts',
+    ],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            'node:*',
+            'fs',
+            'crypto',
+            'path',
+            'buffer',
+            'yauzl',
+            'yazl',
+            'pdfkit',
+            '**/zip.js',
+            '**/report-pdf.js',
+            '**/controls.js',
+            '**/client.js',
+            '**/export.js',
+            '**/scan.js',
+            '**/verify-evidence.js',
+            '**/index.js',
+          ],
+          paths: [{ name: '@proofline/evidence', message: 'use @proofline/evidence/browser' }],
+        },
+      ],
+      'no-restricted-globals': ['error', 'Buffer', 'process', 'require'],
+    },
+  },
 );

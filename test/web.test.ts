@@ -8,7 +8,7 @@
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { WEB_CSP } from '@proofline/server';
+import { DOCS_CSP, WEB_CSP } from '@proofline/server';
 import {
   RECORDS,
   TAMPERED,
@@ -357,6 +357,17 @@ describe('web pages in Chromium', () => {
     const api = await fetch(`${url}/logs/default/`);
     assert.equal(((await api.json()) as { name: string }).name, 'default');
     assert.match((await fetch(`${url}/logs/default`)).headers.get('content-type')!, /text\/html/);
+  });
+
+  it('renders the API documentation (Swagger UI) under its Content-Security-Policy', async () => {
+    const response = await page.goto(`${url}/docs`);
+    assert.equal(response?.status(), 200);
+    assert.equal(response?.headers()['content-security-policy'], DOCS_CSP);
+    await page.waitForSelector('.swagger-ui .info .title');
+    assert.match((await page.textContent('.swagger-ui .info .title'))!, /Proofline/);
+    assert.ok((await page.$$('.opblock')).length > 10, 'the operations are listed');
+    const script = await fetch(`${url}/docs/static/swagger-initializer.js`);
+    assert.equal(script.headers.get('content-security-policy'), DOCS_CSP);
   });
 
   it('looks records up by digest, publicly and strictly', async () => {

@@ -421,6 +421,14 @@ describe('witnessing with three witness processes (2-of-3)', () => {
       assert.equal(await publisher.publish(), undefined);
       assert.equal(reports.at(-1)!.satisfied, false);
       assert.deepEqual(reports.at(-1)!.cosigned, [witnesses[0]!.name]);
+      // Every other witness is named as failed (what the metrics count per witness).
+      assert.deepEqual(
+        [...reports.at(-1)!.failed].sort(),
+        witnesses
+          .slice(1)
+          .map((w) => w.name)
+          .sort(),
+      );
     }
     assert.equal((await latest()).note, before.note, 'the witnessed checkpoint stays the latest');
     const pending = await app.inject({ method: 'GET', url: `/v1/records/default-${index}/proof` });

@@ -30,6 +30,7 @@ import {
 
 import { DEFAULT_LOG, DEFAULT_TENANT } from './defaults.js';
 import { targetArgs } from './guard.js';
+import { CodedError } from '@proofline/tlog';
 
 export { DEFAULT_LOG, DEFAULT_TENANT } from './defaults.js';
 
@@ -85,12 +86,9 @@ export interface Deployment {
 /** What is missing when a command that must not create it finds it absent. */
 export type DeploymentErrorCode = 'NO_DATA' | 'NO_LOG' | 'NO_TENANT_LOG';
 
-export class DeploymentError extends Error {
-  constructor(
-    readonly code: DeploymentErrorCode,
-    message: string,
-  ) {
-    super(message);
+export class DeploymentError extends CodedError<DeploymentErrorCode> {
+  constructor(code: DeploymentErrorCode, message: string) {
+    super(code, message);
     this.name = 'DeploymentError';
   }
 }

@@ -1,5 +1,5 @@
-import type { ReceiptView } from '@proofline/records';
 import { CodedError } from '@proofline/tlog';
+import type { ReceiptView } from '@proofline/records';
 
 /** The HTTP side of a {@link ProoflineError}. */
 export interface ProoflineErrorDetails {

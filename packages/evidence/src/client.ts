@@ -1,6 +1,9 @@
 import { parseBundle, type Bundle, type PopulationFilter } from '@proofline/records';
 import { EvidenceError, malformed } from './errors.js';
+import { splitLines } from './lines.js';
 import { MAX_PROOF_SIZE, parseJsonText, parseProof, type PopulationProof } from './population.js';
+
+export { splitLines };
 
 /** The period and filter of a population request. Times are anything the API accepts. */
 export interface PopulationQuery {
@@ -12,48 +15,6 @@ export interface PopulationQuery {
 
 /** Indices per bundles request (the server's bound). */
 export const BUNDLES_PER_REQUEST = 256;
-
-/**
- * Splits a byte stream into UTF-8 lines (LF-terminated; the last line may lack it), refusing
- * any line longer than `maxBytes` before buffering more of it.
- */
-export async function* splitLines(
-  chunks: AsyncIterable<Uint8Array>,
-  maxBytes: number,
-): AsyncGenerator<string> {
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  let pending: Uint8Array[] = [];
-  let pendingSize = 0;
-  const take = (tail: Uint8Array): string => {
-    const parts = [...pending, tail];
-    const size = pendingSize + tail.length;
-    pending = [];
-    pendingSize = 0;
-    const joined = parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
-    try {
-      return decoder.decode(joined);
-    } catch (cause) {
-      throw malformed('a line is not valid UTF-8', cause);
-    }
-  };
-  for await (const chunk of chunks) {
-    let at = 0;
-    for (;;) {
-      const nl = chunk.indexOf(10, at);
-      if (nl < 0) break;
-      if (pendingSize + (nl - at) > maxBytes) throw malformed(`a line exceeds ${maxBytes} bytes`);
-      yield take(chunk.subarray(at, nl));
-      at = nl + 1;
-    }
-    if (at < chunk.length) {
-      const rest = chunk.subarray(at);
-      if (pendingSize + rest.length > maxBytes) throw malformed(`a line exceeds ${maxBytes} bytes`);
-      pending.push(rest.slice());
-      pendingSize += rest.length;
-    }
-  }
-  if (pendingSize > 0) yield take(new Uint8Array(0));
-}
 
 /**
  * A client of the audit API (`/v1/audit/*`) with an `audit:read` API key. Every answer is

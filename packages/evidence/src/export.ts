@@ -54,8 +54,10 @@ import {
   parseProof,
   type PopulationProof,
 } from './population.js';
-import { pdfkitVersion, renderHtml, renderPdf, REPORT_FORMAT, type SampleRow } from './report.js';
+import { renderHtml, REPORT_FORMAT, type SampleRow } from './report.js';
+import { pdfkitVersion, renderPdf } from './report-pdf.js';
 import { drawSample, SAMPLE_ALGORITHM, sampleSizeFor } from './sample.js';
+import { readPage } from './verify-evidence.js';
 import { ZipWriter } from './zip.js';
 
 /** How many records get proof bundles. */
@@ -140,6 +142,16 @@ export async function exportEvidence(o: ExportOptions): Promise<ExportResult> {
   const toMs = parsePeriodTime(o.to, 'to');
   if (!(fromMs < toMs)) throw new EvidenceError('INVALID_ARGUMENT', 'from must be before to');
   const filter = o.filter ?? {};
+  let page: Buffer;
+  try {
+    page = readPage();
+  } catch (cause) {
+    throw new EvidenceError(
+      'INVALID_ARGUMENT',
+      'the offline verifier page (dist/verify.html of @proofline/evidence) is not built: run npm run build',
+      { cause },
+    );
+  }
   const progress = o.onProgress ?? (() => {});
   const tmp = mkdtempSync(join(tmpdir(), 'proofline-evidence-'));
   try {
@@ -362,6 +374,7 @@ export async function exportEvidence(o: ExportOptions): Promise<ExportResult> {
     progress('report', 0);
     add(FILES.reportPdf, await renderPdf(data));
     add(FILES.readme, readme(manifest));
+    add(FILES.page, page);
     add(FILES.manifest, `${JSON.stringify(manifest, null, 2)}\n`);
     zip.addBuffer(FILES.sums, sums.map(([name, hash]) => `${hash}  ${name}\n`).join(''));
     await zip.close();

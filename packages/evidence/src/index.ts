@@ -56,6 +56,7 @@ export {
   type CatalogueControl,
   type ControlSummary,
 } from './controls.js';
+export { catalogueFrom, controlView } from './control-view.js';
 export {
   FILES,
   MANIFEST_MEDIA_TYPE,
@@ -65,13 +66,8 @@ export {
   type Manifest,
   type SampleDocument,
 } from './package.js';
-export {
-  MAX_REPORT_ROWS,
-  REPORT_FORMAT,
-  renderHtml,
-  renderPdf,
-  type ReportData,
-} from './report.js';
+export { MAX_REPORT_ROWS, REPORT_FORMAT, renderHtml, type ReportData } from './report.js';
+export { renderPdf } from './report-pdf.js';
 export {
   exportEvidence,
   type ExportOptions,
@@ -79,9 +75,18 @@ export {
   type SampleSpec,
 } from './export.js';
 export {
-  PACKAGE_LIMITS,
+  pageHash,
+  readPage,
   verifyEvidence,
-  type EvidenceVerification,
   type VerifyEvidenceOptions,
 } from './verify-evidence.js';
+export {
+  PACKAGE_LIMITS,
+  verifyPackage,
+  type EvidenceVerification,
+  type PackageFiles,
+  type Sha256,
+  type VerifyEnvironment,
+  type VerifyPackageOptions,
+} from './verify-package.js';
 export { ZipReader, ZipWriter, isSafeName, type ZipLimits } from './zip.js';

@@ -4,7 +4,7 @@ import type { Hash } from '@proofline/tlog';
 import { malformed } from './errors.js';
 import { checkFilter, type PopulationProof } from './population.js';
 import { SAMPLE_ALGORITHM } from './sample.js';
-import type { ControlSummary } from './controls.js';
+import type { ControlSummary } from './control-view.js';
 import type { PopulationSummary } from './check.js';
 import type { CheckpointSummary, ReportData, SampleRow } from './report.js';
 import { cosignatureLines, tokenTimes, type TokenTime } from './trust.js';
@@ -27,6 +27,8 @@ export const FILES = {
   controls: 'controls.json',
   reportHtml: 'report.html',
   reportPdf: 'report.pdf',
+  /** The offline verifier page (self-contained HTML; see page/). */
+  page: 'verify.html',
   consistency: 'checkpoints/consistency-start-end.txt',
   consistencyLatest: 'checkpoints/consistency-end-latest.txt',
 } as const;
@@ -246,11 +248,18 @@ export function noteParts(
   return { text: parsed.text, sig: line?.signature };
 }
 
+/** The DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410), before the 32-byte key. */
+const ED25519_SPKI_PREFIX = new Uint8Array([
+  0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+]);
+
 /** The log key as an Ed25519 public key in PEM (SubjectPublicKeyInfo), for openssl. */
 export function publicKeyPem(logKey: string): string {
   const key = parseVerifierKey(logKey).publicKey;
-  const der = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), Buffer.from(key)]);
-  return `-----BEGIN PUBLIC KEY-----\n${der.toString('base64')}\n-----END PUBLIC KEY-----\n`;
+  const der = new Uint8Array(ED25519_SPKI_PREFIX.length + key.length);
+  der.set(ED25519_SPKI_PREFIX);
+  der.set(key, ED25519_SPKI_PREFIX.length);
+  return `-----BEGIN PUBLIC KEY-----\n${base64Encode(der)}\n-----END PUBLIC KEY-----\n`;
 }
 
 /** The `proofline sample` options that select the same population. */
@@ -385,6 +394,17 @@ Without --log-key it uses the key inside the package and says so loudly: a forge
 have replaced both the key and every signature. Without --witness-key the witness
 cosignatures are not checked, and without --tsa-root the timestamps are not; the verdict
 says so.
+
+Or in a browser, without installing anything: open verify.html (in this package) from the
+unzipped folder, paste the log key you trust, and choose (or drop) the folder or this ZIP.
+It runs the same checks on those files, in the browser, and connects to nothing, with the
+witness keys and TSA root certificates you paste; it also compares an original output you
+choose with a sampled record's digest (2d). It does not re-render report.pdf (report.html,
+the same content, is checked). verify.html is part of this package: whoever could edit the package could edit it,
+so its verdict is a convenience. It shows the log key it checked against (with no key
+pasted, the package's own, in red): for an independent verdict use verify-evidence above,
+or a copy of verify.html obtained separately (verify-evidence checks that this package's
+verify.html is the page of the verifier you run).
 
 
 2. CHECK BY HAND, WITH STANDARD TOOLS

@@ -1,4 +1,6 @@
-import { createHmac } from 'node:crypto';
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { hexToBytes } from '@noble/hashes/utils.js';
 import { invalidArgument } from './errors.js';
 
 /** The name of the sampling algorithm below, recorded with every sample. */
@@ -24,10 +26,11 @@ export class SampleStream {
 
   /** The next 64-bit number. */
   next(): bigint {
-    const message = Buffer.alloc(8);
-    message.writeBigUInt64BE(this.counter);
+    const message = new Uint8Array(8);
+    new DataView(message.buffer).setBigUint64(0, this.counter);
     this.counter++;
-    return createHmac('sha256', this.seed).update(message).digest().readBigUInt64BE(0);
+    const mac = hmac(sha256, this.seed, message);
+    return new DataView(mac.buffer, mac.byteOffset, 8).getBigUint64(0);
   }
 
   /**
@@ -107,5 +110,5 @@ export function parseSeed(hex: string): Uint8Array {
   if (!/^(?:[0-9a-fA-F]{2}){1,64}$/.test(hex)) {
     throw invalidArgument(`a seed is 1 to ${MAX_SEED_SIZE} bytes in hex`);
   }
-  return new Uint8Array(Buffer.from(hex, 'hex'));
+  return hexToBytes(hex.toLowerCase());
 }

@@ -1,4 +1,4 @@
-import { cosignatureTimestamp, parseNote } from '@proofline/note';
+import { base64Encode, cosignatureTimestamp, parseNote } from '@proofline/note';
 import type { BundleTimestamp } from '@proofline/records';
 import { readTokenTime } from '@proofline/timestamp';
 import { cosignatureVerifier, type TrustPolicy } from '@proofline/verify';
@@ -62,7 +62,7 @@ export function tokenTimes(
   const seen = new Set<string>();
   const out: TokenTime[] = [];
   for (const t of lists.flatMap((l) => l ?? [])) {
-    const key = `${t.tsa} ${Buffer.from(t.token).toString('base64')}`;
+    const key = `${t.tsa} ${base64Encode(t.token)}`;
     if (seen.has(key)) continue;
     seen.add(key);
     let genTime: string;

@@ -3,18 +3,12 @@ import type { Readable } from 'node:stream';
 import yauzl from 'yauzl';
 import yazl from 'yazl';
 import { EvidenceError } from './errors.js';
+import { isSafeName } from './names.js';
 
-/** A safe archive member name: relative, slash-separated, no empty or dot-dot segment. */
-const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9._()-]*(\/[A-Za-z0-9_][A-Za-z0-9._()-]*)*$/;
-const MAX_NAME_LENGTH = 255;
+export { isSafeName };
 
 function zipError(message: string, cause?: unknown): EvidenceError {
   return new EvidenceError('ZIP', message, { cause });
-}
-
-/** Whether `name` is acceptable as an archive member name. */
-export function isSafeName(name: string): boolean {
-  return name.length <= MAX_NAME_LENGTH && SAFE_NAME.test(name) && !name.split('/').includes('..');
 }
 
 /** Writes a ZIP archive: members in the order added, all with the same timestamp. */

@@ -78,6 +78,8 @@ export interface PublisherOptions {
   readonly timestamping?: TimestampingOptions;
   /** Called after each token is stored. */
   readonly onTimestamp?: (report: TimestampReport) => void;
+  /** Called when an authority's request fails (before the error goes to `onError`). */
+  readonly onTimestampFailure?: (report: { readonly tsa: string; readonly size: number }) => void;
 }
 
 /** How long an authority whose request failed is left alone, in ms. */
@@ -300,6 +302,7 @@ export class Publisher {
         this.timestampState.set(tsa.name, { done: size, retryAt: 0 });
       })()
         .catch((err: unknown) => {
+          this.options.onTimestampFailure?.({ tsa: tsa.name, size });
           this.timestampState.set(tsa.name, {
             done: state.done,
             retryAt: this.now() + TIMESTAMP_RETRY_MS,
@@ -342,6 +345,7 @@ export class Publisher {
       failures: outcome.results
         .filter((r) => !r.ok)
         .map((r) => `${r.witness}: ${r.error ?? 'failed'}`),
+      failed: outcome.results.filter((r) => !r.ok).map((r) => r.witness),
       ms: performance.now() - started,
     };
     this.options.onWitnessing?.(report);

@@ -44,6 +44,8 @@ export interface WitnessingReport {
   readonly cosigned: readonly string[];
   /** Failures, "<witness>: <error>". */
   readonly failures: readonly string[];
+  /** The names of the witnesses that failed. */
+  readonly failed: readonly string[];
   /** Time spent waiting for the witnesses, in ms: the latency witnessing adds. */
   readonly ms: number;
 }

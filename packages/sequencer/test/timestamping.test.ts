@@ -88,6 +88,7 @@ describe('Publisher timestamping (RFC 3161, local openssl TSA)', () => {
     const good = await serve(t, tsa);
     const down = await serve(t, tsa, () => true);
     const errors: unknown[] = [];
+    const failures: string[] = [];
     const publisher = new Publisher(storage, config, logSigner(), {
       timestamping: {
         authorities: [
@@ -96,6 +97,7 @@ describe('Publisher timestamping (RFC 3161, local openssl TSA)', () => {
           rfc3161('untrusted', good.url, [other.rootDer]),
         ],
       },
+      onTimestampFailure: (r) => failures.push(`${r.tsa}@${r.size}`),
       onError: (e) => errors.push(e),
     });
     const cp = await publisher.publish();
@@ -109,6 +111,7 @@ describe('Publisher timestamping (RFC 3161, local openssl TSA)', () => {
     ]);
     const causes = errors.map((e) => ((e as Error).cause as { code?: string }).code).sort();
     assert.deepEqual(causes, ['HTTP_ERROR', 'UNTRUSTED_TSA']);
+    assert.deepEqual(failures.sort(), ['down@0', 'untrusted@0']);
     assert.deepEqual(await storage.checkpointTimestamps(config.name, 0), []);
   });
 

@@ -3,9 +3,14 @@ import swagger from '@fastify/swagger';
 import type { OpenAPIV3 } from 'openapi-types';
 import swaggerUi from '@fastify/swagger-ui';
 import type { AccessStore, Storage } from '@proofline/storage';
-import { Authenticator, RateLimiter } from './auth.js';
-import { errorHandler, installErrorRoute } from './errors.js';
-import { parseJson, type RecordError } from '@proofline/records';
+import { Authenticator, RateLimiter, requestTenant } from './auth.js';
+import { errorHandler, installErrorRoute } from './error-route.js';
+import { toProblem } from './errors.js';
+import { ServerMetrics } from './metrics.js';
+import { sendProblem } from './problem.js';
+import { notReady } from './ready.js';
+import { registerJsonBody } from './body.js';
+import { BodyParserPool } from './body-pool.js';
 import { LogDirectory } from './logs.js';
 import { openApiDocument } from './openapi.js';
 import { ServiceError } from './service-error.js';
@@ -14,7 +19,7 @@ import { registerRecordRoutes } from './records/routes.js';
 import { RecordService, type LogRuntime } from './records/service.js';
 import { registerTileRoutes } from './tiles.js';
 import { registerLookupRoute } from './lookup.js';
-import { DEFAULT_WEB_ROOT, registerWebRoutes } from './web.js';
+import { DEFAULT_WEB_ROOT, DOCS_CSP, registerWebRoutes } from './web.js';
 
 export interface AppOptions {
   readonly storage: Storage;
@@ -36,7 +41,21 @@ export interface AppOptions {
   readonly webRoot?: string;
   /** Requests per second per API key unless the key sets its own (default 2000; 0: none). */
   readonly defaultRateLimit?: number;
+  /**
+   * fastify's logger (pino options, or true): one access-log line per request (see
+   * docs/observability.md), errors of 5xx answers. Default: none.
+   */
   readonly logger?: FastifyServerOptions['logger'];
+  /**
+   * The metrics to record into and serve at /metrics. Default: a new ServerMetrics; pass one
+   * to share it with the sequencers' and publishers' hooks (see ServerMetrics).
+   */
+  readonly metrics?: ServerMetrics;
+  /**
+   * /readyz answers 503 when a log has entries waiting for a checkpoint and its latest
+   * checkpoint is older than this, in ms (default 60 s).
+   */
+  readonly readyMaxCheckpointAgeMs?: number;
 }
 
 /**
@@ -46,14 +65,18 @@ export interface AppOptions {
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
+    disableRequestLogging: true, // replaced by the one access-log line below
     bodyLimit: 64 * 1024,
     routerOptions: { maxParamLength: 256 },
     return503OnClosing: false,
     frameworkErrors: (err, request, reply) => errorHandler(err, request, reply),
   });
-  const logs = new LogDirectory(options.storage);
+  const metrics = options.metrics ?? new ServerMetrics();
+  const storage = metrics.countStorageErrors(options.storage);
+  metrics.observe(storage, options.logs);
+  const logs = new LogDirectory(storage);
   const service = new RecordService(
-    options.storage,
+    storage,
     options.access,
     options.logs,
     options.publicUrl.replace(/\/+$/, ''),
@@ -61,38 +84,25 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   );
 
   installErrorRoute(app);
-  // JSON only (no text/plain parser), strict UTF-8, no duplicate member names.
-  app.removeAllContentTypeParsers();
-  const utf8 = new TextDecoder('utf-8', { fatal: true });
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
-    const charset = /;\s*charset=([^;\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1];
-    if (charset !== undefined && !/^"?utf-8"?$/i.test(charset)) {
-      done(new ServiceError('UNSUPPORTED_MEDIA_TYPE', 'JSON bodies must be UTF-8'), undefined);
-      return;
-    }
-    let text: string;
-    try {
-      text = utf8.decode(body as Buffer);
-    } catch {
-      done(new ServiceError('INVALID_JSON', 'the body is not valid UTF-8'), undefined);
-      return;
-    }
-    if (text.trim() === '') {
-      done(new ServiceError('INVALID_JSON', 'the body is empty'), undefined);
-      return;
-    }
-    try {
-      done(null, parseJson(text, Number.MAX_SAFE_INTEGER, 'INVALID_STATEMENT'));
-    } catch (err) {
-      const e = err as RecordError;
-      done(
-        new ServiceError('INVALID_JSON', e.message, {
-          cause: e,
-          ...(e.field === undefined ? {} : { details: { field: e.field } }),
-        }),
-        undefined,
-      );
-    }
+  const bodies = new BodyParserPool();
+  app.addHook('onClose', () => bodies.close());
+  registerJsonBody(app, bodies);
+  // The access log and the request metrics: one pino call, no URL (it may carry a query).
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const ms = reply.elapsedTime;
+    metrics.request(request.method, route, reply.statusCode, ms / 1000);
+    request.log.info(
+      {
+        tenant: requestTenant(request),
+        method: request.method,
+        route,
+        status: reply.statusCode,
+        ms: Math.round(ms * 100) / 100,
+      },
+      'request',
+    );
+    done();
   });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
@@ -105,10 +115,25 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     mode: 'static',
     specification: { document: openApiDocument() as unknown as OpenAPIV3.Document },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async (request, reply) => {
+    const reason = await notReady(storage, options.logs, options.readyMaxCheckpointAgeMs ?? 60_000);
+    // Sent, not thrown: a node that is not ready is no error to log on every probe.
+    if (reason !== undefined) {
+      const problem = new ServiceError('NOT_READY', reason, { details: { retryAfterSeconds: 5 } });
+      return sendProblem(reply, toProblem(problem));
+    }
+    return reply.header('cache-control', 'no-store').send({ status: 'ready' });
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (request, reply) =>
+    reply
+      .type(metrics.registry.contentType)
+      .header('cache-control', 'no-store')
+      .send(await metrics.registry.metrics()),
+  );
   app.get('/logs', async () => ({
     logs: (await logs.list()).map((log) => describeLog(log, options.logs.get(log.name))),
   }));
@@ -117,19 +142,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return describeLog(log, options.logs.get(log.name));
   });
 
-  registerTileRoutes(app, options.storage, logs);
-  registerLookupRoute(app, options.storage);
+  registerTileRoutes(app, storage, logs);
+  registerLookupRoute(app, storage);
   registerWebRoutes(app, options.webRoot ?? DEFAULT_WEB_ROOT);
   const auth = new Authenticator(options.access);
-  const limiter = new RateLimiter(options.defaultRateLimit ?? 2000);
+  const limiter = new RateLimiter(options.defaultRateLimit ?? 2000, () => metrics.limited());
   registerRecordRoutes(app, {
     service,
-    storage: options.storage,
+    storage,
     auth,
     limiter,
     proofWaitMs: options.proofWaitMs ?? 10_000,
   });
-  registerAuditRoutes(app, { service, storage: options.storage, auth, limiter });
+  registerAuditRoutes(app, { service, storage, auth, limiter });
   return app;
 }
 

@@ -56,6 +56,14 @@ export interface Principal {
  * token, so a client's next requests skip hashing it: a wrong secret never reaches a string
  * comparison with a remembered one unless their Map hashes collide, which leaks nothing.
  */
+/** The tenant of each request whose API key was verified (for the access log). */
+const tenants = new WeakMap<FastifyRequest, string>();
+
+/** The tenant whose valid API key `request` carried, if any. */
+export function requestTenant(request: FastifyRequest): string | undefined {
+  return tenants.get(request);
+}
+
 export class Authenticator {
   private readonly cache = new Map<string, { record: ApiKeyRecord | undefined; until: number }>();
   /** Tokens whose secret matched, with the record it matched and how long that holds. */
@@ -81,6 +89,7 @@ export class Authenticator {
         details: { challenge: 'Bearer error="invalid_token"' },
       });
     }
+    tenants.set(request, record.tenant);
     const scopes = new Set(record.scopes);
     if (!scopes.has(scope) && !scopes.has('admin')) {
       throw new ServiceError('FORBIDDEN', `this API key lacks the ${scope} scope`);
@@ -135,7 +144,11 @@ function secretMatches(secret: string, record: ApiKeyRecord): boolean {
 export class RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
 
-  constructor(private readonly defaultRate: number) {}
+  constructor(
+    private readonly defaultRate: number,
+    /** Called for each request refused (e.g. to count it). */
+    private readonly onLimited?: (principal: Principal) => void,
+  ) {}
 
   take(principal: Principal, now = Date.now()): void {
     const rate = principal.rateLimit > 0 ? principal.rateLimit : this.defaultRate;
@@ -145,6 +158,7 @@ export class RateLimiter {
     bucket.at = now;
     if (bucket.tokens < 1) {
       this.buckets.set(principal.keyId, bucket);
+      this.onLimited?.(principal);
       const wait = Math.max(1, Math.ceil((1 - bucket.tokens) / rate));
       throw new ServiceError(
         'RATE_LIMITED',

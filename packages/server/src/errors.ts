@@ -1,10 +1,10 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError } from 'fastify';
 import { StorageError } from '@proofline/storage';
 import { GuardError, SequencerError } from '@proofline/sequencer';
 import { TlogError } from '@proofline/tlog';
 import { NoteError } from '@proofline/note';
 import { RecordError } from '@proofline/records';
-import { HttpProblem, sendProblem, type ProblemCode } from './problem.js';
+import { HttpProblem, type ProblemCode } from './problem.js';
 import { ServiceError } from './service-error.js';
 
 /** Problem codes of the request errors fastify raises before a handler runs. */
@@ -29,13 +29,10 @@ const FASTIFY_STATUS: Readonly<Record<number, ProblemCode>> = {
   415: 'unsupported-media-type',
 };
 
-/** Seconds a client waits before retrying a request refused while the server closes. */
-export const SHUTDOWN_RETRY_SECONDS = 5;
-
 /**
  * The one mapping from errors to HTTP problems. Every typed error of the server and the
  * layers below is mapped by an exhaustive switch over its codes (a new code does not compile
- * until it is mapped here and documented in docs/errors.md); fastify's request errors by
+ * until it is mapped here; test/errors.test.ts checks the codes against docs/errors.md); fastify's request errors by
  * their code or status; anything else is a 500 `internal` that says nothing about internals.
  */
 export function toProblem(err: unknown): HttpProblem {
@@ -44,10 +41,8 @@ export function toProblem(err: unknown): HttpProblem {
   if (err instanceof StorageError) return storageProblem(err);
   if (err instanceof TlogError) return tlogProblem(err);
   if (err instanceof RecordError) return recordProblem(err);
-  if (err instanceof NoteError || err instanceof GuardError) {
-    // Notes the server parses are ones it stored; a refusing guard is an operator's matter.
-    return internal();
-  }
+  if (err instanceof NoteError) return noteProblem(err);
+  if (err instanceof GuardError) return guardProblem(err);
   const fastifyError = err as Partial<FastifyError>;
   const status = fastifyError.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
@@ -112,6 +107,12 @@ function serviceProblem(err: ServiceError): HttpProblem {
       return new HttpProblem('batch-too-large', err.message);
     case 'SHUTTING_DOWN':
       return new HttpProblem('shutting-down', err.message, retry);
+    case 'PAYLOAD_TOO_LARGE':
+      return new HttpProblem('payload-too-large', err.message);
+    case 'OVERLOADED':
+      return new HttpProblem('overloaded', err.message, retry);
+    case 'NOT_READY':
+      return new HttpProblem('not-ready', err.message, retry);
     case 'LOG_UNAVAILABLE':
       return new HttpProblem('log-unavailable', err.message, retry);
     case 'STORAGE_INCONSISTENT':
@@ -128,12 +129,15 @@ function sequencerProblem(err: SequencerError): HttpProblem {
     case 'BATCH_TOO_LARGE':
       return new HttpProblem('batch-too-large', err.message);
     case 'OVERLOADED':
+    case 'CONTENDED':
     case 'CLOSED':
       return new HttpProblem('overloaded', err.message, {
         'retry-after': String(err.details?.retryAfterSeconds ?? 1),
       });
     case 'INDEX_ALREADY_SEALED':
       return new HttpProblem('storage-inconsistent', 'storage went back: nothing was written');
+    case 'INVALID_GROUP':
+      return internal();
     case 'COMMIT_ALTERED':
     case 'COMMIT_UNSEALED':
       return new HttpProblem('storage-corrupt', 'stored entries were altered');
@@ -201,58 +205,49 @@ function recordProblem(err: RecordError): HttpProblem {
   }
 }
 
+function noteProblem(err: NoteError): HttpProblem {
+  switch (err.code) {
+    // The notes and keys the server parses are ones it stored (receipts, checkpoints,
+    // registered issuer keys): one that does not parse or verify was altered.
+    case 'MALFORMED_NOTE':
+    case 'MALFORMED_CHECKPOINT':
+    case 'MALFORMED_KEY':
+    case 'UNKNOWN_KEY_TYPE':
+    case 'UNVERIFIED_NOTE':
+    case 'INVALID_SIGNATURE':
+      return new HttpProblem('storage-corrupt', 'a stored note or key is malformed or unsigned');
+    case 'AMBIGUOUS_KEY':
+    case 'INVALID_ARGUMENT':
+      return internal();
+    default:
+      return unmapped(err.code);
+  }
+}
+
+function guardProblem(err: GuardError): HttpProblem {
+  switch (err.code) {
+    case 'ROLLBACK':
+    case 'FORK':
+      return new HttpProblem('storage-inconsistent', 'storage disagrees with what was signed');
+    case 'BAD_CHECKPOINT':
+      return new HttpProblem('storage-corrupt', 'the stored checkpoint is not signed by the log');
+    case 'STATE_MISSING':
+    case 'STATE_UNREADABLE':
+    case 'STATE_CORRUPT':
+      return internal();
+    default:
+      return unmapped(err.code);
+  }
+}
+
 function internal(): HttpProblem {
   return new HttpProblem('internal', 'internal error');
 }
 
-/** Never called: TypeScript rejects a switch above that misses a code. */
-function unmapped(code: never): HttpProblem {
-  throw new Error(`unmapped error code ${String(code)}`);
-}
-
 /**
- * Answers `err` with its problem. A 5xx is a server fault: logged at error level with the
- * error and its cause chain; a 4xx is the client's and logged at debug level only.
+ * The default of every switch above: TypeScript rejects a switch that misses a code (its code
+ * is then not `never`). Reached only by a code from outside the types (a mismatched build).
  */
-export function errorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply) {
-  const problem = toProblem(err);
-  if (problem.status >= 500) {
-    request.log.error({ err, problem: problem.code }, 'request failed');
-  } else {
-    request.log.debug({ problem: problem.code }, 'request refused');
-  }
-  return sendProblem(reply, problem);
-}
-
-/**
- * The one error route of the app: the error and not-found handlers (every answer a problem
- * document through toProblem); a refusal of request bodies with a Content-Encoding other than
- * identity (415, before anything reads the body: they are never decoded); and, once
- * `app.close()` has begun, a 503 `shutting-down` problem with Retry-After for every request
- * that still arrives (on an open keep-alive connection). Build the app with
- * `return503OnClosing: false` and `frameworkErrors: errorHandler`.
- */
-export function installErrorRoute(app: FastifyInstance): void {
-  let closing = false;
-  app.addHook('preClose', async () => {
-    closing = true;
-  });
-  app.addHook('onRequest', async (request) => {
-    if (closing) {
-      throw new ServiceError('SHUTTING_DOWN', 'the server is shutting down', {
-        details: { retryAfterSeconds: SHUTDOWN_RETRY_SECONDS },
-      });
-    }
-    const encoding = request.headers['content-encoding'];
-    if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
-      throw new ServiceError(
-        'UNSUPPORTED_CONTENT_ENCODING',
-        `request bodies are not decoded: Content-Encoding ${JSON.stringify(encoding)} is refused`,
-      );
-    }
-  });
-  app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler(async (request) => {
-    throw new ServiceError('ROUTE_NOT_FOUND', `no resource at ${request.url}`);
-  });
+function unmapped(_code: never): HttpProblem {
+  return internal();
 }

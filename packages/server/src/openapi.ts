@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { receiptViewSchema } from '@proofline/records';
+import { PROBLEM_STATUS } from './problem.js';
 
 /** JSON Schemas published by @proofline/records (the single source of the record format). */
 function recordsSchema(name: string): Record<string, unknown> {
@@ -35,9 +36,13 @@ const errors = {
   '403': problemResponse('The API key lacks the required scope.'),
   '404': problemResponse('Unknown log or record (another tenant’s are reported as unknown).'),
   '413': problemResponse('Body, batch or entry too large.'),
-  '415': problemResponse('The body is not application/json.'),
+  '415': problemResponse(
+    'The body is not UTF-8 application/json, or has a Content-Encoding other than identity.',
+  ),
   '429': problemResponse('Rate limit of the API key exceeded; see Retry-After.'),
-  '503': problemResponse('The log’s backlog is full; retry after Retry-After seconds.'),
+  '503': problemResponse(
+    'The log’s backlog is full, or the server is shutting down; retry after Retry-After seconds.',
+  ),
 };
 
 /** The OpenAPI 3.1 description of the HTTP API, served at /openapi.json and /docs. */
@@ -72,11 +77,20 @@ export function openApiDocument(): Record<string, unknown> {
             code: {
               type: 'string',
               description: 'Stable machine-readable code (see docs/errors.md).',
+              enum: Object.keys(PROBLEM_STATUS),
             },
             detail: { type: 'string' },
             field: {
               type: 'string',
               description: 'JSON pointer of the offending field, when there is one.',
+            },
+            log: {
+              type: 'string',
+              description: '`storage-corrupt`: the log of the corrupt entry.',
+            },
+            index: {
+              type: 'integer',
+              description: '`storage-corrupt`: the index of the corrupt entry.',
             },
           },
         },

@@ -38,6 +38,7 @@ export const PROBLEM_STATUS = {
   'storage-inconsistent': 500,
   overloaded: 503,
   'log-unavailable': 503,
+  'not-ready': 503,
   'shutting-down': 503,
 } as const satisfies Record<string, number>;
 

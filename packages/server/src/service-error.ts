@@ -48,6 +48,12 @@ export type ServiceErrorCode =
   | 'IDEMPOTENCY_CONFLICT'
   /** A batch of more statements than allowed. */
   | 'BATCH_TOO_LARGE'
+  /** The body exceeds the route's byte limit, or its member, element or value counts. */
+  | 'PAYLOAD_TOO_LARGE'
+  /** Too many large bodies wait to be parsed, or the parsers are closing (`details.retryAfterSeconds`). */
+  | 'OVERLOADED'
+  /** `GET /readyz`: storage does not answer or a log does not publish (`details.retryAfterSeconds`). */
+  | 'NOT_READY'
   /** The server is closing (`details.retryAfterSeconds`). */
   | 'SHUTTING_DOWN'
   /** The log exists but this node cannot write it yet, e.g. lacks its key (`details.retryAfterSeconds`). */

@@ -28,6 +28,23 @@ export const WEB_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/**
+ * The Content-Security-Policy of Swagger UI at /docs: its scripts and styles from this origin
+ * only (it has no inline script); inline styles are allowed, as the UI sets style
+ * attributes; requests ("try it out") only to this origin; never framed.
+ */
+export const DOCS_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "font-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
 /** Vite names every built asset after its content hash: it can be cached forever. */
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 

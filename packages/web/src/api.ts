@@ -4,15 +4,23 @@
  * checks itself.
  */
 
-/** A failed request: the HTTP status and, for RFC 9457 problems, the stable code. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
+import { CodedError } from '@proofline/tlog';
+
+/**
+ * A failed request: for RFC 9457 problems the stable code, else `http-<status>` (or a
+ * transport failure's code), with the HTTP status (0 when none arrived) in `details`.
+ */
+export class ApiError extends CodedError<string, { readonly status: number }> {
+  declare readonly details: { readonly status: number };
+
+  constructor(status: number, code: string, message: string) {
+    super(code, message, { details: { status } });
     this.name = 'ApiError';
+  }
+
+  /** `details.status`. */
+  get status(): number {
+    return this.details.status;
   }
 }
 

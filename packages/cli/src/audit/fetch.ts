@@ -7,6 +7,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { gunzipSync } from 'node:zlib';
+import { CodedError } from '@proofline/tlog';
 
 const agents = {
   'http:': new http.Agent({ keepAlive: true }),
@@ -68,9 +69,9 @@ function get(url: string, redirects = 0): Promise<Buffer> {
  * The log could not be read: a network error, a timeout or a 5xx, after the retries. An
  * outage, not evidence of misbehaviour (a monitor waits it out; an audit fails with it).
  */
-export class LogUnavailableError extends Error {
+export class LogUnavailableError extends CodedError<'LOG_UNAVAILABLE'> {
   constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
+    super('LOG_UNAVAILABLE', message, { cause: options?.cause });
     this.name = 'LogUnavailableError';
   }
 }

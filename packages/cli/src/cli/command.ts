@@ -9,15 +9,16 @@
  * `--` ends the flags: every argument after it is positional (a file named `-x`).
  */
 
+import { CodedError } from '@proofline/tlog';
+
 /** Bad usage: the caller prints the message and the command's usage line, and exits 2. */
-export class UsageError extends Error {
-  readonly code = 'usage';
+export class UsageError extends CodedError<'usage'> {
   constructor(
     message: string,
     /** The command whose usage line applies (undefined: the top level). */
     readonly command?: Command,
   ) {
-    super(message);
+    super('usage', message);
     this.name = 'UsageError';
   }
 }
