@@ -113,15 +113,20 @@ export class LogFleet {
     return runtime;
   }
 
-  /** Starts the publishers of the logs added so far, and the refresh. */
-  start(): void {
+  /**
+   * Starts the publishers of the logs added so far, and the refresh. Resolves once each
+   * publisher's first round has ended (published, found nothing to do, or failed and logged).
+   */
+  async start(): Promise<void> {
     if (this.state !== 'added') return;
     this.state = 'running';
     for (const entry of this.entries.values()) entry.publisher.start();
+    const first = Promise.all([...this.entries.values()].map((e) => e.publisher.idle()));
     this.timer = setInterval(() => {
       this.refreshing ??= this.refresh().finally(() => (this.refreshing = undefined));
     }, LOG_REFRESH_MS);
     this.timer.unref();
+    await first;
   }
 
   /**
