@@ -28,7 +28,7 @@ import {
   parseStatementJson,
   recordId,
 } from '@proofline/records';
-import { recordGroup } from '@proofline/sequencer';
+import { recordGroup } from '@proofline/server/record-group';
 import { nodeInteriorHash, nodeLeafHash } from '@proofline/tlog/node';
 import { statements } from './lib.mjs';
 
@@ -101,8 +101,7 @@ function batchWork(body, now) {
     Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
   const { records } = parseJson(body, 16 * 1024 * 1024, 'INVALID_STATEMENT');
   const group = recordGroup(records.map(parseStatement), 'default');
-  group.build(now);
-  const built = group.built();
+  const { built } = group.build(now);
   const leaves = built.map((r) => nodeLeafHash(r.bytes));
   const tree = batchTree(leaves, nodeInteriorHash);
   const receipts = built.map((r, i) => ({

@@ -10,7 +10,17 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:
 import { createServer, type AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { generateSignerKey } from '@proofline/note';
+import {
+  TEST_PG,
+  quoteIdent,
+  randomSchema,
+  startNode,
+  targetArgs,
+  type ClusterNode,
+} from './lib/cluster.js';
 import {
   PROOFLINE_BIN,
   fetchCheckpoint,
@@ -196,8 +206,11 @@ describe('proofline serve start-up and failures', () => {
         /^WARNING: .*created a new signing key for log default in .*keys\/default\.key\. Back it up now/m,
       );
       assert.match(first.stderr, /storage SQLite/);
-      assert.match(first.stderr, /witnesses: none/);
-      assert.match(first.stderr, /time-stamping: none/);
+      assert.match(first.stderr, /default witnesses \(for logs without their own policy\): none/);
+      assert.match(
+        first.stderr,
+        /default time-stamping \(for logs without their own policy\): none/,
+      );
       assert.match(first.stderr, /proofline listening on http:\/\/127\.0\.0\.1:\d+\n/);
       // stdout is the JSON log, with the same facts as fields.
       const records = first.stdout
@@ -221,6 +234,48 @@ describe('proofline serve start-up and failures', () => {
       const bad = await serveExits(['--data', dir, '--port', '0', '--log-level', 'loud']);
       assert.equal(bad.code, 2);
       assert.match(bad.stderr, /--log-level takes fatal, error, warn, info, debug, trace, silent/);
+    }));
+});
+
+describe('proofline serve logging', () => {
+  it('logs a 500 at error level with its cause in the JSON log on stdout', () =>
+    withDir(async (dir) => {
+      assert.equal(runProofline(['create-log', '--data', dir]).status, 0);
+      const apiKey = runProofline([
+        ...['api-key', 'create', '--data', dir, '--tenant', 'default'],
+        ...['--scope', 'records:read'],
+      ]).stdout.trim();
+      const line = JSON.stringify({
+        type: 'test.event',
+        digest: `sha256:${createHash('sha256').update('x').digest('hex')}`,
+      });
+      assert.equal(runProofline(['append', '--data', dir], `${line}\n`).status, 0);
+      // An insider garbles the stored entry: reading it back is a server fault, never a 4xx.
+      const db = new Database(join(dir, 'proofline.db'));
+      db.prepare('UPDATE entries SET data = ? WHERE idx = 0').run(Buffer.from('garbage'));
+      db.close();
+      const server = await startServer(dir);
+      let stdout = '';
+      server.process.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+      try {
+        const res = await fetch(`${server.url}/v1/records/default-0`, {
+          headers: { authorization: `Bearer ${apiKey}` },
+        });
+        assert.equal(res.status, 500);
+        const logged = await eventually(
+          async () =>
+            stdout
+              .split('\n')
+              .filter((l) => l.startsWith('{'))
+              .map((l) => JSON.parse(l) as { level: number; err?: { message: string } })
+              .find((r) => r.level === 50 && r.err !== undefined),
+          5000,
+          `an error record on stdout:\n${stdout}`,
+        );
+        assert.ok(logged.err!.message.length > 0);
+      } finally {
+        assert.equal(await stopServer(server), 0);
+      }
     }));
 });
 
@@ -267,6 +322,10 @@ describe('logs created while serve runs', () => {
           logs: { name: string }[];
         };
         assert.deepEqual(logs.logs.map((l) => l.name).sort(), ['default', 'priv']);
+        // The new log's sequencer and publisher report to /metrics like the others.
+        const metrics = await (await fetch(`${server.url}/metrics`)).text();
+        assert.match(metrics, /^proofline_records_sequenced_total\{log="priv"\} 1$/m);
+        assert.match(metrics, /^proofline_checkpoint_size\{log="priv"\} 1$/m);
       } finally {
         assert.equal(await stopServer(server), 0);
       }
@@ -309,7 +368,7 @@ describe('logs created while serve runs', () => {
         assert.ok(res.headers.get('retry-after'));
         await eventually(
           async () =>
-            /log remote exists but this node cannot serve it: .*signing key is missing/.test(stderr)
+            /log remote: this node cannot serve the log: .*signing key is missing/.test(stderr)
               ? true
               : undefined,
           2000,
@@ -331,6 +390,74 @@ describe('logs created while serve runs', () => {
         assert.equal(await stopServer(server), 0);
       }
     }));
+});
+
+describe('logs created while serve runs on PostgreSQL', () => {
+  it('needs --origin-base on a first start on a public address, creating no schema', async () => {
+    const dir = tempDir('serve-pg');
+    const target = { db: TEST_PG, keys: join(dir, 'keys'), schema: randomSchema('serve_origin') };
+    const pool = new pg.Pool({ connectionString: TEST_PG });
+    try {
+      const r = await serveExits([...targetArgs(target), '--host', '0.0.0.0', '--port', '0']);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /--origin-base HOST is required on the first start/);
+      const { rows } = await pool.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [
+        target.schema,
+      ]);
+      assert.equal(rows.length, 0, 'no schema was created');
+      assert.ok(!existsSync(target.keys), 'no key folder was created');
+    } finally {
+      await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(target.schema)} CASCADE`);
+      await pool.end();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('every node serves a log that create-log made on another machine', async () => {
+    const dir = tempDir('serve-pg');
+    const target = { db: TEST_PG, keys: join(dir, 'keys'), schema: randomSchema('serve_new') };
+    const nodes: ClusterNode[] = [];
+    try {
+      assert.equal(runProofline(['create-log', ...targetArgs(target)]).status, 0);
+      const apiKey = runProofline([
+        ...['api-key', 'create', ...targetArgs(target)],
+        ...['--tenant', 'default', '--scope', 'records:write'],
+      ]).stdout.trim();
+      for (const name of ['a', 'b']) {
+        nodes.push(await startNode(name, target, 0, ['--checkpoint-interval', '50']));
+      }
+      const created = runProofline(['create-log', ...targetArgs(target), '--log', 'late']);
+      assert.equal(created.status, 0, created.stderr);
+      const vkey = created.stdout.trim().split('\n').at(-1)!;
+      // Node a opens it on the first request; node b on its own within the refresh period.
+      const r = attest(nodes[0]!.url, apiKey, vkey, 'late', 'late output\n');
+      assert.equal(r.status, 0, r.stderr);
+      for (const node of nodes) {
+        await eventually(
+          async () => (/now serving new log late/.test(node.output()) ? true : undefined),
+          8000,
+          `node ${node.name} serving log late:\n${node.output()}`,
+        );
+      }
+      const again = attest(nodes[1]!.url, apiKey, vkey, 'late', 'second output\n');
+      assert.equal(again.status, 0, again.stderr);
+      assert.match(again.stdout, /\tlate-1\t/);
+      await eventually(
+        async () => {
+          const text = await fetchCheckpoint(nodes[1]!.url, 'late').catch(() => '');
+          return Number(text.split('\n')[1]) >= 2 ? true : undefined;
+        },
+        5000,
+        'a checkpoint of log late covering both records',
+      );
+    } finally {
+      await Promise.all(nodes.map((n) => stopServer(n)));
+      const pool = new pg.Pool({ connectionString: TEST_PG });
+      await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(target.schema)} CASCADE`);
+      await pool.end();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 /** `proofline ARGS` with the log key in PROOFLINE_LOG_KEY_REMOTE (so no key file is written). */

@@ -3,6 +3,7 @@ import { base64Decode, base64Encode, isValidKeyName, MAX_NOTE_SIZE } from '@proo
 import {
   MAX_ENTRY_SIZE,
   filterProblem,
+  isName,
   populationRecordLine,
   parseJson,
   parseRecord,
@@ -24,8 +25,6 @@ export const MAX_LINE_SIZE = 512 * 1024;
 export const MAX_PROOF_SIZE = 4 * MAX_NOTE_SIZE + 4 * MAX_ENTRY_SIZE + 64 * 1024;
 /** Bound on the hashes of one proof list (consistency proofs and compact ranges). */
 const MAX_PROOF_HASHES = 130;
-
-const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 /** The completeness proof as parsed: hashes and entries as bytes (see @proofline/records). */
 export type PopulationProof = PopulationProofDocument<Hash, Uint8Array>;
@@ -164,7 +163,7 @@ export function parseProof(value: unknown): PopulationProof {
   if (v.mediaType !== PROOF_MEDIA_TYPE)
     throw malformed(`proof: mediaType must be ${PROOF_MEDIA_TYPE}`);
   const log = str(v.log, 'proof/log');
-  if (!NAME.test(log)) throw malformed('proof/log: invalid log name');
+  if (!isName(log)) throw malformed('proof/log: invalid log name');
   const origin = str(v.origin, 'proof/origin');
   if (!isValidKeyName(origin)) throw malformed('proof/origin: invalid origin');
   const from = time(v.from, 'proof/from');

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
   mkdtempSync,
@@ -100,6 +101,18 @@ describe('readPrivateFile', () => {
           e.path === path &&
           e.message.includes(`chmod 600 ${path}`),
         m.toString(8),
+      );
+    }
+  });
+
+  it('refuses a folder or a FIFO where the file should be, without hanging', () => {
+    const dir = scratch();
+    const fifo = join(dir, 'a.key');
+    execFileSync('mkfifo', ['-m', '600', fifo]);
+    for (const path of [dir, fifo]) {
+      assert.throws(
+        () => readPrivateFile(path),
+        (e: unknown) => e instanceof FilesError && e.code === 'NOT_A_FILE' && e.path === path,
       );
     }
   });

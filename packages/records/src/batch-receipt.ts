@@ -3,8 +3,6 @@ import {
   exceedsUtf8Size,
   isValidKeyName,
   MAX_NOTE_SIZE,
-  NoteError,
-  signNote,
   type Signer,
   type Verifier,
 } from '@proofline/note';
@@ -12,8 +10,15 @@ import { TlogError, nodeHash, verifyInclusion } from '@proofline/tlog';
 import { decodeHash, isHash } from './base64.js';
 import { RecordError, pointer, type RecordErrorCode } from './errors.js';
 import { arrayItems } from './json.js';
-import { isIndex, parseIndex } from './recordid.js';
-import { checkReceiptTime, lineValue, openSignedReceipt } from './receipt.js';
+import { isIndex } from './recordid.js';
+import {
+  checkReceiptTime,
+  indexLine,
+  lineValue,
+  openSignedReceipt,
+  receiptLines,
+  signReceiptText,
+} from './receipt.js';
 
 /**
  * The log's promise that it sequenced `size` consecutive entries together, at one time: the
@@ -114,30 +119,8 @@ export function formatBatchReceiptText(r: BatchReceipt): string {
  * (see openBatchReceipt). Throws RecordError INVALID_RECEIPT.
  */
 export function parseBatchReceiptText(text: string): BatchReceipt {
-  if (typeof text !== 'string') throw new RecordError('INVALID_RECEIPT', 'must be a string');
-  if (exceedsUtf8Size(text, MAX_NOTE_SIZE)) {
-    throw new RecordError('INVALID_RECEIPT', 'batch receipt exceeds MAX_NOTE_SIZE');
-  }
-  const lines = text.split('\n', 8);
-  if (lines.length !== 7 || lines[6] !== '') {
-    throw new RecordError(
-      'INVALID_RECEIPT',
-      'a batch receipt is exactly six newline-terminated lines',
-    );
-  }
-  if (lines[0] !== BATCH_RECEIPT_HEADER) {
-    throw new RecordError('INVALID_RECEIPT', `first line must be ${BATCH_RECEIPT_HEADER}`);
-  }
-  const origin = lineValue(lines[1], 'origin');
-  if (!isValidKeyName(origin)) {
-    throw new RecordError('INVALID_RECEIPT', 'must be a valid key name', { field: '/origin' });
-  }
-  const first = parseIndex(lineValue(lines[2], 'first'));
-  if (first === undefined) {
-    throw new RecordError('INVALID_RECEIPT', 'must be a decimal without leading zeros', {
-      field: '/first',
-    });
-  }
+  const { lines, origin } = receiptLines(text, BATCH_RECEIPT_HEADER, ['six', 6], 'batch receipt');
+  const first = indexLine(lines[2], 'first');
   const sizeText = lineValue(lines[3], 'size');
   const size = SIZE.test(sizeText) ? Number(sizeText) : undefined;
   if (size === undefined || !isBatchSize(size)) {
@@ -164,16 +147,7 @@ export function parseBatchReceiptText(text: string): BatchReceipt {
  * when signing fails); an error thrown by the signer itself propagates unchanged.
  */
 export async function signBatchReceipt(r: BatchReceipt, signer: Signer): Promise<string> {
-  const text = formatBatchReceiptText(r);
-  if (signer.name !== r.origin) {
-    throw new RecordError('INVALID_ARGUMENT', "the log signer's name must equal the origin");
-  }
-  try {
-    return await signNote(text, [signer]);
-  } catch (cause) {
-    if (!(cause instanceof NoteError)) throw cause;
-    throw new RecordError('INVALID_ARGUMENT', 'cannot sign the batch receipt', { cause });
-  }
+  return signReceiptText(formatBatchReceiptText(r), r.origin, signer, 'batch receipt');
 }
 
 /**

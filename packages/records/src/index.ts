@@ -30,7 +30,7 @@ export { receiptViewSchema, type ReceiptView } from './receipt-view.js';
 export { formatTime, parseTime } from './time.js';
 export { entryTime, entryTimeFromEnd, recordTemplate, type RecordTemplate } from './template.js';
 export { commitment, digestLookupKey } from './digest.js';
-export { parseRecordId, recordId } from './recordid.js';
+export { isName, parseRecordId, recordId } from './recordid.js';
 export {
   formatReceiptText,
   openReceipt,

@@ -88,31 +88,55 @@ export function lineValue(line: string | undefined, name: string): string {
  * openReceipt). Throws RecordError INVALID_RECEIPT.
  */
 export function parseReceiptText(text: string): Receipt {
+  const { lines, origin } = receiptLines(text, RECEIPT_HEADER, ['five', 5], 'receipt');
+  const index = indexLine(lines[2], 'index');
+  const leafHash = decodeHash(lineValue(lines[3], 'leaf'), 'INVALID_RECEIPT', '/leaf');
+  const time = lineValue(lines[4], 'time');
+  checkReceiptTime(time, 'INVALID_RECEIPT');
+  return Object.freeze({ origin, index, leafHash, time });
+}
+
+/**
+ * The lines of a receipt note text (a receipt or a batch receipt, `what`), strictly: a
+ * string of at most MAX_NOTE_SIZE bytes, exactly `count` lines each ending in newline, the
+ * first `header`, the second "origin <valid key name>". Throws RecordError INVALID_RECEIPT.
+ */
+export function receiptLines(
+  text: unknown,
+  header: string,
+  [countWord, count]: readonly [string, number],
+  what: string,
+): { lines: string[]; origin: string } {
   if (typeof text !== 'string') throw new RecordError('INVALID_RECEIPT', 'must be a string');
   if (exceedsUtf8Size(text, MAX_NOTE_SIZE)) {
-    throw new RecordError('INVALID_RECEIPT', 'receipt exceeds MAX_NOTE_SIZE');
+    throw new RecordError('INVALID_RECEIPT', `${what} exceeds MAX_NOTE_SIZE`);
   }
-  const lines = text.split('\n', 7);
-  if (lines.length !== 6 || lines[5] !== '') {
-    throw new RecordError('INVALID_RECEIPT', 'a receipt is exactly five newline-terminated lines');
+  const lines = text.split('\n', count + 2);
+  if (lines.length !== count + 1 || lines[count] !== '') {
+    throw new RecordError(
+      'INVALID_RECEIPT',
+      `a ${what} is exactly ${countWord} newline-terminated lines`,
+    );
   }
-  if (lines[0] !== RECEIPT_HEADER) {
-    throw new RecordError('INVALID_RECEIPT', `first line must be ${RECEIPT_HEADER}`);
+  if (lines[0] !== header) {
+    throw new RecordError('INVALID_RECEIPT', `first line must be ${header}`);
   }
   const origin = lineValue(lines[1], 'origin');
   if (!isValidKeyName(origin)) {
     throw new RecordError('INVALID_RECEIPT', 'must be a valid key name', { field: '/origin' });
   }
-  const index = parseIndex(lineValue(lines[2], 'index'));
+  return { lines, origin };
+}
+
+/** The value of the line "<name> <decimal without leading zeros>". Throws INVALID_RECEIPT. */
+export function indexLine(line: string | undefined, name: string): number {
+  const index = parseIndex(lineValue(line, name));
   if (index === undefined) {
     throw new RecordError('INVALID_RECEIPT', 'must be a decimal without leading zeros', {
-      field: '/index',
+      field: `/${name}`,
     });
   }
-  const leafHash = decodeHash(lineValue(lines[3], 'leaf'), 'INVALID_RECEIPT', '/leaf');
-  const time = lineValue(lines[4], 'time');
-  checkReceiptTime(time, 'INVALID_RECEIPT');
-  return Object.freeze({ origin, index, leafHash, time });
+  return index;
 }
 
 /**
@@ -121,15 +145,28 @@ export function parseReceiptText(text: string): Receipt {
  * signing fails); an error thrown by the signer itself propagates unchanged.
  */
 export async function signReceipt(r: Receipt, signer: Signer): Promise<string> {
-  const text = formatReceiptText(r);
-  if (signer.name !== r.origin) {
+  return signReceiptText(formatReceiptText(r), r.origin, signer, 'receipt');
+}
+
+/**
+ * Signs a receipt note text (`what`: a receipt or a batch receipt) of `origin` with the log's
+ * `signer`, whose name must be the origin. Throws RecordError INVALID_ARGUMENT (with a
+ * NoteError `cause` when signing fails); an error thrown by the signer itself propagates.
+ */
+export async function signReceiptText(
+  text: string,
+  origin: string,
+  signer: Signer,
+  what: string,
+): Promise<string> {
+  if (signer.name !== origin) {
     throw new RecordError('INVALID_ARGUMENT', "the log signer's name must equal the origin");
   }
   try {
     return await signNote(text, [signer]);
   } catch (cause) {
     if (!(cause instanceof NoteError)) throw cause;
-    throw new RecordError('INVALID_ARGUMENT', 'cannot sign the receipt', { cause });
+    throw new RecordError('INVALID_ARGUMENT', `cannot sign the ${what}`, { cause });
   }
 }
 

@@ -10,6 +10,10 @@ export type SequencerErrorCode =
   | 'BATCH_TOO_LARGE'
   /** The sequencer is shutting down and takes no new entries. */
   | 'CLOSED'
+  /** A group broke its promise: lookup keys, or the number of entries it built. */
+  | 'INVALID_GROUP'
+  /** Other writers kept moving the log's tail while a batch was retried: try again. */
+  | 'CONTENDED'
   /**
    * The commit's first index is below one this process already sealed a receipt for (see
    * ReceiptSealer): storage went back, and the commit was refused unwritten.

@@ -2,6 +2,7 @@ export { SequencerError, type SequencerErrorCode, type SequencerErrorDetails } f
 export {
   MAX_ENTRY_SIZE,
   Sequencer,
+  type BuiltGroup,
   type Commit,
   type CommitReport,
   type GroupResult,
@@ -26,8 +27,13 @@ export type {
   WitnessingReport,
 } from './witnessing.js';
 export { CommitCheck } from './commit-check.js';
-export { ReceiptSealer, type SealSession, type SealedCommit } from './receipt-sealer.js';
-export { recordGroup, recordGroupOf, type RecordGroup } from './record-group.js';
+export {
+  ReceiptSealer,
+  type CommitToSeal,
+  type SealOutcome,
+  type SealSession,
+  type SealedCommit,
+} from './receipt-sealer.js';
 export { CheckpointGuard, type CheckpointGuardOptions } from './guard.js';
 export {
   GuardError,

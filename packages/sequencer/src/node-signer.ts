@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
+import { createPublicKey, sign, verify } from 'node:crypto';
 import {
   SIG_TYPE_ED25519,
   keyId,
@@ -6,6 +6,7 @@ import {
   type Signer,
   type Verifier,
 } from '@proofline/note';
+import { nodeEd25519PrivateKey } from '@proofline/note/node';
 
 /**
  * A note Signer that can also sign synchronously: node:crypto, or a PKCS#11 token's C_Sign.
@@ -15,27 +16,12 @@ export interface SyncSigner extends Signer {
   signSync(message: Uint8Array): Uint8Array;
 }
 
-/** DER prefix of a PKCS #8 Ed25519 private key (RFC 8410), followed by the 32-byte seed. */
-const PKCS8_ED25519_PREFIX = Uint8Array.from([
-  0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
-]);
-
-/** The PKCS #8 DER encoding of an Ed25519 seed (RFC 8410). */
-export function pkcs8Ed25519(seed: Uint8Array): Uint8Array {
-  if (seed.length !== 32) throw new Error('an Ed25519 seed is 32 bytes');
-  const der = new Uint8Array(PKCS8_ED25519_PREFIX.length + 32);
-  der.set(PKCS8_ED25519_PREFIX);
-  der.set(seed, PKCS8_ED25519_PREFIX.length);
-  return der;
-}
-
 /**
  * Ed25519 note signer backed by node:crypto (OpenSSL): several times faster than the
  * browser-safe signer in `@proofline/note`, and byte-identical (Ed25519 is deterministic).
  */
 export function nodeEd25519Signer(name: string, seed: Uint8Array): SyncSigner {
-  const der = pkcs8Ed25519(seed);
-  const privateKey = createPrivateKey({ key: Buffer.from(der), format: 'der', type: 'pkcs8' });
+  const privateKey = nodeEd25519PrivateKey(seed);
   const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
   const publicKey = new Uint8Array(spki.subarray(spki.length - 32));
   const signSync = (message: Uint8Array): Uint8Array =>

@@ -6,26 +6,40 @@ import {
   formatTime,
   type BatchTree,
 } from '@proofline/records';
-import type { CommitSealer, CommitToSeal, SequenceResult } from '@proofline/storage';
 import { SequencerError } from './errors.js';
 import { nodeInteriorHash, nodeLeafHash } from '@proofline/tlog/node';
 import { nodeEd25519Signer, type SyncSigner } from './node-signer.js';
 
-/** One `Storage.sequence` call's sealing: its seal function, and `settle` once it has returned. */
+/** What a seal covers: one commit as the sequencer proposes it to storage. */
+export interface CommitToSeal {
+  /** The index of the commit's first entry. */
+  readonly first: number;
+  /** The commit's time, milliseconds since the epoch (every entry was built with it). */
+  readonly timeMs: number;
+  /** The commit's entries in index order (1 or more). */
+  readonly entries: readonly Uint8Array[];
+}
+
+/**
+ * How storage answered the `sequence` call made with a session's last seal: it stored it
+ * (`committed`), it did not (`retry` or `duplicates`: the note was dropped unwritten), or
+ * the call rejected and the note may or may not be stored.
+ */
+export type SealOutcome = 'stored' | 'dropped' | 'unknown';
+
+/** The sealing of one batch: each proposal's seal, then how storage answered the last one. */
 export interface SealSession {
-  readonly seal: CommitSealer;
+  /** Signs the commit's note; throws SequencerError INDEX_ALREADY_SEALED to refuse. */
+  seal(commit: CommitToSeal): string;
+  /** How storage answered the last seal; a no-op when no seal is open. */
+  settle(outcome: SealOutcome): void;
   /**
-   * Call once when the call has returned: with its results if it resolved (the commit they
-   * report is stored), without if it rejected (then its last seal may have been stored).
-   */
-  settle(results?: readonly SequenceResult[]): void;
-  /**
-   * After a rejected call: whether storage holds its last seal (read back by the caller).
-   * `false` frees the seal's indices (the note was never stored nor returned to anyone);
-   * `true` makes them a floor like a resolved call's. Until resolved they stay blocked.
+   * After `unknown`: whether storage holds that seal (read back by the caller). `false`
+   * frees its indices (the note was never stored nor returned to anyone); `true` makes them
+   * a floor like a stored seal's. Until resolved they stay blocked.
    */
   resolve(stored: boolean): void;
-  /** The call's last seal (after a resolved call: the commit stored), if it sealed any. */
+  /** The last seal (after `stored`: the commit stored), if it sealed any. */
   sealed(): SealedCommit | undefined;
 }
 
@@ -39,30 +53,32 @@ export interface SealedCommit {
 
 /**
  * Signs each commit's creation receipt, synchronously (node:crypto Ed25519 from a seed, or a
- * SyncSigner such as a PKCS#11 token's key named by the log's origin), for the
- * storage transaction that stores it: a commit of one entry gets a proofline.dev/receipt/v1
+ * SyncSigner such as a PKCS#11 token's key named by the log's origin), before the sequencer
+ * hands the commit to storage, which stores it with the commit or not at all: a commit of
+ * one entry gets a proofline.dev/receipt/v1
  * note over origin, index, leaf hash and time; a larger one a proofline.dev/batch-receipt/v1
  * note over origin, first index, size, the RFC 6962 root of its leaf hashes and time.
  *
  * Guard (one sealer per log per process): it never seals a commit whose first index is
- * below the end of a commit it sealed for a `sequence` call that has settled — resolved, or
- * rejected, whose outcome it cannot know. A storage that rolls back its size (an insider
+ * below the end of a commit it sealed that storage stored, or may have stored (a call that
+ * rejected, whose outcome it cannot know). A storage that rolls back its size (an insider
  * editing the database) therefore cannot make this process sign a second receipt for an
  * index that a stored receipt may already cover: the commit is refused with SequencerError
  * INDEX_ALREADY_SEALED (reported to `onRefused`) and nothing is written. Seals of calls
  * still under way may overlap (a batch sent behind one that is then retried was proposed to
- * follow it): storage commits a note only for the exact first index it gets, so at most
- * one of them is ever stored and the others are dropped unwritten (Storage.sequence). The
- * seal of a call that rejected may or may not have been stored (a commit whose answer was
- * lost): its indices stay blocked until the caller reads storage back and `resolve`s it.
+ * follow it): storage commits a note only at the exact first index it was sealed for (the
+ * compare-and-swap of Storage.sequence), so at most one of them is ever stored and the
+ * others are dropped unwritten. The seal of a call that rejected may or may not have been
+ * stored (a commit whose answer was lost): its indices stay blocked until the caller reads
+ * storage back and `resolve`s it.
  */
 export class ReceiptSealer {
   private readonly signer: SyncSigner;
-  /** End of the last commit sealed for a settled call: indices below it are never resealed. */
+  /** End of the last seal stored (or possibly stored and resolved so): never resealed below. */
   private settledEnd = 0;
-  /** The current seal of each call under way. */
+  /** The current seal of each session whose call is under way. */
   private readonly open = new Map<SealSession, SealedCommit>();
-  /** The last seal of each rejected call not yet resolved, as [first, end). */
+  /** The last seal of each session settled `unknown` and not yet resolved, as [first, end). */
   private readonly unresolved = new Map<SealSession, readonly [number, number]>();
   /** The last seal of each settled call still referenced (for `sealed()`). */
   private readonly settled = new WeakMap<SealSession, SealedCommit>();
@@ -79,22 +95,19 @@ export class ReceiptSealer {
     }
   }
 
-  /** A session for one `Storage.sequence` call. */
+  /** A session for one batch (one or more `Storage.sequence` calls, one at a time). */
   session(): SealSession {
     const session: SealSession = {
       seal: (commit) => this.seal(session, commit),
-      settle: (results) => {
+      settle: (outcome) => {
         const last = this.open.get(session);
-        if (results === undefined && last) {
-          this.unresolved.set(session, [last.first, last.first + last.leaves.length]);
-        }
-        for (const r of results ?? []) {
-          if (r.status === 'sequenced') {
-            this.settledEnd = Math.max(this.settledEnd, r.first + r.count);
-          }
-        }
-        if (last) this.settled.set(session, last);
+        if (last === undefined) return;
         this.open.delete(session);
+        if (outcome === 'dropped') return;
+        const end = last.first + last.leaves.length;
+        if (outcome === 'stored') this.settledEnd = Math.max(this.settledEnd, end);
+        else this.unresolved.set(session, [last.first, end]);
+        this.settled.set(session, last);
       },
       resolve: (stored) => {
         const range = this.unresolved.get(session);

@@ -1,8 +1,21 @@
-import type { SequenceGroup, SequenceResult, Storage } from '@proofline/storage';
+import type {
+  CommitAnswer,
+  Idempotency,
+  IdempotentOutcome,
+  LogTail,
+  Storage,
+} from '@proofline/storage';
+import { MAX_ENTRY_SIZE, isLookupKey } from '@proofline/storage/checks';
 import { SequencerError } from './errors.js';
-import type { ReceiptSealer, SealedCommit } from './receipt-sealer.js';
+import type { ReceiptSealer, SealSession, SealedCommit } from './receipt-sealer.js';
 
-export const MAX_ENTRY_SIZE = 65535;
+export { MAX_ENTRY_SIZE };
+
+/**
+ * How often one batch is rebuilt (and re-sealed) for a moved tail before it fails with
+ * CONTENDED. Each retry means another writer committed in between, so the log progressed.
+ */
+const MAX_ATTEMPTS = 32;
 
 export interface SequencerOptions {
   /** Most entries committed in one transaction (default 4096). */
@@ -49,21 +62,50 @@ export interface CommitReport {
   readonly ok: boolean;
 }
 
-/** A caller's group: the storage group plus how many entries `build` will return. */
-export interface PendingGroup extends SequenceGroup {
-  readonly count: number;
+/** What a group's `build` returns: its entries, and what the caller wants back with them. */
+export interface BuiltGroup<R> {
+  readonly entries: readonly Uint8Array[];
+  /** Handed back unchanged in the group's result (e.g. the records behind the entries). */
+  readonly built: R;
 }
 
-/** One storage transaction as the sequencer made it: its groups in order, and their results. */
+/**
+ * A caller's group: `count` entries made by `build` once the batch's time is fixed. `build`
+ * runs outside any storage transaction, must be pure and return exactly `count` entries of
+ * at most MAX_ENTRY_SIZE bytes; it runs again if the batch is retried for a later time.
+ */
+export interface PendingGroup<R = unknown> {
+  readonly count: number;
+  /** Per entry, a lookup key (integer, 0 ≤ key < 2^48) for Storage.findByLookupKey. */
+  readonly lookupKeys?: readonly number[];
+  /** Used once per tenant: a later group with the same key gets the first one's outcome. */
+  readonly idempotency?: Idempotency;
+  build(timeMs: number): BuiltGroup<R>;
+}
+
+/** One storage commit as the sequencer made it: shared by the results of all its groups. */
 export interface Commit {
-  readonly groups: readonly PendingGroup[];
-  readonly results: readonly SequenceResult[];
-  /** With a sealer, what it sealed for this commit: the stored note, leaf hashes and tree. */
+  readonly first: number;
+  readonly timeMs: number;
+  /** Every entry it stored, in index order (from `first`). */
+  readonly entries: readonly Uint8Array[];
+  /** With a sealer: the note stored with the commit, its leaf hashes and tree. */
   readonly sealed?: SealedCommit;
 }
 
-/** A group's storage result, with the commit it was part of (shared by all its groups). */
-export type GroupResult = SequenceResult & { readonly commit: Commit };
+/** A group's outcome: sequenced in `commit`, or a duplicate of its idempotency key's use. */
+export type GroupResult<R = unknown> =
+  | {
+      readonly status: 'sequenced';
+      readonly first: number;
+      readonly count: number;
+      readonly timeMs: number;
+      /** The note stored with the commit (with a sealer). */
+      readonly receipt?: string;
+      readonly built: R;
+      readonly commit: Commit;
+    }
+  | ({ readonly status: 'duplicate' } & IdempotentOutcome);
 
 interface Waiting {
   readonly group: PendingGroup;
@@ -71,11 +113,26 @@ interface Waiting {
   reject(err: unknown): void;
 }
 
+/** A batch handed to storage and not yet settled: the end and time it last proposed. */
+interface Flight {
+  end: number;
+  timeMs: number;
+  readonly done: Promise<void>;
+}
+
 /**
  * Groups appends from many concurrent callers into batches and sequences each batch in one
- * durable storage transaction. A caller hears its indices only after that transaction has
- * committed; if it fails, every caller in the batch gets the error and none of its entries
- * exists. The entries of one group always share a transaction and get consecutive indices.
+ * durable storage commit. A caller hears its indices only after that commit; if it fails,
+ * every caller in the batch gets the error and none of its entries exists. The entries of
+ * one group always share a commit and get consecutive indices.
+ *
+ * The write path, for every driver: the batch is proposed at the log's tail as this process
+ * knows it (read from storage once, then kept from its own commits; a batch sent while
+ * others are in flight follows the last of them) at max(now, the tail's time); its groups
+ * are built for that time and the commit sealed, outside any transaction; storage commits
+ * it only if the tail is still that (compare-and-swap). On `retry` (another writer
+ * committed) the batch is rebuilt and re-sealed for the actual tail; on `duplicates` the
+ * groups whose idempotency key is stored get that outcome and the others are retried.
  *
  * Memory is bounded: at most `maxPending` entries wait; beyond that appends are refused with
  * OVERLOADED (retry later) instead of queueing.
@@ -97,6 +154,12 @@ export class Sequencer {
     { kind: 'immediate' } | { kind: 'delayed'; handle: ReturnType<typeof setTimeout> } | undefined;
   private closed = false;
   private readonly drainWaiters: (() => void)[] = [];
+  /** The log's tail as this process last learned it; undefined: read it from storage. */
+  private tail: LogTail | undefined;
+  /** Batches handed to storage and not yet settled, in the order they were first proposed. */
+  private readonly flights: Flight[] = [];
+  /** Settles once the last batch made its first proposal (first proposals are in order). */
+  private proposing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly storage: Storage,
@@ -137,17 +200,25 @@ export class Sequencer {
         );
       }
     }
-    const result = await this.appendGroup({ count: entries.length, build: () => entries });
+    const result = await this.appendGroup({
+      count: entries.length,
+      build: () => ({ entries, built: undefined }),
+    });
     if (result.status !== 'sequenced') throw new Error('unreachable: no idempotency key');
     return result.first;
   }
 
   /**
-   * Queues a group for the next batch. The group's builder must return `count` valid
-   * entries (callers validate sizes before). Resolves with the storage's result and the
-   * commit it was part of.
+   * Queues a group for the next batch (its lookup keys are checked here: SequencerError
+   * INVALID_GROUP). Resolves with its result and the commit it was part of.
    */
-  appendGroup(group: PendingGroup): Promise<GroupResult> {
+  appendGroup<R>(group: PendingGroup<R>): Promise<GroupResult<R>> {
+    const keys = group.lookupKeys;
+    if (keys && (keys.length !== group.count || !keys.every(isLookupKey))) {
+      return Promise.reject(
+        new SequencerError('INVALID_GROUP', 'one lookup key (0 ≤ key < 2^48) per entry'),
+      );
+    }
     if (this.closed) {
       return Promise.reject(
         new SequencerError('CLOSED', 'the log is shutting down', {
@@ -170,8 +241,8 @@ export class Sequencer {
         }),
       );
     }
-    return new Promise<GroupResult>((resolve, reject) => {
-      this.queue.push({ group, resolve, reject });
+    return new Promise<GroupResult<R>>((resolve, reject) => {
+      this.queue.push({ group, resolve: resolve as (r: GroupResult) => void, reject });
       this.pending += group.count;
       this.schedule();
     });
@@ -232,44 +303,33 @@ export class Sequencer {
       count += waiting.group.count;
     }
     this.inFlight++;
+    let land!: () => void;
+    const flight: Flight = { end: 0, timeMs: 0, done: new Promise((r) => (land = r)) };
+    const ahead = [...this.flights];
+    this.flights.push(flight);
+    const proposed = this.proposing;
+    let firstProposal!: () => void;
+    this.proposing = new Promise((r) => (firstProposal = r));
     this.schedule(); // a batch beyond maxBatchSize, while another may be in flight
     const sealing = this.sealer?.session();
     const started = performance.now();
     let ok = false;
     let sequenced = 0;
     try {
-      const results = await this.storage
-        .sequence(
-          this.log,
-          batch.map((w) => w.group),
-          this.now(),
-          sealing?.seal,
-        )
-        .then(
-          (r) => (sealing?.settle(r), r),
-          async (err: unknown) => {
-            if (sealing) {
-              sealing.settle();
-              sealing.resolve(await this.wasStored(sealing.sealed()));
-            }
-            throw err;
-          },
-        );
-      const sealed = sealing?.sealed();
-      const stored = results.some((r) => r.status === 'sequenced' && r.receipt === sealed?.note);
-      const commit: Commit = {
-        groups: batch.map((w) => w.group),
-        results,
-        ...(sealed && stored ? { sealed } : {}),
-      };
+      await proposed;
+      const results = await this.sequenceBatch(batch, flight, ahead, sealing, firstProposal);
       ok = true;
       batch.forEach((w, i) => {
         if (results[i]!.status === 'sequenced') sequenced += w.group.count;
       });
-      batch.forEach((w, i) => w.resolve({ ...results[i]!, commit }));
+      batch.forEach((w, i) => w.resolve(results[i]!));
     } catch (err) {
       for (const w of batch) w.reject(err);
     } finally {
+      firstProposal();
+      sealing?.settle('dropped'); // no-op unless the last seal was neither stored nor failed
+      this.flights.splice(this.flights.indexOf(flight), 1);
+      land();
       this.onCommit?.({
         entries: count,
         sequenced,
@@ -284,5 +344,144 @@ export class Sequencer {
         this.drainWaiters.splice(0).forEach((resolve) => resolve());
       }
     }
+  }
+
+  /**
+   * Commits `batch` (see the class comment) and returns each group's result. `ahead` are the
+   * batches sent before it that may still be in flight: it is proposed after them, and when
+   * it must retry it first waits for them to settle and reads the tail afresh.
+   */
+  private async sequenceBatch(
+    batch: readonly Waiting[],
+    flight: Flight,
+    ahead: readonly Flight[],
+    sealing: SealSession | undefined,
+    proposed: () => void,
+  ): Promise<GroupResult[]> {
+    const results: (GroupResult | undefined)[] = batch.map(() => undefined);
+    // A group repeating the idempotency key of an earlier group of the batch is not sent:
+    // it gets that group's outcome.
+    const leaders = new Map<string, number>();
+    const repeats = new Map<number, number>();
+    let live: number[] = [];
+    batch.forEach((w, i) => {
+      const idem = w.group.idempotency;
+      const key = idem && `${idem.tenant}\u0000${idem.key}`;
+      const leader = key === undefined ? undefined : leaders.get(key);
+      if (leader !== undefined) repeats.set(i, leader);
+      else {
+        if (key !== undefined) leaders.set(key, i);
+        live.push(i);
+      }
+    });
+    let tail = (this.tail ??= await this.storage.tail(this.log));
+    let waiting = ahead.filter((f) => this.flights.includes(f));
+    for (let attempt = 0; live.length > 0; attempt++) {
+      if (attempt === MAX_ATTEMPTS) {
+        throw new SequencerError('CONTENDED', 'other writers kept moving the log; try again', {
+          details: { retryAfterSeconds: 1 },
+        });
+      }
+      const first = Math.max(tail.size, ...waiting.map((f) => f.end));
+      const timeMs = Math.max(this.now(), tail.timeMs, ...waiting.map((f) => f.timeMs));
+      const built = live.map((i) => this.build(batch[i]!.group, timeMs));
+      const entries = built.flatMap((b) => b.entries);
+      const receipt = sealing?.seal({ first, timeMs, entries });
+      flight.end = first + entries.length;
+      flight.timeMs = timeMs;
+      proposed();
+      let answer: CommitAnswer;
+      try {
+        answer = await this.storage.sequence(this.log, {
+          first,
+          timeMs,
+          groups: live.map((i, j) => {
+            const { lookupKeys, idempotency } = batch[i]!.group;
+            return {
+              entries: built[j]!.entries,
+              ...(lookupKeys ? { lookupKeys } : {}),
+              ...(idempotency ? { idempotency } : {}),
+            };
+          }),
+          ...(receipt === undefined ? {} : { receipt }),
+        });
+      } catch (err) {
+        this.tail = undefined;
+        if (sealing) {
+          sealing.settle('unknown');
+          sealing.resolve(await this.wasStored(sealing.sealed()));
+        }
+        throw err;
+      }
+      if (answer.status === 'committed') {
+        sealing?.settle('stored');
+        if (this.tail === undefined || flight.end > this.tail.size) {
+          this.tail = { size: flight.end, timeMs };
+        }
+        const sealed = sealing?.sealed();
+        const commit: Commit = { first, timeMs, entries, ...(sealed ? { sealed } : {}) };
+        let at = first;
+        live.forEach((i, j) => {
+          const count = built[j]!.entries.length;
+          results[i] = {
+            status: 'sequenced',
+            first: at,
+            count,
+            timeMs,
+            ...(receipt === undefined ? {} : { receipt }),
+            built: built[j]!.built,
+            commit,
+          };
+          at += count;
+        });
+        break;
+      }
+      if (answer.status === 'duplicates') {
+        live = live.filter((i, j) => {
+          const used = answer.outcomes[j];
+          if (used) results[i] = { status: 'duplicate', ...used };
+          return !used;
+        });
+        continue; // at the same tail, without them
+      }
+      if (waiting.length > 0) {
+        await Promise.all(waiting.map((f) => f.done));
+        waiting = [];
+        tail = this.tail = await this.storage.tail(this.log);
+      } else {
+        tail = this.tail = answer.tail;
+      }
+    }
+    for (const [i, leader] of repeats) {
+      const r = results[leader]!;
+      results[i] =
+        r.status === 'duplicate'
+          ? r
+          : {
+              status: 'duplicate',
+              requestHash: batch[leader]!.group.idempotency!.requestHash,
+              log: this.log,
+              first: r.first,
+              count: r.count,
+            };
+    }
+    return results as GroupResult[];
+  }
+
+  /** The group's entries for `timeMs`, checked against its promise (count and sizes). */
+  private build(group: PendingGroup, timeMs: number): BuiltGroup<unknown> {
+    const built = group.build(timeMs);
+    if (built.entries.length !== group.count) {
+      throw new SequencerError(
+        'INVALID_GROUP',
+        `a group built ${built.entries.length} entries instead of ${group.count}`,
+      );
+    }
+    for (const e of built.entries) {
+      if (e.length > MAX_ENTRY_SIZE) {
+        throw new SequencerError('ENTRY_TOO_LARGE', `an entry of ${e.length} bytes was built`);
+      }
+    }
+    return built;
   }
 }

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Signer } from '@proofline/note';
-import { nodeEd25519Signer, pkcs8Ed25519 } from './node-signer.js';
+import { pkcs8Ed25519 } from '@proofline/note/node';
+import { nodeEd25519Signer } from './node-signer.js';
 
 /** Most messages sent to the signing thread in one batch. */
 const MAX_BATCH = 4096;

@@ -13,7 +13,7 @@ import {
   type Checkpoint,
   type Signer,
 } from '@proofline/note';
-import type { LogConfig, SequenceGroup, Storage, StoredCheckpoint } from '@proofline/storage';
+import type { LogConfig, CommitRequest, Storage, StoredCheckpoint } from '@proofline/storage';
 import { SqliteStorage } from '@proofline/storage-sqlite';
 import { SequencerError, nodeEd25519Signer, type SequencerErrorCode } from '../src/index.js';
 
@@ -81,18 +81,18 @@ export function wrapStorage(inner: Storage, overrides: Partial<Storage>): Storag
   });
 }
 
-/** How many entries a `sequence` call carries (builders are pure, so calling one is harmless). */
-export function entryCount(groups: readonly SequenceGroup[], now: number): number {
-  return groups.reduce((n, g) => n + g.build(now).length, 0);
+/** How many entries a `sequence` call carries. */
+export function entryCount(commit: CommitRequest): number {
+  return commit.groups.reduce((n, g) => n + g.entries.length, 0);
 }
 
 /** Wraps `inner` and records the number of entries of every `sequence` call. */
 export function countingStorage(inner: Storage): { storage: Storage; batches: number[] } {
   const batches: number[] = [];
   const storage = wrapStorage(inner, {
-    sequence: (log, groups, now) => {
-      batches.push(entryCount(groups, now));
-      return inner.sequence(log, groups, now);
+    sequence: (log, commit) => {
+      batches.push(entryCount(commit));
+      return inner.sequence(log, commit);
     },
   });
   return { storage, batches };

@@ -196,8 +196,9 @@ describe('Publisher safety', () => {
   test('only the lease holder publishes; another takes over when the lease expires', async (t) => {
     const { storage, config } = await openStore(t);
     const log = new TestLog(storage, config);
-    const a = new Publisher(storage, config, logSigner(), { owner: 'a', leaseTtlMs: 250 });
-    const b = new Publisher(storage, config, logSigner(), { owner: 'b', leaseTtlMs: 250 });
+    // A TTL far above what a loaded machine takes between two steps, so only the sleep expires it.
+    const a = new Publisher(storage, config, logSigner(), { owner: 'a', leaseTtlMs: 3000 });
+    const b = new Publisher(storage, config, logSigner(), { owner: 'b', leaseTtlMs: 3000 });
 
     await log.growTo(3);
     await checkCheckpoint(await a.publish(), log, 3);
@@ -207,7 +208,7 @@ describe('Publisher safety', () => {
     await checkCheckpoint(await a.publish(), log, 5);
 
     await log.growTo(6);
-    await sleep(350); // a's lease expires
+    await sleep(3100); // a's lease expires
     await checkCheckpoint(await b.publish(), log, 6);
     await log.growTo(7);
     assert.equal(await a.publish(), undefined, 'a lost the lease to b');

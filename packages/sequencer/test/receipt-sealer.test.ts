@@ -26,7 +26,7 @@ describe('ReceiptSealer', () => {
     const verifier = parseVerifierKey(VERIFIER_KEY);
     const one = sealer.session();
     const single = one.seal({ first: 7, timeMs: T, entries: entries('a') });
-    one.settle();
+    one.settle('stored');
     const receipt = await openReceipt(single, verifier);
     assert.equal(receipt.index, 7);
     assert.deepEqual(receipt.leafHash, nodeLeafHash(entries('a')[0]!));
@@ -43,19 +43,19 @@ describe('ReceiptSealer', () => {
     const many = sealer.session();
     const batch = entries('b', 'c', 'd');
     const note = many.seal({ first: 8, timeMs: T, entries: batch });
-    many.settle();
+    many.settle('stored');
     const opened = await openBatchReceipt(note, verifier);
     assert.deepEqual([opened.first, opened.size, opened.time], [8, 3, formatTime(T)]);
     const tree = batchTree(batch.map((e) => nodeLeafHash(e)));
     assert.ok(batchReceiptIncludes(opened, 9, nodeLeafHash(batch[1]!), tree.proof(1)));
   });
 
-  test('refuses, and reports, an index below one sealed for a settled call', () => {
+  test('refuses, and reports, an index below one sealed for a stored commit', () => {
     const refused: SequencerError[] = [];
     const sealer = new ReceiptSealer(ORIGIN, SEED, (err) => refused.push(err));
     const first = sealer.session();
     first.seal({ first: 0, timeMs: T, entries: entries('a', 'b', 'c') });
-    first.settle();
+    first.settle('stored');
     const second = sealer.session();
     assert.throws(() => second.seal({ first: 2, timeMs: T, entries: entries('x') }), isSealed);
     assert.throws(
@@ -66,7 +66,7 @@ describe('ReceiptSealer', () => {
     assert.ok(second.seal({ first: 3, timeMs: T, entries: entries('d') }));
   });
 
-  test('lets calls under way overlap and reseal; settling one fixes the floor', () => {
+  test('lets calls under way overlap and reseal; a stored one fixes the floor', () => {
     const sealer = new ReceiptSealer(ORIGIN, SEED, () => {});
     const a = sealer.session();
     const b = sealer.session();
@@ -74,24 +74,24 @@ describe('ReceiptSealer', () => {
     // b was proposed to follow a, which storage then answered retry: b's proposal may overlap.
     assert.ok(b.seal({ first: 7, timeMs: T, entries: entries('x') }));
     assert.ok(a.seal({ first: 5, timeMs: T + 1, entries: entries('a', 'b') }));
-    a.settle();
+    a.settle('stored');
     assert.throws(() => b.seal({ first: 6, timeMs: T, entries: entries('x') }), isSealed);
     assert.ok(b.seal({ first: 7, timeMs: T, entries: entries('x') }));
-    b.settle();
+    b.settle('stored');
     const c = sealer.session();
     assert.throws(() => c.seal({ first: 7, timeMs: T, entries: entries('y') }), isSealed);
     assert.ok(c.seal({ first: 8, timeMs: T, entries: entries('y') }));
   });
 
-  test('a call that stored nothing (its group turned out a duplicate) leaves no floor', () => {
+  test('a seal storage dropped (retry, duplicates) leaves no floor', () => {
     const sealer = new ReceiptSealer(ORIGIN, SEED, () => {});
     const a = sealer.session();
     a.seal({ first: 5, timeMs: T, entries: entries('a') }); // then retried: now a duplicate
-    a.settle([{ status: 'duplicate', requestHash: 'h', log: 'l', first: 0, count: 1 }]);
+    a.settle('dropped');
     assert.ok(sealer.session().seal({ first: 5, timeMs: T, entries: entries('b') }));
     const b = sealer.session();
     b.seal({ first: 6, timeMs: T, entries: entries('c', 'd') });
-    b.settle([{ status: 'sequenced', first: 6, count: 2, timeMs: T, receipt: 'stored' }]);
+    b.settle('stored');
     assert.throws(
       () => sealer.session().seal({ first: 7, timeMs: T, entries: entries('e') }),
       isSealed,
@@ -172,8 +172,7 @@ describe('ReceiptSealer', () => {
         const mode = fault;
         fault = undefined;
         if (mode === 'before') {
-          // Seals, then fails before anything is written (e.g. the disk refused the commit).
-          args[3]?.({ first: 0, timeMs: T, entries: entries('lost') });
+          // Sealed, then fails before anything is written (e.g. the disk refused the commit).
           throw new Error('disk I/O error');
         }
         const results = await storage.sequence(...args);

@@ -25,11 +25,11 @@ function heldStorage(inner: Storage) {
   const batches: number[] = [];
   let entered = gate();
   const storage = wrapStorage(inner, {
-    sequence: async (log, groups, now) => {
-      batches.push(entryCount(groups, now));
+    sequence: async (log, commit) => {
+      batches.push(entryCount(commit));
       entered.open();
       await held.promise;
-      return inner.sequence(log, groups, now);
+      return inner.sequence(log, commit);
     },
   });
   return {
@@ -154,28 +154,37 @@ describe('Sequencer batching', () => {
     const seq = new Sequencer(storage, LOG);
     const group = (n: number) => ({
       count: n,
-      build: () => Array.from({ length: n }, (_, i) => utf8(`group of ${n}, entry ${i}`)),
+      build: (timeMs: number) => ({
+        entries: Array.from({ length: n }, (_, i) => utf8(`group of ${n}, entry ${i}`)),
+        built: `built at ${timeMs}`,
+      }),
     });
-    const [a, b, c] = await Promise.all([
-      seq.appendGroup(group(2)),
-      seq.appendGroup(group(1)),
-      seq.appendGroup(group(3)),
-    ]);
+    const sequenced = async (n: number) => {
+      const r = await seq.appendGroup(group(n));
+      assert.ok(r.status === 'sequenced');
+      return r;
+    };
+    const [a, b, c] = await Promise.all([sequenced(2), sequenced(1), sequenced(3)]);
     assert.equal(a.commit, b.commit, 'one commit object for the whole transaction');
     assert.equal(b.commit, c.commit);
-    assert.equal(a.commit.groups.length, 3);
     assert.deepEqual(
-      a.commit.results.map((r) => r.status === 'sequenced' && [r.first, r.count]),
+      [a, b, c].map((r) => [r.first, r.count]),
       [
         [0, 2],
         [2, 1],
         [3, 3],
       ],
     );
+    assert.equal(a.built, `built at ${a.timeMs}`, 'what build returned, handed back');
+    assert.deepEqual(
+      a.commit.entries.map((e) => new TextDecoder().decode(e)),
+      (await storage.readEntries(LOG, 0, 6)).map((e) => new TextDecoder().decode(e)),
+    );
+    assert.equal(a.commit.first, 0);
     assert.deepEqual(await storage.commitRange(LOG, 4), { start: 0, end: 6 });
-    const later = await seq.appendGroup(group(1));
+    const later = await sequenced(1);
     assert.notEqual(later.commit, a.commit);
-    assert.equal(later.commit.groups.length, 1);
+    assert.equal(later.commit.entries.length, 1);
   });
 
   test('no transaction holds more than maxBatchSize entries', async (t) => {
@@ -277,10 +286,10 @@ describe('Sequencer durability contract', () => {
     let failures = 1;
     const batches: number[] = [];
     const storage = wrapStorage(real, {
-      sequence: async (log, groups, now) => {
-        batches.push(entryCount(groups, now));
+      sequence: async (log, commit) => {
+        batches.push(entryCount(commit));
         if (failures-- > 0) throw boom;
-        return real.sequence(log, groups, now);
+        return real.sequence(log, commit);
       },
     });
     const seq = new Sequencer(storage, LOG);
@@ -311,12 +320,12 @@ describe('Sequencer durability contract', () => {
     const held = gate();
     let calls = 0;
     const storage = wrapStorage(real, {
-      sequence: async (log, groups, now) => {
+      sequence: async (log, commit) => {
         if (calls++ === 0) {
           await held.promise;
           throw boom;
         }
-        return real.sequence(log, groups, now);
+        return real.sequence(log, commit);
       },
     });
     const seq = new Sequencer(storage, LOG);
@@ -492,10 +501,8 @@ describe('Sequencer reports', () => {
     const held = heldStorage(real);
     let fail = false;
     const storage = wrapStorage(held.storage, {
-      sequence: (log, groups, now, seal) =>
-        fail
-          ? Promise.reject(new Error('disk full'))
-          : held.storage.sequence(log, groups, now, seal),
+      sequence: (log, commit) =>
+        fail ? Promise.reject(new Error('disk full')) : held.storage.sequence(log, commit),
     });
     const reports: CommitReport[] = [];
     const seq = new Sequencer(storage, LOG, { onCommit: (r) => reports.push(r) });

@@ -129,12 +129,15 @@ function sequencerProblem(err: SequencerError): HttpProblem {
     case 'BATCH_TOO_LARGE':
       return new HttpProblem('batch-too-large', err.message);
     case 'OVERLOADED':
+    case 'CONTENDED':
     case 'CLOSED':
       return new HttpProblem('overloaded', err.message, {
         'retry-after': String(err.details?.retryAfterSeconds ?? 1),
       });
     case 'INDEX_ALREADY_SEALED':
       return new HttpProblem('storage-inconsistent', 'storage went back: nothing was written');
+    case 'INVALID_GROUP':
+      return internal();
     case 'COMMIT_ALTERED':
     case 'COMMIT_UNSEALED':
       return new HttpProblem('storage-corrupt', 'stored entries were altered');

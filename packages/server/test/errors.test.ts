@@ -57,6 +57,8 @@ const SEQUENCER: Record<SequencerErrorCode, string> = {
   INDEX_ALREADY_SEALED: 'storage-inconsistent',
   COMMIT_ALTERED: 'storage-corrupt',
   COMMIT_UNSEALED: 'storage-corrupt',
+  CONTENDED: 'overloaded',
+  INVALID_GROUP: 'internal',
 };
 
 const STORAGE: Record<StorageErrorCode, string> = {

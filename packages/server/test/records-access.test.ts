@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
-import type { SequenceGroup } from '@proofline/storage';
+import type { CommitRequest } from '@proofline/storage';
 import {
   Fixture,
   assertNothingWritten,
@@ -306,10 +306,10 @@ describe('records API: access', () => {
       const held = gate();
       let calls = 0;
       const gated = wrapStorage(fx.storage, {
-        sequence: async (log: string, groups: readonly SequenceGroup[], nowMs: number) => {
+        sequence: async (log: string, commit: CommitRequest) => {
           calls++;
           await held.wait();
-          return fx.storage.sequence(log, groups, nowMs);
+          return fx.storage.sequence(log, commit);
         },
       });
       const slow = await fx.addLog({

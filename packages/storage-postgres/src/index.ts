@@ -1,1 +1,2 @@
-export { PostgresStorage, type PostgresOptions } from './postgres.js';
+export { PostgresStorage } from './postgres.js';
+export type { PostgresOptions } from './connection.js';

@@ -7,10 +7,12 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import {
   StorageError,
+  type CommitGroup,
+  type IdempotentOutcome,
   type LogConfig,
-  type SequenceGroup,
-  type SequenceResult,
+  type Storage,
 } from '@proofline/storage';
+import { appendAt } from '@proofline/storage/conformance';
 import { PostgresStorage } from '../src/index.js';
 import { MIGRATIONS, versionTable } from '../src/schema.js';
 import { admin, dropSchema, freshSchema, open } from './fixture.js';
@@ -46,6 +48,47 @@ async function withNodes(
   }
 }
 
+type GroupOutcome = { first: number; timeMs: number } | { duplicate: IdempotentOutcome };
+
+/**
+ * Commits `groups` the way the sequencer does: at the tail as this node last saw it, again
+ * at the tail a `retry` answer gives, and without the groups a `duplicates` answer names.
+ */
+async function commitAll(
+  node: Storage,
+  log: string,
+  groups: readonly CommitGroup[],
+  timeMs: number,
+): Promise<GroupOutcome[]> {
+  const out: (GroupOutcome | undefined)[] = groups.map(() => undefined);
+  let live = groups.map((g, i) => ({ g, i }));
+  let tail = await node.tail(log);
+  for (;;) {
+    const time = Math.max(timeMs, tail.timeMs);
+    const answer = await node.sequence(log, {
+      first: tail.size,
+      timeMs: time,
+      groups: live.map((l) => l.g),
+    });
+    if (answer.status === 'retry') tail = answer.tail;
+    else if (answer.status === 'duplicates') {
+      live.forEach((l, j) => {
+        const used = answer.outcomes[j];
+        if (used) out[l.i] = { duplicate: used };
+      });
+      live = live.filter((l) => out[l.i] === undefined);
+      if (live.length === 0) return out as GroupOutcome[];
+    } else {
+      let first = tail.size;
+      for (const l of live) {
+        out[l.i] = { first, timeMs: time };
+        first += l.g.entries.length;
+      }
+      return out as GroupOutcome[];
+    }
+  }
+}
+
 type QueryFn = (this: pg.Client, ...args: unknown[]) => unknown;
 
 /**
@@ -76,23 +119,27 @@ describe('postgres driver', () => {
     withNodes(8, 4, async (nodes) => {
       const log = logConfig('busy');
       await Promise.all(nodes.map((n) => n.ensureLog(log)));
-      const calls: Promise<{ node: number; call: number; result: SequenceResult }>[] = [];
+      const calls: Promise<{ node: number; call: number; count: number; result: GroupOutcome }>[] =
+        [];
       for (let node = 0; node < nodes.length; node++) {
         for (let call = 0; call < 40; call++) {
           const count = 1 + ((node + call) % 5);
           const entries = Array.from({ length: count }, (_, j) => bytes(`${node}/${call}/${j}`));
           calls.push(
-            nodes[node]!.sequence(log.name, [{ build: () => entries }], T0 + call).then(
-              ([result]) => ({ node, call, result: result! }),
-            ),
+            commitAll(nodes[node]!, log.name, [{ entries }], T0 + call).then(([result]) => ({
+              node,
+              call,
+              count,
+              result: result!,
+            })),
           );
         }
       }
       const done = await Promise.all(calls);
       const ranges = done
-        .map(({ node, call, result }) => {
-          assert.equal(result.status, 'sequenced');
-          return { node, call, first: result.first, count: result.count };
+        .map(({ node, call, count, result }) => {
+          assert.ok('first' in result);
+          return { node, call, first: result.first, count, timeMs: result.timeMs };
         })
         .sort((a, b) => a.first - b.first);
       let next = 0;
@@ -108,10 +155,8 @@ describe('postgres driver', () => {
         }
       }
       // Batch times never decrease along the log, whatever order the nodes committed in.
-      const times = done.map((d) => d.result).sort((a, b) => a.first - b.first);
-      for (let i = 1; i < times.length; i++) {
-        const [a, b] = [times[i - 1]!, times[i]!];
-        assert.ok(a.status === 'sequenced' && b.status === 'sequenced' && a.timeMs <= b.timeMs);
+      for (let i = 1; i < ranges.length; i++) {
+        assert.ok(ranges[i - 1]!.timeMs <= ranges[i]!.timeMs);
       }
     }));
 
@@ -169,31 +214,29 @@ describe('postgres driver', () => {
     withNodes(20, 2, async (nodes, schema) => {
       const logs = [logConfig('race-a'), logConfig('race-b')];
       for (const log of logs) await nodes[0]!.ensureLog(log);
-      const builds = nodes.map(() => 0);
       const results = await Promise.all(
         nodes.map((node, i) => {
-          const groups: SequenceGroup[] = [
+          const groups: CommitGroup[] = [
             {
-              build: () => (builds[i]!++, [bytes(`keyed-${i}`)]),
+              entries: [bytes(`keyed-${i}`)],
               idempotency: { tenant: 'acme', key: 'race', requestHash: `h${i}` },
             },
-            { build: () => [bytes(`free-${i}`)] },
+            { entries: [bytes(`free-${i}`)] },
           ];
           // Half the nodes write to each log: the log's row lock does not order them.
-          return node.sequence(logs[i % 2]!.name, groups, T0);
+          return commitAll(node, logs[i % 2]!.name, groups, T0);
         }),
       );
-      const winners = results.flatMap((r, i) => (r[0]?.status === 'sequenced' ? [i] : []));
+      const winners = results.flatMap((r, i) => ('first' in r[0]! ? [i] : []));
       assert.equal(winners.length, 1, 'exactly one node sequences the keyed group');
       const w = winners[0]!;
       const won = results[w]![0]!;
-      assert.ok(won.status === 'sequenced');
+      assert.ok('first' in won);
       const outcome = { requestHash: `h${w}`, log: logs[w % 2]!.name, first: won.first, count: 1 };
       results.forEach((r, i) => {
-        if (i !== w) assert.deepEqual(r[0], { status: 'duplicate', ...outcome });
-        assert.equal(r[1]?.status, 'sequenced', 'the other group of the batch is unaffected');
+        if (i !== w) assert.deepEqual(r[0], { duplicate: outcome });
+        assert.ok('first' in r[1]!, 'the other group of the batch is unaffected');
       });
-      builds.forEach((b, i) => assert.equal(b, i === w ? 1 : 0, 'duplicates are never built'));
       assert.deepEqual(await nodes[7]!.findIdempotency('acme', 'race'), outcome);
       const all: string[] = [];
       for (const log of logs) {
@@ -255,16 +298,17 @@ describe('postgres driver', () => {
     withNodes(1, 2, async ([s]) => {
       const log = logConfig('bulk');
       await s!.ensureLog(log);
-      await s!.sequence(log.name, [{ build: () => [bytes('warm-up')] }], T0);
+      await appendAt(s!, log.name, [{ entries: [bytes('warm-up')] }], T0);
       const entries = Array.from({ length: 5000 }, (_, i) =>
         randomBytes(100 + (i % 400)).fill(i % 256, 0, 1),
       );
       const keys = entries.map((_, i) => i % 1000);
       const statements: string[] = [];
       const started = performance.now();
-      const [result] = await intercept(
+      const result = await intercept(
         (sql) => void statements.push(sql.trim().split(/\s+/)[0]!),
-        () => s!.sequence(log.name, [{ build: () => entries, lookupKeys: keys }], T0),
+        () =>
+          s!.sequence(log.name, { first: 1, timeMs: T0, groups: [{ entries, lookupKeys: keys }] }),
       );
       const ms = performance.now() - started;
       const total = entries.reduce((n, e) => n + e.length, 0);
@@ -272,7 +316,7 @@ describe('postgres driver', () => {
         `5,000 entries (${(total / 1024).toFixed(0)} KiB) sequenced in ${ms.toFixed(1)} ms ` +
           `with ${statements.length} statements: ${statements.join(', ')}`,
       );
-      assert.deepEqual(result, { status: 'sequenced', first: 1, count: 5000, timeMs: T0 });
+      assert.deepEqual(result, { status: 'committed' });
       assert.deepEqual(statements, ['BEGIN', 'SELECT', 'WITH', 'COMMIT']);
       const back = await s!.readEntries(log.name, 1, 5001);
       assert.ok(back.every((e, i) => Buffer.compare(e, entries[i]!) === 0));
@@ -285,11 +329,11 @@ describe('postgres driver', () => {
       await s!.ensureLog(log);
       const entries = Array.from({ length: 520 }, (_, i) => new Uint8Array(65535).fill(i % 256));
       const statements: string[] = [];
-      const [result] = await intercept(
+      const result = await intercept(
         (sql) => void statements.push(sql.trim().split(/\s+/)[0]!),
-        () => s!.sequence(log.name, [{ build: () => entries }], T0),
+        () => s!.sequence(log.name, { first: 0, timeMs: T0, groups: [{ entries }] }),
       );
-      assert.deepEqual(result, { status: 'sequenced', first: 0, count: 520, timeMs: T0 });
+      assert.deepEqual(result, { status: 'committed' });
       assert.deepEqual(statements, ['BEGIN', 'SELECT', 'INSERT', 'WITH', 'COMMIT']);
       const around = await s!.readEntries(log.name, 509, 514);
       assert.deepEqual(
@@ -298,23 +342,22 @@ describe('postgres driver', () => {
       );
     }));
 
-  it('re-runs a sequencing transaction after a deadlock, building again', () =>
+  it('re-runs a sequencing transaction after a deadlock', () =>
     withNodes(1, 2, async ([s]) => {
       const log = logConfig('retry');
       await s!.ensureLog(log);
-      let builds = 0;
       let failed = false;
-      const [result] = await intercept(
+      const result = await intercept(
         (sql) => {
           if (failed || !sql.startsWith('WITH')) return undefined;
           failed = true;
           return Promise.reject(Object.assign(new Error('deadlock detected'), { code: '40P01' }));
         },
-        () => s!.sequence(log.name, [{ build: () => (builds++, [bytes('once')]) }], T0),
+        () =>
+          s!.sequence(log.name, { first: 0, timeMs: T0, groups: [{ entries: [bytes('once')] }] }),
       );
       assert.equal(failed, true);
-      assert.equal(builds, 2);
-      assert.deepEqual(result, { status: 'sequenced', first: 0, count: 1, timeMs: T0 });
+      assert.deepEqual(result, { status: 'committed' });
       assert.deepEqual((await s!.readEntries(log.name, 0, 1)).map(text), ['once']);
       assert.equal(await s!.sequencedSize(log.name), 1);
     }));
@@ -325,11 +368,16 @@ describe('postgres driver', () => {
       await s!.ensureLog(log);
       const lost = () => new Error('Connection terminated unexpectedly');
       // The commit happened; only its reply was lost: the call must resolve.
-      const [kept] = await intercept(
+      const one = (first: number, entry: string) => ({
+        first,
+        timeMs: T0,
+        groups: [{ entries: [bytes(entry)] }],
+      });
+      const kept = await intercept(
         (sql, send) => (sql === 'COMMIT' ? send().then(() => Promise.reject(lost())) : undefined),
-        () => s!.sequence(log.name, [{ build: () => [bytes('kept')] }], T0),
+        () => s!.sequence(log.name, one(0, 'kept')),
       );
-      assert.deepEqual(kept, { status: 'sequenced', first: 0, count: 1, timeMs: T0 });
+      assert.deepEqual(kept, { status: 'committed' });
       // The connection died before the commit: the call must reject, leaving nothing.
       await assert.rejects(
         intercept(
@@ -337,7 +385,7 @@ describe('postgres driver', () => {
             sql === 'COMMIT'
               ? client.query('ROLLBACK').then(() => Promise.reject(lost()))
               : undefined,
-          () => s!.sequence(log.name, [{ build: () => [bytes('gone')] }], T0),
+          () => s!.sequence(log.name, one(1, 'gone')),
         ),
         /Connection terminated/,
       );
@@ -351,6 +399,11 @@ describe('postgres driver', () => {
       const log = logConfig('paused');
       await fast!.ensureLog(log);
       const paused = await open(schema, { poolSize: 2, idleInTransactionTimeoutMs: 200 });
+      const one = (first: number, entry: string) => ({
+        first,
+        timeMs: T0,
+        groups: [{ entries: [bytes(entry)] }],
+      });
       try {
         let release!: () => void;
         const resumed = new Promise<void>((r) => (release = r));
@@ -366,13 +419,13 @@ describe('postgres driver', () => {
             holding();
             return resumed.then(send);
           },
-          () => paused.sequence(log.name, [{ build: () => [bytes('stale')] }], T0),
+          () => paused.sequence(log.name, one(0, 'stale')),
         );
         await held;
         const started = performance.now();
-        const [result] = await fast!.sequence(log.name, [{ build: () => [bytes('fresh')] }], T0);
+        const result = await fast!.sequence(log.name, one(0, 'fresh'));
         const waited = performance.now() - started;
-        assert.deepEqual(result, { status: 'sequenced', first: 0, count: 1, timeMs: T0 });
+        assert.deepEqual(result, { status: 'committed' });
         // It finished at all although the paused node never resumed: the server ended the
         // paused session after 200 ms idle and released its row lock.
         assert.ok(waited < 5_000, `waited ${waited.toFixed(0)} ms for the lock`);
@@ -381,8 +434,13 @@ describe('postgres driver', () => {
         assert.equal(await fast!.sequencedSize(log.name), 1);
         assert.deepEqual((await fast!.readEntries(log.name, 0, 1)).map(text), ['fresh']);
         // The paused node's pool recovers: its next call works.
-        const [next] = await paused.sequence(log.name, [{ build: () => [bytes('later')] }], T0);
-        assert.equal(next?.status === 'sequenced' && next.first, 1);
+        assert.deepEqual(await paused.sequence(log.name, one(0, 'later')), {
+          status: 'retry',
+          tail: { size: 1, timeMs: T0 },
+        });
+        assert.deepEqual(await paused.sequence(log.name, one(1, 'later')), {
+          status: 'committed',
+        });
       } finally {
         await paused.close();
       }
@@ -392,7 +450,7 @@ describe('postgres driver', () => {
     withNodes(2, 2, async ([a, b]) => {
       const log = logConfig('stale');
       await a!.ensureLog(log);
-      await a!.sequence(log.name, [{ build: () => [bytes('x'), bytes('y')] }], T0);
+      await appendAt(a!, log.name, [{ entries: [bytes('x'), bytes('y')] }], T0);
       const tile = (n: number) => ({ level: 0, index: 0, data: new Uint8Array(32 * n).fill(n) });
       const cp = (size: number, who: string) => ({
         size,

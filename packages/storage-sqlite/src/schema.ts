@@ -6,6 +6,9 @@
  * Space per entry (the benchmark target is entry bytes + 120 B): the entry row, one
  * 32-byte leaf hash in a level-0 tile (plus 1/256 of that above), and one lookup row.
  */
+import Database from 'better-sqlite3';
+import { StorageError } from '@proofline/storage';
+
 export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE tenants (
@@ -117,3 +120,28 @@ export const MIGRATIONS: readonly string[] = [
   );
   `,
 ];
+
+/**
+ * Opens the database file for SqliteStorage's calling thread (WAL, synchronous=FULL, foreign
+ * keys on) and brings its schema up to date in one IMMEDIATE transaction; refuses (CORRUPT) a
+ * schema newer than this code.
+ */
+export function openDatabase(path: string, busyTimeoutMs: number): Database.Database {
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+  db.pragma('foreign_keys = ON');
+  db.transaction(() => {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > MIGRATIONS.length) {
+      throw new StorageError(
+        'CORRUPT',
+        `database schema version ${version} is newer than this Proofline (${MIGRATIONS.length})`,
+      );
+    }
+    for (let v = version; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v]!);
+    db.pragma(`user_version = ${MIGRATIONS.length}`);
+  }).immediate();
+  return db;
+}

@@ -1,49 +1,32 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import {
   StorageError,
-  type AccessStore,
-  type ApiKeyRecord,
   type CheckpointTimestamp,
-  type CommitSealer,
+  type CommitAnswer,
+  type CommitRequest,
   type IdempotentOutcome,
   type IndexRange,
   type LogConfig,
-  type SequenceGroup,
-  type SequenceResult,
+  type LogTail,
   type Storage,
   type StoredCheckpoint,
   type StoredCommit,
   type StoredTile,
   type TileKey,
 } from '@proofline/storage';
-import { checkIndex, checkRange, checkTimestamp } from '@proofline/storage/checks';
+import { checkCommit, checkIndex, checkRange, checkTimestamp } from '@proofline/storage/checks';
 import {
-  toApiKey,
   toCheckpoint,
   toConfig,
   toOutcome,
-  type ApiKeyRow,
   type CheckpointRow,
   type IdempotencyRow,
   type LogRow,
 } from '@proofline/storage/rows';
-import { MIGRATIONS } from './schema.js';
-import {
-  writeOperations,
-  type BuiltGroup,
-  type SequenceReply,
-  type SequenceRequest,
-  type WriteOperations,
-} from './writes.js';
+import { SqliteAccess } from './access.js';
+import { openDatabase } from './schema.js';
+import { writeOperations, type SequenceRequest, type WriteOperations } from './writes.js';
 import { Writer } from './writer.js';
-
-/**
- * How often `sequence` rebuilds (and re-seals) for a later batch time or size before giving
- * up. Each retry means another writer committed in between, so the log made progress; a
- * sealed batch sent behind others in flight is retried whenever one ahead of it is, hence
- * the margin.
- */
-const MAX_SEQUENCE_ATTEMPTS = 32;
 
 /** The entries as one buffer plus end offsets (see SequenceRequest). */
 function concat(entries: readonly Uint8Array[]): { data: Uint8Array; ends: Uint32Array } {
@@ -90,135 +73,19 @@ export interface SqliteOptions {
  * writes (tenants, logs, keys), run synchronously on the calling thread's connection, which
  * sees every committed write (WAL).
  */
-export class SqliteStorage implements Storage, AccessStore {
-  private readonly db: Database.Database;
+export class SqliteStorage extends SqliteAccess implements Storage {
   private readonly logIds = new Map<string, number>();
   private readonly stmt;
   private readonly writer: Writer;
   private readonly inlineMaxEntries: number;
   /** The same write operations on this thread's connection (see inlineMaxEntries). */
   private inlineWrites: WriteOperations | undefined;
-  /**
-   * Per log id, while sequence requests are in flight on the writer: how many, and the end of
-   * the entries of the last one sent in the current epoch (a new proposal follows it). A
-   * retry answer to a request of the current epoch starts a new one: every request sent
-   * after it was proposed to follow it, so none of them can commit as proposed either.
-   */
-  private readonly inFlight = new Map<number, { count: number; end: number; epoch: number }>();
-
   constructor(path: string, options: SqliteOptions = {}) {
-    this.db = new Database(path);
+    const db = openDatabase(path, options.busyTimeoutMs ?? 10_000);
+    super(db);
     this.writer = new Writer(path, options.busyTimeoutMs ?? 10_000);
     this.inlineMaxEntries = options.inlineMaxEntries ?? 1;
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
-    this.db.pragma('foreign_keys = ON');
-    this.migrate();
-    const db = this.db;
-    this.stmt = {
-      logByName: db.prepare<[string], LogRow & { id: number }>(
-        'SELECT id, name, tenant, origin, verifier_key, created_at FROM logs WHERE name = ?',
-      ),
-      allLogs: db.prepare<[], LogRow>(
-        'SELECT id, name, tenant, origin, verifier_key, created_at FROM logs ORDER BY name',
-      ),
-      insertTenant: db.prepare('INSERT OR IGNORE INTO tenants (name, created_at) VALUES (?, ?)'),
-      insertLog: db.prepare(
-        'INSERT OR IGNORE INTO logs (name, tenant, origin, verifier_key, created_at) VALUES (?, ?, ?, ?, ?)',
-      ),
-      sizes: db.prepare<
-        [number],
-        { sequenced_size: number; integrated_size: number; last_time: number }
-      >('SELECT sequenced_size, integrated_size, last_time FROM logs WHERE id = ?'),
-      firstAtOrAfter: db
-        .prepare<[number, number], number>(
-          'SELECT first_idx FROM batches WHERE log_id = ? AND time >= ? ORDER BY time, first_idx LIMIT 1',
-        )
-        .pluck(),
-      commitRange: db.prepare<
-        [number, number, number, number, number],
-        { start: number | null; receipt: string | null; end: number | null; size: number }
-      >(
-        'SELECT b.first_idx AS start, b.receipt AS receipt, ' +
-          '(SELECT first_idx FROM batches WHERE log_id = ? AND first_idx > ? ' +
-          'ORDER BY first_idx LIMIT 1) AS "end", ' +
-          '(SELECT sequenced_size FROM logs WHERE id = ?) AS size ' +
-          'FROM (SELECT 1) LEFT JOIN (SELECT first_idx, receipt FROM batches ' +
-          'WHERE log_id = ? AND first_idx <= ? ORDER BY first_idx DESC LIMIT 1) b',
-      ),
-      findLookup: db
-        .prepare<[number, number, number], number>(
-          'SELECT idx FROM lookup WHERE log_id = ? AND key = ? ORDER BY idx LIMIT ?',
-        )
-        .pluck(),
-      findIdempotency: db.prepare<[string, string], IdempotencyRow>(
-        'SELECT i.request_hash, l.name, i.first_idx, i.count FROM idempotency i ' +
-          'JOIN logs l ON l.id = i.log_id WHERE i.tenant = ? AND i.key = ?',
-      ),
-      insertApiKey: db.prepare(
-        'INSERT INTO api_keys (id, tenant, secret_hash, scopes, description, rate_limit, created_at) ' +
-          'VALUES (?, ?, ?, ?, ?, ?, ?)',
-      ),
-      getApiKey: db.prepare<[string], ApiKeyRow>('SELECT * FROM api_keys WHERE id = ?'),
-      listApiKeys: db.prepare<[string | null, string | null], ApiKeyRow>(
-        'SELECT * FROM api_keys WHERE ? IS NULL OR tenant = ? ORDER BY created_at, id',
-      ),
-      revokeApiKey: db.prepare(
-        'UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
-      ),
-      addIssuerKey: db.prepare(
-        'INSERT INTO issuer_keys (tenant, verifier_key, created_at) VALUES (?, ?, ?) ' +
-          'ON CONFLICT (tenant, verifier_key) DO UPDATE SET revoked_at = NULL',
-      ),
-      listIssuerKeys: db
-        .prepare<[string], string>(
-          'SELECT verifier_key FROM issuer_keys WHERE tenant = ? AND revoked_at IS NULL ORDER BY created_at, verifier_key',
-        )
-        .pluck(),
-      revokeIssuerKey: db.prepare(
-        'UPDATE issuer_keys SET revoked_at = ? WHERE tenant = ? AND verifier_key = ? AND revoked_at IS NULL',
-      ),
-      readEntries: db
-        .prepare<[number, number, number], Buffer>(
-          'SELECT data FROM entries WHERE log_id = ? AND idx >= ? AND idx < ? ORDER BY idx',
-        )
-        .pluck(),
-      readTile: db
-        .prepare<[number, number, number], Buffer>(
-          'SELECT data FROM tiles WHERE log_id = ? AND level = ? AND idx = ?',
-        )
-        .pluck(),
-      latest: db.prepare<[number], CheckpointRow>(
-        'SELECT c.id, c.size, c.note, c.published_at FROM logs l JOIN checkpoints c ' +
-          'ON c.id = l.checkpoint_id WHERE l.id = ?',
-      ),
-      history: db.prepare<[number, number], CheckpointRow>(
-        'SELECT size, note, published_at FROM checkpoints WHERE log_id = ? ORDER BY id LIMIT ?',
-      ),
-      timestamps: db.prepare<[number, number], { tsa: string; token: Buffer; gen_time: number }>(
-        'SELECT tsa, token, gen_time FROM checkpoint_timestamps WHERE log_id = ? AND size = ? ' +
-          'ORDER BY gen_time, tsa',
-      ),
-    };
-  }
-
-  private migrate(): void {
-    this.db
-      .transaction(() => {
-        const version = this.db.pragma('user_version', { simple: true }) as number;
-        if (version > MIGRATIONS.length) {
-          throw new StorageError(
-            'CORRUPT',
-            `database schema version ${version} is newer than this Proofline (${MIGRATIONS.length})`,
-          );
-        }
-        for (let v = version; v < MIGRATIONS.length; v++) {
-          this.db.exec(MIGRATIONS[v]!);
-        }
-        this.db.pragma(`user_version = ${MIGRATIONS.length}`);
-      })
-      .immediate();
+    this.stmt = logStatements(db);
   }
 
   private logId(name: string): number {
@@ -235,7 +102,7 @@ export class SqliteStorage implements Storage, AccessStore {
   async ensureLog(config: LogConfig): Promise<LogConfig> {
     this.db
       .transaction(() => {
-        this.stmt.insertTenant.run(config.tenant, config.createdAt);
+        this.insertTenant.run(config.tenant, config.createdAt);
         this.stmt.insertLog.run(
           config.name,
           config.tenant,
@@ -258,107 +125,36 @@ export class SqliteStorage implements Storage, AccessStore {
   }
 
   /**
-   * Builds the groups here for a proposed time — max(nowMs, the log's last batch time as
-   * this connection sees it) — and, with `seal`, seals them for a proposed first index: the
-   * log's size as this connection sees it, or, while requests of this store are in flight on
-   * the writer, the end of the last one sent if that is beyond (requests run in order, so a
-   * batch sent while another commits follows it). The writer thread re-checks the time
-   * (and, sealed, the first index and idempotency keys) inside its transaction: if another
-   * writer (process) moved them meanwhile, nothing is written, the note is dropped and the
-   * groups are rebuilt and re-sealed with the actual values. Groups whose idempotency key is
-   * already used are not built (the writer checks again, atomically).
+   * Small commits, while the writer thread owes nothing, run here (see inlineMaxEntries);
+   * the others on the writer thread, in the order sent. Either way one transaction.
    */
-  async sequence(
-    log: string,
-    groups: readonly SequenceGroup[],
-    nowMs: number,
-    seal?: CommitSealer,
-  ): Promise<SequenceResult[]> {
+  async sequence(log: string, commit: CommitRequest): Promise<CommitAnswer> {
     const logId = this.logId(log);
-    const state = this.stmt.sizes.get(logId)!;
-    let time = Math.max(nowMs, state.last_time);
-    let first = this.proposedFirst(logId, state.sequenced_size);
-    for (let attempt = 0; attempt < MAX_SEQUENCE_ATTEMPTS; attempt++) {
-      const duplicates = new Map<number, IdempotentOutcome>();
-      const built: BuiltGroup[] = [];
-      const entries: Uint8Array[] = [];
-      const keysInBatch = new Set<string>();
-      for (const [g, group] of groups.entries()) {
-        const idem = group.idempotency;
-        const used = idem && this.findIdempotencySync(idem.tenant, idem.key);
-        if (used) {
-          duplicates.set(g, used);
-          continue;
-        }
-        if (idem) {
-          const key = `${idem.tenant}\n${idem.key}`;
-          if (keysInBatch.has(key)) {
-            // A repeat of an earlier group of this batch: the writer answers it as a duplicate.
-            built.push({ count: 0, idempotency: idem });
-            continue;
-          }
-          keysInBatch.add(key);
-        }
-        const groupEntries = group.build(time);
-        if (group.lookupKeys && group.lookupKeys.length !== groupEntries.length) {
-          throw new StorageError('INVALID_ARGUMENT', 'one lookup key per entry');
-        }
-        entries.push(...groupEntries);
-        built.push({
-          count: groupEntries.length,
-          ...(group.lookupKeys ? { lookupKeys: group.lookupKeys } : {}),
-          ...(idem ? { idempotency: idem } : {}),
-        });
-      }
-      // Sealed before the entries' buffer is handed to the writer thread.
-      const receipt =
-        seal && entries.length > 0 ? seal({ first, timeMs: time, entries }) : undefined;
-      const { data, ends } = concat(entries);
-      const request: SequenceRequest = {
-        logId,
-        time,
-        first,
-        ...(receipt === undefined ? {} : { receipt }),
-        groups: built,
-        data,
-        ends,
-      };
-      let reply: SequenceReply;
-      if (entries.length <= this.inlineMaxEntries && this.writer.idle) {
-        reply = (this.inlineWrites ??= writeOperations(this.db)).sequence(request);
-      } else {
-        const sent = this.writer.call('sequence', [request], [data.buffer as ArrayBuffer]);
-        const flight = this.inFlight.get(logId) ?? { count: 0, end: 0, epoch: 0 };
-        const epoch = flight.epoch;
-        this.inFlight.set(logId, { count: flight.count + 1, end: first + entries.length, epoch });
-        try {
-          reply = await sent;
-        } finally {
-          const now = this.inFlight.get(logId)!;
-          if (now.count === 1) this.inFlight.delete(logId);
-          else this.inFlight.set(logId, { ...now, count: now.count - 1 });
-        }
-        const now = this.inFlight.get(logId);
-        if ('retryAt' in reply && now !== undefined && now.epoch === epoch) {
-          this.inFlight.set(logId, { ...now, end: 0, epoch: epoch + 1 });
-        }
-      }
-      if ('retryAt' in reply) {
-        time = Math.max(nowMs, reply.retryAt);
-        first = this.proposedFirst(logId, reply.next);
-        continue;
-      }
-      const results = reply.results.values();
-      return groups.map((_, g) =>
-        duplicates.has(g) ? { status: 'duplicate', ...duplicates.get(g)! } : results.next().value!,
-      );
+    const count = checkCommit(commit);
+    const entries = commit.groups.flatMap((g) => g.entries);
+    const { data, ends } = concat(entries);
+    const request: SequenceRequest = {
+      logId,
+      first: commit.first,
+      time: commit.timeMs,
+      ...(commit.receipt === undefined ? {} : { receipt: commit.receipt }),
+      groups: commit.groups.map((g) => ({
+        count: g.entries.length,
+        ...(g.lookupKeys ? { lookupKeys: g.lookupKeys } : {}),
+        ...(g.idempotency ? { idempotency: g.idempotency } : {}),
+      })),
+      data,
+      ends,
+    };
+    if (count <= this.inlineMaxEntries && this.writer.idle) {
+      return (this.inlineWrites ??= writeOperations(this.db)).sequence(request);
     }
-    throw new Error('other writers kept moving the batch time or size; try again');
+    return this.writer.call('sequence', [request], [data.buffer as ArrayBuffer]);
   }
 
-  /** The first index to propose when the log's size is `size`: after any request in flight. */
-  private proposedFirst(logId: number, size: number): number {
-    return Math.max(size, this.inFlight.get(logId)?.end ?? 0);
+  async tail(log: string): Promise<LogTail> {
+    const state = this.stmt.sizes.get(this.logId(log))!;
+    return { size: state.sequenced_size, timeMs: state.last_time };
   }
 
   async sequencedSize(log: string): Promise<number> {
@@ -481,47 +277,6 @@ export class SqliteStorage implements Storage, AccessStore {
     await this.writer.call('releaseLease', [this.logId(log), owner]);
   }
 
-  async ensureTenant(name: string, createdAt: number): Promise<void> {
-    this.stmt.insertTenant.run(name, createdAt);
-  }
-
-  async createApiKey(key: ApiKeyRecord): Promise<void> {
-    this.stmt.insertApiKey.run(
-      key.id,
-      key.tenant,
-      key.secretHash,
-      JSON.stringify(key.scopes),
-      key.description,
-      key.rateLimit,
-      key.createdAt,
-    );
-  }
-
-  async getApiKey(id: string): Promise<ApiKeyRecord | undefined> {
-    const row = this.stmt.getApiKey.get(id);
-    return row && toApiKey(row);
-  }
-
-  async listApiKeys(tenant?: string): Promise<ApiKeyRecord[]> {
-    return this.stmt.listApiKeys.all(tenant ?? null, tenant ?? null).map(toApiKey);
-  }
-
-  async revokeApiKey(id: string, revokedAt: number): Promise<boolean> {
-    return this.stmt.revokeApiKey.run(revokedAt, id).changes === 1;
-  }
-
-  async addIssuerKey(tenant: string, verifierKey: string, createdAt: number): Promise<void> {
-    this.stmt.addIssuerKey.run(tenant, verifierKey, createdAt);
-  }
-
-  async listIssuerKeys(tenant: string): Promise<string[]> {
-    return this.stmt.listIssuerKeys.all(tenant);
-  }
-
-  async revokeIssuerKey(tenant: string, verifierKey: string, revokedAt: number): Promise<boolean> {
-    return this.stmt.revokeIssuerKey.run(revokedAt, tenant, verifierKey).changes === 1;
-  }
-
   async close(): Promise<void> {
     await this.writer.close();
     if (this.db.open) this.db.close();
@@ -564,6 +319,72 @@ export class SqliteStorage implements Storage, AccessStore {
     const row = this.coveringStmt.get(this.logId(log), index);
     return row && toCheckpoint(row);
   }
+}
+
+/** The statements SqliteStorage runs on the calling thread: reads and the log registry. */
+function logStatements(db: Database.Database) {
+  const statements = {
+    logByName: db.prepare<[string], LogRow & { id: number }>(
+      'SELECT id, name, tenant, origin, verifier_key, created_at FROM logs WHERE name = ?',
+    ),
+    allLogs: db.prepare<[], LogRow>(
+      'SELECT id, name, tenant, origin, verifier_key, created_at FROM logs ORDER BY name',
+    ),
+    insertLog: db.prepare(
+      'INSERT OR IGNORE INTO logs (name, tenant, origin, verifier_key, created_at) VALUES (?, ?, ?, ?, ?)',
+    ),
+    sizes: db.prepare<
+      [number],
+      { sequenced_size: number; integrated_size: number; last_time: number }
+    >('SELECT sequenced_size, integrated_size, last_time FROM logs WHERE id = ?'),
+    firstAtOrAfter: db
+      .prepare<[number, number], number>(
+        'SELECT first_idx FROM batches WHERE log_id = ? AND time >= ? ORDER BY time, first_idx LIMIT 1',
+      )
+      .pluck(),
+    commitRange: db.prepare<
+      [number, number, number, number, number],
+      { start: number | null; receipt: string | null; end: number | null; size: number }
+    >(
+      'SELECT b.first_idx AS start, b.receipt AS receipt, ' +
+        '(SELECT first_idx FROM batches WHERE log_id = ? AND first_idx > ? ' +
+        'ORDER BY first_idx LIMIT 1) AS "end", ' +
+        '(SELECT sequenced_size FROM logs WHERE id = ?) AS size ' +
+        'FROM (SELECT 1) LEFT JOIN (SELECT first_idx, receipt FROM batches ' +
+        'WHERE log_id = ? AND first_idx <= ? ORDER BY first_idx DESC LIMIT 1) b',
+    ),
+    findLookup: db
+      .prepare<[number, number, number], number>(
+        'SELECT idx FROM lookup WHERE log_id = ? AND key = ? ORDER BY idx LIMIT ?',
+      )
+      .pluck(),
+    findIdempotency: db.prepare<[string, string], IdempotencyRow>(
+      'SELECT i.request_hash, l.name, i.first_idx, i.count FROM idempotency i ' +
+        'JOIN logs l ON l.id = i.log_id WHERE i.tenant = ? AND i.key = ?',
+    ),
+    readEntries: db
+      .prepare<[number, number, number], Buffer>(
+        'SELECT data FROM entries WHERE log_id = ? AND idx >= ? AND idx < ? ORDER BY idx',
+      )
+      .pluck(),
+    readTile: db
+      .prepare<[number, number, number], Buffer>(
+        'SELECT data FROM tiles WHERE log_id = ? AND level = ? AND idx = ?',
+      )
+      .pluck(),
+    latest: db.prepare<[number], CheckpointRow>(
+      'SELECT c.id, c.size, c.note, c.published_at FROM logs l JOIN checkpoints c ' +
+        'ON c.id = l.checkpoint_id WHERE l.id = ?',
+    ),
+    history: db.prepare<[number, number], CheckpointRow>(
+      'SELECT size, note, published_at FROM checkpoints WHERE log_id = ? ORDER BY id LIMIT ?',
+    ),
+    timestamps: db.prepare<[number, number], { tsa: string; token: Buffer; gen_time: number }>(
+      'SELECT tsa, token, gen_time FROM checkpoint_timestamps WHERE log_id = ? AND size = ? ' +
+        'ORDER BY gen_time, tsa',
+    ),
+  };
+  return statements;
 }
 
 /** better-sqlite3 returns Buffers; hand out plain Uint8Arrays over the same memory. */

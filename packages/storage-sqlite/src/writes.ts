@@ -2,55 +2,32 @@ import type Database from 'better-sqlite3';
 import { toOutcome, type IdempotencyRow } from '@proofline/storage/rows';
 import {
   StorageError,
-  type SequenceResult,
+  type CommitAnswer,
+  type Idempotency,
   type StoredCheckpoint,
   type StoredTile,
 } from '@proofline/storage';
 
-/** One caller's group, built for the proposed batch time, as sent to the writer. */
-export interface BuiltGroup {
-  /**
-   * Number of entries: the next `count` slices of the request's entry data. 0 only for a
-   * group that repeats the idempotency key of an earlier group of the same request.
-   */
+/** One group of a sequencing request: its entries are the next `count` slices of `data`. */
+export interface RequestGroup {
   readonly count: number;
   readonly lookupKeys?: readonly number[];
-  readonly idempotency?: {
-    readonly tenant: string;
-    readonly key: string;
-    readonly requestHash: string;
-  };
+  readonly idempotency?: Idempotency;
 }
 
 /**
- * A sequencing request: the entries of every group concatenated in `data`, entry i being
- * bytes [ends[i-1] (or 0), ends[i]).
+ * A commit as sent to the writer thread (CommitRequest, checked by the caller): the entries
+ * of every group concatenated in `data`, entry i being bytes [ends[i-1] (or 0), ends[i]).
  */
 export interface SequenceRequest {
   readonly logId: number;
-  /** The batch time the entries were built with (the caller's max(now, last time seen)). */
-  readonly time: number;
-  /**
-   * With `receipt`: the first index the caller sealed the commit for. The writer commits only
-   * if it is the log's sequenced size, the time is not before the log's last time, and no
-   * built group's idempotency key turns out used; otherwise it answers retry.
-   */
   readonly first: number;
-  /** The commit's note, sealed by the caller for `first`, `time` and exactly these entries. */
+  readonly time: number;
   readonly receipt?: string;
-  readonly groups: readonly BuiltGroup[];
+  readonly groups: readonly RequestGroup[];
   readonly data: Uint8Array;
   readonly ends: Uint32Array;
 }
-
-/**
- * The outcome: one result per group, or — when another writer committed a later batch time
- * since the caller read it, or (sealed requests) the proposed first index or set of groups
- * no longer holds — retry: nothing was written, the caller's note is dropped, and the caller
- * rebuilds (and re-seals) with the log's actual last time `retryAt` and size `next`.
- */
-export type SequenceReply =
-  { readonly results: SequenceResult[] } | { readonly retryAt: number; readonly next: number };
 
 /**
  * The writes on a log's hot path, each one transaction on `db` (BEGIN IMMEDIATE ... COMMIT;
@@ -105,66 +82,45 @@ export function writeOperations(db: Database.Database) {
   );
   const bytes = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 
-  const sequence = db.transaction((req: SequenceRequest): SequenceReply => {
-    const { logId, time, ends, receipt } = req;
+  // The compare-and-swap of Storage.sequence: check the tail and the keys, then write all.
+  const sequence = db.transaction((req: SequenceRequest): CommitAnswer => {
+    const { logId, first, time, ends, receipt } = req;
     const state = sizes.get(logId);
     if (!state) throw new Error(`unknown log id ${logId}`);
-    const retry = { retryAt: state.last_time, next: state.sequenced_size };
-    if (state.last_time > time) return retry;
-    // A sealed note binds its first index and entries: commit exactly those or nothing.
-    if (receipt !== undefined) {
-      if (state.sequenced_size !== req.first) return retry;
-      const used = req.groups.some(
-        (g) =>
-          g.count > 0 &&
-          g.idempotency &&
-          findIdempotency.get(g.idempotency.tenant, g.idempotency.key),
-      );
-      if (used) return retry;
+    if (state.sequenced_size !== first || state.last_time > time) {
+      return { status: 'retry', tail: { size: state.sequenced_size, timeMs: state.last_time } };
     }
+    const outcomes = req.groups.map((g) => {
+      const row = g.idempotency && findIdempotency.get(g.idempotency.tenant, g.idempotency.key);
+      return row ? toOutcome(row) : undefined;
+    });
+    if (outcomes.some((o) => o !== undefined)) return { status: 'duplicates', outcomes };
     const data = bytes(req.data);
-    let next = state.sequenced_size;
-    let entry = 0;
-    const results: SequenceResult[] = [];
+    let next = first;
     for (const group of req.groups) {
+      for (let i = 0; i < group.count; i++) {
+        const e = next - first;
+        insertEntry.run(logId, next, data.subarray(e === 0 ? 0 : ends[e - 1]!, ends[e]!));
+        if (group.lookupKeys) insertLookup.run(logId, group.lookupKeys[i], next);
+        next++;
+      }
       const idem = group.idempotency;
-      const used = idem && findIdempotency.get(idem.tenant, idem.key);
-      if (used) {
-        results.push({ status: 'duplicate', ...toOutcome(used) });
-        entry += group.count;
-        continue;
-      }
-      if (group.count === 0) throw new Error('a group without entries must repeat an earlier key');
-      for (let i = 0; i < group.count; i++, entry++) {
-        const start = entry === 0 ? 0 : ends[entry - 1]!;
-        insertEntry.run(logId, next + i, data.subarray(start, ends[entry]!));
-        if (group.lookupKeys) insertLookup.run(logId, group.lookupKeys[i], next + i);
-      }
       if (idem) {
+        const start = next - group.count;
         insertIdempotency.run(
           idem.tenant,
           idem.key,
           idem.requestHash,
           logId,
-          next,
+          start,
           group.count,
           time,
         );
       }
-      results.push({
-        status: 'sequenced',
-        first: next,
-        count: group.count,
-        timeMs: time,
-        ...(receipt === undefined ? {} : { receipt }),
-      });
-      next += group.count;
     }
-    if (next > state.sequenced_size) {
-      insertBatch.run(logId, state.sequenced_size, time, receipt ?? null);
-      setSequenced.run(next, time, logId);
-    }
-    return { results };
+    insertBatch.run(logId, first, time, receipt ?? null);
+    setSequenced.run(next, time, logId);
+    return { status: 'committed' };
   });
 
   const integrate = db.transaction(

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { accessConformance, storageConformance } from '@proofline/storage/conformance';
@@ -10,6 +11,11 @@ function fixture(options: SqliteOptions) {
     return {
       open: async () => new SqliteStorage(join(dir, 'log.db'), options),
       destroy: async () => rmSync(dir, { recursive: true, force: true }),
+      setScopes: async (id: string, scopes: readonly string[]) => {
+        const db = new Database(join(dir, 'log.db'));
+        db.prepare('UPDATE api_keys SET scopes = ? WHERE id = ?').run(JSON.stringify(scopes), id);
+        db.close();
+      },
     };
   };
 }

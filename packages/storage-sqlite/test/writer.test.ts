@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
+import { appendAt } from '@proofline/storage/conformance';
 import { SqliteStorage, type SqliteOptions } from '../src/index.js';
 
 const T0 = 1_700_000_000_000;
@@ -37,49 +38,35 @@ describe('sqlite writer thread', () => {
     ['on this thread', {}],
     ['on the writer thread', { inlineMaxEntries: 0 }],
   ] as const) {
-    test(`rebuilds with the later time another writer committed meanwhile (${where})`, () =>
+    test(`answers retry when another process moved the tail after it was read (${where})`, () =>
       withLog(async (store, file) => {
+        const tail = await store.tail('l');
+        // Another process commits a later time between our read and our commit.
         const other = new Database(file);
-        const seen: number[] = [];
-        const [result] = await store.sequence(
-          'l',
-          [
-            {
-              build: (t) => {
-                // Another process commits a later batch time between our read and our commit.
-                if (seen.length === 0)
-                  other.prepare('UPDATE logs SET last_time = ?').run(T0 + 5000);
-                seen.push(t);
-                return [bytes(`built at ${t}`)];
-              },
-            },
-          ],
-          T0,
-        );
+        other.prepare('UPDATE logs SET last_time = ?').run(T0 + 5000);
         other.close();
-        assert.deepEqual(seen, [T0, T0 + 5000]);
-        assert.deepEqual(result, { status: 'sequenced', first: 0, count: 1, timeMs: T0 + 5000 });
+        const commit = { first: tail.size, timeMs: T0, groups: [{ entries: [bytes('late')] }] };
+        assert.deepEqual(await store.sequence('l', commit), {
+          status: 'retry',
+          tail: { size: 0, timeMs: T0 + 5000 },
+        });
+        assert.deepEqual(await store.sequence('l', { ...commit, timeMs: T0 + 5000 }), {
+          status: 'committed',
+        });
         const [entry] = await store.readEntries('l', 0, 1);
-        assert.equal(new TextDecoder().decode(entry), `built at ${T0 + 5000}`);
+        assert.equal(new TextDecoder().decode(entry), 'late');
       }, options));
   }
 
   test('commits entries of every length, in order, across groups', () =>
     withLog(async (store) => {
       const groups = [0, 1, 2].map((g) => ({
-        build: () =>
-          Array.from({ length: g + 1 }, (_, i) => new Uint8Array(1 + g * 100 + i).fill(g)),
+        entries: Array.from({ length: g + 1 }, (_, i) => new Uint8Array(1 + g * 100 + i).fill(g)),
         lookupKeys: Array.from({ length: g + 1 }, (_, i) => g * 10 + i),
       }));
-      const results = await store.sequence('l', groups, T0);
-      assert.deepEqual(
-        results.map((r) => r.status === 'sequenced' && [r.first, r.count]),
-        [
-          [0, 1],
-          [1, 2],
-          [3, 3],
-        ],
-      );
+      assert.deepEqual(await store.sequence('l', { first: 0, timeMs: T0, groups }), {
+        status: 'committed',
+      });
       const entries = await store.readEntries('l', 0, 6);
       assert.deepEqual(
         entries.map((e) => [e.length, e[0]]),
@@ -100,11 +87,10 @@ describe('sqlite writer thread', () => {
     try {
       const file = join(dir, 'log.db');
       let store = await openLog(file);
-      await store.sequence('l', [{ build: () => [bytes('a')] }], T0);
+      await appendAt(store, 'l', [{ entries: [bytes('a')] }], T0);
       await store.close();
       store = new SqliteStorage(file);
-      const [r] = await store.sequence('l', [{ build: () => [bytes('b')] }], T0);
-      assert.equal(r?.status === 'sequenced' && r.first, 1);
+      assert.equal(await appendAt(store, 'l', [{ entries: [bytes('b')] }], T0), 1);
       await store.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -2,7 +2,7 @@
  * Argument checks every driver applies before touching its database, so a caller's mistake
  * is the same StorageError INVALID_ARGUMENT whichever driver runs.
  */
-import { StorageError } from './index.js';
+import { StorageError, type CommitRequest } from './index.js';
 
 /** `[start, end)` of safe non-negative integers with start ≤ end. */
 export function checkRange(start: number, end: number): void {
@@ -31,4 +31,49 @@ export function checkTtl(ttlMs: number): void {
   if (!Number.isSafeInteger(ttlMs) || ttlMs < 0) {
     throw new StorageError('INVALID_ARGUMENT', `invalid lease ttl ${ttlMs}`);
   }
+}
+
+/** Largest entry a log stores (a tlog-tiles entry bundle's 16-bit length prefix). */
+export const MAX_ENTRY_SIZE = 65535;
+/** Lookup keys are integers below 2^48 (they index a digest prefix). */
+const LOOKUP_KEY_LIMIT = 2 ** 48;
+
+/** Whether `key` is a valid lookup key: an integer, 0 ≤ key < 2^48. */
+export function isLookupKey(key: number): boolean {
+  return Number.isSafeInteger(key) && key >= 0 && key < LOOKUP_KEY_LIMIT;
+}
+
+/**
+ * A commit as `Storage.sequence` takes it: a safe non-negative first index, a safe integer
+ * time, 1 or more groups of 1 or more entries of at most 65535 bytes, one valid lookup key per
+ * entry when given, no idempotency key twice. Returns the number of entries.
+ */
+export function checkCommit(commit: CommitRequest): number {
+  const { first, timeMs, groups } = commit;
+  if (!Number.isSafeInteger(first) || first < 0 || !Number.isSafeInteger(timeMs)) {
+    throw new StorageError('INVALID_ARGUMENT', `invalid commit at ${first}, time ${timeMs}`);
+  }
+  if (groups.length === 0) throw new StorageError('INVALID_ARGUMENT', 'a commit has no groups');
+  const keys = new Set<string>();
+  let count = 0;
+  for (const [g, { entries, lookupKeys, idempotency }] of groups.entries()) {
+    if (entries.length === 0) throw new StorageError('INVALID_ARGUMENT', `group ${g} is empty`);
+    for (const e of entries) {
+      if (e.length > MAX_ENTRY_SIZE) {
+        throw new StorageError('INVALID_ARGUMENT', `group ${g}: an entry of ${e.length} bytes`);
+      }
+    }
+    if (lookupKeys && (lookupKeys.length !== entries.length || !lookupKeys.every(isLookupKey))) {
+      throw new StorageError('INVALID_ARGUMENT', `group ${g}: one valid lookup key per entry`);
+    }
+    if (idempotency) {
+      const key = `${idempotency.tenant}\u0000${idempotency.key}`;
+      if (keys.has(key)) {
+        throw new StorageError('INVALID_ARGUMENT', `group ${g} repeats an idempotency key`);
+      }
+      keys.add(key);
+    }
+    count += entries.length;
+  }
+  return count;
 }

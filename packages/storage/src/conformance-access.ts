@@ -6,11 +6,17 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AccessStore } from './access.js';
+import { StorageError } from './index.js';
 
 export interface AccessFixture {
   open(): Promise<AccessStore & { close(): Promise<void> }>;
   /** Closes nothing the test opened; removes the store. */
   destroy(): Promise<void>;
+  /**
+   * As an insider with write access to the database: stores `scopes` (a scope name this
+   * code does not know included) as the scopes of API key `id`, behind the driver's back.
+   */
+  setScopes(id: string, scopes: readonly string[]): Promise<void>;
 }
 
 const T0 = 1_800_000_000_000;
@@ -106,6 +112,27 @@ export function accessConformance(driver: string, newFixture: () => Promise<Acce
         };
         await assert.rejects(s.createApiKey(key), 'a key needs its tenant');
         assert.equal(await s.getApiKey('k-orphan'), undefined);
+      }));
+
+    it('refuses an API key whose stored scopes an insider edited into unknown ones', () =>
+      withStore(async (s, fixture) => {
+        await s.ensureTenant('acme', T0);
+        const key = {
+          id: 'k-edited',
+          tenant: 'acme',
+          secretHash: 'ef'.repeat(32),
+          scopes: ['records:read' as const],
+          description: '',
+          rateLimit: 0,
+          createdAt: T0,
+        };
+        await s.createApiKey(key);
+        await fixture.setScopes('k-edited', ['records:read', 'root']);
+        const corrupt = (err: unknown) => err instanceof StorageError && err.code === 'CORRUPT';
+        await assert.rejects(s.getApiKey('k-edited'), corrupt);
+        await assert.rejects(s.listApiKeys('acme'), corrupt);
+        await fixture.setScopes('k-edited', ['admin']);
+        assert.deepEqual((await s.getApiKey('k-edited'))?.scopes, ['admin']);
       }));
   });
 }

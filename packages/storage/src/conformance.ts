@@ -1,13 +1,23 @@
 /**
- * The storage conformance suite: every driver runs it against a real backend.
+ * The storage conformance suite: every driver runs it against a real backend. It checks the
+ * contract of Storage (index.ts) and nothing a driver is free to choose: `sequence` as a
+ * durable compare-and-swap on the log's tail (retry answers, duplicate idempotency keys,
+ * receipts stored with their commits, argument checks), reads by range, time and lookup
+ * key, and the compare-and-swaps of tiles and checkpoints, leases and timestamps.
  *
  * `fixture.open()` returns a new, independent handle on one fresh store each time it is
  * called, the way a second process (or a second API node) would open it.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { StorageError, type LogConfig, type Storage, type StoredCheckpoint } from './index.js';
-import { sealedCommitConformance } from './conformance-sealed.js';
+import {
+  StorageError,
+  type CommitGroup,
+  type CommitRequest,
+  type LogConfig,
+  type Storage,
+  type StoredCheckpoint,
+} from './index.js';
 
 export { accessConformance, type AccessFixture } from './conformance-access.js';
 
@@ -28,11 +38,31 @@ const LOG: LogConfig = {
 const bytes = (s: string) => new TextEncoder().encode(s);
 const T0 = 1_800_000_000_000;
 
-/** Sequences one group of fixed entries; returns its first index. */
-async function append(store: Storage, entries: Uint8Array[], now = T0): Promise<number> {
-  const [result] = await store.sequence(LOG.name, [{ build: () => entries }], now);
-  assert.equal(result?.status, 'sequenced');
-  return result.status === 'sequenced' ? result.first : -1;
+/**
+ * Commits `groups` at the log's tail (read first) at `timeMs` or its last time if later;
+ * returns the first index. The way a sequencer does it, without its retries.
+ */
+export async function appendAt(
+  store: Storage,
+  log: string,
+  groups: readonly CommitGroup[],
+  timeMs = T0,
+  receipt?: string,
+): Promise<number> {
+  const tail = await store.tail(log);
+  const commit: CommitRequest = {
+    first: tail.size,
+    timeMs: Math.max(timeMs, tail.timeMs),
+    groups,
+    ...(receipt === undefined ? {} : { receipt }),
+  };
+  const answer = await store.sequence(log, commit);
+  assert.deepEqual(answer, { status: 'committed' });
+  return tail.size;
+}
+
+function append(store: Storage, entries: Uint8Array[], timeMs = T0): Promise<number> {
+  return appendAt(store, LOG.name, [{ entries }], timeMs);
 }
 
 export function storageConformance(
@@ -51,7 +81,6 @@ export function storageConformance(
     }
   }
 
-  sealedCommitConformance(driver, newFixture);
   describe(`storage conformance: ${driver}`, () => {
     it('creates logs idempotently and lists them', () =>
       withStore(async (s) => {
@@ -92,22 +121,22 @@ export function storageConformance(
 
     it('rejects operations on unknown logs without writing', () =>
       withStore(async (s) => {
-        await assert.rejects(
-          s.sequence('missing', [{ build: () => [bytes('x')] }], T0),
-          isCode('UNKNOWN_LOG'),
-        );
+        const commit = { first: 0, timeMs: T0, groups: [{ entries: [bytes('x')] }] };
+        await assert.rejects(s.sequence('missing', commit), isCode('UNKNOWN_LOG'));
+        await assert.rejects(s.tail('missing'), isCode('UNKNOWN_LOG'));
         await assert.rejects(s.sequencedSize('missing'), isCode('UNKNOWN_LOG'));
         assert.equal(await s.getLog('missing'), undefined);
       }));
 
-    it('sequences consecutive indices and returns entries byte for byte', () =>
+    it('commits at the tail: consecutive indices, entries byte for byte, the new tail', () =>
       withStore(async (s) => {
-        assert.equal(await s.sequencedSize(LOG.name), 0);
+        assert.deepEqual(await s.tail(LOG.name), { size: 0, timeMs: 0 });
         assert.equal(await append(s, [bytes('a'), bytes('b')]), 0);
         assert.equal(await append(s, [new Uint8Array(0)]), 2);
         const big = new Uint8Array(65535).map((_, i) => i % 251);
-        assert.equal(await append(s, [big, bytes('é\u0000')]), 3);
+        assert.equal(await append(s, [big, bytes('é\u0000')], T0 + 7), 3);
         assert.equal(await s.sequencedSize(LOG.name), 5);
+        assert.deepEqual(await s.tail(LOG.name), { size: 5, timeMs: T0 + 7 });
         const got = await s.readEntries(LOG.name, 0, 5);
         assert.deepEqual(
           got.map((e) => Array.from(e)),
@@ -120,40 +149,246 @@ export function storageConformance(
         await assert.rejects(s.readEntries(LOG.name, 3, 2), isCode('INVALID_ARGUMENT'));
       }));
 
-    it('keeps indices unique and gap-free across concurrent callers and handles', () =>
+    it('answers retry with the actual tail, writing nothing, when the tail moved', () =>
+      withStore(async (s) => {
+        await appendAt(s, LOG.name, [{ entries: [bytes('a')], lookupKeys: [9] }], T0 + 100);
+        const tail = { size: 1, timeMs: T0 + 100 };
+        const stale = (first: number, timeMs: number): CommitRequest => ({
+          first,
+          timeMs,
+          groups: [
+            {
+              entries: [bytes('stale')],
+              lookupKeys: [7],
+              idempotency: { tenant: 'acme', key: 'stale', requestHash: 'h' },
+            },
+          ],
+          receipt: 'note for a commit that never was',
+        });
+        // Behind the tail (another writer committed), beyond it (a guess), before its time.
+        for (const commit of [stale(0, T0 + 100), stale(2, T0 + 100), stale(1, T0 + 99)]) {
+          assert.deepEqual(await s.sequence(LOG.name, commit), { status: 'retry', tail });
+        }
+        assert.deepEqual(await s.tail(LOG.name), tail);
+        assert.deepEqual(await s.findByLookupKey(LOG.name, 7, 10), []);
+        assert.equal(await s.findIdempotency('acme', 'stale'), undefined, 'no key stored');
+        await assert.rejects(s.commitRange(LOG.name, 1), isCode('OUT_OF_RANGE'));
+        // At the tail, at the same time: committed.
+        assert.deepEqual(await s.sequence(LOG.name, stale(1, T0 + 100)), { status: 'committed' });
+        assert.deepEqual(await s.commitRange(LOG.name, 1), {
+          start: 1,
+          end: 2,
+          receipt: 'note for a commit that never was',
+        });
+      }));
+
+    it('lets exactly one of two handles racing for the same tail commit', () =>
       withStore(async (s, fixture) => {
         const other = await fixture.open();
         try {
-          const calls: Promise<number>[] = [];
-          for (let i = 0; i < 60; i++) {
-            const store = i % 2 === 0 ? s : other;
-            const batch = Array.from({ length: 1 + (i % 7) }, (_, j) => bytes(`${i}/${j}`));
-            calls.push(append(store, batch));
-          }
-          const firsts = await Promise.all(calls);
-          const total = Array.from({ length: 60 }, (_, i) => 1 + (i % 7)).reduce((a, b) => a + b);
-          assert.equal(await other.sequencedSize(LOG.name), total);
-          const entries = await s.readEntries(LOG.name, 0, total);
-          const seen = new Set<string>();
-          firsts.forEach((first, i) => {
-            for (let j = 0; j < 1 + (i % 7); j++) {
-              assert.equal(new TextDecoder().decode(entries[first + j]), `${i}/${j}`);
-              seen.add(`${i}/${j}`);
-            }
+          const commit = (tag: string): CommitRequest => ({
+            first: 0,
+            timeMs: T0,
+            groups: [{ entries: [bytes(tag), bytes(tag)] }],
+            receipt: tag,
           });
-          assert.equal(seen.size, total);
+          const answers = await Promise.all([
+            s.sequence(LOG.name, commit('mine')),
+            other.sequence(LOG.name, commit('theirs')),
+          ]);
+          const won = answers.findIndex((a) => a.status === 'committed');
+          assert.ok(won >= 0);
+          assert.deepEqual(answers[1 - won], {
+            status: 'retry',
+            tail: { size: 2, timeMs: T0 },
+          });
+          const winner = won === 0 ? 'mine' : 'theirs';
+          assert.deepEqual(await other.commitRange(LOG.name, 1), {
+            start: 0,
+            end: 2,
+            receipt: winner,
+          });
+          const entries = await s.readEntries(LOG.name, 0, 2);
+          assert.deepEqual(
+            entries.map((e) => new TextDecoder().decode(e)),
+            [winner, winner],
+          );
         } finally {
           await other.close();
         }
       }));
 
+    it('keeps indices unique and gap-free across handles that retry on the answer', () =>
+      withStore(async (s, fixture) => {
+        const other = await fixture.open();
+        try {
+          const sizes = Array.from({ length: 40 }, (_, i) => 1 + (i % 5));
+          const firsts = await Promise.all(
+            sizes.map(async (n, i) => {
+              const store = i % 2 === 0 ? s : other;
+              const entries = Array.from({ length: n }, (_, j) => bytes(`${i}/${j}`));
+              let tail = await store.tail(LOG.name);
+              for (;;) {
+                const answer = await store.sequence(LOG.name, {
+                  first: tail.size,
+                  timeMs: Math.max(T0, tail.timeMs),
+                  groups: [{ entries }],
+                });
+                if (answer.status === 'committed') return tail.size;
+                assert.equal(answer.status, 'retry');
+                if (answer.status === 'retry') tail = answer.tail;
+              }
+            }),
+          );
+          const total = sizes.reduce((a, b) => a + b);
+          assert.equal(await other.sequencedSize(LOG.name), total);
+          const entries = await s.readEntries(LOG.name, 0, total);
+          firsts.forEach((first, i) => {
+            for (let j = 0; j < sizes[i]!; j++) {
+              assert.equal(new TextDecoder().decode(entries[first + j]), `${i}/${j}`);
+            }
+          });
+        } finally {
+          await other.close();
+        }
+      }));
+
+    it('answers duplicates per group for stored idempotency keys, writing nothing', () =>
+      withStore(async (s, fixture) => {
+        const idem = (key: string, requestHash = 'h1') => ({ tenant: 'acme', key, requestHash });
+        await appendAt(s, LOG.name, [
+          { entries: [bytes('x'), bytes('y')], idempotency: idem('k1') },
+        ]);
+        const other = await fixture.open();
+        try {
+          const groups: CommitGroup[] = [
+            { entries: [bytes('free')], lookupKeys: [3], idempotency: idem('k2', 'h2') },
+            { entries: [bytes('again')], idempotency: idem('k1', 'h3') },
+            { entries: [bytes('plain')] },
+          ];
+          const answer = await other.sequence(LOG.name, { first: 2, timeMs: T0, groups });
+          assert.deepEqual(answer, {
+            status: 'duplicates',
+            outcomes: [
+              undefined,
+              { requestHash: 'h1', log: LOG.name, first: 0, count: 2 },
+              undefined,
+            ],
+          });
+          assert.equal(await s.sequencedSize(LOG.name), 2);
+          assert.equal(await s.findIdempotency('acme', 'k2'), undefined, 'nothing was claimed');
+          assert.deepEqual(await s.findByLookupKey(LOG.name, 3, 10), []);
+          // Without the duplicate: committed, each group's outcome stored.
+          const rest = [groups[0]!, groups[2]!];
+          assert.deepEqual(await other.sequence(LOG.name, { first: 2, timeMs: T0, groups: rest }), {
+            status: 'committed',
+          });
+          assert.deepEqual(await s.findIdempotency('acme', 'k2'), {
+            requestHash: 'h2',
+            log: LOG.name,
+            first: 2,
+            count: 1,
+          });
+          // Keys are per tenant, and one tenant's key is used once across all its logs.
+          assert.equal(await s.findIdempotency('other-tenant', 'k1'), undefined);
+          await s.ensureLog({ ...LOG, name: 'second', origin: 'example.test/second' });
+          const elsewhere = await s.sequence('second', {
+            first: 0,
+            timeMs: T0,
+            groups: [{ entries: [bytes('z')], idempotency: idem('k1') }],
+          });
+          assert.equal(elsewhere.status, 'duplicates');
+          await appendAt(s, 'second', [
+            { entries: [bytes('z')], idempotency: { ...idem('k1'), tenant: 'other-tenant' } },
+          ]);
+        } finally {
+          await other.close();
+        }
+      }));
+
+    it('refuses malformed commits (INVALID_ARGUMENT), writing nothing', () =>
+      withStore(async (s) => {
+        const entries = [bytes('a'), bytes('b')];
+        const idempotency = { tenant: 'acme', key: 'twice', requestHash: 'h' };
+        const bad: CommitRequest[] = [
+          { first: 0, timeMs: T0, groups: [] },
+          { first: 0, timeMs: T0, groups: [{ entries: [] }] },
+          { first: -1, timeMs: T0, groups: [{ entries }] },
+          { first: 0.5, timeMs: T0, groups: [{ entries }] },
+          { first: 0, timeMs: NaN, groups: [{ entries }] },
+          { first: 0, timeMs: T0, groups: [{ entries: [new Uint8Array(65536)] }] },
+          { first: 0, timeMs: T0, groups: [{ entries, lookupKeys: [1] }] },
+          { first: 0, timeMs: T0, groups: [{ entries, lookupKeys: [1, 2 ** 48] }] },
+          { first: 0, timeMs: T0, groups: [{ entries, lookupKeys: [1, -1] }] },
+          { first: 0, timeMs: T0, groups: [{ entries, lookupKeys: [1, 0.5] }] },
+          {
+            first: 0,
+            timeMs: T0,
+            groups: [
+              { entries, idempotency },
+              { entries, idempotency },
+            ],
+          },
+        ];
+        for (const commit of bad) {
+          await assert.rejects(s.sequence(LOG.name, commit), isCode('INVALID_ARGUMENT'));
+        }
+        assert.deepEqual(await s.tail(LOG.name), { size: 0, timeMs: 0 });
+        assert.equal(await s.findIdempotency('acme', 'twice'), undefined);
+      }));
+
+    it('stores each commit with its time and receipt: ranges, notes, times, lookup keys', () =>
+      withStore(async (s, fixture) => {
+        await assert.rejects(s.commitRange(LOG.name, 0), isCode('OUT_OF_RANGE'));
+        const key = 2 ** 48 - 1;
+        await appendAt(
+          s,
+          LOG.name,
+          [
+            { entries: [bytes('a'), bytes('b')], lookupKeys: [key, 5] },
+            { entries: [bytes('c')], lookupKeys: [key] },
+          ],
+          T0 + 5000,
+          'note 0-3',
+        );
+        await append(s, [bytes('d')], T0 + 5000); // same time, its own commit, no note
+        await appendAt(s, LOG.name, [{ entries: [bytes('e'), bytes('f')] }], T0 + 9000, 'n 4-6');
+        const other = await fixture.open();
+        try {
+          const ranges = await Promise.all(
+            [0, 1, 2, 3, 4, 5].map((i) => other.commitRange(LOG.name, i)),
+          );
+          const first = { start: 0, end: 3, receipt: 'note 0-3' };
+          const last = { start: 4, end: 6, receipt: 'n 4-6' };
+          assert.deepEqual(ranges, [first, first, first, { start: 3, end: 4 }, last, last]);
+          assert.deepEqual(await other.findByLookupKey(LOG.name, key, 10), [0, 2]);
+          assert.deepEqual(await other.findByLookupKey(LOG.name, key, 1), [0]);
+          assert.deepEqual(await other.findByLookupKey(LOG.name, 5, 10), [1]);
+          assert.deepEqual(await other.findByLookupKey(LOG.name, 6, 10), []);
+        } finally {
+          await other.close();
+        }
+        await assert.rejects(s.commitRange(LOG.name, 6), isCode('OUT_OF_RANGE'));
+        await assert.rejects(s.commitRange(LOG.name, -1), isCode('INVALID_ARGUMENT'));
+        await assert.rejects(s.commitRange(LOG.name, 1.5), isCode('INVALID_ARGUMENT'));
+        await assert.rejects(s.commitRange('missing', 0), isCode('UNKNOWN_LOG'));
+        const range = (from: number, to: number) => s.indexRangeForTime(LOG.name, from, to);
+        assert.deepEqual(await range(0, T0 + 5000), { start: 0, end: 0 });
+        assert.deepEqual(await range(T0 + 5000, T0 + 5001), { start: 0, end: 4 });
+        assert.deepEqual(await range(T0 + 5001, T0 + 9000), { start: 4, end: 4 });
+        assert.deepEqual(await range(T0 + 6000, T0 + 99999), { start: 4, end: 6 });
+        assert.deepEqual(await range(T0 + 10000, T0 + 20000), { start: 6, end: 6 });
+        await assert.rejects(range(2, 1), isCode('INVALID_ARGUMENT'));
+      }));
+
     it('persists across reopening', () =>
       withStore(async (s, fixture) => {
-        await append(s, [bytes('durable')]);
+        await appendAt(s, LOG.name, [{ entries: [bytes('durable')] }], T0, 'sealed');
         const reopened = await fixture.open();
         try {
-          assert.equal(await reopened.sequencedSize(LOG.name), 1);
+          assert.deepEqual(await reopened.tail(LOG.name), { size: 1, timeMs: T0 });
           assert.deepEqual(await reopened.getLog(LOG.name), LOG);
+          assert.equal((await reopened.commitRange(LOG.name, 0)).receipt, 'sealed');
         } finally {
           await reopened.close();
         }
@@ -223,163 +458,6 @@ export function storageConformance(
         );
         assert.deepEqual(history[2], latest);
         assert.equal((await s.checkpointHistory(LOG.name, 1)).length, 1);
-      }));
-
-    it('sequences several groups in one transaction with one non-decreasing time', () =>
-      withStore(async (s) => {
-        const seen: number[] = [];
-        const results = await s.sequence(
-          LOG.name,
-          [
-            { build: (t) => (seen.push(t), [bytes('a'), bytes('b')]) },
-            { build: (t) => (seen.push(t), [bytes('c')]) },
-          ],
-          T0 + 5000,
-        );
-        assert.deepEqual(results, [
-          { status: 'sequenced', first: 0, count: 2, timeMs: T0 + 5000 },
-          { status: 'sequenced', first: 2, count: 1, timeMs: T0 + 5000 },
-        ]);
-        assert.deepEqual(seen, [T0 + 5000, T0 + 5000]);
-        // A clock that went backwards does not make the log's time go backwards.
-        const [late] = await s.sequence(LOG.name, [{ build: () => [bytes('d')] }], T0);
-        assert.equal(late?.status === 'sequenced' && late.timeMs, T0 + 5000);
-        await append(s, [bytes('e'), bytes('f')], T0 + 9000);
-        assert.deepEqual(await s.indexRangeForTime(LOG.name, 0, T0 + 5000), { start: 0, end: 0 });
-        assert.deepEqual(await s.indexRangeForTime(LOG.name, T0 + 5000, T0 + 5001), {
-          start: 0,
-          end: 4,
-        });
-        assert.deepEqual(await s.indexRangeForTime(LOG.name, T0 + 5001, T0 + 9000), {
-          start: 4,
-          end: 4,
-        });
-        assert.deepEqual(await s.indexRangeForTime(LOG.name, T0 + 6000, T0 + 99999), {
-          start: 4,
-          end: 6,
-        });
-        assert.deepEqual(await s.indexRangeForTime(LOG.name, T0 + 10000, T0 + 20000), {
-          start: 6,
-          end: 6,
-        });
-        await assert.rejects(s.indexRangeForTime(LOG.name, 2, 1), isCode('INVALID_ARGUMENT'));
-      }));
-
-    it('tells which entries each sequence call committed together', () =>
-      withStore(async (s) => {
-        await assert.rejects(s.commitRange(LOG.name, 0), isCode('OUT_OF_RANGE'));
-        await s.sequence(
-          LOG.name,
-          [{ build: () => [bytes('a'), bytes('b')] }, { build: () => [bytes('c')] }],
-          T0,
-        );
-        await append(s, [bytes('d')], T0); // same time, its own commit
-        // A call whose only group repeats a used key commits nothing and has no range.
-        const idempotency = { tenant: 'acme', key: 'k', requestHash: 'h' };
-        await s.sequence(LOG.name, [{ build: () => [bytes('e')], idempotency }], T0);
-        await s.sequence(LOG.name, [{ build: () => [bytes('x')], idempotency }], T0);
-        await append(s, [bytes('f'), bytes('g'), bytes('h')], T0 + 1);
-        const ranges = await Promise.all(
-          [0, 1, 2, 3, 4, 5, 6, 7].map((i) => s.commitRange(LOG.name, i)),
-        );
-        assert.deepEqual(ranges, [
-          { start: 0, end: 3 },
-          { start: 0, end: 3 },
-          { start: 0, end: 3 },
-          { start: 3, end: 4 },
-          { start: 4, end: 5 },
-          { start: 5, end: 8 },
-          { start: 5, end: 8 },
-          { start: 5, end: 8 },
-        ]);
-        await assert.rejects(s.commitRange(LOG.name, 8), isCode('OUT_OF_RANGE'));
-        await assert.rejects(s.commitRange(LOG.name, -1), isCode('INVALID_ARGUMENT'));
-        await assert.rejects(s.commitRange(LOG.name, 1.5), isCode('INVALID_ARGUMENT'));
-        await assert.rejects(s.commitRange('missing', 0), isCode('UNKNOWN_LOG'));
-      }));
-
-    it('writes nothing when a builder throws', () =>
-      withStore(async (s) => {
-        await append(s, [bytes('kept')]);
-        await assert.rejects(
-          s.sequence(
-            LOG.name,
-            [
-              { build: () => [bytes('lost')], lookupKeys: [7] },
-              {
-                build: () => {
-                  throw new Error('boom');
-                },
-              },
-            ],
-            T0,
-          ),
-          /boom/,
-        );
-        assert.equal(await s.sequencedSize(LOG.name), 1);
-        assert.deepEqual(await s.findByLookupKey(LOG.name, 7, 10), []);
-        assert.equal(await append(s, [bytes('next')]), 1);
-      }));
-
-    it('indexes lookup keys', () =>
-      withStore(async (s) => {
-        const key = 2 ** 48 - 1;
-        await s.sequence(
-          LOG.name,
-          [{ build: () => [bytes('a'), bytes('b'), bytes('c')], lookupKeys: [key, 5, key] }],
-          T0,
-        );
-        assert.deepEqual(await s.findByLookupKey(LOG.name, key, 10), [0, 2]);
-        assert.deepEqual(await s.findByLookupKey(LOG.name, key, 1), [0]);
-        assert.deepEqual(await s.findByLookupKey(LOG.name, 5, 10), [1]);
-        assert.deepEqual(await s.findByLookupKey(LOG.name, 6, 10), []);
-      }));
-
-    it('uses an idempotency key once, across groups and handles', () =>
-      withStore(async (s, fixture) => {
-        const idempotency = { tenant: 'acme', key: 'k1', requestHash: 'h1' };
-        let builds = 0;
-        const group = {
-          build: () => (builds++, [bytes('x'), bytes('y')]),
-          idempotency,
-        };
-        const results = await s.sequence(LOG.name, [group, group], T0);
-        assert.deepEqual(results, [
-          { status: 'sequenced', first: 0, count: 2, timeMs: T0 },
-          { status: 'duplicate', requestHash: 'h1', log: LOG.name, first: 0, count: 2 },
-        ]);
-        assert.equal(builds, 1, 'a duplicate is never built');
-        const other = await fixture.open();
-        try {
-          const [again] = await other.sequence(
-            LOG.name,
-            [{ ...group, idempotency: { ...idempotency, requestHash: 'h2' } }],
-            T0,
-          );
-          assert.deepEqual(again, {
-            status: 'duplicate',
-            requestHash: 'h1',
-            log: LOG.name,
-            first: 0,
-            count: 2,
-          });
-          assert.deepEqual(await other.findIdempotency('acme', 'k1'), {
-            requestHash: 'h1',
-            log: LOG.name,
-            first: 0,
-            count: 2,
-          });
-          assert.equal(await other.findIdempotency('other-tenant', 'k1'), undefined);
-          const [fresh] = await other.sequence(
-            LOG.name,
-            [{ ...group, idempotency: { ...idempotency, tenant: 'other-tenant' } }],
-            T0,
-          );
-          assert.equal(fresh?.status, 'sequenced');
-        } finally {
-          await other.close();
-        }
-        assert.equal(await s.sequencedSize(LOG.name), 4);
       }));
 
     it('stores checkpoint timestamps per tree size and authority', () =>

@@ -2,9 +2,11 @@
  * The storage contract every Proofline driver implements (SQLite embedded, PostgreSQL shared).
  *
  * Invariants a driver guarantees (and `conformance.ts` checks):
- * - `sequence` is durable and atomic: when its promise resolves, the entries and their
- *   indices survive a crash of this process or machine; when it rejects, none of them exist.
- *   Indices are consecutive, unique and gap-free across every process sharing the store.
+ * - `sequence` is a durable, atomic compare-and-swap on the log's tail: when it answers
+ *   `committed`, the entries, their indices and the commit's receipt survive a crash of
+ *   this process or machine; any other answer wrote nothing. Indices are consecutive,
+ *   unique and gap-free across every process sharing the store.
+ * - No driver runs caller code inside a transaction: building and sealing happen before.
  * - Entries are immutable once sequenced: nothing in this interface overwrites one.
  * - `integrate` and `publishCheckpoint` are compare-and-swap operations, so two processes
  *   that both believe they lead can never interleave conflicting writes.
@@ -73,30 +75,25 @@ export interface Storage {
   setLogPolicy(log: string, policy: string | undefined): Promise<void>;
 
   /**
-   * Sequences `groups` in one durable transaction. Each group's entries get consecutive
-   * indices. The transaction fixes one time for the batch, `nowMs` or the time of the log's
-   * previous batch if that is later (so times never decrease along the log), and only then
-   * calls each group's `build`.
-   * A group whose idempotency key was already used is not built: its result is the stored
-   * outcome (`duplicate`). Rejects, writing nothing, if the log does not exist or a builder
-   * (or `seal`) throws.
-   *
-   * With `seal`, a commit that sequences any entry is sealed: `seal` is called with the
-   * commit's first index, time and entries (every sequenced group's, in index order) and its
-   * note is stored with the commit in the same transaction (`commitRange`, and the
-   * `receipt` of each sequenced result). A driver may call `seal` for values it only
-   * proposes (e.g. before it holds the log's write lock) and call it again, within the same
-   * `sequence` call, when they turn out wrong: then nothing was written with the earlier
-   * note, which the driver drops. The note stored is the one the last `seal` call of the
-   * `sequence` call returned, and it was made for exactly the first index, time and entries
-   * committed.
+   * Commits `commit` if the log's tail is still what the caller built it for: a
+   * compare-and-swap on (sequenced size, last time). Atomically and durably, or not at all:
+   * - `retry` (nothing written) when the sequenced size is not `commit.first` or the log's
+   *   last commit time is after `commit.timeMs`: another writer committed meanwhile. The
+   *   answer carries the tail the caller must rebuild (and re-seal) for.
+   * - `duplicates` (nothing written) when an idempotency key of a group is already stored:
+   *   per group, the stored outcome of its key (undefined for the groups that are free).
+   *   The caller drops those groups and tries again with the others.
+   * - `committed` otherwise: the groups' entries got indices `first, first + 1, …` in order,
+   *   each group's lookup keys and idempotency outcome were stored, and so were the commit
+   *   (its first index, time and `receipt`) and the log's new tail.
+   * Rejects (writing nothing) an unknown log (UNKNOWN_LOG) or a malformed commit
+   * (INVALID_ARGUMENT, see checks.ts checkCommit). When it rejects for any other reason
+   * (connection lost, crash of a thread) the commit may or may not have been stored.
+   * Runs no caller code: everything it stores is in `commit`.
    */
-  sequence(
-    log: string,
-    groups: readonly SequenceGroup[],
-    nowMs: number,
-    seal?: CommitSealer,
-  ): Promise<SequenceResult[]>;
+  sequence(log: string, commit: CommitRequest): Promise<CommitAnswer>;
+  /** The log's tail: its sequenced size and the time of its last commit (0 when empty). */
+  tail(log: string): Promise<LogTail>;
   /** Number of entries durably sequenced (the next index to assign). */
   sequencedSize(log: string): Promise<number>;
   /** Entries `[start, end)`; rejects if `end` exceeds the sequenced size. */
@@ -110,7 +107,7 @@ export interface Storage {
   /**
    * The index range `[start, end)` of the entries that one `sequence` call committed together
    * with the entry at `index` (they share its time), and the note that call stored for them
-   * (undefined for a commit made without `seal`, e.g. before receipts were stored). Rejects
+   * (undefined for a commit made without a receipt, e.g. before receipts were stored). Rejects
    * OUT_OF_RANGE if `index` is not sequenced.
    */
   commitRange(log: string, index: number): Promise<StoredCommit>;
@@ -184,50 +181,49 @@ export interface Storage {
   checkpointCovering(log: string, index: number): Promise<StoredCheckpoint | undefined>;
 }
 
-/** One caller's entries: they share the transaction and get consecutive indices. */
-export interface SequenceGroup {
-  /**
-   * Produces the entries once the batch time is fixed. Must be pure (a driver may call it
-   * again if it retries the transaction) and must return valid entries (1..65535 bytes is
-   * not checked here; callers validate first).
-   */
-  readonly build: (timeMs: number) => readonly Uint8Array[];
-  /** Per entry, a lookup key (0 ≤ key < 2^48, e.g. a digest prefix) for `findByLookupKey`. */
-  readonly lookupKeys?: readonly number[];
-  readonly idempotency?: {
-    readonly tenant: string;
-    readonly key: string;
-    readonly requestHash: string;
-  };
+/** An idempotency key and the hash of the request that used it. */
+export interface Idempotency {
+  readonly tenant: string;
+  readonly key: string;
+  readonly requestHash: string;
 }
 
-/** What `seal` is given: one commit as it will be stored if the driver commits it. */
-export interface CommitToSeal {
-  /** The index of the commit's first entry. */
-  readonly first: number;
-  /** The commit's time, milliseconds since the epoch (every entry was built with it). */
-  readonly timeMs: number;
-  /** The commit's entries in index order (1 or more). */
+/** One caller's entries in a commit: they get consecutive indices. */
+export interface CommitGroup {
+  /** 1 or more entries of at most 65535 bytes, already built for the commit's time. */
   readonly entries: readonly Uint8Array[];
+  /** Per entry, a lookup key (integer, 0 ≤ key < 2^48, e.g. a digest prefix). */
+  readonly lookupKeys?: readonly number[];
+  /** Stored with the group's outcome (first index, count); unique per (tenant, key). */
+  readonly idempotency?: Idempotency;
 }
 
-/**
- * Signs a commit's note (e.g. its creation receipt) synchronously, inside the sequencing
- * transaction or just before it. Throws to refuse: the `sequence` call then rejects and
- * writes nothing.
- */
-export type CommitSealer = (commit: CommitToSeal) => string;
+/** What `sequence` is asked to store: plain data, built and sealed by the caller. */
+export interface CommitRequest {
+  /** The index of the first entry: must be the log's sequenced size. */
+  readonly first: number;
+  /** The commit's time, ms since the epoch: not before the log's last commit time. */
+  readonly timeMs: number;
+  /** 1 or more groups, no idempotency key twice. */
+  readonly groups: readonly CommitGroup[];
+  /** The note sealed for exactly `first`, `timeMs` and these entries (see commitRange). */
+  readonly receipt?: string;
+}
 
-export type SequenceResult =
+export type CommitAnswer =
+  | { readonly status: 'committed' }
+  | { readonly status: 'retry'; readonly tail: LogTail }
   | {
-      readonly status: 'sequenced';
-      readonly first: number;
-      readonly count: number;
-      readonly timeMs: number;
-      /** The note stored with the commit, when `sequence` was given `seal`. */
-      readonly receipt?: string;
-    }
-  | ({ readonly status: 'duplicate' } & IdempotentOutcome);
+      readonly status: 'duplicates';
+      /** Per group of the request: the stored outcome of its key, or undefined. */
+      readonly outcomes: readonly (IdempotentOutcome | undefined)[];
+    };
+
+/** Where a log ends: its sequenced size and its last commit's time (0 when empty). */
+export interface LogTail {
+  readonly size: number;
+  readonly timeMs: number;
+}
 
 /** What an idempotency key was used for: the request's hash and the entries it created. */
 export interface IdempotentOutcome {

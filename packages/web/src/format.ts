@@ -21,13 +21,6 @@ export function ago(date: Date, now: Date = new Date()): string {
   return `${n} ${chosen[1]}${n === 1 ? '' : 's'} ago`;
 }
 
-/** Standard base64 of bytes. */
-export function base64(bytes: Uint8Array): string {
-  let text = '';
-  for (const b of bytes) text += String.fromCharCode(b);
-  return btoa(text);
-}
-
 /** A shell-quoted word ('...'), for commands to copy. */
 export function shellQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;

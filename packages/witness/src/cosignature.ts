@@ -3,7 +3,7 @@
  * signer keys and the node:crypto signer. The format itself (signed message, timestamped
  * signature, key ID, verifier keys and verification) lives in @proofline/note.
  */
-import { createPrivateKey, sign, type KeyObject } from 'node:crypto';
+import { sign } from 'node:crypto';
 import {
   NoteError,
   SIG_TYPE_COSIGNATURE,
@@ -20,12 +20,8 @@ import {
   type NoteSignature,
   type Signer,
 } from '@proofline/note';
+import { nodeEd25519PrivateKey } from '@proofline/note/node';
 import { WitnessError } from './errors.js';
-
-/** DER prefix of a PKCS #8 Ed25519 private key (RFC 8410), followed by the 32-byte seed. */
-const PKCS8_ED25519_PREFIX = Uint8Array.from([
-  0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
-]);
 
 /** A decoded cosigner signing key. `seed` is the secret RFC 8032 private key. */
 export interface CosignerKey {
@@ -44,13 +40,6 @@ function asWitnessError<T>(code: 'MALFORMED_KEY' | 'INVALID_ARGUMENT', run: () =
     if (!(cause instanceof NoteError)) throw cause;
     throw new WitnessError(code, cause.message, { cause });
   }
-}
-
-function privateKeyObject(seed: Uint8Array): KeyObject {
-  const der = new Uint8Array(PKCS8_ED25519_PREFIX.length + 32);
-  der.set(PKCS8_ED25519_PREFIX);
-  der.set(seed, PKCS8_ED25519_PREFIX.length);
-  return createPrivateKey({ key: Buffer.from(der), format: 'der', type: 'pkcs8' });
 }
 
 /**
@@ -99,7 +88,7 @@ export interface Cosigner extends Signer {
  * cosignature lines.
  */
 export function cosigner(key: CosignerKey, now: () => number = Date.now): Cosigner {
-  const privateKey = privateKeyObject(key.seed);
+  const privateKey = nodeEd25519PrivateKey(key.seed);
   const verifier = asWitnessError('INVALID_ARGUMENT', () =>
     ed25519Verifier(key.name, key.publicKey, SIG_TYPE_COSIGNATURE),
   );

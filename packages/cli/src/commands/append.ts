@@ -5,7 +5,9 @@ import {
   recordTemplate,
   type RecordTemplate,
 } from '@proofline/records';
-import { GuardError, Publisher, Sequencer, recordGroupOf } from '@proofline/sequencer';
+import { GuardError, Publisher, Sequencer } from '@proofline/sequencer';
+// The record group alone: `append` does not load the HTTP server.
+import { recordGroupOf } from '@proofline/server/record-group';
 import type { Storage } from '@proofline/storage';
 import { openDeployment, type LogHandle, type Target } from '../deployment.js';
 import { checkGuard, explainGuardError } from '../guard.js';

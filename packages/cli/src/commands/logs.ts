@@ -1,4 +1,12 @@
-import { openDeployment, type Target } from '../deployment.js';
+import { LOG_NAME_PATTERN } from '@proofline/storage';
+import { createLogHint, DeploymentError, openDeployment, type Target } from '../deployment.js';
+import {
+  applyPolicyFlags,
+  describeLogPolicy,
+  formatLogPolicy,
+  parseLogPolicy,
+  type PolicyFlags,
+} from './log-policy.js';
 
 /**
  * `proofline log-key`: prints the verifier key of an existing log, after checking that its
@@ -26,21 +34,75 @@ export async function listLogs(options: { target: Target }): Promise<void> {
   }
 }
 
-/** `proofline create-log`: creates a log with its own key and origin. */
+/**
+ * `proofline create-log`: creates a log with its own key and origin, and with `policy` flags
+ * its own witness and TSA policy (checked before anything is created).
+ */
 export async function createLog(options: {
   target: Target;
   log: string;
   origin?: string;
   tenant: string;
+  policy: PolicyFlags;
 }): Promise<void> {
+  const policy = formatLogPolicy(applyPolicyFlags({}, options.policy));
   const deployment = await openDeployment(options.target);
   try {
     if (await deployment.storage.getLog(options.log)) {
       throw new Error(`log ${options.log} already exists`);
     }
     const { config } = await deployment.log(options.log, options.origin, options.tenant);
+    if (policy !== undefined) await deployment.storage.setLogPolicy(config.name, policy);
     process.stdout.write(
       `created log ${config.name}\norigin ${config.origin}\n${config.verifierKey}\n`,
+    );
+  } finally {
+    await deployment.close();
+  }
+}
+
+/**
+ * `proofline log-policy`: prints the log's witness and TSA policy, after changing it by
+ * `flags` if they change anything. Needs no key: the policy is in the database.
+ */
+export async function logPolicy(options: {
+  target: Target;
+  log: string;
+  flags: PolicyFlags;
+}): Promise<void> {
+  const deployment = await openDeployment(options.target, { existing: true });
+  try {
+    const { storage } = deployment;
+    if (!(await storage.getLog(options.log))) {
+      throw new DeploymentError(
+        'NO_LOG',
+        `no log ${JSON.stringify(options.log)}; nothing was changed. To create it: ` +
+          createLogHint(options.target, LOG_NAME_PATTERN.test(options.log) ? options.log : 'NAME'),
+      );
+    }
+    const stored = await storage.getLogPolicy(options.log);
+    // A stored document that does not parse can only be replaced as a whole.
+    let current;
+    try {
+      current = stored === undefined ? {} : parseLogPolicy(stored);
+    } catch (err) {
+      const { witness, noWitnesses, defaultWitnesses, tsa, noTsa, defaultTsa } = options.flags;
+      const replacesAll =
+        (witness.length > 0 || noWitnesses || !!defaultWitnesses) &&
+        (tsa.length > 0 || noTsa || !!defaultTsa);
+      if (!replacesAll) throw err;
+      current = {};
+    }
+    const next = applyPolicyFlags(current, options.flags);
+    const text = formatLogPolicy(next);
+    if (text !== stored) await storage.setLogPolicy(options.log, text);
+    process.stdout.write(
+      [
+        `log ${options.log}${text === stored ? '' : ' (changed)'}`,
+        ...describeLogPolicy(text === undefined ? undefined : next),
+      ]
+        .map((line) => `${line}\n`)
+        .join(''),
     );
   } finally {
     await deployment.close();

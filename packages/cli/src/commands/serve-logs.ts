@@ -1,9 +1,15 @@
-import { ServiceError, type LogRuntime } from '@proofline/server';
+import { ServiceError, type LogRuntime, type ServerMetrics } from '@proofline/server';
 import { nodeInteriorHash, nodeLeafHash } from '@proofline/tlog/node';
 import { GuardError, Publisher, Sequencer } from '@proofline/sequencer';
 import { LOG_NAME_PATTERN } from '@proofline/storage';
 import type { Deployment, LogHandle, Target } from '../deployment.js';
 import { checkGuard, explainGuardError } from '../guard.js';
+import {
+  parseLogPolicy,
+  publishingOf,
+  type LogPolicy,
+  type PublishingDefaults,
+} from './log-policy.js';
 import type { TimestampingConfig } from './timestamping.js';
 import { publishedWitnesses, publisherWitnessOptions, type WitnessingConfig } from './witness.js';
 
@@ -23,60 +29,237 @@ export interface LogFleetOptions {
   readonly deployment: Deployment;
   readonly target: Target;
   readonly checkpointIntervalMs: number;
-  readonly witnessing?: WitnessingConfig;
-  readonly timestamping?: TimestampingConfig;
+  /** Serve's witness and TSA flags: for logs, or parts of a log's policy, left unset. */
+  readonly defaults: PublishingDefaults;
   readonly logger: ServeLogger;
-  /** Called once per log this node starts serving after start-up (e.g. to print it). */
-  readonly onNewLog?: (runtime: LogRuntime) => void;
+  /** Where each log's sequencer and publisher report (the app's /metrics). */
+  readonly metrics?: ServerMetrics;
+  /** Called whenever a log is (re)configured: at start, when found later, on a policy change. */
+  readonly onServe?: (served: ServedLog, since: 'start' | 'new' | 'policy') => void;
   /** A publisher's checkpoint guard refused (the database was rolled back): stop the node. */
   readonly onGuardRefusal: (log: string) => void;
 }
 
+/** A log as this node publishes it: its runtime, its own policy and what applies. */
+export interface ServedLog {
+  readonly runtime: LogRuntime;
+  /** The log's own policy (undefined: none, serve's flags apply throughout). */
+  readonly policy?: LogPolicy;
+  readonly witnessing?: WitnessingConfig;
+  readonly timestamping?: TimestampingConfig;
+}
+
+interface Entry {
+  readonly handle: LogHandle;
+  readonly sequencer: Sequencer;
+  publisher: Publisher;
+  /** The stored policy document in effect. */
+  policyText: string | undefined;
+}
+
 /**
- * The logs a `serve` process writes: for each, a Sequencer and a Publisher. `runtimes` is
- * the live map the HTTP app reads, so a log added while serving is served at once.
+ * The logs a `serve` process writes: for each, a Sequencer and a Publisher that witnesses
+ * and time-stamps per the log's own policy (see ./log-policy.ts), or serve's flags.
+ * `runtimes` is the live map the HTTP app reads, so a log added while serving is served at once.
  *
  * Logs created by another process (`create-log` on the same data folder or database) are
  * picked up on the first request that names them (`resolve`, the app's `resolveLog`) and by
- * a refresh every LOG_REFRESH_MS. A log this node cannot serve (its key is not here or does
- * not match, its checkpoint guard refuses) is reported in the log once per reason and
- * answered 503 `log-unavailable`; it is tried again on the next request or refresh.
+ * a refresh every LOG_REFRESH_MS, which also applies policy changes (`log-policy`): the
+ * log's publisher finishes its round and a new one starts with the new policy. A log this
+ * node cannot serve (its key is not here or does not match, its checkpoint guard refuses,
+ * its stored policy does not parse) is reported in the log once per reason and answered
+ * 503 `log-unavailable`; it is tried again on the next request or refresh. A policy change
+ * that does not parse is reported and the log keeps its current one.
  */
 export class LogFleet {
   private readonly runtimes: Map<string, LogRuntime>;
-  private readonly publishers = new Map<string, Publisher>();
+  private readonly entries = new Map<string, Entry>();
   /** Logs being opened, so that concurrent requests start one sequencer and publisher. */
   private readonly opening = new Map<string, Promise<LogRuntime | undefined>>();
-  /** The last reason logged per log that could not be served. */
-  private readonly unavailable = new Map<string, string>();
+  /** The last problem logged per log (could not be served, or its new policy is invalid). */
+  private readonly reported = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
+  private refreshing: Promise<void> | undefined;
   private state: 'added' | 'running' | 'closed' = 'added';
 
   constructor(private readonly options: LogFleetOptions) {
     this.runtimes = options.runtimes;
   }
 
-  /** Adds an opened log: its sequencer now, its publisher on `start` (at once when running). */
-  add(handle: LogHandle): LogRuntime {
-    const { config, signer, sealer } = handle;
-    const o = this.options;
-    const witnesses = publishedWitnesses(o.witnessing, config);
-    const runtime: LogRuntime = {
-      config,
-      signer,
-      // While one batch commits (off the event loop) the next is already on its way.
-      sequencer: new Sequencer(o.deployment.storage, config.name, { maxInFlight: 4, sealer }),
-      ...(witnesses === undefined ? {} : { witnesses }),
-      ...(o.timestamping === undefined
-        ? {}
-        : { timestampAuthorities: { roots: o.timestamping.roots } }),
+  /**
+   * Adds an opened log with its stored policy: its sequencer now, its publisher on `start`
+   * (at once when running). Throws LogPolicyError if the stored policy does not parse.
+   */
+  async add(handle: LogHandle, since: 'start' | 'new' = 'start'): Promise<LogRuntime> {
+    const { config, sealer } = handle;
+    const policyText = await this.options.deployment.storage.getLogPolicy(config.name);
+    const served = this.configure(policyText);
+    const sequencer = new Sequencer(this.options.deployment.storage, config.name, {
+      maxInFlight: 4, // while one batch commits (off the event loop) the next is on its way
+      sealer,
+      ...this.options.metrics?.sequencerHooks(config.name),
+    });
+    const entry: Entry = {
+      handle,
+      sequencer,
+      publisher: this.publisher(handle, served),
+      policyText,
     };
-    const publisher = new Publisher(o.deployment.storage, config, handle.checkpointSigners, {
+    this.entries.set(config.name, entry);
+    const runtime = this.runtime(handle, served, sequencer);
+    this.runtimes.set(config.name, runtime);
+    if (this.state === 'running') entry.publisher.start();
+    this.options.onServe?.({ ...served, runtime }, since);
+    return runtime;
+  }
+
+  /** Starts the publishers of the logs added so far, and the refresh. */
+  start(): void {
+    if (this.state !== 'added') return;
+    this.state = 'running';
+    for (const entry of this.entries.values()) entry.publisher.start();
+    this.timer = setInterval(() => {
+      this.refreshing ??= this.refresh().finally(() => (this.refreshing = undefined));
+    }, LOG_REFRESH_MS);
+    this.timer.unref();
+  }
+
+  /**
+   * The runtime of `name`, opening it if it exists in the database but is not served yet;
+   * undefined if there is no such log. Throws ServiceError 503 if it cannot be served here.
+   */
+  resolve(name: string): Promise<LogRuntime | undefined> {
+    const served = this.runtimes.get(name);
+    if (served) return Promise.resolve(served);
+    if (this.closed() || !LOG_NAME_PATTERN.test(name)) return Promise.resolve(undefined);
+    let opening = this.opening.get(name);
+    if (!opening) {
+      opening = this.open(name).finally(() => this.opening.delete(name));
+      this.opening.set(name, opening);
+    }
+    return opening;
+  }
+
+  /**
+   * Opens every log of the database not served yet, and applies changed policies; failures
+   * are logged (once per reason).
+   */
+  async refresh(): Promise<void> {
+    try {
+      const logs = await this.options.deployment.storage.listLogs();
+      await Promise.all(
+        logs.map((l) =>
+          this.entries.has(l.name)
+            ? this.reconfigure(l.name)
+            : this.resolve(l.name).catch(() => undefined),
+        ),
+      );
+    } catch (err) {
+      if (this.state !== 'closed') this.options.logger.error({ err }, 'refreshing the logs failed');
+    }
+  }
+
+  /** Stops the refresh, finishes the logs being opened, commits queued batches, stops publishing. */
+  async close(): Promise<void> {
+    this.state = 'closed';
+    clearInterval(this.timer);
+    await this.refreshing;
+    await Promise.allSettled(this.opening.values());
+    const entries = [...this.entries.values()];
+    await Promise.all(entries.map((e) => e.sequencer.close()));
+    await Promise.all(entries.map((e) => e.publisher.stop()));
+  }
+
+  private closed(): boolean {
+    return this.state === 'closed';
+  }
+
+  private async open(name: string): Promise<LogRuntime | undefined> {
+    const { deployment, target } = this.options;
+    if (!(await deployment.storage.getLog(name))) return undefined;
+    try {
+      const handle = await deployment.openLog(name);
+      await checkGuard(deployment.storage, handle, target);
+      if (this.closed()) return undefined;
+      const runtime = await this.add(handle, 'new');
+      this.reported.delete(name);
+      return runtime;
+    } catch (err) {
+      this.report(name, err, 'this node cannot serve the log');
+      throw new ServiceError(
+        'LOG_UNAVAILABLE',
+        `log ${name} exists but this node cannot serve it yet (its signing key, checkpoint guard or policy is not in order here)`,
+        { details: { retryAfterSeconds: LOG_REFRESH_MS / 1000 } },
+      );
+    }
+  }
+
+  /** Applies the log's stored policy if it changed: a new publisher, once the old one stopped. */
+  private async reconfigure(name: string): Promise<void> {
+    const entry = this.entries.get(name)!;
+    const policyText = await this.options.deployment.storage.getLogPolicy(name);
+    if (policyText === entry.policyText || this.closed()) return;
+    let served: Omit<ServedLog, 'runtime'>;
+    try {
+      served = this.configure(policyText);
+    } catch (err) {
+      this.report(name, err, 'its new policy is invalid; it keeps its current one');
+      return;
+    }
+    this.reported.delete(name);
+    await entry.publisher.stop();
+    if (this.closed()) return;
+    entry.publisher = this.publisher(entry.handle, served);
+    entry.policyText = policyText;
+    const runtime = this.runtime(entry.handle, served, entry.sequencer);
+    this.runtimes.set(name, runtime);
+    if (this.state === 'running') entry.publisher.start();
+    this.options.onServe?.({ ...served, runtime }, 'policy');
+  }
+
+  /** What applies to the log under the stored policy `text`; throws LogPolicyError. */
+  private configure(text: string | undefined): Omit<ServedLog, 'runtime'> {
+    const policy = text === undefined ? undefined : parseLogPolicy(text);
+    return {
+      ...(policy === undefined ? {} : { policy }),
+      ...publishingOf(policy, this.options.defaults),
+    };
+  }
+
+  private runtime(
+    handle: LogHandle,
+    served: Omit<ServedLog, 'runtime'>,
+    sequencer: Sequencer,
+  ): LogRuntime {
+    const witnesses = publishedWitnesses(served.witnessing, handle.config);
+    return {
+      config: handle.config,
+      signer: handle.signer,
+      sequencer,
+      ...(witnesses === undefined ? {} : { witnesses }),
+      ...(served.timestamping === undefined
+        ? {}
+        : { timestampAuthorities: { roots: served.timestamping.roots } }),
+    };
+  }
+
+  private publisher(handle: LogHandle, served: Omit<ServedLog, 'runtime'>): Publisher {
+    const { config, checkpointSigners, guard } = handle;
+    const o = this.options;
+    const witnessing = publisherWitnessOptions(
+      served.witnessing,
+      config,
+      o.checkpointIntervalMs,
+      o.logger,
+    );
+    const hooks = o.metrics?.publisherHooks(config.name);
+    return new Publisher(o.deployment.storage, config, checkpointSigners, {
       intervalMs: o.checkpointIntervalMs,
       leafHash: nodeLeafHash,
       interiorHash: nodeInteriorHash,
-      guard: handle.guard,
+      guard,
       onError: (err) => {
+        o.metrics?.publisherError(config.name, err);
         if (err instanceof GuardError) {
           console.error(`proofline: ${explainGuardError(err, o.target)}`);
           o.logger.error(
@@ -88,87 +271,28 @@ export class LogFleet {
           o.logger.error({ log: config.name, err }, 'publishing failed');
         }
       },
-      ...publisherWitnessOptions(o.witnessing, config, o.checkpointIntervalMs),
-      ...(o.timestamping === undefined ? {} : { timestamping: o.timestamping.publisher }),
+      ...witnessing,
+      ...(served.timestamping === undefined ? {} : { timestamping: served.timestamping.publisher }),
+      ...(hooks === undefined
+        ? {}
+        : {
+            onTimestamp: hooks.onTimestamp,
+            onTimestampFailure: hooks.onTimestampFailure,
+            // Both the operator's messages and the metrics hear of each witnessing round.
+            onWitnessing: (report) => {
+              witnessing.onWitnessing?.(report);
+              hooks.onWitnessing(report);
+            },
+          }),
     });
-    this.runtimes.set(config.name, runtime);
-    this.publishers.set(config.name, publisher);
-    if (this.state === 'running') publisher.start();
-    return runtime;
   }
 
-  /** Starts the publishers of the logs added so far, and the refresh. */
-  start(): void {
-    if (this.state !== 'added') return;
-    this.state = 'running';
-    for (const publisher of this.publishers.values()) publisher.start();
-    this.timer = setInterval(() => void this.refresh(), LOG_REFRESH_MS);
-    this.timer.unref();
-  }
-
-  /**
-   * The runtime of `name`, opening it if it exists in the database but is not served yet;
-   * undefined if there is no such log. Throws ServiceError 503 if it cannot be served here.
-   */
-  resolve(name: string): Promise<LogRuntime | undefined> {
-    const served = this.runtimes.get(name);
-    if (served) return Promise.resolve(served);
-    if (this.state === 'closed' || !LOG_NAME_PATTERN.test(name)) return Promise.resolve(undefined);
-    let opening = this.opening.get(name);
-    if (!opening) {
-      opening = this.open(name).finally(() => this.opening.delete(name));
-      this.opening.set(name, opening);
-    }
-    return opening;
-  }
-
-  /** Opens every log of the database not served yet; failures are logged by `open`. */
-  async refresh(): Promise<void> {
-    try {
-      const logs = await this.options.deployment.storage.listLogs();
-      await Promise.all(
-        logs
-          .filter((l) => !this.runtimes.has(l.name))
-          .map((l) => this.resolve(l.name).catch(() => undefined)),
-      );
-    } catch (err) {
-      if (this.state !== 'closed') this.options.logger.error({ err }, 'listing the logs failed');
-    }
-  }
-
-  /** Stops the refresh, finishes the logs being opened, commits queued batches, stops publishing. */
-  async close(): Promise<void> {
-    this.state = 'closed';
-    clearInterval(this.timer);
-    await Promise.allSettled(this.opening.values());
-    await Promise.all([...this.runtimes.values()].map((r) => r.sequencer.close()));
-    await Promise.all([...this.publishers.values()].map((p) => p.stop()));
-  }
-
-  private async open(name: string): Promise<LogRuntime | undefined> {
-    const { deployment, target, logger } = this.options;
-    if (!(await deployment.storage.getLog(name))) return undefined;
-    let handle: LogHandle;
-    try {
-      handle = await deployment.openLog(name);
-      await checkGuard(deployment.storage, handle, target);
-    } catch (err) {
-      const reason = (err as Error).message;
-      if (this.unavailable.get(name) !== reason) {
-        this.unavailable.set(name, reason);
-        console.error(`proofline: log ${name} exists but this node cannot serve it: ${reason}`);
-        logger.error({ log: name, err }, 'log exists but this node cannot serve it');
-      }
-      throw new ServiceError(
-        'LOG_UNAVAILABLE',
-        `log ${name} exists but this node cannot serve it yet (its signing key or checkpoint guard is not in place here)`,
-        { details: { retryAfterSeconds: LOG_REFRESH_MS / 1000 } },
-      );
-    }
-    if (this.state === 'closed') return undefined;
-    this.unavailable.delete(name);
-    const runtime = this.add(handle);
-    this.options.onNewLog?.(runtime);
-    return runtime;
+  /** Logs `err` for `log` on stderr and in the JSON log, unless it was the last one logged. */
+  private report(log: string, err: unknown, what: string): void {
+    const reason = (err as Error).message;
+    if (this.reported.get(log) === reason) return;
+    this.reported.set(log, reason);
+    console.error(`proofline: log ${log}: ${what}: ${reason}`);
+    this.options.logger.error({ log, err }, what);
   }
 }

@@ -48,12 +48,31 @@ function storageError(target: Target, err: unknown): Error {
 /**
  * Refuses (UsageError) a first start, which creates the default log and fixes its origin for
  * good, without --origin-base on a non-loopback --host: the origin would be the host name of
- * this machine, rarely what clients use. On loopback the host name stays the default.
+ * this machine, rarely what clients use. On loopback the host name stays the default. Looks
+ * without creating anything (no folder, database file or PostgreSQL schema).
  */
-function checkOriginBase(host: string, originBase: string | undefined): void {
-  if (originBase !== undefined || isLoopback(host) || keyFromEnvironment(DEFAULT_LOG)) return;
+async function checkOriginBase(o: {
+  target: Target;
+  host: string;
+  originBase?: string;
+}): Promise<void> {
+  if (o.originBase !== undefined || isLoopback(o.host) || keyFromEnvironment(DEFAULT_LOG)) return;
+  let firstStart: boolean;
+  try {
+    const probe = await openDeployment(o.target, { existing: true });
+    try {
+      firstStart = (await probe.storage.getLog(DEFAULT_LOG)) === undefined;
+    } finally {
+      await probe.close();
+    }
+  } catch (err) {
+    if (!(err instanceof DeploymentError && err.code === 'NO_DATA'))
+      throw storageError(o.target, err);
+    firstStart = true;
+  }
+  if (!firstStart) return;
   throw new UsageError(
-    `--origin-base HOST is required on the first start with --host ${host}: it creates the log ` +
+    `--origin-base HOST is required on the first start with --host ${o.host}: it creates the log ` +
       `${DEFAULT_LOG}, whose origin <HOST>/logs/${DEFAULT_LOG} never changes, and would otherwise ` +
       `be named after this machine (${hostname()}/logs/${DEFAULT_LOG}). Pass the public host name ` +
       `clients use, e.g. --origin-base ledger.example.com; nothing was created`,
@@ -78,22 +97,12 @@ export async function openForServe(o: {
         `--data ${data} is a file, not a folder: give the data folder (proofline.db and keys/ inside); nothing was changed`,
       );
     }
-    if (!statSync(join(data, DATABASE_FILE), { throwIfNoEntry: false })) {
-      checkOriginBase(o.host, o.originBase); // a new data folder: a first start
-    }
   }
-  let deployment: Deployment;
+  await checkOriginBase(o);
   try {
-    deployment = await openDeployment(o.target);
+    return await openDeployment(o.target);
   } catch (err) {
     if (err instanceof DeploymentError) throw err;
     throw storageError(o.target, err);
   }
-  try {
-    if (!(await deployment.storage.getLog(DEFAULT_LOG))) checkOriginBase(o.host, o.originBase);
-  } catch (err) {
-    await deployment.close();
-    throw err;
-  }
-  return deployment;
 }

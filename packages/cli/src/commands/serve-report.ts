@@ -2,9 +2,8 @@
  * What `serve` tells the operator at start: human-readable lines on stderr (the terminal, or
  * the journal), and the same facts as structured records in the JSON log on stdout.
  */
-import type { LogRuntime } from '@proofline/server';
 import type { Target } from '../deployment.js';
-import type { ServeLogger } from './serve-logs.js';
+import type { ServeLogger, ServedLog } from './serve-logs.js';
 import type { TimestampingConfig } from './timestamping.js';
 import type { WitnessingConfig } from './witness.js';
 
@@ -25,15 +24,29 @@ export function describeStorage(target: Target): { kind: string; location: strin
   return { kind: 'PostgreSQL', location: `${location}, schema ${target.schema ?? 'proofline'}` };
 }
 
-/** One log: name, origin, verifier key (what auditors and witnesses pin), its witnesses and TSAs. */
-export function reportLog(logger: ServeLogger, runtime: LogRuntime, since: 'start' | 'new'): void {
-  const { name, origin, verifierKey, tenant } = runtime.config;
-  const w = runtime.witnesses;
+/**
+ * One log: name, origin, verifier key (what auditors and witnesses pin), and how it is
+ * witnessed and time-stamped (by its own policy, or serve's flags).
+ */
+export function reportLog(
+  logger: ServeLogger,
+  served: ServedLog,
+  since: 'start' | 'new' | 'policy',
+): void {
+  const { name, origin, verifierKey, tenant } = served.runtime.config;
+  const w = served.runtime.witnesses;
+  const own = (part: unknown) => (part === undefined ? '' : ' (its own policy)');
   const witnessing = w ? `${w.quorum} of ${w.keys.length} witnesses` : 'no witnesses';
-  const tsa = runtime.timestampAuthorities ? 'time-stamped' : 'no time-stamping';
+  const tsas = served.timestamping?.authorities.map((a) => a.name) ?? [];
+  const tsa = tsas.length ? `time-stamped by ${tsas.join(', ')}` : 'no time-stamping';
+  const intro = {
+    start: 'log',
+    new: 'now serving new log',
+    policy: 'new witness/TSA policy for log',
+  }[since];
   say(
-    `proofline: ${since === 'new' ? 'now serving new ' : ''}log ${name} (tenant ${tenant}): ` +
-      `origin ${origin}, verifier key ${verifierKey}; ${witnessing}, ${tsa}`,
+    `proofline: ${intro} ${name} (tenant ${tenant}): origin ${origin}, verifier key ` +
+      `${verifierKey}; ${witnessing}${own(served.policy?.witnesses)}, ${tsa}${own(served.policy?.tsa)}`,
   );
   logger.info(
     {
@@ -42,9 +55,14 @@ export function reportLog(logger: ServeLogger, runtime: LogRuntime, since: 'star
       origin,
       verifierKey,
       witnesses: w ? { keys: w.keys, quorum: w.quorum } : null,
-      timestamped: runtime.timestampAuthorities !== undefined,
+      timestampAuthorities: served.timestamping?.authorities ?? [],
+      ownPolicy: served.policy ?? null,
     },
-    since === 'new' ? 'serving a log created since start' : 'serving log',
+    {
+      start: 'serving log',
+      new: 'serving a log created since start',
+      policy: "applied the log's new policy",
+    }[since],
   );
 }
 
@@ -72,14 +90,14 @@ export function reportConfiguration(
   const witnesses = o.witnessing?.policy.witnesses ?? [];
   say(
     witnesses.length === 0
-      ? 'proofline: witnesses: none (checkpoints are published without cosignatures)'
-      : `proofline: witnesses: ${witnesses.map((w) => `${w.name} ${w.url ?? '(no URL)'}`).join(', ')}; timeout ${o.witnessing!.timeoutMs} ms`,
+      ? 'proofline: default witnesses (for logs without their own policy): none'
+      : `proofline: default witnesses (for logs without their own policy): ${witnesses.map((w) => `${w.name} ${w.url ?? '(no URL)'}`).join(', ')}; timeout ${o.witnessing!.timeoutMs} ms`,
   );
   const tsas = o.timestamping?.authorities ?? [];
   say(
     tsas.length === 0
-      ? 'proofline: time-stamping: none'
-      : `proofline: time-stamping: ${tsas.map((a) => `${a.name} ${a.url}`).join(', ')}`,
+      ? 'proofline: default time-stamping (for logs without their own policy): none'
+      : `proofline: default time-stamping (for logs without their own policy): ${tsas.map((a) => `${a.name} ${a.url}`).join(', ')}`,
   );
   logger.info(
     {

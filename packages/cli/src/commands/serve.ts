@@ -1,7 +1,8 @@
-import { buildApp, type LogRuntime } from '@proofline/server';
+import { ServerMetrics, buildApp, type LogRuntime } from '@proofline/server';
 import { DEFAULT_LOG, type LogHandle, type Target } from '../deployment.js';
-import { checkGuard } from '../guard.js';
+import { checkGuard, targetArgs } from '../guard.js';
 import { onShutdown } from '../signals.js';
+import { LogPolicyError } from './log-policy.js';
 import { openForServe } from './serve-open.js';
 import { LogFleet } from './serve-logs.js';
 import { reportConfiguration, reportCreatedKey, reportLog } from './serve-report.js';
@@ -17,9 +18,12 @@ export interface ServeOptions {
   /** Base URL of verification links; default http://<host>:<port>. */
   readonly publicUrl?: string;
   readonly rateLimit: number;
+  /** The witnesses of logs without a witness policy of their own (see ./log-policy.ts). */
   readonly witnessing?: WitnessingConfig;
-  /** RFC 3161 authorities that timestamp every log's checkpoints. */
+  /** RFC 3161 authorities of logs without a TSA policy of their own. */
   readonly timestamping?: TimestampingConfig;
+  /** --witness-timeout: also for the witnesses of a log's own policy. */
+  readonly witnessTimeoutMs: number;
   /** Level of the JSON log on stdout (pino: fatal, error, warn, info, debug, trace, silent). */
   readonly logLevel: string;
 }
@@ -71,7 +75,10 @@ export async function serve(options: ServeOptions): Promise<void> {
   const shutdown: { stop?: (reason: string, code: number) => void } = {};
   const publicUrl = options.publicUrl ?? `http://${options.host}:${options.port}`;
   const runtimes = new Map<string, LogRuntime>();
+  // One registry: the app serves it at /metrics, the sequencers and publishers report to it.
+  const metrics = new ServerMetrics();
   const app = await buildApp({
+    metrics,
     storage: deployment.storage,
     access: deployment.access,
     logs: runtimes,
@@ -86,16 +93,41 @@ export async function serve(options: ServeOptions): Promise<void> {
     deployment,
     target: options.target,
     checkpointIntervalMs: options.checkpointIntervalMs,
-    ...(options.witnessing === undefined ? {} : { witnessing: options.witnessing }),
-    ...(options.timestamping === undefined ? {} : { timestamping: options.timestamping }),
+    defaults: {
+      ...(options.witnessing === undefined ? {} : { witnessing: options.witnessing }),
+      ...(options.timestamping === undefined ? {} : { timestamping: options.timestamping }),
+      witnessTimeoutMs: options.witnessTimeoutMs,
+    },
     logger: app.log,
-    onNewLog: (runtime) => reportLog(app.log, runtime, 'new'),
+    metrics,
+    onServe: (served, since) => reportLog(app.log, served, since),
     onGuardRefusal: (log) => shutdown.stop?.(`log ${log}: the checkpoint guard refused`, 1),
   });
   for (const handle of handles) {
-    reportLog(app.log, fleet.add(handle), 'start');
+    try {
+      await fleet.add(handle);
+    } catch (err) {
+      await fleet.close();
+      await app.close();
+      await deployment.close();
+      if (!(err instanceof LogPolicyError)) throw err;
+      const log = handle.config.name;
+      throw new Error(
+        `log ${log}: ${err.message}. Replace it: proofline log-policy ` +
+          `${targetArgs(options.target)} --log ${log} --no-witnesses|--witness ... --no-tsa|--tsa ...`,
+        { cause: err },
+      );
+    }
     if (handle.createdKey) reportCreatedKey(app.log, handle.config.name, handle.createdKey);
   }
+  shutdown.stop = onShutdown(async () => {
+    await app.close();
+    await fleet.close();
+    await deployment.close();
+  });
+  // Publishing starts before listening (its first round is under way when the address is
+  // announced); a listen failure stops it again.
+  fleet.start();
   let address: string;
   try {
     address = await app.listen({ port: options.port, host: options.host });
@@ -105,11 +137,5 @@ export async function serve(options: ServeOptions): Promise<void> {
     await deployment.close();
     throw listenError(err, options.host, options.port);
   }
-  shutdown.stop = onShutdown(async () => {
-    await app.close();
-    await fleet.close();
-    await deployment.close();
-  });
-  fleet.start();
   reportConfiguration(app.log, { ...options, address });
 }

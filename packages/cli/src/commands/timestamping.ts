@@ -41,8 +41,21 @@ export function timestampingFromArgs(
   }
   if (rootFiles.length === 0) throw new Error('--tsa needs --tsa-root FILE.pem');
   const roots = rootFiles.flatMap(readPemCertificates);
+  const authorities = parseTsaFlags(flags);
+  let timeoutMs: number | undefined;
+  if (values['tsa-timeout'] !== undefined) {
+    timeoutMs = Number(values['tsa-timeout']);
+    if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 100 || timeoutMs > 600_000) {
+      throw new Error('--tsa-timeout must be an integer from 100 to 600000');
+    }
+  }
+  return timestampingOf(authorities, roots, timeoutMs);
+}
+
+/** `--tsa NAME=URL` values: distinct names (TSA_NAME), http(s) URLs; throws a usage message. */
+export function parseTsaFlags(flags: readonly string[]): { name: string; url: string }[] {
   const names = new Set<string>();
-  const authorities = flags.map((flag) => {
+  return flags.map((flag) => {
     const eq = flag.indexOf('=');
     const name = flag.slice(0, eq);
     const url = flag.slice(eq + 1);
@@ -64,18 +77,19 @@ export function timestampingFromArgs(
     }
     return { name, url };
   });
-  let timeoutMs: number | undefined;
-  if (values['tsa-timeout'] !== undefined) {
-    timeoutMs = Number(values['tsa-timeout']);
-    if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 100 || timeoutMs > 600_000) {
-      throw new Error('--tsa-timeout must be an integer from 100 to 600000');
-    }
-  }
+}
+
+/** The configuration of `authorities` (checked names and URLs) trusting `roots` (DER). */
+export function timestampingOf(
+  authorities: readonly { name: string; url: string }[],
+  roots: readonly Uint8Array[],
+  timeoutMs?: number,
+): TimestampingConfig {
   return {
     publisher: {
       authorities: authorities.map((a) => rfc3161Authority(a.name, a.url, roots, timeoutMs)),
     },
-    authorities,
+    authorities: authorities.map(({ name, url }) => ({ name, url })),
     roots: [...new Set(roots.map((r) => Buffer.from(r).toString('base64')))],
   };
 }

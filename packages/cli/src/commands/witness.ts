@@ -59,6 +59,13 @@ export function parseWitnessFlag(value: string): WitnessEndpoint {
   );
 }
 
+/** Serve's --witness-timeout (default 5000 ms), for its flags' and each log's own witnesses. */
+export function witnessTimeoutFromArgs(values: Record<string, unknown>): number {
+  return values['witness-timeout'] === undefined
+    ? 5000
+    : integer(values['witness-timeout'], 'witness-timeout', 100, 600_000);
+}
+
 /**
  * The witnessing configuration from serve's parsed options (the --witness* flags of ../table/serve.ts), or
  * undefined when no witness is configured. Throws on invalid combinations.
@@ -67,10 +74,7 @@ export function witnessingFromArgs(values: Record<string, unknown>): WitnessingC
   const flags = (values.witness as string[] | undefined) ?? [];
   const quorum = values['witness-quorum'];
   const policyFile = values['witness-policy'];
-  const timeoutMs =
-    values['witness-timeout'] === undefined
-      ? 5000
-      : integer(values['witness-timeout'], 'witness-timeout', 100, 600_000);
+  const timeoutMs = witnessTimeoutFromArgs(values);
   if (typeof policyFile === 'string') {
     if (flags.length > 0 || quorum !== undefined) {
       throw new WitnessUsageError(
@@ -143,21 +147,26 @@ export function publishedWitnesses(
  * not this one. The lease is made to outlast a witnessing round (at least twice the witness
  * timeout, and never shorter than the publisher's default for `intervalMs`), so that another
  * node does not take over while this one waits for the witnesses. Quorum failures are logged
- * on stderr (at most every 30 s while they last).
+ * on stderr (at most every 30 s while they last), and to `logger` (serve's JSON log) if given.
  */
 export function publisherWitnessOptions(
   witnessing: WitnessingConfig | undefined,
   log: LogConfig,
   intervalMs = 500,
+  logger?: { warn(fields: object, message: string): void },
 ): {
   witnesses?: CheckpointWitnesses;
   onWitnessing?: (report: WitnessingReport) => void;
   leaseTtlMs?: number;
 } {
   if (witnessing === undefined) return {};
+  const say = (fields: object, message: string) => {
+    console.error(`log ${log.name}: ${message}`);
+    logger?.warn({ log: log.name, ...fields }, message);
+  };
   const { policy } = witnessing;
   if (!policyCovers(policy, log)) {
-    console.error(`log ${log.name}: not in the witness policy, published without witnesses`);
+    say({}, 'not in the witness policy, published without witnesses');
     return {};
   }
   const client = new WitnessClient({ policy, timeoutMs: witnessing.timeoutMs });
@@ -170,8 +179,9 @@ export function publisherWitnessOptions(
       const now = Date.now();
       if (report.satisfied) {
         if (failingSince !== undefined) {
-          console.error(
-            `log ${log.name}: checkpoint ${report.size} witnessed by ${report.cosigned.join(', ')}; publishing again`,
+          say(
+            { size: report.size, cosigned: report.cosigned },
+            `checkpoint ${report.size} witnessed by ${report.cosigned.join(', ')}; publishing again`,
           );
         }
         failingSince = undefined;
@@ -180,8 +190,9 @@ export function publisherWitnessOptions(
       failingSince ??= now;
       if (now - lastLogged < 30_000) return;
       lastLogged = now;
-      console.error(
-        `log ${log.name}: checkpoint ${report.size} not published: witness quorum not met ` +
+      say(
+        { size: report.size, cosigned: report.cosigned, failures: report.failures },
+        `checkpoint ${report.size} not published: witness quorum not met ` +
           `(cosigned by ${report.cosigned.join(', ') || 'none'}; ${report.failures.join('; ')}); ` +
           `the previous checkpoint stays the latest, retrying every round`,
       );

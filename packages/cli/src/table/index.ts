@@ -9,7 +9,7 @@ import { attest } from './attest.js';
 import { audit } from './audit.js';
 import { backup, restore } from './backup.js';
 import { evidence, verifyEvidence } from './evidence.js';
-import { createLog, logKey, logs, rotateKey } from './logs.js';
+import { createLog, logKey, logPolicy, logs, rotateKey } from './logs.js';
 import { checkEvidence, monitor } from './monitor.js';
 import { population, sample } from './population.js';
 import { proof } from './proof.js';
@@ -24,6 +24,7 @@ export const COMMANDS: readonly Command[] = [
   createLog,
   logs,
   logKey,
+  logPolicy,
   rotateKey,
   append,
   apiKey,

@@ -1,4 +1,5 @@
-import type { Command } from '../cli/command.js';
+import { UsageError, type Args, type Command, type FlagSpec } from '../cli/command.js';
+import type { PolicyFlags } from '../commands/log-policy.js';
 import { LOG_TARGET_FLAGS, TARGET_FLAGS, targetOf } from '../cli/target.js';
 import { DEFAULT_LOG, DEFAULT_TENANT } from '../defaults.js';
 
@@ -29,11 +30,118 @@ export const logs: Command = {
   },
 };
 
+/** A log's own witness and TSA policy: create-log's, and log-policy's (with `change`). */
+function policyFlags(change: boolean): FlagSpec[] {
+  const flags: FlagSpec[] = [
+    {
+      name: 'witness',
+      type: 'string',
+      value: 'URL=WITNESS_VKEY',
+      repeatable: true,
+      help: "a c2sp.org/tlog-witness that must cosign the log's checkpoints (instead of serve's --witness)",
+    },
+    {
+      name: 'witness-quorum',
+      type: 'integer',
+      value: 'K',
+      min: 1,
+      help: 'how many --witness witnesses must cosign (default: all)',
+    },
+    {
+      name: 'no-witnesses',
+      type: 'boolean',
+      help: "publish the log's checkpoints without witnesses, whatever serve's --witness says",
+    },
+    {
+      name: 'tsa',
+      type: 'string',
+      value: 'NAME=URL',
+      repeatable: true,
+      help: "an RFC 3161 time-stamping authority for the log's checkpoints (instead of serve's --tsa)",
+    },
+    {
+      name: 'tsa-root',
+      type: 'string',
+      value: 'FILE.pem',
+      repeatable: true,
+      help: 'with --tsa: root certificates the TSA replies must chain to (stored with the policy)',
+    },
+    {
+      name: 'no-tsa',
+      type: 'boolean',
+      help: "no time-stamping for the log, whatever serve's --tsa says",
+    },
+  ];
+  if (!change) return flags;
+  return [
+    ...flags,
+    {
+      name: 'default-witnesses',
+      type: 'boolean',
+      help: "drop the log's own witnesses: serve's --witness flags apply again",
+    },
+    {
+      name: 'default-tsa',
+      type: 'boolean',
+      help: "drop the log's own TSAs: serve's --tsa flags apply again",
+    },
+  ];
+}
+
+function policyFlagsOf(a: Args): PolicyFlags {
+  const quorum = a.integer('witness-quorum');
+  return {
+    witness: a.list('witness'),
+    ...(quorum === undefined ? {} : { witnessQuorum: quorum }),
+    noWitnesses: a.flag('no-witnesses'),
+    defaultWitnesses: a.flag('default-witnesses'),
+    tsa: a.list('tsa'),
+    tsaRoot: a.list('tsa-root'),
+    noTsa: a.flag('no-tsa'),
+    defaultTsa: a.flag('default-tsa'),
+  };
+}
+
+/** Checks the policy flags up front: a conflict is a usage error (exit 2), nothing written. */
+async function checkedPolicyFlags(a: Args): Promise<PolicyFlags> {
+  const flags = policyFlagsOf(a);
+  const { applyPolicyFlags } = await import('../commands/log-policy.js');
+  try {
+    applyPolicyFlags({}, flags);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  return flags;
+}
+
+export const logPolicy: Command = {
+  name: 'log-policy',
+  summary: "show or change a log's own witness and time-stamping policy",
+  description:
+    'Without --witness/--no-witnesses/--default-witnesses or --tsa/--no-tsa/--default-tsa, ' +
+    "prints the log's policy. Each part given replaces that part: its witnesses (and quorum), " +
+    "or its TSAs (and roots). A part the log does not set follows serve's flags (--witness*, " +
+    '--tsa*). Running servers apply a change within 5 s (their next checkpoint round). ' +
+    'Needs no signing key: the policy is kept in the database.',
+  flags: [...LOG_TARGET_FLAGS, ...policyFlags(true)],
+  writes: "the log's witness and TSA policy in the database, when flags change it",
+  async run(a) {
+    const target = targetOf(a);
+    const flags = await checkedPolicyFlags(a);
+    const { logPolicy: run } = await import('../commands/logs.js');
+    await run({ target, log: a.required('log'), flags });
+    return 0;
+  },
+};
+
 export const createLog: Command = {
   name: 'create-log',
   summary: 'create a log with its own signing key, owned by a tenant',
   description:
-    "The only command that creates a log (besides serve's first start, which creates `default`).",
+    "The only command that creates a log (besides serve's first start, which creates `default`). " +
+    'With --witness or --tsa (or --no-witnesses, --no-tsa) the log gets its own witness or ' +
+    "TSA policy, used instead of serve's flags; change it later with log-policy. A serve " +
+    'running on the same deployment serves the new log without a restart.',
   flags: [
     ...TARGET_FLAGS,
     {
@@ -56,6 +164,7 @@ export const createLog: Command = {
       value: 'ORIGIN',
       help: "the log's origin line (default <host name>/logs/<NAME>)",
     },
+    ...policyFlags(false),
   ],
   writes:
     'the data folder (0700) and database (0600) if missing, the log, its key (0600 in a 0700 folder) and checkpoint guard',
@@ -67,6 +176,7 @@ export const createLog: Command = {
       log: a.required('log'),
       origin: a.string('origin'),
       tenant: a.required('tenant'),
+      policy: await checkedPolicyFlags(a),
     });
     return 0;
   },

@@ -16,6 +16,8 @@ export const serve: Command = {
     'At start it prints on stderr each log (name, origin, verifier key, witnesses, ' +
     'time-stamping), a WARNING when it created a signing key, the storage, the witnesses and ' +
     'TSAs, and `proofline listening on URL`; stdout is the JSON log (pino). ' +
+    'The --witness* and --tsa* flags apply to logs without a policy of their own (see ' +
+    "log-policy); a change of a log's policy is applied within 5 s. " +
     'Exits non-zero, having closed what it opened, when the port is taken, the storage does ' +
     'not open, or the database is behind or beside a checkpoint this node signed. ' +
     'Runs until SIGTERM or SIGINT, then finishes in-flight work and exits 0.',
@@ -78,7 +80,7 @@ export const serve: Command = {
       type: 'string',
       value: 'URL=WITNESS_VKEY',
       repeatable: true,
-      help: 'a c2sp.org/tlog-witness to cosign every checkpoint before it is published',
+      help: 'a c2sp.org/tlog-witness to cosign each checkpoint before it is published (logs without their own witness policy: see log-policy)',
     },
     {
       name: 'witness-quorum',
@@ -103,7 +105,7 @@ export const serve: Command = {
       type: 'string',
       value: 'NAME=URL',
       repeatable: true,
-      help: 'an RFC 3161 time-stamping authority for each published checkpoint (tokens go into proof bundles)',
+      help: 'an RFC 3161 time-stamping authority for each published checkpoint (tokens go into proof bundles; logs without their own TSA policy: see log-policy)',
     },
     {
       name: 'tsa-root',
@@ -124,7 +126,11 @@ export const serve: Command = {
   async run(a) {
     const target = targetOf(a);
     // Each command loads only its own modules (start-up time of every CLI call).
-    const [{ serve: start }, { witnessingFromArgs }, { timestampingFromArgs }] = await Promise.all([
+    const [
+      { serve: start },
+      { witnessingFromArgs, witnessTimeoutFromArgs },
+      { timestampingFromArgs },
+    ] = await Promise.all([
       import('../commands/serve.js'),
       import('../commands/witness.js'),
       import('../commands/timestamping.js'),
@@ -145,6 +151,7 @@ export const serve: Command = {
       throw new UsageError((err as Error).message);
     }
     const witnessing = witnessingFromArgs(values);
+    const witnessTimeoutMs = witnessTimeoutFromArgs(values);
     const logLevel = a.required('log-level');
     if (!LOG_LEVELS.includes(logLevel)) {
       throw new UsageError(
@@ -163,6 +170,7 @@ export const serve: Command = {
       rateLimit: a.integer('rate-limit')!,
       ...(witnessing === undefined ? {} : { witnessing }),
       ...(timestamping === undefined ? {} : { timestamping }),
+      witnessTimeoutMs,
       logLevel,
     });
     return -1; // keeps running until a signal

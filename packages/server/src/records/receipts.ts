@@ -16,9 +16,10 @@ import {
 } from '@proofline/storage';
 import { parseNote } from '@proofline/note';
 import { equalHashes, tileHashReader } from '@proofline/tlog';
-import { type Commit, type GroupResult, type RecordGroup } from '@proofline/sequencer';
+import type { Commit, GroupResult } from '@proofline/sequencer';
 import { nodeBase64Encode } from '@proofline/note/node';
 import { storedRecord } from '../stored-record.js';
+import type { BuiltRecord } from './record-group.js';
 
 /** What the receipts of one log need: its configuration (nothing here signs). */
 export interface ReceiptLog {
@@ -42,12 +43,6 @@ interface CommitTree {
 
 /** A stored commit's leaf hashes and tree: fixed, since entries are never rewritten. */
 type StoredTree = Omit<CommitTree, 'note'>;
-
-/** One sequenced entry: its bytes and, parsed or just built, its record. */
-interface Built {
-  readonly bytes: Uint8Array;
-  readonly record: RecordV1;
-}
 
 /**
  * Leaves of the batch commit trees kept for reads: about 64 bytes each (the leaf and its
@@ -76,23 +71,28 @@ export class Receipts {
     private readonly publicUrl: string,
   ) {}
 
-  /** The receipts of a group just sequenced (`result`), whose records are `built`. */
+  /**
+   * The receipts of a group just sequenced: from the commit the sequencer made (its stored
+   * note, and the sealer's leaves and tree or, unsealed, its entries'), nothing read back.
+   */
   async ofGroup(
     log: ReceiptLog,
-    result: GroupResult & { readonly first: number; readonly receipt?: string },
-    built: readonly Built[],
+    result: Extract<GroupResult<readonly BuiltRecord[]>, { status: 'sequenced' }>,
   ): Promise<ReceiptView[]> {
     let commit = this.fresh.get(result.commit);
     if (commit === undefined) {
-      // The sealer's leaves and tree of the stored note, else rebuilt from the built records.
-      commit =
-        result.commit.sealed ??
-        freshTree(result.commit, result.receipt) ??
-        (await this.commitOf(log, result.first));
+      const { first, entries, sealed } = result.commit;
+      commit = sealed ?? {
+        ...treeOf(
+          first,
+          entries.map((e) => nodeLeafHash(e)),
+        ),
+        note: undefined,
+      };
       this.fresh.set(result.commit, commit);
     }
     const tree = commit;
-    return built.map((r, i) => this.commitView(log, tree, result.first + i, r));
+    return result.built.map((r, i) => this.commitView(log, tree, result.first + i, r));
   }
 
   /**
@@ -209,7 +209,7 @@ export class Receipts {
     return index < (await this.storage.sequencedSize(log));
   }
 
-  private commitView(log: ReceiptLog, commit: CommitTree, index: number, r: Built) {
+  private commitView(log: ReceiptLog, commit: CommitTree, index: number, r: BuiltRecord) {
     const at = index - commit.first;
     const proof =
       commit.note === undefined ? undefined : commit.tree?.encodedProof(at, nodeBase64Encode);
@@ -242,29 +242,6 @@ export class Receipts {
       verificationUrl: `${this.publicUrl}/r/${id}`,
     };
   }
-}
-
-/**
- * The tree of a commit just made, from its groups' built entries, or undefined when one of
- * its groups is not a record group (then it is read back from storage).
- */
-function freshTree(commit: Commit, note: string | undefined): CommitTree | undefined {
-  const entries: Uint8Array[] = [];
-  let first: number | undefined;
-  for (const [i, result] of commit.results.entries()) {
-    if (result.status !== 'sequenced') continue;
-    const group = commit.groups[i] as Partial<RecordGroup>;
-    if (group.built === undefined) return undefined;
-    first ??= result.first;
-    for (const r of group.built()) entries.push(r.bytes);
-  }
-  return {
-    ...treeOf(
-      first!,
-      entries.map((e) => nodeLeafHash(e)),
-    ),
-    note,
-  };
 }
 
 function treeOf(first: number, leaves: readonly Uint8Array[]): StoredTree {

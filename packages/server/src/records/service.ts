@@ -11,13 +11,14 @@ import {
 } from '@proofline/records';
 import { parseVerifierKey, type Signer } from '@proofline/note';
 import type { AccessStore, LogConfig, Storage } from '@proofline/storage';
-import { recordGroup, type Sequencer } from '@proofline/sequencer';
+import type { Sequencer } from '@proofline/sequencer';
 import type { Principal } from '../auth.js';
 import { ServiceError } from '../service-error.js';
 import { storedRecord } from '../stored-record.js';
 import { CheckpointWaiter } from './checkpoints.js';
 import { ProofBundles } from './bundles.js';
 import { Receipts, type CreationReceipt } from './receipts.js';
+import { recordGroup } from './record-group.js';
 
 import type { ReceiptView } from '@proofline/records';
 
@@ -118,10 +119,7 @@ export class RecordService {
     if (result.status === 'duplicate') {
       return { receipts: await this.replay(result, idempotency!.requestHash), replayed: true };
     }
-    return {
-      receipts: await this.receipts.ofGroup(runtime, result, group.built()),
-      replayed: false,
-    };
+    return { receipts: await this.receipts.ofGroup(runtime, result), replayed: false };
   }
 
   /** The record and its stored creation receipt of `id`, for its own tenant only. */

@@ -5,19 +5,23 @@ import {
   type RecordV1,
   type Statement,
 } from '@proofline/records';
-import type { PendingGroup } from './sequencer.js';
+import type { PendingGroup } from '@proofline/sequencer';
+import type { Idempotency } from '@proofline/storage';
 
-/** A sequencer group of records, built once the batch time is known (see recordGroupOf). */
-export type RecordGroup = PendingGroup & {
-  /** What the committed transaction stored: each record and its entry bytes, in order. */
-  built(): { record: RecordV1; bytes: Uint8Array }[];
-};
+/** One record as built for its commit's time: the record and its exact entry bytes. */
+export interface BuiltRecord {
+  readonly record: RecordV1;
+  readonly bytes: Uint8Array;
+}
+
+/** A sequencer group of records: its result carries the records as built. */
+export type RecordGroup = PendingGroup<readonly BuiltRecord[]>;
 
 /** The sequencer group of `statements` (validated here: RecordError) for `tenant`. */
 export function recordGroup(
   statements: readonly Statement[],
   tenant: string,
-  idempotency?: { tenant: string; key: string; requestHash: string },
+  idempotency?: Idempotency,
 ): RecordGroup {
   return recordGroupOf(
     statements.map((s) => recordTemplate(s, tenant)),
@@ -28,22 +32,20 @@ export function recordGroup(
 
 /**
  * The sequencer group that turns validated record templates into records once the batch
- * time is known, with one lookup key per record.
+ * time is known (outside any storage transaction), with one lookup key per record.
  */
 export function recordGroupOf(
   templates: readonly RecordTemplate[],
   lookupKeys: readonly number[],
-  idempotency?: { tenant: string; key: string; requestHash: string },
+  idempotency?: Idempotency,
 ): RecordGroup {
-  let built: { record: RecordV1; bytes: Uint8Array }[] = [];
   return {
     count: templates.length,
     lookupKeys,
     ...(idempotency ? { idempotency } : {}),
     build: (timeMs) => {
-      built = templates.map((t) => t.at(timeMs));
-      return built.map((r) => r.bytes);
+      const built = templates.map((t) => t.at(timeMs));
+      return { entries: built.map((r) => r.bytes), built };
     },
-    built: () => built,
   };
 }
