@@ -249,7 +249,7 @@ export class LogFleet {
   }
 
   private publisher(handle: LogHandle, served: Omit<ServedLog, 'runtime'>): Publisher {
-    const { config, guard } = handle;
+    const { config, checkpointSigners, guard } = handle;
     const o = this.options;
     const witnessing = publisherWitnessOptions(
       served.witnessing,
@@ -258,7 +258,7 @@ export class LogFleet {
       o.logger,
     );
     const hooks = o.metrics?.publisherHooks(config.name);
-    return new Publisher(o.deployment.storage, config, handle.checkpointSigners, {
+    return new Publisher(o.deployment.storage, config, checkpointSigners, {
       intervalMs: o.checkpointIntervalMs,
       leafHash: nodeLeafHash,
       interiorHash: nodeInteriorHash,
