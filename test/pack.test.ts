@@ -1,0 +1,162 @@
+/**
+ * The published packages work without the repository: the workspaces the verifying commands
+ * need are packed with `npm pack`, installed offline into an empty folder without the optional
+ * (server) dependencies, and the installed `proofline` verifies a proof bundle and an evidence
+ * package made by a real server, refuses a bundle under another log's key, and names the
+ * package to install for a command that needs the server. The installed tree holds no HTTP
+ * server, database driver or native addon.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { installOffline, packWorkspaces } from './lib/pack-install.js';
+import {
+  runProofline,
+  startServer,
+  stopServer,
+  tempDir,
+  waitForSize,
+  type Server,
+} from './lib/proofline.js';
+
+/** What `npm install --omit=optional @proofline/cli` needs: the CLI and the verifiers. */
+const LIGHT = ['tlog', 'note', 'records', 'timestamp', 'verify', 'client', 'evidence', 'pkcs11'];
+
+/** Packages the light install must not contain. */
+const HEAVY = new Set(['fastify', 'pg', 'better-sqlite3', 'pkcs11js', 'server', 'sequencer']);
+
+/** Runs the installed `proofline` through npx, which must not install anything. */
+function installed(project: string, args: string[]) {
+  const r = spawnSync('npx', ['--no-install', 'proofline', ...args], {
+    cwd: project,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Every package directory under `dir` (node_modules trees, scoped and nested). */
+function packageNames(dir: string): string[] {
+  const names: string[] = [];
+  const walk = (modules: string): void => {
+    let entries: string[];
+    try {
+      entries = readdirSync(modules);
+    } catch {
+      return;
+    }
+    for (const name of entries) {
+      if (name.startsWith('.')) continue;
+      const dirs = name.startsWith('@')
+        ? readdirSync(join(modules, name)).map((n) => [`${name}/${n}`, n])
+        : [[name, name]];
+      for (const [full, short] of dirs) {
+        names.push(full!, short!);
+        walk(join(modules, full!, 'node_modules'));
+      }
+    }
+  };
+  walk(join(dir, 'node_modules'));
+  return names;
+}
+
+describe('packages installed from their tarballs, without the repository', () => {
+  let project: string;
+  let work: string;
+  let data: string;
+  let server: Server;
+  let vkey: string;
+  let apiKey: string;
+
+  before(async () => {
+    work = tempDir('pack');
+    const packs = join(work, 'packs');
+    mkdirSync(packs);
+    const packed = packWorkspaces([...LIGHT, 'cli'], packs);
+    project = join(work, 'project');
+    installOffline(packed, packs, project);
+
+    data = join(work, 'data');
+    assert.equal(runProofline(['create-log', '--data', data]).status, 0);
+    vkey = runProofline(['log-key', '--data', data]).stdout.trim();
+    apiKey = runProofline([
+      ...['api-key', 'create', '--data', data, '--tenant', 'default'],
+      ...['--scope', 'records:write', '--scope', 'records:read', '--scope', 'audit:read'],
+    ]).stdout.trim();
+    server = await startServer(data, ['--checkpoint-interval', '50']);
+  });
+
+  after(async () => {
+    if (server) await stopServer(server);
+  });
+
+  it('holds no HTTP server, database driver or native addon', () => {
+    const names = packageNames(project);
+    assert.ok(names.includes('@proofline/verify') && names.includes('@proofline/cli'));
+    assert.deepEqual(
+      names.filter((n) => HEAVY.has(n)),
+      [],
+    );
+    assert.equal(installed(project, ['--version']).stdout, 'proofline 0.1.0\n');
+  });
+
+  it('verifies a proof bundle and an evidence package made by a real server', async () => {
+    const file = join(work, 'decision.txt');
+    writeFileSync(file, 'an output worth keeping\n');
+    const out = join(work, 'proofs');
+    const from = new Date(Date.now() - 3_600_000).toISOString();
+    const attest = runProofline([
+      ...['attest', file, '--url', server.url, '--api-key', apiKey, '--log-key', vkey],
+      ...['--type', 'test.decision', '--wait', '--out', out],
+    ]);
+    assert.equal(attest.status, 0, attest.stderr);
+    const bundle = join(out, 'default-0.bundle.json');
+
+    const verified = installed(project, ['verify', bundle, '--log-key', vkey, '--file', file]);
+    assert.equal(verified.status, 0, verified.stderr);
+    assert.match(verified.stdout, /^VERIFIED record 0 of /m);
+
+    await new Promise((r) => setTimeout(r, 20));
+    const to = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 20));
+    // A record after the period, so that a checkpoint published after its end covers it.
+    const later = runProofline(
+      ['attest', '-', '--url', server.url, '--api-key', apiKey, '--log-key', vkey, '--type', 't'],
+      'later',
+    );
+    assert.equal(later.status, 0, later.stderr);
+    await waitForSize(server.url, 2);
+    const zip = join(work, 'evidence.zip');
+    const exported = runProofline([
+      ...['evidence', '--url', server.url, '--api-key', apiKey, '--log-key', vkey],
+      ...['--from', from, '--to', to, '--all', '--out', zip],
+    ]);
+    assert.equal(exported.status, 0, exported.stderr);
+
+    const evidence = installed(project, ['verify-evidence', zip, '--log-key', vkey]);
+    assert.equal(evidence.status, 0, evidence.stderr);
+    assert.match(evidence.stdout, /^VERIFIED \S*evidence\.zip/m);
+
+    // A suspicious auditor: the same bundle under another log's key is not verified.
+    const other = join(work, 'other');
+    assert.equal(runProofline(['create-log', '--data', other]).status, 0);
+    const otherKey = runProofline(['log-key', '--data', other]).stdout.trim();
+    const refused = installed(project, ['verify', bundle, '--log-key', otherKey]);
+    assert.equal(refused.status, 1);
+    assert.match(refused.stdout, /NOT VERIFIED/);
+    const refusedEvidence = installed(project, ['verify-evidence', zip, '--log-key', otherKey]);
+    assert.equal(refusedEvidence.status, 1);
+    assert.match(refusedEvidence.stdout, /NOT VERIFIED/);
+  });
+
+  it('a command that needs the server names the package to install', () => {
+    const r = installed(project, ['serve', '--data', join(work, 'serve'), '--port', '0']);
+    assert.equal(r.status, 1);
+    assert.match(
+      r.stderr,
+      /^proofline serve needs @proofline\/[a-z-]+, which is not installed .*: npm install @proofline\/[a-z-]+@0\.1\.0$/m,
+    );
+  });
+});
