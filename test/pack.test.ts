@@ -8,11 +8,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { installOffline, packWorkspaces } from './lib/pack-install.js';
 import {
+  REPO_ROOT,
   runProofline,
   startServer,
   stopServer,
@@ -36,6 +37,25 @@ function installed(project: string, args: string[]) {
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+interface Manifest {
+  version: string;
+  private?: boolean;
+  description?: string;
+  license?: string;
+  repository?: unknown;
+  engines?: { node?: string };
+  types?: string;
+  bin?: Record<string, string>;
+  exports?: Record<string, string | Record<string, string>>;
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  workspaces?: string[];
+}
+
+const manifest = (dir: string): Manifest =>
+  JSON.parse(readFileSync(join(REPO_ROOT, dir, 'package.json'), 'utf8')) as Manifest;
 
 /** Every package directory under `dir` (node_modules trees, scoped and nested). */
 function packageNames(dir: string): string[] {
@@ -61,6 +81,49 @@ function packageNames(dir: string): string[] {
   walk(join(dir, 'node_modules'));
   return names;
 }
+
+describe('the published package.json files', () => {
+  it('name shipped files in exports, types and bin; ship no tests or build state', () => {
+    const root = manifest('.');
+    const dirs = root.workspaces!;
+    const published = dirs.filter((d) => manifest(d).private !== true);
+    for (const w of [...LIGHT, 'cli']) assert.ok(published.includes(`packages/${w}`), w);
+    const packed = packWorkspaces(published.map((d) => d.slice('packages/'.length)));
+    assert.equal(packed.length, published.length);
+    for (const p of packed) {
+      const m = manifest(`packages/${p.name.slice('@proofline/'.length)}`);
+      const files = p.files.map((f) => f.path);
+      const ships = (target: string): boolean => {
+        const path = target.replace(/^\.\//, '');
+        const star = path.indexOf('*');
+        return star < 0
+          ? files.includes(path)
+          : files.some((f) => f.startsWith(path.slice(0, star)));
+      };
+      assert.equal(p.version, root.version, `${p.name}: all packages share one version`);
+      assert.ok(m.description && m.license && m.repository && m.engines?.node, p.name);
+      assert.ok(files.includes('README.md'), `${p.name} ships its README`);
+      const bad = files.filter((f) => /^(dist\/test|test|src)\/|tsbuildinfo$/.test(f));
+      assert.deepEqual(bad, [], `${p.name} ships tests, sources or build state`);
+      const targets = [m.types ?? '', ...Object.values(m.bin ?? {})].filter((t) => t !== '');
+      for (const [subpath, target] of Object.entries(m.exports ?? {})) {
+        if (typeof target === 'string') {
+          targets.push(target);
+          continue;
+        }
+        assert.ok(target.types && target.import, `${p.name} ${subpath}: types and import`);
+        targets.push(...Object.values(target));
+      }
+      assert.ok(targets.length > 0, p.name);
+      for (const target of targets) assert.ok(ships(target), `${p.name} does not ship ${target}`);
+      const deps = { ...m.dependencies, ...m.optionalDependencies, ...m.peerDependencies };
+      for (const [name, spec] of Object.entries(deps)) {
+        assert.doesNotMatch(spec, /^(file|link|workspace):/, `${p.name} → ${name}`);
+        if (name.startsWith('@proofline/')) assert.equal(spec, root.version, `${p.name} → ${name}`);
+      }
+    }
+  });
+});
 
 describe('packages installed from their tarballs, without the repository', () => {
   let project: string;

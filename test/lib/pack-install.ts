@@ -23,10 +23,13 @@ interface LockEntry {
   [field: string]: unknown;
 }
 
-interface Packed {
+export interface Packed {
   name: string;
+  version: string;
   filename: string;
   integrity: string;
+  /** The tarball's files, paths relative to the package root. */
+  files: { path: string }[];
 }
 
 const SCOPE = '@proofline/';
@@ -40,10 +43,14 @@ export function npm(args: string[], cwd: string): string {
   return r.stdout;
 }
 
-/** `npm pack` of the workspaces (names without @proofline/) into `dest`, which must exist. */
-export function packWorkspaces(workspaces: readonly string[], dest: string): Packed[] {
+/**
+ * `npm pack` of the workspaces (names without @proofline/) into `dest`, which must exist;
+ * without `dest`, only what would be packed (`--dry-run`).
+ */
+export function packWorkspaces(workspaces: readonly string[], dest?: string): Packed[] {
+  const where = dest === undefined ? ['--dry-run'] : ['--pack-destination', dest];
   const out = npm(
-    ['pack', '--json', '--pack-destination', dest, ...workspaces.flatMap((w) => ['-w', SCOPE + w])],
+    ['pack', '--json', ...where, ...workspaces.flatMap((w) => ['-w', SCOPE + w])],
     REPO_ROOT,
   );
   return JSON.parse(out) as Packed[];
