@@ -202,6 +202,31 @@ describe('packages installed from their tarballs, without the repository', () =>
     assert.equal(evidence.status, 0, evidence.stderr);
     assert.match(evidence.stdout, /^VERIFIED \S*evidence\.zip/m);
 
+    // The other verifying commands run too, against the live log.
+    const log = `${server.url}/logs/default/`;
+    const audit = installed(project, ['audit', log, '--log-key', vkey]);
+    assert.equal(audit.status, 0, audit.stderr);
+    const state = join(work, 'monitor.state');
+    const monitor = installed(project, [
+      'monitor',
+      log,
+      '--log-key',
+      vkey,
+      '--state',
+      state,
+      '--once',
+    ]);
+    assert.equal(monitor.status, 0, monitor.stderr);
+    const listing = join(work, 'population.jsonl');
+    const population = installed(project, [
+      ...['population', '--url', server.url, '--api-key', apiKey, '--log-key', vkey],
+      ...['--from', from, '--to', to, '--out', listing],
+    ]);
+    assert.equal(population.status, 0, population.stderr);
+    const sample = installed(project, ['sample', '--population', listing, '--size', '1']);
+    assert.equal(sample.status, 0, sample.stderr);
+    assert.match(sample.stdout, /default-0/);
+
     // A suspicious auditor: the same bundle under another log's key is not verified.
     const other = join(work, 'other');
     assert.equal(runProofline(['create-log', '--data', other]).status, 0);
