@@ -47,6 +47,7 @@ interface Manifest {
   engines?: { node?: string };
   types?: string;
   bin?: Record<string, string>;
+  files?: string[];
   exports?: Record<string, string | Record<string, string>>;
   dependencies?: Record<string, string>;
   optionalDependencies?: Record<string, string>;
@@ -115,6 +116,13 @@ describe('the published package.json files', () => {
         targets.push(...Object.values(target));
       }
       assert.ok(targets.length > 0, p.name);
+      // Every `files` entry ships something: e.g. evidence's dist/verify.html is built.
+      for (const entry of (m.files ?? []).filter((f) => !f.startsWith('!'))) {
+        assert.ok(
+          files.some((f) => f === entry || f.startsWith(`${entry}/`)),
+          `${p.name}: nothing shipped from ${entry} (not built?)`,
+        );
+      }
       for (const target of targets) assert.ok(ships(target), `${p.name} does not ship ${target}`);
       const deps = { ...m.dependencies, ...m.optionalDependencies, ...m.peerDependencies };
       for (const [name, spec] of Object.entries(deps)) {
