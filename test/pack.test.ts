@@ -173,6 +173,31 @@ describe('packages installed from their tarballs, without the repository', () =>
     assert.equal(installed(project, ['--version']).stdout, 'proofline 0.1.0\n');
   });
 
+  it('the libraries load by their exports, in Node and in TypeScript (types)', () => {
+    const consumer = [
+      "import { verifyBundle, verifyTlogProof } from '@proofline/verify';",
+      "import { ProoflineClient } from '@proofline/client';",
+      "import { digestFile } from '@proofline/client/node';",
+      'const loaded: Function[] = [verifyBundle, verifyTlogProof, ProoflineClient, digestFile];',
+      "console.log(loaded.map((f) => typeof f).join(' '));",
+    ].join('\n');
+    writeFileSync(join(project, 'consumer.ts'), consumer);
+    writeFileSync(
+      join(project, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { module: 'nodenext', strict: true, skipLibCheck: true, types: [] },
+        files: ['consumer.ts'],
+      }),
+    );
+    // The compiler is a tool, not a dependency of the installed packages.
+    const tsc = join(REPO_ROOT, 'node_modules/typescript/bin/tsc');
+    const compiled = spawnSync(process.execPath, [tsc, '-p', project], { encoding: 'utf8' });
+    assert.equal(compiled.status, 0, compiled.stdout + compiled.stderr);
+    const ran = spawnSync(process.execPath, ['consumer.js'], { cwd: project, encoding: 'utf8' });
+    assert.equal(ran.status, 0, ran.stderr);
+    assert.equal(ran.stdout, 'function function function function\n');
+  });
+
   it('verifies a proof bundle and an evidence package made by a real server', async () => {
     const file = join(work, 'decision.txt');
     writeFileSync(file, 'an output worth keeping\n');

@@ -133,6 +133,7 @@ export function installOffline(packed: readonly Packed[], packDir: string, proje
     JSON.stringify({
       name: 'pack-install',
       private: true,
+      type: 'module',
       dependencies: lock.packages['']!.dependencies,
     }),
   );
