@@ -147,7 +147,8 @@ describe('layers: the graph', () => {
   it('package.json dependencies are allowed; other workspaces only as devDependencies', () => {
     for (const name of WORKSPACES) {
       const pkg = readJson(`packages/${name}/package.json`);
-      const deps = Object.keys((pkg.dependencies ?? {}) as object)
+      // Optional dependencies are dependencies too (the CLI's server workspaces).
+      const deps = Object.keys({ ...(pkg.dependencies ?? {}), ...(pkg.optionalDependencies ?? {}) })
         .filter((d) => d.startsWith('@proofline/'))
         .map((d) => d.slice('@proofline/'.length));
       const allowed = LAYERS[name]!;

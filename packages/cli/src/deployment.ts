@@ -22,14 +22,8 @@ import {
   loadSuccessorKey,
   successorKeyPath,
 } from './keys.js';
-import {
-  fileLogKey,
-  openTokenKey,
-  signersFromEnvironment,
-  tokenLogKey,
-  type LogKey,
-  type TokenKey,
-} from './log-key.js';
+import { fileLogKey, openTokenKey, tokenLogKey, type LogKey, type TokenKey } from './log-key.js';
+import { signersFromEnvironment } from './log-signers.js';
 
 import { DEFAULT_LOG, DEFAULT_TENANT } from './defaults.js';
 import { targetArgs } from './guard.js';

@@ -41,52 +41,6 @@ export function fileLogKey(key: SignerKey, source: string): LogKey {
   };
 }
 
-/** The environment variable naming a log's signer, like PROOFLINE_LOG_KEY_<NAME> for a key. */
-export function signerEnvName(log: string): string {
-  return `${SIGNER_ENV_PREFIX}${log.toUpperCase().replace(/-/g, '_')}`;
-}
-
-const SIGNER_ENV_PREFIX = 'PROOFLINE_LOG_SIGNER_';
-
-/** The signers set in the environment (PROOFLINE_LOG_SIGNER_<NAME>), by log name. */
-export function signersFromEnvironment(env: NodeJS.ProcessEnv = process.env): Map<string, string> {
-  const signers = new Map<string, string>();
-  for (const [name, value] of Object.entries(env)) {
-    if (!name.startsWith(SIGNER_ENV_PREFIX) || value === undefined) continue;
-    const log = name.slice(SIGNER_ENV_PREFIX.length).toLowerCase().replace(/_/g, '-');
-    signers.set(log, value.trim());
-  }
-  return signers;
-}
-
-/**
- * The `--log-signer` values, `LOG=pkcs11:URI` or a bare `pkcs11:URI` for `commandLog` (the
- * command's `--log`, else `default`), by log name; `LOG.next=pkcs11:URI` is the log's
- * successor key during a rotation (docs/keys.md). Refuses a log given twice, an unknown
- * backend and a malformed URI (TypeError from parsePkcs11Uri), so a typo never falls back
- * to a key file.
- */
-export function parseLogSigners(
-  values: readonly string[],
-  commandLog: string,
-): Map<string, string> {
-  const signers = new Map<string, string>();
-  for (const value of values) {
-    const m = /^(?:([a-z0-9-]+(?:\.next)?)=)?([a-z0-9]+):/.exec(value);
-    if (!m || m[2] !== 'pkcs11') {
-      throw new TypeError(
-        `--log-signer ${JSON.stringify(value.replace(/pin-value=[^&]*/g, 'pin-value=…').slice(0, 80))}: expected [LOG=]pkcs11:URI (the default is the log's key file)`,
-      );
-    }
-    const log = m[1] ?? commandLog;
-    const uri = value.slice(m[1] === undefined ? 0 : m[1].length + 1);
-    parsePkcs11Uri(uri);
-    if (signers.has(log)) throw new TypeError(`--log-signer: log ${log} is given twice`);
-    signers.set(log, uri);
-  }
-  return signers;
-}
-
 /** A key opened on a token, before it is named (a new log's origin is decided later). */
 export interface TokenKey {
   readonly key: Pkcs11Key;

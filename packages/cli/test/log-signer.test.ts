@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { UsageError } from '../src/cli/command.js';
 import { parseCommand } from '../src/cli/parse.js';
 import { targetOf } from '../src/cli/target.js';
-import { parseLogSigners, signersFromEnvironment } from '../src/log-key.js';
+import { parseLogSigners, signersFromEnvironment } from '../src/log-signers.js';
 import { COMMANDS } from '../src/table/index.js';
 
 const URI = 'pkcs11:token=t;object=k?module-path=/lib/p11.so';

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { UsageError, type Command } from './command.js';
 import { commandHelp, programHelp, usageLine } from './help.js';
+import { missingPackage, missingPackageMessage } from './missing-package.js';
 import { parseCommand } from './parse.js';
 import { didYouMean } from './suggest.js';
 
@@ -89,6 +90,11 @@ export async function runCli(
         : `usage: ${program} <command> [flags]\nRun "${program} --help" for the commands.`;
       process.stderr.write(`${program}: ${err.message}\n${usage}\n`);
       return 2;
+    }
+    const missing = missingPackage(err);
+    if (missing !== undefined) {
+      process.stderr.write(`${missingPackageMessage(program, name, missing, version())}\n`);
+      return 1;
     }
     process.stderr.write(`${program}: ${(err as Error).message ?? String(err)}\n`);
     return 1;

@@ -1,6 +1,6 @@
 import type { Target } from '../deployment.js';
 import { DEFAULT_LOG } from '../defaults.js';
-import { parseLogSigners } from '../log-key.js';
+import { parseLogSigners } from '../log-signers.js';
 import { UsageError, type Args, type FlagSpec } from './command.js';
 
 /** The flags naming a deployment: SQLite `--data DIR`, or PostgreSQL `--db URL --keys DIR`. */
