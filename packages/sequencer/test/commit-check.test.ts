@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { Publisher, ReceiptSealer, Sequencer, SequencerError } from '../src/index.js';
 import { SEED, ORIGIN, logSigner, makeEntry, openStore } from './helpers.js';
+import { receiptFormat } from '@proofline/records';
 
 const isAltered = (err: unknown) => err instanceof SequencerError && err.code === 'COMMIT_ALTERED';
 
@@ -11,12 +12,13 @@ async function sealedLog(t: Parameters<typeof openStore>[0], integrateChunk?: nu
   const store = await openStore(t);
   const errors: unknown[] = [];
   const seq = new Sequencer(store.storage, store.config.name, {
-    sealer: new ReceiptSealer(ORIGIN, SEED),
+    sealer: new ReceiptSealer(ORIGIN, SEED, receiptFormat),
   });
   assert.equal(await seq.append(makeEntry('single', 0)), 0);
   const batch = Array.from({ length: 5 }, (_, i) => makeEntry('batch', i));
   assert.equal(await seq.appendBatch(batch), 1);
   const publisher = new Publisher(store.storage, store.config, logSigner(), {
+    receiptFormat,
     onError: (err) => errors.push(err),
     ...(integrateChunk === undefined ? {} : { integrateChunk }),
   });
