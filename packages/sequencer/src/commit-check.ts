@@ -90,10 +90,10 @@ export class CommitCheck {
       );
     let difference: string | undefined;
     try {
-      const sealed = { first: commit.start, leaves };
+      const stored = { first: commit.start, leaves };
       difference = await this.format.check(
         commit.receipt!,
-        sealed,
+        stored,
         this.verifier,
         nodeInteriorHash,
       );
