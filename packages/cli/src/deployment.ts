@@ -83,10 +83,10 @@ export interface Deployment {
   /** Tenants, API keys and issuer keys: the same driver object as `storage`. */
   readonly access: AccessStore;
   /**
-   * Opens (creating on first use, owned by `tenant`) a log and its signing key: only for
-   * `create-log` and `serve`'s first start.
+   * Opens (creating on first use, owned by `tenant`, with its witness and TSA `policy`) a log
+   * and its signing key: only for `create-log` and `serve`'s first start.
    */
-  log(name: string, origin?: string, tenant?: string): Promise<LogHandle>;
+  log(name: string, origin?: string, tenant?: string, policy?: string): Promise<LogHandle>;
   /** Opens an existing log and its key; writes nothing. A missing log is a DeploymentError. */
   openLog(name: string): Promise<LogHandle>;
   /**
@@ -334,7 +334,7 @@ async function openWithKeys(
       }
       return createSuccessorKey(keyDir, name, config.origin);
     },
-    async log(name, origin, tenant = DEFAULT_TENANT) {
+    async log(name, origin, tenant = DEFAULT_TENANT, policy) {
       if (!LOG_NAME_PATTERN.test(name)) {
         throw new Error(`invalid log name ${JSON.stringify(name)}: use a-z, 0-9 and -`);
       }
@@ -347,13 +347,16 @@ async function openWithKeys(
       // A new log starts with an empty guard, made before the log exists in the database: an
       // existing log whose guard is missing is then a lost file, refused until it is reset.
       if (!existing) guard.create();
-      const config = await storage.ensureLog({
-        name,
-        tenant,
-        origin: key.name,
-        verifierKey: key.verifierKey,
-        createdAt: Date.now(),
-      });
+      const config = await storage.ensureLog(
+        {
+          name,
+          tenant,
+          origin: key.name,
+          verifierKey: key.verifierKey,
+          createdAt: Date.now(),
+        },
+        policy,
+      );
       checkKey(config, key);
       return handle(config, key, guard, createdKey);
     },

@@ -10,7 +10,7 @@
  *   (its body including the final newline, without any signature line).
  */
 import { NoteError } from './errors.js';
-import { SIG_TYPE_COSIGNATURE, keyId } from './keyid.js';
+import { SIG_TYPE_COSIGNATURE, keyId } from './key-id.js';
 import { utf8Encode } from './text.js';
 
 /** The header line of the signed message (domain separation). */

@@ -6,7 +6,7 @@
 export { NoteError, type NoteErrorCode, type NoteErrorDetails } from './errors.js';
 export { base64Decode, base64Encode } from './base64.js';
 export { exceedsUtf8Size, isNoteSafe, isWellFormed, utf8Decode, utf8Encode } from './text.js';
-export { SIG_TYPE_COSIGNATURE, SIG_TYPE_ED25519, isValidKeyName, keyId } from './keyid.js';
+export { SIG_TYPE_COSIGNATURE, SIG_TYPE_ED25519, isValidKeyName, keyId } from './key-id.js';
 export {
   ed25519Verifier,
   formatVerifierKey,

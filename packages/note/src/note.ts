@@ -1,6 +1,6 @@
 import { base64Decode, base64Encode } from './base64.js';
 import { NoteError } from './errors.js';
-import { isUint32, isValidKeyName, readUint32 } from './keyid.js';
+import { isUint32, isValidKeyName, readUint32 } from './key-id.js';
 import { exceedsUtf8Size, isNoteSafe, utf8Decode } from './text.js';
 
 /**

@@ -1,6 +1,6 @@
 import { base64Encode } from './base64.js';
 import { NoteError } from './errors.js';
-import { formatKeyIdHex } from './keyid.js';
+import { formatKeyIdHex } from './key-id.js';
 import { parseNote, type NoteSignature } from './note.js';
 import { utf8Encode } from './text.js';
 import type { Verifier } from './verifier.js';

@@ -1,5 +1,5 @@
 import { NoteError } from './errors.js';
-import { isUint32, isValidKeyName } from './keyid.js';
+import { isUint32, isValidKeyName } from './key-id.js';
 import { MAX_SIGNATURES, checkNoteText, formatNote, type NoteSignature } from './note.js';
 import type { Signer } from './signer.js';
 import { utf8Encode } from './text.js';

@@ -1,14 +1,14 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { base64Encode } from './base64.js';
 import { NoteError } from './errors.js';
-import { checkKeyInput, splitKey } from './keyencoding.js';
+import { checkKeyInput, splitKey } from './key-encoding.js';
 import {
   SIG_TYPE_COSIGNATURE,
   SIG_TYPE_ED25519,
   formatKeyIdHex,
   isValidKeyName,
   keyId,
-} from './keyid.js';
+} from './key-id.js';
 
 /** Signs messages with one key, identified by (name, keyId). */
 export interface Signer {

@@ -1,7 +1,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { base64Encode } from './base64.js';
 import { NoteError } from './errors.js';
-import { checkKeyInput, splitKey } from './keyencoding.js';
+import { checkKeyInput, splitKey } from './key-encoding.js';
 import { verifyCosignature } from './cosignature.js';
 import {
   SIG_TYPE_COSIGNATURE,
@@ -9,7 +9,7 @@ import {
   formatKeyIdHex,
   isValidKeyName,
   keyId,
-} from './keyid.js';
+} from './key-id.js';
 
 /** Checks signatures made by one key, identified by (name, keyId). */
 export interface Verifier {

@@ -10,7 +10,7 @@ import { TlogError, nodeHash, verifyInclusion } from '@proofline/tlog';
 import { decodeHash, isHash } from './base64.js';
 import { RecordError, pointer, type RecordErrorCode } from './errors.js';
 import { arrayItems } from './json.js';
-import { isIndex } from './recordid.js';
+import { isIndex } from './record-id.js';
 import {
   checkReceiptTime,
   indexLine,

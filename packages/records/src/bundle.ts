@@ -6,7 +6,7 @@ import { RecordError, pointer, type RecordErrorCode } from './errors.js';
 import { arrayItems, isJsonObject, ownEntries, parseJson, type JsonObject } from './json.js';
 import { checkNote } from './notes.js';
 import { MAX_ENTRY_SIZE } from './record.js';
-import { isIndex, isName, recordId } from './recordid.js';
+import { isIndex, isName, recordId } from './record-id.js';
 
 /** The media type of a v1 proof bundle (against any checkpoint that covers the record). */
 export const BUNDLE_MEDIA_TYPE = 'application/vnd.proofline.bundle.v1+json';

@@ -30,7 +30,7 @@ export { receiptViewSchema, type ReceiptView } from './receipt-view.js';
 export { formatTime, parseTime } from './time.js';
 export { entryTime, entryTimeFromEnd, recordTemplate, type RecordTemplate } from './template.js';
 export { commitment, digestLookupKey } from './digest.js';
-export { isName, parseRecordId, recordId } from './recordid.js';
+export { isName, parseRecordId, recordId } from './record-id.js';
 export {
   formatReceiptText,
   openReceipt,
@@ -75,7 +75,7 @@ export {
   formatTlogProof,
   parseTlogProof,
   type TlogProof,
-} from './tlogproof.js';
+} from './tlog-proof.js';
 export {
   CSV_HEADER,
   POPULATION_MEDIA_TYPE,

@@ -2,7 +2,7 @@ import canonicalize from 'canonicalize';
 import { base64Encode } from '@proofline/note';
 import type { Hash } from '@proofline/tlog';
 import type { RecordV1 } from './record.js';
-import { recordId } from './recordid.js';
+import { recordId } from './record-id.js';
 import { CONTROL_PATTERN, LABEL_NAME_PATTERN, STATEMENT_TYPE_PATTERN } from './statement.js';
 
 /*

@@ -12,7 +12,7 @@ import {
 } from '@proofline/note';
 import { decodeHash, isHash } from './base64.js';
 import { RecordError, type RecordErrorCode } from './errors.js';
-import { isIndex, parseIndex } from './recordid.js';
+import { isIndex, parseIndex } from './record-id.js';
 import { timeValue } from './time.js';
 
 /**

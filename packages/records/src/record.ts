@@ -2,7 +2,7 @@ import { utf8Decode, utf8Encode } from '@proofline/note';
 import { canonicalJson } from './canonical.js';
 import { RecordError } from './errors.js';
 import { isJsonObject } from './json.js';
-import { isName } from './recordid.js';
+import { isName } from './record-id.js';
 import { parseStatement, readStatement, type Statement } from './statement.js';
 import { formatTime, isTimeMs, timeValue } from './time.js';
 

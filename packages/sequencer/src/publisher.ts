@@ -213,6 +213,11 @@ export class Publisher {
     tick();
   }
 
+  /** Resolves when the round in flight (if any) has ended, whatever its outcome. */
+  async idle(): Promise<void> {
+    await this.running;
+  }
+
   /** Stops the loop, waits for the run in flight, and hands the lease back. */
   async stop(): Promise<void> {
     this.stopped = true;

@@ -65,18 +65,24 @@ export class PostgresStorage extends PostgresAccess implements Storage {
 
   // ---- logs ----
 
-  async ensureLog(config: LogConfig): Promise<LogConfig> {
+  async ensureLog(config: LogConfig, policy?: string): Promise<LogConfig> {
     const t = this.t;
     return this.transaction(async ({ client }) => {
       await client.query(
         `INSERT INTO ${t.tenants} (name, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
         [config.tenant, config.createdAt],
       );
-      await client.query(
+      const inserted = await client.query<{ id: string }>(
         `INSERT INTO ${t.logs} (name, tenant, origin, verifier_key, created_at) ` +
-          'VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING',
+          'VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING RETURNING id',
         [config.name, config.tenant, config.origin, config.verifierKey, config.createdAt],
       );
+      if (inserted.rows.length === 1 && policy !== undefined) {
+        await client.query(
+          `INSERT INTO ${this.schema}.log_policies (log_id, policy) VALUES ($1, $2)`,
+          [inserted.rows[0]!.id, policy],
+        );
+      }
       const { rows } = await client.query<LogRow>(
         `SELECT name, tenant, origin, verifier_key, created_at FROM ${t.logs} WHERE name = $1`,
         [config.name],

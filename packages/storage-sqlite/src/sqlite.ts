@@ -99,17 +99,22 @@ export class SqliteStorage extends SqliteAccess implements Storage {
     return id;
   }
 
-  async ensureLog(config: LogConfig): Promise<LogConfig> {
+  async ensureLog(config: LogConfig, policy?: string): Promise<LogConfig> {
     this.db
       .transaction(() => {
         this.insertTenant.run(config.tenant, config.createdAt);
-        this.stmt.insertLog.run(
+        const inserted = this.stmt.insertLog.run(
           config.name,
           config.tenant,
           config.origin,
           config.verifierKey,
           config.createdAt,
         );
+        if (inserted.changes === 1 && policy !== undefined) {
+          this.db
+            .prepare('INSERT INTO log_policies (log_id, policy) VALUES (?, ?)')
+            .run(inserted.lastInsertRowid, policy);
+        }
       })
       .immediate();
     return (await this.getLog(config.name))!;

@@ -119,6 +119,17 @@ export function storageConformance(
         await assert.rejects(s.setLogPolicy('missing', '{}'), isCode('UNKNOWN_LOG'));
       }));
 
+    it('creates a log with its policy at once, and leaves an existing one as it is', () =>
+      withStore(async (s) => {
+        const made = { ...LOG, name: 'with-policy', origin: 'example.test/with-policy' };
+        await s.ensureLog(made, '{"a":1}');
+        assert.equal(await s.getLogPolicy('with-policy'), '{"a":1}');
+        await s.ensureLog(made, '{"b":2}');
+        assert.equal(await s.getLogPolicy('with-policy'), '{"a":1}', 'not replaced');
+        await s.ensureLog(LOG, '{"c":3}');
+        assert.equal(await s.getLogPolicy(LOG.name), undefined, 'an existing log keeps none');
+      }));
+
     it('rejects operations on unknown logs without writing', () =>
       withStore(async (s) => {
         const commit = { first: 0, timeMs: T0, groups: [{ entries: [bytes('x')] }] };

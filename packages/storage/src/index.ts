@@ -61,8 +61,12 @@ export interface TileKey {
 
 /** The logs, their entries, hash tiles, checkpoints and leases (see AccessStore for tenants and keys). */
 export interface Storage {
-  /** Creates the log unless one of that name exists; returns the stored config either way. */
-  ensureLog(config: LogConfig): Promise<LogConfig>;
+  /**
+   * Creates the log unless one of that name exists, with `policy` (see getLogPolicy) in the
+   * same transaction, so no reader ever sees the new log without it; returns the stored config
+   * either way. An existing log and its policy are left as they are.
+   */
+  ensureLog(config: LogConfig, policy?: string): Promise<LogConfig>;
   getLog(name: string): Promise<LogConfig | undefined>;
   listLogs(): Promise<LogConfig[]>;
   /**

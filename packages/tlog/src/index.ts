@@ -32,14 +32,14 @@ export {
   parseTilePath,
   tilePath,
   type ParsedTilePath,
-} from './tilepath.js';
-export { tileHashReader, type TileHashReaderOptions } from './tilereader.js';
+} from './tile-path.js';
+export { tileHashReader, type TileHashReaderOptions } from './tile-reader.js';
 export {
   FULL_TILE_CACHE_BYTES,
   TileHashCache,
   type HashChildren,
   type TileHashCacheOptions,
-} from './tilecache.js';
+} from './tile-cache.js';
 export { decodeEntryBundle, encodeEntryBundle } from './bundle.js';
 export { integrate, type TileUpdate } from './integrate.js';
-export { CompactRange, compactRangeFrom, completeRange, coveringNodes } from './rangeproof.js';
+export { CompactRange, compactRangeFrom, completeRange, coveringNodes } from './range-proof.js';

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { openCheckpoint, parseVerifierKey, type Checkpoint } from '@proofline/note';
+import { base64Encode, openCheckpoint, parseVerifierKey, type Checkpoint } from '@proofline/note';
 import { tileHashReader, tilePath, treeHash, TILE_WIDTH, type TileId } from '@proofline/tlog';
 import { fetchBytes, fetchText, LogUnavailableError } from './fetch.js';
 import { HashPool } from './pool.js';
@@ -182,8 +182,8 @@ export async function audit(o: AuditOptions): Promise<AuditResult> {
             const span = TILE_WIDTH ** level;
             report(
               `${tilePath({ level, index: j, width })}: hash ${i} (root of tile ${level - 1}/${below}, entries ` +
-                `${below * span}-${(below + 1) * span - 1}) is ${Buffer.from(got).toString('base64')}, ` +
-                `recomputed ${Buffer.from(want).toString('base64')}`,
+                `${below * span}-${(below + 1) * span - 1}) is ${base64Encode(got)}, ` +
+                `recomputed ${base64Encode(want)}`,
             );
           }
         }
@@ -212,8 +212,8 @@ export async function audit(o: AuditOptions): Promise<AuditResult> {
   const root = await treeHash(size, tileHashReader(size, readTiles));
   if (!Buffer.from(root).equals(checkpoint.rootHash)) {
     report(
-      `root: recomputed ${Buffer.from(root).toString('base64')}, the checkpoint says ` +
-        `${Buffer.from(checkpoint.rootHash).toString('base64')}`,
+      `root: recomputed ${base64Encode(root)}, the checkpoint says ` +
+        `${base64Encode(checkpoint.rootHash)}`,
     );
   }
   let consistentWith: number | undefined;
@@ -223,8 +223,8 @@ export async function audit(o: AuditOptions): Promise<AuditResult> {
       consistentWith = since.size;
     } else {
       report(
-        `fork: the first ${since.size} entries of the log hash to ${Buffer.from(oldRoot).toString('base64')}, ` +
-          `but the trusted checkpoint says ${Buffer.from(since.rootHash).toString('base64')}`,
+        `fork: the first ${since.size} entries of the log hash to ${base64Encode(oldRoot)}, ` +
+          `but the trusted checkpoint says ${base64Encode(since.rootHash)}`,
       );
     }
   }
@@ -265,8 +265,7 @@ function loadState(file: string | undefined, origin: string): State {
 /** Saves the contiguous verified prefix atomically (write, then rename). */
 function saveState(file: string, origin: string, level1: Uint8Array[]): void {
   const roots: string[] = [];
-  for (let i = 0; i < level1.length && level1[i]; i++)
-    roots.push(Buffer.from(level1[i]!).toString('base64'));
+  for (let i = 0; i < level1.length && level1[i]; i++) roots.push(base64Encode(level1[i]!));
   writeFileSync(`${file}.tmp`, JSON.stringify({ origin, tileRoots: roots } satisfies State));
   renameSync(`${file}.tmp`, file);
 }

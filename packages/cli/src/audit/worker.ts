@@ -13,6 +13,7 @@ import { parentPort } from 'node:worker_threads';
 import { decodeEntryBundle, entryBundlePath, tilePath } from '@proofline/tlog';
 import { nodeHashInto, nodeLeafHashInPlace } from '@proofline/tlog/node';
 import { fetchBytes, LogUnavailableError } from './fetch.js';
+import { base64Encode } from '@proofline/note';
 
 export interface HashJob {
   readonly id: number;
@@ -83,8 +84,8 @@ export async function checkTile(job: HashJob): Promise<HashResult> {
     const got = served.subarray(i * 32, i * 32 + 32);
     if (got.length < 32 || Buffer.compare(hash, got) !== 0) {
       problems.push(
-        `entry ${base + i}: its leaf hash ${Buffer.from(hash).toString('base64')} (from tile/entries) differs from ` +
-          `${got.toString('base64') || 'nothing'} in the level-0 tile at position ${i}`,
+        `entry ${base + i}: its leaf hash ${base64Encode(hash)} (from tile/entries) differs from ` +
+          `${base64Encode(got) || 'nothing'} in the level-0 tile at position ${i}`,
       );
     }
     if (parseRecord) {

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { audit } from '../audit/auditor.js';
 import { Progress } from '../progress.js';
+import { base64Encode } from '@proofline/note';
 
 export interface AuditCommandOptions {
   readonly url: string;
@@ -41,7 +42,7 @@ export async function auditCommand(o: AuditCommandOptions): Promise<number> {
   } else if (result.ok) {
     const cp = result.checkpoint!;
     process.stdout.write(
-      `PASS checkpoint ${cp.origin} size ${cp.size} root ${Buffer.from(cp.rootHash).toString('base64')}\n` +
+      `PASS checkpoint ${cp.origin} size ${cp.size} root ${base64Encode(cp.rootHash)}\n` +
         `PASS ${result.entriesVerified} entries verified (${result.entriesHashed} downloaded and re-hashed in ` +
         `${seconds.toFixed(1)} s${o.records ? ', every entry a valid record' : ''}); every tile and the root match\n` +
         (result.consistentWith === undefined

@@ -1,4 +1,4 @@
-import { openCheckpoint, type Checkpoint } from '@proofline/note';
+import { base64Encode, openCheckpoint, type Checkpoint } from '@proofline/note';
 import {
   decodeEntryBundle,
   entryBundlePath,
@@ -142,7 +142,7 @@ function fail(name: LiveCheck['name'], summary: string): LiveCheck {
 }
 
 function b64(hash: Uint8Array): string {
-  return Buffer.from(hash).toString('base64');
+  return base64Encode(hash);
 }
 
 /** GET `url`: the body, at most `limit` bytes; any status but 200 is an error naming the URL. */

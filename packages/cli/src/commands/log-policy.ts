@@ -14,6 +14,7 @@ import { thresholdPolicy, type WitnessEndpoint } from '@proofline/witness';
 import { parseTsaFlags, readPemCertificates, timestampingOf } from './timestamping.js';
 import type { TimestampingConfig } from './timestamping.js';
 import { parseWitnessFlag, type WitnessingConfig } from './witness.js';
+import { base64Encode } from '@proofline/note';
 
 export interface LogPolicy {
   /** The witnesses that cosign the log's checkpoints; [] none; absent: serve's --witness. */
@@ -233,7 +234,7 @@ export function applyPolicyFlags(current: LogPolicy, flags: PolicyFlags): LogPol
     if (flags.tsaRoot.length === 0) throw new Error('--tsa needs --tsa-root FILE.pem');
     next.tsa = parseTsaFlags(flags.tsa);
     const roots = flags.tsaRoot.flatMap(readPemCertificates);
-    next.tsaRoots = [...new Set(roots.map((r) => Buffer.from(r).toString('base64')))];
+    next.tsaRoots = [...new Set(roots.map((r) => base64Encode(r)))];
   } else if (flags.noTsa) {
     next.tsa = [];
   }

@@ -51,8 +51,8 @@ export async function createLog(options: {
     if (await deployment.storage.getLog(options.log)) {
       throw new Error(`log ${options.log} already exists`);
     }
-    const { config } = await deployment.log(options.log, options.origin, options.tenant);
-    if (policy !== undefined) await deployment.storage.setLogPolicy(config.name, policy);
+    // The policy is created with the log: a serve that picks the log up sees it at once.
+    const { config } = await deployment.log(options.log, options.origin, options.tenant, policy);
     process.stdout.write(
       `created log ${config.name}\norigin ${config.origin}\n${config.verifierKey}\n`,
     );

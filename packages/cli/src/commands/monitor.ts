@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { openCheckpoint, parseVerifierKey } from '@proofline/note';
+import { base64Encode, openCheckpoint, parseVerifierKey } from '@proofline/note';
 import { proveConsistency, tileHashReader, tilePath, verifyConsistency } from '@proofline/tlog';
 import { audit } from '../audit/auditor.js';
 import { LogUnavailableError } from '../audit/fetch.js';
@@ -175,7 +175,7 @@ async function gatherEvidence(
         ),
       );
       const proof = await proveConsistency(small.size, large.size, reader);
-      consistencyProof = proof.map((h) => Buffer.from(h).toString('base64'));
+      consistencyProof = proof.map((h) => base64Encode(h));
     } catch {
       // The log may no longer serve what a proof needs; the two signed checkpoints remain.
     }
@@ -205,7 +205,7 @@ export async function checkEvidence(evidence: Evidence): Promise<string> {
     openCheckpoint(evidence.trustedCheckpoint, verifier.name, verifier),
     openCheckpoint(evidence.newCheckpoint, verifier.name, verifier),
   ]);
-  const root = (c: { rootHash: Uint8Array }) => Buffer.from(c.rootHash).toString('base64');
+  const root = (c: { rootHash: Uint8Array }) => base64Encode(c.rootHash);
   if (a.size === b.size) {
     if (root(a) !== root(b))
       return `fork: two signed checkpoints of size ${a.size} with different roots`;

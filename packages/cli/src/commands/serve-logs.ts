@@ -114,15 +114,20 @@ export class LogFleet {
     return runtime;
   }
 
-  /** Starts the publishers of the logs added so far, and the refresh. */
-  start(): void {
+  /**
+   * Starts the publishers of the logs added so far, and the refresh. Resolves once each
+   * publisher's first round has ended (published, found nothing to do, or failed and logged).
+   */
+  async start(): Promise<void> {
     if (this.state !== 'added') return;
     this.state = 'running';
     for (const entry of this.entries.values()) entry.publisher.start();
+    const first = Promise.all([...this.entries.values()].map((e) => e.publisher.idle()));
     this.timer = setInterval(() => {
       this.refreshing ??= this.refresh().finally(() => (this.refreshing = undefined));
     }, LOG_REFRESH_MS);
     this.timer.unref();
+    await first;
   }
 
   /**
@@ -245,7 +250,7 @@ export class LogFleet {
   }
 
   private publisher(handle: LogHandle, served: Omit<ServedLog, 'runtime'>): Publisher {
-    const { config, guard } = handle;
+    const { config, checkpointSigners, guard } = handle;
     const o = this.options;
     const witnessing = publisherWitnessOptions(
       served.witnessing,
@@ -254,7 +259,7 @@ export class LogFleet {
       o.logger,
     );
     const hooks = o.metrics?.publisherHooks(config.name);
-    return new Publisher(o.deployment.storage, config, handle.checkpointSigners, {
+    return new Publisher(o.deployment.storage, config, checkpointSigners, {
       receiptFormat,
       intervalMs: o.checkpointIntervalMs,
       leafHash: nodeLeafHash,

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ServerMetrics, buildApp, type LogRuntime } from '@proofline/server';
 import { DEFAULT_LOG, type LogHandle, type Target } from '../deployment.js';
 import { checkGuard, targetArgs } from '../guard.js';
@@ -27,6 +28,9 @@ export interface ServeOptions {
   /** Level of the JSON log on stdout (pino: fatal, error, warn, info, debug, trace, silent). */
   readonly logLevel: string;
 }
+
+/** How long serve waits for the logs' first publishing rounds before it listens anyway. */
+const FIRST_ROUND_WAIT_MS = 3000;
 
 /** A listen error as the operator needs it: what is wrong and what to change. */
 function listenError(err: unknown, host: string, port: number): Error {
@@ -125,9 +129,10 @@ export async function serve(options: ServeOptions): Promise<void> {
     await fleet.close();
     await deployment.close();
   });
-  // Publishing starts before listening (its first round is under way when the address is
-  // announced); a listen failure stops it again.
-  fleet.start();
+  // Publishing starts before listening, and each log's first round ends (a first checkpoint,
+  // e.g. of an empty log) before the address is announced, unless it takes longer than
+  // FIRST_ROUND_WAIT_MS (a slow witness or TSA); a listen failure stops it again.
+  await Promise.race([fleet.start(), sleep(FIRST_ROUND_WAIT_MS, undefined, { ref: false })]);
   let address: string;
   try {
     address = await app.listen({ port: options.port, host: options.host });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { TimestampAuthority, TimestampingOptions } from '@proofline/sequencer';
+import { base64Encode } from '@proofline/note';
 
 /** A TSA label: what proof bundles accept (records TSA_NAME_PATTERN). */
 const TSA_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -90,7 +91,7 @@ export function timestampingOf(
       authorities: authorities.map((a) => rfc3161Authority(a.name, a.url, roots, timeoutMs)),
     },
     authorities: authorities.map(({ name, url }) => ({ name, url })),
-    roots: [...new Set(roots.map((r) => Buffer.from(r).toString('base64')))],
+    roots: [...new Set(roots.map((r) => base64Encode(r)))],
   };
 }
 

@@ -1,6 +1,6 @@
 import { base64Decode } from './base64.js';
 import { NoteError } from './errors.js';
-import { isValidKeyName, parseKeyIdHex } from './keyid.js';
+import { isValidKeyName, parseKeyIdHex } from './key-id.js';
 
 /**
  * Bound on the length of a verifier or signer key string, checked before any decoding. An

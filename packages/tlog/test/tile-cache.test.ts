@@ -12,7 +12,7 @@ import {
   type NodeId,
   type TileId,
 } from '../src/index.js';
-import { expandTile } from '../src/tilecache.js';
+import { expandTile } from '../src/tile-cache.js';
 import {
   Reference,
   prng,

@@ -3,7 +3,7 @@ import type { Hash } from './hash.js';
 import { subtreeHash, type HashReader, type NodeId } from './nodes.js';
 import { TILE_HEIGHT, TILE_WIDTH, tileWidth, type TileId } from './tile.js';
 import { HASH_SIZE, checkInteger } from './validate.js';
-import { TileHashCache, expandTile, expandedNode, tileKey } from './tilecache.js';
+import { TileHashCache, expandTile, expandedNode, tileKey } from './tile-cache.js';
 
 /**
  * Where a node's stored hashes live: `count` = 2^`height` hashes from `first` in tile number

@@ -2,7 +2,7 @@ import { base64Encode, exceedsUtf8Size, isNoteSafe, MAX_NOTE_SIZE } from '@proof
 import { decodeBase64, decodeHash, isHash } from './base64.js';
 import { MAX_PROOF_HASHES, checkBundle, type Bundle } from './bundle.js';
 import { RecordError, pointer, type RecordErrorCode } from './errors.js';
-import { isIndex, parseIndex } from './recordid.js';
+import { isIndex, parseIndex } from './record-id.js';
 
 /** Bound on the UTF-8 size of a tlog-proof text. */
 export const MAX_TLOG_PROOF_SIZE = 256 * 1024;
