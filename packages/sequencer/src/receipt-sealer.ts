@@ -134,10 +134,9 @@ export class ReceiptSealer {
   }
 
   private sign(commit: CommitToSeal): SealedCommit {
-    const { first } = commit;
+    const { first, timeMs } = commit;
     const origin = this.origin;
     const leaves = commit.entries.map((e) => nodeLeafHash(e));
-    const { timeMs } = commit;
     const { text, tree } = this.format.text({ origin, first, timeMs, leaves }, nodeInteriorHash);
     const signature = this.signer.signSync(new TextEncoder().encode(text));
     const { keyId } = this.signer;
