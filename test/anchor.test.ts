@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { formatVerifierKey, generateSignerKey, parseNote, parseSignerKey } from '@proofline/note';
-import { BUNDLE_V2_MEDIA_TYPE, parseBundle, type Bundle } from '@proofline/records';
+import { BUNDLE_V2_MEDIA_TYPE, parseBundle, type Bundle, receiptFormat } from '@proofline/records';
 import { nodeEd25519Signer, Publisher, ReceiptSealer, Sequencer } from '@proofline/sequencer';
 import { buildApp, recordGroup, type LogRuntime } from '@proofline/server';
 import { SqliteStorage } from '@proofline/storage-sqlite';
@@ -42,11 +42,9 @@ describe('bundles keep the time bound of the first checkpoint that covered the r
       createdAt: Date.now(),
     });
     const signer = nodeEd25519Signer(origin, key.seed);
-    const publisher = new Publisher(
-      storage,
-      config,
-      signer,
-      witnessed
+    const publisher = new Publisher(storage, config, signer, {
+      receiptFormat,
+      ...(witnessed
         ? {
             witnesses: {
               cosign: async ({ note }) => ({
@@ -57,12 +55,14 @@ describe('bundles keep the time bound of the first checkpoint that covered the r
               }),
             },
           }
-        : {},
-    );
+        : {}),
+    });
     const runtime = {
       config,
       signer,
-      sequencer: new Sequencer(storage, name, { sealer: new ReceiptSealer(origin, key.seed) }),
+      sequencer: new Sequencer(storage, name, {
+        sealer: new ReceiptSealer(origin, key.seed, receiptFormat),
+      }),
     };
     logs.set(name, { runtime, publisher, key: verifierKey });
   }

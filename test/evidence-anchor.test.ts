@@ -33,6 +33,7 @@ import {
   formatTlogProof,
   parseBundle,
   type BundleV2,
+  receiptFormat,
 } from '@proofline/records';
 import { nodeEd25519Signer, Publisher, ReceiptSealer, Sequencer } from '@proofline/sequencer';
 import { readTilesAt } from '@proofline/storage';
@@ -91,8 +92,12 @@ before(async () => {
     formatVerifierKey(k.name, k.publicKey, SIG_TYPE_COSIGNATURE),
   );
   const signer = nodeEd25519Signer(ORIGIN, key.seed);
-  sequencer = new Sequencer(storage, LOG, { now, sealer: new ReceiptSealer(ORIGIN, key.seed) });
+  sequencer = new Sequencer(storage, LOG, {
+    now,
+    sealer: new ReceiptSealer(ORIGIN, key.seed, receiptFormat),
+  });
   const publisher = new Publisher(storage, config, signer, {
+    receiptFormat,
     now,
     // Every witness cosigns at the log's clock: a checkpoint's cosignatures state its time.
     witnesses: {

@@ -59,6 +59,7 @@ import {
 import { generateCosignerKey, parseCosignerKey } from '@proofline/witness';
 import { LocalTsa, opensslSupportsTs } from '@proofline/timestamp/testing';
 import { launchChromium } from './lib/web.js';
+import { receiptFormat } from '@proofline/records';
 
 const FEB = Date.UTC(2026, 1, 1);
 const MAR = Date.UTC(2026, 2, 1);
@@ -98,8 +99,11 @@ before(async () => {
     createdAt: FEB - 30 * DAY,
   });
   const signer = nodeEd25519Signer(ORIGIN, key.seed);
-  sequencer = new Sequencer(storage, LOG, { now, sealer: new ReceiptSealer(ORIGIN, key.seed) });
-  const publisher = new Publisher(storage, config, signer, { now });
+  sequencer = new Sequencer(storage, LOG, {
+    now,
+    sealer: new ReceiptSealer(ORIGIN, key.seed, receiptFormat),
+  });
+  const publisher = new Publisher(storage, config, signer, { receiptFormat, now });
   app = await buildApp({
     storage,
     access: storage,

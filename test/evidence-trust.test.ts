@@ -27,7 +27,7 @@ import {
   parseNote,
   parseSignerKey,
 } from '@proofline/note';
-import { commitment, parseBundle, parseRecord } from '@proofline/records';
+import { commitment, parseBundle, parseRecord, receiptFormat } from '@proofline/records';
 import { nodeEd25519Signer, Publisher, ReceiptSealer, Sequencer } from '@proofline/sequencer';
 import { SqliteStorage } from '@proofline/storage-sqlite';
 import { buildApp, generateApiKey, type LogRuntime } from '@proofline/server';
@@ -91,8 +91,12 @@ before(async () => {
     formatVerifierKey(k.name, k.publicKey, SIG_TYPE_COSIGNATURE),
   );
   const signer = nodeEd25519Signer(ORIGIN, key.seed);
-  sequencer = new Sequencer(storage, LOG, { now, sealer: new ReceiptSealer(ORIGIN, key.seed) });
+  sequencer = new Sequencer(storage, LOG, {
+    now,
+    sealer: new ReceiptSealer(ORIGIN, key.seed, receiptFormat),
+  });
   const publisher = new Publisher(storage, config, signer, {
+    receiptFormat,
     now,
     // Every witness cosigns: the note gets one cosignature line per witness.
     witnesses: {

@@ -42,6 +42,7 @@ import {
 import type * as EvidenceCommands from '../packages/cli/src/commands/evidence.js';
 import type * as PopulationCommands from '../packages/cli/src/commands/population.js';
 import type * as SampleCommands from '../packages/cli/src/commands/sample.js';
+import { receiptFormat } from '@proofline/records';
 
 /** Modules that the packages do not export (yet): loaded from their build output. */
 const repo = new URL('../../', import.meta.url);
@@ -80,9 +81,9 @@ async function addLog(storage: SqliteStorage, name: string, clock: () => number)
   const signer = nodeEd25519Signer(origin, key.seed);
   const sequencer = new Sequencer(storage, name, {
     now: clock,
-    sealer: new ReceiptSealer(origin, key.seed),
+    sealer: new ReceiptSealer(origin, key.seed, receiptFormat),
   });
-  const publisher = new Publisher(storage, config, signer, { now: clock });
+  const publisher = new Publisher(storage, config, signer, { receiptFormat, now: clock });
   return {
     key: verifierKey,
     sequencer,

@@ -19,7 +19,13 @@ import {
   generateSignerKey,
   parseSignerKey,
 } from '@proofline/note';
-import { buildRecord, parseBundle, parseRecord, type Statement } from '@proofline/records';
+import {
+  buildRecord,
+  parseBundle,
+  parseRecord,
+  type Statement,
+  receiptFormat,
+} from '@proofline/records';
 import { Publisher, ReceiptSealer, Sequencer, nodeEd25519Signer } from '@proofline/sequencer';
 import { buildApp, generateApiKey } from '@proofline/server';
 import { SqliteStorage } from '@proofline/storage-sqlite';
@@ -121,8 +127,10 @@ describe('stored creation receipts against an insider who edits the database', (
       createdAt: Date.now(),
     });
     const signer = nodeEd25519Signer(ORIGIN, key.seed);
-    sequencer = new Sequencer(storage, 'default', { sealer: new ReceiptSealer(ORIGIN, key.seed) });
-    publisher = new Publisher(storage, config, signer);
+    sequencer = new Sequencer(storage, 'default', {
+      sealer: new ReceiptSealer(ORIGIN, key.seed, receiptFormat),
+    });
+    publisher = new Publisher(storage, config, signer, { receiptFormat });
     const made = generateApiKey('acme', ['records:write', 'records:read'], 'test', 0, Date.now());
     await storage.createApiKey(made.record);
     auth = { authorization: `Bearer ${made.key}` };

@@ -15,7 +15,7 @@ import {
   parseSignerKey,
   parseVerifierKey,
 } from '@proofline/note';
-import { batchTree, openBatchReceipt, openReceipt } from '@proofline/records';
+import { batchTree, openBatchReceipt, openReceipt, receiptFormat } from '@proofline/records';
 import { ReceiptSealer, Sequencer, SequencerError } from '@proofline/sequencer';
 import { PostgresStorage } from '@proofline/storage-postgres';
 
@@ -58,7 +58,7 @@ describe('creation receipts on PostgreSQL', () => {
         };
         await a.ensureLog(config);
         const refused: SequencerError[] = [];
-        const sealer = new ReceiptSealer(ORIGIN, SEED, (err) => refused.push(err));
+        const sealer = new ReceiptSealer(ORIGIN, SEED, receiptFormat, (err) => refused.push(err));
         const mine = new Sequencer(a, 'sealed', { sealer, maxInFlight: 4 });
         const theirs = new Sequencer(b, 'sealed', { maxInFlight: 2 });
         const pending: Promise<number>[] = [];

@@ -16,6 +16,7 @@ import Database from 'better-sqlite3';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { formatVerifierKey, generateSignerKey, parseSignerKey } from '@proofline/note';
 import type { Statement } from '@proofline/records';
+import { receiptFormat } from '@proofline/records';
 import { Publisher, ReceiptSealer, Sequencer, nodeEd25519Signer } from '@proofline/sequencer';
 import { buildApp, generateApiKey } from '@proofline/server';
 import { SqliteStorage } from '@proofline/storage-sqlite';
@@ -79,7 +80,9 @@ describe('a stored entry an insider corrupted', () => {
       createdAt: Date.now(),
     });
     const signer = nodeEd25519Signer(ORIGIN, key.seed);
-    sequencer = new Sequencer(storage, 'default', { sealer: new ReceiptSealer(ORIGIN, key.seed) });
+    sequencer = new Sequencer(storage, 'default', {
+      sealer: new ReceiptSealer(ORIGIN, key.seed, receiptFormat),
+    });
     const made = generateApiKey('acme', ['records:write', 'records:read', 'audit:read'], '', 0, 0);
     await storage.createApiKey(made.record);
     auth = { authorization: `Bearer ${made.key}` };
@@ -109,7 +112,7 @@ describe('a stored entry an insider corrupted', () => {
     }
     periodEnd = Date.now() + 1;
     await new Promise((resolve) => setTimeout(resolve, 5));
-    await new Publisher(storage, config, signer).publish();
+    await new Publisher(storage, config, signer, { receiptFormat }).publish();
     // The insider: entry 1 becomes bytes that are not a record.
     const db = new Database(dbPath);
     try {

@@ -55,6 +55,7 @@ import {
 } from '@proofline/witness';
 import type { FastifyInstance } from 'fastify';
 import { REPO_ROOT, runProofline, tempDir } from './lib/proofline.js';
+import { receiptFormat } from '@proofline/records';
 
 const WITNESS_ENTRY = join(REPO_ROOT, 'packages/cli/dist/src/commands/witness.js');
 const ORIGIN = 'witness-test.example/logs/default';
@@ -188,7 +189,9 @@ describe('witnessing with three witness processes (2-of-3)', () => {
       verifierKey: formatVerifierKey(ORIGIN, key.publicKey),
       createdAt: Date.now(),
     });
-    sequencer = new Sequencer(storage, 'default', { sealer: new ReceiptSealer(ORIGIN, key.seed) });
+    sequencer = new Sequencer(storage, 'default', {
+      sealer: new ReceiptSealer(ORIGIN, key.seed, receiptFormat),
+    });
     await storage.ensureTenant('default', Date.now());
     const created = generateApiKey(
       'default',
@@ -221,6 +224,7 @@ describe('witnessing with three witness processes (2-of-3)', () => {
       graceMs: 2000,
     });
     publisher = new Publisher(storage, config, signer, {
+      receiptFormat,
       // The client, recording each round's per-witness results.
       witnesses: {
         cosign: async (request) => {
@@ -378,7 +382,9 @@ describe('witnessing with three witness processes (2-of-3)', () => {
       origin: baseKey.name,
       verifierKey: formatVerifierKey(baseKey.name, baseKey.publicKey),
     });
-    const plain = new Publisher(storage, baseline, nodeEd25519Signer(baseKey.name, baseKey.seed));
+    const plain = new Publisher(storage, baseline, nodeEd25519Signer(baseKey.name, baseKey.seed), {
+      receiptFormat,
+    });
     const seq = new Sequencer(storage, 'baseline');
     const unwitnessed: number[] = [];
     for (let i = 0; i < 20; i++) {

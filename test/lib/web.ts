@@ -13,7 +13,7 @@ import Database from 'better-sqlite3';
 import { chromium, type Browser } from 'playwright-core';
 import type { FastifyInstance } from 'fastify';
 import { formatVerifierKey, generateSignerKey, parseNote, parseSignerKey } from '@proofline/note';
-import { buildRecord, parseRecord, type Statement } from '@proofline/records';
+import { buildRecord, parseRecord, type Statement, receiptFormat } from '@proofline/records';
 import {
   Publisher,
   Sequencer,
@@ -129,7 +129,9 @@ async function addLog(
   const runtime: LogRuntime = {
     config,
     signer,
-    sequencer: new Sequencer(storage, name, { sealer: new ReceiptSealer(origin, key.seed) }),
+    sequencer: new Sequencer(storage, name, {
+      sealer: new ReceiptSealer(origin, key.seed, receiptFormat),
+    }),
     ...(tsaRoots === undefined
       ? {}
       : {
@@ -144,12 +146,10 @@ async function addLog(
           },
         }),
   };
-  const publisher = new Publisher(
-    storage,
-    config,
-    signer,
-    witnesses === undefined ? {} : { witnesses: inProcessWitnesses(witnesses.cosigners) },
-  );
+  const publisher = new Publisher(storage, config, signer, {
+    receiptFormat,
+    ...(witnesses === undefined ? {} : { witnesses: inProcessWitnesses(witnesses.cosigners) }),
+  });
   return { runtime, publisher, verifierKey };
 }
 

@@ -28,6 +28,7 @@ import { signersFromEnvironment } from './log-signers.js';
 import { DEFAULT_LOG, DEFAULT_TENANT } from './defaults.js';
 import { targetArgs } from './guard.js';
 import { CodedError } from '@proofline/tlog';
+import { receiptFormat } from '@proofline/records';
 
 export { DEFAULT_LOG, DEFAULT_TENANT } from './defaults.js';
 
@@ -297,7 +298,7 @@ async function openWithKeys(
       signer: key.signer,
       checkpointSigners: successor ? [key.signer, successor.signer] : [key.signer],
       guard,
-      sealer: new ReceiptSealer(key.name, key.syncSigner),
+      sealer: new ReceiptSealer(key.name, key.syncSigner, receiptFormat),
       ...(createdKey === undefined ? {} : { createdKey }),
     };
   };

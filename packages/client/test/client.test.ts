@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { formatVerifierKey, generateSignerKey, parseSignerKey } from '@proofline/note';
-import { parseRecord } from '@proofline/records';
+import { parseRecord, receiptFormat } from '@proofline/records';
 import { Publisher, ReceiptSealer, Sequencer, nodeEd25519Signer } from '@proofline/sequencer';
 import { buildApp, generateApiKey } from '@proofline/server';
 import { SqliteStorage } from '@proofline/storage-sqlite';
@@ -42,7 +42,7 @@ describe('ProoflineClient against a real server', () => {
       createdAt: 0,
     });
     const signer = nodeEd25519Signer(ORIGIN, key.seed);
-    publisher = new Publisher(storage, config, signer, { intervalMs: 20 });
+    publisher = new Publisher(storage, config, signer, { receiptFormat, intervalMs: 20 });
     publisher.start();
     const made = generateApiKey('acme', ['records:write', 'records:read'], 'test', 0, Date.now());
     await storage.createApiKey(made.record);
@@ -57,7 +57,7 @@ describe('ProoflineClient against a real server', () => {
             config,
             signer,
             sequencer: new Sequencer(storage, 'main', {
-              sealer: new ReceiptSealer(ORIGIN, key.seed),
+              sealer: new ReceiptSealer(ORIGIN, key.seed, receiptFormat),
             }),
           },
         ],

@@ -22,6 +22,7 @@ import {
   UnverifiedWriteError,
   prepareStatement,
 } from '../src/index.js';
+import { receiptFormat } from '@proofline/records';
 
 const ORIGIN = 'trust.test/logs/main';
 const OTHER_ORIGIN = 'trust.test/logs/other';
@@ -66,7 +67,7 @@ describe('ProoflineClient trust before write', () => {
       createdAt: 0,
     });
     const signer = nodeEd25519Signer(ORIGIN, main.key.seed);
-    publisher = new Publisher(storage, mainConfig, signer, { intervalMs: 20 });
+    publisher = new Publisher(storage, mainConfig, signer, { receiptFormat, intervalMs: 20 });
     publisher.start();
     const made = generateApiKey('acme', ['records:write', 'records:read'], 'test', 0, Date.now());
     await storage.createApiKey(made.record);
@@ -81,7 +82,7 @@ describe('ProoflineClient trust before write', () => {
             config: mainConfig,
             signer,
             sequencer: new Sequencer(storage, 'main', {
-              sealer: new ReceiptSealer(ORIGIN, main.key.seed),
+              sealer: new ReceiptSealer(ORIGIN, main.key.seed, receiptFormat),
             }),
           },
         ],
@@ -91,7 +92,7 @@ describe('ProoflineClient trust before write', () => {
             config: otherConfig,
             signer: nodeEd25519Signer(OTHER_ORIGIN, other.key.seed),
             sequencer: new Sequencer(storage, 'other', {
-              sealer: new ReceiptSealer(OTHER_ORIGIN, other.key.seed),
+              sealer: new ReceiptSealer(OTHER_ORIGIN, other.key.seed, receiptFormat),
             }),
           },
         ],

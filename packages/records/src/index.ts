@@ -51,6 +51,7 @@ export {
   type BatchReceipt,
   type BatchTree,
 } from './batch-receipt.js';
+export { receiptFormat } from './receipt-format.js';
 export {
   BUNDLE_MEDIA_TYPE,
   BUNDLE_V2_MEDIA_TYPE,

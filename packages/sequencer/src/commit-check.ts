@@ -1,16 +1,15 @@
 import type { Verifier } from '@proofline/note';
-import { BATCH_RECEIPT_HEADER, batchTree, openBatchReceipt, openReceipt } from '@proofline/records';
 import { StorageError, type Storage, type StoredCommit } from '@proofline/storage';
-import { equalHashes } from '@proofline/tlog';
 import { SequencerError } from './errors.js';
 import { nodeInteriorHash } from '@proofline/tlog/node';
 import { nodeEd25519Verifier } from './node-signer.js';
+import type { ReceiptFormat } from './receipt-format.js';
 
 /**
  * Checks, before entries are integrated (and so before any checkpoint can sign them), that
- * every commit still holds exactly the entries its stored creation receipt signs: a
- * receipt/v1 over its one leaf hash at its index, or a batch receipt over the RFC 6962 root
- * of its leaf hashes, its first index and size, each opened with the log key. An entry
+ * every commit still holds exactly the entries its stored creation receipt signs, as the
+ * receipt port (`format`) opens it with the log key and compares it with the commit's index
+ * range and leaf hashes. An entry
  * edited in the database between sequencing and integration is refused with SequencerError
  * COMMIT_ALTERED naming the commit, and nothing is integrated or signed.
  *
@@ -27,6 +26,7 @@ export class CommitCheck {
     private readonly storage: Storage,
     private readonly log: { readonly name: string; readonly verifierKey: string },
     private readonly leafHash: (entry: Uint8Array) => Uint8Array,
+    private readonly format: ReceiptFormat,
     private readonly onUnsealed: (commit: StoredCommit) => void = () => {},
   ) {
     this.verifier = nodeEd25519Verifier(log.verifierKey);
@@ -88,23 +88,18 @@ export class CommitCheck {
         `log ${this.log.name}: entries [${commit.start}, ${commit.end}) are not what their stored creation receipt signs (${why}): the database was altered; refusing to integrate or sign them`,
         { cause },
       );
-    const note = commit.receipt!;
-    const size = commit.end - commit.start;
+    let difference: string | undefined;
     try {
-      if (note.startsWith(`${BATCH_RECEIPT_HEADER}\n`)) {
-        const r = await openBatchReceipt(note, this.verifier);
-        if (r.first !== commit.start || r.size !== size) throw altered('other index range');
-        if (!equalHashes(batchTree(leaves, nodeInteriorHash).root, r.root)) {
-          throw altered('the leaf hashes do not give the signed root');
-        }
-      } else {
-        const r = await openReceipt(note, this.verifier);
-        if (size !== 1 || r.index !== commit.start) throw altered('other index');
-        if (!equalHashes(leaves[0]!, r.leafHash)) throw altered('other leaf hash');
-      }
+      const stored = { first: commit.start, leaves };
+      difference = await this.format.check(
+        commit.receipt!,
+        stored,
+        this.verifier,
+        nodeInteriorHash,
+      );
     } catch (err) {
-      if (err instanceof SequencerError) throw err;
       throw altered('the stored note does not open with the log key', err);
     }
+    if (difference !== undefined) throw altered(difference);
   }
 }

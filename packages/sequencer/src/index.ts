@@ -27,6 +27,7 @@ export type {
   WitnessingReport,
 } from './witnessing.js';
 export { CommitCheck } from './commit-check.js';
+export type { CommitTree, ReceiptCommit, ReceiptFormat, ReceiptText } from './receipt-format.js';
 export {
   ReceiptSealer,
   type CommitToSeal,

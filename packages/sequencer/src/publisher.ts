@@ -19,6 +19,7 @@ import {
 import type { CheckpointWitnesses, WitnessingReport } from './witnessing.js';
 import type { CheckpointGuard } from './guard.js';
 import { CommitCheck } from './commit-check.js';
+import type { ReceiptFormat } from './receipt-format.js';
 import { SequencerError } from './errors.js';
 import {
   readTilesAt,
@@ -28,6 +29,11 @@ import {
 } from '@proofline/storage';
 
 export interface PublisherOptions {
+  /**
+   * The receipt port (`receiptFormat` of @proofline/records): how each commit's stored
+   * creation receipt is checked before its entries are integrated (CommitCheck).
+   */
+  readonly receiptFormat: ReceiptFormat;
   /** Shortest time between two checkpoints, in ms (default 500). */
   readonly intervalMs?: number;
   /**
@@ -164,7 +170,7 @@ export class Publisher {
     private readonly storage: Storage,
     private readonly log: LogConfig,
     signer: Signer | readonly Signer[],
-    private readonly options: PublisherOptions = {},
+    private readonly options: PublisherOptions,
   ) {
     this.signers = Array.isArray(signer) ? [...signer] : [signer as Signer];
     this.intervalMs = options.intervalMs ?? 500;
@@ -172,7 +178,7 @@ export class Publisher {
     this.owner = options.owner ?? `${hostname()}:${process.pid}:${crypto.randomUUID()}`;
     this.chunk = options.integrateChunk ?? 65536;
     this.leafHash = options.leafHash ?? leafHash;
-    this.commits = new CommitCheck(storage, log, this.leafHash, (commit) =>
+    this.commits = new CommitCheck(storage, log, this.leafHash, options.receiptFormat, (commit) =>
       options.onError?.(
         new SequencerError(
           'COMMIT_UNSEALED',

@@ -1,14 +1,8 @@
 import { formatNote } from '@proofline/note';
-import {
-  batchTree,
-  formatBatchReceiptText,
-  formatReceiptText,
-  formatTime,
-  type BatchTree,
-} from '@proofline/records';
 import { SequencerError } from './errors.js';
 import { nodeInteriorHash, nodeLeafHash } from '@proofline/tlog/node';
 import { nodeEd25519Signer, type SyncSigner } from './node-signer.js';
+import type { CommitTree, ReceiptFormat } from './receipt-format.js';
 
 /** What a seal covers: one commit as the sequencer proposes it to storage. */
 export interface CommitToSeal {
@@ -48,16 +42,15 @@ export interface SealedCommit {
   readonly first: number;
   readonly note: string;
   readonly leaves: readonly Uint8Array[];
-  readonly tree?: BatchTree;
+  readonly tree?: CommitTree;
 }
 
 /**
  * Signs each commit's creation receipt, synchronously (node:crypto Ed25519 from a seed, or a
  * SyncSigner such as a PKCS#11 token's key named by the log's origin), before the sequencer
- * hands the commit to storage, which stores it with the commit or not at all: a commit of
- * one entry gets a proofline.dev/receipt/v1
- * note over origin, index, leaf hash and time; a larger one a proofline.dev/batch-receipt/v1
- * note over origin, first index, size, the RFC 6962 root of its leaf hashes and time.
+ * hands the commit to storage, which stores it with the commit or not at all. The note's
+ * text is the receipt port's (`format`, `receiptFormat` of @proofline/records: receipt/v1 for
+ * one entry, batch-receipt/v1 over the RFC 6962 root of the leaf hashes otherwise).
  *
  * Guard (one sealer per log per process): it never seals a commit whose first index is
  * below the end of a commit it sealed that storage stored, or may have stored (a call that
@@ -86,6 +79,7 @@ export class ReceiptSealer {
   constructor(
     private readonly origin: string,
     key: Uint8Array | SyncSigner,
+    private readonly format: ReceiptFormat,
     private readonly onRefused: (err: SequencerError) => void = (err) =>
       console.error(`receipts of ${origin}:`, err.message),
   ) {
@@ -140,14 +134,10 @@ export class ReceiptSealer {
   }
 
   private sign(commit: CommitToSeal): SealedCommit {
-    const { first } = commit;
+    const { first, timeMs } = commit;
     const origin = this.origin;
-    const time = formatTime(commit.timeMs);
     const leaves = commit.entries.map((e) => nodeLeafHash(e));
-    const tree = leaves.length > 1 ? batchTree(leaves, nodeInteriorHash) : undefined;
-    const text = tree
-      ? formatBatchReceiptText({ origin, first, size: leaves.length, root: tree.root, time })
-      : formatReceiptText({ origin, index: first, leafHash: leaves[0]!, time });
+    const { text, tree } = this.format.text({ origin, first, timeMs, leaves }, nodeInteriorHash);
     const signature = this.signer.signSync(new TextEncoder().encode(text));
     const { keyId } = this.signer;
     const note = formatNote({ text, signatures: [{ name: origin, keyId, signature }] });

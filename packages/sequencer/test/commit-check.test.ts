@@ -1,8 +1,15 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
-import { Publisher, ReceiptSealer, Sequencer, SequencerError } from '../src/index.js';
+import {
+  Publisher,
+  ReceiptSealer,
+  Sequencer,
+  SequencerError,
+  type ReceiptFormat,
+} from '../src/index.js';
 import { SEED, ORIGIN, logSigner, makeEntry, openStore } from './helpers.js';
+import { receiptFormat } from '@proofline/records';
 
 const isAltered = (err: unknown) => err instanceof SequencerError && err.code === 'COMMIT_ALTERED';
 
@@ -11,12 +18,13 @@ async function sealedLog(t: Parameters<typeof openStore>[0], integrateChunk?: nu
   const store = await openStore(t);
   const errors: unknown[] = [];
   const seq = new Sequencer(store.storage, store.config.name, {
-    sealer: new ReceiptSealer(ORIGIN, SEED),
+    sealer: new ReceiptSealer(ORIGIN, SEED, receiptFormat),
   });
   assert.equal(await seq.append(makeEntry('single', 0)), 0);
   const batch = Array.from({ length: 5 }, (_, i) => makeEntry('batch', i));
   assert.equal(await seq.appendBatch(batch), 1);
   const publisher = new Publisher(store.storage, store.config, logSigner(), {
+    receiptFormat,
     onError: (err) => errors.push(err),
     ...(integrateChunk === undefined ? {} : { integrateChunk }),
   });
@@ -88,5 +96,42 @@ describe('CommitCheck: the publisher integrates only what the stored receipts si
     assert.equal(errors.length, 1);
     assert.equal((errors[0] as SequencerError).code, 'COMMIT_UNSEALED');
     assert.match((errors[0] as Error).message, /entries \[1, 6\) have no stored creation receipt/);
+  });
+
+  test('the receipt port decides: a difference it names or a note it cannot open stops the round', async (t) => {
+    const { storage, config } = await sealedLog(t, 2);
+    const seen: { first: number; leaves: number }[] = [];
+    const publish = (check: ReceiptFormat['check']) =>
+      new Publisher(storage, config, logSigner(), {
+        receiptFormat: { text: receiptFormat.text, check },
+        integrateChunk: 2,
+        owner: 'port-test', // one lease holder for both publishers
+      }).publish();
+    // The port is given each commit whole, also one that spans integration chunks.
+    const named: ReceiptFormat['check'] = async (note, commit, ...rest) => {
+      seen.push({ first: commit.first, leaves: commit.leaves.length });
+      const honest = await receiptFormat.check(note, commit, ...rest);
+      return commit.first === 1 ? 'stale receipt' : honest;
+    };
+    await assert.rejects(publish(named), (err: unknown) => {
+      assert.ok(isAltered(err), String(err));
+      assert.match((err as Error).message, /entries \[1, 6\) .*\(stale receipt\)/);
+      return true;
+    });
+    assert.deepEqual(seen, [
+      { first: 0, leaves: 1 },
+      { first: 1, leaves: 5 },
+    ]);
+    const broken = new Error('unparsable');
+    await assert.rejects(
+      publish(() => Promise.reject(broken)),
+      (err: unknown) => {
+        assert.ok(isAltered(err), String(err));
+        assert.match((err as Error).message, /does not open with the log key/);
+        assert.equal((err as Error).cause, broken);
+        return true;
+      },
+    );
+    assert.equal(await storage.latestCheckpoint(config.name), undefined);
   });
 });

@@ -46,6 +46,7 @@ import {
   wrapStorage,
   type Store,
 } from './helpers.js';
+import { receiptFormat } from '@proofline/records';
 
 function guardDir(t: TestContext): string {
   const dir = mkdtempSync(join(tmpdir(), 'proofline-guard-'));
@@ -73,7 +74,7 @@ async function grow(store: Store, tag: string, from: number, to: number): Promis
 function publisher(store: Store, guard: CheckpointGuard, storage: Storage = store.storage) {
   const signer = countingSigner(logSigner());
   // One lease owner for every publisher of a test: each may publish at once (one process at a time).
-  const options = { guard, owner: 'guard-test' };
+  const options = { receiptFormat, guard, owner: 'guard-test' };
   return { signer, publisher: new Publisher(storage, store.config, signer, options) };
 }
 
@@ -168,7 +169,11 @@ describe('checkpoint guard', () => {
         });
       },
     };
-    const p = new Publisher(store.storage, store.config, logSigner(), { guard, witnesses });
+    const p = new Publisher(store.storage, store.config, logSigner(), {
+      receiptFormat,
+      guard,
+      witnesses,
+    });
     await grow(store, 'a', 0, 4);
     assert.equal(await p.publish(), undefined, 'no quorum: not published');
     assert.equal((await guard.read()).size, 4, 'the guard is ahead of the database');

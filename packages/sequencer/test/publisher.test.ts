@@ -37,6 +37,7 @@ import {
   waitFor,
   wrapStorage,
 } from './helpers.js';
+import { receiptFormat } from '@proofline/records';
 
 const EMPTY_ROOT = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
@@ -50,7 +51,7 @@ class TestLog {
     readonly config: LogConfig,
   ) {
     this.seq = new Sequencer(storage, config.name, {
-      sealer: new ReceiptSealer(config.origin, SEED),
+      sealer: new ReceiptSealer(config.origin, SEED, receiptFormat),
     });
   }
 
@@ -122,7 +123,7 @@ async function checkHistory(storage: Storage, config: LogConfig): Promise<number
 describe('Publisher checkpoints', () => {
   test('an empty log gets the size-0 checkpoint, once', async (t) => {
     const { storage, config } = await openStore(t);
-    const publisher = new Publisher(storage, config, logSigner());
+    const publisher = new Publisher(storage, config, logSigner(), { receiptFormat });
     const cp = await publisher.publish();
     assert.ok(cp);
     assert.equal(cp.size, 0);
@@ -141,6 +142,7 @@ describe('Publisher checkpoints', () => {
     const log = new TestLog(storage, config);
     const published: StoredCheckpoint[] = [];
     const publisher = new Publisher(storage, config, logSigner(), {
+      receiptFormat,
       integrateChunk: 1000,
       onPublish: (cp) => published.push(cp),
     });
@@ -163,6 +165,7 @@ describe('Publisher checkpoints', () => {
     const { storage, config } = await openStore(t);
     const log = new TestLog(storage, config);
     const publisher = new Publisher(storage, config, logSigner(), {
+      receiptFormat,
       integrateChunk: 700,
       leafHash: nodeLeafHash,
       interiorHash: nodeInteriorHash,
@@ -180,6 +183,7 @@ describe('Publisher checkpoints', () => {
       const config = await store.storage.ensureLog(logConfig(`n-${n}`));
       const log = new TestLog(store.storage, config);
       const publisher = new Publisher(store.storage, config, logSigner(), {
+        receiptFormat,
         integrateChunk: 1000,
       });
       const rounds = [...new Set([Math.ceil(n / 3), Math.ceil((2 * n) / 3), n])];
@@ -197,8 +201,16 @@ describe('Publisher safety', () => {
     const { storage, config } = await openStore(t);
     const log = new TestLog(storage, config);
     // A TTL far above what a loaded machine takes between two steps, so only the sleep expires it.
-    const a = new Publisher(storage, config, logSigner(), { owner: 'a', leaseTtlMs: 3000 });
-    const b = new Publisher(storage, config, logSigner(), { owner: 'b', leaseTtlMs: 3000 });
+    const a = new Publisher(storage, config, logSigner(), {
+      receiptFormat,
+      owner: 'a',
+      leaseTtlMs: 3000,
+    });
+    const b = new Publisher(storage, config, logSigner(), {
+      receiptFormat,
+      owner: 'b',
+      leaseTtlMs: 3000,
+    });
 
     await log.growTo(3);
     await checkCheckpoint(await a.publish(), log, 3);
@@ -233,11 +245,16 @@ describe('Publisher safety', () => {
     });
     const publishedByA: StoredCheckpoint[] = [];
     const a = new Publisher(storageA, config, logSigner(), {
+      receiptFormat,
       owner: 'a',
       leaseTtlMs: 250,
       onPublish: (cp) => publishedByA.push(cp),
     });
-    const b = new Publisher(storage, config, logSigner(), { owner: 'b', leaseTtlMs: 250 });
+    const b = new Publisher(storage, config, logSigner(), {
+      receiptFormat,
+      owner: 'b',
+      leaseTtlMs: 250,
+    });
 
     await log.growTo(2);
     await checkCheckpoint(await a.publish(), log, 2);
@@ -277,8 +294,16 @@ describe('Publisher safety', () => {
         return storage.publishCheckpoint(name, expected, next);
       },
     });
-    const a = new Publisher(storageA, config, logSigner(), { owner: 'a', leaseTtlMs: 250 });
-    const b = new Publisher(storage, config, logSigner(), { owner: 'b', leaseTtlMs: 250 });
+    const a = new Publisher(storageA, config, logSigner(), {
+      receiptFormat,
+      owner: 'a',
+      leaseTtlMs: 250,
+    });
+    const b = new Publisher(storage, config, logSigner(), {
+      receiptFormat,
+      owner: 'b',
+      leaseTtlMs: 250,
+    });
     await log.growTo(2);
     await checkCheckpoint(await a.publish(), log, 2);
     armed = true;
@@ -296,7 +321,7 @@ describe('Publisher safety', () => {
     const { storage, config, path } = await openStore(t);
     const log = new TestLog(storage, config);
     const signer = countingSigner(logSigner());
-    const publisher = new Publisher(storage, config, signer);
+    const publisher = new Publisher(storage, config, signer, { receiptFormat });
     await log.growTo(100);
     await checkCheckpoint(await publisher.publish(), log, 100);
     assert.equal(signer.calls(), 1);
@@ -327,7 +352,10 @@ describe('Publisher safety', () => {
     const { storage, config, path } = await openStore(t);
     const log = new TestLog(storage, config);
     const signer = countingSigner(logSigner());
-    const publisher = new Publisher(storage, config, signer, { integrateChunk: 128 });
+    const publisher = new Publisher(storage, config, signer, {
+      receiptFormat,
+      integrateChunk: 128,
+    });
     await log.growTo(300);
     await checkCheckpoint(await publisher.publish(), log, 300);
 
@@ -355,7 +383,10 @@ describe('Publisher safety', () => {
   test('a signer whose name is not the log origin is refused', async (t) => {
     const { storage, config } = await openStore(t);
     assert.throws(
-      () => new Publisher(storage, config, nodeEd25519Signer('someone.else/log', SEED)),
+      () =>
+        new Publisher(storage, config, nodeEd25519Signer('someone.else/log', SEED), {
+          receiptFormat,
+        }),
       /does not match origin/,
     );
   });
@@ -366,7 +397,7 @@ describe('Publisher safety', () => {
     const successor = nodeEd25519Signer(ORIGIN, successorSeed);
     const log = new TestLog(storage, config);
     await log.growTo(5);
-    const publisher = new Publisher(storage, config, [logSigner(), successor]);
+    const publisher = new Publisher(storage, config, [logSigner(), successor], { receiptFormat });
     const cp = await publisher.publish();
     assert.ok(cp);
     const note = parseNote(cp.note);
@@ -393,11 +424,14 @@ describe('Publisher safety', () => {
       Uint8Array.from({ length: 32 }, () => 7),
     );
     assert.throws(
-      () => new Publisher(storage, config, [logSigner(), other]),
+      () => new Publisher(storage, config, [logSigner(), other], { receiptFormat }),
       /does not match origin/,
     );
-    assert.throws(() => new Publisher(storage, config, [logSigner(), logSigner()]), /distinct/);
-    assert.throws(() => new Publisher(storage, config, []), /distinct/);
+    assert.throws(
+      () => new Publisher(storage, config, [logSigner(), logSigner()], { receiptFormat }),
+      /distinct/,
+    );
+    assert.throws(() => new Publisher(storage, config, [], { receiptFormat }), /distinct/);
   });
 });
 
@@ -408,6 +442,7 @@ describe('Publisher loop', () => {
     const errors: unknown[] = [];
     const published: StoredCheckpoint[] = [];
     const publisher = new Publisher(storage, config, logSigner(), {
+      receiptFormat,
       owner: 'loop',
       intervalMs: 20,
       onError: (err) => errors.push(err),

@@ -10,6 +10,7 @@ import {
   openBatchReceipt,
   openReceipt,
   signReceipt,
+  receiptFormat,
 } from '@proofline/records';
 import { ReceiptSealer, Sequencer, SequencerError } from '../src/index.js';
 import { SqliteStorage } from '@proofline/storage-sqlite';
@@ -22,7 +23,7 @@ const isSealed = (err: unknown) =>
 
 describe('ReceiptSealer', () => {
   test('seals a receipt/v1 for one entry and a batch receipt for more, under the log key', async () => {
-    const sealer = new ReceiptSealer(ORIGIN, SEED);
+    const sealer = new ReceiptSealer(ORIGIN, SEED, receiptFormat);
     const verifier = parseVerifierKey(VERIFIER_KEY);
     const one = sealer.session();
     const single = one.seal({ first: 7, timeMs: T, entries: entries('a') });
@@ -52,7 +53,7 @@ describe('ReceiptSealer', () => {
 
   test('refuses, and reports, an index below one sealed for a stored commit', () => {
     const refused: SequencerError[] = [];
-    const sealer = new ReceiptSealer(ORIGIN, SEED, (err) => refused.push(err));
+    const sealer = new ReceiptSealer(ORIGIN, SEED, receiptFormat, (err) => refused.push(err));
     const first = sealer.session();
     first.seal({ first: 0, timeMs: T, entries: entries('a', 'b', 'c') });
     first.settle('stored');
@@ -67,7 +68,7 @@ describe('ReceiptSealer', () => {
   });
 
   test('lets calls under way overlap and reseal; a stored one fixes the floor', () => {
-    const sealer = new ReceiptSealer(ORIGIN, SEED, () => {});
+    const sealer = new ReceiptSealer(ORIGIN, SEED, receiptFormat, () => {});
     const a = sealer.session();
     const b = sealer.session();
     a.seal({ first: 5, timeMs: T, entries: entries('a', 'b', 'c') });
@@ -84,7 +85,7 @@ describe('ReceiptSealer', () => {
   });
 
   test('a seal storage dropped (retry, duplicates) leaves no floor', () => {
-    const sealer = new ReceiptSealer(ORIGIN, SEED, () => {});
+    const sealer = new ReceiptSealer(ORIGIN, SEED, receiptFormat, () => {});
     const a = sealer.session();
     a.seal({ first: 5, timeMs: T, entries: entries('a') }); // then retried: now a duplicate
     a.settle('dropped');
@@ -101,7 +102,7 @@ describe('ReceiptSealer', () => {
   test('a storage rolled back behind the sequencer cannot get a second receipt for an index', async (t) => {
     const { storage, path, config } = await openStore(t);
     const refused: SequencerError[] = [];
-    const sealer = new ReceiptSealer(ORIGIN, SEED, (err) => refused.push(err));
+    const sealer = new ReceiptSealer(ORIGIN, SEED, receiptFormat, (err) => refused.push(err));
     const seq = new Sequencer(storage, config.name, { sealer });
     assert.equal(await seq.appendBatch(entries('a', 'b')), 0);
     assert.equal(await seq.append(entries('c')[0]!), 2);
@@ -127,7 +128,7 @@ describe('ReceiptSealer', () => {
     const other = new SqliteStorage(path);
     t.after(() => Promise.all([storage.close(), other.close()]));
     const refused: SequencerError[] = [];
-    const sealer = new ReceiptSealer(ORIGIN, SEED, (err) => refused.push(err));
+    const sealer = new ReceiptSealer(ORIGIN, SEED, receiptFormat, (err) => refused.push(err));
     const seq = new Sequencer(storage, config.name, { sealer, maxInFlight: 4 });
     const theirs = new Sequencer(other, config.name, { maxBatchSize: 7 });
     const mine: Promise<number>[] = [];
@@ -165,7 +166,7 @@ describe('ReceiptSealer', () => {
   test('a failed commit blocks its indices only until storage shows whether it landed', async (t) => {
     const { storage, config } = await openStore(t);
     const refused: SequencerError[] = [];
-    const sealer = new ReceiptSealer(ORIGIN, SEED, (err) => refused.push(err));
+    const sealer = new ReceiptSealer(ORIGIN, SEED, receiptFormat, (err) => refused.push(err));
     let fault: 'before' | 'after' | undefined;
     const faulty = wrapStorage(storage, {
       sequence: async (...args) => {

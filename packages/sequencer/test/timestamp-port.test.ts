@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { parseNote } from '@proofline/note';
 import { Publisher, type TimestampAuthority } from '../src/index.js';
 import { logSigner, openStore } from './helpers.js';
+import { receiptFormat } from '@proofline/records';
 
 /**
  * Time-stamping is a port: the publisher hands the checkpoint text to each authority and
@@ -21,6 +22,7 @@ test('the publisher stores the token each authority port resolves with, over the
   });
   const errors: unknown[] = [];
   const publisher = new Publisher(storage, config, logSigner(), {
+    receiptFormat,
     timestamping: { authorities: [port('a', [0x30, 1], 1_000), port('b', [0x30, 2], 2_000)] },
     onError: (e) => errors.push(e),
   });
@@ -42,6 +44,7 @@ test('a port that rejects stores nothing and is reported with its cause', async 
   const cause = new Error('reply does not chain to the trusted roots');
   const errors: Error[] = [];
   const publisher = new Publisher(storage, config, logSigner(), {
+    receiptFormat,
     timestamping: { authorities: [{ name: 'bad', timestamp: () => Promise.reject(cause) }] },
     onError: (e) => errors.push(e as Error),
   });

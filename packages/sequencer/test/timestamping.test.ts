@@ -11,6 +11,7 @@ import {
 } from '../src/index.js';
 import { ORIGIN, SEED, logSigner, makeEntry, openStore } from './helpers.js';
 import { LocalTsa, opensslSupportsTs } from '@proofline/timestamp/testing';
+import { receiptFormat } from '@proofline/records';
 
 /** The port as the CLI composes it: an RFC 3161 request whose reply is verified. */
 function rfc3161(name: string, url: string, roots: Uint8Array[]): TimestampAuthority {
@@ -55,6 +56,7 @@ describe('Publisher timestamping (RFC 3161, local openssl TSA)', () => {
     const reports: string[] = [];
     const errors: unknown[] = [];
     const publisher = new Publisher(storage, config, logSigner(), {
+      receiptFormat,
       timestamping: {
         authorities: [
           rfc3161('alpha', a.url, [tsa.rootDer]),
@@ -65,7 +67,7 @@ describe('Publisher timestamping (RFC 3161, local openssl TSA)', () => {
       onError: (e) => errors.push(e),
     });
     await new Sequencer(storage, config.name, {
-      sealer: new ReceiptSealer(ORIGIN, SEED),
+      sealer: new ReceiptSealer(ORIGIN, SEED, receiptFormat),
     }).appendBatch([makeEntry('x', 0), makeEntry('x', 1)]);
     const cp = await publisher.publish();
     assert.ok(cp);
@@ -90,6 +92,7 @@ describe('Publisher timestamping (RFC 3161, local openssl TSA)', () => {
     const errors: unknown[] = [];
     const failures: string[] = [];
     const publisher = new Publisher(storage, config, logSigner(), {
+      receiptFormat,
       timestamping: {
         authorities: [
           rfc3161('down', down.url, [tsa.rootDer]),
@@ -120,15 +123,19 @@ describe('Publisher timestamping (RFC 3161, local openssl TSA)', () => {
     let failing = true;
     const a = await serve(t, tsa, () => failing);
     await new Sequencer(storage, config.name, {
-      sealer: new ReceiptSealer(ORIGIN, SEED),
+      sealer: new ReceiptSealer(ORIGIN, SEED, receiptFormat),
     }).appendBatch([makeEntry('x', 0)]);
-    const plain = await new Publisher(storage, config, logSigner(), { owner: 'plain' }).publish();
+    const plain = await new Publisher(storage, config, logSigner(), {
+      receiptFormat,
+      owner: 'plain',
+    }).publish();
     assert.equal(plain?.size, 1);
     await storage.releaseLease(config.name, 'plain');
     let clock = 1_000_000;
     const errors: unknown[] = [];
     const make = () =>
       new Publisher(storage, config, logSigner(), {
+        receiptFormat,
         owner: 'same',
         now: () => clock,
         timestamping: { authorities: [rfc3161('alpha', a.url, [tsa.rootDer])] },
@@ -162,6 +169,7 @@ describe('Publisher timestamping (RFC 3161, local openssl TSA)', () => {
     const { storage, config } = await openStore(t);
     const a = await serve(t, tsa);
     const publisher = new Publisher(storage, config, logSigner(), {
+      receiptFormat,
       intervalMs: 10_000,
       timestamping: { authorities: [rfc3161('alpha', a.url, [tsa.rootDer])] },
     });

@@ -10,6 +10,7 @@ import type { CommitAnswer, CommitRequest } from '@proofline/storage';
 import { SqliteStorage } from '@proofline/storage-sqlite';
 import { ReceiptSealer, Sequencer, type PendingGroup } from '../src/index.js';
 import { ORIGIN, SEED, assertSequencerError, openStore, utf8, wrapStorage } from './helpers.js';
+import { receiptFormat } from '@proofline/records';
 
 const T0 = 1_800_000_000_000;
 const text = (b: Uint8Array | undefined) => new TextDecoder().decode(b);
@@ -49,7 +50,7 @@ describe('Sequencer write path', () => {
     const refused: unknown[] = [];
     const seq = new Sequencer(storage, config.name, {
       now: () => T0,
-      sealer: new ReceiptSealer(ORIGIN, SEED, (err) => refused.push(err)),
+      sealer: new ReceiptSealer(ORIGIN, SEED, receiptFormat, (err) => refused.push(err)),
     });
     await seq.append(utf8('first'));
     // Another process commits an entry at a later time behind this sequencer's back.

@@ -27,6 +27,7 @@ import {
   type BundleV2,
   type ReceiptView,
   type RecordV1,
+  receiptFormat,
 } from '@proofline/records';
 import {
   Publisher,
@@ -110,10 +111,11 @@ export class Fixture {
     });
     const signer = nodeEd25519Signer(origin, key.seed);
     const sequencer = new Sequencer(spec.sequenceStorage ?? this.storage, spec.name, {
-      sealer: new ReceiptSealer(origin, key.seed),
+      sealer: new ReceiptSealer(origin, key.seed, receiptFormat),
       ...spec.sequencer,
     });
     const publisher = new Publisher(this.storage, config, signer, {
+      receiptFormat,
       intervalMs: 20,
       onError: (err) => this.publisherErrors.push(err),
     });

@@ -24,6 +24,7 @@ import {
   entryBundlePath,
 } from '@proofline/tlog';
 import { buildApp } from '../src/index.js';
+import { receiptFormat } from '@proofline/records';
 
 const SIZE = 70_000;
 const ORIGIN = 'test.example/logs/default';
@@ -47,9 +48,11 @@ describe('tile API', () => {
       createdAt: 0,
     });
     const sequencer = new Sequencer(storage, 'default', {
-      sealer: new ReceiptSealer(ORIGIN, key.seed),
+      sealer: new ReceiptSealer(ORIGIN, key.seed, receiptFormat),
     });
-    const publisher = new Publisher(storage, config, nodeEd25519Signer(ORIGIN, key.seed));
+    const publisher = new Publisher(storage, config, nodeEd25519Signer(ORIGIN, key.seed), {
+      receiptFormat,
+    });
     await publisher.publish(); // the empty tree's checkpoint
     for (let i = 0; i < SIZE; i += 5000) {
       await sequencer.appendBatch(

@@ -14,6 +14,7 @@ import {
   parseSignerKey,
 } from '@proofline/note';
 import type { Statement } from '@proofline/records';
+import { receiptFormat } from '@proofline/records';
 import { Publisher, ReceiptSealer, Sequencer, nodeEd25519Signer } from '@proofline/sequencer';
 import { SqliteStorage } from '@proofline/storage-sqlite';
 import { WEB_CSP, buildApp, recordGroup, type LogRuntime } from '../src/index.js';
@@ -60,7 +61,7 @@ describe('web pages and public lookup routes', () => {
       });
       const signer = nodeEd25519Signer(origin, key.seed);
       const sequencer = new Sequencer(storage, name, {
-        sealer: new ReceiptSealer(origin, key.seed),
+        sealer: new ReceiptSealer(origin, key.seed, receiptFormat),
       });
       sequencers.push(sequencer);
       runtimes.set(name, {
@@ -74,7 +75,7 @@ describe('web pages and public lookup routes', () => {
       await sequencer.appendGroup(
         recordGroup([statement(`${name}-0`), statement('shared'), statement(`${name}-2`)], 'acme'),
       );
-      await new Publisher(storage, config, signer).publish();
+      await new Publisher(storage, config, signer, { receiptFormat }).publish();
       await sequencer.appendGroup(recordGroup([statement('late')], 'acme'));
     }
     app = await buildApp({

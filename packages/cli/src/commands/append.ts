@@ -4,6 +4,7 @@ import {
   parseStatementJson,
   recordTemplate,
   type RecordTemplate,
+  receiptFormat,
 } from '@proofline/records';
 import { GuardError, Publisher, Sequencer } from '@proofline/sequencer';
 // The record group alone: `append` does not load the HTTP server.
@@ -117,7 +118,7 @@ async function waitForCheckpoint(
   size: number,
   waitMs: number,
 ): Promise<void> {
-  const publisher = new Publisher(storage, config, checkpointSigners, { guard });
+  const publisher = new Publisher(storage, config, checkpointSigners, { receiptFormat, guard });
   const deadline = Date.now() + waitMs;
   try {
     while (true) {

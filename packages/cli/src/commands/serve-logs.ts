@@ -2,6 +2,7 @@ import { ServiceError, type LogRuntime, type ServerMetrics } from '@proofline/se
 import { nodeInteriorHash, nodeLeafHash } from '@proofline/tlog/node';
 import { GuardError, Publisher, Sequencer } from '@proofline/sequencer';
 import { LOG_NAME_PATTERN } from '@proofline/storage';
+import { receiptFormat } from '@proofline/records';
 import type { Deployment, LogHandle, Target } from '../deployment.js';
 import { checkGuard, explainGuardError } from '../guard.js';
 import {
@@ -259,6 +260,7 @@ export class LogFleet {
     );
     const hooks = o.metrics?.publisherHooks(config.name);
     return new Publisher(o.deployment.storage, config, checkpointSigners, {
+      receiptFormat,
       intervalMs: o.checkpointIntervalMs,
       leafHash: nodeLeafHash,
       interiorHash: nodeInteriorHash,
