@@ -14,7 +14,7 @@ import { thresholdPolicy, type WitnessEndpoint } from '@proofline/witness';
 import { parseTsaFlags, readPemCertificates, timestampingOf } from './timestamping.js';
 import type { TimestampingConfig } from './timestamping.js';
 import { parseWitnessFlag, type WitnessingConfig } from './witness.js';
-import { base64Encode } from '@proofline/note';
+import { base64Decode, base64Encode } from '@proofline/note';
 
 export interface LogPolicy {
   /** The witnesses that cosign the log's checkpoints; [] none; absent: serve's --witness. */
@@ -85,9 +85,13 @@ function checked(policy: LogPolicy): LogPolicy {
     fail('TSA roots without time-stamping authorities');
   }
   for (const root of tsaRoots ?? []) {
-    if (root === '' || Buffer.from(root, 'base64').toString('base64') !== root) {
-      fail('a TSA root is not canonical base64 (DER)');
+    let der: Uint8Array | undefined;
+    try {
+      der = base64Decode(root);
+    } catch {
+      der = undefined;
     }
+    if (!der?.length) fail('a TSA root is not canonical base64 (DER)');
   }
   return policy;
 }
@@ -172,7 +176,7 @@ export function publishingOf(
         ? undefined
         : timestampingOf(
             tsa,
-            (policy!.tsaRoots ?? []).map((r) => new Uint8Array(Buffer.from(r, 'base64'))),
+            (policy!.tsaRoots ?? []).map((r) => base64Decode(r)),
           );
   return {
     ...(witnessing === undefined ? {} : { witnessing }),
