@@ -162,6 +162,11 @@ describe('per-log witness and TSA policy', () => {
           stderr,
           /new witness\/TSA policy for log other .*no witnesses \(its own policy\)/,
         );
+        // Fewer cosignatures than before: said loudly (the policy is an unsigned database row).
+        assert.match(
+          stderr,
+          /WARNING: log other: its stored policy now asks for 0 witness cosignatures instead of 1\. If no operator ran proofline log-policy, someone changed the database\./,
+        );
         const more = runProofline(
           ['append', '--data', data, '--log', 'other'],
           `${statement('o1')}\n`,

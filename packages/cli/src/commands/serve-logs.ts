@@ -218,9 +218,18 @@ export class LogFleet {
     entry.publisher = this.publisher(entry.handle, served);
     entry.policyText = policyText;
     const runtime = this.runtime(entry.handle, served, entry.sequencer);
+    const weakened = weakening(this.runtimes.get(name), runtime);
     this.runtimes.set(name, runtime);
     if (this.state === 'running') entry.publisher.start();
     this.options.onServe?.({ ...served, runtime }, 'policy');
+    if (weakened) {
+      // The policy is an unsigned row: anyone who can write the database can change it.
+      console.error(
+        `proofline: WARNING: log ${name}: its stored policy now asks for ${weakened}. ` +
+          'If no operator ran proofline log-policy, someone changed the database.',
+      );
+      this.options.logger.warn({ log: name, weakened }, 'the log policy was weakened');
+    }
   }
 
   /** What applies to the log under the stored policy `text`; throws LogPolicyError. */
@@ -302,4 +311,18 @@ export class LogFleet {
     console.error(`proofline: log ${log}: ${what}: ${reason}`);
     this.options.logger.error({ log, err }, what);
   }
+}
+
+/**
+ * What a policy change gives up, if anything: fewer witness cosignatures required than before
+ * (none, or a lower quorum), or no time-stamping where there was some.
+ */
+function weakening(before: LogRuntime | undefined, after: LogRuntime): string | undefined {
+  const lost: string[] = [];
+  const quorum = (r: LogRuntime | undefined) => r?.witnesses?.quorum ?? 0;
+  if (quorum(after) < quorum(before)) {
+    lost.push(`${quorum(after)} witness cosignatures instead of ${quorum(before)}`);
+  }
+  if (before?.timestampAuthorities && !after.timestampAuthorities) lost.push('no time-stamping');
+  return lost.length ? lost.join(' and ') : undefined;
 }
