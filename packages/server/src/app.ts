@@ -15,6 +15,7 @@ import { LogDirectory } from './logs.js';
 import { openApiDocument } from './openapi.js';
 import { ServiceError } from './service-error.js';
 import { registerAuditRoutes } from './audit-routes.js';
+import { registerErasureRoutes } from './records/erasure-routes.js';
 import { registerRecordRoutes } from './records/routes.js';
 import { RecordService, type LogRuntime } from './records/service.js';
 import { registerTileRoutes } from './tiles.js';
@@ -155,6 +156,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     proofWaitMs: options.proofWaitMs ?? 10_000,
   });
   registerAuditRoutes(app, { service, storage, auth, limiter });
+  registerErasureRoutes(app, { service, storage, auth, limiter });
   return app;
 }
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import {
+  ERASURE_TYPE,
   RecordError,
   digestLookupKey,
   parseRecordId,
@@ -101,9 +102,13 @@ export class RecordService {
     input: readonly unknown[],
     idempotencyKey: string | undefined,
     batch: boolean,
+    /** Whether reserved types (ERASURE_TYPE) may be written: only the erasure service's. */
+    reserved = false,
   ): Promise<AttestResult> {
     const tenant = principal.tenant;
-    const statements = input.map((value, i) => this.statement(value, i, batch || undefined));
+    const statements = input.map((value, i) =>
+      this.statement(value, i, batch || undefined, reserved),
+    );
     await this.checkIssuers(tenant, statements, batch);
     let idempotency: { tenant: string; key: string; requestHash: string } | undefined;
     if (idempotencyKey !== undefined) {
@@ -167,9 +172,15 @@ export class RecordService {
     return this.receipts.ofEntry(runtime, index, entry);
   }
 
-  private statement(value: unknown, index: number, inBatch: true | undefined): Statement {
+  private statement(
+    value: unknown,
+    index: number,
+    inBatch: true | undefined,
+    reserved: boolean,
+  ): Statement {
+    let statement: Statement;
     try {
-      return parseStatement(value);
+      statement = parseStatement(value);
     } catch (err) {
       if (!(err instanceof RecordError)) throw err;
       const field = `${inBatch ? `/records/${index}` : ''}${err.field ?? ''}`;
@@ -178,6 +189,14 @@ export class RecordService {
         details: { field: field || '/' },
       });
     }
+    if (statement.type === ERASURE_TYPE && !reserved) {
+      throw new ServiceError(
+        'INVALID_STATEMENT',
+        `type ${ERASURE_TYPE} is reserved for the log's own erasure records (POST /v1/records/{id}/erasure)`,
+        { details: { field: `${inBatch ? `/records/${index}` : ''}/type` } },
+      );
+    }
+    return statement;
   }
 
   private async checkIssuers(

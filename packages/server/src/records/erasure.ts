@@ -1,0 +1,149 @@
+import {
+  ERASURE_TYPE,
+  RecordError,
+  digestLookupKey,
+  erasureStatement,
+  parseRecordId,
+  recordId,
+  type ReceiptView,
+  type Statement,
+} from '@proofline/records';
+import { readTilesAt, StorageError, type LogConfig, type Storage } from '@proofline/storage';
+import { equalHashes, tileHashReader } from '@proofline/tlog';
+import { nodeLeafHash } from '@proofline/tlog/node';
+import { nodeBase64Encode } from '@proofline/note/node';
+import type { Principal } from '../auth.js';
+import { ServiceError, invalidRequest } from '../service-error.js';
+import { storedRecord } from '../stored-record.js';
+import type { LogRuntime, RecordService } from './service.js';
+
+/** What an erasure answers: the erased record, its leaf hash, and the erasure record's receipt. */
+export interface ErasureResult {
+  readonly id: string;
+  readonly index: number;
+  /** The erased entry's leaf hash (base64), as the hash tiles hold it. */
+  readonly leafHash: string;
+  /** The log's erasure record (type proofline.erasure) and its receipt. */
+  readonly erasure: ReceiptView;
+  /** False when the bytes were already gone (a repeated call, or one that crashed midway). */
+  readonly erasedNow: boolean;
+}
+
+/**
+ * Erasure of a record of a private log (POST /v1/records/{id}/erasure, `admin`):
+ *
+ * 1. Refuses a public log (its entries may already be copied), an entry not integrated yet
+ *    (so the publisher's commit check, which re-hashes entries against their receipts before
+ *    integrating them, never meets an erased entry), and an erasure record.
+ * 2. Takes the leaf hash from the hash tiles (what checkpoints sign) and checks that the
+ *    stored bytes still hash to it (else CORRUPT: nothing is erased).
+ * 3. Appends the erasure record (records `erasureStatement`: which record, by which key, why,
+ *    the leaf hash) through the normal write path, with the idempotency key
+ *    `proofline.erasure/<id>`, so a repeated or crashed call never logs a second one.
+ * 4. Only then erases the bytes (Storage.eraseEntry). A crash between 3 and 4 leaves an
+ *    erasure record for bytes still stored: the next call finds the record and completes it.
+ *    So bytes are never gone without a durable erasure record; the audit flags the opposite.
+ */
+export class ErasureService {
+  constructor(
+    private readonly storage: Storage,
+    private readonly records: RecordService,
+  ) {}
+
+  async erase(principal: Principal, id: string, reason: string): Promise<ErasureResult> {
+    const { log, index } = parseId(id);
+    const runtime = await this.records.logFor(principal, log);
+    const config = (await this.storage.getLog(log)) ?? runtime.config;
+    if (!isPrivate(config)) {
+      throw new ServiceError(
+        'ERASURE_REFUSED',
+        `log ${log} is public: its entries may already be copied, so nothing in it can be erased`,
+      );
+    }
+    const integrated = await this.storage.integratedSize(log);
+    if (index >= (await this.storage.sequencedSize(log))) throw notFound(id);
+    if (index >= integrated) {
+      throw new ServiceError(
+        'ERASURE_REFUSED',
+        `record ${id} is not integrated yet: retry once a checkpoint covers it`,
+        { details: { retryAfterSeconds: 1 } },
+      );
+    }
+    const read = tileHashReader(integrated, (tiles) => readTilesAt(this.storage, log, tiles));
+    const [leaf] = await read([{ level: 0, index }]);
+    const [entry] = await this.storage.readEntries(log, index, index + 1);
+    const erasedAlready = entry!.length === 0;
+    if (!erasedAlready) {
+      if (!equalHashes(nodeLeafHash(entry!), leaf!)) {
+        throw new StorageError(
+          'CORRUPT',
+          `log ${log}: the stored entry at index ${index} does not hash to its leaf in the hash tiles`,
+          { details: { log, index } },
+        );
+      }
+      if (storedRecord(log, index, entry!).type === ERASURE_TYPE) {
+        throw new ServiceError(
+          'ERASURE_REFUSED',
+          `record ${id} is an erasure record: it is the evidence of an erasure and stays`,
+        );
+      }
+    }
+    const erasure = await this.logErasure(principal, runtime, { log, index, leaf: leaf!, reason });
+    const erasedNow = erasedAlready
+      ? false
+      : await this.storage.eraseEntry(log, index, {
+          timeMs: Date.now(),
+          lookupKey: digestLookupKey(storedRecord(log, index, entry!).digest),
+        });
+    return { id, index, leafHash: nodeBase64Encode(leaf!), erasure, erasedNow };
+  }
+
+  /**
+   * Appends the erasure record once per erased record (idempotency key `proofline.erasure/<id>`)
+   * and returns its receipt; a second call with another reason or key gets the first record.
+   */
+  private async logErasure(
+    principal: Principal,
+    runtime: LogRuntime,
+    e: { log: string; index: number; leaf: Uint8Array; reason: string },
+  ): Promise<ReceiptView> {
+    const key = `${ERASURE_TYPE}/${recordId(e.log, e.index)}`;
+    const earlier = await this.storage.findIdempotency(principal.tenant, key);
+    if (earlier) {
+      const [entry] = await this.storage.readEntries(e.log, earlier.first, earlier.first + 1);
+      return this.records.receipt(runtime, earlier.first, entry!);
+    }
+    let statement: Statement;
+    try {
+      statement = erasureStatement({
+        log: e.log,
+        index: e.index,
+        leafHash: e.leaf,
+        key: principal.keyId,
+        reason: e.reason,
+      });
+    } catch (err) {
+      if (!(err instanceof RecordError)) throw err;
+      throw invalidRequest(`reason: ${err.message}`, '/reason');
+    }
+    const result = await this.records.attest(principal, runtime, [statement], key, false, true);
+    return result.receipts[0]!;
+  }
+}
+
+/** Whether the log is private (visibility stored with the log; logs without one are public). */
+function isPrivate(config: LogConfig): boolean {
+  return (config as { readonly visibility?: string }).visibility === 'private';
+}
+
+function parseId(id: string): { log: string; index: number } {
+  try {
+    return parseRecordId(id);
+  } catch {
+    throw notFound(id);
+  }
+}
+
+function notFound(id: string): ServiceError {
+  return new ServiceError('RECORD_NOT_FOUND', `no record ${JSON.stringify(id)}`);
+}
