@@ -8,6 +8,7 @@ import { append } from './append.js';
 import { attest } from './attest.js';
 import { audit } from './audit.js';
 import { backup, restore } from './backup.js';
+import { erase } from './erase.js';
 import { evidence, verifyEvidence } from './evidence.js';
 import { createLog, logKey, logPolicy, logs, rotateKey } from './logs.js';
 import { checkEvidence, monitor } from './monitor.js';
@@ -43,6 +44,7 @@ export const COMMANDS: readonly Command[] = [
   evidence,
   verifyEvidence,
   reveal,
+  erase,
   witness,
   witnessKey,
 ];
