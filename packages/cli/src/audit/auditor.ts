@@ -9,6 +9,8 @@ export interface AuditOptions {
   /** The log prefix, e.g. https://ledger.example.com/logs/default/ */
   readonly url: string;
   readonly logKey: string;
+  /** An API key of the log's tenant (audit:read): a private log serves its entries only so. */
+  readonly apiKey?: string;
   readonly origin?: string;
   /** A checkpoint note trusted earlier: the log must still contain exactly that tree. */
   readonly since?: string;
@@ -153,6 +155,7 @@ export async function audit(o: AuditOptions): Promise<AuditResult> {
         checkRecords,
         keep,
         ...(logName === undefined ? {} : { log: logName }),
+        ...(o.apiKey === undefined ? {} : { apiKey: o.apiKey }),
       });
       if (result.unavailable !== undefined) {
         unavailable ??= result.unavailable;

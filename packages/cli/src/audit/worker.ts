@@ -28,6 +28,8 @@ export interface HashJob {
   readonly keep: boolean;
   /** The log's name (from a /logs/<name>/ URL): erasure records must name records of it. */
   readonly log?: string;
+  /** An API key for a private log's entry bundles (audit:read). */
+  readonly apiKey?: string;
 }
 
 /** The canonical bytes of an erasure record's type member. */
@@ -71,7 +73,7 @@ export async function checkTile(job: HashJob): Promise<HashResult> {
   let served: Buffer;
   try {
     [bundle, served] = await Promise.all([
-      fetchBytes(`${job.base}${entryBundlePath(job.tile, job.width)}`),
+      fetchBytes(`${job.base}${entryBundlePath(job.tile, job.width)}`, job.apiKey),
       fetchBytes(`${job.base}${tilePath({ level: 0, index: job.tile, width: job.width })}`),
     ]);
   } catch (err) {

@@ -6,6 +6,7 @@ import { base64Encode } from '@proofline/note';
 export interface AuditCommandOptions {
   readonly url: string;
   readonly logKey: string;
+  readonly apiKey?: string;
   readonly since?: string;
   readonly save?: string;
   readonly state?: string;
@@ -24,6 +25,7 @@ export async function auditCommand(o: AuditCommandOptions): Promise<number> {
   const result = await audit({
     url: o.url,
     logKey: o.logKey,
+    ...(o.apiKey ? { apiKey: o.apiKey } : {}),
     ...(o.since ? { since: readFileSync(o.since, 'utf8') } : {}),
     ...(o.state ? { stateFile: o.state } : {}),
     checkRecords: o.records,
