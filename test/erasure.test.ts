@@ -35,6 +35,7 @@ describe('proofline erase and audit of erased entries', () => {
   before(async () => {
     for (const [log, visibility] of [
       ['secret', 'private'],
+      ['kept', 'private'],
       ['open', 'public'],
     ] as const) {
       const r = runProofline([
@@ -167,6 +168,54 @@ describe('proofline erase and audit of erased entries', () => {
     const json = JSON.parse(audit('--json').stdout) as { ok: boolean; erased: unknown[] };
     assert.equal(json.ok, true);
     assert.equal(json.erased.length, 1);
+  });
+
+  it('retention erases exactly the records before the cutoff, each with an erasure record', async () => {
+    const old = attest('kept', 3, 'old');
+    await waitForSize(server.url, 3, 30_000, 'kept');
+    await new Promise((r) => setTimeout(r, 20));
+    const cutoff = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 20));
+    const fresh = attest('kept', 2, 'fresh');
+    await waitForSize(server.url, 5, 30_000, 'kept');
+    const bulk = async (dryRun: boolean) => {
+      const res = await fetch(`${server.url}/v1/logs/kept/erasures`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ before: cutoff, reason: 'retention test', dryRun }),
+      });
+      assert.equal(res.status, 200);
+      return (await res.json()) as { ids: string[]; more: boolean };
+    };
+    assert.deepEqual(await bulk(true), { ids: old, more: false });
+    assert.deepEqual(await bulk(false), { ids: old, more: false });
+    // Erased records and the erasure records themselves are never due again.
+    assert.deepEqual(await bulk(true), { ids: [], more: false });
+    for (const id of old) assert.equal((await verifyBundle(id)).status, 410);
+    for (const id of fresh) assert.deepEqual(await verifyBundle(id), { status: 200, verify: 0 });
+    await waitForSize(server.url, 8, 30_000, 'kept');
+    const keptKey = runProofline(['log-key', '--data', dir, '--log', 'kept']).stdout.trim();
+    const r = runProofline([
+      ...['audit', `${server.url}/logs/kept/`, '--log-key', keptKey, '--api-key', writer],
+    ]);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /PASS 3 erased entries/);
+    // The command: the log policy's period (none here), or --older-than; a dry run by default.
+    const cli = (...extra: string[]) =>
+      runProofline([
+        ...['retention', '--url', server.url, '--api-key', admin, '--log', 'kept'],
+        ...extra,
+      ]);
+    const none = cli('--data', dir);
+    assert.equal(none.status, 1);
+    assert.match(none.stderr, /has no retention period/);
+    const listed = cli('--older-than', '6mo');
+    assert.equal(listed.status, 0, listed.stderr);
+    assert.match(
+      listed.stderr,
+      /0 record\(s\) of kept recorded before .* are due; nothing was erased/,
+    );
+    assert.equal(cli('--older-than', '3mo').status, 2, 'below six months: a usage error');
   });
 
   it('an insider blanking an entry without an erasure record is caught by audit', () => {

@@ -15,6 +15,7 @@ import { checkEvidence, monitor } from './monitor.js';
 import { population, sample } from './population.js';
 import { proof } from './proof.js';
 import { resetGuard } from './reset-guard.js';
+import { retention } from './retention.js';
 import { reveal } from './reveal.js';
 import { serve } from './serve.js';
 import { verify } from './verify.js';
@@ -45,6 +46,7 @@ export const COMMANDS: readonly Command[] = [
   verifyEvidence,
   reveal,
   erase,
+  retention,
   witness,
   witnessKey,
 ];

@@ -53,13 +53,7 @@ export class ErasureService {
   async erase(principal: Principal, id: string, reason: string): Promise<ErasureResult> {
     const { log, index } = parseId(id);
     const runtime = await this.records.logFor(principal, log);
-    const config = (await this.storage.getLog(log)) ?? runtime.config;
-    if (!isPrivate(config)) {
-      throw new ServiceError(
-        'ERASURE_REFUSED',
-        `log ${log} is public: its entries may already be copied, so nothing in it can be erased`,
-      );
-    }
+    await this.checkPrivate(runtime);
     const integrated = await this.storage.integratedSize(log);
     if (index >= (await this.storage.sequencedSize(log))) throw notFound(id);
     if (index >= integrated) {
@@ -99,6 +93,56 @@ export class ErasureService {
   }
 
   /**
+   * Retention: erases, as `erase` does one by one, the records of the private log `log`
+   * sequenced before `beforeMs` (and integrated), oldest first, at most `limit` per call; the
+   * log's erasure records stay (they are the evidence). One erasure record per erased record,
+   * appended concurrently so the sequencer commits them in a few batches (one signature
+   * each). With `dryRun`, only says which. `more` tells whether older records remain.
+   */
+  async eraseBefore(
+    principal: Principal,
+    log: string,
+    beforeMs: number,
+    reason: string,
+    limit: number,
+    dryRun: boolean,
+  ): Promise<{ readonly ids: string[]; readonly more: boolean }> {
+    const runtime = await this.records.logFor(principal, log);
+    await this.checkPrivate(runtime);
+    const range = await this.storage.indexRangeForTime(log, 0, beforeMs);
+    const end = Math.min(range.end, await this.storage.integratedSize(log));
+    const due: number[] = [];
+    let more = false;
+    for (let index = 0; index < end && !more; index += SCAN_CHUNK) {
+      const entries = await this.storage.readEntries(log, index, Math.min(end, index + SCAN_CHUNK));
+      for (const [i, entry] of entries.entries()) {
+        if (entry.length === 0 || storedRecord(log, index + i, entry).type === ERASURE_TYPE)
+          continue;
+        if (due.length === limit) {
+          more = true;
+          break;
+        }
+        due.push(index + i);
+      }
+    }
+    const ids = due.map((index) => recordId(log, index));
+    if (!dryRun) await Promise.all(ids.map((id) => this.erase(principal, id, reason)));
+    return { ids, more };
+  }
+
+  /** Refuses a public log (its entries may already be copied). */
+  private async checkPrivate(runtime: LogRuntime): Promise<void> {
+    const log = runtime.config.name;
+    const config = (await this.storage.getLog(log)) ?? runtime.config;
+    if (!isPrivate(config)) {
+      throw new ServiceError(
+        'ERASURE_REFUSED',
+        `log ${log} is public: its entries may already be copied, so nothing in it can be erased`,
+      );
+    }
+  }
+
+  /**
    * Appends the erasure record once per erased record (idempotency key `proofline.erasure/<id>`)
    * and returns its receipt; a second call with another reason or key gets the first record.
    */
@@ -130,6 +174,9 @@ export class ErasureService {
     return result.receipts[0]!;
   }
 }
+
+/** Entries read per storage call while looking for expired records. */
+const SCAN_CHUNK = 256;
 
 /** Whether the log is private (visibility stored with the log; logs without one are public). */
 function isPrivate(config: LogConfig): boolean {
