@@ -15,7 +15,7 @@ import type { AccessStore, LogConfig, Storage } from '@proofline/storage';
 import type { Sequencer } from '@proofline/sequencer';
 import type { Principal } from '../auth.js';
 import { ServiceError } from '../service-error.js';
-import { storedRecord } from '../stored-record.js';
+import { erased, storedRecord } from '../stored-record.js';
 import { CheckpointWaiter } from './checkpoints.js';
 import { ProofBundles } from './bundles.js';
 import { Receipts, type CreationReceipt } from './receipts.js';
@@ -141,7 +141,12 @@ export class RecordService {
    */
   async bundle(id: string): Promise<Bundle> {
     const { runtime, index } = await this.locate(id);
-    return this.bundles.build(runtime.config, id, index, (i) => this.creation(runtime, i));
+    const bundle = await this.bundles.build(runtime.config, id, index, (i) =>
+      this.creation(runtime, i),
+    );
+    // An erased entry (zero bytes) has no bundle: its leaf stays, its record is gone.
+    if (bundle.entry.length === 0) throw erased(runtime.config.name, index);
+    return bundle;
   }
 
   /** The creation receipt stored with the commit of entry `index`, if it has one. */
