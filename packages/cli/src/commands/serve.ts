@@ -15,6 +15,8 @@ export interface ServeOptions {
   readonly port: number;
   readonly host: string;
   readonly checkpointIntervalMs: number;
+  /** --checkpoint-min-interval: least time between two publishing rounds of a log. */
+  readonly checkpointMinIntervalMs?: number;
   readonly originBase?: string;
   /** Base URL of verification links; default http://<host>:<port>. */
   readonly publicUrl?: string;
@@ -97,6 +99,9 @@ export async function serve(options: ServeOptions): Promise<void> {
     deployment,
     target: options.target,
     checkpointIntervalMs: options.checkpointIntervalMs,
+    ...(options.checkpointMinIntervalMs === undefined
+      ? {}
+      : { checkpointMinIntervalMs: options.checkpointMinIntervalMs }),
     defaults: {
       ...(options.witnessing === undefined ? {} : { witnessing: options.witnessing }),
       ...(options.timestamping === undefined ? {} : { timestamping: options.timestamping }),
