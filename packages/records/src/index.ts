@@ -51,6 +51,18 @@ export {
   type BatchReceipt,
   type BatchTree,
 } from './batch-receipt.js';
+export {
+  MAX_RANGE_PROOF_HASHES,
+  batchRangeProof,
+  batchRangeTree,
+  type BatchRangeTree,
+} from './batch-range.js';
+export {
+  BATCH_V2_FORMAT,
+  BATCH_V2_MEDIA_TYPE,
+  expandCompactBatch,
+  type CompactBatchView,
+} from './batch-view.js';
 export { receiptFormat } from './receipt-format.js';
 export {
   BUNDLE_MEDIA_TYPE,

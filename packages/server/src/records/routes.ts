@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
+  BATCH_V2_MEDIA_TYPE,
   bundleToTlogProof,
   formatBundle,
   formatTlogProof,
@@ -49,23 +50,27 @@ export function registerRecordRoutes(app: FastifyInstance, o: RecordRouteOptions
     const query = strictQuery(request.query, ['log', 'wait']);
     const runtime = await o.service.logFor(principal, single(query, 'log'));
     const wait = waitForProof(request, query);
+    const compact = batch && acceptsCompact(request);
     const result = await o.service.attest(
       principal,
       runtime,
       statements,
       idempotencyKey(request),
       batch,
+      compact,
     );
     if (result.replayed) reply.header('idempotent-replayed', 'true');
+    if (compact) reply.header('vary', 'accept');
+    const ids = result.compact?.records ?? result.receipts;
     if (wait) {
-      const last = result.receipts[result.receipts.length - 1]!;
+      const last = ids[ids.length - 1]!;
       const covered = await o.service.checkpoints.waitFor(
         runtime.config.name,
         last.index + 1,
         o.proofWaitMs,
       );
       if (covered) {
-        const bundles = await Promise.all(result.receipts.map((r) => o.service.bundle(r.id)));
+        const bundles = await Promise.all(ids.map((r) => o.service.bundle(r.id)));
         reply.code(result.replayed ? 200 : 201);
         return batch ? sendBundles(reply, bundles) : sendBundle(reply, bundles[0]!);
       }
@@ -74,6 +79,7 @@ export function registerRecordRoutes(app: FastifyInstance, o: RecordRouteOptions
       reply.code(result.replayed ? 200 : 201);
     }
     if (!batch) reply.header('location', `/v1/records/${result.receipts[0]!.id}`);
+    if (result.compact) return reply.type(BATCH_V2_MEDIA_TYPE).send(JSON.stringify(result.compact));
     return batch ? { receipts: result.receipts } : result.receipts[0];
   };
 
@@ -242,6 +248,18 @@ function idempotencyKey(request: FastifyRequest): string | undefined {
     );
   }
   return value;
+}
+
+/**
+ * Whether the request asks for the compact batch answer: its Accept header names
+ * BATCH_V2_MEDIA_TYPE (parameters ignored; the full answer stays the default).
+ */
+function acceptsCompact(request: FastifyRequest): boolean {
+  const accept = request.headers.accept?.toLowerCase();
+  if (accept === undefined || !accept.includes(BATCH_V2_MEDIA_TYPE)) return false;
+  return accept
+    .split(',')
+    .some((range) => range.split(';')[0]!.trim().toLowerCase() === BATCH_V2_MEDIA_TYPE);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -20,7 +20,7 @@ import { ProofBundles } from './bundles.js';
 import { Receipts, type CreationReceipt } from './receipts.js';
 import { recordGroup } from './record-group.js';
 
-import type { ReceiptView } from '@proofline/records';
+import type { CompactBatchView, ReceiptView } from '@proofline/records';
 
 /** What this node runs for one log: its configuration, signing key and sequencer. */
 export interface LogRuntime {
@@ -41,7 +41,10 @@ export interface LogRuntime {
 }
 
 export interface AttestResult {
+  /** The receipt of each record, in order (none when `compact` is given instead). */
   readonly receipts: ReceiptView[];
+  /** The compact batch answer, when asked for (see attest). */
+  readonly compact?: CompactBatchView;
   /** True when an idempotency key replayed an earlier request. */
   readonly replayed: boolean;
 }
@@ -101,6 +104,8 @@ export class RecordService {
     input: readonly unknown[],
     idempotencyKey: string | undefined,
     batch: boolean,
+    /** Answer with the compact batch view (records CompactBatchView) instead of receipts. */
+    compact = false,
   ): Promise<AttestResult> {
     const tenant = principal.tenant;
     const statements = input.map((value, i) => this.statement(value, i, batch || undefined));
@@ -112,12 +117,20 @@ export class RecordService {
         .digest('hex');
       idempotency = { tenant, key: idempotencyKey, requestHash };
       const used = await this.storage.findIdempotency(tenant, idempotencyKey);
-      if (used) return { receipts: await this.replay(used, requestHash), replayed: true };
+      if (used) return { ...(await this.replay(used, requestHash, compact)), replayed: true };
     }
     const group = recordGroup(statements, tenant, idempotency);
     const result = await runtime.sequencer.appendGroup(group);
     if (result.status === 'duplicate') {
-      return { receipts: await this.replay(result, idempotency!.requestHash), replayed: true };
+      const replayed = await this.replay(result, idempotency!.requestHash, compact);
+      return { ...replayed, replayed: true };
+    }
+    if (compact) {
+      return {
+        receipts: [],
+        compact: this.receipts.compactOfGroup(runtime, result),
+        replayed: false,
+      };
     }
     return { receipts: await this.receipts.ofGroup(runtime, result), replayed: false };
   }
@@ -201,7 +214,8 @@ export class RecordService {
   private async replay(
     used: { requestHash: string; log: string; first: number; count: number },
     requestHash: string,
-  ): Promise<ReceiptView[]> {
+    compact: boolean,
+  ): Promise<Pick<AttestResult, 'receipts' | 'compact'>> {
     if (used.requestHash !== requestHash) {
       throw new ServiceError(
         'IDEMPOTENCY_CONFLICT',
@@ -210,7 +224,13 @@ export class RecordService {
     }
     const runtime = await this.runtimeOf(used.log);
     if (!runtime) throw new ServiceError('UNKNOWN_LOG', `log ${used.log} is not served here`);
-    return this.receipts.ofStored(runtime, used.first, used.count);
+    if (compact) {
+      return {
+        receipts: [],
+        compact: await this.receipts.compactOfStored(runtime, used.first, used.count),
+      };
+    }
+    return { receipts: await this.receipts.ofStored(runtime, used.first, used.count) };
   }
 
   /**
