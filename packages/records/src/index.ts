@@ -30,6 +30,14 @@ export { receiptViewSchema, type ReceiptView } from './receipt-view.js';
 export { formatTime, parseTime } from './time.js';
 export { entryTime, entryTimeFromEnd, recordTemplate, type RecordTemplate } from './template.js';
 export { commitment, digestLookupKey } from './digest.js';
+export {
+  OUTPUT_SALT_SIZE,
+  SALTED_DIGEST_CONTEXT,
+  formatSalt,
+  parseSalt,
+  saltedDigest,
+  saltedDigestPrefix,
+} from './salted-digest.js';
 export { isName, parseRecordId, recordId } from './record-id.js';
 export {
   formatReceiptText,

@@ -3,6 +3,8 @@ import {
   type CheckpointTimestamp,
   type CommitAnswer,
   type CommitRequest,
+  type EntryErasure,
+  type ErasedEntry,
   type IdempotentOutcome,
   type IndexRange,
   type LogConfig,
@@ -15,6 +17,7 @@ import {
 } from '@proofline/storage';
 import {
   checkCommit,
+  checkErasure,
   checkIndex,
   checkRange,
   checkTimestamp,
@@ -326,6 +329,60 @@ export class PostgresStorage extends PostgresAccess implements Storage {
     );
     const row = rows[0];
     return row && toCheckpoint(row);
+  }
+
+  // ---- erasure ----
+
+  /**
+   * One transaction: the integrated-size check (it only grows, so no row lock is needed),
+   * the erasure row (its conflict makes a second erasure a no-op), the blanked entry and its
+   * lookup row. A lost COMMIT reply is resolved with txid_status like every write here.
+   */
+  async eraseEntry(log: string, index: number, erasure: EntryErasure): Promise<boolean> {
+    checkErasure(index, erasure);
+    const id = await this.logId(log);
+    const t = this.t;
+    return this.transaction(async (tx) => {
+      const { client } = tx;
+      const { rows } = await client.query<{ integrated: number; xid: string }>(
+        `SELECT integrated_size AS integrated, txid_current()::text AS xid FROM ${t.logs} WHERE id = $1`,
+        [id],
+      );
+      tx.xid = rows[0]!.xid;
+      if (index >= Number(rows[0]!.integrated)) {
+        throw new StorageError('OUT_OF_RANGE', `entry ${index} is not integrated`, {
+          details: { log, index },
+        });
+      }
+      const inserted = await client.query(
+        `INSERT INTO ${this.schema}.erasures (log_id, idx, erased_at) VALUES ($1, $2, $3) ` +
+          'ON CONFLICT DO NOTHING',
+        [id, index, erasure.timeMs],
+      );
+      if (inserted.rowCount === 0) return { commit: false, value: false };
+      await client.query(
+        `UPDATE ${t.entries} SET data = '\\x'::bytea WHERE log_id = $1 AND idx = $2`,
+        [id, index],
+      );
+      if (erasure.lookupKey !== undefined) {
+        await client.query(`DELETE FROM ${t.lookup} WHERE log_id = $1 AND key = $2 AND idx = $3`, [
+          id,
+          erasure.lookupKey,
+          index,
+        ]);
+      }
+      return { commit: true, value: true };
+    });
+  }
+
+  async erasedEntries(log: string, start: number, end: number): Promise<ErasedEntry[]> {
+    checkRange(start, end);
+    const { rows } = await this.query<{ idx: string | number; erased_at: string | number }>(
+      `SELECT idx, erased_at FROM ${this.schema}.erasures WHERE log_id = $1 AND idx >= $2 ` +
+        'AND idx < $3 ORDER BY idx',
+      [await this.logId(log), start, end],
+    );
+    return rows.map((r) => ({ index: Number(r.idx), erasedAt: Number(r.erased_at) }));
   }
 
   async publishCheckpoint(

@@ -148,4 +148,14 @@ export const MIGRATIONS: readonly ((s: string) => string)[] = [
     policy text NOT NULL
   );
   `,
+  // Erased entries (eraseEntry): the entry row keeps its index with zero bytes; this row
+  // says it was erased, and when.
+  (s) => `
+  CREATE TABLE ${s}.erasures (
+    log_id bigint NOT NULL,
+    idx bigint NOT NULL,
+    erased_at bigint NOT NULL,
+    PRIMARY KEY (log_id, idx)
+  );
+  `,
 ];

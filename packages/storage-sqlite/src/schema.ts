@@ -119,6 +119,16 @@ export const MIGRATIONS: readonly string[] = [
     policy TEXT NOT NULL
   );
   `,
+  // Erased entries (eraseEntry): the entry row keeps its index with zero bytes; this row
+  // says it was erased, and when.
+  `
+  CREATE TABLE erasures (
+    log_id INTEGER NOT NULL,
+    idx INTEGER NOT NULL,
+    erased_at INTEGER NOT NULL,
+    PRIMARY KEY (log_id, idx)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /**

@@ -4,6 +4,8 @@ import {
   type CheckpointTimestamp,
   type CommitAnswer,
   type CommitRequest,
+  type EntryErasure,
+  type ErasedEntry,
   type IdempotentOutcome,
   type IndexRange,
   type LogConfig,
@@ -14,7 +16,13 @@ import {
   type StoredTile,
   type TileKey,
 } from '@proofline/storage';
-import { checkCommit, checkIndex, checkRange, checkTimestamp } from '@proofline/storage/checks';
+import {
+  checkCommit,
+  checkErasure,
+  checkIndex,
+  checkRange,
+  checkTimestamp,
+} from '@proofline/storage/checks';
 import {
   toCheckpoint,
   toConfig,
@@ -24,6 +32,7 @@ import {
   type LogRow,
 } from '@proofline/storage/rows';
 import { SqliteAccess } from './access.js';
+import { SqliteErasures } from './erasure.js';
 import { openDatabase } from './schema.js';
 import { writeOperations, type SequenceRequest, type WriteOperations } from './writes.js';
 import { Writer } from './writer.js';
@@ -308,6 +317,22 @@ export class SqliteStorage extends SqliteAccess implements Storage {
         )
         .run(id, policy);
     }
+  }
+
+  // ---- erasure ----
+
+  private erasureStmts: SqliteErasures | undefined;
+
+  async eraseEntry(log: string, index: number, erasure: EntryErasure): Promise<boolean> {
+    checkErasure(index, erasure);
+    this.erasureStmts ??= new SqliteErasures(this.db);
+    return this.erasureStmts.erase(this.logId(log), log, index, erasure);
+  }
+
+  async erasedEntries(log: string, start: number, end: number): Promise<ErasedEntry[]> {
+    checkRange(start, end);
+    this.erasureStmts ??= new SqliteErasures(this.db);
+    return this.erasureStmts.erased(this.logId(log), start, end);
   }
 
   // ---- checkpointCovering ----

@@ -100,8 +100,24 @@ export interface Storage {
   tail(log: string): Promise<LogTail>;
   /** Number of entries durably sequenced (the next index to assign). */
   sequencedSize(log: string): Promise<number>;
-  /** Entries `[start, end)`; rejects if `end` exceeds the sequenced size. */
+  /**
+   * Entries `[start, end)`; rejects if `end` exceeds the sequenced size. An erased entry (see
+   * eraseEntry) reads as zero bytes; `erasedEntries` tells it from an entry stored empty.
+   */
   readEntries(log: string, start: number, end: number): Promise<Uint8Array[]>;
+
+  /**
+   * Erases the bytes of entry `index`, which must be integrated (index < integratedSize,
+   * else OUT_OF_RANGE and nothing written), so that its leaf hash stays in the hash tiles and
+   * every proof, checkpoint and audit stays valid. In one transaction: the entry's bytes are
+   * replaced by zero bytes, its lookup row (`lookupKey`, when given) is deleted, and the
+   * erasure (index, time) is recorded. Resolves true when erased now, false when it already
+   * was (nothing changes). The log's own erasure record (a signed entry, see
+   * @proofline/records `erasureStatement`) is the caller's: storage signs nothing.
+   */
+  eraseEntry(log: string, index: number, erasure: EntryErasure): Promise<boolean>;
+  /** The erased entries with indices in `[start, end)`, ascending. */
+  erasedEntries(log: string, start: number, end: number): Promise<ErasedEntry[]>;
 
   /**
    * The index range `[start, end)` of the entries sequenced at times in `[fromMs, toMs)`,
@@ -183,6 +199,20 @@ export interface Storage {
    * once defined, never does (callers may cache it). One indexed query.
    */
   checkpointCovering(log: string, index: number): Promise<StoredCheckpoint | undefined>;
+}
+
+/** What `eraseEntry` records. */
+export interface EntryErasure {
+  /** When the bytes were erased, ms since the epoch. */
+  readonly timeMs: number;
+  /** The entry's lookup key (as `sequence` stored it), whose row is deleted with the bytes. */
+  readonly lookupKey?: number;
+}
+
+/** An erased entry: its index and when its bytes were erased (ms since the epoch). */
+export interface ErasedEntry {
+  readonly index: number;
+  readonly erasedAt: number;
 }
 
 /** An idempotency key and the hash of the request that used it. */

@@ -112,9 +112,12 @@ function checkOptions(options: VerifyOptions): void {
   const bad = (step: CheckName, message: string): VerificationError =>
     new VerificationError('INVALID_ARGUMENT', step, `invalid VerifyOptions: ${message}`);
   if (typeof options !== 'object' || options === null) throw bad('bundle', 'must be an object');
-  const { content, trustedCheckpoint, consistencyProof, readTiles } = options;
+  const { content, salt, trustedCheckpoint, consistencyProof, readTiles } = options;
   if (content !== undefined && !(content instanceof Uint8Array)) {
     throw bad('content', 'content must be a Uint8Array');
+  }
+  if (salt !== undefined && (!(salt instanceof Uint8Array) || salt.length !== 32)) {
+    throw bad('content', 'salt must be a Uint8Array of 32 bytes');
   }
   if (trustedCheckpoint !== undefined && typeof trustedCheckpoint !== 'string') {
     throw bad('consistency', 'trustedCheckpoint must be a string');
@@ -189,7 +192,7 @@ async function verifySubject(
       ? notApplicable('content', 'No content given: the record was not compared with an output.')
       : record === undefined
         ? skipped('content', 'record')
-        : contentStep(record, options.content),
+        : contentStep(record, options.content, options.salt),
     record === undefined ? skipped('issuer', 'record') : issuerStep(record, policy),
     subject.receipt === undefined
       ? notApplicable('receipt', NO_RECEIPT[subject.kind])
