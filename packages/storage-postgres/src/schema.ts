@@ -148,4 +148,15 @@ export const MIGRATIONS: readonly ((s: string) => string)[] = [
     policy text NOT NULL
   );
   `,
+  // 6: a log's key history (keyHistory, retireKey): per retired key, the first index its
+  // successor sealed and the signed handover note. Unverified data: readers check the note.
+  (s) => `
+  CREATE TABLE ${s}.key_history (
+    log_id bigint NOT NULL REFERENCES ${s}.logs (id),
+    end_idx bigint NOT NULL,
+    retired_key text NOT NULL,
+    note text NOT NULL,
+    PRIMARY KEY (log_id, end_idx, retired_key)
+  );
+  `,
 ];

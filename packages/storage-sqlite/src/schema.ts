@@ -119,6 +119,17 @@ export const MIGRATIONS: readonly string[] = [
     policy TEXT NOT NULL
   );
   `,
+  // 6: a log's key history (keyHistory, retireKey): per retired key, the first index its
+  // successor sealed and the signed handover note. Unverified data: readers check the note.
+  `
+  CREATE TABLE key_history (
+    log_id INTEGER NOT NULL,
+    end_idx INTEGER NOT NULL,
+    retired_key TEXT NOT NULL,
+    note TEXT NOT NULL,
+    PRIMARY KEY (log_id, end_idx, retired_key)
+  );
+  `,
 ];
 
 /**

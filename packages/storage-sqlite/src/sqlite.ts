@@ -8,7 +8,10 @@ import {
   type IndexRange,
   type LogConfig,
   type LogTail,
+  type RetireKeyAnswer,
+  type RetireKeyRequest,
   type Storage,
+  type StoredKeyHandover,
   type StoredCheckpoint,
   type StoredCommit,
   type StoredTile,
@@ -24,6 +27,7 @@ import {
   type LogRow,
 } from '@proofline/storage/rows';
 import { SqliteAccess } from './access.js';
+import { readKeyHistory, retireKey } from './key-history.js';
 import { openDatabase } from './schema.js';
 import { writeOperations, type SequenceRequest, type WriteOperations } from './writes.js';
 import { Writer } from './writer.js';
@@ -308,6 +312,16 @@ export class SqliteStorage extends SqliteAccess implements Storage {
         )
         .run(id, policy);
     }
+  }
+
+  // ---- key history (migration 6, key-history.ts) ----
+
+  async keyHistory(log: string): Promise<StoredKeyHandover[]> {
+    return readKeyHistory(this.db, this.logId(log));
+  }
+
+  async retireKey(log: string, request: RetireKeyRequest): Promise<RetireKeyAnswer> {
+    return retireKey(this.db, this.logId(log), request, Date.now());
   }
 
   // ---- checkpointCovering ----
