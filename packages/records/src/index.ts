@@ -73,6 +73,16 @@ export {
 } from './batch-view.js';
 export { receiptFormat } from './receipt-format.js';
 export {
+  formatKeyHandoverText,
+  keyForIndex,
+  openKeyHandover,
+  parseKeyHandoverText,
+  signKeyHandover,
+  verifyKeyHistory,
+  type KeyHandover,
+  type KeyHistory,
+} from './key-handover.js';
+export {
   BUNDLE_MEDIA_TYPE,
   BUNDLE_V2_MEDIA_TYPE,
   MAX_BUNDLE_SIZE,

@@ -195,6 +195,9 @@ function recordProblem(err: RecordError): HttpProblem {
     case 'INVALID_RECORD':
       // Only stored entries are parsed as records: one that is not was altered.
       return new HttpProblem('storage-corrupt', 'a stored entry is not a record');
+    case 'INVALID_KEY_HISTORY':
+      // Only the stored key history is verified: one that does not verify was altered.
+      return new HttpProblem('storage-corrupt', "the log's stored key history does not verify");
     case 'INVALID_RECEIPT':
     case 'INVALID_BUNDLE':
     case 'INVALID_TLOG_PROOF':

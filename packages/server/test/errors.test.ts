@@ -84,6 +84,7 @@ const RECORDS: Record<RecordErrorCode, string> = {
   INVALID_RECEIPT: 'internal',
   INVALID_BUNDLE: 'internal',
   INVALID_TLOG_PROOF: 'internal',
+  INVALID_KEY_HISTORY: 'storage-corrupt',
   INVALID_ARGUMENT: 'internal',
 };
 

@@ -9,7 +9,10 @@ import {
   type IndexRange,
   type LogConfig,
   type LogTail,
+  type RetireKeyAnswer,
+  type RetireKeyRequest,
   type Storage,
+  type StoredKeyHandover,
   type StoredCheckpoint,
   type StoredCommit,
   type StoredTile,
@@ -21,6 +24,7 @@ import {
   checkIndex,
   checkRange,
   checkTimestamp,
+  checkRetireKey,
   checkTtl,
 } from '@proofline/storage/checks';
 import {
@@ -34,6 +38,7 @@ import {
 import { pack } from './bytes.js';
 import { PostgresAccess } from './access.js';
 import type { PostgresOptions } from './connection.js';
+import { readKeyHistory, retireKeyIn } from './key-history.js';
 import { sequenceIn } from './sequence.js';
 
 /**
@@ -128,6 +133,22 @@ export class PostgresStorage extends PostgresAccess implements Storage {
         [id, policy],
       );
     }
+  }
+
+  // ---- key history (migration 6, key-history.ts) ----
+
+  async keyHistory(log: string): Promise<StoredKeyHandover[]> {
+    const id = await this.logId(log);
+    return readKeyHistory((sql, values) => this.query(sql, values), this.schema, id);
+  }
+
+  async retireKey(log: string, request: RetireKeyRequest): Promise<RetireKeyAnswer> {
+    checkRetireKey(request);
+    const id = await this.logId(log);
+    return this.transaction(async (tx) => {
+      const value = await retireKeyIn(tx, this.schema, id, request);
+      return { commit: value.status === 'retired', value };
+    });
   }
 
   // ---- sequencing ----

@@ -148,7 +148,7 @@ export const MIGRATIONS: readonly ((s: string) => string)[] = [
     policy text NOT NULL
   );
   `,
-  // Erased entries (eraseEntry): the entry row keeps its index with zero bytes; this row
+  // 6: erased entries (eraseEntry): the entry row keeps its index with zero bytes; this row
   // says it was erased, and when.
   (s) => `
   CREATE TABLE ${s}.erasures (
@@ -156,6 +156,17 @@ export const MIGRATIONS: readonly ((s: string) => string)[] = [
     idx bigint NOT NULL,
     erased_at bigint NOT NULL,
     PRIMARY KEY (log_id, idx)
+  );
+  `,
+  // 7: a log's key history (keyHistory, retireKey): per retired key, the first index its
+  // successor sealed and the signed handover note. Unverified data: readers check the note.
+  (s) => `
+  CREATE TABLE ${s}.key_history (
+    log_id bigint NOT NULL REFERENCES ${s}.logs (id),
+    end_idx bigint NOT NULL,
+    retired_key text NOT NULL,
+    note text NOT NULL,
+    PRIMARY KEY (log_id, end_idx, retired_key)
   );
   `,
 ];

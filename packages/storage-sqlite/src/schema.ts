@@ -119,7 +119,7 @@ export const MIGRATIONS: readonly string[] = [
     policy TEXT NOT NULL
   );
   `,
-  // Erased entries (eraseEntry): the entry row keeps its index with zero bytes; this row
+  // 6: erased entries (eraseEntry): the entry row keeps its index with zero bytes; this row
   // says it was erased, and when.
   `
   CREATE TABLE erasures (
@@ -128,6 +128,17 @@ export const MIGRATIONS: readonly string[] = [
     erased_at INTEGER NOT NULL,
     PRIMARY KEY (log_id, idx)
   ) WITHOUT ROWID;
+  `,
+  // 7: a log's key history (keyHistory, retireKey): per retired key, the first index its
+  // successor sealed and the signed handover note. Unverified data: readers check the note.
+  `
+  CREATE TABLE key_history (
+    log_id INTEGER NOT NULL,
+    end_idx INTEGER NOT NULL,
+    retired_key TEXT NOT NULL,
+    note TEXT NOT NULL,
+    PRIMARY KEY (log_id, end_idx, retired_key)
+  );
   `,
 ];
 

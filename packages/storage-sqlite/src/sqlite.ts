@@ -10,7 +10,10 @@ import {
   type IndexRange,
   type LogConfig,
   type LogTail,
+  type RetireKeyAnswer,
+  type RetireKeyRequest,
   type Storage,
+  type StoredKeyHandover,
   type StoredCheckpoint,
   type StoredCommit,
   type StoredTile,
@@ -33,6 +36,7 @@ import {
 } from '@proofline/storage/rows';
 import { SqliteAccess } from './access.js';
 import { SqliteErasures } from './erasure.js';
+import { readKeyHistory, retireKey } from './key-history.js';
 import { openDatabase } from './schema.js';
 import { writeOperations, type SequenceRequest, type WriteOperations } from './writes.js';
 import { Writer } from './writer.js';
@@ -333,6 +337,16 @@ export class SqliteStorage extends SqliteAccess implements Storage {
     checkRange(start, end);
     this.erasureStmts ??= new SqliteErasures(this.db);
     return this.erasureStmts.erased(this.logId(log), start, end);
+  }
+
+  // ---- key history (migration 6, key-history.ts) ----
+
+  async keyHistory(log: string): Promise<StoredKeyHandover[]> {
+    return readKeyHistory(this.db, this.logId(log));
+  }
+
+  async retireKey(log: string, request: RetireKeyRequest): Promise<RetireKeyAnswer> {
+    return retireKey(this.db, this.logId(log), request, Date.now());
   }
 
   // ---- checkpointCovering ----

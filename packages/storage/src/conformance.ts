@@ -18,6 +18,7 @@ import {
   type Storage,
   type StoredCheckpoint,
 } from './index.js';
+import { keyHistoryConformance } from './conformance-key-history.js';
 
 export { accessConformance, type AccessFixture } from './conformance-access.js';
 
@@ -609,6 +610,8 @@ export function storageConformance(
         await assert.rejects(s.checkpointCovering(LOG.name, 0.5), isCode('INVALID_ARGUMENT'));
       }));
   });
+
+  keyHistoryConformance(driver, newFixture);
 }
 
 function isCode(code: StorageError['code']) {

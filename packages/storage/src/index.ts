@@ -15,6 +15,7 @@
  */
 
 import { CodedError, type CodedErrorOptions } from '@proofline/tlog';
+import type { RetireKeyAnswer, RetireKeyRequest, StoredKeyHandover } from './key-history.js';
 
 export interface LogConfig {
   /** URL path component: `[a-z0-9][a-z0-9-]{0,62}`. */
@@ -77,6 +78,19 @@ export interface Storage {
   getLogPolicy(log: string): Promise<string | undefined>;
   /** Sets the log's policy document, or removes it (undefined). Rejects UNKNOWN_LOG. */
   setLogPolicy(log: string, policy: string | undefined): Promise<void>;
+  /**
+   * The log's key handovers (retireKey), oldest first: unverified data, see key-history.ts.
+   * Rejects UNKNOWN_LOG.
+   */
+  keyHistory(log: string): Promise<StoredKeyHandover[]>;
+  /**
+   * Retires the log's registered key: in one transaction, if the registered key is
+   * `request.retiredKey`, the sequenced size is `request.end` and `request.leaseOwner` holds
+   * the log's unexpired lease, stores the handover and registers `request.successorKey`;
+   * otherwise answers `stale` and writes nothing. Rejects UNKNOWN_LOG, and INVALID_ARGUMENT
+   * for a successor equal to the retired key or a bad `end`.
+   */
+  retireKey(log: string, request: RetireKeyRequest): Promise<RetireKeyAnswer>;
 
   /**
    * Commits `commit` if the log's tail is still what the caller built it for: a
@@ -309,4 +323,5 @@ export const LOG_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export const TENANT_NAME_PATTERN = LOG_NAME_PATTERN;
 
 export { readTilesAt } from './tiles.js';
+export type { RetireKeyAnswer, RetireKeyRequest, StoredKeyHandover } from './key-history.js';
 export * from './access.js';
