@@ -14,7 +14,7 @@
  *
  * Uses the built packages (packages/* /dist): run `npm run build` after changing sources.
  * Processes: the Proofline server (`proofline serve`), a bare fastify server, the load
- * generator (autocannon) and each peer run in separate processes; only loopback is used.
+ * generator (wrk when installed, else autocannon: bench/load.mjs) and each peer run in separate processes; only loopback is used.
  */
 import { cpus, freemem, totalmem, tmpdir } from 'node:os';
 import {
@@ -295,7 +295,7 @@ async function waitForCheckpoint(url, size, timeoutMs = 30_000) {
 }
 
 /**
- * After a load run: autocannon closes its connections at the end of a run, but the server
+ * After a load run: the load generator closes its connections at the end of a run, but the server
  * still finishes the requests it had accepted. Waits until the log stops growing and
  * /healthz answers quickly, so no run pays for the backlog of the one before.
  */
@@ -1013,7 +1013,8 @@ function notes() {
           2,
         )} cores`,
     );
-    lines.push(`load generator CPU (autocannon, Proofline runs): ${cpu.join('; ')}`);
+    const generator = results.single[CFG.connections[0]].proofline[0]?.generator ?? 'autocannon';
+    lines.push(`load generator CPU (${generator}, Proofline runs): ${cpu.join('; ')}`);
     const errors = [];
     for (const c of CFG.connections) {
       for (const x of results.single[c].proofline) {
