@@ -9,6 +9,7 @@
  *
  * kinds: single (POST one statement), batch (POST {"records":[1000 statements]}),
  *        get (GET path with "{id}" replaced by a random integer in [0, maxId)).
+ * "accept": the Accept header (the batch runs ask for the compact batch answer).
  * With "amount", the run sends that many requests (and waits for all) instead of lasting
  * "duration" seconds.
  */
@@ -18,6 +19,7 @@ import { quantileSorted, statements } from './lib.mjs';
 const o = JSON.parse(process.argv[2]);
 const headers = { 'content-type': 'application/json' };
 if (o.apiKey) headers.authorization = `Bearer ${o.apiKey}`;
+if (o.accept) headers.accept = o.accept;
 
 let requests;
 if (o.kind === 'single') {
