@@ -10,6 +10,7 @@
  *
  * kinds: single (POST one statement), batch (POST {"records":[1000 statements]}),
  *        get (GET path with "{id}" replaced by a random integer in [0, maxId)).
+ * "accept": the Accept header (the batch runs ask for the compact batch answer).
  * With "amount", the run sends that many requests (and waits for all) instead of lasting
  * "duration" seconds.
  */
@@ -46,6 +47,7 @@ if (useWrk()) {
 }
 const headers = { 'content-type': 'application/json' };
 if (o.apiKey) headers.authorization = `Bearer ${o.apiKey}`;
+if (o.accept) headers.accept = o.accept;
 
 let requests;
 if (o.kind === 'single') {

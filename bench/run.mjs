@@ -10,7 +10,9 @@
  *
  * Options: --runs N, --duration S (per HTTP run), --records N (storage/audit log size),
  * --json FILE (all raw results), --keep (keep the temp directory), --dir DIR (temp parent),
- * --settle S (seconds in all to wait for other processes to quieten before runs; full: 40).
+ * --settle S (seconds in all to wait for other processes to quieten before runs; full: 40),
+ * --batch-answer full (profile mode: batch attests ask for the full receipts, not the compact
+ * answer).
  *
  * Uses the built packages (packages/* /dist): run `npm run build` after changing sources.
  * Processes: the Proofline server (`proofline serve`), a bare fastify server, the load
@@ -51,10 +53,15 @@ import {
 } from './lib.mjs';
 import { analyzeProfile, formatProfile } from './profile.mjs';
 
+/** The Accept header of batch attests: the compact answer (one receipt, ids). */
+const BATCH_ACCEPT = 'application/vnd.proofline.batch.v2+json';
+
 const { values: args } = parseArgs({
   options: {
     smoke: { type: 'boolean' },
     profile: { type: 'boolean' },
+    // Profile mode: the batch answer asked for (compact, the default, or full receipts).
+    'batch-answer': { type: 'string' },
     only: { type: 'string' },
     'no-cpu-prof': { type: 'boolean' },
     runs: { type: 'string' },
@@ -401,7 +408,7 @@ async function httpSections() {
   const bundle = await (await fetch(`${pl.url}/v1/records/${id}/proof`)).text();
   const batchRes = await fetch(`${pl.url}/v1/records/batch`, {
     method: 'POST',
-    headers,
+    headers: { ...headers, accept: BATCH_ACCEPT },
     body: `{"records":[${statements(1000).join(',')}]}`,
   });
   const batchReply = await batchRes.text();
@@ -477,6 +484,7 @@ async function httpSections() {
     url: pl.url,
     path: '/v1/records/batch',
     kind: 'batch',
+    accept: BATCH_ACCEPT,
     apiKey,
     connections: CFG.batchConnections,
     amount: CFG.batchConnections * 2,
@@ -487,6 +495,7 @@ async function httpSections() {
       url: bare.url,
       path: '/bare/batch',
       kind: 'batch',
+      accept: BATCH_ACCEPT,
       connections: CFG.batchConnections,
       amount: CFG.batchRequests,
     });
@@ -497,6 +506,7 @@ async function httpSections() {
       url: pl.url,
       path: '/v1/records/batch',
       kind: 'batch',
+      accept: BATCH_ACCEPT,
       apiKey,
       connections: CFG.batchConnections,
       amount: CFG.batchRequests,
@@ -1130,6 +1140,7 @@ async function profileMode() {
       path: '/v1/records/batch',
       connections: CFG.batchConnections,
       amount: Math.ceil(CFG.batchRequests / 2),
+      accept: args['batch-answer'] === 'full' ? 'application/json' : BATCH_ACCEPT,
     },
     {
       name: `proof serving, ${CFG.proofConnections} connections`,
@@ -1170,6 +1181,7 @@ async function profileMode() {
       maxId: s.preload,
       duration: CFG.duration,
       amount: s.amount,
+      accept: s.accept,
     });
     const cpuUs = ((cpuSeconds(pl.pid) - cpuBefore) * 1e6) / r.ok;
     const mainUs = ((mainThreadCpuSeconds(pl.pid) - mainBefore) * 1e6) / r.ok;
