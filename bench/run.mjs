@@ -1169,6 +1169,19 @@ async function profileMode() {
     const pl = await startProofline(data, {
       nodeArgs: profiling ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [],
     });
+    if (s.preload) {
+      // Measure bundles, not 404s: wait until a checkpoint covers the preload, then warm the
+      // server's caches with a short run.
+      await waitForCheckpoint(pl.url, s.preload);
+      await load({
+        url: pl.url,
+        kind: s.kind,
+        path: s.path,
+        connections: s.connections,
+        maxId: s.preload,
+        duration: CFG.warmup,
+      });
+    }
     const cpuBefore = cpuSeconds(pl.pid);
     const mainBefore = mainThreadCpuSeconds(pl.pid);
     const threadsBefore = threadCpuSeconds(pl.pid);

@@ -100,6 +100,14 @@ export {
   type BundleV2,
 } from './bundle.js';
 export {
+  bundleTail,
+  checkedNote,
+  formatBundleParts,
+  type BundleHead,
+  type BundleTail,
+  type CheckedNote,
+} from './bundle-parts.js';
+export {
   MAX_TLOG_PROOF_SIZE,
   bundleToTlogProof,
   formatTlogProof,

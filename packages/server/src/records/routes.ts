@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   BATCH_V2_MEDIA_TYPE,
+  BUNDLE_V2_MEDIA_TYPE,
   bundleToTlogProof,
   formatBundle,
   formatTlogProof,
@@ -129,15 +130,16 @@ export function registerRecordRoutes(app: FastifyInstance, o: RecordRouteOptions
     if (format !== 'json' && format !== 'tlog-proof') {
       throw invalidRequest('format must be json or tlog-proof');
     }
-    const bundle = await o.service.bundle(request.params.id);
     reply.header('cache-control', 'no-cache');
     if (format === 'tlog-proof') {
+      const bundle = await o.service.bundle(request.params.id);
       return reply
         .type('text/plain; charset=utf-8')
         .header('content-disposition', `inline; filename="${bundle.id}.tlog-proof"`)
         .send(formatTlogProof(bundleToTlogProof(bundle)));
     }
-    return sendBundle(reply, bundle);
+    const text = await o.service.bundleText(request.params.id);
+    return reply.type(BUNDLE_V2_MEDIA_TYPE).send(text);
   });
 
   app.get('/v1/records', async (request) => {

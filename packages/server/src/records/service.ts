@@ -152,6 +152,12 @@ export class RecordService {
     return this.bundles.build(runtime.config, id, index, (i) => this.creation(runtime, i));
   }
 
+  /** formatBundle(await bundle(id)), byte for byte, mostly from caches (ProofBundles.text). */
+  async bundleText(id: string): Promise<string> {
+    const { runtime, index } = await this.locate(id);
+    return this.bundles.text(runtime.config, id, index, (i) => this.creation(runtime, i));
+  }
+
   /** The creation receipt stored with the commit of entry `index`, if it has one. */
   creation(runtime: LogRuntime, index: number): Promise<CreationReceipt | undefined> {
     return this.receipts.creation(runtime, index);
