@@ -1132,8 +1132,11 @@ function threadBreakdown(before, after, requests) {
 // ---- profile mode -------------------------------------------------------------------------------
 
 async function profileMode() {
+  const sync = results.machine.fdatasyncMs;
+  log(`fdatasync of 4 KiB: p50 ${sync.p50.toFixed(2)} ms, p99 ${sync.p99.toFixed(2)} ms`);
   const scenarios = [
     { name: 'single attest, 64 connections', kind: 'single', path: '/v1/records', connections: 64 },
+    { name: 'single attest, 1 connection', kind: 'single', path: '/v1/records', connections: 1 },
     {
       name: `batch attest, 1000/request, ${CFG.batchConnections} connections`,
       kind: 'batch',
@@ -1202,7 +1205,7 @@ async function profileMode() {
     await pl.stop();
     if (!profiling) {
       console.log(
-        `${s.name}: ${int(r.rps)} requests/s, server CPU per request: ${int(cpuUs)} µs in all, ${int(mainUs)} µs on the main thread\n  by thread: ${threads}`,
+        `${s.name}: ${int(r.rps)} requests/s, p50 ${r.latencyMs.p50.toFixed(2)} ms, p99 ${r.latencyMs.p99.toFixed(2)} ms, server CPU per request: ${int(cpuUs)} µs in all, ${int(mainUs)} µs on the main thread\n  by thread: ${threads}`,
       );
       continue;
     }
