@@ -156,7 +156,14 @@ export interface TimestampReport {
  *
  * With `witnesses`, a newly signed checkpoint is sent to the witnesses (with consistency
  * proofs built from the stored tiles) and published only once cosigned by a quorum, with
- * the cosignatures; otherwise it is not published, and the next round retries.
+ * the cosignatures; otherwise it is not published, and the next round retries. Proof bundles
+ * are built from published checkpoints only, so a bundle always carries a checkpoint that is
+ * signed and, with witnesses, cosigned by a quorum: a record waits for the round that covers
+ * it, witnessing included.
+ *
+ * Rounds (RoundScheduler): `trigger` (each commit, wired by the composition root) starts one
+ * as soon as the previous round has ended and `minIntervalMs` has passed since it started;
+ * otherwise one runs `intervalMs` after the last. Safety never depends on this timing.
  *
  * `signer` may be several keys of the log's origin (a key rotation, docs/keys.md): every
  * checkpoint then carries each one's signature, the first (the log's registered key) first,
