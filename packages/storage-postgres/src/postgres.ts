@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   StorageError,
   type CheckpointTimestamp,
@@ -7,6 +8,7 @@ import {
   type IndexRange,
   type LogConfig,
   type LogTail,
+  type Reservation,
   type Storage,
   type StoredCheckpoint,
   type StoredCommit,
@@ -17,6 +19,7 @@ import {
   checkCommit,
   checkIndex,
   checkRange,
+  checkReserve,
   checkTimestamp,
   checkTtl,
 } from '@proofline/storage/checks';
@@ -31,7 +34,15 @@ import {
 import { pack } from './bytes.js';
 import { PostgresAccess } from './access.js';
 import type { PostgresOptions } from './connection.js';
-import { sequenceIn } from './sequence.js';
+import {
+  commitLanded,
+  commitParams,
+  commitStatement,
+  ONE_STATEMENT_BYTES,
+  sequenceIn,
+  storedOutcomes,
+  type Run,
+} from './sequence.js';
 
 /**
  * PostgreSQL driver (node-postgres pool), for several stateless API nodes sharing one
@@ -48,8 +59,20 @@ import { sequenceIn } from './sequence.js';
  *   call resolves or rejects, so a rejected `sequence` never leaves entries behind.
  */
 export class PostgresStorage extends PostgresAccess implements Storage {
-  /** Per log, settles once this handle's last `sequence` call holds the row lock (or ended). */
-  private readonly lockTurns = new Map<string, Promise<void>>();
+  private readonly reservationWaitMs: number;
+  private readonly run: Run = (text, values) => this.query(text, values);
+  /** First key of the logs' advisory locks (`sequence_commit`): this store's, from its schema. */
+  private readonly lockSpace: number;
+
+  constructor(options: PostgresOptions) {
+    super(options);
+    const wait = options.reservationWaitMs ?? 1_000;
+    if (!Number.isSafeInteger(wait) || wait < 0 || wait > 2 ** 31 - 1) {
+      throw new StorageError('INVALID_ARGUMENT', `invalid reservation wait ${wait}`);
+    }
+    this.reservationWaitMs = wait;
+    this.lockSpace = createHash('sha256').update(this.schema).digest().readInt32BE(0);
+  }
 
   /** Opens the store and runs any pending migrations before returning it. */
   static async open(options: PostgresOptions): Promise<PostgresStorage> {
@@ -130,32 +153,66 @@ export class PostgresStorage extends PostgresAccess implements Storage {
   // ---- sequencing ----
 
   /**
-   * Calls of this handle take the log's row lock in the order they were made (each waits
-   * for the one before it to hold the lock before asking): a sequencer's pipelined batches,
-   * proposed one after another, then reach the database in that order instead of racing
-   * into `retry` answers.
+   * One statement (`sequence_commit`, run outside any explicit transaction), so the log's
+   * locks are held only while the server writes and flushes, never across a round trip to
+   * this node; commits beyond ONE_STATEMENT_BYTES take the multi-statement transaction of
+   * `sequenceIn`. A commit made at a reservation (`commit.epoch`) first waits on the
+   * database for the commits reserved before it.
    */
   async sequence(log: string, commit: CommitRequest): Promise<CommitAnswer> {
     checkCommit(commit);
-    const before = this.lockTurns.get(log);
-    let locked!: () => void;
-    const mine = new Promise<void>((resolve) => (locked = resolve));
-    this.lockTurns.set(log, mine);
-    try {
-      return await this.transaction(async (tx) => {
-        const turn = { before, locked };
-        const {
-          answer,
-          commit: write,
-          xid,
-        } = await sequenceIn(tx.client, this.t, log, commit, turn);
+    const id = await this.logId(log);
+    let bytes = 0;
+    for (const g of commit.groups) for (const e of g.entries) bytes += e.length;
+    if (bytes > ONE_STATEMENT_BYTES) {
+      return this.transaction(async (tx) => {
+        const { answer, commit: write, xid } = await sequenceIn(tx.client, this.t, log, commit);
         tx.xid = xid;
         return { commit: write, value: answer };
       });
-    } finally {
-      locked();
-      if (this.lockTurns.get(log) === mine) this.lockTurns.delete(log);
     }
+    const result = await this.autocommit<{ o_status: string; o_size: number; o_time: number }>(
+      commitStatement(this.schema),
+      commitParams(id, commit, this.reservationWaitMs, this.lockSpace),
+      () => commitLanded(this.run, this.t, id, commit),
+    );
+    if (result === 'landed') return { status: 'committed' };
+    const row = result.rows[0]!;
+    switch (row.o_status) {
+      case 'committed':
+        return { status: 'committed' };
+      case 'retry':
+        return { status: 'retry', tail: { size: row.o_size, timeMs: row.o_time } };
+      case 'duplicates':
+        return {
+          status: 'duplicates',
+          outcomes: await storedOutcomes(this.run, this.t, commit),
+        };
+      default:
+        throw new StorageError('UNKNOWN_LOG', `unknown log ${JSON.stringify(log)}`);
+    }
+  }
+
+  /**
+   * One upsert on the UNLOGGED `reservations` row (no WAL, so no flush to wait for), which it
+   * rebuilds from the log row whenever it is missing or behind (a crash, a failover, commits
+   * made without a reservation).
+   */
+  async reserve(log: string, count: number, nowMs: number): Promise<Reservation> {
+    checkReserve(count, nowMs);
+    const id = await this.logId(log);
+    const { rows } = await this.query<{ first: number; time: number; epoch: number }>(
+      `INSERT INTO ${this.schema}.reservations AS r (log_id, next, time, epoch) ` +
+        `SELECT l.id, l.sequenced_size + $2::bigint, greatest(l.last_time, $3::bigint), 1 ` +
+        `FROM ${this.t.logs} l WHERE l.id = $1 ` +
+        'ON CONFLICT (log_id) DO UPDATE SET ' +
+        'next = greatest(r.next, excluded.next - $2::bigint) + $2::bigint, ' +
+        'time = greatest(r.time, excluded.time) ' +
+        'RETURNING r.next - $2::bigint AS first, r.time, r.epoch',
+      [id, count, nowMs],
+    );
+    const row = rows[0]!;
+    return { first: row.first, timeMs: row.time, epoch: row.epoch };
   }
 
   async tail(log: string): Promise<LogTail> {

@@ -19,6 +19,8 @@ import {
   type StoredCheckpoint,
 } from './index.js';
 
+import { reserveConformance } from './conformance-reserve.js';
+
 export { accessConformance, type AccessFixture } from './conformance-access.js';
 
 export interface StorageFixture {
@@ -528,6 +530,8 @@ export function storageConformance(
         }
       }));
   });
+
+  reserveConformance(driver, newFixture);
 
   describe(`storage conformance: ${driver}: checkpointCovering`, () => {
     it('returns the first published checkpoint whose size exceeds the index, forever', () =>
