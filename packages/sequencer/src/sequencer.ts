@@ -133,6 +133,8 @@ interface Flight {
  * it only if the tail is still that (compare-and-swap). On `retry` (another writer
  * committed) the batch is rebuilt and re-sealed for the actual tail; on `duplicates` the
  * groups whose idempotency key is stored get that outcome and the others are retried.
+ * With a storage that reserves (Storage.reserve: shared by several processes), each attempt
+ * is proposed at the place and time reserved for it instead, and a `retry` reserves again.
  *
  * Memory is bounded: at most `maxPending` entries wait; beyond that appends are refused with
  * OVERLOADED (retry later) instead of queueing.

@@ -24,7 +24,7 @@ export interface PostgresOptions {
   readonly idleInTransactionTimeoutMs?: number;
   /**
    * How long a commit proposed at a reservation (Storage.reserve) waits on the database for
-   * the commits reserved before it (default 1000 ms). When they have not landed by then (a
+   * the commits reserved before it (default 2000 ms). When they have not landed by then (a
    * node died between reserving and committing, or stalled), every open reservation of the
    * log is given up and answered `retry`, so a dead node stalls a log's writers at most this
    * long.

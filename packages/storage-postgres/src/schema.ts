@@ -148,10 +148,10 @@ export const MIGRATIONS: readonly ((s: string) => string)[] = [
     policy text NOT NULL
   );
   `,
-  // 6: sequencing without a client round trip under the log's lock (sequence.ts): places at
-  // a log's tail handed out ahead of the commit (Storage.reserve), and the commit as one
-  // server-side function.
-  sequencingMigration,
+  // 6: no client round trip under a log's lock: places at a log's tail handed out ahead of
+  // the commit (Storage.reserve), and sequencing, integration and checkpoint publication as
+  // one server-side function each.
+  (s) => sequencingMigration(s) + publishingMigration(s),
 ];
 
 /**
@@ -254,6 +254,64 @@ function sequencingMigration(s: string): string {
     o_time := p_time;
     UPDATE ${s}.logs SET sequenced_size = o_size, last_time = o_time WHERE id = p_log;
     o_status := 'committed';
+  END
+  $fn$;
+  `;
+}
+
+/**
+ * `integrate_tiles(...)`: the compare-and-swap of Storage.integrate and its tiles in one
+ * statement (status moved, stale, or beyond — `p_to` past the sequenced size).
+ * `publish_checkpoint(...)`: that of Storage.publishCheckpoint (status published or stale).
+ * Each runs outside any explicit transaction, so the log's row is locked only while the
+ * server works and flushes, never across a round trip to the node.
+ */
+function publishingMigration(s: string): string {
+  return `
+  CREATE FUNCTION ${s}.integrate_tiles(
+    p_log bigint, p_from bigint, p_to bigint,
+    p_levels int4[], p_indexes int8[], p_data bytea, p_starts int4[], p_lengths int4[],
+    OUT o_status text
+  ) LANGUAGE plpgsql AS $fn$
+  DECLARE
+    v_size bigint;
+  BEGIN
+    UPDATE ${s}.logs SET integrated_size = p_to
+      WHERE id = p_log AND integrated_size = p_from
+      RETURNING sequenced_size INTO v_size;
+    IF NOT FOUND THEN o_status := 'stale'; RETURN; END IF;
+    IF p_to > v_size THEN
+      RAISE EXCEPTION 'cannot integrate beyond %', v_size USING ERRCODE = 'PLOOR';
+    END IF;
+    INSERT INTO ${s}.tiles (log_id, level, idx, data)
+      SELECT p_log, u.l, u.i, substring(p_data FROM u.p FOR u.n)
+      FROM unnest(p_levels, p_indexes, p_starts, p_lengths) AS u(l, i, p, n)
+      ORDER BY u.l, u.i
+      ON CONFLICT (log_id, level, idx) DO UPDATE SET data = excluded.data;
+    o_status := 'moved';
+  END
+  $fn$;
+  CREATE FUNCTION ${s}.publish_checkpoint(
+    p_log bigint, p_expected text, p_size bigint, p_note text, p_published_at bigint,
+    OUT o_status text
+  ) LANGUAGE plpgsql AS $fn$
+  DECLARE
+    v_current bigint;
+    v_size bigint;
+    v_note text;
+    v_id bigint;
+  BEGIN
+    SELECT checkpoint_id INTO v_current FROM ${s}.logs WHERE id = p_log FOR UPDATE;
+    -- A statement of its own: it sees the checkpoint row of the latest publication.
+    SELECT size, note INTO v_size, v_note FROM ${s}.checkpoints WHERE id = v_current;
+    IF v_note IS DISTINCT FROM p_expected OR p_size < v_size THEN
+      o_status := 'stale';
+      RETURN;
+    END IF;
+    INSERT INTO ${s}.checkpoints (log_id, size, note, published_at)
+      VALUES (p_log, p_size, p_note, p_published_at) RETURNING id INTO v_id;
+    UPDATE ${s}.logs SET checkpoint_id = v_id WHERE id = p_log;
+    o_status := 'published';
   END
   $fn$;
   `;
