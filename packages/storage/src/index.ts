@@ -110,6 +110,19 @@ export interface Storage {
    * Runs no caller code: everything it stores is in `commit`.
    */
   sequence(log: string, commit: CommitRequest): Promise<CommitAnswer>;
+  /**
+   * Optional, for drivers that several processes share: reserves the next `count` indices of
+   * the log and a time not before `nowMs` nor any earlier reservation's, for one commit that
+   * the caller then builds, seals and proposes with the reservation's `epoch`. Such a commit
+   * waits (for a bounded time, on the database) for the commits reserved before it to land
+   * instead of being answered `retry` because they have not yet, so writers on many
+   * processes build and seal in parallel and none proposes at a tail it cannot get. A
+   * reservation whose commit never comes (its process died, or it was refused) is given up
+   * after that time and the ones after it are answered `retry`. Not durable and not a
+   * safety mechanism: `sequence` stays the compare-and-swap above whatever was reserved.
+   * A driver with a single writer process need not implement it.
+   */
+  reserve?(log: string, count: number, nowMs: number): Promise<Reservation>;
   /** The log's tail: its sequenced size and the time of its last commit (0 when empty). */
   tail(log: string): Promise<LogTail>;
   /** Number of entries durably sequenced (the next index to assign). */
@@ -256,6 +269,16 @@ export interface CommitRequest {
   readonly groups: readonly CommitGroup[];
   /** The note sealed for exactly `first`, `timeMs` and these entries (see commitRange). */
   readonly receipt?: string;
+  /** The epoch of the reservation (Storage.reserve) the commit was built for, if any. */
+  readonly epoch?: number;
+}
+
+/** Indices and a time reserved at a log's tail for one commit (see Storage.reserve). */
+export interface Reservation {
+  readonly first: number;
+  readonly timeMs: number;
+  /** Passed back with the commit (CommitRequest.epoch). */
+  readonly epoch: number;
 }
 
 export type CommitAnswer =
