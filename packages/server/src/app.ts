@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import swagger from '@fastify/swagger';
 import type { OpenAPIV3 } from 'openapi-types';
 import swaggerUi from '@fastify/swagger-ui';
-import type { AccessStore, Storage } from '@proofline/storage';
+import type { AccessStore, LogConfig, Storage } from '@proofline/storage';
 import { Authenticator, RateLimiter, requestTenant } from './auth.js';
 import { errorHandler, installErrorRoute } from './error-route.js';
 import { toProblem } from './errors.js';
@@ -159,22 +159,21 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 }
 
 /**
- * A log's description: its name, origin, verifier key and tile prefix, and, when this node
+ * A log's description: its name, origin, verifier key, visibility (`public`, or `private`:
+ * entries need a key of its tenant or a share link) and tile prefix, and, when this node
  * publishes its checkpoints witnessed, the witness policy (`witnesses: { keys, quorum }`,
  * c2sp.org/tlog-cosignature verifier keys), which verifiers can use or pin, and when it
  * has its checkpoints timestamped, the TSA roots (`timestampAuthorities: { roots }`, base64
  * DER certificates).
  */
-function describeLog(
-  log: { name: string; origin: string; verifierKey: string },
-  runtime: LogRuntime | undefined,
-) {
+function describeLog(log: LogConfig, runtime: LogRuntime | undefined) {
   const witnesses = runtime?.witnesses;
   const tsa = runtime?.timestampAuthorities;
   return {
     name: log.name,
     origin: log.origin,
     verifierKey: log.verifierKey,
+    visibility: log.visibility,
     prefix: `/logs/${log.name}/`,
     ...(witnesses === undefined
       ? {}

@@ -148,4 +148,8 @@ export const MIGRATIONS: readonly ((s: string) => string)[] = [
     policy text NOT NULL
   );
   `,
+  // A log's visibility (LogConfig.visibility): logs made before it keep what they were, public.
+  (s) => `
+  ALTER TABLE ${s}.logs ADD COLUMN visibility text COLLATE "C" NOT NULL DEFAULT 'public';
+  `,
 ];

@@ -119,6 +119,10 @@ export const MIGRATIONS: readonly string[] = [
     policy TEXT NOT NULL
   );
   `,
+  // A log's visibility (LogConfig.visibility): logs made before it keep what they were, public.
+  `
+  ALTER TABLE logs ADD COLUMN visibility TEXT NOT NULL DEFAULT 'public';
+  `,
 ];
 
 /**

@@ -6,9 +6,11 @@
  */
 import { API_SCOPES, type ApiKeyRecord, type ApiScope } from './access.js';
 import {
+  LOG_VISIBILITIES,
   StorageError,
   type IdempotentOutcome,
   type LogConfig,
+  type LogVisibility,
   type StoredCheckpoint,
 } from './index.js';
 
@@ -18,15 +20,23 @@ export interface LogRow {
   origin: string;
   verifier_key: string;
   created_at: number;
+  visibility: string;
 }
 
 export function toConfig(row: LogRow): LogConfig {
+  if (!(LOG_VISIBILITIES as readonly string[]).includes(row.visibility)) {
+    throw new StorageError(
+      'CORRUPT',
+      `log ${row.name}: unknown visibility ${JSON.stringify(row.visibility)}`,
+    );
+  }
   return {
     name: row.name,
     tenant: row.tenant,
     origin: row.origin,
     verifierKey: row.verifier_key,
     createdAt: row.created_at,
+    visibility: row.visibility as LogVisibility,
   };
 }
 
