@@ -16,7 +16,11 @@ import { openApiDocument } from './openapi.js';
 import { ServiceError } from './service-error.js';
 import { registerAuditRoutes } from './audit-routes.js';
 import { registerRecordRoutes } from './records/routes.js';
-import { RecordService, type LogRuntime } from './records/service.js';
+import type { LogRuntime } from './records/service.js';
+import { SharingRecordService } from './records/shared-receipts.js';
+import { ReadAccess } from './read-access.js';
+import { registerShareRoutes } from './share-routes.js';
+import { ShareLinks } from './share-links.js';
 import { registerTileRoutes } from './tiles.js';
 import { registerLookupRoute } from './lookup.js';
 import { DEFAULT_WEB_ROOT, DOCS_CSP, registerWebRoutes } from './web.js';
@@ -75,13 +79,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const storage = metrics.countStorageErrors(options.storage);
   metrics.observe(storage, options.logs);
   const logs = new LogDirectory(storage);
-  const service = new RecordService(
+  const publicUrl = options.publicUrl.replace(/\/+$/, '');
+  const shares = new ShareLinks(options.access);
+  const service = new SharingRecordService(
     storage,
     options.access,
     options.logs,
-    options.publicUrl.replace(/\/+$/, ''),
+    publicUrl,
     options.resolveLog,
+    logs,
+    shares,
   );
+  const auth = new Authenticator(options.access);
+  const limiter = new RateLimiter(options.defaultRateLimit ?? 2000, () => metrics.limited());
+  const readAccess = new ReadAccess(logs, auth, limiter, shares);
 
   installErrorRoute(app);
   const bodies = new BodyParserPool();
@@ -142,18 +153,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return describeLog(log, options.logs.get(log.name));
   });
 
-  registerTileRoutes(app, storage, logs);
-  registerLookupRoute(app, storage);
+  registerTileRoutes(app, storage, logs, readAccess);
+  registerLookupRoute(app, storage, readAccess);
   registerWebRoutes(app, options.webRoot ?? DEFAULT_WEB_ROOT);
-  const auth = new Authenticator(options.access);
-  const limiter = new RateLimiter(options.defaultRateLimit ?? 2000, () => metrics.limited());
   registerRecordRoutes(app, {
     service,
     storage,
     auth,
     limiter,
     proofWaitMs: options.proofWaitMs ?? 10_000,
+    readAccess,
   });
+  registerShareRoutes(app, { service, logs, auth, limiter, shares, publicUrl });
   registerAuditRoutes(app, { service, storage, auth, limiter });
   return app;
 }

@@ -123,6 +123,20 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE logs ADD COLUMN visibility TEXT NOT NULL DEFAULT 'public';
   `,
+  // Share links (AccessStore.createShareLinks): one record each, only the secret's hash stored.
+  `
+  CREATE TABLE share_links (
+    id TEXT PRIMARY KEY,
+    tenant TEXT NOT NULL REFERENCES tenants (name),
+    secret_hash TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER,
+    revoked_at INTEGER
+  ) WITHOUT ROWID;
+  CREATE INDEX share_links_by_record ON share_links (tenant, record_id, created_at);
+  `,
 ];
 
 /**

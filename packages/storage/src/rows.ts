@@ -4,7 +4,7 @@
  * insider could have edited into something the interface cannot represent are refused as
  * CORRUPT rather than handed on.
  */
-import { API_SCOPES, type ApiKeyRecord, type ApiScope } from './access.js';
+import { API_SCOPES, type ApiKeyRecord, type ApiScope, type ShareLinkRecord } from './access.js';
 import {
   LOG_VISIBILITIES,
   StorageError,
@@ -100,4 +100,28 @@ export interface IdempotencyRow {
 
 export function toOutcome(row: IdempotencyRow): IdempotentOutcome {
   return { requestHash: row.request_hash, log: row.name, first: row.first_idx, count: row.count };
+}
+
+export interface ShareLinkRow {
+  id: string;
+  tenant: string;
+  secret_hash: string;
+  record_id: string;
+  created_by: string;
+  created_at: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+}
+
+export function toShareLink(row: ShareLinkRow): ShareLinkRecord {
+  return {
+    id: row.id,
+    tenant: row.tenant,
+    secretHash: row.secret_hash,
+    recordId: row.record_id,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    ...(row.expires_at === null ? {} : { expiresAt: row.expires_at }),
+    ...(row.revoked_at === null ? {} : { revokedAt: row.revoked_at }),
+  };
 }
