@@ -18,6 +18,7 @@ export const PROBLEM_STATUS = {
   'insufficient-scope': 403,
   'unknown-log': 404,
   'record-not-found': 404,
+  'share-not-found': 404,
   'not-yet-checkpointed': 404,
   'tile-not-found': 404,
   'no-checkpoint': 404,

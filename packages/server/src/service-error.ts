@@ -31,6 +31,8 @@ export type ServiceErrorCode =
   | 'UNKNOWN_LOG'
   /** No such record, or another tenant's. */
   | 'RECORD_NOT_FOUND'
+  /** No such share link of the key's tenant. */
+  | 'SHARE_NOT_FOUND'
   /** Sequenced, but no checkpoint covers it yet (`details.retryAfterSeconds`). */
   | 'NOT_YET_CHECKPOINTED'
   /** A tile or entry bundle beyond the latest checkpoint. */

@@ -32,6 +32,7 @@ const SERVICE: Record<ServiceErrorCode, string> = {
   RATE_LIMITED: 'rate-limited',
   UNKNOWN_LOG: 'unknown-log',
   RECORD_NOT_FOUND: 'record-not-found',
+  SHARE_NOT_FOUND: 'share-not-found',
   NOT_YET_CHECKPOINTED: 'not-yet-checkpointed',
   TILE_NOT_FOUND: 'tile-not-found',
   NO_CHECKPOINT: 'no-checkpoint',

@@ -9,6 +9,8 @@ import {
   type IdempotentOutcome,
   type IndexRange,
   type LogConfig,
+  type LogVisibility,
+  type NewLogConfig,
   type LogTail,
   type Reservation,
   type RetireKeyAnswer,
@@ -100,7 +102,7 @@ export class PostgresStorage extends PostgresAccess implements Storage {
 
   // ---- logs ----
 
-  async ensureLog(config: LogConfig, policy?: string): Promise<LogConfig> {
+  async ensureLog(config: NewLogConfig, policy?: string): Promise<LogConfig> {
     const t = this.t;
     return this.transaction(async ({ client }) => {
       await client.query(
@@ -108,9 +110,16 @@ export class PostgresStorage extends PostgresAccess implements Storage {
         [config.tenant, config.createdAt],
       );
       const inserted = await client.query<{ id: string }>(
-        `INSERT INTO ${t.logs} (name, tenant, origin, verifier_key, created_at) ` +
-          'VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING RETURNING id',
-        [config.name, config.tenant, config.origin, config.verifierKey, config.createdAt],
+        `INSERT INTO ${t.logs} (name, tenant, origin, verifier_key, created_at, visibility) ` +
+          'VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO NOTHING RETURNING id',
+        [
+          config.name,
+          config.tenant,
+          config.origin,
+          config.verifierKey,
+          config.createdAt,
+          config.visibility ?? 'public',
+        ],
       );
       if (inserted.rows.length === 1 && policy !== undefined) {
         await client.query(
@@ -119,7 +128,7 @@ export class PostgresStorage extends PostgresAccess implements Storage {
         );
       }
       const { rows } = await client.query<LogRow>(
-        `SELECT name, tenant, origin, verifier_key, created_at FROM ${t.logs} WHERE name = $1`,
+        `SELECT name, tenant, origin, verifier_key, created_at, visibility FROM ${t.logs} WHERE name = $1`,
         [config.name],
       );
       return { commit: true, value: toConfig(rows[0]!) };
@@ -128,7 +137,7 @@ export class PostgresStorage extends PostgresAccess implements Storage {
 
   async getLog(name: string): Promise<LogConfig | undefined> {
     const { rows } = await this.query<LogRow>(
-      `SELECT name, tenant, origin, verifier_key, created_at FROM ${this.t.logs} WHERE name = $1`,
+      `SELECT name, tenant, origin, verifier_key, created_at, visibility FROM ${this.t.logs} WHERE name = $1`,
       [name],
     );
     return rows[0] && toConfig(rows[0]);
@@ -136,9 +145,16 @@ export class PostgresStorage extends PostgresAccess implements Storage {
 
   async listLogs(): Promise<LogConfig[]> {
     const { rows } = await this.query<LogRow>(
-      `SELECT name, tenant, origin, verifier_key, created_at FROM ${this.t.logs} ORDER BY name`,
+      `SELECT name, tenant, origin, verifier_key, created_at, visibility FROM ${this.t.logs} ORDER BY name`,
     );
     return rows.map(toConfig);
+  }
+
+  async setLogVisibility(log: string, visibility: LogVisibility): Promise<void> {
+    await this.query(`UPDATE ${this.t.logs} SET visibility = $1 WHERE id = $2`, [
+      visibility,
+      await this.logId(log),
+    ]);
   }
 
   async getLogPolicy(log: string): Promise<string | undefined> {

@@ -173,6 +173,24 @@ export const MIGRATIONS: readonly ((s: string) => string)[] = [
   // the commit (Storage.reserve), and sequencing, integration and checkpoint publication as
   // one server-side function each.
   (s) => sequencingMigration(s) + publishingMigration(s),
+  // 9: a log's visibility (LogConfig.visibility): logs made before it keep what they were, public.
+  (s) => `
+  ALTER TABLE ${s}.logs ADD COLUMN visibility text COLLATE "C" NOT NULL DEFAULT 'public';
+  `,
+  // 10: share links (AccessStore.createShareLinks): one record each, only the secret's hash stored.
+  (s) => `
+  CREATE TABLE ${s}.share_links (
+    id text COLLATE "C" PRIMARY KEY,
+    tenant text COLLATE "C" NOT NULL REFERENCES ${s}.tenants (name),
+    secret_hash text COLLATE "C" NOT NULL,
+    record_id text COLLATE "C" NOT NULL,
+    created_by text COLLATE "C" NOT NULL,
+    created_at bigint NOT NULL,
+    expires_at bigint,
+    revoked_at bigint
+  );
+  CREATE INDEX share_links_by_record ON ${s}.share_links (tenant, record_id, created_at);
+  `,
 ];
 
 /**

@@ -140,6 +140,24 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (log_id, end_idx, retired_key)
   );
   `,
+  // 8: a log's visibility (LogConfig.visibility): logs made before it keep what they were, public.
+  `
+  ALTER TABLE logs ADD COLUMN visibility TEXT NOT NULL DEFAULT 'public';
+  `,
+  // 9: share links (AccessStore.createShareLinks): one record each, only the secret's hash stored.
+  `
+  CREATE TABLE share_links (
+    id TEXT PRIMARY KEY,
+    tenant TEXT NOT NULL REFERENCES tenants (name),
+    secret_hash TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER,
+    revoked_at INTEGER
+  ) WITHOUT ROWID;
+  CREATE INDEX share_links_by_record ON share_links (tenant, record_id, created_at);
+  `,
 ];
 
 /**

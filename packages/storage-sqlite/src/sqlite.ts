@@ -9,6 +9,8 @@ import {
   type IdempotentOutcome,
   type IndexRange,
   type LogConfig,
+  type LogVisibility,
+  type NewLogConfig,
   type LogTail,
   type RetireKeyAnswer,
   type RetireKeyRequest,
@@ -112,7 +114,7 @@ export class SqliteStorage extends SqliteAccess implements Storage {
     return id;
   }
 
-  async ensureLog(config: LogConfig, policy?: string): Promise<LogConfig> {
+  async ensureLog(config: NewLogConfig, policy?: string): Promise<LogConfig> {
     this.db
       .transaction(() => {
         this.insertTenant.run(config.tenant, config.createdAt);
@@ -122,6 +124,7 @@ export class SqliteStorage extends SqliteAccess implements Storage {
           config.origin,
           config.verifierKey,
           config.createdAt,
+          config.visibility ?? 'public',
         );
         if (inserted.changes === 1 && policy !== undefined) {
           this.db
@@ -140,6 +143,10 @@ export class SqliteStorage extends SqliteAccess implements Storage {
 
   async listLogs(): Promise<LogConfig[]> {
     return this.stmt.allLogs.all().map(toConfig);
+  }
+
+  async setLogVisibility(log: string, visibility: LogVisibility): Promise<void> {
+    this.db.prepare('UPDATE logs SET visibility = ? WHERE id = ?').run(visibility, this.logId(log));
   }
 
   /**
@@ -369,13 +376,14 @@ export class SqliteStorage extends SqliteAccess implements Storage {
 function logStatements(db: Database.Database) {
   const statements = {
     logByName: db.prepare<[string], LogRow & { id: number }>(
-      'SELECT id, name, tenant, origin, verifier_key, created_at FROM logs WHERE name = ?',
+      'SELECT id, name, tenant, origin, verifier_key, created_at, visibility FROM logs WHERE name = ?',
     ),
     allLogs: db.prepare<[], LogRow>(
-      'SELECT id, name, tenant, origin, verifier_key, created_at FROM logs ORDER BY name',
+      'SELECT id, name, tenant, origin, verifier_key, created_at, visibility FROM logs ORDER BY name',
     ),
     insertLog: db.prepare(
-      'INSERT OR IGNORE INTO logs (name, tenant, origin, verifier_key, created_at) VALUES (?, ?, ?, ?, ?)',
+      'INSERT OR IGNORE INTO logs (name, tenant, origin, verifier_key, created_at, visibility) ' +
+        'VALUES (?, ?, ?, ?, ?, ?)',
     ),
     sizes: db.prepare<
       [number],

@@ -28,7 +28,23 @@ export interface LogConfig {
   readonly verifierKey: string;
   /** Milliseconds since the epoch. */
   readonly createdAt: number;
+  /** Who may read its entries (see LogVisibility). */
+  readonly visibility: LogVisibility;
 }
+
+/**
+ * `public`: anyone reads the log's entries (entry bundles, records, proofs, lookups).
+ * `private`: only keys of the owning tenant (and share links) read them; the checkpoint and
+ * the hash tiles stay public either way, so anyone can check that the log is append-only.
+ * Logs stored before visibility existed are `public`, what they always were.
+ */
+export const LOG_VISIBILITIES = ['public', 'private'] as const;
+export type LogVisibility = (typeof LOG_VISIBILITIES)[number];
+
+/** A log to create: `visibility` may be left out, meaning `public`. */
+export type NewLogConfig = Omit<LogConfig, 'visibility'> & {
+  readonly visibility?: LogVisibility;
+};
 
 export interface StoredCheckpoint {
   readonly size: number;
@@ -67,9 +83,15 @@ export interface Storage {
    * same transaction, so no reader ever sees the new log without it; returns the stored config
    * either way. An existing log and its policy are left as they are.
    */
-  ensureLog(config: LogConfig, policy?: string): Promise<LogConfig>;
+  ensureLog(config: NewLogConfig, policy?: string): Promise<LogConfig>;
   getLog(name: string): Promise<LogConfig | undefined>;
   listLogs(): Promise<LogConfig[]>;
+  /**
+   * Sets who may read the log's entries, visible to every handle at once (readers may cache
+   * a log's visibility for a few seconds). Which changes are allowed is the caller's policy.
+   * Rejects UNKNOWN_LOG.
+   */
+  setLogVisibility(log: string, visibility: LogVisibility): Promise<void>;
   /**
    * The log's publishing policy: a document the caller owns and parses (the CLI keeps there,
    * as JSON, which witnesses and time-stamping authorities the log uses), stored verbatim;

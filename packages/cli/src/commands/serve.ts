@@ -6,7 +6,12 @@ import { onShutdown } from '../signals.js';
 import { LogPolicyError } from './log-policy.js';
 import { openForServe } from './serve-open.js';
 import { LogFleet } from './serve-logs.js';
-import { reportConfiguration, reportCreatedKey, reportLog } from './serve-report.js';
+import {
+  reportConfiguration,
+  reportCreatedKey,
+  reportLog,
+  reportPublicLog,
+} from './serve-report.js';
 import type { TimestampingConfig } from './timestamping.js';
 import type { WitnessingConfig } from './witness.js';
 
@@ -128,7 +133,10 @@ export async function serve(options: ServeOptions): Promise<void> {
         { cause: err },
       );
     }
-    if (handle.createdKey) reportCreatedKey(app.log, handle.config.name, handle.createdKey);
+    if (handle.createdKey) {
+      reportCreatedKey(app.log, handle.config.name, handle.createdKey);
+      if (handle.config.visibility === 'public') reportPublicLog(app.log, handle.config.name);
+    }
   }
   shutdown.stop = onShutdown(async () => {
     await app.close();

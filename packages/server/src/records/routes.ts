@@ -11,6 +11,7 @@ import {
 } from '@proofline/records';
 import type { Storage } from '@proofline/storage';
 import type { Authenticator, Principal, RateLimiter } from '../auth.js';
+import type { ReadAccess } from '../read-access.js';
 import { ServiceError, invalidRequest } from '../service-error.js';
 import { listRecords } from './listing.js';
 import { MAX_BATCH, type RecordService } from './service.js';
@@ -22,6 +23,8 @@ export interface RecordRouteOptions {
   readonly limiter: RateLimiter;
   /** How long `?wait=proof` holds a response for a checkpoint, in ms. */
   readonly proofWaitMs: number;
+  /** Who may read a private log's proof bundles. */
+  readonly readAccess: ReadAccess;
 }
 
 const SINGLE_BODY_LIMIT = 64 * 1024;
@@ -130,7 +133,8 @@ export function registerRecordRoutes(app: FastifyInstance, o: RecordRouteOptions
     if (format !== 'json' && format !== 'tlog-proof') {
       throw invalidRequest('format must be json or tlog-proof');
     }
-    reply.header('cache-control', 'no-cache');
+    const log = await o.readAccess.checkRecord(request, request.params.id);
+    reply.header('cache-control', log?.visibility === 'private' ? 'private, no-store' : 'no-cache');
     if (format === 'tlog-proof') {
       const bundle = await o.service.bundle(request.params.id);
       return reply
