@@ -39,6 +39,7 @@ export {
   saltedDigestPrefix,
 } from './salted-digest.js';
 export { isName, parseRecordId, recordId } from './record-id.js';
+export { ERASURE_TYPE, erasureStatement, parseErasure, type Erasure } from './erasure.js';
 export {
   formatReceiptText,
   openReceipt,

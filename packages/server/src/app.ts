@@ -15,6 +15,7 @@ import { LogDirectory } from './logs.js';
 import { openApiDocument } from './openapi.js';
 import { ServiceError } from './service-error.js';
 import { registerAuditRoutes } from './audit-routes.js';
+import { registerErasureRoutes } from './records/erasure-routes.js';
 import { registerRecordRoutes } from './records/routes.js';
 import type { LogRuntime } from './records/service.js';
 import { SharingRecordService } from './records/shared-receipts.js';
@@ -166,6 +167,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   registerShareRoutes(app, { service, logs, auth, limiter, shares, publicUrl });
   registerAuditRoutes(app, { service, storage, auth, limiter });
+  registerErasureRoutes(app, { service, storage, auth, limiter });
   return app;
 }
 

@@ -33,6 +33,8 @@ const SERVICE: Record<ServiceErrorCode, string> = {
   UNKNOWN_LOG: 'unknown-log',
   RECORD_NOT_FOUND: 'record-not-found',
   SHARE_NOT_FOUND: 'share-not-found',
+  RECORD_ERASED: 'record-erased',
+  ERASURE_REFUSED: 'erasure-refused',
   NOT_YET_CHECKPOINTED: 'not-yet-checkpointed',
   TILE_NOT_FOUND: 'tile-not-found',
   NO_CHECKPOINT: 'no-checkpoint',

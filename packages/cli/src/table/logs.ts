@@ -72,6 +72,12 @@ function policyFlags(change: boolean): FlagSpec[] {
       type: 'boolean',
       help: "no time-stamping for the log, whatever serve's --tsa says",
     },
+    {
+      name: 'retention',
+      type: 'string',
+      value: 'PERIOD',
+      help: 'keep records this long (e.g. 6y; at least 6mo): `proofline retention --apply` erases older ones',
+    },
   ];
   if (!change) return flags;
   return [
@@ -86,6 +92,7 @@ function policyFlags(change: boolean): FlagSpec[] {
       type: 'boolean',
       help: "drop the log's own TSAs: serve's --tsa flags apply again",
     },
+    { name: 'no-retention', type: 'boolean', help: 'keep records for ever (no retention period)' },
   ];
 }
 
@@ -107,6 +114,8 @@ function policyFlagsOf(a: Args): PolicyFlags {
     tsaRoot: a.list('tsa-root'),
     noTsa: a.flag('no-tsa'),
     defaultTsa: a.flag('default-tsa'),
+    ...(a.string('retention') === undefined ? {} : { retention: a.string('retention')! }),
+    noRetention: a.flag('no-retention'),
   };
 }
 

@@ -227,7 +227,9 @@ export class Receipts {
    * its entries, unless they do not give the batch root the note signs and the level-0 hash
    * tiles (computed from the entries as first stored) do. So a record whose entry was altered
    * in the database fails its own receipt, while the receiptProofs of the commit's other
-   * records stay those of the signed root; an edited tile hash changes nothing here.
+   * records stay those of the signed root; an edited tile hash changes nothing here. An
+   * erased entry (zero bytes, Storage.eraseEntry: always integrated) has its leaf hash from
+   * the hash tiles, so the other records of its commit keep their receipts.
    */
   private async leavesOf(
     log: string,
@@ -235,19 +237,27 @@ export class Receipts {
     end: number,
     note: string | undefined,
   ): Promise<Uint8Array[]> {
-    const fromEntries = (await this.storage.readEntries(log, start, end)).map((e) =>
-      nodeLeafHash(e),
-    );
+    const entries = await this.storage.readEntries(log, start, end);
+    const hashed = entries.map((e) => nodeLeafHash(e));
+    const erased = entries.some((e) => e.length === 0);
     const root = signedBatchRoot(note);
-    if (root === undefined || equalHashes(batchTree(fromEntries, nodeInteriorHash).root, root)) {
-      return fromEntries;
+    if (
+      !erased &&
+      (root === undefined || equalHashes(batchTree(hashed, nodeInteriorHash).root, root))
+    ) {
+      return hashed;
     }
     const integrated = await this.storage.integratedSize(log);
-    if (end > integrated) return fromEntries;
+    if (end > integrated) return hashed;
     const read = tileHashReader(integrated, (tiles) => readTilesAt(this.storage, log, tiles));
     const nodes = Array.from({ length: end - start }, (_, i) => ({ level: 0, index: start + i }));
     const fromTiles = [...(await read(nodes))];
-    return equalHashes(batchTree(fromTiles, nodeInteriorHash).root, root) ? fromTiles : fromEntries;
+    const fromEntries = hashed.map((h, i) => (entries[i]!.length === 0 ? fromTiles[i]! : h));
+    if (root === undefined) return fromEntries;
+    return equalHashes(batchTree(fromEntries, nodeInteriorHash).root, root) ||
+      !equalHashes(batchTree(fromTiles, nodeInteriorHash).root, root)
+      ? fromEntries
+      : fromTiles;
   }
 
   /** Keeps `tree` (of `leaves` leaves) as the most recently used, evicting the least. */

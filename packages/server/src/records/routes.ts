@@ -55,14 +55,11 @@ export function registerRecordRoutes(app: FastifyInstance, o: RecordRouteOptions
     const runtime = await o.service.logFor(principal, single(query, 'log'));
     const wait = waitForProof(request, query);
     const compact = batch && acceptsCompact(request);
-    const result = await o.service.attest(
-      principal,
-      runtime,
-      statements,
-      idempotencyKey(request),
+    const result = await o.service.attest(principal, runtime, statements, {
+      idempotencyKey: idempotencyKey(request),
       batch,
       compact,
-    );
+    });
     if (result.replayed) reply.header('idempotent-replayed', 'true');
     if (compact) reply.header('vary', 'accept');
     const ids = result.compact?.records ?? result.receipts;

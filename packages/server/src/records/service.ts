@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import {
+  ERASURE_TYPE,
   RecordError,
   digestLookupKey,
   parseRecordId,
@@ -47,6 +48,18 @@ export interface AttestResult {
   readonly compact?: CompactBatchView;
   /** True when an idempotency key replayed an earlier request. */
   readonly replayed: boolean;
+}
+
+/** How `RecordService.attest` writes and answers. */
+export interface AttestOptions {
+  /** The request's Idempotency-Key, if any. */
+  readonly idempotencyKey?: string | undefined;
+  /** A batch request (POST /v1/records/batch): errors name the statement's position. */
+  readonly batch: boolean;
+  /** Answer with the compact batch view (records CompactBatchView) instead of receipts. */
+  readonly compact?: boolean;
+  /** Whether reserved types (ERASURE_TYPE) may be written: only the erasure service's. */
+  readonly reserved?: boolean;
 }
 
 export const MAX_BATCH = 1000;
@@ -102,13 +115,13 @@ export class RecordService {
     principal: Principal,
     runtime: LogRuntime,
     input: readonly unknown[],
-    idempotencyKey: string | undefined,
-    batch: boolean,
-    /** Answer with the compact batch view (records CompactBatchView) instead of receipts. */
-    compact = false,
+    options: AttestOptions,
   ): Promise<AttestResult> {
+    const { idempotencyKey, batch, compact = false, reserved = false } = options;
     const tenant = principal.tenant;
-    const statements = input.map((value, i) => this.statement(value, i, batch || undefined));
+    const statements = input.map((value, i) =>
+      this.statement(value, i, batch || undefined, reserved),
+    );
     await this.checkIssuers(tenant, statements, batch);
     let idempotency: { tenant: string; key: string; requestHash: string } | undefined;
     if (idempotencyKey !== undefined) {
@@ -186,9 +199,15 @@ export class RecordService {
     return this.receipts.ofEntry(runtime, index, entry);
   }
 
-  private statement(value: unknown, index: number, inBatch: true | undefined): Statement {
+  private statement(
+    value: unknown,
+    index: number,
+    inBatch: true | undefined,
+    reserved: boolean,
+  ): Statement {
+    let statement: Statement;
     try {
-      return parseStatement(value);
+      statement = parseStatement(value);
     } catch (err) {
       if (!(err instanceof RecordError)) throw err;
       const field = `${inBatch ? `/records/${index}` : ''}${err.field ?? ''}`;
@@ -197,6 +216,14 @@ export class RecordService {
         details: { field: field || '/' },
       });
     }
+    if (statement.type === ERASURE_TYPE && !reserved) {
+      throw new ServiceError(
+        'INVALID_STATEMENT',
+        `type ${ERASURE_TYPE} is reserved for the log's own erasure records (POST /v1/records/{id}/erasure)`,
+        { details: { field: `${inBatch ? `/records/${index}` : ''}/type` } },
+      );
+    }
+    return statement;
   }
 
   private async checkIssuers(
