@@ -9,7 +9,7 @@ import { attest } from './attest.js';
 import { audit } from './audit.js';
 import { backup, restore } from './backup.js';
 import { evidence, verifyEvidence } from './evidence.js';
-import { createLog, logKey, logPolicy, logs, rotateKey } from './logs.js';
+import { createLog, logKey, logPolicy, logs, retireKey, rotateKey } from './logs.js';
 import { checkEvidence, monitor } from './monitor.js';
 import { population, sample } from './population.js';
 import { proof } from './proof.js';
@@ -26,6 +26,7 @@ export const COMMANDS: readonly Command[] = [
   logKey,
   logPolicy,
   rotateKey,
+  retireKey,
   append,
   apiKey,
   issuerKey,
