@@ -10,7 +10,7 @@ import {
 } from '@proofline/storage';
 import { SqliteStorage } from '@proofline/storage-sqlite';
 import { CheckpointGuard, ReceiptSealer, type RetiredKey } from '@proofline/sequencer';
-import type { Signer } from '@proofline/note';
+import { openNote, parseVerifierKey, type Signer } from '@proofline/note';
 import {
   guardPath,
   keyFromEnvironment,
@@ -29,7 +29,7 @@ import { finishInterruptedMoves, retireKey, type Retirement } from './retire.js'
 import { DEFAULT_LOG, DEFAULT_TENANT } from './defaults.js';
 import { targetArgs } from './guard.js';
 import { CodedError } from '@proofline/tlog';
-import { receiptFormat, verifyKeyHistory, type KeyHistory } from '@proofline/records';
+import { keyForIndex, receiptFormat, verifyKeyHistory, type KeyHistory } from '@proofline/records';
 
 export { DEFAULT_LOG, DEFAULT_TENANT } from './defaults.js';
 
@@ -275,6 +275,7 @@ async function openWithKeys(
         { cause: err },
       );
     }
+    await checkFirstReceipt(storage, config.name, history);
     rows.forEach((row, i) => {
       const h = history.retired[i]!;
       if (row.end !== h.end || row.retiredKey !== h.retired) {
@@ -428,4 +429,23 @@ async function openWithKeys(
     },
   };
   return deployment;
+}
+
+/**
+ * The receipt of entry 0, if stored, must be sealed by the first key of `history`: a history
+ * whose rows an insider deleted all of (the registered key then seems to have sealed
+ * everything) is refused here, as is one that leaves out the first handovers.
+ */
+async function checkFirstReceipt(storage: Storage, log: string, history: KeyHistory) {
+  if ((await storage.sequencedSize(log)) === 0) return;
+  const { receipt } = await storage.commitRange(log, 0);
+  if (receipt === undefined) return;
+  try {
+    await openNote(receipt, [parseVerifierKey(keyForIndex(history, 0))]);
+  } catch (err) {
+    throw new Error(
+      `the key history of log ${log} in the database is incomplete (altered?): the receipt of entry 0 is not sealed by its first key ${keyForIndex(history, 0)}`,
+      { cause: err },
+    );
+  }
 }
