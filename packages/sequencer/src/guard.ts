@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { writeFileDurably } from '@proofline/files';
-import { openCheckpoint, type Checkpoint } from '@proofline/note';
+import { openCheckpoint, parseVerifierKey, type Checkpoint } from '@proofline/note';
 import { readTilesAt, type Storage, type StoredCheckpoint } from '@proofline/storage';
 import {
   equalHashes,
@@ -29,6 +29,14 @@ export interface CheckpointGuardOptions {
   readonly log: string;
   /** The log key's C2SP verifier key, from the key itself: never from the database. */
   readonly verifierKey: string;
+  /**
+   * The keys the log retired with the size of the last tree each signed (from a verified key
+   * history): a guard written before the switch may hold one's checkpoint. Every checkpoint
+   * the guard accepts from the database, or lets this node sign, is still checked with
+   * `verifierKey` and for consistency with the guarded one: the new key's first checkpoint
+   * must extend the last one the old key signed.
+   */
+  readonly retiredKeys?: readonly { readonly verifierKey: string; readonly end: number }[];
 }
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -67,7 +75,11 @@ export class CheckpointGuard {
     const verifier = nodeEd25519Verifier(options.verifierKey);
     this.path = options.path;
     this.log = options.log;
-    this.file = { path: options.path, log: options.log, origin: verifier.name, verifier };
+    const retired = (options.retiredKeys ?? []).map(({ verifierKey, end }) => ({
+      verifier: parseVerifierKey(verifierKey),
+      end,
+    }));
+    this.file = { path: options.path, log: options.log, origin: verifier.name, verifier, retired };
   }
 
   /**

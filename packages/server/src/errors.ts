@@ -147,6 +147,7 @@ function sequencerProblem(err: SequencerError): HttpProblem {
     case 'INDEX_ALREADY_SEALED':
       return new HttpProblem('storage-inconsistent', 'storage went back: nothing was written');
     case 'INVALID_GROUP':
+    case 'KEY_RETIRED':
       return internal();
     case 'COMMIT_ALTERED':
     case 'COMMIT_UNSEALED':

@@ -60,6 +60,7 @@ const SEQUENCER: Record<SequencerErrorCode, string> = {
   INDEX_ALREADY_SEALED: 'storage-inconsistent',
   COMMIT_ALTERED: 'storage-corrupt',
   COMMIT_UNSEALED: 'storage-corrupt',
+  KEY_RETIRED: 'internal',
   CONTENDED: 'overloaded',
   INVALID_GROUP: 'internal',
 };
