@@ -60,7 +60,29 @@ export {
   type BatchReceipt,
   type BatchTree,
 } from './batch-receipt.js';
+export {
+  MAX_RANGE_PROOF_HASHES,
+  batchRangeProof,
+  batchRangeTree,
+  type BatchRangeTree,
+} from './batch-range.js';
+export {
+  BATCH_V2_FORMAT,
+  BATCH_V2_MEDIA_TYPE,
+  expandCompactBatch,
+  type CompactBatchView,
+} from './batch-view.js';
 export { receiptFormat } from './receipt-format.js';
+export {
+  formatKeyHandoverText,
+  keyForIndex,
+  openKeyHandover,
+  parseKeyHandoverText,
+  signKeyHandover,
+  verifyKeyHistory,
+  type KeyHandover,
+  type KeyHistory,
+} from './key-handover.js';
 export {
   BUNDLE_MEDIA_TYPE,
   BUNDLE_V2_MEDIA_TYPE,
@@ -78,6 +100,14 @@ export {
   type BundleV1,
   type BundleV2,
 } from './bundle.js';
+export {
+  bundleTail,
+  checkedNote,
+  formatBundleParts,
+  type BundleHead,
+  type BundleTail,
+  type CheckedNote,
+} from './bundle-parts.js';
 export {
   MAX_TLOG_PROOF_SIZE,
   bundleToTlogProof,

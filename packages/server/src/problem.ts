@@ -18,6 +18,7 @@ export const PROBLEM_STATUS = {
   'insufficient-scope': 403,
   'unknown-log': 404,
   'record-not-found': 404,
+  'share-not-found': 404,
   'record-erased': 410,
   'erasure-refused': 409,
   'not-yet-checkpointed': 404,

@@ -9,8 +9,13 @@ import {
   type IdempotentOutcome,
   type IndexRange,
   type LogConfig,
+  type LogVisibility,
+  type NewLogConfig,
   type LogTail,
+  type RetireKeyAnswer,
+  type RetireKeyRequest,
   type Storage,
+  type StoredKeyHandover,
   type StoredCheckpoint,
   type StoredCommit,
   type StoredTile,
@@ -33,6 +38,7 @@ import {
 } from '@proofline/storage/rows';
 import { SqliteAccess } from './access.js';
 import { SqliteErasures } from './erasure.js';
+import { readKeyHistory, retireKey } from './key-history.js';
 import { openDatabase } from './schema.js';
 import { writeOperations, type SequenceRequest, type WriteOperations } from './writes.js';
 import { Writer } from './writer.js';
@@ -108,7 +114,7 @@ export class SqliteStorage extends SqliteAccess implements Storage {
     return id;
   }
 
-  async ensureLog(config: LogConfig, policy?: string): Promise<LogConfig> {
+  async ensureLog(config: NewLogConfig, policy?: string): Promise<LogConfig> {
     this.db
       .transaction(() => {
         this.insertTenant.run(config.tenant, config.createdAt);
@@ -118,6 +124,7 @@ export class SqliteStorage extends SqliteAccess implements Storage {
           config.origin,
           config.verifierKey,
           config.createdAt,
+          config.visibility ?? 'public',
         );
         if (inserted.changes === 1 && policy !== undefined) {
           this.db
@@ -136,6 +143,10 @@ export class SqliteStorage extends SqliteAccess implements Storage {
 
   async listLogs(): Promise<LogConfig[]> {
     return this.stmt.allLogs.all().map(toConfig);
+  }
+
+  async setLogVisibility(log: string, visibility: LogVisibility): Promise<void> {
+    this.db.prepare('UPDATE logs SET visibility = ? WHERE id = ?').run(visibility, this.logId(log));
   }
 
   /**
@@ -335,6 +346,16 @@ export class SqliteStorage extends SqliteAccess implements Storage {
     return this.erasureStmts.erased(this.logId(log), start, end);
   }
 
+  // ---- key history (migration 6, key-history.ts) ----
+
+  async keyHistory(log: string): Promise<StoredKeyHandover[]> {
+    return readKeyHistory(this.db, this.logId(log));
+  }
+
+  async retireKey(log: string, request: RetireKeyRequest): Promise<RetireKeyAnswer> {
+    return retireKey(this.db, this.logId(log), request, Date.now());
+  }
+
   // ---- checkpointCovering ----
 
   /** Prepared on first use; index checkpoints_by_size (migration 3). */
@@ -355,13 +376,14 @@ export class SqliteStorage extends SqliteAccess implements Storage {
 function logStatements(db: Database.Database) {
   const statements = {
     logByName: db.prepare<[string], LogRow & { id: number }>(
-      'SELECT id, name, tenant, origin, verifier_key, created_at FROM logs WHERE name = ?',
+      'SELECT id, name, tenant, origin, verifier_key, created_at, visibility FROM logs WHERE name = ?',
     ),
     allLogs: db.prepare<[], LogRow>(
-      'SELECT id, name, tenant, origin, verifier_key, created_at FROM logs ORDER BY name',
+      'SELECT id, name, tenant, origin, verifier_key, created_at, visibility FROM logs ORDER BY name',
     ),
     insertLog: db.prepare(
-      'INSERT OR IGNORE INTO logs (name, tenant, origin, verifier_key, created_at) VALUES (?, ?, ?, ?, ?)',
+      'INSERT OR IGNORE INTO logs (name, tenant, origin, verifier_key, created_at, visibility) ' +
+        'VALUES (?, ?, ?, ?, ?, ?)',
     ),
     sizes: db.prepare<
       [number],

@@ -18,6 +18,9 @@ import {
   type Storage,
   type StoredCheckpoint,
 } from './index.js';
+import { keyHistoryConformance } from './conformance-key-history.js';
+
+import { reserveConformance } from './conformance-reserve.js';
 
 export { accessConformance, type AccessFixture } from './conformance-access.js';
 
@@ -33,6 +36,7 @@ const LOG: LogConfig = {
   origin: 'example.test/conf',
   verifierKey: 'example.test/conf+00000000+AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
   createdAt: 1_700_000_000_000,
+  visibility: 'public',
 };
 
 const bytes = (s: string) => new TextEncoder().encode(s);
@@ -97,6 +101,35 @@ export function storageConformance(
           ['another', 'conf'],
         );
         assert.equal(await s.getLog('missing'), undefined);
+      }));
+
+    it('stores each log visibility, public unless said, changeable and seen by other handles', () =>
+      withStore(async (s, fixture) => {
+        assert.equal((await s.getLog(LOG.name))!.visibility, 'public');
+        const priv = await s.ensureLog({
+          ...LOG,
+          name: 'private',
+          origin: 'example.test/private',
+          visibility: 'private',
+        });
+        assert.equal(priv.visibility, 'private');
+        const again = await s.ensureLog({ ...priv, visibility: 'public' });
+        assert.equal(again.visibility, 'private', 'ensureLog leaves an existing log as it is');
+        await s.setLogVisibility('private', 'public');
+        await s.setLogVisibility(LOG.name, 'private');
+        const peer = await fixture.open();
+        try {
+          assert.deepEqual(
+            (await peer.listLogs()).map((l) => [l.name, l.visibility]),
+            [
+              [LOG.name, 'private'],
+              ['private', 'public'],
+            ],
+          );
+        } finally {
+          await peer.close();
+        }
+        await assert.rejects(s.setLogVisibility('missing', 'public'), isCode('UNKNOWN_LOG'));
       }));
 
     it("keeps each log's policy document verbatim, visible to other handles", () =>
@@ -576,6 +609,8 @@ export function storageConformance(
       }));
   });
 
+  reserveConformance(driver, newFixture);
+
   describe(`storage conformance: ${driver}: checkpointCovering`, () => {
     it('returns the first published checkpoint whose size exceeds the index, forever', () =>
       withStore(async (s) => {
@@ -609,6 +644,8 @@ export function storageConformance(
         await assert.rejects(s.checkpointCovering(LOG.name, 0.5), isCode('INVALID_ARGUMENT'));
       }));
   });
+
+  keyHistoryConformance(driver, newFixture);
 }
 
 function isCode(code: StorageError['code']) {

@@ -3,6 +3,7 @@ import { base64Encode, openCheckpoint, parseVerifierKey, type Checkpoint } from 
 import { tileHashReader, tilePath, treeHash, TILE_WIDTH, type TileId } from '@proofline/tlog';
 import { fetchBytes, fetchText, LogUnavailableError } from './fetch.js';
 import { HashPool } from './pool.js';
+import { keyChain, pinnedOnly, type Anchor, type AuditKeys } from './key-chain.js';
 import { tileRoot, type ErasedLeaf, type ErasureClaim } from './worker.js';
 
 export interface AuditOptions {
@@ -92,16 +93,26 @@ export async function audit(o: AuditOptions): Promise<AuditResult> {
   const report = (p: string) => problems.length < MAX_PROBLEMS && problems.push(p);
 
   const note = await fetchCheckpoint(base);
+  const failed = (problem: string): AuditResult => ({
+    ok: false,
+    problems: [problem],
+    entriesHashed: 0,
+    entriesVerified: 0,
+  });
+  let keys = pinnedOnly(o.logKey);
   let checkpoint: Checkpoint;
   try {
-    ({ checkpoint } = await openCheckpoint(note, origin, verifier));
+    ({ checkpoint } = await openWithKeys(note, origin, keys));
   } catch (err) {
-    return {
-      ok: false,
-      problems: [`checkpoint: ${(err as Error).message}`],
-      entriesHashed: 0,
-      entriesVerified: 0,
-    };
+    // The pinned key may have been retired: follow the log's signed key history.
+    try {
+      keys = await keyChain(base, o.logKey);
+      ({ checkpoint } = await openWithKeys(note, origin, keys));
+    } catch (chainErr) {
+      return failed(
+        `checkpoint: ${(err as Error).message} (key history: ${(chainErr as Error).message})`,
+      );
+    }
   }
   const size = checkpoint.size;
   const fullTiles = Math.floor(size / TILE_WIDTH);
@@ -110,14 +121,9 @@ export async function audit(o: AuditOptions): Promise<AuditResult> {
   let since: Checkpoint | undefined;
   if (o.since !== undefined) {
     try {
-      ({ checkpoint: since } = await openCheckpoint(o.since, origin, verifier));
+      ({ checkpoint: since } = await openWithKeys(o.since, origin, keys));
     } catch (err) {
-      return {
-        ok: false,
-        problems: [`trusted checkpoint: ${(err as Error).message}`],
-        entriesHashed: 0,
-        entriesVerified: 0,
-      };
+      return failed(`trusted checkpoint: ${(err as Error).message}`);
     }
     if (since.size > size) {
       report(
@@ -125,8 +131,19 @@ export async function audit(o: AuditOptions): Promise<AuditResult> {
       );
     }
   }
-  const sinceTile =
-    since && since.size % TILE_WIDTH !== 0 ? Math.floor(since.size / TILE_WIDTH) : -1;
+  const anchors: Anchor[] = [
+    ...(since
+      ? [{ size: since.size, rootHash: since.rootHash, label: 'the trusted checkpoint' }]
+      : []),
+    ...keys.handovers,
+  ];
+  for (const h of keys.handovers) {
+    if (h.size > size)
+      report(`rollback: ${h.label} signed ${h.size} entries, the log now only ${size}`);
+  }
+  const anchorTiles = new Set(
+    anchors.filter((a) => a.size % TILE_WIDTH !== 0).map((a) => Math.floor(a.size / TILE_WIDTH)),
+  );
 
   const state = loadState(o.stateFile, origin);
   const level1: Uint8Array[] = state.tileRoots
@@ -143,10 +160,10 @@ export async function audit(o: AuditOptions): Promise<AuditResult> {
   let lastSave = Date.now();
   try {
     const tiles = [...range(start, tiles0)];
-    if (sinceTile >= 0 && sinceTile < start) tiles.unshift(sinceTile);
+    tiles.unshift(...[...anchorTiles].filter((t) => t < start));
     await forEachConcurrently(tiles, o.concurrency ?? 16, async (t) => {
       const width = t < fullTiles ? TILE_WIDTH : size % TILE_WIDTH;
-      const keep = width !== TILE_WIDTH || t === sinceTile;
+      const keep = width !== TILE_WIDTH || anchorTiles.has(t);
       const checkRecords = o.checkRecords ?? true;
       const result = await pool.run({
         base,
@@ -247,14 +264,15 @@ export async function audit(o: AuditOptions): Promise<AuditResult> {
     );
   }
   let consistentWith: number | undefined;
-  if (since && since.size <= size) {
-    const oldRoot = await treeHash(since.size, tileHashReader(since.size, readTiles));
-    if (Buffer.from(oldRoot).equals(since.rootHash)) {
-      consistentWith = since.size;
+  for (const anchor of anchors) {
+    if (anchor.size > size) continue;
+    const oldRoot = await treeHash(anchor.size, tileHashReader(anchor.size, readTiles));
+    if (Buffer.from(oldRoot).equals(anchor.rootHash)) {
+      if (since && anchor.rootHash === since.rootHash) consistentWith = since.size;
     } else {
       report(
-        `fork: the first ${since.size} entries of the log hash to ${base64Encode(oldRoot)}, ` +
-          `but the trusted checkpoint says ${base64Encode(since.rootHash)}`,
+        `fork: the first ${anchor.size} entries of the log hash to ${base64Encode(oldRoot)}, ` +
+          `but ${anchor.label} says ${base64Encode(anchor.rootHash)}`,
       );
     }
   }
@@ -351,4 +369,28 @@ function saveState(file: string, origin: string, level1: Uint8Array[]): void {
   for (let i = 0; i < level1.length && level1[i]; i++) roots.push(base64Encode(level1[i]!));
   writeFileSync(`${file}.tmp`, JSON.stringify({ origin, tileRoots: roots } satisfies State));
   renameSync(`${file}.tmp`, file);
+}
+
+/**
+ * Opens a checkpoint with the first trusted key that signed it; a retired key's signature
+ * counts only for a tree no larger than the last it signed.
+ */
+async function openWithKeys(note: string, origin: string, keys: AuditKeys) {
+  let first: unknown;
+  for (const { verifier, maxSize } of keys.keys) {
+    let opened;
+    try {
+      opened = await openCheckpoint(note, origin, verifier);
+    } catch (err) {
+      first ??= err;
+      continue;
+    }
+    if (opened.checkpoint.size > maxSize) {
+      throw new Error(
+        `signed by a retired key for ${opened.checkpoint.size} entries, beyond the ${maxSize} it signed before its handover`,
+      );
+    }
+    return opened;
+  }
+  throw first;
 }

@@ -10,7 +10,7 @@ import { audit } from './audit.js';
 import { backup, restore } from './backup.js';
 import { erase } from './erase.js';
 import { evidence, verifyEvidence } from './evidence.js';
-import { createLog, logKey, logPolicy, logs, rotateKey } from './logs.js';
+import { createLog, logKey, logPolicy, logs, retireKey, rotateKey } from './logs.js';
 import { checkEvidence, monitor } from './monitor.js';
 import { population, sample } from './population.js';
 import { proof } from './proof.js';
@@ -28,6 +28,7 @@ export const COMMANDS: readonly Command[] = [
   logKey,
   logPolicy,
   rotateKey,
+  retireKey,
   append,
   apiKey,
   issuerKey,

@@ -170,7 +170,11 @@ export class ErasureService {
       if (!(err instanceof RecordError)) throw err;
       throw invalidRequest(`reason: ${err.message}`, '/reason');
     }
-    const result = await this.records.attest(principal, runtime, [statement], key, false, true);
+    const result = await this.records.attest(principal, runtime, [statement], {
+      idempotencyKey: key,
+      batch: false,
+      reserved: true,
+    });
     return result.receipts[0]!;
   }
 }

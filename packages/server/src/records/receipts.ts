@@ -1,8 +1,12 @@
 import {
+  BATCH_V2_FORMAT,
+  batchRangeProof,
   batchTree,
+  entryTime,
   parseBatchReceiptText,
   recordId,
   type BatchTree,
+  type CompactBatchView,
   type ReceiptView,
   type RecordV1,
 } from '@proofline/records';
@@ -41,6 +45,9 @@ interface CommitTree {
   readonly tree?: BatchTree;
 }
 
+/** What the sequencer resolves a record group with. */
+type SequencedGroup = Extract<GroupResult<readonly BuiltRecord[]>, { status: 'sequenced' }>;
+
 /** A stored commit's leaf hashes and tree: fixed, since entries are never rewritten. */
 type StoredTree = Omit<CommitTree, 'note'>;
 
@@ -75,10 +82,35 @@ export class Receipts {
    * The receipts of a group just sequenced: from the commit the sequencer made (its stored
    * note, and the sealer's leaves and tree or, unsealed, its entries'), nothing read back.
    */
-  async ofGroup(
-    log: ReceiptLog,
-    result: Extract<GroupResult<readonly BuiltRecord[]>, { status: 'sequenced' }>,
-  ): Promise<ReceiptView[]> {
+  async ofGroup(log: ReceiptLog, result: SequencedGroup): Promise<ReceiptView[]> {
+    const tree = this.commitOfGroup(result);
+    return result.built.map((r, i) => this.commitView(log, tree, result.first + i, r));
+  }
+
+  /**
+   * The compact answer (records CompactBatchView) for a group just sequenced: the commit's
+   * note, the group's range proof in the commit's tree, and its ids; no per-record receipt.
+   */
+  compactOfGroup(log: ReceiptLog, result: SequencedGroup): CompactBatchView {
+    const commit = this.commitOfGroup(result);
+    return this.compact(
+      log,
+      commit,
+      result.first,
+      result.built.length,
+      result.built[0]!.record.time,
+    );
+  }
+
+  /** The compact answer for the stored entries `[first, first + count)` (see ofStored). */
+  async compactOfStored(log: ReceiptLog, first: number, count: number): Promise<CompactBatchView> {
+    const commit = await this.commitOf(log, first);
+    const [entry] = await this.storage.readEntries(log.config.name, first, first + 1);
+    return this.compact(log, commit, first, count, entryTime(entry!));
+  }
+
+  /** The tree of the commit a group was sequenced in, built once for all its groups. */
+  private commitOfGroup(result: SequencedGroup): CommitTree {
     let commit = this.fresh.get(result.commit);
     if (commit === undefined) {
       const { first, entries, sealed } = result.commit;
@@ -91,8 +123,38 @@ export class Receipts {
       };
       this.fresh.set(result.commit, commit);
     }
-    const tree = commit;
-    return result.built.map((r, i) => this.commitView(log, tree, result.first + i, r));
+    return commit;
+  }
+
+  private compact(
+    log: ReceiptLog,
+    commit: CommitTree,
+    first: number,
+    count: number,
+    time: string,
+  ): CompactBatchView {
+    const { name, origin, tenant } = log.config;
+    const start = first - commit.first;
+    const tree = commit.tree;
+    const rangeProof =
+      commit.note === undefined || tree === undefined
+        ? []
+        : batchRangeProof(commit.leaves.length, start, start + count, (i) =>
+            tree.encodedProof(i, nodeBase64Encode),
+          );
+    const records = new Array<{ id: string; index: number }>(count);
+    for (let i = 0; i < count; i++) records[i] = { id: `${name}-${first + i}`, index: first + i };
+    return {
+      format: BATCH_V2_FORMAT,
+      log: name,
+      origin,
+      tenant,
+      time,
+      ...(commit.note === undefined ? {} : { receipt: commit.note }),
+      rangeProof,
+      verificationBase: `${this.publicUrl}/r/`,
+      records,
+    };
   }
 
   /**
