@@ -182,9 +182,9 @@ export class ErasureService {
 /** Entries read per storage call while looking for expired records. */
 const SCAN_CHUNK = 256;
 
-/** Whether the log is private (visibility stored with the log; logs without one are public). */
+/** Whether the log is private (its visibility, as stored with it now). */
 function isPrivate(config: LogConfig): boolean {
-  return (config as { readonly visibility?: string }).visibility === 'private';
+  return config.visibility === 'private';
 }
 
 function parseId(id: string): { log: string; index: number } {

@@ -173,6 +173,14 @@ export class RecordService {
   /** formatBundle(await bundle(id)), byte for byte, mostly from caches (ProofBundles.text). */
   async bundleText(id: string): Promise<string> {
     const { runtime, index } = await this.locate(id);
+    const log = runtime.config.name;
+    // Only a private log's entries can be erased: its cached texts are checked against the
+    // stored entry (one read), public logs keep the cache's fast path.
+    const stored = await this.storage.getLog(log);
+    if (stored?.visibility !== 'public') {
+      const [entry] = await this.storage.readEntries(log, index, index + 1);
+      if (entry!.length === 0) throw erased(log, index);
+    }
     return this.bundles.text(runtime.config, id, index, (i) => this.creation(runtime, i));
   }
 
