@@ -1,5 +1,5 @@
 import { utf8Decode, utf8Encode } from '@proofline/note';
-import { canonicalJson } from './canonical.js';
+import { canonicalRecordJson } from './canonical.js';
 import { RecordError } from './errors.js';
 import { isJsonObject } from './json.js';
 import { isName } from './record-id.js';
@@ -54,7 +54,7 @@ export function buildRecord(
   }
   const time = formatTime(timeMs);
   const record: RecordV1 = Object.freeze({ ...checked, schema: RECORD_SCHEMA, tenant, time });
-  const bytes = utf8Encode(canonicalJson(record));
+  const bytes = utf8Encode(canonicalRecordJson(record));
   if (bytes.length > MAX_ENTRY_SIZE) {
     throw new RecordError('INVALID_STATEMENT', `record exceeds ${MAX_ENTRY_SIZE} bytes`);
   }
@@ -112,7 +112,7 @@ export function parseRecord(entry: Uint8Array): RecordV1 {
     tenant,
     time: time as string,
   });
-  if (canonicalJson(record) !== text) {
+  if (canonicalRecordJson(record) !== text) {
     throw new RecordError('INVALID_RECORD', 'entry is not in RFC 8785 canonical form');
   }
   return record;

@@ -38,13 +38,24 @@ export function recordTemplate(statement: Statement, tenant: string): RecordTemp
   return {
     size: base.bytes.length,
     at(timeMs) {
-      const time = formatTime(timeMs);
+      const time = timeText(timeMs);
       const bytes = base.bytes.slice();
       for (let i = 0; i < time.length; i++) bytes[offset + i] = time.charCodeAt(i);
       return { record: Object.freeze({ ...base.record, time }), bytes };
     },
   };
 }
+
+/** formatTime, remembering the last time formatted: a batch's records share one. */
+function timeText(ms: number): string {
+  if (ms !== lastMs) {
+    lastText = formatTime(ms);
+    lastMs = ms;
+  }
+  return lastText;
+}
+let lastMs = Number.NaN;
+let lastText = '';
 
 const TIME_MEMBER_BYTES = new TextEncoder().encode(TIME_MEMBER);
 const TYPE_MEMBER_BYTES = new TextEncoder().encode(',"type":"');
