@@ -41,18 +41,26 @@ export function buildRecord(
   tenant: string,
   timeMs: number,
 ): { record: RecordV1; bytes: Uint8Array } {
+  if (!isTimeMs(timeMs)) {
+    throw new RecordError('INVALID_ARGUMENT', 'time must be an integer ms in years 1970..9999', {
+      field: '/time',
+    });
+  }
+  return buildRecordAt(statement, tenant, formatTime(timeMs));
+}
+
+/** @internal buildRecord with the time already formatted (formatTime: not checked again). */
+export function buildRecordAt(
+  statement: Statement,
+  tenant: string,
+  time: string,
+): { record: RecordV1; bytes: Uint8Array } {
   const checked = parseStatement(statement);
   if (!isName(tenant)) {
     throw new RecordError('INVALID_ARGUMENT', 'tenant must match ^[a-z0-9][a-z0-9-]{0,62}$', {
       field: '/tenant',
     });
   }
-  if (!isTimeMs(timeMs)) {
-    throw new RecordError('INVALID_ARGUMENT', 'time must be an integer ms in years 1970..9999', {
-      field: '/time',
-    });
-  }
-  const time = formatTime(timeMs);
   const record: RecordV1 = Object.freeze({ ...checked, schema: RECORD_SCHEMA, tenant, time });
   const bytes = utf8Encode(canonicalRecordJson(record));
   if (bytes.length > MAX_ENTRY_SIZE) {

@@ -1,4 +1,4 @@
-import { buildRecord, parseRecord, type RecordV1 } from './record.js';
+import { buildRecordAt, parseRecord, type RecordV1 } from './record.js';
 import type { Statement } from './statement.js';
 import { TIME_SHAPE, formatTime } from './time.js';
 
@@ -27,7 +27,7 @@ const TIME_VALUE_OFFSET = ',"time":"'.length;
  * offset stays the same. Tests check it against buildRecord.
  */
 export function recordTemplate(statement: Statement, tenant: string): RecordTemplate {
-  const base = buildRecord(statement, tenant, 0);
+  const base = buildRecordAt(statement, tenant, EPOCH);
   const offset = lastIndexOf(base.bytes, TIME_MEMBER_BYTES) + TIME_VALUE_OFFSET;
   if (
     offset < TIME_VALUE_OFFSET ||
