@@ -41,9 +41,27 @@ export function recordTemplate(statement: Statement, tenant: string): RecordTemp
       const time = timeText(timeMs);
       const bytes = base.bytes.slice();
       for (let i = 0; i < time.length; i++) bytes[offset + i] = time.charCodeAt(i);
-      return { record: Object.freeze({ ...base.record, time }), bytes };
+      return new TimedRecord(base.record, time, bytes);
     },
   };
+}
+
+/**
+ * A template's record at one time: its bytes, and the record object made only when asked
+ * for (a batch answered compactly never asks), so a large batch allocates less.
+ */
+class TimedRecord {
+  #record: RecordV1 | undefined;
+
+  constructor(
+    private readonly base: RecordV1,
+    private readonly time: string,
+    readonly bytes: Uint8Array,
+  ) {}
+
+  get record(): RecordV1 {
+    return (this.#record ??= Object.freeze({ ...this.base, time: this.time }));
+  }
 }
 
 /** formatTime, remembering the last time formatted: a batch's records share one. */
