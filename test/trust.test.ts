@@ -2,7 +2,8 @@
  * `proofline attest` checks the pinned log key against the log before it writes: a careless
  * operator pasting another log's key writes nothing, learns exactly what differs, and can
  * retry without duplicates. A write whose answer does not verify (a man in the middle here)
- * is reported record by record, and its receipt is kept.
+ * is reported record by record, and its receipt is kept; a compact batch answer that does
+ * not even rebuild into receipts leaves no file.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
