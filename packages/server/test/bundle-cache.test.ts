@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { formatBundle, parseBundle, recordId, type BundleV2 } from '@proofline/records';
+import {
+  BUNDLE_V2_MEDIA_TYPE,
+  formatBundle,
+  parseBundle,
+  recordId,
+  type BundleV2,
+} from '@proofline/records';
 import type { Storage } from '@proofline/storage';
 import { ProofBundles } from '../src/records/bundles.js';
 import { Receipts } from '../src/records/receipts.js';
@@ -70,8 +76,8 @@ describe('ProofBundles: bundle texts', () => {
   after(() => fx.close());
 
   const creation = (i: number) => receipts.creation({ config: log.config }, i);
-  const text = (bundles: ProofBundles, index: number) =>
-    bundles.text(log.config, recordId(log.name, index), index, creation);
+  const text = async (bundles: ProofBundles, index: number) =>
+    (await bundles.json(log.config, recordId(log.name, index), index, creation)).toString();
   const built = async (index: number) =>
     new ProofBundles(fx.storage).build(log.config, recordId(log.name, index), index, creation);
 
@@ -121,7 +127,7 @@ describe('ProofBundles: bundle texts', () => {
 
   it('stays within its memory bound, and keeps nothing with a bound of 0', async () => {
     // Records 2 to 301 are one batch: texts of the same length.
-    const one = (await text(new ProofBundles(fx.storage), 2)).length + 64;
+    const one = Buffer.byteLength(await text(new ProofBundles(fx.storage), 2)) + 128;
     const bound = Math.floor(one * 3.5);
     const bundles = new ProofBundles(fx.storage, { bundleCacheBytes: bound });
     for (let index = 2; index < 42; index++) {
@@ -152,6 +158,8 @@ describe('ProofBundles: bundle texts', () => {
       const [a, b] = [await request(app, { url }), await request(app, { url })];
       assert.equal(a.statusCode, 200, a.body);
       assert.equal(b.body, a.body);
+      assert.equal(a.headers['content-type'], `${BUNDLE_V2_MEDIA_TYPE}; charset=utf-8`);
+      assert.equal(a.headers['content-length'], String(Buffer.byteLength(a.body)));
       const expected: BundleV2 = await built(index);
       assert.equal(a.body, formatBundle(expected));
     }

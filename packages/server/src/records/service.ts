@@ -139,10 +139,10 @@ export class RecordService {
     return this.bundles.build(runtime.config, id, index, (i) => this.creation(runtime, i));
   }
 
-  /** formatBundle(await bundle(id)), byte for byte, mostly from caches (ProofBundles.text). */
-  async bundleText(id: string): Promise<string> {
+  /** formatBundle(await bundle(id)) in UTF-8, byte for byte, mostly from caches (ProofBundles.json). */
+  async bundleJson(id: string): Promise<Buffer> {
     const { runtime, index } = await this.locate(id);
-    return this.bundles.text(runtime.config, id, index, (i) => this.creation(runtime, i));
+    return this.bundles.json(runtime.config, id, index, (i) => this.creation(runtime, i));
   }
 
   /** The creation receipt stored with the commit of entry `index`, if it has one. */
