@@ -137,6 +137,8 @@ interface LogState {
   refreshing: Promise<Snapshot | undefined> | undefined;
   /** By size, least recently used first. */
   readonly anchors: Map<number, Anchor>;
+  /** The sizes of `anchors`, ascending. */
+  readonly anchorSizes: number[];
   /**
    * By anchor size, then by level-0 tile: the inclusion proof's hashes above the tile (see
    * inclusionProof), and how many are kept.
@@ -441,6 +443,7 @@ export class ProofBundles {
         latest: undefined,
         refreshing: undefined,
         anchors: new Map(),
+        anchorSizes: [],
         uppers: new Map(),
         upperCount: 0,
         texts: new Map(),
@@ -465,29 +468,43 @@ export class ProofBundles {
     latest: Snapshot,
   ): Promise<Anchor> {
     const now = this.now();
-    for (const [size, cached] of state.anchors) {
-      if (cached.lo <= index && index < size) {
-        state.anchors.delete(size);
-        state.anchors.set(size, cached);
-        if (
-          cached.timestamps.length === 0 &&
-          (now - cached.checkpoint.publishedAt < TIMESTAMP_WAIT_MS ||
-            latest.timestamps.length > 0) &&
-          now - cached.stampedAt >= this.checkpointCacheMs
-        ) {
-          cached.timestamps = sameOr(cached.timestamps, await this.timestamps(log, size));
-          cached.stampedAt = now;
-        }
-        return cached;
+    // The first checkpoint covering `index` is the smallest of size > index: if it is cached
+    // and known to cover `index`, it is the smallest cached one.
+    const above = state.anchorSizes[firstAbove(state.anchorSizes, index)];
+    const cached = above === undefined ? undefined : state.anchors.get(above);
+    if (cached !== undefined && cached.lo <= index) {
+      const size = cached.checkpoint.size;
+      state.anchors.delete(size);
+      state.anchors.set(size, cached);
+      if (
+        cached.timestamps.length === 0 &&
+        (now - cached.checkpoint.publishedAt < TIMESTAMP_WAIT_MS || latest.timestamps.length > 0) &&
+        now - cached.stampedAt >= this.checkpointCacheMs
+      ) {
+        cached.timestamps = sameOr(cached.timestamps, await this.timestamps(log, size));
+        cached.stampedAt = now;
       }
+      return cached;
     }
     const covering = (await this.storage.checkpointCovering(log, index)) ?? latest.checkpoint;
-    const size = covering.size;
-    const known = state.anchors.get(size);
+    const known = state.anchors.get(covering.size);
     if (known !== undefined && known.checkpoint.note === covering.note) {
       known.lo = Math.min(known.lo, index);
       return known;
     }
+    return this.addAnchor(log, state, index, covering, latest, now);
+  }
+
+  /** A new anchor of `covering` known to cover `index`, cached as the most recently used. */
+  private async addAnchor(
+    log: string,
+    state: LogState,
+    index: number,
+    covering: StoredCheckpoint,
+    latest: Snapshot,
+    now: number,
+  ): Promise<Anchor> {
+    const size = covering.size;
     const anchor: Anchor = {
       checkpoint: covering,
       lo: index,
@@ -500,9 +517,14 @@ export class ProofBundles {
               cache: state.tiles,
             }),
     };
+    const sizes = state.anchorSizes;
+    if (!state.anchors.has(size)) sizes.splice(firstAbove(sizes, size - 1), 0, size);
+    state.anchors.delete(size);
     state.anchors.set(size, anchor);
     if (state.anchors.size > this.anchorCacheEntries) {
-      state.anchors.delete(state.anchors.keys().next().value!);
+      const evicted = state.anchors.keys().next().value!;
+      state.anchors.delete(evicted);
+      sizes.splice(firstAbove(sizes, evicted - 1), 1);
     }
     return anchor;
   }
@@ -619,4 +641,16 @@ function sameOr(
     if (a.tsa !== b.tsa || Buffer.compare(a.token, b.token) !== 0) return fresh;
   }
   return old;
+}
+
+/** The position of the first of the ascending `sizes` above `index` (sizes.length if none). */
+function firstAbove(sizes: readonly number[], index: number): number {
+  let lo = 0;
+  let hi = sizes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sizes[mid]! > index) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }
