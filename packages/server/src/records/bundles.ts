@@ -62,6 +62,9 @@ export const BUNDLE_CACHE_BYTES = 16 * 1024 * 1024;
  */
 export const UPPER_PROOF_ENTRIES = 16 * 1024;
 
+/** Indices remembered per log as requested once, so that a second request keeps the text. */
+export const SEEN_ENTRIES = 64 * 1024;
+
 /** Receipt notes kept checked and JSON-escaped (a batch's records share one): a few MiB. */
 export const RECEIPT_NOTE_ENTRIES = 4096;
 
@@ -148,6 +151,8 @@ interface LogState {
   /** Bundle texts by index, least recently used first, and their bytes (textBytes). */
   readonly texts: Map<number, CachedText>;
   textBytes: number;
+  /** Indices whose text was made lately but not kept (at most SEEN_ENTRIES; then emptied). */
+  readonly seen: Set<number>;
 }
 
 /** What a bundle of a record is anchored to. */
@@ -250,7 +255,8 @@ export class ProofBundles {
   /**
    * formatBundle(build(...)) in UTF-8, byte for byte: everything from `checkpoint` on (the tail) is made
    * once per anchor and latest checkpoint, a receipt note is checked once, and the whole text
-   * is kept in the log's bundle cache while the record's tail stays the same object.
+   * of a record requested again is kept in the log's bundle cache while the record's tail
+   * stays the same object.
    *
    * The cache assumes what the tail caches already do: entries and stored receipts are
    * immutable (an entry or receipt row altered in the database after its text was cached is
@@ -293,6 +299,13 @@ export class ProofBundles {
       receipt === undefined ? undefined : this.receiptNote(receipt.note),
       tail,
     );
+    // Kept from its second request on (recently): requests spread over a large log would
+    // otherwise replace a cached text each, and that churn cost more than the hits saved.
+    if (!state.seen.has(index) || this.bundleCacheBytes === 0) {
+      if (state.seen.size >= SEEN_ENTRIES) state.seen.clear();
+      state.seen.add(index);
+      return Buffer.from(text);
+    }
     // Its own memory (not a slice of a shared pool, which a cached slice would keep alive).
     const json = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
     json.write(text);
@@ -448,6 +461,7 @@ export class ProofBundles {
         upperCount: 0,
         texts: new Map(),
         textBytes: 0,
+        seen: new Set(),
       };
       this.logs.set(log, state);
     }
