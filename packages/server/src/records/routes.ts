@@ -139,8 +139,8 @@ export function registerRecordRoutes(app: FastifyInstance, o: RecordRouteOptions
         .header('content-disposition', `inline; filename="${bundle.id}.tlog-proof"`)
         .send(formatTlogProof(bundleToTlogProof(bundle)));
     }
-    const text = await o.service.bundleText(request.params.id);
-    return reply.type(BUNDLE_V2_MEDIA_TYPE).send(text);
+    const json = await o.service.bundleJson(request.params.id, log?.visibility);
+    return reply.type(`${BUNDLE_V2_MEDIA_TYPE}; charset=utf-8`).send(json);
   });
 
   app.get('/v1/records', async (request) => {
