@@ -57,6 +57,7 @@ const { values: args } = parseArgs({
     profile: { type: 'boolean' },
     only: { type: 'string' },
     'no-cpu-prof': { type: 'boolean' },
+    connections: { type: 'string' },
     runs: { type: 'string' },
     duration: { type: 'string' },
     records: { type: 'string' },
@@ -1143,6 +1144,7 @@ async function profileMode() {
   ];
   for (const [i, s] of scenarios.entries()) {
     if (args.only && s.kind !== args.only) continue;
+    if (args.connections && s.connections !== Number(args.connections)) continue;
     const data = join(TMP, `profile-${i}`);
     const apiKey = await createApiKey(data);
     if (s.preload) {
