@@ -64,6 +64,7 @@ const { values: args } = parseArgs({
     'batch-answer': { type: 'string' },
     only: { type: 'string' },
     'no-cpu-prof': { type: 'boolean' },
+    connections: { type: 'string' },
     runs: { type: 'string' },
     duration: { type: 'string' },
     records: { type: 'string' },
@@ -1295,6 +1296,7 @@ async function profileMode() {
   ];
   for (const [i, s] of scenarios.entries()) {
     if (args.only && s.kind !== args.only) continue;
+    if (args.connections && s.connections !== Number(args.connections)) continue;
     const data = join(TMP, `profile-${i}`);
     const apiKey = await createApiKey(data);
     if (s.preload) {
