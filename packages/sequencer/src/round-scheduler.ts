@@ -44,6 +44,15 @@ export class RoundScheduler {
     this.schedule(this.lastStart + this.minIntervalMs - this.now());
   }
 
+  /** Forgets the triggers received so far: the next round is then the idle tick's. */
+  dropTriggers(): void {
+    this.pending = false;
+    if (!this.running) {
+      this.clear();
+      if (!this.stopped) this.schedule(this.intervalMs);
+    }
+  }
+
   /** Resolves when the round in flight (if any) has ended. */
   async idle(): Promise<void> {
     await this.running;
@@ -62,7 +71,17 @@ export class RoundScheduler {
     if (at >= this.dueAt) return;
     this.clear();
     this.dueAt = at;
-    this.timer = setTimeout(() => this.round(), Math.max(0, delayMs));
+    this.timer = setTimeout(() => this.fire(), Math.max(0, delayMs));
+  }
+
+  /** The timer fired: a round, unless the clock says it is early (timers round to ms). */
+  private fire(): void {
+    const early = this.lastStart + this.minIntervalMs - this.now();
+    if (early > 0) {
+      this.timer = setTimeout(() => this.fire(), Math.ceil(early));
+      return;
+    }
+    this.round();
   }
 
   private clear(): void {
