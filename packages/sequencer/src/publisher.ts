@@ -101,7 +101,7 @@ export interface PublisherOptions {
 }
 
 /** Default least time between the starts of two publishing rounds, in ms. */
-export const DEFAULT_MIN_INTERVAL_MS = 100;
+const DEFAULT_MIN_INTERVAL_MS = 100;
 
 /** How long an authority whose request failed is left alone, in ms. */
 export const TIMESTAMP_RETRY_MS = 30_000;

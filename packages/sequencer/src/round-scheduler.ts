@@ -15,7 +15,7 @@
  */
 export class RoundScheduler {
   private timer: ReturnType<typeof setTimeout> | undefined;
-  /** When the timer fires (ms on `now`'s clock), if it is set. */
+  /** When the timer fires (ms on the monotonic clock), if it is set. */
   private dueAt = Infinity;
   private running: Promise<void> | undefined;
   /** A trigger arrived since the round in flight (if any) started. */
@@ -27,8 +27,12 @@ export class RoundScheduler {
     private readonly run: () => Promise<void>,
     private readonly intervalMs: number,
     private readonly minIntervalMs: number,
-    private readonly now: () => number = () => performance.now(),
   ) {}
+
+  /** The monotonic clock (a pause of the process counts). */
+  private now(): number {
+    return performance.now();
+  }
 
   /** Runs the first round now, then per the contract above until `stop`. */
   start(): void {
