@@ -10,11 +10,13 @@
  *
  * Options: --runs N, --duration S (per HTTP run), --records N (storage/audit log size),
  * --json FILE (all raw results), --keep (keep the temp directory), --dir DIR (temp parent),
- * --settle S (seconds in all to wait for other processes to quieten before runs; full: 40).
+ * --settle S (seconds in all to wait for other processes to quieten before runs; full: 40),
+ * --batch-answer full (profile mode: batch attests ask for the full receipts, not the compact
+ * answer).
  *
  * Uses the built packages (packages/* /dist): run `npm run build` after changing sources.
  * Processes: the Proofline server (`proofline serve`), a bare fastify server, the load
- * generator (autocannon) and each peer run in separate processes; only loopback is used.
+ * generator (wrk when installed, else autocannon: bench/load.mjs) and each peer run in separate processes; only loopback is used.
  */
 import { cpus, freemem, totalmem, tmpdir } from 'node:os';
 import {
@@ -51,10 +53,15 @@ import {
 } from './lib.mjs';
 import { analyzeProfile, formatProfile } from './profile.mjs';
 
+/** The Accept header of batch attests: the compact answer (one receipt, ids). */
+const BATCH_ACCEPT = 'application/vnd.proofline.batch.v2+json';
+
 const { values: args } = parseArgs({
   options: {
     smoke: { type: 'boolean' },
     profile: { type: 'boolean' },
+    // Profile mode: the batch answer asked for (compact, the default, or full receipts).
+    'batch-answer': { type: 'string' },
     only: { type: 'string' },
     'no-cpu-prof': { type: 'boolean' },
     runs: { type: 'string' },
@@ -337,7 +344,7 @@ async function waitForCheckpoint(url, size, timeoutMs = 30_000) {
 }
 
 /**
- * After a load run: autocannon closes its connections at the end of a run, but the server
+ * After a load run: the load generator closes its connections at the end of a run, but the server
  * still finishes the requests it had accepted. Waits until the log stops growing and
  * /healthz answers quickly, so no run pays for the backlog of the one before.
  */
@@ -443,7 +450,7 @@ async function httpSections() {
   const bundle = await (await fetch(`${pl.url}/v1/records/${id}/proof`)).text();
   const batchRes = await fetch(`${pl.url}/v1/records/batch`, {
     method: 'POST',
-    headers,
+    headers: { ...headers, accept: BATCH_ACCEPT },
     body: `{"records":[${statements(1000).join(',')}]}`,
   });
   const batchReply = await batchRes.text();
@@ -519,6 +526,7 @@ async function httpSections() {
     url: pl.url,
     path: '/v1/records/batch',
     kind: 'batch',
+    accept: BATCH_ACCEPT,
     apiKey,
     connections: CFG.batchConnections,
     amount: CFG.batchConnections * 2,
@@ -529,6 +537,7 @@ async function httpSections() {
       url: bare.url,
       path: '/bare/batch',
       kind: 'batch',
+      accept: BATCH_ACCEPT,
       connections: CFG.batchConnections,
       amount: CFG.batchRequests,
     });
@@ -539,6 +548,7 @@ async function httpSections() {
       url: pl.url,
       path: '/v1/records/batch',
       kind: 'batch',
+      accept: BATCH_ACCEPT,
       apiKey,
       connections: CFG.batchConnections,
       amount: CFG.batchRequests,
@@ -1126,7 +1136,8 @@ function notes() {
           2,
         )} cores`,
     );
-    lines.push(`load generator CPU (autocannon, Proofline runs): ${cpu.join('; ')}`);
+    const generator = results.single[CFG.connections[0]].proofline[0]?.generator ?? 'autocannon';
+    lines.push(`load generator CPU (${generator}, Proofline runs): ${cpu.join('; ')}`);
     const errors = [];
     for (const c of CFG.connections) {
       for (const x of results.single[c].proofline) {
@@ -1249,14 +1260,18 @@ function threadBreakdown(before, after, requests) {
 // ---- profile mode -------------------------------------------------------------------------------
 
 async function profileMode() {
+  const sync = results.machine.fdatasyncMs;
+  log(`fdatasync of 4 KiB: p50 ${sync.p50.toFixed(2)} ms, p99 ${sync.p99.toFixed(2)} ms`);
   const scenarios = [
     { name: 'single attest, 64 connections', kind: 'single', path: '/v1/records', connections: 64 },
+    { name: 'single attest, 1 connection', kind: 'single', path: '/v1/records', connections: 1 },
     {
       name: `batch attest, 1000/request, ${CFG.batchConnections} connections`,
       kind: 'batch',
       path: '/v1/records/batch',
       connections: CFG.batchConnections,
       amount: Math.ceil(CFG.batchRequests / 2),
+      accept: args['batch-answer'] === 'full' ? 'application/json' : BATCH_ACCEPT,
     },
     {
       name: `proof serving, ${CFG.proofConnections} connections`,
@@ -1285,6 +1300,19 @@ async function profileMode() {
     const pl = await startProofline(data, {
       nodeArgs: profiling ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [],
     });
+    if (s.preload) {
+      // Measure bundles, not 404s: wait until a checkpoint covers the preload, then warm the
+      // server's caches with a short run.
+      await waitForCheckpoint(pl.url, s.preload);
+      await load({
+        url: pl.url,
+        kind: s.kind,
+        path: s.path,
+        connections: s.connections,
+        maxId: s.preload,
+        duration: CFG.warmup,
+      });
+    }
     const cpuBefore = cpuSeconds(pl.pid);
     const mainBefore = mainThreadCpuSeconds(pl.pid);
     const threadsBefore = threadCpuSeconds(pl.pid);
@@ -1297,6 +1325,7 @@ async function profileMode() {
       maxId: s.preload,
       duration: CFG.duration,
       amount: s.amount,
+      accept: s.accept,
     });
     const cpuUs = ((cpuSeconds(pl.pid) - cpuBefore) * 1e6) / r.ok;
     const mainUs = ((mainThreadCpuSeconds(pl.pid) - mainBefore) * 1e6) / r.ok;
@@ -1304,7 +1333,7 @@ async function profileMode() {
     await pl.stop();
     if (!profiling) {
       console.log(
-        `${s.name}: ${int(r.rps)} requests/s, server CPU per request: ${int(cpuUs)} µs in all, ${int(mainUs)} µs on the main thread\n  by thread: ${threads}`,
+        `${s.name}: ${int(r.rps)} requests/s, p50 ${r.latencyMs.p50.toFixed(2)} ms, p99 ${r.latencyMs.p99.toFixed(2)} ms, server CPU per request: ${int(cpuUs)} µs in all, ${int(mainUs)} µs on the main thread\n  by thread: ${threads}`,
       );
       continue;
     }

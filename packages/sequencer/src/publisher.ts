@@ -18,7 +18,7 @@ import {
 } from '@proofline/note';
 import type { CheckpointWitnesses, WitnessingReport } from './witnessing.js';
 import type { CheckpointGuard } from './guard.js';
-import { CommitCheck } from './commit-check.js';
+import { CommitCheck, type RetiredKey } from './commit-check.js';
 import type { ReceiptFormat } from './receipt-format.js';
 import { SequencerError } from './errors.js';
 import { RoundScheduler } from './round-scheduler.js';
@@ -68,6 +68,11 @@ export interface PublisherOptions {
    * Without one, only the database's latest checkpoint is checked against.
    */
   readonly guard?: CheckpointGuard;
+  /**
+   * The keys the log retired, each with the range of entries whose receipts it sealed (from
+   * a verified key history): CommitCheck opens those receipts with them.
+   */
+  readonly retiredKeys?: readonly RetiredKey[];
   /** Called with errors of the background loop (it keeps running). */
   readonly onError?: (err: unknown) => void;
   /** Called after each checkpoint this process publishes. */
@@ -205,13 +210,19 @@ export class Publisher {
     this.owner = options.owner ?? `${hostname()}:${process.pid}:${crypto.randomUUID()}`;
     this.chunk = options.integrateChunk ?? 65536;
     this.leafHash = options.leafHash ?? leafHash;
-    this.commits = new CommitCheck(storage, log, this.leafHash, options.receiptFormat, (commit) =>
-      options.onError?.(
-        new SequencerError(
-          'COMMIT_UNSEALED',
-          `log ${log.name}: entries [${commit.start}, ${commit.end}) have no stored creation receipt; integrated without that check`,
+    const retiredKeys = options.retiredKeys ?? [];
+    this.commits = new CommitCheck(
+      storage,
+      { ...log, retiredKeys },
+      this.leafHash,
+      options.receiptFormat,
+      (commit) =>
+        options.onError?.(
+          new SequencerError(
+            'COMMIT_UNSEALED',
+            `log ${log.name}: entries [${commit.start}, ${commit.end}) have no stored creation receipt; integrated without that check`,
+          ),
         ),
-      ),
     );
     this.now = options.now ?? Date.now;
     this.rounds = new RoundScheduler(

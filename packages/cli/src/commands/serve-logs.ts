@@ -268,7 +268,7 @@ export class LogFleet {
   }
 
   private publisher(handle: LogHandle, served: Omit<ServedLog, 'runtime'>): Publisher {
-    const { config, checkpointSigners, guard } = handle;
+    const { config, checkpointSigners, guard, retiredKeys } = handle;
     const o = this.options;
     const witnessing = publisherWitnessOptions(
       served.witnessing,
@@ -286,6 +286,7 @@ export class LogFleet {
       leafHash: nodeLeafHash,
       interiorHash: nodeInteriorHash,
       guard,
+      retiredKeys,
       onError: (err) => {
         o.metrics?.publisherError(config.name, err);
         if (err instanceof GuardError) {
