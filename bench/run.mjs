@@ -218,9 +218,12 @@ async function buildGo() {
 
 // ---- Proofline server -----------------------------------------------------------------------
 
-/** A fresh deployment's default log (only create-log and serve create logs), then its key. */
+/**
+ * A fresh deployment's default log (only create-log and serve create logs), then its key.
+ * The log is public: the suite reads proof bundles without an API key, as verifiers do.
+ */
 async function createApiKey(data) {
-  await run(process.execPath, [CLI, 'create-log', '--data', data]);
+  await run(process.execPath, [CLI, 'create-log', '--visibility', 'public', '--data', data]);
   const { stdout } = await run(process.execPath, [
     CLI,
     'api-key',
@@ -714,7 +717,8 @@ async function storageAndAudit(goBin) {
   const n = CFG.storageN;
   const data = join(TMP, 'bulk-data');
   log(`proofline append of ${n} records`);
-  await run(process.execPath, [CLI, 'create-log', '--data', data]);
+  // Public: both auditors read the entry bundles without an API key.
+  await run(process.execPath, [CLI, 'create-log', '--visibility', 'public', '--data', data]);
   const { spawn } = await import('node:child_process');
   results.append = await measured(async () => {
     const started = performance.now();
