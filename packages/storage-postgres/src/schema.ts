@@ -164,7 +164,7 @@ export const MIGRATIONS: readonly ((s: string) => string)[] = [
  * outside any explicit transaction, so the log's locks are held only while the server works
  * and flushes the commit — never across a client round trip. With a reservation epoch, a
  * commit whose predecessors have not landed yet waits for them (on `p_lock`, an advisory
- * lock every committer of the log holds until its commit is durable, else sleeping 0.1–1 ms),
+ * lock every committer of the log holds until its commit is durable, else sleeping 0.2–2 ms),
  * for at most `p_wait_ms`; then it gives every open reservation up (epoch + 1) and answers
  * retry. A commit at its turn that does not commit (duplicates, time) gives them up at once,
  * so the reservations after it retry instead of waiting. Status: committed, retry (with the
@@ -189,7 +189,7 @@ function sequencingMigration(s: string): string {
   ) LANGUAGE plpgsql AS $fn$
   DECLARE
     v_deadline timestamptz := clock_timestamp() + p_wait_ms * interval '1 millisecond';
-    v_pause double precision := 0.0001;
+    v_pause double precision := 0.0002;
     v_epoch bigint;
     v_claimed bigint;
     v_lock integer := p_log::integer;
@@ -211,7 +211,7 @@ function sequencingMigration(s: string): string {
         RETURN;
       END IF;
       PERFORM pg_sleep(v_pause);
-      v_pause := least(v_pause * 2, 0.001);
+      v_pause := least(v_pause * 2, 0.002);
     END LOOP;
     PERFORM pg_advisory_xact_lock(p_lock_space, v_lock);
     SELECT sequenced_size, last_time INTO o_size, o_time FROM ${s}.logs
