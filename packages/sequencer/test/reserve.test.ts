@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { CommitRequest, Reservation, Storage } from '@proofline/storage';
 import { Sequencer } from '../src/index.js';
-import { entryCount, openStore, utf8, wrapStorage } from './helpers.js';
+import { entryCount, gate, openStore, utf8, wrapStorage } from './helpers.js';
 
 const LOG = 'seq-test';
 
@@ -15,14 +15,14 @@ const LOG = 'seq-test';
  * Wraps `inner` with a `reserve` handing out places from `next` (in memory), recording the
  * reservations and the commits proposed; `tail` must not be needed.
  */
-function reserving(inner: Storage, start: { next: number; epoch: number }) {
+function reserving(inner: Storage, start: { next: number; epoch: number; ahead?: number }) {
   const reservations: Reservation[] = [];
   const commits: CommitRequest[] = [];
   let time = 0;
   const storage = wrapStorage(inner, {
     reserve: (_log, count, nowMs) => {
       time = Math.max(time, nowMs);
-      const r = { first: start.next, timeMs: time, epoch: start.epoch };
+      const r = { first: start.next, timeMs: time, epoch: start.epoch, ahead: start.ahead ?? 0 };
       start.next += count;
       reservations.push(r);
       return Promise.resolve(r);
@@ -79,4 +79,33 @@ describe('Sequencer on a storage that reserves', () => {
     );
     assert.equal(r.reservations.length, 2);
   });
+
+  for (const [ahead, proposedWhileHeld] of [
+    [0, 2],
+    [4, 1],
+  ] as const) {
+    test(`with ${ahead} commits waiting before its reservation, proposes ${proposedWhileHeld} batch(es) at once`, async (t) => {
+      const { storage: real } = await openStore(t);
+      const r = reserving(real, { next: 0, epoch: 1, ahead });
+      const held = gate();
+      let entered = 0;
+      const storage = wrapStorage(r.storage, {
+        sequence: async (log, commit) => {
+          entered++;
+          await held.promise;
+          return r.storage.sequence(log, commit);
+        },
+      });
+      const seq = new Sequencer(storage, LOG, { maxInFlight: 4 });
+      const first = seq.append(utf8('a'));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const later = [seq.append(utf8('b')), seq.append(utf8('c'))];
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(entered, proposedWhileHeld);
+      held.open();
+      assert.deepEqual(await Promise.all([first, ...later]), [0, 1, 2]);
+      // Held back, b and c gathered into one commit.
+      assert.equal(r.commits.length, 2);
+    });
+  }
 });

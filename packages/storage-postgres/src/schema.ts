@@ -155,8 +155,9 @@ export const MIGRATIONS: readonly ((s: string) => string)[] = [
 ];
 
 /**
- * `reservations`: per log, the next index and time `reserve` hands out and the epoch of the
- * open reservations. UNLOGGED (no WAL, no fsync; emptied by a crash and absent on a promoted
+ * `reservations`: per log, the next index and time `reserve` hands out, the epoch of the
+ * open reservations and how many commits were made or reserved (`logs.commits` counts the
+ * commits made). UNLOGGED (no WAL, no fsync; emptied by a crash and absent on a promoted
  * replica): it is only a hint that `reserve` rebuilds from the log row, never a source of
  * truth — every commit is still a compare-and-swap on `logs`.
  *
@@ -173,11 +174,15 @@ export const MIGRATIONS: readonly ((s: string) => string)[] = [
  */
 function sequencingMigration(s: string): string {
   return `
+  -- Commits made, so that reserve can tell how many reserved commits wait before a new one.
+  ALTER TABLE ${s}.logs ADD COLUMN commits bigint NOT NULL DEFAULT 0;
   CREATE UNLOGGED TABLE ${s}.reservations (
     log_id bigint PRIMARY KEY,
     next bigint NOT NULL,
     time bigint NOT NULL,
-    epoch bigint NOT NULL
+    epoch bigint NOT NULL,
+    -- Commits made plus reservations open, as far as reserve knows.
+    tickets bigint NOT NULL
   );
   CREATE FUNCTION ${s}.sequence_commit(
     p_log bigint, p_first bigint, p_time bigint, p_epoch bigint, p_wait_ms integer,
@@ -205,7 +210,8 @@ function sequencingMigration(s: string): string {
       EXIT WHEN o_size = p_first OR p_epoch IS NULL;
       IF v_epoch IS DISTINCT FROM p_epoch THEN o_status := 'retry'; RETURN; END IF;
       IF clock_timestamp() >= v_deadline THEN
-        UPDATE ${s}.reservations SET epoch = epoch + 1, next = o_size
+        UPDATE ${s}.reservations SET epoch = epoch + 1, next = o_size,
+          tickets = (SELECT commits FROM ${s}.logs WHERE id = p_log)
           WHERE log_id = p_log AND epoch = p_epoch;
         o_status := 'retry';
         RETURN;
@@ -218,7 +224,8 @@ function sequencingMigration(s: string): string {
       WHERE id = p_log FOR UPDATE;
     IF o_size <> p_first OR o_time > p_time THEN
       IF o_size = p_first THEN
-        UPDATE ${s}.reservations SET epoch = epoch + 1, next = o_size
+        UPDATE ${s}.reservations SET epoch = epoch + 1, next = o_size,
+          tickets = (SELECT commits FROM ${s}.logs WHERE id = p_log)
           WHERE log_id = p_log AND epoch = p_epoch;
       END IF;
       o_status := 'retry';
@@ -237,7 +244,8 @@ function sequencingMigration(s: string): string {
           RAISE EXCEPTION 'an idempotency key is taken' USING ERRCODE = 'PLDUP';
         END IF;
       EXCEPTION WHEN SQLSTATE 'PLDUP' THEN
-        UPDATE ${s}.reservations SET epoch = epoch + 1, next = o_size
+        UPDATE ${s}.reservations SET epoch = epoch + 1, next = o_size,
+          tickets = (SELECT commits FROM ${s}.logs WHERE id = p_log)
           WHERE log_id = p_log AND epoch = p_epoch;
         o_status := 'duplicates';
         RETURN;
@@ -252,7 +260,8 @@ function sequencingMigration(s: string): string {
       VALUES (p_log, p_first, p_time, p_receipt);
     o_size := p_first + cardinality(p_starts);
     o_time := p_time;
-    UPDATE ${s}.logs SET sequenced_size = o_size, last_time = o_time WHERE id = p_log;
+    UPDATE ${s}.logs SET sequenced_size = o_size, last_time = o_time, commits = commits + 1
+      WHERE id = p_log;
     o_status := 'committed';
   END
   $fn$;
