@@ -48,6 +48,11 @@ export interface VerifiedReceipt {
   readonly receipt: string;
   /** With a batch receipt: this record's inclusion proof in the batch, base64 hashes. */
   readonly receiptProof?: readonly string[];
+  /**
+   * The record's verification page. For a record of a private log, its share link
+   * (`<server>/r/<id>#t=<token>`): a capability, whoever holds it sees the record; revoke it
+   * with ShareClient. The token is shown only here (the server keeps a hash).
+   */
   readonly verificationUrl: string;
   readonly verification: Verification;
 }

@@ -20,3 +20,9 @@ export {
   type PreparedStatement,
   type StatementInput,
 } from './statement.js';
+export {
+  ShareClient,
+  type NewShareLink,
+  type ShareClientOptions,
+  type ShareLink,
+} from './shares.js';

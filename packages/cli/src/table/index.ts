@@ -13,6 +13,7 @@ import { createLog, logKey, logPolicy, logs, rotateKey } from './logs.js';
 import { checkEvidence, monitor } from './monitor.js';
 import { population, sample } from './population.js';
 import { proof } from './proof.js';
+import { share } from './share.js';
 import { resetGuard } from './reset-guard.js';
 import { reveal } from './reveal.js';
 import { serve } from './serve.js';
@@ -34,6 +35,7 @@ export const COMMANDS: readonly Command[] = [
   restore,
   attest,
   proof,
+  share,
   verify,
   audit,
   monitor,
