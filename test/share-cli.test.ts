@@ -59,6 +59,21 @@ describe('proofline share and a private log', () => {
     assert.equal((await fetch(`${server.url}/v1/records/${id}/proof`)).status, 401);
   });
 
+  it('attest --wait gets the proofs of a private log with a write-only key, by the share links', () => {
+    const writer = runProofline([
+      ...['api-key', 'create', '--data', dir, '--tenant', 'default', '--scope', 'records:write'],
+    ]).stdout.trim();
+    const r = runProofline(
+      [
+        ...['attest', '-', '--url', server.url, '--api-key', writer, '--log-key', vkey],
+        ...['--type', 't', '--wait=30'],
+      ],
+      'another private output\n',
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /default-1: proof bundle verified/);
+  });
+
   it('proof fetches a private record only with a key of its tenant', () => {
     const out = join(dir, 'proofs');
     const base = ['proof', id, '--url', server.url, '--log-key', vkey, '--out', out];

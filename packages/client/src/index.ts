@@ -1,5 +1,6 @@
 export {
   ProoflineClient,
+  type BundleOptions,
   type ClientOptions,
   type VerifiedBundle,
   type VerifiedReceipt,
