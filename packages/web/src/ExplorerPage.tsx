@@ -366,15 +366,19 @@ function LogCard({ info, single }: { info: LogInfo; single: boolean }) {
       </div>
       <p class="muted">
         Offered by this server. Compare it with a copy from the log’s operator (
-        <span class="mono">proofline log-key</span>) and pin it on the record pages. Check the whole
-        log, every entry and tile, with:
+        <span class="mono">proofline log-key</span>) and pin it on the record pages.
+        {info.visibility === 'private'
+          ? ' Its entries are private, so a whole-log audit takes a key of its owner; anyone can check its hash tiles against the signed checkpoints.'
+          : ' Check the whole log, every entry and tile, with:'}
       </p>
-      <div class="command">
-        <pre>
-          <code>{audit}</code>
-        </pre>
-        <CopyButton text={audit} label="Copy command" />
-      </div>
+      {info.visibility !== 'private' && (
+        <div class="command">
+          <pre>
+            <code>{audit}</code>
+          </pre>
+          <CopyButton text={audit} label="Copy command" />
+        </div>
+      )}
     </section>
   );
 }
