@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { retiredKeys, type RetiredKeyDescription } from './key-history.js';
 import swagger from '@fastify/swagger';
 import type { OpenAPIV3 } from 'openapi-types';
 import swaggerUi from '@fastify/swagger-ui';
@@ -15,6 +16,7 @@ import { LogDirectory } from './logs.js';
 import { openApiDocument } from './openapi.js';
 import { ServiceError } from './service-error.js';
 import { registerAuditRoutes } from './audit-routes.js';
+import { registerErasureRoutes } from './records/erasure-routes.js';
 import { registerRecordRoutes } from './records/routes.js';
 import type { LogRuntime } from './records/service.js';
 import { SharingRecordService } from './records/shared-receipts.js';
@@ -146,11 +148,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       .send(await metrics.registry.metrics()),
   );
   app.get('/logs', async () => ({
-    logs: (await logs.list()).map((log) => describeLog(log, options.logs.get(log.name))),
+    logs: await Promise.all(
+      (await logs.list()).map(async (log) =>
+        describeLog(log, options.logs.get(log.name), await retiredKeys(storage, log.name)),
+      ),
+    ),
   }));
   app.get<{ Params: { name: string } }>('/logs/:name/', async (request) => {
     const log = await logs.get(request.params.name);
-    return describeLog(log, options.logs.get(log.name));
+    return describeLog(log, options.logs.get(log.name), await retiredKeys(storage, log.name));
   });
 
   registerTileRoutes(app, storage, logs, readAccess);
@@ -166,6 +172,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   registerShareRoutes(app, { service, logs, auth, limiter, shares, publicUrl });
   registerAuditRoutes(app, { service, storage, auth, limiter });
+  registerErasureRoutes(app, { service, storage, auth, limiter });
   return app;
 }
 
@@ -175,9 +182,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
  * publishes its checkpoints witnessed, the witness policy (`witnesses: { keys, quorum }`,
  * c2sp.org/tlog-cosignature verifier keys), which verifiers can use or pin, and when it
  * has its checkpoints timestamped, the TSA roots (`timestampAuthorities: { roots }`, base64
- * DER certificates).
+ * DER certificates). After a key rotation was finished, `retiredKeys`: the log's key history
+ * (see retiredKeys).
  */
-function describeLog(log: LogConfig, runtime: LogRuntime | undefined) {
+function describeLog(
+  log: LogConfig,
+  runtime: LogRuntime | undefined,
+  retired: readonly RetiredKeyDescription[],
+) {
   const witnesses = runtime?.witnesses;
   const tsa = runtime?.timestampAuthorities;
   return {
@@ -186,6 +198,7 @@ function describeLog(log: LogConfig, runtime: LogRuntime | undefined) {
     verifierKey: log.verifierKey,
     visibility: log.visibility,
     prefix: `/logs/${log.name}/`,
+    ...(retired.length === 0 ? {} : { retiredKeys: retired }),
     ...(witnesses === undefined
       ? {}
       : { witnesses: { keys: [...witnesses.keys], quorum: witnesses.quorum } }),

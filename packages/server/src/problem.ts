@@ -19,6 +19,8 @@ export const PROBLEM_STATUS = {
   'unknown-log': 404,
   'record-not-found': 404,
   'share-not-found': 404,
+  'record-erased': 410,
+  'erasure-refused': 409,
   'not-yet-checkpointed': 404,
   'tile-not-found': 404,
   'no-checkpoint': 404,

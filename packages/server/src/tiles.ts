@@ -11,8 +11,11 @@ const gzip = promisify(gzipCallback);
 
 /** Tiles and bundles never change once a checkpoint covers them (tlog-tiles: immutable). */
 const IMMUTABLE = 'public, max-age=31536000, immutable';
-/** A private log's entry bundles: immutable too, but never kept by a shared cache. */
-const PRIVATE_IMMUTABLE = 'private, max-age=31536000, immutable';
+/**
+ * A private log's entry bundles: never kept by a shared cache, and revalidated, because an
+ * erasure (Storage.eraseEntry) replaces an entry's bytes with zero bytes.
+ */
+const PRIVATE_IMMUTABLE = 'private, no-cache';
 /** The checkpoint is mutable: clients must revalidate (tlog-tiles: no caching beyond seconds). */
 const CHECKPOINT_CACHE = 'no-cache';
 

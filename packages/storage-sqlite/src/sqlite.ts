@@ -4,19 +4,30 @@ import {
   type CheckpointTimestamp,
   type CommitAnswer,
   type CommitRequest,
+  type EntryErasure,
+  type ErasedEntry,
   type IdempotentOutcome,
   type IndexRange,
   type LogConfig,
   type LogVisibility,
   type NewLogConfig,
   type LogTail,
+  type RetireKeyAnswer,
+  type RetireKeyRequest,
   type Storage,
+  type StoredKeyHandover,
   type StoredCheckpoint,
   type StoredCommit,
   type StoredTile,
   type TileKey,
 } from '@proofline/storage';
-import { checkCommit, checkIndex, checkRange, checkTimestamp } from '@proofline/storage/checks';
+import {
+  checkCommit,
+  checkErasure,
+  checkIndex,
+  checkRange,
+  checkTimestamp,
+} from '@proofline/storage/checks';
 import {
   toCheckpoint,
   toConfig,
@@ -26,6 +37,8 @@ import {
   type LogRow,
 } from '@proofline/storage/rows';
 import { SqliteAccess } from './access.js';
+import { SqliteErasures } from './erasure.js';
+import { readKeyHistory, retireKey } from './key-history.js';
 import { openDatabase } from './schema.js';
 import { writeOperations, type SequenceRequest, type WriteOperations } from './writes.js';
 import { Writer } from './writer.js';
@@ -315,6 +328,32 @@ export class SqliteStorage extends SqliteAccess implements Storage {
         )
         .run(id, policy);
     }
+  }
+
+  // ---- erasure ----
+
+  private erasureStmts: SqliteErasures | undefined;
+
+  async eraseEntry(log: string, index: number, erasure: EntryErasure): Promise<boolean> {
+    checkErasure(index, erasure);
+    this.erasureStmts ??= new SqliteErasures(this.db);
+    return this.erasureStmts.erase(this.logId(log), log, index, erasure);
+  }
+
+  async erasedEntries(log: string, start: number, end: number): Promise<ErasedEntry[]> {
+    checkRange(start, end);
+    this.erasureStmts ??= new SqliteErasures(this.db);
+    return this.erasureStmts.erased(this.logId(log), start, end);
+  }
+
+  // ---- key history (migration 6, key-history.ts) ----
+
+  async keyHistory(log: string): Promise<StoredKeyHandover[]> {
+    return readKeyHistory(this.db, this.logId(log));
+  }
+
+  async retireKey(log: string, request: RetireKeyRequest): Promise<RetireKeyAnswer> {
+    return retireKey(this.db, this.logId(log), request, Date.now());
   }
 
   // ---- checkpointCovering ----

@@ -15,6 +15,7 @@
  */
 
 import { CodedError, type CodedErrorOptions } from '@proofline/tlog';
+import type { RetireKeyAnswer, RetireKeyRequest, StoredKeyHandover } from './key-history.js';
 
 export interface LogConfig {
   /** URL path component: `[a-z0-9][a-z0-9-]{0,62}`. */
@@ -99,6 +100,19 @@ export interface Storage {
   getLogPolicy(log: string): Promise<string | undefined>;
   /** Sets the log's policy document, or removes it (undefined). Rejects UNKNOWN_LOG. */
   setLogPolicy(log: string, policy: string | undefined): Promise<void>;
+  /**
+   * The log's key handovers (retireKey), oldest first: unverified data, see key-history.ts.
+   * Rejects UNKNOWN_LOG.
+   */
+  keyHistory(log: string): Promise<StoredKeyHandover[]>;
+  /**
+   * Retires the log's registered key: in one transaction, if the registered key is
+   * `request.retiredKey`, the sequenced size is `request.end` and `request.leaseOwner` holds
+   * the log's unexpired lease, stores the handover and registers `request.successorKey`;
+   * otherwise answers `stale` and writes nothing. Rejects UNKNOWN_LOG, and INVALID_ARGUMENT
+   * for a successor equal to the retired key or a bad `end`.
+   */
+  retireKey(log: string, request: RetireKeyRequest): Promise<RetireKeyAnswer>;
 
   /**
    * Commits `commit` if the log's tail is still what the caller built it for: a
@@ -118,12 +132,41 @@ export interface Storage {
    * Runs no caller code: everything it stores is in `commit`.
    */
   sequence(log: string, commit: CommitRequest): Promise<CommitAnswer>;
+  /**
+   * Optional, for drivers that several processes share: reserves the next `count` indices of
+   * the log and a time not before `nowMs` nor any earlier reservation's, for one commit that
+   * the caller then builds, seals and proposes with the reservation's `epoch`. Such a commit
+   * waits (for a bounded time, on the database) for the commits reserved before it to land
+   * instead of being answered `retry` because they have not yet, so writers on many
+   * processes build and seal in parallel and none proposes at a tail it cannot get. A
+   * reservation whose commit never comes (its process died, or it was refused) is given up
+   * after that time and the ones after it are answered `retry`. Not durable and not a
+   * safety mechanism: `sequence` stays the compare-and-swap above whatever was reserved.
+   * A driver with a single writer process need not implement it.
+   */
+  reserve?(log: string, count: number, nowMs: number): Promise<Reservation>;
   /** The log's tail: its sequenced size and the time of its last commit (0 when empty). */
   tail(log: string): Promise<LogTail>;
   /** Number of entries durably sequenced (the next index to assign). */
   sequencedSize(log: string): Promise<number>;
-  /** Entries `[start, end)`; rejects if `end` exceeds the sequenced size. */
+  /**
+   * Entries `[start, end)`; rejects if `end` exceeds the sequenced size. An erased entry (see
+   * eraseEntry) reads as zero bytes; `erasedEntries` tells it from an entry stored empty.
+   */
   readEntries(log: string, start: number, end: number): Promise<Uint8Array[]>;
+
+  /**
+   * Erases the bytes of entry `index`, which must be integrated (index < integratedSize,
+   * else OUT_OF_RANGE and nothing written), so that its leaf hash stays in the hash tiles and
+   * every proof, checkpoint and audit stays valid. In one transaction: the entry's bytes are
+   * replaced by zero bytes, its lookup row (`lookupKey`, when given) is deleted, and the
+   * erasure (index, time) is recorded. Resolves true when erased now, false when it already
+   * was (nothing changes). The log's own erasure record (a signed entry, see
+   * @proofline/records `erasureStatement`) is the caller's: storage signs nothing.
+   */
+  eraseEntry(log: string, index: number, erasure: EntryErasure): Promise<boolean>;
+  /** The erased entries with indices in `[start, end)`, ascending. */
+  erasedEntries(log: string, start: number, end: number): Promise<ErasedEntry[]>;
 
   /**
    * The index range `[start, end)` of the entries sequenced at times in `[fromMs, toMs)`,
@@ -207,6 +250,20 @@ export interface Storage {
   checkpointCovering(log: string, index: number): Promise<StoredCheckpoint | undefined>;
 }
 
+/** What `eraseEntry` records. */
+export interface EntryErasure {
+  /** When the bytes were erased, ms since the epoch. */
+  readonly timeMs: number;
+  /** The entry's lookup key (as `sequence` stored it), whose row is deleted with the bytes. */
+  readonly lookupKey?: number;
+}
+
+/** An erased entry: its index and when its bytes were erased (ms since the epoch). */
+export interface ErasedEntry {
+  readonly index: number;
+  readonly erasedAt: number;
+}
+
 /** An idempotency key and the hash of the request that used it. */
 export interface Idempotency {
   readonly tenant: string;
@@ -234,6 +291,16 @@ export interface CommitRequest {
   readonly groups: readonly CommitGroup[];
   /** The note sealed for exactly `first`, `timeMs` and these entries (see commitRange). */
   readonly receipt?: string;
+  /** The epoch of the reservation (Storage.reserve) the commit was built for, if any. */
+  readonly epoch?: number;
+}
+
+/** Indices and a time reserved at a log's tail for one commit (see Storage.reserve). */
+export interface Reservation {
+  readonly first: number;
+  readonly timeMs: number;
+  /** Passed back with the commit (CommitRequest.epoch). */
+  readonly epoch: number;
 }
 
 export type CommitAnswer =
@@ -301,4 +368,5 @@ export const LOG_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export const TENANT_NAME_PATTERN = LOG_NAME_PATTERN;
 
 export { readTilesAt } from './tiles.js';
+export type { RetireKeyAnswer, RetireKeyRequest, StoredKeyHandover } from './key-history.js';
 export * from './access.js';

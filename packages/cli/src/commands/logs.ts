@@ -191,3 +191,29 @@ export async function rotateKey(options: { target: Target; log: string }): Promi
     await deployment.close();
   }
 }
+
+/**
+ * `proofline retire-key`: finishes a key rotation (docs/keys.md): the successor becomes the
+ * log's registered key, the key history records the handover, and the successor's verifier
+ * key is printed. Refused, changing nothing, while a node runs or without a successor.
+ */
+export async function retireKey(options: { target: Target; log: string }): Promise<void> {
+  const deployment = await openDeployment(options.target, { existing: true });
+  try {
+    const r = await deployment.retireKey(options.log);
+    process.stdout.write(`${r.successorKey}\n`);
+    const kept =
+      r.keptKeyFile === undefined
+        ? 'Reconfigure the nodes to sign with the successor key (the token key or variable that was LOG.next) before restarting them.'
+        : `The retired key's file is kept as ${r.keptKeyFile}: delete it (securely) once you no longer need it; nothing reads it any more.`;
+    console.error(
+      r.finishedOnly
+        ? `finished the key file moves of an interrupted retire-key of log ${options.log}. ${kept}`
+        : `retired key ${r.retiredKey} of log ${options.log}: it sealed entries [${r.start}, ${r.end}); ` +
+            `the key above seals every entry from ${r.end} on and signs checkpoints alone. ${kept} ` +
+            'Restart the nodes. Old receipts stay valid with the retired key (GET /logs/<name>/ lists the key history).',
+    );
+  } finally {
+    await deployment.close();
+  }
+}

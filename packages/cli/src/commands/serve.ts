@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ServerMetrics, buildApp, type LogRuntime } from '@proofline/server';
+import { ServerMetrics, buildApp, turnBufferedStream, type LogRuntime } from '@proofline/server';
 import { DEFAULT_LOG, type LogHandle, type Target } from '../deployment.js';
 import { checkGuard, targetArgs } from '../guard.js';
 import { onShutdown } from '../signals.js';
@@ -20,6 +20,8 @@ export interface ServeOptions {
   readonly port: number;
   readonly host: string;
   readonly checkpointIntervalMs: number;
+  /** --checkpoint-min-interval: least time between two publishing rounds of a log. */
+  readonly checkpointMinIntervalMs?: number;
   readonly originBase?: string;
   /** Base URL of verification links; default http://<host>:<port>. */
   readonly publicUrl?: string;
@@ -95,13 +97,17 @@ export async function serve(options: ServeOptions): Promise<void> {
     resolveLog: (name) => fleet.resolve(name),
     publicUrl,
     defaultRateLimit: options.rateLimit,
-    logger: { level: options.logLevel },
+    // The lines of one event-loop turn (a commit's responses) leave in one write.
+    logger: { level: options.logLevel, stream: turnBufferedStream() },
   });
   const fleet = new LogFleet({
     runtimes,
     deployment,
     target: options.target,
     checkpointIntervalMs: options.checkpointIntervalMs,
+    ...(options.checkpointMinIntervalMs === undefined
+      ? {}
+      : { checkpointMinIntervalMs: options.checkpointMinIntervalMs }),
     defaults: {
       ...(options.witnessing === undefined ? {} : { witnessing: options.witnessing }),
       ...(options.timestamping === undefined ? {} : { timestamping: options.timestamping }),

@@ -72,6 +72,12 @@ function policyFlags(change: boolean): FlagSpec[] {
       type: 'boolean',
       help: "no time-stamping for the log, whatever serve's --tsa says",
     },
+    {
+      name: 'retention',
+      type: 'string',
+      value: 'PERIOD',
+      help: 'keep records this long (e.g. 6y; at least 6mo): `proofline retention --apply` erases older ones',
+    },
   ];
   if (!change) return flags;
   return [
@@ -86,6 +92,7 @@ function policyFlags(change: boolean): FlagSpec[] {
       type: 'boolean',
       help: "drop the log's own TSAs: serve's --tsa flags apply again",
     },
+    { name: 'no-retention', type: 'boolean', help: 'keep records for ever (no retention period)' },
   ];
 }
 
@@ -107,6 +114,8 @@ function policyFlagsOf(a: Args): PolicyFlags {
     tsaRoot: a.list('tsa-root'),
     noTsa: a.flag('no-tsa'),
     defaultTsa: a.flag('default-tsa'),
+    ...(a.string('retention') === undefined ? {} : { retention: a.string('retention')! }),
+    noRetention: a.flag('no-retention'),
   };
 }
 
@@ -244,6 +253,27 @@ export const rotateKey: Command = {
   async run(a) {
     const target = targetOf(a);
     const { rotateKey: run } = await import('../commands/logs.js');
+    await run({ target, log: a.required('log') });
+    return 0;
+  },
+};
+
+export const retireKey: Command = {
+  name: 'retire-key',
+  summary: 'finish a log key rotation: the successor key becomes the log key',
+  description:
+    "Makes the successor key (rotate-key) the log's registered key: it seals every later " +
+    'entry and signs checkpoints alone. The log records the handover (the retired key, the ' +
+    'entries it sealed, the last tree it signed) in a note both keys sign, which verifiers ' +
+    'check; GET /logs/<LOG>/ publishes it. Needs a latest checkpoint of both keys over every ' +
+    'entry, and every node stopped (the log lease is taken). Key files: the successor replaces ' +
+    '<LOG>.key and the retired key is kept as <LOG>.retired-<key id>.key for you to delete. ' +
+    'Token keys: give the successor as --log-signer LOG.next=… here, then as LOG=… afterwards.',
+  flags: LOG_TARGET_FLAGS,
+  writes: "the log's registered key and key history; <keys>/<LOG>.key, <LOG>.retired-<id>.key",
+  async run(a) {
+    const target = targetOf(a);
+    const { retireKey: run } = await import('../commands/logs.js');
     await run({ target, log: a.required('log') });
     return 0;
   },

@@ -3,7 +3,12 @@ import type { AccessStore, Storage } from '@proofline/storage';
 import type { Principal } from '../auth.js';
 import type { LogDirectory } from '../logs.js';
 import { shareUrl, type ShareLinks } from '../share-links.js';
-import { RecordService, type AttestResult, type LogRuntime } from './service.js';
+import {
+  RecordService,
+  type AttestOptions,
+  type AttestResult,
+  type LogRuntime,
+} from './service.js';
 
 /**
  * The record service whose attest results carry share links: for a private log, each
@@ -31,12 +36,13 @@ export class SharingRecordService extends RecordService {
     principal: Principal,
     runtime: LogRuntime,
     input: readonly unknown[],
-    idempotencyKey: string | undefined,
-    batch: boolean,
+    options: AttestOptions,
   ): Promise<AttestResult> {
-    const result = await super.attest(principal, runtime, input, idempotencyKey, batch);
     const log = await this.directory.get(runtime.config.name);
-    if (log.visibility === 'public') return result;
+    if (log.visibility === 'public') return super.attest(principal, runtime, input, options);
+    // A private log answers full receipts (each with its share link), even to a client that
+    // asked for the compact batch view: the answer's media type says which form it is.
+    const result = await super.attest(principal, runtime, input, { ...options, compact: false });
     const links = await this.shares.create(
       principal,
       result.receipts.map((r) => r.id),
