@@ -61,7 +61,7 @@ export function registerRecordRoutes(app: FastifyInstance, o: RecordRouteOptions
       compact,
     });
     if (result.replayed) reply.header('idempotent-replayed', 'true');
-    if (compact) reply.header('vary', 'accept');
+    if (batch) reply.header('vary', 'accept'); // the answer's form follows Accept
     const ids = result.compact?.records ?? result.receipts;
     if (wait) {
       const last = ids[ids.length - 1]!;
