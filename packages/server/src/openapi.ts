@@ -218,10 +218,20 @@ export function openApiDocument(): Record<string, unknown> {
       },
       '/v1/records/{id}/proof': {
         get: {
-          summary: 'The public proof bundle (JSON) or C2SP tlog-proof text',
+          summary: 'The proof bundle (JSON) or C2SP tlog-proof text',
+          description:
+            "Public for a public log. For a private log: an API key of the log's tenant with records:read " +
+            "or audit:read, or the record's share link token in the Proofline-Share header; otherwise 401, " +
+            'the same whether the record exists or not (another tenant’s key: 404, as for a missing record).',
           parameters: [
             idParam,
             { name: 'format', in: 'query', schema: { enum: ['json', 'tlog-proof'] } },
+            {
+              name: 'Proofline-Share',
+              in: 'header',
+              description: 'A share link token (pls_…) of this record, for a private log.',
+              schema: { type: 'string' },
+            },
           ],
           responses: {
             '200': {
@@ -235,10 +245,54 @@ export function openApiDocument(): Record<string, unknown> {
                 'text/plain': { schema: { type: 'string' } },
               },
             },
+            '401': problemResponse(
+              'A private log’s record, without a key of its tenant or a share link.',
+            ),
             '404': problemResponse(
               'Unknown record, or not yet covered by a checkpoint (see Retry-After).',
             ),
           },
+        },
+      },
+      '/v1/records/{id}/shares': {
+        post: {
+          summary: 'Make a share link of a record of a private log (scope records:write)',
+          description:
+            'Body (optional): {"expiresInSeconds": N}. The answer holds the token and the URL ' +
+            '(<server>/r/<id>#t=<token>), shown only here: the server keeps the SHA-256 of its secret.',
+          security: bearer,
+          parameters: [idParam],
+          responses: {
+            '201': { description: 'The link, its token and URL' },
+            ...errors,
+          },
+        },
+        get: {
+          summary: "A record's share links, without tokens (scope records:read)",
+          security: bearer,
+          parameters: [idParam],
+          responses: { '200': { description: '{"shares": [...]}' }, ...errors },
+        },
+        delete: {
+          summary: 'Revoke every share link of a record (scope records:write)',
+          security: bearer,
+          parameters: [idParam],
+          responses: { '200': { description: '{"revoked": N}' }, ...errors },
+        },
+      },
+      '/v1/shares/{shareId}': {
+        delete: {
+          summary: 'Revoke one share link (scope records:write)',
+          security: bearer,
+          parameters: [
+            {
+              name: 'shareId',
+              in: 'path',
+              required: true,
+              schema: { type: 'string', pattern: '^[0-9a-f]{16}$' },
+            },
+          ],
+          responses: { '200': { description: '{"revoked": 1 or 0}' }, ...errors },
         },
       },
       '/v1/audit/population': {
@@ -335,10 +389,14 @@ export function openApiDocument(): Record<string, unknown> {
       '/v1/lookup': {
         get: {
           summary: 'Public lookup of published records by digest, across logs',
+          description:
+            "Searches every public log; with an API key (records:read or audit:read) also its tenant's " +
+            'private logs. Without one, private logs are never searched.',
           parameters: [{ name: 'digest', in: 'query', required: true, schema: { type: 'string' } }],
           responses: {
             '200': { description: '{"records": [{"id", "log", "index"}]} (at most 100)' },
             '400': problemResponse('Bad digest.'),
+            '401': problemResponse('An invalid or revoked API key was sent.'),
           },
         },
       },
