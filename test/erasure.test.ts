@@ -102,6 +102,7 @@ describe('proofline erase and audit of erased entries', () => {
       ...extra,
     ]);
 
+  const started = new Date(Date.now() - 60_000).toISOString();
   let ids: string[] = [];
   let erasureId = '';
 
@@ -171,6 +172,24 @@ describe('proofline erase and audit of erased entries', () => {
     const json = JSON.parse(audit('--json').stdout) as { ok: boolean; erased: unknown[] };
     assert.equal(json.ok, true);
     assert.equal(json.erased.length, 1);
+  });
+
+  it('an evidence package over a period with an erased record lists it and verifies', async () => {
+    await new Promise((r) => setTimeout(r, 20));
+    const to = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 20));
+    const later = attest('secret', 1, 'later');
+    const size = Number(later[0]!.split('-').at(-1)) + 1;
+    await waitForSize(server.url, size, 30_000, 'secret');
+    const pkg = join(work, 'evidence.zip');
+    const made = runProofline([
+      ...['evidence', '--url', server.url, '--api-key', writer, '--log-key', vkey],
+      ...['--log', 'secret', '--from', started, '--to', to, '--all', '--out', pkg],
+    ]);
+    assert.equal(made.status, 0, made.stderr);
+    const checked = runProofline(['verify-evidence', pkg, '--log-key', vkey]);
+    assert.equal(checked.status, 0, checked.stdout + checked.stderr);
+    assert.match(checked.stdout, /\(1 erased, listed by leaf hash: 2\)/);
   });
 
   it('retention erases exactly the records before the cutoff, each with an erasure record', async () => {

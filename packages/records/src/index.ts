@@ -123,6 +123,7 @@ export {
   csvRow,
   filterProblem,
   matchesFilter,
+  populationErasedLine,
   populationExcludedLine,
   populationRecordLine,
   populationTrailer,
