@@ -17,6 +17,7 @@ import {
   waitForSize,
   type Server,
 } from './lib/proofline.js';
+import { launchChromium } from './lib/web.js';
 
 describe('proofline erase and audit of erased entries', () => {
   const work = tempDir('erasure');
@@ -36,6 +37,7 @@ describe('proofline erase and audit of erased entries', () => {
     for (const [log, visibility] of [
       ['secret', 'private'],
       ['kept', 'private'],
+      ['shown', 'private'],
       ['open', 'public'],
     ] as const) {
       const r = runProofline([
@@ -54,6 +56,9 @@ describe('proofline erase and audit of erased entries', () => {
     await stopServer(server);
   });
 
+  /** Verification URLs (a private log's carry a share link), by record id. */
+  const urls = new Map<string, string>();
+
   /** Attests `count` files in one batch (one commit) into `log`; returns their ids. */
   function attest(log: string, count: number, tag: string): string[] {
     const files = Array.from({ length: count }, (_, i) => {
@@ -70,12 +75,21 @@ describe('proofline erase and audit of erased entries', () => {
     return r.stdout
       .trim()
       .split('\n')
-      .map((line) => line.split('\t')[1]!);
+      .map((line) => {
+        const [, id, , url] = line.split('\t');
+        urls.set(id!, url!);
+        return id!;
+      });
   }
 
-  const erase = (id: string, apiKey = admin, reason = 'GDPR Art. 17 request 2026-118') =>
+  const erase = (
+    id: string,
+    apiKey = admin,
+    reason = 'GDPR Art. 17 request 2026-118',
+    logKey = vkey,
+  ) =>
     runProofline([
-      ...['erase', id, '--url', server.url, '--api-key', apiKey, '--log-key', vkey],
+      ...['erase', id, '--url', server.url, '--api-key', apiKey, '--log-key', logKey],
       ...['--reason', reason],
     ]);
 
@@ -102,6 +116,7 @@ describe('proofline erase and audit of erased entries', () => {
       ...extra,
     ]);
 
+  const started = new Date(Date.now() - 60_000).toISOString();
   let ids: string[] = [];
   let erasureId = '';
 
@@ -133,6 +148,31 @@ describe('proofline erase and audit of erased entries', () => {
     assert.equal(erasure.record.subject, ids[2]);
     assert.equal(erasure.record.labels['reason'], 'GDPR Art. 17 request 2026-118');
     assert.match(erasure.record.labels['key']!, /\S/);
+  });
+
+  it('the record page (Chromium) shows an erased record as erased, linking its erasure record', async () => {
+    // Erased in a private log, which is then opened, so the page needs no key or share link.
+    const [id] = attest('shown', 1, 'shown');
+    await waitForSize(server.url, 1, 30_000, 'shown');
+    const shownKey = runProofline(['log-key', '--data', dir, '--log', 'shown']).stdout.trim();
+    const r = erase(id!, admin, 'GDPR Art. 17 request 2026-119', shownKey);
+    assert.equal(r.status, 0, r.stderr);
+    const opened = runProofline([
+      ...['log-policy', '--data', dir, '--log', 'shown', '--visibility', 'public'],
+    ]);
+    assert.equal(opened.status, 0, opened.stderr);
+    await new Promise((resolve) => setTimeout(resolve, 2500)); // servers re-read it every 2 s
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${server.url}/r/${id}`);
+      await page.waitForSelector('body[data-verification="erased"]');
+      assert.match((await page.textContent('[data-testid=verdict]'))!, /This record was erased/);
+      assert.equal(await page.getAttribute('[data-testid=erasure-link]', 'href'), '/r/shown-1');
+      assert.match(await page.title(), /erased/);
+    } finally {
+      await browser.close();
+    }
   });
 
   it('a repeated erasure logs nothing new; erasure records, public logs and non-admin keys are refused', async () => {
@@ -171,6 +211,24 @@ describe('proofline erase and audit of erased entries', () => {
     const json = JSON.parse(audit('--json').stdout) as { ok: boolean; erased: unknown[] };
     assert.equal(json.ok, true);
     assert.equal(json.erased.length, 1);
+  });
+
+  it('an evidence package over a period with an erased record lists it and verifies', async () => {
+    await new Promise((r) => setTimeout(r, 20));
+    const to = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 20));
+    const later = attest('secret', 1, 'later');
+    const size = Number(later[0]!.split('-').at(-1)) + 1;
+    await waitForSize(server.url, size, 30_000, 'secret');
+    const pkg = join(work, 'evidence.zip');
+    const made = runProofline([
+      ...['evidence', '--url', server.url, '--api-key', writer, '--log-key', vkey],
+      ...['--log', 'secret', '--from', started, '--to', to, '--all', '--out', pkg],
+    ]);
+    assert.equal(made.status, 0, made.stderr);
+    const checked = runProofline(['verify-evidence', pkg, '--log-key', vkey]);
+    assert.equal(checked.status, 0, checked.stdout + checked.stderr);
+    assert.match(checked.stdout, /\(1 erased, listed by leaf hash: 2\)/);
   });
 
   it('retention erases exactly the records before the cutoff, each with an erasure record', async () => {

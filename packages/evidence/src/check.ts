@@ -210,9 +210,17 @@ export interface PopulationSummary {
   /** Per control id, the records of the whole segment that carry it. */
   readonly byControl: ReadonlyMap<string, number>;
   readonly withoutControls: number;
+  /**
+   * Indices of erased entries in the segment: listed by the leaf hash the tree holds (so
+   * completeness still holds), their records gone; the log's erasure records say why.
+   */
+  readonly erased: readonly number[];
   readonly firstTime?: string;
   readonly lastTime?: string;
 }
+
+/** Bound on the erased indices a summary lists. */
+const MAX_ERASED_LISTED = 10_000;
 
 /** Bound on the problems one check reports in detail. */
 const MAX_PROBLEMS = 20;
@@ -251,6 +259,7 @@ export class PopulationChecker {
   private readonly byTypeInPeriod = new Map<string, number>();
   private readonly byControl = new Map<string, number>();
   private withoutControls = 0;
+  private readonly erased: number[] = [];
   private firstTime?: string;
   private lastTimeText?: string;
 
@@ -340,7 +349,10 @@ export class PopulationChecker {
     }
     if (line.kind === 'excluded') {
       this.excludedLines++;
-      if (this.options.requireFull) {
+      if (line.erased) {
+        // Accounted for, not a gap: the leaf still enters the range root below.
+        if (this.erased.length < MAX_ERASED_LISTED) this.erased.push(line.index);
+      } else if (this.options.requireFull) {
         this.problem(
           `index ${line.index} is listed by its leaf hash only: its record cannot be checked`,
         );
@@ -435,6 +447,7 @@ export class PopulationChecker {
       byTypeInPeriod: this.byTypeInPeriod,
       byControl: this.byControl,
       withoutControls: this.withoutControls,
+      erased: this.erased,
       ...(this.firstTime ? { firstTime: this.firstTime, lastTime: this.lastTimeText! } : {}),
     };
     if (this.problemCount > 0) {
@@ -450,7 +463,7 @@ export class PopulationChecker {
     return {
       item: pass(
         'population',
-        `indices [${p.range.start}, ${p.range.end}) listed once each, none missing; times in [${p.from}, ${p.to}) with the entries around the range outside it; the ${p.range.end - p.range.start} leaves hash to the end checkpoint's root`,
+        `indices [${p.range.start}, ${p.range.end}) listed once each, none missing${this.erased.length ? ` (${this.erased.length} erased, listed by leaf hash: ${this.erased.slice(0, 20).join(', ')}${this.erased.length > 20 ? ', …' : ''})` : ''}; times in [${p.from}, ${p.to}) with the entries around the range outside it; the ${p.range.end - p.range.start} leaves hash to the end checkpoint's root`,
       ),
       summary,
     };

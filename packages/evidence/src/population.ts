@@ -41,7 +41,13 @@ export type PopulationLine =
       readonly entry: Uint8Array;
       readonly record: RecordV1;
     }
-  | { readonly kind: 'excluded'; readonly index: number; readonly leaf: Hash }
+  | {
+      readonly kind: 'excluded';
+      readonly index: number;
+      readonly leaf: Hash;
+      /** The entry was erased (its bytes are gone; the leaf hash is the tree's). */
+      readonly erased?: true;
+    }
   | { readonly kind: 'trailer'; readonly records: number; readonly excluded: number };
 
 type Json = Record<string, unknown>;
@@ -248,7 +254,7 @@ export function parseJsonText(text: string, maxBytes: number, what: string): unk
 /**
  * Parses one line of a population file after the proof line: a record line
  * `{"index","id","entry","record"}` (the record must be the canonical record of the entry),
- * an excluded line `{"index","leaf"}`, or the trailer `{"end":true,"records","excluded"}`.
+ * an excluded line `{"index","leaf"}` (with `"erased":true` for an erased entry), or the trailer `{"end":true,"records","excluded"}`.
  * `log` is the population's log (for the id). Throws EvidenceError MALFORMED.
  */
 export function parseLine(text: string, log: string, where: string): PopulationLine {
@@ -264,11 +270,14 @@ export function parseLine(text: string, log: string, where: string): PopulationL
     };
   }
   if (Object.hasOwn(value, 'leaf')) {
-    const v = members(value, where, ['index', 'leaf']);
+    const erased = Object.hasOwn(value, 'erased');
+    const v = members(value, where, erased ? ['index', 'leaf', 'erased'] : ['index', 'leaf']);
+    if (erased && v.erased !== true) throw malformed(`${where}/erased: must be true`);
     return {
       kind: 'excluded',
       index: index(v.index, `${where}/index`),
       leaf: hash(v.leaf, `${where}/leaf`),
+      ...(erased ? { erased: true as const } : {}),
     };
   }
   const v = members(value, where, ['index', 'id', 'entry', 'record']);

@@ -124,6 +124,7 @@ export {
   csvRow,
   filterProblem,
   matchesFilter,
+  populationErasedLine,
   populationExcludedLine,
   populationRecordLine,
   populationTrailer,

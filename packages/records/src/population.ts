@@ -189,6 +189,19 @@ export function populationExcludedLine(
   return `{"index":${index},"leaf":"${encode(leaf)}"}`;
 }
 
+/**
+ * The line of an erased entry (its bytes are gone, its leaf hash stays in the tree):
+ * `{"index","leaf","erased":true}`, with the leaf hash from the hash tiles. The trailer counts
+ * it among the excluded lines; the log's erasure record says when and why.
+ */
+export function populationErasedLine(
+  index: number,
+  leaf: Hash,
+  encode: (bytes: Uint8Array) => string = base64Encode,
+): string {
+  return `{"index":${index},"leaf":"${encode(leaf)}","erased":true}`;
+}
+
 /** The trailer line: `{"end":true,"records","excluded"}`, the counts of the lines above. */
 export function populationTrailer(records: number, excluded: number): string {
   return `{"end":true,"records":${records},"excluded":${excluded}}`;

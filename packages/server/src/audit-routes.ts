@@ -7,6 +7,7 @@ import {
   csvRow,
   filterProblem,
   matchesFilter,
+  populationErasedLine,
   populationExcludedLine,
   populationRecordLine,
   populationTrailer,
@@ -117,8 +118,8 @@ export function registerAuditRoutes(app: FastifyInstance, o: AuditRouteOptions):
           Math.min(budgetEnd, index + READ_CHUNK),
         );
         for (const entry of entries) {
-          const record = storedRecord(log, index, entry);
-          if (matchesFilter(record, period.filter)) {
+          const record = entry.length === 0 ? undefined : storedRecord(log, index, entry);
+          if (record !== undefined && matchesFilter(record, period.filter)) {
             records.push({
               index,
               id: recordId(log, index),
@@ -169,6 +170,7 @@ export function registerAuditRoutes(app: FastifyInstance, o: AuditRouteOptions):
         Math.min(range.end, index + READ_CHUNK),
       );
       for (const [i, entry] of entries.entries()) {
+        if (entry.length === 0) continue; // erased: no longer a record
         const record = storedRecord(log, index + i, entry);
         if (!record.controls) without++;
         for (const id of record.controls ?? []) {
@@ -318,7 +320,23 @@ async function* populationLines(
       Math.min(proof.range.end, index + READ_CHUNK),
     );
     let out = '';
+    // Erased entries (zero bytes): listed by the leaf hash the tree holds.
+    const erasedAt = entries.flatMap((e, i) => (e.length === 0 ? [index + i] : []));
+    const treeLeaves =
+      erasedAt.length === 0
+        ? []
+        : await hashReader(
+            storage,
+            log,
+            await storage.integratedSize(log),
+          )(erasedAt.map((i) => ({ level: 0, index: i })));
     entries.forEach((entry, i) => {
+      if (entry.length === 0) {
+        excluded++;
+        const leaf = treeLeaves[erasedAt.indexOf(index + i)]!;
+        out += `${populationErasedLine(index + i, leaf, nodeBase64Encode)}\n`;
+        return;
+      }
       const record = storedRecord(log, index + i, entry);
       if (matchesFilter(record, period.filter)) {
         records++;
@@ -346,6 +364,7 @@ async function* csvLines(
     const entries = await storage.readEntries(log, index, Math.min(end, index + READ_CHUNK));
     let out = '';
     entries.forEach((entry, i) => {
+      if (entry.length === 0) return; // erased: no longer a record
       const record = storedRecord(log, index + i, entry);
       if (!matchesFilter(record, period.filter)) return;
       out += csvRow(position++, log, index + i, record, leafHash(entry));

@@ -90,7 +90,12 @@ function serviceProblem(err: ServiceError): HttpProblem {
     case 'SHARE_NOT_FOUND':
       return new HttpProblem('share-not-found', err.message);
     case 'RECORD_ERASED':
-      return new HttpProblem('record-erased', err.message);
+      return new HttpProblem(
+        'record-erased',
+        err.message,
+        {},
+        err.details?.erasure === undefined ? {} : { erasure: err.details.erasure },
+      );
     case 'ERASURE_REFUSED':
       return new HttpProblem(
         'erasure-refused',

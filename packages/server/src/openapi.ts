@@ -254,6 +254,7 @@ export function openApiDocument(): Record<string, unknown> {
           },
         },
       },
+<<<<<<< HEAD
       '/v1/records/{id}/shares': {
         post: {
           summary: 'Make a share link of a record of a private log (scope records:write)',
@@ -293,6 +294,69 @@ export function openApiDocument(): Record<string, unknown> {
             },
           ],
           responses: { '200': { description: '{"revoked": 1 or 0}' }, ...errors },
+=======
+      '/v1/records/{id}/erasure': {
+        post: {
+          summary:
+            "Erase a record's bytes from its private log, logging a signed proofline.erasure record (scope admin)",
+          security: bearer,
+          parameters: [idParam],
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['reason'],
+                  properties: { reason: { type: 'string', minLength: 1, maxLength: 512 } },
+                },
+              },
+            },
+          },
+          responses: {
+            '200': {
+              description:
+                'Erased (or already erased): `{ id, index, leafHash, erasedNow, erasure }`, `erasure` being the erasure record’s receipt view',
+              content: { 'application/json': { schema: { type: 'object' } } },
+            },
+            ...errors,
+          },
+        },
+      },
+      '/v1/logs/{name}/erasures': {
+        post: {
+          summary:
+            'Retention: erase the records of a private log sequenced before a time, up to 1000 per call (scope admin)',
+          security: bearer,
+          parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['before', 'reason'],
+                  properties: {
+                    before: { type: 'string', format: 'date-time' },
+                    reason: { type: 'string' },
+                    dryRun: { type: 'boolean' },
+                    limit: { type: 'integer', minimum: 1, maximum: 1000 },
+                  },
+                },
+              },
+            },
+          },
+          responses: {
+            '200': {
+              description:
+                '`{ ids, more }`: the records erased (or due, with dryRun), and whether older ones remain',
+              content: { 'application/json': { schema: { type: 'object' } } },
+            },
+            ...errors,
+          },
+>>>>>>> wip-confb
         },
       },
       '/v1/audit/population': {

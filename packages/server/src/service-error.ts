@@ -75,6 +75,8 @@ export interface ServiceErrorDetails {
   readonly retryAfterSeconds?: number;
   /** The `WWW-Authenticate` challenge of an UNAUTHENTICATED refusal. */
   readonly challenge?: string;
+  /** RECORD_ERASED: the id of the log's erasure record for it, when known. */
+  readonly erasure?: string;
 }
 
 export class ServiceError extends CodedError<ServiceErrorCode, ServiceErrorDetails> {

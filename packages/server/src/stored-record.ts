@@ -24,10 +24,14 @@ export function storedRecord(log: string, index: number, entry: Uint8Array): Rec
   }
 }
 
-/** The refusal for a record whose bytes were erased (410 record-erased). */
-export function erased(log: string, index: number): ServiceError {
+/**
+ * The refusal for a record whose bytes were erased (410 record-erased), naming the log's
+ * erasure record (`erasure`, a record id) when the caller found it.
+ */
+export function erased(log: string, index: number, erasure?: string): ServiceError {
   return new ServiceError(
     'RECORD_ERASED',
-    `record ${log}-${index} was erased: its bytes are gone, its leaf hash stays in the log, and the log's erasure record says when and why`,
+    `record ${log}-${index} was erased: its bytes are gone, its leaf hash stays in the log, and the log's erasure record${erasure ? ` ${erasure}` : ''} says when and why`,
+    erasure === undefined ? {} : { details: { erasure } },
   );
 }

@@ -31,7 +31,13 @@ const CHECKPOINT_WAIT_TRIES = 30;
 
 type Load =
   | { readonly state: 'loading'; readonly waiting?: boolean }
-  | { readonly state: 'error'; readonly title: string; readonly detail: string }
+  | {
+      readonly state: 'error';
+      readonly title: string;
+      readonly detail: string;
+      /** The record was erased (410): not a failed verification; its erasure record's id. */
+      readonly erased?: { readonly erasure?: string };
+    }
   | {
       readonly state: 'loaded';
       readonly bundleText: string;
@@ -272,13 +278,14 @@ export function RecordPage({ id, hash }: { id: string; hash: string }) {
           ? 'passed'
           : 'failed';
 
+  const erased = load.state === 'error' ? load.erased : undefined;
   useEffect(() => {
-    document.body.dataset.verification = verdict;
+    document.body.dataset.verification = erased ? 'erased' : verdict;
     document.title =
       verdict === 'pending'
         ? `Checking record ${id} · Proofline`
-        : `Record ${id}: ${verdict === 'passed' ? 'verified' : 'verification failed'} · Proofline`;
-  }, [verdict, id]);
+        : `Record ${id}: ${erased ? 'erased' : verdict === 'passed' ? 'verified' : 'verification failed'} · Proofline`;
+  }, [verdict, id, erased]);
   useEffect(
     () => () => {
       delete document.body.dataset.verification;
@@ -365,8 +372,15 @@ function describeLoadError(
   id: string,
   err: unknown,
   shared: boolean,
-): { title: string; detail: string } {
+): { title: string; detail: string; erased?: { erasure?: string } } {
   if (err instanceof ApiError) {
+    if (err.code === 'record-erased') {
+      return {
+        title: 'This record was erased',
+        detail: `The bytes of record ${id} were erased from its private log. Its leaf hash stays in the log, so every other record, checkpoint and audit still verifies; the log’s erasure record says when, by which key and why.`,
+        erased: err.erasure === undefined ? {} : { erasure: err.erasure },
+      };
+    }
     // A private log answers the same whether the record exists or not: say nothing more.
     if (err.code === 'unauthorized' || err.status === 401) {
       return {
@@ -411,7 +425,19 @@ function Verdict(props: {
   let body: ComponentChildren;
   if (load.state === 'error') {
     headline = load.title;
-    body = <p>{load.detail}</p>;
+    body = (
+      <p data-testid={load.erased ? 'erased' : undefined}>
+        {load.detail}
+        {load.erased?.erasure !== undefined && (
+          <>
+            {' '}
+            <a href={`/r/${load.erased.erasure}`} data-testid="erasure-link">
+              Erasure record {load.erased.erasure}
+            </a>
+          </>
+        )}
+      </p>
+    );
   } else if (verdict === 'pending') {
     headline = 'Checking…';
     body = (

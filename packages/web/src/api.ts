@@ -13,7 +13,13 @@ import { CodedError } from '@proofline/tlog';
 export class ApiError extends CodedError<string, { readonly status: number }> {
   declare readonly details: { readonly status: number };
 
-  constructor(status: number, code: string, message: string) {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    /** record-erased: the id of the log's erasure record for the record, when the server named it. */
+    readonly erasure?: string,
+  ) {
     super(code, message, { details: { status } });
     this.name = 'ApiError';
   }
@@ -79,14 +85,20 @@ async function request(
   if (response.ok) return response;
   let code = `http-${response.status}`;
   let detail = `the server answered ${response.status} ${response.statusText}`.trim();
+  let erasure: string | undefined;
   try {
-    const problem = (await response.json()) as { code?: unknown; detail?: unknown };
+    const problem = (await response.json()) as {
+      code?: unknown;
+      detail?: unknown;
+      erasure?: unknown;
+    };
     if (typeof problem.code === 'string') code = problem.code;
     if (typeof problem.detail === 'string') detail = problem.detail;
+    if (typeof problem.erasure === 'string') erasure = problem.erasure;
   } catch {
     // Not a problem document: keep the status line.
   }
-  throw new ApiError(response.status, code, detail);
+  throw new ApiError(response.status, code, detail, erasure);
 }
 
 async function json<T>(url: string): Promise<T> {

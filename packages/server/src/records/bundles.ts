@@ -1,3 +1,4 @@
+import { erased } from '../stored-record.js';
 import {
   BUNDLE_V2_MEDIA_TYPE,
   MAX_BUNDLE_TIMESTAMPS,
@@ -286,6 +287,7 @@ export class ProofBundles {
       creation(index),
       this.inclusionProof(log, anchor, index),
     ]);
+    if (entry!.length === 0) throw erased(log, index); // erased: no bundle (never cached)
     const text = formatBundleParts(
       {
         id,

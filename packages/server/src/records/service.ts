@@ -6,6 +6,7 @@ import {
   digestLookupKey,
   parseRecordId,
   parseStatement,
+  recordId,
   verifyIssuer,
   type Bundle,
   type Statement,
@@ -166,7 +167,7 @@ export class RecordService {
       this.creation(runtime, i),
     );
     // An erased entry (zero bytes) has no bundle: its leaf stays, its record is gone.
-    if (bundle.entry.length === 0) throw erased(runtime.config.name, index);
+    if (bundle.entry.length === 0) throw await this.erasedRecord(runtime.config, index);
     return bundle;
   }
 
@@ -179,9 +180,23 @@ export class RecordService {
     // the caller's access check read (LogDirectory, cached ≤ 2 s); unknown counts as private.
     if (visibility !== 'public') {
       const [entry] = await this.storage.readEntries(log, index, index + 1);
-      if (entry!.length === 0) throw erased(log, index);
+      if (entry!.length === 0) throw await this.erasedRecord(runtime.config, index);
     }
-    return this.bundles.json(runtime.config, id, index, (i) => this.creation(runtime, i));
+    try {
+      return await this.bundles.json(runtime.config, id, index, (i) => this.creation(runtime, i));
+    } catch (err) {
+      if (err instanceof ServiceError && err.code === 'RECORD_ERASED') {
+        throw await this.erasedRecord(runtime.config, index);
+      }
+      throw err;
+    }
+  }
+
+  /** The 410 of an erased record, naming its erasure record (found by its idempotency key). */
+  private async erasedRecord(config: LogConfig, index: number): Promise<Error> {
+    const key = `${ERASURE_TYPE}/${recordId(config.name, index)}`;
+    const used = await this.storage.findIdempotency(config.tenant, key);
+    return erased(config.name, index, used && recordId(used.log, used.first));
   }
 
   /** The creation receipt stored with the commit of entry `index`, if it has one. */
