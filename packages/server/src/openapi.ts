@@ -254,7 +254,6 @@ export function openApiDocument(): Record<string, unknown> {
           },
         },
       },
-<<<<<<< HEAD
       '/v1/records/{id}/shares': {
         post: {
           summary: 'Make a share link of a record of a private log (scope records:write)',
@@ -294,7 +293,8 @@ export function openApiDocument(): Record<string, unknown> {
             },
           ],
           responses: { '200': { description: '{"revoked": 1 or 0}' }, ...errors },
-=======
+        },
+      },
       '/v1/records/{id}/erasure': {
         post: {
           summary:
@@ -356,7 +356,6 @@ export function openApiDocument(): Record<string, unknown> {
             },
             ...errors,
           },
->>>>>>> wip-confb
         },
       },
       '/v1/audit/population': {
