@@ -9,7 +9,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ed25519Verifier, openNote, parseVerifierKey } from '@proofline/note';
@@ -158,7 +158,23 @@ describe('retire-key: the successor becomes the log key, the history keeps the o
     ) as { receipt: string };
     await openNote(parsed.receipt, [verifier(oldKey)]);
     await assert.rejects(openNote(parsed.receipt, [verifier(newKey)]));
-    assert.ok(oldNow);
+    // Its bundle now: receipt by the old key, latest checkpoint by the new one. With the
+    // log's signed key history, it verifies pinned to either key; without, to neither.
+    const described = join(dir, 'log.json');
+    writeFileSync(described, await (await fetch(prefix())).text());
+    for (const key of [oldKey, newKey]) {
+      assert.notEqual(v(oldNow, key).status, 0, 'without the key history');
+      const r = runProofline(['verify', oldNow, '--log-key', key, '--key-history', described]);
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      const n = runProofline(['verify', fresh, '--log-key', key, '--key-history', described]);
+      assert.equal(n.status, 0, n.stdout + n.stderr);
+    }
+    // A history whose handover an insider extended does not verify: refused, not ignored.
+    const forged = join(dir, 'forged.json');
+    writeFileSync(forged, readFileSync(described, 'utf8').replace('range 0 30', 'range 0 40'));
+    const r = runProofline(['verify', oldNow, '--log-key', oldKey, '--key-history', forged]);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stdout + r.stderr, /keyHistory does not verify/);
   });
 
   it('audit passes pinned to either key (the old one through the signed key history)', () => {

@@ -16,6 +16,7 @@ import { Ahead } from './ahead.js';
 import { notApplicable, skipped, type StepResult } from './checks.js';
 import { VerificationError } from './errors.js';
 import { resolvePolicy } from './policy.js';
+import { withKeyHistory } from './key-chain.js';
 import { bundleStep, tlogProofStep } from './steps/bundle.js';
 import { checkpointStep, type VerifiedCheckpoint } from './steps/checkpoint.js';
 import { consistencyStep } from './steps/consistency.js';
@@ -314,7 +315,7 @@ export async function verifyBundle(
   policy: TrustPolicy,
   options: VerifyOptions = {},
 ): Promise<Verification> {
-  const resolved = resolvePolicy(policy);
+  const resolved = await withKeyHistory(resolvePolicy(policy), policy.logKey, policy.keyHistory);
   checkOptions(options);
   const ahead = new Ahead(resolved);
   ahead.startBundle(input);
@@ -337,7 +338,7 @@ export async function verifyTlogProof(
   policy: TrustPolicy,
   options: VerifyOptions = {},
 ): Promise<Verification> {
-  const resolved = resolvePolicy(policy);
+  const resolved = await withKeyHistory(resolvePolicy(policy), policy.logKey, policy.keyHistory);
   checkOptions(options);
   const { check, value: proof } = tlogProofStep(text);
   if (proof === undefined) return freeze({ ok: false, checks: allSkipped(check) });
@@ -370,7 +371,7 @@ export async function verifyReceipt(
   policy: TrustPolicy,
   options: ReceiptOptions = {},
 ): Promise<Verification> {
-  const resolved = resolvePolicy(policy);
+  const resolved = await withKeyHistory(resolvePolicy(policy), policy.logKey, policy.keyHistory);
   if (!(entry instanceof Uint8Array)) {
     throw new VerificationError('INVALID_ARGUMENT', 'record', 'entry must be a Uint8Array');
   }

@@ -14,6 +14,7 @@ import { equalHashes } from '@proofline/tlog';
 import { failed, keyLabel, passed, type StepResult } from '../checks.js';
 import { VerificationError } from '../errors.js';
 import type { ResolvedPolicy } from '../policy.js';
+import { sealingKey } from '../key-chain.js';
 
 /** What the receipt step is asked to check besides the note: all of it untrusted. */
 export interface ReceiptClaim {
@@ -65,9 +66,17 @@ async function openWithLogKey(
   policy: ResolvedPolicy,
   evidence: Evidence,
   what: string,
+  [first, last]: readonly [number, number],
 ): Promise<StepResult<never> | undefined> {
   try {
-    await openNote(note as string, [policy.log]);
+    const key = sealingKey(policy, first, last);
+    if (key === undefined) {
+      throw new NoteError(
+        'UNVERIFIED_NOTE',
+        `no one key of the log's key history sealed entries ${first}..${last}`,
+      );
+    }
+    await openNote(note as string, [key]);
     return undefined;
   } catch (noteError) {
     if (!(noteError instanceof NoteError)) throw noteError;
@@ -166,7 +175,10 @@ async function v1ReceiptStep(
     const expected = { ...evidence, expectedOrigin: policy.origin };
     return { check: failed(mismatch('the receipt promises another origin', expected)) };
   }
-  const unverified = await openWithLogKey(note, policy, evidence, 'receipt');
+  const unverified = await openWithLogKey(note, policy, evidence, 'receipt', [
+    claimed.index,
+    claimed.index,
+  ]);
   if (unverified !== undefined) return unverified;
   const value = { index: claimed.index, receipt: claimed };
   const differing = [
@@ -240,7 +252,10 @@ async function batchReceiptStep(
     const expected = { ...evidence, expectedOrigin: policy.origin };
     return { check: failed(mismatch('the batch receipt promises another origin', expected)) };
   }
-  const unverified = await openWithLogKey(note, policy, evidence, 'batch receipt');
+  const unverified = await openWithLogKey(note, policy, evidence, 'batch receipt', [
+    claimed.first,
+    last,
+  ]);
   if (unverified !== undefined) return unverified;
   const value = { index, receipt: claimed };
   const problems: string[] = [];
