@@ -189,6 +189,18 @@ describe('retire-key: the successor becomes the log key, the history keeps the o
     const client = (logKey: string, log?: string) =>
       new ProoflineClient({ url: server!.url, trust: { logKey }, ...(log ? { log } : {}) });
     assert.equal(await client(newKey, 'default').checkLog(), 'default');
+    // Old records' bundles: verified by the client with the log's signed key history.
+    const described = (await (await fetch(prefix())).json()) as {
+      retiredKeys: { handover: string }[];
+    };
+    const keyHistory = described.retiredKeys.map((r) => r.handover);
+    const withHistory = new ProoflineClient({
+      url: server!.url,
+      trust: { logKey: newKey, keyHistory },
+    });
+    assert.equal((await withHistory.bundle('default-5')).verification.ok, true);
+    assert.equal((await withHistory.bundle('default-35')).verification.ok, true);
+    await assert.rejects(client(newKey).bundle('default-5'), /does not verify/);
     for (const log of ['default', undefined]) {
       await assert.rejects(client(oldKey, log).checkLog(), (err: unknown) => {
         assert.ok(err instanceof LogTrustError, String(err));
