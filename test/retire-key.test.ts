@@ -67,7 +67,16 @@ describe('retire-key: the successor becomes the log key, the history keeps the o
 
   before(async () => {
     dir = tempDir('retire');
-    assert.equal(runProofline(['create-log', '--data', dir, '--origin', ORIGIN]).status, 0);
+    const created = runProofline([
+      'create-log',
+      '--data',
+      dir,
+      '--origin',
+      ORIGIN,
+      '--visibility',
+      'public',
+    ]);
+    assert.equal(created.status, 0, created.stderr);
     assert.equal(runProofline(['append', '--data', dir], lines(0, 20)).status, 0);
     oldKey = runProofline(['log-key', '--data', dir]).stdout.trim();
   });

@@ -23,9 +23,11 @@ describe('proofline attest: trust before write', () => {
 
   before(async () => {
     dir = tempDir('trust');
-    assert.equal(runProofline(['create-log', '--data', dir]).status, 0);
+    assert.equal(runProofline(['create-log', '--visibility', 'public', '--data', dir]).status, 0);
     const created = runProofline([
       'create-log',
+      '--visibility',
+      'public',
       '--data',
       dir,
       '--log',

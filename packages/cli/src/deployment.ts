@@ -6,6 +6,7 @@ import {
   TENANT_NAME_PATTERN,
   type AccessStore,
   type LogConfig,
+  type LogVisibility,
   type Storage,
 } from '@proofline/storage';
 import { SqliteStorage } from '@proofline/storage-sqlite';
@@ -87,10 +88,17 @@ export interface Deployment {
   /** Tenants, API keys and issuer keys: the same driver object as `storage`. */
   readonly access: AccessStore;
   /**
-   * Opens (creating on first use, owned by `tenant`, with its witness and TSA `policy`) a log
-   * and its signing key: only for `create-log` and `serve`'s first start.
+   * Opens (creating on first use, owned by `tenant`, with its witness and TSA `policy` and its
+   * `visibility`, default public) a log and its signing key: only for `create-log` (private
+   * unless told) and `serve`'s first start (`default`, public: the quickstart's log).
    */
-  log(name: string, origin?: string, tenant?: string, policy?: string): Promise<LogHandle>;
+  log(
+    name: string,
+    origin?: string,
+    tenant?: string,
+    policy?: string,
+    visibility?: LogVisibility,
+  ): Promise<LogHandle>;
   /** Opens an existing log and its key; writes nothing. A missing log is a DeploymentError. */
   openLog(name: string): Promise<LogHandle>;
   /**
@@ -109,7 +117,7 @@ export interface Deployment {
 }
 
 /** What is missing when a command that must not create it finds it absent. */
-export type DeploymentErrorCode = 'NO_DATA' | 'NO_LOG' | 'NO_TENANT_LOG';
+export type DeploymentErrorCode = 'NO_DATA' | 'NO_LOG' | 'NO_TENANT_LOG' | 'VISIBILITY';
 
 export class DeploymentError extends CodedError<DeploymentErrorCode> {
   constructor(code: DeploymentErrorCode, message: string) {
@@ -394,7 +402,7 @@ async function openWithKeys(
       const handle = await deployment.openLog(name);
       return retireKey(storage, handle, fileKeys ? keyDir : undefined);
     },
-    async log(name, origin, tenant = DEFAULT_TENANT, policy) {
+    async log(name, origin, tenant = DEFAULT_TENANT, policy, visibility = 'public') {
       if (!LOG_NAME_PATTERN.test(name)) {
         throw new Error(`invalid log name ${JSON.stringify(name)}: use a-z, 0-9 and -`);
       }
@@ -414,6 +422,7 @@ async function openWithKeys(
           origin: key.name,
           verifierKey: key.verifierKey,
           createdAt: Date.now(),
+          visibility,
         },
         policy,
       );

@@ -1,5 +1,6 @@
 import type { Verifier } from '@proofline/note';
-import { StorageError, type Storage, type StoredCommit } from '@proofline/storage';
+import { StorageError, readTilesAt, type Storage, type StoredCommit } from '@proofline/storage';
+import { tileHashReader } from '@proofline/tlog';
 import { SequencerError } from './errors.js';
 import { nodeInteriorHash } from '@proofline/tlog/node';
 import { nodeEd25519Verifier } from './node-signer.js';
@@ -28,6 +29,10 @@ export interface RetiredKey {
  * Before each check with work to do, the log's registered key is read again: if it is no
  * longer this node's log key (retired by `proofline retire-key` while the node ran), the check
  * fails with KEY_RETIRED and nothing is integrated: the node must restart with the new key.
+ *
+ * Entries of a commit below `from` (integrated earlier) may have been erased: their leaf
+ * hashes come from the hash tiles (see integratedLeaves). Entries being integrated never
+ * are, since only integrated entries can be erased.
  *
  * A commit with no stored receipt (made before receipts were stored, or its note removed) is
  * reported to `onUnsealed` and integrated: the receipt its client holds still contradicts a
@@ -122,10 +127,30 @@ export class CommitCheck {
         ? []
         : (await this.storage.readEntries(this.log.name, start, end)).map((e) => this.leafHash(e));
     return [
-      ...(await read(commit.start, Math.min(from, commit.end))),
+      ...(await this.integratedLeaves(commit.start, Math.min(from, commit.end))),
       ...inside,
       ...(await read(Math.max(to, commit.start), commit.end)),
     ];
+  }
+
+  /**
+   * Leaf hashes of `[start, end)`, all below `from` and so integrated: of the entries, except
+   * that an erased entry (zero bytes; Storage.eraseEntry erases only integrated entries, so
+   * nothing at or above `from` is ever erased) has its leaf hash from the level-0 hash tiles.
+   */
+  private async integratedLeaves(start: number, end: number): Promise<Uint8Array[]> {
+    if (start >= end) return [];
+    const entries = await this.storage.readEntries(this.log.name, start, end);
+    const leaves = entries.map((e) => this.leafHash(e));
+    const erased = entries.flatMap((e, i) => (e.length === 0 ? [start + i] : []));
+    if (erased.length === 0) return leaves;
+    const integrated = await this.storage.integratedSize(this.log.name);
+    const read = tileHashReader(integrated, (tiles) =>
+      readTilesAt(this.storage, this.log.name, tiles),
+    );
+    const fromTiles = await read(erased.map((index) => ({ level: 0, index })));
+    erased.forEach((index, i) => (leaves[index - start] = fromTiles[i]!));
+    return leaves;
   }
 
   private async verify(commit: StoredCommit, leaves: readonly Uint8Array[]): Promise<void> {

@@ -12,6 +12,7 @@ import {
   type HashReader,
 } from '@proofline/tlog';
 import { GuardError, type DatabaseState, type TreeHead } from './guard-error.js';
+import { nodeEd25519Verifier } from './node-signer.js';
 import {
   EMPTY_GUARD_STATE,
   formatGuardState,
@@ -69,7 +70,9 @@ export class CheckpointGuard {
   private verified: { state: GuardState; latest: string | undefined } | undefined;
 
   constructor(options: CheckpointGuardOptions) {
-    const verifier = parseVerifierKey(options.verifierKey);
+    // node:crypto, and a lookup for the checkpoints this process signed: every publishing
+    // round opens the database's latest checkpoint (see nodeEd25519Verifier).
+    const verifier = nodeEd25519Verifier(options.verifierKey);
     this.path = options.path;
     this.log = options.log;
     const retired = (options.retiredKeys ?? []).map(({ verifierKey, end }) => ({

@@ -133,6 +133,8 @@ interface Flight {
  * it only if the tail is still that (compare-and-swap). On `retry` (another writer
  * committed) the batch is rebuilt and re-sealed for the actual tail; on `duplicates` the
  * groups whose idempotency key is stored get that outcome and the others are retried.
+ * With a storage that reserves (Storage.reserve: shared by several processes), each attempt
+ * is proposed at the place and time reserved for it instead, and a `retry` reserves again.
  *
  * Memory is bounded: at most `maxPending` entries wait; beyond that appends are refused with
  * OVERLOADED (retry later) instead of queueing.
@@ -374,7 +376,11 @@ export class Sequencer {
         live.push(i);
       }
     });
-    let tail = (this.tail ??= await this.storage.tail(this.log));
+    // A storage that reserves (shared by several processes) hands each attempt its place.
+    const reserving = this.storage.reserve !== undefined;
+    let tail = reserving
+      ? { size: 0, timeMs: 0 }
+      : (this.tail ??= await this.storage.tail(this.log));
     let waiting = ahead.filter((f) => this.flights.includes(f));
     for (let attempt = 0; live.length > 0; attempt++) {
       if (attempt === MAX_ATTEMPTS) {
@@ -382,8 +388,16 @@ export class Sequencer {
           details: { retryAfterSeconds: 1 },
         });
       }
-      const first = Math.max(tail.size, ...waiting.map((f) => f.end));
-      const timeMs = Math.max(this.now(), tail.timeMs, ...waiting.map((f) => f.timeMs));
+      const place = reserving
+        ? await this.storage.reserve!(
+            this.log,
+            live.reduce((n, i) => n + batch[i]!.group.count, 0),
+            this.now(),
+          )
+        : undefined;
+      const first = place?.first ?? Math.max(tail.size, ...waiting.map((f) => f.end));
+      const timeMs =
+        place?.timeMs ?? Math.max(this.now(), tail.timeMs, ...waiting.map((f) => f.timeMs));
       const built = live.map((i) => this.build(batch[i]!.group, timeMs));
       const entries = built.flatMap((b) => b.entries);
       const receipt = sealing?.seal({ first, timeMs, entries });
@@ -404,6 +418,7 @@ export class Sequencer {
             };
           }),
           ...(receipt === undefined ? {} : { receipt }),
+          ...(place ? { epoch: place.epoch } : {}),
         });
       } catch (err) {
         this.tail = undefined;
@@ -444,6 +459,7 @@ export class Sequencer {
         });
         continue; // at the same tail, without them
       }
+      if (reserving) continue; // the next attempt reserves afresh
       if (waiting.length > 0) {
         await Promise.all(waiting.map((f) => f.done));
         waiting = [];

@@ -87,6 +87,16 @@ function serviceProblem(err: ServiceError): HttpProblem {
       return new HttpProblem('unknown-log', err.message);
     case 'RECORD_NOT_FOUND':
       return new HttpProblem('record-not-found', err.message);
+    case 'SHARE_NOT_FOUND':
+      return new HttpProblem('share-not-found', err.message);
+    case 'RECORD_ERASED':
+      return new HttpProblem('record-erased', err.message);
+    case 'ERASURE_REFUSED':
+      return new HttpProblem(
+        'erasure-refused',
+        err.message,
+        retryAfterSeconds === undefined ? {} : retry,
+      );
     case 'NOT_YET_CHECKPOINTED':
       return new HttpProblem('not-yet-checkpointed', err.message, retry);
     case 'TILE_NOT_FOUND':

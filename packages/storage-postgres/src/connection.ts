@@ -22,12 +22,26 @@ export interface PostgresOptions {
    * is rolled back and its `sequence` call rejects.
    */
   readonly idleInTransactionTimeoutMs?: number;
+  /**
+   * How long a commit proposed at a reservation (Storage.reserve) waits on the database for
+   * the commits reserved before it (default 2000 ms). When they have not landed by then (a
+   * node died between reserving and committing, or stalled), every open reservation of the
+   * log is given up and answered `retry`, so a dead node stalls a log's writers at most this
+   * long.
+   */
+  readonly reservationWaitMs?: number;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 /** Serialisation failures and deadlocks: the transaction did nothing and may be re-run. */
 const RETRYABLE = new Set(['40001', '40P01']);
 const MAX_ATTEMPTS = 5;
+/**
+ * SQLSTATE classes after which a statement's connection is gone and its outcome unknown:
+ * connection exceptions, operator intervention (a terminated backend, a shutdown), system
+ * errors.
+ */
+const LOST = new Set(['08', '57', '58']);
 
 /** One transaction's connection, and its transaction id once it has one. */
 export interface Tx {
@@ -70,7 +84,8 @@ export class PostgresConnection {
   protected readonly schema: string;
   private readonly idleTimeoutMs: number;
   private readonly logIds = new Map<string, number>();
-  private readonly ready = new WeakSet<pg.PoolClient>();
+  /** Per pooled connection with this driver's session settings: its backend's process id. */
+  private readonly backends = new WeakMap<pg.PoolClient, number>();
   private closed = false;
 
   constructor(options: PostgresOptions) {
@@ -149,26 +164,88 @@ export class PostgresConnection {
   /** A pooled connection, with this driver's session settings applied on first use. */
   private async connect(): Promise<pg.PoolClient> {
     const client = await this.pool.connect();
-    if (!this.ready.has(client)) {
+    if (!this.backends.has(client)) {
       // pg-pool listens for errors only on idle connections. A checked-out one whose
       // session the server ends between statements (idle-in-transaction timeout, restart,
       // failover) would otherwise raise an unhandled 'error' and take the process down;
       // its next query fails instead, and the connection is destroyed on release.
       client.on('error', () => {});
       try {
-        await client.query(
+        const { rows } = await client.query<{ pid: number }>(
           "SELECT set_config('idle_in_transaction_session_timeout', $1, false), " +
             "CASE WHEN current_setting('synchronous_commit') = 'off' " +
-            "THEN set_config('synchronous_commit', 'on', false) END",
+            "THEN set_config('synchronous_commit', 'on', false) END, pg_backend_pid() AS pid",
           [`${this.idleTimeoutMs}ms`],
         );
+        this.backends.set(client, rows[0]!.pid);
       } catch (err) {
         client.release(true);
         throw err;
       }
-      this.ready.add(client);
     }
     return client;
+  }
+
+  /**
+   * One statement that writes in its own implicit transaction: it resolves only once that
+   * commit is durable (the server replies after the WAL flush), and no client round trip
+   * happens while it holds locks. Re-run after a serialisation failure or deadlock (it wrote
+   * nothing). If the connection breaks while it runs, its outcome is unknown: the statement's
+   * backend is terminated and awaited (a backend finishes a commit it started before it
+   * exits), then `landed()` reads whether the write is stored — `'landed'` if so, else the
+   * connection's error is thrown, and nothing was written.
+   */
+  protected async autocommit<R extends pg.QueryResultRow>(
+    text: string,
+    values: readonly unknown[],
+    landed: () => Promise<boolean>,
+  ): Promise<pg.QueryResult<R> | 'landed'> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.connect();
+      const pid = this.backends.get(client)!;
+      let broken = false;
+      try {
+        return await client.query<R>(text, values as unknown[]);
+      } catch (err) {
+        broken = !hasSqlState(err) || LOST.has(sqlState(err)!.slice(0, 2));
+        if (broken) {
+          client.release(true);
+          await this.backendGone(pid, err);
+          if (await landed()) return 'landed';
+          throw err;
+        }
+        if (attempt >= MAX_ATTEMPTS || !RETRYABLE.has(sqlState(err) ?? '')) throw err;
+      } finally {
+        if (!broken) client.release();
+      }
+      await sleep(5 * attempt + Math.random() * 20 * attempt);
+    }
+  }
+
+  /**
+   * Terminates backend `pid` (a statement whose connection broke) and returns once it has
+   * exited; throws if that cannot be learned, since the statement's outcome would stay open.
+   */
+  private async backendGone(pid: number, cause: unknown): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    let last: unknown = cause;
+    while (Date.now() < deadline && !this.closed) {
+      try {
+        const { rows } = await this.query(
+          'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = $1',
+          [pid],
+        );
+        if (rows.length === 0) return;
+      } catch (err) {
+        last = err;
+      }
+      await sleep(50);
+    }
+    throw new Error(
+      `the outcome of a write is unknown: its connection broke (${errorMessage(cause)}) ` +
+        `and its backend ${pid} could not be seen to end (${errorMessage(last)})`,
+      { cause },
+    );
   }
 
   /** One statement outside an explicit transaction. */

@@ -1,12 +1,18 @@
+import { createHash } from 'node:crypto';
 import {
   StorageError,
   type CheckpointTimestamp,
   type CommitAnswer,
   type CommitRequest,
+  type EntryErasure,
+  type ErasedEntry,
   type IdempotentOutcome,
   type IndexRange,
   type LogConfig,
+  type LogVisibility,
+  type NewLogConfig,
   type LogTail,
+  type Reservation,
   type RetireKeyAnswer,
   type RetireKeyRequest,
   type Storage,
@@ -18,8 +24,10 @@ import {
 } from '@proofline/storage';
 import {
   checkCommit,
+  checkErasure,
   checkIndex,
   checkRange,
+  checkReserve,
   checkTimestamp,
   checkRetireKey,
   checkTtl,
@@ -36,25 +44,49 @@ import { pack } from './bytes.js';
 import { PostgresAccess } from './access.js';
 import type { PostgresOptions } from './connection.js';
 import { readKeyHistory, retireKeyIn } from './key-history.js';
-import { sequenceIn } from './sequence.js';
+import {
+  commitLanded,
+  commitParams,
+  commitStatement,
+  ONE_STATEMENT_BYTES,
+  sequenceIn,
+  storedOutcomes,
+  type Run,
+} from './sequence.js';
 
 /**
  * PostgreSQL driver (node-postgres pool), for several stateless API nodes sharing one
  * database. See README.md for the life of an entry, durability and the concurrency design.
  *
- * - Sequencing: the compare-and-swap of Storage.sequence, one transaction that takes the
- *   log's row `FOR UPDATE` (sequence.ts), so writers of one log on every node serialise
- *   and a commit proposed for a stale tail is answered `retry`: indices stay gap-free.
- * - Integration and checkpoints: compare-and-swap transactions on the same row.
+ * - Sequencing: `reserve` hands out places at a log's tail ahead of the commit (an UNLOGGED
+ *   row, a hint only); `sequence` is the compare-and-swap of Storage.sequence as one
+ *   statement (`sequence_commit`, schema.ts) that waits on the database for the commits
+ *   reserved before it, so writers of one log on every node seal in parallel and the log's
+ *   locks are never held across a round trip to a node. Indices stay gap-free whatever was
+ *   reserved: a commit for a stale tail is answered `retry`.
+ * - Integration and checkpoints: compare-and-swap statements on the same row.
  * - Leases: one UPDATE judged on the database's clock, never a node's.
- * - Durability: COMMIT returns once the WAL is flushed (`synchronous_commit` is raised to
- *   `on` for this driver's sessions if the server default is `off`). If the connection
- *   dies while COMMIT is in flight, the outcome is read back with `txid_status` before the
- *   call resolves or rejects, so a rejected `sequence` never leaves entries behind.
+ * - Durability: a write resolves once its commit's WAL is flushed (`synchronous_commit` is
+ *   raised to `on` for this driver's sessions if the server default is `off`). If the
+ *   connection dies meanwhile, the outcome is read back (the statement's backend ended
+ *   first, or `txid_status` for a transaction) before the call resolves or rejects, so a
+ *   rejected `sequence` never leaves entries behind.
  */
 export class PostgresStorage extends PostgresAccess implements Storage {
-  /** Per log, settles once this handle's last `sequence` call holds the row lock (or ended). */
-  private readonly lockTurns = new Map<string, Promise<void>>();
+  private readonly reservationWaitMs: number;
+  private readonly run: Run = (text, values) => this.query(text, values);
+  /** First key of the logs' advisory locks (`sequence_commit`): this store's, from its schema. */
+  private readonly lockSpace: number;
+
+  constructor(options: PostgresOptions) {
+    super(options);
+    const wait = options.reservationWaitMs ?? 2_000;
+    if (!Number.isSafeInteger(wait) || wait < 0 || wait > 2 ** 31 - 1) {
+      throw new StorageError('INVALID_ARGUMENT', `invalid reservation wait ${wait}`);
+    }
+    this.reservationWaitMs = wait;
+    this.lockSpace = createHash('sha256').update(this.schema).digest().readInt32BE(0);
+  }
 
   /** Opens the store and runs any pending migrations before returning it. */
   static async open(options: PostgresOptions): Promise<PostgresStorage> {
@@ -70,7 +102,7 @@ export class PostgresStorage extends PostgresAccess implements Storage {
 
   // ---- logs ----
 
-  async ensureLog(config: LogConfig, policy?: string): Promise<LogConfig> {
+  async ensureLog(config: NewLogConfig, policy?: string): Promise<LogConfig> {
     const t = this.t;
     return this.transaction(async ({ client }) => {
       await client.query(
@@ -78,9 +110,16 @@ export class PostgresStorage extends PostgresAccess implements Storage {
         [config.tenant, config.createdAt],
       );
       const inserted = await client.query<{ id: string }>(
-        `INSERT INTO ${t.logs} (name, tenant, origin, verifier_key, created_at) ` +
-          'VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING RETURNING id',
-        [config.name, config.tenant, config.origin, config.verifierKey, config.createdAt],
+        `INSERT INTO ${t.logs} (name, tenant, origin, verifier_key, created_at, visibility) ` +
+          'VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO NOTHING RETURNING id',
+        [
+          config.name,
+          config.tenant,
+          config.origin,
+          config.verifierKey,
+          config.createdAt,
+          config.visibility ?? 'public',
+        ],
       );
       if (inserted.rows.length === 1 && policy !== undefined) {
         await client.query(
@@ -89,7 +128,7 @@ export class PostgresStorage extends PostgresAccess implements Storage {
         );
       }
       const { rows } = await client.query<LogRow>(
-        `SELECT name, tenant, origin, verifier_key, created_at FROM ${t.logs} WHERE name = $1`,
+        `SELECT name, tenant, origin, verifier_key, created_at, visibility FROM ${t.logs} WHERE name = $1`,
         [config.name],
       );
       return { commit: true, value: toConfig(rows[0]!) };
@@ -98,7 +137,7 @@ export class PostgresStorage extends PostgresAccess implements Storage {
 
   async getLog(name: string): Promise<LogConfig | undefined> {
     const { rows } = await this.query<LogRow>(
-      `SELECT name, tenant, origin, verifier_key, created_at FROM ${this.t.logs} WHERE name = $1`,
+      `SELECT name, tenant, origin, verifier_key, created_at, visibility FROM ${this.t.logs} WHERE name = $1`,
       [name],
     );
     return rows[0] && toConfig(rows[0]);
@@ -106,9 +145,16 @@ export class PostgresStorage extends PostgresAccess implements Storage {
 
   async listLogs(): Promise<LogConfig[]> {
     const { rows } = await this.query<LogRow>(
-      `SELECT name, tenant, origin, verifier_key, created_at FROM ${this.t.logs} ORDER BY name`,
+      `SELECT name, tenant, origin, verifier_key, created_at, visibility FROM ${this.t.logs} ORDER BY name`,
     );
     return rows.map(toConfig);
+  }
+
+  async setLogVisibility(log: string, visibility: LogVisibility): Promise<void> {
+    await this.query(`UPDATE ${this.t.logs} SET visibility = $1 WHERE id = $2`, [
+      visibility,
+      await this.logId(log),
+    ]);
   }
 
   async getLogPolicy(log: string): Promise<string | undefined> {
@@ -151,32 +197,66 @@ export class PostgresStorage extends PostgresAccess implements Storage {
   // ---- sequencing ----
 
   /**
-   * Calls of this handle take the log's row lock in the order they were made (each waits
-   * for the one before it to hold the lock before asking): a sequencer's pipelined batches,
-   * proposed one after another, then reach the database in that order instead of racing
-   * into `retry` answers.
+   * One statement (`sequence_commit`, run outside any explicit transaction), so the log's
+   * locks are held only while the server writes and flushes, never across a round trip to
+   * this node; commits beyond ONE_STATEMENT_BYTES take the multi-statement transaction of
+   * `sequenceIn`. A commit made at a reservation (`commit.epoch`) first waits on the
+   * database for the commits reserved before it.
    */
   async sequence(log: string, commit: CommitRequest): Promise<CommitAnswer> {
     checkCommit(commit);
-    const before = this.lockTurns.get(log);
-    let locked!: () => void;
-    const mine = new Promise<void>((resolve) => (locked = resolve));
-    this.lockTurns.set(log, mine);
-    try {
-      return await this.transaction(async (tx) => {
-        const turn = { before, locked };
-        const {
-          answer,
-          commit: write,
-          xid,
-        } = await sequenceIn(tx.client, this.t, log, commit, turn);
+    const id = await this.logId(log);
+    let bytes = 0;
+    for (const g of commit.groups) for (const e of g.entries) bytes += e.length;
+    if (bytes > ONE_STATEMENT_BYTES) {
+      return this.transaction(async (tx) => {
+        const { answer, commit: write, xid } = await sequenceIn(tx.client, this.t, log, commit);
         tx.xid = xid;
         return { commit: write, value: answer };
       });
-    } finally {
-      locked();
-      if (this.lockTurns.get(log) === mine) this.lockTurns.delete(log);
     }
+    const result = await this.autocommit<{ o_status: string; o_size: number; o_time: number }>(
+      commitStatement(this.schema),
+      commitParams(id, commit, this.reservationWaitMs, this.lockSpace),
+      () => commitLanded(this.run, this.t, id, commit),
+    );
+    if (result === 'landed') return { status: 'committed' };
+    const row = result.rows[0]!;
+    switch (row.o_status) {
+      case 'committed':
+        return { status: 'committed' };
+      case 'retry':
+        return { status: 'retry', tail: { size: row.o_size, timeMs: row.o_time } };
+      case 'duplicates':
+        return {
+          status: 'duplicates',
+          outcomes: await storedOutcomes(this.run, this.t, commit),
+        };
+      default:
+        throw new StorageError('UNKNOWN_LOG', `unknown log ${JSON.stringify(log)}`);
+    }
+  }
+
+  /**
+   * One upsert on the UNLOGGED `reservations` row (no WAL, so no flush to wait for), which it
+   * rebuilds from the log row whenever it is missing or behind (a crash, a failover, commits
+   * made without a reservation).
+   */
+  async reserve(log: string, count: number, nowMs: number): Promise<Reservation> {
+    checkReserve(count, nowMs);
+    const id = await this.logId(log);
+    const { rows } = await this.query<{ first: number; time: number; epoch: number }>(
+      `INSERT INTO ${this.schema}.reservations AS r (log_id, next, time, epoch) ` +
+        `SELECT l.id, l.sequenced_size + $2::bigint, greatest(l.last_time, $3::bigint), 1 ` +
+        `FROM ${this.t.logs} l WHERE l.id = $1 ` +
+        'ON CONFLICT (log_id) DO UPDATE SET ' +
+        'next = greatest(r.next, excluded.next - $2::bigint) + $2::bigint, ' +
+        'time = greatest(r.time, excluded.time) ' +
+        'RETURNING r.next - $2::bigint AS first, r.time, r.epoch',
+      [id, count, nowMs],
+    );
+    const row = rows[0]!;
+    return { first: row.first, timeMs: row.time, epoch: row.epoch };
   }
 
   async tail(log: string): Promise<LogTail> {
@@ -285,42 +365,34 @@ export class PostgresStorage extends PostgresAccess implements Storage {
     const byKey = new Map<string, StoredTile>();
     for (const tile of tiles) byKey.set(`${tile.level}/${tile.index}`, tile);
     const unique = [...byKey.values()];
-    const t = this.t;
-    return this.transaction(async (tx) => {
-      const { client } = tx;
-      // Tiles first, then the compare-and-swap: the log row (which every sequencer needs)
-      // is then locked only from the CAS to COMMIT. A CAS that fails rolls the tiles back.
-      if (unique.length > 0) {
-        const packed = pack(unique.map((tile) => tile.data));
-        await client.query(
-          `INSERT INTO ${t.tiles} (log_id, level, idx, data) ` +
-            'SELECT $1::bigint, u.l, u.i, substring($4::bytea FROM u.p FOR u.n) ' +
-            'FROM unnest($2::int4[], $3::int8[], $5::int4[], $6::int4[]) AS u(l, i, p, n) ' +
-            'ORDER BY u.l, u.i ' +
-            'ON CONFLICT (log_id, level, idx) DO UPDATE SET data = excluded.data',
-          [
-            id,
-            unique.map((tile) => tile.level),
-            unique.map((tile) => tile.index),
-            packed.data,
-            packed.starts,
-            packed.lengths,
-          ],
-        );
-      }
-      const { rows } = await client.query<{ sequenced_size: number; xid: string }>(
-        `UPDATE ${t.logs} SET integrated_size = $3 WHERE id = $1 AND integrated_size = $2 ` +
-          'RETURNING sequenced_size, txid_current()::text AS xid',
-        [id, fromSize, toSize],
+    const packed = pack(unique.map((tile) => tile.data));
+    let result;
+    try {
+      // One statement (`integrate_tiles`): the log's row is locked only while the server
+      // writes the tiles and flushes. A lost reply is resolved from the integrated size
+      // (the tiles are a function of the entries, so whoever moved it past `toSize` stored
+      // the same tree).
+      result = await this.autocommit<{ o_status: string }>(
+        `SELECT o_status FROM ${this.schema}.integrate_tiles($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [
+          id,
+          fromSize,
+          toSize,
+          unique.map((tile) => tile.level),
+          unique.map((tile) => tile.index),
+          packed.data,
+          packed.starts,
+          packed.lengths,
+        ],
+        async () => (await this.sizes(id)).integrated_size >= toSize,
       );
-      const row = rows[0];
-      if (!row) return { commit: false, value: false };
-      if (toSize > row.sequenced_size) {
-        throw new StorageError('OUT_OF_RANGE', `cannot integrate beyond ${row.sequenced_size}`);
+    } catch (err) {
+      if ((err as { code?: unknown }).code === 'PLOOR') {
+        throw new StorageError('OUT_OF_RANGE', (err as Error).message, { cause: err });
       }
-      tx.xid = row.xid;
-      return { commit: true, value: true };
-    });
+      throw err;
+    }
+    return result === 'landed' || result.rows[0]!.o_status === 'moved';
   }
 
   async readTiles(log: string, keys: readonly TileKey[]): Promise<(Uint8Array | undefined)[]> {
@@ -349,40 +421,80 @@ export class PostgresStorage extends PostgresAccess implements Storage {
     return row && toCheckpoint(row);
   }
 
+  // ---- erasure ----
+
+  /**
+   * One transaction: the integrated-size check (it only grows, so no row lock is needed),
+   * the erasure row (its conflict makes a second erasure a no-op), the blanked entry and its
+   * lookup row. A lost COMMIT reply is resolved with txid_status like every write here.
+   */
+  async eraseEntry(log: string, index: number, erasure: EntryErasure): Promise<boolean> {
+    checkErasure(index, erasure);
+    const id = await this.logId(log);
+    const t = this.t;
+    return this.transaction(async (tx) => {
+      const { client } = tx;
+      const { rows } = await client.query<{ integrated: number; xid: string }>(
+        `SELECT integrated_size AS integrated, txid_current()::text AS xid FROM ${t.logs} WHERE id = $1`,
+        [id],
+      );
+      tx.xid = rows[0]!.xid;
+      if (index >= Number(rows[0]!.integrated)) {
+        throw new StorageError('OUT_OF_RANGE', `entry ${index} is not integrated`, {
+          details: { log, index },
+        });
+      }
+      const inserted = await client.query(
+        `INSERT INTO ${this.schema}.erasures (log_id, idx, erased_at) VALUES ($1, $2, $3) ` +
+          'ON CONFLICT DO NOTHING',
+        [id, index, erasure.timeMs],
+      );
+      if (inserted.rowCount === 0) return { commit: false, value: false };
+      await client.query(
+        `UPDATE ${t.entries} SET data = '\\x'::bytea WHERE log_id = $1 AND idx = $2`,
+        [id, index],
+      );
+      if (erasure.lookupKey !== undefined) {
+        await client.query(`DELETE FROM ${t.lookup} WHERE log_id = $1 AND key = $2 AND idx = $3`, [
+          id,
+          erasure.lookupKey,
+          index,
+        ]);
+      }
+      return { commit: true, value: true };
+    });
+  }
+
+  async erasedEntries(log: string, start: number, end: number): Promise<ErasedEntry[]> {
+    checkRange(start, end);
+    const { rows } = await this.query<{ idx: string | number; erased_at: string | number }>(
+      `SELECT idx, erased_at FROM ${this.schema}.erasures WHERE log_id = $1 AND idx >= $2 ` +
+        'AND idx < $3 ORDER BY idx',
+      [await this.logId(log), start, end],
+    );
+    return rows.map((r) => ({ index: Number(r.idx), erasedAt: Number(r.erased_at) }));
+  }
+
   async publishCheckpoint(
     log: string,
     expected: StoredCheckpoint | undefined,
     next: StoredCheckpoint,
   ): Promise<boolean> {
     const id = await this.logId(log);
-    const t = this.t;
-    return this.transaction(async (tx) => {
-      const { client } = tx;
-      const { rows } = await client.query<{
-        size: number | null;
-        note: string | null;
-        xid: string;
-      }>(
-        `SELECT c.size, c.note, txid_current()::text AS xid FROM ${t.logs} l ` +
-          `LEFT JOIN ${t.checkpoints} c ON c.id = l.checkpoint_id WHERE l.id = $1 FOR UPDATE OF l`,
-        [id],
-      );
-      const current = rows[0]!;
-      tx.xid = current.xid;
-      if ((current.note ?? undefined) !== expected?.note) return { commit: false, value: false };
-      if (current.size !== null && next.size < current.size) {
-        return { commit: false, value: false };
-      }
-      await client.query(
-        `WITH c AS (
-           INSERT INTO ${t.checkpoints} (log_id, size, note, published_at)
-           VALUES ($1, $2, $3, $4) RETURNING id
-         )
-         UPDATE ${t.logs} l SET checkpoint_id = c.id FROM c WHERE l.id = $1`,
-        [id, next.size, next.note, next.publishedAt],
-      );
-      return { commit: true, value: true };
-    });
+    // One statement (`publish_checkpoint`), as for integrate. A lost reply is resolved from
+    // the history: the note is there only if it was published.
+    const result = await this.autocommit<{ o_status: string }>(
+      `SELECT o_status FROM ${this.schema}.publish_checkpoint($1, $2, $3, $4, $5)`,
+      [id, expected?.note ?? null, next.size, next.note, next.publishedAt],
+      async () =>
+        (
+          await this.query(
+            `SELECT 1 FROM ${this.t.checkpoints} WHERE log_id = $1 AND note = $2 LIMIT 1`,
+            [id, next.note],
+          )
+        ).rows.length === 1,
+    );
+    return result === 'landed' || result.rows[0]!.o_status === 'published';
   }
 
   async checkpointHistory(log: string, limit: number): Promise<StoredCheckpoint[]> {

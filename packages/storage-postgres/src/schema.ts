@@ -148,7 +148,17 @@ export const MIGRATIONS: readonly ((s: string) => string)[] = [
     policy text NOT NULL
   );
   `,
-  // 6: a log's key history (keyHistory, retireKey): per retired key, the first index its
+  // 6: erased entries (eraseEntry): the entry row keeps its index with zero bytes; this row
+  // says it was erased, and when.
+  (s) => `
+  CREATE TABLE ${s}.erasures (
+    log_id bigint NOT NULL,
+    idx bigint NOT NULL,
+    erased_at bigint NOT NULL,
+    PRIMARY KEY (log_id, idx)
+  );
+  `,
+  // 7: a log's key history (keyHistory, retireKey): per retired key, the first index its
   // successor sealed and the signed handover note. Unverified data: readers check the note.
   (s) => `
   CREATE TABLE ${s}.key_history (
@@ -159,4 +169,189 @@ export const MIGRATIONS: readonly ((s: string) => string)[] = [
     PRIMARY KEY (log_id, end_idx, retired_key)
   );
   `,
+  // 8: no client round trip under a log's lock: places at a log's tail handed out ahead of
+  // the commit (Storage.reserve), and sequencing, integration and checkpoint publication as
+  // one server-side function each.
+  (s) => sequencingMigration(s) + publishingMigration(s),
+  // 9: a log's visibility (LogConfig.visibility): logs made before it keep what they were, public.
+  (s) => `
+  ALTER TABLE ${s}.logs ADD COLUMN visibility text COLLATE "C" NOT NULL DEFAULT 'public';
+  `,
+  // 10: share links (AccessStore.createShareLinks): one record each, only the secret's hash stored.
+  (s) => `
+  CREATE TABLE ${s}.share_links (
+    id text COLLATE "C" PRIMARY KEY,
+    tenant text COLLATE "C" NOT NULL REFERENCES ${s}.tenants (name),
+    secret_hash text COLLATE "C" NOT NULL,
+    record_id text COLLATE "C" NOT NULL,
+    created_by text COLLATE "C" NOT NULL,
+    created_at bigint NOT NULL,
+    expires_at bigint,
+    revoked_at bigint
+  );
+  CREATE INDEX share_links_by_record ON ${s}.share_links (tenant, record_id, created_at);
+  `,
 ];
+
+/**
+ * `reservations`: per log, the next index and time `reserve` hands out and the epoch of the
+ * open reservations. UNLOGGED (no WAL, no fsync; emptied by a crash and absent on a promoted
+ * replica): it is only a hint that `reserve` rebuilds from the log row, never a source of
+ * truth — every commit is still a compare-and-swap on `logs`.
+ *
+ * `sequence_commit(...)`: the whole of `Storage.sequence` in one statement, run by the driver
+ * outside any explicit transaction, so the log's locks are held only while the server works
+ * and flushes the commit — never across a client round trip. With a reservation epoch, a
+ * commit whose predecessors have not landed yet waits for them (on `p_lock`, an advisory
+ * lock every committer of the log holds until its commit is durable, else sleeping 0.1–1 ms),
+ * for at most `p_wait_ms`; then it gives every open reservation up (epoch + 1) and answers
+ * retry. A commit at its turn that does not commit (duplicates, time) gives them up at once,
+ * so the reservations after it retry instead of waiting. Status: committed, retry (with the
+ * tail), duplicates (the claims rolled back; the caller reads the stored outcomes), unknown
+ * (no such log).
+ */
+function sequencingMigration(s: string): string {
+  return `
+  CREATE UNLOGGED TABLE ${s}.reservations (
+    log_id bigint PRIMARY KEY,
+    next bigint NOT NULL,
+    time bigint NOT NULL,
+    epoch bigint NOT NULL
+  );
+  CREATE FUNCTION ${s}.sequence_commit(
+    p_log bigint, p_first bigint, p_time bigint, p_epoch bigint, p_wait_ms integer,
+    p_lock_space integer,
+    p_data bytea, p_starts int4[], p_lengths int4[], p_keys int8[], p_key_idx int8[],
+    p_tenants text[], p_ikeys text[], p_hashes text[], p_ifirst int8[], p_icount int8[],
+    p_receipt text,
+    OUT o_status text, OUT o_size bigint, OUT o_time bigint
+  ) LANGUAGE plpgsql AS $fn$
+  DECLARE
+    v_deadline timestamptz := clock_timestamp() + p_wait_ms * interval '1 millisecond';
+    v_pause double precision := 0.0001;
+    v_epoch bigint;
+    v_claimed bigint;
+    v_lock integer := p_log::integer;
+  BEGIN
+    LOOP
+      -- Whoever is committing this log holds the lock until its commit is durable.
+      PERFORM pg_advisory_lock_shared(p_lock_space, v_lock);
+      PERFORM pg_advisory_unlock_shared(p_lock_space, v_lock);
+      SELECT l.sequenced_size, l.last_time, r.epoch INTO o_size, o_time, v_epoch
+        FROM ${s}.logs l LEFT JOIN ${s}.reservations r ON r.log_id = l.id WHERE l.id = p_log;
+      IF NOT FOUND THEN o_status := 'unknown'; RETURN; END IF;
+      IF o_size > p_first THEN o_status := 'retry'; RETURN; END IF;
+      EXIT WHEN o_size = p_first OR p_epoch IS NULL;
+      IF v_epoch IS DISTINCT FROM p_epoch THEN o_status := 'retry'; RETURN; END IF;
+      IF clock_timestamp() >= v_deadline THEN
+        UPDATE ${s}.reservations SET epoch = epoch + 1, next = o_size
+          WHERE log_id = p_log AND epoch = p_epoch;
+        o_status := 'retry';
+        RETURN;
+      END IF;
+      PERFORM pg_sleep(v_pause);
+      v_pause := least(v_pause * 2, 0.001);
+    END LOOP;
+    PERFORM pg_advisory_xact_lock(p_lock_space, v_lock);
+    SELECT sequenced_size, last_time INTO o_size, o_time FROM ${s}.logs
+      WHERE id = p_log FOR UPDATE;
+    IF o_size <> p_first OR o_time > p_time THEN
+      IF o_size = p_first THEN
+        UPDATE ${s}.reservations SET epoch = epoch + 1, next = o_size
+          WHERE log_id = p_log AND epoch = p_epoch;
+      END IF;
+      o_status := 'retry';
+      RETURN;
+    END IF;
+    IF cardinality(p_tenants) > 0 THEN
+      BEGIN
+        INSERT INTO ${s}.idempotency
+          (tenant, key, request_hash, log_id, first_idx, count, created_at)
+          SELECT u.t, u.k, u.h, p_log, u.f, u.c, p_time
+          FROM unnest(p_tenants, p_ikeys, p_hashes, p_ifirst, p_icount)
+          WITH ORDINALITY AS u(t, k, h, f, c, o)
+          ORDER BY u.o ON CONFLICT (tenant, key) DO NOTHING;
+        GET DIAGNOSTICS v_claimed = ROW_COUNT;
+        IF v_claimed < cardinality(p_tenants) THEN
+          RAISE EXCEPTION 'an idempotency key is taken' USING ERRCODE = 'PLDUP';
+        END IF;
+      EXCEPTION WHEN SQLSTATE 'PLDUP' THEN
+        UPDATE ${s}.reservations SET epoch = epoch + 1, next = o_size
+          WHERE log_id = p_log AND epoch = p_epoch;
+        o_status := 'duplicates';
+        RETURN;
+      END;
+    END IF;
+    INSERT INTO ${s}.entries (log_id, idx, data)
+      SELECT p_log, p_first + u.o - 1, substring(p_data FROM u.p FOR u.n)
+      FROM unnest(p_starts, p_lengths) WITH ORDINALITY AS u(p, n, o);
+    INSERT INTO ${s}.lookup (log_id, key, idx)
+      SELECT p_log, u.k, u.i FROM unnest(p_keys, p_key_idx) AS u(k, i) ON CONFLICT DO NOTHING;
+    INSERT INTO ${s}.batches (log_id, first_idx, time, receipt)
+      VALUES (p_log, p_first, p_time, p_receipt);
+    o_size := p_first + cardinality(p_starts);
+    o_time := p_time;
+    UPDATE ${s}.logs SET sequenced_size = o_size, last_time = o_time WHERE id = p_log;
+    o_status := 'committed';
+  END
+  $fn$;
+  `;
+}
+
+/**
+ * `integrate_tiles(...)`: the compare-and-swap of Storage.integrate and its tiles in one
+ * statement (status moved, stale, or beyond — `p_to` past the sequenced size).
+ * `publish_checkpoint(...)`: that of Storage.publishCheckpoint (status published or stale).
+ * Each runs outside any explicit transaction, so the log's row is locked only while the
+ * server works and flushes, never across a round trip to the node.
+ */
+function publishingMigration(s: string): string {
+  return `
+  CREATE FUNCTION ${s}.integrate_tiles(
+    p_log bigint, p_from bigint, p_to bigint,
+    p_levels int4[], p_indexes int8[], p_data bytea, p_starts int4[], p_lengths int4[],
+    OUT o_status text
+  ) LANGUAGE plpgsql AS $fn$
+  DECLARE
+    v_size bigint;
+  BEGIN
+    UPDATE ${s}.logs SET integrated_size = p_to
+      WHERE id = p_log AND integrated_size = p_from
+      RETURNING sequenced_size INTO v_size;
+    IF NOT FOUND THEN o_status := 'stale'; RETURN; END IF;
+    IF p_to > v_size THEN
+      RAISE EXCEPTION 'cannot integrate beyond %', v_size USING ERRCODE = 'PLOOR';
+    END IF;
+    INSERT INTO ${s}.tiles (log_id, level, idx, data)
+      SELECT p_log, u.l, u.i, substring(p_data FROM u.p FOR u.n)
+      FROM unnest(p_levels, p_indexes, p_starts, p_lengths) AS u(l, i, p, n)
+      ORDER BY u.l, u.i
+      ON CONFLICT (log_id, level, idx) DO UPDATE SET data = excluded.data;
+    o_status := 'moved';
+  END
+  $fn$;
+  CREATE FUNCTION ${s}.publish_checkpoint(
+    p_log bigint, p_expected text, p_size bigint, p_note text, p_published_at bigint,
+    OUT o_status text
+  ) LANGUAGE plpgsql AS $fn$
+  DECLARE
+    v_current bigint;
+    v_size bigint;
+    v_note text;
+    v_id bigint;
+  BEGIN
+    SELECT checkpoint_id INTO v_current FROM ${s}.logs WHERE id = p_log FOR UPDATE;
+    -- A statement of its own: it sees the checkpoint row of the latest publication.
+    SELECT size, note INTO v_size, v_note FROM ${s}.checkpoints WHERE id = v_current;
+    IF v_note IS DISTINCT FROM p_expected OR p_size < v_size THEN
+      o_status := 'stale';
+      RETURN;
+    END IF;
+    INSERT INTO ${s}.checkpoints (log_id, size, note, published_at)
+      VALUES (p_log, p_size, p_note, p_published_at) RETURNING id INTO v_id;
+    UPDATE ${s}.logs SET checkpoint_id = v_id WHERE id = p_log;
+    o_status := 'published';
+  END
+  $fn$;
+  `;
+}

@@ -20,24 +20,131 @@ export interface SequenceTables {
 /** Entry bytes sent in one statement; larger commits are split (bytea values stop at 1 GiB). */
 const MAX_STATEMENT_BYTES = 32 << 20;
 
+/** One statement outside any explicit transaction, on a pooled connection. */
+export type Run = <R extends pg.QueryResultRow>(
+  text: string,
+  values: readonly unknown[],
+) => Promise<pg.QueryResult<R>>;
+
+/** Entry bytes above which a commit takes the multi-statement path (`sequenceIn`). */
+export const ONE_STATEMENT_BYTES = MAX_STATEMENT_BYTES;
+
 /**
- * The compare-and-swap of Storage.sequence, run in the caller's READ COMMITTED transaction
- * on `client` (the commit was checked by checkCommit). Takes the log's row `FOR UPDATE`,
- * which serialises every writer of the log on every node until COMMIT or ROLLBACK, then
- * answers `retry` if the tail is not the commit's, `duplicates` if a key is already stored
- * (or was stored by a transaction this one waited for), and otherwise writes everything.
- * Returns the answer, whether the transaction must commit (only when `committed`; the
- * other answers roll back the key claims) and its transaction id (for a lost COMMIT reply).
- * `turn`: asks for the lock once `before` settles, and calls `locked` once it holds it.
+ * The parameters of `sequence_commit` (schema.ts) for `commit` on log `logId`: the whole
+ * commit in one statement. `waitMs`: how long a reserved commit waits for its predecessors;
+ * `lockSpace`: the first key of the log's advisory lock (the store's, see PostgresStorage).
+ */
+export function commitParams(
+  logId: number,
+  commit: CommitRequest,
+  waitMs: number,
+  lockSpace: number,
+): unknown[] {
+  const entries: Uint8Array[] = [];
+  const lookupKeys: number[] = [];
+  const lookupIdx: number[] = [];
+  const claims = keyClaims(commit);
+  for (const group of commit.groups) {
+    group.lookupKeys?.forEach((key, i) => {
+      lookupKeys.push(key);
+      lookupIdx.push(commit.first + entries.length + i);
+    });
+    entries.push(...group.entries);
+  }
+  const packed = pack(entries);
+  return [
+    logId,
+    commit.first,
+    commit.timeMs,
+    commit.epoch ?? null,
+    waitMs,
+    lockSpace,
+    packed.data,
+    packed.starts,
+    packed.lengths,
+    lookupKeys,
+    lookupIdx,
+    claims.map((c) => c.tenant),
+    claims.map((c) => c.key),
+    claims.map((c) => c.hash),
+    claims.map((c) => c.first),
+    claims.map((c) => c.count),
+    commit.receipt ?? null,
+  ];
+}
+
+/** The statement that runs `sequence_commit` with `commitParams`. */
+export function commitStatement(schema: string): string {
+  const args = Array.from({ length: 17 }, (_, i) => `$${i + 1}`).join(', ');
+  return `SELECT o_status, o_size, o_time FROM ${schema}.sequence_commit(${args})`;
+}
+
+/**
+ * The stored outcomes of the commit's idempotency keys, after `sequence_commit` answered
+ * `duplicates` (its own claims rolled back; the keys that stopped it are committed).
+ */
+export async function storedOutcomes(
+  run: Run,
+  t: SequenceTables,
+  commit: CommitRequest,
+): Promise<(IdempotentOutcome | undefined)[]> {
+  const claims = keyClaims(commit);
+  const { rows } = await run<IdempotencyRow & { tenant: string; key: string }>(
+    `SELECT i.tenant, i.key, i.request_hash, l.name, i.first_idx, i.count ` +
+      `FROM unnest($1::text[], $2::text[]) AS u(tenant, key) ` +
+      `JOIN ${t.idempotency} i ON i.tenant = u.tenant AND i.key = u.key ` +
+      `JOIN ${t.logs} l ON l.id = i.log_id`,
+    [claims.map((c) => c.tenant), claims.map((c) => c.key)],
+  );
+  return outcomesOf(commit, rows);
+}
+
+/**
+ * Whether `commit` is stored on `logId`: a commit at its first index with its time and
+ * receipt, holding its entries byte for byte (asked after the statement's reply was lost).
+ */
+export async function commitLanded(
+  run: Run,
+  t: SequenceTables,
+  logId: number,
+  commit: CommitRequest,
+): Promise<boolean> {
+  const entries = commit.groups.flatMap((g) => g.entries);
+  const { rows } = await run<{ time: number; receipt: string | null }>(
+    `SELECT time, receipt FROM ${t.batches} WHERE log_id = $1 AND first_idx = $2`,
+    [logId, commit.first],
+  );
+  const batch = rows[0];
+  if (!batch || batch.time !== commit.timeMs || batch.receipt !== (commit.receipt ?? null)) {
+    return false;
+  }
+  const stored = await run<{ data: Uint8Array }>(
+    `SELECT data FROM ${t.entries} WHERE log_id = $1 AND idx >= $2 AND idx < $3 ORDER BY idx`,
+    [logId, commit.first, commit.first + entries.length],
+  );
+  return (
+    stored.rows.length === entries.length &&
+    stored.rows.every((r, i) => Buffer.from(r.data).equals(entries[i]!))
+  );
+}
+
+/**
+ * The compare-and-swap of Storage.sequence in several statements, for commits beyond
+ * ONE_STATEMENT_BYTES, run in the caller's READ COMMITTED transaction on `client` (the
+ * commit was checked by checkCommit). Takes the log's row `FOR UPDATE`, which serialises
+ * every writer of the log on every node until COMMIT or ROLLBACK, then answers `retry` if
+ * the tail is not the commit's, `duplicates` if a key is already stored (or was stored by a
+ * transaction this one waited for), and otherwise writes everything. Returns the answer,
+ * whether the transaction must commit (only when `committed`; the other answers roll back
+ * the key claims) and its transaction id (for a lost COMMIT reply). It does not wait for
+ * reserved predecessors: a reserved commit this large that comes early is answered `retry`.
  */
 export async function sequenceIn(
   client: pg.PoolClient,
   t: SequenceTables,
   log: string,
   commit: CommitRequest,
-  turn: { readonly before: Promise<void> | undefined; locked(): void },
 ): Promise<{ answer: CommitAnswer; commit: boolean; xid: string }> {
-  await turn.before;
   const { rows } = await client.query<{
     id: number;
     sequenced_size: number;
@@ -48,7 +155,6 @@ export async function sequenceIn(
       'WHERE name = $1 FOR UPDATE',
     [log],
   );
-  turn.locked();
   const state = rows[0];
   if (!state) throw new StorageError('UNKNOWN_LOG', `unknown log ${JSON.stringify(log)}`);
   const { id, xid } = state;
@@ -125,19 +231,8 @@ async function claimKeys(
   logId: number,
   commit: CommitRequest,
 ): Promise<(IdempotentOutcome | undefined)[] | undefined> {
-  const claims: { tenant: string; key: string; hash: string; first: number; count: number }[] = [];
-  let first = commit.first;
-  for (const { entries, idempotency } of commit.groups) {
-    if (idempotency) {
-      const { tenant, key, requestHash: hash } = idempotency;
-      claims.push({ tenant, key, hash, first, count: entries.length });
-    }
-    first += entries.length;
-  }
+  const claims = keyClaims(commit);
   if (claims.length === 0) return undefined;
-  claims.sort((a, b) =>
-    a.tenant !== b.tenant ? (a.tenant < b.tenant ? -1 : 1) : a.key < b.key ? -1 : 1,
-  );
   const inserted = await client.query(
     `INSERT INTO ${t.idempotency} ` +
       '(tenant, key, request_hash, log_id, first_idx, count, created_at) ' +
@@ -163,6 +258,41 @@ async function claimKeys(
       `JOIN ${t.logs} l ON l.id = i.log_id WHERE i.log_id <> $3 OR i.first_idx < $4`,
     [claims.map((c) => c.tenant), claims.map((c) => c.key), logId, commit.first],
   );
+  return outcomesOf(commit, rows);
+}
+
+interface KeyClaim {
+  readonly tenant: string;
+  readonly key: string;
+  readonly hash: string;
+  readonly first: number;
+  readonly count: number;
+}
+
+/**
+ * Each group's idempotency row with its final first index and count, in key order (so two
+ * transactions claiming overlapping keys cannot deadlock).
+ */
+function keyClaims(commit: CommitRequest): KeyClaim[] {
+  const claims: KeyClaim[] = [];
+  let first = commit.first;
+  for (const { entries, idempotency } of commit.groups) {
+    if (idempotency) {
+      const { tenant, key, requestHash: hash } = idempotency;
+      claims.push({ tenant, key, hash, first, count: entries.length });
+    }
+    first += entries.length;
+  }
+  return claims.sort((a, b) =>
+    a.tenant !== b.tenant ? (a.tenant < b.tenant ? -1 : 1) : a.key < b.key ? -1 : 1,
+  );
+}
+
+/** Per group, the stored outcome of its key among `rows`; CORRUPT if none can be read. */
+function outcomesOf(
+  commit: CommitRequest,
+  rows: readonly (IdempotencyRow & { tenant: string; key: string })[],
+): (IdempotentOutcome | undefined)[] {
   const stored = new Map(rows.map((r) => [`${r.tenant}\u0000${r.key}`, toOutcome(r)]));
   const outcomes = commit.groups.map(
     (g) => g.idempotency && stored.get(`${g.idempotency.tenant}\u0000${g.idempotency.key}`),

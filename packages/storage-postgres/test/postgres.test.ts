@@ -10,6 +10,7 @@ import {
   type CommitGroup,
   type IdempotentOutcome,
   type LogConfig,
+  type Reservation,
   type Storage,
 } from '@proofline/storage';
 import { appendAt } from '@proofline/storage/conformance';
@@ -28,6 +29,7 @@ function logConfig(name: string): LogConfig {
     origin: `example.test/${name}`,
     verifierKey: `example.test/${name}+00000000+AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`,
     createdAt: 1_700_000_000_000,
+    visibility: 'public',
   };
 }
 
@@ -294,7 +296,7 @@ describe('postgres driver', () => {
       }
     }));
 
-  it('sequences a 5,000-entry group in one write statement', () =>
+  it('sequences a 5,000-entry group in one statement', () =>
     withNodes(1, 2, async ([s]) => {
       const log = logConfig('bulk');
       await s!.ensureLog(log);
@@ -317,7 +319,7 @@ describe('postgres driver', () => {
           `with ${statements.length} statements: ${statements.join(', ')}`,
       );
       assert.deepEqual(result, { status: 'committed' });
-      assert.deepEqual(statements, ['BEGIN', 'SELECT', 'WITH', 'COMMIT']);
+      assert.deepEqual(statements, ['SELECT']); // sequence_commit, outside any transaction
       const back = await s!.readEntries(log.name, 1, 5001);
       assert.ok(back.every((e, i) => Buffer.compare(e, entries[i]!) === 0));
       assert.equal((await s!.findByLookupKey(log.name, 7, 100)).length, 5);
@@ -327,6 +329,7 @@ describe('postgres driver', () => {
     withNodes(1, 2, async ([s]) => {
       const log = logConfig('huge');
       await s!.ensureLog(log);
+      await s!.tail(log.name); // the log's id, read once per handle
       const entries = Array.from({ length: 520 }, (_, i) => new Uint8Array(65535).fill(i % 256));
       const statements: string[] = [];
       const result = await intercept(
@@ -342,14 +345,14 @@ describe('postgres driver', () => {
       );
     }));
 
-  it('re-runs a sequencing transaction after a deadlock', () =>
+  it('re-runs a sequencing statement after a deadlock', () =>
     withNodes(1, 2, async ([s]) => {
       const log = logConfig('retry');
       await s!.ensureLog(log);
       let failed = false;
       const result = await intercept(
         (sql) => {
-          if (failed || !sql.startsWith('WITH')) return undefined;
+          if (failed || !sql.startsWith('SELECT o_status')) return undefined;
           failed = true;
           return Promise.reject(Object.assign(new Error('deadlock detected'), { code: '40P01' }));
         },
@@ -362,85 +365,96 @@ describe('postgres driver', () => {
       assert.equal(await s!.sequencedSize(log.name), 1);
     }));
 
-  it('resolves a COMMIT whose reply was lost from the transaction status', () =>
-    withNodes(1, 1, async ([s]) => {
+  it('resolves a sequencing statement whose connection broke from what it stored', () =>
+    withNodes(1, 2, async ([s], schema) => {
       const log = logConfig('lost');
       await s!.ensureLog(log);
       const lost = () => new Error('Connection terminated unexpectedly');
-      // The commit happened; only its reply was lost: the call must resolve.
-      const one = (first: number, entry: string) => ({
+      const one = (first: number, entry: string, epoch?: number) => ({
         first,
         timeMs: T0,
         groups: [{ entries: [bytes(entry)] }],
+        receipt: `note ${entry}`,
+        ...(epoch === undefined ? {} : { epoch }),
       });
+      const isCommit = (sql: string) => sql.startsWith('SELECT o_status');
+      // The commit happened; only its reply was lost: the call must resolve.
       const kept = await intercept(
-        (sql, send) => (sql === 'COMMIT' ? send().then(() => Promise.reject(lost())) : undefined),
+        (sql, send) => (isCommit(sql) ? send().then(() => Promise.reject(lost())) : undefined),
         () => s!.sequence(log.name, one(0, 'kept')),
       );
       assert.deepEqual(kept, { status: 'committed' });
-      // The connection died before the commit: the call must reject, leaving nothing.
+      // The connection died before the statement was sent: the call must reject.
       await assert.rejects(
         intercept(
-          (sql, _send, client) =>
-            sql === 'COMMIT'
-              ? client.query('ROLLBACK').then(() => Promise.reject(lost()))
-              : undefined,
+          (sql) => (isCommit(sql) ? Promise.reject(lost()) : undefined),
           () => s!.sequence(log.name, one(1, 'gone')),
         ),
         /Connection terminated/,
       );
-      assert.equal(await s!.sequencedSize(log.name), 1);
-      assert.deepEqual((await s!.readEntries(log.name, 0, 1)).map(text), ['kept']);
-      assert.equal(await s!.integrate(log.name, 0, 1, []), true);
+      // The connection breaks while the statement runs (it waits for an earlier reservation
+      // that never commits): its backend is ended before the outcome is read, so it cannot
+      // commit after the call rejected.
+      const slow = await open(schema, { poolSize: 2, reservationWaitMs: 1_500 });
+      try {
+        await slow.reserve(log.name, 1, T0); // never committed
+        const r = await slow.reserve(log.name, 1, T0);
+        await assert.rejects(
+          intercept(
+            (sql, send, client) => {
+              if (!isCommit(sql)) return undefined;
+              const running = send().catch(() => {});
+              setTimeout(() => (client as unknown as { end(): void }).end(), 300);
+              return running.then(() => Promise.reject(lost()));
+            },
+            () => slow.sequence(log.name, one(r.first, 'cut', r.epoch)),
+          ),
+          /Connection terminated/,
+        );
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        assert.equal(await s!.sequencedSize(log.name), 1);
+        assert.deepEqual((await s!.readEntries(log.name, 0, 1)).map(text), ['kept']);
+      } finally {
+        await slow.close();
+      }
     }));
 
-  it('does not let a node paused inside a sequencing transaction stall the others', () =>
+  it('does not let a node that reserved and stopped stall the others for long', () =>
     withNodes(1, 2, async ([fast], schema) => {
       const log = logConfig('paused');
       await fast!.ensureLog(log);
-      const paused = await open(schema, { poolSize: 2, idleInTransactionTimeoutMs: 200 });
-      const one = (first: number, entry: string) => ({
-        first,
-        timeMs: T0,
-        groups: [{ entries: [bytes(entry)] }],
-      });
+      const paused = await open(schema, { poolSize: 2, reservationWaitMs: 200 });
       try {
-        let release!: () => void;
-        const resumed = new Promise<void>((r) => (release = r));
-        let holding!: () => void;
-        const held = new Promise<void>((r) => (holding = r));
-        // The paused node stops between taking the log's row lock and writing (only its
-        // statement is held: the interception sees every node's connections).
-        let paused1 = false;
-        const stalled = intercept(
-          (sql, send) => {
-            if (paused1 || !sql.startsWith('WITH')) return undefined;
-            paused1 = true;
-            holding();
-            return resumed.then(send);
-          },
-          () => paused.sequence(log.name, one(0, 'stale')),
-        );
-        await held;
+        const mine = await paused.reserve(log.name, 1, T0); // then it stops
+        const one = (r: Reservation, entry: string) => ({
+          first: r.first,
+          timeMs: r.timeMs,
+          epoch: r.epoch,
+          groups: [{ entries: [bytes(entry)] }],
+        });
+        // The fast node waits for it (200 ms here), then gives its place up and moves on.
         const started = performance.now();
-        const result = await fast!.sequence(log.name, one(0, 'fresh'));
+        const theirs = await fast!.reserve(log.name, 1, T0);
+        assert.equal(theirs.first, 1);
+        const answer = await fast!.sequence(log.name, one(theirs, 'fresh'));
         const waited = performance.now() - started;
-        assert.deepEqual(result, { status: 'committed' });
-        // It finished at all although the paused node never resumed: the server ended the
-        // paused session after 200 ms idle and released its row lock.
-        assert.ok(waited < 5_000, `waited ${waited.toFixed(0)} ms for the lock`);
-        release();
-        await assert.rejects(stalled);
-        assert.equal(await fast!.sequencedSize(log.name), 1);
-        assert.deepEqual((await fast!.readEntries(log.name, 0, 1)).map(text), ['fresh']);
-        // The paused node's pool recovers: its next call works.
-        assert.deepEqual(await paused.sequence(log.name, one(0, 'later')), {
+        assert.equal(answer.status, 'retry');
+        assert.ok(waited >= 150 && waited < 5_000, `waited ${waited.toFixed(0)} ms`);
+        const again = await fast!.reserve(log.name, 1, T0);
+        assert.equal(again.first, 0);
+        assert.deepEqual(await fast!.sequence(log.name, one(again, 'fresh')), {
+          status: 'committed',
+        });
+        // The stopped node wakes up: its place is taken, and it gets a new one.
+        assert.deepEqual(await paused.sequence(log.name, one(mine, 'late')), {
           status: 'retry',
           tail: { size: 1, timeMs: T0 },
         });
-        assert.deepEqual(await paused.sequence(log.name, one(1, 'later')), {
+        const next = await paused.reserve(log.name, 1, T0);
+        assert.deepEqual(await paused.sequence(log.name, one(next, 'late')), {
           status: 'committed',
         });
+        assert.deepEqual((await fast!.readEntries(log.name, 0, 2)).map(text), ['fresh', 'late']);
       } finally {
         await paused.close();
       }

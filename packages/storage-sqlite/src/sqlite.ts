@@ -4,9 +4,13 @@ import {
   type CheckpointTimestamp,
   type CommitAnswer,
   type CommitRequest,
+  type EntryErasure,
+  type ErasedEntry,
   type IdempotentOutcome,
   type IndexRange,
   type LogConfig,
+  type LogVisibility,
+  type NewLogConfig,
   type LogTail,
   type RetireKeyAnswer,
   type RetireKeyRequest,
@@ -17,7 +21,13 @@ import {
   type StoredTile,
   type TileKey,
 } from '@proofline/storage';
-import { checkCommit, checkIndex, checkRange, checkTimestamp } from '@proofline/storage/checks';
+import {
+  checkCommit,
+  checkErasure,
+  checkIndex,
+  checkRange,
+  checkTimestamp,
+} from '@proofline/storage/checks';
 import {
   toCheckpoint,
   toConfig,
@@ -27,6 +37,7 @@ import {
   type LogRow,
 } from '@proofline/storage/rows';
 import { SqliteAccess } from './access.js';
+import { SqliteErasures } from './erasure.js';
 import { readKeyHistory, retireKey } from './key-history.js';
 import { openDatabase } from './schema.js';
 import { writeOperations, type SequenceRequest, type WriteOperations } from './writes.js';
@@ -103,7 +114,7 @@ export class SqliteStorage extends SqliteAccess implements Storage {
     return id;
   }
 
-  async ensureLog(config: LogConfig, policy?: string): Promise<LogConfig> {
+  async ensureLog(config: NewLogConfig, policy?: string): Promise<LogConfig> {
     this.db
       .transaction(() => {
         this.insertTenant.run(config.tenant, config.createdAt);
@@ -113,6 +124,7 @@ export class SqliteStorage extends SqliteAccess implements Storage {
           config.origin,
           config.verifierKey,
           config.createdAt,
+          config.visibility ?? 'public',
         );
         if (inserted.changes === 1 && policy !== undefined) {
           this.db
@@ -131,6 +143,10 @@ export class SqliteStorage extends SqliteAccess implements Storage {
 
   async listLogs(): Promise<LogConfig[]> {
     return this.stmt.allLogs.all().map(toConfig);
+  }
+
+  async setLogVisibility(log: string, visibility: LogVisibility): Promise<void> {
+    this.db.prepare('UPDATE logs SET visibility = ? WHERE id = ?').run(visibility, this.logId(log));
   }
 
   /**
@@ -314,6 +330,22 @@ export class SqliteStorage extends SqliteAccess implements Storage {
     }
   }
 
+  // ---- erasure ----
+
+  private erasureStmts: SqliteErasures | undefined;
+
+  async eraseEntry(log: string, index: number, erasure: EntryErasure): Promise<boolean> {
+    checkErasure(index, erasure);
+    this.erasureStmts ??= new SqliteErasures(this.db);
+    return this.erasureStmts.erase(this.logId(log), log, index, erasure);
+  }
+
+  async erasedEntries(log: string, start: number, end: number): Promise<ErasedEntry[]> {
+    checkRange(start, end);
+    this.erasureStmts ??= new SqliteErasures(this.db);
+    return this.erasureStmts.erased(this.logId(log), start, end);
+  }
+
   // ---- key history (migration 6, key-history.ts) ----
 
   async keyHistory(log: string): Promise<StoredKeyHandover[]> {
@@ -344,13 +376,14 @@ export class SqliteStorage extends SqliteAccess implements Storage {
 function logStatements(db: Database.Database) {
   const statements = {
     logByName: db.prepare<[string], LogRow & { id: number }>(
-      'SELECT id, name, tenant, origin, verifier_key, created_at FROM logs WHERE name = ?',
+      'SELECT id, name, tenant, origin, verifier_key, created_at, visibility FROM logs WHERE name = ?',
     ),
     allLogs: db.prepare<[], LogRow>(
-      'SELECT id, name, tenant, origin, verifier_key, created_at FROM logs ORDER BY name',
+      'SELECT id, name, tenant, origin, verifier_key, created_at, visibility FROM logs ORDER BY name',
     ),
     insertLog: db.prepare(
-      'INSERT OR IGNORE INTO logs (name, tenant, origin, verifier_key, created_at) VALUES (?, ?, ?, ?, ?)',
+      'INSERT OR IGNORE INTO logs (name, tenant, origin, verifier_key, created_at, visibility) ' +
+        'VALUES (?, ?, ?, ?, ?, ?)',
     ),
     sizes: db.prepare<
       [number],

@@ -2,7 +2,12 @@
  * Argument checks every driver applies before touching its database, so a caller's mistake
  * is the same StorageError INVALID_ARGUMENT whichever driver runs.
  */
-import { StorageError, type CommitRequest, type RetireKeyRequest } from './index.js';
+import {
+  StorageError,
+  type CommitRequest,
+  type EntryErasure,
+  type RetireKeyRequest,
+} from './index.js';
 
 /** `[start, end)` of safe non-negative integers with start ≤ end. */
 export function checkRange(start: number, end: number): void {
@@ -33,6 +38,13 @@ export function checkTtl(ttlMs: number): void {
   }
 }
 
+/** A reservation's size and time (Storage.reserve): 1 or more entries, a safe integer time. */
+export function checkReserve(count: number, nowMs: number): void {
+  if (!Number.isSafeInteger(count) || count < 1 || !Number.isSafeInteger(nowMs)) {
+    throw new StorageError('INVALID_ARGUMENT', `invalid reservation of ${count} at ${nowMs}`);
+  }
+}
+
 /** Largest entry a log stores (a tlog-tiles entry bundle's 16-bit length prefix). */
 export const MAX_ENTRY_SIZE = 65535;
 /** Lookup keys are integers below 2^48 (they index a digest prefix). */
@@ -45,13 +57,16 @@ export function isLookupKey(key: number): boolean {
 
 /**
  * A commit as `Storage.sequence` takes it: a safe non-negative first index, a safe integer
- * time, 1 or more groups of 1 or more entries of at most 65535 bytes, one valid lookup key per
+ * time (and epoch, if any), 1 or more groups of 1 or more entries of at most 65535 bytes, one valid lookup key per
  * entry when given, no idempotency key twice. Returns the number of entries.
  */
 export function checkCommit(commit: CommitRequest): number {
-  const { first, timeMs, groups } = commit;
+  const { first, timeMs, groups, epoch } = commit;
   if (!Number.isSafeInteger(first) || first < 0 || !Number.isSafeInteger(timeMs)) {
     throw new StorageError('INVALID_ARGUMENT', `invalid commit at ${first}, time ${timeMs}`);
+  }
+  if (epoch !== undefined && !Number.isSafeInteger(epoch)) {
+    throw new StorageError('INVALID_ARGUMENT', `invalid reservation epoch ${epoch}`);
   }
   if (groups.length === 0) throw new StorageError('INVALID_ARGUMENT', 'a commit has no groups');
   const keys = new Set<string>();
@@ -76,6 +91,17 @@ export function checkCommit(commit: CommitRequest): number {
     count += entries.length;
   }
   return count;
+}
+
+/** An `eraseEntry` call's arguments: an index, a safe integer time, a valid lookup key. */
+export function checkErasure(index: number, erasure: EntryErasure): void {
+  checkIndex(index);
+  if (!Number.isSafeInteger(erasure.timeMs)) {
+    throw new StorageError('INVALID_ARGUMENT', `invalid erasure time ${erasure.timeMs}`);
+  }
+  if (erasure.lookupKey !== undefined && !isLookupKey(erasure.lookupKey)) {
+    throw new StorageError('INVALID_ARGUMENT', `invalid lookup key ${erasure.lookupKey}`);
+  }
 }
 
 /** Rejects (INVALID_ARGUMENT) a retireKey request that no log state could accept. */

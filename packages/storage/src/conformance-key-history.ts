@@ -17,6 +17,7 @@ const LOG: LogConfig = {
   origin: 'example.test/keys',
   verifierKey: KEY_A,
   createdAt: 1_700_000_000_000,
+  visibility: 'public',
 };
 const T0 = 1_800_000_000_000;
 

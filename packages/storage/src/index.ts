@@ -28,7 +28,23 @@ export interface LogConfig {
   readonly verifierKey: string;
   /** Milliseconds since the epoch. */
   readonly createdAt: number;
+  /** Who may read its entries (see LogVisibility). */
+  readonly visibility: LogVisibility;
 }
+
+/**
+ * `public`: anyone reads the log's entries (entry bundles, records, proofs, lookups).
+ * `private`: only keys of the owning tenant (and share links) read them; the checkpoint and
+ * the hash tiles stay public either way, so anyone can check that the log is append-only.
+ * Logs stored before visibility existed are `public`, what they always were.
+ */
+export const LOG_VISIBILITIES = ['public', 'private'] as const;
+export type LogVisibility = (typeof LOG_VISIBILITIES)[number];
+
+/** A log to create: `visibility` may be left out, meaning `public`. */
+export type NewLogConfig = Omit<LogConfig, 'visibility'> & {
+  readonly visibility?: LogVisibility;
+};
 
 export interface StoredCheckpoint {
   readonly size: number;
@@ -67,9 +83,15 @@ export interface Storage {
    * same transaction, so no reader ever sees the new log without it; returns the stored config
    * either way. An existing log and its policy are left as they are.
    */
-  ensureLog(config: LogConfig, policy?: string): Promise<LogConfig>;
+  ensureLog(config: NewLogConfig, policy?: string): Promise<LogConfig>;
   getLog(name: string): Promise<LogConfig | undefined>;
   listLogs(): Promise<LogConfig[]>;
+  /**
+   * Sets who may read the log's entries, visible to every handle at once (readers may cache
+   * a log's visibility for a few seconds). Which changes are allowed is the caller's policy.
+   * Rejects UNKNOWN_LOG.
+   */
+  setLogVisibility(log: string, visibility: LogVisibility): Promise<void>;
   /**
    * The log's publishing policy: a document the caller owns and parses (the CLI keeps there,
    * as JSON, which witnesses and time-stamping authorities the log uses), stored verbatim;
@@ -110,12 +132,41 @@ export interface Storage {
    * Runs no caller code: everything it stores is in `commit`.
    */
   sequence(log: string, commit: CommitRequest): Promise<CommitAnswer>;
+  /**
+   * Optional, for drivers that several processes share: reserves the next `count` indices of
+   * the log and a time not before `nowMs` nor any earlier reservation's, for one commit that
+   * the caller then builds, seals and proposes with the reservation's `epoch`. Such a commit
+   * waits (for a bounded time, on the database) for the commits reserved before it to land
+   * instead of being answered `retry` because they have not yet, so writers on many
+   * processes build and seal in parallel and none proposes at a tail it cannot get. A
+   * reservation whose commit never comes (its process died, or it was refused) is given up
+   * after that time and the ones after it are answered `retry`. Not durable and not a
+   * safety mechanism: `sequence` stays the compare-and-swap above whatever was reserved.
+   * A driver with a single writer process need not implement it.
+   */
+  reserve?(log: string, count: number, nowMs: number): Promise<Reservation>;
   /** The log's tail: its sequenced size and the time of its last commit (0 when empty). */
   tail(log: string): Promise<LogTail>;
   /** Number of entries durably sequenced (the next index to assign). */
   sequencedSize(log: string): Promise<number>;
-  /** Entries `[start, end)`; rejects if `end` exceeds the sequenced size. */
+  /**
+   * Entries `[start, end)`; rejects if `end` exceeds the sequenced size. An erased entry (see
+   * eraseEntry) reads as zero bytes; `erasedEntries` tells it from an entry stored empty.
+   */
   readEntries(log: string, start: number, end: number): Promise<Uint8Array[]>;
+
+  /**
+   * Erases the bytes of entry `index`, which must be integrated (index < integratedSize,
+   * else OUT_OF_RANGE and nothing written), so that its leaf hash stays in the hash tiles and
+   * every proof, checkpoint and audit stays valid. In one transaction: the entry's bytes are
+   * replaced by zero bytes, its lookup row (`lookupKey`, when given) is deleted, and the
+   * erasure (index, time) is recorded. Resolves true when erased now, false when it already
+   * was (nothing changes). The log's own erasure record (a signed entry, see
+   * @proofline/records `erasureStatement`) is the caller's: storage signs nothing.
+   */
+  eraseEntry(log: string, index: number, erasure: EntryErasure): Promise<boolean>;
+  /** The erased entries with indices in `[start, end)`, ascending. */
+  erasedEntries(log: string, start: number, end: number): Promise<ErasedEntry[]>;
 
   /**
    * The index range `[start, end)` of the entries sequenced at times in `[fromMs, toMs)`,
@@ -199,6 +250,20 @@ export interface Storage {
   checkpointCovering(log: string, index: number): Promise<StoredCheckpoint | undefined>;
 }
 
+/** What `eraseEntry` records. */
+export interface EntryErasure {
+  /** When the bytes were erased, ms since the epoch. */
+  readonly timeMs: number;
+  /** The entry's lookup key (as `sequence` stored it), whose row is deleted with the bytes. */
+  readonly lookupKey?: number;
+}
+
+/** An erased entry: its index and when its bytes were erased (ms since the epoch). */
+export interface ErasedEntry {
+  readonly index: number;
+  readonly erasedAt: number;
+}
+
 /** An idempotency key and the hash of the request that used it. */
 export interface Idempotency {
   readonly tenant: string;
@@ -226,6 +291,16 @@ export interface CommitRequest {
   readonly groups: readonly CommitGroup[];
   /** The note sealed for exactly `first`, `timeMs` and these entries (see commitRange). */
   readonly receipt?: string;
+  /** The epoch of the reservation (Storage.reserve) the commit was built for, if any. */
+  readonly epoch?: number;
+}
+
+/** Indices and a time reserved at a log's tail for one commit (see Storage.reserve). */
+export interface Reservation {
+  readonly first: number;
+  readonly timeMs: number;
+  /** Passed back with the commit (CommitRequest.epoch). */
+  readonly epoch: number;
 }
 
 export type CommitAnswer =

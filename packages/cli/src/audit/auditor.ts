@@ -4,12 +4,14 @@ import { tileHashReader, tilePath, treeHash, TILE_WIDTH, type TileId } from '@pr
 import { fetchBytes, fetchText, LogUnavailableError } from './fetch.js';
 import { HashPool } from './pool.js';
 import { keyChain, pinnedOnly, type Anchor, type AuditKeys } from './key-chain.js';
-import { tileRoot } from './worker.js';
+import { tileRoot, type ErasedLeaf, type ErasureClaim } from './worker.js';
 
 export interface AuditOptions {
   /** The log prefix, e.g. https://ledger.example.com/logs/default/ */
   readonly url: string;
   readonly logKey: string;
+  /** An API key of the log's tenant (audit:read): a private log serves its entries only so. */
+  readonly apiKey?: string;
   readonly origin?: string;
   /** A checkpoint note trusted earlier: the log must still contain exactly that tree. */
   readonly since?: string;
@@ -31,6 +33,20 @@ export interface AuditResult {
   readonly entriesHashed: number;
   readonly entriesVerified: number;
   readonly consistentWith?: number;
+  /**
+   * Entries audited in this run whose bytes were erased, each accounted for by the log's
+   * erasure record (ascending by index). An erased entry without one is a problem instead.
+   */
+  readonly erased?: readonly AccountedErasure[];
+  /** Erasure records whose entry still has its bytes (an erasure that did not complete). */
+  readonly pendingErasures?: readonly ErasureClaim[];
+}
+
+/** An erased entry and the erasure record (at `erasure.at`) that accounts for it. */
+export interface AccountedErasure {
+  readonly index: number;
+  readonly leafHash: string;
+  readonly erasure: ErasureClaim;
 }
 
 interface State {
@@ -136,6 +152,9 @@ export async function audit(o: AuditOptions): Promise<AuditResult> {
   const start = level1.length;
   const keptLevel0 = new Map<number, Uint8Array>(); // the partial tile and the `since` boundary tile
   const pool = new HashPool(o.workers);
+  const logName = /\/logs\/([a-z0-9][a-z0-9-]{0,62})\/$/.exec(new URL(base).pathname)?.[1];
+  const erasedLeaves: ErasedLeaf[] = [];
+  const claims: ErasureClaim[] = [];
   let hashed = 0;
   let unavailable: string | undefined;
   let lastSave = Date.now();
@@ -146,12 +165,22 @@ export async function audit(o: AuditOptions): Promise<AuditResult> {
       const width = t < fullTiles ? TILE_WIDTH : size % TILE_WIDTH;
       const keep = width !== TILE_WIDTH || anchorTiles.has(t);
       const checkRecords = o.checkRecords ?? true;
-      const result = await pool.run({ base, tile: t, width, checkRecords, keep });
+      const result = await pool.run({
+        base,
+        tile: t,
+        width,
+        checkRecords,
+        keep,
+        ...(logName === undefined ? {} : { log: logName }),
+        ...(o.apiKey === undefined ? {} : { apiKey: o.apiKey }),
+      });
       if (result.unavailable !== undefined) {
         unavailable ??= result.unavailable;
         return;
       }
       result.problems.forEach(report);
+      erasedLeaves.push(...(result.erased ?? []));
+      claims.push(...(result.claims ?? []));
       if (result.problems.length > 0) return;
       if (result.root) level1[t] = result.root;
       if (result.tile) keptLevel0.set(t, result.tile);
@@ -171,6 +200,7 @@ export async function audit(o: AuditOptions): Promise<AuditResult> {
     await pool.close();
   }
   if (unavailable !== undefined) throw new LogUnavailableError(unavailable);
+  const { erased, pending } = accountErasures(erasedLeaves, claims, start * TILE_WIDTH, report);
   if (problems.length > 0)
     return {
       ok: false,
@@ -256,7 +286,60 @@ export async function audit(o: AuditOptions): Promise<AuditResult> {
     entriesHashed: hashed,
     entriesVerified: ok ? size : 0,
     ...(consistentWith === undefined ? {} : { consistentWith }),
+    ...(erased.length ? { erased } : {}),
+    ...(pending.length ? { pendingErasures: pending } : {}),
   };
+}
+
+/**
+ * Matches the erased entries with the log's erasure records. Each erased entry needs an
+ * erasure record later in the log naming its index and the leaf hash the tiles hold for it
+ * (the tiles themselves are checked against the signed root afterwards): otherwise its bytes
+ * were deleted without an erasure (an insider, or a damaged database), which is a problem.
+ * An erasure record for an entry that still has its bytes is reported as pending, not a
+ * problem (the erasure crashed between logging and erasing, and completes when repeated).
+ */
+function accountErasures(
+  leaves: readonly ErasedLeaf[],
+  claims: readonly ErasureClaim[],
+  /** Entries below this were verified by an earlier run (--state): not judged here. */
+  auditedFrom: number,
+  report: (p: string) => unknown,
+): { erased: AccountedErasure[]; pending: ErasureClaim[] } {
+  const byIndex = new Map<number, ErasureClaim[]>();
+  for (const claim of claims) {
+    if (claim.index >= claim.at) {
+      report(
+        `entry ${claim.at}: an erasure record for entry ${claim.index}, which is not before it`,
+      );
+      continue;
+    }
+    byIndex.set(claim.index, [...(byIndex.get(claim.index) ?? []), claim]);
+  }
+  const erased: AccountedErasure[] = [];
+  const seen = new Set<number>();
+  for (const leaf of [...leaves].sort((a, b) => a.index - b.index)) {
+    seen.add(leaf.index);
+    const found = byIndex.get(leaf.index) ?? [];
+    const claim = found.find((c) => c.leafHash === leaf.leafHash);
+    if (claim) {
+      erased.push({ index: leaf.index, leafHash: leaf.leafHash, erasure: claim });
+    } else if (found.length > 0) {
+      report(
+        `entry ${leaf.index}: erased, but its erasure record (entry ${found[0]!.at}) names the leaf hash ` +
+          `${found[0]!.leafHash}, not ${leaf.leafHash} as the tree holds`,
+      );
+    } else {
+      report(
+        `entry ${leaf.index}: its bytes are missing (tile/entries serves zero bytes) and no erasure ` +
+          `record accounts for it: deleted without an erasure`,
+      );
+    }
+  }
+  const pending = claims.filter(
+    (c) => c.index < c.at && c.index >= auditedFrom && !seen.has(c.index),
+  );
+  return { erased, pending };
 }
 
 function* range(from: number, to: number) {

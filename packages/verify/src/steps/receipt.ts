@@ -29,6 +29,39 @@ export interface ReceiptClaim {
   readonly batch: boolean;
   /** parseNote(note), when the caller already has it. */
   readonly parsed?: Note;
+  /** Shared by the checks of one note (verifyReceipts): its signature is verified once. */
+  readonly signature?: SignatureMemo;
+}
+
+/** The outcome of verifying one note's log signature, kept for every record it covers. */
+export interface SignatureMemo {
+  readonly note: string;
+  outcome?: Promise<NoteError | undefined>;
+}
+
+/**
+ * The NoteError of opening `note` with the log key that sealed the entries `[first, last]`
+ * (the policy's key chain decides, see key-chain.ts), or undefined when it opened.
+ */
+async function openOutcome(
+  note: unknown,
+  policy: ResolvedPolicy,
+  [first, last]: readonly [number, number],
+): Promise<NoteError | undefined> {
+  try {
+    const key = sealingKey(policy, first, last);
+    if (key === undefined) {
+      throw new NoteError(
+        'UNVERIFIED_NOTE',
+        `no one key of the log's key history sealed entries ${first}..${last}`,
+      );
+    }
+    await openNote(note as string, [key]);
+    return undefined;
+  } catch (noteError) {
+    if (!(noteError instanceof NoteError)) throw noteError;
+    return noteError;
+  }
 }
 
 /** A receipt that parsed, and the index it was checked for. */
@@ -58,7 +91,7 @@ function isIndex(index: unknown): index is number {
 
 /**
  * The rest of records openReceipt/openBatchReceipt once the text parsed and its origin is
- * the policy's: the note opens with the log key. A failed check (RECEIPT_UNVERIFIED, with the
+ * the policy's: the note opens with the log key (once per `memo`, when given). A failed check (RECEIPT_UNVERIFIED, with the
  * error as those functions report it as `cause`), or undefined when it opened.
  */
 async function openWithLogKey(
@@ -66,33 +99,23 @@ async function openWithLogKey(
   policy: ResolvedPolicy,
   evidence: Evidence,
   what: string,
-  [first, last]: readonly [number, number],
+  memo: SignatureMemo | undefined,
+  range: readonly [number, number],
 ): Promise<StepResult<never> | undefined> {
-  try {
-    const key = sealingKey(policy, first, last);
-    if (key === undefined) {
-      throw new NoteError(
-        'UNVERIFIED_NOTE',
-        `no one key of the log's key history sealed entries ${first}..${last}`,
-      );
-    }
-    await openNote(note as string, [key]);
-    return undefined;
-  } catch (noteError) {
-    if (!(noteError instanceof NoteError)) throw noteError;
-    const cause = new RecordError(
-      'INVALID_RECEIPT',
-      `not signed by the log: ${noteError.message}`,
-      { cause: noteError },
-    );
-    const error = new VerificationError(
-      'RECEIPT_UNVERIFIED',
-      'receipt',
-      `the ${what} is not signed by the log key: ${cause.message}`,
-      { evidence, cause },
-    );
-    return { check: failed(error) };
-  }
+  const noteError = await (memo !== undefined && memo.note === note
+    ? (memo.outcome ??= openOutcome(note, policy, range))
+    : openOutcome(note, policy, range));
+  if (noteError === undefined) return undefined;
+  const cause = new RecordError('INVALID_RECEIPT', `not signed by the log: ${noteError.message}`, {
+    cause: noteError,
+  });
+  const error = new VerificationError(
+    'RECEIPT_UNVERIFIED',
+    'receipt',
+    `the ${what} is not signed by the log key: ${cause.message}`,
+    { evidence, cause },
+  );
+  return { check: failed(error) };
 }
 
 /**
@@ -175,7 +198,7 @@ async function v1ReceiptStep(
     const expected = { ...evidence, expectedOrigin: policy.origin };
     return { check: failed(mismatch('the receipt promises another origin', expected)) };
   }
-  const unverified = await openWithLogKey(note, policy, evidence, 'receipt', [
+  const unverified = await openWithLogKey(note, policy, evidence, 'receipt', claim.signature, [
     claimed.index,
     claimed.index,
   ]);
@@ -252,10 +275,14 @@ async function batchReceiptStep(
     const expected = { ...evidence, expectedOrigin: policy.origin };
     return { check: failed(mismatch('the batch receipt promises another origin', expected)) };
   }
-  const unverified = await openWithLogKey(note, policy, evidence, 'batch receipt', [
-    claimed.first,
-    last,
-  ]);
+  const unverified = await openWithLogKey(
+    note,
+    policy,
+    evidence,
+    'batch receipt',
+    claim.signature,
+    [claimed.first, last],
+  );
   if (unverified !== undefined) return unverified;
   const value = { index, receipt: claimed };
   const problems: string[] = [];
