@@ -47,9 +47,8 @@ export async function openLogCheckpoint(
 > {
   // The pinned key first (its error is the one reported), then the rest of a key chain,
   // each with the largest tree it may sign.
-  const pinned = (k: { verifier: { keyId: number } }) => k.verifier.keyId === policy.log.keyId;
   const keys = policy.chain
-    ? [...policy.chain.filter(pinned), ...policy.chain.filter((k) => !pinned(k))]
+    ? [...policy.chain.filter((k) => k.pinned), ...policy.chain.filter((k) => !k.pinned)]
     : [{ verifier: policy.log, end: Infinity }];
   let first: NoteError | undefined;
   for (const { verifier, end } of keys) {
