@@ -9,7 +9,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ed25519Verifier, openNote, parseVerifierKey } from '@proofline/note';
@@ -218,6 +218,22 @@ describe('retire-key: the successor becomes the log key, the history keeps the o
         return true;
       });
     }
+  });
+
+  it('finishes the key file moves of a retire-key interrupted after its database switch', () => {
+    const keys = join(dir, 'keys');
+    const retired = readdirSync(keys).find((f) => f.startsWith('default.retired-'))!;
+    // The state a crash right after the database switch leaves: files not yet moved.
+    renameSync(join(keys, 'default.key'), join(keys, 'default.next.key'));
+    renameSync(join(keys, retired), join(keys, 'default.key'));
+    const stuck = runProofline(['log-key', '--data', dir]);
+    assert.notEqual(stuck.status, 0);
+    assert.match(stuck.stderr, /a retire-key was interrupted: run proofline retire-key/);
+    const r = runProofline(['retire-key', '--data', dir]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /finished the key file moves/);
+    assert.equal(runProofline(['log-key', '--data', dir]).stdout.trim(), newKey);
+    assert.ok(existsSync(join(keys, retired)));
   });
 
   it("catches an insider's edits of the history: a range extended, a row moved or deleted", async () => {
