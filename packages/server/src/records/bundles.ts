@@ -121,8 +121,8 @@ interface TailOf {
 
 /**
  * A cached bundle text and the tail it was made with (valid while the record's tail is it).
- * In UTF-8 and outside the JS heap: many cached strings (ropes of the pieces they were made
- * of) made every garbage collection slower than the cache saved.
+ * In UTF-8, outside the JS heap: megabytes of cached texts add nothing to the collector's work,
+ * and are sent as they are.
  */
 interface CachedText {
   readonly tail: BundleTail;
@@ -254,10 +254,10 @@ export class ProofBundles {
   }
 
   /**
-   * formatBundle(build(...)) in UTF-8, byte for byte: everything from `checkpoint` on (the tail) is made
-   * once per anchor and latest checkpoint, a receipt note is checked once, and the whole text
-   * of a record requested again is kept in the log's bundle cache while the record's tail
-   * stays the same object.
+   * formatBundle(build(...)) in UTF-8, byte for byte: everything from `checkpoint` on (the
+   * tail) is made once per anchor and latest checkpoint, a receipt note is checked once, and
+   * the whole text of a record requested again is kept in the log's bundle cache while the
+   * record's tail stays the same object.
    *
    * The cache assumes what the tail caches already do: entries and stored receipts are
    * immutable (an entry or receipt row altered in the database after its text was cached is
