@@ -368,17 +368,15 @@ function LogCard({ info, single }: { info: LogInfo; single: boolean }) {
         Offered by this server. Compare it with a copy from the log’s operator (
         <span class="mono">proofline log-key</span>) and pin it on the record pages.
         {info.visibility === 'private'
-          ? ' Its entries are private, so a whole-log audit takes a key of its owner; anyone can check its hash tiles against the signed checkpoints.'
+          ? ' Its entries are private: its owner checks the whole log, every entry and tile, with an audit:read key of its tenant in PROOFLINE_API_KEY:'
           : ' Check the whole log, every entry and tile, with:'}
       </p>
-      {info.visibility !== 'private' && (
-        <div class="command">
-          <pre>
-            <code>{audit}</code>
-          </pre>
-          <CopyButton text={audit} label="Copy command" />
-        </div>
-      )}
+      <div class="command">
+        <pre>
+          <code>{audit}</code>
+        </pre>
+        <CopyButton text={audit} label="Copy command" />
+      </div>
     </section>
   );
 }
