@@ -170,6 +170,10 @@ describe('proofline erase and audit of erased entries', () => {
       assert.match((await page.textContent('[data-testid=verdict]'))!, /This record was erased/);
       assert.equal(await page.getAttribute('[data-testid=erasure-link]', 'href'), '/r/shown-1');
       assert.match(await page.title(), /erased/);
+      // The explorer lists the erased entry as erased, and the erasure record after it.
+      await page.goto(`${server.url}/logs/shown`);
+      await page.waitForSelector('[data-testid=erased-entry]');
+      assert.match((await page.textContent('main'))!, /proofline\.erasure/);
     } finally {
       await browser.close();
     }

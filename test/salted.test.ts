@@ -9,20 +9,24 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runProofline, startServer, stopServer, tempDir, type Server } from './lib/proofline.js';
+import { launchChromium } from './lib/web.js';
 
 describe('attest --salted and verify --file', () => {
   let dir: string;
   let server: Server;
   let vkey: string;
   let apiKey: string;
+  let salted: { id: string; salt: string; original: string } | undefined;
 
   before(async () => {
     dir = join(tempDir('salted'), 'data');
-    assert.equal(runProofline(['create-log', '--data', dir]).status, 0);
+    // Public, so that the record page opens without a key (it asks for the salt).
+    const made = runProofline(['create-log', '--data', dir, '--visibility', 'public']);
+    assert.equal(made.status, 0, made.stderr);
     vkey = runProofline(['log-key', '--data', dir]).stdout.trim();
     apiKey = runProofline([
       ...['api-key', 'create', '--data', dir, '--tenant', 'default'],
-      ...['--scope', 'records:write'],
+      ...['--scope', 'records:write', '--scope', 'records:read'],
     ]).stdout.trim();
     server = await startServer(dir, ['--checkpoint-interval', '50']);
   });
@@ -72,5 +76,28 @@ describe('attest --salted and verify --file', () => {
     const wrong = `${salt.slice(0, 63)}${salt.endsWith('0') ? '1' : '0'}`;
     assert.equal(verify(alone, '--salt', wrong).status, 1);
     assert.notEqual(verify(alone, '--salt', 'not-hex').status, 0);
+    salted = { id: id!, salt, original };
+  });
+
+  it('the record page (Chromium) matches the dropped file only with its salt', async () => {
+    assert.ok(salted);
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${server.url}/r/${salted.id}`);
+      await page.waitForSelector('body[data-verification="passed"]');
+      await page.locator('[data-testid=content-file]').setInputFiles(salted.original);
+      await page.waitForSelector('[data-testid=content-result][data-match=false]');
+      assert.match(
+        (await page.textContent('[data-testid=content-result]'))!,
+        /a salted record matches only with its salt/,
+      );
+      await page.fill('[data-testid=content-salt]', salted.salt);
+      await page.waitForSelector('[data-testid=content-result][data-match=true]');
+      assert.match((await page.textContent('[data-testid=content-result]'))!, /Match\./);
+      assert.equal(await page.getAttribute('body', 'data-verification'), 'passed');
+    } finally {
+      await browser.close();
+    }
   });
 });

@@ -411,6 +411,11 @@ function RecentTable({ log, entries }: { log: string; entries: readonly RecentEn
                     <td class="hide-narrow">{entry.record.subject ?? ''}</td>
                     <td class="nowrap">{formatUtc(entry.record.time)}</td>
                   </>
+                ) : entry.size === 0 ? (
+                  <td colSpan={3} class="muted" data-testid="erased-entry">
+                    erased: its bytes are gone, its leaf hash stays (its page links the erasure
+                    record)
+                  </td>
                 ) : (
                   <td colSpan={3} class="muted">
                     not a Proofline record ({plural(entry.size, 'byte')})
