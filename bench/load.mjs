@@ -1,23 +1,53 @@
 /* global process, console, performance */
 /**
- * The load generator: one autocannon run in its own process. Prints one JSON line:
- * 2xx responses per second, latency percentiles of the 2xx responses (ms, sub-ms resolution,
- * from autocannon's per-response timings), status counts and this process's CPU time.
+ * The load generator, in its own process: one wrk run (bench/load-wrk.mjs) when `wrk` is on
+ * the PATH (scripts/bench-deps.sh installs it) and the run lasts "duration", otherwise one
+ * autocannon run. Prints one JSON line: 2xx responses per second, latency percentiles (ms,
+ * sub-ms resolution), status counts, the generator used and its CPU time.
  *
  *   node bench/load.mjs '{"url":"http://127.0.0.1:8080","kind":"single","path":"/v1/records",
  *                         "connections":64,"duration":5,"apiKey":"pl_..."}'
  *
  * kinds: single (POST one statement), batch (POST {"records":[1000 statements]}),
  *        get (GET path with "{id}" replaced by a random integer in [0, maxId)).
+ * "accept": the Accept header (the batch runs ask for the compact batch answer).
  * With "amount", the run sends that many requests (and waits for all) instead of lasting
  * "duration" seconds.
  */
+import { execFileSync } from 'node:child_process';
 import autocannon from 'autocannon';
+import { runWrk } from './load-wrk.mjs';
 import { quantileSorted, statements } from './lib.mjs';
 
 const o = JSON.parse(process.argv[2]);
+
+/** wrk when it is installed, unless the run counts requests (wrk only runs for a time). */
+function useWrk() {
+  if (o.amount || o.generator === 'autocannon') return false;
+  try {
+    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
+  } catch (err) {
+    // wrk prints its version and exits 1; only a missing binary is ENOENT.
+    return err.code !== 'ENOENT';
+  }
+  return true;
+}
+
+if (useWrk()) {
+  const bodies =
+    o.kind === 'single'
+      ? statements(o.distinct ?? 4096)
+      : o.kind === 'batch'
+        ? Array.from({ length: o.distinct ?? 16 }, () => {
+            return `{"records":[${statements(o.batchSize ?? 1000).join(',')}]}`;
+          })
+        : [];
+  console.log(JSON.stringify(await runWrk(o, bodies)));
+  process.exit(0);
+}
 const headers = { 'content-type': 'application/json' };
 if (o.apiKey) headers.authorization = `Bearer ${o.apiKey}`;
+if (o.accept) headers.accept = o.accept;
 
 let requests;
 if (o.kind === 'single') {
@@ -108,6 +138,7 @@ console.log(
   JSON.stringify({
     kind: o.kind,
     connections: o.connections,
+    generator: 'autocannon',
     seconds,
     autocannonSeconds: result.duration,
     early,

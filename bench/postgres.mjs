@@ -13,7 +13,7 @@
  *
  * Each run of the script uses a fresh schema `proofline_bench_<random>` and drops it at the
  * end. Uses the built packages (packages/* /dist). The nodes, the load generator
- * (bench/load.mjs: autocannon, one process per node) and pgbench run as separate processes.
+ * (bench/load.mjs: wrk or autocannon, one process per node) and pgbench run as separate processes.
  *
  * Figures (each the median of --runs runs, with min–max):
  *  - single-record attest (POST /v1/records) at 64 connections: 1 node; 3 nodes (21/21/22)

@@ -44,7 +44,7 @@ describe('audit and monitor catch a misbehaving log', () => {
 
   before(async () => {
     dir = tempDir('audit');
-    assert.equal(runProofline(['create-log', '--data', dir]).status, 0);
+    assert.equal(runProofline(['create-log', '--visibility', 'public', '--data', dir]).status, 0);
     assert.equal(runProofline(['append', '--data', dir], lines(0, SIZE)).status, 0);
     server = await startServer(dir, ['--checkpoint-interval', '50']);
     await waitForSize(server.url, SIZE);
@@ -215,7 +215,10 @@ describe('audit and monitor catch a misbehaving log', () => {
     try {
       mkdirSync(join(rewritten, 'keys'), { mode: 0o700 });
       cpSync(join(dir, 'keys/default.key'), join(rewritten, 'keys/default.key'));
-      assert.equal(runProofline(['create-log', '--data', rewritten]).status, 0);
+      assert.equal(
+        runProofline(['create-log', '--visibility', 'public', '--data', rewritten]).status,
+        0,
+      );
       assert.equal(
         runProofline(['append', '--data', rewritten], lines(0, SIZE + 50, 'rewritten')).status,
         0,

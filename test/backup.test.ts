@@ -51,7 +51,10 @@ describe('proofline backup and restore (SQLite)', () => {
       const serveArgs = ['--checkpoint-interval', '50'];
       let server: Server | undefined;
       try {
-        assert.equal(runProofline(['create-log', '--data', data]).status, 0);
+        assert.equal(
+          runProofline(['create-log', '--visibility', 'public', '--data', data]).status,
+          0,
+        );
         const vkey = runProofline(['log-key', '--data', data]).stdout.trim();
         server = await startServer(data, serveArgs);
 

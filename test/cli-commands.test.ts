@@ -43,7 +43,7 @@ function mode(path: string): number {
 /** A deployment with the default log, made the only way logs are made. */
 function deployment(): string {
   const dir = join(tempDir('cli-commands'), 'data');
-  const r = runProofline(['create-log', '--data', dir]);
+  const r = runProofline(['create-log', '--visibility', 'public', '--data', dir]);
   assert.equal(r.status, 0, r.stderr);
   return dir;
 }
@@ -235,7 +235,11 @@ describe('read-only commands create nothing', () => {
     ]);
     assert.equal(one.status, 0, one.stderr);
     assert.match(one.stderr, /the tenant's log: default/);
-    assert.equal(runProofline(['create-log', '--data', dir, '--log', 'second']).status, 0);
+    assert.equal(
+      runProofline(['create-log', '--visibility', 'public', '--data', dir, '--log', 'second'])
+        .status,
+      0,
+    );
     const two = runProofline([
       'api-key',
       'create',
@@ -295,7 +299,15 @@ describe('file modes', () => {
       assert.equal(r.status, 1, open.toString(8));
       assert.match(r.stderr, new RegExp(`open to other users .*chmod 700 ${join(dir, 'keys')}`));
     }
-    const created = runProofline(['create-log', '--data', dir, '--log', 'other']);
+    const created = runProofline([
+      'create-log',
+      '--visibility',
+      'public',
+      '--data',
+      dir,
+      '--log',
+      'other',
+    ]);
     assert.equal(created.status, 1);
     assert.ok(!existsSync(join(dir, 'keys', 'other.key')), 'no key made in an open folder');
     await assert.rejects(startServer(dir), /chmod 700/);

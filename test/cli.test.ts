@@ -57,7 +57,7 @@ describe('proofline CLI', () => {
 
   it('creates the default log key once, private, and prints its verifier key', () =>
     withDir((dir) => {
-      const created = runProofline(['create-log', '--data', dir]);
+      const created = runProofline(['create-log', '--visibility', 'public', '--data', dir]);
       assert.equal(created.status, 0, created.stderr);
       const first = runProofline(['log-key', '--data', dir]);
       assert.equal(first.status, 0, first.stderr);
@@ -71,7 +71,7 @@ describe('proofline CLI', () => {
 
   it('refuses to start with a signing key readable by others', () =>
     withDir(async (dir) => {
-      assert.equal(runProofline(['create-log', '--data', dir]).status, 0);
+      assert.equal(runProofline(['create-log', '--visibility', 'public', '--data', dir]).status, 0);
       chmodSync(join(dir, 'keys/default.key'), 0o644);
       const r = runProofline(['log-key', '--data', dir]);
       assert.equal(r.status, 1);
@@ -81,9 +81,11 @@ describe('proofline CLI', () => {
 
   it('runs several logs, each with its own origin and key, under /logs/<name>/', () =>
     withDir(async (dir) => {
-      assert.equal(runProofline(['create-log', '--data', dir]).status, 0);
+      assert.equal(runProofline(['create-log', '--visibility', 'public', '--data', dir]).status, 0);
       const created = runProofline([
         'create-log',
+        '--visibility',
+        'public',
         '--data',
         dir,
         '--log',
@@ -92,8 +94,16 @@ describe('proofline CLI', () => {
         'ledger.example/audit-2026',
       ]);
       assert.equal(created.status, 0, created.stderr);
-      assert.equal(runProofline(['create-log', '--data', dir, '--log', 'audit-2026']).status, 1);
-      assert.equal(runProofline(['create-log', '--data', dir, '--log', 'Bad_Name']).status, 1);
+      assert.equal(
+        runProofline(['create-log', '--visibility', 'public', '--data', dir, '--log', 'audit-2026'])
+          .status,
+        1,
+      );
+      assert.equal(
+        runProofline(['create-log', '--visibility', 'public', '--data', dir, '--log', 'Bad_Name'])
+          .status,
+        1,
+      );
       const vkey = runProofline(['log-key', '--data', dir, '--log', 'audit-2026']).stdout.trim();
       assert.match(vkey, /^ledger\.example\/audit-2026\+/);
       assert.notEqual(vkey, runProofline(['log-key', '--data', dir]).stdout.trim());
@@ -126,7 +136,7 @@ describe('proofline CLI', () => {
 
   it('stops an import at an invalid line, keeping only what it reported', () =>
     withDir(async (dir) => {
-      assert.equal(runProofline(['create-log', '--data', dir]).status, 0);
+      assert.equal(runProofline(['create-log', '--visibility', 'public', '--data', dir]).status, 0);
       for (const bad of [
         '{"type":"test.event"}',
         'not json',

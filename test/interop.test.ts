@@ -40,7 +40,7 @@ describe('interop with the Go reference C2SP implementation', () => {
 
   before(async () => {
     dir = tempDir('interop');
-    assert.equal(runProofline(['create-log', '--data', dir]).status, 0);
+    assert.equal(runProofline(['create-log', '--visibility', 'public', '--data', dir]).status, 0);
     const first = runProofline(['append', '--data', dir], lines(0, SAVED_AT));
     assert.equal(first.status, 0, first.stderr);
     assert.match(first.stdout, new RegExp(`indices 0-${SAVED_AT - 1}\\n$`));
@@ -86,7 +86,7 @@ describe('interop with the Go reference C2SP implementation', () => {
   it('is rejected by Go under a different key (the check can fail)', async () => {
     const other = tempDir('interop-other');
     try {
-      const otherKey = runProofline(['create-log', '--data', other])
+      const otherKey = runProofline(['create-log', '--visibility', 'public', '--data', other])
         .stdout.trim()
         .split('\n')
         .at(-1)!;

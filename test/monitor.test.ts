@@ -61,7 +61,10 @@ it(
     let output = '';
     const monitor = { process: undefined as ReturnType<typeof spawn> | undefined };
     try {
-      assert.equal(runProofline(['create-log', '--data', data]).status, 0);
+      assert.equal(
+        runProofline(['create-log', '--visibility', 'public', '--data', data]).status,
+        0,
+      );
       assert.equal(runProofline(['append', '--data', data], lines(0, 10)).status, 0);
       const vkey = runProofline(['log-key', '--data', data]).stdout.trim();
       server = await startServer(data, ['--checkpoint-interval', '50']);

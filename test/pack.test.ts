@@ -150,7 +150,7 @@ describe('packages installed from their tarballs, without the repository', () =>
     installOffline(packed, packs, project);
 
     data = join(work, 'data');
-    assert.equal(runProofline(['create-log', '--data', data]).status, 0);
+    assert.equal(runProofline(['create-log', '--visibility', 'public', '--data', data]).status, 0);
     vkey = runProofline(['log-key', '--data', data]).stdout.trim();
     apiKey = runProofline([
       ...['api-key', 'create', '--data', data, '--tenant', 'default'],
@@ -262,7 +262,7 @@ describe('packages installed from their tarballs, without the repository', () =>
 
     // A suspicious auditor: the same bundle under another log's key is not verified.
     const other = join(work, 'other');
-    assert.equal(runProofline(['create-log', '--data', other]).status, 0);
+    assert.equal(runProofline(['create-log', '--visibility', 'public', '--data', other]).status, 0);
     const otherKey = runProofline(['log-key', '--data', other]).stdout.trim();
     const refused = installed(project, ['verify', bundle, '--log-key', otherKey]);
     assert.equal(refused.status, 1);

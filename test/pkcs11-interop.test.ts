@@ -139,6 +139,8 @@ describe('a log signed by a key in SoftHSM2, verified by Go sumdb/note', { skip 
   it('create-log, append and serve sign through the token; Go verifies the log', async () => {
     const created = runProofline([
       'create-log',
+      '--visibility',
+      'public',
       '--data',
       dir,
       '--log',

@@ -19,7 +19,7 @@ interface Log {
 }
 
 function createLog(dir: string): Log {
-  assert.equal(runProofline(['create-log', '--data', dir]).status, 0);
+  assert.equal(runProofline(['create-log', '--visibility', 'public', '--data', dir]).status, 0);
   const apiKey = runProofline([
     'api-key',
     'create',

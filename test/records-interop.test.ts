@@ -130,7 +130,7 @@ describe('receipts and tlog-proofs verify with Go', () => {
 
   before(async () => {
     dir = tempDir('records-interop');
-    assert.equal(runProofline(['create-log', '--data', dir]).status, 0);
+    assert.equal(runProofline(['create-log', '--visibility', 'public', '--data', dir]).status, 0);
     const created = runProofline([
       'api-key',
       'create',

@@ -159,7 +159,10 @@ describe('a SQLite node on a rolled-back database', () => {
     const data = join(dir, 'data');
     const guard = join(data, 'keys', 'default.checkpoint');
     try {
-      assert.equal(runProofline(['create-log', '--data', data]).status, 0);
+      assert.equal(
+        runProofline(['create-log', '--visibility', 'public', '--data', data]).status,
+        0,
+      );
       assert.equal(runProofline(['append', '--data', data], lines(0, 5)).status, 0);
       const refused = (pattern: RegExp) => {
         const r = runProofline(['append', '--data', data], lines(5, 6));

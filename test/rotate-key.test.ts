@@ -45,7 +45,15 @@ describe('rotate-key: checkpoints signed by both keys during the switch', () => 
 
   before(() => {
     dir = tempDir('rotate');
-    const created = runProofline(['create-log', '--data', dir, '--origin', ORIGIN]);
+    const created = runProofline([
+      'create-log',
+      '--visibility',
+      'public',
+      '--data',
+      dir,
+      '--origin',
+      ORIGIN,
+    ]);
     assert.equal(created.status, 0, created.stderr);
     assert.equal(runProofline(['append', '--data', dir], lines(0, 20)).status, 0);
     oldKey = runProofline(['log-key', '--data', dir]).stdout.trim();

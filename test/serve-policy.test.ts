@@ -83,7 +83,7 @@ describe('per-log witness and TSA policy', () => {
     try {
       const vkeyOf = (r: { stdout: string }) => r.stdout.trim().split('\n').at(-1)!;
       const made = (args: string[]) => {
-        const r = runProofline(['create-log', '--data', data, ...args]);
+        const r = runProofline(['create-log', '--visibility', 'public', '--data', data, ...args]);
         assert.equal(r.status, 0, r.stderr);
         return vkeyOf(r);
       };
@@ -96,7 +96,7 @@ describe('per-log witness and TSA policy', () => {
       assert.equal(shown.status, 0, shown.stderr);
       assert.equal(
         shown.stdout,
-        "log priv\nwitnesses: none\ntime-stamping: serve's default (its --tsa flags)\n",
+        "log priv\nwitnesses: none\ntime-stamping: serve's default (its --tsa flags)\nvisibility public\n",
       );
 
       const server = await startServer(data, [
@@ -255,7 +255,16 @@ describe('per-log witness and TSA policy', () => {
         ['--no-tsa', '--tsa', 'a=http://127.0.0.1:9/'],
         ['--witness', 'http://127.0.0.1:9/=not-a-key'],
       ]) {
-        const r = runProofline(['create-log', '--data', join(dir, 'data'), '--log', 'x', ...args]);
+        const r = runProofline([
+          'create-log',
+          '--visibility',
+          'public',
+          '--data',
+          join(dir, 'data'),
+          '--log',
+          'x',
+          ...args,
+        ]);
         assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
       }
       assert.equal(runProofline(['logs', '--data', join(dir, 'data')]).status, 1, 'no deployment');

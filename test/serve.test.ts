@@ -240,7 +240,7 @@ describe('proofline serve start-up and failures', () => {
 describe('proofline serve logging', () => {
   it('logs a 500 at error level with its cause in the JSON log on stdout', () =>
     withDir(async (dir) => {
-      assert.equal(runProofline(['create-log', '--data', dir]).status, 0);
+      assert.equal(runProofline(['create-log', '--visibility', 'public', '--data', dir]).status, 0);
       const apiKey = runProofline([
         ...['api-key', 'create', '--data', dir, '--tenant', 'default'],
         ...['--scope', 'records:read'],
@@ -282,7 +282,7 @@ describe('proofline serve logging', () => {
 describe('logs created while serve runs', () => {
   it('serves a log made by create-log in another process: writes succeed, it publishes', () =>
     withDir(async (dir) => {
-      assert.equal(runProofline(['create-log', '--data', dir]).status, 0);
+      assert.equal(runProofline(['create-log', '--visibility', 'public', '--data', dir]).status, 0);
       const apiKey = runProofline([
         'api-key',
         'create',
@@ -297,7 +297,15 @@ describe('logs created while serve runs', () => {
       let stderr = '';
       server.process.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
       try {
-        const created = runProofline(['create-log', '--data', dir, '--log', 'priv']);
+        const created = runProofline([
+          'create-log',
+          '--visibility',
+          'public',
+          '--data',
+          dir,
+          '--log',
+          'priv',
+        ]);
         assert.equal(created.status, 0, created.stderr);
         const vkey = created.stdout.trim().split('\n').at(-1)!;
         // Written at once, before any refresh: the request itself opens the log.
@@ -333,7 +341,7 @@ describe('logs created while serve runs', () => {
 
   it('answers 503 for a new log whose key this node lacks, says why, and serves it once the key is there', () =>
     withDir(async (dir) => {
-      assert.equal(runProofline(['create-log', '--data', dir]).status, 0);
+      assert.equal(runProofline(['create-log', '--visibility', 'public', '--data', dir]).status, 0);
       const apiKey = runProofline([
         'api-key',
         'create',
@@ -350,7 +358,10 @@ describe('logs created while serve runs', () => {
       try {
         // Made by another machine, its key kept elsewhere (here: only in that process's env).
         const secret = generateSignerKey('ledger.example/logs/remote');
-        const created = spawnSyncWithKey(['create-log', '--data', dir, '--log', 'remote'], secret);
+        const created = spawnSyncWithKey(
+          ['create-log', '--visibility', 'public', '--data', dir, '--log', 'remote'],
+          secret,
+        );
         assert.equal(created.status, 0, created.stderr);
         const vkey = created.stdout.trim().split('\n').at(-1)!;
         const res = await fetch(`${server.url}/v1/records?log=remote`, {
@@ -418,7 +429,10 @@ describe('logs created while serve runs on PostgreSQL', () => {
     const target = { db: TEST_PG, keys: join(dir, 'keys'), schema: randomSchema('serve_new') };
     const nodes: ClusterNode[] = [];
     try {
-      assert.equal(runProofline(['create-log', ...targetArgs(target)]).status, 0);
+      assert.equal(
+        runProofline(['create-log', '--visibility', 'public', ...targetArgs(target)]).status,
+        0,
+      );
       const apiKey = runProofline([
         ...['api-key', 'create', ...targetArgs(target)],
         ...['--tenant', 'default', '--scope', 'records:write'],
@@ -426,7 +440,14 @@ describe('logs created while serve runs on PostgreSQL', () => {
       for (const name of ['a', 'b']) {
         nodes.push(await startNode(name, target, 0, ['--checkpoint-interval', '50']));
       }
-      const created = runProofline(['create-log', ...targetArgs(target), '--log', 'late']);
+      const created = runProofline([
+        'create-log',
+        '--visibility',
+        'public',
+        ...targetArgs(target),
+        '--log',
+        'late',
+      ]);
       assert.equal(created.status, 0, created.stderr);
       const vkey = created.stdout.trim().split('\n').at(-1)!;
       // Node a opens it on the first request; node b on its own within the refresh period.

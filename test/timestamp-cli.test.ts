@@ -29,7 +29,7 @@ describe('proofline serve --tsa', () => {
     const dir = tempDir('tsa');
     const http = await tsa.serve();
     try {
-      assert.equal(runProofline(['create-log', '--data', dir]).status, 0);
+      assert.equal(runProofline(['create-log', '--visibility', 'public', '--data', dir]).status, 0);
       const appended = runProofline(
         ['append', '--data', dir],
         [statement('a'), statement('b')].join('\n') + '\n',

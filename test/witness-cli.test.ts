@@ -36,7 +36,14 @@ function witnessKey(name: string): string {
 function logConfig(name: string) {
   const k = parseSignerKey(generateSignerKey(`${name}.example/log`));
   const verifierKey = formatVerifierKey(k.name, k.publicKey);
-  return { name, tenant: 't', origin: k.name, verifierKey, createdAt: 0 };
+  return {
+    name,
+    tenant: 't',
+    origin: k.name,
+    verifierKey,
+    createdAt: 0,
+    visibility: 'public' as const,
+  };
 }
 
 describe('proofline witness / witness-key', () => {

@@ -6,11 +6,12 @@ import {
   TENANT_NAME_PATTERN,
   type AccessStore,
   type LogConfig,
+  type LogVisibility,
   type Storage,
 } from '@proofline/storage';
 import { SqliteStorage } from '@proofline/storage-sqlite';
-import { CheckpointGuard, ReceiptSealer } from '@proofline/sequencer';
-import type { Signer } from '@proofline/note';
+import { CheckpointGuard, ReceiptSealer, type RetiredKey } from '@proofline/sequencer';
+import { openNote, parseVerifierKey, type Signer } from '@proofline/note';
 import {
   guardPath,
   keyFromEnvironment,
@@ -24,11 +25,12 @@ import {
 } from './keys.js';
 import { fileLogKey, openTokenKey, tokenLogKey, type LogKey, type TokenKey } from './log-key.js';
 import { signersFromEnvironment } from './log-signers.js';
+import { finishInterruptedMoves, retireKey, type Retirement } from './retire.js';
 
 import { DEFAULT_LOG, DEFAULT_TENANT } from './defaults.js';
 import { targetArgs } from './guard.js';
 import { CodedError } from '@proofline/tlog';
-import { receiptFormat } from '@proofline/records';
+import { keyForIndex, receiptFormat, verifyKeyHistory, type KeyHistory } from '@proofline/records';
 
 export { DEFAULT_LOG, DEFAULT_TENANT } from './defaults.js';
 
@@ -42,6 +44,15 @@ export interface LogHandle {
   readonly checkpointSigners: readonly Signer[];
   /** This node's checkpoint guard for the log (`<keys>/<log>.checkpoint`). */
   readonly guard: CheckpointGuard;
+  /**
+   * The log's key history, verified (verifyKeyHistory) to end at the registered key, which
+   * the key opened here was checked to be: the retired keys and the entries each sealed.
+   */
+  readonly keyHistory: KeyHistory;
+  /** The retired keys with their ranges, for the Publisher's commit check. */
+  readonly retiredKeys: readonly RetiredKey[];
+  /** During a rotation: the successor key (see checkpointSigners). */
+  readonly successor?: LogKey;
   /** Seals the creation receipt of each commit (one per log per process: pass it to one Sequencer). */
   readonly sealer: ReceiptSealer;
   /** Set when this call created the log's signing key: the key file's path. */
@@ -77,10 +88,17 @@ export interface Deployment {
   /** Tenants, API keys and issuer keys: the same driver object as `storage`. */
   readonly access: AccessStore;
   /**
-   * Opens (creating on first use, owned by `tenant`, with its witness and TSA `policy`) a log
-   * and its signing key: only for `create-log` and `serve`'s first start.
+   * Opens (creating on first use, owned by `tenant`, with its witness and TSA `policy` and its
+   * `visibility`, default public) a log and its signing key: only for `create-log` (private
+   * unless told) and `serve`'s first start (`default`, public: the quickstart's log).
    */
-  log(name: string, origin?: string, tenant?: string, policy?: string): Promise<LogHandle>;
+  log(
+    name: string,
+    origin?: string,
+    tenant?: string,
+    policy?: string,
+    visibility?: LogVisibility,
+  ): Promise<LogHandle>;
   /** Opens an existing log and its key; writes nothing. A missing log is a DeploymentError. */
   openLog(name: string): Promise<LogHandle>;
   /**
@@ -89,11 +107,17 @@ export interface Deployment {
    * and returns the successor's verifier key. See docs/keys.md.
    */
   createSuccessor(name: string): Promise<string>;
+  /**
+   * Finishes a key rotation: the successor becomes the registered key and the key history
+   * records the handover (see retire.ts); refused, changing nothing, without a successor,
+   * without a checkpoint of both keys over every entry, or while a node runs.
+   */
+  retireKey(name: string): Promise<Retirement>;
   close(): Promise<void>;
 }
 
 /** What is missing when a command that must not create it finds it absent. */
-export type DeploymentErrorCode = 'NO_DATA' | 'NO_LOG' | 'NO_TENANT_LOG';
+export type DeploymentErrorCode = 'NO_DATA' | 'NO_LOG' | 'NO_TENANT_LOG' | 'VISIBILITY';
 
 export class DeploymentError extends CodedError<DeploymentErrorCode> {
   constructor(code: DeploymentErrorCode, message: string) {
@@ -234,12 +258,42 @@ async function openWithKeys(
   } else {
     throw new Error('give --data DIR (SQLite) or --db URL (PostgreSQL)');
   }
-  const guardOf = (name: string, key: LogKey): CheckpointGuard =>
+  const guardOf = (name: string, key: LogKey, history?: KeyHistory): CheckpointGuard =>
     new CheckpointGuard({
       path: guardPath(target.state ?? keyDir, name),
       log: name,
       verifierKey: key.verifierKey,
+      retiredKeys: (history?.retired ?? []).map((h) => ({ verifierKey: h.retired, end: h.end })),
     });
+  /**
+   * The log's stored key history, verified to end at its registered key (checked against
+   * the key by the caller); a row an insider edited, moved or deleted is refused.
+   */
+  const historyOf = async (config: LogConfig): Promise<KeyHistory> => {
+    const rows = await storage.keyHistory(config.name);
+    let history: KeyHistory;
+    try {
+      history = await verifyKeyHistory(
+        rows.map((r) => r.note),
+        config.verifierKey,
+      );
+    } catch (err) {
+      throw new Error(
+        `the key history of log ${config.name} in the database does not verify (altered?): ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
+    await checkFirstReceipt(storage, config.name, history);
+    rows.forEach((row, i) => {
+      const h = history.retired[i]!;
+      if (row.end !== h.end || row.retiredKey !== h.retired) {
+        throw new Error(
+          `the key history of log ${config.name} in the database was altered: row ${i} says ${row.retiredKey} until ${row.end}, its signed handover ${h.retired} until ${h.end}`,
+        );
+      }
+    });
+    return history;
+  };
   const checkKey = (config: LogConfig, key: LogKey) => {
     if (config.verifierKey !== key.verifierKey) {
       throw new Error(
@@ -283,12 +337,12 @@ async function openWithKeys(
     }
     return fileLogKey(fileKey, successorKeyPath(keyDir, name));
   };
-  const handle = (
+  const handle = async (
     config: LogConfig,
     key: LogKey,
-    guard: CheckpointGuard,
     createdKey?: string,
-  ): LogHandle => {
+  ): Promise<LogHandle> => {
+    const keyHistory = await historyOf(config);
     const successor = successorOf(config.name, config.origin);
     if (successor?.verifierKey === key.verifierKey) {
       throw new Error(`the successor key of log ${config.name} is its current key`);
@@ -297,7 +351,14 @@ async function openWithKeys(
       config,
       signer: key.signer,
       checkpointSigners: successor ? [key.signer, successor.signer] : [key.signer],
-      guard,
+      guard: guardOf(config.name, key, keyHistory),
+      keyHistory,
+      retiredKeys: keyHistory.retired.map((h) => ({
+        verifierKey: h.retired,
+        start: h.start,
+        end: h.end,
+      })),
+      ...(successor ? { successor } : {}),
       sealer: new ReceiptSealer(key.name, key.syncSigner, receiptFormat),
       ...(createdKey === undefined ? {} : { createdKey }),
     };
@@ -317,7 +378,7 @@ async function openWithKeys(
       }
       const { key } = keyOf(name, config);
       checkKey(config, key);
-      return handle(config, key, guardOf(name, key));
+      return handle(config, key);
     },
     async createSuccessor(name) {
       const { config } = await deployment.openLog(name);
@@ -328,7 +389,20 @@ async function openWithKeys(
       }
       return createSuccessorKey(keyDir, name, config.origin);
     },
-    async log(name, origin, tenant = DEFAULT_TENANT, policy) {
+    async retireKey(name) {
+      const fileKeys =
+        !tokenKeys.has(name) &&
+        !tokenKeys.has(`${name}.next`) &&
+        keyFromEnvironment(name) === undefined;
+      const config = await storage.getLog(name);
+      if (config && fileKeys) {
+        const finished = finishInterruptedMoves(keyDir, name, config.verifierKey);
+        if (finished) return finished;
+      }
+      const handle = await deployment.openLog(name);
+      return retireKey(storage, handle, fileKeys ? keyDir : undefined);
+    },
+    async log(name, origin, tenant = DEFAULT_TENANT, policy, visibility = 'public') {
       if (!LOG_NAME_PATTERN.test(name)) {
         throw new Error(`invalid log name ${JSON.stringify(name)}: use a-z, 0-9 and -`);
       }
@@ -348,11 +422,12 @@ async function openWithKeys(
           origin: key.name,
           verifierKey: key.verifierKey,
           createdAt: Date.now(),
+          visibility,
         },
         policy,
       );
       checkKey(config, key);
-      return handle(config, key, guard, createdKey);
+      return handle(config, key, createdKey);
     },
     close: async () => {
       try {
@@ -363,4 +438,23 @@ async function openWithKeys(
     },
   };
   return deployment;
+}
+
+/**
+ * The receipt of entry 0, if stored, must be sealed by the first key of `history`: a history
+ * whose rows an insider deleted all of (the registered key then seems to have sealed
+ * everything) is refused here, as is one that leaves out the first handovers.
+ */
+async function checkFirstReceipt(storage: Storage, log: string, history: KeyHistory) {
+  if ((await storage.sequencedSize(log)) === 0) return;
+  const { receipt } = await storage.commitRange(log, 0);
+  if (receipt === undefined) return;
+  try {
+    await openNote(receipt, [parseVerifierKey(keyForIndex(history, 0))]);
+  } catch (err) {
+    throw new Error(
+      `the key history of log ${log} in the database is incomplete (altered?): the receipt of entry 0 is not sealed by its first key ${keyForIndex(history, 0)}`,
+      { cause: err },
+    );
+  }
 }

@@ -1,6 +1,10 @@
 import { base64Decode } from '@proofline/note';
 import {
+  BATCH_V2_FORMAT,
+  BATCH_V2_MEDIA_TYPE,
+  RecordError,
   canonicalJson,
+  expandCompactBatch,
   parseBundle,
   type Bundle,
   type RecordV1,
@@ -8,7 +12,7 @@ import {
 } from '@proofline/records';
 import {
   verifyBundle,
-  verifyReceipt,
+  verifyReceipts,
   type TrustPolicy,
   type Verification,
 } from '@proofline/verify';
@@ -73,7 +77,12 @@ interface RequestOptions {
   readonly log?: string;
   /** Largest response body accepted, in bytes. */
   readonly limit?: number;
+  /** The Accept header; default application/json. */
+  readonly accept?: string;
 }
+
+/** What attestBatch asks for: the compact answer, or the full one from an older server. */
+const BATCH_ACCEPT = `${BATCH_V2_MEDIA_TYPE}, application/json;q=0.5`;
 
 /** Bounds on response bodies: a proof bundle, a log description or checkpoint, and the rest. */
 const BUNDLE_LIMIT = 2 * 1024 * 1024;
@@ -130,7 +139,15 @@ export class ProoflineClient {
     return receipt!;
   }
 
-  /** Attests up to 1000 statements atomically; resolves with verified receipts in order. */
+  /**
+   * Attests up to 1000 statements atomically; resolves with verified receipts in order. It
+   * asks for the compact answer (records CompactBatchView: one receipt for the batch) and
+   * rebuilds each record's receipt view from the statements (records expandCompactBatch),
+   * verifying the receipt's signature once; an older server's full answer is verified as
+   * it is. A compact answer that does not rebuild (altered ids, tenant, time or range proof,
+   * or records other than those submitted) throws UnverifiedWriteError with nothing in
+   * `written`; one that rebuilds but does not verify, with the rebuilt views in `written`.
+   */
   async attestBatch(
     statements: readonly Statement[],
     idempotencyKey?: string,
@@ -141,11 +158,27 @@ export class ProoflineClient {
       '/v1/records/batch',
       { records: statements },
       idempotencyKey,
-    )) as {
-      receipts?: unknown;
-    };
+      BATCH_ACCEPT,
+    )) as { receipts?: unknown; format?: unknown };
+    if (body?.format === BATCH_V2_FORMAT) return this.checkCompact(body, statements);
     const receipts = Array.isArray(body?.receipts) ? (body.receipts as ReceiptJson[]) : [];
     return this.checkWritten(receipts, statements, statements.length);
+  }
+
+  /** The verified receipts of a compact batch answer (see attestBatch). */
+  private async checkCompact(
+    body: unknown,
+    statements: readonly Statement[],
+  ): Promise<VerifiedReceipt[]> {
+    let views: ReceiptJson[];
+    try {
+      views = expandCompactBatch(body, statements);
+    } catch (err) {
+      if (!(err instanceof RecordError)) throw err;
+      const summary = `the log accepted the write, but its compact answer does not rebuild: ${err.message}`;
+      throw new UnverifiedWriteError(summary, [{ name: 'receipts', summary }], [], []);
+    }
+    return this.checkWritten(views, statements, statements.length);
   }
 
   /** Fetches and verifies the proof bundle of a record (public: no API key needed). */
@@ -194,13 +227,11 @@ export class ProoflineClient {
       ...(this.options.log ? { log: this.options.log } : {}),
     });
     const body = (await this.request('GET', `/v1/records?${query}`)) as { records: ReceiptJson[] };
-    return Promise.all(
-      body.records.map(async (r) => {
-        const checked = await this.checkReceipt(r);
-        if ('failure' in checked) throw checked.failure;
-        return checked;
-      }),
-    );
+    const checked = await this.checkReceipts(body.records, []);
+    return checked.map((r) => {
+      if ('failure' in r) throw r.failure;
+      return r;
+    });
   }
 
   /**
@@ -213,12 +244,14 @@ export class ProoflineClient {
     path: string,
     body: unknown,
     idempotencyKey: string | undefined,
+    accept?: string,
   ): Promise<unknown> {
     try {
       return await this.request('POST', path, {
         body,
         log,
         ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+        ...(accept === undefined ? {} : { accept }),
       });
     } catch (err) {
       if (
@@ -254,7 +287,7 @@ export class ProoflineClient {
         written.map(() => summary),
       );
     }
-    const results = await Promise.all(written.map((r, i) => this.checkReceipt(r, submitted[i])));
+    const results = await this.checkReceipts(written, submitted);
     const failed = results.flatMap((r, i) =>
       'failure' in r ? [{ id: String(written[i]!.id), failure: r.failure }] : [],
     );
@@ -273,55 +306,60 @@ export class ProoflineClient {
     return results as VerifiedReceipt[];
   }
 
-  private async checkReceipt(
-    json: ReceiptJson,
-    submitted?: Statement,
-  ): Promise<VerifiedReceipt | { failure: UntrustedResponseError }> {
-    if (typeof json !== 'object' || json === null) {
-      return { failure: new UntrustedResponseError('the answer is not a receipt', []) };
-    }
-    let entry: Uint8Array;
-    try {
-      entry = base64Decode(json.entry);
-    } catch {
-      return { failure: new UntrustedResponseError('the receipt carries no valid entry', []) };
-    }
-    if (json.receipt === undefined) {
-      // Nothing to verify: never report such a record as verified.
-      return {
-        failure: new UntrustedResponseError(`record ${json.id} has no creation receipt`, [
-          { name: 'receipt', summary: 'the server returned no creation receipt for this record' },
-        ]),
-      };
-    }
-    const receipt = json.receipt;
-    if (typeof receipt !== 'string') {
-      return { failure: new UntrustedResponseError('the answer is not a receipt', []) };
-    }
-    const verification = await verifyReceipt(receipt, entry, this.options.trust, {
-      index: json.index,
-      ...(json.receiptProof === undefined ? {} : { receiptProof: json.receiptProof }),
+  /**
+   * Verifies receipt views (each against `submitted[i]`, when given), verifying the
+   * signature of each distinct receipt note once (a batch's records share one).
+   */
+  private async checkReceipts(
+    views: readonly ReceiptJson[],
+    submitted: readonly (Statement | undefined)[],
+  ): Promise<(VerifiedReceipt | { failure: UntrustedResponseError })[]> {
+    const prepared = views.map((json) => prepare(json));
+    const byNote = new Map<string, number[]>();
+    prepared.forEach((p, i) => {
+      if ('receipt' in p) byNote.set(p.receipt, [...(byNote.get(p.receipt) ?? []), i]);
     });
-    if (!verification.ok || !verification.record || verification.index !== json.index) {
-      return { failure: untrusted('the receipt does not verify', verification) };
-    }
-    const record = verification.record;
-    if (submitted && !sameStatement(record, submitted)) {
-      const summary = 'the log recorded something other than what was submitted';
-      return { failure: new UntrustedResponseError(summary, [{ name: 'record', summary }]) };
-    }
-    return {
-      id: json.id,
-      log: json.log,
-      index: json.index,
-      time: record.time,
-      record,
-      entry,
-      receipt,
-      ...(json.receiptProof === undefined ? {} : { receiptProof: json.receiptProof }),
-      verificationUrl: json.verificationUrl,
-      verification,
-    };
+    const verifications = new Array<Verification | undefined>(views.length);
+    await Promise.all(
+      [...byNote].map(async ([note, at]) => {
+        const items = at.map((i) => {
+          const json = views[i]!;
+          const options = {
+            index: json.index,
+            ...(json.receiptProof === undefined ? {} : { receiptProof: json.receiptProof }),
+          };
+          return { entry: (prepared[i] as { entry: Uint8Array }).entry, options };
+        });
+        const results = await verifyReceipts(note, items, this.options.trust);
+        at.forEach((i, k) => (verifications[i] = results[k]));
+      }),
+    );
+    return prepared.map((p, i) => {
+      if ('failure' in p) return p;
+      const json = views[i]!;
+      const verification = verifications[i]!;
+      if (!verification.ok || !verification.record || verification.index !== json.index) {
+        return { failure: untrusted('the receipt does not verify', verification) };
+      }
+      const record = verification.record;
+      const statement = submitted[i];
+      if (statement && !sameStatement(record, statement)) {
+        const summary = 'the log recorded something other than what was submitted';
+        return { failure: new UntrustedResponseError(summary, [{ name: 'record', summary }]) };
+      }
+      return {
+        id: json.id,
+        log: json.log,
+        index: json.index,
+        time: record.time,
+        record,
+        entry: p.entry,
+        receipt: p.receipt,
+        ...(json.receiptProof === undefined ? {} : { receiptProof: json.receiptProof }),
+        verificationUrl: json.verificationUrl,
+        verification,
+      };
+    });
   }
 
   private async request(
@@ -340,7 +378,7 @@ export class ProoflineClient {
         response = await this.fetchImpl(`${this.base}${path}${query}`, {
           method,
           headers: {
-            accept: 'application/json',
+            accept: o.accept ?? 'application/json',
             ...(o.body === undefined ? {} : { 'content-type': 'application/json' }),
             ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}),
             ...(key ? { 'idempotency-key': key } : {}),
@@ -400,6 +438,33 @@ export class ProoflineClient {
     throw lastError;
   }
 }
+/** A view's entry bytes and receipt note, or why it cannot be verified at all. */
+function prepare(
+  json: ReceiptJson,
+): { entry: Uint8Array; receipt: string } | { failure: UntrustedResponseError } {
+  if (typeof json !== 'object' || json === null) {
+    return { failure: new UntrustedResponseError('the answer is not a receipt', []) };
+  }
+  let entry: Uint8Array;
+  try {
+    entry = base64Decode(json.entry);
+  } catch {
+    return { failure: new UntrustedResponseError('the receipt carries no valid entry', []) };
+  }
+  if (json.receipt === undefined) {
+    // Nothing to verify: never report such a record as verified.
+    return {
+      failure: new UntrustedResponseError(`record ${json.id} has no creation receipt`, [
+        { name: 'receipt', summary: 'the server returned no creation receipt for this record' },
+      ]),
+    };
+  }
+  if (typeof json.receipt !== 'string') {
+    return { failure: new UntrustedResponseError('the answer is not a receipt', []) };
+  }
+  return { entry, receipt: json.receipt };
+}
+
 function sameStatement(record: RecordV1, statement: Statement): boolean {
   const { schema: _s, tenant: _t, time: _time, ...fields } = record;
   return canonicalJson(fields) === canonicalJson(statement);

@@ -76,6 +76,11 @@ export type LogTrustErrorCode =
   | 'unknown-log'
   /** The log's description names another origin or verifier key than the pinned key. */
   | 'log-key-mismatch'
+  /**
+   * The pinned key is a key the log retired (a handover both keys signed): receipts it sealed
+   * stay valid, but new writes are sealed by its successor, which must be pinned to write.
+   */
+  | 'log-key-retired'
   /** The log's latest checkpoint does not verify with the pinned key. */
   | 'checkpoint-unverified'
   /** The log's description is not the JSON object of `GET /logs/<name>/`. */

@@ -1,4 +1,11 @@
-import { commitment, parseStatement, signStatement, type Statement } from '@proofline/records';
+import {
+  OUTPUT_SALT_SIZE,
+  commitment,
+  formatSalt,
+  parseStatement,
+  signStatement,
+  type Statement,
+} from '@proofline/records';
 import { base64Encode, type Signer } from '@proofline/note';
 import { contentDigest } from '@proofline/verify';
 
@@ -9,6 +16,12 @@ export interface StatementInput {
   readonly content?: Uint8Array;
   readonly digest?: string;
   readonly algorithm?: DigestAlgorithm;
+  /**
+   * With `content`: attest a salted digest (records `saltedDigest`) under a fresh 32-byte
+   * salt, returned as `outputSalt`, so the log never holds a digest anyone can confirm by
+   * hashing guesses. (With `digest`, salt it yourself: `digestFile(path, alg, salt)`.)
+   */
+  readonly salted?: boolean;
   readonly type: string;
   readonly subject?: string;
   readonly labels?: Readonly<Record<string, string>>;
@@ -26,6 +39,11 @@ export interface PreparedStatement {
    * commitment to an auditor. They are never sent to the server.
    */
   readonly salts: Readonly<Record<string, string>>;
+  /**
+   * With `salted`: the output salt, 64 lowercase hex digits. Keep it with the proof files:
+   * without it nobody (not even you) can show that the output matches the record.
+   */
+  readonly outputSalt?: string;
 }
 
 /** Builds a valid statement locally: digest, commitments, issuer signature. */
@@ -33,7 +51,14 @@ export async function prepareStatement(input: StatementInput): Promise<PreparedS
   if ((input.content === undefined) === (input.digest === undefined)) {
     throw new TypeError('give exactly one of content and digest');
   }
-  const digest = input.digest ?? (await contentDigest(input.content!, input.algorithm ?? 'sha256'));
+  if (input.salted && input.content === undefined) {
+    throw new TypeError('salted needs content (salt a given digest with digestFile)');
+  }
+  const outputSalt = input.salted
+    ? globalThis.crypto.getRandomValues(new Uint8Array(OUTPUT_SALT_SIZE))
+    : undefined;
+  const digest =
+    input.digest ?? (await contentDigest(input.content!, input.algorithm ?? 'sha256', outputSalt));
   const salts: Record<string, string> = {};
   const commitments: Record<string, string> = {};
   for (const [name, value] of Object.entries(input.privateLabels ?? {})) {
@@ -50,5 +75,5 @@ export async function prepareStatement(input: StatementInput): Promise<PreparedS
     ...(input.controls === undefined ? {} : { controls: input.controls }),
   });
   if (input.issuer) statement = await signStatement(statement, input.issuer);
-  return { statement, salts };
+  return { statement, salts, ...(outputSalt ? { outputSalt: formatSalt(outputSalt) } : {}) };
 }

@@ -1,4 +1,5 @@
 import { openCheckpoint } from '@proofline/note';
+import { verifyKeyHistory } from '@proofline/records';
 import { ed25519Verifier } from '@proofline/verify';
 import { LogTrustError, ProoflineError } from './errors.js';
 
@@ -7,6 +8,10 @@ interface LogInfo {
   readonly name: string;
   readonly origin: string;
   readonly verifierKey: string;
+  /** The handover notes of `retiredKeys`, oldest first (unverified). */
+  readonly handovers: readonly string[];
+  /** Their retired keys as the description lists them (unverified; for finding the log). */
+  readonly retired: readonly string[];
 }
 
 /** Reads a public path of the service: parsed JSON, or text; throws ProoflineError. */
@@ -39,6 +44,9 @@ export async function checkLogTrust(
   const info =
     log === undefined ? await findLog(read, logKey, pinned) : await describe(read, log, pinned);
   const served = shortKey(info.verifierKey);
+  if (info.origin === verifier.name && info.retired.includes(logKey)) {
+    await refuseRetired(info, logKey, pinned, served);
+  }
   if (info.origin !== verifier.name || info.verifierKey !== logKey) {
     throw new LogTrustError(
       `log ${info.name} is not the log of the pinned key: pinned ${pinned} (origin ${verifier.name}); ` +
@@ -114,7 +122,7 @@ async function findLog(read: PublicRead, logKey: string, pinned: string): Promis
     throw new LogTrustError('GET /logs is not {"logs": [...]}', 'malformed-log-info', pinned);
   }
   const logs = body.logs.map((l) => logInfo(l, pinned));
-  const found = logs.find((l) => l.verifierKey === logKey);
+  const found = logs.find((l) => l.verifierKey === logKey || l.retired.includes(logKey));
   if (found) return found;
   const listed = logs
     .slice(0, MAX_LISTED)
@@ -129,7 +137,13 @@ async function findLog(read: PublicRead, logKey: string, pinned: string): Promis
 }
 
 function logInfo(value: unknown, pinned: string): LogInfo {
-  const v = value as Partial<Record<keyof LogInfo, unknown>> | null;
+  const v = value as Partial<Record<keyof LogInfo | 'retiredKeys', unknown>> | null;
+  const malformed = () =>
+    new LogTrustError(
+      'a log description lacks name, origin or verifierKey, or has malformed retiredKeys',
+      'malformed-log-info',
+      pinned,
+    );
   if (
     typeof v !== 'object' ||
     v === null ||
@@ -137,13 +151,47 @@ function logInfo(value: unknown, pinned: string): LogInfo {
     typeof v.origin !== 'string' ||
     typeof v.verifierKey !== 'string'
   ) {
-    throw new LogTrustError(
-      'a log description lacks name, origin or verifierKey',
-      'malformed-log-info',
-      pinned,
-    );
+    throw malformed();
   }
-  return { name: v.name, origin: v.origin, verifierKey: v.verifierKey };
+  const retiredKeys = v.retiredKeys ?? [];
+  if (!Array.isArray(retiredKeys) || retiredKeys.length > MAX_RETIRED_KEYS) throw malformed();
+  const handovers: string[] = [];
+  const retired: string[] = [];
+  for (const r of retiredKeys as unknown[]) {
+    const { verifierKey, handover } = (r ?? {}) as { verifierKey?: unknown; handover?: unknown };
+    if (typeof verifierKey !== 'string' || typeof handover !== 'string') throw malformed();
+    retired.push(verifierKey);
+    handovers.push(handover);
+  }
+  return { name: v.name, origin: v.origin, verifierKey: v.verifierKey, handovers, retired };
+}
+
+/** Most retired keys a description may list (a log rotates its key a few times at most). */
+const MAX_RETIRED_KEYS = 1000;
+
+/**
+ * The pinned key is listed as retired: if the history verifies (every handover signed by both
+ * its keys, ending at the served key), says so and names the key to pin; otherwise the
+ * description is not to be believed and the usual mismatch error follows.
+ */
+async function refuseRetired(info: LogInfo, logKey: string, pinned: string, served: string) {
+  let end: number | undefined;
+  try {
+    const history = await verifyKeyHistory(info.handovers, info.verifierKey);
+    end = history.retired.find((h) => h.retired === logKey)?.end;
+  } catch {
+    return;
+  }
+  if (end === undefined) return;
+  throw new LogTrustError(
+    `the pinned key ${pinned} of log ${info.name} was retired at entry ${end} (a handover both ` +
+      `keys signed): receipts it sealed stay valid, but new entries are sealed by the log's key ` +
+      `${served}: pin ${info.verifierKey} to write`,
+    'log-key-retired',
+    pinned,
+    info.name,
+    served,
+  );
 }
 
 /** `<name>+<key id>` of a verifier key (the part people compare), bounded for messages. */

@@ -5,14 +5,26 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { formatVerifierKey, generateSignerKey, parseSignerKey } from '@proofline/note';
-import { parseRecord, receiptFormat } from '@proofline/records';
+import {
+  base64Decode,
+  formatVerifierKey,
+  generateSignerKey,
+  parseSignerKey,
+} from '@proofline/note';
+import {
+  parseRecord,
+  receiptFormat,
+  type CompactBatchView,
+  type ReceiptView,
+} from '@proofline/records';
+import { verifyReceipt } from '@proofline/verify';
 import { Publisher, ReceiptSealer, Sequencer, nodeEd25519Signer } from '@proofline/sequencer';
 import { buildApp, generateApiKey } from '@proofline/server';
 import { SqliteStorage } from '@proofline/storage-sqlite';
 import {
   ProoflineClient,
   ProoflineError,
+  UnverifiedWriteError,
   UntrustedResponseError,
   prepareStatement,
 } from '../src/index.js';
@@ -125,6 +137,107 @@ describe('ProoflineClient against a real server', () => {
     );
     const receipts = await client.attestBatch(statements);
     assert.equal(receipts[1]!.index, receipts[0]!.index + 1);
+  });
+
+  it('attests a batch from the compact answer, verifying like the full one', async () => {
+    const accepts: string[] = [];
+    const watching: typeof fetch = async (input, init) => {
+      if (init?.method === 'POST') accepts.push(new Headers(init.headers).get('accept')!);
+      return fetch(input, init);
+    };
+    const client = new ProoflineClient({ url, apiKey, trust: { logKey }, fetch: watching });
+    const statements = await Promise.all(
+      Array.from({ length: 40 }, async (_, i) => {
+        const digest = `sha256:${createHash('sha256').update(`c${i}`).digest('hex')}`;
+        return (await prepareStatement({ digest, type: 'doc', labels: { n: String(i) } }))
+          .statement;
+      }),
+    );
+    const receipts = await client.attestBatch(statements);
+    assert.match(accepts[0]!, /^application\/vnd\.proofline\.batch\.v2\+json/);
+    assert.equal(receipts.length, 40);
+    for (const r of receipts) {
+      assert.equal(r.verification.ok, true);
+      const res = await fetch(`${url}/v1/records/${r.id}`, {
+        headers: { authorization: `Bearer ${apiKey}` },
+      });
+      const stored = (await res.json()) as ReceiptView;
+      assert.equal(stored.entry, Buffer.from(r.entry).toString('base64'));
+      assert.equal(stored.receipt, r.receipt);
+      assert.deepEqual(stored.receiptProof, r.receiptProof);
+      assert.equal(stored.verificationUrl, r.verificationUrl);
+      assert.deepEqual(stored.record, JSON.parse(JSON.stringify(r.record)));
+      const full = await verifyReceipt(
+        stored.receipt!,
+        base64Decode(stored.entry),
+        { logKey },
+        {
+          index: stored.index,
+          ...(stored.receiptProof ? { receiptProof: stored.receiptProof } : {}),
+        },
+      );
+      assert.deepEqual(r.verification, full);
+    }
+    // An older server's full answer is verified as it is, to the same receipts.
+    const old: typeof fetch = (input, init) =>
+      fetch(
+        input,
+        init?.method === 'POST'
+          ? {
+              ...init,
+              headers: { ...(init.headers as Record<string, string>), accept: 'application/json' },
+            }
+          : init,
+      );
+    const again = await new ProoflineClient({
+      url,
+      apiKey,
+      trust: { logKey },
+      fetch: old,
+    }).attestBatch(statements.slice(0, 3));
+    assert.equal(again.length, 3);
+    assert.ok(again.every((r) => r.verification.ok));
+  });
+
+  it('refuses an altered compact answer with UnverifiedWriteError', async () => {
+    const alterations: ((c: CompactBatchView) => unknown)[] = [
+      (c) => ({ ...c, time: '2001-01-01T00:00:00.000Z' }),
+      (c) => ({ ...c, records: c.records.map((r) => ({ ...r, index: r.index + 1 })) }),
+      (c) => ({ ...c, tenant: 'someone-else' }),
+      (c) => ({ ...c, rangeProof: [Buffer.alloc(32, 1).toString('base64')] }),
+      // A receipt whose signature does not verify (its last signature byte changed).
+      (c) => ({
+        ...c,
+        receipt: c.receipt!.replace(/(.)\n$/, (_, ch: string) => `${ch === 'A' ? 'B' : 'A'}\n`),
+      }),
+    ];
+    for (const [i, alter] of alterations.entries()) {
+      const tampering: typeof fetch = async (input, init) => {
+        const res = await fetch(input, init);
+        if (init?.method !== 'POST') return res;
+        const altered = JSON.stringify(alter((await res.json()) as CompactBatchView));
+        return new Response(altered, { status: res.status, headers: res.headers });
+      };
+      const client = new ProoflineClient({ url, apiKey, trust: { logKey }, fetch: tampering });
+      const statements = await Promise.all(
+        [1, 2, 3].map(async (n) => {
+          const digest = `sha256:${createHash('sha256').update(`t${i}-${n}`).digest('hex')}`;
+          return (await prepareStatement({ digest, type: 'doc' })).statement;
+        }),
+      );
+      await assert.rejects(client.attestBatch(statements), (err: unknown) => {
+        assert.ok(err instanceof UnverifiedWriteError, `alteration ${i}: ${String(err)}`);
+        assert.equal(err.code, 'unverified-write');
+        if (i < alterations.length - 1) {
+          assert.deepEqual(err.written, [], `alteration ${i}: nothing to keep`);
+        } else {
+          // It rebuilds, but its signature fails: the views are kept, each with its problem.
+          assert.equal(err.written.length, 3);
+          assert.ok(err.problems.every((p) => p !== undefined && /receipt/.test(p)));
+        }
+        return true;
+      });
+    }
   });
 
   it('retries transient failures with the same idempotency key, creating one record', async () => {

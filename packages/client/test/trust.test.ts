@@ -251,9 +251,11 @@ describe('ProoflineClient trust before write', () => {
 
   it('throws UnverifiedWriteError carrying what was written when a receipt does not verify', async () => {
     const before = await storage.sequencedSize('main');
+    // As a server without the compact answer would: full receipts, one per record.
     const tampering: typeof fetch = async (input, init) => {
-      const res = await fetch(input, init);
-      if (init?.method !== 'POST') return res;
+      if (init?.method !== 'POST') return fetch(input, init);
+      const headers = { ...(init.headers as Record<string, string>), accept: 'application/json' };
+      const res = await fetch(input, { ...init, headers });
       const body = (await res.json()) as { receipts: { receipt: string }[] };
       body.receipts[1]!.receipt = body.receipts[1]!.receipt.replace(/\d{3}Z/, '999Z');
       return Response.json(body, { status: res.status });

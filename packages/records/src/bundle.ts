@@ -134,12 +134,23 @@ export function checkBundle(b: Bundle, code: RecordErrorCode): void {
   checkMembers(b, code, (note, field) => void checkNote(note, code, field));
 }
 
-type NoteCheck = (note: unknown, field: string) => void;
+export type NoteCheck = (note: unknown, field: string) => void;
 
 /** checkBundle with the signed-note check of its notes given. */
 function checkMembers(b: Bundle, code: RecordErrorCode, checkNoteAt: NoteCheck): void {
-  const fail = (field: string, message: string): RecordError =>
+  checkHead(b, code, checkNoteAt);
+  checkTail(b, code, checkNoteAt);
+}
+
+/** A check's failure: RecordError `code` at `field`. */
+const failer =
+  (code: RecordErrorCode): Fail =>
+  (field, message) =>
     new RecordError(code, message, { field });
+
+/** The checks of checkBundle up to and including `inclusionProof`. */
+export function checkHead(b: Bundle, code: RecordErrorCode, checkNoteAt: NoteCheck): void {
+  const fail = failer(code);
   if (typeof b !== 'object' || b === null) throw new RecordError(code, 'must be an object');
   const v2 = b.mediaType === BUNDLE_V2_MEDIA_TYPE;
   if (!v2 && b.mediaType !== BUNDLE_MEDIA_TYPE) {
@@ -162,6 +173,16 @@ function checkMembers(b: Bundle, code: RecordErrorCode, checkNoteAt: NoteCheck):
     checkHashes(receiptProof, MAX_RECEIPT_PROOF_HASHES, fail, '/receiptProof');
   }
   checkHashes(b.inclusionProof, MAX_PROOF_HASHES, fail, '/inclusionProof');
+}
+
+/** The checks of checkBundle from `checkpoint` on (a v1 bundle has no `latest`: checkHead). */
+export function checkTail(
+  b: Pick<BundleV2, 'checkpoint' | 'timestamps' | 'latest'>,
+  code: RecordErrorCode,
+  checkNoteAt: NoteCheck,
+): void {
+  const fail = failer(code);
+  const { latest } = b;
   checkNoteAt(b.checkpoint, '/checkpoint');
   if (b.timestamps !== undefined) checkTimestamps(b.timestamps, fail, '/timestamps');
   if (latest !== undefined) {
@@ -246,27 +267,49 @@ export function formatBundle(b: Bundle): string {
       checkNote(note, 'INVALID_ARGUMENT', field);
     }
   });
+  const receipt = b.receipt === undefined ? undefined : JSON.stringify(b.receipt);
+  return checkedSize(headText(b, receipt) + tailText(b, noteJson));
+}
+
+/**
+ * formatBundle's text up to and including the `inclusionProof` line, `receipt` being the
+ * JSON string of `b.receipt` (undefined without one). `b` is checked (checkHead).
+ */
+export function headText(b: Bundle, receipt: string | undefined): string {
   let text =
     `{\n  "mediaType": ${JSON.stringify(b.mediaType)},\n  "id": "${b.id}",\n  "log": "${b.log}",\n` +
     `  "origin": ${JSON.stringify(b.origin)},\n  "index": ${b.index},\n` +
     `  "entry": "${base64(b.entry)}",\n`;
-  if (b.receipt !== undefined) text += `  "receipt": ${JSON.stringify(b.receipt)},\n`;
+  if (receipt !== undefined) text += `  "receipt": ${receipt},\n`;
   if (b.mediaType === BUNDLE_V2_MEDIA_TYPE && b.receiptProof !== undefined) {
     text += `  "receiptProof": ${formatHashes(b.receiptProof, 1)},\n`;
   }
-  text +=
-    `  "inclusionProof": ${formatHashes(b.inclusionProof, 1)},\n` +
-    `  "checkpoint": ${noteJson(b.checkpoint)}`;
+  return text + `  "inclusionProof": ${formatHashes(b.inclusionProof, 1)},\n`;
+}
+
+/**
+ * formatBundle's text from the `checkpoint` member to the end, notes written by `json` (their
+ * JSON strings). The members are checked (checkTail).
+ */
+export function tailText(
+  b: Pick<BundleV2, 'checkpoint' | 'timestamps' | 'latest'>,
+  json: (note: string) => string,
+): string {
+  let text = `  "checkpoint": ${json(b.checkpoint)}`;
   if (b.timestamps?.length) text += `,\n  "timestamps": ${formatTimestamps(b.timestamps, 1)}`;
-  if (b.mediaType === BUNDLE_V2_MEDIA_TYPE && b.latest !== undefined) {
+  if (b.latest !== undefined) {
     const { checkpoint, consistencyProof, timestamps } = b.latest;
     text +=
-      `,\n  "latest": {\n    "checkpoint": ${noteJson(checkpoint)},\n` +
+      `,\n  "latest": {\n    "checkpoint": ${json(checkpoint)},\n` +
       `    "consistencyProof": ${formatHashes(consistencyProof, 2)}`;
     if (timestamps?.length) text += `,\n    "timestamps": ${formatTimestamps(timestamps, 2)}`;
     text += '\n  }';
   }
-  text += '\n}';
+  return text + '\n}';
+}
+
+/** `text`, unless its UTF-8 encoding exceeds MAX_BUNDLE_SIZE (RecordError INVALID_ARGUMENT). */
+export function checkedSize(text: string): string {
   // Each UTF-16 code unit is at most 3 UTF-8 bytes: only a longer text can exceed the bound.
   if (text.length * 3 > MAX_BUNDLE_SIZE && exceedsUtf8Size(text, MAX_BUNDLE_SIZE)) {
     throw new RecordError('INVALID_ARGUMENT', `bundle exceeds ${MAX_BUNDLE_SIZE} bytes`);

@@ -9,6 +9,8 @@ import { CodedError } from '@proofline/tlog';
  * - `INVALID_RECEIPT`: a receipt note is malformed, not signed by the log, or not a receipt.
  * - `INVALID_BUNDLE`: a proof bundle's JSON breaks the bundle format or a bound.
  * - `INVALID_TLOG_PROOF`: a c2sp.org/tlog-proof@v1 text breaks the format or a bound.
+ * - `INVALID_KEY_HISTORY`: a key handover note is malformed or not signed by both its keys,
+ *   or a log's key history is not one chain of them ending at the trusted key.
  * - `INVALID_ARGUMENT`: a value handed to a format, build or sign function cannot be encoded.
  */
 export type RecordErrorCode =
@@ -17,6 +19,7 @@ export type RecordErrorCode =
   | 'INVALID_RECEIPT'
   | 'INVALID_BUNDLE'
   | 'INVALID_TLOG_PROOF'
+  | 'INVALID_KEY_HISTORY'
   | 'INVALID_ARGUMENT';
 
 /** Data of a {@link RecordError} about one value. */

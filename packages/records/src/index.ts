@@ -30,7 +30,16 @@ export { receiptViewSchema, type ReceiptView } from './receipt-view.js';
 export { formatTime, parseTime } from './time.js';
 export { entryTime, entryTimeFromEnd, recordTemplate, type RecordTemplate } from './template.js';
 export { commitment, digestLookupKey } from './digest.js';
+export {
+  OUTPUT_SALT_SIZE,
+  SALTED_DIGEST_CONTEXT,
+  formatSalt,
+  parseSalt,
+  saltedDigest,
+  saltedDigestPrefix,
+} from './salted-digest.js';
 export { isName, parseRecordId, recordId } from './record-id.js';
+export { ERASURE_TYPE, erasureStatement, parseErasure, type Erasure } from './erasure.js';
 export {
   formatReceiptText,
   openReceipt,
@@ -51,7 +60,30 @@ export {
   type BatchReceipt,
   type BatchTree,
 } from './batch-receipt.js';
+export {
+  MAX_RANGE_PROOF_HASHES,
+  batchRangeProof,
+  batchRangeTree,
+  type BatchRangeTree,
+} from './batch-range.js';
+export {
+  BATCH_V2_FORMAT,
+  BATCH_V2_MEDIA_TYPE,
+  compactBatchSchema,
+  expandCompactBatch,
+  type CompactBatchView,
+} from './batch-view.js';
 export { receiptFormat } from './receipt-format.js';
+export {
+  formatKeyHandoverText,
+  keyForIndex,
+  openKeyHandover,
+  parseKeyHandoverText,
+  signKeyHandover,
+  verifyKeyHistory,
+  type KeyHandover,
+  type KeyHistory,
+} from './key-handover.js';
 export {
   BUNDLE_MEDIA_TYPE,
   BUNDLE_V2_MEDIA_TYPE,
@@ -69,6 +101,14 @@ export {
   type BundleV1,
   type BundleV2,
 } from './bundle.js';
+export {
+  bundleTail,
+  checkedNote,
+  formatBundleParts,
+  type BundleHead,
+  type BundleTail,
+  type CheckedNote,
+} from './bundle-parts.js';
 export {
   MAX_TLOG_PROOF_SIZE,
   bundleToTlogProof,

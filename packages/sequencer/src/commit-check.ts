@@ -1,17 +1,38 @@
 import type { Verifier } from '@proofline/note';
-import { StorageError, type Storage, type StoredCommit } from '@proofline/storage';
+import { StorageError, readTilesAt, type Storage, type StoredCommit } from '@proofline/storage';
+import { tileHashReader } from '@proofline/tlog';
 import { SequencerError } from './errors.js';
 import { nodeInteriorHash } from '@proofline/tlog/node';
 import { nodeEd25519Verifier } from './node-signer.js';
 import type { ReceiptFormat } from './receipt-format.js';
 
 /**
+ * A key the log retired (see Storage.retireKey): it sealed the receipts of the entries
+ * `[start, end)`. From a key history the caller verified (verifyKeyHistory of
+ * @proofline/records), never from the database's rows as they are.
+ */
+export interface RetiredKey {
+  readonly verifierKey: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
  * Checks, before entries are integrated (and so before any checkpoint can sign them), that
  * every commit still holds exactly the entries its stored creation receipt signs, as the
- * receipt port (`format`) opens it with the log key and compares it with the commit's index
- * range and leaf hashes. An entry
- * edited in the database between sequencing and integration is refused with SequencerError
- * COMMIT_ALTERED naming the commit, and nothing is integrated or signed.
+ * receipt port (`format`) opens it with the key that sealed it (a retired key inside its
+ * range, else the log key) and compares it with the commit's index range and leaf hashes.
+ * An entry edited in the database between sequencing and integration, or a receipt sealed by
+ * a retired key outside its range, is refused with SequencerError COMMIT_ALTERED naming the
+ * commit, and nothing is integrated or signed.
+ *
+ * Before each check with work to do, the log's registered key is read again: if it is no
+ * longer this node's log key (retired by `proofline retire-key` while the node ran), the check
+ * fails with KEY_RETIRED and nothing is integrated: the node must restart with the new key.
+ *
+ * Entries of a commit below `from` (integrated earlier) may have been erased: their leaf
+ * hashes come from the hash tiles (see integratedLeaves). Entries being integrated never
+ * are, since only integrated entries can be erased.
  *
  * A commit with no stored receipt (made before receipts were stored, or its note removed) is
  * reported to `onUnsealed` and integrated: the receipt its client holds still contradicts a
@@ -19,17 +40,26 @@ import type { ReceiptFormat } from './receipt-format.js';
  */
 export class CommitCheck {
   private readonly verifier: Verifier;
+  private readonly retired: readonly (RetiredKey & { readonly verifier: Verifier })[];
   /** Every commit ending at or below this index was checked. */
   private checkedEnd = 0;
 
   constructor(
     private readonly storage: Storage,
-    private readonly log: { readonly name: string; readonly verifierKey: string },
+    private readonly log: {
+      readonly name: string;
+      readonly verifierKey: string;
+      readonly retiredKeys?: readonly RetiredKey[];
+    },
     private readonly leafHash: (entry: Uint8Array) => Uint8Array,
     private readonly format: ReceiptFormat,
     private readonly onUnsealed: (commit: StoredCommit) => void = () => {},
   ) {
     this.verifier = nodeEd25519Verifier(log.verifierKey);
+    this.retired = (log.retiredKeys ?? []).map((k) => ({
+      ...k,
+      verifier: nodeEd25519Verifier(k.verifierKey),
+    }));
   }
 
   /**
@@ -39,6 +69,7 @@ export class CommitCheck {
    */
   async check(from: number, to: number, leaves: readonly Uint8Array[]): Promise<void> {
     let index = Math.max(from, this.checkedEnd);
+    if (index < to) await this.checkRegisteredKey();
     while (index < to) {
       const commit = await this.commitAt(index);
       if (commit.receipt === undefined) this.onUnsealed(commit);
@@ -46,6 +77,27 @@ export class CommitCheck {
       index = commit.end;
     }
     this.checkedEnd = Math.max(this.checkedEnd, index);
+  }
+
+  private async checkRegisteredKey(): Promise<void> {
+    const registered = (await this.storage.getLog(this.log.name))?.verifierKey;
+    if (registered !== this.log.verifierKey) {
+      throw new SequencerError(
+        'KEY_RETIRED',
+        `log ${this.log.name}: its registered key is no longer this node's key ` +
+          `${this.log.verifierKey} (retired while the node ran?): refusing to integrate or sign; restart the node with the log's key`,
+      );
+    }
+  }
+
+  /**
+   * The verifier of the key that sealed `commit`: the retired key whose range holds it, else
+   * the log key; undefined for a commit across a key switch (no key sealed it all).
+   */
+  private verifierOf(commit: StoredCommit): Verifier | undefined {
+    const key = this.retired.find((k) => commit.start >= k.start && commit.start < k.end);
+    if (key) return commit.end <= key.end ? key.verifier : undefined;
+    return this.retired.every((k) => commit.start >= k.end) ? this.verifier : undefined;
   }
 
   /** The commit holding `index`; a sequenced entry whose commit row is gone stands alone. */
@@ -75,10 +127,30 @@ export class CommitCheck {
         ? []
         : (await this.storage.readEntries(this.log.name, start, end)).map((e) => this.leafHash(e));
     return [
-      ...(await read(commit.start, Math.min(from, commit.end))),
+      ...(await this.integratedLeaves(commit.start, Math.min(from, commit.end))),
       ...inside,
       ...(await read(Math.max(to, commit.start), commit.end)),
     ];
+  }
+
+  /**
+   * Leaf hashes of `[start, end)`, all below `from` and so integrated: of the entries, except
+   * that an erased entry (zero bytes; Storage.eraseEntry erases only integrated entries, so
+   * nothing at or above `from` is ever erased) has its leaf hash from the level-0 hash tiles.
+   */
+  private async integratedLeaves(start: number, end: number): Promise<Uint8Array[]> {
+    if (start >= end) return [];
+    const entries = await this.storage.readEntries(this.log.name, start, end);
+    const leaves = entries.map((e) => this.leafHash(e));
+    const erased = entries.flatMap((e, i) => (e.length === 0 ? [start + i] : []));
+    if (erased.length === 0) return leaves;
+    const integrated = await this.storage.integratedSize(this.log.name);
+    const read = tileHashReader(integrated, (tiles) =>
+      readTilesAt(this.storage, this.log.name, tiles),
+    );
+    const fromTiles = await read(erased.map((index) => ({ level: 0, index })));
+    erased.forEach((index, i) => (leaves[index - start] = fromTiles[i]!));
+    return leaves;
   }
 
   private async verify(commit: StoredCommit, leaves: readonly Uint8Array[]): Promise<void> {
@@ -88,17 +160,14 @@ export class CommitCheck {
         `log ${this.log.name}: entries [${commit.start}, ${commit.end}) are not what their stored creation receipt signs (${why}): the database was altered; refusing to integrate or sign them`,
         { cause },
       );
+    const verifier = this.verifierOf(commit);
+    if (verifier === undefined) throw altered('the commit spans a switch of the log key');
     let difference: string | undefined;
     try {
       const stored = { first: commit.start, leaves };
-      difference = await this.format.check(
-        commit.receipt!,
-        stored,
-        this.verifier,
-        nodeInteriorHash,
-      );
+      difference = await this.format.check(commit.receipt!, stored, verifier, nodeInteriorHash);
     } catch (err) {
-      throw altered('the stored note does not open with the log key', err);
+      throw altered('the stored note does not open with the log key that sealed this range', err);
     }
     if (difference !== undefined) throw altered(difference);
   }

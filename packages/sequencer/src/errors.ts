@@ -25,7 +25,9 @@ export type SequencerErrorCode =
    */
   | 'COMMIT_ALTERED'
   /** Entries about to be integrated have no stored creation receipt to check them against. */
-  | 'COMMIT_UNSEALED';
+  | 'COMMIT_UNSEALED'
+  /** The log's registered key changed (retire-key) while this node ran with the old one. */
+  | 'KEY_RETIRED';
 
 /** Data of a {@link SequencerError}. */
 export interface SequencerErrorDetails {

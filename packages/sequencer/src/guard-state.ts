@@ -25,6 +25,11 @@ export interface GuardFile {
   readonly log: string;
   readonly origin: string;
   readonly verifier: Verifier;
+  /**
+   * Keys the log retired, each with the size of the last tree it signed: a guard written
+   * before the switch holds a checkpoint of one of them, accepted up to that size only.
+   */
+  readonly retired?: readonly { readonly verifier: Verifier; readonly end: number }[];
 }
 
 export const EMPTY_GUARD_STATE: GuardState = {
@@ -151,14 +156,37 @@ export async function parseGuardState(file: GuardFile, text: string): Promise<Gu
   if (size === 0 && !equalHashes(root, emptyTreeHash())) throw corrupt('size 0, non-empty root');
   if (note === null && size === 0) return state; // nothing signed yet
   if (typeof note !== 'string') throw corrupt('no signed checkpoint');
-  let checkpoint;
-  try {
-    ({ checkpoint } = await openCheckpoint(note, file.origin, file.verifier));
-  } catch (err) {
-    throw corrupt('its checkpoint is not signed by the log key', err);
-  }
+  const checkpoint = await openGuarded(file, note, corrupt);
   if (checkpoint.size !== size || !equalHashes(checkpoint.rootHash, root)) {
     throw corrupt('its checkpoint does not match its size and root');
   }
   return { ...state, note };
+}
+
+/**
+ * The guarded checkpoint, signed by the log key, or by a retired key for a tree no larger
+ * than the last it signed (a guard last written before the key switch).
+ */
+async function openGuarded(
+  file: GuardFile,
+  note: string,
+  corrupt: (why: string, cause?: unknown) => GuardError,
+) {
+  try {
+    return (await openCheckpoint(note, file.origin, file.verifier)).checkpoint;
+  } catch (err) {
+    for (const { verifier, end } of file.retired ?? []) {
+      let checkpoint;
+      try {
+        ({ checkpoint } = await openCheckpoint(note, file.origin, verifier));
+      } catch {
+        continue;
+      }
+      if (checkpoint.size <= end) return checkpoint;
+      throw corrupt(
+        `its checkpoint of size ${checkpoint.size} is signed by a key retired at ${end}`,
+      );
+    }
+    throw corrupt('its checkpoint is not signed by the log key', err);
+  }
 }

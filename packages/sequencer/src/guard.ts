@@ -12,6 +12,7 @@ import {
   type HashReader,
 } from '@proofline/tlog';
 import { GuardError, type DatabaseState, type TreeHead } from './guard-error.js';
+import { nodeEd25519Verifier } from './node-signer.js';
 import {
   EMPTY_GUARD_STATE,
   formatGuardState,
@@ -28,6 +29,14 @@ export interface CheckpointGuardOptions {
   readonly log: string;
   /** The log key's C2SP verifier key, from the key itself: never from the database. */
   readonly verifierKey: string;
+  /**
+   * The keys the log retired with the size of the last tree each signed (from a verified key
+   * history): a guard written before the switch may hold one's checkpoint. Every checkpoint
+   * the guard accepts from the database, or lets this node sign, is still checked with
+   * `verifierKey` and for consistency with the guarded one: the new key's first checkpoint
+   * must extend the last one the old key signed.
+   */
+  readonly retiredKeys?: readonly { readonly verifierKey: string; readonly end: number }[];
 }
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -61,10 +70,16 @@ export class CheckpointGuard {
   private verified: { state: GuardState; latest: string | undefined } | undefined;
 
   constructor(options: CheckpointGuardOptions) {
-    const verifier = parseVerifierKey(options.verifierKey);
+    // node:crypto, and a lookup for the checkpoints this process signed: every publishing
+    // round opens the database's latest checkpoint (see nodeEd25519Verifier).
+    const verifier = nodeEd25519Verifier(options.verifierKey);
     this.path = options.path;
     this.log = options.log;
-    this.file = { path: options.path, log: options.log, origin: verifier.name, verifier };
+    const retired = (options.retiredKeys ?? []).map(({ verifierKey, end }) => ({
+      verifier: parseVerifierKey(verifierKey),
+      end,
+    }));
+    this.file = { path: options.path, log: options.log, origin: verifier.name, verifier, retired };
   }
 
   /**

@@ -26,7 +26,7 @@ export type {
   CheckpointWitnesses,
   WitnessingReport,
 } from './witnessing.js';
-export { CommitCheck } from './commit-check.js';
+export { CommitCheck, type RetiredKey } from './commit-check.js';
 export type { CommitTree, ReceiptCommit, ReceiptFormat, ReceiptText } from './receipt-format.js';
 export {
   ReceiptSealer,

@@ -18,9 +18,10 @@ import {
 } from '@proofline/note';
 import type { CheckpointWitnesses, WitnessingReport } from './witnessing.js';
 import type { CheckpointGuard } from './guard.js';
-import { CommitCheck } from './commit-check.js';
+import { CommitCheck, type RetiredKey } from './commit-check.js';
 import type { ReceiptFormat } from './receipt-format.js';
 import { SequencerError } from './errors.js';
+import { RoundScheduler } from './round-scheduler.js';
 import {
   readTilesAt,
   type LogConfig,
@@ -34,8 +35,19 @@ export interface PublisherOptions {
    * creation receipt is checked before its entries are integrated (CommitCheck).
    */
   readonly receiptFormat: ReceiptFormat;
-  /** Shortest time between two checkpoints, in ms (default 500). */
+  /**
+   * The idle tick, in ms (default 500): without `trigger` calls, a round starts this long
+   * after the previous one ended (lease renewal; entries sequenced by other processes, e.g.
+   * other PostgreSQL nodes, are integrated on this tick or on this node's next trigger).
+   */
   readonly intervalMs?: number;
+  /**
+   * Least time between the starts of two rounds, in ms (default 100, and at most
+   * `intervalMs`): `trigger` (a commit) starts a round as soon as the previous one has ended
+   * and this much time has passed since it started. It bounds the rounds, and so the
+   * add-checkpoint requests each witness gets from this log, to 1000 / minIntervalMs a second.
+   */
+  readonly minIntervalMs?: number;
   /**
    * How long the integrate-and-sign lease lasts without renewal, in ms: how soon another
    * process takes over when this one dies (default max(1000, 5 × intervalMs)).
@@ -56,6 +68,11 @@ export interface PublisherOptions {
    * Without one, only the database's latest checkpoint is checked against.
    */
   readonly guard?: CheckpointGuard;
+  /**
+   * The keys the log retired, each with the range of entries whose receipts it sealed (from
+   * a verified key history): CommitCheck opens those receipts with them.
+   */
+  readonly retiredKeys?: readonly RetiredKey[];
   /** Called with errors of the background loop (it keeps running). */
   readonly onError?: (err: unknown) => void;
   /** Called after each checkpoint this process publishes. */
@@ -87,6 +104,9 @@ export interface PublisherOptions {
   /** Called when an authority's request fails (before the error goes to `onError`). */
   readonly onTimestampFailure?: (report: { readonly tsa: string; readonly size: number }) => void;
 }
+
+/** Default least time between the starts of two publishing rounds, in ms. */
+export const DEFAULT_MIN_INTERVAL_MS = 100;
 
 /** How long an authority whose request failed is left alone, in ms. */
 export const TIMESTAMP_RETRY_MS = 30_000;
@@ -141,7 +161,14 @@ export interface TimestampReport {
  *
  * With `witnesses`, a newly signed checkpoint is sent to the witnesses (with consistency
  * proofs built from the stored tiles) and published only once cosigned by a quorum, with
- * the cosignatures; otherwise it is not published, and the next round retries.
+ * the cosignatures; otherwise it is not published, and the next round retries. Proof bundles
+ * are built from published checkpoints only, so a bundle always carries a checkpoint that is
+ * signed and, with witnesses, cosigned by a quorum: a record waits for the round that covers
+ * it, witnessing included.
+ *
+ * Rounds (RoundScheduler): `trigger` (each commit, wired by the composition root) starts one
+ * as soon as the previous round has ended and `minIntervalMs` has passed since it started;
+ * otherwise one runs `intervalMs` after the last. Safety never depends on this timing.
  *
  * `signer` may be several keys of the log's origin (a key rotation, docs/keys.md): every
  * checkpoint then carries each one's signature, the first (the log's registered key) first,
@@ -156,9 +183,8 @@ export class Publisher {
   /** Checks each commit against its stored creation receipt before it is integrated. */
   private readonly commits: CommitCheck;
   private readonly now: () => number;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private running: Promise<unknown> | undefined;
-  private stopped = true;
+  /** When rounds run: `start`, `trigger`, `stop`. */
+  private readonly rounds: RoundScheduler;
   /** Timestamp requests in flight, by authority name. */
   private readonly timestamping = new Map<string, Promise<void>>();
   /** Per authority: the largest size it timestamped, and when to try again after a failure. */
@@ -178,15 +204,30 @@ export class Publisher {
     this.owner = options.owner ?? `${hostname()}:${process.pid}:${crypto.randomUUID()}`;
     this.chunk = options.integrateChunk ?? 65536;
     this.leafHash = options.leafHash ?? leafHash;
-    this.commits = new CommitCheck(storage, log, this.leafHash, options.receiptFormat, (commit) =>
-      options.onError?.(
-        new SequencerError(
-          'COMMIT_UNSEALED',
-          `log ${log.name}: entries [${commit.start}, ${commit.end}) have no stored creation receipt; integrated without that check`,
+    const retiredKeys = options.retiredKeys ?? [];
+    this.commits = new CommitCheck(
+      storage,
+      { ...log, retiredKeys },
+      this.leafHash,
+      options.receiptFormat,
+      (commit) =>
+        options.onError?.(
+          new SequencerError(
+            'COMMIT_UNSEALED',
+            `log ${log.name}: entries [${commit.start}, ${commit.end}) have no stored creation receipt; integrated without that check`,
+          ),
         ),
-      ),
     );
     this.now = options.now ?? Date.now;
+    this.rounds = new RoundScheduler(
+      () =>
+        this.publish().then(
+          () => undefined,
+          (err: unknown) => this.options.onError?.(err),
+        ),
+      this.intervalMs,
+      Math.min(options.minIntervalMs ?? DEFAULT_MIN_INTERVAL_MS, this.intervalMs),
+    );
     for (const { name } of this.signers) {
       if (name !== log.origin) {
         throw new Error(`log ${log.name}: signing key ${name} does not match origin ${log.origin}`);
@@ -200,29 +241,32 @@ export class Publisher {
     }
   }
 
-  /** Runs `publish` every intervalMs until `stop`. */
+  /**
+   * Runs `publish` now, then after every `trigger` (at most one round in flight, starts at
+   * least `minIntervalMs` apart) and `intervalMs` after a round when nothing triggers, until
+   * `stop`. Errors of a round go to `onError`.
+   */
   start(): void {
-    this.stopped = false;
-    const tick = () => {
-      this.running = this.publish()
-        .catch((err) => this.options.onError?.(err))
-        .finally(() => {
-          if (!this.stopped) this.timer = setTimeout(tick, this.intervalMs);
-        });
-    };
-    tick();
+    this.rounds.start();
+  }
+
+  /**
+   * New entries were committed (the composition root calls this from the Sequencer's
+   * `onCommit`): a round starts as soon as the bounds above allow. Calls during a round add
+   * up to one follow-up round. A no-op unless started.
+   */
+  trigger(): void {
+    this.rounds.trigger();
   }
 
   /** Resolves when the round in flight (if any) has ended, whatever its outcome. */
   async idle(): Promise<void> {
-    await this.running;
+    await this.rounds.idle();
   }
 
   /** Stops the loop, waits for the run in flight, and hands the lease back. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+    await this.rounds.stop();
     await this.timestampsSettled();
     await this.storage.releaseLease(this.log.name, this.owner);
   }

@@ -24,7 +24,14 @@ export const PUBLIC_KEY = parseSignerKey(formatSignerKey(ORIGIN, SEED)).publicKe
 export const VERIFIER_KEY = formatVerifierKey(ORIGIN, PUBLIC_KEY);
 
 export function logConfig(name = 'seq-test', origin = ORIGIN): LogConfig {
-  return { name, tenant: 'test', origin, verifierKey: VERIFIER_KEY, createdAt: 1_700_000_000_000 };
+  return {
+    name,
+    tenant: 'test',
+    origin,
+    verifierKey: VERIFIER_KEY,
+    createdAt: 1_700_000_000_000,
+    visibility: 'public',
+  };
 }
 
 export function logSigner(): Signer {

@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nodeEd25519Signer, workerEd25519Signer } from '../src/index.js';
+import { nodeEd25519Verifier } from '../src/node-signer.js';
 import { hex, utf8 } from './helpers.js';
 
 const fromHex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'));
@@ -95,6 +96,58 @@ describe('nodeEd25519Signer', () => {
   test('refuses a seed that is not 32 bytes', () => {
     assert.throws(() => nodeEd25519Signer('k', new Uint8Array(31)));
     assert.throws(() => nodeEd25519Signer('k', new Uint8Array(33)));
+  });
+});
+
+describe('nodeEd25519Verifier', () => {
+  const seed = Uint8Array.from({ length: 32 }, (_, i) => (i * 13 + 1) & 0xff);
+  const name = 'proofline.test/own';
+  const vkey = formatVerifierKey(name, parseSignerKey(formatSignerKey(name, seed)).publicKey);
+
+  test('answers exactly as Ed25519 for signatures this process made, and for others', async () => {
+    const verifier = nodeEd25519Verifier(vkey);
+    const message = utf8('proofline.test/own\n7\n');
+    const own = nodeEd25519Signer(name, seed).signSync(message);
+    assert.equal(await verifier.verify(message, own), true);
+    // The caller's buffers are copied: changing them afterwards changes nothing remembered.
+    const reused = Uint8Array.from(message);
+    const again = nodeEd25519Signer(name, seed).signSync(reused);
+    reused[0]! ^= 1;
+    assert.equal(await verifier.verify(reused, again), false);
+    assert.equal(await verifier.verify(message, again), true);
+    // Any byte changed, in the message or the signature, is refused.
+    for (let i = 0; i < message.length; i += 5) {
+      const tampered = Uint8Array.from(message);
+      tampered[i]! ^= 1;
+      assert.equal(await verifier.verify(tampered, own), false, `message byte ${i}`);
+    }
+    for (const i of [0, 31, 32, 63]) {
+      const tampered = Uint8Array.from(own);
+      tampered[i]! ^= 1;
+      assert.equal(await verifier.verify(message, tampered), false, `signature byte ${i}`);
+    }
+    assert.equal(await verifier.verify(message, own.subarray(0, 63)), false);
+    // A signature made elsewhere (not remembered) is verified in full.
+    const elsewhere = utf8('signed by another process');
+    assert.equal(
+      await verifier.verify(elsewhere, await ed25519Signer(name, seed).sign(elsewhere)),
+      true,
+    );
+    // Another key's verifier does not take this key's remembered signature.
+    const otherSeed = Uint8Array.from(seed, (b) => b ^ 0xff);
+    const other = nodeEd25519Verifier(
+      formatVerifierKey(name, parseSignerKey(formatSignerKey(name, otherSeed)).publicKey),
+    );
+    assert.equal(await other.verify(message, own), false);
+  });
+
+  test('still verifies a remembered signature once it has been forgotten', async () => {
+    const verifier = nodeEd25519Verifier(vkey);
+    const signer = nodeEd25519Signer(name, seed);
+    const first = utf8('the oldest');
+    const signature = signer.signSync(first);
+    for (let i = 0; i < 4100; i++) signer.signSync(utf8(`filler ${i}`));
+    assert.equal(await verifier.verify(first, signature), true);
   });
 });
 

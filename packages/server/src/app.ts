@@ -1,8 +1,9 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { retiredKeys, type RetiredKeyDescription } from './key-history.js';
 import swagger from '@fastify/swagger';
 import type { OpenAPIV3 } from 'openapi-types';
 import swaggerUi from '@fastify/swagger-ui';
-import type { AccessStore, Storage } from '@proofline/storage';
+import type { AccessStore, LogConfig, Storage } from '@proofline/storage';
 import { Authenticator, RateLimiter, requestTenant } from './auth.js';
 import { errorHandler, installErrorRoute } from './error-route.js';
 import { toProblem } from './errors.js';
@@ -15,8 +16,13 @@ import { LogDirectory } from './logs.js';
 import { openApiDocument } from './openapi.js';
 import { ServiceError } from './service-error.js';
 import { registerAuditRoutes } from './audit-routes.js';
+import { registerErasureRoutes } from './records/erasure-routes.js';
 import { registerRecordRoutes } from './records/routes.js';
-import { RecordService, type LogRuntime } from './records/service.js';
+import type { LogRuntime } from './records/service.js';
+import { SharingRecordService } from './records/shared-receipts.js';
+import { ReadAccess } from './read-access.js';
+import { registerShareRoutes } from './share-routes.js';
+import { ShareLinks } from './share-links.js';
 import { registerTileRoutes } from './tiles.js';
 import { registerLookupRoute } from './lookup.js';
 import { DEFAULT_WEB_ROOT, DOCS_CSP, registerWebRoutes } from './web.js';
@@ -75,13 +81,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const storage = metrics.countStorageErrors(options.storage);
   metrics.observe(storage, options.logs);
   const logs = new LogDirectory(storage);
-  const service = new RecordService(
+  const publicUrl = options.publicUrl.replace(/\/+$/, '');
+  const shares = new ShareLinks(options.access);
+  const service = new SharingRecordService(
     storage,
     options.access,
     options.logs,
-    options.publicUrl.replace(/\/+$/, ''),
+    publicUrl,
     options.resolveLog,
+    logs,
+    shares,
   );
+  const auth = new Authenticator(options.access);
+  const limiter = new RateLimiter(options.defaultRateLimit ?? 2000, () => metrics.limited());
+  const readAccess = new ReadAccess(logs, auth, limiter, shares);
 
   installErrorRoute(app);
   const bodies = new BodyParserPool();
@@ -135,39 +148,47 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       .send(await metrics.registry.metrics()),
   );
   app.get('/logs', async () => ({
-    logs: (await logs.list()).map((log) => describeLog(log, options.logs.get(log.name))),
+    logs: await Promise.all(
+      (await logs.list()).map(async (log) =>
+        describeLog(log, options.logs.get(log.name), await retiredKeys(storage, log.name)),
+      ),
+    ),
   }));
   app.get<{ Params: { name: string } }>('/logs/:name/', async (request) => {
     const log = await logs.get(request.params.name);
-    return describeLog(log, options.logs.get(log.name));
+    return describeLog(log, options.logs.get(log.name), await retiredKeys(storage, log.name));
   });
 
-  registerTileRoutes(app, storage, logs);
-  registerLookupRoute(app, storage);
+  registerTileRoutes(app, storage, logs, readAccess);
+  registerLookupRoute(app, storage, readAccess);
   registerWebRoutes(app, options.webRoot ?? DEFAULT_WEB_ROOT);
-  const auth = new Authenticator(options.access);
-  const limiter = new RateLimiter(options.defaultRateLimit ?? 2000, () => metrics.limited());
   registerRecordRoutes(app, {
     service,
     storage,
     auth,
     limiter,
     proofWaitMs: options.proofWaitMs ?? 10_000,
+    readAccess,
   });
+  registerShareRoutes(app, { service, logs, auth, limiter, shares, publicUrl });
   registerAuditRoutes(app, { service, storage, auth, limiter });
+  registerErasureRoutes(app, { service, storage, auth, limiter });
   return app;
 }
 
 /**
- * A log's description: its name, origin, verifier key and tile prefix, and, when this node
+ * A log's description: its name, origin, verifier key, visibility (`public`, or `private`:
+ * entries need a key of its tenant or a share link) and tile prefix, and, when this node
  * publishes its checkpoints witnessed, the witness policy (`witnesses: { keys, quorum }`,
  * c2sp.org/tlog-cosignature verifier keys), which verifiers can use or pin, and when it
  * has its checkpoints timestamped, the TSA roots (`timestampAuthorities: { roots }`, base64
- * DER certificates).
+ * DER certificates). After a key rotation was finished, `retiredKeys`: the log's key history
+ * (see retiredKeys).
  */
 function describeLog(
-  log: { name: string; origin: string; verifierKey: string },
+  log: LogConfig,
   runtime: LogRuntime | undefined,
+  retired: readonly RetiredKeyDescription[],
 ) {
   const witnesses = runtime?.witnesses;
   const tsa = runtime?.timestampAuthorities;
@@ -175,7 +196,9 @@ function describeLog(
     name: log.name,
     origin: log.origin,
     verifierKey: log.verifierKey,
+    visibility: log.visibility,
     prefix: `/logs/${log.name}/`,
+    ...(retired.length === 0 ? {} : { retiredKeys: retired }),
     ...(witnesses === undefined
       ? {}
       : { witnesses: { keys: [...witnesses.keys], quorum: witnesses.quorum } }),

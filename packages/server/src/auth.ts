@@ -38,7 +38,7 @@ export function generateApiKey(
   };
 }
 
-function sha256Hex(text: string): string {
+export function sha256Hex(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
@@ -75,6 +75,18 @@ export class Authenticator {
   ) {}
 
   async authenticate(request: FastifyRequest, scope: ApiScope): Promise<Principal> {
+    const principal = await this.identify(request);
+    if (!principal.scopes.has(scope) && !principal.scopes.has('admin')) {
+      throw new ServiceError('FORBIDDEN', `this API key lacks the ${scope} scope`);
+    }
+    return principal;
+  }
+
+  /**
+   * The principal of the request's API key, whatever its scopes (the caller checks them);
+   * UNAUTHENTICATED without a key or with an invalid or revoked one.
+   */
+  async identify(request: FastifyRequest): Promise<Principal> {
     const header = request.headers.authorization;
     if (!header) {
       throw new ServiceError(
@@ -91,9 +103,6 @@ export class Authenticator {
     }
     tenants.set(request, record.tenant);
     const scopes = new Set(record.scopes);
-    if (!scopes.has(scope) && !scopes.has('admin')) {
-      throw new ServiceError('FORBIDDEN', `this API key lacks the ${scope} scope`);
-    }
     return { keyId: record.id, tenant: record.tenant, scopes, rateLimit: record.rateLimit };
   }
 

@@ -87,6 +87,16 @@ function serviceProblem(err: ServiceError): HttpProblem {
       return new HttpProblem('unknown-log', err.message);
     case 'RECORD_NOT_FOUND':
       return new HttpProblem('record-not-found', err.message);
+    case 'SHARE_NOT_FOUND':
+      return new HttpProblem('share-not-found', err.message);
+    case 'RECORD_ERASED':
+      return new HttpProblem('record-erased', err.message);
+    case 'ERASURE_REFUSED':
+      return new HttpProblem(
+        'erasure-refused',
+        err.message,
+        retryAfterSeconds === undefined ? {} : retry,
+      );
     case 'NOT_YET_CHECKPOINTED':
       return new HttpProblem('not-yet-checkpointed', err.message, retry);
     case 'TILE_NOT_FOUND':
@@ -137,6 +147,7 @@ function sequencerProblem(err: SequencerError): HttpProblem {
     case 'INDEX_ALREADY_SEALED':
       return new HttpProblem('storage-inconsistent', 'storage went back: nothing was written');
     case 'INVALID_GROUP':
+    case 'KEY_RETIRED':
       return internal();
     case 'COMMIT_ALTERED':
     case 'COMMIT_UNSEALED':
@@ -195,6 +206,9 @@ function recordProblem(err: RecordError): HttpProblem {
     case 'INVALID_RECORD':
       // Only stored entries are parsed as records: one that is not was altered.
       return new HttpProblem('storage-corrupt', 'a stored entry is not a record');
+    case 'INVALID_KEY_HISTORY':
+      // Only the stored key history is verified: one that does not verify was altered.
+      return new HttpProblem('storage-corrupt', "the log's stored key history does not verify");
     case 'INVALID_RECEIPT':
     case 'INVALID_BUNDLE':
     case 'INVALID_TLOG_PROOF':

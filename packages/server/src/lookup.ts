@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { digestLookupKey, recordId } from '@proofline/records';
 import type { Storage } from '@proofline/storage';
+import type { ReadAccess } from './read-access.js';
 import { invalidRequest } from './service-error.js';
 import { storedRecord } from './stored-record.js';
 
@@ -17,10 +18,13 @@ export interface LookupResult {
 }
 
 /**
- * `GET /v1/lookup?digest=<algorithm>:<hex>`: the public records whose statement digest is
- * exactly `digest`, in every log, as `{ "records": [{ "id", "log", "index" }] }`. Public
- * because the log contents are public anyway (the entry bundles are served to anyone); it
- * answers what an auditor could find by downloading every log. Only entries that the latest
+ * `GET /v1/lookup?digest=<algorithm>:<hex>`: the records whose statement digest is exactly
+ * `digest`, in every public log, as `{ "records": [{ "id", "log", "index" }] }`. Open to
+ * anyone because a public log's contents are (its entry bundles are served to anyone); it
+ * answers what an auditor could find by downloading every public log. Private logs are
+ * searched only for a request with a key of their tenant that has `records:read` or
+ * `audit:read`; any other request never touches them, so neither its answer nor its timing
+ * depends on what they hold (an invalid key is a 401, as everywhere). Only entries that the latest
  * published checkpoint covers are returned (the same entries the tiles serve), at most
  * MAX_LOOKUP_RESULTS in log and index order. The lookup index holds a 48-bit prefix of the
  * digest, so every candidate entry is parsed and its full digest compared.
@@ -28,13 +32,19 @@ export interface LookupResult {
  * `digest` is required, given once, and must be "sha256:" + 64, "sha384:" + 96 or
  * "sha512:" + 128 lowercase hex digits; any other query parameter is rejected (400 problem).
  */
-export function registerLookupRoute(app: FastifyInstance, storage: Storage): void {
+export function registerLookupRoute(
+  app: FastifyInstance,
+  storage: Storage,
+  access: ReadAccess,
+): void {
   app.get('/v1/lookup', async (request, reply) => {
     const digest = digestParameter(request.query);
+    const tenant = await access.lookupTenant(request);
     const key = digestLookupKey(digest);
     const records: LookupResult[] = [];
     for (const log of await storage.listLogs()) {
       if (records.length >= MAX_LOOKUP_RESULTS) break;
+      if (log.visibility === 'private' && log.tenant !== tenant) continue;
       const published = (await storage.latestCheckpoint(log.name))?.size ?? 0;
       if (published === 0) continue;
       const candidates = await storage.findByLookupKey(log.name, key, MAX_LOOKUP_RESULTS);
@@ -47,7 +57,8 @@ export function registerLookupRoute(app: FastifyInstance, storage: Storage): voi
         }
       }
     }
-    return reply.header('cache-control', 'no-cache').send({ records });
+    reply.header('cache-control', tenant === undefined ? 'no-cache' : 'private, no-store');
+    return reply.send({ records });
   });
 }
 

@@ -31,6 +31,12 @@ export type ServiceErrorCode =
   | 'UNKNOWN_LOG'
   /** No such record, or another tenant's. */
   | 'RECORD_NOT_FOUND'
+  /** No such share link of the key's tenant. */
+  | 'SHARE_NOT_FOUND'
+  /** The record's bytes were erased (its leaf hash stays in the log). */
+  | 'RECORD_ERASED'
+  /** An erasure the log refuses: a public log, an entry not integrated yet, an erasure record. */
+  | 'ERASURE_REFUSED'
   /** Sequenced, but no checkpoint covers it yet (`details.retryAfterSeconds`). */
   | 'NOT_YET_CHECKPOINTED'
   /** A tile or entry bundle beyond the latest checkpoint. */

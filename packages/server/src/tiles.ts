@@ -5,11 +5,17 @@ import { encodeEntryBundle, parseTilePath, tileWidth, TILE_WIDTH } from '@proofl
 import { readTilesAt, type Storage } from '@proofline/storage';
 import { ServiceError } from './service-error.js';
 import type { LogDirectory } from './logs.js';
+import type { ReadAccess } from './read-access.js';
 
 const gzip = promisify(gzipCallback);
 
 /** Tiles and bundles never change once a checkpoint covers them (tlog-tiles: immutable). */
 const IMMUTABLE = 'public, max-age=31536000, immutable';
+/**
+ * A private log's entry bundles: never kept by a shared cache, and revalidated, because an
+ * erasure (Storage.eraseEntry) replaces an entry's bytes with zero bytes.
+ */
+const PRIVATE_IMMUTABLE = 'private, no-cache';
 /** The checkpoint is mutable: clients must revalidate (tlog-tiles: no caching beyond seconds). */
 const CHECKPOINT_CACHE = 'no-cache';
 
@@ -17,8 +23,19 @@ const CHECKPOINT_CACHE = 'no-cache';
  * The C2SP tlog-tiles read API of every log under `/logs/<name>/`: `checkpoint`,
  * `tile/<L>/<N>[.p/<W>]` and `tile/entries/<N>[.p/<W>]`. Only what the latest published
  * checkpoint covers is served: a tile or bundle beyond it is a 404, a malformed path a 400.
+ *
+ * The checkpoint and hash tiles of every log are public, so anyone can check that a log is
+ * append-only. A private log's entry bundles need a key of its tenant (see ReadAccess):
+ * without one, 401 `unauthorized` (tlog-tiles leaves access control to the log: a client
+ * that may not read entries checks consistency from the hash tiles alone); with another
+ * tenant's key, a 404 that names no path. Either is decided before the path's range is.
  */
-export function registerTileRoutes(app: FastifyInstance, storage: Storage, logs: LogDirectory) {
+export function registerTileRoutes(
+  app: FastifyInstance,
+  storage: Storage,
+  logs: LogDirectory,
+  access: ReadAccess,
+) {
   app.get<{ Params: { name: string } }>('/logs/:name/checkpoint', async (request, reply) => {
     const log = await logs.get(request.params.name);
     const checkpoint = await storage.latestCheckpoint(log.name);
@@ -34,6 +51,14 @@ export function registerTileRoutes(app: FastifyInstance, storage: Storage, logs:
     async (request, reply) => {
       const log = await logs.get(request.params.name);
       const path = parseTilePath(`tile/${request.params['*']}`);
+      if (path.kind !== 'hash') {
+        await access.check(
+          request,
+          log,
+          () =>
+            new ServiceError('TILE_NOT_FOUND', `no entry bundle of log ${log.name} for this key`),
+        );
+      }
       const checkpoint = await storage.latestCheckpoint(log.name);
       const published = checkpoint?.size ?? 0;
       const level = path.kind === 'hash' ? path.level : 0;
@@ -43,7 +68,10 @@ export function registerTileRoutes(app: FastifyInstance, storage: Storage, logs:
           `${request.params['*']} is beyond the latest checkpoint (size ${published})`,
         );
       }
-      reply.header('cache-control', IMMUTABLE).type('application/octet-stream');
+      const open = path.kind === 'hash' || log.visibility === 'public';
+      reply.header('cache-control', open ? IMMUTABLE : PRIVATE_IMMUTABLE);
+      reply.type('application/octet-stream');
+      if (!open) reply.header('vary', 'Authorization');
       if (path.kind === 'hash') {
         const [data] = await readTilesAt(storage, log.name, [path]);
         return reply.send(Buffer.from(data!.buffer, data!.byteOffset, data!.byteLength));
@@ -59,7 +87,8 @@ export function registerTileRoutes(app: FastifyInstance, storage: Storage, logs:
 
 /** Entry bundles are compressed with gzip when the client accepts it (tlog-tiles: SHOULD). */
 async function sendEntryBundle(request: FastifyRequest, reply: FastifyReply, bundle: Uint8Array) {
-  reply.header('vary', 'Accept-Encoding');
+  const vary = reply.getHeader('vary');
+  reply.header('vary', vary === undefined ? 'Accept-Encoding' : `${String(vary)}, Accept-Encoding`);
   if (acceptsGzip(request.headers['accept-encoding'])) {
     return reply.header('content-encoding', 'gzip').send(await gzip(bundle));
   }

@@ -32,6 +32,9 @@ const SERVICE: Record<ServiceErrorCode, string> = {
   RATE_LIMITED: 'rate-limited',
   UNKNOWN_LOG: 'unknown-log',
   RECORD_NOT_FOUND: 'record-not-found',
+  SHARE_NOT_FOUND: 'share-not-found',
+  RECORD_ERASED: 'record-erased',
+  ERASURE_REFUSED: 'erasure-refused',
   NOT_YET_CHECKPOINTED: 'not-yet-checkpointed',
   TILE_NOT_FOUND: 'tile-not-found',
   NO_CHECKPOINT: 'no-checkpoint',
@@ -57,6 +60,7 @@ const SEQUENCER: Record<SequencerErrorCode, string> = {
   INDEX_ALREADY_SEALED: 'storage-inconsistent',
   COMMIT_ALTERED: 'storage-corrupt',
   COMMIT_UNSEALED: 'storage-corrupt',
+  KEY_RETIRED: 'internal',
   CONTENDED: 'overloaded',
   INVALID_GROUP: 'internal',
 };
@@ -84,6 +88,7 @@ const RECORDS: Record<RecordErrorCode, string> = {
   INVALID_RECEIPT: 'internal',
   INVALID_BUNDLE: 'internal',
   INVALID_TLOG_PROOF: 'internal',
+  INVALID_KEY_HISTORY: 'storage-corrupt',
   INVALID_ARGUMENT: 'internal',
 };
 

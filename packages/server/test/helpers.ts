@@ -36,7 +36,7 @@ import {
   nodeEd25519Signer,
   type SequencerOptions,
 } from '@proofline/sequencer';
-import type { ApiScope, LogConfig, Storage } from '@proofline/storage';
+import type { ApiScope, LogConfig, LogVisibility, Storage } from '@proofline/storage';
 import { SqliteStorage } from '@proofline/storage-sqlite';
 import { equalHashes, leafHash, verifyConsistency, verifyInclusion } from '@proofline/tlog';
 import { buildApp, generateApiKey, type AppOptions, type LogRuntime } from '../src/index.js';
@@ -68,6 +68,8 @@ export interface LogSpec {
   readonly sequencer?: SequencerOptions;
   /** The store the sequencer writes through (e.g. a gated wrapper); default the fixture's. */
   readonly sequenceStorage?: Storage;
+  /** Default public. */
+  readonly visibility?: LogVisibility;
 }
 
 export interface KeyOptions {
@@ -108,6 +110,7 @@ export class Fixture {
       origin,
       verifierKey,
       createdAt: Date.now(),
+      visibility: spec.visibility ?? 'public',
     });
     const signer = nodeEd25519Signer(origin, key.seed);
     const sequencer = new Sequencer(spec.sequenceStorage ?? this.storage, spec.name, {

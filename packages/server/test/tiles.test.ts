@@ -212,6 +212,7 @@ describe('tile API', () => {
       name: 'default',
       origin: ORIGIN,
       verifierKey,
+      visibility: 'public',
       prefix: '/logs/default/',
     });
     assert.equal((await get('/logs')).json().logs.length, 1);

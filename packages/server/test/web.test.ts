@@ -121,6 +121,7 @@ describe('web pages and public lookup routes', () => {
       name: 'alpha',
       origin: 'proofline.test/logs/alpha',
       verifierKey: alpha.verifierKey,
+      visibility: 'public',
       prefix: '/logs/alpha/',
       witnesses: WITNESSES,
     });

@@ -1,5 +1,5 @@
-import { type AccessStore, type ApiKeyRecord } from '@proofline/storage';
-import { toApiKey, type ApiKeyRow } from '@proofline/storage/rows';
+import { type AccessStore, type ApiKeyRecord, type ShareLinkRecord } from '@proofline/storage';
+import { toApiKey, toShareLink, type ApiKeyRow, type ShareLinkRow } from '@proofline/storage/rows';
 import { PostgresConnection } from './connection.js';
 
 /** Tenants, API keys and issuer keys (AccessStore) in PostgreSQL: one statement each. */
@@ -76,5 +76,57 @@ export class PostgresAccess extends PostgresConnection implements AccessStore {
       [tenant, verifierKey, revokedAt],
     );
     return rowCount === 1;
+  }
+
+  async createShareLinks(links: readonly ShareLinkRecord[]): Promise<void> {
+    if (links.length === 0) return;
+    const columns = links.map((l) => [
+      l.id,
+      l.tenant,
+      l.secretHash,
+      l.recordId,
+      l.createdBy,
+      l.createdAt,
+      l.expiresAt ?? null,
+      l.revokedAt ?? null,
+    ]);
+    // One statement: all rows or none.
+    await this.query(
+      `INSERT INTO ${this.schema}.share_links (id, tenant, secret_hash, record_id, created_by, ` +
+        'created_at, expires_at, revoked_at) SELECT * FROM unnest($1::text[], $2::text[], ' +
+        '$3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[])',
+      columns[0]!.map((_, c) => columns.map((row) => row[c])),
+    );
+  }
+
+  async getShareLink(id: string): Promise<ShareLinkRecord | undefined> {
+    const { rows } = await this.query<ShareLinkRow>(
+      `SELECT * FROM ${this.schema}.share_links WHERE id = $1`,
+      [id],
+    );
+    return rows[0] && toShareLink(rows[0]);
+  }
+
+  async listShareLinks(tenant: string, recordId?: string): Promise<ShareLinkRecord[]> {
+    const { rows } = await this.query<ShareLinkRow>(
+      `SELECT * FROM ${this.schema}.share_links WHERE tenant = $1 ` +
+        'AND ($2::text IS NULL OR record_id = $2) ORDER BY created_at, id',
+      [tenant, recordId ?? null],
+    );
+    return rows.map(toShareLink);
+  }
+
+  async revokeShareLinks(
+    tenant: string,
+    which: { readonly id: string } | { readonly recordId: string },
+    revokedAt: number,
+  ): Promise<number> {
+    const [column, value] = 'id' in which ? ['id', which.id] : ['record_id', which.recordId];
+    const { rowCount } = await this.query(
+      `UPDATE ${this.schema}.share_links SET revoked_at = $1 ` +
+        `WHERE tenant = $2 AND ${column} = $3 AND revoked_at IS NULL`,
+      [revokedAt, tenant, value],
+    );
+    return rowCount ?? 0;
   }
 }

@@ -4,12 +4,19 @@ import {
   type CheckpointTimestamp,
   type CommitAnswer,
   type CommitRequest,
+  type EntryErasure,
+  type ErasedEntry,
   type IdempotentOutcome,
   type IndexRange,
   type LogConfig,
+  type LogVisibility,
+  type NewLogConfig,
   type LogTail,
   type Reservation,
+  type RetireKeyAnswer,
+  type RetireKeyRequest,
   type Storage,
+  type StoredKeyHandover,
   type StoredCheckpoint,
   type StoredCommit,
   type StoredTile,
@@ -17,10 +24,12 @@ import {
 } from '@proofline/storage';
 import {
   checkCommit,
+  checkErasure,
   checkIndex,
   checkRange,
   checkReserve,
   checkTimestamp,
+  checkRetireKey,
   checkTtl,
 } from '@proofline/storage/checks';
 import {
@@ -34,6 +43,7 @@ import {
 import { pack } from './bytes.js';
 import { PostgresAccess } from './access.js';
 import type { PostgresOptions } from './connection.js';
+import { readKeyHistory, retireKeyIn } from './key-history.js';
 import {
   commitLanded,
   commitParams,
@@ -92,7 +102,7 @@ export class PostgresStorage extends PostgresAccess implements Storage {
 
   // ---- logs ----
 
-  async ensureLog(config: LogConfig, policy?: string): Promise<LogConfig> {
+  async ensureLog(config: NewLogConfig, policy?: string): Promise<LogConfig> {
     const t = this.t;
     return this.transaction(async ({ client }) => {
       await client.query(
@@ -100,9 +110,16 @@ export class PostgresStorage extends PostgresAccess implements Storage {
         [config.tenant, config.createdAt],
       );
       const inserted = await client.query<{ id: string }>(
-        `INSERT INTO ${t.logs} (name, tenant, origin, verifier_key, created_at) ` +
-          'VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING RETURNING id',
-        [config.name, config.tenant, config.origin, config.verifierKey, config.createdAt],
+        `INSERT INTO ${t.logs} (name, tenant, origin, verifier_key, created_at, visibility) ` +
+          'VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO NOTHING RETURNING id',
+        [
+          config.name,
+          config.tenant,
+          config.origin,
+          config.verifierKey,
+          config.createdAt,
+          config.visibility ?? 'public',
+        ],
       );
       if (inserted.rows.length === 1 && policy !== undefined) {
         await client.query(
@@ -111,7 +128,7 @@ export class PostgresStorage extends PostgresAccess implements Storage {
         );
       }
       const { rows } = await client.query<LogRow>(
-        `SELECT name, tenant, origin, verifier_key, created_at FROM ${t.logs} WHERE name = $1`,
+        `SELECT name, tenant, origin, verifier_key, created_at, visibility FROM ${t.logs} WHERE name = $1`,
         [config.name],
       );
       return { commit: true, value: toConfig(rows[0]!) };
@@ -120,7 +137,7 @@ export class PostgresStorage extends PostgresAccess implements Storage {
 
   async getLog(name: string): Promise<LogConfig | undefined> {
     const { rows } = await this.query<LogRow>(
-      `SELECT name, tenant, origin, verifier_key, created_at FROM ${this.t.logs} WHERE name = $1`,
+      `SELECT name, tenant, origin, verifier_key, created_at, visibility FROM ${this.t.logs} WHERE name = $1`,
       [name],
     );
     return rows[0] && toConfig(rows[0]);
@@ -128,9 +145,16 @@ export class PostgresStorage extends PostgresAccess implements Storage {
 
   async listLogs(): Promise<LogConfig[]> {
     const { rows } = await this.query<LogRow>(
-      `SELECT name, tenant, origin, verifier_key, created_at FROM ${this.t.logs} ORDER BY name`,
+      `SELECT name, tenant, origin, verifier_key, created_at, visibility FROM ${this.t.logs} ORDER BY name`,
     );
     return rows.map(toConfig);
+  }
+
+  async setLogVisibility(log: string, visibility: LogVisibility): Promise<void> {
+    await this.query(`UPDATE ${this.t.logs} SET visibility = $1 WHERE id = $2`, [
+      visibility,
+      await this.logId(log),
+    ]);
   }
 
   async getLogPolicy(log: string): Promise<string | undefined> {
@@ -152,6 +176,22 @@ export class PostgresStorage extends PostgresAccess implements Storage {
         [id, policy],
       );
     }
+  }
+
+  // ---- key history (migration 6, key-history.ts) ----
+
+  async keyHistory(log: string): Promise<StoredKeyHandover[]> {
+    const id = await this.logId(log);
+    return readKeyHistory((sql, values) => this.query(sql, values), this.schema, id);
+  }
+
+  async retireKey(log: string, request: RetireKeyRequest): Promise<RetireKeyAnswer> {
+    checkRetireKey(request);
+    const id = await this.logId(log);
+    return this.transaction(async (tx) => {
+      const value = await retireKeyIn(tx, this.schema, id, request);
+      return { commit: value.status === 'retired', value };
+    });
   }
 
   // ---- sequencing ----
@@ -387,6 +427,60 @@ export class PostgresStorage extends PostgresAccess implements Storage {
     );
     const row = rows[0];
     return row && toCheckpoint(row);
+  }
+
+  // ---- erasure ----
+
+  /**
+   * One transaction: the integrated-size check (it only grows, so no row lock is needed),
+   * the erasure row (its conflict makes a second erasure a no-op), the blanked entry and its
+   * lookup row. A lost COMMIT reply is resolved with txid_status like every write here.
+   */
+  async eraseEntry(log: string, index: number, erasure: EntryErasure): Promise<boolean> {
+    checkErasure(index, erasure);
+    const id = await this.logId(log);
+    const t = this.t;
+    return this.transaction(async (tx) => {
+      const { client } = tx;
+      const { rows } = await client.query<{ integrated: number; xid: string }>(
+        `SELECT integrated_size AS integrated, txid_current()::text AS xid FROM ${t.logs} WHERE id = $1`,
+        [id],
+      );
+      tx.xid = rows[0]!.xid;
+      if (index >= Number(rows[0]!.integrated)) {
+        throw new StorageError('OUT_OF_RANGE', `entry ${index} is not integrated`, {
+          details: { log, index },
+        });
+      }
+      const inserted = await client.query(
+        `INSERT INTO ${this.schema}.erasures (log_id, idx, erased_at) VALUES ($1, $2, $3) ` +
+          'ON CONFLICT DO NOTHING',
+        [id, index, erasure.timeMs],
+      );
+      if (inserted.rowCount === 0) return { commit: false, value: false };
+      await client.query(
+        `UPDATE ${t.entries} SET data = '\\x'::bytea WHERE log_id = $1 AND idx = $2`,
+        [id, index],
+      );
+      if (erasure.lookupKey !== undefined) {
+        await client.query(`DELETE FROM ${t.lookup} WHERE log_id = $1 AND key = $2 AND idx = $3`, [
+          id,
+          erasure.lookupKey,
+          index,
+        ]);
+      }
+      return { commit: true, value: true };
+    });
+  }
+
+  async erasedEntries(log: string, start: number, end: number): Promise<ErasedEntry[]> {
+    checkRange(start, end);
+    const { rows } = await this.query<{ idx: string | number; erased_at: string | number }>(
+      `SELECT idx, erased_at FROM ${this.schema}.erasures WHERE log_id = $1 AND idx >= $2 ` +
+        'AND idx < $3 ORDER BY idx',
+      [await this.logId(log), start, end],
+    );
+    return rows.map((r) => ({ index: Number(r.idx), erasedAt: Number(r.erased_at) }));
   }
 
   async publishCheckpoint(

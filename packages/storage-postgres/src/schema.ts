@@ -148,11 +148,50 @@ export const MIGRATIONS: readonly ((s: string) => string)[] = [
     policy text NOT NULL
   );
   `,
-  // 6: no client round trip under a log's lock: places at a log's tail handed out ahead of
+  // 6: erased entries (eraseEntry): the entry row keeps its index with zero bytes; this row
+  // says it was erased, and when.
+  (s) => `
+  CREATE TABLE ${s}.erasures (
+    log_id bigint NOT NULL,
+    idx bigint NOT NULL,
+    erased_at bigint NOT NULL,
+    PRIMARY KEY (log_id, idx)
+  );
+  `,
+  // 7: a log's key history (keyHistory, retireKey): per retired key, the first index its
+  // successor sealed and the signed handover note. Unverified data: readers check the note.
+  (s) => `
+  CREATE TABLE ${s}.key_history (
+    log_id bigint NOT NULL REFERENCES ${s}.logs (id),
+    end_idx bigint NOT NULL,
+    retired_key text NOT NULL,
+    note text NOT NULL,
+    PRIMARY KEY (log_id, end_idx, retired_key)
+  );
+  `,
+  // 8: no client round trip under a log's lock: places at a log's tail handed out ahead of
   // the commit (Storage.reserve), and sequencing, integration and checkpoint publication as
   // one server-side function each.
   (s) => sequencingMigration(s) + publishingMigration(s),
-  // 7: adaptive batching: how many reserved commits wait before a new reservation.
+  // 9: a log's visibility (LogConfig.visibility): logs made before it keep what they were, public.
+  (s) => `
+  ALTER TABLE ${s}.logs ADD COLUMN visibility text COLLATE "C" NOT NULL DEFAULT 'public';
+  `,
+  // 10: share links (AccessStore.createShareLinks): one record each, only the secret's hash stored.
+  (s) => `
+  CREATE TABLE ${s}.share_links (
+    id text COLLATE "C" PRIMARY KEY,
+    tenant text COLLATE "C" NOT NULL REFERENCES ${s}.tenants (name),
+    secret_hash text COLLATE "C" NOT NULL,
+    record_id text COLLATE "C" NOT NULL,
+    created_by text COLLATE "C" NOT NULL,
+    created_at bigint NOT NULL,
+    expires_at bigint,
+    revoked_at bigint
+  );
+  CREATE INDEX share_links_by_record ON ${s}.share_links (tenant, record_id, created_at);
+  `,
+  // 11: adaptive batching: how many reserved commits wait before a new reservation.
   adaptiveMigration,
 ];
 

@@ -29,6 +29,7 @@ function logConfig(name: string): LogConfig {
     origin: `example.test/${name}`,
     verifierKey: `example.test/${name}+00000000+AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`,
     createdAt: 1_700_000_000_000,
+    visibility: 'public',
   };
 }
 

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
-import type { AccessStore, ApiKeyRecord } from '@proofline/storage';
-import { toApiKey, type ApiKeyRow } from '@proofline/storage/rows';
+import type { AccessStore, ApiKeyRecord, ShareLinkRecord } from '@proofline/storage';
+import { toApiKey, toShareLink, type ApiKeyRow, type ShareLinkRow } from '@proofline/storage/rows';
 
 /**
  * Tenants, API keys and issuer keys (AccessStore) in SQLite: rare administrative writes,
@@ -39,6 +39,13 @@ export class SqliteAccess implements AccessStore {
         'UPDATE issuer_keys SET revoked_at = ? WHERE tenant = ? AND verifier_key = ? AND revoked_at IS NULL',
       ),
     };
+  }
+
+  /** Prepared on first use: the share_links table may be newer than a caller's statements. */
+  private shareStmts?: ReturnType<typeof shareStatements>;
+
+  private get shares() {
+    return (this.shareStmts ??= shareStatements(this.db));
   }
 
   async ensureTenant(name: string, createdAt: number): Promise<void> {
@@ -81,4 +88,66 @@ export class SqliteAccess implements AccessStore {
   async revokeIssuerKey(tenant: string, verifierKey: string, revokedAt: number): Promise<boolean> {
     return this.access.revokeIssuerKey.run(revokedAt, tenant, verifierKey).changes === 1;
   }
+
+  async createShareLinks(links: readonly ShareLinkRecord[]): Promise<void> {
+    const insert = this.shares.insert;
+    this.db
+      .transaction(() => {
+        for (const l of links) {
+          insert.run(
+            l.id,
+            l.tenant,
+            l.secretHash,
+            l.recordId,
+            l.createdBy,
+            l.createdAt,
+            l.expiresAt ?? null,
+            l.revokedAt ?? null,
+          );
+        }
+      })
+      .immediate();
+  }
+
+  async getShareLink(id: string): Promise<ShareLinkRecord | undefined> {
+    const row = this.shares.get.get(id);
+    return row && toShareLink(row);
+  }
+
+  async listShareLinks(tenant: string, recordId?: string): Promise<ShareLinkRecord[]> {
+    return this.shares.list.all(tenant, recordId ?? null, recordId ?? null).map(toShareLink);
+  }
+
+  async revokeShareLinks(
+    tenant: string,
+    which: { readonly id: string } | { readonly recordId: string },
+    revokedAt: number,
+  ): Promise<number> {
+    const run =
+      'id' in which
+        ? this.shares.revokeOne.run(revokedAt, tenant, which.id)
+        : this.shares.revokeRecord.run(revokedAt, tenant, which.recordId);
+    return run.changes;
+  }
+}
+
+function shareStatements(db: Database.Database) {
+  return {
+    insert: db.prepare(
+      'INSERT INTO share_links (id, tenant, secret_hash, record_id, created_by, created_at, ' +
+        'expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+    get: db.prepare<[string], ShareLinkRow>('SELECT * FROM share_links WHERE id = ?'),
+    list: db.prepare<[string, string | null, string | null], ShareLinkRow>(
+      'SELECT * FROM share_links WHERE tenant = ? AND (? IS NULL OR record_id = ?) ' +
+        'ORDER BY created_at, id',
+    ),
+    revokeOne: db.prepare(
+      'UPDATE share_links SET revoked_at = ? WHERE tenant = ? AND id = ? AND revoked_at IS NULL',
+    ),
+    revokeRecord: db.prepare(
+      'UPDATE share_links SET revoked_at = ? WHERE tenant = ? AND record_id = ? ' +
+        'AND revoked_at IS NULL',
+    ),
+  };
 }

@@ -119,6 +119,45 @@ export const MIGRATIONS: readonly string[] = [
     policy TEXT NOT NULL
   );
   `,
+  // 6: erased entries (eraseEntry): the entry row keeps its index with zero bytes; this row
+  // says it was erased, and when.
+  `
+  CREATE TABLE erasures (
+    log_id INTEGER NOT NULL,
+    idx INTEGER NOT NULL,
+    erased_at INTEGER NOT NULL,
+    PRIMARY KEY (log_id, idx)
+  ) WITHOUT ROWID;
+  `,
+  // 7: a log's key history (keyHistory, retireKey): per retired key, the first index its
+  // successor sealed and the signed handover note. Unverified data: readers check the note.
+  `
+  CREATE TABLE key_history (
+    log_id INTEGER NOT NULL,
+    end_idx INTEGER NOT NULL,
+    retired_key TEXT NOT NULL,
+    note TEXT NOT NULL,
+    PRIMARY KEY (log_id, end_idx, retired_key)
+  );
+  `,
+  // 8: a log's visibility (LogConfig.visibility): logs made before it keep what they were, public.
+  `
+  ALTER TABLE logs ADD COLUMN visibility TEXT NOT NULL DEFAULT 'public';
+  `,
+  // 9: share links (AccessStore.createShareLinks): one record each, only the secret's hash stored.
+  `
+  CREATE TABLE share_links (
+    id TEXT PRIMARY KEY,
+    tenant TEXT NOT NULL REFERENCES tenants (name),
+    secret_hash TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER,
+    revoked_at INTEGER
+  ) WITHOUT ROWID;
+  CREATE INDEX share_links_by_record ON share_links (tenant, record_id, created_at);
+  `,
 ];
 
 /**

@@ -4,17 +4,30 @@ import {
   type CheckpointTimestamp,
   type CommitAnswer,
   type CommitRequest,
+  type EntryErasure,
+  type ErasedEntry,
   type IdempotentOutcome,
   type IndexRange,
   type LogConfig,
+  type LogVisibility,
+  type NewLogConfig,
   type LogTail,
+  type RetireKeyAnswer,
+  type RetireKeyRequest,
   type Storage,
+  type StoredKeyHandover,
   type StoredCheckpoint,
   type StoredCommit,
   type StoredTile,
   type TileKey,
 } from '@proofline/storage';
-import { checkCommit, checkIndex, checkRange, checkTimestamp } from '@proofline/storage/checks';
+import {
+  checkCommit,
+  checkErasure,
+  checkIndex,
+  checkRange,
+  checkTimestamp,
+} from '@proofline/storage/checks';
 import {
   toCheckpoint,
   toConfig,
@@ -24,9 +37,12 @@ import {
   type LogRow,
 } from '@proofline/storage/rows';
 import { SqliteAccess } from './access.js';
+import { SqliteErasures } from './erasure.js';
+import { readKeyHistory, retireKey } from './key-history.js';
 import { openDatabase } from './schema.js';
 import { writeOperations, type SequenceRequest, type WriteOperations } from './writes.js';
 import { Writer } from './writer.js';
+import { Checkpointer } from './checkpointer.js';
 
 /** The entries as one buffer plus end offsets (see SequenceRequest). */
 function concat(entries: readonly Uint8Array[]): { data: Uint8Array; ends: Uint32Array } {
@@ -53,6 +69,12 @@ export interface SqliteOptions {
    * it saves; under load the batches are larger and go to the thread.
    */
   readonly inlineMaxEntries?: number;
+  /**
+   * How often, in ms, a thread of its own copies the WAL into the database file (see
+   * checkpointer.ts; default 100). 0: SQLite's default, where the commit that takes the WAL
+   * past 1000 pages does it before it returns.
+   */
+  readonly checkpointIntervalMs?: number;
 }
 
 /**
@@ -71,19 +93,29 @@ export interface SqliteOptions {
  * resolves only after that thread's COMMIT returned. Exception: a single-entry batch while
  * the writer owes nothing is committed here (see SqliteOptions.inlineMaxEntries). Reads, and the rare administrative
  * writes (tenants, logs, keys), run synchronously on the calling thread's connection, which
- * sees every committed write (WAL).
+ * sees every committed write (WAL). WAL checkpoints run on a third thread, beside the commits
+ * (checkpointer.ts; SqliteOptions.checkpointIntervalMs).
  */
 export class SqliteStorage extends SqliteAccess implements Storage {
   private readonly logIds = new Map<string, number>();
   private readonly stmt;
   private readonly writer: Writer;
   private readonly inlineMaxEntries: number;
+  /** Checkpoints the WAL beside the commits (undefined: the commits do, SQLite's default). */
+  private readonly checkpointer: Checkpointer | undefined;
   /** The same write operations on this thread's connection (see inlineMaxEntries). */
   private inlineWrites: WriteOperations | undefined;
   constructor(path: string, options: SqliteOptions = {}) {
     const db = openDatabase(path, options.busyTimeoutMs ?? 10_000);
     super(db);
-    this.writer = new Writer(path, options.busyTimeoutMs ?? 10_000);
+    const checkpointMs = options.checkpointIntervalMs ?? 100;
+    const checkpointer = checkpointMs > 0 ? new Checkpointer(path, checkpointMs) : undefined;
+    if (checkpointer) db.pragma('wal_autocheckpoint = 0');
+    this.checkpointer = checkpointer;
+    // The checkpoint thread runs from the first write of the writer thread or an inline commit.
+    this.writer = new Writer(path, options.busyTimeoutMs ?? 10_000, !checkpointer, () =>
+      checkpointer?.start(),
+    );
     this.inlineMaxEntries = options.inlineMaxEntries ?? 1;
     this.stmt = logStatements(db);
   }
@@ -99,7 +131,7 @@ export class SqliteStorage extends SqliteAccess implements Storage {
     return id;
   }
 
-  async ensureLog(config: LogConfig, policy?: string): Promise<LogConfig> {
+  async ensureLog(config: NewLogConfig, policy?: string): Promise<LogConfig> {
     this.db
       .transaction(() => {
         this.insertTenant.run(config.tenant, config.createdAt);
@@ -109,6 +141,7 @@ export class SqliteStorage extends SqliteAccess implements Storage {
           config.origin,
           config.verifierKey,
           config.createdAt,
+          config.visibility ?? 'public',
         );
         if (inserted.changes === 1 && policy !== undefined) {
           this.db
@@ -127,6 +160,10 @@ export class SqliteStorage extends SqliteAccess implements Storage {
 
   async listLogs(): Promise<LogConfig[]> {
     return this.stmt.allLogs.all().map(toConfig);
+  }
+
+  async setLogVisibility(log: string, visibility: LogVisibility): Promise<void> {
+    this.db.prepare('UPDATE logs SET visibility = ? WHERE id = ?').run(visibility, this.logId(log));
   }
 
   /**
@@ -152,6 +189,7 @@ export class SqliteStorage extends SqliteAccess implements Storage {
       ends,
     };
     if (count <= this.inlineMaxEntries && this.writer.idle) {
+      this.checkpointer?.start();
       return (this.inlineWrites ??= writeOperations(this.db)).sequence(request);
     }
     return this.writer.call('sequence', [request], [data.buffer as ArrayBuffer]);
@@ -284,6 +322,7 @@ export class SqliteStorage extends SqliteAccess implements Storage {
 
   async close(): Promise<void> {
     await this.writer.close();
+    await this.checkpointer?.close();
     if (this.db.open) this.db.close();
   }
 
@@ -310,6 +349,32 @@ export class SqliteStorage extends SqliteAccess implements Storage {
     }
   }
 
+  // ---- erasure ----
+
+  private erasureStmts: SqliteErasures | undefined;
+
+  async eraseEntry(log: string, index: number, erasure: EntryErasure): Promise<boolean> {
+    checkErasure(index, erasure);
+    this.erasureStmts ??= new SqliteErasures(this.db);
+    return this.erasureStmts.erase(this.logId(log), log, index, erasure);
+  }
+
+  async erasedEntries(log: string, start: number, end: number): Promise<ErasedEntry[]> {
+    checkRange(start, end);
+    this.erasureStmts ??= new SqliteErasures(this.db);
+    return this.erasureStmts.erased(this.logId(log), start, end);
+  }
+
+  // ---- key history (migration 6, key-history.ts) ----
+
+  async keyHistory(log: string): Promise<StoredKeyHandover[]> {
+    return readKeyHistory(this.db, this.logId(log));
+  }
+
+  async retireKey(log: string, request: RetireKeyRequest): Promise<RetireKeyAnswer> {
+    return retireKey(this.db, this.logId(log), request, Date.now());
+  }
+
   // ---- checkpointCovering ----
 
   /** Prepared on first use; index checkpoints_by_size (migration 3). */
@@ -330,13 +395,14 @@ export class SqliteStorage extends SqliteAccess implements Storage {
 function logStatements(db: Database.Database) {
   const statements = {
     logByName: db.prepare<[string], LogRow & { id: number }>(
-      'SELECT id, name, tenant, origin, verifier_key, created_at FROM logs WHERE name = ?',
+      'SELECT id, name, tenant, origin, verifier_key, created_at, visibility FROM logs WHERE name = ?',
     ),
     allLogs: db.prepare<[], LogRow>(
-      'SELECT id, name, tenant, origin, verifier_key, created_at FROM logs ORDER BY name',
+      'SELECT id, name, tenant, origin, verifier_key, created_at, visibility FROM logs ORDER BY name',
     ),
     insertLog: db.prepare(
-      'INSERT OR IGNORE INTO logs (name, tenant, origin, verifier_key, created_at) VALUES (?, ?, ?, ?, ?)',
+      'INSERT OR IGNORE INTO logs (name, tenant, origin, verifier_key, created_at, visibility) ' +
+        'VALUES (?, ?, ?, ?, ?, ?)',
     ),
     sizes: db.prepare<
       [number],

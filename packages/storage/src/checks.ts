@@ -2,7 +2,12 @@
  * Argument checks every driver applies before touching its database, so a caller's mistake
  * is the same StorageError INVALID_ARGUMENT whichever driver runs.
  */
-import { StorageError, type CommitRequest } from './index.js';
+import {
+  StorageError,
+  type CommitRequest,
+  type EntryErasure,
+  type RetireKeyRequest,
+} from './index.js';
 
 /** `[start, end)` of safe non-negative integers with start ≤ end. */
 export function checkRange(start: number, end: number): void {
@@ -86,4 +91,27 @@ export function checkCommit(commit: CommitRequest): number {
     count += entries.length;
   }
   return count;
+}
+
+/** An `eraseEntry` call's arguments: an index, a safe integer time, a valid lookup key. */
+export function checkErasure(index: number, erasure: EntryErasure): void {
+  checkIndex(index);
+  if (!Number.isSafeInteger(erasure.timeMs)) {
+    throw new StorageError('INVALID_ARGUMENT', `invalid erasure time ${erasure.timeMs}`);
+  }
+  if (erasure.lookupKey !== undefined && !isLookupKey(erasure.lookupKey)) {
+    throw new StorageError('INVALID_ARGUMENT', `invalid lookup key ${erasure.lookupKey}`);
+  }
+}
+
+/** Rejects (INVALID_ARGUMENT) a retireKey request that no log state could accept. */
+export function checkRetireKey(request: RetireKeyRequest): void {
+  checkIndex(request.end);
+  const strings = [request.retiredKey, request.successorKey, request.leaseOwner, request.note];
+  if (!strings.every((s) => typeof s === 'string' && s.length > 0)) {
+    throw new StorageError('INVALID_ARGUMENT', 'retireKey: empty key, lease owner or note');
+  }
+  if (request.retiredKey === request.successorKey) {
+    throw new StorageError('INVALID_ARGUMENT', 'retireKey: the successor is the retired key');
+  }
 }

@@ -134,5 +134,65 @@ export function accessConformance(driver: string, newFixture: () => Promise<Acce
         await fixture.setScopes('k-edited', ['admin']);
         assert.deepEqual((await s.getApiKey('k-edited'))?.scopes, ['admin']);
       }));
+
+    it('stores share links all or none, lists them per tenant and record, revokes them', () =>
+      withStore(async (s, fixture) => {
+        await s.ensureTenant('acme', T0);
+        await s.ensureTenant('beta', T0);
+        const link = {
+          id: 's-1',
+          tenant: 'acme',
+          secretHash: '01'.repeat(32),
+          recordId: 'log-0',
+          createdBy: 'k-1',
+          createdAt: T0,
+        };
+        await s.createShareLinks([
+          link,
+          { ...link, id: 's-2', createdAt: T0 + 1, expiresAt: T0 + 1000 },
+          { ...link, id: 's-3', recordId: 'log-1', createdAt: T0 + 2 },
+        ]);
+        await s.createShareLinks([{ ...link, id: 's-b', tenant: 'beta' }]);
+        await s.createShareLinks([]);
+        await assert.rejects(
+          s.createShareLinks([
+            { ...link, id: 's-4' },
+            { ...link, id: 's-1' },
+          ]),
+          'a duplicate id is refused',
+        );
+        assert.equal(await s.getShareLink('s-4'), undefined, 'all or none');
+        await assert.rejects(
+          s.createShareLinks([{ ...link, id: 's-5', tenant: 'nobody' }]),
+          'a link needs its tenant',
+        );
+        assert.deepEqual(await s.getShareLink('s-1'), link);
+        assert.deepEqual(await s.getShareLink('s-2'), {
+          ...link,
+          id: 's-2',
+          createdAt: T0 + 1,
+          expiresAt: T0 + 1000,
+        });
+        assert.equal(await s.getShareLink('missing'), undefined);
+        const ids = (links: readonly { id: string }[]) => links.map((l) => l.id);
+        assert.deepEqual(ids(await s.listShareLinks('acme')), ['s-1', 's-2', 's-3']);
+        assert.deepEqual(ids(await s.listShareLinks('acme', 'log-0')), ['s-1', 's-2']);
+        assert.deepEqual(ids(await s.listShareLinks('beta')), ['s-b']);
+
+        assert.equal(await s.revokeShareLinks('beta', { id: 's-1' }, T0 + 5), 0, 'not its own');
+        assert.equal(await s.revokeShareLinks('acme', { id: 's-1' }, T0 + 5), 1);
+        assert.equal(await s.revokeShareLinks('acme', { id: 's-1' }, T0 + 6), 0);
+        assert.equal(await s.revokeShareLinks('acme', { recordId: 'log-0' }, T0 + 7), 1);
+        assert.equal(await s.revokeShareLinks('beta', { recordId: 'log-1' }, T0 + 7), 0);
+        const other = await fixture.open();
+        try {
+          assert.equal((await other.getShareLink('s-1'))?.revokedAt, T0 + 5);
+          assert.equal((await other.getShareLink('s-2'))?.revokedAt, T0 + 7);
+          assert.equal((await other.getShareLink('s-3'))?.revokedAt, undefined);
+          assert.equal((await other.getShareLink('s-b'))?.revokedAt, undefined);
+        } finally {
+          await other.close();
+        }
+      }));
   });
 }

@@ -15,6 +15,7 @@ const LOG: LogConfig = {
   origin: 'example.test/reserve',
   verifierKey: 'example.test/reserve+00000000+AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
   createdAt: 1_700_000_000_000,
+  visibility: 'public',
 };
 const T0 = 1_800_000_000_000;
 const bytes = (s: string) => new TextEncoder().encode(s);

@@ -18,6 +18,7 @@ import {
   type Storage,
   type StoredCheckpoint,
 } from './index.js';
+import { keyHistoryConformance } from './conformance-key-history.js';
 
 import { reserveConformance } from './conformance-reserve.js';
 
@@ -35,6 +36,7 @@ const LOG: LogConfig = {
   origin: 'example.test/conf',
   verifierKey: 'example.test/conf+00000000+AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
   createdAt: 1_700_000_000_000,
+  visibility: 'public',
 };
 
 const bytes = (s: string) => new TextEncoder().encode(s);
@@ -101,6 +103,35 @@ export function storageConformance(
         assert.equal(await s.getLog('missing'), undefined);
       }));
 
+    it('stores each log visibility, public unless said, changeable and seen by other handles', () =>
+      withStore(async (s, fixture) => {
+        assert.equal((await s.getLog(LOG.name))!.visibility, 'public');
+        const priv = await s.ensureLog({
+          ...LOG,
+          name: 'private',
+          origin: 'example.test/private',
+          visibility: 'private',
+        });
+        assert.equal(priv.visibility, 'private');
+        const again = await s.ensureLog({ ...priv, visibility: 'public' });
+        assert.equal(again.visibility, 'private', 'ensureLog leaves an existing log as it is');
+        await s.setLogVisibility('private', 'public');
+        await s.setLogVisibility(LOG.name, 'private');
+        const peer = await fixture.open();
+        try {
+          assert.deepEqual(
+            (await peer.listLogs()).map((l) => [l.name, l.visibility]),
+            [
+              [LOG.name, 'private'],
+              ['private', 'public'],
+            ],
+          );
+        } finally {
+          await peer.close();
+        }
+        await assert.rejects(s.setLogVisibility('missing', 'public'), isCode('UNKNOWN_LOG'));
+      }));
+
     it("keeps each log's policy document verbatim, visible to other handles", () =>
       withStore(async (s, fixture) => {
         await s.ensureLog({ ...LOG, name: 'other', origin: 'example.test/other' });
@@ -160,6 +191,53 @@ export function storageConformance(
         assert.deepEqual(await s.readEntries(LOG.name, 5, 5), []);
         await assert.rejects(s.readEntries(LOG.name, 4, 6), isCode('OUT_OF_RANGE'));
         await assert.rejects(s.readEntries(LOG.name, 3, 2), isCode('INVALID_ARGUMENT'));
+      }));
+
+    it('erases an integrated entry: zero bytes, lookup row gone, recorded once, seen by others', () =>
+      withStore(async (s, fixture) => {
+        await appendAt(s, LOG.name, [
+          { entries: [bytes('a'), bytes('b'), bytes('c')], lookupKeys: [5, 6, 5] },
+        ]);
+        await appendAt(s, LOG.name, [{ entries: [bytes('d')], lookupKeys: [6] }]);
+        // Only integrated entries can be erased: nothing is written for the others.
+        await assert.rejects(s.eraseEntry(LOG.name, 0, { timeMs: T0 }), isCode('OUT_OF_RANGE'));
+        assert.ok(await s.integrate(LOG.name, 0, 3, []));
+        await assert.rejects(s.eraseEntry(LOG.name, 3, { timeMs: T0 }), isCode('OUT_OF_RANGE'));
+        assert.deepEqual(await s.erasedEntries(LOG.name, 0, 4), []);
+        await assert.rejects(
+          s.eraseEntry(LOG.name, -1, { timeMs: T0 }),
+          isCode('INVALID_ARGUMENT'),
+        );
+        await assert.rejects(
+          s.eraseEntry(LOG.name, 1, { timeMs: T0, lookupKey: 2 ** 48 }),
+          isCode('INVALID_ARGUMENT'),
+        );
+        await assert.rejects(s.eraseEntry('missing', 0, { timeMs: T0 }), isCode('UNKNOWN_LOG'));
+
+        assert.equal(await s.eraseEntry(LOG.name, 2, { timeMs: T0 + 9, lookupKey: 5 }), true);
+        assert.equal(await s.eraseEntry(LOG.name, 2, { timeMs: T0 + 10, lookupKey: 5 }), false);
+        const other = await fixture.open();
+        try {
+          assert.deepEqual(
+            (await other.readEntries(LOG.name, 0, 4)).map((e) => Array.from(e)),
+            [bytes('a'), bytes('b'), new Uint8Array(0), bytes('d')].map((e) => Array.from(e)),
+          );
+          assert.deepEqual(await other.erasedEntries(LOG.name, 0, 4), [
+            { index: 2, erasedAt: T0 + 9 },
+          ]);
+          assert.deepEqual(await other.erasedEntries(LOG.name, 3, 4), []);
+          assert.deepEqual(await other.findByLookupKey(LOG.name, 5, 10), [0]);
+          assert.deepEqual(await other.findByLookupKey(LOG.name, 6, 10), [1, 3]);
+          // The rest of the log is untouched: size, tail, commit ranges.
+          assert.equal(await other.sequencedSize(LOG.name), 4);
+          assert.equal(await other.integratedSize(LOG.name), 3);
+          assert.deepEqual(
+            { ...(await other.commitRange(LOG.name, 2)), receipt: undefined },
+            { start: 0, end: 3, receipt: undefined },
+          );
+        } finally {
+          await other.close();
+        }
       }));
 
     it('answers retry with the actual tail, writing nothing, when the tail moved', () =>
@@ -566,6 +644,8 @@ export function storageConformance(
         await assert.rejects(s.checkpointCovering(LOG.name, 0.5), isCode('INVALID_ARGUMENT'));
       }));
   });
+
+  keyHistoryConformance(driver, newFixture);
 }
 
 function isCode(code: StorageError['code']) {

@@ -15,6 +15,7 @@
  */
 
 import { CodedError, type CodedErrorOptions } from '@proofline/tlog';
+import type { RetireKeyAnswer, RetireKeyRequest, StoredKeyHandover } from './key-history.js';
 
 export interface LogConfig {
   /** URL path component: `[a-z0-9][a-z0-9-]{0,62}`. */
@@ -27,7 +28,23 @@ export interface LogConfig {
   readonly verifierKey: string;
   /** Milliseconds since the epoch. */
   readonly createdAt: number;
+  /** Who may read its entries (see LogVisibility). */
+  readonly visibility: LogVisibility;
 }
+
+/**
+ * `public`: anyone reads the log's entries (entry bundles, records, proofs, lookups).
+ * `private`: only keys of the owning tenant (and share links) read them; the checkpoint and
+ * the hash tiles stay public either way, so anyone can check that the log is append-only.
+ * Logs stored before visibility existed are `public`, what they always were.
+ */
+export const LOG_VISIBILITIES = ['public', 'private'] as const;
+export type LogVisibility = (typeof LOG_VISIBILITIES)[number];
+
+/** A log to create: `visibility` may be left out, meaning `public`. */
+export type NewLogConfig = Omit<LogConfig, 'visibility'> & {
+  readonly visibility?: LogVisibility;
+};
 
 export interface StoredCheckpoint {
   readonly size: number;
@@ -66,9 +83,15 @@ export interface Storage {
    * same transaction, so no reader ever sees the new log without it; returns the stored config
    * either way. An existing log and its policy are left as they are.
    */
-  ensureLog(config: LogConfig, policy?: string): Promise<LogConfig>;
+  ensureLog(config: NewLogConfig, policy?: string): Promise<LogConfig>;
   getLog(name: string): Promise<LogConfig | undefined>;
   listLogs(): Promise<LogConfig[]>;
+  /**
+   * Sets who may read the log's entries, visible to every handle at once (readers may cache
+   * a log's visibility for a few seconds). Which changes are allowed is the caller's policy.
+   * Rejects UNKNOWN_LOG.
+   */
+  setLogVisibility(log: string, visibility: LogVisibility): Promise<void>;
   /**
    * The log's publishing policy: a document the caller owns and parses (the CLI keeps there,
    * as JSON, which witnesses and time-stamping authorities the log uses), stored verbatim;
@@ -77,6 +100,19 @@ export interface Storage {
   getLogPolicy(log: string): Promise<string | undefined>;
   /** Sets the log's policy document, or removes it (undefined). Rejects UNKNOWN_LOG. */
   setLogPolicy(log: string, policy: string | undefined): Promise<void>;
+  /**
+   * The log's key handovers (retireKey), oldest first: unverified data, see key-history.ts.
+   * Rejects UNKNOWN_LOG.
+   */
+  keyHistory(log: string): Promise<StoredKeyHandover[]>;
+  /**
+   * Retires the log's registered key: in one transaction, if the registered key is
+   * `request.retiredKey`, the sequenced size is `request.end` and `request.leaseOwner` holds
+   * the log's unexpired lease, stores the handover and registers `request.successorKey`;
+   * otherwise answers `stale` and writes nothing. Rejects UNKNOWN_LOG, and INVALID_ARGUMENT
+   * for a successor equal to the retired key or a bad `end`.
+   */
+  retireKey(log: string, request: RetireKeyRequest): Promise<RetireKeyAnswer>;
 
   /**
    * Commits `commit` if the log's tail is still what the caller built it for: a
@@ -113,8 +149,24 @@ export interface Storage {
   tail(log: string): Promise<LogTail>;
   /** Number of entries durably sequenced (the next index to assign). */
   sequencedSize(log: string): Promise<number>;
-  /** Entries `[start, end)`; rejects if `end` exceeds the sequenced size. */
+  /**
+   * Entries `[start, end)`; rejects if `end` exceeds the sequenced size. An erased entry (see
+   * eraseEntry) reads as zero bytes; `erasedEntries` tells it from an entry stored empty.
+   */
   readEntries(log: string, start: number, end: number): Promise<Uint8Array[]>;
+
+  /**
+   * Erases the bytes of entry `index`, which must be integrated (index < integratedSize,
+   * else OUT_OF_RANGE and nothing written), so that its leaf hash stays in the hash tiles and
+   * every proof, checkpoint and audit stays valid. In one transaction: the entry's bytes are
+   * replaced by zero bytes, its lookup row (`lookupKey`, when given) is deleted, and the
+   * erasure (index, time) is recorded. Resolves true when erased now, false when it already
+   * was (nothing changes). The log's own erasure record (a signed entry, see
+   * @proofline/records `erasureStatement`) is the caller's: storage signs nothing.
+   */
+  eraseEntry(log: string, index: number, erasure: EntryErasure): Promise<boolean>;
+  /** The erased entries with indices in `[start, end)`, ascending. */
+  erasedEntries(log: string, start: number, end: number): Promise<ErasedEntry[]>;
 
   /**
    * The index range `[start, end)` of the entries sequenced at times in `[fromMs, toMs)`,
@@ -196,6 +248,20 @@ export interface Storage {
    * once defined, never does (callers may cache it). One indexed query.
    */
   checkpointCovering(log: string, index: number): Promise<StoredCheckpoint | undefined>;
+}
+
+/** What `eraseEntry` records. */
+export interface EntryErasure {
+  /** When the bytes were erased, ms since the epoch. */
+  readonly timeMs: number;
+  /** The entry's lookup key (as `sequence` stored it), whose row is deleted with the bytes. */
+  readonly lookupKey?: number;
+}
+
+/** An erased entry: its index and when its bytes were erased (ms since the epoch). */
+export interface ErasedEntry {
+  readonly index: number;
+  readonly erasedAt: number;
 }
 
 /** An idempotency key and the hash of the request that used it. */
@@ -304,4 +370,5 @@ export const LOG_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export const TENANT_NAME_PATTERN = LOG_NAME_PATTERN;
 
 export { readTilesAt } from './tiles.js';
+export type { RetireKeyAnswer, RetireKeyRequest, StoredKeyHandover } from './key-history.js';
 export * from './access.js';

@@ -4,11 +4,13 @@
  * insider could have edited into something the interface cannot represent are refused as
  * CORRUPT rather than handed on.
  */
-import { API_SCOPES, type ApiKeyRecord, type ApiScope } from './access.js';
+import { API_SCOPES, type ApiKeyRecord, type ApiScope, type ShareLinkRecord } from './access.js';
 import {
+  LOG_VISIBILITIES,
   StorageError,
   type IdempotentOutcome,
   type LogConfig,
+  type LogVisibility,
   type StoredCheckpoint,
 } from './index.js';
 
@@ -18,15 +20,23 @@ export interface LogRow {
   origin: string;
   verifier_key: string;
   created_at: number;
+  visibility: string;
 }
 
 export function toConfig(row: LogRow): LogConfig {
+  if (!(LOG_VISIBILITIES as readonly string[]).includes(row.visibility)) {
+    throw new StorageError(
+      'CORRUPT',
+      `log ${row.name}: unknown visibility ${JSON.stringify(row.visibility)}`,
+    );
+  }
   return {
     name: row.name,
     tenant: row.tenant,
     origin: row.origin,
     verifierKey: row.verifier_key,
     createdAt: row.created_at,
+    visibility: row.visibility as LogVisibility,
   };
 }
 
@@ -90,4 +100,28 @@ export interface IdempotencyRow {
 
 export function toOutcome(row: IdempotencyRow): IdempotentOutcome {
   return { requestHash: row.request_hash, log: row.name, first: row.first_idx, count: row.count };
+}
+
+export interface ShareLinkRow {
+  id: string;
+  tenant: string;
+  secret_hash: string;
+  record_id: string;
+  created_by: string;
+  created_at: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+}
+
+export function toShareLink(row: ShareLinkRow): ShareLinkRecord {
+  return {
+    id: row.id,
+    tenant: row.tenant,
+    secretHash: row.secret_hash,
+    recordId: row.record_id,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    ...(row.expires_at === null ? {} : { expiresAt: row.expires_at }),
+    ...(row.revoked_at === null ? {} : { revokedAt: row.revoked_at }),
+  };
 }

@@ -21,7 +21,7 @@ export type {
   Verification,
   VerifyOptions,
 } from './types.js';
-export { verifyBundle, verifyReceipt, verifyTlogProof } from './verify.js';
+export { verifyBundle, verifyReceipt, verifyReceipts, verifyTlogProof } from './verify.js';
 export { contentDigest, type DigestAlgorithm } from './digest.js';
 export { ed25519Verifier } from './ed25519/verifier.js';
 export { cosignatureVerifier } from './cosignature.js';

@@ -66,6 +66,11 @@ export interface Check {
 export interface VerifyOptions {
   /** The original output: its digest must equal the record's `digest`. */
   readonly content?: Uint8Array;
+  /**
+   * The salt of a salted output digest (32 bytes, records `saltedDigest`): the content is
+   * then compared through the salted digest. Without it a salted record never matches.
+   */
+  readonly salt?: Uint8Array;
   /** A signed checkpoint of the same log that the caller already trusts. */
   readonly trustedCheckpoint?: string;
   /**

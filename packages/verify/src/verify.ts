@@ -15,7 +15,7 @@ import { equalHashes, leafHash } from '@proofline/tlog';
 import { Ahead } from './ahead.js';
 import { notApplicable, skipped, type StepResult } from './checks.js';
 import { VerificationError } from './errors.js';
-import { resolvePolicy } from './policy.js';
+import { resolvePolicy, type ResolvedPolicy } from './policy.js';
 import { bundleStep, tlogProofStep } from './steps/bundle.js';
 import { checkpointStep, type VerifiedCheckpoint } from './steps/checkpoint.js';
 import { consistencyStep } from './steps/consistency.js';
@@ -23,7 +23,7 @@ import { contentStep } from './steps/content.js';
 import { inclusionStep } from './steps/inclusion.js';
 import { issuerStep } from './steps/issuer.js';
 import { latestStep } from './steps/latest.js';
-import { receiptStep } from './steps/receipt.js';
+import { receiptStep, type SignatureMemo } from './steps/receipt.js';
 import { recordStep } from './steps/record.js';
 import { timestampStep, type TimestampBound } from './steps/timestamp.js';
 import { witnessesStep } from './steps/witnesses.js';
@@ -112,9 +112,12 @@ function checkOptions(options: VerifyOptions): void {
   const bad = (step: CheckName, message: string): VerificationError =>
     new VerificationError('INVALID_ARGUMENT', step, `invalid VerifyOptions: ${message}`);
   if (typeof options !== 'object' || options === null) throw bad('bundle', 'must be an object');
-  const { content, trustedCheckpoint, consistencyProof, readTiles } = options;
+  const { content, salt, trustedCheckpoint, consistencyProof, readTiles } = options;
   if (content !== undefined && !(content instanceof Uint8Array)) {
     throw bad('content', 'content must be a Uint8Array');
+  }
+  if (salt !== undefined && (!(salt instanceof Uint8Array) || salt.length !== 32)) {
+    throw bad('content', 'salt must be a Uint8Array of 32 bytes');
   }
   if (trustedCheckpoint !== undefined && typeof trustedCheckpoint !== 'string') {
     throw bad('consistency', 'trustedCheckpoint must be a string');
@@ -189,7 +192,7 @@ async function verifySubject(
       ? notApplicable('content', 'No content given: the record was not compared with an output.')
       : record === undefined
         ? skipped('content', 'record')
-        : contentStep(record, options.content),
+        : contentStep(record, options.content, options.salt),
     record === undefined ? skipped('issuer', 'record') : issuerStep(record, policy),
     subject.receipt === undefined
       ? notApplicable('receipt', NO_RECEIPT[subject.kind])
@@ -370,7 +373,36 @@ export async function verifyReceipt(
   policy: TrustPolicy,
   options: ReceiptOptions = {},
 ): Promise<Verification> {
+  return receiptVerification(receipt, entry, resolvePolicy(policy), options, undefined);
+}
+
+/**
+ * verifyReceipt for several entries covered by one receipt note (e.g. the records of a
+ * batch attest, whose compact answer carries one batch receipt): the same checks and
+ * results, one per item in order, but the note's signature is verified once for all.
+ * Throws like verifyReceipt.
+ */
+export async function verifyReceipts(
+  receipt: string,
+  items: readonly { readonly entry: Uint8Array; readonly options?: ReceiptOptions }[],
+  policy: TrustPolicy,
+): Promise<Verification[]> {
   const resolved = resolvePolicy(policy);
+  const memo: SignatureMemo = { note: receipt };
+  return Promise.all(
+    items.map((item) =>
+      receiptVerification(receipt, item.entry, resolved, item.options ?? {}, memo),
+    ),
+  );
+}
+
+async function receiptVerification(
+  receipt: string,
+  entry: Uint8Array,
+  resolved: ResolvedPolicy,
+  options: ReceiptOptions,
+  signature: SignatureMemo | undefined,
+): Promise<Verification> {
   if (!(entry instanceof Uint8Array)) {
     throw new VerificationError('INVALID_ARGUMENT', 'record', 'entry must be a Uint8Array');
   }
@@ -387,7 +419,12 @@ export async function verifyReceipt(
   // Concurrently, so the two signature verifications overlap.
   const [issuer, { check: receiptCheck, value: claimed }] = await Promise.all([
     issuerStep(record, resolved),
-    receiptStep(receipt, leaf, record, resolved, { index, receiptProof, batch: true }),
+    receiptStep(receipt, leaf, record, resolved, {
+      index,
+      receiptProof,
+      batch: true,
+      ...(signature === undefined ? {} : { signature }),
+    }),
   ]);
   const checks = [recordCheck, issuer, receiptCheck];
   const ok = verdict(checks, ['record', 'receipt']);

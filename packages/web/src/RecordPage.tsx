@@ -221,7 +221,9 @@ export function RecordPage({ id, hash }: { id: string; hash: string }) {
           ? { timestampAuthorities: { roots: serverTsa.roots } }
           : {}),
       },
-      content === undefined ? {} : { content: content.bytes },
+      content === undefined
+        ? {}
+        : { content: content.bytes, ...(content.salt ? { salt: content.salt } : {}) },
     ).then(
       (verification) => {
         if (!cancelled) {

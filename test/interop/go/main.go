@@ -83,6 +83,7 @@ type config struct {
 	oldCheckpoints []string
 	saveCheckpoint string
 	checkIndexes   []int64
+	hashTilesOnly  bool
 	workers        int
 	timeout        time.Duration
 }
@@ -91,19 +92,20 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	fs := flag.NewFlagSet("c2sp-verify", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
-		base    = fs.String("url", "", "log prefix URL, e.g. http://127.0.0.1:8080/logs/default/ (required)")
-		vkey    = fs.String("vkey", "", "note verifier key of the log, name+hash+key (required)")
-		origin  = fs.String("origin", "", "expected checkpoint origin (default: the verifier key name)")
-		saveCP  = fs.String("save-checkpoint", "", "write the fetched checkpoint bytes to this file after all checks pass")
-		workers = fs.Int("workers", 8, "number of parallel HTTP fetches")
-		timeout = fs.Duration("timeout", 60*time.Second, "timeout of each HTTP request")
-		indexes indexList
-		oldCPs  fileList
+		base      = fs.String("url", "", "log prefix URL, e.g. http://127.0.0.1:8080/logs/default/ (required)")
+		vkey      = fs.String("vkey", "", "note verifier key of the log, name+hash+key (required)")
+		origin    = fs.String("origin", "", "expected checkpoint origin (default: the verifier key name)")
+		saveCP    = fs.String("save-checkpoint", "", "write the fetched checkpoint bytes to this file after all checks pass")
+		workers   = fs.Int("workers", 8, "number of parallel HTTP fetches")
+		timeout   = fs.Duration("timeout", 60*time.Second, "timeout of each HTTP request")
+		tilesOnly = fs.Bool("hash-tiles-only", false, "never fetch entry bundles: take the leaf hashes from the level-0 hash tiles (a private log)")
+		indexes   indexList
+		oldCPs    fileList
 	)
 	fs.Var(&oldCPs, "old-checkpoint", "file with an earlier checkpoint to check consistency against (repeatable)")
 	fs.Var(&indexes, "check-index", "additional entry index to prove inclusion of (repeatable, or comma-separated)")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: c2sp-verify -url BASE -vkey VERIFIERKEY [-origin ORIGIN] [-old-checkpoint FILE ...] [-save-checkpoint FILE] [-check-index N ...]\n")
+		fmt.Fprintf(stderr, "usage: c2sp-verify -url BASE -vkey VERIFIERKEY [-origin ORIGIN] [-old-checkpoint FILE ...] [-save-checkpoint FILE] [-check-index N ...] [-hash-tiles-only]\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -152,6 +154,7 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 		oldCheckpoints: oldCPs,
 		saveCheckpoint: *saveCP,
 		checkIndexes:   indexes,
+		hashTilesOnly:  *tilesOnly,
 		workers:        *workers,
 		timeout:        *timeout,
 	}, nil
@@ -198,39 +201,58 @@ func verify(ctx context.Context, cfg *config, out io.Writer) error {
 		keyID(cfg.verifier), cp.origin, cp.size, b64(cp.root), len(cp.ext))
 	size, root := cp.size, cp.root
 
-	// ---- 2. Download every entry bundle and every hash tile.
-	bundles := tilesAtLevel(-1, size)
+	// ---- 2. Download every entry bundle (unless -hash-tiles-only) and every hash tile.
 	hashTiles := allHashTiles(size)
-	entryData, err := f.fetchAll(ctx, bundles, f.fetchBundle)
-	if err != nil {
-		return failf("entry bundles: %v", err)
-	}
-	var entries [][]byte
-	for i, data := range entryData {
-		es, err := parseBundle(data, bundles[i].W)
-		if err != nil {
-			return failf("entry bundle %s: %v", f.url(c2spPath(bundles[i])), err)
-		}
-		entries = append(entries, es...)
-	}
-	if int64(len(entries)) != size {
-		return failf("entry bundles: got %d entries, checkpoint size is %d", len(entries), size)
-	}
-	pass("entries: downloaded %d entry bundle(s) with %d entries", len(bundles), len(entries))
 	tileData, err := f.fetchAll(ctx, hashTiles, f.fetchHashTile)
 	if err != nil {
 		return failf("hash tiles: %v", err)
 	}
 	pass("tiles: downloaded %d hash tile(s) on %d level(s)", len(hashTiles), levels(size))
+	var leaves []tlog.Hash
+	if cfg.hashTilesOnly {
+		// Level-0 tiles come first, in index order: their hashes are the leaf hashes.
+		for i, t := range hashTiles {
+			if t.L != 0 {
+				break
+			}
+			for k := 0; k < t.W; k++ {
+				var h tlog.Hash
+				copy(h[:], tileData[i][k*tlog.HashSize:(k+1)*tlog.HashSize])
+				leaves = append(leaves, h)
+			}
+		}
+		pass("entries: not fetched (-hash-tiles-only); %d leaf hashes taken from the level-0 tiles", len(leaves))
+	} else {
+		bundles := tilesAtLevel(-1, size)
+		entryData, err := f.fetchAll(ctx, bundles, f.fetchBundle)
+		if err != nil {
+			return failf("entry bundles: %v", err)
+		}
+		count := 0
+		for i, data := range entryData {
+			es, err := parseBundle(data, bundles[i].W)
+			if err != nil {
+				return failf("entry bundle %s: %v", f.url(c2spPath(bundles[i])), err)
+			}
+			for _, e := range es {
+				leaves = append(leaves, tlog.RecordHash(e))
+			}
+			count += len(es)
+		}
+		pass("entries: downloaded %d entry bundle(s) with %d entries", len(bundles), count)
+	}
+	if int64(len(leaves)) != size {
+		return failf("entries: got %d leaf hashes, checkpoint size is %d", len(leaves), size)
+	}
 
-	// ---- 3. Recompute the tree from the entries.
+	// ---- 3. Recompute the tree from the leaf hashes (of the entries, or of the level-0 tiles).
 	mem := &memHashReader{}
-	for i, e := range entries {
+	for i, leaf := range leaves {
 		n := int64(i)
 		if want := tlog.StoredHashIndex(0, n); int64(len(mem.hashes)) != want {
 			return failf("internal error: stored hash count %d, want %d", len(mem.hashes), want)
 		}
-		hs, err := tlog.StoredHashes(n, e, mem)
+		hs, err := tlog.StoredHashesForRecordHash(n, leaf, mem)
 		if err != nil {
 			return failf("internal error: StoredHashes(%d): %v", n, err)
 		}
@@ -245,7 +267,7 @@ func verify(ctx context.Context, cfg *config, out io.Writer) error {
 			return tileMismatch(f, t, tileData[i], want)
 		}
 	}
-	pass("tiles: all %d hash tile(s) equal the tiles recomputed from the entries, byte for byte", len(hashTiles))
+	pass("tiles: all %d hash tile(s) equal the tiles recomputed from the leaf hashes, byte for byte", len(hashTiles))
 	var local tlog.Hash
 	if size == 0 {
 		local = emptyRoot
@@ -253,9 +275,9 @@ func verify(ctx context.Context, cfg *config, out io.Writer) error {
 		return failf("internal error: TreeHash(%d): %v", size, err)
 	}
 	if local != root {
-		return failf("root: tree hash recomputed from the %d entries is %s, checkpoint root is %s", size, b64(local), b64(root))
+		return failf("root: tree hash recomputed from the %d leaf hashes is %s, checkpoint root is %s", size, b64(local), b64(root))
 	}
-	pass("root: tree hash recomputed from the entries equals the checkpoint root")
+	pass("root: tree hash recomputed from the leaf hashes equals the checkpoint root")
 
 	// ---- 4. Inclusion proofs via tiles fetched over HTTP (tlog.TileHashReader).
 	tree := tlog.Tree{N: size, Hash: root}
@@ -275,7 +297,7 @@ func verify(ctx context.Context, cfg *config, out io.Writer) error {
 				continue
 			}
 			seen[n] = true
-			leaf := tlog.RecordHash(entries[n])
+			leaf := leaves[n]
 			proof, err := proveInclusion(thr, tree, n, leaf)
 			if err != nil {
 				return failf("inclusion of entry %d (leaf hash %s): %v", n, b64(leaf), err)
@@ -323,10 +345,10 @@ func verify(ctx context.Context, cfg *config, out io.Writer) error {
 				return failf("internal error: TreeHash(%d): %v", old.size, err)
 			}
 			if oldLocal != old.root {
-				return failf("consistency: tree hash of the first %d downloaded entries is %s, old checkpoint root is %s",
+				return failf("consistency: tree hash of the first %d downloaded leaf hashes is %s, old checkpoint root is %s",
 					old.size, b64(oldLocal), b64(old.root))
 			}
-			pass("consistency: tree hash of the first %d downloaded entries equals the old checkpoint root", old.size)
+			pass("consistency: tree hash of the first %d downloaded leaf hashes equals the old checkpoint root", old.size)
 		}
 	}
 

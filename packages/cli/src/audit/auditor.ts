@@ -3,12 +3,15 @@ import { base64Encode, openCheckpoint, parseVerifierKey, type Checkpoint } from 
 import { tileHashReader, tilePath, treeHash, TILE_WIDTH, type TileId } from '@proofline/tlog';
 import { fetchBytes, fetchText, LogUnavailableError } from './fetch.js';
 import { HashPool } from './pool.js';
-import { tileRoot } from './worker.js';
+import { keyChain, pinnedOnly, type Anchor, type AuditKeys } from './key-chain.js';
+import { tileRoot, type ErasedLeaf, type ErasureClaim } from './worker.js';
 
 export interface AuditOptions {
   /** The log prefix, e.g. https://ledger.example.com/logs/default/ */
   readonly url: string;
   readonly logKey: string;
+  /** An API key of the log's tenant (audit:read): a private log serves its entries only so. */
+  readonly apiKey?: string;
   readonly origin?: string;
   /** A checkpoint note trusted earlier: the log must still contain exactly that tree. */
   readonly since?: string;
@@ -30,6 +33,20 @@ export interface AuditResult {
   readonly entriesHashed: number;
   readonly entriesVerified: number;
   readonly consistentWith?: number;
+  /**
+   * Entries audited in this run whose bytes were erased, each accounted for by the log's
+   * erasure record (ascending by index). An erased entry without one is a problem instead.
+   */
+  readonly erased?: readonly AccountedErasure[];
+  /** Erasure records whose entry still has its bytes (an erasure that did not complete). */
+  readonly pendingErasures?: readonly ErasureClaim[];
+}
+
+/** An erased entry and the erasure record (at `erasure.at`) that accounts for it. */
+export interface AccountedErasure {
+  readonly index: number;
+  readonly leafHash: string;
+  readonly erasure: ErasureClaim;
 }
 
 interface State {
@@ -76,16 +93,26 @@ export async function audit(o: AuditOptions): Promise<AuditResult> {
   const report = (p: string) => problems.length < MAX_PROBLEMS && problems.push(p);
 
   const note = await fetchCheckpoint(base);
+  const failed = (problem: string): AuditResult => ({
+    ok: false,
+    problems: [problem],
+    entriesHashed: 0,
+    entriesVerified: 0,
+  });
+  let keys = pinnedOnly(o.logKey);
   let checkpoint: Checkpoint;
   try {
-    ({ checkpoint } = await openCheckpoint(note, origin, verifier));
+    ({ checkpoint } = await openWithKeys(note, origin, keys));
   } catch (err) {
-    return {
-      ok: false,
-      problems: [`checkpoint: ${(err as Error).message}`],
-      entriesHashed: 0,
-      entriesVerified: 0,
-    };
+    // The pinned key may have been retired: follow the log's signed key history.
+    try {
+      keys = await keyChain(base, o.logKey);
+      ({ checkpoint } = await openWithKeys(note, origin, keys));
+    } catch (chainErr) {
+      return failed(
+        `checkpoint: ${(err as Error).message} (key history: ${(chainErr as Error).message})`,
+      );
+    }
   }
   const size = checkpoint.size;
   const fullTiles = Math.floor(size / TILE_WIDTH);
@@ -94,14 +121,9 @@ export async function audit(o: AuditOptions): Promise<AuditResult> {
   let since: Checkpoint | undefined;
   if (o.since !== undefined) {
     try {
-      ({ checkpoint: since } = await openCheckpoint(o.since, origin, verifier));
+      ({ checkpoint: since } = await openWithKeys(o.since, origin, keys));
     } catch (err) {
-      return {
-        ok: false,
-        problems: [`trusted checkpoint: ${(err as Error).message}`],
-        entriesHashed: 0,
-        entriesVerified: 0,
-      };
+      return failed(`trusted checkpoint: ${(err as Error).message}`);
     }
     if (since.size > size) {
       report(
@@ -109,8 +131,19 @@ export async function audit(o: AuditOptions): Promise<AuditResult> {
       );
     }
   }
-  const sinceTile =
-    since && since.size % TILE_WIDTH !== 0 ? Math.floor(since.size / TILE_WIDTH) : -1;
+  const anchors: Anchor[] = [
+    ...(since
+      ? [{ size: since.size, rootHash: since.rootHash, label: 'the trusted checkpoint' }]
+      : []),
+    ...keys.handovers,
+  ];
+  for (const h of keys.handovers) {
+    if (h.size > size)
+      report(`rollback: ${h.label} signed ${h.size} entries, the log now only ${size}`);
+  }
+  const anchorTiles = new Set(
+    anchors.filter((a) => a.size % TILE_WIDTH !== 0).map((a) => Math.floor(a.size / TILE_WIDTH)),
+  );
 
   const state = loadState(o.stateFile, origin);
   const level1: Uint8Array[] = state.tileRoots
@@ -119,22 +152,35 @@ export async function audit(o: AuditOptions): Promise<AuditResult> {
   const start = level1.length;
   const keptLevel0 = new Map<number, Uint8Array>(); // the partial tile and the `since` boundary tile
   const pool = new HashPool(o.workers);
+  const logName = /\/logs\/([a-z0-9][a-z0-9-]{0,62})\/$/.exec(new URL(base).pathname)?.[1];
+  const erasedLeaves: ErasedLeaf[] = [];
+  const claims: ErasureClaim[] = [];
   let hashed = 0;
   let unavailable: string | undefined;
   let lastSave = Date.now();
   try {
     const tiles = [...range(start, tiles0)];
-    if (sinceTile >= 0 && sinceTile < start) tiles.unshift(sinceTile);
+    tiles.unshift(...[...anchorTiles].filter((t) => t < start));
     await forEachConcurrently(tiles, o.concurrency ?? 16, async (t) => {
       const width = t < fullTiles ? TILE_WIDTH : size % TILE_WIDTH;
-      const keep = width !== TILE_WIDTH || t === sinceTile;
+      const keep = width !== TILE_WIDTH || anchorTiles.has(t);
       const checkRecords = o.checkRecords ?? true;
-      const result = await pool.run({ base, tile: t, width, checkRecords, keep });
+      const result = await pool.run({
+        base,
+        tile: t,
+        width,
+        checkRecords,
+        keep,
+        ...(logName === undefined ? {} : { log: logName }),
+        ...(o.apiKey === undefined ? {} : { apiKey: o.apiKey }),
+      });
       if (result.unavailable !== undefined) {
         unavailable ??= result.unavailable;
         return;
       }
       result.problems.forEach(report);
+      erasedLeaves.push(...(result.erased ?? []));
+      claims.push(...(result.claims ?? []));
       if (result.problems.length > 0) return;
       if (result.root) level1[t] = result.root;
       if (result.tile) keptLevel0.set(t, result.tile);
@@ -154,6 +200,7 @@ export async function audit(o: AuditOptions): Promise<AuditResult> {
     await pool.close();
   }
   if (unavailable !== undefined) throw new LogUnavailableError(unavailable);
+  const { erased, pending } = accountErasures(erasedLeaves, claims, start * TILE_WIDTH, report);
   if (problems.length > 0)
     return {
       ok: false,
@@ -217,14 +264,15 @@ export async function audit(o: AuditOptions): Promise<AuditResult> {
     );
   }
   let consistentWith: number | undefined;
-  if (since && since.size <= size) {
-    const oldRoot = await treeHash(since.size, tileHashReader(since.size, readTiles));
-    if (Buffer.from(oldRoot).equals(since.rootHash)) {
-      consistentWith = since.size;
+  for (const anchor of anchors) {
+    if (anchor.size > size) continue;
+    const oldRoot = await treeHash(anchor.size, tileHashReader(anchor.size, readTiles));
+    if (Buffer.from(oldRoot).equals(anchor.rootHash)) {
+      if (since && anchor.rootHash === since.rootHash) consistentWith = since.size;
     } else {
       report(
-        `fork: the first ${since.size} entries of the log hash to ${base64Encode(oldRoot)}, ` +
-          `but the trusted checkpoint says ${base64Encode(since.rootHash)}`,
+        `fork: the first ${anchor.size} entries of the log hash to ${base64Encode(oldRoot)}, ` +
+          `but ${anchor.label} says ${base64Encode(anchor.rootHash)}`,
       );
     }
   }
@@ -238,7 +286,60 @@ export async function audit(o: AuditOptions): Promise<AuditResult> {
     entriesHashed: hashed,
     entriesVerified: ok ? size : 0,
     ...(consistentWith === undefined ? {} : { consistentWith }),
+    ...(erased.length ? { erased } : {}),
+    ...(pending.length ? { pendingErasures: pending } : {}),
   };
+}
+
+/**
+ * Matches the erased entries with the log's erasure records. Each erased entry needs an
+ * erasure record later in the log naming its index and the leaf hash the tiles hold for it
+ * (the tiles themselves are checked against the signed root afterwards): otherwise its bytes
+ * were deleted without an erasure (an insider, or a damaged database), which is a problem.
+ * An erasure record for an entry that still has its bytes is reported as pending, not a
+ * problem (the erasure crashed between logging and erasing, and completes when repeated).
+ */
+function accountErasures(
+  leaves: readonly ErasedLeaf[],
+  claims: readonly ErasureClaim[],
+  /** Entries below this were verified by an earlier run (--state): not judged here. */
+  auditedFrom: number,
+  report: (p: string) => unknown,
+): { erased: AccountedErasure[]; pending: ErasureClaim[] } {
+  const byIndex = new Map<number, ErasureClaim[]>();
+  for (const claim of claims) {
+    if (claim.index >= claim.at) {
+      report(
+        `entry ${claim.at}: an erasure record for entry ${claim.index}, which is not before it`,
+      );
+      continue;
+    }
+    byIndex.set(claim.index, [...(byIndex.get(claim.index) ?? []), claim]);
+  }
+  const erased: AccountedErasure[] = [];
+  const seen = new Set<number>();
+  for (const leaf of [...leaves].sort((a, b) => a.index - b.index)) {
+    seen.add(leaf.index);
+    const found = byIndex.get(leaf.index) ?? [];
+    const claim = found.find((c) => c.leafHash === leaf.leafHash);
+    if (claim) {
+      erased.push({ index: leaf.index, leafHash: leaf.leafHash, erasure: claim });
+    } else if (found.length > 0) {
+      report(
+        `entry ${leaf.index}: erased, but its erasure record (entry ${found[0]!.at}) names the leaf hash ` +
+          `${found[0]!.leafHash}, not ${leaf.leafHash} as the tree holds`,
+      );
+    } else {
+      report(
+        `entry ${leaf.index}: its bytes are missing (tile/entries serves zero bytes) and no erasure ` +
+          `record accounts for it: deleted without an erasure`,
+      );
+    }
+  }
+  const pending = claims.filter(
+    (c) => c.index < c.at && c.index >= auditedFrom && !seen.has(c.index),
+  );
+  return { erased, pending };
 }
 
 function* range(from: number, to: number) {
@@ -268,4 +369,28 @@ function saveState(file: string, origin: string, level1: Uint8Array[]): void {
   for (let i = 0; i < level1.length && level1[i]; i++) roots.push(base64Encode(level1[i]!));
   writeFileSync(`${file}.tmp`, JSON.stringify({ origin, tileRoots: roots } satisfies State));
   renameSync(`${file}.tmp`, file);
+}
+
+/**
+ * Opens a checkpoint with the first trusted key that signed it; a retired key's signature
+ * counts only for a tree no larger than the last it signed.
+ */
+async function openWithKeys(note: string, origin: string, keys: AuditKeys) {
+  let first: unknown;
+  for (const { verifier, maxSize } of keys.keys) {
+    let opened;
+    try {
+      opened = await openCheckpoint(note, origin, verifier);
+    } catch (err) {
+      first ??= err;
+      continue;
+    }
+    if (opened.checkpoint.size > maxSize) {
+      throw new Error(
+        `signed by a retired key for ${opened.checkpoint.size} entries, beyond the ${maxSize} it signed before its handover`,
+      );
+    }
+    return opened;
+  }
+  throw first;
 }

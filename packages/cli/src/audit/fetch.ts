@@ -23,24 +23,34 @@ class StatusError extends Error {
   }
 }
 
-/** One GET: the body (decoded if gzip), following redirects; rejects on a status other than 200. */
-function get(url: string, redirects = 0): Promise<Buffer> {
+/**
+ * One GET: the body (decoded if gzip), following redirects; rejects on a status other than
+ * 200. `apiKey` (a private log's entries need one) is sent as a bearer token to the first
+ * URL's origin only, never to another origin a redirect names.
+ */
+function get(url: string, apiKey?: string, redirects = 0, origin?: string): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
+    const home = origin ?? u.origin;
     const mod = u.protocol === 'https:' ? https : u.protocol === 'http:' ? http : undefined;
     if (!mod) return reject(new Error(`unsupported URL scheme ${u.protocol}`));
     const req = mod.get(
       u,
       {
         agent: agents[u.protocol as keyof typeof agents],
-        headers: { 'accept-encoding': 'gzip, identity' },
+        headers: {
+          'accept-encoding': 'gzip, identity',
+          ...(apiKey !== undefined && u.origin === home
+            ? { authorization: `Bearer ${apiKey}` }
+            : {}),
+        },
         timeout: TIMEOUT_MS,
       },
       (res) => {
         const status = res.statusCode ?? 0;
         if (status >= 300 && status < 400 && res.headers.location && redirects < MAX_REDIRECTS) {
           res.resume();
-          return resolve(get(new URL(res.headers.location, u).href, redirects + 1));
+          return resolve(get(new URL(res.headers.location, u).href, apiKey, redirects + 1, home));
         }
         if (status !== 200) {
           res.resume();
@@ -80,10 +90,10 @@ export class LogUnavailableError extends CodedError<'LOG_UNAVAILABLE'> {
  * GET with a few retries on network errors and 5xx (then LogUnavailableError); any other
  * non-200 is an Error naming the URL and status.
  */
-export async function fetchBytes(url: string): Promise<Buffer> {
+export async function fetchBytes(url: string, apiKey?: string): Promise<Buffer> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await get(url);
+      return await get(url, apiKey);
     } catch (err) {
       const status = err instanceof StatusError ? err.status : 0;
       const message = `GET ${url}: ${(err as Error).message}`;
@@ -94,6 +104,6 @@ export async function fetchBytes(url: string): Promise<Buffer> {
   }
 }
 
-export async function fetchText(url: string): Promise<string> {
-  return (await fetchBytes(url)).toString('utf8');
+export async function fetchText(url: string, apiKey?: string): Promise<string> {
+  return (await fetchBytes(url, apiKey)).toString('utf8');
 }

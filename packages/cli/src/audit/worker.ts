@@ -2,7 +2,10 @@
  * Audit worker: fetches and checks level-0 tiles. For each job it downloads the entry bundle
  * and the level-0 hash tile, computes the entries' RFC 6962 leaf hashes, compares them with
  * the tile the log served, optionally checks each entry is a well-formed record, and returns
- * the tile's root (a level-1 hash) and, on request, the recomputed tile. Fetching here too
+ * the tile's root (a level-1 hash) and, on request, the recomputed tile. It also reports the
+ * entries served with zero bytes (erased ones take the tile's leaf hash, checked by the
+ * caller against the tree and the log's erasure records) and every erasure record (type
+ * proofline.erasure, parsed strictly whatever `checkRecords` says). Fetching here too
  * keeps the main thread idle and uses every core.
  *
  * Hashing is most of the CPU an audit needs (2 hashes per entry): @proofline/tlog/node's fast
@@ -23,10 +26,38 @@ export interface HashJob {
   readonly checkRecords: boolean;
   /** Return the recomputed tile itself (the partial tile, or one a proof needs). */
   readonly keep: boolean;
+  /** The log's name (from a /logs/<name>/ URL): erasure records must name records of it. */
+  readonly log?: string;
+  /** An API key for a private log's entry bundles (audit:read). */
+  readonly apiKey?: string;
+}
+
+/** The canonical bytes of an erasure record's type member. */
+const ERASURE_BYTES = Buffer.from('"type":"proofline.erasure"');
+
+/** An erased entry: zero bytes in tile/entries; its leaf hash is the served tile's. */
+export interface ErasedLeaf {
+  readonly index: number;
+  /** Base64 of the leaf hash the level-0 tile holds (checked against the root later). */
+  readonly leafHash: string;
+}
+
+/** An erasure record (records `parseErasure`) found in the log, at `at`. */
+export interface ErasureClaim {
+  readonly at: number;
+  readonly index: number;
+  readonly leafHash: string;
+  readonly key: string;
+  readonly reason: string;
+  readonly time: string;
 }
 
 export interface HashResult {
   readonly id: number;
+  /** Entries of this tile with zero bytes: erased, if an erasure record accounts for them. */
+  readonly erased?: readonly ErasedLeaf[];
+  /** Erasure records in this tile. */
+  readonly claims?: readonly ErasureClaim[];
   /** MTH of the full tile (a level-1 hash), when the tile is full and verified. */
   readonly root?: Uint8Array;
   readonly tile?: Uint8Array;
@@ -42,7 +73,7 @@ export async function checkTile(job: HashJob): Promise<HashResult> {
   let served: Buffer;
   try {
     [bundle, served] = await Promise.all([
-      fetchBytes(`${job.base}${entryBundlePath(job.tile, job.width)}`),
+      fetchBytes(`${job.base}${entryBundlePath(job.tile, job.width)}`, job.apiKey),
       fetchBytes(`${job.base}${tilePath({ level: 0, index: job.tile, width: job.width })}`),
     ]);
   } catch (err) {
@@ -74,10 +105,46 @@ export async function checkTile(job: HashJob): Promise<HashResult> {
   }
   // Loaded on first use: --no-records audits skip the module's start-up cost in every worker.
   const parseRecord = job.checkRecords ? (await import('@proofline/records')).parseRecord : null;
+  // Erasure records are parsed whatever checkRecords says (found by their canonical bytes).
+  const mayClaim = bundle.includes(ERASURE_BYTES);
+  const records = mayClaim ? await import('@proofline/records') : undefined;
+  const erased: ErasedLeaf[] = [];
+  const claims: ErasureClaim[] = [];
   const tile = new Uint8Array(job.width * 32);
   for (let i = 0; i < count; i++) {
     const start = starts[i]! + 2;
     const end = starts[i + 1]!;
+    if (start === end) {
+      // Zero bytes: an erased entry (no record is empty). Its leaf is the served tile's, which
+      // the level-1 tiles and the signed root then check; the caller needs an erasure record.
+      const got = served.subarray(i * 32, i * 32 + 32);
+      if (got.length < 32) {
+        problems.push(`entry ${base + i}: erased, and the level-0 tile has no hash for it`);
+        continue;
+      }
+      tile.set(got, i * 32);
+      erased.push({ index: base + i, leafHash: base64Encode(got) });
+      continue;
+    }
+    if (records && bundle.subarray(start, end).includes(ERASURE_BYTES)) {
+      try {
+        const record = records.parseRecord(bundle.subarray(start, end));
+        const subjectLog = records.parseRecordId(record.subject ?? '').log;
+        const claim = records.parseErasure(record, job.log ?? subjectLog);
+        if (claim) {
+          claims.push({
+            at: base + i,
+            index: claim.index,
+            leafHash: base64Encode(claim.leafHash),
+            key: claim.key,
+            reason: claim.reason,
+            time: record.time,
+          });
+        }
+      } catch (err) {
+        problems.push(`entry ${base + i}: not a valid erasure record: ${(err as Error).message}`);
+      }
+    }
     // The length's low byte (already read) becomes the 0x00 leaf prefix.
     const hash = nodeLeafHashInPlace(bundle, start - 1, end);
     tile.set(hash, i * 32);
@@ -99,6 +166,8 @@ export async function checkTile(job: HashJob): Promise<HashResult> {
   return {
     id: job.id,
     problems,
+    ...(erased.length ? { erased } : {}),
+    ...(claims.length ? { claims } : {}),
     ...(job.width === 256 ? { root: tileRoot(tile) } : {}),
     ...(job.keep ? { tile } : {}),
   };

@@ -113,12 +113,16 @@ export async function append(options: AppendOptions): Promise<number> {
 
 async function waitForCheckpoint(
   storage: Storage,
-  { config, checkpointSigners, guard }: LogHandle,
+  { config, checkpointSigners, guard, retiredKeys }: LogHandle,
   target: Target,
   size: number,
   waitMs: number,
 ): Promise<void> {
-  const publisher = new Publisher(storage, config, checkpointSigners, { receiptFormat, guard });
+  const publisher = new Publisher(storage, config, checkpointSigners, {
+    receiptFormat,
+    guard,
+    retiredKeys,
+  });
   const deadline = Date.now() + waitMs;
   try {
     while (true) {

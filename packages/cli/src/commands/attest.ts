@@ -13,6 +13,7 @@ import {
 } from '@proofline/client';
 import { digestFile, digestStream } from '@proofline/client/node';
 import { ed25519Signer, parseSignerKey } from '@proofline/note';
+import { OUTPUT_SALT_SIZE, formatSalt } from '@proofline/records';
 import { didYouMean } from '../cli/suggest.js';
 import { EXIT } from '../exit-codes.js';
 import { saveBundle } from './proof.js';
@@ -37,6 +38,8 @@ export interface AttestOptions {
   /** Seconds to wait for the proof bundles; undefined: do not wait. */
   readonly waitSeconds?: number;
   readonly out?: string;
+  /** Attest salted digests (fresh salt per file, kept in its receipt file in `out`). */
+  readonly salted?: boolean;
 }
 
 /**
@@ -46,7 +49,8 @@ export interface AttestOptions {
  * the log key, and prints one line per file. With --out, writes each receipt, the salts of
  * private labels, and (with --wait) the bundle and .tlog-proof. Records that were written
  * but do not verify get their receipts and salts saved (in --out, else the current
- * directory) and are reported one by one. Exit codes: see EXIT.
+ * directory) and are reported one by one. With `salted`, each file's digest is salted
+ * (records `saltedDigest`) and its salt kept in its receipt file. Exit codes: see EXIT.
  */
 export async function attest(o: AttestOptions): Promise<number> {
   const unknown = uncataloguedControls(o.controls);
@@ -70,17 +74,24 @@ export async function attest(o: AttestOptions): Promise<number> {
       })()
     : undefined;
   const prepared = await Promise.all(
-    o.files.map(async (file) =>
-      prepareStatement({
-        digest: file === '-' ? await digestStream(process.stdin) : await digestFile(file),
+    o.files.map(async (file) => {
+      const salt = o.salted
+        ? globalThis.crypto.getRandomValues(new Uint8Array(OUTPUT_SALT_SIZE))
+        : undefined;
+      const p = await prepareStatement({
+        digest:
+          file === '-'
+            ? await digestStream(process.stdin, 'sha256', salt)
+            : await digestFile(file, 'sha256', salt),
         type: o.type,
         ...(o.subject ? { subject: o.subject } : {}),
         ...(Object.keys(o.labels).length ? { labels: o.labels } : {}),
         ...(Object.keys(o.privateLabels).length ? { privateLabels: o.privateLabels } : {}),
         ...(o.controls.length ? { controls: o.controls } : {}),
         ...(issuer ? { issuer } : {}),
-      }),
-    ),
+      });
+      return salt ? { ...p, outputSalt: formatSalt(salt) } : p;
+    }),
   );
   let receipts: VerifiedReceipt[];
   try {
@@ -100,7 +111,7 @@ export async function attest(o: AttestOptions): Promise<number> {
     process.stdout.write(
       `${o.files[i]}\t${receipt.id}\t${receipt.record.digest}\t${receipt.verificationUrl}\n`,
     );
-    if (o.out) saved.set(receipt.id, keep(o, dir, prepared[i]!.salts, receipt, i));
+    if (o.out) saved.set(receipt.id, keep(o, dir, prepared[i]!, receipt, i));
   }
   if (o.waitSeconds === undefined) return EXIT.ok;
   const deadline = Date.now() + o.waitSeconds * 1000;
@@ -120,7 +131,7 @@ export async function attest(o: AttestOptions): Promise<number> {
         continue;
       }
       if (!(err instanceof UntrustedResponseError)) throw err;
-      const file = saved.get(receipt.id) ?? keep(o, dir, prepared[i]!.salts, receipt, i);
+      const file = saved.get(receipt.id) ?? keep(o, dir, prepared[i]!, receipt, i);
       process.stderr.write(
         `proofline: record ${receipt.id} was written; its receipt is saved in ${file}; ` +
           `its proof bundle failed verification because ${err.message}\n`,
@@ -139,16 +150,23 @@ export async function attest(o: AttestOptions): Promise<number> {
   return EXIT.notYetProvable;
 }
 
-/** Saves a receipt and the salts of its private labels in `dir`; returns the receipt file. */
+/**
+ * Saves a receipt (with the output salt of a salted digest) and the salts of its private
+ * labels in `dir`; returns the receipt file.
+ */
 function keep(
   o: AttestOptions,
   dir: string,
-  salts: Readonly<Record<string, string>> | undefined,
+  prepared: PreparedStatement | undefined,
   receipt: Parameters<typeof saveReceipt>[1],
   position: number,
   failedVerification?: string,
 ): string {
-  const file = saveReceipt(dir, receipt, position, o.files[position] ?? '', failedVerification);
+  const salts = prepared?.salts;
+  const file = saveReceipt(dir, receipt, position, o.files[position] ?? '', {
+    ...(failedVerification === undefined ? {} : { failedVerification }),
+    ...(prepared?.outputSalt === undefined ? {} : { salt: prepared.outputSalt }),
+  });
   if (salts && Object.keys(salts).length) {
     writeFileSync(
       join(dir, `${receiptStem(receipt.id, position)}.salts.json`),
@@ -178,7 +196,7 @@ function reportUnverifiedWrite(
   }
   for (const [i, receipt] of err.written.entries()) {
     const problem = err.problems[i];
-    const file = keep(o, dir, prepared[i]?.salts, receipt, i, problem);
+    const file = keep(o, dir, prepared[i], receipt, i, problem);
     process.stderr.write(
       problem === undefined
         ? `proofline: record ${String(receipt.id)} was written and its receipt verified; it is saved in ${file}\n`

@@ -6,6 +6,7 @@ import { base64Encode } from '@proofline/note';
 export interface AuditCommandOptions {
   readonly url: string;
   readonly logKey: string;
+  readonly apiKey?: string;
   readonly since?: string;
   readonly save?: string;
   readonly state?: string;
@@ -13,13 +14,18 @@ export interface AuditCommandOptions {
   readonly json: boolean;
 }
 
-/** `proofline audit`: exit 0 when the whole log verifies, 1 with every problem named otherwise. */
+/**
+ * `proofline audit`: exit 0 when the whole log verifies, 1 with every problem named otherwise.
+ * Erased entries (zero bytes) pass only when an erasure record accounts for each; they are
+ * counted and listed.
+ */
 export async function auditCommand(o: AuditCommandOptions): Promise<number> {
   const progress = new Progress('auditing');
   const started = Date.now();
   const result = await audit({
     url: o.url,
     logKey: o.logKey,
+    ...(o.apiKey ? { apiKey: o.apiKey } : {}),
     ...(o.since ? { since: readFileSync(o.since, 'utf8') } : {}),
     ...(o.state ? { stateFile: o.state } : {}),
     checkRecords: o.records,
@@ -35,6 +41,8 @@ export async function auditCommand(o: AuditCommandOptions): Promise<number> {
         entriesVerified: result.entriesVerified,
         entriesHashed: result.entriesHashed,
         consistentWith: result.consistentWith,
+        erased: result.erased ?? [],
+        pendingErasures: result.pendingErasures ?? [],
         problems: result.problems,
         seconds,
       })}\n`,
@@ -49,6 +57,22 @@ export async function auditCommand(o: AuditCommandOptions): Promise<number> {
           ? ''
           : `PASS consistent with the trusted checkpoint of size ${result.consistentWith}\n`),
     );
+    const erased = result.erased ?? [];
+    if (erased.length > 0) {
+      process.stdout.write(
+        `PASS ${erased.length} erased entr${erased.length === 1 ? 'y' : 'ies'}, each accounted for by an erasure record whose leaf hash the tree holds:\n`,
+      );
+      for (const e of erased) {
+        process.stdout.write(
+          `     entry ${e.index} erased by entry ${e.erasure.at} at ${e.erasure.time} (key ${e.erasure.key}): ${e.erasure.reason}\n`,
+        );
+      }
+    }
+    for (const c of result.pendingErasures ?? []) {
+      process.stdout.write(
+        `NOTE entry ${c.at} records the erasure of entry ${c.index}, whose bytes are still served: repeat \`proofline erase\` to complete it\n`,
+      );
+    }
   } else {
     for (const p of result.problems) process.stdout.write(`FAIL ${p}\n`);
   }

@@ -15,6 +15,7 @@ import { parseTsaFlags, readPemCertificates, timestampingOf } from './timestampi
 import type { TimestampingConfig } from './timestamping.js';
 import { parseWitnessFlag, type WitnessingConfig } from './witness.js';
 import { base64Decode, base64Encode } from '@proofline/note';
+import { parseRetention } from './retention-period.js';
 
 export interface LogPolicy {
   /** The witnesses that cosign the log's checkpoints; [] none; absent: serve's --witness. */
@@ -25,6 +26,11 @@ export interface LogPolicy {
   readonly tsa?: readonly { readonly name: string; readonly url: string }[];
   /** With a non-empty `tsa`: the roots (base64 DER) their replies must chain to. */
   readonly tsaRoots?: readonly string[];
+  /**
+   * How long its records are kept (retention-period.ts, e.g. `6y`): `proofline retention
+   * --apply` erases older ones (private logs only). Absent: kept forever.
+   */
+  readonly retention?: string;
 }
 
 /** A stored policy document that does not parse. */
@@ -65,7 +71,14 @@ function strings(value: unknown, what: string): string[] {
 
 /** Checks a whole policy (throws LogPolicyError) and returns it. */
 function checked(policy: LogPolicy): LogPolicy {
-  const { witnesses, witnessQuorum, tsa, tsaRoots } = policy;
+  const { witnesses, witnessQuorum, tsa, tsaRoots, retention } = policy;
+  if (retention !== undefined) {
+    try {
+      parseRetention(retention);
+    } catch (err) {
+      fail((err as Error).message, err);
+    }
+  }
   if (witnessQuorum !== undefined && !witnesses?.length) fail('a witness quorum without witnesses');
   if (witnesses?.length) {
     try {
@@ -105,13 +118,21 @@ export function parseLogPolicy(text: string): LogPolicy {
   } catch (err) {
     fail('not JSON', err);
   }
-  const o = record(json, 'the policy', ['v', 'witnesses', 'witnessQuorum', 'tsa', 'tsaRoots']);
+  const o = record(json, 'the policy', [
+    'v',
+    'witnesses',
+    'witnessQuorum',
+    'tsa',
+    'tsaRoots',
+    'retention',
+  ]);
   if (o.v !== VERSION) fail(`unknown version ${JSON.stringify(o.v)}`);
   const policy: {
     witnesses?: WitnessEndpoint[];
     witnessQuorum?: number;
     tsa?: { name: string; url: string }[];
     tsaRoots?: string[];
+    retention?: string;
   } = {};
   if (o.witnesses !== undefined) {
     if (!Array.isArray(o.witnesses)) fail('witnesses must be a list');
@@ -135,13 +156,16 @@ export function parseLogPolicy(text: string): LogPolicy {
     });
   }
   if (o.tsaRoots !== undefined) policy.tsaRoots = strings(o.tsaRoots, 'tsaRoots');
+  if (o.retention !== undefined) policy.retention = str(o.retention, 'retention');
   return checked(policy);
 }
 
 /** The stored document of `policy` (checked first); undefined when it sets nothing. */
 export function formatLogPolicy(policy: LogPolicy): string | undefined {
   checked(policy);
-  if (policy.witnesses === undefined && policy.tsa === undefined) return undefined;
+  if (policy.witnesses === undefined && policy.tsa === undefined && !policy.retention) {
+    return undefined;
+  }
   return JSON.stringify({ v: VERSION, ...policy });
 }
 
@@ -195,6 +219,10 @@ export interface PolicyFlags {
   readonly tsaRoot: readonly string[];
   readonly noTsa: boolean;
   readonly defaultTsa?: boolean;
+  /** Set the retention period (e.g. `6y`). */
+  readonly retention?: string;
+  /** log-policy only: keep records forever again. */
+  readonly noRetention?: boolean;
 }
 
 /**
@@ -207,7 +235,13 @@ export function applyPolicyFlags(current: LogPolicy, flags: PolicyFlags): LogPol
     witnessQuorum?: number;
     tsa?: readonly { name: string; url: string }[];
     tsaRoots?: readonly string[];
+    retention?: string;
   } = { ...current };
+  if (flags.retention !== undefined && flags.noRetention) {
+    throw new Error('give one of --retention and --no-retention');
+  }
+  if (flags.retention !== undefined) next.retention = flags.retention;
+  if (flags.noRetention) delete next.retention;
   const witnessChoices = [flags.witness.length > 0, flags.noWitnesses, !!flags.defaultWitnesses];
   if (witnessChoices.filter(Boolean).length > 1) {
     throw new Error('give one of --witness, --no-witnesses and --default-witnesses');
@@ -249,10 +283,11 @@ export function applyPolicyFlags(current: LogPolicy, flags: PolicyFlags): LogPol
   }
 }
 
-/** The policy for people: one line for witnesses, one for time-stamping. */
+/** The policy for people: one line for witnesses, one for time-stamping, one for retention. */
 export function describeLogPolicy(policy: LogPolicy | undefined): string[] {
   const w = policy?.witnesses;
   const t = policy?.tsa;
+  const r = policy?.retention;
   return [
     w === undefined
       ? "witnesses: serve's default (its --witness flags)"
@@ -264,5 +299,8 @@ export function describeLogPolicy(policy: LogPolicy | undefined): string[] {
       : t.length === 0
         ? 'time-stamping: none'
         : `time-stamping: ${t.map((a) => `${a.name} ${a.url}`).join(', ')}; ${policy!.tsaRoots!.length} root certificate(s)`,
+    r === undefined
+      ? 'retention: none (records are kept for ever)'
+      : `retention: ${r} (\`proofline retention --apply\` erases older records)`,
   ];
 }

@@ -1,4 +1,9 @@
-import { LOG_NAME_PATTERN } from '@proofline/storage';
+import {
+  LOG_NAME_PATTERN,
+  type LogConfig,
+  type LogVisibility,
+  type Storage,
+} from '@proofline/storage';
 import { createLogHint, DeploymentError, openDeployment, type Target } from '../deployment.js';
 import {
   applyPolicyFlags,
@@ -22,12 +27,17 @@ export async function logKey(options: { target: Target; log: string }): Promise<
   }
 }
 
-/** `proofline logs`: one line per log: name, tenant, origin, verifier key; creates nothing. */
+/**
+ * `proofline logs`: one line per log: name, tenant, origin, verifier key, visibility;
+ * creates nothing.
+ */
 export async function listLogs(options: { target: Target }): Promise<void> {
   const deployment = await openDeployment(options.target, { existing: true });
   try {
     for (const l of await deployment.storage.listLogs()) {
-      process.stdout.write(`${l.name}\t${l.tenant}\t${l.origin}\t${l.verifierKey}\n`);
+      process.stdout.write(
+        `${l.name}\t${l.tenant}\t${l.origin}\t${l.verifierKey}\t${l.visibility}\n`,
+      );
     }
   } finally {
     await deployment.close();
@@ -35,8 +45,8 @@ export async function listLogs(options: { target: Target }): Promise<void> {
 }
 
 /**
- * `proofline create-log`: creates a log with its own key and origin, and with `policy` flags
- * its own witness and TSA policy (checked before anything is created).
+ * `proofline create-log`: creates a log with its own key, origin and visibility, and with
+ * `policy` flags its own witness and TSA policy (checked before anything is created).
  */
 export async function createLog(options: {
   target: Target;
@@ -44,6 +54,7 @@ export async function createLog(options: {
   origin?: string;
   tenant: string;
   policy: PolicyFlags;
+  visibility: LogVisibility;
 }): Promise<void> {
   const policy = formatLogPolicy(applyPolicyFlags({}, options.policy));
   const deployment = await openDeployment(options.target);
@@ -52,9 +63,25 @@ export async function createLog(options: {
       throw new Error(`log ${options.log} already exists`);
     }
     // The policy is created with the log: a serve that picks the log up sees it at once.
-    const { config } = await deployment.log(options.log, options.origin, options.tenant, policy);
+    const { config } = await deployment.log(
+      options.log,
+      options.origin,
+      options.tenant,
+      policy,
+      options.visibility,
+    );
     process.stdout.write(
-      `created log ${config.name}\norigin ${config.origin}\n${config.verifierKey}\n`,
+      `created log ${config.name}\norigin ${config.origin}\nvisibility ${config.visibility}\n` +
+        `${config.verifierKey}\n`,
+    );
+    console.error(
+      config.visibility === 'private'
+        ? `log ${config.name} is PRIVATE: its entries, records and proofs are readable only with ` +
+            `API keys of tenant ${config.tenant} (records:read or audit:read) and with share ` +
+            'links (proofline share); its checkpoint and hash tiles are public. For a log anyone ' +
+            'may read, create it with --visibility public.'
+        : `log ${config.name} is PUBLIC: anyone can read every entry (types, subjects, labels, ` +
+            'digests) and that cannot be undone once they are served.',
     );
   } finally {
     await deployment.close();
@@ -69,11 +96,14 @@ export async function logPolicy(options: {
   target: Target;
   log: string;
   flags: PolicyFlags;
+  visibility?: LogVisibility;
+  force?: boolean;
 }): Promise<void> {
   const deployment = await openDeployment(options.target, { existing: true });
   try {
     const { storage } = deployment;
-    if (!(await storage.getLog(options.log))) {
+    const log = await storage.getLog(options.log);
+    if (!log) {
       throw new DeploymentError(
         'NO_LOG',
         `no log ${JSON.stringify(options.log)}; nothing was changed. To create it: ` +
@@ -95,11 +125,14 @@ export async function logPolicy(options: {
     }
     const next = applyPolicyFlags(current, options.flags);
     const text = formatLogPolicy(next);
+    const visibility = await changeVisibility(deployment.storage, log, options);
     if (text !== stored) await storage.setLogPolicy(options.log, text);
+    const changed = text !== stored || visibility !== log.visibility;
     process.stdout.write(
       [
-        `log ${options.log}${text === stored ? '' : ' (changed)'}`,
+        `log ${options.log}${changed ? ' (changed)' : ''}`,
         ...describeLogPolicy(text === undefined ? undefined : next),
+        `visibility ${visibility}`,
       ]
         .map((line) => `${line}\n`)
         .join(''),
@@ -107,6 +140,37 @@ export async function logPolicy(options: {
   } finally {
     await deployment.close();
   }
+}
+
+/**
+ * Applies `--visibility`: private → public is allowed, with a warning (anyone may read and
+ * copy every entry from then on); public → private needs `force`, since entries already
+ * served may have been copied: it hides them from now on, it recalls nothing. Checked before
+ * anything is written. Returns the visibility the log has now.
+ */
+async function changeVisibility(
+  storage: Storage,
+  log: LogConfig,
+  options: { visibility?: LogVisibility; force?: boolean },
+): Promise<LogVisibility> {
+  const wanted = options.visibility;
+  if (wanted === undefined || wanted === log.visibility) return log.visibility;
+  if (wanted === 'private' && !options.force) {
+    throw new DeploymentError(
+      'VISIBILITY',
+      `log ${log.name} is public: its entries may already have been read and copied, which ` +
+        'making it private cannot undo; nothing was changed. To hide its entries from now on ' +
+        'anyway: add --force.',
+    );
+  }
+  await storage.setLogVisibility(log.name, wanted);
+  console.error(
+    wanted === 'public'
+      ? `log ${log.name} is now PUBLIC: anyone can read and copy every entry (types, subjects, ` +
+          'labels, digests); running servers serve them within 2 s.'
+      : `log ${log.name} is now private: entries already served may have been copied.`,
+  );
+  return wanted;
 }
 
 /**
@@ -122,6 +186,32 @@ export async function rotateKey(options: { target: Target; log: string }): Promi
     console.error(
       `successor key of log ${options.log} created. Restart the nodes: from then on every ` +
         'checkpoint is signed by both keys. Announce the new verifier key above; see docs/keys.md.',
+    );
+  } finally {
+    await deployment.close();
+  }
+}
+
+/**
+ * `proofline retire-key`: finishes a key rotation (docs/keys.md): the successor becomes the
+ * log's registered key, the key history records the handover, and the successor's verifier
+ * key is printed. Refused, changing nothing, while a node runs or without a successor.
+ */
+export async function retireKey(options: { target: Target; log: string }): Promise<void> {
+  const deployment = await openDeployment(options.target, { existing: true });
+  try {
+    const r = await deployment.retireKey(options.log);
+    process.stdout.write(`${r.successorKey}\n`);
+    const kept =
+      r.keptKeyFile === undefined
+        ? 'Reconfigure the nodes to sign with the successor key (the token key or variable that was LOG.next) before restarting them.'
+        : `The retired key's file is kept as ${r.keptKeyFile}: delete it (securely) once you no longer need it; nothing reads it any more.`;
+    console.error(
+      r.finishedOnly
+        ? `finished the key file moves of an interrupted retire-key of log ${options.log}. ${kept}`
+        : `retired key ${r.retiredKey} of log ${options.log}: it sealed entries [${r.start}, ${r.end}); ` +
+            `the key above seals every entry from ${r.end} on and signs checkpoints alone. ${kept} ` +
+            'Restart the nodes. Old receipts stay valid with the retired key (GET /logs/<name>/ lists the key history).',
     );
   } finally {
     await deployment.close();

@@ -1,4 +1,4 @@
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { VerifiedReceipt, WrittenReceipt } from '@proofline/client';
 import { base64Decode, base64Encode } from '@proofline/note';
@@ -7,6 +7,7 @@ import {
   canonicalJson,
   parseRecord,
   parseRecordId,
+  parseSalt,
   parseTime,
 } from '@proofline/records';
 import {
@@ -31,6 +32,7 @@ interface ReceiptFile {
   readonly record?: unknown;
   readonly receipt?: unknown;
   readonly receiptProof?: unknown;
+  readonly salt?: unknown;
 }
 
 /** Receipt files are small (an entry is at most 64 KiB); anything larger is not one. */
@@ -49,14 +51,19 @@ export function receiptStem(id: unknown, position: number): string {
   }
 }
 
-/** Writes a receipt file in `dir` and returns its path. */
+/**
+ * Writes a receipt file in `dir` and returns its path. With `salt` (a salted digest's salt,
+ * 64 hex digits) the file holds it as `salt` and is written owner-only (0600), like the salts
+ * of private labels: it is what lets anyone confirm the output.
+ */
 export function saveReceipt(
   dir: string,
   receipt: VerifiedReceipt | WrittenReceipt,
   position: number,
   file: string,
-  failedVerification?: string,
+  extra: { readonly failedVerification?: string; readonly salt?: string } = {},
 ): string {
+  const { failedVerification, salt } = extra;
   const path = join(dir, `${receiptStem(receipt.id, position)}.receipt.json`);
   const entry = typeof receipt.entry === 'string' ? receipt.entry : base64Encode(receipt.entry);
   let record: unknown;
@@ -76,9 +83,10 @@ export function saveReceipt(
     ...(receipt.receiptProof === undefined ? {} : { receiptProof: receipt.receiptProof }),
     verificationUrl: receipt.verificationUrl,
     file: basename(file),
+    ...(salt === undefined ? {} : { salt }),
     ...(failedVerification === undefined ? {} : { failedVerification }),
   };
-  writeFileSync(path, `${JSON.stringify(content, null, 2)}\n`);
+  writeFileSync(path, `${JSON.stringify(content, null, 2)}\n`, salt ? { mode: 0o600 } : {});
   return path;
 }
 
@@ -106,13 +114,15 @@ export interface ReceiptFileResult {
  * Checks a receipt file: the receipt's signature with the log key over the entry's leaf
  * hash, index and time (verifyReceipt, also a batch receipt with its receipt proof); that
  * the file's readable `record` is the entry's; and, with `content`, that the content hashes
- * to the record's digest. Files without `entry` (saved by earlier versions) are checked
+ * to the record's digest (salted with `salt`, else with the file's own `salt` when it has
+ * one). Files without `entry` (saved by earlier versions) are checked
  * with the canonical entry of their `record`. Throws for a file that is not a receipt file.
  */
 export async function verifyReceiptFile(
   path: string,
   policy: TrustPolicy,
   content: Uint8Array | undefined,
+  salt?: Uint8Array,
 ): Promise<ReceiptFileResult> {
   if (statSync(path).size > MAX_RECEIPT_FILE) {
     throw new Error(`${path} exceeds ${MAX_RECEIPT_FILE} bytes: not a receipt file`);
@@ -144,10 +154,14 @@ export async function verifyReceiptFile(
   let contentResult: ReceiptFileResult['content'];
   if (content !== undefined && record) {
     const algorithm = record.digest.slice(0, record.digest.indexOf(':')) as DigestAlgorithm;
-    const digest = await contentDigest(content, algorithm);
+    const key = salt ?? (file.salt === undefined ? undefined : parseSalt(file.salt as string));
+    const digest = await contentDigest(content, algorithm, key);
     contentResult =
       digest === record.digest
-        ? { ok: true, summary: `The content hashes to the record's digest ${digest}.` }
+        ? {
+            ok: true,
+            summary: `The content${key ? ' with its salt' : ''} hashes to the record's digest ${digest}.`,
+          }
         : {
             ok: false,
             summary: `The content hashes to ${digest}, not the record's ${record.digest}.`,
@@ -177,4 +191,18 @@ function entryOfRecord(value: unknown): Uint8Array {
   }
   const { schema: _schema, tenant, time, ...statement } = value as Record<string, unknown>;
   return buildRecord(statement as never, tenant as string, parseTime(time as string)).bytes;
+}
+
+/**
+ * The output salt kept with a proof file: the `salt` of the receipt file attest saved beside
+ * it (`<id>.receipt.json` for `<id>.bundle.json` or `<id>.tlog-proof`), else undefined.
+ * Throws when that receipt file holds a malformed salt.
+ */
+export function saltBeside(proofFile: string): Uint8Array | undefined {
+  const stem = proofFile.replace(/(\.bundle\.json|\.tlog-proof|\.json)$/, '');
+  const receiptFile = `${stem}.receipt.json`;
+  if (receiptFile === proofFile || !existsSync(receiptFile)) return undefined;
+  if (statSync(receiptFile).size > MAX_RECEIPT_FILE) return undefined;
+  const { salt } = JSON.parse(readFileSync(receiptFile, 'utf8')) as ReceiptFile;
+  return salt === undefined ? undefined : parseSalt(salt as string);
 }

@@ -30,6 +30,8 @@ export interface LogFleetOptions {
   readonly deployment: Deployment;
   readonly target: Target;
   readonly checkpointIntervalMs: number;
+  /** Least time between the starts of two publishing rounds of a log (--checkpoint-min-interval). */
+  readonly checkpointMinIntervalMs?: number;
   /** Serve's witness and TSA flags: for logs, or parts of a log's policy, left unset. */
   readonly defaults: PublishingDefaults;
   readonly logger: ServeLogger;
@@ -95,10 +97,17 @@ export class LogFleet {
     const { config, sealer } = handle;
     const policyText = await this.options.deployment.storage.getLogPolicy(config.name);
     const served = this.configure(policyText);
+    const hooks = this.options.metrics?.sequencerHooks(config.name);
     const sequencer = new Sequencer(this.options.deployment.storage, config.name, {
       maxInFlight: 4, // while one batch commits (off the event loop) the next is on its way
       sealer,
-      ...this.options.metrics?.sequencerHooks(config.name),
+      // Each commit starts a publishing round (bounded by the publisher): receipt → proof is
+      // then one round, not up to an interval. `entry` is read at each call: a policy change
+      // replaces the publisher.
+      onCommit: (report) => {
+        hooks?.onCommit(report);
+        if (report.ok && report.sequenced > 0) entry.publisher.trigger();
+      },
     });
     const entry: Entry = {
       handle,
@@ -259,7 +268,7 @@ export class LogFleet {
   }
 
   private publisher(handle: LogHandle, served: Omit<ServedLog, 'runtime'>): Publisher {
-    const { config, checkpointSigners, guard } = handle;
+    const { config, checkpointSigners, guard, retiredKeys } = handle;
     const o = this.options;
     const witnessing = publisherWitnessOptions(
       served.witnessing,
@@ -271,9 +280,13 @@ export class LogFleet {
     return new Publisher(o.deployment.storage, config, checkpointSigners, {
       receiptFormat,
       intervalMs: o.checkpointIntervalMs,
+      ...(o.checkpointMinIntervalMs === undefined
+        ? {}
+        : { minIntervalMs: o.checkpointMinIntervalMs }),
       leafHash: nodeLeafHash,
       interiorHash: nodeInteriorHash,
       guard,
+      retiredKeys,
       onError: (err) => {
         o.metrics?.publisherError(config.name, err);
         if (err instanceof GuardError) {

@@ -75,6 +75,19 @@ export function reportCreatedKey(logger: ServeLogger, log: string, where: string
   logger.warn({ log, key: where }, 'created a new signing key: back it up');
 }
 
+/**
+ * serve's first start creates the quickstart's log `default` public, as it always was; says
+ * so, and how to keep entries private (create-log makes private logs unless told otherwise).
+ */
+export function reportPublicLog(logger: ServeLogger, log: string): void {
+  say(
+    `proofline: log ${log} is PUBLIC: anyone can read its entries. For private logs use ` +
+      `create-log (private unless --visibility public), or, while ${log} is still empty, ` +
+      `proofline log-policy --log ${log} --visibility private --force.`,
+  );
+  logger.warn({ log }, 'created a public log');
+}
+
 /** Storage, witness and time-stamping configuration, then the address (the last line). */
 export function reportConfiguration(
   logger: ServeLogger,

@@ -1,12 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ServerMetrics, buildApp, type LogRuntime } from '@proofline/server';
+import { ServerMetrics, buildApp, turnBufferedStream, type LogRuntime } from '@proofline/server';
 import { DEFAULT_LOG, type LogHandle, type Target } from '../deployment.js';
 import { checkGuard, targetArgs } from '../guard.js';
 import { onShutdown } from '../signals.js';
 import { LogPolicyError } from './log-policy.js';
 import { openForServe } from './serve-open.js';
 import { LogFleet } from './serve-logs.js';
-import { reportConfiguration, reportCreatedKey, reportLog } from './serve-report.js';
+import {
+  reportConfiguration,
+  reportCreatedKey,
+  reportLog,
+  reportPublicLog,
+} from './serve-report.js';
 import type { TimestampingConfig } from './timestamping.js';
 import type { WitnessingConfig } from './witness.js';
 
@@ -15,6 +20,8 @@ export interface ServeOptions {
   readonly port: number;
   readonly host: string;
   readonly checkpointIntervalMs: number;
+  /** --checkpoint-min-interval: least time between two publishing rounds of a log. */
+  readonly checkpointMinIntervalMs?: number;
   readonly originBase?: string;
   /** Base URL of verification links; default http://<host>:<port>. */
   readonly publicUrl?: string;
@@ -90,13 +97,17 @@ export async function serve(options: ServeOptions): Promise<void> {
     resolveLog: (name) => fleet.resolve(name),
     publicUrl,
     defaultRateLimit: options.rateLimit,
-    logger: { level: options.logLevel },
+    // The lines of one event-loop turn (a commit's responses) leave in one write.
+    logger: { level: options.logLevel, stream: turnBufferedStream() },
   });
   const fleet = new LogFleet({
     runtimes,
     deployment,
     target: options.target,
     checkpointIntervalMs: options.checkpointIntervalMs,
+    ...(options.checkpointMinIntervalMs === undefined
+      ? {}
+      : { checkpointMinIntervalMs: options.checkpointMinIntervalMs }),
     defaults: {
       ...(options.witnessing === undefined ? {} : { witnessing: options.witnessing }),
       ...(options.timestamping === undefined ? {} : { timestamping: options.timestamping }),
@@ -122,7 +133,10 @@ export async function serve(options: ServeOptions): Promise<void> {
         { cause: err },
       );
     }
-    if (handle.createdKey) reportCreatedKey(app.log, handle.config.name, handle.createdKey);
+    if (handle.createdKey) {
+      reportCreatedKey(app.log, handle.config.name, handle.createdKey);
+      if (handle.config.visibility === 'public') reportPublicLog(app.log, handle.config.name);
+    }
   }
   shutdown.stop = onShutdown(async () => {
     await app.close();

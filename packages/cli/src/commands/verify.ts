@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseBundle, parseTlogProof } from '@proofline/records';
+import { parseBundle, parseSalt, parseTlogProof } from '@proofline/records';
 import { tilePath } from '@proofline/tlog';
 import {
   verifyBundle,
@@ -9,12 +9,14 @@ import {
 } from '@proofline/verify';
 import { EXIT } from '../exit-codes.js';
 import { checkLive } from './live.js';
-import { isReceiptFile, verifyReceiptFile } from './receipt-file.js';
+import { isReceiptFile, saltBeside, verifyReceiptFile } from './receipt-file.js';
 
 export interface VerifyCommandOptions {
   readonly file: string;
   readonly logKey: string;
   readonly original?: string;
+  /** The salt of a salted digest (64 hex digits); default: the one kept with the proof files. */
+  readonly salt?: string;
   readonly trustedCheckpoint?: string;
   /**
    * The log's tlog-tiles prefix: the record is checked against the live log (see checkLive),
@@ -38,7 +40,8 @@ const MARK = { passed: 'PASS', failed: 'FAIL', 'not-applicable': 'n/a ' } as con
  * `proofline verify`: checks a proof bundle (.json) or a tlog-proof file offline against the
  * log key, and with `logUrl` against the live log too; prints every check; exit 0 when all
  * pass, 1 if any fails. A receipt file (what attest saves) is checked as far as a receipt
- * goes: exit 3 (logged, not yet provable) when it verifies.
+ * goes: exit 3 (logged, not yet provable) when it verifies. A salted digest is checked with
+ * `salt`, else with the salt attest kept in the receipt file (beside a bundle, `<id>.receipt.json`).
  */
 export async function verifyCommand(o: VerifyCommandOptions): Promise<number> {
   const text = readFileSync(o.file, 'utf8');
@@ -55,10 +58,13 @@ export async function verifyCommand(o: VerifyCommandOptions): Promise<number> {
     ...(o.requireTimestamp ? { requireTimestamp: true } : {}),
   };
   const content = o.original ? new Uint8Array(readFileSync(o.original)) : undefined;
-  if (isReceiptFile(text)) return verifyReceiptCommand(o, policy, content);
+  const explicitSalt = o.salt === undefined ? undefined : parseSalt(o.salt);
+  if (isReceiptFile(text)) return verifyReceiptCommand(o, policy, content, explicitSalt);
+  const salt = content && (explicitSalt ?? saltBeside(o.file));
   const base = o.logUrl && (o.logUrl.endsWith('/') ? o.logUrl : `${o.logUrl}/`);
   const options = {
     ...(content ? { content } : {}),
+    ...(salt ? { salt } : {}),
     ...(o.trustedCheckpoint
       ? { trustedCheckpoint: readFileSync(o.trustedCheckpoint, 'utf8') }
       : {}),
@@ -119,13 +125,14 @@ async function verifyReceiptCommand(
   o: VerifyCommandOptions,
   policy: TrustPolicy,
   content: Uint8Array | undefined,
+  salt: Uint8Array | undefined,
 ): Promise<number> {
   if (o.logUrl !== undefined || o.trustedCheckpoint !== undefined) {
     throw new Error(
       `${o.file} is a receipt, which no checkpoint covers yet: fetch its proof bundle with \`proofline proof ID\` first`,
     );
   }
-  const result = await verifyReceiptFile(o.file, policy, content);
+  const result = await verifyReceiptFile(o.file, policy, content, salt);
   const { verification } = result;
   const ok = verification.ok && result.problems.length === 0 && result.content?.ok !== false;
   const id = result.id ?? `record ${verification.index}`;

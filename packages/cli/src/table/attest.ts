@@ -46,6 +46,11 @@ export const attest: Command = {
       help: 'a private label: only a salted commitment is logged; the salts are saved with --out',
     },
     {
+      name: 'salted',
+      type: 'boolean',
+      help: 'log salted digests (nobody can confirm a guessed output); needs --out, where each salt is kept',
+    },
+    {
       name: 'control',
       type: 'string',
       value: 'ID',
@@ -88,6 +93,11 @@ export const attest: Command = {
     if (a.positionals.filter((f) => f === '-').length > 1) {
       throw new UsageError('standard input (-) can be attested once');
     }
+    if (a.flag('salted') && a.string('out') === undefined) {
+      throw new UsageError(
+        '--salted needs --out: the salts are kept there, and without them no file can be matched',
+      );
+    }
     const { attest: run } = await import('../commands/attest.js');
     const wait = a.integer('wait');
     return run({
@@ -105,6 +115,7 @@ export const attest: Command = {
       ...optional(a, 'issuer-key', 'issuerKey'),
       ...(wait === undefined ? {} : { waitSeconds: wait }),
       ...optional(a, 'out', 'out'),
+      salted: a.flag('salted'),
     });
   },
 };

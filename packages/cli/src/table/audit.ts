@@ -31,6 +31,13 @@ export const audit: Command = {
       help: 'skip checking that every entry is a valid record',
     },
     { name: 'json', type: 'boolean', help: 'print the result as JSON' },
+    {
+      name: 'api-key',
+      type: 'string',
+      value: 'KEY',
+      env: 'PROOFLINE_API_KEY',
+      help: "a key of the log's tenant (audit:read): a private log serves its entries only so",
+    },
   ],
   writes: 'with --save / --state, those files',
   async run(a) {
@@ -38,6 +45,7 @@ export const audit: Command = {
     return auditCommand({
       url: a.positionals[0]!,
       logKey: a.required('log-key'),
+      ...optional(a, 'api-key', 'apiKey'),
       ...optional(a, 'since', 'since'),
       ...optional(a, 'save', 'save'),
       ...optional(a, 'state', 'state'),

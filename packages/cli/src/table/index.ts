@@ -8,12 +8,14 @@ import { append } from './append.js';
 import { attest } from './attest.js';
 import { audit } from './audit.js';
 import { backup, restore } from './backup.js';
+import { erase } from './erase.js';
 import { evidence, verifyEvidence } from './evidence.js';
-import { createLog, logKey, logPolicy, logs, rotateKey } from './logs.js';
+import { createLog, logKey, logPolicy, logs, retireKey, rotateKey } from './logs.js';
 import { checkEvidence, monitor } from './monitor.js';
 import { population, sample } from './population.js';
 import { proof } from './proof.js';
 import { resetGuard } from './reset-guard.js';
+import { retention } from './retention.js';
 import { reveal } from './reveal.js';
 import { serve } from './serve.js';
 import { verify } from './verify.js';
@@ -26,6 +28,7 @@ export const COMMANDS: readonly Command[] = [
   logKey,
   logPolicy,
   rotateKey,
+  retireKey,
   append,
   apiKey,
   issuerKey,
@@ -43,6 +46,8 @@ export const COMMANDS: readonly Command[] = [
   evidence,
   verifyEvidence,
   reveal,
+  erase,
+  retention,
   witness,
   witnessKey,
 ];

@@ -2,6 +2,7 @@ import { UsageError, type Args, type Command, type FlagSpec } from '../cli/comma
 import type { PolicyFlags } from '../commands/log-policy.js';
 import { LOG_TARGET_FLAGS, TARGET_FLAGS, targetOf } from '../cli/target.js';
 import { DEFAULT_LOG, DEFAULT_TENANT } from '../defaults.js';
+import type { LogVisibility } from '@proofline/storage';
 
 export const logKey: Command = {
   name: 'log-key',
@@ -20,7 +21,7 @@ export const logKey: Command = {
 
 export const logs: Command = {
   name: 'logs',
-  summary: 'list the logs: name, tenant, origin, verifier key (tab-separated)',
+  summary: 'list the logs: name, tenant, origin, verifier key, visibility (tab-separated)',
   flags: TARGET_FLAGS,
   async run(a) {
     const target = targetOf(a);
@@ -71,6 +72,12 @@ function policyFlags(change: boolean): FlagSpec[] {
       type: 'boolean',
       help: "no time-stamping for the log, whatever serve's --tsa says",
     },
+    {
+      name: 'retention',
+      type: 'string',
+      value: 'PERIOD',
+      help: 'keep records this long (e.g. 6y; at least 6mo): `proofline retention --apply` erases older ones',
+    },
   ];
   if (!change) return flags;
   return [
@@ -85,7 +92,15 @@ function policyFlags(change: boolean): FlagSpec[] {
       type: 'boolean',
       help: "drop the log's own TSAs: serve's --tsa flags apply again",
     },
+    { name: 'no-retention', type: 'boolean', help: 'keep records for ever (no retention period)' },
   ];
+}
+
+/** `--visibility public|private`, checked up front (a usage error otherwise). */
+function visibilityOf(a: Args): LogVisibility | undefined {
+  const value = a.string('visibility');
+  if (value === undefined || value === 'public' || value === 'private') return value;
+  throw new UsageError(`--visibility must be public or private, not ${JSON.stringify(value)}`);
 }
 
 function policyFlagsOf(a: Args): PolicyFlags {
@@ -99,6 +114,8 @@ function policyFlagsOf(a: Args): PolicyFlags {
     tsaRoot: a.list('tsa-root'),
     noTsa: a.flag('no-tsa'),
     defaultTsa: a.flag('default-tsa'),
+    ...(a.string('retention') === undefined ? {} : { retention: a.string('retention')! }),
+    noRetention: a.flag('no-retention'),
   };
 }
 
@@ -122,14 +139,43 @@ export const logPolicy: Command = {
     "prints the log's policy. Each part given replaces that part: its witnesses (and quorum), " +
     "or its TSAs (and roots). A part the log does not set follows serve's flags (--witness*, " +
     '--tsa*). Running servers apply a change within 5 s (their next checkpoint round). ' +
-    'Needs no signing key: the policy is kept in the database.',
-  flags: [...LOG_TARGET_FLAGS, ...policyFlags(true)],
-  writes: "the log's witness and TSA policy in the database, when flags change it",
+    'Needs no signing key: the policy is kept in the database. --visibility public makes a ' +
+    "private log's entries readable by anyone (with a warning; entries once served can be " +
+    'copied, so there is no way back); --visibility private on a public log is refused ' +
+    'unless --force: it hides entries from now on, but cannot recall the ones already read. ' +
+    'Running servers apply a visibility change within 2 s.',
+  flags: [
+    ...LOG_TARGET_FLAGS,
+    ...policyFlags(true),
+    {
+      name: 'visibility',
+      type: 'string',
+      value: 'public|private',
+      help: "who may read the log's entries (checkpoint and hash tiles are always public)",
+    },
+    {
+      name: 'force',
+      type: 'boolean',
+      help: 'with --visibility private: make a public log private (entries already read stay out there)',
+    },
+  ],
+  writes:
+    "the log's witness and TSA policy and its visibility in the database, when flags change them",
   async run(a) {
     const target = targetOf(a);
     const flags = await checkedPolicyFlags(a);
+    const visibility = visibilityOf(a);
+    if (a.flag('force') && visibility !== 'private') {
+      throw new UsageError('--force goes with --visibility private');
+    }
     const { logPolicy: run } = await import('../commands/logs.js');
-    await run({ target, log: a.required('log'), flags });
+    await run({
+      target,
+      log: a.required('log'),
+      flags,
+      ...(visibility === undefined ? {} : { visibility }),
+      force: a.flag('force'),
+    });
     return 0;
   },
 };
@@ -141,7 +187,10 @@ export const createLog: Command = {
     "The only command that creates a log (besides serve's first start, which creates `default`). " +
     'With --witness or --tsa (or --no-witnesses, --no-tsa) the log gets its own witness or ' +
     "TSA policy, used instead of serve's flags; change it later with log-policy. A serve " +
-    'running on the same deployment serves the new log without a restart.',
+    'running on the same deployment serves the new log without a restart. A new log is ' +
+    'PRIVATE unless --visibility public: its checkpoint and hash tiles are public (anyone can ' +
+    'check it is append-only), its entries are readable only with keys of its tenant and ' +
+    'share links (proofline share).',
   flags: [
     ...TARGET_FLAGS,
     {
@@ -164,6 +213,13 @@ export const createLog: Command = {
       value: 'ORIGIN',
       help: "the log's origin line (default <host name>/logs/<NAME>)",
     },
+    {
+      name: 'visibility',
+      type: 'string',
+      value: 'public|private',
+      default: 'private',
+      help: "who may read the log's entries: its tenant's keys and share links only, or anyone",
+    },
     ...policyFlags(false),
   ],
   writes:
@@ -177,6 +233,7 @@ export const createLog: Command = {
       origin: a.string('origin'),
       tenant: a.required('tenant'),
       policy: await checkedPolicyFlags(a),
+      visibility: visibilityOf(a) ?? 'private',
     });
     return 0;
   },
@@ -196,6 +253,27 @@ export const rotateKey: Command = {
   async run(a) {
     const target = targetOf(a);
     const { rotateKey: run } = await import('../commands/logs.js');
+    await run({ target, log: a.required('log') });
+    return 0;
+  },
+};
+
+export const retireKey: Command = {
+  name: 'retire-key',
+  summary: 'finish a log key rotation: the successor key becomes the log key',
+  description:
+    "Makes the successor key (rotate-key) the log's registered key: it seals every later " +
+    'entry and signs checkpoints alone. The log records the handover (the retired key, the ' +
+    'entries it sealed, the last tree it signed) in a note both keys sign, which verifiers ' +
+    'check; GET /logs/<LOG>/ publishes it. Needs a latest checkpoint of both keys over every ' +
+    'entry, and every node stopped (the log lease is taken). Key files: the successor replaces ' +
+    '<LOG>.key and the retired key is kept as <LOG>.retired-<key id>.key for you to delete. ' +
+    'Token keys: give the successor as --log-signer LOG.next=… here, then as LOG=… afterwards.',
+  flags: LOG_TARGET_FLAGS,
+  writes: "the log's registered key and key history; <keys>/<LOG>.key, <LOG>.retired-<id>.key",
+  async run(a) {
+    const target = targetOf(a);
+    const { retireKey: run } = await import('../commands/logs.js');
     await run({ target, log: a.required('log') });
     return 0;
   },

@@ -21,6 +21,12 @@ export const verify: Command = {
       help: 'check that this file has the recorded digest',
     },
     {
+      name: 'salt',
+      type: 'string',
+      value: 'HEX',
+      help: "a salted digest's salt (default: the one attest kept in <id>.receipt.json)",
+    },
+    {
       name: 'trusted-checkpoint',
       type: 'string',
       value: 'FILE',
@@ -49,6 +55,7 @@ export const verify: Command = {
       file: a.positionals[0]!,
       logKey: a.required('log-key'),
       ...optional(a, 'file', 'original'),
+      ...optional(a, 'salt', 'salt'),
       ...optional(a, 'trusted-checkpoint', 'trustedCheckpoint'),
       ...optional(a, 'log-url', 'logUrl'),
       issuerKeys: a.list('issuer-key'),

@@ -1,6 +1,11 @@
 import {
   BUNDLE_V2_MEDIA_TYPE,
   MAX_BUNDLE_TIMESTAMPS,
+  bundleTail,
+  checkedNote,
+  formatBundleParts,
+  type BundleTail,
+  type CheckedNote,
   MAX_TIMESTAMP_TOKEN_SIZE,
   TSA_NAME_PATTERN,
   type BundleTimestamp,
@@ -8,6 +13,8 @@ import {
 } from '@proofline/records';
 import { nodeInteriorHash } from '@proofline/tlog/node';
 import {
+  TILE_HEIGHT,
+  TILE_WIDTH,
   TileHashCache,
   proveConsistency,
   proveInclusion,
@@ -43,6 +50,24 @@ export const TIMESTAMP_WAIT_MS = 1000;
 /** Anchors cached per log (least recently used evicted): each serves a range of indices. */
 export const ANCHOR_CACHE_ENTRIES = 1024;
 
+/**
+ * Memory bound of each log's cache of bundle texts (UTF-8 bytes, plus 128 per text): about
+ * 6,500 bundles of 2.4 KB. Emptied when the log's latest checkpoint changes.
+ */
+export const BUNDLE_CACHE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Upper parts of inclusion proofs kept per log (all anchors together; emptied when full): the
+ * part above a full level-0 tile, shared by its 256 records. About 400 bytes each.
+ */
+export const UPPER_PROOF_ENTRIES = 16 * 1024;
+
+/** Indices remembered per log as requested once, so that a second request keeps the text. */
+export const SEEN_ENTRIES = 64 * 1024;
+
+/** Receipt notes kept checked and JSON-escaped (a batch's records share one): a few MiB. */
+export const RECEIPT_NOTE_ENTRIES = 4096;
+
 export interface ProofBundleOptions {
   /** Per log; default {@link TILE_CACHE_BYTES}. */
   readonly tileCacheBytes?: number;
@@ -50,6 +75,8 @@ export interface ProofBundleOptions {
   readonly checkpointCacheMs?: number;
   /** Default {@link ANCHOR_CACHE_ENTRIES}. */
   readonly anchorCacheEntries?: number;
+  /** Per log; default {@link BUNDLE_CACHE_BYTES}; 0 keeps no bundle text. */
+  readonly bundleCacheBytes?: number;
   /** For tests: the clock, in ms. */
   readonly now?: () => number;
 }
@@ -79,7 +106,30 @@ interface Anchor {
   readonly reader: HashReader;
   /** The consistency proof last built from it, and to which size. */
   consistency?: { readonly size: number; readonly proof: Promise<readonly Uint8Array[]> };
+  /** The tail of its bundles last made, and from what. */
+  tail?: TailOf;
 }
+
+/** A bundle tail and what it was made from: the same inputs give the same (===) tail. */
+interface TailOf {
+  readonly timestamps: readonly BundleTimestamp[];
+  /** The latest checkpoint and its tokens, when it is not the anchor. */
+  readonly latest?: { readonly note: string; readonly timestamps: readonly BundleTimestamp[] };
+  readonly tail: BundleTail;
+}
+
+/**
+ * A cached bundle text and the tail it was made with (valid while the record's tail is it).
+ * In UTF-8 and outside the JS heap: many cached strings (ropes of the pieces they were made
+ * of) made every garbage collection slower than the cache saved.
+ */
+interface CachedText {
+  readonly tail: BundleTail;
+  readonly json: Buffer;
+}
+
+/** Bytes a cached text is counted for. */
+const textBytes = (json: Buffer): number => json.length + 128;
 
 /** What is cached for one log. Everything here only ever grows or is replaced whole. */
 interface LogState {
@@ -90,6 +140,27 @@ interface LogState {
   refreshing: Promise<Snapshot | undefined> | undefined;
   /** By size, least recently used first. */
   readonly anchors: Map<number, Anchor>;
+  /** The sizes of `anchors`, ascending. */
+  readonly anchorSizes: number[];
+  /**
+   * By anchor size, then by level-0 tile: the inclusion proof's hashes above the tile (see
+   * inclusionProof), and how many are kept.
+   */
+  readonly uppers: Map<number, Map<number, readonly Uint8Array[]>>;
+  upperCount: number;
+  /** Bundle texts by index, least recently used first, and their bytes (textBytes). */
+  readonly texts: Map<number, CachedText>;
+  textBytes: number;
+  /** Indices whose text was made lately but not kept (at most SEEN_ENTRIES; then emptied). */
+  readonly seen: Set<number>;
+}
+
+/** What a bundle of a record is anchored to. */
+interface Anchored {
+  readonly latest: Snapshot;
+  readonly anchor: Anchor;
+  /** Whether the anchor is the latest checkpoint (the bundle has no `latest`). */
+  readonly isLatest: boolean;
 }
 
 /**
@@ -108,7 +179,10 @@ export class ProofBundles {
   private readonly tileCacheBytes: number;
   private readonly checkpointCacheMs: number;
   private readonly anchorCacheEntries: number;
+  private readonly bundleCacheBytes: number;
   private readonly now: () => number;
+  /** Receipt notes checked, by note, least recently used first. */
+  private readonly receiptNotes = new Map<string, CheckedNote>();
 
   constructor(
     private readonly storage: Storage,
@@ -117,6 +191,7 @@ export class ProofBundles {
     this.tileCacheBytes = options.tileCacheBytes ?? TILE_CACHE_BYTES;
     this.checkpointCacheMs = options.checkpointCacheMs ?? CHECKPOINT_CACHE_MS;
     this.anchorCacheEntries = options.anchorCacheEntries ?? ANCHOR_CACHE_ENTRIES;
+    this.bundleCacheBytes = options.bundleCacheBytes ?? BUNDLE_CACHE_BYTES;
     this.now = options.now ?? Date.now;
   }
 
@@ -140,23 +215,11 @@ export class ProofBundles {
     creation: (index: number) => Promise<CreationReceipt | undefined>,
   ): Promise<BundleV2> {
     const log = config.name;
-    const state = this.state(log);
-    const latest = await this.snapshot(log, state, index);
-    if (!latest) {
-      throw new ServiceError(
-        'NOT_YET_CHECKPOINTED',
-        `record ${id} is sequenced but no checkpoint covers it yet`,
-        { details: { retryAfterSeconds: 1 } },
-      );
-    }
-    const anchor = await this.anchor(log, state, index, latest);
-    const isLatest = anchor.checkpoint.note === latest.checkpoint.note;
-    // The latest snapshot reads its tokens again while they arrive: keep what it found.
-    if (isLatest && anchor.timestamps.length === 0) anchor.timestamps = latest.timestamps;
+    const { anchor, latest, isLatest } = await this.anchored(log, id, index);
     const [[entry], receipt, inclusionProof, consistencyProof] = await Promise.all([
       this.storage.readEntries(log, index, index + 1),
       creation(index),
-      proveInclusion(index, anchor.checkpoint.size, anchor.reader, nodeInteriorHash),
+      this.inclusionProof(log, anchor, index),
       isLatest ? undefined : this.consistency(anchor, latest),
     ]);
     // The anchor's tokens: the latest snapshot's when it is the latest (they are fresher).
@@ -189,6 +252,201 @@ export class ProofBundles {
     };
   }
 
+  /**
+   * formatBundle(build(...)) in UTF-8, byte for byte: everything from `checkpoint` on (the tail) is made
+   * once per anchor and latest checkpoint, a receipt note is checked once, and the whole text
+   * of a record requested again is kept in the log's bundle cache while the record's tail
+   * stays the same object.
+   *
+   * The cache assumes what the tail caches already do: entries and stored receipts are
+   * immutable (an entry or receipt row altered in the database after its text was cached is
+   * served as first read, i.e. as signed), checkpoints only grow, and an anchor is the first
+   * checkpoint covering its records. A text is served only with the tail a fresh build would
+   * use now: a new latest checkpoint (or new tokens) makes new tails and empties the cache.
+   */
+  async json(
+    config: { readonly name: string; readonly origin: string },
+    id: string,
+    index: number,
+    creation: (index: number) => Promise<CreationReceipt | undefined>,
+  ): Promise<Buffer> {
+    const log = config.name;
+    const state = this.state(log);
+    const anchored = await this.anchored(log, id, index);
+    const tail = await this.tail(anchored);
+    const cached = state.texts.get(index);
+    if (cached !== undefined && cached.tail === tail) {
+      state.texts.delete(index);
+      state.texts.set(index, cached);
+      return cached.json;
+    }
+    const { anchor } = anchored;
+    const [[entry], receipt, inclusionProof] = await Promise.all([
+      this.storage.readEntries(log, index, index + 1),
+      creation(index),
+      this.inclusionProof(log, anchor, index),
+    ]);
+    const text = formatBundleParts(
+      {
+        id,
+        log,
+        origin: config.origin,
+        index,
+        entry: entry!,
+        ...(receipt?.proof === undefined ? {} : { receiptProof: receipt.proof }),
+        inclusionProof,
+      },
+      receipt === undefined ? undefined : this.receiptNote(receipt.note),
+      tail,
+    );
+    // Kept from its second request on (recently): requests spread over a large log would
+    // otherwise replace a cached text each, and that churn cost more than the hits saved.
+    if (!state.seen.has(index) || this.bundleCacheBytes === 0) {
+      if (state.seen.size >= SEEN_ENTRIES) state.seen.clear();
+      state.seen.add(index);
+      return Buffer.from(text);
+    }
+    // Its own memory (not a slice of a shared pool, which a cached slice would keep alive).
+    const json = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+    json.write(text);
+    this.remember(state, index, { tail, json });
+    return json;
+  }
+
+  /**
+   * RFC 9162 inclusion proof of `index` in the anchor's tree. When `index` is in a full
+   * level-0 tile, the tile's node is a node of the tree, so the proof is the 8 hashes of the
+   * tile's internal siblings (from the tile cache) then the proof of the tile's node: that
+   * part is kept per anchor and tile (it never changes: the anchor's tree is fixed).
+   */
+  private async inclusionProof(
+    log: string,
+    anchor: Anchor,
+    index: number,
+  ): Promise<readonly Uint8Array[]> {
+    const size = anchor.checkpoint.size;
+    const tile = Math.floor(index / TILE_WIDTH);
+    if ((tile + 1) * TILE_WIDTH > size) {
+      return proveInclusion(index, size, anchor.reader, nodeInteriorHash);
+    }
+    const state = this.state(log);
+    const upper = state.uppers.get(size)?.get(tile);
+    if (upper === undefined) {
+      const proof = await proveInclusion(index, size, anchor.reader, nodeInteriorHash);
+      if (state.upperCount >= UPPER_PROOF_ENTRIES) {
+        state.uppers.clear();
+        state.upperCount = 0;
+      }
+      let bySize = state.uppers.get(size);
+      if (bySize === undefined) state.uppers.set(size, (bySize = new Map()));
+      if (!bySize.has(tile)) state.upperCount++;
+      bySize.set(tile, proof.slice(TILE_HEIGHT));
+      return proof;
+    }
+    // Indices go beyond 2^31: no bitwise operators.
+    const siblings = Array.from({ length: TILE_HEIGHT }, (_, level) => {
+      const node = Math.floor(index / 2 ** level);
+      return { level, index: node % 2 === 0 ? node + 1 : node - 1 };
+    });
+    return [...(await anchor.reader(siblings)), ...upper];
+  }
+
+  /** The latest snapshot covering `index` and the record's anchor. */
+  private async anchored(log: string, id: string, index: number): Promise<Anchored> {
+    const state = this.state(log);
+    const latest = await this.snapshot(log, state, index);
+    if (!latest) {
+      throw new ServiceError(
+        'NOT_YET_CHECKPOINTED',
+        `record ${id} is sequenced but no checkpoint covers it yet`,
+        { details: { retryAfterSeconds: 1 } },
+      );
+    }
+    const anchor = await this.anchor(log, state, index, latest);
+    const isLatest = anchor.checkpoint.note === latest.checkpoint.note;
+    // The latest snapshot reads its tokens again while they arrive: keep what it found.
+    if (isLatest && anchor.timestamps.length === 0) anchor.timestamps = latest.timestamps;
+    return { anchor, latest, isLatest };
+  }
+
+  /** The tail of `anchored`'s bundles: the anchor's last one while made from the same inputs. */
+  private async tail({ anchor, latest, isLatest }: Anchored): Promise<BundleTail> {
+    const timestamps = isLatest ? latest.timestamps : anchor.timestamps;
+    const made = anchor.tail;
+    if (
+      made !== undefined &&
+      made.timestamps === timestamps &&
+      (isLatest
+        ? made.latest === undefined
+        : made.latest !== undefined &&
+          made.latest.note === latest.checkpoint.note &&
+          made.latest.timestamps === latest.timestamps)
+    ) {
+      return made.tail;
+    }
+    const consistencyProof = isLatest ? undefined : await this.consistency(anchor, latest);
+    const tail = bundleTail({
+      checkpoint: anchor.checkpoint.note,
+      timestamps,
+      ...(consistencyProof === undefined
+        ? {}
+        : {
+            latest: {
+              checkpoint: latest.checkpoint.note,
+              consistencyProof,
+              timestamps: latest.timestamps,
+            },
+          }),
+    });
+    anchor.tail = {
+      timestamps,
+      ...(isLatest
+        ? {}
+        : { latest: { note: latest.checkpoint.note, timestamps: latest.timestamps } }),
+      tail,
+    };
+    return tail;
+  }
+
+  /** `note` checked as a receipt, once while it is among the RECEIPT_NOTE_ENTRIES last used. */
+  private receiptNote(note: string): CheckedNote {
+    let checked = this.receiptNotes.get(note);
+    if (checked !== undefined) {
+      this.receiptNotes.delete(note);
+    } else {
+      checked = checkedNote(note);
+      if (this.receiptNotes.size >= RECEIPT_NOTE_ENTRIES) {
+        this.receiptNotes.delete(this.receiptNotes.keys().next().value!);
+      }
+    }
+    this.receiptNotes.set(note, checked);
+    return checked;
+  }
+
+  /** Keeps `text` as the most recently used of the log's texts, evicting to stay in bounds. */
+  private remember(state: LogState, index: number, text: CachedText): void {
+    const bytes = textBytes(text.json);
+    if (bytes > this.bundleCacheBytes) return;
+    const old = state.texts.get(index);
+    if (old !== undefined) {
+      state.texts.delete(index);
+      state.textBytes -= textBytes(old.json);
+    }
+    for (const [i, t] of state.texts) {
+      if (state.textBytes + bytes <= this.bundleCacheBytes) break;
+      state.texts.delete(i);
+      state.textBytes -= textBytes(t.json);
+    }
+    state.texts.set(index, text);
+    state.textBytes += bytes;
+  }
+
+  /** For tests: the bundle texts cached for `log` and their bytes. */
+  cachedTexts(log: string): { readonly count: number; readonly bytes: number } {
+    const state = this.logs.get(log);
+    return { count: state?.texts.size ?? 0, bytes: state?.textBytes ?? 0 };
+  }
+
   private state(log: string): LogState {
     let state = this.logs.get(log);
     if (!state) {
@@ -198,6 +456,12 @@ export class ProofBundles {
         latest: undefined,
         refreshing: undefined,
         anchors: new Map(),
+        anchorSizes: [],
+        uppers: new Map(),
+        upperCount: 0,
+        texts: new Map(),
+        textBytes: 0,
+        seen: new Set(),
       };
       this.logs.set(log, state);
     }
@@ -218,29 +482,43 @@ export class ProofBundles {
     latest: Snapshot,
   ): Promise<Anchor> {
     const now = this.now();
-    for (const [size, cached] of state.anchors) {
-      if (cached.lo <= index && index < size) {
-        state.anchors.delete(size);
-        state.anchors.set(size, cached);
-        if (
-          cached.timestamps.length === 0 &&
-          (now - cached.checkpoint.publishedAt < TIMESTAMP_WAIT_MS ||
-            latest.timestamps.length > 0) &&
-          now - cached.stampedAt >= this.checkpointCacheMs
-        ) {
-          cached.timestamps = await this.timestamps(log, size);
-          cached.stampedAt = now;
-        }
-        return cached;
+    // The first checkpoint covering `index` is the smallest of size > index: if it is cached
+    // and known to cover `index`, it is the smallest cached one.
+    const above = state.anchorSizes[firstAbove(state.anchorSizes, index)];
+    const cached = above === undefined ? undefined : state.anchors.get(above);
+    if (cached !== undefined && cached.lo <= index) {
+      const size = cached.checkpoint.size;
+      state.anchors.delete(size);
+      state.anchors.set(size, cached);
+      if (
+        cached.timestamps.length === 0 &&
+        (now - cached.checkpoint.publishedAt < TIMESTAMP_WAIT_MS || latest.timestamps.length > 0) &&
+        now - cached.stampedAt >= this.checkpointCacheMs
+      ) {
+        cached.timestamps = sameOr(cached.timestamps, await this.timestamps(log, size));
+        cached.stampedAt = now;
       }
+      return cached;
     }
     const covering = (await this.storage.checkpointCovering(log, index)) ?? latest.checkpoint;
-    const size = covering.size;
-    const known = state.anchors.get(size);
+    const known = state.anchors.get(covering.size);
     if (known !== undefined && known.checkpoint.note === covering.note) {
       known.lo = Math.min(known.lo, index);
       return known;
     }
+    return this.addAnchor(log, state, index, covering, latest, now);
+  }
+
+  /** A new anchor of `covering` known to cover `index`, cached as the most recently used. */
+  private async addAnchor(
+    log: string,
+    state: LogState,
+    index: number,
+    covering: StoredCheckpoint,
+    latest: Snapshot,
+    now: number,
+  ): Promise<Anchor> {
+    const size = covering.size;
     const anchor: Anchor = {
       checkpoint: covering,
       lo: index,
@@ -253,9 +531,14 @@ export class ProofBundles {
               cache: state.tiles,
             }),
     };
+    const sizes = state.anchorSizes;
+    if (!state.anchors.has(size)) sizes.splice(firstAbove(sizes, size - 1), 0, size);
+    state.anchors.delete(size);
     state.anchors.set(size, anchor);
     if (state.anchors.size > this.anchorCacheEntries) {
-      state.anchors.delete(state.anchors.keys().next().value!);
+      const evicted = state.anchors.keys().next().value!;
+      state.anchors.delete(evicted);
+      sizes.splice(firstAbove(sizes, evicted - 1), 1);
     }
     return anchor;
   }
@@ -325,13 +608,20 @@ export class ProofBundles {
       current !== undefined && current.checkpoint.size === checkpoint.size
         ? Math.min(current.firstSeen, fetchedAt)
         : fetchedAt;
-    const reader =
-      current !== undefined && current.checkpoint.size === checkpoint.size
-        ? current.reader
-        : tileHashReader(checkpoint.size, (tiles) => readTilesAt(this.storage, log, tiles), {
-            cache: state.tiles,
-          });
-    const snapshot: Snapshot = { checkpoint, timestamps, reader, fetchedAt, firstSeen };
+    const same = current !== undefined && current.checkpoint.size === checkpoint.size;
+    const reader = same
+      ? current.reader
+      : tileHashReader(checkpoint.size, (tiles) => readTilesAt(this.storage, log, tiles), {
+          cache: state.tiles,
+        });
+    // The same tokens keep the same array: tails made from them stay valid.
+    const snapshot: Snapshot = {
+      checkpoint,
+      timestamps: same ? sameOr(current.timestamps, timestamps) : timestamps,
+      reader,
+      fetchedAt,
+      firstSeen,
+    };
     // Sizes never decrease; of two racing queries, keep the newer answer.
     if (
       current === undefined ||
@@ -339,8 +629,42 @@ export class ProofBundles {
       (checkpoint.size === current.checkpoint.size && fetchedAt >= current.fetchedAt)
     ) {
       state.latest = snapshot;
+      // Texts made with another latest checkpoint (or its other tokens) are never served again.
+      if (
+        current !== undefined &&
+        (current.checkpoint.note !== checkpoint.note || current.timestamps !== snapshot.timestamps)
+      ) {
+        state.texts.clear();
+        state.textBytes = 0;
+      }
     }
     state.sequenced = Math.max(state.sequenced, checkpoint.size);
     return snapshot;
   }
+}
+
+/** `old` if `fresh` holds the same tokens (same authorities and bytes, in order), else `fresh`. */
+function sameOr(
+  old: readonly BundleTimestamp[],
+  fresh: readonly BundleTimestamp[],
+): readonly BundleTimestamp[] {
+  if (old.length !== fresh.length) return fresh;
+  for (let i = 0; i < old.length; i++) {
+    const a = old[i]!;
+    const b = fresh[i]!;
+    if (a.tsa !== b.tsa || Buffer.compare(a.token, b.token) !== 0) return fresh;
+  }
+  return old;
+}
+
+/** The position of the first of the ascending `sizes` above `index` (sizes.length if none). */
+function firstAbove(sizes: readonly number[], index: number): number {
+  let lo = 0;
+  let hi = sizes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sizes[mid]! > index) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }

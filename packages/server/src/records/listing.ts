@@ -36,7 +36,8 @@ const CHUNK = 256;
  * Lists a log's records by sequencing time (mapped to an index range through the batch
  * times) with optional filters, scanning forward from the cursor. A page may hold fewer than
  * `limit` records and still have a `next` cursor when the scan budget ran out. An entry that
- * is not a record fails the whole page (StorageError CORRUPT): it is never skipped.
+ * is not a record fails the whole page (StorageError CORRUPT): it is never skipped; an
+ * erased one (zero bytes) is.
  */
 export async function listRecords(
   storage: Storage,
@@ -52,8 +53,9 @@ export async function listRecords(
     const end = Math.min(budgetEnd, index + CHUNK);
     const entries = await storage.readEntries(log, index, end);
     for (const entry of entries) {
-      const record = storedRecord(log, index, entry);
-      if (matches(record, q)) {
+      // An erased entry (zero bytes) is no longer a record: skipped (audits account for it).
+      const record = entry.length === 0 ? undefined : storedRecord(log, index, entry);
+      if (record !== undefined && matches(record, q)) {
         records.push({ id: recordId(log, index), index, time: record.time, record });
         if (records.length === q.limit) {
           index++;

@@ -1,8 +1,12 @@
 import {
+  BATCH_V2_FORMAT,
+  batchRangeProof,
   batchTree,
+  entryTime,
   parseBatchReceiptText,
   recordId,
   type BatchTree,
+  type CompactBatchView,
   type ReceiptView,
   type RecordV1,
 } from '@proofline/records';
@@ -41,6 +45,9 @@ interface CommitTree {
   readonly tree?: BatchTree;
 }
 
+/** What the sequencer resolves a record group with. */
+type SequencedGroup = Extract<GroupResult<readonly BuiltRecord[]>, { status: 'sequenced' }>;
+
 /** A stored commit's leaf hashes and tree: fixed, since entries are never rewritten. */
 type StoredTree = Omit<CommitTree, 'note'>;
 
@@ -75,10 +82,35 @@ export class Receipts {
    * The receipts of a group just sequenced: from the commit the sequencer made (its stored
    * note, and the sealer's leaves and tree or, unsealed, its entries'), nothing read back.
    */
-  async ofGroup(
-    log: ReceiptLog,
-    result: Extract<GroupResult<readonly BuiltRecord[]>, { status: 'sequenced' }>,
-  ): Promise<ReceiptView[]> {
+  async ofGroup(log: ReceiptLog, result: SequencedGroup): Promise<ReceiptView[]> {
+    const tree = this.commitOfGroup(result);
+    return result.built.map((r, i) => this.commitView(log, tree, result.first + i, r));
+  }
+
+  /**
+   * The compact answer (records CompactBatchView) for a group just sequenced: the commit's
+   * note, the group's range proof in the commit's tree, and its ids; no per-record receipt.
+   */
+  compactOfGroup(log: ReceiptLog, result: SequencedGroup): CompactBatchView {
+    const commit = this.commitOfGroup(result);
+    return this.compact(
+      log,
+      commit,
+      result.first,
+      result.built.length,
+      entryTime(result.built[0]!.bytes),
+    );
+  }
+
+  /** The compact answer for the stored entries `[first, first + count)` (see ofStored). */
+  async compactOfStored(log: ReceiptLog, first: number, count: number): Promise<CompactBatchView> {
+    const commit = await this.commitOf(log, first);
+    const [entry] = await this.storage.readEntries(log.config.name, first, first + 1);
+    return this.compact(log, commit, first, count, entryTime(entry!));
+  }
+
+  /** The tree of the commit a group was sequenced in, built once for all its groups. */
+  private commitOfGroup(result: SequencedGroup): CommitTree {
     let commit = this.fresh.get(result.commit);
     if (commit === undefined) {
       const { first, entries, sealed } = result.commit;
@@ -91,8 +123,38 @@ export class Receipts {
       };
       this.fresh.set(result.commit, commit);
     }
-    const tree = commit;
-    return result.built.map((r, i) => this.commitView(log, tree, result.first + i, r));
+    return commit;
+  }
+
+  private compact(
+    log: ReceiptLog,
+    commit: CommitTree,
+    first: number,
+    count: number,
+    time: string,
+  ): CompactBatchView {
+    const { name, origin, tenant } = log.config;
+    const start = first - commit.first;
+    const tree = commit.tree;
+    const rangeProof =
+      commit.note === undefined || tree === undefined
+        ? []
+        : batchRangeProof(commit.leaves.length, start, start + count, (i) =>
+            tree.encodedProof(i, nodeBase64Encode),
+          );
+    const records = new Array<{ id: string; index: number }>(count);
+    for (let i = 0; i < count; i++) records[i] = { id: `${name}-${first + i}`, index: first + i };
+    return {
+      format: BATCH_V2_FORMAT,
+      log: name,
+      origin,
+      tenant,
+      time,
+      ...(commit.note === undefined ? {} : { receipt: commit.note }),
+      rangeProof,
+      verificationBase: `${this.publicUrl}/r/`,
+      records,
+    };
   }
 
   /**
@@ -165,7 +227,9 @@ export class Receipts {
    * its entries, unless they do not give the batch root the note signs and the level-0 hash
    * tiles (computed from the entries as first stored) do. So a record whose entry was altered
    * in the database fails its own receipt, while the receiptProofs of the commit's other
-   * records stay those of the signed root; an edited tile hash changes nothing here.
+   * records stay those of the signed root; an edited tile hash changes nothing here. An
+   * erased entry (zero bytes, Storage.eraseEntry: always integrated) has its leaf hash from
+   * the hash tiles, so the other records of its commit keep their receipts.
    */
   private async leavesOf(
     log: string,
@@ -173,19 +237,27 @@ export class Receipts {
     end: number,
     note: string | undefined,
   ): Promise<Uint8Array[]> {
-    const fromEntries = (await this.storage.readEntries(log, start, end)).map((e) =>
-      nodeLeafHash(e),
-    );
+    const entries = await this.storage.readEntries(log, start, end);
+    const hashed = entries.map((e) => nodeLeafHash(e));
+    const erased = entries.some((e) => e.length === 0);
     const root = signedBatchRoot(note);
-    if (root === undefined || equalHashes(batchTree(fromEntries, nodeInteriorHash).root, root)) {
-      return fromEntries;
+    if (
+      !erased &&
+      (root === undefined || equalHashes(batchTree(hashed, nodeInteriorHash).root, root))
+    ) {
+      return hashed;
     }
     const integrated = await this.storage.integratedSize(log);
-    if (end > integrated) return fromEntries;
+    if (end > integrated) return hashed;
     const read = tileHashReader(integrated, (tiles) => readTilesAt(this.storage, log, tiles));
     const nodes = Array.from({ length: end - start }, (_, i) => ({ level: 0, index: start + i }));
     const fromTiles = [...(await read(nodes))];
-    return equalHashes(batchTree(fromTiles, nodeInteriorHash).root, root) ? fromTiles : fromEntries;
+    const fromEntries = hashed.map((h, i) => (entries[i]!.length === 0 ? fromTiles[i]! : h));
+    if (root === undefined) return fromEntries;
+    return equalHashes(batchTree(fromEntries, nodeInteriorHash).root, root) ||
+      !equalHashes(batchTree(fromTiles, nodeInteriorHash).root, root)
+      ? fromEntries
+      : fromTiles;
   }
 
   /** Keeps `tree` (of `leaves` leaves) as the most recently used, evicting the least. */

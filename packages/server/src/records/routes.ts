@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
+  BATCH_V2_MEDIA_TYPE,
+  BUNDLE_V2_MEDIA_TYPE,
   bundleToTlogProof,
   formatBundle,
   formatTlogProof,
@@ -9,6 +11,7 @@ import {
 } from '@proofline/records';
 import type { Storage } from '@proofline/storage';
 import type { Authenticator, Principal, RateLimiter } from '../auth.js';
+import type { ReadAccess } from '../read-access.js';
 import { ServiceError, invalidRequest } from '../service-error.js';
 import { listRecords } from './listing.js';
 import { MAX_BATCH, type RecordService } from './service.js';
@@ -20,6 +23,8 @@ export interface RecordRouteOptions {
   readonly limiter: RateLimiter;
   /** How long `?wait=proof` holds a response for a checkpoint, in ms. */
   readonly proofWaitMs: number;
+  /** Who may read a private log's proof bundles. */
+  readonly readAccess: ReadAccess;
 }
 
 const SINGLE_BODY_LIMIT = 64 * 1024;
@@ -49,23 +54,24 @@ export function registerRecordRoutes(app: FastifyInstance, o: RecordRouteOptions
     const query = strictQuery(request.query, ['log', 'wait']);
     const runtime = await o.service.logFor(principal, single(query, 'log'));
     const wait = waitForProof(request, query);
-    const result = await o.service.attest(
-      principal,
-      runtime,
-      statements,
-      idempotencyKey(request),
+    const compact = batch && acceptsCompact(request);
+    const result = await o.service.attest(principal, runtime, statements, {
+      idempotencyKey: idempotencyKey(request),
       batch,
-    );
+      compact,
+    });
     if (result.replayed) reply.header('idempotent-replayed', 'true');
+    if (batch) reply.header('vary', 'accept'); // the answer's form follows Accept
+    const ids = result.compact?.records ?? result.receipts;
     if (wait) {
-      const last = result.receipts[result.receipts.length - 1]!;
+      const last = ids[ids.length - 1]!;
       const covered = await o.service.checkpoints.waitFor(
         runtime.config.name,
         last.index + 1,
         o.proofWaitMs,
       );
       if (covered) {
-        const bundles = await Promise.all(result.receipts.map((r) => o.service.bundle(r.id)));
+        const bundles = await Promise.all(ids.map((r) => o.service.bundle(r.id)));
         reply.code(result.replayed ? 200 : 201);
         return batch ? sendBundles(reply, bundles) : sendBundle(reply, bundles[0]!);
       }
@@ -74,6 +80,7 @@ export function registerRecordRoutes(app: FastifyInstance, o: RecordRouteOptions
       reply.code(result.replayed ? 200 : 201);
     }
     if (!batch) reply.header('location', `/v1/records/${result.receipts[0]!.id}`);
+    if (result.compact) return reply.type(BATCH_V2_MEDIA_TYPE).send(JSON.stringify(result.compact));
     return batch ? { receipts: result.receipts } : result.receipts[0];
   };
 
@@ -123,15 +130,17 @@ export function registerRecordRoutes(app: FastifyInstance, o: RecordRouteOptions
     if (format !== 'json' && format !== 'tlog-proof') {
       throw invalidRequest('format must be json or tlog-proof');
     }
-    const bundle = await o.service.bundle(request.params.id);
-    reply.header('cache-control', 'no-cache');
+    const log = await o.readAccess.checkRecord(request, request.params.id);
+    reply.header('cache-control', log?.visibility === 'private' ? 'private, no-store' : 'no-cache');
     if (format === 'tlog-proof') {
+      const bundle = await o.service.bundle(request.params.id);
       return reply
         .type('text/plain; charset=utf-8')
         .header('content-disposition', `inline; filename="${bundle.id}.tlog-proof"`)
         .send(formatTlogProof(bundleToTlogProof(bundle)));
     }
-    return sendBundle(reply, bundle);
+    const json = await o.service.bundleJson(request.params.id, log?.visibility);
+    return reply.type(`${BUNDLE_V2_MEDIA_TYPE}; charset=utf-8`).send(json);
   });
 
   app.get('/v1/records', async (request) => {
@@ -242,6 +251,18 @@ function idempotencyKey(request: FastifyRequest): string | undefined {
     );
   }
   return value;
+}
+
+/**
+ * Whether the request asks for the compact batch answer: its Accept header names
+ * BATCH_V2_MEDIA_TYPE (parameters ignored; the full answer stays the default).
+ */
+function acceptsCompact(request: FastifyRequest): boolean {
+  const accept = request.headers.accept?.toLowerCase();
+  if (accept === undefined || !accept.includes(BATCH_V2_MEDIA_TYPE)) return false;
+  return accept
+    .split(',')
+    .some((range) => range.split(';')[0]!.trim().toLowerCase() === BATCH_V2_MEDIA_TYPE);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import {
+  ERASURE_TYPE,
   RecordError,
   digestLookupKey,
   parseRecordId,
@@ -10,17 +11,17 @@ import {
   type Statement,
 } from '@proofline/records';
 import { parseVerifierKey, type Signer } from '@proofline/note';
-import type { AccessStore, LogConfig, Storage } from '@proofline/storage';
+import type { AccessStore, LogConfig, LogVisibility, Storage } from '@proofline/storage';
 import type { Sequencer } from '@proofline/sequencer';
 import type { Principal } from '../auth.js';
 import { ServiceError } from '../service-error.js';
-import { storedRecord } from '../stored-record.js';
+import { erased, storedRecord } from '../stored-record.js';
 import { CheckpointWaiter } from './checkpoints.js';
 import { ProofBundles } from './bundles.js';
 import { Receipts, type CreationReceipt } from './receipts.js';
 import { recordGroup } from './record-group.js';
 
-import type { ReceiptView } from '@proofline/records';
+import type { CompactBatchView, ReceiptView } from '@proofline/records';
 
 /** What this node runs for one log: its configuration, signing key and sequencer. */
 export interface LogRuntime {
@@ -41,9 +42,24 @@ export interface LogRuntime {
 }
 
 export interface AttestResult {
+  /** The receipt of each record, in order (none when `compact` is given instead). */
   readonly receipts: ReceiptView[];
+  /** The compact batch answer, when asked for (see attest). */
+  readonly compact?: CompactBatchView;
   /** True when an idempotency key replayed an earlier request. */
   readonly replayed: boolean;
+}
+
+/** How `RecordService.attest` writes and answers. */
+export interface AttestOptions {
+  /** The request's Idempotency-Key, if any. */
+  readonly idempotencyKey?: string | undefined;
+  /** A batch request (POST /v1/records/batch): errors name the statement's position. */
+  readonly batch: boolean;
+  /** Answer with the compact batch view (records CompactBatchView) instead of receipts. */
+  readonly compact?: boolean;
+  /** Whether reserved types (ERASURE_TYPE) may be written: only the erasure service's. */
+  readonly reserved?: boolean;
 }
 
 export const MAX_BATCH = 1000;
@@ -99,11 +115,13 @@ export class RecordService {
     principal: Principal,
     runtime: LogRuntime,
     input: readonly unknown[],
-    idempotencyKey: string | undefined,
-    batch: boolean,
+    options: AttestOptions,
   ): Promise<AttestResult> {
+    const { idempotencyKey, batch, compact = false, reserved = false } = options;
     const tenant = principal.tenant;
-    const statements = input.map((value, i) => this.statement(value, i, batch || undefined));
+    const statements = input.map((value, i) =>
+      this.statement(value, i, batch || undefined, reserved),
+    );
     await this.checkIssuers(tenant, statements, batch);
     let idempotency: { tenant: string; key: string; requestHash: string } | undefined;
     if (idempotencyKey !== undefined) {
@@ -112,12 +130,20 @@ export class RecordService {
         .digest('hex');
       idempotency = { tenant, key: idempotencyKey, requestHash };
       const used = await this.storage.findIdempotency(tenant, idempotencyKey);
-      if (used) return { receipts: await this.replay(used, requestHash), replayed: true };
+      if (used) return { ...(await this.replay(used, requestHash, compact)), replayed: true };
     }
     const group = recordGroup(statements, tenant, idempotency);
     const result = await runtime.sequencer.appendGroup(group);
     if (result.status === 'duplicate') {
-      return { receipts: await this.replay(result, idempotency!.requestHash), replayed: true };
+      const replayed = await this.replay(result, idempotency!.requestHash, compact);
+      return { ...replayed, replayed: true };
+    }
+    if (compact) {
+      return {
+        receipts: [],
+        compact: this.receipts.compactOfGroup(runtime, result),
+        replayed: false,
+      };
     }
     return { receipts: await this.receipts.ofGroup(runtime, result), replayed: false };
   }
@@ -136,7 +162,26 @@ export class RecordService {
    */
   async bundle(id: string): Promise<Bundle> {
     const { runtime, index } = await this.locate(id);
-    return this.bundles.build(runtime.config, id, index, (i) => this.creation(runtime, i));
+    const bundle = await this.bundles.build(runtime.config, id, index, (i) =>
+      this.creation(runtime, i),
+    );
+    // An erased entry (zero bytes) has no bundle: its leaf stays, its record is gone.
+    if (bundle.entry.length === 0) throw erased(runtime.config.name, index);
+    return bundle;
+  }
+
+  /** formatBundle(await bundle(id)) in UTF-8, byte for byte, mostly from caches (ProofBundles.json). */
+  async bundleJson(id: string, visibility: LogVisibility | undefined): Promise<Buffer> {
+    const { runtime, index } = await this.locate(id);
+    const log = runtime.config.name;
+    // Only a private log's entries can be erased: its cached texts are checked against the
+    // stored entry (one read); public logs keep the cache's fast path. `visibility` is what
+    // the caller's access check read (LogDirectory, cached ≤ 2 s); unknown counts as private.
+    if (visibility !== 'public') {
+      const [entry] = await this.storage.readEntries(log, index, index + 1);
+      if (entry!.length === 0) throw erased(log, index);
+    }
+    return this.bundles.json(runtime.config, id, index, (i) => this.creation(runtime, i));
   }
 
   /** The creation receipt stored with the commit of entry `index`, if it has one. */
@@ -167,9 +212,15 @@ export class RecordService {
     return this.receipts.ofEntry(runtime, index, entry);
   }
 
-  private statement(value: unknown, index: number, inBatch: true | undefined): Statement {
+  private statement(
+    value: unknown,
+    index: number,
+    inBatch: true | undefined,
+    reserved: boolean,
+  ): Statement {
+    let statement: Statement;
     try {
-      return parseStatement(value);
+      statement = parseStatement(value);
     } catch (err) {
       if (!(err instanceof RecordError)) throw err;
       const field = `${inBatch ? `/records/${index}` : ''}${err.field ?? ''}`;
@@ -178,6 +229,14 @@ export class RecordService {
         details: { field: field || '/' },
       });
     }
+    if (statement.type === ERASURE_TYPE && !reserved) {
+      throw new ServiceError(
+        'INVALID_STATEMENT',
+        `type ${ERASURE_TYPE} is reserved for the log's own erasure records (POST /v1/records/{id}/erasure)`,
+        { details: { field: `${inBatch ? `/records/${index}` : ''}/type` } },
+      );
+    }
+    return statement;
   }
 
   private async checkIssuers(
@@ -201,7 +260,8 @@ export class RecordService {
   private async replay(
     used: { requestHash: string; log: string; first: number; count: number },
     requestHash: string,
-  ): Promise<ReceiptView[]> {
+    compact: boolean,
+  ): Promise<Pick<AttestResult, 'receipts' | 'compact'>> {
     if (used.requestHash !== requestHash) {
       throw new ServiceError(
         'IDEMPOTENCY_CONFLICT',
@@ -210,7 +270,13 @@ export class RecordService {
     }
     const runtime = await this.runtimeOf(used.log);
     if (!runtime) throw new ServiceError('UNKNOWN_LOG', `log ${used.log} is not served here`);
-    return this.receipts.ofStored(runtime, used.first, used.count);
+    if (compact) {
+      return {
+        receipts: [],
+        compact: await this.receipts.compactOfStored(runtime, used.first, used.count),
+      };
+    }
+    return { receipts: await this.receipts.ofStored(runtime, used.first, used.count) };
   }
 
   /**

@@ -28,6 +28,25 @@ export interface ReceiptClaim {
   readonly batch: boolean;
   /** parseNote(note), when the caller already has it. */
   readonly parsed?: Note;
+  /** Shared by the checks of one note (verifyReceipts): its signature is verified once. */
+  readonly signature?: SignatureMemo;
+}
+
+/** The outcome of verifying one note's log signature, kept for every record it covers. */
+export interface SignatureMemo {
+  readonly note: string;
+  outcome?: Promise<NoteError | undefined>;
+}
+
+/** The NoteError of opening `note` with the log key, or undefined when it opened. */
+async function openOutcome(note: unknown, policy: ResolvedPolicy): Promise<NoteError | undefined> {
+  try {
+    await openNote(note as string, [policy.log]);
+    return undefined;
+  } catch (noteError) {
+    if (!(noteError instanceof NoteError)) throw noteError;
+    return noteError;
+  }
 }
 
 /** A receipt that parsed, and the index it was checked for. */
@@ -57,7 +76,7 @@ function isIndex(index: unknown): index is number {
 
 /**
  * The rest of records openReceipt/openBatchReceipt once the text parsed and its origin is
- * the policy's: the note opens with the log key. A failed check (RECEIPT_UNVERIFIED, with the
+ * the policy's: the note opens with the log key (once per `memo`, when given). A failed check (RECEIPT_UNVERIFIED, with the
  * error as those functions report it as `cause`), or undefined when it opened.
  */
 async function openWithLogKey(
@@ -65,25 +84,22 @@ async function openWithLogKey(
   policy: ResolvedPolicy,
   evidence: Evidence,
   what: string,
+  memo: SignatureMemo | undefined,
 ): Promise<StepResult<never> | undefined> {
-  try {
-    await openNote(note as string, [policy.log]);
-    return undefined;
-  } catch (noteError) {
-    if (!(noteError instanceof NoteError)) throw noteError;
-    const cause = new RecordError(
-      'INVALID_RECEIPT',
-      `not signed by the log: ${noteError.message}`,
-      { cause: noteError },
-    );
-    const error = new VerificationError(
-      'RECEIPT_UNVERIFIED',
-      'receipt',
-      `the ${what} is not signed by the log key: ${cause.message}`,
-      { evidence, cause },
-    );
-    return { check: failed(error) };
-  }
+  const noteError = await (memo !== undefined && memo.note === note
+    ? (memo.outcome ??= openOutcome(note, policy))
+    : openOutcome(note, policy));
+  if (noteError === undefined) return undefined;
+  const cause = new RecordError('INVALID_RECEIPT', `not signed by the log: ${noteError.message}`, {
+    cause: noteError,
+  });
+  const error = new VerificationError(
+    'RECEIPT_UNVERIFIED',
+    'receipt',
+    `the ${what} is not signed by the log key: ${cause.message}`,
+    { evidence, cause },
+  );
+  return { check: failed(error) };
 }
 
 /**
@@ -166,7 +182,7 @@ async function v1ReceiptStep(
     const expected = { ...evidence, expectedOrigin: policy.origin };
     return { check: failed(mismatch('the receipt promises another origin', expected)) };
   }
-  const unverified = await openWithLogKey(note, policy, evidence, 'receipt');
+  const unverified = await openWithLogKey(note, policy, evidence, 'receipt', claim.signature);
   if (unverified !== undefined) return unverified;
   const value = { index: claimed.index, receipt: claimed };
   const differing = [
@@ -240,7 +256,7 @@ async function batchReceiptStep(
     const expected = { ...evidence, expectedOrigin: policy.origin };
     return { check: failed(mismatch('the batch receipt promises another origin', expected)) };
   }
-  const unverified = await openWithLogKey(note, policy, evidence, 'batch receipt');
+  const unverified = await openWithLogKey(note, policy, evidence, 'batch receipt', claim.signature);
   if (unverified !== undefined) return unverified;
   const value = { index, receipt: claimed };
   const problems: string[] = [];
