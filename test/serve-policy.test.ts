@@ -96,7 +96,7 @@ describe('per-log witness and TSA policy', () => {
       assert.equal(shown.status, 0, shown.stderr);
       assert.equal(
         shown.stdout,
-        "log priv\nwitnesses: none\ntime-stamping: serve's default (its --tsa flags)\nvisibility public\n",
+        "log priv\nwitnesses: none\ntime-stamping: serve's default (its --tsa flags)\nretention: none (records are kept for ever)\nvisibility public\n",
       );
 
       const server = await startServer(data, [
