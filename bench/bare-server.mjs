@@ -2,8 +2,8 @@
 /**
  * The HTTP limit: a bare fastify (the same fastify Proofline uses) in its own process, with
  * a trivial POST, batch POST and GET that parse nothing beyond what fastify parses (the POSTs'
- * JSON bodies) and reply with a fixed body as long as Proofline's receipt / batch of receipts /
- * proof bundle, so the bytes on the wire are the same as Proofline's.
+ * JSON bodies) and reply with a fixed body as long as Proofline's receipt / compact batch
+ * answer / proof bundle, so the bytes on the wire are the same as Proofline's.
  *
  *   node bench/bare-server.mjs '{"port":8081,"postReplyBytes":1100,"batchReplyBytes":1500000,
  *                                "getReplyBytes":1900}'
@@ -24,7 +24,8 @@ app.post('/bare', async (request, reply) => {
 });
 app.post('/bare/batch', async (request, reply) => {
   if (!Array.isArray(request.body?.records)) throw new Error('no records');
-  reply.code(201).type('application/json');
+  // As Proofline answers the bench's batches: the compact answer's media type.
+  reply.code(201).type('application/vnd.proofline.batch.v2+json');
   return batchReply;
 });
 app.get('/bare/:id', async (_request, reply) => {

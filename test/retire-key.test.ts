@@ -9,7 +9,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ed25519Verifier, openNote, parseVerifierKey } from '@proofline/note';
@@ -67,7 +67,16 @@ describe('retire-key: the successor becomes the log key, the history keeps the o
 
   before(async () => {
     dir = tempDir('retire');
-    assert.equal(runProofline(['create-log', '--data', dir, '--origin', ORIGIN]).status, 0);
+    const created = runProofline([
+      'create-log',
+      '--data',
+      dir,
+      '--origin',
+      ORIGIN,
+      '--visibility',
+      'public',
+    ]);
+    assert.equal(created.status, 0, created.stderr);
     assert.equal(runProofline(['append', '--data', dir], lines(0, 20)).status, 0);
     oldKey = runProofline(['log-key', '--data', dir]).stdout.trim();
   });
@@ -158,7 +167,23 @@ describe('retire-key: the successor becomes the log key, the history keeps the o
     ) as { receipt: string };
     await openNote(parsed.receipt, [verifier(oldKey)]);
     await assert.rejects(openNote(parsed.receipt, [verifier(newKey)]));
-    assert.ok(oldNow);
+    // Its bundle now: receipt by the old key, latest checkpoint by the new one. With the
+    // log's signed key history, it verifies pinned to either key; without, to neither.
+    const described = join(dir, 'log.json');
+    writeFileSync(described, await (await fetch(prefix())).text());
+    for (const key of [oldKey, newKey]) {
+      assert.notEqual(v(oldNow, key).status, 0, 'without the key history');
+      const r = runProofline(['verify', oldNow, '--log-key', key, '--key-history', described]);
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      const n = runProofline(['verify', fresh, '--log-key', key, '--key-history', described]);
+      assert.equal(n.status, 0, n.stdout + n.stderr);
+    }
+    // A history whose handover an insider extended does not verify: refused, not ignored.
+    const forged = join(dir, 'forged.json');
+    writeFileSync(forged, readFileSync(described, 'utf8').replace('range 0 30', 'range 0 40'));
+    const r = runProofline(['verify', oldNow, '--log-key', oldKey, '--key-history', forged]);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stdout + r.stderr, /keyHistory does not verify/);
   });
 
   it('audit passes pinned to either key (the old one through the signed key history)', () => {
@@ -173,6 +198,18 @@ describe('retire-key: the successor becomes the log key, the history keeps the o
     const client = (logKey: string, log?: string) =>
       new ProoflineClient({ url: server!.url, trust: { logKey }, ...(log ? { log } : {}) });
     assert.equal(await client(newKey, 'default').checkLog(), 'default');
+    // Old records' bundles: verified by the client with the log's signed key history.
+    const described = (await (await fetch(prefix())).json()) as {
+      retiredKeys: { handover: string }[];
+    };
+    const keyHistory = described.retiredKeys.map((r) => r.handover);
+    const withHistory = new ProoflineClient({
+      url: server!.url,
+      trust: { logKey: newKey, keyHistory },
+    });
+    assert.equal((await withHistory.bundle('default-5')).verification.ok, true);
+    assert.equal((await withHistory.bundle('default-35')).verification.ok, true);
+    await assert.rejects(client(newKey).bundle('default-5'), /does not verify/);
     for (const log of ['default', undefined]) {
       await assert.rejects(client(oldKey, log).checkLog(), (err: unknown) => {
         assert.ok(err instanceof LogTrustError, String(err));
@@ -181,6 +218,22 @@ describe('retire-key: the successor becomes the log key, the history keeps the o
         return true;
       });
     }
+  });
+
+  it('finishes the key file moves of a retire-key interrupted after its database switch', () => {
+    const keys = join(dir, 'keys');
+    const retired = readdirSync(keys).find((f) => f.startsWith('default.retired-'))!;
+    // The state a crash right after the database switch leaves: files not yet moved.
+    renameSync(join(keys, 'default.key'), join(keys, 'default.next.key'));
+    renameSync(join(keys, retired), join(keys, 'default.key'));
+    const stuck = runProofline(['log-key', '--data', dir]);
+    assert.notEqual(stuck.status, 0);
+    assert.match(stuck.stderr, /a retire-key was interrupted: run proofline retire-key/);
+    const r = runProofline(['retire-key', '--data', dir]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /finished the key file moves/);
+    assert.equal(runProofline(['log-key', '--data', dir]).stdout.trim(), newKey);
+    assert.ok(existsSync(join(keys, retired)));
   });
 
   it("catches an insider's edits of the history: a range extended, a row moved or deleted", async () => {

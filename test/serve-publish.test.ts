@@ -50,7 +50,10 @@ describe('serve publishes on commit, with a witness', () => {
     const data = join(dir, 'data');
     let witness: Awaited<ReturnType<typeof startWitness>> | undefined;
     try {
-      const made = runProofline(['create-log', '--data', data, '--origin', 'pub.example/log']);
+      const made = runProofline([
+        ...['create-log', '--visibility', 'public', '--data', data],
+        ...['--origin', 'pub.example/log'],
+      ]);
       assert.equal(made.status, 0, made.stderr);
       witness = await startWitness(dir, made.stdout.trim().split('\n').at(-1)!);
       const apiKey = runProofline([

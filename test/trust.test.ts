@@ -2,7 +2,8 @@
  * `proofline attest` checks the pinned log key against the log before it writes: a careless
  * operator pasting another log's key writes nothing, learns exactly what differs, and can
  * retry without duplicates. A write whose answer does not verify (a man in the middle here)
- * is reported record by record, and its receipt is kept.
+ * is reported record by record, and its receipt is kept; a compact batch answer that does
+ * not even rebuild into receipts leaves no file.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -140,6 +141,45 @@ describe('proofline attest: trust before write', () => {
     const named = attest(server.url, apiKey, vkey, '--log', 'default');
     assert.equal(named.status, 0, named.stderr);
     assert.deepEqual(await sizes(), [before[0] + 1, before[1] + 1]);
+  });
+
+  it('refuses a compact batch answer whose records were altered, writes no file, exit 4', async () => {
+    // A man in the middle moves the records of the compact answer by one index.
+    const proxy = await startProxy(server.url, (method, _path, status, body) => {
+      if (method !== 'POST' || status !== 201) return body;
+      const answer = JSON.parse(body) as { records: { id: string; index: number }[] };
+      answer.records = answer.records.map(({ index }) => ({
+        id: `default-${index + 1}`,
+        index: index + 1,
+      }));
+      return JSON.stringify(answer);
+    });
+    const out = join(dir, 'altered-compact');
+    try {
+      const before = await sizes();
+      const r = await runProoflineAsync([
+        'attest',
+        file,
+        '--url',
+        proxy.url,
+        '--api-key',
+        apiKey,
+        '--log-key',
+        vkey,
+        '--type',
+        'ai.decision',
+        '--out',
+        out,
+      ]);
+      assert.equal(r.status, 4, r.stderr);
+      assert.equal(r.stdout, '');
+      assert.match(r.stderr, /compact answer does not rebuild/);
+      assert.match(r.stderr, /do not retry blindly/);
+      assert.deepEqual(await sizes(), [before[0] + 1, before[1]], 'it was written once');
+      assert.deepEqual(readdirSync(out), [], 'no receipt file');
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('reports a written record whose receipt does not verify, keeps the receipt, exit 4', async () => {

@@ -22,6 +22,7 @@ import {
   loadOrCreateKey,
   loadSuccessorKey,
   successorKeyPath,
+  verifierKeyOf,
 } from './keys.js';
 import { fileLogKey, openTokenKey, tokenLogKey, type LogKey, type TokenKey } from './log-key.js';
 import { signersFromEnvironment } from './log-signers.js';
@@ -296,8 +297,13 @@ async function openWithKeys(
   };
   const checkKey = (config: LogConfig, key: LogKey) => {
     if (config.verifierKey !== key.verifierKey) {
+      const next = tokenKeys.has(config.name) ? undefined : loadSuccessorKey(keyDir, config.name);
+      const interrupted = next !== undefined && verifierKeyOf(next) === config.verifierKey;
       throw new Error(
-        `the key of log ${config.name} (from ${key.source}) is not its registered key ${config.verifierKey}`,
+        `the key of log ${config.name} (from ${key.source}) is not its registered key ${config.verifierKey}` +
+          (interrupted
+            ? `: the successor key is; a retire-key was interrupted: run proofline retire-key ${targetArgs(target)} --log ${config.name} again to finish it`
+            : ''),
       );
     }
   };

@@ -52,6 +52,11 @@ export interface VerifiedReceipt {
   readonly receipt: string;
   /** With a batch receipt: this record's inclusion proof in the batch, base64 hashes. */
   readonly receiptProof?: readonly string[];
+  /**
+   * The record's verification page. For a record of a private log, its share link
+   * (`<server>/r/<id>#t=<token>`): a capability, whoever holds it sees the record; revoke it
+   * with ShareClient. The token is shown only here (the server keeps a hash).
+   */
   readonly verificationUrl: string;
   readonly verification: Verification;
 }
@@ -65,6 +70,18 @@ export interface WaitForProofOptions {
   /** How long to wait for a checkpoint to cover the record, in ms; default 60 s. */
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
+  /** See BundleOptions.shareToken. */
+  readonly shareToken?: string;
+}
+
+export interface BundleOptions {
+  readonly trustedCheckpoint?: string;
+  /**
+   * A share link token of the record (the `#t=` part of a private log's `verificationUrl`):
+   * sent in the Proofline-Share header instead of the API key, so a key without
+   * `records:read` (a writer's) can fetch the proofs of what it attested.
+   */
+  readonly shareToken?: string;
 }
 
 type ReceiptJson = WrittenReceipt;
@@ -77,6 +94,8 @@ interface RequestOptions {
   readonly log?: string;
   /** Largest response body accepted, in bytes. */
   readonly limit?: number;
+  /** Sent as Proofline-Share, instead of the API key. */
+  readonly shareToken?: string;
   /** The Accept header; default application/json. */
   readonly accept?: string;
 }
@@ -181,14 +200,19 @@ export class ProoflineClient {
     return this.checkWritten(views, statements, statements.length);
   }
 
-  /** Fetches and verifies the proof bundle of a record (public: no API key needed). */
-  async bundle(id: string, options: { trustedCheckpoint?: string } = {}): Promise<VerifiedBundle> {
+  /**
+   * Fetches and verifies the proof bundle of a record (a public log's needs no API key; a
+   * private log's needs the client's key, of its tenant with records:read, or `shareToken`).
+   */
+  async bundle(id: string, options: BundleOptions = {}): Promise<VerifiedBundle> {
     const path = `/v1/records/${encodeURIComponent(id)}/proof`;
+    const { shareToken, ...verifyOptions } = options;
     const text = (await this.request('GET', path, {
       expect: 'text',
       limit: BUNDLE_LIMIT,
+      ...(shareToken === undefined ? {} : { shareToken }),
     })) as string;
-    const verification = await verifyBundle(text, this.options.trust, options);
+    const verification = await verifyBundle(text, this.options.trust, verifyOptions);
     if (!verification.ok) throw untrusted('the proof bundle does not verify', verification);
     const bundle = parseBundle(text);
     if (bundle.id !== id) throw new UntrustedResponseError(`asked for ${id}, got ${bundle.id}`, []);
@@ -207,7 +231,10 @@ export class ProoflineClient {
     for (let attempt = 1; ; attempt++) {
       options.signal?.throwIfAborted();
       try {
-        return await this.bundle(id);
+        return await this.bundle(
+          id,
+          options.shareToken === undefined ? {} : { shareToken: options.shareToken },
+        );
       } catch (err) {
         const left = deadline - Date.now();
         if (!(err instanceof ProoflineError) || err.code !== 'not-yet-checkpointed' || left <= 0) {
@@ -380,7 +407,11 @@ export class ProoflineClient {
           headers: {
             accept: o.accept ?? 'application/json',
             ...(o.body === undefined ? {} : { 'content-type': 'application/json' }),
-            ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}),
+            ...(o.shareToken !== undefined
+              ? { 'proofline-share': o.shareToken }
+              : this.options.apiKey
+                ? { authorization: `Bearer ${this.options.apiKey}` }
+                : {}),
             ...(key ? { 'idempotency-key': key } : {}),
           },
           ...(o.body === undefined ? {} : { body: JSON.stringify(o.body) }),

@@ -1,5 +1,6 @@
 export {
   ProoflineClient,
+  type BundleOptions,
   type ClientOptions,
   type VerifiedBundle,
   type VerifiedReceipt,
@@ -20,3 +21,9 @@ export {
   type PreparedStatement,
   type StatementInput,
 } from './statement.js';
+export {
+  ShareClient,
+  type NewShareLink,
+  type ShareClientOptions,
+  type ShareLink,
+} from './shares.js';

@@ -54,6 +54,74 @@ export interface CompactBatchView {
   readonly records: readonly { readonly id: string; readonly index: number }[];
 }
 
+/** The JSON Schema (2020-12, as OpenAPI 3.1 uses it) of a CompactBatchView. */
+export function compactBatchSchema(): Record<string, unknown> {
+  const string = { type: 'string' };
+  return {
+    type: 'object',
+    required: [
+      'format',
+      'log',
+      'origin',
+      'tenant',
+      'time',
+      'rangeProof',
+      'verificationBase',
+      'records',
+    ],
+    additionalProperties: false,
+    properties: {
+      format: { const: BATCH_V2_FORMAT },
+      log: string,
+      origin: string,
+      tenant: { type: 'string', description: "The records' `tenant` member." },
+      time: {
+        type: 'string',
+        format: 'date-time',
+        description: "The records' `time` member: one per commit.",
+      },
+      receipt: {
+        type: 'string',
+        description:
+          "The commit's creation receipt as stored (see Receipt.receipt): a " +
+          'proofline.dev/batch-receipt/v1 over the records and any others committed with ' +
+          'them, or a proofline.dev/receipt/v1 when the commit held this one record. Absent ' +
+          'when the commit has none stored.',
+      },
+      rangeProof: {
+        type: 'array',
+        items: { type: 'string', contentEncoding: 'base64' },
+        maxItems: MAX_RANGE_PROOF_HASHES,
+        description:
+          "With a batch receipt: the hashes of the commit's RFC 6962 tree outside these " +
+          'records (records batchRangeProof: per level from the leaves up, the left ' +
+          'neighbour of the range when its first node is a right child, then the right ' +
+          'neighbour when its last node is a left child with a sibling); empty when they ' +
+          'are the whole commit. With the leaf hashes of the rebuilt entries it gives the ' +
+          "signed root and every record's receiptProof.",
+      },
+      verificationBase: {
+        type: 'string',
+        description: "A record's verificationUrl is this followed by its id.",
+      },
+      records: {
+        type: 'array',
+        minItems: 1,
+        description:
+          'The records in request order, with consecutive indexes. Each entry is the ' +
+          'canonical record (proofline.dev/record/v1) of the submitted statement with ' +
+          '`schema`, `tenant` and `time` added (records buildRecord).',
+        items: {
+          type: 'object',
+          required: ['id', 'index'],
+          additionalProperties: false,
+          properties: { id: string, index: { type: 'integer', minimum: 0 } },
+        },
+      },
+    },
+  };
+}
+
 const MEMBERS = new Set([
   'format',
   'log',

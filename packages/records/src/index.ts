@@ -69,6 +69,7 @@ export {
 export {
   BATCH_V2_FORMAT,
   BATCH_V2_MEDIA_TYPE,
+  compactBatchSchema,
   expandCompactBatch,
   type CompactBatchView,
 } from './batch-view.js';

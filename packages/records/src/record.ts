@@ -1,5 +1,5 @@
 import { utf8Decode, utf8Encode } from '@proofline/note';
-import { canonicalJson } from './canonical.js';
+import { canonicalRecordJson } from './canonical.js';
 import { RecordError } from './errors.js';
 import { isJsonObject } from './json.js';
 import { isName } from './record-id.js';
@@ -41,20 +41,28 @@ export function buildRecord(
   tenant: string,
   timeMs: number,
 ): { record: RecordV1; bytes: Uint8Array } {
+  if (!isTimeMs(timeMs)) {
+    throw new RecordError('INVALID_ARGUMENT', 'time must be an integer ms in years 1970..9999', {
+      field: '/time',
+    });
+  }
+  return buildRecordAt(statement, tenant, formatTime(timeMs));
+}
+
+/** @internal buildRecord with the time already formatted (formatTime: not checked again). */
+export function buildRecordAt(
+  statement: Statement,
+  tenant: string,
+  time: string,
+): { record: RecordV1; bytes: Uint8Array } {
   const checked = parseStatement(statement);
   if (!isName(tenant)) {
     throw new RecordError('INVALID_ARGUMENT', 'tenant must match ^[a-z0-9][a-z0-9-]{0,62}$', {
       field: '/tenant',
     });
   }
-  if (!isTimeMs(timeMs)) {
-    throw new RecordError('INVALID_ARGUMENT', 'time must be an integer ms in years 1970..9999', {
-      field: '/time',
-    });
-  }
-  const time = formatTime(timeMs);
   const record: RecordV1 = Object.freeze({ ...checked, schema: RECORD_SCHEMA, tenant, time });
-  const bytes = utf8Encode(canonicalJson(record));
+  const bytes = utf8Encode(canonicalRecordJson(record));
   if (bytes.length > MAX_ENTRY_SIZE) {
     throw new RecordError('INVALID_STATEMENT', `record exceeds ${MAX_ENTRY_SIZE} bytes`);
   }
@@ -112,7 +120,7 @@ export function parseRecord(entry: Uint8Array): RecordV1 {
     tenant,
     time: time as string,
   });
-  if (canonicalJson(record) !== text) {
+  if (canonicalRecordJson(record) !== text) {
     throw new RecordError('INVALID_RECORD', 'entry is not in RFC 8785 canonical form');
   }
   return record;

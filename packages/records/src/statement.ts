@@ -82,6 +82,9 @@ const STATEMENT_FIELDS = [
   'issuer',
 ] as const;
 const OPTIONAL_FIELDS = STATEMENT_FIELDS.slice(2);
+/** STATEMENT_FIELDS as a set (read only), and the extra members of a plain statement: none. */
+const STATEMENT_NAMES: ReadonlySet<string> = new Set(STATEMENT_FIELDS);
+const NO_EXTRA: ReadonlyMap<string, unknown> = new Map();
 
 /** Whether `digest` is a valid statement digest. */
 export function isDigest(digest: unknown): digest is string {
@@ -218,7 +221,8 @@ export function readStatement(
 ): { statement: Statement; extra: ReadonlyMap<string, unknown> } {
   const r = new Reader(code);
   if (!isJsonObject(value)) throw new RecordError(code, 'must be a JSON object');
-  const allowed = new Set<string>([...STATEMENT_FIELDS, ...extra]);
+  const allowed =
+    extra.length === 0 ? STATEMENT_NAMES : new Set<string>([...STATEMENT_FIELDS, ...extra]);
   // With one entry more than there are allowed names, any surplus includes an unknown name.
   const { entries } = ownEntries(value, allowed.size + 1, code, '');
   const members = new Map(entries);
@@ -258,7 +262,8 @@ export function readStatement(
   }
   if (members.has('controls')) out.controls = r.controls(get('controls'), '/controls');
   if (members.has('issuer')) out.issuer = r.issuer(get('issuer'), '/issuer');
-  const rest = new Map([...members].filter(([name]) => extra.includes(name)));
+  const rest =
+    extra.length === 0 ? NO_EXTRA : new Map([...members].filter(([n]) => extra.includes(n)));
   return { statement: Object.freeze(out) as unknown as Statement, extra: rest };
 }
 

@@ -1,4 +1,4 @@
-import { buildRecord, parseRecord, type RecordV1 } from './record.js';
+import { buildRecordAt, parseRecord, type RecordV1 } from './record.js';
 import type { Statement } from './statement.js';
 import { TIME_SHAPE, formatTime } from './time.js';
 
@@ -27,7 +27,7 @@ const TIME_VALUE_OFFSET = ',"time":"'.length;
  * offset stays the same. Tests check it against buildRecord.
  */
 export function recordTemplate(statement: Statement, tenant: string): RecordTemplate {
-  const base = buildRecord(statement, tenant, 0);
+  const base = buildRecordAt(statement, tenant, EPOCH);
   const offset = lastIndexOf(base.bytes, TIME_MEMBER_BYTES) + TIME_VALUE_OFFSET;
   if (
     offset < TIME_VALUE_OFFSET ||
@@ -38,13 +38,42 @@ export function recordTemplate(statement: Statement, tenant: string): RecordTemp
   return {
     size: base.bytes.length,
     at(timeMs) {
-      const time = formatTime(timeMs);
+      const time = timeText(timeMs);
       const bytes = base.bytes.slice();
       for (let i = 0; i < time.length; i++) bytes[offset + i] = time.charCodeAt(i);
-      return { record: Object.freeze({ ...base.record, time }), bytes };
+      return new TimedRecord(base.record, time, bytes);
     },
   };
 }
+
+/**
+ * A template's record at one time: its bytes, and the record object made only when asked
+ * for (a batch answered compactly never asks), so a large batch allocates less.
+ */
+class TimedRecord {
+  #record: RecordV1 | undefined;
+
+  constructor(
+    private readonly base: RecordV1,
+    private readonly time: string,
+    readonly bytes: Uint8Array,
+  ) {}
+
+  get record(): RecordV1 {
+    return (this.#record ??= Object.freeze({ ...this.base, time: this.time }));
+  }
+}
+
+/** formatTime, remembering the last time formatted: a batch's records share one. */
+function timeText(ms: number): string {
+  if (ms !== lastMs) {
+    lastText = formatTime(ms);
+    lastMs = ms;
+  }
+  return lastText;
+}
+let lastMs = Number.NaN;
+let lastText = '';
 
 const TIME_MEMBER_BYTES = new TextEncoder().encode(TIME_MEMBER);
 const TYPE_MEMBER_BYTES = new TextEncoder().encode(',"type":"');

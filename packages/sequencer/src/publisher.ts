@@ -106,7 +106,7 @@ export interface PublisherOptions {
 }
 
 /** Default least time between the starts of two publishing rounds, in ms. */
-export const DEFAULT_MIN_INTERVAL_MS = 100;
+const DEFAULT_MIN_INTERVAL_MS = 100;
 
 /** How long an authority whose request failed is left alone, in ms. */
 export const TIMESTAMP_RETRY_MS = 30_000;
@@ -185,6 +185,12 @@ export class Publisher {
   private readonly now: () => number;
   /** When rounds run: `start`, `trigger`, `stop`. */
   private readonly rounds: RoundScheduler;
+  /**
+   * performance.now() when the last successful lease request was sent (-Infinity: the lease
+   * is not known to be held), and when a request last failed (another process holds it).
+   */
+  private leaseAt = -Infinity;
+  private leaseLostAt = -Infinity;
   /** Timestamp requests in flight, by authority name. */
   private readonly timestamping = new Map<string, Promise<void>>();
   /** Per authority: the largest size it timestamped, and when to try again after a failure. */
@@ -256,6 +262,9 @@ export class Publisher {
    * up to one follow-up round. A no-op unless started.
    */
   trigger(): void {
+    // Another process held the lease at the last attempt: only the idle tick tries again, so
+    // nodes without the lease do not add a lease write per commit.
+    if (performance.now() - this.leaseLostAt < this.intervalMs) return;
     this.rounds.trigger();
   }
 
@@ -268,6 +277,7 @@ export class Publisher {
   async stop(): Promise<void> {
     await this.rounds.stop();
     await this.timestampsSettled();
+    this.leaseAt = -Infinity;
     await this.storage.releaseLease(this.log.name, this.owner);
   }
 
@@ -281,7 +291,7 @@ export class Publisher {
     const guard = this.options.guard;
     // Every node checks, lease or not: a rolled-back database is reported by all of them.
     const guarded = guard && { guard, state: await guard.reconcile(this.storage) };
-    if (!(await this.storage.acquireLease(name, this.owner, this.leaseTtlMs))) return undefined;
+    if (!(await this.holdLease())) return undefined;
     const integrated = await this.integrateAll();
     if (integrated === undefined) return undefined; // lost the lease while catching up
     const { size, sequenced } = integrated;
@@ -437,6 +447,26 @@ export class Publisher {
   }
 
   /**
+   * Takes or renews the lease; true if this process holds it. A lease renewed less than a
+   * quarter of its TTL ago (by this process's monotonic clock, which also counts a pause) is
+   * not renewed again unless `renew`: it has at least three quarters of its TTL left on the
+   * database's clock, and a round saves a write. Safety never depends on the lease (see
+   * the class comment); it only keeps other processes from doing the same work.
+   */
+  private async holdLease(renew = false): Promise<boolean> {
+    const sent = performance.now();
+    if (!renew && sent - this.leaseAt < this.leaseTtlMs / 4) return true;
+    if (await this.storage.acquireLease(this.log.name, this.owner, this.leaseTtlMs)) {
+      this.leaseAt = sent;
+      return true;
+    }
+    this.leaseAt = -Infinity;
+    this.leaseLostAt = performance.now();
+    this.rounds.dropTriggers(); // commits during this round: the holder publishes them
+    return false;
+  }
+
+  /**
    * Integrates every sequenced entry into the tiles; returns the integrated size and the
    * sequenced size it read, or undefined if the lease was lost in between.
    */
@@ -469,9 +499,7 @@ export class Publisher {
         from = await this.storage.integratedSize(name); // another process integrated meanwhile
       }
       // Long catch-ups renew the lease between chunks so that no one else starts over.
-      if (from < target && !(await this.storage.acquireLease(name, this.owner, this.leaseTtlMs))) {
-        return undefined;
-      }
+      if (from < target && !(await this.holdLease(true))) return undefined;
     }
     return { size: from, sequenced: Math.max(target, from) };
   }

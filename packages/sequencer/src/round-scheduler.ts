@@ -15,7 +15,7 @@
  */
 export class RoundScheduler {
   private timer: ReturnType<typeof setTimeout> | undefined;
-  /** When the timer fires (ms on `now`'s clock), if it is set. */
+  /** When the timer fires (ms on the monotonic clock), if it is set. */
   private dueAt = Infinity;
   private running: Promise<void> | undefined;
   /** A trigger arrived since the round in flight (if any) started. */
@@ -27,8 +27,12 @@ export class RoundScheduler {
     private readonly run: () => Promise<void>,
     private readonly intervalMs: number,
     private readonly minIntervalMs: number,
-    private readonly now: () => number = () => performance.now(),
   ) {}
+
+  /** The monotonic clock (a pause of the process counts). */
+  private now(): number {
+    return performance.now();
+  }
 
   /** Runs the first round now, then per the contract above until `stop`. */
   start(): void {
@@ -42,6 +46,15 @@ export class RoundScheduler {
     this.pending = true;
     if (this.running) return; // the round's end schedules the follow-up
     this.schedule(this.lastStart + this.minIntervalMs - this.now());
+  }
+
+  /** Forgets the triggers received so far: the next round is then the idle tick's. */
+  dropTriggers(): void {
+    this.pending = false;
+    if (!this.running) {
+      this.clear();
+      if (!this.stopped) this.schedule(this.intervalMs);
+    }
   }
 
   /** Resolves when the round in flight (if any) has ended. */
@@ -62,7 +75,17 @@ export class RoundScheduler {
     if (at >= this.dueAt) return;
     this.clear();
     this.dueAt = at;
-    this.timer = setTimeout(() => this.round(), Math.max(0, delayMs));
+    this.timer = setTimeout(() => this.fire(), Math.max(0, delayMs));
+  }
+
+  /** The timer fired: a round, unless the clock says it is early (timers round to ms). */
+  private fire(): void {
+    const early = this.lastStart + this.minIntervalMs - this.now();
+    if (early > 0) {
+      this.timer = setTimeout(() => this.fire(), Math.ceil(early));
+      return;
+    }
+    this.round();
   }
 
   private clear(): void {

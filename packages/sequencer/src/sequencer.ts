@@ -160,6 +160,8 @@ export class Sequencer {
   private tail: LogTail | undefined;
   /** Batches handed to storage and not yet settled, in the order they were first proposed. */
   private readonly flights: Flight[] = [];
+  /** Reserved commits waiting before this process's last reservation (Reservation.ahead). */
+  private ahead = 0;
   /** Settles once the last batch made its first proposal (first proposals are in order). */
   private proposing: Promise<void> = Promise.resolve();
 
@@ -259,6 +261,12 @@ export class Sequencer {
 
   private schedule(): void {
     if (this.inFlight >= this.maxInFlight || this.queue.length === 0) return;
+    // Adaptive batching when processes share the log (a storage that reserves): while at
+    // least maxInFlight commits were waiting before this process's last reservation, it
+    // adds no batch to those it has in flight, so its requests gather into fewer, larger
+    // commits instead of lengthening the log's queue (commits follow each other at the
+    // database's flush rate, whoever sends them).
+    if (this.inFlight > 0 && this.ahead >= this.maxInFlight) return;
     const full = this.pending >= this.maxBatchSize || this.maxBatchDelayMs === 0;
     if (this.scheduled?.kind === 'immediate') return;
     if (this.scheduled?.kind === 'delayed') {
@@ -395,6 +403,7 @@ export class Sequencer {
             this.now(),
           )
         : undefined;
+      this.ahead = place?.ahead ?? 0;
       const first = place?.first ?? Math.max(tail.size, ...waiting.map((f) => f.end));
       const timeMs =
         place?.timeMs ?? Math.max(this.now(), tail.timeMs, ...waiting.map((f) => f.timeMs));

@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { retiredKeys, type RetiredKeyDescription } from './key-history.js';
+import { RetiredKeys, type RetiredKeyDescription } from './key-history.js';
 import swagger from '@fastify/swagger';
 import type { OpenAPIV3 } from 'openapi-types';
 import swaggerUi from '@fastify/swagger-ui';
@@ -147,16 +147,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       .header('cache-control', 'no-store')
       .send(await metrics.registry.metrics()),
   );
+  const retired = new RetiredKeys(storage);
   app.get('/logs', async () => ({
     logs: await Promise.all(
       (await logs.list()).map(async (log) =>
-        describeLog(log, options.logs.get(log.name), await retiredKeys(storage, log.name)),
+        describeLog(log, options.logs.get(log.name), await retired.get(log)),
       ),
     ),
   }));
   app.get<{ Params: { name: string } }>('/logs/:name/', async (request) => {
     const log = await logs.get(request.params.name);
-    return describeLog(log, options.logs.get(log.name), await retiredKeys(storage, log.name));
+    return describeLog(log, options.logs.get(log.name), await retired.get(log));
   });
 
   registerTileRoutes(app, storage, logs, readAccess);

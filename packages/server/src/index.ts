@@ -14,5 +14,4 @@ export {
 export { MAX_LOOKUP_RESULTS, registerLookupRoute, type LookupResult } from './lookup.js';
 export { DEFAULT_WEB_ROOT, DOCS_CSP, WEB_CSP, registerWebRoutes } from './web.js';
 export { ServerMetrics } from './metrics.js';
-export { turnBufferedStream, type LineStream } from './log-stream.js';
 export { registerAuditRoutes, type AuditRouteOptions } from './audit-routes.js';

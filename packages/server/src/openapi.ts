@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { receiptViewSchema } from '@proofline/records';
+import { BATCH_V2_MEDIA_TYPE, compactBatchSchema, receiptViewSchema } from '@proofline/records';
 import { PROBLEM_STATUS } from './problem.js';
 
 /** JSON Schemas published by @proofline/records (the single source of the record format). */
@@ -176,9 +176,15 @@ export function openApiDocument(): Record<string, unknown> {
           responses: {
             '201': {
               description:
-                'The receipts in request order. The records of a batch share one batch ' +
-                'receipt note (with any others committed with them); each carries its own ' +
-                'receiptProof.',
+                'As the Accept header asks. `application/json` (the default): the receipts ' +
+                'in request order; the records of a batch share one batch receipt note (with ' +
+                'any others committed with them), each carries its own receiptProof. ' +
+                `\`${BATCH_V2_MEDIA_TYPE}\` (version 2, what @proofline/client asks for): ` +
+                "the compact answer: the commit's one receipt, the records' tenant and time, " +
+                'a range proof and each record’s id and index, from which the client rebuilds ' +
+                'every receipt exactly (records expandCompactBatch); about 40 B per record ' +
+                'instead of about 1.5 KB. With `?wait=proof`, bundles either way (202: the ' +
+                'answer asked for).',
               content: {
                 'application/json': {
                   schema: {
@@ -189,6 +195,7 @@ export function openApiDocument(): Record<string, unknown> {
                     },
                   },
                 },
+                [BATCH_V2_MEDIA_TYPE]: { schema: compactBatchSchema() },
               },
             },
             ...errors,
@@ -211,10 +218,20 @@ export function openApiDocument(): Record<string, unknown> {
       },
       '/v1/records/{id}/proof': {
         get: {
-          summary: 'The public proof bundle (JSON) or C2SP tlog-proof text',
+          summary: 'The proof bundle (JSON) or C2SP tlog-proof text',
+          description:
+            "Public for a public log. For a private log: an API key of the log's tenant with records:read " +
+            "or audit:read, or the record's share link token in the Proofline-Share header; otherwise 401, " +
+            'the same whether the record exists or not (another tenant’s key: 404, as for a missing record).',
           parameters: [
             idParam,
             { name: 'format', in: 'query', schema: { enum: ['json', 'tlog-proof'] } },
+            {
+              name: 'Proofline-Share',
+              in: 'header',
+              description: 'A share link token (pls_…) of this record, for a private log.',
+              schema: { type: 'string' },
+            },
           ],
           responses: {
             '200': {
@@ -228,10 +245,54 @@ export function openApiDocument(): Record<string, unknown> {
                 'text/plain': { schema: { type: 'string' } },
               },
             },
+            '401': problemResponse(
+              'A private log’s record, without a key of its tenant or a share link.',
+            ),
             '404': problemResponse(
               'Unknown record, or not yet covered by a checkpoint (see Retry-After).',
             ),
           },
+        },
+      },
+      '/v1/records/{id}/shares': {
+        post: {
+          summary: 'Make a share link of a record of a private log (scope records:write)',
+          description:
+            'Body (optional): {"expiresInSeconds": N}. The answer holds the token and the URL ' +
+            '(<server>/r/<id>#t=<token>), shown only here: the server keeps the SHA-256 of its secret.',
+          security: bearer,
+          parameters: [idParam],
+          responses: {
+            '201': { description: 'The link, its token and URL' },
+            ...errors,
+          },
+        },
+        get: {
+          summary: "A record's share links, without tokens (scope records:read)",
+          security: bearer,
+          parameters: [idParam],
+          responses: { '200': { description: '{"shares": [...]}' }, ...errors },
+        },
+        delete: {
+          summary: 'Revoke every share link of a record (scope records:write)',
+          security: bearer,
+          parameters: [idParam],
+          responses: { '200': { description: '{"revoked": N}' }, ...errors },
+        },
+      },
+      '/v1/shares/{shareId}': {
+        delete: {
+          summary: 'Revoke one share link (scope records:write)',
+          security: bearer,
+          parameters: [
+            {
+              name: 'shareId',
+              in: 'path',
+              required: true,
+              schema: { type: 'string', pattern: '^[0-9a-f]{16}$' },
+            },
+          ],
+          responses: { '200': { description: '{"revoked": 1 or 0}' }, ...errors },
         },
       },
       '/v1/records/{id}/erasure': {
@@ -391,10 +452,14 @@ export function openApiDocument(): Record<string, unknown> {
       '/v1/lookup': {
         get: {
           summary: 'Public lookup of published records by digest, across logs',
+          description:
+            "Searches every public log; with an API key (records:read or audit:read) also its tenant's " +
+            'private logs. Without one, private logs are never searched.',
           parameters: [{ name: 'digest', in: 'query', required: true, schema: { type: 'string' } }],
           responses: {
             '200': { description: '{"records": [{"id", "log", "index"}]} (at most 100)' },
             '400': problemResponse('Bad digest.'),
+            '401': problemResponse('An invalid or revoked API key was sent.'),
           },
         },
       },

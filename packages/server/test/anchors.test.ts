@@ -93,6 +93,21 @@ describe('ProofBundles: anchors', () => {
     assert.deepEqual(covering, [2, 0, 3, 5, 4, 1]);
   });
 
+  it('finds the anchor of every index in any order, with few anchors kept', async () => {
+    const history = await fx.storage.checkpointHistory(log.name, 100);
+    const size = history[history.length - 1]!.size;
+    for (const entries of [1, 2, 3, 100]) {
+      const bundles = new ProofBundles(fx.storage, { anchorCacheEntries: entries });
+      let seed = entries;
+      for (let i = 0; i < 200; i++) {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+        const index = (seed >>> 8) % size;
+        const b = await bundles.build(log.config, recordId(log.name, index), index, none);
+        assert.equal(b.checkpoint, history.find((c) => c.size > index)!.note, `index ${index}`);
+      }
+    }
+  });
+
   it('reads a fresh anchor’s tokens again until one arrives, then keeps them', async () => {
     let clock = Date.now();
     const { storage, stamps } = counting(fx.storage);

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { formatBundle, parseBundle, recordId, type BundleV2 } from '@proofline/records';
+import {
+  BUNDLE_V2_MEDIA_TYPE,
+  formatBundle,
+  parseBundle,
+  recordId,
+  type BundleV2,
+} from '@proofline/records';
 import type { Storage } from '@proofline/storage';
 import { ProofBundles } from '../src/records/bundles.js';
 import { Receipts } from '../src/records/receipts.js';
@@ -70,8 +76,8 @@ describe('ProofBundles: bundle texts', () => {
   after(() => fx.close());
 
   const creation = (i: number) => receipts.creation({ config: log.config }, i);
-  const text = (bundles: ProofBundles, index: number) =>
-    bundles.text(log.config, recordId(log.name, index), index, creation);
+  const text = async (bundles: ProofBundles, index: number) =>
+    (await bundles.json(log.config, recordId(log.name, index), index, creation)).toString();
   const built = async (index: number) =>
     new ProofBundles(fx.storage).build(log.config, recordId(log.name, index), index, creation);
 
@@ -83,7 +89,8 @@ describe('ProofBundles: bundle texts', () => {
       const miss = await text(bundles, index);
       const fresh = await built(index);
       assert.equal(miss, formatBundle(fresh), `index ${index}`);
-      assert.equal(await text(bundles, index), miss, `index ${index}, cached`);
+      assert.equal(await text(bundles, index), miss, `index ${index}, requested again: kept`);
+      assert.equal(await text(bundles, index), miss, `index ${index}, from the cache`);
       // The object path shares the proof caches: the same proof as a fresh one.
       assert.deepEqual(
         await bundles.build(log.config, recordId(log.name, index), index, creation),
@@ -101,6 +108,7 @@ describe('ProofBundles: bundle texts', () => {
     let clock = Date.now();
     const bundles = new ProofBundles(fx.storage, { now: () => clock });
     await text(bundles, 5);
+    assert.equal(bundles.cachedTexts(log.name).count, 0, 'kept from the second request on');
     // A checkpoint without tokens is asked for again during TIMESTAMP_WAIT_MS after it was
     // first seen: past that, the snapshot is kept for CHECKPOINT_CACHE_MS.
     clock += 5_000;
@@ -121,15 +129,17 @@ describe('ProofBundles: bundle texts', () => {
 
   it('stays within its memory bound, and keeps nothing with a bound of 0', async () => {
     // Records 2 to 301 are one batch: texts of the same length.
-    const one = (await text(new ProofBundles(fx.storage), 2)).length + 64;
+    const one = Buffer.byteLength(await text(new ProofBundles(fx.storage), 2)) + 128;
     const bound = Math.floor(one * 3.5);
     const bundles = new ProofBundles(fx.storage, { bundleCacheBytes: bound });
     for (let index = 2; index < 42; index++) {
+      await text(bundles, index);
       assert.equal(await text(bundles, index), formatBundle(await built(index)));
       assert.ok(bundles.cachedTexts(log.name).bytes <= bound);
     }
     assert.equal(bundles.cachedTexts(log.name).count, 3);
     const none = new ProofBundles(fx.storage, { bundleCacheBytes: 0 });
+    await text(none, 1);
     await text(none, 1);
     assert.deepEqual(none.cachedTexts(log.name), { count: 0, bytes: 0 });
   });
@@ -138,6 +148,7 @@ describe('ProofBundles: bundle texts', () => {
     const box = tampered(fx.storage);
     const bundles = new ProofBundles(box.storage);
     const original = await text(bundles, 7);
+    assert.equal(await text(bundles, 7), original);
     box.forge = (entry) => Uint8Array.from(entry, (b, i) => (i === 20 ? b ^ 1 : b));
     assert.equal(await text(bundles, 7), original, 'cached: as first read (and signed)');
     // Built afresh (not cached), the forged entry is served, and fails verification.
@@ -149,9 +160,16 @@ describe('ProofBundles: bundle texts', () => {
     const app = await fx.app();
     for (const index of [0, 300, 554]) {
       const url = `/v1/records/${recordId(log.name, index)}/proof`;
-      const [a, b] = [await request(app, { url }), await request(app, { url })];
+      const [a, b, c] = [
+        await request(app, { url }),
+        await request(app, { url }),
+        await request(app, { url }),
+      ];
       assert.equal(a.statusCode, 200, a.body);
       assert.equal(b.body, a.body);
+      assert.equal(c.body, a.body);
+      assert.equal(a.headers['content-type'], `${BUNDLE_V2_MEDIA_TYPE}; charset=utf-8`);
+      assert.equal(a.headers['content-length'], String(Buffer.byteLength(a.body)));
       const expected: BundleV2 = await built(index);
       assert.equal(a.body, formatBundle(expected));
     }

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { ServerMetrics, turnBufferedStream } from '../src/index.js';
+import { ServerMetrics } from '../src/index.js';
 import {
   Fixture,
   assertProblem,
@@ -282,55 +282,6 @@ describe('/readyz and /healthz', () => {
     const res = await request(app, { method: 'GET', url: '/readyz' }, [503]);
     assert.equal(assertProblem(res, 503, 'not-ready').detail, 'the storage does not answer');
     assert.equal((await request(app, { method: 'GET', url: '/healthz' })).statusCode, 200);
-  });
-});
-
-describe('turnBufferedStream', () => {
-  it('writes the lines of one event-loop turn with one write, in order, at the end of the turn', async () => {
-    const writes: string[] = [];
-    const out = new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        writes.push(chunk.toString());
-        callback();
-      },
-    });
-    const stream = turnBufferedStream(out);
-    stream.write('a\n');
-    stream.write('b\n');
-    assert.deepEqual(writes, [], 'nothing is written during the turn');
-    await new Promise((resolve) => setImmediate(resolve));
-    assert.deepEqual(writes, ['a\nb\n']);
-    stream.write('c\n');
-    stream.flush(); // as on exit
-    assert.deepEqual(writes, ['a\nb\n', 'c\n']);
-    await new Promise((resolve) => setImmediate(resolve));
-    assert.deepEqual(writes, ['a\nb\n', 'c\n'], 'a flushed line is not written twice');
-  });
-
-  it('carries the access log of an app (one line per request)', async () => {
-    const fx = await Fixture.create([{ name: 'buffered-log', tenant: 'acme', publish: false }]);
-    const writes: string[] = [];
-    const out = new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        writes.push(chunk.toString());
-        callback();
-      },
-    });
-    try {
-      const app = await fx.app(undefined, {
-        logger: { level: 'info', stream: turnBufferedStream(out) },
-      });
-      for (let i = 0; i < 3; i++) await request(app, { method: 'GET', url: '/healthz' });
-      await new Promise((resolve) => setImmediate(resolve));
-      const lines = writes
-        .join('')
-        .split('\n')
-        .filter((l) => l !== '');
-      const access = lines.map((l) => JSON.parse(l) as { msg: string; route?: string });
-      assert.equal(access.filter((l) => l.msg === 'request' && l.route === '/healthz').length, 3);
-    } finally {
-      await fx.close();
-    }
   });
 });
 

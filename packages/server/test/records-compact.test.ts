@@ -6,6 +6,7 @@ import {
   BATCH_V2_FORMAT,
   BATCH_V2_MEDIA_TYPE,
   RecordError,
+  compactBatchSchema,
   expandCompactBatch,
   openBatchReceipt,
   parseStatement,
@@ -82,6 +83,14 @@ describe('compact batch answer (Accept: application/vnd.proofline.batch.v2+json)
     assert.equal(res.headers.vary, 'accept');
     const compact = res.json() as CompactBatchView;
     assert.equal(compact.format, BATCH_V2_FORMAT);
+    const schema = compactBatchSchema() as { properties: object; required: string[] };
+    for (const member of Object.keys(compact)) assert.ok(Object.hasOwn(schema.properties, member));
+    for (const member of schema.required) assert.ok(Object.hasOwn(compact, member), member);
+    const openapi = (await request(app, { method: 'GET', url: '/openapi.json' })).json() as {
+      paths: Record<string, { post: { responses: { '201': { content: object } } } }>;
+    };
+    const content = openapi.paths['/v1/records/batch']!.post.responses['201'].content;
+    assert.ok(Object.hasOwn(content, BATCH_V2_MEDIA_TYPE), 'documented');
     assert.equal(compact.records.length, 1000);
     assert.ok(res.body.length < 80_000, `${res.body.length} bytes`);
     const batch = await openBatchReceipt(compact.receipt!, acme.verifier);

@@ -245,18 +245,26 @@ export class PostgresStorage extends PostgresAccess implements Storage {
   async reserve(log: string, count: number, nowMs: number): Promise<Reservation> {
     checkReserve(count, nowMs);
     const id = await this.logId(log);
-    const { rows } = await this.query<{ first: number; time: number; epoch: number }>(
-      `INSERT INTO ${this.schema}.reservations AS r (log_id, next, time, epoch) ` +
-        `SELECT l.id, l.sequenced_size + $2::bigint, greatest(l.last_time, $3::bigint), 1 ` +
-        `FROM ${this.t.logs} l WHERE l.id = $1 ` +
+    const { rows } = await this.query<{
+      first: number;
+      time: number;
+      epoch: number;
+      ahead: number;
+    }>(
+      `WITH l AS (SELECT id, sequenced_size, last_time, commits FROM ${this.t.logs} WHERE id = $1) ` +
+        `INSERT INTO ${this.schema}.reservations AS r (log_id, next, time, epoch, tickets) ` +
+        'SELECT l.id, l.sequenced_size + $2::bigint, greatest(l.last_time, $3::bigint), 1, ' +
+        'l.commits + 1 FROM l ' +
         'ON CONFLICT (log_id) DO UPDATE SET ' +
         'next = greatest(r.next, excluded.next - $2::bigint) + $2::bigint, ' +
-        'time = greatest(r.time, excluded.time) ' +
-        'RETURNING r.next - $2::bigint AS first, r.time, r.epoch',
+        'time = greatest(r.time, excluded.time), ' +
+        'tickets = greatest(r.tickets, excluded.tickets - 1) + 1 ' +
+        'RETURNING r.next - $2::bigint AS first, r.time, r.epoch, ' +
+        'greatest(r.tickets - 1 - (SELECT commits FROM l), 0) AS ahead',
       [id, count, nowMs],
     );
     const row = rows[0]!;
-    return { first: row.first, timeMs: row.time, epoch: row.epoch };
+    return { first: row.first, timeMs: row.time, epoch: row.epoch, ahead: row.ahead };
   }
 
   async tail(log: string): Promise<LogTail> {

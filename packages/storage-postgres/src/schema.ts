@@ -191,6 +191,8 @@ export const MIGRATIONS: readonly ((s: string) => string)[] = [
   );
   CREATE INDEX share_links_by_record ON ${s}.share_links (tenant, record_id, created_at);
   `,
+  // 11: adaptive batching: how many reserved commits wait before a new reservation.
+  adaptiveMigration,
 ];
 
 /**
@@ -203,7 +205,7 @@ export const MIGRATIONS: readonly ((s: string) => string)[] = [
  * outside any explicit transaction, so the log's locks are held only while the server works
  * and flushes the commit — never across a client round trip. With a reservation epoch, a
  * commit whose predecessors have not landed yet waits for them (on `p_lock`, an advisory
- * lock every committer of the log holds until its commit is durable, else sleeping 0.1–1 ms),
+ * lock every committer of the log holds until its commit is durable, else sleeping briefly),
  * for at most `p_wait_ms`; then it gives every open reservation up (epoch + 1) and answers
  * retry. A commit at its turn that does not commit (duplicates, time) gives them up at once,
  * so the reservations after it retry instead of waiting. Status: committed, retry (with the
@@ -218,7 +220,31 @@ function sequencingMigration(s: string): string {
     time bigint NOT NULL,
     epoch bigint NOT NULL
   );
-  CREATE FUNCTION ${s}.sequence_commit(
+  ${sequenceCommitFunction(s, 1)}
+  `;
+}
+
+/**
+ * Adaptive batching: `logs.commits` counts the commits made and `reservations.tickets` the
+ * commits made or reserved, so that `reserve` tells how many reserved commits wait before a
+ * new one; `sequence_commit` keeps both, and sleeps 0.2–2 ms between its checks.
+ */
+function adaptiveMigration(s: string): string {
+  return `
+  ALTER TABLE ${s}.logs ADD COLUMN commits bigint NOT NULL DEFAULT 0;
+  ALTER TABLE ${s}.reservations ADD COLUMN tickets bigint NOT NULL DEFAULT 0;
+  ${sequenceCommitFunction(s, 2)}
+  `;
+}
+
+/** `sequence_commit` as migration 6 made it (version 1) and as adaptive batching did (2). */
+function sequenceCommitFunction(s: string, version: 1 | 2): string {
+  const v = version === 1 ? { pause: 0.0001, maxPause: 0.001 } : { pause: 0.0002, maxPause: 0.002 };
+  const tickets =
+    version === 1 ? '' : `,\n          tickets = (SELECT commits FROM ${s}.logs WHERE id = p_log)`;
+  const commits = version === 1 ? '' : ', commits = commits + 1';
+  return `
+  CREATE OR REPLACE FUNCTION ${s}.sequence_commit(
     p_log bigint, p_first bigint, p_time bigint, p_epoch bigint, p_wait_ms integer,
     p_lock_space integer,
     p_data bytea, p_starts int4[], p_lengths int4[], p_keys int8[], p_key_idx int8[],
@@ -228,7 +254,7 @@ function sequencingMigration(s: string): string {
   ) LANGUAGE plpgsql AS $fn$
   DECLARE
     v_deadline timestamptz := clock_timestamp() + p_wait_ms * interval '1 millisecond';
-    v_pause double precision := 0.0001;
+    v_pause double precision := ${v.pause};
     v_epoch bigint;
     v_claimed bigint;
     v_lock integer := p_log::integer;
@@ -244,20 +270,20 @@ function sequencingMigration(s: string): string {
       EXIT WHEN o_size = p_first OR p_epoch IS NULL;
       IF v_epoch IS DISTINCT FROM p_epoch THEN o_status := 'retry'; RETURN; END IF;
       IF clock_timestamp() >= v_deadline THEN
-        UPDATE ${s}.reservations SET epoch = epoch + 1, next = o_size
+        UPDATE ${s}.reservations SET epoch = epoch + 1, next = o_size${tickets}
           WHERE log_id = p_log AND epoch = p_epoch;
         o_status := 'retry';
         RETURN;
       END IF;
       PERFORM pg_sleep(v_pause);
-      v_pause := least(v_pause * 2, 0.001);
+      v_pause := least(v_pause * 2, ${v.maxPause});
     END LOOP;
     PERFORM pg_advisory_xact_lock(p_lock_space, v_lock);
     SELECT sequenced_size, last_time INTO o_size, o_time FROM ${s}.logs
       WHERE id = p_log FOR UPDATE;
     IF o_size <> p_first OR o_time > p_time THEN
       IF o_size = p_first THEN
-        UPDATE ${s}.reservations SET epoch = epoch + 1, next = o_size
+        UPDATE ${s}.reservations SET epoch = epoch + 1, next = o_size${tickets}
           WHERE log_id = p_log AND epoch = p_epoch;
       END IF;
       o_status := 'retry';
@@ -276,7 +302,7 @@ function sequencingMigration(s: string): string {
           RAISE EXCEPTION 'an idempotency key is taken' USING ERRCODE = 'PLDUP';
         END IF;
       EXCEPTION WHEN SQLSTATE 'PLDUP' THEN
-        UPDATE ${s}.reservations SET epoch = epoch + 1, next = o_size
+        UPDATE ${s}.reservations SET epoch = epoch + 1, next = o_size${tickets}
           WHERE log_id = p_log AND epoch = p_epoch;
         o_status := 'duplicates';
         RETURN;
@@ -291,7 +317,8 @@ function sequencingMigration(s: string): string {
       VALUES (p_log, p_first, p_time, p_receipt);
     o_size := p_first + cardinality(p_starts);
     o_time := p_time;
-    UPDATE ${s}.logs SET sequenced_size = o_size, last_time = o_time WHERE id = p_log;
+    UPDATE ${s}.logs SET sequenced_size = o_size, last_time = o_time${commits}
+      WHERE id = p_log;
     o_status := 'committed';
   END
   $fn$;

@@ -198,7 +198,8 @@ export async function sequenceIn(
        INSERT INTO ${t.batches} (log_id, first_idx, time, receipt)
        VALUES ($1::bigint, $8::bigint, $9::bigint, $11::text)
      )
-     UPDATE ${t.logs} SET sequenced_size = $10::bigint, last_time = $9::bigint
+     UPDATE ${t.logs} SET sequenced_size = $10::bigint, last_time = $9::bigint,
+       commits = commits + 1
      WHERE id = $1::bigint`,
     [
       id,

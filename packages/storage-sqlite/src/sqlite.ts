@@ -42,6 +42,7 @@ import { readKeyHistory, retireKey } from './key-history.js';
 import { openDatabase } from './schema.js';
 import { writeOperations, type SequenceRequest, type WriteOperations } from './writes.js';
 import { Writer } from './writer.js';
+import { Checkpointer } from './checkpointer.js';
 
 /** The entries as one buffer plus end offsets (see SequenceRequest). */
 function concat(entries: readonly Uint8Array[]): { data: Uint8Array; ends: Uint32Array } {
@@ -68,6 +69,12 @@ export interface SqliteOptions {
    * it saves; under load the batches are larger and go to the thread.
    */
   readonly inlineMaxEntries?: number;
+  /**
+   * How often, in ms, a thread of its own copies the WAL into the database file (see
+   * checkpointer.ts; default 100). 0: SQLite's default, where the commit that takes the WAL
+   * past 1000 pages does it before it returns.
+   */
+  readonly checkpointIntervalMs?: number;
 }
 
 /**
@@ -86,19 +93,29 @@ export interface SqliteOptions {
  * resolves only after that thread's COMMIT returned. Exception: a single-entry batch while
  * the writer owes nothing is committed here (see SqliteOptions.inlineMaxEntries). Reads, and the rare administrative
  * writes (tenants, logs, keys), run synchronously on the calling thread's connection, which
- * sees every committed write (WAL).
+ * sees every committed write (WAL). WAL checkpoints run on a third thread, beside the commits
+ * (checkpointer.ts; SqliteOptions.checkpointIntervalMs).
  */
 export class SqliteStorage extends SqliteAccess implements Storage {
   private readonly logIds = new Map<string, number>();
   private readonly stmt;
   private readonly writer: Writer;
   private readonly inlineMaxEntries: number;
+  /** Checkpoints the WAL beside the commits (undefined: the commits do, SQLite's default). */
+  private readonly checkpointer: Checkpointer | undefined;
   /** The same write operations on this thread's connection (see inlineMaxEntries). */
   private inlineWrites: WriteOperations | undefined;
   constructor(path: string, options: SqliteOptions = {}) {
     const db = openDatabase(path, options.busyTimeoutMs ?? 10_000);
     super(db);
-    this.writer = new Writer(path, options.busyTimeoutMs ?? 10_000);
+    const checkpointMs = options.checkpointIntervalMs ?? 100;
+    const checkpointer = checkpointMs > 0 ? new Checkpointer(path, checkpointMs) : undefined;
+    if (checkpointer) db.pragma('wal_autocheckpoint = 0');
+    this.checkpointer = checkpointer;
+    // The checkpoint thread runs from the first write of the writer thread or an inline commit.
+    this.writer = new Writer(path, options.busyTimeoutMs ?? 10_000, !checkpointer, () =>
+      checkpointer?.start(),
+    );
     this.inlineMaxEntries = options.inlineMaxEntries ?? 1;
     this.stmt = logStatements(db);
   }
@@ -172,6 +189,7 @@ export class SqliteStorage extends SqliteAccess implements Storage {
       ends,
     };
     if (count <= this.inlineMaxEntries && this.writer.idle) {
+      this.checkpointer?.start();
       return (this.inlineWrites ??= writeOperations(this.db)).sequence(request);
     }
     return this.writer.call('sequence', [request], [data.buffer as ArrayBuffer]);
@@ -304,6 +322,7 @@ export class SqliteStorage extends SqliteAccess implements Storage {
 
   async close(): Promise<void> {
     await this.writer.close();
+    await this.checkpointer?.close();
     if (this.db.open) this.db.close();
   }
 

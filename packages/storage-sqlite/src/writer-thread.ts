@@ -12,10 +12,16 @@ import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { writeOperations, type WriteOperations } from './writes.js';
 
-const { path, busyTimeoutMs } = workerData as { path: string; busyTimeoutMs: number };
+const { path, busyTimeoutMs, autocheckpoint } = workerData as {
+  path: string;
+  busyTimeoutMs: number;
+  /** False: a Checkpointer copies the WAL into the database, not these commits. */
+  autocheckpoint: boolean;
+};
 const db = new Database(path);
 db.pragma('synchronous = FULL');
 db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+if (!autocheckpoint) db.pragma('wal_autocheckpoint = 0');
 db.pragma('foreign_keys = ON');
 const ops = writeOperations(db);
 

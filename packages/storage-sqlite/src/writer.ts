@@ -34,6 +34,10 @@ export class Writer {
   constructor(
     private readonly path: string,
     private readonly busyTimeoutMs: number,
+    /** Whether the thread's commits checkpoint the WAL (SQLite's default) or leave it to a Checkpointer. */
+    private readonly autocheckpoint: boolean,
+    /** Called before each call is sent (e.g. to start the Checkpointer). */
+    private readonly onCall: () => void = () => {},
   ) {}
 
   /** True when the thread owes no reply: no transaction of this store is running there. */
@@ -47,6 +51,7 @@ export class Writer {
     args: Parameters<WriteOperations[K]>,
     transfer: ArrayBuffer[] = [],
   ): Promise<ReturnType<WriteOperations[K]>> {
+    this.onCall();
     const worker = (this.worker ??= this.start());
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -69,7 +74,11 @@ export class Writer {
 
   private start(): Worker {
     const worker = new Worker(new URL('./writer-thread.js', import.meta.url), {
-      workerData: { path: this.path, busyTimeoutMs: this.busyTimeoutMs },
+      workerData: {
+        path: this.path,
+        busyTimeoutMs: this.busyTimeoutMs,
+        autocheckpoint: this.autocheckpoint,
+      },
     });
     worker.unref();
     worker.on('message', (msg: Reply) => {

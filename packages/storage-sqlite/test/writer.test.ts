@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -96,4 +96,53 @@ describe('sqlite writer thread', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe('sqlite checkpoint thread', () => {
+  /** Commits `n` commits of 20 entries of 200 bytes, each with a lookup key. */
+  async function fill(store: SqliteStorage, n: number): Promise<void> {
+    for (let c = 0; c < n; c++) {
+      const entries = Array.from({ length: 20 }, (_, i) =>
+        new Uint8Array(200).fill((c + i) & 0xff),
+      );
+      const lookupKeys = entries.map((_, i) => (c * 7919 + i * 104729) % 2 ** 40);
+      await appendAt(store, 'l', [{ entries, lookupKeys }]);
+    }
+  }
+
+  for (const [where, options] of [
+    ['on this thread', { inlineMaxEntries: 100 }],
+    ['on the writer thread', { inlineMaxEntries: 0 }],
+  ] as const) {
+    test(`copies the WAL into the database beside the commits (${where})`, () =>
+      withLog(
+        async (store, file) => {
+          const before = statSync(file).size;
+          await fill(store, 60);
+          // The committing connection leaves checkpoints to the thread.
+          const db = (store as unknown as { db: Database.Database }).db;
+          assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), 0);
+          const deadline = Date.now() + 10_000;
+          while (statSync(file).size === before && Date.now() < deadline) {
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          }
+          assert.ok(statSync(file).size > before, 'the thread copied the WAL into the database');
+          // Every entry is there, read through the main connection.
+          assert.equal((await store.readEntries('l', 0, 1200)).length, 1200);
+        },
+        { ...options, checkpointIntervalMs: 20 },
+      ));
+  }
+
+  test('with checkpointIntervalMs 0, the commits checkpoint as SQLite does by default', () =>
+    withLog(
+      async (store, file) => {
+        const db = (store as unknown as { db: Database.Database }).db;
+        assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), 1000);
+        const before = statSync(file).size;
+        await fill(store, 150); // well over 1000 WAL pages
+        assert.ok(statSync(file).size > before);
+      },
+      { checkpointIntervalMs: 0 },
+    ));
 });

@@ -51,6 +51,9 @@ export function reserveConformance(
         const r1 = await a.reserve(LOG.name, 2, T0 + 5);
         const r2 = await b.reserve(LOG.name, 3, T0); // a slower clock: never earlier
         const r3 = await a.reserve(LOG.name, 1, T0 + 9);
+        if (r1.ahead !== undefined) {
+          assert.deepEqual([r1.ahead, r2.ahead, r3.ahead], [0, 1, 2], 'reserved, not landed');
+        }
         assert.deepEqual(
           [r1, r2, r3].map((r) => [r.first, r.timeMs]),
           [
@@ -76,6 +79,9 @@ export function reserveConformance(
           'c/0',
         ]);
         assert.deepEqual(await b.tail(LOG.name), { size: 6, timeMs: T0 + 9 });
+        const r4 = await b.reserve(LOG.name, 1, T0);
+        assert.equal(r4.first, 6);
+        if (r4.ahead !== undefined) assert.equal(r4.ahead, 0, 'all landed');
       }));
 
     it('gives up a place never committed: the later ones retry, the log moves on', (t) =>

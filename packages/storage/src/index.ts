@@ -301,6 +301,8 @@ export interface Reservation {
   readonly timeMs: number;
   /** Passed back with the commit (CommitRequest.epoch). */
   readonly epoch: number;
+  /** How many reserved commits had not landed before this one, if the driver knows. */
+  readonly ahead?: number;
 }
 
 export type CommitAnswer =

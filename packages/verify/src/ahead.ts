@@ -23,10 +23,15 @@ export class Ahead {
   constructor(resolved: ResolvedPolicy) {
     this.#resolved = resolved;
     const prefetch = this.#prefetch;
-    const { witnesses } = resolved;
+    const { witnesses, chain } = resolved;
     this.policy = Object.freeze({
       ...resolved,
       log: prefetch.wrap(resolved.log),
+      ...(chain === undefined
+        ? {}
+        : {
+            chain: chain.map((k) => Object.freeze({ ...k, verifier: prefetch.wrap(k.verifier) })),
+          }),
       ...(witnesses === undefined
         ? {}
         : {

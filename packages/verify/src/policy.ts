@@ -10,6 +10,7 @@ import { verifierFor } from './ed25519/verifier.js';
 import { VerificationError } from './errors.js';
 import { decodeVerifierKey, type VerifierKey } from './keys.js';
 import type { TrustPolicy } from './types.js';
+import type { ChainKey } from './key-chain.js';
 
 /** Bound on the number of issuer or witness keys in a policy. */
 const MAX_KEYS = 256;
@@ -28,6 +29,11 @@ export interface ResolvedPolicy {
   /** DER root certificates of the trusted time-stamping authorities. */
   readonly tsaRoots?: readonly Uint8Array[];
   readonly requireTimestamp: boolean;
+  /**
+   * With TrustPolicy.keyHistory: the log's keys, oldest first, each with its range (see
+   * key-chain.ts); `log` is one of them.
+   */
+  readonly chain?: readonly ChainKey[];
 }
 
 function invalid(message: string, cause?: unknown): VerificationError {

@@ -33,6 +33,15 @@ export interface TrustPolicy {
    * `timestampAuthorities`).
    */
   readonly requireTimestamp?: boolean;
+  /**
+   * The log's key history, after a key rotation was finished: the handover notes of its
+   * retired keys, oldest first (`GET /logs/<name>/` `retiredKeys[].handover`). Untrusted: they
+   * must form one chain, each signed by both its keys, that names `logKey`. Receipts are then
+   * opened with the key that sealed their entries and checkpoints with any key of the chain
+   * whose range reaches their size, so evidence sealed before or after the switch verifies
+   * with either key pinned.
+   */
+  readonly keyHistory?: readonly string[];
 }
 
 /** The checks, in the order they are reported. */

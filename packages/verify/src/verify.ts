@@ -16,6 +16,7 @@ import { Ahead } from './ahead.js';
 import { notApplicable, skipped, type StepResult } from './checks.js';
 import { VerificationError } from './errors.js';
 import { resolvePolicy, type ResolvedPolicy } from './policy.js';
+import { withKeyHistory } from './key-chain.js';
 import { bundleStep, tlogProofStep } from './steps/bundle.js';
 import { checkpointStep, type VerifiedCheckpoint } from './steps/checkpoint.js';
 import { consistencyStep } from './steps/consistency.js';
@@ -317,7 +318,7 @@ export async function verifyBundle(
   policy: TrustPolicy,
   options: VerifyOptions = {},
 ): Promise<Verification> {
-  const resolved = resolvePolicy(policy);
+  const resolved = await withKeyHistory(resolvePolicy(policy), policy.logKey, policy.keyHistory);
   checkOptions(options);
   const ahead = new Ahead(resolved);
   ahead.startBundle(input);
@@ -340,7 +341,7 @@ export async function verifyTlogProof(
   policy: TrustPolicy,
   options: VerifyOptions = {},
 ): Promise<Verification> {
-  const resolved = resolvePolicy(policy);
+  const resolved = await withKeyHistory(resolvePolicy(policy), policy.logKey, policy.keyHistory);
   checkOptions(options);
   const { check, value: proof } = tlogProofStep(text);
   if (proof === undefined) return freeze({ ok: false, checks: allSkipped(check) });
@@ -373,7 +374,8 @@ export async function verifyReceipt(
   policy: TrustPolicy,
   options: ReceiptOptions = {},
 ): Promise<Verification> {
-  return receiptVerification(receipt, entry, resolvePolicy(policy), options, undefined);
+  const resolved = await withKeyHistory(resolvePolicy(policy), policy.logKey, policy.keyHistory);
+  return receiptVerification(receipt, entry, resolved, options, undefined);
 }
 
 /**
@@ -387,7 +389,7 @@ export async function verifyReceipts(
   items: readonly { readonly entry: Uint8Array; readonly options?: ReceiptOptions }[],
   policy: TrustPolicy,
 ): Promise<Verification[]> {
-  const resolved = resolvePolicy(policy);
+  const resolved = await withKeyHistory(resolvePolicy(policy), policy.logKey, policy.keyHistory);
   const memo: SignatureMemo = { note: receipt };
   return Promise.all(
     items.map((item) =>

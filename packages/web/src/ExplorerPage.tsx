@@ -216,6 +216,8 @@ interface RecentEntry {
 
 type Recent =
   | { readonly state: 'loading' }
+  /** A private log: its entries are not served to this page, only its tree. */
+  | { readonly state: 'private' }
   | { readonly state: 'error'; readonly detail: string }
   | { readonly state: 'loaded'; readonly entries: readonly RecentEntry[] };
 
@@ -252,6 +254,10 @@ function LogCard({ info, single }: { info: LogInfo; single: boolean }) {
         setRecent({ state: 'error', detail: 'the checkpoint did not verify' });
         return;
       }
+      if (info.visibility === 'private') {
+        setRecent({ state: 'private' });
+        return;
+      }
       try {
         const entries = await recentEntries(info.name, checkpoint.size, count);
         if (!cancelled) setRecent({ state: 'loaded', entries });
@@ -262,7 +268,7 @@ function LogCard({ info, single }: { info: LogInfo; single: boolean }) {
     return () => {
       cancelled = true;
     };
-  }, [info.name, info.origin, info.verifierKey, count]);
+  }, [info.name, info.origin, info.verifierKey, info.visibility, count]);
 
   const auditUrl = `${location.origin}${logPath(info.name)}`;
   const audit = `proofline audit ${auditUrl} --log-key ${shellQuote(info.verifierKey)}`;
@@ -280,6 +286,11 @@ function LogCard({ info, single }: { info: LogInfo; single: boolean }) {
           )}
         </h2>
         <p class="mono muted log-origin">{info.origin}</p>
+        {info.visibility === 'private' && (
+          <span class="badge" data-testid="private-log">
+            Private log
+          </span>
+        )}
       </div>
 
       {cp.state === 'loading' && <p class="muted">Fetching the latest checkpoint…</p>}
@@ -334,6 +345,13 @@ function LogCard({ info, single }: { info: LogInfo; single: boolean }) {
       {recent.state === 'error' && cp.state !== 'none' && (
         <p class="muted">The latest records could not be shown: {recent.detail}.</p>
       )}
+      {recent.state === 'private' && (
+        <p class="muted" data-testid="private-entries">
+          This log is private: its records are shown only to its owner and to holders of a record’s
+          share link. Its tree (size, root hash and signed checkpoint above) and hash tiles are
+          public, so anyone can check that it only ever grows.
+        </p>
+      )}
       {recent.state === 'loaded' && recent.entries.length === 0 && (
         <p class="muted">The log is empty.</p>
       )}
@@ -348,8 +366,10 @@ function LogCard({ info, single }: { info: LogInfo; single: boolean }) {
       </div>
       <p class="muted">
         Offered by this server. Compare it with a copy from the log’s operator (
-        <span class="mono">proofline log-key</span>) and pin it on the record pages. Check the whole
-        log, every entry and tile, with:
+        <span class="mono">proofline log-key</span>) and pin it on the record pages.
+        {info.visibility === 'private'
+          ? ' Its entries are private: its owner checks the whole log, every entry and tile, with an audit:read key of its tenant in PROOFLINE_API_KEY:'
+          : ' Check the whole log, every entry and tile, with:'}
       </p>
       <div class="command">
         <pre>

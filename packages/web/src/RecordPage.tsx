@@ -1,7 +1,14 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { parseVerifierKey } from '@proofline/note';
-import { BUNDLE_V2_MEDIA_TYPE, parseRecordId, type RecordV1 } from '@proofline/records';
+import {
+  BUNDLE_V2_MEDIA_TYPE,
+  bundleToTlogProof,
+  formatTlogProof,
+  parseBundle,
+  parseRecordId,
+  type RecordV1,
+} from '@proofline/records';
 import { verifyBundle, type Check, type Verification } from '@proofline/verify';
 import { AnchorSection } from './AnchorSection.js';
 import {
@@ -109,30 +116,39 @@ function witnessesFragment(policy: WitnessPolicy): string {
   return `witnesses=${encodeURIComponent(`${policy.quorum}:${policy.keys.join(',')}`)}`;
 }
 
-/** The fragment that pins `key` (and keeps the witnesses pinned in `hash`). */
+/** The fragment that pins `key` (and keeps the witnesses and share token in `hash`). */
 function pinHash(key: string | undefined, hash: string): string {
   const witnesses = fragmentValue(hash, 'witnesses');
   const parts = [
     ...(key === undefined ? [] : [`key=${encodeURIComponent(key)}`]),
     ...(witnesses === undefined ? [] : [`witnesses=${witnesses}`]),
   ];
-  return parts.length === 0 ? '' : `#${parts.join('&')}`;
+  return fragmentOf(parts, hash);
 }
 
-/** The fragment that pins `policy` (and keeps the key pinned in `hash`). */
+/** The fragment that pins `policy` (and keeps the key and share token in `hash`). */
 function pinWitnessesHash(policy: WitnessPolicy | undefined, hash: string): string {
   const key = fragmentValue(hash, 'key');
   const parts = [
     ...(key === undefined ? [] : [`key=${key}`]),
     ...(policy === undefined ? [] : [witnessesFragment(policy)]),
   ];
-  return parts.length === 0 ? '' : `#${parts.join('&')}`;
+  return fragmentOf(parts, hash);
+}
+
+/** `parts`, and the share token of `hash` if it has one, as a fragment. */
+function fragmentOf(parts: readonly string[], hash: string): string {
+  const token = fragmentValue(hash, 't');
+  const all = [...parts, ...(token === undefined ? [] : [`t=${token}`])];
+  return all.length === 0 ? '' : `#${all.join('&')}`;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function RecordPage({ id, hash }: { id: string; hash: string }) {
   const pinned = pinnedKey(hash);
+  /** A share link's token (`#t=...`): it opens this record of a private log. */
+  const shareToken = fragmentValue(hash, 't');
   const witnessPin = fragmentValue(hash, 'witnesses');
   const [load, setLoad] = useState<Load>({ state: 'loading' });
   const [outcome, setOutcome] = useState<Outcome>({ state: 'pending' });
@@ -160,7 +176,7 @@ export function RecordPage({ id, hash }: { id: string; hash: string }) {
     void (async () => {
       for (let attempt = 0; ; attempt++) {
         try {
-          const bundleText = await fetchBundleText(id);
+          const bundleText = await fetchBundleText(id, shareToken);
           const keyInfo = await serverLog;
           if (!cancelled) setLoad({ state: 'loaded', bundleText, log, ...keyInfo });
           return;
@@ -176,7 +192,7 @@ export function RecordPage({ id, hash }: { id: string; hash: string }) {
             if (cancelled) return;
             continue;
           }
-          setLoad({ state: 'error', ...describeLoadError(id, err) });
+          setLoad({ state: 'error', ...describeLoadError(id, err, shareToken !== undefined) });
           return;
         }
       }
@@ -184,7 +200,7 @@ export function RecordPage({ id, hash }: { id: string; hash: string }) {
     return () => {
       cancelled = true;
     };
-  }, [id]);
+  }, [id, shareToken]);
 
   // Verify in the browser, again whenever the key changes.
   const serverKey = load.state === 'loaded' ? load.serverLog?.verifierKey : undefined;
@@ -338,7 +354,11 @@ export function RecordPage({ id, hash }: { id: string; hash: string }) {
       )}
 
       {load.state === 'loaded' && (
-        <OfflineSection id={id} keyUsed={outcome.state === 'done' ? outcome.key : serverKey} />
+        <OfflineSection
+          id={id}
+          keyUsed={outcome.state === 'done' ? outcome.key : serverKey}
+          {...(shareToken === undefined ? {} : { sharedBundle: load.bundleText })}
+        />
       )}
     </main>
   );
@@ -351,6 +371,7 @@ function originOf(load: Load): string {
 function describeLoadError(
   id: string,
   err: unknown,
+  shared: boolean,
 ): { title: string; detail: string; erased?: { erasure?: string } } {
   if (err instanceof ApiError) {
     if (err.code === 'record-erased') {
@@ -358,6 +379,15 @@ function describeLoadError(
         title: 'This record was erased',
         detail: `The bytes of record ${id} were erased from its private log. Its leaf hash stays in the log, so every other record, checkpoint and audit still verifies; the log’s erasure record says when, by which key and why.`,
         erased: err.erasure === undefined ? {} : { erasure: err.erasure },
+      };
+    }
+    // A private log answers the same whether the record exists or not: say nothing more.
+    if (err.code === 'unauthorized' || err.status === 401) {
+      return {
+        title: 'This record is private',
+        detail: shared
+          ? `The share link for record ${id} does not open it: it may have been revoked or have expired, or the address is incomplete. Ask whoever shared it for a new link.`
+          : `Record ${id} would be in a private log: only its owner, or someone with a share link they made, can see it. Open the full share link (with the part after #) you were given.`,
       };
     }
     if (err.code === 'not-found' || err.code === 'unknown-log' || err.status === 404) {
@@ -892,23 +922,45 @@ function KeyPanel(props: {
   );
 }
 
-function OfflineSection({ id, keyUsed }: { id: string; keyUsed: string | undefined }) {
+/**
+ * The download links: same-origin API links, or, for a record opened with a share link (which
+ * a plain link could not send), `data:` URLs of the bundle the page already holds.
+ */
+function downloads(id: string, sharedBundle: string | undefined): { json: string; tlog?: string } {
+  if (sharedBundle === undefined) return { json: proofUrl(id), tlog: proofUrl(id, 'tlog-proof') };
+  const json = `data:application/json;charset=utf-8,${encodeURIComponent(sharedBundle)}`;
+  try {
+    const text = formatTlogProof(bundleToTlogProof(parseBundle(sharedBundle)));
+    return { json, tlog: `data:text/plain;charset=utf-8,${encodeURIComponent(text)}` };
+  } catch {
+    return { json };
+  }
+}
+
+function OfflineSection({
+  id,
+  keyUsed,
+  sharedBundle,
+}: {
+  id: string;
+  keyUsed: string | undefined;
+  sharedBundle?: string;
+}) {
+  const links = downloads(id, sharedBundle);
   const command = `proofline verify ${id}.bundle.json --log-key ${shellQuote(keyUsed ?? '<log verifier key>')}`;
   return (
     <section class="card" aria-labelledby="offline-heading">
       <h2 id="offline-heading">Keep a copy, check it anywhere</h2>
       <p>The proof is self-contained: save it, and check it again later without this website.</p>
       <p class="downloads">
-        <a class="button" href={proofUrl(id)} download={`${id}.bundle.json`}>
+        <a class="button" href={links.json} download={`${id}.bundle.json`}>
           Download the proof bundle (JSON)
         </a>
-        <a
-          class="button button-secondary"
-          href={proofUrl(id, 'tlog-proof')}
-          download={`${id}.tlog-proof`}
-        >
-          Download as .tlog-proof
-        </a>
+        {links.tlog !== undefined && (
+          <a class="button button-secondary" href={links.tlog} download={`${id}.tlog-proof`}>
+            Download as .tlog-proof
+          </a>
+        )}
       </p>
       <p>Then re-check it offline with the Proofline command:</p>
       <div class="command">

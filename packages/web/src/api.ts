@@ -37,6 +37,11 @@ export interface LogInfo {
   readonly verifierKey: string;
   readonly prefix: string;
   /**
+   * `private`: the log's entries need a key of its tenant or a record's share link; its
+   * checkpoint and hash tiles are public. Absent (older servers): public.
+   */
+  readonly visibility?: 'public' | 'private';
+  /**
    * The witness policy the log's checkpoints are published under, when it is witnessed:
    * c2sp.org/tlog-cosignature verifier keys and how many of them must cosign.
    */
@@ -65,10 +70,15 @@ async function request(
   url: string,
   accept: string,
   cache: RequestCache = 'no-cache',
+  extraHeaders: Record<string, string> = {},
 ): Promise<Response> {
   let response: Response;
   try {
-    response = await fetch(url, { headers: { accept }, credentials: 'omit', cache });
+    response = await fetch(url, {
+      headers: { accept, ...extraHeaders },
+      credentials: 'omit',
+      cache,
+    });
   } catch {
     throw new ApiError(0, 'network', 'the server could not be reached');
   }
@@ -109,6 +119,7 @@ function isLogInfo(value: unknown): value is LogInfo {
     typeof v.origin === 'string' &&
     typeof v.verifierKey === 'string' &&
     typeof v.prefix === 'string' &&
+    (v.visibility === undefined || v.visibility === 'public' || v.visibility === 'private') &&
     (v.witnesses === undefined || isWitnessPolicy(v.witnesses)) &&
     (v.timestampAuthorities === undefined || isTsaPolicy(v.timestampAuthorities))
   );
@@ -160,11 +171,17 @@ export async function fetchLog(name: string): Promise<LogInfo> {
   return body;
 }
 
-/** The proof bundle's JSON text, exactly as served (it is verified as text). */
-export async function fetchBundleText(id: string): Promise<string> {
+/**
+ * The proof bundle's JSON text, exactly as served (it is verified as text). `shareToken`, a
+ * record's share link token (from the page's fragment), goes in the Proofline-Share header,
+ * never in the URL: it opens that record of a private log.
+ */
+export async function fetchBundleText(id: string, shareToken?: string): Promise<string> {
   const response = await request(
     proofUrl(id),
     'application/vnd.proofline.bundle.v2+json, application/vnd.proofline.bundle.v1+json;q=0.9',
+    shareToken === undefined ? 'no-cache' : 'no-store',
+    shareToken === undefined ? {} : { 'proofline-share': shareToken },
   );
   return response.text();
 }

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CheckpointGuard, GuardError } from '@proofline/sequencer';
 import {
@@ -9,6 +9,7 @@ import {
 } from '@proofline/storage-sqlite';
 import { DATABASE_FILE } from '../deployment.js';
 import { guardPath, keyFromEnvironment, loadExistingKey, verifierKeyOf } from '../keys.js';
+import { retiredKeyPath } from '../retire.js';
 
 export interface BackupOptions {
   /** The SQLite data folder (its proofline.db is copied; keys/ is not). */
@@ -62,8 +63,11 @@ export async function restore(options: RestoreOptions): Promise<void> {
       const guards = found.logs.map((log) => {
         const key = keyFromEnvironment(log.name) ?? loadExistingKey(keyDir, log.name);
         if (verifierKeyOf(key) !== log.verifierKey) {
+          const retired = existsSync(retiredKeyPath(keyDir, log.name, log.verifierKey));
           throw new Error(
-            `the key of log ${log.name} in ${keyDir} is not the key the backup registers (${log.verifierKey}): this backup is of another deployment`,
+            retired
+              ? `the backup registers key ${log.verifierKey} of log ${log.name}, which this deployment retired since (${retiredKeyPath(keyDir, log.name, log.verifierKey)}): this backup predates the key switch; restore a backup taken after it`
+              : `the key of log ${log.name} in ${keyDir} is not the key the backup registers (${log.verifierKey}): this backup is of another deployment`,
           );
         }
         return new CheckpointGuard({

@@ -14,6 +14,8 @@ export interface ProofOptions {
   readonly id: string;
   readonly url: string;
   readonly logKey: string;
+  /** For a record of a private log: an API key of its tenant (records:read). */
+  readonly apiKey?: string;
   /** Seconds to wait for a checkpoint to cover the record; 0: ask once. */
   readonly waitSeconds: number;
   readonly out: string;
@@ -28,7 +30,11 @@ export interface ProofOptions {
  */
 export async function proofCommand(o: ProofOptions): Promise<number> {
   parseRecordId(o.id);
-  const client = new ProoflineClient({ url: o.url, trust: { logKey: o.logKey } });
+  const client = new ProoflineClient({
+    url: o.url,
+    trust: { logKey: o.logKey },
+    ...(o.apiKey === undefined ? {} : { apiKey: o.apiKey }),
+  });
   try {
     const { bundle, verification } = await client.waitForProof(o.id, {
       timeoutMs: o.waitSeconds * 1000,

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ServerMetrics, buildApp, turnBufferedStream, type LogRuntime } from '@proofline/server';
+import { ServerMetrics, buildApp, type LogRuntime } from '@proofline/server';
 import { DEFAULT_LOG, type LogHandle, type Target } from '../deployment.js';
 import { checkGuard, targetArgs } from '../guard.js';
 import { onShutdown } from '../signals.js';
@@ -97,8 +97,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     resolveLog: (name) => fleet.resolve(name),
     publicUrl,
     defaultRateLimit: options.rateLimit,
-    // The lines of one event-loop turn (a commit's responses) leave in one write.
-    logger: { level: options.logLevel, stream: turnBufferedStream() },
+    logger: { level: options.logLevel },
   });
   const fleet = new LogFleet({
     runtimes,

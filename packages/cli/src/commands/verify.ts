@@ -23,6 +23,11 @@ export interface VerifyCommandOptions {
    * and its tiles serve the consistency proof with a trusted checkpoint.
    */
   readonly logUrl?: string;
+  /**
+   * A file holding the log's description (`GET /logs/<name>/`): its `retiredKeys` handovers
+   * become TrustPolicy.keyHistory (verified by @proofline/verify, never taken on trust).
+   */
+  readonly keyHistory?: string;
   readonly issuerKeys: readonly string[];
   readonly requireIssuer: boolean;
   /** Witness (cosignature/v1) verifier keys and how many must have cosigned. */
@@ -56,6 +61,7 @@ export async function verifyCommand(o: VerifyCommandOptions): Promise<number> {
       ? { timestampAuthorities: { roots: o.tsaRoots.map(pemToBase64) } }
       : {}),
     ...(o.requireTimestamp ? { requireTimestamp: true } : {}),
+    ...(o.keyHistory ? { keyHistory: handoversOf(readFileSync(o.keyHistory, 'utf8')) } : {}),
   };
   const content = o.original ? new Uint8Array(readFileSync(o.original)) : undefined;
   const explicitSalt = o.salt === undefined ? undefined : parseSalt(o.salt);
@@ -188,4 +194,17 @@ function pemToBase64(file: string): string {
   );
   if (!match) throw new Error(`${file} holds no PEM certificate`);
   return match[1]!.replace(/\s+/g, '');
+}
+
+/** The handover notes of a log description's `retiredKeys` (checked by @proofline/verify). */
+function handoversOf(text: string): string[] {
+  const described = JSON.parse(text) as { retiredKeys?: unknown };
+  const retired = described?.retiredKeys ?? [];
+  if (!Array.isArray(retired)) throw new Error('--key-history: retiredKeys is not an array');
+  return retired.map((r: unknown) => {
+    const handover = (r as { handover?: unknown } | null)?.handover;
+    if (typeof handover !== 'string')
+      throw new Error('--key-history: a retired key has no handover');
+    return handover;
+  });
 }

@@ -14,6 +14,7 @@ import { createLog, logKey, logPolicy, logs, retireKey, rotateKey } from './logs
 import { checkEvidence, monitor } from './monitor.js';
 import { population, sample } from './population.js';
 import { proof } from './proof.js';
+import { share } from './share.js';
 import { resetGuard } from './reset-guard.js';
 import { retention } from './retention.js';
 import { reveal } from './reveal.js';
@@ -37,6 +38,7 @@ export const COMMANDS: readonly Command[] = [
   restore,
   attest,
   proof,
+  share,
   verify,
   audit,
   monitor,

@@ -9,6 +9,13 @@ export const proof: Command = {
     { name: 'url', type: 'string', value: 'URL', required: true, help: "the server's base URL" },
     { ...LOG_KEY_FLAG, env: 'PROOFLINE_LOG_KEY' },
     {
+      name: 'api-key',
+      type: 'string',
+      value: 'KEY',
+      env: 'PROOFLINE_API_KEY',
+      help: 'for a record of a private log: a key of its tenant with records:read',
+    },
+    {
       name: 'wait',
       type: 'integer',
       value: 'SECONDS',
@@ -26,8 +33,13 @@ export const proof: Command = {
       id: a.positionals[0]!,
       url: a.required('url'),
       logKey: a.required('log-key'),
+      ...optionalKey(a.string('api-key')),
       waitSeconds: a.integer('wait') ?? 0,
       out: a.required('out'),
     });
   },
 };
+
+function optionalKey(apiKey: string | undefined): { apiKey?: string } {
+  return apiKey === undefined ? {} : { apiKey };
+}

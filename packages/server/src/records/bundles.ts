@@ -52,8 +52,8 @@ export const TIMESTAMP_WAIT_MS = 1000;
 export const ANCHOR_CACHE_ENTRIES = 1024;
 
 /**
- * Memory bound of each log's cache of bundle texts (UTF-16 code units, plus 64 per text):
- * about 7,000 bundles of 2.4 KB. Emptied when the log's latest checkpoint changes.
+ * Memory bound of each log's cache of bundle texts (UTF-8 bytes, plus 128 per text): about
+ * 6,500 bundles of 2.4 KB. Emptied when the log's latest checkpoint changes.
  */
 export const BUNDLE_CACHE_BYTES = 16 * 1024 * 1024;
 
@@ -62,6 +62,9 @@ export const BUNDLE_CACHE_BYTES = 16 * 1024 * 1024;
  * part above a full level-0 tile, shared by its 256 records. About 400 bytes each.
  */
 export const UPPER_PROOF_ENTRIES = 16 * 1024;
+
+/** Indices remembered per log as requested once, so that a second request keeps the text. */
+export const SEEN_ENTRIES = 64 * 1024;
 
 /** Receipt notes kept checked and JSON-escaped (a batch's records share one): a few MiB. */
 export const RECEIPT_NOTE_ENTRIES = 4096;
@@ -116,14 +119,18 @@ interface TailOf {
   readonly tail: BundleTail;
 }
 
-/** A cached bundle text and the tail it was made with (valid while the record's tail is it). */
+/**
+ * A cached bundle text and the tail it was made with (valid while the record's tail is it).
+ * In UTF-8, outside the JS heap: megabytes of cached texts add nothing to the collector's work,
+ * and are sent as they are.
+ */
 interface CachedText {
   readonly tail: BundleTail;
-  readonly text: string;
+  readonly json: Buffer;
 }
 
 /** Bytes a cached text is counted for. */
-const textBytes = (text: string): number => text.length + 64;
+const textBytes = (json: Buffer): number => json.length + 128;
 
 /** What is cached for one log. Everything here only ever grows or is replaced whole. */
 interface LogState {
@@ -134,6 +141,8 @@ interface LogState {
   refreshing: Promise<Snapshot | undefined> | undefined;
   /** By size, least recently used first. */
   readonly anchors: Map<number, Anchor>;
+  /** The sizes of `anchors`, ascending. */
+  readonly anchorSizes: number[];
   /**
    * By anchor size, then by level-0 tile: the inclusion proof's hashes above the tile (see
    * inclusionProof), and how many are kept.
@@ -143,6 +152,8 @@ interface LogState {
   /** Bundle texts by index, least recently used first, and their bytes (textBytes). */
   readonly texts: Map<number, CachedText>;
   textBytes: number;
+  /** Indices whose text was made lately but not kept (at most SEEN_ENTRIES; then emptied). */
+  readonly seen: Set<number>;
 }
 
 /** What a bundle of a record is anchored to. */
@@ -243,9 +254,10 @@ export class ProofBundles {
   }
 
   /**
-   * formatBundle(build(...)), byte for byte: everything from `checkpoint` on (the tail) is made
-   * once per anchor and latest checkpoint, a receipt note is checked once, and the whole text
-   * is kept in the log's bundle cache while the record's tail stays the same object.
+   * formatBundle(build(...)) in UTF-8, byte for byte: everything from `checkpoint` on (the
+   * tail) is made once per anchor and latest checkpoint, a receipt note is checked once, and
+   * the whole text of a record requested again is kept in the log's bundle cache while the
+   * record's tail stays the same object.
    *
    * The cache assumes what the tail caches already do: entries and stored receipts are
    * immutable (an entry or receipt row altered in the database after its text was cached is
@@ -253,12 +265,12 @@ export class ProofBundles {
    * checkpoint covering its records. A text is served only with the tail a fresh build would
    * use now: a new latest checkpoint (or new tokens) makes new tails and empties the cache.
    */
-  async text(
+  async json(
     config: { readonly name: string; readonly origin: string },
     id: string,
     index: number,
     creation: (index: number) => Promise<CreationReceipt | undefined>,
-  ): Promise<string> {
+  ): Promise<Buffer> {
     const log = config.name;
     const state = this.state(log);
     const anchored = await this.anchored(log, id, index);
@@ -267,7 +279,7 @@ export class ProofBundles {
     if (cached !== undefined && cached.tail === tail) {
       state.texts.delete(index);
       state.texts.set(index, cached);
-      return cached.text;
+      return cached.json;
     }
     const { anchor } = anchored;
     const [[entry], receipt, inclusionProof] = await Promise.all([
@@ -289,8 +301,18 @@ export class ProofBundles {
       receipt === undefined ? undefined : this.receiptNote(receipt.note),
       tail,
     );
-    this.remember(state, index, { tail, text });
-    return text;
+    // Kept from its second request on (recently): requests spread over a large log would
+    // otherwise replace a cached text each, and that churn cost more than the hits saved.
+    if (!state.seen.has(index) || this.bundleCacheBytes === 0) {
+      if (state.seen.size >= SEEN_ENTRIES) state.seen.clear();
+      state.seen.add(index);
+      return Buffer.from(text);
+    }
+    // Its own memory (not a slice of a shared pool, which a cached slice would keep alive).
+    const json = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+    json.write(text);
+    this.remember(state, index, { tail, json });
+    return json;
   }
 
   /**
@@ -405,17 +427,17 @@ export class ProofBundles {
 
   /** Keeps `text` as the most recently used of the log's texts, evicting to stay in bounds. */
   private remember(state: LogState, index: number, text: CachedText): void {
-    const bytes = textBytes(text.text);
+    const bytes = textBytes(text.json);
     if (bytes > this.bundleCacheBytes) return;
     const old = state.texts.get(index);
     if (old !== undefined) {
       state.texts.delete(index);
-      state.textBytes -= textBytes(old.text);
+      state.textBytes -= textBytes(old.json);
     }
     for (const [i, t] of state.texts) {
       if (state.textBytes + bytes <= this.bundleCacheBytes) break;
       state.texts.delete(i);
-      state.textBytes -= textBytes(t.text);
+      state.textBytes -= textBytes(t.json);
     }
     state.texts.set(index, text);
     state.textBytes += bytes;
@@ -436,10 +458,12 @@ export class ProofBundles {
         latest: undefined,
         refreshing: undefined,
         anchors: new Map(),
+        anchorSizes: [],
         uppers: new Map(),
         upperCount: 0,
         texts: new Map(),
         textBytes: 0,
+        seen: new Set(),
       };
       this.logs.set(log, state);
     }
@@ -460,29 +484,43 @@ export class ProofBundles {
     latest: Snapshot,
   ): Promise<Anchor> {
     const now = this.now();
-    for (const [size, cached] of state.anchors) {
-      if (cached.lo <= index && index < size) {
-        state.anchors.delete(size);
-        state.anchors.set(size, cached);
-        if (
-          cached.timestamps.length === 0 &&
-          (now - cached.checkpoint.publishedAt < TIMESTAMP_WAIT_MS ||
-            latest.timestamps.length > 0) &&
-          now - cached.stampedAt >= this.checkpointCacheMs
-        ) {
-          cached.timestamps = sameOr(cached.timestamps, await this.timestamps(log, size));
-          cached.stampedAt = now;
-        }
-        return cached;
+    // The first checkpoint covering `index` is the smallest of size > index: if it is cached
+    // and known to cover `index`, it is the smallest cached one.
+    const above = state.anchorSizes[firstAbove(state.anchorSizes, index)];
+    const cached = above === undefined ? undefined : state.anchors.get(above);
+    if (cached !== undefined && cached.lo <= index) {
+      const size = cached.checkpoint.size;
+      state.anchors.delete(size);
+      state.anchors.set(size, cached);
+      if (
+        cached.timestamps.length === 0 &&
+        (now - cached.checkpoint.publishedAt < TIMESTAMP_WAIT_MS || latest.timestamps.length > 0) &&
+        now - cached.stampedAt >= this.checkpointCacheMs
+      ) {
+        cached.timestamps = sameOr(cached.timestamps, await this.timestamps(log, size));
+        cached.stampedAt = now;
       }
+      return cached;
     }
     const covering = (await this.storage.checkpointCovering(log, index)) ?? latest.checkpoint;
-    const size = covering.size;
-    const known = state.anchors.get(size);
+    const known = state.anchors.get(covering.size);
     if (known !== undefined && known.checkpoint.note === covering.note) {
       known.lo = Math.min(known.lo, index);
       return known;
     }
+    return this.addAnchor(log, state, index, covering, latest, now);
+  }
+
+  /** A new anchor of `covering` known to cover `index`, cached as the most recently used. */
+  private async addAnchor(
+    log: string,
+    state: LogState,
+    index: number,
+    covering: StoredCheckpoint,
+    latest: Snapshot,
+    now: number,
+  ): Promise<Anchor> {
+    const size = covering.size;
     const anchor: Anchor = {
       checkpoint: covering,
       lo: index,
@@ -495,9 +533,14 @@ export class ProofBundles {
               cache: state.tiles,
             }),
     };
+    const sizes = state.anchorSizes;
+    if (!state.anchors.has(size)) sizes.splice(firstAbove(sizes, size - 1), 0, size);
+    state.anchors.delete(size);
     state.anchors.set(size, anchor);
     if (state.anchors.size > this.anchorCacheEntries) {
-      state.anchors.delete(state.anchors.keys().next().value!);
+      const evicted = state.anchors.keys().next().value!;
+      state.anchors.delete(evicted);
+      sizes.splice(firstAbove(sizes, evicted - 1), 1);
     }
     return anchor;
   }
@@ -614,4 +657,16 @@ function sameOr(
     if (a.tsa !== b.tsa || Buffer.compare(a.token, b.token) !== 0) return fresh;
   }
   return old;
+}
+
+/** The position of the first of the ascending `sizes` above `index` (sizes.length if none). */
+function firstAbove(sizes: readonly number[], index: number): number {
+  let lo = 0;
+  let hi = sizes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sizes[mid]! > index) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }

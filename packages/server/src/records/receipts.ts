@@ -98,7 +98,7 @@ export class Receipts {
       commit,
       result.first,
       result.built.length,
-      result.built[0]!.record.time,
+      entryTime(result.built[0]!.bytes),
     );
   }
 

@@ -61,7 +61,7 @@ export function registerRecordRoutes(app: FastifyInstance, o: RecordRouteOptions
       compact,
     });
     if (result.replayed) reply.header('idempotent-replayed', 'true');
-    if (compact) reply.header('vary', 'accept');
+    if (batch) reply.header('vary', 'accept'); // the answer's form follows Accept
     const ids = result.compact?.records ?? result.receipts;
     if (wait) {
       const last = ids[ids.length - 1]!;
@@ -139,8 +139,8 @@ export function registerRecordRoutes(app: FastifyInstance, o: RecordRouteOptions
         .header('content-disposition', `inline; filename="${bundle.id}.tlog-proof"`)
         .send(formatTlogProof(bundleToTlogProof(bundle)));
     }
-    const text = await o.service.bundleText(request.params.id);
-    return reply.type(BUNDLE_V2_MEDIA_TYPE).send(text);
+    const json = await o.service.bundleJson(request.params.id, log?.visibility);
+    return reply.type(`${BUNDLE_V2_MEDIA_TYPE}; charset=utf-8`).send(json);
   });
 
   app.get('/v1/records', async (request) => {

@@ -12,7 +12,7 @@ import {
   type Statement,
 } from '@proofline/records';
 import { parseVerifierKey, type Signer } from '@proofline/note';
-import type { AccessStore, LogConfig, Storage } from '@proofline/storage';
+import type { AccessStore, LogConfig, LogVisibility, Storage } from '@proofline/storage';
 import type { Sequencer } from '@proofline/sequencer';
 import type { Principal } from '../auth.js';
 import { ServiceError } from '../service-error.js';
@@ -171,19 +171,19 @@ export class RecordService {
     return bundle;
   }
 
-  /** formatBundle(await bundle(id)), byte for byte, mostly from caches (ProofBundles.text). */
-  async bundleText(id: string): Promise<string> {
+  /** formatBundle(await bundle(id)) in UTF-8, byte for byte, mostly from caches (ProofBundles.json). */
+  async bundleJson(id: string, visibility: LogVisibility | undefined): Promise<Buffer> {
     const { runtime, index } = await this.locate(id);
     const log = runtime.config.name;
     // Only a private log's entries can be erased: its cached texts are checked against the
-    // stored entry (one read), public logs keep the cache's fast path.
-    const stored = await this.storage.getLog(log);
-    if (stored?.visibility !== 'public') {
+    // stored entry (one read); public logs keep the cache's fast path. `visibility` is what
+    // the caller's access check read (LogDirectory, cached ≤ 2 s); unknown counts as private.
+    if (visibility !== 'public') {
       const [entry] = await this.storage.readEntries(log, index, index + 1);
       if (entry!.length === 0) throw await this.erasedRecord(runtime.config, index);
     }
     try {
-      return await this.bundles.text(runtime.config, id, index, (i) => this.creation(runtime, i));
+      return await this.bundles.json(runtime.config, id, index, (i) => this.creation(runtime, i));
     } catch (err) {
       if (err instanceof ServiceError && err.code === 'RECORD_ERASED') {
         throw await this.erasedRecord(runtime.config, index);

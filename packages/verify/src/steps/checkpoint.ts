@@ -45,13 +45,28 @@ export async function openLogCheckpoint(
 ): Promise<
   VerifiedCheckpoint | { readonly error: NoteError; readonly code: VerificationErrorCode }
 > {
-  try {
-    const opened = await openCheckpoint(note, policy.origin, policy.log);
-    return { checkpoint: opened.checkpoint, text: opened.note.text };
-  } catch (error) {
-    if (!(error instanceof NoteError)) throw error;
-    return { error, code: codeOf(error, note, policy.origin) };
+  // The pinned key first (its error is the one reported), then the rest of a key chain,
+  // each with the largest tree it may sign.
+  const keys = policy.chain
+    ? [...policy.chain.filter((k) => k.pinned), ...policy.chain.filter((k) => !k.pinned)]
+    : [{ verifier: policy.log, end: Infinity }];
+  let first: NoteError | undefined;
+  for (const { verifier, end } of keys) {
+    try {
+      const opened = await openCheckpoint(note, policy.origin, verifier);
+      if (opened.checkpoint.size <= end) {
+        return { checkpoint: opened.checkpoint, text: opened.note.text };
+      }
+      first ??= new NoteError(
+        'UNVERIFIED_NOTE',
+        `signed by a retired log key for ${opened.checkpoint.size} entries, beyond the ${end} it signed before its handover`,
+      );
+    } catch (error) {
+      if (!(error instanceof NoteError)) throw error;
+      first ??= error;
+    }
   }
+  return { error: first!, code: codeOf(first!, note, policy.origin) };
 }
 
 /** Evidence about a verified checkpoint: its text, size and root, names prefixed by `prefix`. */

@@ -14,6 +14,7 @@ import { equalHashes } from '@proofline/tlog';
 import { failed, keyLabel, passed, type StepResult } from '../checks.js';
 import { VerificationError } from '../errors.js';
 import type { ResolvedPolicy } from '../policy.js';
+import { sealingKey } from '../key-chain.js';
 
 /** What the receipt step is asked to check besides the note: all of it untrusted. */
 export interface ReceiptClaim {
@@ -38,10 +39,24 @@ export interface SignatureMemo {
   outcome?: Promise<NoteError | undefined>;
 }
 
-/** The NoteError of opening `note` with the log key, or undefined when it opened. */
-async function openOutcome(note: unknown, policy: ResolvedPolicy): Promise<NoteError | undefined> {
+/**
+ * The NoteError of opening `note` with the log key that sealed the entries `[first, last]`
+ * (the policy's key chain decides, see key-chain.ts), or undefined when it opened.
+ */
+async function openOutcome(
+  note: unknown,
+  policy: ResolvedPolicy,
+  [first, last]: readonly [number, number],
+): Promise<NoteError | undefined> {
   try {
-    await openNote(note as string, [policy.log]);
+    const key = sealingKey(policy, first, last);
+    if (key === undefined) {
+      throw new NoteError(
+        'UNVERIFIED_NOTE',
+        `no one key of the log's key history sealed entries ${first}..${last}`,
+      );
+    }
+    await openNote(note as string, [key]);
     return undefined;
   } catch (noteError) {
     if (!(noteError instanceof NoteError)) throw noteError;
@@ -85,10 +100,11 @@ async function openWithLogKey(
   evidence: Evidence,
   what: string,
   memo: SignatureMemo | undefined,
+  range: readonly [number, number],
 ): Promise<StepResult<never> | undefined> {
   const noteError = await (memo !== undefined && memo.note === note
-    ? (memo.outcome ??= openOutcome(note, policy))
-    : openOutcome(note, policy));
+    ? (memo.outcome ??= openOutcome(note, policy, range))
+    : openOutcome(note, policy, range));
   if (noteError === undefined) return undefined;
   const cause = new RecordError('INVALID_RECEIPT', `not signed by the log: ${noteError.message}`, {
     cause: noteError,
@@ -182,7 +198,10 @@ async function v1ReceiptStep(
     const expected = { ...evidence, expectedOrigin: policy.origin };
     return { check: failed(mismatch('the receipt promises another origin', expected)) };
   }
-  const unverified = await openWithLogKey(note, policy, evidence, 'receipt', claim.signature);
+  const unverified = await openWithLogKey(note, policy, evidence, 'receipt', claim.signature, [
+    claimed.index,
+    claimed.index,
+  ]);
   if (unverified !== undefined) return unverified;
   const value = { index: claimed.index, receipt: claimed };
   const differing = [
@@ -256,7 +275,14 @@ async function batchReceiptStep(
     const expected = { ...evidence, expectedOrigin: policy.origin };
     return { check: failed(mismatch('the batch receipt promises another origin', expected)) };
   }
-  const unverified = await openWithLogKey(note, policy, evidence, 'batch receipt', claim.signature);
+  const unverified = await openWithLogKey(
+    note,
+    policy,
+    evidence,
+    'batch receipt',
+    claim.signature,
+    [claimed.first, last],
+  );
   if (unverified !== undefined) return unverified;
   const value = { index, receipt: claimed };
   const problems: string[] = [];
