@@ -10,6 +10,7 @@ import {
 } from '../src/index.js';
 import { SEED, ORIGIN, logSigner, makeEntry, openStore } from './helpers.js';
 import { receiptFormat } from '@proofline/records';
+import { integrate, leafHash } from '@proofline/tlog';
 
 const isAltered = (err: unknown) => err instanceof SequencerError && err.code === 'COMMIT_ALTERED';
 
@@ -133,5 +134,22 @@ describe('CommitCheck: the publisher integrates only what the stored receipts si
       },
     );
     assert.equal(await storage.latestCheckpoint(config.name), undefined);
+  });
+
+  test('an erased entry of a commit integrated in part takes its leaf hash from the tiles', async (t) => {
+    const { storage, config, publisher } = await sealedLog(t);
+    // Entries 0-2 integrated (the batch commit 1-5 straddles the boundary), then entry 2 erased.
+    const entries = await storage.readEntries(config.name, 0, 3);
+    const tiles = [
+      ...integrate(
+        0,
+        () => new Uint8Array(0),
+        entries.map((e) => leafHash(e)),
+      ),
+    ].map((u) => ({ level: u.tile.level, index: u.tile.index, data: u.data }));
+    assert.ok(await storage.integrate(config.name, 0, 3, tiles));
+    assert.equal(await storage.eraseEntry(config.name, 2, { timeMs: Date.now() }), true);
+    const cp = await publisher.publish();
+    assert.equal(cp?.size, 6, 'the commit check accepts the erased entry by its tile leaf');
   });
 });
