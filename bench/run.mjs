@@ -12,7 +12,7 @@
  * --json FILE (all raw results), --keep (keep the temp directory), --dir DIR (temp parent),
  * --settle S (seconds in all to wait for other processes to quieten before runs; full: 40),
  * --batch-answer full (profile mode: batch attests ask for the full receipts, not the compact
- * answer).
+ * answer), --private (the server's log is private: share links and full receipts per record).
  *
  * Uses the built packages (packages/* /dist): run `npm run build` after changing sources.
  * Processes: the Proofline server (`proofline serve`), a bare fastify server, the load
@@ -65,6 +65,8 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     'no-cpu-prof': { type: 'boolean' },
     connections: { type: 'string' },
+    // The server's log is private (share links, full receipts) instead of public.
+    private: { type: 'boolean' },
     runs: { type: 'string' },
     duration: { type: 'string' },
     records: { type: 'string' },
@@ -219,11 +221,13 @@ async function buildGo() {
 // ---- Proofline server -----------------------------------------------------------------------
 
 /**
- * A fresh deployment's default log (only create-log and serve create logs), then its key.
- * The log is public: the suite reads proof bundles without an API key, as verifiers do.
+ * A fresh deployment's default log (only create-log and serve create logs), then its key. The
+ * log is public, as the peers' logs are: a private log's attest also makes one share link per
+ * record and answers full receipts (measured apart with --private).
  */
 async function createApiKey(data) {
-  await run(process.execPath, [CLI, 'create-log', '--visibility', 'public', '--data', data]);
+  const visibility = args.private ? 'private' : 'public';
+  await run(process.execPath, [CLI, 'create-log', '--data', data, '--visibility', visibility]);
   const { stdout } = await run(process.execPath, [
     CLI,
     'api-key',

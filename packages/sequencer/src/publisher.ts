@@ -19,6 +19,7 @@ import {
 import type { CheckpointWitnesses, WitnessingReport } from './witnessing.js';
 import type { CheckpointGuard } from './guard.js';
 import { CommitCheck, type RetiredKey } from './commit-check.js';
+import type { CommittedLeaves } from './committed-leaves.js';
 import type { ReceiptFormat } from './receipt-format.js';
 import { SequencerError } from './errors.js';
 import { RoundScheduler } from './round-scheduler.js';
@@ -73,6 +74,12 @@ export interface PublisherOptions {
    * a verified key history): CommitCheck opens those receipts with them.
    */
   readonly retiredKeys?: readonly RetiredKey[];
+  /**
+   * The leaf hashes of the commits this process's sealer of the log stored
+   * (`ReceiptSealer.committedLeaves()`): those entries are integrated from them instead of
+   * being read back and hashed (see CommittedLeaves for what that means for an insider).
+   */
+  readonly committedLeaves?: CommittedLeaves;
   /** Called with errors of the background loop (it keeps running). */
   readonly onError?: (err: unknown) => void;
   /** Called after each checkpoint this process publishes. */
@@ -476,8 +483,9 @@ export class Publisher {
     const target = await this.storage.sequencedSize(name);
     while (from < target) {
       const to = Math.min(target, from + this.chunk);
-      const entries = await this.storage.readEntries(name, from, to);
-      const leaves = entries.map(this.leafHash);
+      const leaves =
+        this.options.committedLeaves?.take(from, to) ??
+        (await this.storage.readEntries(name, from, to)).map(this.leafHash);
       await this.commits.check(from, to, leaves);
       const edge = edgeTiles(from);
       const edgeData = await readTilesAt(this.storage, name, edge);

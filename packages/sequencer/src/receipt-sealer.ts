@@ -1,6 +1,7 @@
 import { formatNote } from '@proofline/note';
 import { SequencerError } from './errors.js';
 import { nodeInteriorHash, nodeLeafHash } from '@proofline/tlog/node';
+import { CommittedLeaves } from './committed-leaves.js';
 import { nodeEd25519Signer, type SyncSigner } from './node-signer.js';
 import type { CommitTree, ReceiptFormat } from './receipt-format.js';
 
@@ -75,6 +76,8 @@ export class ReceiptSealer {
   private readonly unresolved = new Map<SealSession, readonly [number, number]>();
   /** The last seal of each settled call still referenced (for `sealed()`). */
   private readonly settled = new WeakMap<SealSession, SealedCommit>();
+  /** Where stored commits' leaf hashes go, once a publisher asked (see `committedLeaves`). */
+  private committed: CommittedLeaves | undefined;
 
   constructor(
     private readonly origin: string,
@@ -89,6 +92,14 @@ export class ReceiptSealer {
     }
   }
 
+  /**
+   * The leaf hashes of the commits stored from now on, for this process's Publisher of the
+   * log (its `committedLeaves` option): remembered only once this was called.
+   */
+  committedLeaves(): CommittedLeaves {
+    return (this.committed ??= new CommittedLeaves());
+  }
+
   /** A session for one batch (one or more `Storage.sequence` calls, one at a time). */
   session(): SealSession {
     const session: SealSession = {
@@ -99,8 +110,10 @@ export class ReceiptSealer {
         this.open.delete(session);
         if (outcome === 'dropped') return;
         const end = last.first + last.leaves.length;
-        if (outcome === 'stored') this.settledEnd = Math.max(this.settledEnd, end);
-        else this.unresolved.set(session, [last.first, end]);
+        if (outcome === 'stored') {
+          this.settledEnd = Math.max(this.settledEnd, end);
+          this.committed?.add(last.first, last.leaves);
+        } else this.unresolved.set(session, [last.first, end]);
         this.settled.set(session, last);
       },
       resolve: (stored) => {

@@ -285,6 +285,7 @@ export class LogFleet {
         : { minIntervalMs: o.checkpointMinIntervalMs }),
       leafHash: nodeLeafHash,
       interiorHash: nodeInteriorHash,
+      ...(handle.sealer ? { committedLeaves: handle.sealer.committedLeaves() } : {}),
       guard,
       retiredKeys,
       onError: (err) => {

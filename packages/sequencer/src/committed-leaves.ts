@@ -1,0 +1,51 @@
+/** Most leaf hashes held (32 B each, ≈ 8 MiB): beyond it, new commits are not remembered. */
+const MAX_HELD = 1 << 18;
+
+/**
+ * The leaf hashes of the commits this process's ReceiptSealer saw stored, for this process's
+ * Publisher, which then integrates its own commits without reading their entries back from
+ * storage and hashing them again (the sealer hashed exactly the bytes it handed to the
+ * committing transaction). Process memory only, bounded (`MAX_HELD`): a commit not held is
+ * read and hashed from storage as before, so the tiles are the same either way.
+ *
+ * Insider note: an entry row edited between its commit and its integration is integrated as
+ * committed (the hash tiles and checkpoints sign the original entry), so the edit is not
+ * refused at integration (COMMIT_ALTERED) but stands out wherever entries meet the signed
+ * tree: the audit (`proofline audit` re-hashes every entry against the checkpoint), the
+ * record's proof bundle and its receipt no longer verify over the edited entry.
+ */
+export class CommittedLeaves {
+  /** Stored commits' leaf hashes by first index; none overlaps another. */
+  private readonly runs = new Map<number, readonly Uint8Array[]>();
+  private held = 0;
+
+  constructor(private readonly max = MAX_HELD) {}
+
+  /** Remembers the leaf hashes of a stored commit whose first entry is `first`. */
+  add(first: number, leaves: readonly Uint8Array[]): void {
+    if (leaves.length === 0 || this.held + leaves.length > this.max) return;
+    this.runs.set(first, leaves);
+    this.held += leaves.length;
+  }
+
+  /**
+   * The leaf hashes of `[from, to)` if every one is held, else undefined. Forgets the
+   * commits that end at or below `to` (and any below `from`: integrated elsewhere).
+   */
+  take(from: number, to: number): Uint8Array[] | undefined {
+    const starts = [...this.runs.keys()].sort((a, b) => a - b);
+    const out: Uint8Array[] = [];
+    for (const start of starts) {
+      const leaves = this.runs.get(start)!;
+      const end = start + leaves.length;
+      if (start < to && end > from && start <= from + out.length) {
+        out.push(...leaves.slice(from + out.length - start, Math.min(end, to) - start));
+      }
+      if (end <= to) {
+        this.runs.delete(start);
+        this.held -= leaves.length;
+      }
+    }
+    return out.length === to - from ? out : undefined;
+  }
+}
