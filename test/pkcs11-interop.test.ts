@@ -261,4 +261,33 @@ describe('a log signed by a key in SoftHSM2, verified by Go sumdb/note', { skip 
       assert.match(go.stdout, /^OK size=310 /m);
     }
   });
+
+  it('retire-key on the token: the successor token key becomes the log key', async () => {
+    await stopServer(server!);
+    server = undefined;
+    const next = uri.replace('hsm-log', 'other-key');
+    const both = ['--log-signer', `hsm=${uri}`, '--log-signer', `hsm.next=${next}`];
+    const retired = runProofline(['retire-key', '--data', dir, '--log', 'hsm', ...both]);
+    assert.equal(retired.status, 0, retired.stderr);
+    assert.equal(retired.stdout.trim(), tokenVerifierKey('other-key'));
+    assert.match(retired.stderr, /Reconfigure the nodes to sign with the successor key/);
+    const signer = ['--log-signer', `hsm=${next}`];
+    const appended = runProofline(
+      ['append', '--data', dir, '--log', 'hsm', ...signer],
+      lines(310, 315),
+    );
+    assert.equal(appended.status, 0, appended.stderr);
+    server = await startServer(dir, signer);
+    await waitForSize(server.url, 315, 30_000, 'hsm');
+    const checkpoint = await fetchCheckpoint(server.url, 'hsm');
+    assert.equal(checkpoint.split('\n').filter((l) => l.startsWith(`\u2014 ${ORIGIN} `)).length, 1);
+    const go = await runGoVerifier([
+      '-url',
+      `${server.url}/logs/hsm/`,
+      '-vkey',
+      tokenVerifierKey('other-key'),
+    ]);
+    assert.equal(go.status, 0, `${go.stdout}\n${go.stderr}`);
+    assert.match(go.stdout, /^OK size=315 /m);
+  });
 });
