@@ -50,7 +50,11 @@ describe('serve publishes on commit, with a witness', () => {
     const data = join(dir, 'data');
     let witness: Awaited<ReturnType<typeof startWitness>> | undefined;
     try {
-      const made = runProofline(['create-log', '--data', data, '--origin', 'pub.example/log']);
+      // Public: the proof bundles below are fetched without an API key.
+      const made = runProofline([
+        ...['create-log', '--data', data, '--origin', 'pub.example/log'],
+        ...['--visibility', 'public'],
+      ]);
       assert.equal(made.status, 0, made.stderr);
       witness = await startWitness(dir, made.stdout.trim().split('\n').at(-1)!);
       const apiKey = runProofline([
