@@ -308,7 +308,10 @@ describe('the receipt stage and the live check', () => {
 
   it('attest --wait=SECONDS that runs out exits 3: logged, not yet provable', async () => {
     const slow = createLog(join(root, 'slow'));
-    const s = await startServer(slow.dir, ['--checkpoint-interval', '3600000']);
+    const s = await startServer(slow.dir, [
+      ...['--checkpoint-interval', '3600000'],
+      ...['--checkpoint-min-interval', '3600000'],
+    ]);
     try {
       const out = join(root, 'slow-out');
       const r = attest(s.url, slow, [file], '--wait=1', '--out', out);
