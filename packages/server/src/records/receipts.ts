@@ -53,9 +53,10 @@ type StoredTree = Omit<CommitTree, 'note'>;
 
 /**
  * Leaves of the batch commit trees kept for reads: about 64 bytes each (the leaf and its
- * share of interior hashes), so 16 MiB per log's worth of commits in all.
+ * share of interior hashes), so 64 MiB of commits in all: a miss costs a batch's tile reads
+ * and interior hashes (milliseconds for a commit of thousands of records).
  */
-const TREE_CACHE_LEAVES = 256 * 1024;
+const TREE_CACHE_LEAVES = 1024 * 1024;
 
 /**
  * Receipts as stored: each commit's note was signed once, when the commit was sequenced,
@@ -216,48 +217,43 @@ export class Receipts {
       this.trees.set(key, cached);
       tree = cached.tree;
     } else {
-      tree = this.leavesOf(name, start, end, receipt).then((leaves) => treeOf(start, leaves));
+      tree = this.treeFor(name, start, end, receipt);
       if (end - start > 1 && end - start <= TREE_CACHE_LEAVES) this.cache(key, end - start, tree);
     }
     return { ...(await tree), note: receipt };
   }
 
   /**
-   * The leaf hashes of the commit `[start, end)` whose stored note is `note`: the hashes of
-   * its entries, unless they do not give the batch root the note signs and the level-0 hash
-   * tiles (computed from the entries as first stored) do. So a record whose entry was altered
-   * in the database fails its own receipt, while the receiptProofs of the commit's other
-   * records stay those of the signed root; an edited tile hash changes nothing here. An
-   * erased entry (zero bytes, Storage.eraseEntry: always integrated) has its leaf hash from
-   * the hash tiles, so the other records of its commit keep their receipts.
+   * The leaf hashes and tree of the commit `[start, end)` whose stored note is `note`. An
+   * integrated batch commit takes its leaves from the level-0 hash tiles when they give the
+   * batch root the note signs: no entry is read or hashed (for a commit of thousands of
+   * records, a few tile reads instead). Otherwise, or before integration, the hashes of its
+   * entries (an erased entry's from the tiles). The same leaves as reading the entries first:
+   * a record whose entry was altered in the database fails its own receipt (a verifier hashes
+   * the entry it is given), while the receiptProofs of the commit's other records stay those
+   * of the signed root; an edited tile hash does not give the signed root and changes nothing.
    */
-  private async leavesOf(
+  private async treeFor(
     log: string,
     start: number,
     end: number,
     note: string | undefined,
-  ): Promise<Uint8Array[]> {
-    const entries = await this.storage.readEntries(log, start, end);
-    const hashed = entries.map((e) => nodeLeafHash(e));
-    const erased = entries.some((e) => e.length === 0);
+  ): Promise<StoredTree> {
     const root = signedBatchRoot(note);
-    if (
-      !erased &&
-      (root === undefined || equalHashes(batchTree(hashed, nodeInteriorHash).root, root))
-    ) {
-      return hashed;
+    const integrated = end - start > 1 ? await this.storage.integratedSize(log) : 0;
+    let fromTiles: Uint8Array[] | undefined;
+    if (end <= integrated) {
+      const read = tileHashReader(integrated, (tiles) => readTilesAt(this.storage, log, tiles));
+      const nodes = Array.from({ length: end - start }, (_, i) => ({ level: 0, index: start + i }));
+      fromTiles = [...(await read(nodes))];
+      const tiled = treeOf(start, fromTiles);
+      if (root !== undefined && tiled.tree && equalHashes(tiled.tree.root, root)) return tiled;
     }
-    const integrated = await this.storage.integratedSize(log);
-    if (end > integrated) return hashed;
-    const read = tileHashReader(integrated, (tiles) => readTilesAt(this.storage, log, tiles));
-    const nodes = Array.from({ length: end - start }, (_, i) => ({ level: 0, index: start + i }));
-    const fromTiles = [...(await read(nodes))];
-    const fromEntries = hashed.map((h, i) => (entries[i]!.length === 0 ? fromTiles[i]! : h));
-    if (root === undefined) return fromEntries;
-    return equalHashes(batchTree(fromEntries, nodeInteriorHash).root, root) ||
-      !equalHashes(batchTree(fromTiles, nodeInteriorHash).root, root)
-      ? fromEntries
-      : fromTiles;
+    const entries = await this.storage.readEntries(log, start, end);
+    return treeOf(
+      start,
+      entries.map((e, i) => (e.length === 0 && fromTiles ? fromTiles[i]! : nodeLeafHash(e))),
+    );
   }
 
   /** Keeps `tree` (of `leaves` leaves) as the most recently used, evicting the least. */
