@@ -1,4 +1,8 @@
-import { accessConformance, storageConformance } from '@proofline/storage/conformance';
+import {
+  accessConformance,
+  reserveConformance,
+  storageConformance,
+} from '@proofline/storage/conformance';
 import { admin, dropSchema, freshSchema, open } from './fixture.js';
 
 const fixture = async () => {
@@ -15,4 +19,5 @@ const fixture = async () => {
 };
 
 storageConformance('postgres', fixture);
+reserveConformance('postgres', fixture);
 accessConformance('postgres', fixture);

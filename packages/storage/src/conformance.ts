@@ -20,9 +20,8 @@ import {
 } from './index.js';
 import { keyHistoryConformance } from './conformance-key-history.js';
 
-import { reserveConformance } from './conformance-reserve.js';
-
 export { accessConformance, type AccessFixture } from './conformance-access.js';
+export { reserveConformance } from './conformance-reserve.js';
 
 export interface StorageFixture {
   open(): Promise<Storage>;
@@ -608,8 +607,6 @@ export function storageConformance(
         }
       }));
   });
-
-  reserveConformance(driver, newFixture);
 
   describe(`storage conformance: ${driver}: checkpointCovering`, () => {
     it('returns the first published checkpoint whose size exceeds the index, forever', () =>
