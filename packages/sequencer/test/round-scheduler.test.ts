@@ -180,7 +180,12 @@ describe('Publisher triggered by commits', () => {
       // later rounds skip the fresh lease, so their reads are their starts.
       const gaps = starts.slice(2).map((s, k) => s - starts[k + 1]!);
       assert.ok(published.length >= 4, `${published.length} checkpoints in 700 ms`);
-      for (const gap of gaps) assert.ok(gap >= MIN - TIMER_SLACK_MS, `gaps ${gaps.join(', ')}`);
+      // A read is a round's start plus whatever delayed it (a GC pause, a busy CI machine), so
+      // one gap may look short by that delay; the mean gap shows the bound itself.
+      const readJitterMs = 5;
+      for (const gap of gaps) assert.ok(gap >= MIN - readJitterMs, `gaps ${gaps.join(', ')}`);
+      const meanGap = (starts.at(-1)! - starts[1]!) / gaps.length;
+      assert.ok(meanGap >= MIN - 2, `mean gap ${meanGap}: ${gaps.join(', ')}`);
       assert.equal(leaseRequests, 1, 'a fresh lease is not renewed every round');
       const spanMs = performance.now() - first;
       assert.ok(cosignCalls <= spanMs / MIN + 2, `${cosignCalls} witness requests in ${spanMs} ms`);
