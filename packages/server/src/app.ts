@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { RetiredKeys, type RetiredKeyDescription } from './key-history.js';
 import swagger from '@fastify/swagger';
 import type { OpenAPIV3 } from 'openapi-types';
@@ -71,7 +71,8 @@ export interface AppOptions {
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
-    disableRequestLogging: true, // replaced by the one access-log line below
+    // fastify's own request lines are replaced by the one access-log line below.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
     routerOptions: { maxParamLength: 256 },
     return503OnClosing: false,
