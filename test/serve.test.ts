@@ -39,8 +39,11 @@ async function withDir(fn: (dir: string) => Promise<void> | void) {
   }
 }
 
-/** Runs `proofline serve ARGS`, which must exit by itself within `withinMs`. */
-async function serveExits(args: string[], withinMs = 5000) {
+/**
+ * Runs `proofline serve ARGS`, which must exit by itself within `withinMs` (start-up included:
+ * loading the CLI and creating a first key take seconds on a loaded CI machine).
+ */
+async function serveExits(args: string[], withinMs = 15_000) {
   const started = Date.now();
   const child = spawn(process.execPath, [PROOFLINE_BIN, 'serve', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -130,7 +133,7 @@ describe('proofline serve start-up and failures', () => {
       const keys = join(dir, 'pg-keys');
       const pg = await serveExits(
         ['--db', 'postgres://postgres@127.0.0.1:1/test', '--keys', keys, '--port', '0'],
-        10_000,
+        20_000,
       );
       assert.equal(pg.code, 1);
       assert.match(pg.stderr, /cannot connect to PostgreSQL \(.*ECONNREFUSED.*\): check --db/);
