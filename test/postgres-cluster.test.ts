@@ -267,8 +267,17 @@ describe('three nodes on one PostgreSQL database', () => {
         });
 
         // ---- Phase 1: plain concurrent load through all three nodes.
-        load.start();
+        const running = load;
+        running.start();
         await sleep(3000);
+        // Every node acknowledges (within 15 s: a loaded CI machine may be slow to warm up).
+        const warmBy = performance.now() + 12_000;
+        while (
+          nodes.some((node) => running.ackedVia(node.name, 0) === 0) &&
+          performance.now() < warmBy
+        ) {
+          await sleep(100);
+        }
         for (const node of nodes) {
           assert.ok(load.ackedVia(node.name, 0) > 0, `node ${node.name} acknowledged records`);
         }
