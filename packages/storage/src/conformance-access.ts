@@ -7,11 +7,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AccessStore } from './access.js';
 import { StorageError } from './index.js';
+import { onFreshStore, type Fixture } from './conformance-fixture.js';
 
-export interface AccessFixture {
-  open(): Promise<AccessStore & { close(): Promise<void> }>;
-  /** Closes nothing the test opened; removes the store. */
-  destroy(): Promise<void>;
+export interface AccessFixture extends Fixture<AccessStore & { close(): Promise<void> }> {
   /**
    * As an insider with write access to the database: stores `scopes` (a scope name this
    * code does not know included) as the scopes of API key `id`, behind the driver's back.
@@ -22,16 +20,8 @@ export interface AccessFixture {
 const T0 = 1_800_000_000_000;
 
 export function accessConformance(driver: string, newFixture: () => Promise<AccessFixture>): void {
-  async function withStore(fn: (s: AccessStore, f: AccessFixture) => Promise<void>): Promise<void> {
-    const fixture = await newFixture();
-    const store = await fixture.open();
-    try {
-      await fn(store, fixture);
-    } finally {
-      await store.close();
-      await fixture.destroy();
-    }
-  }
+  const withStore = (fn: (s: AccessStore, f: AccessFixture) => Promise<void>) =>
+    onFreshStore(newFixture, fn);
 
   describe(`access conformance: ${driver}`, () => {
     it('stores API keys as given, lists and revokes them', () =>

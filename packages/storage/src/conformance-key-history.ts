@@ -6,7 +6,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { StorageError, type LogConfig, type RetireKeyRequest, type Storage } from './index.js';
-import type { StorageFixture } from './conformance.js';
+import { appendAt, onFreshStore, type StorageFixture } from './conformance-fixture.js';
 
 const KEY_A = 'example.test/keys+0000000a+AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 const KEY_B = 'example.test/keys+0000000b+AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEB';
@@ -19,38 +19,22 @@ const LOG: LogConfig = {
   createdAt: 1_700_000_000_000,
   visibility: 'public',
 };
-const T0 = 1_800_000_000_000;
 
 function isCode(code: StorageError['code']) {
   return (err: unknown) => err instanceof StorageError && err.code === code;
 }
 
 async function append(s: Storage, n: number): Promise<void> {
-  const tail = await s.tail(LOG.name);
   const entries = Array.from({ length: n }, (_, i) => new TextEncoder().encode(`e${i}`));
-  const answer = await s.sequence(LOG.name, {
-    first: tail.size,
-    timeMs: Math.max(T0, tail.timeMs),
-    groups: [{ entries }],
-  });
-  assert.deepEqual(answer, { status: 'committed' });
+  await appendAt(s, LOG.name, [{ entries }]);
 }
 
 export function keyHistoryConformance(
   driver: string,
   newFixture: () => Promise<StorageFixture>,
 ): void {
-  async function withStore(fn: (s: Storage, f: StorageFixture) => Promise<void>): Promise<void> {
-    const fixture = await newFixture();
-    const store = await fixture.open();
-    try {
-      await store.ensureLog(LOG);
-      await fn(store, fixture);
-    } finally {
-      await store.close();
-      await fixture.destroy();
-    }
-  }
+  const withStore = (fn: (s: Storage, f: StorageFixture) => Promise<void>) =>
+    onFreshStore(newFixture, fn, (s) => s.ensureLog(LOG));
 
   describe(`storage conformance: ${driver}: key history`, () => {
     it('retires the registered key at the sequenced size, under the lease, atomically', () =>

@@ -8,7 +8,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CommitRequest, LogConfig, Reservation, Storage } from './index.js';
-import type { StorageFixture } from './conformance.js';
+import { T0, onFreshStore, type StorageFixture } from './conformance-fixture.js';
 
 const LOG: LogConfig = {
   name: 'reserve',
@@ -18,7 +18,6 @@ const LOG: LogConfig = {
   createdAt: 1_700_000_000_000,
   visibility: 'public',
 };
-const T0 = 1_800_000_000_000;
 const bytes = (s: string) => new TextEncoder().encode(s);
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
@@ -33,19 +32,18 @@ export function reserveConformance(
   newFixture: () => Promise<StorageFixture>,
 ): void {
   type Reserving = Storage & Required<Pick<Storage, 'reserve'>>;
-  async function withStores(fn: (a: Reserving, b: Reserving) => Promise<void>): Promise<void> {
-    const fixture = await newFixture();
-    const a = await fixture.open();
-    const b = await fixture.open();
-    try {
-      assert.ok(a.reserve && b.reserve, `${driver} does not implement Storage.reserve`);
-      await a.ensureLog(LOG);
-      await fn(a as Reserving, b as Reserving);
-    } finally {
-      await Promise.all([a.close(), b.close()]);
-      await fixture.destroy();
-    }
-  }
+  /** Two handles on one fresh store (two nodes), the log ensured. */
+  const withStores = (fn: (a: Reserving, b: Reserving) => Promise<void>) =>
+    onFreshStore(newFixture, async (a, fixture) => {
+      const b = await fixture.open();
+      try {
+        assert.ok(a.reserve && b.reserve, `${driver} does not implement Storage.reserve`);
+        await a.ensureLog(LOG);
+        await fn(a as Reserving, b as Reserving);
+      } finally {
+        await b.close();
+      }
+    });
 
   describe(`storage conformance: ${driver}: reserve`, () => {
     it('hands out consecutive places at non-decreasing times, committed in any order', () =>

@@ -19,15 +19,11 @@ import {
   type StoredCheckpoint,
 } from './index.js';
 import { keyHistoryConformance } from './conformance-key-history.js';
+import { T0, appendAt, onFreshStore, type StorageFixture } from './conformance-fixture.js';
 
 export { accessConformance, type AccessFixture } from './conformance-access.js';
 export { reserveConformance } from './conformance-reserve.js';
-
-export interface StorageFixture {
-  open(): Promise<Storage>;
-  /** Closes nothing the test opened; removes the store. */
-  destroy(): Promise<void>;
-}
+export { appendAt, type StorageFixture } from './conformance-fixture.js';
 
 const LOG: LogConfig = {
   name: 'conf',
@@ -39,30 +35,6 @@ const LOG: LogConfig = {
 };
 
 const bytes = (s: string) => new TextEncoder().encode(s);
-const T0 = 1_800_000_000_000;
-
-/**
- * Commits `groups` at the log's tail (read first) at `timeMs` or its last time if later;
- * returns the first index. The way a sequencer does it, without its retries.
- */
-export async function appendAt(
-  store: Storage,
-  log: string,
-  groups: readonly CommitGroup[],
-  timeMs = T0,
-  receipt?: string,
-): Promise<number> {
-  const tail = await store.tail(log);
-  const commit: CommitRequest = {
-    first: tail.size,
-    timeMs: Math.max(timeMs, tail.timeMs),
-    groups,
-    ...(receipt === undefined ? {} : { receipt }),
-  };
-  const answer = await store.sequence(log, commit);
-  assert.deepEqual(answer, { status: 'committed' });
-  return tail.size;
-}
 
 function append(store: Storage, entries: Uint8Array[], timeMs = T0): Promise<number> {
   return appendAt(store, LOG.name, [{ entries }], timeMs);
@@ -72,17 +44,8 @@ export function storageConformance(
   driver: string,
   newFixture: () => Promise<StorageFixture>,
 ): void {
-  async function withStore(fn: (s: Storage, f: StorageFixture) => Promise<void>): Promise<void> {
-    const fixture = await newFixture();
-    const store = await fixture.open();
-    try {
-      await store.ensureLog(LOG);
-      await fn(store, fixture);
-    } finally {
-      await store.close();
-      await fixture.destroy();
-    }
-  }
+  const withStore = (fn: (s: Storage, f: StorageFixture) => Promise<void>) =>
+    onFreshStore(newFixture, fn, (s) => s.ensureLog(LOG));
 
   describe(`storage conformance: ${driver}`, () => {
     it('creates logs idempotently and lists them', () =>
