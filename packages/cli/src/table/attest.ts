@@ -1,5 +1,5 @@
 import { UsageError, type Command } from '../cli/command.js';
-import { LOG_KEY_FLAG, optional, pairs } from './common.js';
+import { LOG_KEY_FLAG, optional, pairs, URL_FLAG, apiKeyFlag } from './common.js';
 
 export const attest: Command = {
   name: 'attest',
@@ -13,15 +13,8 @@ export const attest: Command = {
     { name: 'FILE', many: true, help: 'the files to attest; - reads standard input (once)' },
   ],
   flags: [
-    { name: 'url', type: 'string', value: 'URL', required: true, help: "the server's base URL" },
-    {
-      name: 'api-key',
-      type: 'string',
-      value: 'KEY',
-      required: true,
-      env: 'PROOFLINE_API_KEY',
-      help: 'an API key with the records:write scope',
-    },
+    URL_FLAG,
+    apiKeyFlag('an API key with the records:write scope'),
     LOG_KEY_FLAG,
     {
       name: 'type',

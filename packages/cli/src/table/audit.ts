@@ -1,5 +1,5 @@
 import type { Command } from '../cli/command.js';
-import { LOG_KEY_FLAG, optional } from './common.js';
+import { LOG_KEY_FLAG, optional, apiKeyFlag } from './common.js';
 
 export const audit: Command = {
   name: 'audit',
@@ -31,13 +31,10 @@ export const audit: Command = {
       help: 'skip checking that every entry is a valid record',
     },
     { name: 'json', type: 'boolean', help: 'print the result as JSON' },
-    {
-      name: 'api-key',
-      type: 'string',
-      value: 'KEY',
-      env: 'PROOFLINE_API_KEY',
-      help: "a key of the log's tenant (audit:read): a private log serves its entries only so",
-    },
+    apiKeyFlag(
+      "a key of the log's tenant (audit:read): a private log serves its entries only so",
+      false,
+    ),
   ],
   writes: 'with --save / --state, those files',
   async run(a) {

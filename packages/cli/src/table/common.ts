@@ -22,6 +22,27 @@ export function optional<K extends string>(
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: string };
 }
 
+/** `--url`: the server's base URL (required). */
+export const URL_FLAG: FlagSpec = {
+  name: 'url',
+  type: 'string',
+  value: 'URL',
+  required: true,
+  help: "the server's base URL",
+};
+
+/** `--api-key` (or PROOFLINE_API_KEY); `help` says which key the command needs. */
+export function apiKeyFlag(help: string, required = true): FlagSpec {
+  return {
+    name: 'api-key',
+    type: 'string',
+    value: 'KEY',
+    ...(required ? { required } : {}),
+    env: 'PROOFLINE_API_KEY',
+    help,
+  };
+}
+
 export const LOG_KEY_FLAG: FlagSpec = {
   name: 'log-key',
   type: 'string',
@@ -47,15 +68,8 @@ export function filterOf(args: Args) {
 
 /** A server, an audit:read key, a log and a period, with a population filter. */
 export const PERIOD_FLAGS: readonly FlagSpec[] = [
-  { name: 'url', type: 'string', value: 'URL', required: true, help: "the server's base URL" },
-  {
-    name: 'api-key',
-    type: 'string',
-    value: 'KEY',
-    required: true,
-    env: 'PROOFLINE_API_KEY',
-    help: 'an API key with the audit:read scope',
-  },
+  URL_FLAG,
+  apiKeyFlag('an API key with the audit:read scope'),
   {
     name: 'log',
     type: 'string',

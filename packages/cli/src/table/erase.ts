@@ -1,5 +1,5 @@
 import type { Command } from '../cli/command.js';
-import { LOG_KEY_FLAG } from './common.js';
+import { LOG_KEY_FLAG, URL_FLAG, apiKeyFlag } from './common.js';
 
 export const erase: Command = {
   name: 'erase',
@@ -10,15 +10,8 @@ export const erase: Command = {
     'the erased leaf hash) shows auditors that and when it was erased. Public logs refuse.',
   positionals: [{ name: 'ID', help: 'the record id, e.g. acme-42' }],
   flags: [
-    { name: 'url', type: 'string', value: 'URL', required: true, help: "the server's base URL" },
-    {
-      name: 'api-key',
-      type: 'string',
-      value: 'KEY',
-      required: true,
-      env: 'PROOFLINE_API_KEY',
-      help: 'an API key with the admin scope',
-    },
+    URL_FLAG,
+    apiKeyFlag('an API key with the admin scope'),
     LOG_KEY_FLAG,
     {
       name: 'reason',

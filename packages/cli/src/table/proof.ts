@@ -1,20 +1,14 @@
 import type { Command } from '../cli/command.js';
-import { LOG_KEY_FLAG } from './common.js';
+import { LOG_KEY_FLAG, URL_FLAG, apiKeyFlag } from './common.js';
 
 export const proof: Command = {
   name: 'proof',
   summary: "fetch a record's proof bundle, verify it and save it",
   positionals: [{ name: 'ID', help: 'the record id (from attest)' }],
   flags: [
-    { name: 'url', type: 'string', value: 'URL', required: true, help: "the server's base URL" },
+    URL_FLAG,
     { ...LOG_KEY_FLAG, env: 'PROOFLINE_LOG_KEY' },
-    {
-      name: 'api-key',
-      type: 'string',
-      value: 'KEY',
-      env: 'PROOFLINE_API_KEY',
-      help: 'for a record of a private log: a key of its tenant with records:read',
-    },
+    apiKeyFlag('for a record of a private log: a key of its tenant with records:read', false),
     {
       name: 'wait',
       type: 'integer',

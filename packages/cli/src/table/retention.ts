@@ -1,4 +1,5 @@
 import { UsageError, type Command } from '../cli/command.js';
+import { URL_FLAG, apiKeyFlag } from './common.js';
 import { LOG_TARGET_FLAGS, targetOf } from '../cli/target.js';
 
 export const retention: Command = {
@@ -10,15 +11,8 @@ export const retention: Command = {
     'server erases 1000 per request until none is left.',
   flags: [
     ...LOG_TARGET_FLAGS,
-    { name: 'url', type: 'string', value: 'URL', required: true, help: "the server's base URL" },
-    {
-      name: 'api-key',
-      type: 'string',
-      value: 'KEY',
-      required: true,
-      env: 'PROOFLINE_API_KEY',
-      help: 'an API key with the admin scope',
-    },
+    URL_FLAG,
+    apiKeyFlag('an API key with the admin scope'),
     {
       name: 'older-than',
       type: 'string',

@@ -1,4 +1,5 @@
 import { UsageError, type Command } from '../cli/command.js';
+import { URL_FLAG, apiKeyFlag } from './common.js';
 
 /** `30d`, `12h`, `90m`, `3600s` (or plain seconds) as seconds; a usage error otherwise. */
 export function durationSeconds(text: string): number {
@@ -24,15 +25,8 @@ export const share: Command = {
     'the record (records:write). attest returns a link for every record of a private log.',
   positionals: [{ name: 'ID', help: 'the record id (from attest)' }],
   flags: [
-    { name: 'url', type: 'string', value: 'URL', required: true, help: "the server's base URL" },
-    {
-      name: 'api-key',
-      type: 'string',
-      value: 'KEY',
-      required: true,
-      env: 'PROOFLINE_API_KEY',
-      help: "an API key of the record's tenant",
-    },
+    URL_FLAG,
+    apiKeyFlag("an API key of the record's tenant"),
     {
       name: 'expires',
       type: 'string',
