@@ -10,6 +10,8 @@ CONTRACT (the interop tests and test/lib/python-scitt.ts rely on it)
 
   scitt_verify.py --receipt FILE --key FILE (--statement FILE | --entry FILE | --leaf-hash HEX)
   scitt_verify.py --transparent FILE --key FILE
+  scitt_verify.py --batch   (stdin: a JSON array of argument arrays; stdout: a JSON array of
+                             {"status", "verdict"}, each as if that command line ran alone)
   options: [--leaf-entry statement-sha256|emptied-unprotected] [--issuer-key FILE]
            [--payload FILE] [--receipt-index N] [--expect-root HEX] [--expect-tree-size N]
 
@@ -223,6 +225,9 @@ def run(args: argparse.Namespace, verdict: dict[str, Any]) -> None:
         statement = _parse(_read(args.transparent, MAX_STATEMENT), STATEMENT_UNDERSTOOD, "statement")
         if RECEIPTS in statement.protected:
             raise Rejected("HEADER_INVALID", "receipts (394) belong in the unprotected header")
+        # the leaf first: the verdict reports it even when the receipts are unusable
+        leaf = rfc9162.leaf_hash(_entry(statement, args.leaf_entry, True))
+        verdict["leaf_hash"] = leaf.hex()
         receipts = statement.unprotected.get(RECEIPTS)
         if not (isinstance(receipts, list) and receipts and all(isinstance(r, bytes) for r in receipts)):
             raise Rejected("RECEIPT_MISSING", "header 394 is not a non-empty array of byte-string receipts")
@@ -234,7 +239,6 @@ def run(args: argparse.Namespace, verdict: dict[str, Any]) -> None:
         receipt = receipts[i]
         if len(receipt) > MAX_RECEIPT:
             raise Rejected("INPUT_TOO_LARGE", f"receipt {i} is larger than {MAX_RECEIPT} bytes")
-        leaf = rfc9162.leaf_hash(_entry(statement, args.leaf_entry, True))
     else:
         receipt = _read(args.receipt, MAX_RECEIPT)
         if args.statement:
@@ -277,7 +281,7 @@ def _uint(text: str) -> int:
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    p = _Parser(prog="scitt_verify.py", description="Verify an RFC 9942 receipt (vds 1).", allow_abbrev=False)
+    p = _Parser(prog="scitt_verify.py", description="Verify an RFC 9942 receipt (vds 1).", allow_abbrev=False, add_help=False)
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--receipt")
     source.add_argument("--transparent")
@@ -307,7 +311,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
-def main(argv: list[str]) -> int:
+def verify(argv: list[str]) -> tuple[int, dict[str, Any]]:
+    """The exit status and the verdict for one command line (see CONTRACT)."""
     verdict: dict[str, Any] = {
         "ok": False, "code": None, "error": None,
         "tree_size": None, "leaf_index": None, "root": None, "leaf_hash": None,
@@ -322,6 +327,34 @@ def main(argv: list[str]) -> int:
         verdict["code"], verdict["error"], status = "USAGE", str(err), 2
     except Exception as err:  # a bug here: report it as such, never as a verdict on the input
         verdict["code"], verdict["error"], status = "INTERNAL", f"{type(err).__name__}: {err}", 3
+    return status, verdict
+
+
+def batch(text: str) -> tuple[int, list[dict[str, Any]]]:
+    """--batch: stdin is a JSON array of argument arrays; the output a JSON array of
+    {"status", "verdict"}, one per command line, as if each had run alone. Exit status 0, or 2
+    when stdin is not such an array (nothing is verified then)."""
+    try:
+        jobs = json.loads(text)
+    except ValueError:
+        jobs = None
+    if not isinstance(jobs, list) or not all(
+        isinstance(j, list) and all(isinstance(a, str) for a in j) for j in jobs
+    ):
+        return 2, [{"status": 2, "verdict": {"ok": False, "code": "USAGE", "error": "--batch reads a JSON array of argument arrays"}}]
+    results = []
+    for job in jobs:
+        status, verdict = verify(job)
+        results.append({"status": status, "verdict": verdict})
+    return 0, results
+
+
+def main(argv: list[str]) -> int:
+    if argv == ["--batch"]:
+        status, results = batch(sys.stdin.read())
+        print(json.dumps(results))
+        return status
+    status, verdict = verify(argv)
     print(json.dumps(verdict))
     return status
 
