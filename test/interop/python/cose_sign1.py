@@ -52,7 +52,9 @@ class Sign1:
             for key, value in zip(node.children[::2], node.children[1::2])
             if not (key.major in (0, 1) and key.value == label)
         ]
-        return self.data[: node.start] + _map_head(len(kept)) + b"".join(kept) + self.data[node.end :]
+        return (
+            self.data[: node.start] + _map_head(len(kept)) + b"".join(kept) + self.data[node.end :]
+        )
 
 
 def _map_head(count: int) -> bytes:
@@ -99,10 +101,14 @@ def parse(data: bytes, understood: set[Any]) -> Sign1:
     )
 
 
-def _check_headers(protected: dict[Any, Any], unprotected: dict[Any, Any], understood: set[Any]) -> None:
+def _check_headers(
+    protected: dict[Any, Any], unprotected: dict[Any, Any], understood: set[Any]
+) -> None:
     both = set(protected) & set(unprotected)
     if both:
-        raise CoseError("HEADER_INVALID", f"labels in both header buckets: {sorted(map(str, both))}")
+        raise CoseError(
+            "HEADER_INVALID", f"labels in both header buckets: {sorted(map(str, both))}"
+        )
     for label in (ALG, CRIT):
         if label in unprotected:
             raise CoseError("HEADER_INVALID", f"label {label} must be in the protected header")
@@ -116,4 +122,6 @@ def _check_headers(protected: dict[Any, Any], unprotected: dict[Any, Any], under
             raise CoseError("HEADER_INVALID", "crit must be a non-empty array of labels")
         unknown = [c for c in crit if c not in understood]
         if unknown:
-            raise CoseError("UNKNOWN_CRITICAL", f"critical header parameters not understood: {unknown}")
+            raise CoseError(
+                "UNKNOWN_CRITICAL", f"critical header parameters not understood: {unknown}"
+            )

@@ -44,7 +44,9 @@ def check_file(path: str) -> dict[str, Any]:
                 report["failures"].append(f"the proof of leaf {index} does not lead to the root")
             tampered = ([_flip(path_[0])] + path_[1:], leaf) if path_ else (path_, _flip(leaf))
             if rfc9162.root_from_inclusion_proof(index, size, tampered[1], tampered[0]) == root:
-                report["failures"].append(f"a tampered proof of leaf {index} still leads to the root")
+                report["failures"].append(
+                    f"a tampered proof of leaf {index} still leads to the root"
+                )
             report["proofs"] += 1
         if report["proofs"] != size:
             report["failures"].append(f"{report['proofs']} inclusion proofs for {size} leaves")

@@ -35,7 +35,9 @@ import strict_cbor
 VDS, VDP, CRIT = 395, 396, 2
 
 
-def _receipt(parts: list[Any], protected: dict[Any, Any] | None = None, proof: list[Any] | None = None) -> list[Any]:
+def _receipt(
+    parts: list[Any], protected: dict[Any, Any] | None = None, proof: list[Any] | None = None
+) -> list[Any]:
     """A copy of the COSE_Sign1 parts with a new protected map and/or inclusion proof."""
     prot, unprot, payload, sig = parts
     if protected is not None:
@@ -74,37 +76,81 @@ def mutations(data: bytes) -> list[tuple[str, bytes, list[str], list[str]]]:
     sig = parts[3]
     out: list[tuple[str, bytes, list[str], list[str]]] = []
 
-    def add(name: str, receipt: bytes | list[Any], *codes: str, args: list[str] | None = None) -> None:
-        out.append((name, receipt if isinstance(receipt, bytes) else _tag(receipt), list(codes), args or []))
+    def add(
+        name: str, receipt: bytes | list[Any], *codes: str, args: list[str] | None = None
+    ) -> None:
+        out.append(
+            (
+                name,
+                receipt if isinstance(receipt, bytes) else _tag(receipt),
+                list(codes),
+                args or [],
+            )
+        )
 
     bad = "SIGNATURE_INVALID"
     if path:
         flipped = [bytes([path[0][0] ^ 0x01]) + path[0][1:]] + path[1:]
         add("path-byte-flipped", _receipt(parts, proof=[size, index, flipped]), bad)
         add("path-hash-dropped", _receipt(parts, proof=[size, index, path[:-1]]), "PROOF_INVALID")
-    add("path-hash-added", _receipt(parts, proof=[size, index, path + [bytes(32)]]), "PROOF_INVALID")
-    add("path-hash-short", _receipt(parts, proof=[size, index, [b"\x01" * 31] + path[1:]]), "PROOF_MALFORMED")
+    add(
+        "path-hash-added", _receipt(parts, proof=[size, index, path + [bytes(32)]]), "PROOF_INVALID"
+    )
+    add(
+        "path-hash-short",
+        _receipt(parts, proof=[size, index, [b"\x01" * 31] + path[1:]]),
+        "PROOF_MALFORMED",
+    )
     add("tree-size-doubled", _receipt(parts, proof=[size * 2, index, path]), "PROOF_INVALID", bad)
     add("tree-size-at-index", _receipt(parts, proof=[index, index, path]), "PROOF_INVALID")
     add("tree-size-zero", _receipt(parts, proof=[0, index, path]), "PROOF_INVALID")
     add("tree-size-negative", _receipt(parts, proof=[-size, index, path]), "PROOF_MALFORMED")
-    add("tree-size-huge", _receipt(parts, proof=[2**64, index, path]), "PROOF_MALFORMED", "CBOR_MALFORMED")
-    add("leaf-index-neighbour", _receipt(parts, proof=[size, index ^ 1, path]), "PROOF_INVALID", bad)
+    add(
+        "tree-size-huge",
+        _receipt(parts, proof=[2**64, index, path]),
+        "PROOF_MALFORMED",
+        "CBOR_MALFORMED",
+    )
+    add(
+        "leaf-index-neighbour", _receipt(parts, proof=[size, index ^ 1, path]), "PROOF_INVALID", bad
+    )
     add("leaf-index-text", _receipt(parts, proof=[size, str(index), path]), "PROOF_MALFORMED")
     other = _same_root_size(index, size, path)
     if other is not None:
-        add("tree-size-unsigned", _receipt(parts, proof=[other, index, path]), "TREE_SIZE_MISMATCH",
-            args=["--expect-tree-size", str(size)])
+        add(
+            "tree-size-unsigned",
+            _receipt(parts, proof=[other, index, path]),
+            "TREE_SIZE_MISMATCH",
+            args=["--expect-tree-size", str(size)],
+        )
     add("vds-2", _receipt(parts, protected={**prot, VDS: 2}), "UNSUPPORTED_VDS")
-    add("vds-missing", _receipt(parts, protected={k: v for k, v in prot.items() if k != VDS}), "UNSUPPORTED_VDS")
-    add("vds-unprotected", [cbor2.dumps({k: v for k, v in prot.items() if k != VDS}), {**parts[1], VDS: 1}, None, sig],
-        "HEADER_INVALID")
+    add(
+        "vds-missing",
+        _receipt(parts, protected={k: v for k, v in prot.items() if k != VDS}),
+        "UNSUPPORTED_VDS",
+    )
+    add(
+        "vds-unprotected",
+        [cbor2.dumps({k: v for k, v in prot.items() if k != VDS}), {**parts[1], VDS: 1}, None, sig],
+        "HEADER_INVALID",
+    )
     add("vds-both", [parts[0], {**parts[1], VDS: 1}, None, sig], "HEADER_INVALID")
-    add("alg-swapped", _receipt(parts, protected={**prot, 1: -7 if alg == -8 else -8}), "KEY_ALG_MISMATCH")
+    add(
+        "alg-swapped",
+        _receipt(parts, protected={**prot, 1: -7 if alg == -8 else -8}),
+        "KEY_ALG_MISMATCH",
+    )
     add("alg-es384", _receipt(parts, protected={**prot, 1: -35}), "UNSUPPORTED_ALG")
-    add("alg-unprotected", [cbor2.dumps({k: v for k, v in prot.items() if k != 1}), {**parts[1], 1: alg}, None, sig],
-        "HEADER_INVALID")
-    add("crit-unknown", _receipt(parts, protected={**prot, CRIT: [999], 999: "must understand"}), "UNKNOWN_CRITICAL")
+    add(
+        "alg-unprotected",
+        [cbor2.dumps({k: v for k, v in prot.items() if k != 1}), {**parts[1], 1: alg}, None, sig],
+        "HEADER_INVALID",
+    )
+    add(
+        "crit-unknown",
+        _receipt(parts, protected={**prot, CRIT: [999], 999: "must understand"}),
+        "UNKNOWN_CRITICAL",
+    )
     add("crit-unprotected", [parts[0], {**parts[1], CRIT: [VDS]}, None, sig], "HEADER_INVALID")
     add("crit-empty", _receipt(parts, protected={**prot, CRIT: []}), "HEADER_INVALID")
     add("signature-truncated", [parts[0], parts[1], None, sig[:-1]], bad)
@@ -112,11 +158,31 @@ def mutations(data: bytes) -> list[tuple[str, bytes, list[str], list[str]]]:
     add("signature-empty", [parts[0], parts[1], None, b""], bad)
     add("payload-attached", [parts[0], parts[1], bytes(32), sig], "COSE_STRUCTURE")
     add("payload-text", [parts[0], parts[1], "root", sig], "COSE_STRUCTURE")
-    add("vdp-two-proofs", [parts[0], {**parts[1], VDP: {-1: parts[1][VDP][-1] * 2}}, None, sig], "PROOF_MALFORMED")
-    add("vdp-consistency", [parts[0], {**parts[1], VDP: {**parts[1][VDP], -2: [b""]}}, None, sig], "PROOF_MALFORMED")
-    add("vdp-proof-not-wrapped", [parts[0], {**parts[1], VDP: {-1: [[size, index, path]]}}, None, sig], "PROOF_MALFORMED")
-    add("vdp-missing", [parts[0], {k: v for k, v in parts[1].items() if k != VDP}, None, sig], "PROOF_MALFORMED")
-    add("vdp-protected", _receipt([parts[0], {}, None, sig], protected={**prot, VDP: parts[1][VDP]}), "HEADER_INVALID")
+    add(
+        "vdp-two-proofs",
+        [parts[0], {**parts[1], VDP: {-1: parts[1][VDP][-1] * 2}}, None, sig],
+        "PROOF_MALFORMED",
+    )
+    add(
+        "vdp-consistency",
+        [parts[0], {**parts[1], VDP: {**parts[1][VDP], -2: [b""]}}, None, sig],
+        "PROOF_MALFORMED",
+    )
+    add(
+        "vdp-proof-not-wrapped",
+        [parts[0], {**parts[1], VDP: {-1: [[size, index, path]]}}, None, sig],
+        "PROOF_MALFORMED",
+    )
+    add(
+        "vdp-missing",
+        [parts[0], {k: v for k, v in parts[1].items() if k != VDP}, None, sig],
+        "PROOF_MALFORMED",
+    )
+    add(
+        "vdp-protected",
+        _receipt([parts[0], {}, None, sig], protected={**prot, VDP: parts[1][VDP]}),
+        "HEADER_INVALID",
+    )
     add("untagged", cbor2.dumps(parts), "COSE_STRUCTURE")
     add("tag-cose-sign", cbor2.dumps(cbor2.CBORTag(98, parts)), "CBOR_MALFORMED")
     add("three-items", parts[:3], "COSE_STRUCTURE")
@@ -124,23 +190,44 @@ def mutations(data: bytes) -> list[tuple[str, bytes, list[str], list[str]]]:
     add("truncated", data[:-1], "CBOR_MALFORMED")
     add("empty", b"", "CBOR_MALFORMED")
     # a byte string head claiming 2**63 bytes where the signature was
-    add("huge-length", data[: -len(sig) - 2] + b"\x5b" + (2**63).to_bytes(8, "big") + sig, "CBOR_MALFORMED")
-    add("indefinite-array", b"\xd2\x9f" + b"".join(cbor2.dumps(p) for p in parts) + b"\xff", "CBOR_MALFORMED")
+    add(
+        "huge-length",
+        data[: -len(sig) - 2] + b"\x5b" + (2**63).to_bytes(8, "big") + sig,
+        "CBOR_MALFORMED",
+    )
+    add(
+        "indefinite-array",
+        b"\xd2\x9f" + b"".join(cbor2.dumps(p) for p in parts) + b"\xff",
+        "CBOR_MALFORMED",
+    )
     deep: Any = 0
     for _ in range(200):
         deep = [deep]
     add("deep-nesting", [parts[0], {**parts[1], 7: deep}, None, sig], "CBOR_MALFORMED")
-    add("shared-reference-tag", [parts[0], {**parts[1], 7: cbor2.CBORTag(28, [1])}, None, sig], "CBOR_MALFORMED")
+    add(
+        "shared-reference-tag",
+        [parts[0], {**parts[1], 7: cbor2.CBORTag(28, [1])}, None, sig],
+        "CBOR_MALFORMED",
+    )
     # a duplicate label in the protected header: vds 1 then vds 2 (cbor2 would keep the last)
     assert len(prot) < 23, "a protected header this large is not a receipt these tests make"
-    dup = bytes([0xA1 + len(prot)]) + b"".join(cbor2.dumps(k) + cbor2.dumps(v) for k, v in prot.items()) + cbor2.dumps(VDS) + b"\x02"
+    dup = (
+        bytes([0xA1 + len(prot)])
+        + b"".join(cbor2.dumps(k) + cbor2.dumps(v) for k, v in prot.items())
+        + cbor2.dumps(VDS)
+        + b"\x02"
+    )
     add("protected-duplicate-label", [dup, parts[1], None, sig], "COSE_STRUCTURE")
     add("protected-not-map", [cbor2.dumps([1, 2]), parts[1], None, sig], "COSE_STRUCTURE")
     return out
 
 
 def _wrong_key(alg: int) -> bytes:
-    private: Any = ed25519.Ed25519PrivateKey.generate() if alg == -8 else ec.generate_private_key(ec.SECP256R1())
+    private: Any = (
+        ed25519.Ed25519PrivateKey.generate()
+        if alg == -8
+        else ec.generate_private_key(ec.SECP256R1())
+    )
     return private.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
@@ -155,7 +242,13 @@ def write_mutations(receipt_path: str, outdir: str) -> list[dict[str, Any]]:
         path = os.path.join(outdir, f"{name}.cose")
         with open(path, "wb") as f:
             f.write(receipt)
-        entry: dict[str, Any] = {"name": name, "file": path, "codes": codes, "args": args, "key": None}
+        entry: dict[str, Any] = {
+            "name": name,
+            "file": path,
+            "codes": codes,
+            "args": args,
+            "key": None,
+        }
         if name == "tree-size-unsigned":
             entry["unsigned"] = True
             entry["tree_size"] = cbor2.loads(cbor2.loads(receipt).value[1][VDP][-1][0])[0]
@@ -164,7 +257,15 @@ def write_mutations(receipt_path: str, outdir: str) -> list[dict[str, Any]]:
     key_path = os.path.join(outdir, "wrong-key.pem")
     with open(key_path, "wb") as f:
         f.write(_wrong_key(cbor2.loads(cbor2.loads(data).value[0])[1]))
-    report.append({"name": "wrong-key", "file": receipt_path, "codes": ["SIGNATURE_INVALID"], "args": [], "key": key_path})
+    report.append(
+        {
+            "name": "wrong-key",
+            "file": receipt_path,
+            "codes": ["SIGNATURE_INVALID"],
+            "args": [],
+            "key": key_path,
+        }
+    )
     return report
 
 

@@ -147,7 +147,9 @@ def _verify(alg: Any, key_file: KeyFile, kid: Any, sig: bytes, msg: bytes) -> bo
 def _inclusion_proof(unprotected: dict[Any, Any]) -> tuple[int, int, list[bytes]]:
     vdp = unprotected.get(VDP)
     if not isinstance(vdp, dict) or set(vdp) != {INCLUSION_PROOFS}:
-        raise Rejected("PROOF_MALFORMED", "vdp (396) must be a map holding only inclusion proofs (-1)")
+        raise Rejected(
+            "PROOF_MALFORMED", "vdp (396) must be a map holding only inclusion proofs (-1)"
+        )
     proofs = vdp[INCLUSION_PROOFS]
     if not isinstance(proofs, list) or len(proofs) != 1 or not isinstance(proofs[0], bytes):
         raise Rejected("PROOF_MALFORMED", "-1 must be an array of exactly one byte string")
@@ -158,10 +160,14 @@ def _inclusion_proof(unprotected: dict[Any, Any]) -> tuple[int, int, list[bytes]
     if not (isinstance(proof, list) and len(proof) == 3):
         raise Rejected("PROOF_MALFORMED", "an inclusion proof is [tree_size, leaf_index, path]")
     size, index, path = proof
-    if not all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n < 2**64 for n in (size, index)):
+    if not all(
+        isinstance(n, int) and not isinstance(n, bool) and 0 <= n < 2**64 for n in (size, index)
+    ):
         raise Rejected("PROOF_MALFORMED", "tree_size and leaf_index must be unsigned integers")
     if not isinstance(path, list) or len(path) > MAX_PATH:
-        raise Rejected("PROOF_MALFORMED", f"the inclusion path must be an array of at most {MAX_PATH}")
+        raise Rejected(
+            "PROOF_MALFORMED", f"the inclusion path must be an array of at most {MAX_PATH}"
+        )
     if not all(isinstance(p, bytes) and len(p) == rfc9162.HASH_SIZE for p in path):
         raise Rejected("PROOF_MALFORMED", "inclusion path entries must be 32-byte byte strings")
     return size, index, path
@@ -174,7 +180,10 @@ def verify_receipt(
     sign1 = _parse(receipt, RECEIPT_UNDERSTOOD, "receipt")
     prot, unprot = sign1.protected, sign1.unprotected
     if VDS in unprot or VDP in prot:
-        raise Rejected("HEADER_INVALID", "vds (395) belongs in the protected header, vdp (396) in the unprotected")
+        raise Rejected(
+            "HEADER_INVALID",
+            "vds (395) belongs in the protected header, vdp (396) in the unprotected",
+        )
     if prot.get(VDS) != RFC9162_SHA256 or isinstance(prot.get(VDS), bool):
         raise Rejected("UNSUPPORTED_VDS", f"vds {prot.get(VDS)!r} is not RFC9162_SHA256 (1)")
     alg = prot.get(cose_sign1.ALG)
@@ -191,7 +200,9 @@ def verify_receipt(
     verdict["root"] = root.hex()
     kid = prot.get(cose_sign1.KID, unprot.get(cose_sign1.KID))
     if not _verify(alg, keys, kid, sign1.signature, sign1.sig_structure(root)):
-        raise Rejected("SIGNATURE_INVALID", "the receipt's signature does not verify over the recomputed root")
+        raise Rejected(
+            "SIGNATURE_INVALID", "the receipt's signature does not verify over the recomputed root"
+        )
 
 
 def verify_statement_signature(
@@ -200,13 +211,17 @@ def verify_statement_signature(
     if statement.payload is None and payload is None:
         raise UsageError("the statement's payload is detached: give it with --payload")
     if statement.payload is not None and payload is not None and payload != statement.payload:
-        raise Rejected("STATEMENT_SIGNATURE_INVALID", "--payload differs from the statement's payload")
+        raise Rejected(
+            "STATEMENT_SIGNATURE_INVALID", "--payload differs from the statement's payload"
+        )
     body = statement.payload if statement.payload is not None else payload
     assert body is not None
     kid = statement.protected.get(cose_sign1.KID, statement.unprotected.get(cose_sign1.KID))
     alg = statement.protected.get(cose_sign1.ALG)
     if not _verify(alg, keys, kid, statement.signature, statement.sig_structure(body)):
-        raise Rejected("STATEMENT_SIGNATURE_INVALID", "the signed statement's signature does not verify")
+        raise Rejected(
+            "STATEMENT_SIGNATURE_INVALID", "the signed statement's signature does not verify"
+        )
 
 
 def _entry(statement: cose_sign1.Sign1, mode: str, transparent: bool) -> bytes:
@@ -222,17 +237,25 @@ def run(args: argparse.Namespace, verdict: dict[str, Any]) -> None:
     payload = _read(args.payload, MAX_PAYLOAD) if args.payload else None
     statement: cose_sign1.Sign1 | None = None
     if args.transparent:
-        statement = _parse(_read(args.transparent, MAX_STATEMENT), STATEMENT_UNDERSTOOD, "statement")
+        statement = _parse(
+            _read(args.transparent, MAX_STATEMENT), STATEMENT_UNDERSTOOD, "statement"
+        )
         if RECEIPTS in statement.protected:
             raise Rejected("HEADER_INVALID", "receipts (394) belong in the unprotected header")
         # the leaf first: the verdict reports it even when the receipts are unusable
         leaf = rfc9162.leaf_hash(_entry(statement, args.leaf_entry, True))
         verdict["leaf_hash"] = leaf.hex()
         receipts = statement.unprotected.get(RECEIPTS)
-        if not (isinstance(receipts, list) and receipts and all(isinstance(r, bytes) for r in receipts)):
-            raise Rejected("RECEIPT_MISSING", "header 394 is not a non-empty array of byte-string receipts")
+        if not (
+            isinstance(receipts, list) and receipts and all(isinstance(r, bytes) for r in receipts)
+        ):
+            raise Rejected(
+                "RECEIPT_MISSING", "header 394 is not a non-empty array of byte-string receipts"
+            )
         if args.receipt_index is None and len(receipts) != 1:
-            raise UsageError(f"the statement holds {len(receipts)} receipts: choose one with --receipt-index")
+            raise UsageError(
+                f"the statement holds {len(receipts)} receipts: choose one with --receipt-index"
+            )
         i = args.receipt_index or 0
         if i >= len(receipts):
             raise UsageError(f"--receipt-index {i}: the statement holds {len(receipts)} receipts")
@@ -242,7 +265,9 @@ def run(args: argparse.Namespace, verdict: dict[str, Any]) -> None:
     else:
         receipt = _read(args.receipt, MAX_RECEIPT)
         if args.statement:
-            statement = _parse(_read(args.statement, MAX_STATEMENT), STATEMENT_UNDERSTOOD, "statement")
+            statement = _parse(
+                _read(args.statement, MAX_STATEMENT), STATEMENT_UNDERSTOOD, "statement"
+            )
             leaf = rfc9162.leaf_hash(_entry(statement, args.leaf_entry, False))
         elif args.entry:
             leaf = rfc9162.leaf_hash(_read(args.entry, MAX_STATEMENT))
@@ -251,9 +276,15 @@ def run(args: argparse.Namespace, verdict: dict[str, Any]) -> None:
     verdict["leaf_hash"] = leaf.hex()
     verify_receipt(receipt, leaf, keys, verdict)
     if args.expect_root is not None and verdict["root"] != args.expect_root.hex():
-        raise Rejected("ROOT_MISMATCH", f"the receipt proves root {verdict['root']}, not {args.expect_root.hex()}")
+        raise Rejected(
+            "ROOT_MISMATCH",
+            f"the receipt proves root {verdict['root']}, not {args.expect_root.hex()}",
+        )
     if args.expect_tree_size is not None and verdict["tree_size"] != args.expect_tree_size:
-        raise Rejected("TREE_SIZE_MISMATCH", f"the receipt says tree_size {verdict['tree_size']}, not {args.expect_tree_size}")
+        raise Rejected(
+            "TREE_SIZE_MISMATCH",
+            f"the receipt says tree_size {verdict['tree_size']}, not {args.expect_tree_size}",
+        )
     if issuer_keys:
         assert statement is not None  # parse_args requires a statement with --issuer-key
         verify_statement_signature(statement, issuer_keys, payload)
@@ -281,7 +312,12 @@ def _uint(text: str) -> int:
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    p = _Parser(prog="scitt_verify.py", description="Verify an RFC 9942 receipt (vds 1).", allow_abbrev=False, add_help=False)
+    p = _Parser(
+        prog="scitt_verify.py",
+        description="Verify an RFC 9942 receipt (vds 1).",
+        allow_abbrev=False,
+        add_help=False,
+    )
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--receipt")
     source.add_argument("--transparent")
@@ -290,7 +326,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     leaf.add_argument("--entry")
     leaf.add_argument("--leaf-hash", type=_hash32)
     p.add_argument("--key", required=True)
-    p.add_argument("--leaf-entry", choices=["statement-sha256", "emptied-unprotected"], default="statement-sha256")
+    p.add_argument(
+        "--leaf-entry",
+        choices=["statement-sha256", "emptied-unprotected"],
+        default="statement-sha256",
+    )
     p.add_argument("--issuer-key")
     p.add_argument("--payload")
     p.add_argument("--receipt-index", type=_uint)
@@ -314,8 +354,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def verify(argv: list[str]) -> tuple[int, dict[str, Any]]:
     """The exit status and the verdict for one command line (see CONTRACT)."""
     verdict: dict[str, Any] = {
-        "ok": False, "code": None, "error": None,
-        "tree_size": None, "leaf_index": None, "root": None, "leaf_hash": None,
+        "ok": False,
+        "code": None,
+        "error": None,
+        "tree_size": None,
+        "leaf_index": None,
+        "root": None,
+        "leaf_hash": None,
     }
     status = 1
     try:
@@ -341,7 +386,16 @@ def batch(text: str) -> tuple[int, list[dict[str, Any]]]:
     if not isinstance(jobs, list) or not all(
         isinstance(j, list) and all(isinstance(a, str) for a in j) for j in jobs
     ):
-        return 2, [{"status": 2, "verdict": {"ok": False, "code": "USAGE", "error": "--batch reads a JSON array of argument arrays"}}]
+        return 2, [
+            {
+                "status": 2,
+                "verdict": {
+                    "ok": False,
+                    "code": "USAGE",
+                    "error": "--batch reads a JSON array of argument arrays",
+                },
+            }
+        ]
     results = []
     for job in jobs:
         status, verdict = verify(job)

@@ -61,7 +61,9 @@ class _Scanner:
             return major, info, pos + 1
         if info > 27:
             raise CborError(
-                "indefinite lengths are refused" if info == 31 else "reserved additional information"
+                "indefinite lengths are refused"
+                if info == 31
+                else "reserved additional information"
             )
         size = 1 << (info - 24)
         if pos + 1 + size > len(self.data):
