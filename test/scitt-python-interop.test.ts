@@ -2,7 +2,8 @@
  * The independent Python RFC 9942 receipt verifier (test/interop/python, written from the RFC
  * texts with cbor2 and cryptography) against published vectors: scitt-cose v1 (receipts and
  * signed statements, expected roots), scitt-examples-2023 (leaf hashes of another
- * implementation), tradeverifyd-xmod-tlog (Go x/mod tlog trees); and against hostile variants
+ * implementation), tradeverifyd-xmod-tlog (Go x/mod tlog trees), transparency-dev/merkle
+ * inclusion cases; and against hostile variants
  * of the valid receipts, every one of which must be refused for its own reason. Later tests run
  * the same verifier on receipts Proofline issues (test/lib/python-scitt.ts).
  */
@@ -24,6 +25,7 @@ import {
 const VECTORS = join(REPO_ROOT, 'testdata/scitt/scitt-cose/v1');
 const EXAMPLES = join(REPO_ROOT, 'testdata/scitt/scitt-examples-2023');
 const XMOD = join(REPO_ROOT, 'testdata/scitt/tradeverifyd-xmod-tlog');
+const MERKLE = join(REPO_ROOT, 'testdata/rfc6962-merkle/inclusion');
 const VALID = ['valid-eddsa', 'valid-es256'] as const;
 
 interface Expected {
@@ -420,6 +422,24 @@ describe('the independent Python RFC 9942 verifier', () => {
     const leaves = report.files.reduce((n, f) => n + f.tree_size!, 0);
     assert.equal(proofs, leaves);
     assert.equal(proofs, 476);
+  });
+
+  it('RFC 9162 maths: the transparency-dev/merkle inclusion cases (one-leaf trees, wrong sizes, indexes, roots, garbage) give the wanted answer', async () => {
+    const files = readdirSync(MERKLE, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => join(MERKLE, f));
+    const wantErr = files.filter(
+      (f) => (JSON.parse(readFileSync(f, 'utf8')) as { wantErr: boolean }).wantErr,
+    );
+    assert.equal(files.length, 98);
+    assert.equal(wantErr.length, 92);
+    const report = await runRfc9162Vectors(files);
+    assert.deepEqual(
+      report.files.flatMap((f) => f.failures),
+      [],
+    );
+    assert.equal(report.ok, true);
+    assert.ok(report.files.some((f) => f.tree_size === 1 && f.file.endsWith('happy-path.json')));
   });
 
   it('a wrong root in a tree file is reported, so the maths check can fail', async () => {

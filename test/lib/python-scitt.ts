@@ -14,6 +14,9 @@ import { join } from 'node:path';
 import { REPO_ROOT } from './proofline.js';
 
 export const PYTHON = '/usr/bin/python3';
+/** -E -s: no PYTHON* variables or user site (a pyenv's modules never leak in); -B: no
+ * bytecode written into the repository. */
+const PYTHON_FLAGS = ['-E', '-s', '-B'];
 export const PYTHON_SCITT_DIR = join(REPO_ROOT, 'test/interop/python');
 const VERIFY = join(PYTHON_SCITT_DIR, 'scitt_verify.py');
 const MUTATE = join(PYTHON_SCITT_DIR, 'scitt_mutate.py');
@@ -49,7 +52,9 @@ let depsChecked = false;
 /** Throws unless /usr/bin/python3 can import cbor2 and cryptography. */
 export function checkPythonScittDeps(): void {
   if (depsChecked) return;
-  const probe = spawnSync(PYTHON, ['-c', 'import cbor2, cryptography'], { encoding: 'utf8' });
+  const probe = spawnSync(PYTHON, [...PYTHON_FLAGS, '-c', 'import cbor2, cryptography'], {
+    encoding: 'utf8',
+  });
   if (probe.status !== 0) {
     throw new Error(
       `${PYTHON} with cbor2 and cryptography is needed (run scripts/test-deps.sh): ` +
@@ -65,7 +70,9 @@ function runPython(
   stdin?: string,
 ): Promise<{ status: number | null; stdout: string; stderr: string }> {
   checkPythonScittDeps();
-  const child = spawn(PYTHON, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(PYTHON, [...PYTHON_FLAGS, script, ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
