@@ -3,7 +3,7 @@
  * texts with cbor2 and cryptography) against published vectors: scitt-cose v1 (receipts and
  * signed statements, expected roots), scitt-examples-2023 (leaf hashes of another
  * implementation), tradeverifyd-xmod-tlog (Go x/mod tlog trees), transparency-dev/merkle
- * inclusion cases; and against hostile variants
+ * inclusion cases, the COSE WG draft's example receipts; and against hostile variants
  * of the valid receipts, every one of which must be refused for its own reason. Later tests run
  * the same verifier on receipts Proofline issues (test/lib/python-scitt.ts).
  */
@@ -405,6 +405,28 @@ describe('the independent Python RFC 9942 verifier', () => {
       );
       assert.equal(verdicts[i]!.code, 'RECEIPT_MISSING'); // receipts under the draft label -333
     });
+  });
+
+  it("cose-wg-mtp: the COSE WG draft's example inclusion receipt parses as RFC 9942 (size 5, index 3); its consistency receipt is refused", async () => {
+    // the example's signing key was never published: only the structure can be checked
+    const p256 = join(dir, 'p256.pem');
+    writeFileSync(
+      p256,
+      generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({
+        type: 'spki',
+        format: 'pem',
+      }),
+    );
+    const mtp = (name: string) => join(REPO_ROOT, 'testdata/scitt/cose-wg-mtp', name);
+    const anyLeaf = ['--leaf-hash', '00'.repeat(32), '--key', p256];
+    const [inclusion, consistency] = await runPythonScittVerifierBatch([
+      ['--receipt', mtp('inclusion-receipt.cbor'), ...anyLeaf],
+      ['--receipt', mtp('consistency-receipt.cbor'), ...anyLeaf],
+    ]);
+    assert.equal(inclusion!.code, 'SIGNATURE_INVALID', JSON.stringify(inclusion));
+    assert.equal(inclusion!.tree_size, 5);
+    assert.equal(inclusion!.leaf_index, 3);
+    assert.equal(consistency!.code, 'PROOF_MALFORMED', JSON.stringify(consistency));
   });
 
   it('RFC 9162 maths: every inclusion proof of the Go x/mod tlog trees leads to their root; tampered ones do not', async () => {
