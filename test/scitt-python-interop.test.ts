@@ -296,6 +296,31 @@ describe('the independent Python RFC 9942 verifier', () => {
     }
   });
 
+  it('usage errors and missing files make the harness throw; they never count as refusals', async () => {
+    const receipt = file('valid-eddsa', 'receipt.cose');
+    const key = file('valid-eddsa', 'log-key.pub');
+    await assert.rejects(runPythonScittVerifier(['--receipt', receipt, '--key', key]), /the leaf/);
+    await assert.rejects(
+      runPythonScittVerifier(receiptArgs('valid-eddsa', '--key', join(dir, 'no-such-key.pem'))),
+      /cannot read/,
+    );
+    await assert.rejects(
+      runPythonScittVerifierBatch([
+        [
+          '--receipt',
+          receipt,
+          '--key',
+          key,
+          '--leaf-hash',
+          '00'.repeat(32),
+          '--leaf-entry',
+          'emptied-unprotected',
+        ],
+      ]),
+      /--leaf-entry defines the entry of a statement/,
+    );
+  });
+
   it('a key of the other algorithm, or a key that is not Ed25519 or P-256, is refused', async () => {
     const p384 = join(dir, 'p384.pem');
     writeFileSync(

@@ -49,19 +49,20 @@ CONTRACT (the interop tests and test/lib/python-scitt.ts rely on it)
   ROOT_MISMATCH, TREE_SIZE_MISMATCH.
 
   tree_size and leaf_index come from the unprotected header and are NOT signed: several sizes
-  (and indexes) lead to the same root with the same path. Only the root is signed; a caller
+  (and some other size and index pairs, e.g. index 4 of 5 and index 1 of 2) lead to the same
+  root with the same path. Only the root is signed; a caller
   must compare it (or tree_size with --expect-tree-size) with a signed checkpoint.
 
 WHAT IS CHECKED, in this order (the first failure decides the code)
   receipt: tag 18 and COSE_Sign1 structure, strictly scanned CBOR (strict_cbor.py); header
-  rules (cose_sign1.py); crit may name only alg (1), kid (4), vds (395); vds (395) in the
-  protected header and equal to 1; alg in the protected header, EdDSA or ES256; the payload
-  nil (detached); vdp (396) in the unprotected header, a map holding only -1: an array of
-  exactly one byte string that holds CBOR [tree_size: uint, leaf_index: uint, path: [* bstr]]
-  (32-byte hashes, at most 64; an empty path for a one-leaf tree); the root recomputed by RFC
-  9162 §2.1.3.2; the key fits alg; the signature over
-  Sig_structure ["Signature1", protected, h'', root]; then --expect-root, --expect-tree-size,
-  and the statement's signature when --issuer-key is given.
+  rules (cose_sign1.py); crit may name only alg (1), kid (4), vds (395) (a statement's crit
+  only alg and kid: its claims are not checked here); vds (395) in the protected header and
+  equal to 1; alg in the protected header, EdDSA or ES256; the payload nil (detached); vdp
+  (396) in the unprotected header, a map holding only -1: an array of exactly one byte string
+  that holds CBOR [tree_size: uint, leaf_index: uint, path: [* bstr]] (32-byte hashes, at most
+  64; an empty path for a one-leaf tree); the root recomputed by RFC 9162 §2.1.3.2; the key
+  fits alg; the signature over Sig_structure ["Signature1", protected, h'', root]; then
+  --expect-root, --expect-tree-size, and the statement's signature when --issuer-key is given.
 """
 
 from __future__ import annotations
@@ -85,7 +86,9 @@ MAX_RECEIPT = 64 * 1024
 MAX_STATEMENT = 16 * 1024 * 1024
 MAX_PAYLOAD = 64 * 1024 * 1024
 RECEIPT_UNDERSTOOD = {cose_sign1.ALG, cose_sign1.KID, VDS}
-STATEMENT_UNDERSTOOD = {cose_sign1.ALG, cose_sign1.KID, 3, 15}
+# a statement's claims (content type, CWT claims) are not checked here, so a crit naming them
+# is refused: fail closed
+STATEMENT_UNDERSTOOD = {cose_sign1.ALG, cose_sign1.KID}
 
 
 class Rejected(Exception):
@@ -133,15 +136,15 @@ class KeyFile:
             raise Rejected(err.code, f"{self.path}: {err}") from err
 
 
-def _verify(alg: Any, key_file: KeyFile, kid: Any, sig: bytes, msg: bytes) -> bool:
+def _verify(what: str, alg: Any, key_file: KeyFile, kid: Any, sig: bytes, msg: bytes) -> bool:
     keys = key_file.keys()
     try:
         key = cose_keys.select_key(keys, kid if isinstance(kid, bytes) else None)
         return cose_keys.verify(alg, key, sig, msg)
     except cose_keys.KeyError_ as err:
-        raise Rejected(err.code, str(err)) from err
+        raise Rejected(err.code, f"{what}: {err}") from err
     except cose_keys.AlgError as err:
-        raise Rejected(err.code, str(err)) from err
+        raise Rejected(err.code, f"{what}: {err}") from err
 
 
 def _inclusion_proof(unprotected: dict[Any, Any]) -> tuple[int, int, list[bytes]]:
@@ -199,7 +202,7 @@ def verify_receipt(
         raise Rejected("PROOF_INVALID", str(err)) from err
     verdict["root"] = root.hex()
     kid = prot.get(cose_sign1.KID, unprot.get(cose_sign1.KID))
-    if not _verify(alg, keys, kid, sign1.signature, sign1.sig_structure(root)):
+    if not _verify("receipt", alg, keys, kid, sign1.signature, sign1.sig_structure(root)):
         raise Rejected(
             "SIGNATURE_INVALID", "the receipt's signature does not verify over the recomputed root"
         )
@@ -218,7 +221,7 @@ def verify_statement_signature(
     assert body is not None
     kid = statement.protected.get(cose_sign1.KID, statement.unprotected.get(cose_sign1.KID))
     alg = statement.protected.get(cose_sign1.ALG)
-    if not _verify(alg, keys, kid, statement.signature, statement.sig_structure(body)):
+    if not _verify("statement", alg, keys, kid, statement.signature, statement.sig_structure(body)):
         raise Rejected(
             "STATEMENT_SIGNATURE_INVALID", "the signed statement's signature does not verify"
         )
@@ -329,7 +332,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument(
         "--leaf-entry",
         choices=["statement-sha256", "emptied-unprotected"],
-        default="statement-sha256",
     )
     p.add_argument("--issuer-key")
     p.add_argument("--payload")
@@ -346,6 +348,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         p.error("--receipt-index goes with --transparent")
     if args.issuer_key and not (args.statement or args.transparent):
         p.error("--issuer-key needs the statement (--statement or --transparent)")
+    if args.leaf_entry and not (args.statement or args.transparent):
+        p.error("--leaf-entry defines the entry of a statement (--statement or --transparent)")
+    args.leaf_entry = args.leaf_entry or "statement-sha256"
     if args.payload and not args.issuer_key:
         p.error("--payload goes with --issuer-key")
     return args
