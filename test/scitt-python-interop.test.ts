@@ -43,14 +43,19 @@ const expected = (vector: string) =>
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest();
 const leafHash = (entry: Buffer) => sha256(Buffer.concat([Buffer.of(0), entry])).toString('hex');
 
-/** The receipt check of a vector: its receipt, statement (leaf = SHA-256 of it) and log key. */
-const receiptArgs = (vector: string, ...extra: string[]) => [
+/** The receipt check of a vector: its receipt, statement (leaf = SHA-256 of it) and log key,
+ * each replaceable, then `extra` arguments. */
+const receiptArgs = (
+  vector: string,
+  use: { receipt?: string; statement?: string; key?: string } = {},
+  ...extra: string[]
+) => [
   '--receipt',
-  file(vector, 'receipt.cose'),
+  use.receipt ?? file(vector, 'receipt.cose'),
   '--statement',
-  file(vector, 'statement.cose'),
+  use.statement ?? file(vector, 'statement.cose'),
   '--key',
-  file(vector, 'log-key.pub'),
+  use.key ?? file(vector, 'log-key.pub'),
   ...extra,
 ];
 
@@ -117,8 +122,15 @@ describe('the independent Python RFC 9942 verifier', () => {
       ];
       const verdicts = await runPythonScittVerifierBatch([
         receiptArgs(vector),
-        receiptArgs(vector, '--issuer-key', file(vector, 'issuer-key.pub')),
-        receiptArgs(vector, '--expect-root', want.reconstructed_root!, '--expect-tree-size', '8'),
+        receiptArgs(vector, {}, '--issuer-key', file(vector, 'issuer-key.pub')),
+        receiptArgs(
+          vector,
+          {},
+          '--expect-root',
+          want.reconstructed_root!,
+          '--expect-tree-size',
+          '8',
+        ),
         [...receipt, '--entry', entryFile],
         [...receipt, '--leaf-hash', leafHash(entry)],
       ]);
@@ -154,9 +166,9 @@ describe('the independent Python RFC 9942 verifier', () => {
         ]),
       );
       const [a, b, c] = await runPythonScittVerifierBatch([
-        receiptArgs(vector, '--key', single),
-        receiptArgs(vector, '--key', set),
-        receiptArgs(vector, '--key', two),
+        receiptArgs(vector, { key: single }),
+        receiptArgs(vector, { key: set }),
+        receiptArgs(vector, { key: two }),
       ]);
       assert.equal(a!.root, expected(vector).reconstructed_root);
       assert.equal(b!.root, expected(vector).reconstructed_root);
@@ -170,7 +182,7 @@ describe('the independent Python RFC 9942 verifier', () => {
       if (vector.startsWith('fail-')) assert.equal(want.failure_code !== undefined, true);
       const [alone, withIssuer] = await runPythonScittVerifierBatch([
         receiptArgs(vector),
-        receiptArgs(vector, '--issuer-key', file(vector, 'issuer-key.pub')),
+        receiptArgs(vector, {}, '--issuer-key', file(vector, 'issuer-key.pub')),
       ]);
       if (receiptAlone) {
         assert.equal(alone!.ok, true, JSON.stringify(alone));
@@ -272,16 +284,20 @@ describe('the independent Python RFC 9942 verifier', () => {
           file(vector, 'log-key.pub'),
         ]);
       }
+      const large = join(dir, `${vector}-large.cose`);
+      writeFileSync(large, Buffer.concat([receipt, Buffer.alloc(64 * 1024)]));
+      jobs.push(receiptArgs(vector, { receipt: large }));
       const verdicts = await runPythonScittVerifierBatch(jobs);
       const accepted = verdicts.flatMap((v, i) => (v.ok ? [jobs[i]![1]] : []));
       assert.deepEqual(accepted, []);
+      assert.equal(verdicts.at(-1)!.code, 'INPUT_TOO_LARGE');
     });
   }
 
   it('a receipt does not verify for another leaf or another leaf definition', async () => {
     const [otherStatement, emptied, unprefixed] = await runPythonScittVerifierBatch([
-      receiptArgs('valid-eddsa', '--statement', file('valid-es256', 'statement.cose')),
-      receiptArgs('valid-eddsa', '--leaf-entry', 'emptied-unprotected'),
+      receiptArgs('valid-eddsa', { statement: file('valid-es256', 'statement.cose') }),
+      receiptArgs('valid-eddsa', {}, '--leaf-entry', 'emptied-unprotected'),
       [
         '--receipt',
         file('valid-eddsa', 'receipt.cose'),
@@ -301,7 +317,7 @@ describe('the independent Python RFC 9942 verifier', () => {
     const key = file('valid-eddsa', 'log-key.pub');
     await assert.rejects(runPythonScittVerifier(['--receipt', receipt, '--key', key]), /the leaf/);
     await assert.rejects(
-      runPythonScittVerifier(receiptArgs('valid-eddsa', '--key', join(dir, 'no-such-key.pem'))),
+      runPythonScittVerifier(receiptArgs('valid-eddsa', { key: join(dir, 'no-such-key.pem') })),
       /cannot read/,
     );
     await assert.rejects(
@@ -319,6 +335,14 @@ describe('the independent Python RFC 9942 verifier', () => {
       ]),
       /--leaf-entry defines the entry of a statement/,
     );
+    await assert.rejects(
+      runPythonScittVerifier([
+        ...receiptArgs('valid-eddsa'),
+        '--key',
+        file('valid-es256', 'log-key.pub'),
+      ]),
+      /options given more than once: --key/,
+    );
   });
 
   it('a key of the other algorithm, or a key that is not Ed25519 or P-256, is refused', async () => {
@@ -331,8 +355,8 @@ describe('the independent Python RFC 9942 verifier', () => {
       }),
     );
     const [mismatch, unsupported] = await runPythonScittVerifierBatch([
-      receiptArgs('valid-eddsa', '--key', file('valid-es256', 'log-key.pub')),
-      receiptArgs('valid-es256', '--key', p384),
+      receiptArgs('valid-eddsa', { key: file('valid-es256', 'log-key.pub') }),
+      receiptArgs('valid-es256', { key: p384 }),
     ]);
     assert.equal(mismatch!.code, 'KEY_ALG_MISMATCH');
     assert.equal(unsupported!.code, 'KEY_INVALID');

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Union
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
@@ -64,7 +64,10 @@ def _from_cose_key(m: Any) -> Key:
         raise KeyError_("a COSE_Key kid must be a byte string")
     kty, crv, x = m.get(1), m.get(-1), m.get(-2)
     if kty == 1 and crv == 6 and isinstance(x, bytes) and len(x) == 32 and -3 not in m:
-        key = Key(ed25519.Ed25519PublicKey.from_public_bytes(x), ALG_EDDSA, kid)
+        try:
+            key = Key(ed25519.Ed25519PublicKey.from_public_bytes(x), ALG_EDDSA, kid)
+        except ValueError as err:
+            raise KeyError_("an unusable Ed25519 public key") from err
     elif kty == 2 and crv == 1 and isinstance(x, bytes) and len(x) == 32:
         y = m.get(-3)
         if not isinstance(y, bytes) or len(y) != 32:
@@ -90,7 +93,7 @@ def load_keys(data: bytes) -> list[Key]:
     if data.lstrip().startswith(b"-----BEGIN"):
         try:
             return [_from_spki(serialization.load_pem_public_key(data))]
-        except ValueError as err:
+        except (ValueError, UnsupportedAlgorithm) as err:
             raise KeyError_(f"unreadable PEM public key: {err}") from err
     try:
         decoded = strict_cbor.decode(data)

@@ -40,7 +40,8 @@ CONTRACT (the interop tests and test/lib/python-scitt.ts rely on it)
   "tree_size": int | null, "leaf_index": int | null, "root": hex | null,
   "leaf_hash": hex | null}; tree_size, leaf_index and root are filled in as soon as they are
   known, also on failure. Exit status 0 when everything verified, 1 when the input was
-  rejected (code says why), 2 on a usage error (code USAGE; unreadable file, bad arguments),
+  rejected (code says why), 2 on a usage error (code USAGE; unreadable file, bad or repeated
+  arguments),
   3 on an internal error (code INTERNAL; a bug here, never a verdict on the input).
 
   Codes: INPUT_TOO_LARGE, CBOR_MALFORMED, COSE_STRUCTURE, HEADER_INVALID, UNKNOWN_CRITICAL,
@@ -339,6 +340,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--expect-root", type=_hash32)
     p.add_argument("--expect-tree-size", type=_uint)
     args = p.parse_args(argv)
+    options = [a.split("=", 1)[0] for a in argv if a.startswith("--")]
+    repeated = sorted({o for o in options if options.count(o) > 1})
+    if repeated:  # argparse would silently keep the last one
+        p.error(f"options given more than once: {', '.join(repeated)}")
     has_leaf = args.statement or args.entry or args.leaf_hash is not None
     if args.receipt and not has_leaf:
         p.error("--receipt needs the leaf: --statement, --entry or --leaf-hash")
