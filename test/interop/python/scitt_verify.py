@@ -41,8 +41,7 @@ CONTRACT (the interop tests and test/lib/python-scitt.ts rely on it)
   "leaf_hash": hex | null}; tree_size, leaf_index and root are filled in as soon as they are
   known, also on failure. Exit status 0 when everything verified, 1 when the input was
   rejected (code says why), 2 on a usage error (code USAGE; unreadable file, bad or repeated
-  arguments),
-  3 on an internal error (code INTERNAL; a bug here, never a verdict on the input).
+  arguments), 3 on an internal error (code INTERNAL; a bug here, never a verdict on the input).
 
   Codes: INPUT_TOO_LARGE, CBOR_MALFORMED, COSE_STRUCTURE, HEADER_INVALID, UNKNOWN_CRITICAL,
   UNSUPPORTED_VDS, UNSUPPORTED_ALG, KEY_INVALID, KEY_ALG_MISMATCH, PROOF_MALFORMED,
