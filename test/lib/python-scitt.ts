@@ -143,6 +143,19 @@ export async function makeTransparentStatement(
   if (run.status !== 0) throw new Error(`scitt_mutate.py transparent failed: ${run.stderr}`);
 }
 
+/** Writes to `out` the receipt re-signed over `rootHex` by a fresh key with protected kid
+ * `kid`, and that key (PEM SPKI) to `keyOut`: the same proof from another signer. */
+export async function resignReceipt(
+  receipt: string,
+  rootHex: string,
+  out: string,
+  keyOut: string,
+  kid: string,
+): Promise<void> {
+  const run = await runPython(MUTATE, ['resign', receipt, rootHex, out, keyOut, kid]);
+  if (run.status !== 0) throw new Error(`scitt_mutate.py resign failed: ${run.stderr}`);
+}
+
 export interface Rfc9162VectorReport {
   readonly ok: boolean;
   readonly files: readonly {

@@ -12,6 +12,10 @@
   scitt_mutate.py transparent STATEMENT OUT RECEIPT...
       Writes the transparent statement: STATEMENT with {394: [RECEIPT...]} as its unprotected
       header (every other byte as it was).
+  scitt_mutate.py resign RECEIPT ROOT_HEX OUT KEY_OUT KID
+      Re-signs RECEIPT over ROOT_HEX (the root it proves) with a fresh key of its algorithm,
+      the protected header given kid (4) = KID (UTF-8 bytes): a receipt by another signer with
+      the same proof. Writes it to OUT and the fresh public key (PEM SPKI) to KEY_OUT.
 
 The input receipt is trusted test material; a receipt that is not a tagged COSE_Sign1 with an
 RFC 9942 inclusion proof raises (exit status 1, traceback), which fails the calling test.
@@ -26,7 +30,8 @@ import sys
 from typing import Any, Callable
 
 import cbor2
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 import rfc9162
@@ -222,15 +227,46 @@ def mutations(data: bytes) -> list[tuple[str, bytes, list[str], list[str]]]:
     return out
 
 
-def _wrong_key(alg: int) -> bytes:
-    private: Any = (
+def _fresh_key(alg: int) -> Any:
+    return (
         ed25519.Ed25519PrivateKey.generate()
         if alg == -8
         else ec.generate_private_key(ec.SECP256R1())
     )
+
+
+def _pem(private: Any) -> bytes:
     return private.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
+
+
+def _wrong_key(alg: int) -> bytes:
+    return _pem(_fresh_key(alg))
+
+
+def resign(data: bytes, root: bytes, kid: bytes) -> tuple[bytes, bytes]:
+    """(the receipt re-signed by a fresh key with kid in its protected header, that key's PEM)."""
+    parts = cbor2.loads(data).value
+    protected = {**cbor2.loads(parts[0]), 4: kid}
+    alg = protected[1]
+    private = _fresh_key(alg)
+    prot = cbor2.dumps(protected)
+    message = cbor2.dumps(["Signature1", prot, b"", root])
+    if alg == -8:
+        signature = private.sign(message)
+    else:
+        r, s_ = decode_dss_signature(private.sign(message, ec.ECDSA(hashes.SHA256())))
+        signature = r.to_bytes(32, "big") + s_.to_bytes(32, "big")
+    return _tag([prot, parts[1], None, signature]), _pem(private)
+
+
+def _write_resigned(args: list[str]) -> None:
+    receipt, key = resign(_read(args[0]), bytes.fromhex(args[1]), args[4].encode())
+    with open(args[2], "wb") as f:
+        f.write(receipt)
+    with open(args[3], "wb") as f:
+        f.write(key)
 
 
 def write_mutations(receipt_path: str, outdir: str) -> list[dict[str, Any]]:
@@ -289,8 +325,10 @@ def main(argv: list[str]) -> int:
     commands: dict[str, Callable[[list[str]], None]] = {
         "mutations": lambda a: print(json.dumps(write_mutations(a[0], a[1]))),
         "transparent": _write_transparent,
+        "resign": _write_resigned,
     }
-    if len(argv) < 3 or argv[0] not in commands or (argv[0] == "transparent" and len(argv) < 4):
+    wanted = {"mutations": 3, "transparent": 4, "resign": 6}
+    if argv[:1] == [] or argv[0] not in commands or len(argv) < wanted[argv[0]]:
         print(__doc__, file=sys.stderr)
         return 2
     commands[argv[0]](argv[1:])
