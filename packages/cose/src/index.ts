@@ -2,3 +2,47 @@ export { CoseError, type CoseErrorCode, type CoseErrorDetails } from './errors.j
 export { CborMap, CborTag, isLabel, type CborValue, type Label } from './cbor.js';
 export { DEFAULT_CBOR_LIMITS, decodeCbor, type CborLimits } from './cbor-decode.js';
 export { compareBytes, encodeCbor } from './cbor-encode.js';
+export {
+  ALG_EDDSA,
+  ALG_ES256,
+  checkPublicKey,
+  coseKeyFromMap,
+  coseKeyMap,
+  coseKeyThumbprint,
+  decodeCoseKey,
+  decodeCoseKeySet,
+  encodeCoseKey,
+  encodeCoseKeySet,
+  keyAlgorithm,
+  sec1,
+  type CoseAlgorithm,
+  type CosePublicKey,
+} from './key.js';
+export { publicKeyFromPem, publicKeyFromSpki } from './spki.js';
+export {
+  ed25519CoseSigner,
+  es256CoseSigner,
+  verifySignature,
+  type CoseKeySigner,
+  type CoseSigner,
+} from './signer.js';
+export {
+  HEADER_ALG,
+  HEADER_CONTENT_TYPE,
+  HEADER_CRIT,
+  HEADER_CWT_CLAIMS,
+  HEADER_KID,
+  headerValue,
+} from './headers.js';
+export {
+  COSE_SIGN1_TAG,
+  decodeSign1,
+  encodeSign1,
+  sigStructure,
+  signSign1,
+  verifySign1,
+  type Sign1,
+  type Sign1Content,
+  type VerifiedSign1,
+  type VerifySign1Options,
+} from './sign1.js';
