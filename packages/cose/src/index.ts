@@ -46,3 +46,21 @@ export {
   type VerifiedSign1,
   type VerifySign1Options,
 } from './sign1.js';
+export {
+  CWT_ISS,
+  HEADER_RECEIPTS,
+  HEADER_VDP,
+  HEADER_VDS,
+  VDP_INCLUSION,
+  VDS_RFC9162_SHA256,
+  buildReceipt,
+  decodeInclusionProof,
+  decodeReceipt,
+  verifyReceipt,
+  type DecodedReceipt,
+  type InclusionProof,
+  type ReceiptContent,
+  type ReceiptLeaf,
+  type VerifiedReceipt,
+} from './receipt.js';
+export { attachReceipts, detachReceipts, extractReceipts } from './statement.js';
