@@ -4,8 +4,8 @@ import { leafHash, nodeHash, type Hash } from '@proofline/tlog';
 export class TestTree {
   readonly leaves: Hash[];
 
-  constructor(entries: readonly Uint8Array[]) {
-    this.leaves = entries.map(leafHash);
+  constructor(entries: readonly Uint8Array[], hashed = false) {
+    this.leaves = hashed ? [...entries] : entries.map(leafHash);
   }
 
   mth(lo = 0, hi = this.leaves.length): Hash {
