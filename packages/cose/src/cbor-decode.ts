@@ -43,7 +43,7 @@ export function decodeCbor(bytes: Uint8Array, limits: Partial<CborLimits> = {}):
   if (!(bytes instanceof Uint8Array)) {
     throw new CoseError('INVALID_ARGUMENT', 'CBOR input must be a Uint8Array');
   }
-  const bounds = { ...DEFAULT_CBOR_LIMITS, ...limits };
+  const bounds = checkLimits({ ...DEFAULT_CBOR_LIMITS, ...limits });
   if (bytes.length > bounds.maxBytes) {
     throw new CoseError('CBOR_LIMIT', `input of ${bytes.length} bytes exceeds ${bounds.maxBytes}`);
   }
@@ -53,6 +53,25 @@ export function decodeCbor(bytes: Uint8Array, limits: Partial<CborLimits> = {}):
     throw malformed(`${bytes.length - reader.pos} trailing bytes after the item`, reader.pos);
   }
   return value;
+}
+
+/** Deepest nesting a caller may allow: recursion stays far from the engine's stack limit. */
+const MAX_DEPTH_LIMIT = 256;
+
+/** Throws INVALID_ARGUMENT unless every bound is a positive safe integer (depth <= 256). */
+function checkLimits(limits: CborLimits): CborLimits {
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isSafeInteger(value) || (value as number) < 1) {
+      throw new CoseError('INVALID_ARGUMENT', `CBOR limit ${name} must be a positive integer`);
+    }
+  }
+  if (limits.maxDepth > MAX_DEPTH_LIMIT) {
+    throw new CoseError(
+      'INVALID_ARGUMENT',
+      `CBOR limit maxDepth must be at most ${MAX_DEPTH_LIMIT}`,
+    );
+  }
+  return limits;
 }
 
 class Reader {

@@ -166,6 +166,16 @@ test('limits: size, depth and item count', () => {
   throwsCode(() => decodeCbor(wide, { maxItems: 255 }), 'CBOR_LIMIT');
 });
 
+test('limits must be positive integers, depth at most 256', () => {
+  const one = fromHex('00');
+  for (const bad of [0, -1, 1.5, NaN, undefined]) {
+    throwsCode(() => decodeCbor(one, { maxDepth: bad as number }), 'INVALID_ARGUMENT', String(bad));
+    throwsCode(() => decodeCbor(one, { maxItems: bad as number }), 'INVALID_ARGUMENT', String(bad));
+  }
+  throwsCode(() => decodeCbor(one, { maxDepth: 257 }), 'INVALID_ARGUMENT');
+  assert.equal(decodeCbor(one, { maxDepth: 256, maxBytes: 1, maxItems: 1 }), 0);
+});
+
 test('every truncation of valid items fails cleanly with MALFORMED_CBOR', () => {
   const items = APPENDIX_A.map(([hex]) => fromHex(hex));
   items.push(
