@@ -36,7 +36,12 @@ function malformed(message: string, cause?: unknown): CoseError {
   return new CoseError('MALFORMED_RECEIPT', message, cause === undefined ? undefined : { cause });
 }
 
-/** Decodes the bstr-wrapped [tree_size, leaf_index, [path...]] of RFC 9942 §5.2.1. */
+/**
+ * Decodes the bstr-wrapped [tree_size, leaf_index, [path...]] of RFC 9942 §5.2.1: sizes and
+ * indices below 2^53 with leaf_index < tree_size, 32-byte path hashes (the path's length is
+ * checked against size and index when the root is reconstructed). Throws MALFORMED_RECEIPT,
+ * or MALFORMED_CBOR / CBOR_LIMIT for bytes that are not CBOR.
+ */
 export function decodeInclusionProof(bytes: Uint8Array): InclusionProof {
   const item = decodeCbor(bytes);
   if (!Array.isArray(item) || item.length !== 3)
