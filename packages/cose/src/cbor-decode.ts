@@ -12,11 +12,11 @@ export interface CborLimits {
 }
 
 /** 1 MiB, 16 levels, 65 536 items: ample for COSE receipts, statements and key sets. */
-export const DEFAULT_CBOR_LIMITS: CborLimits = {
+export const DEFAULT_CBOR_LIMITS: CborLimits = Object.freeze({
   maxBytes: 1 << 20,
   maxDepth: 16,
   maxItems: 65_536,
-};
+});
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
