@@ -11,20 +11,26 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import {
+  base64Encode,
   ed25519Signer,
   formatVerifierKey,
   generateSignerKey,
   parseNote,
   parseSignerKey,
+  parseVerifierKey,
+  signNote,
 } from '@proofline/note';
 import { parseKeyHandoverText, signKeyHandover } from '@proofline/records';
 import {
   FILES,
+  checkProofCheckpoints,
+  parseJsonText,
+  parseProof,
   ZipReader,
   ZipWriter,
   verifyEvidence,
@@ -39,6 +45,7 @@ import {
   waitForSize,
   type Server,
 } from './lib/proofline.js';
+import { openChainCheckpoint, verifyKeyChain } from '@proofline/verify';
 import { launchChromium } from './lib/web.js';
 
 const ORIGIN = 'ledger.example/logs/default';
@@ -372,6 +379,47 @@ describe('evidence packages carry the key history of a log that retired a key', 
     assert.ok(codes(u).includes('KEY_HISTORY_MALFORMED'), JSON.stringify(failed(u)));
   });
 
+  it("a checkpoint the retired key (its file is kept) signs beyond its handover's range fails", async () => {
+    const files = await members(pkg);
+    const proof = parseProof(
+      parseJsonText(files.get(FILES.proof)!.toString(), 1 << 20, 'population/proof.json'),
+    );
+    const history = JSON.parse(files.get(FILES.keyHistory)!.toString()) as HistoryJson;
+    const chain = await verifyKeyChain(
+      newKey,
+      history.retiredKeys.map((r) => r.handover),
+    );
+    const keyFile = readdirSync(join(dir, 'keys')).find((f) => f.startsWith('default.retired-'))!;
+    const retired = parseSignerKey(readFileSync(join(dir, 'keys', keyFile), 'utf8').trim());
+    assert.equal(formatVerifierKey(ORIGIN, retired.publicKey), oldKey);
+    // The end checkpoint (size 32) signed again by the retired key alone.
+    const text = parseNote(proof.endCheckpoint.note).text;
+    const forged = await signNote(text, [ed25519Signer(ORIGIN, retired.seed)]);
+    const honest = await checkProofCheckpoints(proof, parseVerifierKey(newKey), chain);
+    assert.equal(honest.items.find((i) => i.name === 'end-checkpoint')!.status, 'pass');
+    const { items } = await checkProofCheckpoints(
+      { ...proof, endCheckpoint: { ...proof.endCheckpoint, note: forged } },
+      parseVerifierKey(newKey),
+      chain,
+    );
+    const end = items.find((i) => i.name === 'end-checkpoint')!;
+    assert.equal(end.status, 'fail');
+    // The retired key is in the chain, but only for trees of up to 25 entries.
+    assert.match(end.detail, /^not signed by any key of the verified key history within its range/);
+    assert.ok(
+      end.detail.includes(`(signed by ${oldKey.split('+').slice(0, 2).join('+')})`),
+      end.detail,
+    );
+    // Within its range the same key's signature opens: the tree of 25 entries it handed over.
+    const h = parseKeyHandoverText(parseNote(history.retiredKeys[0]!.handover).text);
+    const at25 = await signNote(`${ORIGIN}\n25\n${base64Encode(h.rootHash)}\n`, [
+      ed25519Signer(ORIGIN, retired.seed),
+    ]);
+    const opened = await openChainCheckpoint(at25, ORIGIN, chain);
+    assert.ok(!('error' in opened), JSON.stringify(opened));
+    assert.equal(opened.key.verifierKey, oldKey);
+  });
+
   it('the browser page verifies the rotated package with the new key pasted', async () => {
     const folder = join(dir, 'unzipped');
     browser = await launchChromium();
@@ -399,6 +447,10 @@ describe('evidence packages carry the key history of a log that retired a key', 
       );
       assert.equal(statuses['key-history'], 'pass');
       assert.equal(statuses['bundle default-0'], 'pass');
+      assert.match(
+        (await page.textContent('#key-source'))!,
+        /through the log's key history, .* against the 2 keys of its chain/,
+      );
       assert.deepEqual(problems, []);
       // The same folder without its history (a forger's edit): the page fails it.
       writeFileSync(
