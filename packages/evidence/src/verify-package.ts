@@ -185,7 +185,10 @@ function summarize(names: string[], max = 8): string {
 /**
  * Verifies an evidence package's files (see docs/evidence.md): every file against SHA256SUMS
  * and no unlisted file; the log key (compared with `logKey` when given, loudly warned about
- * otherwise); the three checkpoints signed by it, their signature files, and the consistency
+ * otherwise); the package's key history (key-history.json) when present or listed, verified as
+ * one chain naming that key (then every signature below is checked with the key of the chain
+ * that covered it, and the package's key may be another key of the chain); the three
+ * checkpoints signed by it, their signature files, and the consistency
  * proofs start → end → latest; the population listing contiguous and complete for its range,
  * hashing to the end checkpoint's root, with the period's boundaries proven; the CSV listing
  * re-derived from it; the sample redrawn from its seed (the end checkpoint's root unless given)
