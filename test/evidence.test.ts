@@ -365,6 +365,11 @@ test('a February evidence package exports and verifies offline, every item named
   assert.match(await read(FILES.reportHtml), /All 4 sampled records verified/);
   assert.ok((await zip.read(FILES.reportPdf)).subarray(0, 5).equals(Buffer.from('%PDF-')));
   assert.match(await read(FILES.readme), /proofline verify-evidence/);
+  // A log that never retired a key: no key history, and the manifest does not mention one.
+  assert.equal(zip.names().includes(FILES.keyHistory), false);
+  assert.equal('keyHistory' in manifest, false);
+  assert.doesNotMatch(await read(FILES.manifest), /keyHistory/);
+  assert.doesNotMatch(await read(FILES.readme), /key-history/);
 
   // The sceptic's route: unzip, sha256sum -c, and openssl on the checkpoint signatures.
   const unpacked = join(w.dir, 'unpacked');

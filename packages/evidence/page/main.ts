@@ -216,9 +216,12 @@ async function run() {
   if (mine !== runs) return;
   const pinned = options.logKey;
   keyShown.textContent = pinned ?? result.manifest?.logKey ?? '(none)';
+  const chain = result.keyChain
+    ? ` (and through the log's key history, which it vouches for, against the ${result.keyChain.length} keys of its chain, each within its range: see the key-history item)`
+    : '';
   $('key-source').textContent = pinned
-    ? 'pasted by you: every signature was checked against it'
-    : "the package's own log-key.txt, NOT a key you obtained independently: whoever edited the package could have replaced it with every signature. Paste the log key you trust above.";
+    ? `pasted by you: every signature was checked against it${chain}`
+    : `the package's own log-key.txt, NOT a key you obtained independently: whoever edited the package could have replaced it with every signature. Paste the log key you trust above.${chain}`;
   $('key-source').dataset.source = pinned ? 'pinned' : 'package';
   const w = options.witnesses;
   $('witness-used').textContent = w

@@ -22,6 +22,7 @@ import {
   completeRange,
   type CompactRange,
 } from '@proofline/tlog';
+import { openChainCheckpoint, type KeyChainLink } from '@proofline/verify';
 import { type CheckpointRef, type PopulationLine, type PopulationProof } from './population.js';
 
 /**
@@ -36,10 +37,17 @@ export interface Item {
   readonly name: string;
   readonly status: ItemStatus;
   readonly detail: string;
+  /** A stable code for callers to branch on, where a failure has one (KeyHistoryCode). */
+  readonly code?: string;
 }
 
 export const pass = (name: string, detail: string): Item => ({ name, status: 'pass', detail });
-export const fail = (name: string, detail: string): Item => ({ name, status: 'fail', detail });
+export const fail = (name: string, detail: string, code?: string): Item => ({
+  name,
+  status: 'fail',
+  detail,
+  ...(code === undefined ? {} : { code }),
+});
 export const warn = (name: string, detail: string): Item => ({ name, status: 'warn', detail });
 export const unverified = (name: string, detail: string): Item => ({
   name,
@@ -54,50 +62,72 @@ export interface OpenedCheckpoints {
   readonly latest?: Checkpoint;
 }
 
-/** Opens a checkpoint with the log key; returns it, or the reason it does not open. */
+/**
+ * Opens a checkpoint with the log key, or with the keys of a verified key chain (each within
+ * its range, see openChainCheckpoint); returns it and the verifier key that opened it (the
+ * chain's, or undefined for the log key), or the reason it does not open.
+ */
 export async function openRef(
   ref: CheckpointRef,
   origin: string,
   verifier: Verifier,
-): Promise<{ checkpoint?: Checkpoint; problem?: string }> {
-  try {
-    const { checkpoint } = await openCheckpoint(ref.note, origin, verifier);
-    return { checkpoint };
-  } catch (err) {
-    let signer = '';
+  chain?: readonly KeyChainLink[],
+): Promise<{ checkpoint?: Checkpoint; signer?: string; problem?: string }> {
+  let message: string;
+  if (chain !== undefined && chain.length > 0) {
+    const opened = await openChainCheckpoint(ref.note, origin, chain);
+    if (!('error' in opened))
+      return { checkpoint: opened.checkpoint, signer: opened.key.verifierKey };
+    message = opened.error.message;
+  } else {
     try {
-      const names = parseNote(ref.note).signatures.map(
-        (s) => `${s.name}+${s.keyId.toString(16).padStart(8, '0')}`,
-      );
-      signer = ` (signed by ${names.join(', ') || 'nobody'})`;
-    } catch {
-      // not even a note: the message says so
+      const { checkpoint } = await openCheckpoint(ref.note, origin, verifier);
+      return { checkpoint };
+    } catch (err) {
+      message = (err as Error).message;
     }
-    return {
-      problem: `not signed by the trusted log key ${verifier.name}+${verifier.keyId.toString(16).padStart(8, '0')}${signer}: ${(err as Error).message}`,
-    };
   }
+  let signer = '';
+  try {
+    const names = parseNote(ref.note).signatures.map(
+      (s) => `${s.name}+${s.keyId.toString(16).padStart(8, '0')}`,
+    );
+    signer = ` (signed by ${names.join(', ') || 'nobody'})`;
+  } catch {
+    // not even a note: the message says so
+  }
+  const by = chain?.length
+    ? 'any key of the verified key history within its range'
+    : `the trusted log key ${verifier.name}+${verifier.keyId.toString(16).padStart(8, '0')}`;
+  return { problem: `not signed by ${by}${signer}: ${message}` };
 }
 
 /**
- * Checks the signed parts of a population proof against the trusted log key: the three
- * checkpoints are signed for the log's origin, and the consistency proofs start → end and
- * end → latest verify. Also checks the sizes against the range: start ≤ range start, and
- * range end ≤ end size.
+ * Checks the signed parts of a population proof against the trusted log key (or, given the
+ * key chain verified from the log's key history, against its keys within their ranges): the
+ * three checkpoints are signed for the log's origin, and the consistency proofs start → end
+ * and end → latest verify. Also checks the sizes against the range: start ≤ range start, and
+ * range end ≤ end size. `signers` names the chain key that opened each checkpoint.
  */
 export async function checkProofCheckpoints(
   proof: PopulationProof,
   verifier: Verifier,
-): Promise<{ items: Item[]; opened: OpenedCheckpoints }> {
+  chain?: readonly KeyChainLink[],
+): Promise<{
+  items: Item[];
+  opened: OpenedCheckpoints;
+  signers: Partial<Record<'start' | 'end' | 'latest', string>>;
+}> {
   const items: Item[] = [];
   const origin = proof.origin;
   if (verifier.name !== origin) {
     items.push(
       fail('origin', `the proof is for ${origin} but the log key is named ${verifier.name}`),
     );
-    return { items, opened: {} };
+    return { items, opened: {}, signers: {} };
   }
   const opened: { start?: Checkpoint; end?: Checkpoint; latest?: Checkpoint } = {};
+  const signers: Partial<Record<'start' | 'end' | 'latest', string>> = {};
   const open = async (which: 'start' | 'end' | 'latest', ref: CheckpointRef | null) => {
     const name = `${which}-checkpoint`;
     if (ref === null) {
@@ -109,16 +139,21 @@ export async function checkProofCheckpoints(
       );
       return;
     }
-    const { checkpoint, problem } = await openRef(ref, origin, verifier);
+    const { checkpoint, signer, problem } = await openRef(ref, origin, verifier, chain);
     if (!checkpoint) {
       items.push(fail(name, problem!));
       return;
     }
     opened[which] = checkpoint;
+    if (signer !== undefined) signers[which] = signer;
+    const by =
+      signer === undefined
+        ? 'the log key'
+        : `the log key ${signer.split('+').slice(0, 2).join('+')} of the key history`;
     items.push(
       pass(
         name,
-        `size ${checkpoint.size}, signed by the log key (published ${ref.publishedAt}, as the log says)`,
+        `size ${checkpoint.size}, signed by ${by} (published ${ref.publishedAt}, as the log says)`,
       ),
     );
   };
@@ -194,7 +229,7 @@ export async function checkProofCheckpoints(
       items.push(fail('consistency-latest', `end → latest: ${(err as Error).message}`));
     }
   }
-  return { items, opened };
+  return { items, opened, signers };
 }
 
 /** What a population check learned, for sampling, reports and cross-checks. */

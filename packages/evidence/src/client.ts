@@ -1,3 +1,4 @@
+import { MAX_NOTE_SIZE } from '@proofline/note';
 import { parseBundle, type Bundle, type PopulationFilter } from '@proofline/records';
 import { EvidenceError, malformed } from './errors.js';
 import { splitLines } from './lines.js';
@@ -15,6 +16,9 @@ export interface PopulationQuery {
 
 /** Indices per bundles request (the server's bound). */
 export const BUNDLES_PER_REQUEST = 256;
+
+/** Most retired keys a log description may list (as @proofline/verify's policy bound). */
+const MAX_HANDOVERS = 1000;
 
 /**
  * A client of the audit API (`/v1/audit/*`) with an `audit:read` API key. Every answer is
@@ -95,6 +99,30 @@ export class AuditClient {
   async controls(q: { log?: string; from: string; to: string }): Promise<unknown> {
     const res = await this.get('/v1/audit/controls', { log: q.log, from: q.from, to: q.to });
     return res.json();
+  }
+
+  /**
+   * The handover notes of the log's retired keys, oldest first (`GET /logs/<log>/`,
+   * `retiredKeys[].handover`; none before a key was retired). Parsed strictly and bounded,
+   * not verified: callers verify them (verifyKeyChain of @proofline/verify).
+   */
+  async keyHistory(log: string): Promise<string[]> {
+    const res = await this.get(`/logs/${encodeURIComponent(log)}/`, {});
+    const described = parseJsonText(await res.text(), MAX_PROOF_SIZE, 'log description') as {
+      retiredKeys?: unknown;
+    };
+    const retired = described?.retiredKeys ?? [];
+    if (!Array.isArray(retired) || retired.length > MAX_HANDOVERS) {
+      throw malformed(
+        `the log description's retiredKeys is not an array of at most ${MAX_HANDOVERS}`,
+      );
+    }
+    return retired.map((r: unknown) => {
+      const handover = (r as { handover?: unknown } | null)?.handover;
+      if (typeof handover !== 'string' || handover.length > MAX_NOTE_SIZE)
+        throw malformed("a retired key of the log's description has no handover note");
+      return handover;
+    });
   }
 
   /**

@@ -24,7 +24,7 @@ import {
   type PopulationFilter,
 } from '@proofline/records';
 import { equalHashes, leafHash, type Hash } from '@proofline/tlog';
-import { verifyBundle } from '@proofline/verify';
+import { verifyBundle, verifyKeyChain, type KeyChainLink } from '@proofline/verify';
 import { anchorTimes, endTieProblem } from './anchor.js';
 import { checkProofCheckpoints, PopulationChecker, type Item } from './check.js';
 import { AuditClient, splitLines } from './client.js';
@@ -56,6 +56,7 @@ import {
 } from './population.js';
 import { renderHtml, REPORT_FORMAT, type SampleRow } from './report.js';
 import { pdfkitVersion, renderPdf } from './report-pdf.js';
+import { keyHistoryJson } from './key-history.js';
 import { drawSample, SAMPLE_ALGORITHM, sampleSizeFor } from './sample.js';
 import { readPage } from './verify-evidence.js';
 import { ZipWriter } from './zip.js';
@@ -207,8 +208,21 @@ export async function exportEvidence(o: ExportOptions): Promise<ExportResult> {
     const populationHash = await population.close();
     const csvHash = await csv.close();
 
-    // 2. Signatures, consistency and completeness against the trusted key.
-    const { items, opened } = await checkProofCheckpoints(proof, verifier);
+    // 2. The log's key history (none unless it retired a key), verified against the trusted
+    // key; then signatures, consistency and completeness against the key (or key chain).
+    const notes = await client.keyHistory(proof.log);
+    let chain: readonly KeyChainLink[] | undefined;
+    if (notes.length > 0) {
+      try {
+        chain = await verifyKeyChain(verifier.verifierKey, notes);
+      } catch (cause) {
+        throw malformed(
+          `the log's key history does not verify: ${(cause as Error).message}`,
+          cause,
+        );
+      }
+    }
+    const { items, opened, signers } = await checkProofCheckpoints(proof, verifier, chain);
     const { item, summary } = checker.finish(opened.end);
     items.push(item);
     const failed = items.filter((i) => i.status === 'fail');
@@ -262,6 +276,7 @@ export async function exportEvidence(o: ExportOptions): Promise<ExportResult> {
         size: positions.length,
       },
       warnings,
+      ...(chain ? { keyHistory: { handovers: notes.length } } : {}),
     };
 
     // 4. Bundles of the sampled records, anchored and tied to the end checkpoint, verified.
@@ -283,7 +298,7 @@ export async function exportEvidence(o: ExportOptions): Promise<ExportResult> {
         const position = positions[i + j]!;
         const verification = await verifyBundle(
           bundle,
-          { logKey: verifier.verifierKey },
+          { logKey: verifier.verifierKey, ...(chain ? { keyHistory: notes } : {}) },
           { trustedCheckpoint: proof.endCheckpoint.note },
         );
         const tie = endTieProblem(bundle, proof.endCheckpoint.note);
@@ -345,6 +360,7 @@ export async function exportEvidence(o: ExportOptions): Promise<ExportResult> {
     add(FILES.controls, controlsJson(manifest, controls, summary.withoutControls));
     add(FILES.logKey, `${verifier.verifierKey}\n`);
     add(FILES.logKeyPem, publicKeyPem(verifier.verifierKey));
+    if (chain) add(FILES.keyHistory, keyHistoryJson(proof.log, proof.origin, notes));
     const refs = {
       start: proof.startCheckpoint,
       end: proof.endCheckpoint,
@@ -354,7 +370,7 @@ export async function exportEvidence(o: ExportOptions): Promise<ExportResult> {
       const ref = refs[which];
       if (!ref) continue;
       const files = checkpointFiles(which);
-      const parts = noteParts(ref.note, verifier.verifierKey);
+      const parts = noteParts(ref.note, signers[which] ?? verifier.verifierKey);
       add(files.note, ref.note);
       add(files.text, parts.text);
       add(files.sig, parts.sig!);

@@ -66,6 +66,12 @@ export {
   type Manifest,
   type SampleDocument,
 } from './package.js';
+export {
+  KEY_HISTORY_MEDIA_TYPE,
+  parseKeyHistoryDocument,
+  type KeyHistoryCode,
+  type KeyHistoryDocument,
+} from './key-history.js';
 export { MAX_REPORT_ROWS, REPORT_FORMAT, renderHtml, type ReportData } from './report.js';
 export { renderPdf } from './report-pdf.js';
 export {

@@ -31,6 +31,8 @@ export const FILES = {
   page: 'verify.html',
   consistency: 'checkpoints/consistency-start-end.txt',
   consistencyLatest: 'checkpoints/consistency-end-latest.txt',
+  /** The log's key history (key-history.ts), only in packages of a log that retired a key. */
+  keyHistory: 'key-history.json',
 } as const;
 
 export type CheckpointName = 'start' | 'end' | 'latest';
@@ -70,6 +72,12 @@ export interface Manifest {
     readonly size: number;
   };
   readonly warnings: readonly string[];
+  /**
+   * Present exactly when the package carries key-history.json: the number of handover notes
+   * in it. Unsigned, like the rest of the manifest: it cannot switch a check off (a record
+   * sealed by a retired key fails without the history, whatever this says).
+   */
+  readonly keyHistory?: { readonly handovers: number };
 }
 
 /** A drawn sample, as sample.json holds it (and `proofline sample` prints). */
@@ -93,10 +101,11 @@ type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function exact(value: unknown, where: string, keys: string[]): Json {
+function exact(value: unknown, where: string, keys: string[], optional: string[] = []): Json {
   if (!isObject(value)) throw malformed(`${where}: must be a JSON object`);
   for (const k of Object.keys(value)) {
-    if (!keys.includes(k)) throw malformed(`${where}: unknown member ${JSON.stringify(k)}`);
+    if (!keys.includes(k) && !optional.includes(k))
+      throw malformed(`${where}: unknown member ${JSON.stringify(k)}`);
   }
   for (const k of keys) if (!Object.hasOwn(value, k)) throw malformed(`${where}: ${k} is required`);
   return value;
@@ -113,22 +122,27 @@ const text = (v: unknown, where: string, max = 4096): string => {
 
 /** Parses manifest.json (a parsed JSON value) strictly. Throws EvidenceError MALFORMED. */
 export function parseManifest(value: unknown): Manifest {
-  const m = exact(value, 'manifest', [
-    'mediaType',
-    'createdAt',
-    'generator',
-    'report',
-    'source',
-    'log',
-    'origin',
-    'logKey',
-    'period',
-    'filter',
-    'range',
-    'counts',
-    'sample',
-    'warnings',
-  ]);
+  const m = exact(
+    value,
+    'manifest',
+    [
+      'mediaType',
+      'createdAt',
+      'generator',
+      'report',
+      'source',
+      'log',
+      'origin',
+      'logKey',
+      'period',
+      'filter',
+      'range',
+      'counts',
+      'sample',
+      'warnings',
+    ],
+    ['keyHistory'],
+  );
   if (m.mediaType !== MANIFEST_MEDIA_TYPE)
     throw malformed(`manifest: mediaType must be ${MANIFEST_MEDIA_TYPE}`);
   const report = exact(m.report, 'manifest/report', ['format', 'pdfkit']);
@@ -183,6 +197,16 @@ export function parseManifest(value: unknown): Manifest {
       size: count(sample.size, 'manifest/sample/size'),
     },
     warnings: m.warnings.map((w, i) => text(w, `manifest/warnings/${i}`)),
+    ...(m.keyHistory === undefined
+      ? {}
+      : {
+          keyHistory: {
+            handovers: count(
+              exact(m.keyHistory, 'manifest/keyHistory', ['handovers']).handovers,
+              'manifest/keyHistory/handovers',
+            ),
+          },
+        }),
   };
 }
 
@@ -359,6 +383,19 @@ export function controlsJson(
   )}\n`;
 }
 
+/** README.txt's paragraph on key-history.json (only in packages of a log that retired a key). */
+function keyHistoryReadme(handovers: number): string {
+  return `
+The log retired a key: key-history.json holds its key history, ${handovers} handover note${handovers === 1 ? '' : 's'}, each
+signed by the retired key and its successor, naming the entries the retired key sealed. The
+verifiers check them against the key you trust (the current key or a retired one): records
+and checkpoints signed by a retired key verify only within its signed range. By hand,
+checkpoints/NAME.sig is the signature of the key that signed that checkpoint (a retired one
+for an old checkpoint, not necessarily log-key.pem's), and bundles verify with
+  proofline verify bundles/ID.json --log-key "<the log key>" --key-history key-history.json
+`;
+}
+
 /** README.txt: what the package holds, how to verify it, and what it proves and does not. */
 export function readme(m: Manifest): string {
   return `PROOFLINE AUDIT EVIDENCE PACKAGE
@@ -405,7 +442,7 @@ so its verdict is a convenience. It shows the log key it checked against (with n
 pasted, the package's own, in red): for an independent verdict use verify-evidence above,
 or a copy of verify.html obtained separately (verify-evidence checks that this package's
 verify.html is the page of the verifier you run).
-
+${m.keyHistory ? keyHistoryReadme(m.keyHistory.handovers) : ''}
 
 2. CHECK BY HAND, WITH STANDARD TOOLS
 

@@ -14,6 +14,7 @@ import { equalHashes, leafHash, type Hash } from '@proofline/tlog';
 import {
   verifyBundle,
   verifyTlogProof,
+  type KeyChainLink,
   type TrustPolicy,
   type Verification,
 } from '@proofline/verify';
@@ -53,6 +54,12 @@ import {
 } from './population.js';
 import { renderHtml, REPORT_FORMAT, type ReportData, type SampleRow } from './report.js';
 import { drawSample, parseSeed } from './sample.js';
+import {
+  describeChain,
+  KeyHistoryProblem,
+  otherSealer,
+  verifyPackageKeyHistory,
+} from './key-history.js';
 import { trustItems } from './trust-items.js';
 import { checkTrust, type EvidenceTrust } from './trust.js';
 
@@ -133,6 +140,11 @@ export interface EvidenceVerification {
   readonly manifest?: Manifest;
   /** The sampled records whose bundles parsed, in sample order, with their verification. */
   readonly sample?: readonly SampleRow[];
+  /**
+   * The log's key chain the package was checked with, oldest key first, when it carries a
+   * key history (key-history.json) that verified against the trusted key.
+   */
+  readonly keyChain?: readonly KeyChainLink[];
 }
 
 const decoder = new TextDecoder();
@@ -173,7 +185,10 @@ function summarize(names: string[], max = 8): string {
 /**
  * Verifies an evidence package's files (see docs/evidence.md): every file against SHA256SUMS
  * and no unlisted file; the log key (compared with `logKey` when given, loudly warned about
- * otherwise); the three checkpoints signed by it, their signature files, and the consistency
+ * otherwise); the package's key history (key-history.json) when present or listed, verified as
+ * one chain naming that key (then every signature below is checked with the key of the chain
+ * that covered it, and the package's key may be another key of the chain); the three
+ * checkpoints signed by it, their signature files, and the consistency
  * proofs start → end → latest; the population listing contiguous and complete for its range,
  * hashing to the end checkpoint's root, with the period's boundaries proven; the CSV listing
  * re-derived from it; the sample redrawn from its seed (the end checkpoint's root unless given)
@@ -199,8 +214,9 @@ export async function verifyPackage(
   const progress = options.onProgress ?? (() => {});
   let manifest: Manifest | undefined;
   const rows: SampleRow[] = [];
+  const found: { keyChain?: readonly KeyChainLink[] } = {};
   try {
-    manifest = await verifyFiles(files, env, options, items, rows, progress);
+    manifest = await verifyFiles(files, env, options, items, rows, progress, found);
   } catch (err) {
     items.push(fail('package', (err as Error).message));
   }
@@ -211,6 +227,7 @@ export async function verifyPackage(
     items,
     sample: rows,
     ...(manifest ? { manifest } : {}),
+    ...(found.keyChain ? { keyChain: found.keyChain } : {}),
   };
 }
 
@@ -253,6 +270,7 @@ async function verifyFiles(
   items: Item[],
   rows: SampleRow[],
   progress: (phase: string, done: number, total?: number) => void,
+  found: { keyChain?: readonly KeyChainLink[] },
 ): Promise<Manifest | undefined> {
   const text = async (name: string): Promise<string | undefined> => {
     if (!pkg.has(name)) return undefined;
@@ -349,6 +367,7 @@ async function verifyFiles(
     items.push(fail('log-key', `log-key.txt: ${(err as Error).message}`));
   }
   let trusted: Ed25519Verifier | undefined = packageKey;
+  let otherKey: Ed25519Verifier | undefined;
   if (packageKey) {
     if (packageKey.verifierKey !== manifest.logKey) {
       items.push(fail('log-key', 'log-key.txt and manifest.json name different keys'));
@@ -365,17 +384,21 @@ async function verifyFiles(
       }
       if (user) {
         trusted = user;
-        items.push(
-          user.verifierKey === packageKey.verifierKey
-            ? pass(
-                'log-key',
-                `the package's key is the key you trust (${user.name}+${hex8(user.keyId)})`,
-              )
-            : fail(
-                'log-key',
-                `the package's key ${packageKey.name}+${hex8(packageKey.keyId)} is NOT the key you trust ${user.name}+${hex8(user.keyId)}: everything is checked against yours`,
-              ),
-        );
+        if (user.verifierKey !== packageKey.verifierKey && pkg.has(FILES.keyHistory)) {
+          // Decided once the key history is verified against yours (below).
+          otherKey = packageKey;
+        } else
+          items.push(
+            user.verifierKey === packageKey.verifierKey
+              ? pass(
+                  'log-key',
+                  `the package's key is the key you trust (${user.name}+${hex8(user.keyId)})`,
+                )
+              : fail(
+                  'log-key',
+                  `the package's key ${packageKey.name}+${hex8(packageKey.keyId)} is NOT the key you trust ${user.name}+${hex8(user.keyId)}: everything is checked against yours`,
+                ),
+          );
       }
     } else {
       items.push(
@@ -411,9 +434,29 @@ async function verifyFiles(
   ].filter((s) => s !== '');
   if (mismatch.length > 0)
     items.push(fail('proof', `proof.json and manifest.json disagree on ${mismatch.join(', ')}`));
-  const { items: cpItems, opened } = await checkProofCheckpoints(proof, trusted);
+  const history = await keyHistoryItem(pkg, manifest, trusted.verifierKey, proof, items);
+  if (history) found.keyChain = history.chain;
+  if (otherKey) {
+    const label = (k: Ed25519Verifier) => `${k.name}+${hex8(k.keyId)}`;
+    items.push(
+      history?.chain.some((k) => k.verifierKey === otherKey.verifierKey)
+        ? pass(
+            'log-key',
+            `the package's key ${label(otherKey)} is in the log's key chain that the key you trust ${label(trusted)} vouches for (key-history)`,
+          )
+        : fail(
+            'log-key',
+            `the package's key ${label(otherKey)} is NOT the key you trust ${label(trusted)}, nor a key of a key history that verifies against it: everything is checked against yours`,
+          ),
+    );
+  }
+  const {
+    items: cpItems,
+    opened,
+    signers,
+  } = await checkProofCheckpoints(proof, trusted, history?.chain);
   items.push(...cpItems);
-  items.push(await checkpointFilesItem(pkg, proof, trusted.verifierKey));
+  items.push(await checkpointFilesItem(pkg, proof, trusted.verifierKey, signers));
 
   // 4. The population, streamed; the CSV re-derived; the sampled positions collected.
   let sample: SampleDocument | undefined;
@@ -432,7 +475,7 @@ async function verifyFiles(
   }
   const wanted = new Map<number, number>(); // position -> order in the sample
   sample?.records.forEach((r, i) => wanted.set(r.position, i));
-  const found = new Map<number, { index: number; leaf: Hash }>();
+  const inListing = new Map<number, { index: number; leaf: Hash }>();
   const csvHash = env.sha256();
   csvHash.update(CSV_HEADER);
   let csvBuffer = '';
@@ -445,7 +488,7 @@ async function verifyFiles(
         csvHash.update(csvBuffer);
         csvBuffer = '';
       }
-      if (wanted.has(position)) found.set(position, { index, leaf });
+      if (wanted.has(position)) inListing.set(position, { index, leaf });
     },
   });
   let populationItem: Item;
@@ -510,7 +553,7 @@ async function verifyFiles(
   const verifications: Verification[] = [];
   const timestamps: NonNullable<Verification['bundle']>['timestamps'][] = [];
   if (sample && summary && opened.end) {
-    items.push(checkSample(sample, manifest, summary.population, opened.end, found, proof.log));
+    items.push(checkSample(sample, manifest, summary.population, opened.end, inListing, proof.log));
   }
 
   // 6. Bundles.
@@ -521,8 +564,9 @@ async function verifyFiles(
       const id = recordId(proof.log, r.index);
       expected.add(`bundles/${id}.json`);
       expected.add(`bundles/${id}.tlog-proof`);
-      const item = await checkBundle(pkg, id, r.index, found.get(r.position), proof, {
+      const item = await checkBundle(pkg, id, r.index, inListing.get(r.position), proof, {
         logKey: trusted.verifierKey,
+        ...(history ? { keyHistory: history.notes } : {}),
         ...trustOf(options),
       });
       items.push(item.item);
@@ -641,11 +685,65 @@ function manifestFilter(m: Manifest): string {
   return keys.length === 0 ? 'no filter' : keys.join(', ');
 }
 
+/**
+ * The package's key history, verified against the trusted key whenever key-history.json is
+ * present (whatever manifest.json says: it is unsigned); the `key-history` item names the
+ * chain, or why it fails (KeyHistoryCode). Undefined when there is none or it fails: records
+ * sealed by a retired key then fail on their own.
+ */
+async function keyHistoryItem(
+  pkg: PackageFiles,
+  manifest: Manifest,
+  logKey: string,
+  proof: PopulationProof,
+  items: Item[],
+): Promise<{ notes: readonly string[]; chain: readonly KeyChainLink[] } | undefined> {
+  const present = pkg.has(FILES.keyHistory);
+  if (present !== (manifest.keyHistory !== undefined)) {
+    items.push(
+      fail(
+        'key-history',
+        present
+          ? 'the package carries key-history.json but manifest.json does not list it'
+          : 'manifest.json lists a key history but key-history.json is missing',
+        present ? 'KEY_HISTORY_MALFORMED' : 'KEY_HISTORY_MISSING',
+      ),
+    );
+  }
+  if (!present) return undefined;
+  try {
+    const value = parseJsonText(
+      decoder.decode(await pkg.read(FILES.keyHistory)),
+      PACKAGE_LIMITS.maxSize(FILES.keyHistory),
+      FILES.keyHistory,
+    );
+    const history = await verifyPackageKeyHistory(value, logKey, proof.log, proof.origin);
+    if (manifest.keyHistory && manifest.keyHistory.handovers !== history.notes.length) {
+      throw new KeyHistoryProblem(
+        'KEY_HISTORY_MALFORMED',
+        `manifest.json lists ${manifest.keyHistory.handovers} handovers, key-history.json holds ${history.notes.length}`,
+      );
+    }
+    items.push(
+      pass(
+        'key-history',
+        `the log's key chain, verified from ${history.notes.length} signed handover${history.notes.length === 1 ? '' : 's'} against the key you trust: ${describeChain(history.chain)}`,
+      ),
+    );
+    return history;
+  } catch (err) {
+    const code = err instanceof KeyHistoryProblem ? err.code : 'KEY_HISTORY_MALFORMED';
+    items.push(fail('key-history', `key-history.json: ${(err as Error).message}`, code));
+    return undefined;
+  }
+}
+
 /** The checkpoint files (note, signed text, raw signature) and consistency proof files. */
 async function checkpointFilesItem(
   pkg: PackageFiles,
   proof: PopulationProof,
   logKey: string,
+  signers: Partial<Record<'start' | 'end' | 'latest', string>>,
 ): Promise<Item> {
   const problems: string[] = [];
   const refs = {
@@ -668,12 +766,14 @@ async function checkpointFilesItem(
       continue;
     }
     try {
-      const parts = noteParts(ref.note, logKey);
+      const parts = noteParts(ref.note, signers[which] ?? logKey);
       if (pkg.has(files.text) && decoder.decode(await pkg.read(files.text)) !== parts.text) {
         problems.push(`${files.text} is not the signed text of ${files.note}`);
       }
       if (pkg.has(files.sig) && (!parts.sig || !equalBytes(await pkg.read(files.sig), parts.sig))) {
-        problems.push(`${files.sig} is not the log key's signature in ${files.note}`);
+        problems.push(
+          `${files.sig} is not the signature in ${files.note} of the log key that signed it`,
+        );
       }
     } catch (err) {
       problems.push(`${files.note}: ${(err as Error).message}`);
@@ -791,6 +891,21 @@ async function checkBundle(
     .filter((c) => c.status === 'failed')
     .map((c) => `${c.name}: ${c.summary}`);
   if (v.ok && v.index !== index) problems.push(`proves index ${v.index}, the sample says ${index}`);
+  const receiptFailed = v.checks.some((c) => c.name === 'receipt' && c.status === 'failed');
+  const sealer =
+    policy.keyHistory === undefined && receiptFailed && v.bundle?.receipt !== undefined
+      ? otherSealer(v.bundle.receipt, proof.origin, parseVerifierKey(policy.logKey).keyId)
+      : undefined;
+  if (sealer !== undefined) {
+    return {
+      item: fail(
+        name,
+        `record ${id} (index ${index}): its receipt is sealed by another key of the log, ${sealer}, not the key you trust, and the package carries no key history (key-history.json) that verifies and whose signed handovers would vouch for that key: NOT verified (${problems.join('; ')})`,
+        'KEY_HISTORY_MISSING',
+      ),
+      verification: v,
+    };
+  }
   const tie = v.bundle && endTieProblem(v.bundle, proof.endCheckpoint.note);
   if (tie) problems.push(tie);
   if (v.bundle && listed && !equalHashes(leafHash(v.bundle.entry), listed.leaf)) {
@@ -805,7 +920,11 @@ async function checkBundle(
     const latest = v.bundle && 'latest' in v.bundle ? v.bundle.latest : undefined;
     const t = await verifyTlogProof(
       tlogText,
-      { logKey: policy.logKey, ...(policy.witnesses ? { witnesses: policy.witnesses } : {}) },
+      {
+        logKey: policy.logKey,
+        ...(policy.keyHistory ? { keyHistory: policy.keyHistory } : {}),
+        ...(policy.witnesses ? { witnesses: policy.witnesses } : {}),
+      },
       latest ? { ...options, consistencyProof: latest.consistencyProof } : options,
     );
     if (!t.ok) {

@@ -25,3 +25,5 @@ export { verifyBundle, verifyReceipt, verifyReceipts, verifyTlogProof } from './
 export { contentDigest, type DigestAlgorithm } from './digest.js';
 export { ed25519Verifier } from './ed25519/verifier.js';
 export { cosignatureVerifier } from './cosignature.js';
+export { verifyKeyChain, type ChainKey, type KeyChainLink } from './key-chain.js';
+export { openChainCheckpoint } from './steps/checkpoint.js';

@@ -35,11 +35,16 @@ async function verifyChain(notes: readonly string[]): Promise<readonly ChainEntr
   const history = await verifyKeyHistory(notes, last.successor);
   return Object.freeze(
     [
-      ...history.retired.map((h) => ({ vkey: h.retired, start: h.start, end: h.end })),
+      ...history.retired.map((h) => ({
+        vkey: h.retired,
+        start: h.start,
+        end: h.end,
+        handover: h.note,
+      })),
       { vkey: history.current, start: history.currentStart, end: Infinity },
-    ].map(({ vkey, start, end }) => {
+    ].map(({ vkey, start, end, ...rest }) => {
       const key = decodeVerifierKey(vkey, SIG_TYPE_ED25519);
-      return { key, verifier: verifierFor(key), start, end };
+      return { key, vkey, verifier: verifierFor(key), start, end, ...rest };
     }),
   );
 }
@@ -47,6 +52,20 @@ async function verifyChain(notes: readonly string[]): Promise<readonly ChainEntr
 /** A verified chain's key, before it is compared with the pinned key. */
 interface ChainEntry extends Omit<ChainKey, 'pinned'> {
   readonly key: { readonly name: string; readonly publicKey: Uint8Array };
+  readonly vkey: string;
+  /** The handover note that retired this key (none for the last key). */
+  readonly handover?: string;
+}
+
+/**
+ * One key of a verified chain as a verdict names it: the C2SP verifier key, the entries
+ * `[start, end)` whose receipts it sealed (`end` Infinity for the log's current key, which
+ * also signs every later tree), whether it is the pinned key, and the handover note, as
+ * signed, that retired it.
+ */
+export interface KeyChainLink extends ChainKey {
+  readonly verifierKey: string;
+  readonly handover?: string;
 }
 
 /**
@@ -59,7 +78,26 @@ export async function withKeyHistory(
   logKey: string,
   keyHistory: unknown,
 ): Promise<ResolvedPolicy> {
-  if (keyHistory === undefined) return policy;
+  const links = await verifyKeyChain(logKey, keyHistory);
+  if (links.length === 0) return policy;
+  const chain = links.map(({ verifier, start, end, pinned }) =>
+    Object.freeze({ verifier, start, end, pinned }),
+  );
+  return Object.freeze({ ...policy, chain: Object.freeze(chain) });
+}
+
+/**
+ * The verified key chain of `keyHistory` (handover notes, untrusted: see the module comment)
+ * pinned to `logKey`, oldest key first; empty without a history (undefined or []). The one
+ * home of this check for bundles, tlog-proofs and evidence packages. Throws VerificationError
+ * INVALID_POLICY (its cause the RecordError INVALID_KEY_HISTORY when the notes do not form a
+ * chain) when the history does not verify or does not name the pinned key.
+ */
+export async function verifyKeyChain(
+  logKey: string,
+  keyHistory: unknown,
+): Promise<readonly KeyChainLink[]> {
+  if (keyHistory === undefined) return [];
   const invalid = (message: string, cause?: unknown) =>
     new VerificationError('INVALID_POLICY', 'bundle', `invalid TrustPolicy: ${message}`, { cause });
   if (
@@ -69,7 +107,7 @@ export async function withKeyHistory(
   ) {
     throw invalid(`keyHistory must be an array of at most ${MAX_HANDOVERS} handover notes`);
   }
-  if (keyHistory.length === 0) return policy;
+  if (keyHistory.length === 0) return [];
   const notes = keyHistory as string[];
   // Verified once per history (two signatures per handover), then shared by every
   // verification with the same policy: a package of many bundles pays it once.
@@ -90,16 +128,20 @@ export async function withKeyHistory(
   }
   // By name and public key: a key id is 32 bits, which a forger can collide with.
   const pinnedKey = decodeVerifierKey(logKey, SIG_TYPE_ED25519);
-  const chain: ChainKey[] = entries.map(({ verifier, start, end, key }) => ({
-    verifier,
-    start,
-    end,
-    pinned: key.name === pinnedKey.name && equalBytes(key.publicKey, pinnedKey.publicKey),
-  }));
+  const chain: KeyChainLink[] = entries.map(({ verifier, start, end, key, vkey, handover }) =>
+    Object.freeze({
+      verifier,
+      verifierKey: vkey,
+      start,
+      end,
+      pinned: key.name === pinnedKey.name && equalBytes(key.publicKey, pinnedKey.publicKey),
+      ...(handover === undefined ? {} : { handover }),
+    }),
+  );
   if (!chain.some((k) => k.pinned)) {
     throw invalid(`the key history does not name the log key ${logKey}`);
   }
-  return Object.freeze({ ...policy, chain: Object.freeze(chain) });
+  return Object.freeze(chain);
 }
 
 /** The key that sealed the entries `[first, last]`, or undefined if no one key did. */

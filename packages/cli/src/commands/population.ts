@@ -40,7 +40,9 @@ const MARK = { pass: 'PASS', fail: 'FAIL', warn: 'WARN', unverified: 'NOT VERIFI
 export function printItems(items: readonly Item[], out: NodeJS.WritableStream): void {
   const width = Math.min(40, Math.max(12, ...items.map((i) => i.name.length)));
   for (const item of items)
-    out.write(`${MARK[item.status]}  ${item.name.padEnd(width)}  ${item.detail}\n`);
+    out.write(
+      `${MARK[item.status]}  ${item.name.padEnd(width)}  ${item.detail}${item.code ? ` [${item.code}]` : ''}\n`,
+    );
 }
 
 async function write(stream: NodeJS.WritableStream, text: string): Promise<void> {

@@ -5,6 +5,7 @@ import {
   parseCheckpoint,
   parseNote,
   type Checkpoint,
+  type Verifier,
 } from '@proofline/note';
 import { failed, keyLabel, passed, type StepResult } from '../checks.js';
 import { VerificationError, type VerificationErrorCode } from '../errors.js';
@@ -45,28 +46,49 @@ export async function openLogCheckpoint(
 ): Promise<
   VerifiedCheckpoint | { readonly error: NoteError; readonly code: VerificationErrorCode }
 > {
-  // The pinned key first (its error is the one reported), then the rest of a key chain,
-  // each with the largest tree it may sign.
-  const keys = policy.chain
-    ? [...policy.chain.filter((k) => k.pinned), ...policy.chain.filter((k) => !k.pinned)]
-    : [{ verifier: policy.log, end: Infinity }];
+  const opened = await openChainCheckpoint(
+    note,
+    policy.origin,
+    policy.chain ?? [{ verifier: policy.log, start: 0, end: Infinity, pinned: true }],
+  );
+  return 'error' in opened ? opened : { checkpoint: opened.checkpoint, text: opened.text };
+}
+
+/**
+ * Opens a signed checkpoint of `origin` with the keys of a verified key chain (verifyKeyChain,
+ * or the pinned key alone): the pinned key first (its error is the one reported), then the
+ * others, each only for trees no larger than the last it signed (`end`). Returns the verified
+ * checkpoint and the key that opened it, or the NoteError and its code.
+ */
+export async function openChainCheckpoint<
+  K extends { readonly verifier: Verifier; readonly end: number; readonly pinned: boolean },
+>(
+  note: string,
+  origin: string,
+  chain: readonly K[],
+): Promise<
+  | (VerifiedCheckpoint & { readonly key: K })
+  | { readonly error: NoteError; readonly code: VerificationErrorCode }
+> {
+  const keys = [...chain.filter((k) => k.pinned), ...chain.filter((k) => !k.pinned)];
   let first: NoteError | undefined;
-  for (const { verifier, end } of keys) {
+  for (const key of keys) {
     try {
-      const opened = await openCheckpoint(note, policy.origin, verifier);
-      if (opened.checkpoint.size <= end) {
-        return { checkpoint: opened.checkpoint, text: opened.note.text };
+      const opened = await openCheckpoint(note, origin, key.verifier);
+      if (opened.checkpoint.size <= key.end) {
+        return { checkpoint: opened.checkpoint, text: opened.note.text, key };
       }
       first ??= new NoteError(
         'UNVERIFIED_NOTE',
-        `signed by a retired log key for ${opened.checkpoint.size} entries, beyond the ${end} it signed before its handover`,
+        `signed by a retired log key for ${opened.checkpoint.size} entries, beyond the ${key.end} it signed before its handover`,
       );
     } catch (error) {
       if (!(error instanceof NoteError)) throw error;
       first ??= error;
     }
   }
-  return { error: first!, code: codeOf(first!, note, policy.origin) };
+  first ??= new NoteError('UNVERIFIED_NOTE', 'no log key to open the checkpoint with');
+  return { error: first, code: codeOf(first, note, origin) };
 }
 
 /** Evidence about a verified checkpoint: its text, size and root, names prefixed by `prefix`. */
