@@ -5,7 +5,6 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runGoVerifier } from './lib/go.js';
@@ -19,18 +18,12 @@ import {
   waitForSize,
   type Server,
 } from './lib/proofline.js';
+import { statementLines } from './lib/statements.js';
 
 const TOTAL = 70_000;
 const SAVED_AT = 30_000;
 
-function lines(from: number, to: number): string {
-  let out = '';
-  for (let i = from; i < to; i++) {
-    const digest = createHash('sha256').update(`interop ${i}`).digest('hex');
-    out += `{"type":"test.event","digest":"sha256:${digest}"}\n`;
-  }
-  return out;
-}
+const lines = (from: number, to: number) => statementLines('interop', from, to);
 
 describe('interop with the Go reference C2SP implementation', () => {
   let dir: string;

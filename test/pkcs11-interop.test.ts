@@ -11,7 +11,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createHash, createPublicKey } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ed25519Verifier, formatVerifierKey, openNote, parseVerifierKey } from '@proofline/note';
@@ -27,20 +27,14 @@ import {
   waitForSize,
   type Server,
 } from './lib/proofline.js';
+import { statementLines } from './lib/statements.js';
 
 const env = softhsm();
 const skip = 'skip' in env ? env.skip : false;
 const ORIGIN = 'ledger.example/logs/hsm';
 const PIN = '4711';
 
-function lines(from: number, to: number): string {
-  let out = '';
-  for (let i = from; i < to; i++) {
-    const digest = createHash('sha256').update(`hsm ${i}`).digest('hex');
-    out += `{"type":"test.event","digest":"sha256:${digest}"}\n`;
-  }
-  return out;
-}
+const lines = (from: number, to: number) => statementLines('hsm', from, to);
 
 describe('a log signed by a key in SoftHSM2, verified by Go sumdb/note', { skip }, () => {
   let dir: string;

@@ -8,11 +8,10 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { ed25519Verifier, openNote, parseVerifierKey } from '@proofline/note';
+import { openNote } from '@proofline/note';
 import { LogTrustError, ProoflineClient } from '@proofline/client';
 import { runGoVerifier } from './lib/go.js';
 import {
@@ -24,22 +23,11 @@ import {
   waitForSize,
   type Server,
 } from './lib/proofline.js';
+import { statementLines, noteVerifier } from './lib/statements.js';
 
 const ORIGIN = 'ledger.example/logs/default';
 
-function lines(from: number, to: number): string {
-  let out = '';
-  for (let i = from; i < to; i++) {
-    const digest = createHash('sha256').update(`retire ${i}`).digest('hex');
-    out += `{"type":"test.event","digest":"sha256:${digest}"}\n`;
-  }
-  return out;
-}
-
-function verifier(vkey: string) {
-  const { name, publicKey } = parseVerifierKey(vkey);
-  return ed25519Verifier(name, publicKey);
-}
+const lines = (from: number, to: number) => statementLines('retire', from, to);
 
 describe('retire-key: the successor becomes the log key, the history keeps the old one', () => {
   let dir: string;
@@ -135,10 +123,10 @@ describe('retire-key: the successor becomes the log key, the history keeps the o
     server = await startServer(dir, ['--checkpoint-interval', '50']);
     await waitForSize(server.url, 40);
     const checkpoint = await fetchCheckpoint(server.url);
-    const opened = await openNote(checkpoint, [verifier(newKey), verifier(oldKey)]);
+    const opened = await openNote(checkpoint, [noteVerifier(newKey), noteVerifier(oldKey)]);
     assert.deepEqual(
       opened.verified.map((s) => s.keyId),
-      [verifier(newKey).keyId],
+      [noteVerifier(newKey).keyId],
     );
     const go = await runGoVerifier(['-url', prefix(), '-vkey', newKey]);
     assert.equal(go.status, 0, `${go.stdout}\n${go.stderr}`);
@@ -165,8 +153,8 @@ describe('retire-key: the successor becomes the log key, the history keeps the o
     const parsed = JSON.parse(
       (await (await fetch(`${server!.url}/v1/records/default-5/proof`)).text()) as string,
     ) as { receipt: string };
-    await openNote(parsed.receipt, [verifier(oldKey)]);
-    await assert.rejects(openNote(parsed.receipt, [verifier(newKey)]));
+    await openNote(parsed.receipt, [noteVerifier(oldKey)]);
+    await assert.rejects(openNote(parsed.receipt, [noteVerifier(newKey)]));
     // Its bundle now: receipt by the old key, latest checkpoint by the new one. With the
     // log's signed key history, it verifies pinned to either key; without, to neither.
     const described = join(dir, 'log.json');

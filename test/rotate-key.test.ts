@@ -6,10 +6,9 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ed25519Verifier, openNote, parseVerifierKey } from '@proofline/note';
+import { openNote, parseVerifierKey } from '@proofline/note';
 import { runGoVerifier } from './lib/go.js';
 import {
   fetchCheckpoint,
@@ -20,22 +19,11 @@ import {
   waitForSize,
   type Server,
 } from './lib/proofline.js';
+import { statementLines, noteVerifier } from './lib/statements.js';
 
 const ORIGIN = 'ledger.example/logs/default';
 
-function lines(from: number, to: number): string {
-  let out = '';
-  for (let i = from; i < to; i++) {
-    const digest = createHash('sha256').update(`rotate ${i}`).digest('hex');
-    out += `{"type":"test.event","digest":"sha256:${digest}"}\n`;
-  }
-  return out;
-}
-
-function verifier(vkey: string) {
-  const { name, publicKey } = parseVerifierKey(vkey);
-  return ed25519Verifier(name, publicKey);
-}
+const lines = (from: number, to: number) => statementLines('rotate', from, to);
 
 describe('rotate-key: checkpoints signed by both keys during the switch', () => {
   let dir: string;
@@ -90,16 +78,16 @@ describe('rotate-key: checkpoints signed by both keys during the switch', () => 
     await waitForSize(server.url, 40);
     const checkpoint = await fetchCheckpoint(server.url);
     for (const key of [oldKey, newKey]) {
-      const opened = await openNote(checkpoint, [verifier(key)]);
+      const opened = await openNote(checkpoint, [noteVerifier(key)]);
       assert.equal(opened.verified.length, 1);
       assert.equal(opened.unverified.length, 1, 'the other key is ignored, not refused');
       const go = await runGoVerifier(['-url', `${server.url}/logs/default/`, '-vkey', key]);
       assert.equal(go.status, 0, `${go.stdout}\n${go.stderr}`);
       assert.match(go.stdout, /^OK size=40 /m);
     }
-    const both = await openNote(checkpoint, [verifier(oldKey), verifier(newKey)]);
+    const both = await openNote(checkpoint, [noteVerifier(oldKey), noteVerifier(newKey)]);
     assert.equal(both.verified.length, 2);
     // The log's registered key signs first (witnesses and the guard look for it).
-    assert.equal(both.verified[0]!.keyId, verifier(oldKey).keyId);
+    assert.equal(both.verified[0]!.keyId, noteVerifier(oldKey).keyId);
   });
 });
