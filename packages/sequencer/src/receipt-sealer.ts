@@ -83,25 +83,23 @@ export interface ReceiptSealerOptions {
  * stored (a commit whose answer was lost): its indices stay blocked until the caller reads
  * storage back and `resolve`s it.
  *
- * With an asynchronous signer, a seal is checked and its indices reserved synchronously,
- * before the signer is called: a seal overlapping a reservation still being signed (by
- * another session) is refused like one below the floor, so the signer is never asked to
- * sign two receipts covering one index at once. When the signature arrives the floor and
- * the unresolved seals are checked again, synchronously with handing the note back (a
- * commit stored meanwhile, by a call already under way, may have covered those indices):
- * a note refused then is dropped, never stored nor returned. A signer that rejects or takes
- * longer than `signTimeoutMs` fails the seal with SIGNER_FAILED and frees its reservation,
- * even though it may have signed (a timeout, a KMS whose answer was lost): a signature this
- * process never received cannot be stored or handed to anyone by it, and whoever holds the
- * signing key could sign any note anyway. A late answer is ignored.
+ * With an asynchronous signer the seal is checked synchronously, before the signer is
+ * called (a refused commit never reaches the signer), and again when the signature arrives,
+ * synchronously with handing the note back: a call already under way may have stored a
+ * commit covering those indices meanwhile, or failed with its outcome unknown, and the note
+ * is then refused as above and dropped, never stored nor returned. While it is being signed
+ * a seal is like one of a call under way: it blocks nothing, since nothing can store it yet.
+ * A signer that rejects, or takes longer than `signTimeoutMs`, fails the seal with
+ * SIGNER_FAILED: the commit is not sent, its indices are sealed anew by the next commit.
+ * That holds even if the signer did sign (a timeout, a KMS answer lost on the way): a
+ * signature this process never received cannot be stored or handed to anyone by it, and
+ * whoever holds the signing key could sign any note anyway. A late answer is ignored.
  */
 export class ReceiptSealer {
   private readonly signer: SyncSigner | Signer;
   /** The signer's `signSync`, if it has one: the fast path, without a promise. */
   private readonly signSync: ((message: Uint8Array) => Uint8Array) | undefined;
   private readonly signTimeoutMs: number;
-  /** The seal of each session whose asynchronous signature is awaited, as [first, end). */
-  private readonly signing = new Map<SealSession, readonly [number, number]>();
   /** End of the last seal stored (or possibly stored and resolved so): never resealed below. */
   private settledEnd = 0;
   /** The current seal of each session whose call is under way. */
@@ -169,7 +167,7 @@ export class ReceiptSealer {
   private seal(session: SealSession, commit: CommitToSeal): string | Promise<string> {
     const first = commit.first;
     const end = first + commit.entries.length;
-    this.refuseCovered(first, end, session);
+    this.refuseCovered(first, end);
     const { leaves, text, tree } = this.text(commit);
     const message = new TextEncoder().encode(text);
     if (this.signSync !== undefined) {
@@ -177,18 +175,15 @@ export class ReceiptSealer {
       this.open.set(session, sealed);
       return sealed.note;
     }
-    this.open.delete(session); // its last seal was answered: a new one is not stored yet
-    this.signing.set(session, [first, end]);
+    this.open.delete(session); // its last seal was answered: this one is not stored yet
     return this.signAsync(message).then(
       (signature) => {
-        this.signing.delete(session);
-        this.refuseCovered(first, end, session);
+        this.refuseCovered(first, end);
         const sealed = this.note(first, text, signature, leaves, tree);
         this.open.set(session, sealed);
         return sealed.note;
       },
       (err: unknown) => {
-        this.signing.delete(session);
         throw new SequencerError(
           'SIGNER_FAILED',
           `the signer of ${this.origin} did not sign entries [${first}, ${end}): ${(err as Error).message}`,
@@ -199,28 +194,22 @@ export class ReceiptSealer {
   }
 
   /**
-   * Throws (and reports) INDEX_ALREADY_SEALED if [first, end) starts below the floor, meets
-   * a seal that may have been stored, or meets another session's seal being signed.
+   * Throws (and reports) INDEX_ALREADY_SEALED if [first, end) starts below the floor or meets
+   * a seal that may have been stored.
    */
-  private refuseCovered(first: number, end: number, session: SealSession): void {
-    const meets = ([f, e]: readonly [number, number]) => f < end && first < e;
-    let why: string | undefined;
-    if (first < this.settledEnd) {
-      why = `this process already sealed a receipt up to index ${this.settledEnd - 1}`;
-    } else {
+  private refuseCovered(first: number, end: number): void {
+    let blocked: readonly [number, number] | undefined;
+    if (first >= this.settledEnd) {
       for (const range of this.unresolved.values()) {
-        if (meets(range))
-          why = `a failed commit sealed [${range[0]}, ${range[1]}) and may have been stored`;
+        if (range[0] < end && first < range[1]) blocked = range;
       }
-      for (const [other, range] of this.signing) {
-        if (other !== session && meets(range))
-          why = `a receipt for [${range[0]}, ${range[1]}) is being signed`;
-      }
+      if (blocked === undefined) return;
     }
-    if (why === undefined) return;
     const err = new SequencerError(
       'INDEX_ALREADY_SEALED',
-      `refusing to seal entries [${first}, ${end}): ${why}`,
+      blocked
+        ? `refusing to seal entries [${first}, ${end}): a failed commit sealed [${blocked[0]}, ${blocked[1]}) and may have been stored`
+        : `refusing to seal entries [${first}, ${end}): this process already sealed a receipt up to index ${this.settledEnd - 1}`,
     );
     this.onRefused(err);
     throw err;
