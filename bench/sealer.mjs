@@ -1,4 +1,4 @@
-/* global process, console */
+/* global process, console, URL, TextEncoder */
 /**
  * CPU time per ReceiptSealer seal with a SyncSigner (node:crypto, the fast path), one seal
  * and settle per session as the sequencer does. With a second build of
@@ -17,7 +17,9 @@ const SEALS = 4000;
 const SEED = new Uint8Array(32).fill(7);
 const ORIGIN = 'bench.example/log';
 
-const builds = [['this', new URL('../packages/sequencer/dist/src/receipt-sealer.js', import.meta.url)]];
+const builds = [
+  ['this', new URL('../packages/sequencer/dist/src/receipt-sealer.js', import.meta.url)],
+];
 if (other) builds.push(['other', new URL(`file://${other}/receipt-sealer.js`)]);
 const sealers = [];
 for (const [name, url] of builds) {

@@ -69,13 +69,19 @@ export class ExecSignerError extends CodedError<ExecSignerErrorCode> {
 export interface ExecKeyOptions {
   /** The program and its arguments (no shell). */
   readonly command: readonly [string, ...string[]];
-  /** Longest wait for one answer, in ms (default EXEC_TIMEOUT_MS). */
+  /** Longest wait for the answer to one `sign`, in ms (default EXEC_TIMEOUT_MS). */
   readonly timeoutMs?: number;
+  /**
+   * Longest wait for a started program's `public-key` answer, in ms (default
+   * EXEC_START_TIMEOUT_MS: a KMS client may take a while to load its credentials).
+   */
+  readonly startTimeoutMs?: number;
   /** Where refusals and restarts are reported (default: stderr). */
   readonly onEvent?: (message: string) => void;
 }
 
 export const EXEC_TIMEOUT_MS = 5_000;
+export const EXEC_START_TIMEOUT_MS = 15_000;
 /** Longest answer line accepted, in bytes (`\n` excluded). */
 export const MAX_ANSWER_LINE = 1024;
 /** Shortest time between two starts of the program. */
@@ -113,6 +119,7 @@ interface Run {
  */
 export async function openExecKey(options: ExecKeyOptions): Promise<ExecKey> {
   const timeoutMs = options.timeoutMs ?? EXEC_TIMEOUT_MS;
+  const startTimeoutMs = options.startTimeoutMs ?? EXEC_START_TIMEOUT_MS;
   const onEvent =
     options.onEvent ??
     ((m: string) => console.error(`external signer ${options.command[0]}: ${m}`));
@@ -209,16 +216,14 @@ export async function openExecKey(options: ExecKeyOptions): Promise<ExecKey> {
   /** Sends one request on `r`, answered within timeoutMs (else the run is killed). */
   const request = (r: Run, id: number, message: Uint8Array | undefined): Promise<Uint8Array> =>
     new Promise<Uint8Array>((resolve, reject) => {
+      const ms = message === undefined ? startTimeoutMs : timeoutMs;
       const timer = setTimeout(() => {
-        onEvent(`no answer within ${timeoutMs} ms: killed`);
+        onEvent(`no answer within ${ms} ms: killed`);
         kill(
           r,
-          new ExecSignerError(
-            'TIMEOUT',
-            `the external signer did not answer within ${timeoutMs} ms`,
-          ),
+          new ExecSignerError('TIMEOUT', `the external signer did not answer within ${ms} ms`),
         );
-      }, timeoutMs);
+      }, ms);
       const done = () => clearTimeout(timer);
       r.requests.set(id, {
         message,

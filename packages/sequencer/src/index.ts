@@ -21,6 +21,7 @@ export {
 export { nodeEd25519Signer, type SyncSigner } from './node-signer.js';
 export { workerEd25519Signer } from './worker-signer.js';
 export {
+  EXEC_START_TIMEOUT_MS,
   EXEC_TIMEOUT_MS,
   ExecSignerError,
   openExecKey,
