@@ -25,9 +25,12 @@ if (!keyFile) {
   console.error('usage: exec-signer-ed25519.mjs KEY_FILE');
   process.exit(2);
 }
-const parts = readFileSync(keyFile, 'utf8').trim().split('+');
-const data = Buffer.from(parts[parts.length - 1] ?? '', 'base64');
-if (parts.length !== 5 || parts[0] !== 'PRIVATE' || data.length !== 33 || data[0] !== 1) {
+// The base64 may hold '+': split off the name and key hash only.
+const fields = /^PRIVATE\+KEY\+[^+]+\+[0-9a-f]{8}\+([A-Za-z0-9+/=]+)$/.exec(
+  readFileSync(keyFile, 'utf8').trim(),
+);
+const data = Buffer.from(fields?.[1] ?? '', 'base64');
+if (data.length !== 33 || data[0] !== 1) {
   console.error(`${keyFile}: not a Proofline Ed25519 key file`);
   process.exit(2);
 }
