@@ -7,7 +7,8 @@
  *
  *   node bench/sealer.mjs [OTHER_DIST_SRC] [ROUNDS]
  *
- * Needs `npx tsc -b` first. Prints µs of process CPU per seal, per round and the median.
+ * Needs `npx tsc -b` first. Prints µs of process CPU per seal, per round and the median, and
+ * the median of the per-round ratios this/other (the paired comparison).
  */
 import { receiptFormat } from '@proofline/records';
 
@@ -51,6 +52,13 @@ for (const size of [1, 16]) {
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 === 0 ? sealers : [...sealers].reverse();
     for (const [name, S] of order) times.get(name).push(measure(S, size));
+  }
+  if (other) {
+    const [a, b] = [times.get('this'), times.get('other')];
+    const ratios = a.map((t, i) => t / b[i]);
+    console.log(
+      `${size} entr${size === 1 ? 'y' : 'ies'} per seal: this/other, median of the rounds' ratios ${median(ratios).toFixed(3)}`,
+    );
   }
   for (const [name, ts] of times) {
     console.log(

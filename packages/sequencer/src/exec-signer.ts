@@ -216,6 +216,9 @@ export async function openExecKey(options: ExecKeyOptions): Promise<ExecKey> {
   /** Sends one request on `r`, answered within timeoutMs (else the run is killed). */
   const request = (r: Run, id: number, message: Uint8Array | undefined): Promise<Uint8Array> =>
     new Promise<Uint8Array>((resolve, reject) => {
+      if (r.dead) {
+        return reject(new ExecSignerError('EXITED', 'the external signer exited'));
+      }
       const ms = message === undefined ? startTimeoutMs : timeoutMs;
       const timer = setTimeout(() => {
         onEvent(`no answer within ${ms} ms: killed`);
