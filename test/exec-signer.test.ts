@@ -190,35 +190,59 @@ describe('a log signed by an external program (exec:), verified by Go sumdb/note
     }
   });
 
-  it('killing the signer under load loses no acknowledged record; the log goes on', async (t) => {
+  it('killing or stopping the signer under load loses no acknowledged record; the log goes on', async (t) => {
     const acked: View[] = [];
     const statuses = new Map<number, number>();
-    let killed = false;
-    let ackedAfterKill = 0;
+    const attest = async (subject: string): Promise<number> => {
+      const res = await post('/v1/records?log=default', statement(subject));
+      statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+      if (res.status === 201) acked.push((await res.json()) as View);
+      else {
+        // Refused while the signer was down: 503, nothing acknowledged.
+        const problem = (await res.json()) as { code: string };
+        assert.deepEqual([res.status, problem.code], [503, 'log-unavailable']);
+      }
+      return res.status;
+    };
+    // Phase 1: 8 clients; the program is killed (SIGKILL) at 80, 160 and 240 acknowledgements.
+    const kills = [80, 160, 240];
+    const killedPids: number[] = [];
     const worker = async (w: number) => {
-      for (let i = 0; i < 60; i++) {
-        const res = await post('/v1/records?log=default', statement(`load ${w}.${i}`));
-        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-        if (res.status === 201) {
-          acked.push((await res.json()) as View);
-          if (killed) ackedAfterKill++;
-        } else {
-          assert.equal(res.status, 503, await res.text());
-          await res.arrayBuffer().catch(() => {});
-        }
-        if (!killed && acked.length >= 80) {
-          killed = true;
-          process.kill(pids('default').at(-1)!, 'SIGKILL');
+      for (let i = 0; i < 45; i++) {
+        await attest(`load ${w}.${i}`);
+        if (kills.length > 0 && acked.length >= kills[0]!) {
+          kills.shift();
+          const pid = pids('default').at(-1)!;
+          if (!killedPids.includes(pid)) {
+            killedPids.push(pid);
+            process.kill(pid, 'SIGKILL');
+          }
         }
       }
     };
     await Promise.all(Array.from({ length: 8 }, (_, w) => worker(w)));
-    t.diagnostic(
-      `HTTP statuses: ${JSON.stringify([...statuses])}, ${ackedAfterKill} after the kill`,
-    );
-    assert.ok(killed, `the signer was killed (statuses ${[...statuses]})`);
-    assert.ok(ackedAfterKill > 0, 'records were acknowledged after the restart');
-    assert.ok(pids('default').length >= 2, 'the program was started again');
+    assert.ok(killedPids.length >= 2, `the signer was killed (${killedPids})`);
+    assert.ok(pids('default').length > killedPids.length, 'the program was started again');
+
+    // Phase 2: the program hangs (SIGSTOP): the commit waiting for it fails after the exec
+    // timeout (5 s) with 503, the program is killed and restarted, and the log goes on.
+    const stopped = pids('default').at(-1)!;
+    process.kill(stopped, 'SIGSTOP');
+    const started = Date.now();
+    const hung = await Promise.all(Array.from({ length: 4 }, (_, i) => attest(`hung ${i}`)));
+    assert.ok(hung.includes(503), `a commit failed while the signer hung (${hung})`);
+    assert.ok(Date.now() - started >= 4_500);
+    const alive = () => {
+      try {
+        return process.kill(stopped, 0);
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 40 && alive(); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(alive(), false, 'Proofline killed the hung program');
+    assert.equal(await attest('after the hang'), 201);
+    t.diagnostic(`HTTP statuses: ${JSON.stringify([...statuses])}; kills ${killedPids.length}`);
 
     const size = Math.max(...acked.map((v) => v.index)) + 1;
     await waitForSize(server.url, size, 30_000);
