@@ -28,7 +28,8 @@ export interface SealSession {
    * Signs the commit's note; throws SequencerError INDEX_ALREADY_SEALED to refuse. With a
    * SyncSigner it returns the note itself (no promise, no microtask); with an asynchronous
    * signer a promise of it, which rejects with INDEX_ALREADY_SEALED or SIGNER_FAILED. The
-   * refusal checks and the reservation of the indices happen before it returns either way.
+   * index checks run before it returns either way (and, for a promise, again when the
+   * signature arrives).
    */
   seal(commit: CommitToSeal): string | Promise<string>;
   /** How storage answered the last seal; a no-op when no seal is open. */
@@ -66,7 +67,8 @@ export interface ReceiptSealerOptions {
  * Signs each commit's creation receipt before the sequencer hands the commit to storage,
  * which stores it with the commit or not at all: synchronously (node:crypto Ed25519 from a
  * seed, or a SyncSigner such as a PKCS#11 token's key named by the log's origin), or through
- * an asynchronous note Signer (a network KMS, an external program: execEd25519Signer). The note's
+ * an asynchronous note Signer (a network KMS, an external program: openExecKey), which must
+ * answer only signatures it checked (openExecKey verifies each against the log key). The note's
  * text is the receipt port's (`format`, `receiptFormat` of @proofline/records: receipt/v1 for
  * one entry, batch-receipt/v1 over the RFC 6962 root of the leaf hashes otherwise).
  *
