@@ -77,7 +77,8 @@ export interface Target {
    */
   readonly state?: string;
   /**
-   * Logs whose key is in a PKCS#11 token: log name → pkcs11: URI (`--log-signer`). Others
+   * Logs whose key is in a PKCS#11 token or an external program: log name → pkcs11: URI or
+   * exec: command (`--log-signer`). Others
    * (and those not named here) may be set by PROOFLINE_LOG_SIGNER_<NAME>; the rest use key
    * files. A flag wins over the variable for the same log.
    */
@@ -184,7 +185,7 @@ export async function openDeployment(
   target: Target,
   { existing: mustExist = false }: { existing?: boolean } = {},
 ): Promise<Deployment> {
-  const tokenKeys = openTokenKeys(target);
+  const tokenKeys = await openTokenKeys(target);
   try {
     return await openWithKeys(target, mustExist, tokenKeys);
   } catch (err) {
@@ -193,12 +194,12 @@ export async function openDeployment(
   }
 }
 
-/** Opens the token key of every log with a signer (flags over environment), or none. */
-function openTokenKeys(target: Target): Map<string, TokenKey> {
+/** Opens the token or program key of every log with a signer (flags over environment), or none. */
+async function openTokenKeys(target: Target): Promise<Map<string, TokenKey>> {
   const uris = new Map([...signersFromEnvironment(), ...(target.signers ?? [])]);
   const keys = new Map<string, TokenKey>();
   try {
-    for (const [log, uri] of uris) keys.set(log, openTokenKey(uri));
+    for (const [log, uri] of uris) keys.set(log, await openTokenKey(uri));
   } catch (err) {
     for (const k of keys.values()) k.key.close();
     throw err;
@@ -365,7 +366,7 @@ async function openWithKeys(
         end: h.end,
       })),
       ...(successor ? { successor } : {}),
-      sealer: new ReceiptSealer(key.name, key.syncSigner, receiptFormat),
+      sealer: new ReceiptSealer(key.name, key.receiptSigner, receiptFormat),
       ...(createdKey === undefined ? {} : { createdKey }),
     };
   };

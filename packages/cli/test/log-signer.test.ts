@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { UsageError } from '../src/cli/command.js';
 import { parseCommand } from '../src/cli/parse.js';
 import { targetOf } from '../src/cli/target.js';
-import { parseLogSigners, signersFromEnvironment } from '../src/log-signers.js';
+import { parseExecCommand, parseLogSigners, signersFromEnvironment } from '../src/log-signers.js';
 import { COMMANDS } from '../src/table/index.js';
 
 const URI = 'pkcs11:token=t;object=k?module-path=/lib/p11.so';
@@ -30,6 +30,21 @@ describe('parseLogSigners', () => {
       () => parseLogSigners([`${URI}&pin-value=31337`], 'default'),
       (err: Error) => /pin-value is refused/.test(err.message) && !err.message.includes('31337'),
     );
+  });
+
+  it('takes exec:PROGRAM [ARG…] with an absolute program, split at single spaces', () => {
+    const exec = 'exec:/opt/kms/sign --key-id k1';
+    assert.deepEqual([...parseLogSigners([`audit=${exec}`], 'default')], [['audit', exec]]);
+    assert.deepEqual(parseExecCommand(exec), ['/opt/kms/sign', '--key-id', 'k1']);
+    for (const bad of [
+      'exec:',
+      'exec:sign',
+      'exec:./sign',
+      'exec:/opt/sign  x',
+      'exec:/opt/sign ',
+    ]) {
+      assert.throws(() => parseLogSigners([bad], 'default'), /expected exec:\/ABSOLUTE\/PROGRAM/);
+    }
   });
 
   it('reads PROOFLINE_LOG_SIGNER_<NAME> back to the log name', () => {

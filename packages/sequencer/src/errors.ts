@@ -20,6 +20,12 @@ export type SequencerErrorCode =
    */
   | 'INDEX_ALREADY_SEALED'
   /**
+   * The log's asynchronous signer (a KMS, an external program) refused, failed or did not
+   * answer in time while sealing a commit's receipt: the commit was refused unwritten and its
+   * indices freed (see ReceiptSealer). Try again later.
+   */
+  | 'SIGNER_FAILED'
+  /**
    * Entries about to be integrated are not what the creation receipt stored with their
    * commit signs (CommitCheck): the database was altered, and nothing was integrated.
    */

@@ -20,6 +20,15 @@ export {
 } from './publisher.js';
 export { nodeEd25519Signer, type SyncSigner } from './node-signer.js';
 export { workerEd25519Signer } from './worker-signer.js';
+export {
+  EXEC_START_TIMEOUT_MS,
+  EXEC_TIMEOUT_MS,
+  ExecSignerError,
+  openExecKey,
+  type ExecKey,
+  type ExecKeyOptions,
+  type ExecSignerErrorCode,
+} from './exec-signer.js';
 export type {
   CheckpointCosignOutcome,
   CheckpointCosignRequest,
@@ -31,7 +40,9 @@ export { CommittedLeaves } from './committed-leaves.js';
 export type { CommitTree, ReceiptCommit, ReceiptFormat, ReceiptText } from './receipt-format.js';
 export {
   ReceiptSealer,
+  SIGN_TIMEOUT_MS,
   type CommitToSeal,
+  type ReceiptSealerOptions,
   type SealOutcome,
   type SealSession,
   type SealedCommit,

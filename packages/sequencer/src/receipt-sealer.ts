@@ -1,4 +1,4 @@
-import { formatNote } from '@proofline/note';
+import { formatNote, type Signer } from '@proofline/note';
 import { SequencerError } from './errors.js';
 import { nodeInteriorHash, nodeLeafHash } from '@proofline/tlog/node';
 import { CommittedLeaves } from './committed-leaves.js';
@@ -24,8 +24,14 @@ export type SealOutcome = 'stored' | 'dropped' | 'unknown';
 
 /** The sealing of one batch: each proposal's seal, then how storage answered the last one. */
 export interface SealSession {
-  /** Signs the commit's note; throws SequencerError INDEX_ALREADY_SEALED to refuse. */
-  seal(commit: CommitToSeal): string;
+  /**
+   * Signs the commit's note; throws SequencerError INDEX_ALREADY_SEALED to refuse. With a
+   * SyncSigner it returns the note itself (no promise, no microtask); with an asynchronous
+   * signer a promise of it, which rejects with INDEX_ALREADY_SEALED or SIGNER_FAILED. The
+   * index checks run before it returns either way (and, for a promise, again when the
+   * signature arrives).
+   */
+  seal(commit: CommitToSeal): string | Promise<string>;
   /** How storage answered the last seal; a no-op when no seal is open. */
   settle(outcome: SealOutcome): void;
   /**
@@ -46,10 +52,23 @@ export interface SealedCommit {
   readonly tree?: CommitTree;
 }
 
+/** Longest an asynchronous signer may take over one receipt by default, in ms. */
+export const SIGN_TIMEOUT_MS = 10_000;
+
+export interface ReceiptSealerOptions {
+  /**
+   * Longest an asynchronous signer may take over one receipt, in ms (default SIGN_TIMEOUT_MS);
+   * then the seal fails with SIGNER_FAILED. Unused with a SyncSigner.
+   */
+  readonly signTimeoutMs?: number;
+}
+
 /**
- * Signs each commit's creation receipt, synchronously (node:crypto Ed25519 from a seed, or a
- * SyncSigner such as a PKCS#11 token's key named by the log's origin), before the sequencer
- * hands the commit to storage, which stores it with the commit or not at all. The note's
+ * Signs each commit's creation receipt before the sequencer hands the commit to storage,
+ * which stores it with the commit or not at all: synchronously (node:crypto Ed25519 from a
+ * seed, or a SyncSigner such as a PKCS#11 token's key named by the log's origin), or through
+ * an asynchronous note Signer (a network KMS, an external program: openExecKey), which must
+ * answer only signatures it checked (openExecKey verifies each against the log key). The note's
  * text is the receipt port's (`format`, `receiptFormat` of @proofline/records: receipt/v1 for
  * one entry, batch-receipt/v1 over the RFC 6962 root of the leaf hashes otherwise).
  *
@@ -65,9 +84,24 @@ export interface SealedCommit {
  * others are dropped unwritten. The seal of a call that rejected may or may not have been
  * stored (a commit whose answer was lost): its indices stay blocked until the caller reads
  * storage back and `resolve`s it.
+ *
+ * With an asynchronous signer the seal is checked synchronously, before the signer is
+ * called (a refused commit never reaches the signer), and again when the signature arrives,
+ * synchronously with handing the note back: a call already under way may have stored a
+ * commit covering those indices meanwhile, or failed with its outcome unknown, and the note
+ * is then refused as above and dropped, never stored nor returned. While it is being signed
+ * a seal is like one of a call under way: it blocks nothing, since nothing can store it yet.
+ * A signer that rejects, or takes longer than `signTimeoutMs`, fails the seal with
+ * SIGNER_FAILED: the commit is not sent, its indices are sealed anew by the next commit.
+ * That holds even if the signer did sign (a timeout, a KMS answer lost on the way): a
+ * signature this process never received cannot be stored or handed to anyone by it, and
+ * whoever holds the signing key could sign any note anyway. A late answer is ignored.
  */
 export class ReceiptSealer {
-  private readonly signer: SyncSigner;
+  private readonly signer: SyncSigner | Signer;
+  /** The signer's `signSync`, if it has one: the fast path, without a promise. */
+  private readonly signSync: ((message: Uint8Array) => Uint8Array) | undefined;
+  private readonly signTimeoutMs: number;
   /** End of the last seal stored (or possibly stored and resolved so): never resealed below. */
   private settledEnd = 0;
   /** The current seal of each session whose call is under way. */
@@ -81,12 +115,17 @@ export class ReceiptSealer {
 
   constructor(
     private readonly origin: string,
-    key: Uint8Array | SyncSigner,
+    key: Uint8Array | SyncSigner | Signer,
     private readonly format: ReceiptFormat,
     private readonly onRefused: (err: SequencerError) => void = (err) =>
       console.error(`receipts of ${origin}:`, err.message),
+    options: ReceiptSealerOptions = {},
   ) {
-    this.signer = key instanceof Uint8Array ? nodeEd25519Signer(origin, key) : key;
+    const signer = key instanceof Uint8Array ? nodeEd25519Signer(origin, key) : key;
+    this.signer = signer;
+    const { signSync } = signer as Partial<SyncSigner>;
+    this.signSync = signSync?.bind(signer);
+    this.signTimeoutMs = options.signTimeoutMs ?? SIGN_TIMEOUT_MS;
     if (this.signer.name !== origin) {
       throw new TypeError(`receipts of ${origin} cannot be signed by key ${this.signer.name}`);
     }
@@ -127,33 +166,100 @@ export class ReceiptSealer {
     return session;
   }
 
-  private seal(session: SealSession, commit: CommitToSeal): string {
+  private seal(session: SealSession, commit: CommitToSeal): string | Promise<string> {
     const first = commit.first;
     const end = first + commit.entries.length;
-    const blocked = [...this.unresolved.values()].find(([f, e]) => f < end && first < e);
-    if (first < this.settledEnd || blocked) {
-      const err = new SequencerError(
-        'INDEX_ALREADY_SEALED',
-        blocked && first >= this.settledEnd
-          ? `refusing to seal entries [${first}, ${end}): a failed commit sealed [${blocked[0]}, ${blocked[1]}) and may have been stored`
-          : `refusing to seal entries [${first}, ${end}): this process already sealed a receipt up to index ${this.settledEnd - 1}`,
-      );
-      this.onRefused(err);
-      throw err;
+    this.refuseCovered(first, end);
+    const { leaves, text, tree } = this.text(commit);
+    const message = new TextEncoder().encode(text);
+    if (this.signSync !== undefined) {
+      const sealed = this.note(first, text, this.signSync(message), leaves, tree);
+      this.open.set(session, sealed);
+      return sealed.note;
     }
-    const sealed = this.sign(commit);
-    this.open.set(session, sealed);
-    return sealed.note;
+    this.open.delete(session); // its last seal was answered: this one is not stored yet
+    return this.signAsync(message).then(
+      (signature) => {
+        this.refuseCovered(first, end);
+        const sealed = this.note(first, text, signature, leaves, tree);
+        this.open.set(session, sealed);
+        return sealed.note;
+      },
+      (err: unknown) => {
+        throw new SequencerError(
+          'SIGNER_FAILED',
+          `the signer of ${this.origin} did not sign entries [${first}, ${end}): ${(err as Error).message}`,
+          { cause: err },
+        );
+      },
+    );
   }
 
-  private sign(commit: CommitToSeal): SealedCommit {
+  /**
+   * Throws (and reports) INDEX_ALREADY_SEALED if [first, end) starts below the floor or meets
+   * a seal that may have been stored.
+   */
+  private refuseCovered(first: number, end: number): void {
+    let blocked: readonly [number, number] | undefined;
+    if (first >= this.settledEnd) {
+      for (const range of this.unresolved.values()) {
+        if (range[0] < end && first < range[1]) blocked = range;
+      }
+      if (blocked === undefined) return;
+    }
+    const err = new SequencerError(
+      'INDEX_ALREADY_SEALED',
+      blocked
+        ? `refusing to seal entries [${first}, ${end}): a failed commit sealed [${blocked[0]}, ${blocked[1]}) and may have been stored`
+        : `refusing to seal entries [${first}, ${end}): this process already sealed a receipt up to index ${this.settledEnd - 1}`,
+    );
+    this.onRefused(err);
+    throw err;
+  }
+
+  /** The asynchronous signer's signature of `message`, or a rejection after the timeout. */
+  private signAsync(message: Uint8Array): Promise<Uint8Array> {
+    return new Promise<Uint8Array>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no signature within ${this.signTimeoutMs} ms`)),
+        this.signTimeoutMs,
+      );
+      this.signer.sign(message).then(
+        (signature) => {
+          clearTimeout(timer);
+          resolve(signature);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          reject(err instanceof Error ? err : new Error(String(err)));
+        },
+      );
+    });
+  }
+
+  private text(commit: CommitToSeal): {
+    leaves: Uint8Array[];
+    text: string;
+    tree: CommitTree | undefined;
+  } {
     const { first, timeMs } = commit;
-    const origin = this.origin;
     const leaves = commit.entries.map((e) => nodeLeafHash(e));
-    const { text, tree } = this.format.text({ origin, first, timeMs, leaves }, nodeInteriorHash);
-    const signature = this.signer.signSync(new TextEncoder().encode(text));
+    const { text, tree } = this.format.text(
+      { origin: this.origin, first, timeMs, leaves },
+      nodeInteriorHash,
+    );
+    return { leaves, text, tree };
+  }
+
+  private note(
+    first: number,
+    text: string,
+    signature: Uint8Array,
+    leaves: readonly Uint8Array[],
+    tree: CommitTree | undefined,
+  ): SealedCommit {
     const { keyId } = this.signer;
-    const note = formatNote({ text, signatures: [{ name: origin, keyId, signature }] });
+    const note = formatNote({ text, signatures: [{ name: this.origin, keyId, signature }] });
     return { first, note, leaves, ...(tree ? { tree } : {}) };
   }
 }

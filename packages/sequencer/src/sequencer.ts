@@ -409,7 +409,9 @@ export class Sequencer {
         place?.timeMs ?? Math.max(this.now(), tail.timeMs, ...waiting.map((f) => f.timeMs));
       const built = live.map((i) => this.build(batch[i]!.group, timeMs));
       const entries = built.flatMap((b) => b.entries);
-      const receipt = sealing?.seal({ first, timeMs, entries });
+      // A SyncSigner's note comes back as is: no await (no microtask) on the fast path.
+      const sealed = sealing?.seal({ first, timeMs, entries });
+      const receipt = typeof sealed === 'object' ? await sealed : sealed;
       flight.end = first + entries.length;
       flight.timeMs = timeMs;
       proposed();
@@ -442,8 +444,8 @@ export class Sequencer {
         if (this.tail === undefined || flight.end > this.tail.size) {
           this.tail = { size: flight.end, timeMs };
         }
-        const sealed = sealing?.sealed();
-        const commit: Commit = { first, timeMs, entries, ...(sealed ? { sealed } : {}) };
+        const stored = sealing?.sealed();
+        const commit: Commit = { first, timeMs, entries, ...(stored ? { sealed: stored } : {}) };
         let at = first;
         live.forEach((i, j) => {
           const count = built[j]!.entries.length;

@@ -27,8 +27,9 @@ describe('ReceiptSealer', () => {
     const verifier = parseVerifierKey(VERIFIER_KEY);
     const one = sealer.session();
     const single = one.seal({ first: 7, timeMs: T, entries: entries('a') });
+    assert.equal(typeof single, 'string'); // a SyncSigner's note: no promise
     one.settle('stored');
-    const receipt = await openReceipt(single, verifier);
+    const receipt = await openReceipt(single as string, verifier);
     assert.equal(receipt.index, 7);
     assert.deepEqual(receipt.leafHash, nodeLeafHash(entries('a')[0]!));
     assert.equal(receipt.time, formatTime(T));
@@ -45,7 +46,7 @@ describe('ReceiptSealer', () => {
     const batch = entries('b', 'c', 'd');
     const note = many.seal({ first: 8, timeMs: T, entries: batch });
     many.settle('stored');
-    const opened = await openBatchReceipt(note, verifier);
+    const opened = await openBatchReceipt(await note, verifier);
     assert.deepEqual([opened.first, opened.size, opened.time], [8, 3, formatTime(T)]);
     const tree = batchTree(batch.map((e) => nodeLeafHash(e)));
     assert.ok(batchReceiptIncludes(opened, 9, nodeLeafHash(batch[1]!), tree.proof(1)));

@@ -151,6 +151,12 @@ function sequencerProblem(err: SequencerError): HttpProblem {
       });
     case 'INDEX_ALREADY_SEALED':
       return new HttpProblem('storage-inconsistent', 'storage went back: nothing was written');
+    case 'SIGNER_FAILED':
+      return new HttpProblem(
+        'log-unavailable',
+        "the log's signer did not sign: nothing was written",
+        { 'retry-after': '1' },
+      );
     case 'INVALID_GROUP':
     case 'KEY_RETIRED':
       return internal();

@@ -63,6 +63,7 @@ const SEQUENCER: Record<SequencerErrorCode, string> = {
   KEY_RETIRED: 'internal',
   CONTENDED: 'overloaded',
   INVALID_GROUP: 'internal',
+  SIGNER_FAILED: 'log-unavailable',
 };
 
 const STORAGE: Record<StorageErrorCode, string> = {
