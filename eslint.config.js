@@ -30,6 +30,7 @@ export default tseslint.config(
     files: [
       'packages/tlog/src/**',
       'packages/note/src/**',
+      'packages/cose/src/**',
       'packages/records/src/**',
       'packages/verify/src/**',
       'packages/timestamp/src/**',

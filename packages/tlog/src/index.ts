@@ -16,7 +16,7 @@ export {
 } from './hash.js';
 export type { HashReader, NodeHasher, NodeId } from './nodes.js';
 export { proveConsistency, proveInclusion, treeHash } from './tree.js';
-export { verifyConsistency, verifyInclusion } from './verify.js';
+export { inclusionRoot, verifyConsistency, verifyInclusion } from './verify.js';
 export {
   TILE_HEIGHT,
   TILE_WIDTH,

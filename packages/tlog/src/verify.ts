@@ -17,25 +17,25 @@ function invalidConsistency(
 }
 
 /**
- * Verifies that `leaf` is the leaf hash at `index` in the tree of `size` leaves with hash
- * `root`, following RFC 9162 section 2.1.3.2: with fn = index, sn = size - 1, r = leaf, for
- * each proof hash p: fail if sn = 0; if fn is odd or fn = sn, r = nodeHash(p, r) and (when
- * fn is even) shift fn and sn right until fn is odd or 0; else r = nodeHash(r, p); then
- * shift fn and sn right once. Accept iff sn = 0 and r = root.
+ * The root that an inclusion proof for `leaf` at `index` in a tree of `size` leaves
+ * reconstructs, following RFC 9162 section 2.1.3.2: with fn = index, sn = size - 1, r = leaf,
+ * for each proof hash p: fail if sn = 0; if fn is odd or fn = sn, r = nodeHash(p, r) and
+ * (when fn is even) shift fn and sn right until fn is odd or 0; else r = nodeHash(r, p); then
+ * shift fn and sn right once. Fail unless sn = 0 at the end; return r. The result proves
+ * nothing by itself: the caller must compare it with a trusted root (verifyInclusion) or check
+ * a signature over it (a COSE receipt's detached payload).
  * Throws TlogError INVALID_ARGUMENT (bad sizes or hashes, index >= size) or
- * INCLUSION_PROOF_INVALID.
+ * INCLUSION_PROOF_INVALID (wrong path length, a path entry not 32 bytes).
  */
-export function verifyInclusion(
+export function inclusionRoot(
   leaf: Hash,
   index: number,
   size: number,
   proof: readonly Hash[],
-  root: Hash,
-): void {
+): Hash {
   checkInteger('size', size, 1);
   checkInteger('index', index, 0, size - 1);
   checkHash('leaf', leaf, 'INVALID_ARGUMENT');
-  checkHash('root', root, 'INVALID_ARGUMENT');
   if (!Array.isArray(proof)) {
     throw new TlogError('INVALID_ARGUMENT', 'proof must be an array');
   }
@@ -68,6 +68,24 @@ export function verifyInclusion(
       `proof has ${proof.length} hashes, fewer than the path length`,
     );
   }
+  return r;
+}
+
+/**
+ * Verifies that `leaf` is the leaf hash at `index` in the tree of `size` leaves with hash
+ * `root` (RFC 9162 section 2.1.3.2): {@link inclusionRoot} must equal `root`.
+ * Throws TlogError INVALID_ARGUMENT (bad sizes or hashes, index >= size) or
+ * INCLUSION_PROOF_INVALID.
+ */
+export function verifyInclusion(
+  leaf: Hash,
+  index: number,
+  size: number,
+  proof: readonly Hash[],
+  root: Hash,
+): void {
+  checkHash('root', root, 'INVALID_ARGUMENT');
+  const r = inclusionRoot(leaf, index, size, proof);
   if (!equalHashes(r, root)) {
     throw invalidInclusion({ index, size }, 'computed root does not match the tree hash');
   }

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import {
   TlogError,
   emptyTreeHash,
+  inclusionRoot,
   proveConsistency,
   proveInclusion,
   treeHash,
@@ -83,7 +84,22 @@ test('proveInclusion matches RFC 9162 PATH and verifies, sizes 1..70 and random 
     assert.deepEqual(proof, ref.path(index, 0, size), `PATH(${index}, ${size})`);
     assert.ok(stats.calls <= 1);
     verifyInclusion(ref.leaves[index] as Hash, index, size, proof, ref.mth(0, size));
+    assert.deepEqual(
+      inclusionRoot(ref.leaves[index] as Hash, index, size, proof),
+      ref.mth(0, size),
+    );
   }
+});
+
+test('inclusionRoot refuses a path of the wrong length and bad arguments', () => {
+  const size = 13;
+  const proof = ref.path(5, 0, size);
+  const leaf = ref.leaves[5] as Hash;
+  throwsCode(() => inclusionRoot(leaf, 5, size, proof.slice(1)), 'INCLUSION_PROOF_INVALID');
+  throwsCode(() => inclusionRoot(leaf, 5, size, [...proof, leaf]), 'INCLUSION_PROOF_INVALID');
+  throwsCode(() => inclusionRoot(leaf, 13, size, proof), 'INVALID_ARGUMENT');
+  throwsCode(() => inclusionRoot(leaf.subarray(1), 5, size, proof), 'INVALID_ARGUMENT');
+  throwsCode(() => inclusionRoot(leaf, 5, size, [leaf.subarray(1)]), 'INCLUSION_PROOF_INVALID');
 });
 
 test('proveConsistency matches RFC 9162 PROOF and verifies, sizes 0..70 and random pairs', async () => {
