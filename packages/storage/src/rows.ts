@@ -85,10 +85,15 @@ export interface CheckpointRow {
   size: number;
   note: string;
   published_at: number;
+  cose_root: Uint8Array | null;
 }
 
+/** A checkpoint row; `cose_root` NULL (none stored) leaves `coseRoot` absent. */
 export function toCheckpoint(row: CheckpointRow): StoredCheckpoint {
-  return { size: row.size, note: row.note, publishedAt: row.published_at };
+  const checkpoint = { size: row.size, note: row.note, publishedAt: row.published_at };
+  return row.cose_root === null
+    ? checkpoint
+    : { ...checkpoint, coseRoot: new Uint8Array(row.cose_root) };
 }
 
 export interface IdempotencyRow {
