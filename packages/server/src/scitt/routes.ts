@@ -59,7 +59,10 @@ export function registerScittRoutes(app: FastifyInstance, o: ScittRouteOptions):
       ? (await keys()).find((k) => Buffer.from(k.kid!).toString('base64url') === kid)
       : undefined;
     if (key === undefined) {
-      throw new ServiceError('ROUTE_NOT_FOUND', `no key of this service has kid ${kid}`);
+      throw new ServiceError(
+        'ROUTE_NOT_FOUND',
+        `no key of this service has kid ${JSON.stringify(kid)}`,
+      );
     }
     return sendCbor(reply, encodeCoseKey(key));
   });
