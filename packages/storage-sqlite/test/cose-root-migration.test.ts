@@ -42,3 +42,29 @@ test('checkpoints published before root signatures read back without one; new on
   assert.equal(await storage.publishCheckpoint('old', latest, next), true);
   assert.deepEqual(await storage.latestCheckpoint('old'), next);
 });
+
+test('a root signature an insider replaced with text is refused as CORRUPT, not handed on', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'proofline-sqlite-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'log.db');
+  const storage = new SqliteStorage(path);
+  t.after(() => storage.close());
+  await storage.ensureLog({
+    name: 'l',
+    tenant: 'acme',
+    origin: 'example.test/l',
+    verifierKey: 'v',
+    createdAt: 0,
+    visibility: 'public',
+  });
+  const cp = { size: 0, note: 'example.test/l\n0\nroot\n\n— sig\n', publishedAt: 1 };
+  assert.equal(
+    await storage.publishCheckpoint('l', undefined, { ...cp, coseRoot: Uint8Array.of(1, 2) }),
+    true,
+  );
+  const db = new Database(path);
+  db.prepare("UPDATE checkpoints SET cose_root = '3'").run();
+  db.close();
+  await assert.rejects(storage.latestCheckpoint('l'), { code: 'CORRUPT' });
+  await assert.rejects(storage.checkpointHistory('l', 10), { code: 'CORRUPT' });
+});
