@@ -387,13 +387,14 @@ function publishingMigration(s: string): string {
 }
 
 /**
- * Migration 12: the `cose_root` column, and `publish_checkpoint` taking it (the function of
- * migration 1 is dropped and made again with one more parameter, same compare-and-swap).
+ * Migration 12: the `cose_root` column, and `publish_checkpoint` with a sixth parameter taking
+ * it (same compare-and-swap). The five-parameter function stays, an overload: nodes of the
+ * previous version keep publishing during a rolling upgrade, their checkpoints without a
+ * root signature (NULL).
  */
 function coseRootMigration(s: string): string {
   return `
   ALTER TABLE ${s}.checkpoints ADD COLUMN cose_root bytea;
-  DROP FUNCTION ${s}.publish_checkpoint(bigint, text, bigint, text, bigint);
   CREATE FUNCTION ${s}.publish_checkpoint(
     p_log bigint, p_expected text, p_size bigint, p_note text, p_published_at bigint,
     p_cose_root bytea, OUT o_status text

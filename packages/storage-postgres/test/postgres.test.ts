@@ -212,7 +212,7 @@ describe('postgres driver', () => {
     }
   });
 
-  it('brings a schema from before root signatures up to date: old checkpoints have none', async () => {
+  it('brings a schema from before root signatures up to date; old nodes still publish, without', async () => {
     const schema = freshSchema();
     const s = `"${schema}"`;
     // Migration i (1-based, as schema.ts numbers them) is MIGRATIONS[i - 1]: the schema before
@@ -248,10 +248,24 @@ describe('postgres driver', () => {
       };
       assert.equal(await node.publishCheckpoint('old', latest, next), true);
       assert.deepEqual(await node.latestCheckpoint('old'), next);
+      // A node of the previous version, still running, publishes with the old function.
+      const third = note.replace('\n1\n', '\n3\n');
+      await admin((c) =>
+        c.query(
+          `SELECT o_status FROM ${s}.publish_checkpoint(` +
+            `(SELECT id FROM ${s}.logs WHERE name = 'old'), $1, 3, $2, 7)`,
+          [next.note, third],
+        ),
+      );
       assert.deepEqual(
         (await node.checkpointHistory('old', 10)).map((c) => c.coseRoot),
-        [undefined, next.coseRoot],
+        [undefined, next.coseRoot, undefined],
       );
+      assert.deepEqual(await node.latestCheckpoint('old'), {
+        size: 3,
+        note: third,
+        publishedAt: 7,
+      });
     } finally {
       await node.close();
       await dropSchema(schema);
