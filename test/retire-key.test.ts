@@ -11,7 +11,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { openNote } from '@proofline/note';
+import { openNote, parseVerifierKey } from '@proofline/note';
+import { decodeCoseKeySet, decodeSign1, ed25519Kid, verifyReceipt } from '@proofline/cose';
+import { parseBundle } from '@proofline/records';
 import { LogTrustError, ProoflineClient } from '@proofline/client';
 import { runGoVerifier } from './lib/go.js';
 import {
@@ -140,6 +142,29 @@ describe('retire-key: the successor becomes the log key, the history keeps the o
       description.retiredKeys.map(({ verifierKey, start, end }) => ({ verifierKey, start, end })),
       [{ verifierKey: oldKey, start: 0, end: 30 }],
     );
+  });
+
+  it('the SCITT key set holds the new key and the retired one; receipts name the new one', async () => {
+    const res = await fetch(`${server!.url}/.well-known/scitt-keys`);
+    assert.equal(res.status, 200);
+    const keys = decodeCoseKeySet(new Uint8Array(await res.arrayBuffer()));
+    assert.deepEqual(
+      keys.map((k) => Buffer.from(k.x).toString('hex')),
+      [newKey, oldKey].map((k) => Buffer.from(parseVerifierKey(k).publicKey).toString('hex')),
+      'current key first, then the retired one',
+    );
+    for (const k of keys) assert.deepEqual(k.kid, ed25519Kid(k.x));
+    // The latest checkpoint was signed after the retirement: its receipts carry the new kid.
+    const receipt = new Uint8Array(
+      await (await fetch(`${server!.url}/entries/default-35`)).arrayBuffer(),
+    );
+    assert.deepEqual(decodeSign1(receipt).protected.get(4), keys[0]!.kid);
+    const bundle = parseBundle(
+      await (await fetch(`${server!.url}/v1/records/default-35/proof`)).text(),
+    );
+    const verified = verifyReceipt(receipt, { entry: bundle.entry }, keys);
+    assert.deepEqual(verified.key.x, keys[0]!.x);
+    assert.throws(() => verifyReceipt(receipt, { entry: bundle.entry }, [keys[1]!]));
   });
 
   it('receipts and bundles verify with the key that sealed them: old with old, new with new', async () => {

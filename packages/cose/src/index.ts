@@ -64,3 +64,10 @@ export {
   type VerifiedReceipt,
 } from './receipt.js';
 export { attachReceipts, detachReceipts, extractReceipts } from './statement.js';
+export {
+  assembleReceipt,
+  ed25519CoseKey,
+  ed25519Kid,
+  signRootSignature,
+  type RootSignatureContent,
+} from './receipt-assembly.js';

@@ -13,9 +13,11 @@ import {
   formatCheckpoint,
   parseCheckpoint,
   parseNote,
+  parseVerifierKey,
   signNote,
   type Signer,
 } from '@proofline/note';
+import { RootSigner } from './root-signer.js';
 import type { CheckpointWitnesses, WitnessingReport } from './witnessing.js';
 import type { CheckpointGuard } from './guard.js';
 import { CommitCheck, type RetiredKey } from './commit-check.js';
@@ -180,6 +182,9 @@ export interface TimestampReport {
  * `signer` may be several keys of the log's origin (a key rotation, docs/keys.md): every
  * checkpoint then carries each one's signature, the first (the log's registered key) first,
  * so a verifier pinned to either key verifies it (C2SP signed-note: unknown keys are ignored).
+ * The first must be the log's registered key (`log.verifierKey`): it alone also signs each new
+ * checkpoint's root signature (`StoredCheckpoint.coseRoot`, root-signer.ts), from which the
+ * RFC 9942 receipts of its records are assembled without signing again.
  */
 export class Publisher {
   private readonly intervalMs: number;
@@ -204,6 +209,8 @@ export class Publisher {
   private readonly timestampState = new Map<string, { done: number; retryAt: number }>();
 
   private readonly signers: readonly Signer[];
+  /** Signs each new checkpoint's root signature (COSE) with the registered key, signers[0]. */
+  private readonly rootSigner: RootSigner;
 
   constructor(
     private readonly storage: Storage,
@@ -252,6 +259,11 @@ export class Publisher {
     ) {
       throw new Error(`log ${log.name}: give one or more distinct signing keys`);
     }
+    const registered = parseVerifierKey(log.verifierKey);
+    if (registered.name !== log.origin || registered.keyId !== this.signers[0]!.keyId) {
+      throw new Error(`log ${log.name}: the first signing key must be its registered key`);
+    }
+    this.rootSigner = new RootSigner(this.signers[0]!, registered.publicKey, log.origin);
   }
 
   /**
@@ -329,6 +341,8 @@ export class Publisher {
     });
     if (guarded) await guarded.guard.check(guarded.state, size, root, reader);
     let note = await signNote(text, this.signers);
+    // Signed here, past the guard's check, never for a checkpoint read back from storage.
+    const coseRoot = await this.rootSigner.sign(root);
     // Durable before anyone outside this process sees the checkpoint.
     if (
       guarded &&
@@ -341,7 +355,7 @@ export class Publisher {
       if (cosigned === undefined) return undefined;
       note = cosigned;
     }
-    const next: StoredCheckpoint = { size, note, publishedAt: this.now() };
+    const next: StoredCheckpoint = { size, note, publishedAt: this.now(), coseRoot };
     if (!(await this.storage.publishCheckpoint(name, latest, next))) return undefined;
     this.options.onPublish?.(next);
     this.timestamp(next);

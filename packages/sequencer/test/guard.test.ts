@@ -193,6 +193,34 @@ describe('checkpoint guard', () => {
     assert.equal(await restored.storage.latestCheckpoint('seq-test'), undefined);
   });
 
+  test('a restored copy with its own older checkpoint gets no root signature for a refused size', async (t) => {
+    const dir = guardDir(t);
+    const guard = newGuard(dir);
+    guard.create();
+    const live = await openStore(t);
+    await grow(live, 'a', 0, 5);
+    const five = await publisher(live, guard).publisher.publish();
+    await grow(live, 'a', 5, 10);
+    assert.equal((await publisher(live, guard).publisher.publish())?.size, 10);
+    // The insider restores a copy taken at size 5 (its checkpoint and root signature included)
+    // and grows it to 8 with other entries.
+    const restored = await openStore(t);
+    await grow(restored, 'a', 0, 5);
+    const scratch = newGuard(join(dir, 'scratch'));
+    scratch.create();
+    const copy = await publisher(restored, scratch).publisher.publish();
+    assert.deepEqual(copy?.coseRoot, five?.coseRoot, 'the same key over the same root');
+    await grow(restored, 'b', 5, 8);
+    const { publisher: p, signer } = publisher(restored, guard);
+    await rejectsWith(p.publish(), 'ROLLBACK');
+    assert.equal(signer.calls(), 0, 'no note and no root signature');
+    const history = await restored.storage.checkpointHistory('seq-test', 10);
+    assert.deepEqual(
+      history.map((c) => [c.size, c.coseRoot]),
+      [[5, five?.coseRoot]],
+    );
+  });
+
   test('refuses to sign a smaller tree than it signed', async (t) => {
     const { guard, signed } = await signedHistory(t);
     const { reader, root } = await treeOf(signed, 6);
@@ -268,6 +296,7 @@ describe('checkpoint guard', () => {
     const again = await p.publish();
     assert.equal(again?.size, 10, 'the guarded checkpoint is published');
     assert.equal(again.note, (await restarted.read()).note, 'the very checkpoint it guarded');
+    assert.ok(again.coseRoot, 'with its root signature (Ed25519: the same bytes again)');
     await grow(store, 'a', 10, 12);
     assert.equal((await p.publish())?.size, 12);
   });

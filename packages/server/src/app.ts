@@ -18,6 +18,7 @@ import { ServiceError } from './service-error.js';
 import { registerAuditRoutes } from './audit-routes.js';
 import { registerErasureRoutes } from './records/erasure-routes.js';
 import { registerRecordRoutes } from './records/routes.js';
+import { registerScittRoutes } from './scitt/routes.js';
 import type { LogRuntime } from './records/service.js';
 import { SharingRecordService } from './records/shared-receipts.js';
 import { ReadAccess } from './read-access.js';
@@ -172,6 +173,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     proofWaitMs: options.proofWaitMs ?? 10_000,
     readAccess,
   });
+  registerScittRoutes(app, { service, logs, retired, readAccess });
   registerShareRoutes(app, { service, logs, auth, limiter, shares, publicUrl });
   registerAuditRoutes(app, { service, storage, auth, limiter });
   registerErasureRoutes(app, { service, storage, auth, limiter });

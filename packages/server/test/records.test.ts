@@ -1070,6 +1070,10 @@ describe('records API', () => {
         '/v1/records/batch',
         '/v1/records/{id}',
         '/v1/records/{id}/proof',
+        '/v1/records/{id}/receipt.cose',
+        '/entries/{id}',
+        '/.well-known/scitt-keys',
+        '/.well-known/scitt-keys/{kid}',
       ]) {
         assert.ok(doc.paths[path], path);
       }

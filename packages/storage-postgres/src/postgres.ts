@@ -421,7 +421,7 @@ export class PostgresStorage extends PostgresAccess implements Storage {
   async latestCheckpoint(log: string): Promise<StoredCheckpoint | undefined> {
     const id = await this.logId(log);
     const { rows } = await this.query<CheckpointRow>(
-      `SELECT c.size, c.note, c.published_at FROM ${this.t.logs} l ` +
+      `SELECT c.size, c.note, c.published_at, c.cose_root FROM ${this.t.logs} l ` +
         `JOIN ${this.t.checkpoints} c ON c.id = l.checkpoint_id WHERE l.id = $1`,
       [id],
     );
@@ -492,8 +492,17 @@ export class PostgresStorage extends PostgresAccess implements Storage {
     // One statement (`publish_checkpoint`), as for integrate. A lost reply is resolved from
     // the history: the note is there only if it was published.
     const result = await this.autocommit<{ o_status: string }>(
-      `SELECT o_status FROM ${this.schema}.publish_checkpoint($1, $2, $3, $4, $5)`,
-      [id, expected?.note ?? null, next.size, next.note, next.publishedAt],
+      `SELECT o_status FROM ${this.schema}.publish_checkpoint($1, $2, $3, $4, $5, $6)`,
+      [
+        id,
+        expected?.note ?? null,
+        next.size,
+        next.note,
+        next.publishedAt,
+        next.coseRoot === undefined
+          ? null
+          : Buffer.from(next.coseRoot.buffer, next.coseRoot.byteOffset, next.coseRoot.byteLength),
+      ],
       async () =>
         (
           await this.query(
@@ -508,7 +517,8 @@ export class PostgresStorage extends PostgresAccess implements Storage {
   async checkpointHistory(log: string, limit: number): Promise<StoredCheckpoint[]> {
     const id = await this.logId(log);
     const { rows } = await this.query<CheckpointRow>(
-      `SELECT size, note, published_at FROM ${this.t.checkpoints} WHERE log_id = $1 ` +
+      `SELECT size, note, published_at, cose_root FROM ${this.t.checkpoints} ` +
+        'WHERE log_id = $1 ' +
         'ORDER BY id LIMIT $2',
       [id, Math.max(0, limit)],
     );
@@ -576,7 +586,7 @@ export class PostgresStorage extends PostgresAccess implements Storage {
     checkIndex(index);
     const id = await this.logId(log);
     const { rows } = await this.query<CheckpointRow>(
-      `SELECT size, note, published_at FROM ${this.t.checkpoints} ` +
+      `SELECT size, note, published_at, cose_root FROM ${this.t.checkpoints} ` +
         'WHERE log_id = $1 AND size > $2 ORDER BY size, id LIMIT 1',
       [id, index],
     );

@@ -193,6 +193,9 @@ export const MIGRATIONS: readonly ((s: string) => string)[] = [
   `,
   // 11: adaptive batching: how many reserved commits wait before a new reservation.
   adaptiveMigration,
+  // 12: each checkpoint's root signature (StoredCheckpoint.coseRoot, docs/scitt.md), a
+  // COSE_Sign1 made when it was published; NULL for checkpoints published without one.
+  coseRootMigration,
 ];
 
 /**
@@ -376,6 +379,41 @@ function publishingMigration(s: string): string {
     END IF;
     INSERT INTO ${s}.checkpoints (log_id, size, note, published_at)
       VALUES (p_log, p_size, p_note, p_published_at) RETURNING id INTO v_id;
+    UPDATE ${s}.logs SET checkpoint_id = v_id WHERE id = p_log;
+    o_status := 'published';
+  END
+  $fn$;
+  `;
+}
+
+/**
+ * Migration 12: the `cose_root` column, and `publish_checkpoint` with a sixth parameter taking
+ * it (same compare-and-swap). The five-parameter function stays, an overload: nodes of the
+ * previous version keep publishing during a rolling upgrade, their checkpoints without a
+ * root signature (NULL).
+ */
+function coseRootMigration(s: string): string {
+  return `
+  ALTER TABLE ${s}.checkpoints ADD COLUMN cose_root bytea;
+  CREATE FUNCTION ${s}.publish_checkpoint(
+    p_log bigint, p_expected text, p_size bigint, p_note text, p_published_at bigint,
+    p_cose_root bytea, OUT o_status text
+  ) LANGUAGE plpgsql AS $fn$
+  DECLARE
+    v_current bigint;
+    v_size bigint;
+    v_note text;
+    v_id bigint;
+  BEGIN
+    SELECT checkpoint_id INTO v_current FROM ${s}.logs WHERE id = p_log FOR UPDATE;
+    -- A statement of its own: it sees the checkpoint row of the latest publication.
+    SELECT size, note INTO v_size, v_note FROM ${s}.checkpoints WHERE id = v_current;
+    IF v_note IS DISTINCT FROM p_expected OR p_size < v_size THEN
+      o_status := 'stale';
+      RETURN;
+    END IF;
+    INSERT INTO ${s}.checkpoints (log_id, size, note, published_at, cose_root)
+      VALUES (p_log, p_size, p_note, p_published_at, p_cose_root) RETURNING id INTO v_id;
     UPDATE ${s}.logs SET checkpoint_id = v_id WHERE id = p_log;
     o_status := 'published';
   END

@@ -212,6 +212,66 @@ describe('postgres driver', () => {
     }
   });
 
+  it('brings a schema from before root signatures up to date; old nodes still publish, without', async () => {
+    const schema = freshSchema();
+    const s = `"${schema}"`;
+    // Migration i (1-based, as schema.ts numbers them) is MIGRATIONS[i - 1]: the schema before
+    // migration 12 has version 11.
+    const before = MIGRATIONS.findIndex((m) => m(s).includes('ADD COLUMN cose_root'));
+    assert.equal(before, 11);
+    const note = 'example.test/old\n1\nroot\n\n— sig\n';
+    await admin(async (c) => {
+      await c.query(`CREATE SCHEMA ${s}`);
+      await c.query(versionTable(s));
+      for (const m of MIGRATIONS.slice(0, before)) await c.query(m(s));
+      await c.query(`INSERT INTO ${s}.schema_version (version) VALUES (${before})`);
+      await c.query(`INSERT INTO ${s}.tenants (name, created_at) VALUES ('acme', 0)`);
+      const { rows } = await c.query<{ id: string }>(
+        `INSERT INTO ${s}.logs (name, tenant, origin, verifier_key, created_at) ` +
+          `VALUES ('old', 'acme', 'example.test/old', 'v', 0) RETURNING id`,
+      );
+      // Published by the code of that version: publish_checkpoint with five parameters.
+      await c.query(`SELECT o_status FROM ${s}.publish_checkpoint($1, NULL, 1, $2, 5)`, [
+        rows[0]!.id,
+        note,
+      ]);
+    });
+    const node = await open(schema);
+    try {
+      const latest = await node.latestCheckpoint('old');
+      assert.deepEqual(latest, { size: 1, note, publishedAt: 5 });
+      const next = {
+        size: 2,
+        note: note.replace('\n1\n', '\n2\n'),
+        publishedAt: 6,
+        coseRoot: Uint8Array.of(0xd2, 0x84, 0x00, 0xff),
+      };
+      assert.equal(await node.publishCheckpoint('old', latest, next), true);
+      assert.deepEqual(await node.latestCheckpoint('old'), next);
+      // A node of the previous version, still running, publishes with the old function.
+      const third = note.replace('\n1\n', '\n3\n');
+      await admin((c) =>
+        c.query(
+          `SELECT o_status FROM ${s}.publish_checkpoint(` +
+            `(SELECT id FROM ${s}.logs WHERE name = 'old'), $1, 3, $2, 7)`,
+          [next.note, third],
+        ),
+      );
+      assert.deepEqual(
+        (await node.checkpointHistory('old', 10)).map((c) => c.coseRoot),
+        [undefined, next.coseRoot, undefined],
+      );
+      assert.deepEqual(await node.latestCheckpoint('old'), {
+        size: 3,
+        note: third,
+        publishedAt: 7,
+      });
+    } finally {
+      await node.close();
+      await dropSchema(schema);
+    }
+  });
+
   it('lets exactly one of 20 nodes use an idempotency key, across two logs', () =>
     withNodes(20, 2, async (nodes, schema) => {
       const logs = [logConfig('race-a'), logConfig('race-b')];

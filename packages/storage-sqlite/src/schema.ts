@@ -158,6 +158,11 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX share_links_by_record ON share_links (tenant, record_id, created_at);
   `,
+  // 10: each checkpoint's root signature (StoredCheckpoint.coseRoot, docs/scitt.md), a
+  // COSE_Sign1 made when it was published; NULL for checkpoints published without one.
+  `
+  ALTER TABLE checkpoints ADD COLUMN cose_root BLOB;
+  `,
 ];
 
 /**

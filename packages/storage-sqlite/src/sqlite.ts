@@ -383,7 +383,7 @@ export class SqliteStorage extends SqliteAccess implements Storage {
   async checkpointCovering(log: string, index: number): Promise<StoredCheckpoint | undefined> {
     checkIndex(index);
     this.coveringStmt ??= this.db.prepare(
-      'SELECT size, note, published_at FROM checkpoints WHERE log_id = ? AND size > ? ' +
+      'SELECT size, note, published_at, cose_root FROM checkpoints WHERE log_id = ? AND size > ? ' +
         'ORDER BY size, id LIMIT 1',
     );
     const row = this.coveringStmt.get(this.logId(log), index);
@@ -444,11 +444,12 @@ function logStatements(db: Database.Database) {
       )
       .pluck(),
     latest: db.prepare<[number], CheckpointRow>(
-      'SELECT c.id, c.size, c.note, c.published_at FROM logs l JOIN checkpoints c ' +
+      'SELECT c.id, c.size, c.note, c.published_at, c.cose_root FROM logs l JOIN checkpoints c ' +
         'ON c.id = l.checkpoint_id WHERE l.id = ?',
     ),
     history: db.prepare<[number, number], CheckpointRow>(
-      'SELECT size, note, published_at FROM checkpoints WHERE log_id = ? ORDER BY id LIMIT ?',
+      'SELECT size, note, published_at, cose_root FROM checkpoints WHERE log_id = ? ' +
+        'ORDER BY id LIMIT ?',
     ),
     timestamps: db.prepare<[number, number], { tsa: string; token: Buffer; gen_time: number }>(
       'SELECT tsa, token, gen_time FROM checkpoint_timestamps WHERE log_id = ? AND size = ? ' +

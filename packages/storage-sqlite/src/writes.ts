@@ -66,7 +66,7 @@ export function writeOperations(db: Database.Database) {
     'SELECT c.note, c.size FROM logs l JOIN checkpoints c ON c.id = l.checkpoint_id WHERE l.id = ?',
   );
   const insertCheckpoint = db.prepare(
-    'INSERT INTO checkpoints (log_id, size, note, published_at) VALUES (?, ?, ?, ?)',
+    'INSERT INTO checkpoints (log_id, size, note, published_at, cose_root) VALUES (?, ?, ?, ?, ?)',
   );
   const setLatest = db.prepare('UPDATE logs SET checkpoint_id = ? WHERE id = ?');
   const addTimestamp = db.prepare(
@@ -146,6 +146,7 @@ export function writeOperations(db: Database.Database) {
         next.size,
         next.note,
         next.publishedAt,
+        next.coseRoot === undefined ? null : bytes(next.coseRoot),
       );
       setLatest.run(lastInsertRowid, logId);
       return true;

@@ -513,6 +513,44 @@ export function storageConformance(
         assert.equal((await s.checkpointHistory(LOG.name, 1)).length, 1);
       }));
 
+    it('stores a checkpoint root signature byte for byte; none stays none', () =>
+      withStore(async (s, fixture) => {
+        const cp = (size: number, coseRoot?: Uint8Array): StoredCheckpoint => ({
+          size,
+          note: `${LOG.origin}\n${size}\nroot\n\n— sig\n`,
+          publishedAt: 1_700_000_000_000 + size,
+          ...(coseRoot === undefined ? {} : { coseRoot }),
+        });
+        // Every byte value, a NUL first and last, and a view into a larger buffer.
+        const backing = new Uint8Array(300).map((_, i) => (i * 7) % 256);
+        const sig = backing.subarray(1, 257);
+        sig[0] = 0;
+        sig[255] = 0;
+        const expected = Uint8Array.from(sig);
+        const c1 = cp(1);
+        const c2 = cp(2, sig);
+        const c3 = cp(3, new Uint8Array(0));
+        assert.equal(await s.publishCheckpoint(LOG.name, undefined, c1), true);
+        assert.equal(await s.publishCheckpoint(LOG.name, c1, c2), true);
+        const other = await fixture.open();
+        try {
+          for (const store of [s, other]) {
+            const latest = await store.latestCheckpoint(LOG.name);
+            assert.deepEqual(latest?.coseRoot, expected);
+            const history = await store.checkpointHistory(LOG.name, 10);
+            assert.equal('coseRoot' in history[0]!, false);
+            assert.deepEqual(history[1]?.coseRoot, expected);
+            assert.equal('coseRoot' in (await store.checkpointCovering(LOG.name, 0))!, false);
+            assert.deepEqual((await store.checkpointCovering(LOG.name, 1))?.coseRoot, expected);
+          }
+          // The publisher never stores an empty one; if a caller does, it reads back empty.
+          assert.equal(await other.publishCheckpoint(LOG.name, c2, c3), true);
+          assert.deepEqual((await s.latestCheckpoint(LOG.name))?.coseRoot, new Uint8Array(0));
+        } finally {
+          await other.close();
+        }
+      }));
+
     it('stores checkpoint timestamps per tree size and authority', () =>
       withStore(async (s, fixture) => {
         assert.deepEqual(await s.checkpointTimestamps(LOG.name, 5), []);

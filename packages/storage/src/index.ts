@@ -52,6 +52,14 @@ export interface StoredCheckpoint {
   readonly note: string;
   /** When it was published, milliseconds since the epoch. */
   readonly publishedAt: number;
+  /**
+   * The checkpoint's root signature, when the publisher made one (docs/scitt.md): a
+   * COSE_Sign1 by the log key over the tree root (detached payload), from which the RFC 9942
+   * receipts of its records are assembled. Saved and read back byte for byte with the
+   * checkpoint; absent for checkpoints published without one (e.g. before this field existed).
+   * Unverified data to storage: readers verify it.
+   */
+  readonly coseRoot?: Uint8Array;
 }
 
 /** An RFC 3161 timestamp of a checkpoint's note text, as stored. */

@@ -85,10 +85,24 @@ export interface CheckpointRow {
   size: number;
   note: string;
   published_at: number;
+  /** Bytes or NULL as written; anything else only by an insider (refused). */
+  cose_root: unknown;
 }
 
+/**
+ * A checkpoint row; `cose_root` NULL (none stored) leaves `coseRoot` absent. A value that is
+ * not bytes (an insider's text or number in SQLite's untyped column) is CORRUPT.
+ */
 export function toCheckpoint(row: CheckpointRow): StoredCheckpoint {
-  return { size: row.size, note: row.note, publishedAt: row.published_at };
+  const checkpoint = { size: row.size, note: row.note, publishedAt: row.published_at };
+  if (row.cose_root === null) return checkpoint;
+  if (!(row.cose_root instanceof Uint8Array)) {
+    throw new StorageError(
+      'CORRUPT',
+      `checkpoint ${row.size}: the stored root signature is not bytes`,
+    );
+  }
+  return { ...checkpoint, coseRoot: new Uint8Array(row.cose_root) };
 }
 
 export interface IdempotencyRow {

@@ -21,6 +21,7 @@ import { CheckpointWaiter } from './checkpoints.js';
 import { ProofBundles } from './bundles.js';
 import { Receipts, type CreationReceipt } from './receipts.js';
 import { recordGroup } from './record-group.js';
+import { CoseReceipts } from '../scitt/receipts.js';
 
 import type { CompactBatchView, ReceiptView } from '@proofline/records';
 
@@ -76,6 +77,8 @@ export class RecordService {
   private readonly bundles: ProofBundles;
   /** Receipts, as stored with each commit (signed once, when it was sequenced). */
   private readonly receipts: Receipts;
+  /** RFC 9942 receipts, assembled from the latest checkpoint's stored root signature. */
+  private readonly coseReceipts: CoseReceipts;
 
   constructor(
     private readonly storage: Storage,
@@ -91,6 +94,7 @@ export class RecordService {
     this.checkpoints = new CheckpointWaiter(storage);
     this.bundles = new ProofBundles(storage);
     this.receipts = new Receipts(storage, publicUrl);
+    this.coseReceipts = new CoseReceipts(storage);
   }
 
   /** The log a principal may use: named, or the tenant's only log. Another tenant's log is a 404. */
@@ -190,6 +194,17 @@ export class RecordService {
       }
       throw err;
     }
+  }
+
+  /**
+   * The RFC 9942 receipt (COSE) of `id` at the latest checkpoint, which must cover it and
+   * carry a root signature (see CoseReceipts): the caller checks read access first.
+   */
+  async coseReceipt(id: string): Promise<Uint8Array> {
+    const { runtime, index } = await this.locate(id);
+    return this.coseReceipts.receipt(runtime.config, index, () =>
+      this.erasedRecord(runtime.config, index),
+    );
   }
 
   /** The 410 of an erased record, naming its erasure record (found by its idempotency key). */
