@@ -14,7 +14,9 @@ import type { Authenticator, Principal, RateLimiter } from '../auth.js';
 import type { ReadAccess } from '../read-access.js';
 import { ServiceError, invalidRequest } from '../service-error.js';
 import { listRecords } from './listing.js';
-import { MAX_BATCH, type RecordService } from './service.js';
+import { PreparedBatch } from './prepared-batch.js';
+import type { RecordService } from './service.js';
+import { MAX_BATCH } from './statement-check.js';
 
 export interface RecordRouteOptions {
   readonly service: RecordService;
@@ -47,7 +49,7 @@ export function registerRecordRoutes(app: FastifyInstance, o: RecordRouteOptions
   const attest = async (
     request: FastifyRequest,
     reply: FastifyReply,
-    statements: readonly unknown[],
+    statements: readonly unknown[] | PreparedBatch,
     batch: boolean,
   ) => {
     const principal = principals.get(request)!;
@@ -101,6 +103,8 @@ export function registerRecordRoutes(app: FastifyInstance, o: RecordRouteOptions
     { bodyLimit: BATCH_BODY_LIMIT, onRequest },
     async (request, reply) => {
       const body = request.body;
+      // A large body: parsed, shape-checked and validated by the body parser's thread (body.ts).
+      if (body instanceof PreparedBatch) return attest(request, reply, body, true);
       if (
         !isObject(body) ||
         Object.keys(body).some((k) => k !== 'records') ||
