@@ -31,7 +31,8 @@ const encoder = new TextEncoder();
 export function packStatements(statements: readonly Statement[]): PackedStatements {
   const parts = statements.map(statementParts);
   let chars = 2;
-  for (const [front, subject, type] of parts) chars += front.length + subject.length + type.length + 3;
+  for (const [front, subject, type] of parts)
+    chars += front.length + subject.length + type.length + 3;
   // UTF-8 takes at most 3 bytes per UTF-16 code unit.
   const buffer = new Uint8Array(chars * 3);
   const offsets = new Uint32Array(statements.length * 4);
@@ -180,7 +181,10 @@ export function checkPacking(packed: PackedStatements, count: number): string | 
       return `statement ${i}: offsets out of order or bounds`;
     }
     if (bytes[end] !== 0x7d) return `statement ${i} does not end with }`;
-    if (!startsWith(bytes, TYPE_KEY, type) || (subject < type && !startsWith(bytes, SUBJECT_KEY, subject))) {
+    if (
+      !startsWith(bytes, TYPE_KEY, type) ||
+      (subject < type && !startsWith(bytes, SUBJECT_KEY, subject))
+    ) {
       return `statement ${i}: no type or subject member where its offsets say`;
     }
     previous = end;

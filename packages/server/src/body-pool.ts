@@ -50,6 +50,8 @@ export class BodyParserPool {
     // Leave a core to the event loop.
     private readonly size = Math.max(1, Math.min(2, availableParallelism() - 1)),
     private readonly maxQueued = 8,
+    /** The threads' module: body-worker.js, or one speaking its protocol (tests). */
+    private readonly workerUrl = new URL('./body-worker.js', import.meta.url),
   ) {}
 
   /**
@@ -96,7 +98,7 @@ export class BodyParserPool {
   }
 
   private start(): Thread {
-    const worker = new Worker(new URL('./body-worker.js', import.meta.url));
+    const worker = new Worker(this.workerUrl);
     const thread: Thread = { worker, job: undefined };
     this.threads.push(thread);
     const fail = (err: unknown, code: BodyPoolErrorCode = 'CRASHED') => {
