@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { parseBody, type BodyOutcome } from './body-parse.js';
 import { BodyPoolError, type BodyParserPool } from './body-pool.js';
-import { BATCH_ROUTE } from './records/prepared-batch.js';
+import { preparesBody } from './records/prepared-batch.js';
 import { ServiceError } from './service-error.js';
 
 /** Bodies larger than this (bytes) are parsed on the pool's threads, smaller ones here. */
@@ -14,8 +14,8 @@ export const THREAD_THRESHOLD = 64 * 1024;
  * depth, counts, duplicate names) in one pass. A body above THREAD_THRESHOLD is parsed on
  * `pool`, off the event loop: from the threshold on, each chunk is copied as it arrives
  * (socket read buffers may be shared) and the copies are handed over without another copy,
- * so no large buffer is allocated or copied on the event loop. A large body of BATCH_ROUTE is
- * also validated there: its value is then a PreparedBatch (records/prepared-batch.ts) rather
+ * so no large buffer is allocated or copied on the event loop. A large body of a batch attest
+ * asking for the compact answer (preparesBody) is also validated there: its value is then a PreparedBatch (records/prepared-batch.ts) rather
  * than the parsed JSON, when it is a batch of 1 to MAX_BATCH statements. Refusals: 400 `invalid-json`
  * (not UTF-8, empty, not JSON, too deep, a repeated name with its `field`), 413
  * `payload-too-large` (too many members, elements or values), 503 `overloaded` (the pool's
@@ -75,7 +75,11 @@ export function registerJsonBody(app: FastifyInstance, pool: BodyParserPool): vo
         settle(parseBody(Buffer.concat(chunks, length)));
         return;
       }
-      const prepare = request.method === 'POST' && request.routeOptions.url === BATCH_ROUTE;
+      const prepare = preparesBody(
+        request.method,
+        request.routeOptions.url,
+        request.headers.accept,
+      );
       pool.parse(chunks, prepare).then(settle, (err: unknown) => {
         done(
           err instanceof BodyPoolError && (err.code === 'BUSY' || err.code === 'CLOSED')

@@ -8,6 +8,7 @@ import {
   parseSignerKey,
 } from '@proofline/note';
 import {
+  BATCH_V2_MEDIA_TYPE,
   ERASURE_TYPE,
   buildRecord,
   digestLookupKey,
@@ -24,6 +25,7 @@ import {
   PreparedBatch,
   prepareBatch,
   preparedFromMessage,
+  preparesBody,
   type PreparedMessage,
 } from '../src/records/prepared-batch.js';
 import { checkStatement } from '../src/records/statement-check.js';
@@ -126,6 +128,21 @@ describe('prepareBatch (on the body parser thread)', () => {
       statements.map((s) => digestLookupKey(s.digest)),
     );
     assert.ok(formatVerifierKey('issuer.test', key.publicKey));
+  });
+});
+
+describe('preparesBody', () => {
+  it('prepares only batch attests that ask for the compact answer', () => {
+    const compact = BATCH_V2_MEDIA_TYPE;
+    assert.equal(preparesBody('POST', '/v1/records/batch', compact), true);
+    assert.equal(preparesBody('POST', '/v1/records/batch', `text/html, ${compact};q=0.9`), true);
+    assert.equal(preparesBody('POST', '/v1/records/batch', compact.toUpperCase()), true);
+    assert.equal(preparesBody('POST', '/v1/records/batch', 'application/json'), false);
+    assert.equal(preparesBody('POST', '/v1/records/batch', `${compact}x`), false);
+    assert.equal(preparesBody('POST', '/v1/records/batch', undefined), false);
+    assert.equal(preparesBody('PUT', '/v1/records/batch', compact), false);
+    assert.equal(preparesBody('POST', '/v1/records', compact), false);
+    assert.equal(preparesBody('POST', undefined, compact), false);
   });
 });
 
@@ -253,7 +270,12 @@ describe('POST /v1/records/batch through the body parser threads', () => {
       {
         method: 'POST',
         url: '/v1/records/batch',
-        headers: { ...bearer(key), 'content-type': 'application/json', ...headers },
+        headers: {
+          ...bearer(key),
+          'content-type': 'application/json',
+          accept: BATCH_V2_MEDIA_TYPE,
+          ...headers,
+        },
         payload: typeof body === 'string' ? body : JSON.stringify(body),
       },
       allow,

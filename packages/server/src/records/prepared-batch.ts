@@ -1,4 +1,5 @@
 import {
+  BATCH_V2_MEDIA_TYPE,
   checkPacking,
   digestLookupKey,
   packStatements,
@@ -11,6 +12,27 @@ import { MAX_BATCH, checkStatement } from './statement-check.js';
 
 /** The route whose large bodies the body parser's threads also validate (see prepareBatch). */
 export const BATCH_ROUTE = '/v1/records/batch';
+
+/**
+ * Whether a request's body is to be prepared on the parser thread: a POST to BATCH_ROUTE that
+ * asks for the compact answer (its answer needs the records' bytes only; the full answer's
+ * record objects come cheaper from the event loop's own validation).
+ */
+export function preparesBody(method: string, route: string | undefined, accept?: string): boolean {
+  return method === 'POST' && route === BATCH_ROUTE && acceptsCompact(accept);
+}
+
+/**
+ * Whether an Accept header names BATCH_V2_MEDIA_TYPE, the compact batch answer (parameters
+ * ignored; the full answer stays the default).
+ */
+export function acceptsCompact(accept: string | undefined): boolean {
+  const lower = accept?.toLowerCase();
+  if (lower === undefined || !lower.includes(BATCH_V2_MEDIA_TYPE)) return false;
+  return lower
+    .split(',')
+    .some((range) => range.split(';')[0]!.trim().toLowerCase() === BATCH_V2_MEDIA_TYPE);
+}
 
 /** Why a prepared batch is refused: the INVALID_STATEMENT problem of its first bad statement. */
 export interface StatementRefusal {

@@ -14,7 +14,7 @@ import type { Authenticator, Principal, RateLimiter } from '../auth.js';
 import type { ReadAccess } from '../read-access.js';
 import { ServiceError, invalidRequest } from '../service-error.js';
 import { listRecords } from './listing.js';
-import { PreparedBatch } from './prepared-batch.js';
+import { PreparedBatch, acceptsCompact } from './prepared-batch.js';
 import type { RecordService } from './service.js';
 import { MAX_BATCH } from './statement-check.js';
 
@@ -56,7 +56,7 @@ export function registerRecordRoutes(app: FastifyInstance, o: RecordRouteOptions
     const query = strictQuery(request.query, ['log', 'wait']);
     const runtime = await o.service.logFor(principal, single(query, 'log'));
     const wait = waitForProof(request, query);
-    const compact = batch && acceptsCompact(request);
+    const compact = batch && acceptsCompact(request.headers.accept);
     const result = await o.service.attest(principal, runtime, statements, {
       idempotencyKey: idempotencyKey(request),
       batch,
@@ -255,18 +255,6 @@ function idempotencyKey(request: FastifyRequest): string | undefined {
     );
   }
   return value;
-}
-
-/**
- * Whether the request asks for the compact batch answer: its Accept header names
- * BATCH_V2_MEDIA_TYPE (parameters ignored; the full answer stays the default).
- */
-function acceptsCompact(request: FastifyRequest): boolean {
-  const accept = request.headers.accept?.toLowerCase();
-  if (accept === undefined || !accept.includes(BATCH_V2_MEDIA_TYPE)) return false;
-  return accept
-    .split(',')
-    .some((range) => range.split(';')[0]!.trim().toLowerCase() === BATCH_V2_MEDIA_TYPE);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
