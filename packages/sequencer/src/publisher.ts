@@ -60,7 +60,10 @@ export interface PublisherOptions {
   readonly integrateChunk?: number;
   /** The RFC 6962 leaf hash to integrate with (default tlog's; see nodeLeafHash). */
   readonly leafHash?: (entry: Uint8Array) => Uint8Array;
-  /** The RFC 6962 interior-node hash to integrate with (default tlog's; see nodeInteriorHash). */
+  /**
+   * The RFC 6962 interior-node hash to integrate with and to read each round's tree from the
+   * tiles with (default tlog's; see nodeInteriorHash).
+   */
   readonly interiorHash?: (left: Uint8Array, right: Uint8Array) => Uint8Array;
   /**
    * This node's checkpoint guard for the log (see guard.ts): every round is checked against
@@ -308,8 +311,10 @@ export class Publisher {
       return undefined;
     }
 
-    const reader: HashReader = tileHashReader(size, (tiles) =>
-      readTilesAt(this.storage, name, tiles),
+    const reader: HashReader = tileHashReader(
+      size,
+      (tiles) => readTilesAt(this.storage, name, tiles),
+      this.options.interiorHash === undefined ? {} : { hashChildren: this.options.interiorHash },
     );
     const root = await treeHash(size, reader);
     if (latest) {
