@@ -69,8 +69,6 @@ export interface AttestOptions {
   readonly reserved?: boolean;
 }
 
-export { MAX_BATCH } from './statement-check.js';
-
 /**
  * The attestation use cases: validate statements, sequence them as records, and produce
  * receipts and proof bundles. Every refusal of a caller is a ServiceError; what the layers
