@@ -17,9 +17,10 @@ export const THREAD_THRESHOLD = 64 * 1024;
  * so no large buffer is allocated or copied on the event loop. A large body of a batch
  * attest asking for the compact answer (preparesBody) is also validated there: its value is
  * then a PreparedBatch (records/prepared-batch.ts) rather than the parsed JSON, when it is a
- * batch of 1 to MAX_BATCH statements. Refusals: 400 `invalid-json` (not UTF-8, empty, not JSON, too deep, a repeated name with its `field`), 413
- * `payload-too-large` (too many members, elements or values), 503 `overloaded` (the pool's
- * queue is full or the server is closing); a thread that dies or breaks its protocol is a 500.
+ * batch of 1 to MAX_BATCH statements. Refusals: 400 `invalid-json` (not UTF-8, empty, not
+ * JSON, too deep, a repeated name with its `field`), 413 `payload-too-large` (too many
+ * members, elements or values), 503 `overloaded` (the pool's queue is full or the server is
+ * closing); a thread that dies or breaks its protocol is a 500.
  */
 export function registerJsonBody(app: FastifyInstance, pool: BodyParserPool): void {
   app.removeAllContentTypeParsers();
