@@ -303,6 +303,25 @@ describe('POST /v1/records/batch through the body parser threads', () => {
     }
   });
 
+  it('takes a batch of 1000 statements of the largest shape (about 9 MB) whole', async () => {
+    const labels = Object.fromEntries(
+      Array.from({ length: 32 }, (_, i) => [`label-${i}`, `\u00e9${'v'.repeat(254)}\u{1F600}`]),
+    );
+    const records = Array.from({ length: 1000 }, (_, i) =>
+      statement({ subject: `${i}`.padEnd(256, 's'), labels }),
+    );
+    const res = await post(app, { records });
+    assert.equal(res.statusCode, 201, res.body.slice(0, 300));
+    const { records: ids } = res.json() as { records: { index: number }[] };
+    const [first, last] = [ids[0]!.index, ids[999]!.index];
+    const [a, b] = await Promise.all(
+      [first, last].map(async (i) => (await fx.storage.readEntries('acme-log', i, i + 1))[0]!),
+    );
+    const time = Date.parse(parseRecord(a!).time);
+    assert.deepEqual(a, buildRecord(parseStatement(records[0]), 'acme', time).bytes);
+    assert.deepEqual(b, buildRecord(parseStatement(records[999]), 'acme', time).bytes);
+  });
+
   it('refuses an invalid statement of a large batch with its position, writing nothing', async () => {
     const records: unknown[] = largeBatch();
     records[999] = { ...(records[999] as object), controls: [] };
