@@ -488,10 +488,12 @@ export class Publisher {
     const target = await this.storage.sequencedSize(name);
     while (from < target) {
       const to = Math.min(target, from + this.chunk);
-      const leaves =
-        this.options.committedLeaves?.take(from, to) ??
-        (await this.storage.readEntries(name, from, to)).map(this.leafHash);
-      await this.commits.check(from, to, leaves);
+      const held = this.options.committedLeaves;
+      const sealed = held?.sealed(from, to);
+      const own = held?.take(from, to);
+      const leaves = own ?? (await this.storage.readEntries(name, from, to)).map(this.leafHash);
+      // Only leaves the sealer hashed itself may be vouched for by the notes it sealed.
+      await this.commits.check(from, to, leaves, own ? sealed : undefined);
       const edge = edgeTiles(from);
       const edgeData = await readTilesAt(this.storage, name, edge);
       const byLevel = new Map(edge.map((t, i) => [t.level, edgeData[i]!]));
