@@ -18,6 +18,15 @@
  *                     keys, leaf hashes, the batch tree and the compact answer (ids and the
  *                     range proof, as a 1000-record request sharing its commit with another
  *                     has it). The ceiling of batch attest per core, whatever else runs.
+ *   batch-paths       CPU µs per record that the event loop spends on a parsed 1000-record
+ *                     batch body until its records exist at a commit time, on both paths
+ *                     (rounds alternate): `loop`, the body's value structured-cloned from the
+ *                     parser thread (v8.deserialize), each statement validated, record
+ *                     templates and lookup keys (recordGroup), build (bodies ≤ 64 KiB, and
+ *                     every batch before prepared batches); `prepared`, the thread's packed
+ *                     message checked (preparedFromMessage), the records assembled
+ *                     (preparedGroup), build. Also `thread`: what prepareBatch adds on the
+ *                     parser thread. Prints medians of `runs` rounds.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,7 +39,8 @@ import {
   parseStatementJson,
   recordId,
 } from '@proofline/records';
-import { recordGroup } from '@proofline/server/record-group';
+import { preparedGroup, recordGroup } from '@proofline/server/record-group';
+import { deserialize, serialize } from 'node:v8';
 import { nodeInteriorHash, nodeLeafHash } from '@proofline/tlog/node';
 import { statements } from './lib.mjs';
 
@@ -140,7 +150,50 @@ function recordFloor() {
   return rates;
 }
 
+/** The batch-paths mode (see above): medians of CPU µs per record on each path. */
+async function batchPaths() {
+  const prepared = await import('../packages/server/dist/src/records/prepared-batch.js');
+  const { checkStatement } = await import('../packages/server/dist/src/records/statement-check.js');
+  const bodies = Array.from({ length: 8 }, () =>
+    JSON.parse(`{"records":[${statements(batchSize).join(',')}]}`),
+  );
+  const clones = bodies.map((b) => serialize(b));
+  const messages = bodies.map((b) => prepared.prepareBatch(b));
+  const paths = {
+    loop: (i) => {
+      const { records } = deserialize(clones[i % 8]);
+      const checked = records.map((r, j) => checkStatement(r, j, true, false));
+      return recordGroup(checked, 'default').build(Date.now()).entries.length;
+    },
+    prepared: (i) => {
+      const batch = prepared.preparedFromMessage(messages[i % 8]);
+      const group = preparedGroup(batch.statements(), batch.lookupKeys, 'default');
+      return group.build(Date.now()).entries.length;
+    },
+    thread: (i) => prepared.prepareBatch(bodies[i % 8]).count,
+  };
+  const requests = Math.max(8, Math.round(o.n / batchSize));
+  const cpu = Object.fromEntries(Object.keys(paths).map((k) => [k, []]));
+  for (let round = 0; round < o.runs + 1; round++) {
+    for (const [name, fn] of Object.entries(paths)) {
+      const start = process.cpuUsage();
+      for (let i = 0; i < requests; i++) fn(i);
+      const used = process.cpuUsage(start);
+      // The first round warms up.
+      if (round > 0) cpu[name].push((used.user + used.system) / (requests * batchSize));
+    }
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  return Object.fromEntries(
+    Object.entries(cpu).map(([k, xs]) => [k, { median: median(xs), runs: xs }]),
+  );
+}
+
 let rates;
+if (o.mode === 'batch-paths') {
+  console.log(JSON.stringify({ mode: o.mode, n: o.n, usPerRecord: await batchPaths() }));
+  process.exit(0);
+}
 if (o.mode === 'hypercore-single') rates = await hypercore(false);
 else if (o.mode === 'hypercore-batch') rates = await hypercore(true);
 else if (o.mode === 'sqlite-batch') rates = await sqlite();

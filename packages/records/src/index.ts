@@ -28,6 +28,12 @@ export {
 export { issuerMessage, signStatement, verifyIssuer } from './issuer.js';
 export { receiptViewSchema, type ReceiptView } from './receipt-view.js';
 export { formatTime, parseTime } from './time.js';
+export {
+  PackedRecords,
+  checkPacking,
+  packStatements,
+  type PackedStatements,
+} from './packed-statements.js';
 export { entryTime, entryTimeFromEnd, recordTemplate, type RecordTemplate } from './template.js';
 export { commitment, digestLookupKey } from './digest.js';
 export {

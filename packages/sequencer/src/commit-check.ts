@@ -4,6 +4,7 @@ import { tileHashReader } from '@proofline/tlog';
 import { SequencerError } from './errors.js';
 import { nodeInteriorHash } from '@proofline/tlog/node';
 import { nodeEd25519Verifier } from './node-signer.js';
+import type { SealedRun } from './committed-leaves.js';
 import type { ReceiptFormat } from './receipt-format.js';
 
 /**
@@ -66,17 +67,49 @@ export class CommitCheck {
    * Checks the commits overlapping `[from, to)`, whose leaf hashes are `leaves` (entries of
    * a commit outside that range are read from storage). Resolves if all match; rejects with
    * COMMIT_ALTERED otherwise, or with the storage's error.
+   *
+   * `sealed` (CommittedLeaves.sealed) may be given only when `leaves` are the ones this
+   * process's sealer hashed and sealed: a commit inside `[from, to)` whose stored receipt is
+   * byte for byte the note sealed over exactly its range is not opened and re-hashed again
+   * (that note signs the root the sealer computed from these very leaves, with this log's
+   * key, checked against the registered key here before any check). Any other receipt (an
+   * insider's edit, another range, a retired key's range) is checked in full.
    */
-  async check(from: number, to: number, leaves: readonly Uint8Array[]): Promise<void> {
+  async check(
+    from: number,
+    to: number,
+    leaves: readonly Uint8Array[],
+    sealed?: ReadonlyMap<number, SealedRun>,
+  ): Promise<void> {
     let index = Math.max(from, this.checkedEnd);
     if (index < to) await this.checkRegisteredKey();
     while (index < to) {
       const commit = await this.commitAt(index);
       if (commit.receipt === undefined) this.onUnsealed(commit);
-      else await this.verify(commit, await this.leavesOf(commit, from, to, leaves));
+      else if (!this.sealedHere(commit, from, to, sealed)) {
+        await this.verify(commit, await this.leavesOf(commit, from, to, leaves));
+      }
       index = commit.end;
     }
     this.checkedEnd = Math.max(this.checkedEnd, index);
+  }
+
+  /** Whether `commit` is in `sealed` as stored: within [from, to), same end, same note, log key. */
+  private sealedHere(
+    commit: StoredCommit,
+    from: number,
+    to: number,
+    sealed: ReadonlyMap<number, SealedRun> | undefined,
+  ): boolean {
+    const run = sealed?.get(commit.start);
+    return (
+      run !== undefined &&
+      commit.start >= from &&
+      commit.end <= to &&
+      run.end === commit.end &&
+      run.note === commit.receipt &&
+      this.verifierOf(commit) === this.verifier
+    );
   }
 
   private async checkRegisteredKey(): Promise<void> {

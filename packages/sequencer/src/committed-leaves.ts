@@ -15,17 +15,34 @@ const MAX_HELD = 1 << 18;
  * record's proof bundle and its receipt no longer verify over the edited entry.
  */
 export class CommittedLeaves {
-  /** Stored commits' leaf hashes by first index; none overlaps another. */
-  private readonly runs = new Map<number, readonly Uint8Array[]>();
+  /** Stored commits' leaf hashes (and the note sealed over them) by first index; no overlaps. */
+  private readonly runs = new Map<number, Run>();
   private held = 0;
 
   constructor(private readonly max = MAX_HELD) {}
 
-  /** Remembers the leaf hashes of a stored commit whose first entry is `first`. */
-  add(first: number, leaves: readonly Uint8Array[]): void {
+  /**
+   * Remembers the leaf hashes of a stored commit whose first entry is `first`, and the
+   * receipt note this process sealed over exactly them (see `sealed`).
+   */
+  add(first: number, leaves: readonly Uint8Array[], note: string): void {
     if (leaves.length === 0 || this.held + leaves.length > this.max) return;
-    this.runs.set(first, leaves);
+    this.runs.set(first, { leaves, note });
     this.held += leaves.length;
+  }
+
+  /**
+   * The commits held inside `[from, to)`, by first index: their end and the note this process
+   * sealed over their leaf hashes (the ones `take(from, to)` answers). A stored receipt equal
+   * to that note needs no second look at those leaves (CommitCheck). Forgets nothing.
+   */
+  sealed(from: number, to: number): ReadonlyMap<number, SealedRun> {
+    const out = new Map<number, SealedRun>();
+    for (const [start, { leaves, note }] of this.runs) {
+      const end = start + leaves.length;
+      if (start >= from && end <= to) out.set(start, { end, note });
+    }
+    return out;
   }
 
   /**
@@ -36,7 +53,7 @@ export class CommittedLeaves {
     const starts = [...this.runs.keys()].sort((a, b) => a - b);
     const out: Uint8Array[] = [];
     for (const start of starts) {
-      const leaves = this.runs.get(start)!;
+      const { leaves } = this.runs.get(start)!;
       const end = start + leaves.length;
       if (start < to && end > from && start <= from + out.length) {
         out.push(...leaves.slice(from + out.length - start, Math.min(end, to) - start));
@@ -48,4 +65,15 @@ export class CommittedLeaves {
     }
     return out.length === to - from ? out : undefined;
   }
+}
+
+interface Run {
+  readonly leaves: readonly Uint8Array[];
+  readonly note: string;
+}
+
+/** A commit this process sealed: where it ends and the receipt note it sealed. */
+export interface SealedRun {
+  readonly end: number;
+  readonly note: string;
 }

@@ -36,7 +36,7 @@ export type {
   WitnessingReport,
 } from './witnessing.js';
 export { CommitCheck, type RetiredKey } from './commit-check.js';
-export { CommittedLeaves } from './committed-leaves.js';
+export { CommittedLeaves, type SealedRun } from './committed-leaves.js';
 export type { CommitTree, ReceiptCommit, ReceiptFormat, ReceiptText } from './receipt-format.js';
 export {
   ReceiptSealer,

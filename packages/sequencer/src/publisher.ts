@@ -62,7 +62,10 @@ export interface PublisherOptions {
   readonly integrateChunk?: number;
   /** The RFC 6962 leaf hash to integrate with (default tlog's; see nodeLeafHash). */
   readonly leafHash?: (entry: Uint8Array) => Uint8Array;
-  /** The RFC 6962 interior-node hash to integrate with (default tlog's; see nodeInteriorHash). */
+  /**
+   * The RFC 6962 interior-node hash to integrate with and to read each round's tree from the
+   * tiles with (default tlog's; see nodeInteriorHash).
+   */
   readonly interiorHash?: (left: Uint8Array, right: Uint8Array) => Uint8Array;
   /**
    * This node's checkpoint guard for the log (see guard.ts): every round is checked against
@@ -320,8 +323,10 @@ export class Publisher {
       return undefined;
     }
 
-    const reader: HashReader = tileHashReader(size, (tiles) =>
-      readTilesAt(this.storage, name, tiles),
+    const reader: HashReader = tileHashReader(
+      size,
+      (tiles) => readTilesAt(this.storage, name, tiles),
+      this.options.interiorHash === undefined ? {} : { hashChildren: this.options.interiorHash },
     );
     const root = await treeHash(size, reader);
     if (latest) {
@@ -497,10 +502,12 @@ export class Publisher {
     const target = await this.storage.sequencedSize(name);
     while (from < target) {
       const to = Math.min(target, from + this.chunk);
-      const leaves =
-        this.options.committedLeaves?.take(from, to) ??
-        (await this.storage.readEntries(name, from, to)).map(this.leafHash);
-      await this.commits.check(from, to, leaves);
+      const held = this.options.committedLeaves;
+      const sealed = held?.sealed(from, to);
+      const own = held?.take(from, to);
+      const leaves = own ?? (await this.storage.readEntries(name, from, to)).map(this.leafHash);
+      // Only leaves the sealer hashed itself may be vouched for by the notes it sealed.
+      await this.commits.check(from, to, leaves, own ? sealed : undefined);
       const edge = edgeTiles(from);
       const edgeData = await readTilesAt(this.storage, name, edge);
       const byLevel = new Map(edge.map((t, i) => [t.level, edgeData[i]!]));

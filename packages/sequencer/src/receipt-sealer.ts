@@ -151,7 +151,7 @@ export class ReceiptSealer {
         const end = last.first + last.leaves.length;
         if (outcome === 'stored') {
           this.settledEnd = Math.max(this.settledEnd, end);
-          this.committed?.add(last.first, last.leaves);
+          this.committed?.add(last.first, last.leaves, last.note);
         } else this.unresolved.set(session, [last.first, end]);
         this.settled.set(session, last);
       },

@@ -90,6 +90,52 @@ describe('CommitCheck: the publisher integrates only what the stored receipts si
     assert.equal(await storage.latestCheckpoint(config.name), undefined);
   });
 
+  test("own commits with the sealer's leaves: a stored note equal to the sealed one is not checked again; any other is", async (t) => {
+    const own = async (chunk?: number) => {
+      const store = await openStore(t);
+      const sealer = new ReceiptSealer(ORIGIN, SEED, receiptFormat);
+      const committedLeaves = sealer.committedLeaves();
+      const seq = new Sequencer(store.storage, store.config.name, { sealer });
+      await seq.append(makeEntry('single', 0));
+      await seq.appendBatch(Array.from({ length: 5 }, (_, i) => makeEntry('batch', i)));
+      const checked: number[] = [];
+      const check: ReceiptFormat['check'] = (note, commit, ...rest) => {
+        checked.push(commit.first);
+        return receiptFormat.check(note, commit, ...rest);
+      };
+      const publisher = new Publisher(store.storage, store.config, logSigner(), {
+        receiptFormat: { text: receiptFormat.text, check },
+        committedLeaves,
+        ...(chunk === undefined ? {} : { integrateChunk: chunk }),
+      });
+      const insider = (fn: (db: Database.Database) => void) => {
+        const db = new Database(store.path);
+        try {
+          fn(db);
+        } finally {
+          db.close();
+        }
+      };
+      return { ...store, publisher, checked, insider };
+    };
+    const honest = await own();
+    assert.equal((await honest.publisher.publish())?.size, 6);
+    assert.deepEqual(honest.checked, [], 'both commits sealed here, stored as sealed');
+    // A commit split across integration chunks has leaves read back: checked in full.
+    const split = await own(2);
+    assert.equal((await split.publisher.publish())?.size, 6);
+    assert.deepEqual(split.checked, [1]);
+    // An insider's receipt (moved from another commit) is checked, and refused.
+    const moved = await own();
+    moved.insider((db) => {
+      const single = db.prepare('SELECT receipt FROM batches WHERE first_idx = 0').pluck().get();
+      db.prepare('UPDATE batches SET receipt = ? WHERE first_idx = 1').run(single);
+    });
+    await assert.rejects(moved.publisher.publish(), isAltered);
+    assert.deepEqual(moved.checked, [1]);
+    assert.equal(await moved.storage.latestCheckpoint(moved.config.name), undefined);
+  });
+
   test('a commit without a stored receipt is integrated and reported', async (t) => {
     const { publisher, insider, errors } = await sealedLog(t);
     insider((db) => db.prepare('UPDATE batches SET receipt = NULL WHERE first_idx = 1').run());

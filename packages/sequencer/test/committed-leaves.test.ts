@@ -22,9 +22,9 @@ const leaves = (first: number, n: number) =>
 describe('CommittedLeaves: the sealer hands its leaf hashes to the publisher', () => {
   test('answers only a range it holds whole, and forgets what it answered', () => {
     const held = new CommittedLeaves();
-    held.add(0, leaves(0, 3));
-    held.add(3, leaves(3, 2));
-    held.add(7, leaves(7, 2)); // [5, 7) was committed by another process
+    held.add(0, leaves(0, 3), 'n0');
+    held.add(3, leaves(3, 2), 'n3');
+    held.add(7, leaves(7, 2), 'n7'); // [5, 7) was committed by another process
     assert.deepEqual(held.take(1, 4), [...leaves(1, 3)]);
     // [0, 3) ended at or below 4 and is forgotten; [3, 5) is still held.
     assert.deepEqual(held.take(4, 5), leaves(4, 1));
@@ -32,10 +32,27 @@ describe('CommittedLeaves: the sealer hands its leaf hashes to the publisher', (
     assert.equal(held.take(7, 9), undefined, 'forgotten by the previous take');
   });
 
+  test('names the notes it sealed over the commits held inside a range, forgetting nothing', () => {
+    const held = new CommittedLeaves();
+    held.add(0, leaves(0, 3), 'n0');
+    held.add(3, leaves(3, 2), 'n3');
+    assert.deepEqual(
+      [...held.sealed(0, 5)],
+      [
+        [0, { end: 3, note: 'n0' }],
+        [3, { end: 5, note: 'n3' }],
+      ],
+    );
+    assert.deepEqual([...held.sealed(1, 5)], [[3, { end: 5, note: 'n3' }]], 'only whole commits');
+    assert.deepEqual([...held.sealed(0, 4)], [[0, { end: 3, note: 'n0' }]]);
+    assert.deepEqual(held.take(0, 5), leaves(0, 5));
+    assert.deepEqual([...held.sealed(0, 5)], []);
+  });
+
   test('holds at most its bound: a commit beyond it is not remembered', () => {
     const held = new CommittedLeaves(4);
-    held.add(0, leaves(0, 3));
-    held.add(3, leaves(3, 2));
+    held.add(0, leaves(0, 3), 'n0');
+    held.add(3, leaves(3, 2), 'n3');
     assert.deepEqual(held.take(0, 3), leaves(0, 3));
     assert.equal(held.take(3, 5), undefined);
   });

@@ -63,6 +63,8 @@ export interface AppOptions {
    * checkpoint is older than this, in ms (default 60 s).
    */
   readonly readyMaxCheckpointAgeMs?: number;
+  /** The threads that parse large bodies (default: a new BodyParserPool). Closed with the app. */
+  readonly bodyParsers?: BodyParserPool;
 }
 
 /**
@@ -99,7 +101,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const readAccess = new ReadAccess(logs, auth, limiter, shares);
 
   installErrorRoute(app);
-  const bodies = new BodyParserPool();
+  const bodies = options.bodyParsers ?? new BodyParserPool();
   app.addHook('onClose', () => bodies.close());
   registerJsonBody(app, bodies);
   // The access log and the request metrics: one pino call, no URL (it may carry a query).

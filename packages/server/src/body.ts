@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { parseBody, type BodyOutcome } from './body-parse.js';
 import { BodyPoolError, type BodyParserPool } from './body-pool.js';
+import { preparesBody } from './records/prepared-batch.js';
 import { ServiceError } from './service-error.js';
 
 /** Bodies larger than this (bytes) are parsed on the pool's threads, smaller ones here. */
@@ -13,10 +14,13 @@ export const THREAD_THRESHOLD = 64 * 1024;
  * depth, counts, duplicate names) in one pass. A body above THREAD_THRESHOLD is parsed on
  * `pool`, off the event loop: from the threshold on, each chunk is copied as it arrives
  * (socket read buffers may be shared) and the copies are handed over without another copy,
- * so no large buffer is allocated or copied on the event loop. Refusals: 400 `invalid-json`
- * (not UTF-8, empty, not JSON, too deep, a repeated name with its `field`), 413
- * `payload-too-large` (too many members, elements or values), 503 `overloaded` (the pool's
- * queue is full or the server is closing).
+ * so no large buffer is allocated or copied on the event loop. A large body of a batch
+ * attest asking for the compact answer (preparesBody) is also validated there: its value is
+ * then a PreparedBatch (records/prepared-batch.ts) rather than the parsed JSON, when it is a
+ * batch of 1 to MAX_BATCH statements. Refusals: 400 `invalid-json` (not UTF-8, empty, not
+ * JSON, too deep, a repeated name with its `field`), 413 `payload-too-large` (too many
+ * members, elements or values), 503 `overloaded` (the pool's queue is full or the server is
+ * closing); a thread that dies or breaks its protocol is a 500.
  */
 export function registerJsonBody(app: FastifyInstance, pool: BodyParserPool): void {
   app.removeAllContentTypeParsers();
@@ -72,9 +76,14 @@ export function registerJsonBody(app: FastifyInstance, pool: BodyParserPool): vo
         settle(parseBody(Buffer.concat(chunks, length)));
         return;
       }
-      pool.parse(chunks).then(settle, (err: unknown) => {
+      const prepare = preparesBody(
+        request.method,
+        request.routeOptions.url,
+        request.headers.accept,
+      );
+      pool.parse(chunks, prepare).then(settle, (err: unknown) => {
         done(
-          err instanceof BodyPoolError && err.code !== 'CRASHED'
+          err instanceof BodyPoolError && (err.code === 'BUSY' || err.code === 'CLOSED')
             ? new ServiceError('OVERLOADED', err.message, {
                 cause: err,
                 details: { retryAfterSeconds: 1 },

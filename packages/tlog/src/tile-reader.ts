@@ -1,9 +1,15 @@
 import { TlogError } from './errors.js';
 import type { Hash } from './hash.js';
-import { subtreeHash, type HashReader, type NodeId } from './nodes.js';
+import { checkedHasher, subtreeHash, type HashReader, type NodeId } from './nodes.js';
 import { TILE_HEIGHT, TILE_WIDTH, tileWidth, type TileId } from './tile.js';
 import { HASH_SIZE, checkInteger } from './validate.js';
-import { TileHashCache, expandTile, expandedNode, tileKey } from './tile-cache.js';
+import {
+  TileHashCache,
+  expandTile,
+  expandedNode,
+  tileKey,
+  type HashChildren,
+} from './tile-cache.js';
 
 /**
  * Where a node's stored hashes live: `count` = 2^`height` hashes from `first` in tile number
@@ -22,6 +28,12 @@ export interface TileHashReaderOptions {
    * ever see the tiles of one log. Tiles are expanded with the cache's `hashChildren`, if any.
    */
   readonly cache?: TileHashCache;
+  /**
+   * Hashes interior nodes when there is no `cache` (default: this package's SHA-256, nodeHash),
+   * e.g. @proofline/tlog/node's nodeInteriorHash; it must return exactly nodeHash's 32 bytes
+   * (anything else than 32 bytes is refused with TlogError INVALID_ARGUMENT).
+   */
+  readonly hashChildren?: HashChildren;
 }
 
 /**
@@ -47,6 +59,8 @@ export function tileHashReader(
   if (cache !== undefined && !(cache instanceof TileHashCache)) {
     throw new TlogError('INVALID_ARGUMENT', 'cache must be a TileHashCache');
   }
+  const hasher =
+    options.hashChildren === undefined ? undefined : checkedHasher(options.hashChildren);
   return async (nodes: readonly NodeId[]): Promise<Hash[]> => {
     if (nodes.length === 0) {
       return [];
@@ -81,7 +95,9 @@ export function tileHashReader(
       return cachedRead(cache, tiles, locations, readTiles);
     }
     const data = await readChecked(readTiles, tiles);
-    return locations.map((loc) => subtreeHash(data[loc.slot] as Uint8Array, loc.first, loc.count));
+    return locations.map((loc) =>
+      subtreeHash(data[loc.slot] as Uint8Array, loc.first, loc.count, hasher),
+    );
   };
 }
 

@@ -200,3 +200,36 @@ test('proveInclusion with a hashChildren folds to the same proofs, and checks wh
     (err: unknown) => (err as { code?: string }).code === 'INVALID_ARGUMENT',
   );
 });
+
+test('tileHashReader with a hashChildren reads the same nodes, and checks what it returns', async () => {
+  const leaves = randomHashes(1300, 6);
+  const updates = integrate(0, () => new Uint8Array(0), leaves);
+  const store = new Map(updates.map((u) => [`${u.tile.level}/${u.tile.index}`, u.data]));
+  const read = async (tiles: readonly TileId[]) =>
+    tiles.map((t) => store.get(`${t.level}/${t.index}`)!.subarray(0, t.width * 32));
+  let calls = 0;
+  const node = (left: Hash, right: Hash): Hash => {
+    calls++;
+    return new Uint8Array(
+      createHash('sha256').update(Uint8Array.of(1)).update(left).update(right).digest(),
+    );
+  };
+  for (const size of [1, 2, 3, 255, 256, 257, 1000, 1300]) {
+    const fast = tileHashReader(size, read, { hashChildren: node });
+    assert.deepEqual(
+      await treeHash(size, fast),
+      await treeHash(size, tileHashReader(size, read)),
+      `size ${size}`,
+    );
+  }
+  assert.ok(calls > 0, 'the given hashChildren computed the partial tiles');
+  const bad = tileHashReader(1000, read, { hashChildren: () => new Uint8Array(31) });
+  await assert.rejects(
+    treeHash(1000, bad),
+    (err: unknown) => (err as { code?: string }).code === 'INVALID_ARGUMENT',
+  );
+  throwsCode(
+    () => tileHashReader(10, read, { hashChildren: 'not a function' as never }),
+    'INVALID_ARGUMENT',
+  );
+});

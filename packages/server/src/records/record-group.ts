@@ -1,6 +1,9 @@
 import {
+  PackedRecords,
   digestLookupKey,
+  parseRecord,
   recordTemplate,
+  type PackedStatements,
   type RecordTemplate,
   type RecordV1,
   type Statement,
@@ -48,4 +51,40 @@ export function recordGroupOf(
       return { entries: built.map((r) => r.bytes), built };
     },
   };
+}
+
+/**
+ * The sequencer group of a batch validated on a body parser thread (PreparedBatch's
+ * statements and lookup keys): its records assembled once from the packed statements (records PackedRecords:
+ * RecordError for a bad tenant or an oversized record), then per commit time one buffer for
+ * them all. Each record object is parsed back from its bytes only when asked for (the full
+ * batch answer); the compact answer never asks.
+ */
+export function preparedGroup(
+  packed: PackedStatements,
+  lookupKeys: readonly number[],
+  tenant: string,
+  idempotency?: Idempotency,
+): RecordGroup {
+  const records = new PackedRecords(packed, tenant);
+  return {
+    count: records.count,
+    lookupKeys,
+    ...(idempotency ? { idempotency } : {}),
+    build: (timeMs) => {
+      const entries = records.at(timeMs);
+      return { entries, built: entries.map((bytes) => new EntryRecord(bytes)) };
+    },
+  };
+}
+
+/** A BuiltRecord whose record is parsed from its bytes on first use. */
+class EntryRecord implements BuiltRecord {
+  #record: RecordV1 | undefined;
+
+  constructor(readonly bytes: Uint8Array) {}
+
+  get record(): RecordV1 {
+    return (this.#record ??= parseRecord(this.bytes));
+  }
 }

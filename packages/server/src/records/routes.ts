@@ -14,7 +14,9 @@ import type { Authenticator, Principal, RateLimiter } from '../auth.js';
 import type { ReadAccess } from '../read-access.js';
 import { ServiceError, invalidRequest } from '../service-error.js';
 import { listRecords } from './listing.js';
-import { MAX_BATCH, type RecordService } from './service.js';
+import { PreparedBatch, acceptsCompact } from './prepared-batch.js';
+import type { RecordService } from './service.js';
+import { MAX_BATCH } from './statement-check.js';
 
 export interface RecordRouteOptions {
   readonly service: RecordService;
@@ -47,14 +49,14 @@ export function registerRecordRoutes(app: FastifyInstance, o: RecordRouteOptions
   const attest = async (
     request: FastifyRequest,
     reply: FastifyReply,
-    statements: readonly unknown[],
+    statements: readonly unknown[] | PreparedBatch,
     batch: boolean,
   ) => {
     const principal = principals.get(request)!;
     const query = strictQuery(request.query, ['log', 'wait']);
     const runtime = await o.service.logFor(principal, single(query, 'log'));
     const wait = waitForProof(request, query);
-    const compact = batch && acceptsCompact(request);
+    const compact = batch && acceptsCompact(request.headers.accept);
     const result = await o.service.attest(principal, runtime, statements, {
       idempotencyKey: idempotencyKey(request),
       batch,
@@ -101,6 +103,8 @@ export function registerRecordRoutes(app: FastifyInstance, o: RecordRouteOptions
     { bodyLimit: BATCH_BODY_LIMIT, onRequest },
     async (request, reply) => {
       const body = request.body;
+      // A large body: parsed, shape-checked and validated by the body parser's thread (body.ts).
+      if (body instanceof PreparedBatch) return attest(request, reply, body, true);
       if (
         !isObject(body) ||
         Object.keys(body).some((k) => k !== 'records') ||
@@ -251,18 +255,6 @@ function idempotencyKey(request: FastifyRequest): string | undefined {
     );
   }
   return value;
-}
-
-/**
- * Whether the request asks for the compact batch answer: its Accept header names
- * BATCH_V2_MEDIA_TYPE (parameters ignored; the full answer stays the default).
- */
-function acceptsCompact(request: FastifyRequest): boolean {
-  const accept = request.headers.accept?.toLowerCase();
-  if (accept === undefined || !accept.includes(BATCH_V2_MEDIA_TYPE)) return false;
-  return accept
-    .split(',')
-    .some((range) => range.split(';')[0]!.trim().toLowerCase() === BATCH_V2_MEDIA_TYPE);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

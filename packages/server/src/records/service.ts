@@ -2,17 +2,21 @@ import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import {
   ERASURE_TYPE,
-  RecordError,
   digestLookupKey,
   parseRecordId,
-  parseStatement,
   recordId,
   verifyIssuer,
   type Bundle,
   type Statement,
 } from '@proofline/records';
 import { parseVerifierKey, type Signer } from '@proofline/note';
-import type { AccessStore, LogConfig, LogVisibility, Storage } from '@proofline/storage';
+import type {
+  AccessStore,
+  Idempotency,
+  LogConfig,
+  LogVisibility,
+  Storage,
+} from '@proofline/storage';
 import type { Sequencer } from '@proofline/sequencer';
 import type { Principal } from '../auth.js';
 import { ServiceError } from '../service-error.js';
@@ -20,8 +24,10 @@ import { erased, storedRecord } from '../stored-record.js';
 import { CheckpointWaiter } from './checkpoints.js';
 import { ProofBundles } from './bundles.js';
 import { Receipts, type CreationReceipt } from './receipts.js';
-import { recordGroup } from './record-group.js';
 import { CoseReceipts } from '../scitt/receipts.js';
+import { PreparedBatch } from './prepared-batch.js';
+import { preparedGroup, recordGroup, type RecordGroup } from './record-group.js';
+import { checkStatement } from './statement-check.js';
 
 import type { CompactBatchView, ReceiptView } from '@proofline/records';
 
@@ -63,8 +69,6 @@ export interface AttestOptions {
   /** Whether reserved types (ERASURE_TYPE) may be written: only the erasure service's. */
   readonly reserved?: boolean;
 }
-
-export const MAX_BATCH = 1000;
 
 /**
  * The attestation use cases: validate statements, sequence them as records, and produce
@@ -116,28 +120,47 @@ export class RecordService {
     return runtime;
   }
 
+  /**
+   * Validates, sequences and answers `input`: submitted statements (parsed JSON values), or a
+   * batch already validated on a body parser thread (PreparedBatch, never with `reserved`),
+   * which is refused and written exactly as its statements would be.
+   */
   async attest(
     principal: Principal,
     runtime: LogRuntime,
-    input: readonly unknown[],
+    input: readonly unknown[] | PreparedBatch,
     options: AttestOptions,
   ): Promise<AttestResult> {
     const { idempotencyKey, batch, compact = false, reserved = false } = options;
     const tenant = principal.tenant;
-    const statements = input.map((value, i) =>
-      this.statement(value, i, batch || undefined, reserved),
-    );
-    await this.checkIssuers(tenant, statements, batch);
-    let idempotency: { tenant: string; key: string; requestHash: string } | undefined;
+    let issued: [number, Statement][];
+    let canonical: () => string | Uint8Array;
+    let makeGroup: (idempotency?: Idempotency) => RecordGroup;
+    if (input instanceof PreparedBatch) {
+      if (reserved) throw new Error('a prepared batch never holds reserved types');
+      const packed = input.statements();
+      issued = input.issuers.map((i) => [i, input.statement(i)]);
+      canonical = () => packed.bytes;
+      makeGroup = (idempotency) => preparedGroup(packed, input.lookupKeys, tenant, idempotency);
+    } else {
+      const statements = input.map((value, i) => checkStatement(value, i, batch, reserved));
+      issued = [...statements.entries()].filter(([, s]) => s.issuer !== undefined);
+      canonical = () => canonicalize(statements)!;
+      makeGroup = (idempotency) => recordGroup(statements, tenant, idempotency);
+    }
+    await this.checkIssuers(tenant, issued, batch);
+    let idempotency: Idempotency | undefined;
     if (idempotencyKey !== undefined) {
+      // SHA-256 of the log's name, a newline and the statements' RFC 8785 canonical JSON.
       const requestHash = createHash('sha256')
-        .update(`${runtime.config.name}\n${canonicalize(statements)}`)
+        .update(`${runtime.config.name}\n`)
+        .update(canonical())
         .digest('hex');
       idempotency = { tenant, key: idempotencyKey, requestHash };
       const used = await this.storage.findIdempotency(tenant, idempotencyKey);
       if (used) return { ...(await this.replay(used, requestHash, compact)), replayed: true };
     }
-    const group = recordGroup(statements, tenant, idempotency);
+    const group = makeGroup(idempotency);
     const result = await runtime.sequencer.appendGroup(group);
     if (result.status === 'duplicate') {
       const replayed = await this.replay(result, idempotency!.requestHash, compact);
@@ -242,42 +265,16 @@ export class RecordService {
     return this.receipts.ofEntry(runtime, index, entry);
   }
 
-  private statement(
-    value: unknown,
-    index: number,
-    inBatch: true | undefined,
-    reserved: boolean,
-  ): Statement {
-    let statement: Statement;
-    try {
-      statement = parseStatement(value);
-    } catch (err) {
-      if (!(err instanceof RecordError)) throw err;
-      const field = `${inBatch ? `/records/${index}` : ''}${err.field ?? ''}`;
-      throw new ServiceError('INVALID_STATEMENT', err.message, {
-        cause: err,
-        details: { field: field || '/' },
-      });
-    }
-    if (statement.type === ERASURE_TYPE && !reserved) {
-      throw new ServiceError(
-        'INVALID_STATEMENT',
-        `type ${ERASURE_TYPE} is reserved for the log's own erasure records (POST /v1/records/{id}/erasure)`,
-        { details: { field: `${inBatch ? `/records/${index}` : ''}/type` } },
-      );
-    }
-    return statement;
-  }
-
+  /** Verifies the issuer signature of each of `issued`: [its index, a statement with an issuer]. */
   private async checkIssuers(
     tenant: string,
-    statements: readonly Statement[],
+    issued: readonly (readonly [number, Statement])[],
     batch: boolean,
   ): Promise<void> {
-    if (!statements.some((s) => s.issuer)) return;
+    if (issued.length === 0) return;
     const verifiers = (await this.access.listIssuerKeys(tenant)).map((k) => parseVerifierKey(k));
-    for (const [i, statement] of statements.entries()) {
-      if (statement.issuer && !(await verifyIssuer(statement, verifiers))) {
+    for (const [i, statement] of issued) {
+      if (!(await verifyIssuer(statement, verifiers))) {
         throw new ServiceError(
           'INVALID_ISSUER_SIGNATURE',
           `statement ${i}: the issuer signature does not verify with any issuer key registered for tenant ${tenant}`,
