@@ -104,7 +104,9 @@ export {
 export {
   bundleTail,
   checkedNote,
+  formatBundleHead,
   formatBundleParts,
+  spliceBundle,
   type BundleHead,
   type BundleTail,
   type CheckedNote,
