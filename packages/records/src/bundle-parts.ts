@@ -122,16 +122,22 @@ export function formatBundleHead(head: BundleHead, receipt: CheckedNote | undefi
 
 /**
  * formatBundleParts's text in UTF-8 from `head`, the UTF-8 of a formatBundleHead text (the
- * caller's: not parsed again), and `tail`: a new array of both. RecordError INVALID_ARGUMENT
- * for a tail not made by bundleTail, or beyond MAX_BUNDLE_SIZE bytes.
+ * caller's: not parsed again), and `tail`: both in a new array from `alloc` (of the size
+ * asked; its contents are overwritten, so it may be uninitialised, e.g. Buffer.allocUnsafe).
+ * RecordError INVALID_ARGUMENT for a tail not made by bundleTail, or beyond MAX_BUNDLE_SIZE
+ * bytes.
  */
-export function spliceBundle(head: Uint8Array, tail: BundleTail): Uint8Array {
+export function spliceBundle<T extends Uint8Array = Uint8Array>(
+  head: Uint8Array,
+  tail: BundleTail,
+  alloc: (size: number) => T = (size) => new Uint8Array(size) as T,
+): T {
   checkMade(tail);
   const size = head.length + tail.bytes.length;
   if (size > MAX_BUNDLE_SIZE) {
     throw new RecordError('INVALID_ARGUMENT', `bundle exceeds ${MAX_BUNDLE_SIZE} bytes`);
   }
-  const out = new Uint8Array(size);
+  const out = alloc(size);
   out.set(head, 0);
   out.set(tail.bytes, head.length);
   return out;

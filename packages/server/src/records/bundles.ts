@@ -132,6 +132,9 @@ interface CachedHead {
   readonly bytes: Buffer;
 }
 
+/** A response's buffer: from Node's pool when small (it is sent, then dropped). */
+const allocBuffer = (size: number): Buffer => Buffer.allocUnsafe(size);
+
 /** Bytes a cached head is counted for. */
 const headBytes = (head: CachedHead): number => head.bytes.length + 128;
 
@@ -293,8 +296,7 @@ export class ProofBundles {
     } else {
       head = await this.head(config, id, index, anchor, creation, entry);
     }
-    const json = spliceBundle(head, tail);
-    return Buffer.from(json.buffer, json.byteOffset, json.length);
+    return spliceBundle(head, tail, allocBuffer);
   }
 
   /** Drops the cached head of entry `index` of `log` (its entry was erased). */
