@@ -110,7 +110,9 @@ export {
 export {
   bundleTail,
   checkedNote,
+  formatBundleHead,
   formatBundleParts,
+  spliceBundle,
   type BundleHead,
   type BundleTail,
   type CheckedNote,
