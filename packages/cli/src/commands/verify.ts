@@ -196,8 +196,11 @@ function pemToBase64(file: string): string {
   return match[1]!.replace(/\s+/g, '');
 }
 
-/** The handover notes of a log description's `retiredKeys` (checked by @proofline/verify). */
-function handoversOf(text: string): string[] {
+/**
+ * The handover notes of `retiredKeys` in a log description or key-history.json (the
+ * `--key-history FILE` of verify and sample; checked by @proofline/verify, never trusted).
+ */
+export function handoversOf(text: string): string[] {
   const described = JSON.parse(text) as { retiredKeys?: unknown };
   const retired = described?.retiredKeys ?? [];
   if (!Array.isArray(retired)) throw new Error('--key-history: retiredKeys is not an array');
