@@ -182,10 +182,7 @@ const keyLabel = (vkey: string): string => {
  * The chain as a verdict names it: each key, its range, the handover that retired it (by its
  * position in `source`, where the notes came from).
  */
-export function describeChain(
-  chain: readonly KeyChainLink[],
-  source = 'key-history.json',
-): string {
+export function describeChain(chain: readonly KeyChainLink[], source = 'key-history.json'): string {
   return chain
     .map((k, i) => {
       const range = k.end === Infinity ? `entries ${k.start} on` : `entries [${k.start}, ${k.end})`;

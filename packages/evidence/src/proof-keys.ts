@@ -10,8 +10,8 @@ import type { PopulationProof } from './population.js';
  * file the auditor gives. The notes are untrusted; only verifyHandovers makes them count.
  */
 export interface KeyHistorySource {
-  /** How a verdict names the source ("the log's description (GET /logs/default/)"). */
-  readonly name: string;
+  /** How a verdict names the source for `log` ("the log's description (GET /logs/default/)"). */
+  name(log: string): string;
   /** What it means that the source holds no notes, for a checkpoint that needs them. */
   readonly absent: string;
   /** The handover notes of `log`, oldest first (none before the log retired a key). */
@@ -54,17 +54,18 @@ export async function checkPopulationProof(
   const notes = keyHistory ? await keyHistory.notes(proof.log) : [];
   let chain: readonly KeyChainLink[] | undefined;
   if (notes.length > 0) {
+    const source = keyHistory!.name(proof.log);
     try {
       chain = await verifyHandovers(logKey, notes);
       items.push(
         pass(
           'key-history',
-          `the log's key chain, verified from ${notes.length} signed handover${notes.length === 1 ? '' : 's'} of ${keyHistory!.name} against the key you trust: ${describeChain(chain, keyHistory!.name)}`,
+          `the log's key chain, verified from ${notes.length} signed handover${notes.length === 1 ? '' : 's'} of ${source} against the key you trust: ${describeChain(chain, source)}`,
         ),
       );
     } catch (err) {
       if (!(err instanceof KeyHistoryProblem)) throw err;
-      items.push(fail('key-history', `${keyHistory!.name}: ${err.message}`, err.code));
+      items.push(fail('key-history', `${source}: ${err.message}`, err.code));
     }
   }
   const checked = await checkProofCheckpoints(proof, verifier, chain);

@@ -61,20 +61,23 @@ async function write(stream: NodeJS.WritableStream, text: string): Promise<void>
  */
 export function servedKeyHistory(client: AuditClient): KeyHistorySource {
   return {
-    name: "the log's description (retiredKeys of GET /logs/<log>/)",
+    name: (log) => `the log's description (GET /logs/${log}/)`,
     absent: "the log's description lists no retired key (retiredKeys)",
     notes: (log) => client.keyHistory(log),
   };
 }
 
-/** Saves key-history.json of a verified history (`--key-history-out`); says so. */
+/**
+ * Saves key-history.json (`--key-history-out`) once every check passed (so the history, if
+ * any, verified against the log key); says so.
+ */
 function saveKeyHistory(
   o: PopulationCommandOptions,
   proof: { log: string; origin: string },
-  checked: { notes: readonly string[]; chain?: unknown },
+  checked: { notes: readonly string[]; items: readonly Item[] },
   io: Io,
 ): void {
-  if (o.keyHistoryOut === undefined || (checked.notes.length > 0 && !checked.chain)) return;
+  if (o.keyHistoryOut === undefined || checked.items.some((i) => i.status === 'fail')) return;
   writeFileSync(o.keyHistoryOut, keyHistoryJson(proof.log, proof.origin, checked.notes));
   io.stderr.write(
     `the log's key history (${checked.notes.length} handover${checked.notes.length === 1 ? '' : 's'}) saved to ${o.keyHistoryOut}\n`,
@@ -125,7 +128,7 @@ export async function populationCommand(
       if (o.logKey) {
         const checked = await checkPopulationProof(proof, o.logKey, servedKeyHistory(client));
         items.push(...checked.items);
-        saveKeyHistory(o, proof, checked, io);
+        saveKeyHistory(o, proof, { notes: checked.notes, items }, io);
       }
       items.push({
         name: 'population',
@@ -144,7 +147,7 @@ export async function populationCommand(
     });
     progress.done();
     if (o.logKey)
-      saveKeyHistory(o, result.proof, { notes: result.keyHistory, chain: result.keyChain }, io);
+      saveKeyHistory(o, result.proof, { notes: result.keyHistory, items: result.items }, io);
     printItems(result.items, io.stderr);
     io.stderr.write(
       `${result.summary.population} records listed of ${result.summary.segment} in the period [${result.proof.range.start}, ${result.proof.range.end})\n`,

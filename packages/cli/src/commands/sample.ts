@@ -79,7 +79,7 @@ export async function sampleCommand(
       ...(o.logKey && file
         ? {
             keyHistory: {
-              name: file,
+              name: () => file,
               absent: `${file} lists no retired key`,
               notes: () => Promise.resolve(handoversOf(readFileSync(file, 'utf8'))),
             },
