@@ -50,6 +50,7 @@ const MARK = { passed: 'PASS', failed: 'FAIL', 'not-applicable': 'n/a ' } as con
  */
 export async function verifyCommand(o: VerifyCommandOptions): Promise<number> {
   const text = readFileSync(o.file, 'utf8');
+  const keyHistory = o.keyHistory ? handoversOf(readFileSync(o.keyHistory, 'utf8')) : undefined;
   const policy: TrustPolicy = {
     logKey: o.logKey,
     ...(o.issuerKeys.length > 0 ? { issuerKeys: o.issuerKeys } : {}),
@@ -61,7 +62,7 @@ export async function verifyCommand(o: VerifyCommandOptions): Promise<number> {
       ? { timestampAuthorities: { roots: o.tsaRoots.map(pemToBase64) } }
       : {}),
     ...(o.requireTimestamp ? { requireTimestamp: true } : {}),
-    ...(o.keyHistory ? { keyHistory: handoversOf(readFileSync(o.keyHistory, 'utf8')) } : {}),
+    ...(keyHistory ? { keyHistory } : {}),
   };
   const content = o.original ? new Uint8Array(readFileSync(o.original)) : undefined;
   const explicitSalt = o.salt === undefined ? undefined : parseSalt(o.salt);
@@ -94,11 +95,16 @@ export async function verifyCommand(o: VerifyCommandOptions): Promise<number> {
   // The live checks start from what the offline checks established, so only after they pass.
   const live =
     base && verification.ok && verification.checkpoint && verification.index !== undefined
-      ? await checkLive(base, o.logKey, {
-          index: verification.index,
-          entry: tlogProof ? parseTlogProof(text).extra! : parseBundle(text).entry,
-          checkpoint: verification.checkpoint,
-        })
+      ? await checkLive(
+          base,
+          o.logKey,
+          {
+            index: verification.index,
+            entry: tlogProof ? parseTlogProof(text).extra! : parseBundle(text).entry,
+            checkpoint: verification.checkpoint,
+          },
+          keyHistory,
+        )
       : undefined;
   const ok = verification.ok && (live ?? []).every((c) => c.ok);
   if (o.json) {
