@@ -10,7 +10,7 @@ import { proveConsistency, tileHashReader, tilePath, verifyConsistency } from '@
 import { openChainCheckpoint, verifyKeyChain } from '@proofline/verify';
 import { audit } from '../audit/auditor.js';
 import { fetchText, LogUnavailableError } from '../audit/fetch.js';
-import { handoversOf } from './verify.js';
+import { handoversOf } from '../audit/key-chain.js';
 
 export interface MonitorOptions {
   readonly url: string;

@@ -11,7 +11,7 @@ import {
 } from '@proofline/evidence';
 import { recordId, CSV_HEADER, type PopulationFilter } from '@proofline/records';
 import { printItems, type Io } from './population.js';
-import { handoversOf } from './verify.js';
+import { handoversOf } from '../audit/key-chain.js';
 
 export interface SampleCommandOptions {
   /** A population file (JSON lines, from `proofline population`) or a population CSV. */

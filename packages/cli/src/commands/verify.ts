@@ -8,6 +8,7 @@ import {
   type Verification,
 } from '@proofline/verify';
 import { EXIT } from '../exit-codes.js';
+import { handoversOf } from '../audit/key-chain.js';
 import { checkLive } from './live.js';
 import { isReceiptFile, saltBeside, verifyReceiptFile } from './receipt-file.js';
 
@@ -200,20 +201,4 @@ function pemToBase64(file: string): string {
   );
   if (!match) throw new Error(`${file} holds no PEM certificate`);
   return match[1]!.replace(/\s+/g, '');
-}
-
-/**
- * The handover notes of `retiredKeys` in a log description or key-history.json (the
- * `--key-history FILE` of verify and sample; checked by @proofline/verify, never trusted).
- */
-export function handoversOf(text: string): string[] {
-  const described = JSON.parse(text) as { retiredKeys?: unknown };
-  const retired = described?.retiredKeys ?? [];
-  if (!Array.isArray(retired)) throw new Error('--key-history: retiredKeys is not an array');
-  return retired.map((r: unknown) => {
-    const handover = (r as { handover?: unknown } | null)?.handover;
-    if (typeof handover !== 'string')
-      throw new Error('--key-history: a retired key has no handover');
-    return handover;
-  });
 }
