@@ -41,31 +41,15 @@ import {
   runProofline,
   startServer,
   stopServer,
-  tempDir,
   waitForSize,
   type Server,
 } from './lib/proofline.js';
+import { RETIRED_KEY_ORIGIN, retiredKeyLog } from './lib/retired-key.js';
 import { openChainCheckpoint, verifyKeyChain } from '@proofline/verify';
 import { launchChromium } from './lib/web.js';
 
-const ORIGIN = 'ledger.example/logs/default';
+const ORIGIN = RETIRED_KEY_ORIGIN;
 const LIMITS = { maxEntries: 1e5, maxSize: () => 1 << 28, maxTotal: 2 ** 31 };
-
-function lines(from: number, to: number): string {
-  let out = '';
-  for (let i = from; i < to; i++) {
-    const digest = createHash('sha256').update(`evidence keys ${i}`).digest('hex');
-    out += `{"type":"test.event","digest":"sha256:${digest}"}\n`;
-  }
-  return out;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function append(dir: string, from: number, to: number): void {
-  const r = runProofline(['append', '--data', dir], lines(from, to));
-  assert.equal(r.status, 0, r.stderr);
-}
 
 /** The members of a ZIP, in order. */
 async function members(path: string): Promise<Map<string, Buffer>> {
@@ -124,28 +108,9 @@ describe('evidence packages carry the key history of a log that retired a key', 
   let browser: Browser | undefined;
 
   before(async () => {
-    dir = tempDir('evidence-keys');
-    const created = runProofline(['create-log', '--data', dir, '--origin', ORIGIN]);
-    assert.equal(created.status, 0, created.stderr);
-    const apiKey = runProofline([
-      ...['api-key', 'create', '--data', dir, '--tenant', 'default'],
-      ...['--scope', 'audit:read'],
-    ]).stdout.trim();
-    append(dir, 0, 20);
-    oldKey = runProofline(['log-key', '--data', dir]).stdout.trim();
-    const rotated = runProofline(['rotate-key', '--data', dir]);
-    assert.equal(rotated.status, 0, rotated.stderr);
-    newKey = rotated.stdout.trim();
-    append(dir, 20, 25); // sealed by the old key, checkpoint signed by both
-    const retired = runProofline(['retire-key', '--data', dir]);
-    assert.equal(retired.status, 0, retired.stderr);
-    assert.match(retired.stderr, /it sealed entries \[0, 25\)/);
-    append(dir, 25, 30); // sealed by the new key alone
-    // The period ends after entry 29; later entries close it (a checkpoint after its end).
-    await sleep(1100);
-    const to = new Date(Math.ceil(Date.now() / 1000) * 1000).toISOString();
-    await sleep(1100);
-    append(dir, 30, 32);
+    // Entries [0, 25) sealed by the old key, 25 on by the new one; the period ends after 29.
+    let apiKey: string, to: string;
+    ({ dir, apiKey, oldKey, newKey, to } = await retiredKeyLog('evidence-keys', 'evidence keys'));
     server = await startServer(dir, ['--checkpoint-interval', '50']);
     await waitForSize(server.url, 32);
     pkg = join(dir, 'package.zip');

@@ -190,6 +190,13 @@ describe('retire-key: the successor becomes the log key, the history keeps the o
       assert.equal(r.status, 0, r.stdout + r.stderr);
       const n = runProofline(['verify', fresh, '--log-key', key, '--key-history', described]);
       assert.equal(n.status, 0, n.stdout + n.stderr);
+      // Against the live log too: its latest checkpoint opens with the chain's key.
+      const live = runProofline([
+        ...['verify', oldNow, '--log-key', key, '--key-history', described],
+        ...['--log-url', prefix()],
+      ]);
+      assert.equal(live.status, 0, live.stdout + live.stderr);
+      assert.match(live.stdout, /live checkpoint/i);
     }
     // A history whose handover an insider extended does not verify: refused, not ignored.
     const forged = join(dir, 'forged.json');

@@ -47,6 +47,7 @@ export {
   type PopulationSummary,
 } from './check.js';
 export { scanPopulation, type ScanResult } from './scan.js';
+export { checkPopulationProof, type KeyHistorySource, type ProofCheck } from './proof-keys.js';
 export { AuditClient, BUNDLES_PER_REQUEST, splitLines, type PopulationQuery } from './client.js';
 export {
   catalogue,
@@ -68,6 +69,7 @@ export {
 } from './package.js';
 export {
   KEY_HISTORY_MEDIA_TYPE,
+  keyHistoryJson,
   parseKeyHistoryDocument,
   type KeyHistoryCode,
   type KeyHistoryDocument,

@@ -148,8 +148,21 @@ export async function verifyPackageKeyHistory(
     );
   }
   const notes = doc.retiredKeys.map((r) => r.handover);
+  return { notes, chain: await verifyHandovers(logKey, notes) };
+}
+
+/**
+ * The verified key chain of handover notes (untrusted: as a log serves them or a file holds
+ * them), pinned to `logKey`, with verifyKeyChain of @proofline/verify; empty for no notes.
+ * Throws KeyHistoryProblem INVALID_KEY_HISTORY (the notes are not one chain of notes each
+ * signed by both its keys) or KEY_HISTORY_UNTRUSTED (the chain does not name `logKey`).
+ */
+export async function verifyHandovers(
+  logKey: string,
+  notes: readonly string[],
+): Promise<readonly KeyChainLink[]> {
   try {
-    return { notes, chain: await verifyKeyChain(logKey, notes) };
+    return await verifyKeyChain(logKey, notes);
   } catch (cause) {
     const broken = (cause as Error).cause instanceof RecordError;
     throw new KeyHistoryProblem(
@@ -165,15 +178,18 @@ const keyLabel = (vkey: string): string => {
   return `${name}+${keyId.toString(16).padStart(8, '0')}`;
 };
 
-/** The chain as a verdict names it: each key, its range, the handover that retired it. */
-export function describeChain(chain: readonly KeyChainLink[]): string {
+/**
+ * The chain as a verdict names it: each key, its range, the handover that retired it (by its
+ * position in `source`, where the notes came from).
+ */
+export function describeChain(chain: readonly KeyChainLink[], source = 'key-history.json'): string {
   return chain
     .map((k, i) => {
       const range = k.end === Infinity ? `entries ${k.start} on` : `entries [${k.start}, ${k.end})`;
       const why =
         k.handover === undefined
           ? 'the current key'
-          : `retired by handover ${i + 1} of key-history.json, signed by it and its successor`;
+          : `retired by handover ${i + 1} of ${source}, signed by it and its successor`;
       return `${keyLabel(k.verifierKey)}${k.pinned ? ' (the key you trust)' : ''} sealed ${range}, ${why}`;
     })
     .join('; ');

@@ -1,8 +1,8 @@
-import { parseVerifierKey, type Checkpoint } from '@proofline/note';
+import { type Checkpoint } from '@proofline/note';
 import { type PopulationFilter } from '@proofline/records';
+import type { KeyChainLink } from '@proofline/verify';
 import {
   checkpointOf,
-  checkProofCheckpoints,
   PopulationChecker,
   warn,
   type Item,
@@ -18,6 +18,7 @@ import {
   parseProof,
   type PopulationProof,
 } from './population.js';
+import { checkPopulationProof, type KeyHistorySource } from './proof-keys.js';
 
 export interface ScanResult {
   readonly proof: PopulationProof;
@@ -28,18 +29,25 @@ export interface ScanResult {
   readonly indices: readonly number[];
   /** The end checkpoint (verified when a log key was given, else only parsed). */
   readonly end: Checkpoint;
+  /** The handover notes of the log's key history that the source gave (none without one). */
+  readonly keyHistory: readonly string[];
+  /** The key chain they verified to against the log key (undefined without one). */
+  readonly keyChain?: readonly KeyChainLink[];
 }
 
 /**
  * Reads a population file (proof line, entry lines, trailer) from a byte stream, checking its
  * completeness as it goes and, with `logKey`, the signatures and consistency proofs (without
- * it, a warning says nothing was checked against a key). `filter` selects the audit
- * population on top of the file's own filter. Keeps one number per population record.
+ * it, a warning says nothing was checked against a key). With `keyHistory`, the checkpoints
+ * are opened through the log's verified key chain (checkPopulationProof), so a period across
+ * a key retirement checks pinned to either key. `filter` selects the audit population on top
+ * of the file's own filter. Keeps one number per population record.
  */
 export async function scanPopulation(
   chunks: AsyncIterable<Uint8Array>,
   options: {
     readonly logKey?: string;
+    readonly keyHistory?: KeyHistorySource;
     readonly filter?: PopulationFilter;
     readonly onLine?: (line: string) => Promise<void> | void;
     readonly onProgress?: (done: number, total: number) => void;
@@ -66,10 +74,12 @@ export async function scanPopulation(
   if (!proof || !checker) throw malformed('the population file is empty');
   const items: Item[] = [];
   let end: Checkpoint | undefined;
+  let keys: { notes: readonly string[]; chain?: readonly KeyChainLink[] } = { notes: [] };
   if (options.logKey !== undefined) {
-    const checked = await checkProofCheckpoints(proof, parseVerifierKey(options.logKey));
+    const checked = await checkPopulationProof(proof, options.logKey, options.keyHistory);
     items.push(...checked.items);
     end = checked.opened.end;
+    keys = checked;
   } else {
     items.push(
       warn(
@@ -81,5 +91,13 @@ export async function scanPopulation(
   }
   const { item, summary } = checker.finish(end);
   items.push(item);
-  return { proof, items, summary, indices, end: end ?? checkpointOf(proof.endCheckpoint.note) };
+  return {
+    proof,
+    items,
+    summary,
+    indices,
+    end: end ?? checkpointOf(proof.endCheckpoint.note),
+    keyHistory: keys.notes,
+    ...(keys.chain ? { keyChain: keys.chain } : {}),
+  };
 }

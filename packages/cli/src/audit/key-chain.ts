@@ -6,8 +6,9 @@
  * pinned key. The keys after it are then trusted through the chain, and each handover's tree
  * head (the last tree its retired key signed) becomes an anchor the audited tree must hold.
  */
-import { parseVerifierKey, type Verifier } from '@proofline/note';
-import { verifyKeyHistory } from '@proofline/records';
+import { parseNote, parseVerifierKey, type Verifier } from '@proofline/note';
+import { parseKeyHandoverText } from '@proofline/records';
+import { verifyKeyChain } from '@proofline/verify';
 import { fetchText } from './fetch.js';
 
 /** A tree head the log must still contain (a trusted checkpoint, a key handover). */
@@ -36,35 +37,53 @@ export function pinnedOnly(logKey: string): AuditKeys {
 }
 
 /**
- * The key chain from `logKey` to the log's current key, from the description at `base`.
- * Throws an Error naming why the description does not vouch for it.
+ * The key chain from `logKey` to the log's current key, from the description at `base`,
+ * verified with verifyKeyChain of @proofline/verify (the one home of that check); the chain
+ * must end at the key the description serves. Throws an Error naming why the description
+ * does not vouch for it.
  */
 export async function keyChain(base: string, logKey: string): Promise<AuditKeys> {
-  const described = JSON.parse(await fetchText(base)) as {
-    verifierKey?: unknown;
-    retiredKeys?: unknown;
-  };
-  const retired = Array.isArray(described.retiredKeys) ? described.retiredKeys : [];
-  if (typeof described.verifierKey !== 'string' || retired.length === 0) {
+  const text = await fetchText(base);
+  const described = JSON.parse(text) as { verifierKey?: unknown };
+  const notes = handoversOf(text);
+  if (typeof described.verifierKey !== 'string' || notes.length === 0) {
     throw new Error(`the log's description lists no key history from the pinned key`);
   }
-  const notes = retired.map((r) => (r as { handover?: unknown })?.handover);
-  if (!notes.every((n): n is string => typeof n === 'string')) {
-    throw new Error(`the log's description has malformed retiredKeys`);
+  const links = await verifyKeyChain(logKey, notes);
+  if (links[links.length - 1]!.verifierKey !== described.verifierKey) {
+    throw new Error(`the log's key history does not end at the key it serves`);
   }
-  const history = await verifyKeyHistory(notes, described.verifierKey);
-  const from = history.retired.findIndex((h) => h.retired === logKey);
-  if (from < 0) throw new Error(`the log's key history does not name the pinned key`);
-  const chain = history.retired.slice(from);
+  // The keys before the pinned one are not needed: the audit starts from what it trusts.
+  const chain = links.slice(links.findIndex((k) => k.pinned));
   return {
-    keys: [
-      ...chain.map((h) => ({ verifier: parseVerifierKey(h.retired), maxSize: h.end })),
-      { verifier: parseVerifierKey(history.current), maxSize: Infinity },
-    ],
-    handovers: chain.map((h) => ({
-      size: h.end,
-      rootHash: h.rootHash,
-      label: `the key handover at ${h.end}`,
-    })),
+    keys: chain.map((k) => ({ verifier: k.verifier, maxSize: k.end })),
+    handovers: chain.flatMap((k) =>
+      k.handover === undefined
+        ? []
+        : [
+            {
+              size: k.end,
+              rootHash: parseKeyHandoverText(parseNote(k.handover).text).rootHash,
+              label: `the key handover at ${k.end}`,
+            },
+          ],
+    ),
   };
+}
+
+/**
+ * The handover notes of `retiredKeys` in a log description (served, or saved for `--key-history
+ * FILE` of verify and sample) or in key-history.json. Shapes only: the notes are checked by
+ * verifyKeyChain of @proofline/verify, never trusted. Throws an Error naming the problem.
+ */
+export function handoversOf(text: string): string[] {
+  const described = JSON.parse(text) as { retiredKeys?: unknown };
+  const retired = described?.retiredKeys ?? [];
+  if (!Array.isArray(retired)) throw new Error('the key history: retiredKeys is not an array');
+  return retired.map((r: unknown) => {
+    const handover = (r as { handover?: unknown } | null)?.handover;
+    if (typeof handover !== 'string')
+      throw new Error('the key history: a retired key has no handover');
+    return handover;
+  });
 }

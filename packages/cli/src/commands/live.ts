@@ -1,4 +1,4 @@
-import { base64Encode, openCheckpoint, type Checkpoint } from '@proofline/note';
+import { base64Encode, type Checkpoint, type Verifier } from '@proofline/note';
 import {
   decodeEntryBundle,
   entryBundlePath,
@@ -14,7 +14,7 @@ import {
   TILE_WIDTH,
   type TileId,
 } from '@proofline/tlog';
-import { ed25519Verifier } from '@proofline/verify';
+import { ed25519Verifier, openChainCheckpoint, verifyKeyChain } from '@proofline/verify';
 
 /** One check against the live log. */
 export interface LiveCheck {
@@ -44,18 +44,27 @@ const TIMEOUT_MS = 30_000;
  * smaller: a rollback); an inclusion proof of the entry built from the live tiles must
  * verify against the live root; and the live entry bundle must hold exactly the entry's
  * bytes at its index. The tiles are untrusted: every hash read is checked against a
- * signed root. Never throws for what the log serves: each problem is a failed check.
+ * signed root. With `keyHistory` (handover notes, verified here against `logKey` with
+ * verifyKeyChain), the latest checkpoint may be signed by any key of the chain within its
+ * range, so a log that retired the pinned key (or the key it retired) still checks. Never
+ * throws for what the log serves: each problem is a failed check.
  */
 export async function checkLive(
   base: string,
   logKey: string,
   subject: LiveSubject,
+  keyHistory?: readonly string[],
 ): Promise<LiveCheck[]> {
   const verifier = ed25519Verifier(logKey);
   let live: Checkpoint;
   try {
+    const chain = await verifyKeyChain(logKey, keyHistory);
     const note = new TextDecoder().decode(await get(`${base}checkpoint`, NOTE_LIMIT));
-    ({ checkpoint: live } = await openCheckpoint(note, verifier.name, verifier));
+    const keys: readonly { verifier: Verifier; end: number; pinned: boolean }[] =
+      chain.length > 0 ? chain : [{ verifier, end: Infinity, pinned: true }];
+    const opened = await openChainCheckpoint(note, verifier.name, keys);
+    if ('error' in opened) throw opened.error;
+    live = opened.checkpoint;
   } catch (err) {
     return [fail('live checkpoint', `the log's latest checkpoint: ${(err as Error).message}`)];
   }

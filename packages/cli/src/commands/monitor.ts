@@ -1,8 +1,16 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { base64Encode, openCheckpoint, parseVerifierKey } from '@proofline/note';
+import {
+  base64Encode,
+  parseNote,
+  parseVerifierKey,
+  type Checkpoint,
+  type Verifier,
+} from '@proofline/note';
 import { proveConsistency, tileHashReader, tilePath, verifyConsistency } from '@proofline/tlog';
+import { openChainCheckpoint, verifyKeyChain } from '@proofline/verify';
 import { audit } from '../audit/auditor.js';
-import { LogUnavailableError } from '../audit/fetch.js';
+import { fetchText, LogUnavailableError } from '../audit/fetch.js';
+import { handoversOf } from '../audit/key-chain.js';
 
 export interface MonitorOptions {
   readonly url: string;
@@ -29,6 +37,12 @@ export interface Evidence {
   readonly newCheckpoint?: string;
   /** The consistency proof the log's tiles yield between the two (base64), if any. */
   readonly consistencyProof?: string[];
+  /**
+   * The handover notes of the log's key history (`retiredKeys` of its description), when it
+   * retired a key: check-evidence opens each checkpoint with the key of the chain, verified
+   * against `logKey`, that signed it within its range (docs/keys.md).
+   */
+  readonly keyHistory?: readonly string[];
   readonly problems: readonly string[];
 }
 
@@ -158,15 +172,23 @@ async function gatherEvidence(
   problems: readonly string[],
 ): Promise<Evidence> {
   let consistencyProof: string[] | undefined;
+  let keyHistory: readonly string[] = [];
+  const base = o.url.endsWith('/') ? o.url : `${o.url}/`;
+  try {
+    // Kept only when it verifies against the pinned key: a misbehaving log must not make its
+    // own evidence unprovable by serving a broken history.
+    const served = handoversOf(await fetchText(base));
+    await verifyKeyChain(o.logKey, served);
+    keyHistory = served;
+  } catch {
+    // No (verifiable) history: the evidence opens with the pinned key alone.
+  }
   if (trusted && current) {
     try {
-      const verifier = parseVerifierKey(o.logKey);
-      const [{ checkpoint: a }, { checkpoint: b }] = await Promise.all([
-        openCheckpoint(trusted, verifier.name, verifier),
-        openCheckpoint(current, verifier.name, verifier),
-      ]);
-      const [small, large] = a.size <= b.size ? [a, b] : [b, a];
-      const base = o.url.endsWith('/') ? o.url : `${o.url}/`;
+      const [a, b] = await Promise.all(
+        [trusted, current].map((note) => openEvidenceCheckpoint(note, o.logKey, keyHistory)),
+      );
+      const [small, large] = a!.size <= b!.size ? [a!, b!] : [b!, a!];
       const reader = tileHashReader(large.size, (tiles) =>
         Promise.all(
           tiles.map(
@@ -188,23 +210,71 @@ async function gatherEvidence(
     trustedCheckpoint: trusted ?? '',
     ...(current === undefined ? {} : { newCheckpoint: current }),
     ...(consistencyProof ? { consistencyProof } : {}),
+    ...(keyHistory.length > 0 ? { keyHistory } : {}),
     problems,
   };
 }
 
 /**
+ * Opens an evidence checkpoint with the pinned key or, given a key history, with the key of
+ * the chain verified from it (verifyKeyChain: a history that does not verify or does not name
+ * the pinned key throws) that signed it within its range. Throws an Error naming why not;
+ * KEY_HISTORY_MISSING when another key of the log signed it and no history vouches for it.
+ */
+async function openEvidenceCheckpoint(
+  note: string,
+  logKey: string,
+  keyHistory: readonly string[] | undefined,
+): Promise<Checkpoint> {
+  const verifier = parseVerifierKey(logKey);
+  let chain;
+  try {
+    chain = await verifyKeyChain(logKey, keyHistory);
+  } catch (err) {
+    throw new Error(`the evidence's key history: ${(err as Error).message}`, { cause: err });
+  }
+  const keys: readonly { verifier: Verifier; end: number; pinned: boolean }[] =
+    chain.length > 0 ? chain : [{ verifier, end: Infinity, pinned: true }];
+  const opened = await openChainCheckpoint(note, verifier.name, keys);
+  if (!('error' in opened)) return opened.checkpoint;
+  let other: string | undefined;
+  try {
+    other = parseNote(note)
+      .signatures.filter((sig) => sig.name === verifier.name && sig.keyId !== verifier.keyId)
+      .map((sig) => `${sig.name}+${sig.keyId.toString(16).padStart(8, '0')}`)[0];
+  } catch {
+    // not a note: the error below says so
+  }
+  if (chain.length === 0 && other !== undefined) {
+    throw new Error(
+      `KEY_HISTORY_MISSING: a checkpoint is signed by another key of the log, ${other}, not ${logKey}, and the evidence carries no key history (keyHistory) that vouches for it`,
+      { cause: opened.error },
+    );
+  }
+  throw new Error(`a checkpoint does not open with the log key: ${opened.error.message}`, {
+    cause: opened.error,
+  });
+}
+
+/**
  * Re-checks saved evidence offline: both checkpoints must carry valid signatures of the log
- * key, and must be inconsistent (equal sizes with different roots, a smaller new size, or
+ * key (or, for a log that retired a key, of the key of the evidence's verified key history
+ * that covered them: see openEvidenceCheckpoint), and must be inconsistent (equal sizes with different roots, a smaller new size, or
  * a consistency proof that fails). Returns the finding, or throws if the evidence does not
  * prove misbehaviour by itself (e.g. an entry problem, which needs the log's data).
  */
 export async function checkEvidence(evidence: Evidence): Promise<string> {
-  const verifier = parseVerifierKey(evidence.logKey);
   if (!evidence.newCheckpoint) throw new Error('the evidence holds no second checkpoint');
-  const [{ checkpoint: a }, { checkpoint: b }] = await Promise.all([
-    openCheckpoint(evidence.trustedCheckpoint, verifier.name, verifier),
-    openCheckpoint(evidence.newCheckpoint, verifier.name, verifier),
-  ]);
+  const a = await openEvidenceCheckpoint(
+    evidence.trustedCheckpoint,
+    evidence.logKey,
+    evidence.keyHistory,
+  );
+  const b = await openEvidenceCheckpoint(
+    evidence.newCheckpoint,
+    evidence.logKey,
+    evidence.keyHistory,
+  );
   const root = (c: { rootHash: Uint8Array }) => base64Encode(c.rootHash);
   if (a.size === b.size) {
     if (root(a) !== root(b))

@@ -2,13 +2,14 @@ import { createWriteStream, writeFileSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import {
   AuditClient,
-  checkProofCheckpoints,
+  checkPopulationProof,
+  keyHistoryJson,
   parsePeriodTime,
   proofJson,
   scanPopulation,
   type Item,
+  type KeyHistorySource,
 } from '@proofline/evidence';
-import { parseVerifierKey } from '@proofline/note';
 import { formatTime, type PopulationFilter } from '@proofline/records';
 import { Progress } from '../progress.js';
 
@@ -26,6 +27,11 @@ export interface PopulationCommandOptions {
   readonly out?: string;
   /** With csv: where to save the completeness proof (JSON). */
   readonly proofOut?: string;
+  /**
+   * Where to save the log's key history (key-history.json, for `proofline sample
+   * --key-history`), once it verified against the log key (needs `logKey`).
+   */
+  readonly keyHistoryOut?: string;
 }
 
 export interface Io {
@@ -50,9 +56,40 @@ async function write(stream: NodeJS.WritableStream, text: string): Promise<void>
 }
 
 /**
+ * The log's key history as the audit API's server describes it (`GET /logs/<log>/`), fetched
+ * once per command: the notes are untrusted until checkPopulationProof verifies them.
+ */
+export function servedKeyHistory(client: AuditClient): KeyHistorySource {
+  return {
+    name: (log) => `the log's description (GET /logs/${log}/)`,
+    absent: "the log's description lists no retired key (retiredKeys)",
+    notes: (log) => client.keyHistory(log),
+  };
+}
+
+/**
+ * Saves key-history.json (`--key-history-out`) once every check passed (so the history, if
+ * any, verified against the log key); says so.
+ */
+function saveKeyHistory(
+  o: PopulationCommandOptions,
+  proof: { log: string; origin: string },
+  checked: { notes: readonly string[]; items: readonly Item[] },
+  io: Io,
+): void {
+  if (o.keyHistoryOut === undefined || checked.items.some((i) => i.status === 'fail')) return;
+  writeFileSync(o.keyHistoryOut, keyHistoryJson(proof.log, proof.origin, checked.notes));
+  io.stderr.write(
+    `the log's key history (${checked.notes.length} handover${checked.notes.length === 1 ? '' : 's'}) saved to ${o.keyHistoryOut}\n`,
+  );
+}
+
+/**
  * `proofline population`: streams a period's population from the audit API (JSON lines with
  * the completeness proof, or CSV) to a file or standard output. JSON lines are checked as they
- * stream, and against --log-key; the checks go to standard error; exit 1 if one fails.
+ * stream, and against --log-key through the log's key history (fetched once, verified against
+ * it: a period across a key retirement checks pinned to either key); the checks go to
+ * standard error; exit 1 if one fails. A history that does not verify is never saved.
  */
 export async function populationCommand(
   o: PopulationCommandOptions,
@@ -87,9 +124,12 @@ export async function populationCommand(
         progress.update(Math.max(0, rows));
       }
       progress.done();
-      const items: Item[] = o.logKey
-        ? (await checkProofCheckpoints(proof, parseVerifierKey(o.logKey))).items
-        : [];
+      const items: Item[] = [];
+      if (o.logKey) {
+        const checked = await checkPopulationProof(proof, o.logKey, servedKeyHistory(client));
+        items.push(...checked.items);
+        saveKeyHistory(o, proof, { notes: checked.notes, items }, io);
+      }
       items.push({
         name: 'population',
         status: 'warn',
@@ -101,11 +141,13 @@ export async function populationCommand(
     const listing = await client.population(query);
     open();
     const result = await scanPopulation(listing, {
-      ...(o.logKey ? { logKey: o.logKey } : {}),
+      ...(o.logKey ? { logKey: o.logKey, keyHistory: servedKeyHistory(client) } : {}),
       onLine: (line) => write(out, `${line}\n`),
       onProgress: (done, total) => progress.update(done, total),
     });
     progress.done();
+    if (o.logKey)
+      saveKeyHistory(o, result.proof, { notes: result.keyHistory, items: result.items }, io);
     printItems(result.items, io.stderr);
     io.stderr.write(
       `${result.summary.population} records listed of ${result.summary.segment} in the period [${result.proof.range.start}, ${result.proof.range.end})\n`,

@@ -11,6 +11,7 @@ import {
 } from '@proofline/evidence';
 import { recordId, CSV_HEADER, type PopulationFilter } from '@proofline/records';
 import { printItems, type Io } from './population.js';
+import { handoversOf } from '../audit/key-chain.js';
 
 export interface SampleCommandOptions {
   /** A population file (JSON lines, from `proofline population`) or a population CSV. */
@@ -25,6 +26,12 @@ export interface SampleCommandOptions {
   readonly filter?: PopulationFilter;
   /** Verifies the population's proof against this log key first. */
   readonly logKey?: string;
+  /**
+   * With `logKey`: a file with the log's key history (key-history.json from `proofline
+   * population --key-history-out` or an evidence package, or the log's description), whose
+   * verified chain opens checkpoints signed by another key of the log.
+   */
+  readonly keyHistory?: string;
   readonly out?: string;
 }
 
@@ -39,6 +46,9 @@ export async function sampleCommand(
 ): Promise<number> {
   if ((o.size === undefined) === (o.percent === undefined)) {
     throw new EvidenceError('INVALID_ARGUMENT', 'give either --size N or --percent P');
+  }
+  if (o.keyHistory !== undefined && o.logKey === undefined) {
+    throw new EvidenceError('INVALID_ARGUMENT', '--key-history needs --log-key');
   }
   let indices: number[];
   let log: string;
@@ -63,8 +73,18 @@ export async function sampleCommand(
     });
     log = rows.length > 0 ? rows[0]!.split(',')[2]!.replace(/-\d+$/, '') : 'unknown';
   } else {
+    const file = o.keyHistory;
     const result = await scanPopulation(createReadStream(o.population), {
       ...(o.logKey ? { logKey: o.logKey } : {}),
+      ...(o.logKey && file
+        ? {
+            keyHistory: {
+              name: () => file,
+              absent: `${file} lists no retired key`,
+              notes: () => Promise.resolve(handoversOf(readFileSync(file, 'utf8'))),
+            },
+          }
+        : {}),
       ...(o.filter ? { filter: o.filter } : {}),
     });
     printItems(result.items, io.stderr);

@@ -8,6 +8,7 @@ import {
   type Verification,
 } from '@proofline/verify';
 import { EXIT } from '../exit-codes.js';
+import { handoversOf } from '../audit/key-chain.js';
 import { checkLive } from './live.js';
 import { isReceiptFile, saltBeside, verifyReceiptFile } from './receipt-file.js';
 
@@ -50,6 +51,7 @@ const MARK = { passed: 'PASS', failed: 'FAIL', 'not-applicable': 'n/a ' } as con
  */
 export async function verifyCommand(o: VerifyCommandOptions): Promise<number> {
   const text = readFileSync(o.file, 'utf8');
+  const keyHistory = o.keyHistory ? handoversOf(readFileSync(o.keyHistory, 'utf8')) : undefined;
   const policy: TrustPolicy = {
     logKey: o.logKey,
     ...(o.issuerKeys.length > 0 ? { issuerKeys: o.issuerKeys } : {}),
@@ -61,7 +63,7 @@ export async function verifyCommand(o: VerifyCommandOptions): Promise<number> {
       ? { timestampAuthorities: { roots: o.tsaRoots.map(pemToBase64) } }
       : {}),
     ...(o.requireTimestamp ? { requireTimestamp: true } : {}),
-    ...(o.keyHistory ? { keyHistory: handoversOf(readFileSync(o.keyHistory, 'utf8')) } : {}),
+    ...(keyHistory ? { keyHistory } : {}),
   };
   const content = o.original ? new Uint8Array(readFileSync(o.original)) : undefined;
   const explicitSalt = o.salt === undefined ? undefined : parseSalt(o.salt);
@@ -94,11 +96,16 @@ export async function verifyCommand(o: VerifyCommandOptions): Promise<number> {
   // The live checks start from what the offline checks established, so only after they pass.
   const live =
     base && verification.ok && verification.checkpoint && verification.index !== undefined
-      ? await checkLive(base, o.logKey, {
-          index: verification.index,
-          entry: tlogProof ? parseTlogProof(text).extra! : parseBundle(text).entry,
-          checkpoint: verification.checkpoint,
-        })
+      ? await checkLive(
+          base,
+          o.logKey,
+          {
+            index: verification.index,
+            entry: tlogProof ? parseTlogProof(text).extra! : parseBundle(text).entry,
+            checkpoint: verification.checkpoint,
+          },
+          keyHistory,
+        )
       : undefined;
   const ok = verification.ok && (live ?? []).every((c) => c.ok);
   if (o.json) {
@@ -194,17 +201,4 @@ function pemToBase64(file: string): string {
   );
   if (!match) throw new Error(`${file} holds no PEM certificate`);
   return match[1]!.replace(/\s+/g, '');
-}
-
-/** The handover notes of a log description's `retiredKeys` (checked by @proofline/verify). */
-function handoversOf(text: string): string[] {
-  const described = JSON.parse(text) as { retiredKeys?: unknown };
-  const retired = described?.retiredKeys ?? [];
-  if (!Array.isArray(retired)) throw new Error('--key-history: retiredKeys is not an array');
-  return retired.map((r: unknown) => {
-    const handover = (r as { handover?: unknown } | null)?.handover;
-    if (typeof handover !== 'string')
-      throw new Error('--key-history: a retired key has no handover');
-    return handover;
-  });
 }

@@ -29,10 +29,18 @@ export const population: Command = {
       value: 'FILE',
       help: 'with csv: save the completeness proof (JSON)',
     },
+    {
+      name: 'key-history-out',
+      type: 'string',
+      value: 'FILE',
+      help: "with --log-key: save the log's key history (key-history.json) once it verified, for sample --key-history",
+    },
   ],
-  writes: 'the --out and --proof files, once the server answered',
+  writes: 'the --out and --proof files, once the server answered; the --key-history-out file',
   async run(a) {
     const format = a.required('format');
+    if (a.has('key-history-out') && !a.has('log-key'))
+      throw new UsageError('--key-history-out needs --log-key (the history is verified first)');
     if (format !== 'jsonl' && format !== 'csv') throw new UsageError('--format is jsonl or csv');
     const { populationCommand } = await import('../commands/population.js');
     return populationCommand({
@@ -46,6 +54,7 @@ export const population: Command = {
       format,
       ...optional(a, 'out', 'out'),
       ...optional(a, 'proof', 'proofOut'),
+      ...optional(a, 'key-history-out', 'keyHistoryOut'),
     });
   },
 };
@@ -74,6 +83,12 @@ export const sample: Command = {
     },
     ...FILTER_FLAGS,
     OPTIONAL_LOG_KEY,
+    {
+      name: 'key-history',
+      type: 'string',
+      value: 'FILE',
+      help: "with --log-key: the log's key history (key-history.json or the log's description), after a key retirement",
+    },
     { name: 'out', type: 'string', value: 'FILE', help: 'output file (default standard output)' },
   ],
   writes: 'the --out file',
@@ -91,6 +106,7 @@ export const sample: Command = {
       ...optional(a, 'seed', 'seed'),
       filter: filterOf(a),
       ...optional(a, 'log-key', 'logKey'),
+      ...optional(a, 'key-history', 'keyHistory'),
       ...optional(a, 'out', 'out'),
     });
   },
