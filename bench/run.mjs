@@ -1352,17 +1352,11 @@ async function profileMode() {
     const cpuUs = ((cpuSeconds(pl.pid) - cpuBefore) * 1e6) / r.ok;
     const mainUs = ((mainThreadCpuSeconds(pl.pid) - mainBefore) * 1e6) / r.ok;
     const threads = threadBreakdown(threadsBefore, threadCpuSeconds(pl.pid), r.ok);
-    // Proof serving beside a bare fastify GET of the same reply size, right after it.
-    const bundleBytes =
-      s.kind === 'get' && !profiling
-        ? Buffer.byteLength(await (await fetch(`${pl.url}/v1/records/default-0/proof`)).text())
-        : 0;
     await pl.stop();
     if (!profiling) {
       console.log(
         `${s.name}: ${int(r.rps)} requests/s, p50 ${r.latencyMs.p50.toFixed(2)} ms, p99 ${r.latencyMs.p99.toFixed(2)} ms, server CPU per request: ${int(cpuUs)} µs in all, ${int(mainUs)} µs on the main thread\n  by thread: ${threads}`,
       );
-      if (bundleBytes > 0) await bareGet(s, bundleBytes, r);
       continue;
     }
     const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
@@ -1371,20 +1365,6 @@ async function profileMode() {
       `\n${formatProfile(p, `${s.name} (${int(r.rps)} requests/s under --cpu-prof)`)}\n  profile: ${join(profDir, file)}`,
     );
   }
-}
-
-/** Profile mode, proof serving: the same GET load on bare fastify answering `bytes` bytes. */
-async function bareGet(s, bytes, proofline) {
-  const bare = await startBare(0, 0, bytes);
-  const common = { kind: 'get', connections: s.connections, maxId: s.preload };
-  await load({ ...common, url: bare.url, path: '/bare/{id}', duration: CFG.warmup });
-  const before = cpuSeconds(bare.pid);
-  const b = await load({ ...common, url: bare.url, path: '/bare/{id}', duration: CFG.duration });
-  const cpuUs = ((cpuSeconds(bare.pid) - before) * 1e6) / b.ok;
-  await bare.stop();
-  console.log(
-    `  bare fastify GET (${int(bytes)} B): ${int(b.rps)} requests/s, p99 ${b.latencyMs.p99.toFixed(2)} ms, server CPU per request ${int(cpuUs)} µs; proof serving ÷ bare: ${dec(proofline.rps / b.rps, 2)}×`,
-  );
 }
 
 // ---- main ---------------------------------------------------------------------------------------

@@ -1,6 +1,5 @@
 import {
   BUNDLE_V2_MEDIA_TYPE,
-  MAX_BUNDLE_SIZE,
   checkHead,
   checkTail,
   checkedSize,
@@ -25,11 +24,9 @@ export interface CheckedNote {
   readonly json: string;
 }
 
-/** A v2 bundle's members from `checkpoint` on, checked, with their text and its UTF-8. */
+/** A v2 bundle's members from `checkpoint` on, checked, with their text. */
 export interface BundleTail extends Pick<BundleV2, 'checkpoint' | 'timestamps' | 'latest'> {
   readonly text: string;
-  /** `text` in UTF-8 (shared by every bundle spliced with this tail: never written to). */
-  readonly bytes: Uint8Array;
 }
 
 /** The members of a v2 bundle before `checkpoint`, but the receipt. */
@@ -74,8 +71,7 @@ export function bundleTail(
     'INVALID_ARGUMENT',
     (note, field) => void checkNote(note, 'INVALID_ARGUMENT', field),
   );
-  const text = tailText(tail, (note) => JSON.stringify(note));
-  const part = Object.freeze({ ...tail, text, bytes: utf8.encode(text) });
+  const part = Object.freeze({ ...tail, text: tailText(tail, (note) => JSON.stringify(note)) });
   made.add(part);
   return part;
 }
@@ -89,19 +85,11 @@ export function formatBundleParts(
   receipt: CheckedNote | undefined,
   tail: BundleTail,
 ): string {
-  checkMade(tail);
-  return checkedSize(formatBundleHead(head, receipt) + tail.text);
-}
-
-/**
- * The text of formatBundleParts(head, receipt, tail) before the tail: it depends on neither
- * the anchor's note nor the latest checkpoint, so a server may keep it (in UTF-8) for as long
- * as the record's inclusion proof stands, and splice it with any tail (spliceBundle). Checks
- * `head` as formatBundleParts does (RecordError INVALID_ARGUMENT).
- */
-export function formatBundleHead(head: BundleHead, receipt: CheckedNote | undefined): string {
-  if (receipt !== undefined && !made.has(receipt)) {
-    throw new RecordError('INVALID_ARGUMENT', 'bundle parts must come from checkedNote');
+  if (!made.has(tail) || (receipt !== undefined && !made.has(receipt))) {
+    throw new RecordError(
+      'INVALID_ARGUMENT',
+      'bundle parts must come from checkedNote and bundleTail',
+    );
   }
   const b: BundleV2 = {
     mediaType: BUNDLE_V2_MEDIA_TYPE,
@@ -113,43 +101,9 @@ export function formatBundleHead(head: BundleHead, receipt: CheckedNote | undefi
     ...(receipt === undefined ? {} : { receipt: receipt.note }),
     ...(head.receiptProof === undefined ? {} : { receiptProof: head.receiptProof }),
     inclusionProof: head.inclusionProof,
-    checkpoint: '', // neither checkHead nor headText reads it: the tail's
+    checkpoint: tail.checkpoint,
   };
-  // The receipt was checked when made.
+  // The receipt was checked when made; the notes of the tail are not looked at here.
   checkHead(b, 'INVALID_ARGUMENT', () => undefined);
-  return headText(b, receipt?.json);
-}
-
-/**
- * formatBundleParts's text in UTF-8 from `head`, the UTF-8 of a formatBundleHead text (the
- * caller's: not parsed again), and `tail`: both in a new array from `alloc` (of the size
- * asked; its contents are overwritten, so it may be uninitialised, e.g. Buffer.allocUnsafe).
- * RecordError INVALID_ARGUMENT for a tail not made by bundleTail, or beyond MAX_BUNDLE_SIZE
- * bytes.
- */
-export function spliceBundle<T extends Uint8Array = Uint8Array>(
-  head: Uint8Array,
-  tail: BundleTail,
-  alloc: (size: number) => T = (size) => new Uint8Array(size) as T,
-): T {
-  checkMade(tail);
-  const size = head.length + tail.bytes.length;
-  if (size > MAX_BUNDLE_SIZE) {
-    throw new RecordError('INVALID_ARGUMENT', `bundle exceeds ${MAX_BUNDLE_SIZE} bytes`);
-  }
-  const out = alloc(size);
-  out.set(head, 0);
-  out.set(tail.bytes, head.length);
-  return out;
-}
-
-const utf8 = new TextEncoder();
-
-function checkMade(tail: BundleTail): void {
-  if (!made.has(tail)) {
-    throw new RecordError(
-      'INVALID_ARGUMENT',
-      'bundle parts must come from checkedNote and bundleTail',
-    );
-  }
+  return checkedSize(headText(b, receipt?.json) + tail.text);
 }

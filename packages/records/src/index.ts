@@ -110,9 +110,7 @@ export {
 export {
   bundleTail,
   checkedNote,
-  formatBundleHead,
   formatBundleParts,
-  spliceBundle,
   type BundleHead,
   type BundleTail,
   type CheckedNote,

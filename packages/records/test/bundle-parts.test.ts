@@ -5,12 +5,9 @@ import {
   BUNDLE_V2_MEDIA_TYPE,
   bundleTail,
   checkedNote,
-  MAX_BUNDLE_SIZE,
   formatBundle,
-  formatBundleHead,
   formatBundleParts,
   parseBundle,
-  spliceBundle,
   type BundleV2,
 } from '../src/index.js';
 import { logKey, makeBundle } from './fixtures.js';
@@ -68,14 +65,6 @@ describe('bundle parts: formatBundleParts', () => {
       };
       const text = spliced(b);
       assert.equal(text, formatBundle(b), `mask ${mask}`);
-      // The head in UTF-8, spliced with the tail's bytes: the same text in UTF-8.
-      const { id, log, origin, index, entry, receiptProof: p, inclusionProof } = b;
-      const head = formatBundleHead(
-        { id, log, origin, index, entry, receiptProof: p, inclusionProof },
-        b.receipt === undefined ? undefined : checkedNote(b.receipt),
-      );
-      const bytes = spliceBundle(new TextEncoder().encode(head), bundleTail(b));
-      assert.equal(new TextDecoder().decode(bytes), text, `mask ${mask}: spliced bytes`);
       assert.equal(formatBundle(parseBundle(text)), text, `mask ${mask}`);
     }
   });
@@ -109,12 +98,6 @@ describe('bundle parts: formatBundleParts', () => {
     assert.throws(() => {
       (tail as { text: string }).text = 'changed';
     }, TypeError);
-    assertRecordError(() => formatBundleHead(head, { note: 'x', json: '"x"' }), 'INVALID_ARGUMENT');
-    assertRecordError(() => spliceBundle(new Uint8Array(1), forged), 'INVALID_ARGUMENT');
-    // Beyond the size bound, spliced as formatBundleParts would refuse it.
-    const huge = new Uint8Array(MAX_BUNDLE_SIZE - tail.bytes.length + 1);
-    assertRecordError(() => spliceBundle(huge, tail), 'INVALID_ARGUMENT');
-    assert.equal(spliceBundle(huge.subarray(1), tail).length, MAX_BUNDLE_SIZE);
   });
 
   it('check every part as formatBundle does', () => {
@@ -148,11 +131,5 @@ describe('bundle parts: formatBundleParts', () => {
       'INVALID_ARGUMENT',
       '/receiptProof',
     );
-    assertRecordError(
-      () => formatBundleHead({ ...head, id: 'other-1' }, receipt),
-      'INVALID_ARGUMENT',
-      '/id',
-    );
-    assertRecordError(() => formatBundleHead(head, undefined), 'INVALID_ARGUMENT', '/receiptProof');
   });
 });

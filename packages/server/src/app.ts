@@ -121,13 +121,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     );
     done();
   });
-  // A callback hook, not an async one: no promise per response.
-  app.addHook('onSend', (request, reply, payload, done) => {
+  app.addHook('onSend', async (request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
     if (request.method === 'GET' || request.method === 'HEAD') {
       reply.header('access-control-allow-origin', '*');
     }
-    done(null, payload);
   });
 
   await app.register(swagger, {

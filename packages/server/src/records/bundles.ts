@@ -4,8 +4,7 @@ import {
   MAX_BUNDLE_TIMESTAMPS,
   bundleTail,
   checkedNote,
-  formatBundleHead,
-  spliceBundle,
+  formatBundleParts,
   type BundleTail,
   type CheckedNote,
   MAX_TIMESTAMP_TOKEN_SIZE,
@@ -53,12 +52,10 @@ export const TIMESTAMP_WAIT_MS = 1000;
 export const ANCHOR_CACHE_ENTRIES = 1024;
 
 /**
- * Memory bound of each log's cache of bundle heads (UTF-8 bytes outside the JS heap, plus 128
- * per head): about 30,000 records' heads of 2 KB. A head is everything of a record's bundle
- * before `checkpoint` (entry, receipt, receipt proof, inclusion proof to its anchor), which
- * no later checkpoint changes: new checkpoints keep the cache.
+ * Memory bound of each log's cache of bundle texts (UTF-8 bytes, plus 128 per text): about
+ * 6,500 bundles of 2.4 KB. Emptied when the log's latest checkpoint changes.
  */
-export const BUNDLE_CACHE_BYTES = 64 * 1024 * 1024;
+export const BUNDLE_CACHE_BYTES = 16 * 1024 * 1024;
 
 /**
  * Upper parts of inclusion proofs kept per log (all anchors together; emptied when full): the
@@ -66,7 +63,7 @@ export const BUNDLE_CACHE_BYTES = 64 * 1024 * 1024;
  */
 export const UPPER_PROOF_ENTRIES = 16 * 1024;
 
-/** Indices remembered per log as requested once, so that a second request keeps the head. */
+/** Indices remembered per log as requested once, so that a second request keeps the text. */
 export const SEEN_ENTRIES = 64 * 1024;
 
 /** Receipt notes kept checked and JSON-escaped (a batch's records share one): a few MiB. */
@@ -79,7 +76,7 @@ export interface ProofBundleOptions {
   readonly checkpointCacheMs?: number;
   /** Default {@link ANCHOR_CACHE_ENTRIES}. */
   readonly anchorCacheEntries?: number;
-  /** Per log; default {@link BUNDLE_CACHE_BYTES}; 0 keeps no bundle head. */
+  /** Per log; default {@link BUNDLE_CACHE_BYTES}; 0 keeps no bundle text. */
   readonly bundleCacheBytes?: number;
   /** For tests: the clock, in ms. */
   readonly now?: () => number;
@@ -123,20 +120,17 @@ interface TailOf {
 }
 
 /**
- * A record's cached bundle head (formatBundleHead in UTF-8) and the size of the anchor its
- * inclusion proof is to (always the same for a record; checked all the same). Outside the JS
- * heap: megabytes of cached heads add nothing to the collector's work.
+ * A cached bundle text and the tail it was made with (valid while the record's tail is it).
+ * In UTF-8, outside the JS heap: megabytes of cached texts add nothing to the collector's work,
+ * and are sent as they are.
  */
-interface CachedHead {
-  readonly anchorSize: number;
-  readonly bytes: Buffer;
+interface CachedText {
+  readonly tail: BundleTail;
+  readonly json: Buffer;
 }
 
-/** A response's buffer: from Node's pool when small (it is sent, then dropped). */
-const allocBuffer = (size: number): Buffer => Buffer.allocUnsafe(size);
-
-/** Bytes a cached head is counted for. */
-const headBytes = (head: CachedHead): number => head.bytes.length + 128;
+/** Bytes a cached text is counted for. */
+const textBytes = (json: Buffer): number => json.length + 128;
 
 /** What is cached for one log. Everything here only ever grows or is replaced whole. */
 interface LogState {
@@ -155,10 +149,10 @@ interface LogState {
    */
   readonly uppers: Map<number, Map<number, readonly Uint8Array[]>>;
   upperCount: number;
-  /** Bundle heads by index, least recently used first, and their bytes (headBytes). */
-  readonly heads: Map<number, CachedHead>;
-  headBytes: number;
-  /** Indices whose head was made lately but not kept (at most SEEN_ENTRIES; then emptied). */
+  /** Bundle texts by index, least recently used first, and their bytes (textBytes). */
+  readonly texts: Map<number, CachedText>;
+  textBytes: number;
+  /** Indices whose text was made lately but not kept (at most SEEN_ENTRIES; then emptied). */
   readonly seen: Set<number>;
 }
 
@@ -260,95 +254,65 @@ export class ProofBundles {
   }
 
   /**
-   * formatBundle(build(...)) in UTF-8, byte for byte, spliced from the record's head (entry,
-   * receipt, receipt proof, inclusion proof to its anchor: kept in the log's head cache from
-   * the record's second recent request on, across checkpoints) and the tail of its anchor and
-   * the latest checkpoint (made once per anchor and latest checkpoint). A receipt note is
-   * checked once. `entry`, when given, is the record's entry as the caller just read it (not
-   * read again); erased (empty), it is a RECORD_ERASED error, cached head or not.
+   * formatBundle(build(...)) in UTF-8, byte for byte: everything from `checkpoint` on (the
+   * tail) is made once per anchor and latest checkpoint, a receipt note is checked once, and
+   * the whole text of a record requested again is kept in the log's bundle cache while the
+   * record's tail stays the same object.
    *
    * The cache assumes what the tail caches already do: entries and stored receipts are
-   * immutable (an entry or receipt row altered in the database after its head was cached is
+   * immutable (an entry or receipt row altered in the database after its text was cached is
    * served as first read, i.e. as signed), checkpoints only grow, and an anchor is the first
-   * checkpoint covering its records. Erasure is the exception: `forget` drops an erased
-   * record's head, and a caller serving a log whose entries can be erased (by this node or
-   * another) passes the entry it read, so an erased record is never served from the cache.
+   * checkpoint covering its records. A text is served only with the tail a fresh build would
+   * use now: a new latest checkpoint (or new tokens) makes new tails and empties the cache.
    */
   async json(
     config: { readonly name: string; readonly origin: string },
     id: string,
     index: number,
     creation: (index: number) => Promise<CreationReceipt | undefined>,
-    entry?: Uint8Array,
   ): Promise<Buffer> {
     const log = config.name;
-    if (entry?.length === 0) throw erased(log, index);
     const state = this.state(log);
     const anchored = await this.anchored(log, id, index);
     const tail = await this.tail(anchored);
-    const { anchor } = anchored;
-    const cached = state.heads.get(index);
-    let head: Buffer;
-    if (cached !== undefined && cached.anchorSize === anchor.checkpoint.size) {
-      state.heads.delete(index);
-      state.heads.set(index, cached);
-      head = cached.bytes;
-    } else {
-      head = await this.head(config, id, index, anchor, creation, entry);
+    const cached = state.texts.get(index);
+    if (cached !== undefined && cached.tail === tail) {
+      state.texts.delete(index);
+      state.texts.set(index, cached);
+      return cached.json;
     }
-    return spliceBundle(head, tail, allocBuffer);
-  }
-
-  /** Drops the cached head of entry `index` of `log` (its entry was erased). */
-  forget(log: string, index: number): void {
-    const state = this.logs.get(log);
-    const cached = state?.heads.get(index);
-    if (state === undefined || cached === undefined) return;
-    state.heads.delete(index);
-    state.headBytes -= headBytes(cached);
-  }
-
-  /** The head of a bundle of `index` anchored to `anchor`, kept per the cache's policy. */
-  private async head(
-    config: { readonly name: string; readonly origin: string },
-    id: string,
-    index: number,
-    anchor: Anchor,
-    creation: (index: number) => Promise<CreationReceipt | undefined>,
-    given: Uint8Array | undefined,
-  ): Promise<Buffer> {
-    const log = config.name;
-    const state = this.state(log);
-    const [entry, receipt, inclusionProof] = await Promise.all([
-      given ?? this.storage.readEntries(log, index, index + 1).then(([e]) => e!),
+    const { anchor } = anchored;
+    const [[entry], receipt, inclusionProof] = await Promise.all([
+      this.storage.readEntries(log, index, index + 1),
       creation(index),
       this.inclusionProof(log, anchor, index),
     ]);
-    if (entry.length === 0) throw erased(log, index); // erased: no bundle (never cached)
-    const text = formatBundleHead(
+    if (entry!.length === 0) throw erased(log, index); // erased: no bundle (never cached)
+    const text = formatBundleParts(
       {
         id,
         log,
         origin: config.origin,
         index,
-        entry,
+        entry: entry!,
         ...(receipt?.proof === undefined ? {} : { receiptProof: receipt.proof }),
         inclusionProof,
       },
       receipt === undefined ? undefined : this.receiptNote(receipt.note),
+      tail,
     );
     // Kept from its second request on (recently): requests spread over a large log would
-    // otherwise replace a cached head each, and that churn cost more than the hits saved.
+    // otherwise replace a cached text each, and that churn cost more than the hits saved.
     if (!state.seen.has(index) || this.bundleCacheBytes === 0) {
       if (state.seen.size >= SEEN_ENTRIES) state.seen.clear();
       state.seen.add(index);
       return Buffer.from(text);
     }
     // Its own memory (not a slice of a shared pool, which a cached slice would keep alive).
-    const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
-    bytes.write(text);
-    this.remember(state, index, { anchorSize: anchor.checkpoint.size, bytes });
-    return bytes;
+    const json = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+    json.write(text);
+    this.remember(state, index, { tail, json });
+    return json;
   }
 
   /**
@@ -461,28 +425,28 @@ export class ProofBundles {
     return checked;
   }
 
-  /** Keeps `head` as the most recently used of the log's heads, evicting to stay in bounds. */
-  private remember(state: LogState, index: number, head: CachedHead): void {
-    const bytes = headBytes(head);
+  /** Keeps `text` as the most recently used of the log's texts, evicting to stay in bounds. */
+  private remember(state: LogState, index: number, text: CachedText): void {
+    const bytes = textBytes(text.json);
     if (bytes > this.bundleCacheBytes) return;
-    const old = state.heads.get(index);
+    const old = state.texts.get(index);
     if (old !== undefined) {
-      state.heads.delete(index);
-      state.headBytes -= headBytes(old);
+      state.texts.delete(index);
+      state.textBytes -= textBytes(old.json);
     }
-    for (const [i, h] of state.heads) {
-      if (state.headBytes + bytes <= this.bundleCacheBytes) break;
-      state.heads.delete(i);
-      state.headBytes -= headBytes(h);
+    for (const [i, t] of state.texts) {
+      if (state.textBytes + bytes <= this.bundleCacheBytes) break;
+      state.texts.delete(i);
+      state.textBytes -= textBytes(t.json);
     }
-    state.heads.set(index, head);
-    state.headBytes += bytes;
+    state.texts.set(index, text);
+    state.textBytes += bytes;
   }
 
-  /** For tests: the bundle heads cached for `log` and their bytes. */
-  cachedHeads(log: string): { readonly count: number; readonly bytes: number } {
+  /** For tests: the bundle texts cached for `log` and their bytes. */
+  cachedTexts(log: string): { readonly count: number; readonly bytes: number } {
     const state = this.logs.get(log);
-    return { count: state?.heads.size ?? 0, bytes: state?.headBytes ?? 0 };
+    return { count: state?.texts.size ?? 0, bytes: state?.textBytes ?? 0 };
   }
 
   private state(log: string): LogState {
@@ -497,8 +461,8 @@ export class ProofBundles {
         anchorSizes: [],
         uppers: new Map(),
         upperCount: 0,
-        heads: new Map(),
-        headBytes: 0,
+        texts: new Map(),
+        textBytes: 0,
         seen: new Set(),
       };
       this.logs.set(log, state);
@@ -667,6 +631,14 @@ export class ProofBundles {
       (checkpoint.size === current.checkpoint.size && fetchedAt >= current.fetchedAt)
     ) {
       state.latest = snapshot;
+      // Texts made with another latest checkpoint (or its other tokens) are never served again.
+      if (
+        current !== undefined &&
+        (current.checkpoint.note !== checkpoint.note || current.timestamps !== snapshot.timestamps)
+      ) {
+        state.texts.clear();
+        state.textBytes = 0;
+      }
     }
     state.sequenced = Math.max(state.sequenced, checkpoint.size);
     return snapshot;

@@ -89,9 +89,6 @@ export class ErasureService {
           timeMs: Date.now(),
           lookupKey: digestLookupKey(storedRecord(log, index, entry!).digest),
         });
-    // This node's cached bundle head goes at once (bundleJson also reads a private log's
-    // entry on every request, which is what stops other nodes serving it).
-    this.records.forgetBundle(log, index);
     return { id, index, leafHash: nodeBase64Encode(leaf!), erasure, erasedNow };
   }
 

@@ -11,13 +11,18 @@ import {
   type RecordV1,
 } from '@proofline/records';
 import { nodeInteriorHash, nodeLeafHash } from '@proofline/tlog/node';
-import { StorageError, readTilesAt, type LogConfig, type Storage } from '@proofline/storage';
+import {
+  StorageError,
+  readTilesAt,
+  type LogConfig,
+  type Storage,
+  type StoredCommit,
+} from '@proofline/storage';
 import { parseNote } from '@proofline/note';
 import { equalHashes, tileHashReader } from '@proofline/tlog';
 import type { Commit, GroupResult } from '@proofline/sequencer';
 import { nodeBase64Encode } from '@proofline/note/node';
 import { storedRecord } from '../stored-record.js';
-import { CommitIndex } from './commit-index.js';
 import type { BuiltRecord } from './record-group.js';
 
 /** What the receipts of one log need: its configuration (nothing here signs). */
@@ -68,8 +73,6 @@ export class Receipts {
   private readonly trees = new Map<string, { tree: Promise<StoredTree>; leaves: number }>();
   /** Leaves of the trees in `trees`. */
   private cachedLeaves = 0;
-  /** Per log, the commits read (ranges and notes): most reads ask storage nothing. */
-  private readonly commits = new Map<string, CommitIndex>();
 
   constructor(
     private readonly storage: Storage,
@@ -187,25 +190,20 @@ export class Receipts {
   }
 
   /**
-   * The stored commit holding `index`: its range and note as first read (CommitIndex: a
-   * commit is immutable), and its leaf hashes and tree (batch trees cached: entries are
-   * immutable). With `noteOnly`, a commit of one entry or without a note is not read.
+   * The stored commit holding `index`: its note as stored now, and its leaf hashes and tree
+   * (batch trees cached: entries are immutable). With `noteOnly`, a commit of one entry or
+   * without a note is not read.
    */
   private async commitOf(log: ReceiptLog, index: number, noteOnly = false): Promise<CommitTree> {
     const name = log.config.name;
-    let known = this.commits.get(name);
-    if (known === undefined) this.commits.set(name, (known = new CommitIndex()));
-    let stored = known.find(index);
-    if (stored === undefined) {
-      try {
-        stored = await this.storage.commitRange(name, index);
-      } catch (err) {
-        // A sequenced entry whose commit row is gone (removed from the database): no receipt.
-        if (!(err instanceof StorageError && err.code === 'OUT_OF_RANGE')) throw err;
-        if (!(await this.isSequenced(name, index))) throw err;
-        return { first: index, note: undefined, leaves: [] };
-      }
-      known.add(stored);
+    let stored: StoredCommit;
+    try {
+      stored = await this.storage.commitRange(name, index);
+    } catch (err) {
+      // A sequenced entry whose commit row is gone (removed from the database): no receipt.
+      if (!(err instanceof StorageError && err.code === 'OUT_OF_RANGE')) throw err;
+      if (!(await this.isSequenced(name, index))) throw err;
+      return { first: index, note: undefined, leaves: [] };
     }
     const { start, end, receipt } = stored;
     if (noteOnly && (receipt === undefined || end - start === 1)) {

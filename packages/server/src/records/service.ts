@@ -198,28 +198,19 @@ export class RecordService {
     return bundle;
   }
 
-  /**
-   * formatBundle(await bundle(id)) in UTF-8, byte for byte, mostly from caches (ProofBundles.json).
-   * Only a private log's entries can be erased: its entry is read on every request (once: the
-   * bundle is built from that read on a miss) so that an erased record, by this node or another,
-   * is a 410 at once, never a cached head; public logs keep the cache's fast path. `visibility`
-   * is what the caller's access check read (LogDirectory, cached ≤ 2 s); unknown counts as private.
-   */
+  /** formatBundle(await bundle(id)) in UTF-8, byte for byte, mostly from caches (ProofBundles.json). */
   async bundleJson(id: string, visibility: LogVisibility | undefined): Promise<Buffer> {
     const { runtime, index } = await this.locate(id);
     const log = runtime.config.name;
-    const entry =
-      visibility === 'public'
-        ? undefined
-        : (await this.storage.readEntries(log, index, index + 1))[0]!;
+    // Only a private log's entries can be erased: its cached texts are checked against the
+    // stored entry (one read); public logs keep the cache's fast path. `visibility` is what
+    // the caller's access check read (LogDirectory, cached ≤ 2 s); unknown counts as private.
+    if (visibility !== 'public') {
+      const [entry] = await this.storage.readEntries(log, index, index + 1);
+      if (entry!.length === 0) throw await this.erasedRecord(runtime.config, index);
+    }
     try {
-      return await this.bundles.json(
-        runtime.config,
-        id,
-        index,
-        (i) => this.creation(runtime, i),
-        entry,
-      );
+      return await this.bundles.json(runtime.config, id, index, (i) => this.creation(runtime, i));
     } catch (err) {
       if (err instanceof ServiceError && err.code === 'RECORD_ERASED') {
         throw await this.erasedRecord(runtime.config, index);
@@ -237,11 +228,6 @@ export class RecordService {
     return this.coseReceipts.receipt(runtime.config, index, () =>
       this.erasedRecord(runtime.config, index),
     );
-  }
-
-  /** Drops what is cached of the bundle of entry `index` of `log` (its entry was just erased). */
-  forgetBundle(log: string, index: number): void {
-    this.bundles.forget(log, index);
   }
 
   /** The 410 of an erased record, naming its erasure record (found by its idempotency key). */
