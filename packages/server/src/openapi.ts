@@ -45,6 +45,44 @@ const errors = {
   ),
 };
 
+/** GET of a record's RFC 9942 receipt (the same at /v1/records/{id}/receipt.cose and /entries/{id}). */
+const coseReceiptRoute = (summary: string) => ({
+  get: {
+    summary,
+    description:
+      'The record at the latest checkpoint: that checkpoint\u2019s stored root signature (a COSE_Sign1 by the ' +
+      'log key over the tree root, made once when the checkpoint was signed) with the record\u2019s inclusion ' +
+      'proof in its unprotected header (vdp 396). The leaf is the RFC 9162 leaf hash of the record\u2019s entry ' +
+      'bytes, the leaf of its proof bundle. Access as for the proof bundle. See docs/scitt.md.',
+    parameters: [
+      idParam,
+      {
+        name: 'Proofline-Share',
+        in: 'header',
+        description: 'A share link token (pls_…) of this record, for a private log.',
+        schema: { type: 'string' },
+      },
+    ],
+    responses: {
+      '200': {
+        description:
+          'The receipt; application/scitt-receipt+cose (RFC 9943) when Accept names it, else application/cose.',
+        content: {
+          'application/cose': { schema: { type: 'string', format: 'binary' } },
+          'application/scitt-receipt+cose': { schema: { type: 'string', format: 'binary' } },
+        },
+      },
+      '401': problemResponse(
+        'A private log’s record, without a key of its tenant or a share link.',
+      ),
+      '404': problemResponse(
+        'Unknown record, or not yet covered by a checkpoint with a root signature (see Retry-After).',
+      ),
+      '410': problemResponse('The record was erased.'),
+    },
+  },
+});
+
 /** The OpenAPI 3.1 description of the HTTP API, served at /openapi.json and /docs. */
 export function openApiDocument(): Record<string, unknown> {
   return {
@@ -254,79 +292,10 @@ export function openApiDocument(): Record<string, unknown> {
           },
         },
       },
-      '/v1/records/{id}/receipt.cose': {
-        get: {
-          summary: 'The RFC 9942 COSE receipt of a record',
-          description:
-            'The record at the latest checkpoint: that checkpoint\u2019s stored root signature (a COSE_Sign1 by the ' +
-            'log key over the tree root, made once when the checkpoint was signed) with the record\u2019s inclusion ' +
-            'proof in its unprotected header (vdp 396). The leaf is the RFC 9162 leaf hash of the record\u2019s entry ' +
-            'bytes, the leaf of its proof bundle. Access as for the proof bundle. See docs/scitt.md.',
-          parameters: [
-            idParam,
-            {
-              name: 'Proofline-Share',
-              in: 'header',
-              description: 'A share link token (pls_…) of this record, for a private log.',
-              schema: { type: 'string' },
-            },
-          ],
-          responses: {
-            '200': {
-              description:
-                'The receipt; application/scitt-receipt+cose (RFC 9943) when Accept names it, else application/cose.',
-              content: {
-                'application/cose': { schema: { type: 'string', format: 'binary' } },
-                'application/scitt-receipt+cose': { schema: { type: 'string', format: 'binary' } },
-              },
-            },
-            '401': problemResponse(
-              'A private log’s record, without a key of its tenant or a share link.',
-            ),
-            '404': problemResponse(
-              'Unknown record, or not yet covered by a checkpoint with a root signature (see Retry-After).',
-            ),
-            '410': problemResponse('The record was erased.'),
-          },
-        },
-      },
-      '/entries/{id}': {
-        get: {
-          summary:
-            'SCRAPI Resolve Receipt: the RFC 9942 receipt of a record (id as in /v1/records/{id})',
-          description:
-            'The record at the latest checkpoint: that checkpoint\u2019s stored root signature (a COSE_Sign1 by the ' +
-            'log key over the tree root, made once when the checkpoint was signed) with the record\u2019s inclusion ' +
-            'proof in its unprotected header (vdp 396). The leaf is the RFC 9162 leaf hash of the record\u2019s entry ' +
-            'bytes, the leaf of its proof bundle. Access as for the proof bundle. See docs/scitt.md.',
-          parameters: [
-            idParam,
-            {
-              name: 'Proofline-Share',
-              in: 'header',
-              description: 'A share link token (pls_…) of this record, for a private log.',
-              schema: { type: 'string' },
-            },
-          ],
-          responses: {
-            '200': {
-              description:
-                'The receipt; application/scitt-receipt+cose (RFC 9943) when Accept names it, else application/cose.',
-              content: {
-                'application/cose': { schema: { type: 'string', format: 'binary' } },
-                'application/scitt-receipt+cose': { schema: { type: 'string', format: 'binary' } },
-              },
-            },
-            '401': problemResponse(
-              'A private log’s record, without a key of its tenant or a share link.',
-            ),
-            '404': problemResponse(
-              'Unknown record, or not yet covered by a checkpoint with a root signature (see Retry-After).',
-            ),
-            '410': problemResponse('The record was erased.'),
-          },
-        },
-      },
+      '/v1/records/{id}/receipt.cose': coseReceiptRoute('The RFC 9942 COSE receipt of a record'),
+      '/entries/{id}': coseReceiptRoute(
+        'SCRAPI Resolve Receipt: the RFC 9942 receipt of a record (id as in /v1/records/{id})',
+      ),
       '/.well-known/scitt-keys': {
         get: {
           summary: 'SCRAPI Transparency Service Keys: a COSE Key Set (RFC 9052 §7)',
