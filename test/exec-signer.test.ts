@@ -16,6 +16,7 @@ import { SqliteStorage } from '@proofline/storage-sqlite';
 import { verifyReceipt } from '@proofline/verify';
 import { runGo, runGoVerifier } from './lib/go.js';
 import {
+  createApiKey,
   REPO_ROOT,
   runProofline,
   startServer,
@@ -110,18 +111,7 @@ describe('a log signed by an external program (exec:), verified by Go sumdb/note
     }
     const key = parseSignerKey(readFileSync(join(signerDir, 'default.key'), 'utf8').trim());
     vkey = formatVerifierKey(key.name, key.publicKey);
-    const made = runProofline([
-      'api-key',
-      'create',
-      '--data',
-      dir,
-      '--tenant',
-      'default',
-      '--scope',
-      'records:write',
-    ]);
-    assert.equal(made.status, 0, made.stderr);
-    apiKey = made.stdout.trim();
+    apiKey = createApiKey(dir);
     const rogue = join(signerDir, 'rogue.mjs');
     writeFileSync(rogue, ROGUE);
     const signers = [

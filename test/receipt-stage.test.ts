@@ -8,9 +8,16 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { runProofline, startServer, stopServer, tempDir, type Server } from './lib/proofline.js';
+import {
+  createApiKey,
+  runProofline,
+  startServer,
+  stopServer,
+  tempDir,
+  type Server,
+} from './lib/proofline.js';
 
-const SCOPES = ['--scope', 'records:write', '--scope', 'records:read'];
+const SCOPES = ['records:write', 'records:read'];
 
 interface Log {
   readonly dir: string;
@@ -20,15 +27,7 @@ interface Log {
 
 function createLog(dir: string): Log {
   assert.equal(runProofline(['create-log', '--visibility', 'public', '--data', dir]).status, 0);
-  const apiKey = runProofline([
-    'api-key',
-    'create',
-    '--data',
-    dir,
-    '--tenant',
-    'default',
-    ...SCOPES,
-  ]).stdout.trim();
+  const apiKey = createApiKey(dir, SCOPES);
   return { dir, apiKey, vkey: runProofline(['log-key', '--data', dir]).stdout.trim() };
 }
 

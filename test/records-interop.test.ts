@@ -19,7 +19,14 @@ import { batchTree, buildRecord, signBatchReceipt } from '@proofline/records';
 import { leafHash } from '@proofline/tlog';
 import { verifyReceipt } from '@proofline/verify';
 import { goTest, runGo } from './lib/go.js';
-import { runProofline, startServer, stopServer, tempDir, type Server } from './lib/proofline.js';
+import {
+  createApiKey,
+  runProofline,
+  startServer,
+  stopServer,
+  tempDir,
+  type Server,
+} from './lib/proofline.js';
 
 const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
 
@@ -131,18 +138,7 @@ describe('receipts and tlog-proofs verify with Go', () => {
   before(async () => {
     dir = tempDir('records-interop');
     assert.equal(runProofline(['create-log', '--visibility', 'public', '--data', dir]).status, 0);
-    const created = runProofline([
-      'api-key',
-      'create',
-      '--data',
-      dir,
-      '--tenant',
-      'default',
-      '--scope',
-      'records:write',
-    ]);
-    assert.equal(created.status, 0, created.stderr);
-    apiKey = created.stdout.trim();
+    apiKey = createApiKey(dir);
     vkey = runProofline(['log-key', '--data', dir]).stdout.trim();
     server = await startServer(dir, ['--checkpoint-interval', '50']);
   });

@@ -22,6 +22,7 @@ import {
   type ClusterNode,
 } from './lib/cluster.js';
 import {
+  createApiKey,
   PROOFLINE_BIN,
   fetchCheckpoint,
   runProofline,
@@ -286,16 +287,7 @@ describe('logs created while serve runs', () => {
   it('serves a log made by create-log in another process: writes succeed, it publishes', () =>
     withDir(async (dir) => {
       assert.equal(runProofline(['create-log', '--visibility', 'public', '--data', dir]).status, 0);
-      const apiKey = runProofline([
-        'api-key',
-        'create',
-        '--data',
-        dir,
-        '--tenant',
-        'default',
-        '--scope',
-        'records:write',
-      ]).stdout.trim();
+      const apiKey = createApiKey(dir);
       const server = await startServer(dir, ['--checkpoint-interval', '50']);
       let stderr = '';
       server.process.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -345,16 +337,7 @@ describe('logs created while serve runs', () => {
   it('answers 503 for a new log whose key this node lacks, says why, and serves it once the key is there', () =>
     withDir(async (dir) => {
       assert.equal(runProofline(['create-log', '--visibility', 'public', '--data', dir]).status, 0);
-      const apiKey = runProofline([
-        'api-key',
-        'create',
-        '--data',
-        dir,
-        '--tenant',
-        'default',
-        '--scope',
-        'records:write',
-      ]).stdout.trim();
+      const apiKey = createApiKey(dir);
       const server = await startServer(dir, ['--checkpoint-interval', '50']);
       let stderr = '';
       server.process.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));

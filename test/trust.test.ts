@@ -11,7 +11,14 @@ import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { SqliteStorage } from '@proofline/storage-sqlite';
 import { runProoflineAsync, startProxy } from './lib/proxy.js';
-import { runProofline, startServer, stopServer, tempDir, type Server } from './lib/proofline.js';
+import {
+  createApiKey,
+  runProofline,
+  startServer,
+  stopServer,
+  tempDir,
+  type Server,
+} from './lib/proofline.js';
 
 describe('proofline attest: trust before write', () => {
   let dir: string;
@@ -39,25 +46,9 @@ describe('proofline attest: trust before write', () => {
     assert.equal(created.status, 0, created.stderr);
     vkey = runProofline(['log-key', '--data', dir]).stdout.trim();
     otherKey = runProofline(['log-key', '--data', dir, '--log', 'other']).stdout.trim();
-    const scopes = ['--scope', 'records:write', '--scope', 'records:read'];
-    apiKey = runProofline([
-      'api-key',
-      'create',
-      '--data',
-      dir,
-      '--tenant',
-      'default',
-      ...scopes,
-    ]).stdout.trim();
-    acmeKey = runProofline([
-      'api-key',
-      'create',
-      '--data',
-      dir,
-      '--tenant',
-      'acme',
-      ...scopes,
-    ]).stdout.trim();
+    const scopes = ['records:write', 'records:read'];
+    apiKey = createApiKey(dir, scopes);
+    acmeKey = createApiKey(dir, scopes, 'acme');
     file = join(dir, 'decision.pdf');
     writeFileSync(file, 'the decision');
     server = await startServer(dir, ['--checkpoint-interval', '50']);

@@ -23,6 +23,19 @@ export function runProofline(args: string[], input?: string | Uint8Array) {
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** `proofline api-key create --data DIR` for `tenant` with `scopes`; throws if it fails. */
+export function createApiKey(
+  dataDir: string,
+  scopes: readonly string[] = ['records:write'],
+  tenant = 'default',
+): string {
+  const args = ['api-key', 'create', '--data', dataDir, '--tenant', tenant];
+  for (const scope of scopes) args.push('--scope', scope);
+  const made = runProofline(args);
+  if (made.status !== 0) throw new Error(`api-key create: ${made.stderr}`);
+  return made.stdout.trim();
+}
+
 export interface Server {
   readonly process: ChildProcess;
   readonly url: string;
