@@ -24,6 +24,12 @@ const idParam = {
   description: 'Record id: `<log>-<index>`.',
   schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}-(0|[1-9][0-9]*)$' },
 };
+const shareParam = {
+  name: 'Proofline-Share',
+  in: 'header',
+  description: 'A share link token (pls_…) of this record, for a private log.',
+  schema: { type: 'string' },
+};
 const logParam = {
   name: 'log',
   in: 'query',
@@ -54,15 +60,7 @@ const coseReceiptRoute = (summary: string) => ({
       'log key over the tree root, made once when the checkpoint was signed) with the record\u2019s inclusion ' +
       'proof in its unprotected header (vdp 396). The leaf is the RFC 9162 leaf hash of the record\u2019s entry ' +
       'bytes, the leaf of its proof bundle. Access as for the proof bundle. See docs/scitt.md.',
-    parameters: [
-      idParam,
-      {
-        name: 'Proofline-Share',
-        in: 'header',
-        description: 'A share link token (pls_…) of this record, for a private log.',
-        schema: { type: 'string' },
-      },
-    ],
+    parameters: [idParam, shareParam],
     responses: {
       '200': {
         description:
@@ -264,12 +262,7 @@ export function openApiDocument(): Record<string, unknown> {
           parameters: [
             idParam,
             { name: 'format', in: 'query', schema: { enum: ['json', 'tlog-proof'] } },
-            {
-              name: 'Proofline-Share',
-              in: 'header',
-              description: 'A share link token (pls_…) of this record, for a private log.',
-              schema: { type: 'string' },
-            },
+            shareParam,
           ],
           responses: {
             '200': {
