@@ -215,6 +215,23 @@ export const bearer = (key: string): Record<string, string> => ({
   authorization: `Bearer ${key}`,
 });
 
+/** Attests `n` fresh statements to `log` in one batch with `key`; their receipt views. */
+export async function attestBatch(
+  app: FastifyInstance,
+  key: string,
+  log: string,
+  n: number,
+): Promise<ReceiptBody[]> {
+  const res = await request(app, {
+    method: 'POST',
+    url: `/v1/records/batch?log=${log}`,
+    headers: bearer(key),
+    payload: { records: Array.from({ length: n }, () => statement()) },
+  });
+  assert.equal(res.statusCode, 201, res.body);
+  return (res.json() as { receipts: ReceiptBody[] }).receipts;
+}
+
 function checkProblemShape(res: Response, what: string): void {
   const type = String(res.headers['content-type']);
   assert.match(type, /^application\/problem\+json(;|$)/, `${what}: content-type ${type}`);

@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import type { Storage } from '@proofline/storage';
 import {
+  attestBatch,
   Fixture,
   bearer,
   randomDigest,
   request,
-  statement,
   type ReceiptBody,
   type Response,
 } from './helpers.js';
@@ -64,16 +64,7 @@ describe('private logs and share links', () => {
 
   after(() => fx.close());
 
-  async function attest(log: string, n: number): Promise<ReceiptBody[]> {
-    const res = await request(app, {
-      method: 'POST',
-      url: `/v1/records/batch?log=${log}`,
-      headers: bearer(keys.acme!),
-      payload: { records: Array.from({ length: n }, () => statement()) },
-    });
-    assert.equal(res.statusCode, 201, res.body);
-    return (res.json() as { receipts: ReceiptBody[] }).receipts;
-  }
+  const attest = (log: string, n: number) => attestBatch(app, keys.acme!, log, n);
 
   const get = (url: string, headers: Record<string, string> = {}) =>
     request(app, { method: 'GET', url, headers });

@@ -14,11 +14,11 @@ import {
 import { parseCheckpoint, parseNote, parseVerifierKey } from '@proofline/note';
 import { parseRecordId } from '@proofline/records';
 import {
+  attestBatch,
   Fixture,
   assertProblem,
   bearer,
   request,
-  statement,
   wrapStorage,
   type ReceiptBody,
   type Response,
@@ -64,16 +64,7 @@ describe('SCITT receipts and keys', () => {
 
   after(() => fx.close());
 
-  async function attest(log: string, n: number): Promise<ReceiptBody[]> {
-    const res = await request(app, {
-      method: 'POST',
-      url: `/v1/records/batch?log=${log}`,
-      headers: bearer(keys.acme!),
-      payload: { records: Array.from({ length: n }, () => statement()) },
-    });
-    assert.equal(res.statusCode, 201, res.body);
-    return (res.json() as { receipts: ReceiptBody[] }).receipts;
-  }
+  const attest = (log: string, n: number) => attestBatch(app, keys.acme!, log, n);
 
   async function covered(log: string, size: number): Promise<void> {
     while (((await fx.storage.latestCheckpoint(log))?.size ?? 0) < size) {
