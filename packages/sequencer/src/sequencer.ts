@@ -411,7 +411,23 @@ export class Sequencer {
       const entries = built.flatMap((b) => b.entries);
       // A SyncSigner's note comes back as is: no await (no microtask) on the fast path.
       const sealed = sealing?.seal({ first, timeMs, entries });
-      const receipt = typeof sealed === 'object' ? await sealed : sealed;
+      let receipt: string | undefined;
+      if (typeof sealed === 'object') {
+        try {
+          receipt = await sealed;
+        } catch (err) {
+          // Refused when the asynchronous signature came back: a commit of this process stored
+          // meanwhile covers this proposal. Nothing was sent: propose afresh behind this
+          // process's own tail (a rolled-back storage is refused again before any signing).
+          if (!(err instanceof SequencerError && err.code === 'INDEX_ALREADY_SEALED')) throw err;
+          if (reserving) continue; // the next attempt reserves afresh
+          await Promise.all(waiting.map((f) => f.done));
+          waiting = [];
+          const stored = await this.storage.tail(this.log);
+          tail = this.tail = this.tail && this.tail.size > stored.size ? this.tail : stored;
+          continue;
+        }
+      } else receipt = sealed;
       flight.end = first + entries.length;
       flight.timeMs = timeMs;
       proposed();
