@@ -48,6 +48,8 @@ export {
 } from './sign1.js';
 export {
   CWT_ISS,
+  CWT_SUB,
+  HEADER_LOG_ENTRY,
   HEADER_RECEIPTS,
   HEADER_VDP,
   HEADER_VDS,
@@ -63,7 +65,7 @@ export {
   type ReceiptLeaf,
   type VerifiedReceipt,
 } from './receipt.js';
-export { attachReceipts, detachReceipts, extractReceipts } from './statement.js';
+export { attachReceipts, detachReceipts, extractReceipts, registeredForm } from './statement.js';
 export {
   assembleReceipt,
   ed25519CoseKey,

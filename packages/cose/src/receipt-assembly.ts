@@ -6,6 +6,7 @@ import { HEADER_CWT_CLAIMS, HEADER_KID } from './headers.js';
 import { ALG_EDDSA, coseKeyThumbprint, type CosePublicKey } from './key.js';
 import {
   CWT_ISS,
+  HEADER_LOG_ENTRY,
   HEADER_VDP,
   HEADER_VDS,
   VDP_INCLUSION,
@@ -73,14 +74,19 @@ export async function signRootSignature(content: RootSignatureContent): Promise<
 /**
  * The receipt of one leaf: `rootSignature` (a stored root signature, untrusted bytes) with
  * the unprotected header set to {vdp (396): {-1: [bstr .cbor [tree_size, leaf_index,
- * path]]}}. The protected bytes and the signature are copied byte for byte; nothing is
+ * path]]}}, plus {HEADER_LOG_ENTRY: entry} when the leaf's `entry` bytes are given (so the
+ * receipt alone names what it proves). The protected bytes and the signature are copied byte for byte; nothing is
  * signed or verified here (the caller, or the receipt's verifier, checks the signature over
  * the root the proof reconstructs). Throws MALFORMED_RECEIPT when the root signature has no
  * vds 1 in its protected header, an attached payload or a non-empty unprotected header, or
  * when the proof is not a well-formed inclusion proof (index below size, 32-byte hashes);
  * MALFORMED_COSE / MALFORMED_CBOR / CBOR_LIMIT for bytes that are no COSE_Sign1.
  */
-export function assembleReceipt(rootSignature: Uint8Array, proof: InclusionProof): Uint8Array {
+export function assembleReceipt(
+  rootSignature: Uint8Array,
+  proof: InclusionProof,
+  entry?: Uint8Array,
+): Uint8Array {
   const sign1 = decodeSign1(rootSignature);
   if (sign1.protected.get(HEADER_VDS) !== VDS_RFC9162_SHA256) {
     throw new CoseError('MALFORMED_RECEIPT', 'a root signature has vds 1 in its protected header');
@@ -93,9 +99,18 @@ export function assembleReceipt(rootSignature: Uint8Array, proof: InclusionProof
   }
   const encoded = encodeCbor([proof.treeSize, proof.leafIndex, [...proof.path]]);
   decodeInclusionProof(encoded); // the same checks a verifier makes: refuse what none accepts
+  const unprotected: [Label, CborValue][] = [
+    [HEADER_VDP, new CborMap([[VDP_INCLUSION, [encoded]]])],
+  ];
+  if (entry !== undefined) {
+    if (!(entry instanceof Uint8Array) || entry.length === 0 || entry.length > 65535) {
+      throw new CoseError('INVALID_ARGUMENT', 'a log entry is 1..65535 bytes');
+    }
+    unprotected.push([HEADER_LOG_ENTRY, entry]);
+  }
   return encodeSign1({
     protectedBytes: sign1.protectedBytes,
-    unprotected: new CborMap([[HEADER_VDP, new CborMap([[VDP_INCLUSION, [encoded]]])]]),
+    unprotected: new CborMap(unprotected),
     payload: null,
     signature: sign1.signature,
   });

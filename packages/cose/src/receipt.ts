@@ -18,6 +18,18 @@ export const VDS_RFC9162_SHA256 = 1;
 export const VDP_INCLUSION = -1;
 /** The `iss` claim inside the CWT claims header (RFC 8392 §3.1.1, RFC 9597). */
 export const CWT_ISS = 1;
+/** The `sub` claim inside the CWT claims header (RFC 8392 §3.1.2, RFC 9597). */
+export const CWT_SUB = 2;
+/**
+ * Proofline's private-use header (COSE labels below -65536 are private use, RFC 9052 §3.1):
+ * in a receipt's UNPROTECTED header, the bytes of the log entry the receipt proves (a
+ * Proofline record), so a verifier holding only the receipt can rebuild the leaf. Unsigned,
+ * and self-authenticating: the leaf hash SHA-256(0x00 ‖ entry) must reconstruct the signed
+ * root with the receipt's path. Verifiers that do not know the label ignore it.
+ */
+export const HEADER_LOG_ENTRY = -65537;
+/** Bound on an embedded entry: C2SP tlog-tiles entries are at most 65535 bytes. */
+const MAX_EMBEDDED_ENTRY = 65535;
 
 /** An RFC 9162 inclusion proof as a receipt carries it: [tree_size, leaf_index, path]. */
 export interface InclusionProof {
@@ -30,6 +42,8 @@ export interface InclusionProof {
 export interface DecodedReceipt {
   readonly sign1: Sign1;
   readonly proof: InclusionProof;
+  /** The entry embedded under HEADER_LOG_ENTRY (unsigned until verified), when present. */
+  readonly entry?: Uint8Array;
 }
 
 function malformed(message: string, cause?: unknown): CoseError {
@@ -70,7 +84,8 @@ export function decodeInclusionProof(bytes: Uint8Array): InclusionProof {
  * unprotected header: MALFORMED_RECEIPT, another value: UNSUPPORTED_VDS), a detached (nil)
  * payload, and an unprotected vdp (396) map holding only key -1 with exactly ONE bstr-wrapped
  * inclusion proof. One proof per receipt is Proofline's profile choice: a receipt proves one
- * leaf against one root, so a verifier never has to pick among proofs.
+ * leaf against one root, so a verifier never has to pick among proofs. An unprotected
+ * HEADER_LOG_ENTRY, when present, must be a bstr of 1..65535 bytes (MALFORMED_RECEIPT).
  */
 export function decodeReceipt(bytes: Uint8Array): DecodedReceipt {
   const sign1 = decodeSign1(bytes);
@@ -94,19 +109,50 @@ export function decodeReceipt(bytes: Uint8Array): DecodedReceipt {
   if (proofs.length !== 1 || !(proofs[0] instanceof Uint8Array)) {
     throw malformed(`exactly one bstr inclusion proof per receipt, got ${proofs.length}`);
   }
+  const entry = sign1.unprotected.get(HEADER_LOG_ENTRY);
+  if (
+    entry !== undefined &&
+    !(entry instanceof Uint8Array && entry.length > 0 && entry.length <= MAX_EMBEDDED_ENTRY)
+  ) {
+    throw malformed(`the log entry (${HEADER_LOG_ENTRY}) is a bstr of 1..65535 bytes`);
+  }
+  let proof: InclusionProof;
   try {
-    return { sign1, proof: decodeInclusionProof(proofs[0]) };
+    proof = decodeInclusionProof(proofs[0]);
   } catch (cause) {
     if (cause instanceof CoseError && cause.code === 'MALFORMED_RECEIPT') throw cause;
     throw malformed('the inclusion proof is not well-formed CBOR', cause);
   }
+  return entry === undefined ? { sign1, proof } : { sign1, proof, entry };
 }
 
-/** The leaf a receipt is checked for: its RFC 9162 leaf hash, or the entry bytes to hash. */
-export type ReceiptLeaf = { readonly leafHash: Hash } | { readonly entry: Uint8Array };
+/**
+ * The leaf a receipt is checked for: its RFC 9162 leaf hash, the entry bytes to hash, or
+ * 'embedded': the entry the receipt itself carries under HEADER_LOG_ENTRY.
+ */
+export type ReceiptLeaf = { readonly leafHash: Hash } | { readonly entry: Uint8Array } | 'embedded';
 
-/** The RFC 9162 leaf hash of `leaf`; INVALID_ARGUMENT unless a 32-byte hash or bytes. */
-function receiptLeafHash(leaf: ReceiptLeaf): Hash {
+/**
+ * The RFC 9162 leaf hash of `leaf`; INVALID_ARGUMENT unless a 32-byte hash or bytes;
+ * MALFORMED_RECEIPT for 'embedded' when the receipt carries no entry, or when it carries one
+ * that is not the leaf it is verified for (it would misstate what the receipt proves).
+ */
+function receiptLeafHash(leaf: ReceiptLeaf, embedded: Uint8Array | undefined): Hash {
+  if (leaf === 'embedded') {
+    if (embedded === undefined) throw malformed('the receipt carries no log entry');
+    return leafHash(embedded);
+  }
+  const hash = ownLeafHash(leaf);
+  if (embedded !== undefined && !equalHashes(leafHash(embedded), hash)) {
+    throw malformed('the log entry the receipt carries is not the leaf it is verified for');
+  }
+  return hash;
+}
+
+function ownLeafHash(leaf: Exclude<ReceiptLeaf, 'embedded'>): Hash {
+  if (leaf === null || typeof leaf !== 'object') {
+    throw new CoseError('INVALID_ARGUMENT', 'the leaf is a 32-byte leaf hash or entry bytes');
+  }
   if ('leafHash' in leaf) {
     if (leaf.leafHash instanceof Uint8Array && leaf.leafHash.length === HASH_SIZE)
       return leaf.leafHash;
@@ -126,12 +172,14 @@ export interface VerifiedReceipt {
   readonly leafIndex: number;
   /** The service key whose signature verified. */
   readonly key: CosePublicKey;
+  /** The entry the receipt carries (HEADER_LOG_ENTRY), proven as its leaf; when present. */
+  readonly entry?: Uint8Array;
 }
 
 /**
  * Verifies an RFC 9942 receipt (vds 1) for `leaf` with one of the service `keys`: decodes it
  * ({@link decodeReceipt}), reconstructs the root from the leaf hash (SHA-256(0x00 ‖ entry) when
- * given the entry, RFC 9162 §2.1.1), the leaf index, tree size and path (RFC 9162 §2.1.3.2), and
+ * given the entry or told to use the one the receipt embeds, RFC 9162 §2.1.1), the leaf index, tree size and path (RFC 9162 §2.1.3.2), and
  * returns only once the receipt's signature verifies over that root as the detached payload.
  *
  * tree_size and leaf_index sit in the unprotected header and are NOT signed: what is signed is
@@ -148,8 +196,8 @@ export function verifyReceipt(
   leaf: ReceiptLeaf,
   keys: readonly CosePublicKey[],
 ): VerifiedReceipt {
-  const { sign1, proof } = decodeReceipt(receipt);
-  const hash = receiptLeafHash(leaf);
+  const { sign1, proof, entry } = decodeReceipt(receipt);
+  const hash = receiptLeafHash(leaf, entry);
   let root: Hash;
   try {
     root = inclusionRoot(hash, proof.leafIndex, proof.treeSize, proof.path);
@@ -161,7 +209,8 @@ export function verifyReceipt(
       payload: root,
       understoodCritical: [HEADER_VDS, HEADER_CWT_CLAIMS],
     });
-    return { root, treeSize: proof.treeSize, leafIndex: proof.leafIndex, key };
+    const verified = { root, treeSize: proof.treeSize, leafIndex: proof.leafIndex, key };
+    return entry === undefined ? verified : { ...verified, entry };
   } catch (cause) {
     if (cause instanceof CoseError && cause.code === 'INVALID_SIGNATURE') {
       throw new CoseError(

@@ -53,3 +53,15 @@ export function detachReceipts(statement: Uint8Array): Uint8Array {
   receiptsOf(sign1);
   return withReceipts(sign1, []);
 }
+
+/**
+ * The registered form of a signed statement (docs/scitt.md): the COSE_Sign1 with its
+ * unprotected header replaced by an empty map, tagged (18); the protected header, payload and
+ * signature byte for byte. Unprotected headers are not signed (anyone may add receipts or
+ * other headers), so they are no part of what a log registers: every transparent statement of
+ * one signed statement has the same registered form. Throws decodeSign1's errors.
+ */
+export function registeredForm(statement: Uint8Array): Uint8Array {
+  const sign1 = decodeSign1(statement);
+  return encodeSign1({ ...sign1, unprotected: new CborMap([]) });
+}

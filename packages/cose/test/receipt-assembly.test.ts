@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 import {
   CborMap,
+  CborTag,
+  HEADER_LOG_ENTRY,
   assembleReceipt,
+  attachReceipts,
+  decodeCbor,
+  decodeReceipt,
+  encodeCbor,
+  registeredForm,
   decodeSign1,
   ed25519CoseKey,
   ed25519CoseSigner,
@@ -100,4 +107,66 @@ test('signRootSignature refuses a non-EdDSA signer and a root that is not 32 byt
   await assert.rejects(signRootSignature({ signer, kid, issuer, root: root.subarray(1) }), {
     code: 'INVALID_ARGUMENT',
   });
+});
+
+test('a receipt can carry its log entry (private header -65537): verified as the leaf, refused when it is another', async () => {
+  const stored = await rootSignature();
+  const all = entries(13);
+  const receipt = assembleReceipt(
+    stored,
+    { treeSize: 13, leafIndex: 5, path: tree.path(5) },
+    all[5],
+  );
+  const decoded = decodeReceipt(receipt);
+  assert.deepEqual(decoded.entry, all[5]);
+  assert.deepEqual(decodeSign1(receipt).signature, decodeSign1(stored).signature);
+  const verified = verifyReceipt(receipt, 'embedded', [key]);
+  assert.deepEqual(verified.root, root);
+  assert.deepEqual(verified.entry, all[5]);
+  // The same leaf given explicitly agrees; another leaf is refused before any signature check.
+  assert.deepEqual(verifyReceipt(receipt, { entry: all[5]! }, [key]).root, root);
+  throwsCode(() => verifyReceipt(receipt, { entry: all[6]! }, [key]), 'MALFORMED_RECEIPT');
+  // A receipt without an entry cannot be verified for 'embedded'.
+  const bare = assembleReceipt(stored, { treeSize: 13, leafIndex: 5, path: tree.path(5) });
+  throwsCode(() => verifyReceipt(bare, 'embedded', [key]), 'MALFORMED_RECEIPT');
+  // An insider (or proxy) who swaps the embedded entry gets a receipt that does not verify.
+  const sign1 = decodeSign1(receipt);
+  const swapped = encodeSign1({
+    ...sign1,
+    unprotected: new CborMap(
+      sign1.unprotected.entries.map(([k, v]) => [k, k === HEADER_LOG_ENTRY ? all[6]! : v]),
+    ),
+  });
+  throwsCode(() => verifyReceipt(swapped, 'embedded', [key]), 'INVALID_RECEIPT');
+  // The embedded entry must be a non-empty bstr of at most 65535 bytes.
+  for (const bad of [new Uint8Array(0), 'entry 5', 5, new Uint8Array(65536)]) {
+    const forged = encodeSign1({
+      ...sign1,
+      unprotected: new CborMap(
+        sign1.unprotected.entries.map(([k, v]) => [k, k === HEADER_LOG_ENTRY ? bad : v]),
+      ),
+    });
+    throwsCode(() => decodeReceipt(forged), 'MALFORMED_RECEIPT');
+  }
+  const proof = { treeSize: 13, leafIndex: 5, path: tree.path(5) };
+  throwsCode(() => assembleReceipt(stored, proof, new Uint8Array(0)), 'INVALID_ARGUMENT');
+});
+
+test('registeredForm: the statement with an empty unprotected header, whatever receipts it carries', async () => {
+  const es = es256CoseSigner(new Uint8Array(32).fill(9));
+  const statement = await signSign1(
+    { protected: [[4, new Uint8Array([1, 2])]], unprotected: [[99, 'hint']], payload: root },
+    es,
+  );
+  const form = registeredForm(statement);
+  const sign1 = decodeSign1(form);
+  assert.equal(form[0], 0xd2);
+  assert.equal(sign1.unprotected.entries.length, 0);
+  assert.deepEqual(sign1.protectedBytes, decodeSign1(statement).protectedBytes);
+  assert.deepEqual(sign1.payload, root);
+  const transparent = attachReceipts(statement, [await rootSignature()]);
+  assert.deepEqual(registeredForm(transparent), form);
+  // Untagged input gets the tag: the form is one encoding.
+  const untagged = decodeCbor(statement) as CborTag;
+  assert.deepEqual(registeredForm(encodeCbor(untagged.value)), form);
 });

@@ -11,6 +11,8 @@ import { CodedError } from '@proofline/tlog';
  * - `INVALID_TLOG_PROOF`: a c2sp.org/tlog-proof@v1 text breaks the format or a bound.
  * - `INVALID_KEY_HISTORY`: a key handover note is malformed or not signed by both its keys,
  *   or a log's key history is not one chain of them ending at the trusted key.
+ * - `STATEMENT_MISMATCH`: a record is not the registration of the SCITT signed statement it is
+ *   checked against (its digest, type, subject or labels differ from what the statement gives).
  * - `INVALID_ARGUMENT`: a value handed to a format, build or sign function cannot be encoded.
  */
 export type RecordErrorCode =
@@ -20,6 +22,7 @@ export type RecordErrorCode =
   | 'INVALID_BUNDLE'
   | 'INVALID_TLOG_PROOF'
   | 'INVALID_KEY_HISTORY'
+  | 'STATEMENT_MISMATCH'
   | 'INVALID_ARGUMENT';
 
 /** Data of a {@link RecordError} about one value. */

@@ -139,3 +139,15 @@ export {
   type PopulationFilter,
   type PopulationProofDocument,
 } from './population.js';
+export {
+  HEADER_PAYLOAD_HASH_ALG,
+  HEADER_PAYLOAD_LOCATION,
+  HEADER_PREIMAGE_CONTENT_TYPE,
+  SCITT_LABELS,
+  SCITT_STATEMENT_TYPE,
+  checkScittRecord,
+  registeredStatementDigest,
+  scittRecordStatement,
+  signedStatementClaims,
+  type SignedStatementClaims,
+} from './scitt.js';

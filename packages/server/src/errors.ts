@@ -223,6 +223,7 @@ function recordProblem(err: RecordError): HttpProblem {
     case 'INVALID_RECEIPT':
     case 'INVALID_BUNDLE':
     case 'INVALID_TLOG_PROOF':
+    case 'STATEMENT_MISMATCH':
     case 'INVALID_ARGUMENT':
       return internal();
     default:

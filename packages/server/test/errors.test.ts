@@ -90,6 +90,7 @@ const RECORDS: Record<RecordErrorCode, string> = {
   INVALID_BUNDLE: 'internal',
   INVALID_TLOG_PROOF: 'internal',
   INVALID_KEY_HISTORY: 'storage-corrupt',
+  STATEMENT_MISMATCH: 'internal',
   INVALID_ARGUMENT: 'internal',
 };
 

@@ -113,10 +113,11 @@ describe('SCITT receipts and keys', () => {
       assert.deepEqual(verified.root, rootHash, "the checkpoint's root");
       assert.equal(verified.treeSize, size);
       assert.equal(verified.leafIndex, index);
-      // Another record's leaf does not verify with it.
+      // The receipt carries the record's entry, and names no other leaf.
+      assert.deepEqual(verifyReceipt(receipt, 'embedded', [key]).entry, entry);
       const other = await stored(records.open![(index + 1) % 5]!.id);
       assert.throws(() => verifyReceipt(receipt, { entry: other.entry }, [key]), {
-        code: 'INVALID_RECEIPT',
+        code: 'MALFORMED_RECEIPT',
       });
       // The same bytes at the Proofline path, and under RFC 9943's media type when asked.
       const alias = await get(`/v1/records/${r.id}/receipt.cose`, {

@@ -13,7 +13,9 @@ export const SCITT_RECEIPT_MEDIA_TYPE = 'application/scitt-receipt+cose';
  * publisher) with the record's inclusion proof at that checkpoint's size in its unprotected
  * header. Nothing is signed here; the receipt's protected header and signature are the stored
  * bytes. The leaf is the RFC 9162 leaf hash of the record's entry bytes, the leaf its C2SP
- * proof bundle proves, so both prove the same root when built from the same checkpoint.
+ * proof bundle proves, so both prove the same root when built from the same checkpoint; the
+ * entry itself rides in the unprotected header (HEADER_LOG_ENTRY), so the receipt alone says
+ * which record it proves.
  *
  * The stored root signature is not verified here (a verifier does: an insider who edits it or
  * moves it to another checkpoint gets receipts no verifier accepts); bytes that are no root
@@ -52,11 +54,11 @@ export class CoseReceipts {
     );
     const path = await proveInclusion(index, checkpoint.size, reader);
     try {
-      return assembleReceipt(checkpoint.coseRoot, {
-        treeSize: checkpoint.size,
-        leafIndex: index,
-        path,
-      });
+      return assembleReceipt(
+        checkpoint.coseRoot,
+        { treeSize: checkpoint.size, leafIndex: index, path },
+        entry,
+      );
     } catch (cause) {
       if (!(cause instanceof CoseError)) throw cause;
       throw new ServiceError(
