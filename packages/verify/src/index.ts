@@ -3,7 +3,9 @@
  * c2sp.org/tlog-proof files. It trusts only the TrustPolicy (log key, issuer keys, witness
  * keys) and checks everything else: the record, the issuer signature, the receipt, the
  * inclusion proof, the checkpoint signature, witness cosignatures and consistency with a
- * checkpoint the caller already trusts. Browser-safe: no Node built-ins, no Buffer.
+ * checkpoint the caller already trusts. It also verifies SCITT COSE receipts of records and
+ * transparent statements (scitt/) against pinned log and issuer keys. Browser-safe: no Node
+ * built-ins, no Buffer.
  */
 export {
   VerificationError,
@@ -27,3 +29,15 @@ export { ed25519Verifier } from './ed25519/verifier.js';
 export { cosignatureVerifier } from './cosignature.js';
 export { verifyKeyChain, type ChainKey, type KeyChainLink } from './key-chain.js';
 export { openChainCheckpoint } from './steps/checkpoint.js';
+export {
+  verifyCoseReceipt,
+  verifyCoseReceiptForLeaf,
+  verifyScitt,
+  verifyTransparentStatement,
+} from './scitt/verify.js';
+export type {
+  ReceiptVerification,
+  ScittTrust,
+  ScittVerification,
+  SignedStatementInfo,
+} from './scitt/types.js';
