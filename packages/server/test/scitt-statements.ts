@@ -7,7 +7,10 @@ import {
   HEADER_KID,
   coseKeyThumbprint,
   ed25519CoseSigner,
+  encodeCbor,
+  encodeSign1,
   es256CoseSigner,
+  sigStructure,
   signSign1,
   type CborValue,
   type CoseKeySigner,
@@ -66,5 +69,29 @@ export function signedStatement(
       detached: options.detached ?? false,
     },
     issuer.signer,
+  );
+}
+
+/**
+ * A COSE_Sign1 with exactly the protected header `entries` (no alg added or checked), signed
+ * by `issuer` over the payload: for statements signSign1 would refuse to make.
+ */
+export async function forgedStatement(
+  issuer: TestIssuer,
+  entries: readonly (readonly [Label, CborValue])[],
+  payload: Uint8Array = new Uint8Array(randomBytes(32)),
+): Promise<Uint8Array> {
+  const protectedBytes = encodeCbor(new CborMap(entries));
+  const signature = await issuer.signer.sign(sigStructure(protectedBytes, payload));
+  return encodeSign1({ protectedBytes, unprotected: new CborMap([]), payload, signature });
+}
+
+/** The default CWT claims map of signedStatement, or one with `members` instead. */
+export function claims(members?: readonly (readonly [Label, CborValue])[]): CborMap {
+  return new CborMap(
+    members ?? [
+      [CWT_ISS, 'issuer.example'],
+      [CWT_SUB, 'pkg:npm/example@1.0.0'],
+    ],
   );
 }
