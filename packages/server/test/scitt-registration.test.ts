@@ -18,9 +18,17 @@ import {
   digestLookupKey,
   formatCoseIssuerKey,
   parseRecord,
+  parseStatement,
   registeredStatementDigest,
+  signStatement,
 } from '@proofline/records';
-import { Fixture, assertProblem, bearer, request, type Response } from './helpers.js';
+import {
+  ed25519Signer,
+  formatVerifierKey,
+  generateSignerKey,
+  parseSignerKey,
+} from '@proofline/note';
+import { Fixture, assertProblem, bearer, randomDigest, request, type Response } from './helpers.js';
 import { signedStatement, testIssuer, type TestIssuer } from './scitt-statements.js';
 
 /**
@@ -190,6 +198,33 @@ describe('SCITT registration', () => {
     } while (receipt.statusCode === 404);
     assert.equal(receipt.statusCode, 200);
     await checkReceipt(body(receipt), statement);
+  });
+
+  it('a tenant with note and COSE issuer keys: each path takes its own kind', async () => {
+    const name = 'issuer.mixed.test';
+    const k = parseSignerKey(generateSignerKey(name));
+    await fx.storage.addIssuerKey('acme', formatVerifierKey(name, k.publicKey), Date.now());
+    const signed = await signStatement(
+      parseStatement({ digest: randomDigest(), type: 'test.event' }),
+      ed25519Signer(name, k.seed),
+    );
+    const res = await request(app, {
+      method: 'POST',
+      url: '/v1/records?log=reg',
+      headers: bearer(writer),
+      payload: JSON.parse(JSON.stringify(signed)) as object,
+    });
+    assert.equal(res.statusCode, 201, res.body);
+    const forged = { ...(JSON.parse(JSON.stringify(signed)) as object), subject: 'changed' };
+    const refused = await request(app, {
+      method: 'POST',
+      url: '/v1/records?log=reg',
+      headers: bearer(writer),
+      payload: forged,
+    });
+    assertProblem(refused, 400, 'invalid-issuer-signature', '/issuer');
+    const statement = await signedStatement(ed);
+    assert.equal((await register(statement)).statusCode, 201);
   });
 
   it("an insider's edit of a registered statement's stored entry breaks its receipt", async () => {
