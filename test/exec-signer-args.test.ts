@@ -2,7 +2,8 @@
  * `--log-signer LOG=exec:…` with a program path and an argument that hold spaces, given in
  * the JSON form `exec:["PROGRAM","ARG",…]` (docs/keys.md): the program (the reference
  * scripts/exec-signer-ed25519.mjs behind a wrapper) is started with exactly those words, and
- * signs appended records. A malformed JSON form is refused before any program starts.
+ * signs appended records. A malformed JSON form is refused before any program starts. And
+ * `rotate-key` of a log whose key the program holds says so (not "PKCS#11"), creating nothing.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -83,5 +84,16 @@ describe('an exec: signer whose program path and argument hold spaces', () => {
     ]);
     assert.notEqual(split.status, 0);
     assert.equal(existsSync(started()), false);
+  });
+
+  it('rotate-key names the external program, not a PKCS#11 token, and creates no key', () => {
+    const r = runProofline(['rotate-key', '--data', dir, '--log-signer', signer]);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(
+      r.stderr,
+      /the key of log default is held by an external program \(exec:\): have it \(or its KMS\) make the successor key and give that as --log-signer default\.next=exec:…/,
+    );
+    assert.doesNotMatch(r.stderr, /PKCS#11/);
+    assert.equal(existsSync(join(dir, 'keys', 'default.next.key')), false);
   });
 });
