@@ -1,5 +1,11 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { base64Encode, openCheckpoint, parseVerifierKey, type Checkpoint } from '@proofline/note';
+import {
+  base64Encode,
+  MAX_NOTE_SIZE,
+  openCheckpoint,
+  parseVerifierKey,
+  type Checkpoint,
+} from '@proofline/note';
 import { tileHashReader, tilePath, treeHash, TILE_WIDTH, type TileId } from '@proofline/tlog';
 import { fetchBytes, fetchText, LogUnavailableError } from './fetch.js';
 import { HashPool } from './pool.js';
@@ -63,7 +69,7 @@ const MAX_PROBLEMS = 100;
  */
 async function fetchCheckpoint(base: string): Promise<string> {
   try {
-    return await fetchText(`${base}checkpoint`);
+    return await fetchText(`${base}checkpoint`, undefined, MAX_NOTE_SIZE);
   } catch (err) {
     const url = new URL(base);
     if (!/HTTP 404$/.test((err as Error).message) || /\/logs\/[^/]+\/$/.test(url.pathname)) {
@@ -220,7 +226,11 @@ export async function audit(o: AuditOptions): Promise<AuditResult> {
       8,
       async (j) => {
         const width = Math.min(TILE_WIDTH, hashes.length - j * TILE_WIDTH);
-        const served = await fetchBytes(`${base}${tilePath({ level, index: j, width })}`);
+        const served = await fetchBytes(
+          `${base}${tilePath({ level, index: j, width })}`,
+          undefined,
+          TILE_WIDTH * 32,
+        );
         for (let i = 0; i < width; i++) {
           const want = hashes[j * TILE_WIDTH + i]!;
           const got = served.subarray(i * 32, i * 32 + 32);

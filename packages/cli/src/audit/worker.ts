@@ -13,7 +13,7 @@
  * entries) and interior nodes with its allocation-free nodeHashInto.
  */
 import { parentPort } from 'node:worker_threads';
-import { decodeEntryBundle, entryBundlePath, tilePath } from '@proofline/tlog';
+import { decodeEntryBundle, entryBundlePath, tilePath, TILE_WIDTH } from '@proofline/tlog';
 import { nodeHashInto, nodeLeafHashInPlace } from '@proofline/tlog/node';
 import { fetchBytes, LogUnavailableError } from './fetch.js';
 import { base64Encode } from '@proofline/note';
@@ -74,7 +74,11 @@ export async function checkTile(job: HashJob): Promise<HashResult> {
   try {
     [bundle, served] = await Promise.all([
       fetchBytes(`${job.base}${entryBundlePath(job.tile, job.width)}`, job.apiKey),
-      fetchBytes(`${job.base}${tilePath({ level: 0, index: job.tile, width: job.width })}`),
+      fetchBytes(
+        `${job.base}${tilePath({ level: 0, index: job.tile, width: job.width })}`,
+        undefined,
+        TILE_WIDTH * 32,
+      ),
     ]);
   } catch (err) {
     const message = (err as Error).message;

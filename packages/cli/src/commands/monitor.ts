@@ -9,8 +9,8 @@ import {
 import { proveConsistency, tileHashReader, tilePath, verifyConsistency } from '@proofline/tlog';
 import { openChainCheckpoint, verifyKeyChain } from '@proofline/verify';
 import { audit } from '../audit/auditor.js';
-import { fetchText, LogUnavailableError } from '../audit/fetch.js';
-import { handoversOf } from '../audit/key-chain.js';
+import { fetchBytes, LogUnavailableError } from '../audit/fetch.js';
+import { fetchDescription, handoversIn } from '../audit/key-chain.js';
 
 export interface MonitorOptions {
   readonly url: string;
@@ -177,7 +177,7 @@ async function gatherEvidence(
   try {
     // Kept only when it verifies against the pinned key: a misbehaving log must not make its
     // own evidence unprovable by serving a broken history.
-    const served = handoversOf(await fetchText(base));
+    const served = handoversIn(await fetchDescription(base));
     await verifyKeyChain(o.logKey, served);
     keyHistory = served;
   } catch {
@@ -192,7 +192,8 @@ async function gatherEvidence(
       const reader = tileHashReader(large.size, (tiles) =>
         Promise.all(
           tiles.map(
-            async (t) => new Uint8Array(await (await fetch(`${base}${tilePath(t)}`)).arrayBuffer()),
+            async (t) =>
+              new Uint8Array(await fetchBytes(`${base}${tilePath(t)}`, undefined, t.width * 32)),
           ),
         ),
       );
