@@ -128,9 +128,20 @@ export class LogUnavailableError extends CodedError<'LOG_UNAVAILABLE'> {
 }
 
 /**
+ * The log refused the read (401 or 403): a private log's entries need an API key of its
+ * tenant with a read scope. A setting to fix, not misbehaviour of the log nor an outage.
+ */
+export class ReadRefusedError extends CodedError<'READ_REFUSED'> {
+  constructor(message: string) {
+    super('READ_REFUSED', message);
+    this.name = 'ReadRefusedError';
+  }
+}
+
+/**
  * GET with a few retries on network errors and 5xx (then LogUnavailableError); any other
- * non-200 is an Error naming the URL and status, an answer over `maxBytes` (default
- * MAX_ANSWER_BYTES) an AnswerTooLargeError naming the URL.
+ * non-200 is an Error naming the URL and status (ReadRefusedError for 401 and 403), an
+ * answer over `maxBytes` (default MAX_ANSWER_BYTES) an AnswerTooLargeError naming the URL.
  */
 export async function fetchBytes(
   url: string,
@@ -145,6 +156,11 @@ export async function fetchBytes(
         throw new AnswerTooLargeError(`GET ${url}: ${err.message}`);
       const status = err instanceof StatusError ? err.status : 0;
       const message = `GET ${url}: ${(err as Error).message}`;
+      if (status === 401 || status === 403) {
+        throw new ReadRefusedError(
+          `${message}: the log's entries were refused: a private log needs --api-key, a key of its tenant with audit:read (or records:read)`,
+        );
+      }
       if (status > 0 && status < 500) throw new Error(message, { cause: err });
       if (attempt >= 4) throw new LogUnavailableError(message, { cause: err });
     }

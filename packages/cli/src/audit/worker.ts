@@ -15,7 +15,7 @@
 import { parentPort } from 'node:worker_threads';
 import { decodeEntryBundle, entryBundlePath, tilePath, TILE_WIDTH } from '@proofline/tlog';
 import { nodeHashInto, nodeLeafHashInPlace } from '@proofline/tlog/node';
-import { fetchBytes, LogUnavailableError } from './fetch.js';
+import { fetchBytes, LogUnavailableError, ReadRefusedError } from './fetch.js';
 import { base64Encode } from '@proofline/note';
 
 export interface HashJob {
@@ -64,6 +64,8 @@ export interface HashResult {
   readonly problems: readonly string[];
   /** The log could not be read (see LogUnavailableError): an outage, not a problem. */
   readonly unavailable?: string;
+  /** The log refused to serve the entries (see ReadRefusedError): no verdict either. */
+  readonly refused?: string;
 }
 
 export async function checkTile(job: HashJob): Promise<HashResult> {
@@ -82,9 +84,10 @@ export async function checkTile(job: HashJob): Promise<HashResult> {
     ]);
   } catch (err) {
     const message = (err as Error).message;
-    return err instanceof LogUnavailableError
-      ? { id: job.id, problems: [], unavailable: message }
-      : { id: job.id, problems: [message] };
+    if (err instanceof LogUnavailableError)
+      return { id: job.id, problems: [], unavailable: message };
+    if (err instanceof ReadRefusedError) return { id: job.id, problems: [], refused: message };
+    return { id: job.id, problems: [message] };
   }
   // Entry i is bundle[starts[i], starts[i+1] - 2): a big-endian uint16 length precedes each.
   const starts = entryStarts(bundle);
