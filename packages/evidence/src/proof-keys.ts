@@ -15,7 +15,10 @@ export interface KeyHistorySource {
   name(log: string): string;
   /** What it means that the source holds no notes, for a checkpoint that needs them. */
   readonly absent: string;
-  /** The handover notes of `log`, oldest first (none before the log retired a key). */
+  /**
+   * The handover notes of `log`, oldest first (none before the log retired a key); rejects
+   * with KeyHistoryProblem KEY_HISTORY_MALFORMED when the source's history breaks its shape.
+   */
   notes(log: string): Promise<readonly string[]>;
 }
 
