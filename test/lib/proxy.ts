@@ -6,13 +6,15 @@ import { PROOFLINE_BIN } from './proofline.js';
 
 /**
  * Runs `proofline ARGS` without blocking this process (runProofline's spawnSync would stall
- * a proxy served from this process).
+ * a proxy served from this process), in `env` (default this process's).
  */
 export function runProoflineAsync(
   args: string[],
+  env?: NodeJS.ProcessEnv,
 ): Promise<{ status: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [PROOFLINE_BIN, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(env ? { env } : {}),
   });
   let stdout = '';
   let stderr = '';

@@ -118,8 +118,13 @@ export interface Deployment {
   close(): Promise<void>;
 }
 
-/** What is missing when a command that must not create it finds it absent. */
-export type DeploymentErrorCode = 'NO_DATA' | 'NO_LOG' | 'NO_TENANT_LOG' | 'VISIBILITY';
+/**
+ * What is missing when a command that must not create it finds it absent (`NO_DATA`,
+ * `NO_LOG`, `NO_TENANT_LOG`, `VISIBILITY`), or `EXTERNAL_KEY`: the log's key is held by a
+ * PKCS#11 token or an external program, which must make its successor (rotate-key).
+ */
+export type DeploymentErrorCode =
+  'NO_DATA' | 'NO_LOG' | 'NO_TENANT_LOG' | 'VISIBILITY' | 'EXTERNAL_KEY';
 
 export class DeploymentError extends CodedError<DeploymentErrorCode> {
   constructor(code: DeploymentErrorCode, message: string) {
@@ -389,9 +394,13 @@ async function openWithKeys(
     },
     async createSuccessor(name) {
       const { config } = await deployment.openLog(name);
-      if (tokenKeys.has(name) || tokenKeys.has(`${name}.next`)) {
-        throw new Error(
-          `the key of log ${name} is in a PKCS#11 token: generate the successor on the token and give it as --log-signer ${name}.next=pkcs11:…`,
+      const external = tokenKeys.get(name) ?? tokenKeys.get(`${name}.next`);
+      if (external) {
+        throw new DeploymentError(
+          'EXTERNAL_KEY',
+          external.uri.startsWith('exec:')
+            ? `the key of log ${name} is held by an external program (exec:): have it (or its KMS) make the successor key and give that as --log-signer ${name}.next=exec:…`
+            : `the key of log ${name} is in a PKCS#11 token: generate the successor on the token and give it as --log-signer ${name}.next=pkcs11:…`,
         );
       }
       return createSuccessorKey(keyDir, name, config.origin);

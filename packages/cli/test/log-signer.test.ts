@@ -47,6 +47,45 @@ describe('parseLogSigners', () => {
     }
   });
 
+  it('takes exec:["PROGRAM","ARG",…] for a program or argument that holds a space', () => {
+    const exec = 'exec:["/opt/kms signer/sign","--key-file","/keys/a b.key"]';
+    assert.deepEqual([...parseLogSigners([`audit=${exec}`], 'default')], [['audit', exec]]);
+    assert.deepEqual(parseExecCommand(exec), [
+      '/opt/kms signer/sign',
+      '--key-file',
+      '/keys/a b.key',
+    ]);
+    assert.deepEqual(parseExecCommand('exec:[ "/opt/sign" ]'), ['/opt/sign']);
+    // The space-split form still splits: a quote is no quoting there.
+    assert.deepEqual(parseExecCommand('exec:/opt/sign "a b"'), ['/opt/sign', '"a', 'b"']);
+  });
+
+  it('refuses a malformed JSON form, naming why, before anything starts', () => {
+    for (const [bad, why] of [
+      ['exec:[', /not a JSON array/],
+      ['exec:["/opt/sign"] --x', /not a JSON array/],
+      ['exec:["/opt/sign",]', /not a JSON array/],
+      ['exec:[]', /absolute path/],
+      ['exec:["sign"]', /absolute path/],
+      ['exec:["/opt/sign",7]', /array of strings/],
+      ['exec:["/opt/sign",null]', /array of strings/],
+      ['exec:[["/opt/sign"]]', /array of strings/],
+      ['exec:["/opt/sign",""]', /an empty word or a NUL/],
+      ['exec:["/opt/sign","a\\u0000b"]', /an empty word or a NUL/],
+      [`exec:["/opt/sign"${',"x"'.repeat(64)}]`, /more than 64 words/],
+      [`exec:["/opt/${'s'.repeat(5000)}"]`, /longer than 4096 characters/],
+    ] as const) {
+      assert.throws(
+        () => parseLogSigners([`audit=${bad}`], 'default'),
+        (err: Error) =>
+          err instanceof TypeError &&
+          why.test(err.message) &&
+          err.message.includes('or exec:["/ABSOLUTE/PROGRAM","ARG",…]'),
+        bad,
+      );
+    }
+  });
+
   it('reads PROOFLINE_LOG_SIGNER_<NAME> back to the log name', () => {
     assert.deepEqual(
       [...signersFromEnvironment({ PROOFLINE_LOG_SIGNER_AUDIT_2026: ` ${URI}\n`, OTHER: 'x' })],

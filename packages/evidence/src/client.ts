@@ -1,6 +1,7 @@
 import { MAX_NOTE_SIZE } from '@proofline/note';
 import { parseBundle, type Bundle, type PopulationFilter } from '@proofline/records';
 import { EvidenceError, malformed } from './errors.js';
+import { KeyHistoryProblem } from './key-history.js';
 import { splitLines } from './lines.js';
 import { MAX_PROOF_SIZE, parseJsonText, parseProof, type PopulationProof } from './population.js';
 
@@ -104,7 +105,8 @@ export class AuditClient {
   /**
    * The handover notes of the log's retired keys, oldest first (`GET /logs/<log>/`,
    * `retiredKeys[].handover`; none before a key was retired). Parsed strictly and bounded,
-   * not verified: callers verify them (verifyKeyChain of @proofline/verify).
+   * not verified: callers verify them (verifyKeyChain of @proofline/verify). A `retiredKeys`
+   * of the wrong shape throws KeyHistoryProblem KEY_HISTORY_MALFORMED.
    */
   async keyHistory(log: string): Promise<string[]> {
     const res = await this.get(`/logs/${encodeURIComponent(log)}/`, {});
@@ -113,14 +115,18 @@ export class AuditClient {
     };
     const retired = described?.retiredKeys ?? [];
     if (!Array.isArray(retired) || retired.length > MAX_HANDOVERS) {
-      throw malformed(
+      throw new KeyHistoryProblem(
+        'KEY_HISTORY_MALFORMED',
         `the log description's retiredKeys is not an array of at most ${MAX_HANDOVERS}`,
       );
     }
-    return retired.map((r: unknown) => {
+    return retired.map((r: unknown, i) => {
       const handover = (r as { handover?: unknown } | null)?.handover;
       if (typeof handover !== 'string' || handover.length > MAX_NOTE_SIZE)
-        throw malformed("a retired key of the log's description has no handover note");
+        throw new KeyHistoryProblem(
+          'KEY_HISTORY_MALFORMED',
+          `retired key ${i} of the log's description has no handover note of at most ${MAX_NOTE_SIZE} bytes`,
+        );
       return handover;
     });
   }

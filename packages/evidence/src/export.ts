@@ -24,9 +24,9 @@ import {
   type PopulationFilter,
 } from '@proofline/records';
 import { equalHashes, leafHash, type Hash } from '@proofline/tlog';
-import { verifyBundle, verifyKeyChain, type KeyChainLink } from '@proofline/verify';
+import { verifyBundle } from '@proofline/verify';
 import { anchorTimes, endTieProblem } from './anchor.js';
-import { checkProofCheckpoints, PopulationChecker, type Item } from './check.js';
+import { PopulationChecker, type Item } from './check.js';
 import { AuditClient, splitLines } from './client.js';
 import { summarizeControls } from './controls.js';
 import { EvidenceError, malformed } from './errors.js';
@@ -56,7 +56,8 @@ import {
 } from './population.js';
 import { renderHtml, REPORT_FORMAT, type SampleRow } from './report.js';
 import { pdfkitVersion, renderPdf } from './report-pdf.js';
-import { keyHistoryJson } from './key-history.js';
+import { isKeyHistoryCode, keyHistoryJson, KeyHistoryProblem, otherSealer } from './key-history.js';
+import { checkPopulationProof, servedKeyHistory } from './proof-keys.js';
 import { drawSample, SAMPLE_ALGORITHM, sampleSizeFor } from './sample.js';
 import { readPage } from './verify-evidence.js';
 import { ZipWriter } from './zip.js';
@@ -134,7 +135,9 @@ const sha256Hex = (data: Uint8Array | string) =>
  * `latest`, or its anchor when that is the end checkpoint); writes population listings, bundles (JSON and
  * tlog-proof), checkpoints and their signatures, the log key, the control view, an HTML and a
  * PDF report, a README, manifest.json and SHA256SUMS into one ZIP. Refuses (EvidenceError) to
- * package anything that does not verify.
+ * package anything that does not verify; a key history that does not hold (the server's
+ * `retiredKeys` malformed, not one chain, not naming `logKey`, or missing for a checkpoint of
+ * another key) with KeyHistoryProblem and its code. A refusal writes nothing at `out`.
  */
 export async function exportEvidence(o: ExportOptions): Promise<ExportResult> {
   const verifier = parseVerifierKey(o.logKey);
@@ -210,22 +213,19 @@ export async function exportEvidence(o: ExportOptions): Promise<ExportResult> {
 
     // 2. The log's key history (none unless it retired a key), verified against the trusted
     // key; then signatures, consistency and completeness against the key (or key chain).
-    const notes = await client.keyHistory(proof.log);
-    let chain: readonly KeyChainLink[] | undefined;
-    if (notes.length > 0) {
-      try {
-        chain = await verifyKeyChain(verifier.verifierKey, notes);
-      } catch (cause) {
-        throw malformed(
-          `the log's key history does not verify: ${(cause as Error).message}`,
-          cause,
-        );
-      }
-    }
-    const { items, opened, signers } = await checkProofCheckpoints(proof, verifier, chain);
+    const checked = await checkPopulationProof(
+      proof,
+      verifier.verifierKey,
+      servedKeyHistory(client),
+    );
+    const { opened, signers, notes, chain } = checked;
+    const items = [...checked.items];
     const { item, summary } = checker.finish(opened.end);
     items.push(item);
     const failed = items.filter((i) => i.status === 'fail');
+    // A history that does not hold is named by its own code, as verify-evidence names it.
+    for (const i of failed)
+      if (isKeyHistoryCode(i.code)) throw new KeyHistoryProblem(i.code, i.detail);
     if (failed.length > 0 || !opened.end || !opened.latest) {
       throw malformed(
         `the server's population for the period does not verify: ${failed.map((i) => `${i.name}: ${i.detail}`).join('; ')}`,
@@ -311,6 +311,18 @@ export async function exportEvidence(o: ExportOptions): Promise<ExportResult> {
             : ['not the population entry']),
           ...(tie === undefined ? [] : [tie]),
         ];
+        const sealer =
+          chain === undefined &&
+          bundle.receipt !== undefined &&
+          verification.checks.some((c) => c.name === 'receipt' && c.status === 'failed')
+            ? otherSealer(bundle.receipt, proof.origin, verifier.keyId)
+            : undefined;
+        if (sealer !== undefined) {
+          throw new KeyHistoryProblem(
+            'KEY_HISTORY_MISSING',
+            `record ${bundle.id} (index ${bundle.index}): its receipt is sealed by another key of the log, ${sealer}, not the key you trust, and the log's description lists no retired key (retiredKeys) whose signed handover would vouch for that key`,
+          );
+        }
         if (!verification.ok || why.length > 0) {
           throw malformed(
             `the server's bundle for ${bundle.id} does not verify: ${why.join('; ') || 'a mandatory check did not pass'}`,

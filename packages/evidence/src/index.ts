@@ -47,7 +47,12 @@ export {
   type PopulationSummary,
 } from './check.js';
 export { scanPopulation, type ScanResult } from './scan.js';
-export { checkPopulationProof, type KeyHistorySource, type ProofCheck } from './proof-keys.js';
+export {
+  checkPopulationProof,
+  servedKeyHistory,
+  type KeyHistorySource,
+  type ProofCheck,
+} from './proof-keys.js';
 export { AuditClient, BUNDLES_PER_REQUEST, splitLines, type PopulationQuery } from './client.js';
 export {
   catalogue,
@@ -70,6 +75,7 @@ export {
 export {
   KEY_HISTORY_MEDIA_TYPE,
   keyHistoryJson,
+  KeyHistoryProblem,
   parseKeyHistoryDocument,
   type KeyHistoryCode,
   type KeyHistoryDocument,

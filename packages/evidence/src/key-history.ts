@@ -45,6 +45,17 @@ export interface KeyHistoryDocument {
 export type KeyHistoryCode =
   'KEY_HISTORY_MISSING' | 'KEY_HISTORY_MALFORMED' | 'INVALID_KEY_HISTORY' | 'KEY_HISTORY_UNTRUSTED';
 
+const KEY_HISTORY_CODES: ReadonlySet<string> = new Set<KeyHistoryCode>([
+  'KEY_HISTORY_MISSING',
+  'KEY_HISTORY_MALFORMED',
+  'INVALID_KEY_HISTORY',
+  'KEY_HISTORY_UNTRUSTED',
+]);
+
+/** Whether `code` (an Item's) is a KeyHistoryCode. */
+export const isKeyHistoryCode = (code: string | undefined): code is KeyHistoryCode =>
+  code !== undefined && KEY_HISTORY_CODES.has(code);
+
 /** A key history that does not hold, with its code. */
 export class KeyHistoryProblem extends Error {
   constructor(

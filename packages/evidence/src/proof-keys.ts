@@ -1,6 +1,7 @@
 import { parseVerifierKey } from '@proofline/note';
 import type { KeyChainLink } from '@proofline/verify';
 import { checkProofCheckpoints, fail, pass, type Item, type OpenedCheckpoints } from './check.js';
+import type { AuditClient } from './client.js';
 import { describeChain, KeyHistoryProblem, otherSealer, verifyHandovers } from './key-history.js';
 import type { PopulationProof } from './population.js';
 
@@ -14,13 +15,30 @@ export interface KeyHistorySource {
   name(log: string): string;
   /** What it means that the source holds no notes, for a checkpoint that needs them. */
   readonly absent: string;
-  /** The handover notes of `log`, oldest first (none before the log retired a key). */
+  /**
+   * The handover notes of `log`, oldest first (none before the log retired a key); rejects
+   * with KeyHistoryProblem KEY_HISTORY_MALFORMED when the source's history breaks its shape.
+   */
   notes(log: string): Promise<readonly string[]>;
+}
+
+/**
+ * The log's key history as the audit API's server describes it (`GET /logs/<log>/`), fetched
+ * once per check: the notes are untrusted until checkPopulationProof verifies them.
+ */
+export function servedKeyHistory(client: AuditClient): KeyHistorySource {
+  return {
+    name: (log) => `the log's description (GET /logs/${log}/)`,
+    absent: "the log's description lists no retired key (retiredKeys)",
+    notes: (log) => client.keyHistory(log),
+  };
 }
 
 export interface ProofCheck {
   readonly items: Item[];
   readonly opened: OpenedCheckpoints;
+  /** The chain's verifier key that opened each checkpoint (see checkProofCheckpoints). */
+  readonly signers: Partial<Record<'start' | 'end' | 'latest', string>>;
   /** The notes the source gave (empty without a source or history), verified or not. */
   readonly notes: readonly string[];
   /** The verified key chain; undefined without a history or when it failed. */
@@ -40,9 +58,10 @@ const CHECKPOINTS = [
  * opened by the key of the chain that covered its tree. The items name the chain
  * (`key-history`). Nothing unsigned switches a check off: a history that does not verify
  * fails the `key-history` item (INVALID_KEY_HISTORY, KEY_HISTORY_UNTRUSTED) and the
- * checkpoints are opened with the pinned key alone; a checkpoint signed by another key of the
- * log while the source holds no history fails, named, with KEY_HISTORY_MISSING. Rejects only
- * when the source cannot be read.
+ * checkpoints are opened with the pinned key alone, as they are when the source's history
+ * breaks its shape (KEY_HISTORY_MALFORMED, a KeyHistoryProblem of the source); a checkpoint
+ * signed by another key of the log while the source holds no history fails, named, with
+ * KEY_HISTORY_MISSING. Rejects only when the source cannot be read.
  */
 export async function checkPopulationProof(
   proof: PopulationProof,
@@ -51,7 +70,16 @@ export async function checkPopulationProof(
 ): Promise<ProofCheck> {
   const verifier = parseVerifierKey(logKey);
   const items: Item[] = [];
-  const notes = keyHistory ? await keyHistory.notes(proof.log) : [];
+  let notes: readonly string[] = [];
+  let offered = false;
+  try {
+    notes = keyHistory ? await keyHistory.notes(proof.log) : [];
+    offered = notes.length > 0;
+  } catch (err) {
+    if (!(err instanceof KeyHistoryProblem)) throw err;
+    offered = true;
+    items.push(fail('key-history', `${keyHistory!.name(proof.log)}: ${err.message}`, err.code));
+  }
   let chain: readonly KeyChainLink[] | undefined;
   if (notes.length > 0) {
     const source = keyHistory!.name(proof.log);
@@ -69,7 +97,7 @@ export async function checkPopulationProof(
     }
   }
   const checked = await checkProofCheckpoints(proof, verifier, chain);
-  if (notes.length === 0) {
+  if (!offered) {
     // Only when no history was offered: a history that failed has its own code already.
     for (const [which, member] of CHECKPOINTS) {
       const ref = proof[member];
@@ -86,5 +114,11 @@ export async function checkPopulationProof(
     }
   }
   items.push(...checked.items);
-  return { items, opened: checked.opened, notes, ...(chain ? { chain } : {}) };
+  return {
+    items,
+    opened: checked.opened,
+    signers: checked.signers,
+    notes,
+    ...(chain ? { chain } : {}),
+  };
 }

@@ -1,7 +1,13 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { base64Encode, openCheckpoint, parseVerifierKey, type Checkpoint } from '@proofline/note';
+import {
+  base64Encode,
+  MAX_NOTE_SIZE,
+  openCheckpoint,
+  parseVerifierKey,
+  type Checkpoint,
+} from '@proofline/note';
 import { tileHashReader, tilePath, treeHash, TILE_WIDTH, type TileId } from '@proofline/tlog';
-import { fetchBytes, fetchText, LogUnavailableError } from './fetch.js';
+import { fetchBytes, fetchText, LogUnavailableError, ReadRefusedError } from './fetch.js';
 import { HashPool } from './pool.js';
 import { keyChain, pinnedOnly, type Anchor, type AuditKeys } from './key-chain.js';
 import { tileRoot, type ErasedLeaf, type ErasureClaim } from './worker.js';
@@ -63,7 +69,7 @@ const MAX_PROBLEMS = 100;
  */
 async function fetchCheckpoint(base: string): Promise<string> {
   try {
-    return await fetchText(`${base}checkpoint`);
+    return await fetchText(`${base}checkpoint`, undefined, MAX_NOTE_SIZE);
   } catch (err) {
     const url = new URL(base);
     if (!/HTTP 404$/.test((err as Error).message) || /\/logs\/[^/]+\/$/.test(url.pathname)) {
@@ -83,7 +89,9 @@ async function fetchCheckpoint(base: string): Promise<string> {
  * threads, checks every served tile against the recomputation and the recomputed root
  * against the signed checkpoint, and (with `since`) that an earlier checkpoint's tree is a
  * prefix of this one. Problems name the tile, the entry index and both values. Rejects with
- * LogUnavailableError when the log cannot be read (network, timeout, 5xx): no verdict.
+ * LogUnavailableError when the log cannot be read (network, timeout, 5xx), ReadRefusedError
+ * when it refuses its entries (401, 403: a private log without a key of its tenant): no
+ * verdict. `apiKey` also goes with the fetch of the log's description (its key history).
  */
 export async function audit(o: AuditOptions): Promise<AuditResult> {
   const base = o.url.endsWith('/') ? o.url : `${o.url}/`;
@@ -106,7 +114,7 @@ export async function audit(o: AuditOptions): Promise<AuditResult> {
   } catch (err) {
     // The pinned key may have been retired: follow the log's signed key history.
     try {
-      keys = await keyChain(base, o.logKey);
+      keys = await keyChain(base, o.logKey, o.apiKey);
       ({ checkpoint } = await openWithKeys(note, origin, keys));
     } catch (chainErr) {
       return failed(
@@ -157,6 +165,7 @@ export async function audit(o: AuditOptions): Promise<AuditResult> {
   const claims: ErasureClaim[] = [];
   let hashed = 0;
   let unavailable: string | undefined;
+  let refused: string | undefined;
   let lastSave = Date.now();
   try {
     const tiles = [...range(start, tiles0)];
@@ -174,8 +183,9 @@ export async function audit(o: AuditOptions): Promise<AuditResult> {
         ...(logName === undefined ? {} : { log: logName }),
         ...(o.apiKey === undefined ? {} : { apiKey: o.apiKey }),
       });
-      if (result.unavailable !== undefined) {
+      if (result.unavailable !== undefined || result.refused !== undefined) {
         unavailable ??= result.unavailable;
+        refused ??= result.refused;
         return;
       }
       result.problems.forEach(report);
@@ -190,6 +200,7 @@ export async function audit(o: AuditOptions): Promise<AuditResult> {
         o.stateFile &&
         problems.length === 0 &&
         unavailable === undefined &&
+        refused === undefined &&
         Date.now() - lastSave > 2000
       ) {
         lastSave = Date.now();
@@ -199,6 +210,7 @@ export async function audit(o: AuditOptions): Promise<AuditResult> {
   } finally {
     await pool.close();
   }
+  if (refused !== undefined) throw new ReadRefusedError(refused);
   if (unavailable !== undefined) throw new LogUnavailableError(unavailable);
   const { erased, pending } = accountErasures(erasedLeaves, claims, start * TILE_WIDTH, report);
   if (problems.length > 0)
@@ -220,7 +232,11 @@ export async function audit(o: AuditOptions): Promise<AuditResult> {
       8,
       async (j) => {
         const width = Math.min(TILE_WIDTH, hashes.length - j * TILE_WIDTH);
-        const served = await fetchBytes(`${base}${tilePath({ level, index: j, width })}`);
+        const served = await fetchBytes(
+          `${base}${tilePath({ level, index: j, width })}`,
+          undefined,
+          TILE_WIDTH * 32,
+        );
         for (let i = 0; i < width; i++) {
           const want = hashes[j * TILE_WIDTH + i]!;
           const got = served.subarray(i * 32, i * 32 + 32);

@@ -16,6 +16,13 @@ const agents = {
 const TIMEOUT_MS = 60_000;
 const MAX_REDIRECTS = 5;
 
+/**
+ * The most bytes fetchBytes reads of an answer unless told fewer: the largest entry bundle
+ * (256 entries of at most 65535 bytes, each behind its 2-byte length). Every answer of the
+ * log is untrusted: none is read, or gunzipped, beyond its bound.
+ */
+export const MAX_ANSWER_BYTES = 256 * (65_535 + 2);
+
 /** A final HTTP status that is not 200 (no retry for < 500). */
 class StatusError extends Error {
   constructor(readonly status: number) {
@@ -23,12 +30,27 @@ class StatusError extends Error {
   }
 }
 
+/** An answer (or its gunzipped body) larger than its bound: misbehaviour, never retried. */
+export class AnswerTooLargeError extends CodedError<'ANSWER_TOO_LARGE'> {
+  constructor(message: string) {
+    super('ANSWER_TOO_LARGE', message);
+    this.name = 'AnswerTooLargeError';
+  }
+}
+
 /**
  * One GET: the body (decoded if gzip), following redirects; rejects on a status other than
- * 200. `apiKey` (a private log's entries need one) is sent as a bearer token to the first
- * URL's origin only, never to another origin a redirect names.
+ * 200, and with AnswerTooLargeError once the body (declared, read or gunzipped) exceeds
+ * `maxBytes`. `apiKey` (a private log's entries need one) is sent as a bearer token to the
+ * first URL's origin only, never to another origin a redirect names.
  */
-function get(url: string, apiKey?: string, redirects = 0, origin?: string): Promise<Buffer> {
+function get(
+  url: string,
+  maxBytes: number,
+  apiKey?: string,
+  redirects = 0,
+  origin?: string,
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
     const home = origin ?? u.origin;
@@ -50,22 +72,41 @@ function get(url: string, apiKey?: string, redirects = 0, origin?: string): Prom
         const status = res.statusCode ?? 0;
         if (status >= 300 && status < 400 && res.headers.location && redirects < MAX_REDIRECTS) {
           res.resume();
-          return resolve(get(new URL(res.headers.location, u).href, apiKey, redirects + 1, home));
+          return resolve(
+            get(new URL(res.headers.location, u).href, maxBytes, apiKey, redirects + 1, home),
+          );
         }
         if (status !== 200) {
           res.resume();
           return reject(new StatusError(status));
         }
+        const tooLarge = () => new AnswerTooLargeError(`the answer exceeds ${maxBytes} bytes`);
+        if (Number(res.headers['content-length'] ?? 0) > maxBytes) {
+          res.destroy();
+          return reject(tooLarge());
+        }
         const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
+        let total = 0;
+        res.on('data', (c: Buffer) => {
+          total += c.length;
+          if (total > maxBytes) {
+            res.destroy();
+            reject(tooLarge());
+          } else chunks.push(c);
+        });
         res.on('error', reject);
         res.on('end', () => {
           try {
             const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
             const coding = res.headers['content-encoding'];
-            resolve(coding === 'gzip' || coding === 'x-gzip' ? gunzipSync(body) : body);
+            resolve(
+              coding === 'gzip' || coding === 'x-gzip'
+                ? gunzipSync(body, { maxOutputLength: maxBytes })
+                : body,
+            );
           } catch (err) {
-            reject(err as Error);
+            const code = (err as NodeJS.ErrnoException).code;
+            reject(code === 'ERR_BUFFER_TOO_LARGE' ? tooLarge() : (err as Error));
           }
         });
       },
@@ -87,16 +128,39 @@ export class LogUnavailableError extends CodedError<'LOG_UNAVAILABLE'> {
 }
 
 /**
- * GET with a few retries on network errors and 5xx (then LogUnavailableError); any other
- * non-200 is an Error naming the URL and status.
+ * The log refused the read (401 or 403): a private log's entries need an API key of its
+ * tenant with a read scope. A setting to fix, not misbehaviour of the log nor an outage.
  */
-export async function fetchBytes(url: string, apiKey?: string): Promise<Buffer> {
+export class ReadRefusedError extends CodedError<'READ_REFUSED'> {
+  constructor(message: string) {
+    super('READ_REFUSED', message);
+    this.name = 'ReadRefusedError';
+  }
+}
+
+/**
+ * GET with a few retries on network errors and 5xx (then LogUnavailableError); any other
+ * non-200 is an Error naming the URL and status (ReadRefusedError for 401 and 403), an
+ * answer over `maxBytes` (default MAX_ANSWER_BYTES) an AnswerTooLargeError naming the URL.
+ */
+export async function fetchBytes(
+  url: string,
+  apiKey?: string,
+  maxBytes = MAX_ANSWER_BYTES,
+): Promise<Buffer> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await get(url, apiKey);
+      return await get(url, maxBytes, apiKey);
     } catch (err) {
+      if (err instanceof AnswerTooLargeError)
+        throw new AnswerTooLargeError(`GET ${url}: ${err.message}`);
       const status = err instanceof StatusError ? err.status : 0;
       const message = `GET ${url}: ${(err as Error).message}`;
+      if (status === 401 || status === 403) {
+        throw new ReadRefusedError(
+          `${message}: the log's entries were refused: a private log needs --api-key, a key of its tenant with audit:read (or records:read)`,
+        );
+      }
       if (status > 0 && status < 500) throw new Error(message, { cause: err });
       if (attempt >= 4) throw new LogUnavailableError(message, { cause: err });
     }
@@ -104,6 +168,11 @@ export async function fetchBytes(url: string, apiKey?: string): Promise<Buffer> 
   }
 }
 
-export async function fetchText(url: string, apiKey?: string): Promise<string> {
-  return (await fetchBytes(url, apiKey)).toString('utf8');
+/** fetchBytes as UTF-8 text. */
+export async function fetchText(
+  url: string,
+  apiKey?: string,
+  maxBytes = MAX_ANSWER_BYTES,
+): Promise<string> {
+  return (await fetchBytes(url, apiKey, maxBytes)).toString('utf8');
 }

@@ -13,9 +13,9 @@
  * entries) and interior nodes with its allocation-free nodeHashInto.
  */
 import { parentPort } from 'node:worker_threads';
-import { decodeEntryBundle, entryBundlePath, tilePath } from '@proofline/tlog';
+import { decodeEntryBundle, entryBundlePath, tilePath, TILE_WIDTH } from '@proofline/tlog';
 import { nodeHashInto, nodeLeafHashInPlace } from '@proofline/tlog/node';
-import { fetchBytes, LogUnavailableError } from './fetch.js';
+import { fetchBytes, LogUnavailableError, ReadRefusedError } from './fetch.js';
 import { base64Encode } from '@proofline/note';
 
 export interface HashJob {
@@ -64,6 +64,8 @@ export interface HashResult {
   readonly problems: readonly string[];
   /** The log could not be read (see LogUnavailableError): an outage, not a problem. */
   readonly unavailable?: string;
+  /** The log refused to serve the entries (see ReadRefusedError): no verdict either. */
+  readonly refused?: string;
 }
 
 export async function checkTile(job: HashJob): Promise<HashResult> {
@@ -74,13 +76,18 @@ export async function checkTile(job: HashJob): Promise<HashResult> {
   try {
     [bundle, served] = await Promise.all([
       fetchBytes(`${job.base}${entryBundlePath(job.tile, job.width)}`, job.apiKey),
-      fetchBytes(`${job.base}${tilePath({ level: 0, index: job.tile, width: job.width })}`),
+      fetchBytes(
+        `${job.base}${tilePath({ level: 0, index: job.tile, width: job.width })}`,
+        undefined,
+        TILE_WIDTH * 32,
+      ),
     ]);
   } catch (err) {
     const message = (err as Error).message;
-    return err instanceof LogUnavailableError
-      ? { id: job.id, problems: [], unavailable: message }
-      : { id: job.id, problems: [message] };
+    if (err instanceof LogUnavailableError)
+      return { id: job.id, problems: [], unavailable: message };
+    if (err instanceof ReadRefusedError) return { id: job.id, problems: [], refused: message };
+    return { id: job.id, problems: [message] };
   }
   // Entry i is bundle[starts[i], starts[i+1] - 2): a big-endian uint16 length precedes each.
   const starts = entryStarts(bundle);

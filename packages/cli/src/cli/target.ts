@@ -49,7 +49,7 @@ export const TARGET_FLAGS: readonly FlagSpec[] = [
     type: 'string',
     value: '[LOG=]pkcs11:URI|exec:PROGRAM',
     repeatable: true,
-    help: "a log whose key is in a PKCS#11 token (HSM, SoftHSM2), e.g. pkcs11:token=T;object=K?module-path=LIB&pin-source=FILE (PIN default from $PROOFLINE_PKCS11_PIN), or held by an external program (e.g. calling a cloud KMS), exec:/ABSOLUTE/PROGRAM [ARG…] speaking the line protocol of docs/keys.md; without LOG=, the command's --log (default: default); LOG.next= a rotation's successor key; or PROOFLINE_LOG_SIGNER_<NAME>. Default: the key file",
+    help: 'a log whose key is in a PKCS#11 token (HSM, SoftHSM2), e.g. pkcs11:token=T;object=K?module-path=LIB&pin-source=FILE (PIN default from $PROOFLINE_PKCS11_PIN), or held by an external program (e.g. calling a cloud KMS), exec:/ABSOLUTE/PROGRAM [ARG…] (or exec:["/ABSOLUTE/PROGRAM","ARG",…] for words with spaces) speaking the line protocol of docs/keys.md; without LOG=, the command\'s --log (default: default); LOG.next= a rotation\'s successor key; or PROOFLINE_LOG_SIGNER_<NAME>. Default: the key file',
     synopsis: '',
   },
 ];

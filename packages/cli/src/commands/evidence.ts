@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { type PopulationFilter } from '@proofline/records';
-import { exportEvidence, parseSeed, verifyEvidence, type SampleSpec } from '@proofline/evidence';
+import {
+  exportEvidence,
+  KeyHistoryProblem,
+  parseSeed,
+  verifyEvidence,
+  type SampleSpec,
+} from '@proofline/evidence';
 import { Progress } from '../progress.js';
 import { printItems, type Io } from './population.js';
 
@@ -21,14 +27,46 @@ const DEFAULT_IO: Io = { stdout: process.stdout, stderr: process.stderr };
 
 /**
  * `proofline evidence`: writes an evidence package (one ZIP) for a period, verified against
- * --log-key before it is written; progress on standard error when it is a terminal.
+ * --log-key before it is written; progress on standard error when it is a terminal. A key
+ * history that does not hold is named by its code, as verify-evidence names it (exit 1,
+ * nothing written).
  */
 export async function evidenceCommand(
   o: EvidenceCommandOptions,
   io: Io = DEFAULT_IO,
 ): Promise<number> {
   const bars = new Map<string, Progress>();
-  const { manifest, items } = await exportEvidence({
+  const done = () => {
+    for (const bar of bars.values()) bar.done();
+  };
+  let exported;
+  try {
+    exported = await exportWith(o, bars);
+  } catch (err) {
+    if (!(err instanceof KeyHistoryProblem)) throw err;
+    done();
+    io.stderr.write(
+      `the log's key history does not hold: ${err.message} [${err.code}]\nnothing written to ${o.out}\n`,
+    );
+    return 1;
+  }
+  done();
+  const { manifest, items } = exported;
+  printItems(items, io.stderr);
+  if (o.sample.mode === 'size' && o.sample.size > manifest.counts.population) {
+    io.stderr.write(
+      `--sample ${o.sample.size} exceeds the population of ${manifest.counts.population} records: took all ${manifest.counts.population}\n`,
+    );
+  }
+  io.stdout.write(
+    `wrote ${o.out}: ${manifest.counts.segment} records in ${manifest.period.from} .. ${manifest.period.to}, population ${manifest.counts.population}, ${manifest.counts.sample} proof bundles\n`,
+  );
+  return 0;
+}
+
+/** exportEvidence with the command's options, one progress bar per phase in `bars`. */
+function exportWith(o: EvidenceCommandOptions, bars: Map<string, Progress>) {
+  return exportEvidence({
     url: o.url,
     apiKey: o.apiKey,
     logKey: o.logKey,
@@ -50,17 +88,6 @@ export async function evidenceCommand(
       bar.update(done, total);
     },
   });
-  for (const bar of bars.values()) bar.done();
-  printItems(items, io.stderr);
-  if (o.sample.mode === 'size' && o.sample.size > manifest.counts.population) {
-    io.stderr.write(
-      `--sample ${o.sample.size} exceeds the population of ${manifest.counts.population} records: took all ${manifest.counts.population}\n`,
-    );
-  }
-  io.stdout.write(
-    `wrote ${o.out}: ${manifest.counts.segment} records in ${manifest.period.from} .. ${manifest.period.to}, population ${manifest.counts.population}, ${manifest.counts.sample} proof bundles\n`,
-  );
-  return 0;
 }
 
 export interface VerifyEvidenceCommandOptions {

@@ -9,12 +9,14 @@ import {
 import { proveConsistency, tileHashReader, tilePath, verifyConsistency } from '@proofline/tlog';
 import { openChainCheckpoint, verifyKeyChain } from '@proofline/verify';
 import { audit } from '../audit/auditor.js';
-import { fetchText, LogUnavailableError } from '../audit/fetch.js';
-import { handoversOf } from '../audit/key-chain.js';
+import { fetchBytes, LogUnavailableError } from '../audit/fetch.js';
+import { fetchDescription, handoversIn } from '../audit/key-chain.js';
 
 export interface MonitorOptions {
   readonly url: string;
   readonly logKey: string;
+  /** A key of the log's tenant (audit:read): a private log serves its entries only so. */
+  readonly apiKey?: string;
   /** Persistent state: the last trusted checkpoint (and the audit's verified tile roots beside it). */
   readonly state: string;
   readonly intervalSeconds: number;
@@ -71,7 +73,9 @@ const MAX_BACKOFF_MS = 5 * 60_000;
  * A log that cannot be read (network errors, timeouts, 5xx) is an outage, not misbehaviour:
  * the monitor keeps the state it trusts, retries with exponential backoff (from the interval
  * up to 5 minutes), reports an outage longer than `outageAlertSeconds` through the webhook
- * once, and its end once. With `once`, an outage exits 1 without evidence.
+ * once, and its end once. With `once`, an outage exits 1 without evidence. A log that refuses
+ * its entries (a private log without `apiKey`, ReadRefusedError) is no misbehaviour either:
+ * it rejects, saving nothing.
  */
 export async function monitor(o: MonitorOptions): Promise<number> {
   const tilesState = `${o.state}.tiles`;
@@ -83,6 +87,7 @@ export async function monitor(o: MonitorOptions): Promise<number> {
       result = await audit({
         url: o.url,
         logKey: o.logKey,
+        ...(o.apiKey === undefined ? {} : { apiKey: o.apiKey }),
         ...(trusted === undefined ? {} : { since: trusted }),
         stateFile: tilesState,
       });
@@ -177,7 +182,7 @@ async function gatherEvidence(
   try {
     // Kept only when it verifies against the pinned key: a misbehaving log must not make its
     // own evidence unprovable by serving a broken history.
-    const served = handoversOf(await fetchText(base));
+    const served = handoversIn(await fetchDescription(base, o.apiKey));
     await verifyKeyChain(o.logKey, served);
     keyHistory = served;
   } catch {
@@ -192,7 +197,8 @@ async function gatherEvidence(
       const reader = tileHashReader(large.size, (tiles) =>
         Promise.all(
           tiles.map(
-            async (t) => new Uint8Array(await (await fetch(`${base}${tilePath(t)}`)).arrayBuffer()),
+            async (t) =>
+              new Uint8Array(await fetchBytes(`${base}${tilePath(t)}`, undefined, t.width * 32)),
           ),
         ),
       );

@@ -7,8 +7,8 @@ import {
   parsePeriodTime,
   proofJson,
   scanPopulation,
+  servedKeyHistory,
   type Item,
-  type KeyHistorySource,
 } from '@proofline/evidence';
 import { formatTime, type PopulationFilter } from '@proofline/records';
 import { Progress } from '../progress.js';
@@ -53,18 +53,6 @@ export function printItems(items: readonly Item[], out: NodeJS.WritableStream): 
 
 async function write(stream: NodeJS.WritableStream, text: string): Promise<void> {
   if (!stream.write(text)) await once(stream as WriteStream, 'drain');
-}
-
-/**
- * The log's key history as the audit API's server describes it (`GET /logs/<log>/`), fetched
- * once per command: the notes are untrusted until checkPopulationProof verifies them.
- */
-export function servedKeyHistory(client: AuditClient): KeyHistorySource {
-  return {
-    name: (log) => `the log's description (GET /logs/${log}/)`,
-    absent: "the log's description lists no retired key (retiredKeys)",
-    notes: (log) => client.keyHistory(log),
-  };
 }
 
 /**

@@ -246,8 +246,8 @@ export const rotateKey: Command = {
     "Creates <keys>/<LOG>.next.key beside the log's key and prints the successor's verifier " +
     'key. Once the nodes restart, every checkpoint carries the signatures of both keys, so ' +
     'verifiers pinned to either key accept it (docs/keys.md). Refused if a successor exists. ' +
-    'A key in a PKCS#11 token: generate the successor on the token and give it as ' +
-    '--log-signer LOG.next=pkcs11:… instead.',
+    'A key in a PKCS#11 token or an external program: generate the successor there and give ' +
+    'it as --log-signer LOG.next=pkcs11:… or LOG.next=exec:… instead.',
   flags: LOG_TARGET_FLAGS,
   writes: '<keys>/<LOG>.next.key',
   async run(a) {

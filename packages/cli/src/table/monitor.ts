@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from '../cli/command.js';
-import { LOG_KEY_FLAG, optional } from './common.js';
+import { apiKeyFlag, LOG_KEY_FLAG, optional } from './common.js';
 
 export const monitor: Command = {
   name: 'monitor',
@@ -44,6 +44,10 @@ export const monitor: Command = {
       help: 'report an outage of the log longer than this through the webhook',
     },
     { name: 'once', type: 'boolean', help: 'check once and exit' },
+    apiKeyFlag(
+      "a key of the log's tenant (audit:read): a private log serves its entries only so",
+      false,
+    ),
   ],
   writes: 'the --state file and evidence files beside it',
   async run(a) {
@@ -51,6 +55,7 @@ export const monitor: Command = {
     return run({
       url: a.positionals[0]!,
       logKey: a.required('log-key'),
+      ...optional(a, 'api-key', 'apiKey'),
       state: a.required('state'),
       intervalSeconds: a.integer('interval')!,
       ...optional(a, 'webhook', 'webhook'),
