@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { type PopulationFilter } from '@proofline/records';
-import { exportEvidence, parseSeed, verifyEvidence, type SampleSpec } from '@proofline/evidence';
+import {
+  exportEvidence,
+  issuerKeyFromFile,
+  parseSeed,
+  verifyEvidence,
+  type SampleSpec,
+} from '@proofline/evidence';
 import { Progress } from '../progress.js';
 import { printItems, type Io } from './population.js';
 
@@ -15,6 +21,9 @@ export interface EvidenceCommandOptions {
   readonly sample: SampleSpec;
   readonly seed?: string;
   readonly out: string;
+  /** Files of transparent statements to package, and issuer key files to check them with. */
+  readonly statements?: readonly string[];
+  readonly statementKeys?: readonly string[];
 }
 
 const DEFAULT_IO: Io = { stdout: process.stdout, stderr: process.stderr };
@@ -39,6 +48,8 @@ export async function evidenceCommand(
     sample: o.sample,
     ...(o.seed ? { seed: parseSeed(o.seed) } : {}),
     out: o.out,
+    statements: (o.statements ?? []).map((name) => ({ name, bytes: readFileSync(name) })),
+    statementKeys: issuerKeys(o.statementKeys ?? []),
     onProgress: (phase, done, total) => {
       let bar = bars.get(phase);
       if (!bar) {
@@ -72,6 +83,8 @@ export interface VerifyEvidenceCommandOptions {
   /** PEM files of the RFC 3161 time-stamping roots to trust; `requireTimestamp` demands a token. */
   readonly tsaRoots?: readonly string[];
   readonly requireTimestamp?: boolean;
+  /** Files of the statement issuer keys to trust (PEM SubjectPublicKeyInfo or COSE_Key). */
+  readonly statementKeys?: readonly string[];
   readonly json: boolean;
 }
 
@@ -90,6 +103,7 @@ export async function verifyEvidenceCommand(
   io: Io = DEFAULT_IO,
 ): Promise<number> {
   const witnessKeys = o.witnessKeys ?? [];
+  const statementKeys = o.statementKeys ?? [];
   const roots = (o.tsaRoots ?? []).map((file) => ({ file, der: pemCertificate(file) }));
   const progress = new Progress('verifying');
   const result = await verifyEvidence(o.file, {
@@ -99,6 +113,7 @@ export async function verifyEvidenceCommand(
       : {}),
     ...(roots.length > 0 ? { timestampAuthorities: { roots: roots.map((r) => r.der) } } : {}),
     ...(o.requireTimestamp ? { requireTimestamp: true } : {}),
+    statementKeys: issuerKeys(statementKeys),
     onProgress: (_phase, done, total) => progress.update(done, total),
   });
   progress.done();
@@ -112,6 +127,9 @@ export async function verifyEvidenceCommand(
     roots.length > 0
       ? `TSA roots: ${roots.map((r) => r.file).join(', ')}${o.requireTimestamp ? ' (timestamp required)' : ''}`
       : 'TSA roots: none given, timestamps NOT checked',
+    statementKeys.length > 0
+      ? `statement issuer keys: ${statementKeys.join(', ')}`
+      : 'statement issuer keys: none given, statement signatures NOT checked',
   ];
   const failed = result.items.filter((i) => i.status === 'fail').length;
   const warned = result.items.filter((i) => i.status === 'warn').length;
@@ -136,6 +154,17 @@ export async function verifyEvidenceCommand(
     io.stdout.write(`checked against: ${anchors.join('; ')}\n${verdict}\n`);
   }
   return !result.ok ? 1 : result.complete ? 0 : EXIT_INCOMPLETE;
+}
+
+/** The issuer keys of --statement-key files; an unreadable key names its file. */
+function issuerKeys(files: readonly string[]): ReturnType<typeof issuerKeyFromFile>[] {
+  return files.map((file) => {
+    try {
+      return issuerKeyFromFile(readFileSync(file));
+    } catch (err) {
+      throw new Error(`--statement-key ${file}: ${(err as Error).message}`, { cause: err });
+    }
+  });
 }
 
 /** The base64 DER of the (first) certificate of a PEM file. */
