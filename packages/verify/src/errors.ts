@@ -34,6 +34,27 @@ import type { CheckName } from './types.js';
  * - `CONSISTENCY_PROOF_MISSING`, `CONSISTENCY_PROOF_INVALID`: no consistency proof could be
  *   had between checkpoints of different sizes, or the one had does not verify (a fork, a
  *   rollback, or a bad proof).
+ *
+ * Reported by the SCITT checks (verifyCoseReceipt, verifyTransparentStatement; also
+ * `MALFORMED_RECORD`, `RECEIPT_MALFORMED`, `RECEIPT_UNVERIFIED`, `ORIGIN_MISMATCH`,
+ * `CHECKPOINT_MALFORMED`, `CHECKPOINT_UNVERIFIED`, `ISSUER_UNTRUSTED`,
+ * `ISSUER_SIGNATURE_INVALID` above):
+ * - `COSE_MALFORMED`: the bytes are not a COSE_Sign1 (bad or truncated CBOR, a decoder limit,
+ *   a wrong tag or shape).
+ * - `UNKNOWN_CRITICAL_HEADER`: `crit` names a header this verifier does not understand.
+ * - `UNSUPPORTED_ALGORITHM`: the protected alg is not EdDSA (-8) or ES256 (-7).
+ * - `UNSUPPORTED_VDS`: a receipt's vds is not 1 (RFC9162_SHA256).
+ * - `RECEIPT_ENTRY_MISSING`: the receipt carries no log entry (header -65537): it is not a
+ *   Proofline receipt, so which record it proves cannot be known.
+ * - `SERVICE_KEY_UNTRUSTED`: no pinned service key has the receipt's kid (or its algorithm).
+ * - `CHECKPOINT_SIZE_MISMATCH`, `RECEIPT_ROOT_MISMATCH`: the given signed checkpoint is of
+ *   another tree size than the receipt's, or of the same size with another root.
+ * - `STATEMENT_MALFORMED`: the signed statement is not one a log registers (detached payload,
+ *   no kid, no CWT iss/sub, ...).
+ * - `RECEIPTS_MISSING`, `RECEIPTS_UNVERIFIED`: the transparent statement has no receipt, or
+ *   none verified against a pinned service key.
+ * - `REGISTRATION_MISMATCH`: the receipt's record is not the registration of this statement
+ *   (a receipt of another record moved onto it).
  */
 export type VerificationErrorCode =
   | 'INVALID_POLICY'
@@ -60,7 +81,19 @@ export type VerificationErrorCode =
   | 'TRUSTED_CHECKPOINT_INVALID'
   | 'CHECKPOINT_FORK'
   | 'CONSISTENCY_PROOF_MISSING'
-  | 'CONSISTENCY_PROOF_INVALID';
+  | 'CONSISTENCY_PROOF_INVALID'
+  | 'COSE_MALFORMED'
+  | 'UNKNOWN_CRITICAL_HEADER'
+  | 'UNSUPPORTED_ALGORITHM'
+  | 'UNSUPPORTED_VDS'
+  | 'RECEIPT_ENTRY_MISSING'
+  | 'SERVICE_KEY_UNTRUSTED'
+  | 'CHECKPOINT_SIZE_MISMATCH'
+  | 'RECEIPT_ROOT_MISMATCH'
+  | 'STATEMENT_MALFORMED'
+  | 'RECEIPTS_MISSING'
+  | 'RECEIPTS_UNVERIFIED'
+  | 'REGISTRATION_MISMATCH';
 
 /** Data of a {@link VerificationError}: the failed check and what it compared. */
 export interface VerificationErrorDetails {

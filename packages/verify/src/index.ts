@@ -27,3 +27,15 @@ export { ed25519Verifier } from './ed25519/verifier.js';
 export { cosignatureVerifier } from './cosignature.js';
 export { verifyKeyChain, type ChainKey, type KeyChainLink } from './key-chain.js';
 export { openChainCheckpoint } from './steps/checkpoint.js';
+export {
+  verifyCoseReceipt,
+  verifyCoseReceiptForLeaf,
+  verifyScitt,
+  verifyTransparentStatement,
+} from './scitt/verify.js';
+export type {
+  ReceiptVerification,
+  ScittTrust,
+  ScittVerification,
+  SignedStatementInfo,
+} from './scitt/types.js';

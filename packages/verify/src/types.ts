@@ -44,7 +44,7 @@ export interface TrustPolicy {
   readonly keyHistory?: readonly string[];
 }
 
-/** The checks, in the order they are reported. */
+/** The checks, in the order they are reported (bundles: 'bundle' … 'consistency'). */
 export type CheckName =
   | 'bundle'
   | 'record'
@@ -56,7 +56,13 @@ export type CheckName =
   | 'witnesses'
   | 'timestamp'
   | 'latest'
-  | 'consistency';
+  | 'consistency'
+  // COSE receipts and transparent statements (scitt/): see README "SCITT".
+  | 'statement'
+  | 'receipts'
+  | 'cose'
+  | 'service'
+  | 'registration';
 
 export type CheckStatus = 'passed' | 'failed' | 'not-applicable';
 

@@ -413,7 +413,7 @@ async function receiptVerification(
   }
   const { index, receiptProof } = options;
   const leaf = leafHash(entry);
-  const { check: recordCheck, value: record } = recordStep(entry, leaf, undefined, resolved);
+  const { check: recordCheck, value: record } = recordStep(entry, leaf);
   if (record === undefined) {
     const checks = [recordCheck, skipped('issuer', 'record'), skipped('receipt', 'record')];
     return freeze({ ok: false, checks });

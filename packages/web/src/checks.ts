@@ -47,6 +47,26 @@ export const CHECKS: Readonly<Record<CheckName, { title: string; proves: string 
     title: 'Consistency',
     proves: 'The log only grew since a state you trusted before: nothing was rewritten.',
   },
+  statement: {
+    title: 'Issuer signature (SCITT)',
+    proves: 'An issuer key you trust signed this statement.',
+  },
+  receipts: {
+    title: 'Receipts',
+    proves: 'At least one receipt by a log key you trust proves the statement is registered.',
+  },
+  cose: {
+    title: 'COSE receipt',
+    proves: 'The receipt is a well-formed RFC 9942 receipt of a Merkle tree.',
+  },
+  service: {
+    title: 'Log signature',
+    proves: 'The log key signed the tree root that the receipt’s proof leads to from this entry.',
+  },
+  registration: {
+    title: 'Registration',
+    proves: 'The proven record is the registration of exactly this signed statement.',
+  },
 };
 
 export const STATUS_LABEL: Readonly<Record<CheckStatus, string>> = {
@@ -77,6 +97,14 @@ const EVIDENCE_LABELS: Readonly<Record<string, string>> = {
   Checkpoint: 'Checkpoint',
   Size: 'Tree size',
   RootHash: 'Root hash',
+  serviceKid: 'Log key id (kid)',
+  root: 'Signed root',
+  leafIndex: 'Leaf index (unsigned)',
+  receiptRoot: 'Receipt root',
+  issuerKey: 'Issuer key',
+  issuer: 'Issuer (iss)',
+  subject: 'Subject (sub)',
+  recordDigest: 'Record digest',
 };
 
 export function evidenceLabel(name: string): string {

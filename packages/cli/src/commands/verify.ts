@@ -7,10 +7,12 @@ import {
   type TrustPolicy,
   type Verification,
 } from '@proofline/verify';
+import { UsageError } from '../cli/command.js';
 import { EXIT } from '../exit-codes.js';
 import { handoversOf } from '../audit/key-chain.js';
 import { checkLive } from './live.js';
 import { isReceiptFile, saltBeside, verifyReceiptFile } from './receipt-file.js';
+import { isCoseFile, verifyScittCommand } from './verify-scitt.js';
 
 export interface VerifyCommandOptions {
   readonly file: string;
@@ -37,6 +39,10 @@ export interface VerifyCommandOptions {
   /** PEM files of the RFC 3161 time-stamping roots to trust; `requireTimestamp` demands a token. */
   readonly tsaRoots: readonly string[];
   readonly requireTimestamp: boolean;
+  /** COSE files only: issuer key files (see verify-scitt.ts). */
+  readonly statementKeys: readonly string[];
+  /** COSE files only: a signed checkpoint file. */
+  readonly checkpoint?: string;
   readonly json: boolean;
 }
 
@@ -44,13 +50,21 @@ const MARK = { passed: 'PASS', failed: 'FAIL', 'not-applicable': 'n/a ' } as con
 
 /**
  * `proofline verify`: checks a proof bundle (.json) or a tlog-proof file offline against the
+ * log key (a COSE receipt or transparent statement: verify-scitt.ts)
  * log key, and with `logUrl` against the live log too; prints every check; exit 0 when all
  * pass, 1 if any fails. A receipt file (what attest saves) is checked as far as a receipt
  * goes: exit 3 (logged, not yet provable) when it verifies. A salted digest is checked with
  * `salt`, else with the salt attest kept in the receipt file (beside a bundle, `<id>.receipt.json`).
  */
 export async function verifyCommand(o: VerifyCommandOptions): Promise<number> {
-  const text = readFileSync(o.file, 'utf8');
+  const bytes = readFileSync(o.file);
+  if (isCoseFile(bytes)) return verifyCose(o, bytes);
+  if (o.statementKeys.length > 0 || o.checkpoint !== undefined) {
+    throw new UsageError(
+      `--statement-key and --checkpoint are for COSE receipts and transparent statements; ${o.file} is not one`,
+    );
+  }
+  const text = bytes.toString('utf8');
   const keyHistory = o.keyHistory ? handoversOf(readFileSync(o.keyHistory, 'utf8')) : undefined;
   const policy: TrustPolicy = {
     logKey: o.logKey,
@@ -131,6 +145,38 @@ export async function verifyCommand(o: VerifyCommandOptions): Promise<number> {
     );
   }
   return ok ? EXIT.ok : EXIT.failed;
+}
+
+/** A COSE file: only the flags that apply to it (verifyScittCommand). */
+function verifyCose(o: VerifyCommandOptions, bytes: Buffer): Promise<number> {
+  const others: [string, boolean][] = [
+    ['--file', o.original !== undefined],
+    ['--salt', o.salt !== undefined],
+    ['--trusted-checkpoint', o.trustedCheckpoint !== undefined],
+    ['--log-url', o.logUrl !== undefined],
+    ['--key-history', o.keyHistory !== undefined],
+    ['--issuer-key', o.issuerKeys.length > 0],
+    ['--require-issuer', o.requireIssuer],
+    ['--witness-key', o.witnessKeys.length > 0],
+    ['--tsa-root', o.tsaRoots.length > 0],
+    ['--require-timestamp', o.requireTimestamp],
+  ];
+  const given = others.filter(([, set]) => set).map(([flag]) => flag);
+  if (given.length > 0) {
+    throw new UsageError(
+      `${o.file} is a COSE receipt or transparent statement: ${given.join(', ')} do not apply (use --statement-key and --checkpoint)`,
+    );
+  }
+  return verifyScittCommand(
+    {
+      file: o.file,
+      logKey: o.logKey,
+      statementKeys: o.statementKeys,
+      ...(o.checkpoint === undefined ? {} : { checkpoint: o.checkpoint }),
+      json: o.json,
+    },
+    new Uint8Array(bytes),
+  );
 }
 
 /** `proofline verify RECEIPT_FILE`: see verifyReceiptFile. */

@@ -7,10 +7,16 @@ export const verify: Command = {
     'check a proof bundle or .tlog-proof offline (and against the live log); prints every check',
   description:
     'A receipt file (from attest) is checked as a receipt: exit 3, logged, not yet provable. ' +
+    'A COSE receipt (GET /entries/ID) or transparent statement (CBOR) is checked against ' +
+    '--log-key, --statement-key and --checkpoint; its tree size and index are confirmed only ' +
+    'with --checkpoint. ' +
     "With --log-url (the log's prefix, e.g. http://host/logs/default/) the bundle's checkpoint " +
     'is also checked for consistency with the live log.',
   positionals: [
-    { name: 'BUNDLE|RECEIPT', help: 'a proof bundle (.json), .tlog-proof or receipt file' },
+    {
+      name: 'BUNDLE|RECEIPT',
+      help: 'a proof bundle (.json), .tlog-proof, receipt file, COSE receipt or transparent statement',
+    },
   ],
   flags: [
     LOG_KEY_FLAG,
@@ -47,6 +53,19 @@ export const verify: Command = {
     },
     { name: 'require-issuer', type: 'boolean', help: 'fail without a trusted issuer signature' },
     {
+      name: 'statement-key',
+      type: 'string',
+      value: 'FILE',
+      repeatable: true,
+      help: 'COSE files: a trusted issuer key of signed statements (PEM SPKI, COSE_Key or COSE_KeySet)',
+    },
+    {
+      name: 'checkpoint',
+      type: 'string',
+      value: 'FILE',
+      help: "COSE files: the log's signed checkpoint of the receipt's size (confirms size and index)",
+    },
+    {
       name: 'key-history',
       type: 'string',
       value: 'FILE',
@@ -67,6 +86,8 @@ export const verify: Command = {
       ...optional(a, 'key-history', 'keyHistory'),
       issuerKeys: a.list('issuer-key'),
       requireIssuer: a.flag('require-issuer'),
+      statementKeys: a.list('statement-key'),
+      ...optional(a, 'checkpoint', 'checkpoint'),
       witnessKeys: a.list('witness-key'),
       ...witnessQuorumOf(a),
       tsaRoots: a.list('tsa-root'),

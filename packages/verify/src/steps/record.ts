@@ -10,12 +10,13 @@ import type { ResolvedPolicy } from '../policy.js';
  * policy's. The leaf hash SHA-256(0x00 || entry) is what the receipt and the inclusion proof
  * must be about. Proves what the entry says, not that the log holds it. The record is
  * returned whenever it parsed, so the checks that read it still run after an origin mismatch.
+ * Without `bundleOrigin` (receipts) the origin is not compared.
  */
 export function recordStep(
   entry: Uint8Array,
   leaf: Uint8Array,
-  bundleOrigin: string | undefined,
-  policy: ResolvedPolicy,
+  bundleOrigin?: string,
+  policy?: Pick<ResolvedPolicy, 'origin'>,
 ): StepResult<RecordV1> {
   const evidence: Record<string, string> = {
     leafHash: base64Encode(leaf),
@@ -40,7 +41,7 @@ export function recordStep(
     digest: record.digest,
     type: record.type,
   });
-  if (bundleOrigin !== undefined) {
+  if (bundleOrigin !== undefined && policy !== undefined) {
     Object.assign(evidence, { bundleOrigin, expectedOrigin: policy.origin });
     if (bundleOrigin !== policy.origin) {
       const error = new VerificationError(
