@@ -64,6 +64,7 @@ import {
   statementMember,
   StatementListing,
   StatementProblem,
+  packageCheckpoints,
   type HeldStatement,
   type StatementContext,
 } from './statements.js';
@@ -255,15 +256,11 @@ export async function exportEvidence(o: ExportOptions): Promise<ExportResult> {
     }
     const end: Checkpoint = opened.end;
     const latest: Checkpoint = opened.latest;
-    const statements = checkStatements(held, {
+    const statements = await checkStatements(held, {
       log: proof.log,
       logKeys: chain ? chain.map((k) => k.verifierKey) : [verifier.verifierKey],
       listed: listing.listed,
-      checkpoints: [
-        ...(opened.start ? [['start', opened.start] as const] : []),
-        ['end', end],
-        ['latest', latest],
-      ],
+      checkpoints: packageCheckpoints(proof, opened),
       ...(o.statementKeys ? { issuerKeys: o.statementKeys } : {}),
     });
 
@@ -462,12 +459,13 @@ function readStatements(
  * given); refuses (INVALID_ARGUMENT) one that does not hold or two of one record. Sorted by
  * record id, as the package lists them.
  */
-function checkStatements(
+async function checkStatements(
   held: readonly { name: string; held: HeldStatement }[],
   ctx: StatementContext,
-): { bytes: Uint8Array; row: StatementRow }[] {
-  const out = held.map(({ name, held: h }) => {
-    const c = checkStatement(h, ctx);
+): Promise<{ bytes: Uint8Array; row: StatementRow }[]> {
+  const out: { name: string; bytes: Uint8Array; row: StatementRow }[] = [];
+  for (const { name, held: h } of held) {
+    const c = await checkStatement(h, ctx);
     const problem =
       c.problem ?? (c.issuerSignature instanceof StatementProblem ? c.issuerSignature : undefined);
     if (problem || c.id === undefined) {
@@ -475,12 +473,12 @@ function checkStatements(
         cause: problem,
       });
     }
-    return {
+    out.push({
       name,
       bytes: h.bytes,
       row: { id: c.id, issuer: c.issuer, subject: c.subject, registered: true },
-    };
-  });
+    });
+  }
   out.sort((a, b) => (a.row.id < b.row.id ? -1 : a.row.id > b.row.id ? 1 : 0));
   const twice = out.find((st, i) => i > 0 && out[i - 1]!.row.id === st.row.id);
   if (twice) {

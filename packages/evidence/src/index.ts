@@ -76,7 +76,6 @@ export {
 } from './key-history.js';
 export {
   checkStatement,
-  issuerKeyFromFile,
   issuerKeysFromPem,
   memberRecordId,
   readTransparentStatement,

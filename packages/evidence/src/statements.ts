@@ -1,27 +1,17 @@
 import {
   DEFAULT_CBOR_LIMITS,
-  HEADER_KID,
-  decodeCoseKey,
+  HEADER_LOG_ENTRY,
   decodeReceipt,
-  decodeSign1,
-  ed25519CoseKey,
-  ed25519Kid,
   extractReceipts,
   publicKeyFromPem,
-  verifyReceipt,
-  verifySign1,
   type CosePublicKey,
 } from '@proofline/cose';
-import { parseVerifierKey, type Checkpoint } from '@proofline/note';
-import {
-  checkScittRecord,
-  parseRecord,
-  recordId,
-  scittRecordStatement,
-  type SignedStatementClaims,
-} from '@proofline/records';
+import type { Checkpoint } from '@proofline/note';
+import { recordId, scittRecordStatement, type SignedStatementClaims } from '@proofline/records';
 import { equalHashes, leafHash, type Hash } from '@proofline/tlog';
+import { verifyCoseReceipt, verifyTransparentStatement, type Check } from '@proofline/verify';
 import { fail, pass, unverified, type Item } from './check.js';
+import type { PopulationProof } from './population.js';
 
 /**
  * SCITT transparent statements (RFC 9943) in an evidence package (docs/evidence.md §3,
@@ -91,10 +81,8 @@ export class StatementProblem extends Error {
 export interface HeldStatement {
   readonly bytes: Uint8Array;
   readonly claims: SignedStatementClaims;
-  /** The receipts that carry a log entry (HEADER_LOG_ENTRY), with the entry's leaf hash. */
-  readonly receipts: readonly { readonly bytes: Uint8Array; readonly leaf: Hash }[];
-  /** Receipts without an entry (another service's): not checked here. */
-  readonly others: number;
+  /** Its receipts in order, with the leaf hash of the log entry each carries, if any. */
+  readonly receipts: readonly { readonly bytes: Uint8Array; readonly leaf?: Hash }[];
 }
 
 /**
@@ -106,26 +94,23 @@ export interface HeldStatement {
 export function readTransparentStatement(bytes: Uint8Array): HeldStatement {
   try {
     const { claims } = scittRecordStatement(bytes);
-    const receipts: { bytes: Uint8Array; leaf: Hash }[] = [];
-    let others = 0;
-    for (const r of extractReceipts(bytes)) {
+    const receipts = extractReceipts(bytes).map((r) => {
       let entry: Uint8Array | undefined;
       try {
         entry = decodeReceipt(r).entry;
       } catch {
         entry = undefined;
       }
-      if (entry === undefined) others++;
-      else receipts.push({ bytes: r, leaf: leafHash(entry) });
-    }
-    if (receipts.length === 0) {
+      return entry === undefined ? { bytes: r } : { bytes: r, leaf: leafHash(entry) };
+    });
+    if (!receipts.some((r) => r.leaf !== undefined)) {
       throw new Error(
-        others === 0
+        receipts.length === 0
           ? 'it carries no receipt (header 394): a signed statement, not a transparent statement'
-          : `none of its ${others} receipts carries a Proofline record entry (${-65537})`,
+          : `none of its ${receipts.length} receipts carries a Proofline record entry (header ${HEADER_LOG_ENTRY})`,
       );
     }
-    return { bytes, claims, receipts, others };
+    return { bytes, claims, receipts };
   } catch (cause) {
     throw new StatementProblem(
       'STATEMENT_MALFORMED',
@@ -145,7 +130,7 @@ export class StatementListing {
   private readonly found = new Map<string, { index: number; entry: Uint8Array }>();
 
   constructor(held: readonly HeldStatement[]) {
-    for (const h of held) for (const r of h.receipts) this.wanted.add(hex(r.leaf));
+    for (const h of held) for (const r of h.receipts) if (r.leaf) this.wanted.add(hex(r.leaf));
   }
 
   readonly onListed = (index: number, entry: Uint8Array, leaf: Hash): void => {
@@ -166,8 +151,12 @@ export interface StatementContext {
   readonly listed: (
     leaf: Hash,
   ) => { readonly index: number; readonly entry: Uint8Array } | undefined;
-  /** The package's verified checkpoints, by name, to compare a receipt's root with. */
-  readonly checkpoints: readonly (readonly [string, Checkpoint])[];
+  /** The package's verified checkpoints (name, signed note, size), to confirm receipts with. */
+  readonly checkpoints: readonly {
+    readonly name: string;
+    readonly note: string;
+    readonly size: number;
+  }[];
   /** The auditor's issuer keys; without them the issuer signature is NOT verified. */
   readonly issuerKeys?: readonly CosePublicKey[];
 }
@@ -176,7 +165,6 @@ export interface StatementContext {
 export interface StatementCheck {
   /** The record that registered it (from the listing), once its receipt verified. */
   readonly id?: string;
-  readonly index?: number;
   readonly issuer: string;
   readonly subject: string;
   /** The registration's failure (receipt, listing, record), or undefined when it holds. */
@@ -187,112 +175,112 @@ export interface StatementCheck {
   readonly issuerSignature: 'verified' | 'not-checked' | StatementProblem;
 }
 
+/** The failed check's message and code. */
+const failure = (c: Check | undefined) => c?.error ?? { code: 'unknown', message: c?.summary };
+
 /**
- * Checks a read statement against the package: of its receipts carrying an entry, those
- * whose protected kid is a log key's (RFC 9679 thumbprint) must each verify with that key
- * over the root its embedded entry and path reconstruct, all for one entry; that entry must be
- * the listing's at the receipt's leaf index (the record id is the listing's); the record must
- * be the registration of this statement (checkScittRecord); the root is compared with the
- * package's checkpoints (a match confirms the unsigned size and index). Then the issuer
- * signature with the auditor's keys. Never throws for a bad statement.
+ * Checks a read statement against the package with @proofline/verify's
+ * verifyTransparentStatement, pinned to the log keys: the receipts of this log (by a pinned
+ * key, with a record entry) verify, none fails, and each record is the registration of this
+ * statement (checkScittRecord); they prove one entry, which must be the listing's at the
+ * receipt's leaf index (the record id is the listing's); a receipt of the size of one of the
+ * package's checkpoints is confirmed against it (a different root there fails: a fork), any
+ * other size is left unconfirmed (its root is signed, its size and index are not). Then the
+ * issuer signature, with the auditor's keys only. Never throws for a bad statement.
  */
-export function checkStatement(held: HeldStatement, ctx: StatementContext): StatementCheck {
+export async function checkStatement(
+  held: HeldStatement,
+  ctx: StatementContext,
+): Promise<StatementCheck> {
   const base = { issuer: held.claims.issuer, subject: held.claims.subject };
-  const issuerSignature = checkIssuer(held.bytes, ctx.issuerKeys);
+  const issuerKeys = ctx.issuerKeys ?? [];
+  const trust = { serviceKeys: ctx.logKeys, ...(issuerKeys.length > 0 ? { issuerKeys } : {}) };
+  const v = await verifyTransparentStatement(held.bytes, trust);
+  const [statement, receipts] = v.checks;
+  const issuerSignature: StatementCheck['issuerSignature'] =
+    statement?.status === 'passed'
+      ? 'verified'
+      : issuerKeys.length === 0
+        ? 'not-checked'
+        : new StatementProblem(
+            'INVALID_ISSUER_SIGNATURE',
+            `not signed by an issuer key you gave (${failure(statement).code}): ${failure(statement).message}`,
+          );
   try {
-    const keys = ctx.logKeys.map((k) => {
-      const publicKey = parseVerifierKey(k).publicKey;
-      return { ...ed25519CoseKey(publicKey), kid: ed25519Kid(publicKey) };
-    });
-    const ours = held.receipts.filter((r) => {
-      const kid = decodeSign1(r.bytes).protected.get(HEADER_KID);
-      return kid instanceof Uint8Array && keys.some((k) => hex(k.kid) === hex(kid));
-    });
-    if (ours.length === 0) {
+    if (receipts?.status !== 'passed') {
+      const { code, message } = failure(receipts);
+      const mismatch = code === 'REGISTRATION_MISMATCH' || code === 'STATEMENT_MALFORMED';
       throw new StatementProblem(
-        'INVALID_STATEMENT_RECEIPT',
-        "none of its receipts is signed by the log key (no receipt's kid is the key's RFC 9679 thumbprint)",
+        mismatch ? 'STATEMENT_MISMATCH' : 'INVALID_STATEMENT_RECEIPT',
+        `${mismatch ? 'its record is not its registration' : 'its receipts do not verify with the log key'} (${code}): ${message}`,
       );
     }
-    let entry: Uint8Array | undefined;
-    const verified = ours.map((r) => {
-      let v;
-      try {
-        v = verifyReceipt(r.bytes, 'embedded', keys);
-      } catch (cause) {
-        throw new StatementProblem(
-          'INVALID_STATEMENT_RECEIPT',
-          `its receipt does not verify with the log key: ${(cause as Error).message}`,
-          { cause },
-        );
-      }
-      if (entry !== undefined && !equalHashes(leafHash(entry), r.leaf)) {
-        throw new StatementProblem(
-          'INVALID_STATEMENT_RECEIPT',
-          'its receipts prove different records',
-        );
-      }
-      entry = v.entry!;
-      return v;
-    });
-    const listed = ctx.listed(leafHash(entry!));
-    if (!listed || verified.some((v) => v.leafIndex !== listed.index)) {
+    const ours = v.receipts.flatMap((r, i) =>
+      r.status === 'verified' ? [{ r, ...held.receipts[i]! }] : [],
+    );
+    const leaf = ours[0]!.leaf!;
+    if (ours.some((o) => !equalHashes(o.leaf!, leaf))) {
+      throw new StatementProblem(
+        'INVALID_STATEMENT_RECEIPT',
+        'its receipts prove different records',
+      );
+    }
+    const listed = ctx.listed(leaf);
+    if (!listed || ours.some((o) => o.r.leafIndex !== listed.index)) {
       throw new StatementProblem(
         'STATEMENT_NOT_IN_LISTING',
         listed
-          ? `its receipt says leaf index ${verified[0]!.leafIndex}, the listing holds its record at ${listed.index}`
+          ? `its receipt says leaf index ${ours[0]!.r.leafIndex}, the listing holds its record at ${listed.index}`
           : "the record its receipt proves is not an entry of the period's listing",
       );
     }
     const id = recordId(ctx.log, listed.index);
-    try {
-      checkScittRecord(parseRecord(listed.entry), held.bytes);
-    } catch (cause) {
-      throw new StatementProblem(
-        'STATEMENT_MISMATCH',
-        `record ${id} is not the registration of this statement: ${(cause as Error).message}`,
-        { cause },
-      );
+    const roots: string[] = [];
+    for (const { r, bytes } of ours) {
+      const same = ctx.checkpoints.find((c) => c.size === r.treeSize);
+      if (!same) {
+        roots.push(
+          `its signed root, of a tree of ${r.treeSize} (unsigned), is of none of the package's checkpoints' sizes: not compared`,
+        );
+        continue;
+      }
+      const confirmed = await verifyCoseReceipt(bytes, { ...trust, checkpoint: same.note });
+      if (!confirmed.ok) {
+        const bad = failure(confirmed.checks.find((c) => c.status === 'failed'));
+        throw new StatementProblem(
+          'INVALID_STATEMENT_RECEIPT',
+          `its receipt is not confirmed by the package's ${same.name} checkpoint (${bad.code}): ${bad.message}`,
+        );
+      }
+      roots.push(`its root is the ${same.name} checkpoint's (size ${r.treeSize}, index confirmed)`);
     }
-    const roots = verified.map((v) => {
-      const same = ctx.checkpoints.find(
-        ([, c]) => c.size === v.treeSize && equalHashes(c.rootHash, v.root),
-      );
-      return same
-        ? `its root is the ${same[0]} checkpoint's (size ${v.treeSize})`
-        : `its signed root (of a tree of ${v.treeSize}, unsigned) is none of the package's checkpoints, so not compared`;
-    });
     return {
       ...base,
       id,
-      index: listed.index,
       issuerSignature,
-      proven: `registered as record ${id} (the listing's entry, derived from this statement); ${ours.length === 1 ? 'its receipt verifies' : `its ${ours.length} receipts verify`} with the log key: ${roots.join('; ')}`,
+      proven: `registered as record ${id} (the listing's entry, the registration of this statement); ${ours.length === 1 ? 'its receipt verifies' : `its ${ours.length} receipts verify`} with the log key: ${roots.join('; ')}`,
     };
   } catch (err) {
-    const problem =
-      err instanceof StatementProblem
-        ? err
-        : new StatementProblem('INVALID_STATEMENT_RECEIPT', (err as Error).message, { cause: err });
-    return { ...base, problem, issuerSignature };
+    if (!(err instanceof StatementProblem)) throw err;
+    return { ...base, problem: err, issuerSignature };
   }
 }
 
-function checkIssuer(
-  bytes: Uint8Array,
-  keys: readonly CosePublicKey[] | undefined,
-): StatementCheck['issuerSignature'] {
-  if (keys === undefined || keys.length === 0) return 'not-checked';
-  try {
-    verifySign1(bytes, keys);
-    return 'verified';
-  } catch (cause) {
-    return new StatementProblem(
-      'INVALID_ISSUER_SIGNATURE',
-      `its signature verifies with none of the ${keys.length} issuer key${keys.length === 1 ? '' : 's'} you gave: ${(cause as Error).message}`,
-      { cause },
-    );
-  }
+/** The proof's checkpoints that opened (verified), as StatementContext.checkpoints. */
+export function packageCheckpoints(
+  proof: PopulationProof,
+  opened: { readonly start?: Checkpoint; readonly end?: Checkpoint; readonly latest?: Checkpoint },
+): StatementContext['checkpoints'] {
+  const notes = {
+    start: proof.startCheckpoint?.note,
+    end: proof.endCheckpoint.note,
+    latest: proof.latestCheckpoint.note,
+  };
+  return (['start', 'end', 'latest'] as const).flatMap((name) => {
+    const c = opened[name];
+    const note = notes[name];
+    return c && note !== undefined ? [{ name, note, size: c.size }] : [];
+  });
 }
 
 /** The verdict's item of a checked statement (`statement <member>`). */
@@ -309,17 +297,6 @@ export function statementItem(member: string, c: StatementCheck): Item {
         name,
         `${who}: ${c.proven}; the issuer signature is NOT verified: give the issuer's public key (--statement-key FILE) to check who signed it`,
       );
-}
-
-/**
- * An issuer key from a file's bytes: a PEM SubjectPublicKeyInfo (Ed25519 or P-256) or a
- * COSE_Key (CBOR). Throws CoseError MALFORMED_KEY.
- */
-export function issuerKeyFromFile(bytes: Uint8Array): CosePublicKey {
-  const text = new TextDecoder().decode(bytes.subarray(0, 64));
-  return text.startsWith('-----BEGIN')
-    ? publicKeyFromPem(new TextDecoder().decode(bytes))
-    : decodeCoseKey(bytes);
 }
 
 /** The issuer keys of every PEM PUBLIC KEY block in a text (the page's pasted keys). */

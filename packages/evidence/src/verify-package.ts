@@ -70,6 +70,7 @@ import {
   StatementListing,
   StatementProblem,
   STATEMENTS_DIR,
+  packageCheckpoints,
   type HeldStatement,
   type StatementContext,
 } from './statements.js';
@@ -624,13 +625,11 @@ async function verifyFiles(
   items.push(...(await trustItems(options, proof, verifications)));
 
   // 6b. Transparent statements: registered by a listed record, with a receipt by the log key.
-  const statementRows = checkStatementMembers(statements, items, {
+  const statementRows = await checkStatementMembers(statements, items, {
     log: proof.log,
     logKeys: history ? history.chain.map((k) => k.verifierKey) : [trusted.verifierKey],
     listed: listing.listed,
-    checkpoints: (['start', 'end', 'latest'] as const).flatMap((w) =>
-      opened[w] ? [[w, opened[w]] as const] : [],
-    ),
+    checkpoints: packageCheckpoints(proof, opened),
     ...(options.statementKeys ? { issuerKeys: options.statementKeys } : {}),
   });
 
@@ -768,14 +767,14 @@ async function readStatementMembers(
  * Each read statement checked (checkStatement) against the streamed listing, its member named
  * for the record that registered it; one item each. Returns the report's rows by record id.
  */
-function checkStatementMembers(
+async function checkStatementMembers(
   statements: readonly StatementMember[],
   items: Item[],
   ctx: StatementContext,
-): StatementRow[] {
+): Promise<StatementRow[]> {
   const rows: StatementRow[] = [];
   for (const { name, held } of statements) {
-    const c = checkStatement(held, ctx);
+    const c = await checkStatement(held, ctx);
     const named = memberRecordId(name)!;
     if (c.id !== undefined && c.id !== named) {
       items.push({

@@ -1,13 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { type PopulationFilter } from '@proofline/records';
-import {
-  exportEvidence,
-  issuerKeyFromFile,
-  parseSeed,
-  verifyEvidence,
-  type SampleSpec,
-} from '@proofline/evidence';
+import { exportEvidence, parseSeed, verifyEvidence, type SampleSpec } from '@proofline/evidence';
 import { Progress } from '../progress.js';
+import { readStatementKeys } from './verify-scitt.js';
 import { printItems, type Io } from './population.js';
 
 export interface EvidenceCommandOptions {
@@ -49,7 +44,7 @@ export async function evidenceCommand(
     ...(o.seed ? { seed: parseSeed(o.seed) } : {}),
     out: o.out,
     statements: (o.statements ?? []).map((name) => ({ name, bytes: readFileSync(name) })),
-    statementKeys: issuerKeys(o.statementKeys ?? []),
+    statementKeys: (o.statementKeys ?? []).flatMap((f) => readStatementKeys(f)),
     onProgress: (phase, done, total) => {
       let bar = bars.get(phase);
       if (!bar) {
@@ -113,7 +108,7 @@ export async function verifyEvidenceCommand(
       : {}),
     ...(roots.length > 0 ? { timestampAuthorities: { roots: roots.map((r) => r.der) } } : {}),
     ...(o.requireTimestamp ? { requireTimestamp: true } : {}),
-    statementKeys: issuerKeys(statementKeys),
+    statementKeys: statementKeys.flatMap((f) => readStatementKeys(f)),
     onProgress: (_phase, done, total) => progress.update(done, total),
   });
   progress.done();
@@ -154,17 +149,6 @@ export async function verifyEvidenceCommand(
     io.stdout.write(`checked against: ${anchors.join('; ')}\n${verdict}\n`);
   }
   return !result.ok ? 1 : result.complete ? 0 : EXIT_INCOMPLETE;
-}
-
-/** The issuer keys of --statement-key files; an unreadable key names its file. */
-function issuerKeys(files: readonly string[]): ReturnType<typeof issuerKeyFromFile>[] {
-  return files.map((file) => {
-    try {
-      return issuerKeyFromFile(readFileSync(file));
-    } catch (err) {
-      throw new Error(`--statement-key ${file}: ${(err as Error).message}`, { cause: err });
-    }
-  });
 }
 
 /** The base64 DER of the (first) certificate of a PEM file. */

@@ -15,7 +15,7 @@ const STATEMENT_KEY_FLAG = {
   type: 'string',
   value: 'FILE',
   repeatable: true,
-  help: "a statement issuer's public key to trust (PEM SubjectPublicKeyInfo or COSE_Key), Ed25519 or P-256",
+  help: "a statement issuer's public key to trust (PEM SubjectPublicKeyInfo, COSE_Key or COSE_KeySet; Ed25519 or P-256), matched by the statement's kid (the key's kid or RFC 9679 thumbprint)",
 } as const;
 
 export const evidence: Command = {
