@@ -14,8 +14,8 @@ import { fail, pass, unverified, type Item } from './check.js';
 import type { PopulationProof } from './population.js';
 
 /**
- * SCITT transparent statements (RFC 9943) in an evidence package (docs/evidence.md §3,
- * docs/scitt.md): `statements/<record id>.cose` holds, byte for byte, a signed statement the
+ * SCITT transparent statements (RFC 9943) in an evidence package (docs/evidence.md §5
+ * "Transparent statements", docs/scitt.md): `statements/<record id>.cose` holds, byte for byte, a signed statement the
  * auditee registered in this log with its receipts (unprotected header 394), named for the
  * record its Proofline receipt proves (the record that registered it). The package proves the
  * REGISTRATION (the record is the listing's entry, derived from this statement, and the

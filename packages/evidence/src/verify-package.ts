@@ -728,12 +728,20 @@ async function readStatementMembers(
 ): Promise<StatementMember[]> {
   const listed = new Set((manifest.statements ?? []).map(statementMember));
   const present = pkg.names().filter((n) => n.startsWith(STATEMENTS_DIR));
-  const unlisted = (name: string, detail: string): Item => ({
-    ...fail(`statement ${name}`, detail),
-    code: 'STATEMENT_UNLISTED',
-  });
-  for (const name of listed) {
-    if (!pkg.has(name)) items.push(unlisted(name, 'listed in manifest.json but absent'));
+  const absent = [...listed].filter((n) => !pkg.has(n));
+  // Members the manifest does not list (or not named statements/<record id>.cose): one item,
+  // however many a forger adds; they are not read.
+  const unlisted = present.filter((n) => !listed.has(n) || memberRecordId(n) === undefined);
+  for (const [names, why] of [
+    [absent, 'listed in manifest.json but absent'],
+    [unlisted, 'present but manifest.json does not list them as statements/<record id>.cose'],
+  ] as const) {
+    if (names.length > 0) {
+      items.push({
+        ...fail('statements', `${why}: ${summarize([...names])}`),
+        code: 'STATEMENT_UNLISTED',
+      });
+    }
   }
   if (present.length === 0 && (options.statementKeys?.length ?? 0) > 0) {
     items.push(
@@ -744,15 +752,8 @@ async function readStatementMembers(
     );
   }
   const out: StatementMember[] = [];
-  for (const name of present.sort()) {
-    if (memberRecordId(name) === undefined) {
-      items.push(unlisted(name, 'not a statement member (statements/<record id>.cose)'));
-      continue;
-    }
-    if (!listed.has(name)) {
-      items.push(unlisted(name, 'present but manifest.json does not list it'));
-      continue;
-    }
+  const skip = new Set(unlisted);
+  for (const name of present.filter((n) => !skip.has(n)).sort()) {
     try {
       out.push({ name, held: readTransparentStatement(await pkg.read(name)) });
     } catch (err) {
