@@ -64,7 +64,7 @@ export async function evidenceCommand(
     );
   }
   io.stdout.write(
-    `wrote ${o.out}: ${manifest.counts.segment} records in ${manifest.period.from} .. ${manifest.period.to}, population ${manifest.counts.population}, ${manifest.counts.sample} proof bundles\n`,
+    `wrote ${o.out}: ${manifest.counts.segment} records in ${manifest.period.from} .. ${manifest.period.to}, population ${manifest.counts.population}, ${manifest.counts.sample} proof bundles${manifest.statements ? `, ${manifest.statements.length} transparent statements` : ''}\n`,
   );
   return 0;
 }
