@@ -51,7 +51,7 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 /**
  * The public verification pages and log explorer (the single-page app of @proofline/web,
  * built into `webRoot`): `index.html` for `/`, `/logs/:name` (without the trailing slash:
- * `/logs/:name/` stays the JSON description of the log) and `/r/:id`, and the hashed
+ * `/logs/:name/` stays the JSON description of the log), `/r/:id` and `/verify`, and the hashed
  * assets under `/assets/`. HTML is `no-cache` with a strict Content-Security-Policy and
  * no referrer; assets are immutable. The pages verify proofs in the browser with the same
  * public API every other client uses.
@@ -82,6 +82,7 @@ export function registerWebRoutes(app: FastifyInstance, webRoot: string): void {
   app.get('/', async (_request, reply) => sendIndex(reply));
   app.get('/logs/:name', async (_request, reply) => sendIndex(reply));
   app.get('/r/:id', async (_request, reply) => sendIndex(reply));
+  app.get('/verify', async (_request, reply) => sendIndex(reply));
 
   // Loaded with the other plugins when the app starts (ready or listen).
   void app.register(fastifyStatic, {

@@ -3,7 +3,9 @@
  * c2sp.org/tlog-proof files. It trusts only the TrustPolicy (log key, issuer keys, witness
  * keys) and checks everything else: the record, the issuer signature, the receipt, the
  * inclusion proof, the checkpoint signature, witness cosignatures and consistency with a
- * checkpoint the caller already trusts. Browser-safe: no Node built-ins, no Buffer.
+ * checkpoint the caller already trusts. It also verifies SCITT COSE receipts of records and
+ * transparent statements (scitt/) against pinned log and issuer keys. Browser-safe: no Node
+ * built-ins, no Buffer.
  */
 export {
   VerificationError,

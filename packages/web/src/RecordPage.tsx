@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useId, useState } from 'preact/hooks';
 import { parseVerifierKey } from '@proofline/note';
 import {
   BUNDLE_V2_MEDIA_TYPE,
@@ -742,12 +742,21 @@ function RecordSection(props: {
   );
 }
 
-function CheckList({ checks }: { checks: readonly Check[] }) {
+/** The checks with what each proves and its evidence; `title` and `intro` name the list. */
+export function CheckList(props: {
+  checks: readonly Check[];
+  title?: string;
+  intro?: string;
+  testId?: string;
+}) {
+  const { checks } = props;
+  const heading = useId();
   return (
-    <section class="card" aria-labelledby="checks-heading">
-      <h2 id="checks-heading">The checks</h2>
+    <section class="card" aria-labelledby={heading} data-testid={props.testId}>
+      <h2 id={heading}>{props.title ?? 'The checks'}</h2>
       <p>
-        Each check was run by this page, with the key shown below. Open one to see its evidence.
+        {props.intro ??
+          'Each check was run by this page, with the key shown below. Open one to see its evidence.'}
       </p>
       <ol class="checks">
         {checks.map((check) => (

@@ -2,15 +2,18 @@ import { render } from 'preact';
 import { useEffect } from 'preact/hooks';
 import { ExplorerPage } from './ExplorerPage.js';
 import { RecordPage } from './RecordPage.js';
+import { ScittPage } from './ScittPage.js';
 import { Link, routeOf, useLocation } from './router.js';
 import './style.css';
 
 function App() {
   const { pathname, hash } = useLocation();
   const route = routeOf(pathname);
-  // Only a record page has a verification state (it sets and clears it itself).
+  // Only the record and SCITT pages have a verification state (they set and clear it).
   useEffect(() => {
-    if (route.page !== 'record') delete document.body.dataset.verification;
+    if (route.page !== 'record' && route.page !== 'scitt') {
+      delete document.body.dataset.verification;
+    }
   }, [route.page]);
   return (
     <>
@@ -27,11 +30,12 @@ function App() {
             Proofline
           </Link>
           <nav aria-label="Site">
-            <Link href="/">Logs</Link>
+            <Link href="/">Logs</Link> <Link href="/verify">Verify a receipt</Link>
           </nav>
         </div>
       </header>
       {route.page === 'record' && <RecordPage key={route.id} id={route.id} hash={hash} />}
+      {route.page === 'scitt' && <ScittPage hash={hash} />}
       {route.page === 'explorer' && <ExplorerPage key={route.log ?? ''} log={route.log} />}
       {route.page === 'not-found' && <NotFound />}
       <footer class="site-footer">

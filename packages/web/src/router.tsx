@@ -5,10 +5,12 @@ import { useEffect, useState } from 'preact/hooks';
 export type Route =
   | { readonly page: 'explorer'; readonly log?: string }
   | { readonly page: 'record'; readonly id: string }
+  | { readonly page: 'scitt' }
   | { readonly page: 'not-found' };
 
 export function routeOf(pathname: string): Route {
   if (pathname === '/' || pathname === '') return { page: 'explorer' };
+  if (pathname === '/verify') return { page: 'scitt' };
   const record = /^\/r\/([^/]+)$/.exec(pathname);
   if (record) return { page: 'record', id: safeDecode(record[1]!) };
   const log = /^\/logs\/([^/]+)$/.exec(pathname);

@@ -4,7 +4,7 @@ import { LOG_KEY_FLAG, TRUST_FLAGS, optional, witnessQuorumOf } from './common.j
 export const verify: Command = {
   name: 'verify',
   summary:
-    'check a proof bundle or .tlog-proof offline (and against the live log); prints every check',
+    'check a proof bundle, .tlog-proof, COSE receipt or transparent statement offline (and against the live log); prints every check',
   description:
     'A receipt file (from attest) is checked as a receipt: exit 3, logged, not yet provable. ' +
     'A COSE receipt (GET /entries/ID) or transparent statement (CBOR) is checked against ' +
