@@ -7,7 +7,8 @@
  * VERIFIED only with the auditor's issuer keys (INCOMPLETE without, NOT VERIFIED with a wrong
  * one); the exporter refuses bad statements before writing; a forger who recomputes
  * SHA256SUMS and edits manifest.json (swapping, editing, moving, removing or adding a
- * statement) fails with a specific code; the offline page verifies the statements too.
+ * statement) fails with a specific code; the independent Python verifier accepts a packaged
+ * receipt for the listing's entry; the offline page verifies the statements too.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,6 +21,7 @@ import {
   CborMap,
   attachReceipts,
   coseKeyThumbprint,
+  extractReceipts,
   ed25519CoseSigner,
   encodeCoseKey,
   es256CoseSigner,
@@ -28,11 +30,13 @@ import {
   type CoseKeySigner,
   type CosePublicKey,
 } from '@proofline/cose';
+import { parseCheckpoint, parseNote } from '@proofline/note';
 import { scittRecordStatement } from '@proofline/records';
 import {
   FILES,
   ZipReader,
   ZipWriter,
+  parseLine,
   verifyEvidence,
   type EvidenceVerification,
 } from '@proofline/evidence';
@@ -45,6 +49,7 @@ import {
   waitForSize,
   type Server,
 } from './lib/proofline.js';
+import { checkPythonScittDeps, runPythonScittVerifierBatch } from './lib/python-scitt.js';
 import { statementLines } from './lib/statements.js';
 import { launchChromium } from './lib/web.js';
 
@@ -316,6 +321,40 @@ describe('evidence packages carry SCITT transparent statements', () => {
     const bad = runProofline([...exportArgs, '--statement-key', files.a!, '--out', out]);
     assert.notEqual(bad.status, 0);
     assert.match(bad.stderr, /--statement-key .*a\.cose is not an Ed25519 or P-256 public key/);
+  });
+
+  it("the independent Python verifier accepts a packaged statement's receipt for the listing's entry", async () => {
+    checkPythonScittDeps();
+    const m = await members(pkg);
+    const keySet = join(dir, 'scitt-keys.cbor');
+    const res = await fetch(`${server!.url}/.well-known/scitt-keys`);
+    writeFileSync(keySet, new Uint8Array(await res.arrayBuffer()));
+    const line = m
+      .get(FILES.population)!
+      .toString()
+      .split('\n')
+      .find((l) => l.startsWith('{"index":7,'))!;
+    const listed = parseLine(line, 'default', 'line');
+    assert.equal(listed.kind, 'record');
+    const entry = join(dir, 'entry-7.json');
+    writeFileSync(entry, listed.kind === 'record' ? listed.entry : '');
+    const receipt = join(dir, 'receipt-7.cose');
+    writeFileSync(
+      receipt,
+      extractReceipts(new Uint8Array(m.get('statements/default-7.cose')!))[0]!,
+    );
+    const latest = parseCheckpoint(
+      parseNote(m.get('checkpoints/latest.checkpoint')!.toString()).text,
+    );
+    const [verdict] = await runPythonScittVerifierBatch([
+      [
+        ...['--receipt', receipt, '--entry', entry, '--key', keySet],
+        ...['--expect-root', Buffer.from(latest.rootHash).toString('hex')],
+        ...['--expect-tree-size', String(latest.size)],
+      ],
+    ]);
+    assert.equal(verdict!.ok, true, JSON.stringify(verdict));
+    assert.equal(verdict!.leaf_index, 7);
   });
 
   it('forged packages fail with specific codes', async () => {
