@@ -122,9 +122,12 @@ export async function verifyEvidenceCommand(
     roots.length > 0
       ? `TSA roots: ${roots.map((r) => r.file).join(', ')}${o.requireTimestamp ? ' (timestamp required)' : ''}`
       : 'TSA roots: none given, timestamps NOT checked',
-    statementKeys.length > 0
-      ? `statement issuer keys: ${statementKeys.join(', ')}`
-      : 'statement issuer keys: none given, statement signatures NOT checked',
+    // Named when given or when the package carries statements (whose issuers they check).
+    ...(statementKeys.length > 0
+      ? [`statement issuer keys: ${statementKeys.join(', ')}`]
+      : result.manifest?.statements
+        ? ['statement issuer keys: none given, statement signatures NOT checked']
+        : []),
   ];
   const failed = result.items.filter((i) => i.status === 'fail').length;
   const warned = result.items.filter((i) => i.status === 'warn').length;
