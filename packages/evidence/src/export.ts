@@ -153,8 +153,10 @@ const sha256Hex = (data: Uint8Array | string) =>
  * record, anchored to the first checkpoint that covered it and tied to the end checkpoint (its
  * `latest`, or its anchor when that is the end checkpoint); writes population listings, bundles (JSON and
  * tlog-proof), checkpoints and their signatures, the log key, the control view, an HTML and a
- * PDF report, a README, manifest.json and SHA256SUMS into one ZIP. Refuses (EvidenceError) to
- * package anything that does not verify.
+ * PDF report, a README, manifest.json and SHA256SUMS into one ZIP, with the given transparent
+ * statements (statements.ts: each registered by a record of the listing, its receipt by the log
+ * key, and signed by one of `statementKeys` when given). Refuses (EvidenceError) to package
+ * anything that does not verify: a bad statement INVALID_ARGUMENT, before anything is written.
  */
 export async function exportEvidence(o: ExportOptions): Promise<ExportResult> {
   const verifier = parseVerifierKey(o.logKey);
