@@ -13,6 +13,7 @@ import {
   catalogueFrom,
   fail,
   isSafeName,
+  issuerKeysFromPem,
   pass,
   verifyPackage,
   type EvidenceVerification,
@@ -161,8 +162,10 @@ function policy(): VerifyPackageOptions {
     ),
   ].map((m) => m[1]!.replace(/\s+/g, ''));
   const requireTimestamp = $<HTMLInputElement>('require-timestamp').checked;
+  const statementKeys = issuerKeysFromPem($<HTMLTextAreaElement>('statement-keys').value);
   return {
     ...(key ? { logKey: key } : {}),
+    ...(statementKeys.length > 0 ? { statementKeys } : {}),
     ...(witnessKeys.length > 0 ? { witnesses: { keys: witnessKeys, quorum } } : {}),
     ...(roots.length > 0 ? { timestampAuthorities: { roots } } : {}),
     ...(requireTimestamp ? { requireTimestamp } : {}),
@@ -188,7 +191,16 @@ async function run() {
   $('verdict').textContent = 'Verifying…';
   $('items').replaceChildren();
   $('samples').replaceChildren();
-  const options = policy();
+  let options: VerifyPackageOptions;
+  try {
+    options = policy();
+  } catch (err) {
+    // A pasted issuer key that is not a PEM public key: nothing is verified.
+    body.dataset.verification = 'failed';
+    $('verdict').textContent =
+      `NOT VERIFIED: a pasted key is not usable: ${(err as Error).message}`;
+    return;
+  }
   const keyShown = $('key-used');
   $('source').textContent = current.from;
   const { files, item } = await open(current);
@@ -231,6 +243,10 @@ async function run() {
   $('tsa-used').textContent = roots
     ? `${roots} root certificate${roots > 1 ? 's' : ''} you gave${options.requireTimestamp ? ', a timestamp required' : ''}`
     : 'none given: timestamps were not checked';
+  const issuers = options.statementKeys?.length ?? 0;
+  $('statement-keys-used').textContent = issuers
+    ? `${issuers} key${issuers > 1 ? 's' : ''} you gave`
+    : 'none given: statement issuer signatures were not checked';
   $('items').replaceChildren(...result.items.map(li));
   const verdict = result.complete ? 'passed' : 'failed';
   const warnings = result.items.filter((i) => i.status === 'warn').length;

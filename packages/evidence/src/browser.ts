@@ -9,6 +9,7 @@ export { fail, pass, warn, type Item, type ItemStatus } from './check.js';
 export { isSafeName } from './names.js';
 export { FILES, type Manifest } from './package.js';
 export type { SampleRow } from './report.js';
+export { issuerKeysFromPem } from './statements.js';
 export {
   PACKAGE_LIMITS,
   verifyPackage,

@@ -275,7 +275,7 @@ const MAX_PROBLEMS = 20;
  * - the trailer is present, last, and counts the lines.
  *
  * `auditFilter` selects the audit population (positions 0, 1, ... in log order), reported to
- * `onRecord`. With `requireFull`, excluded lines are an error (the filter cannot be checked).
+ * `onRecord`; `onListed` gets every record line of the period. With `requireFull`, excluded lines are an error (the filter cannot be checked).
  */
 export class PopulationChecker {
   private next: number;
@@ -310,6 +310,8 @@ export class PopulationChecker {
         entry: Uint8Array,
         leaf: Hash,
       ) => void;
+      /** Every record line of the period, in the population or not. */
+      readonly onListed?: (index: number, entry: Uint8Array, leaf: Hash) => void;
     } = {},
   ) {
     this.next = proof.range.start;
@@ -415,6 +417,7 @@ export class PopulationChecker {
     this.firstTime ??= record.time;
     this.lastTimeText = record.time;
     this.byTypeInPeriod.set(record.type, (this.byTypeInPeriod.get(record.type) ?? 0) + 1);
+    this.options.onListed?.(index, entry, leaf);
     if (record.controls === undefined) this.withoutControls++;
     for (const c of record.controls ?? []) this.byControl.set(c, (this.byControl.get(c) ?? 0) + 1);
     if (matchesFilter(record, this.auditFilter)) {

@@ -10,6 +10,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import type { CosePublicKey } from '@proofline/cose';
 import { parseVerifierKey, type Checkpoint } from '@proofline/note';
 import {
   bundleToTlogProof,
@@ -54,7 +55,19 @@ import {
   parseProof,
   type PopulationProof,
 } from './population.js';
-import { renderHtml, REPORT_FORMAT, type SampleRow } from './report.js';
+import { renderHtml, REPORT_FORMAT, type SampleRow, type StatementRow } from './report.js';
+import {
+  checkStatement,
+  MAX_STATEMENT_SIZE,
+  MAX_STATEMENTS,
+  readTransparentStatement,
+  statementMember,
+  StatementListing,
+  StatementProblem,
+  packageCheckpoints,
+  type HeldStatement,
+  type StatementContext,
+} from './statements.js';
 import { pdfkitVersion, renderPdf } from './report-pdf.js';
 import { isKeyHistoryCode, keyHistoryJson, KeyHistoryProblem, otherSealer } from './key-history.js';
 import { checkPopulationProof, servedKeyHistory } from './proof-keys.js';
@@ -91,6 +104,13 @@ export interface ExportOptions {
   readonly seed?: Uint8Array;
   /** The ZIP file to write (replaced atomically). */
   readonly out: string;
+  /**
+   * Transparent statements the auditee holds (statements.ts), with the names errors use: each
+   * must be registered by a record of the period, with a receipt by the log key.
+   */
+  readonly statements?: readonly { readonly name: string; readonly bytes: Uint8Array }[];
+  /** Issuer keys to check the statements' signatures with before packaging (not packaged). */
+  readonly statementKeys?: readonly CosePublicKey[];
   /** The package's creation time (default now). */
   readonly now?: () => number;
   readonly onProgress?: (phase: string, done: number, total?: number) => void;
@@ -134,10 +154,13 @@ const sha256Hex = (data: Uint8Array | string) =>
  * record, anchored to the first checkpoint that covered it and tied to the end checkpoint (its
  * `latest`, or its anchor when that is the end checkpoint); writes population listings, bundles (JSON and
  * tlog-proof), checkpoints and their signatures, the log key, the control view, an HTML and a
- * PDF report, a README, manifest.json and SHA256SUMS into one ZIP. Refuses (EvidenceError) to
- * package anything that does not verify; a key history that does not hold (the server's
- * `retiredKeys` malformed, not one chain, not naming `logKey`, or missing for a checkpoint of
- * another key) with KeyHistoryProblem and its code. A refusal writes nothing at `out`.
+ * PDF report, a README, manifest.json and SHA256SUMS into one ZIP, with the given transparent
+ * statements (statements.ts: each registered by a record of the listing, its receipt by the log
+ * key, and signed by one of `statementKeys` when given). Refuses (EvidenceError) to package
+ * anything that does not verify (a bad statement: INVALID_ARGUMENT); a key history that does
+ * not hold (the server's `retiredKeys` malformed, not one chain, not naming `logKey`, or
+ * missing for a checkpoint of another key) with KeyHistoryProblem and its code. A refusal
+ * writes nothing at `out`.
  */
 export async function exportEvidence(o: ExportOptions): Promise<ExportResult> {
   const verifier = parseVerifierKey(o.logKey);
@@ -156,6 +179,8 @@ export async function exportEvidence(o: ExportOptions): Promise<ExportResult> {
       { cause },
     );
   }
+  const held = readStatements(o.statements ?? []);
+  const listing = new StatementListing(held.map((h) => h.held));
   const progress = o.onProgress ?? (() => {});
   const tmp = mkdtempSync(join(tmpdir(), 'proofline-evidence-'));
   try {
@@ -185,6 +210,7 @@ export async function exportEvidence(o: ExportOptions): Promise<ExportResult> {
           throw malformed('the server filtered the segment');
         checker = new PopulationChecker(proof, filter, {
           requireFull: true,
+          onListed: listing.onListed,
           onRecord: (position, index, record, _entry, leaf) => {
             indexByPosition.push(index);
             leaves.push(leaf);
@@ -233,6 +259,13 @@ export async function exportEvidence(o: ExportOptions): Promise<ExportResult> {
     }
     const end: Checkpoint = opened.end;
     const latest: Checkpoint = opened.latest;
+    const statements = await checkStatements(held, {
+      log: proof.log,
+      logKeys: chain ? chain.map((k) => k.verifierKey) : [verifier.verifierKey],
+      listed: listing.listed,
+      checkpoints: packageCheckpoints(proof, opened),
+      ...(o.statementKeys ? { issuerKeys: o.statementKeys } : {}),
+    });
 
     // 3. The sample.
     const n = summary.population;
@@ -277,6 +310,7 @@ export async function exportEvidence(o: ExportOptions): Promise<ExportResult> {
       },
       warnings,
       ...(chain ? { keyHistory: { handovers: notes.length } } : {}),
+      ...(statements.length > 0 ? { statements: statements.map((st) => st.row.id) } : {}),
     };
 
     // 4. Bundles of the sampled records, anchored and tied to the end checkpoint, verified.
@@ -373,6 +407,7 @@ export async function exportEvidence(o: ExportOptions): Promise<ExportResult> {
     add(FILES.logKey, `${verifier.verifierKey}\n`);
     add(FILES.logKeyPem, publicKeyPem(verifier.verifierKey));
     if (chain) add(FILES.keyHistory, keyHistoryJson(proof.log, proof.origin, notes));
+    for (const st of statements) add(statementMember(st.row.id), st.bytes);
     const refs = {
       start: proof.startCheckpoint,
       end: proof.endCheckpoint,
@@ -397,6 +432,7 @@ export async function exportEvidence(o: ExportOptions): Promise<ExportResult> {
       controls,
       rows,
       timestamps,
+      statements.map((st) => st.row),
     );
     add(FILES.reportHtml, renderHtml(data));
     progress('report', 0);
@@ -411,6 +447,62 @@ export async function exportEvidence(o: ExportOptions): Promise<ExportResult> {
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** Reads the given statements; refuses (INVALID_ARGUMENT) one that is not transparent. */
+function readStatements(
+  given: readonly { name: string; bytes: Uint8Array }[],
+): { name: string; held: HeldStatement }[] {
+  if (given.length > MAX_STATEMENTS) {
+    throw new EvidenceError('INVALID_ARGUMENT', `at most ${MAX_STATEMENTS} statements`);
+  }
+  return given.map(({ name, bytes }) => {
+    try {
+      if (bytes.length > MAX_STATEMENT_SIZE)
+        throw new Error(`larger than ${MAX_STATEMENT_SIZE} bytes`);
+      return { name, held: readTransparentStatement(bytes) };
+    } catch (cause) {
+      throw new EvidenceError('INVALID_ARGUMENT', `${name}: ${(cause as Error).message}`, {
+        cause,
+      });
+    }
+  });
+}
+
+/**
+ * Checks each statement against the verified listing and the log key (and the issuer keys
+ * given); refuses (INVALID_ARGUMENT) one that does not hold or two of one record. Sorted by
+ * record id, as the package lists them.
+ */
+async function checkStatements(
+  held: readonly { name: string; held: HeldStatement }[],
+  ctx: StatementContext,
+): Promise<{ bytes: Uint8Array; row: StatementRow }[]> {
+  const out: { name: string; bytes: Uint8Array; row: StatementRow }[] = [];
+  for (const { name, held: h } of held) {
+    const c = await checkStatement(h, ctx);
+    const problem =
+      c.problem ?? (c.issuerSignature instanceof StatementProblem ? c.issuerSignature : undefined);
+    if (problem || c.id === undefined) {
+      throw new EvidenceError('INVALID_ARGUMENT', `${name}: ${problem?.message ?? 'not checked'}`, {
+        cause: problem,
+      });
+    }
+    out.push({
+      name,
+      bytes: h.bytes,
+      row: { id: c.id, issuer: c.issuer, subject: c.subject, registered: true },
+    });
+  }
+  out.sort((a, b) => (a.row.id < b.row.id ? -1 : a.row.id > b.row.id ? 1 : 0));
+  const twice = out.find((st, i) => i > 0 && out[i - 1]!.row.id === st.row.id);
+  if (twice) {
+    throw new EvidenceError(
+      'INVALID_ARGUMENT',
+      `${twice.name}: another statement given is also registered as ${twice.row.id}`,
+    );
+  }
+  return out.map(({ bytes, row }) => ({ bytes, row }));
 }
 
 /** Renames into place; across file systems, copies next to the target and renames there. */

@@ -80,7 +80,26 @@ export {
   type KeyHistoryCode,
   type KeyHistoryDocument,
 } from './key-history.js';
-export { MAX_REPORT_ROWS, REPORT_FORMAT, renderHtml, type ReportData } from './report.js';
+export {
+  checkStatement,
+  issuerKeysFromPem,
+  memberRecordId,
+  readTransparentStatement,
+  statementMember,
+  StatementProblem,
+  STATEMENTS_DIR,
+  type HeldStatement,
+  type StatementCheck,
+  type StatementCode,
+  type StatementContext,
+} from './statements.js';
+export {
+  MAX_REPORT_ROWS,
+  REPORT_FORMAT,
+  renderHtml,
+  type ReportData,
+  type StatementRow,
+} from './report.js';
 export { renderPdf } from './report-pdf.js';
 export {
   exportEvidence,

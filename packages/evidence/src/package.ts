@@ -6,8 +6,9 @@ import { checkFilter, type PopulationProof } from './population.js';
 import { SAMPLE_ALGORITHM } from './sample.js';
 import type { ControlSummary } from './control-view.js';
 import type { PopulationSummary } from './check.js';
-import type { CheckpointSummary, ReportData, SampleRow } from './report.js';
+import type { CheckpointSummary, ReportData, SampleRow, StatementRow } from './report.js';
 import { cosignatureLines, tokenTimes, type TokenTime } from './trust.js';
+import { MAX_STATEMENTS, memberRecordId, statementMember } from './statements.js';
 
 export const MANIFEST_MEDIA_TYPE = 'application/vnd.proofline.evidence.v1+json';
 export const SAMPLE_MEDIA_TYPE = 'application/vnd.proofline.sample.v1+json';
@@ -78,6 +79,12 @@ export interface Manifest {
    * sealed by a retired key fails without the history, whatever this says).
    */
   readonly keyHistory?: { readonly handovers: number };
+  /**
+   * Present exactly when the package carries transparent statements: the record ids of their
+   * registrations, each the member `statements/<id>.cose` (statements.ts). Unsigned: every
+   * statements/ member is checked whatever this says, and one it does not list fails.
+   */
+  readonly statements?: readonly string[];
 }
 
 /** A drawn sample, as sample.json holds it (and `proofline sample` prints). */
@@ -141,7 +148,7 @@ export function parseManifest(value: unknown): Manifest {
       'sample',
       'warnings',
     ],
-    ['keyHistory'],
+    ['keyHistory', 'statements'],
   );
   if (m.mediaType !== MANIFEST_MEDIA_TYPE)
     throw malformed(`manifest: mediaType must be ${MANIFEST_MEDIA_TYPE}`);
@@ -207,7 +214,21 @@ export function parseManifest(value: unknown): Manifest {
             ),
           },
         }),
+    ...(m.statements === undefined ? {} : { statements: statementIds(m.statements) }),
   };
+}
+
+/** manifest.statements: distinct record ids, at most MAX_STATEMENTS, at least one. */
+function statementIds(v: unknown): string[] {
+  if (!Array.isArray(v) || v.length === 0 || v.length > MAX_STATEMENTS)
+    throw malformed(`manifest/statements: an array of 1 to ${MAX_STATEMENTS} record ids`);
+  const ids = v.map((id: unknown, i) => {
+    if (typeof id !== 'string' || memberRecordId(statementMember(id)) !== id)
+      throw malformed(`manifest/statements/${i}: must be a record id`);
+    return id;
+  });
+  if (new Set(ids).size !== ids.length) throw malformed('manifest/statements: a repeated id');
+  return ids;
 }
 
 /** Parses a sample document strictly. Throws EvidenceError MALFORMED. */
@@ -323,6 +344,7 @@ export function reportData(
   controls: readonly ControlSummary[],
   rows: readonly SampleRow[],
   timestamps: Parameters<typeof tokenTimes>[0],
+  statements: readonly StatementRow[],
 ): ReportData {
   const times: TokenTime[] = tokenTimes(timestamps);
   return {
@@ -360,6 +382,7 @@ export function reportData(
     cosignatures: cosignatureLines(proof.endCheckpoint.note),
     timestamps: times,
     warnings: manifest.warnings,
+    statements,
   };
 }
 
@@ -393,6 +416,19 @@ and checkpoints signed by a retired key verify only within its signed range. By 
 checkpoints/NAME.sig is the signature of the key that signed that checkpoint (a retired one
 for an old checkpoint, not necessarily log-key.pem's), and bundles verify with
   proofline verify bundles/ID.json --log-key "<the log key>" --key-history key-history.json
+`;
+}
+
+/** README.txt's paragraph on statements/ (only in packages that carry transparent statements). */
+function statementsReadme(n: number): string {
+  return `
+The package carries ${n} SCITT transparent statement${n === 1 ? '' : 's'} (RFC 9943): statements/ID.cose is a
+signed statement the auditee registered in this log, with its receipts, named for the record
+ID that registered it. The verifiers check that the record is the listing's entry and the
+registration of exactly that statement, and that its receipt verifies with the log key. Who
+signed a statement is checked only with issuer keys you obtain yourself:
+  proofline verify-evidence THIS-FILE.zip --log-key "<the log key>" --statement-key ISSUER.pem
+Without --statement-key the statements are NOT verified and the verdict is INCOMPLETE.
 `;
 }
 
@@ -442,7 +478,7 @@ so its verdict is a convenience. It shows the log key it checked against (with n
 pasted, the package's own, in red): for an independent verdict use verify-evidence above,
 or a copy of verify.html obtained separately (verify-evidence checks that this package's
 verify.html is the page of the verifier you run).
-${m.keyHistory ? keyHistoryReadme(m.keyHistory.handovers) : ''}
+${m.keyHistory ? keyHistoryReadme(m.keyHistory.handovers) : ''}${m.statements ? statementsReadme(m.statements.length) : ''}
 
 2. CHECK BY HAND, WITH STANDARD TOOLS
 

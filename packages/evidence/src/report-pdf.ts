@@ -6,6 +6,8 @@ import {
   MAX_REPORT_ROWS,
   REPORT_FORMAT,
   TRUST_NOTE,
+  STATEMENTS_NOTE,
+  statementRows,
   VERIFY_STEPS,
   cosignatureRows,
   existedBy,
@@ -265,6 +267,26 @@ export async function renderPdf(d: ReportData): Promise<Buffer> {
     doc.font('Helvetica').fontSize(9).fillColor(GREY).text(text, left, doc.y, { width });
     doc.moveDown(0.4);
   };
+  if (d.statements.length > 0) {
+    heading('Transparent statements (SCITT)');
+    note(STATEMENTS_NOTE);
+    const srows = statementRows(d);
+    table(
+      [
+        { title: 'Record', width: 1.4, mono: true },
+        { title: 'Issuer', width: 1.6 },
+        { title: 'Subject', width: 1.6 },
+        { title: 'Registration', width: 1.4 },
+      ],
+      srows,
+      srows.map((r) => [
+        undefined,
+        undefined,
+        undefined,
+        r[3] === 'registered' ? '#05400a' : '#610404',
+      ]),
+    );
+  }
   heading('Witnesses of the end checkpoint');
   note(TRUST_NOTE);
   if (d.cosignatures.length === 0) note('The end checkpoint carries no witness cosignature.');

@@ -28,6 +28,17 @@ export interface SampleRow {
   readonly problem?: string;
 }
 
+/** A transparent statement the package carries (statements/), as the report lists it. */
+export interface StatementRow {
+  /** The record that registered it; the member name when its registration did not verify. */
+  readonly id: string;
+  readonly issuer: string;
+  readonly subject: string;
+  /** True when its registration verified (receipt, listing, record). */
+  readonly registered: boolean;
+  readonly problem?: string;
+}
+
 export interface CheckpointSummary {
   readonly size: number;
   readonly rootHash: string;
@@ -68,6 +79,8 @@ export interface ReportData {
   /** The RFC 3161 tokens over the sampled records' anchors that the bundles carry. */
   readonly timestamps: readonly TokenTime[];
   readonly warnings: readonly string[];
+  /** The transparent statements of statements/, by member name (the section only when any). */
+  readonly statements: readonly StatementRow[];
 }
 
 const esc = (s: string | number): string =>
@@ -124,6 +137,18 @@ export function existedBy(r: SampleRow, separator: string): string {
   ].filter((t) => t !== '');
   return `checkpoint ${a.size}:${separator}${times.join(separator) || 'no time carried'}`;
 }
+
+/** What the report says of its statements section: registration checked, issuer not. */
+export const STATEMENTS_NOTE =
+  "Registered: the record is the listing's entry, derived from the statement (digest of its registered form, issuer, subject), and its receipt verifies with the log key. Who signed a statement is NOT verified by this report: verify-evidence --statement-key FILE checks each issuer signature with the issuer keys you trust.";
+
+export const statementRows = (d: ReportData): string[][] =>
+  d.statements.map((s) => [
+    s.id,
+    s.issuer,
+    s.subject,
+    s.registered ? 'registered' : `FAILED: ${s.problem ?? ''}`,
+  ]);
 
 export const VERIFY_STEPS = [
   'proofline verify-evidence PACKAGE.zip --log-key "<the log key you obtained independently>" [--witness-key VKEY... --witness-quorum K] [--tsa-root FILE.pem... --require-timestamp]',
@@ -224,7 +249,22 @@ ${table(
   ]),
 )}
 ${more > 0 ? `<p>and ${more} more sampled records (${d.rows.slice(MAX_REPORT_ROWS).filter((r) => r.verified).length} verified); see bundles/ in the package.</p>` : ''}
-<h2>Witnesses of the end checkpoint</h2>
+${
+  d.statements.length === 0
+    ? ''
+    : `<h2>Transparent statements (SCITT)</h2>
+<p>${esc(STATEMENTS_NOTE)}</p>
+${table(
+  ['Record', 'Issuer', 'Subject', 'Registration'],
+  statementRows(d).map(([id, iss, sub, status]) => [
+    td(id!, 'mono'),
+    td(iss!),
+    td(sub!),
+    td(status!, status === 'registered' ? 'pass' : 'fail'),
+  ]),
+)}
+`
+}<h2>Witnesses of the end checkpoint</h2>
 <p>${esc(TRUST_NOTE)}</p>
 ${
   d.cosignatures.length === 0

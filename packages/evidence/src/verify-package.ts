@@ -1,4 +1,5 @@
 import canonicalize from 'canonicalize';
+import type { CosePublicKey } from '@proofline/cose';
 import { parseVerifierKey, type Checkpoint, type Ed25519Verifier } from '@proofline/note';
 import {
   bundleToTlogProof,
@@ -52,7 +53,27 @@ import {
   parseProof,
   type PopulationProof,
 } from './population.js';
-import { renderHtml, REPORT_FORMAT, type ReportData, type SampleRow } from './report.js';
+import {
+  renderHtml,
+  REPORT_FORMAT,
+  type ReportData,
+  type SampleRow,
+  type StatementRow,
+} from './report.js';
+import {
+  checkStatement,
+  MAX_STATEMENT_SIZE,
+  memberRecordId,
+  readTransparentStatement,
+  statementItem,
+  statementMember,
+  StatementListing,
+  StatementProblem,
+  STATEMENTS_DIR,
+  packageCheckpoints,
+  type HeldStatement,
+  type StatementContext,
+} from './statements.js';
 import { drawSample, parseSeed } from './sample.js';
 import {
   describeChain,
@@ -85,6 +106,7 @@ export const PACKAGE_LIMITS: {
     if (name === FILES.population) return 16 * GiB;
     if (name === FILES.csv) return 8 * GiB;
     if (name.endsWith('.tlog-proof')) return MAX_TLOG_PROOF_SIZE;
+    if (name.startsWith(STATEMENTS_DIR)) return MAX_STATEMENT_SIZE;
     if (name.startsWith('bundles/')) return MAX_BUNDLE_SIZE + 1;
     if (name === FILES.sample || name === FILES.sums) return 512 * MiB; // then sha256SumsBound, sampleBound
     if (name === FILES.reportHtml || name === FILES.reportPdf) return 1 * GiB;
@@ -128,6 +150,11 @@ export interface VerifyEnvironment {
 export interface VerifyPackageOptions extends EvidenceTrust {
   /** The log key the user trusts. Without it the package's own key is used (and warned of). */
   readonly logKey?: string;
+  /**
+   * The issuer keys the user trusts for the package's transparent statements (statements/);
+   * without them each statement's issuer signature is NOT verified (the result not complete).
+   */
+  readonly statementKeys?: readonly CosePublicKey[];
   readonly onProgress?: (phase: string, done: number, total?: number) => void;
 }
 
@@ -459,6 +486,8 @@ async function verifyFiles(
   items.push(await checkpointFilesItem(pkg, proof, trusted.verifierKey, signers));
 
   // 4. The population, streamed; the CSV re-derived; the sampled positions collected.
+  const statements = await readStatementMembers(pkg, manifest, options, items);
+  const listing = new StatementListing(statements.map((st) => st.held));
   let sample: SampleDocument | undefined;
   try {
     const bound = sampleBound(pkg.names());
@@ -482,6 +511,7 @@ async function verifyFiles(
   let firstLine: string | undefined;
   const checker = new PopulationChecker(proof, manifest.filter, {
     requireFull: true,
+    onListed: listing.onListed,
     onRecord: (position, index, record, _entry, leaf) => {
       csvBuffer += csvRow(position, proof.log, index, record, leaf);
       if (csvBuffer.length > 1 << 16) {
@@ -594,6 +624,15 @@ async function verifyFiles(
   }
   items.push(...(await trustItems(options, proof, verifications)));
 
+  // 6b. Transparent statements: registered by a listed record, with a receipt by the log key.
+  const statementRows = await checkStatementMembers(statements, items, {
+    log: proof.log,
+    logKeys: history ? history.chain.map((k) => k.verifierKey) : [trusted.verifierKey],
+    listed: listing.listed,
+    checkpoints: packageCheckpoints(proof, opened),
+    ...(options.statementKeys ? { issuerKeys: options.statementKeys } : {}),
+  });
+
   // 7. Derived files: controls, README, reports.
   if (summary && opened.end && opened.latest) {
     const controls = controlView(env.catalogue, summary.byControl, rows);
@@ -626,6 +665,7 @@ async function verifyFiles(
       controls,
       rows,
       timestamps,
+      statementRows,
     );
     rerender(FILES.reportHtml, renderHtml(data), 'report');
     if (env.pdf) {
@@ -661,10 +701,102 @@ async function verifyFiles(
     ...Object.values(FILES),
     ...(['start', 'end', 'latest'] as const).flatMap((w) => Object.values(checkpointFiles(w))),
   ]);
-  const unknown = pkg.names().filter((n) => !known.has(n) && !n.startsWith('bundles/'));
+  const unknown = pkg
+    .names()
+    .filter((n) => !known.has(n) && !n.startsWith('bundles/') && !n.startsWith(STATEMENTS_DIR));
   if (unknown.length > 0)
     items.push(fail('files', `members the format does not define: ${summarize(unknown)}`));
   return manifest;
+}
+
+/** A statements/ member, read (not yet checked against the listing). */
+interface StatementMember {
+  readonly name: string;
+  readonly held: HeldStatement;
+}
+
+/**
+ * The statements/ members against manifest.json's list (a member it does not list, or one it
+ * lists that is absent, fails whatever else holds), each read as a transparent statement (a
+ * failure is its item). A warning when the user gave issuer keys and there is no statement.
+ */
+async function readStatementMembers(
+  pkg: PackageFiles,
+  manifest: Manifest,
+  options: VerifyPackageOptions,
+  items: Item[],
+): Promise<StatementMember[]> {
+  const listed = new Set((manifest.statements ?? []).map(statementMember));
+  const present = pkg.names().filter((n) => n.startsWith(STATEMENTS_DIR));
+  const absent = [...listed].filter((n) => !pkg.has(n));
+  // Members the manifest does not list (or not named statements/<record id>.cose): one item,
+  // however many a forger adds; they are not read.
+  const unlisted = present.filter((n) => !listed.has(n) || memberRecordId(n) === undefined);
+  for (const [names, why] of [
+    [absent, 'listed in manifest.json but absent'],
+    [unlisted, 'present but manifest.json does not list them as statements/<record id>.cose'],
+  ] as const) {
+    if (names.length > 0) {
+      items.push({
+        ...fail('statements', `${why}: ${summarize([...names])}`),
+        code: 'STATEMENT_UNLISTED',
+      });
+    }
+  }
+  if (present.length === 0 && (options.statementKeys?.length ?? 0) > 0) {
+    items.push(
+      warn(
+        'statements',
+        'you gave issuer keys (--statement-key), but the package carries no transparent statement',
+      ),
+    );
+  }
+  const out: StatementMember[] = [];
+  const skip = new Set(unlisted);
+  for (const name of present.filter((n) => !skip.has(n)).sort()) {
+    try {
+      out.push({ name, held: readTransparentStatement(await pkg.read(name)) });
+    } catch (err) {
+      const code = err instanceof StatementProblem ? err.code : 'STATEMENT_MALFORMED';
+      items.push({ ...fail(`statement ${name}`, (err as Error).message), code });
+    }
+  }
+  return out;
+}
+
+/**
+ * Each read statement checked (checkStatement) against the streamed listing, its member named
+ * for the record that registered it; one item each. Returns the report's rows by record id.
+ */
+async function checkStatementMembers(
+  statements: readonly StatementMember[],
+  items: Item[],
+  ctx: StatementContext,
+): Promise<StatementRow[]> {
+  const rows: StatementRow[] = [];
+  for (const { name, held } of statements) {
+    const c = await checkStatement(held, ctx);
+    const named = memberRecordId(name)!;
+    if (c.id !== undefined && c.id !== named) {
+      items.push({
+        ...fail(
+          `statement ${name}`,
+          `named for record ${named}, but its receipt proves record ${c.id} registered it`,
+        ),
+        code: 'STATEMENT_UNLISTED',
+      });
+    } else {
+      items.push(statementItem(name, c));
+    }
+    rows.push({
+      id: c.id ?? named,
+      issuer: c.issuer,
+      subject: c.subject,
+      registered: c.problem === undefined,
+      ...(c.problem ? { problem: c.problem.message } : {}),
+    });
+  }
+  return rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 /** The witness and TSA parts of the options, as TrustPolicy members. */

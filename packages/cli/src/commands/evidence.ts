@@ -8,6 +8,7 @@ import {
   type SampleSpec,
 } from '@proofline/evidence';
 import { Progress } from '../progress.js';
+import { readStatementKeys } from './verify-scitt.js';
 import { printItems, type Io } from './population.js';
 
 export interface EvidenceCommandOptions {
@@ -21,6 +22,9 @@ export interface EvidenceCommandOptions {
   readonly sample: SampleSpec;
   readonly seed?: string;
   readonly out: string;
+  /** Files of transparent statements to package, and issuer key files to check them with. */
+  readonly statements?: readonly string[];
+  readonly statementKeys?: readonly string[];
 }
 
 const DEFAULT_IO: Io = { stdout: process.stdout, stderr: process.stderr };
@@ -59,7 +63,7 @@ export async function evidenceCommand(
     );
   }
   io.stdout.write(
-    `wrote ${o.out}: ${manifest.counts.segment} records in ${manifest.period.from} .. ${manifest.period.to}, population ${manifest.counts.population}, ${manifest.counts.sample} proof bundles\n`,
+    `wrote ${o.out}: ${manifest.counts.segment} records in ${manifest.period.from} .. ${manifest.period.to}, population ${manifest.counts.population}, ${manifest.counts.sample} proof bundles${manifest.statements ? `, ${manifest.statements.length} transparent statements` : ''}\n`,
   );
   return 0;
 }
@@ -77,6 +81,8 @@ function exportWith(o: EvidenceCommandOptions, bars: Map<string, Progress>) {
     sample: o.sample,
     ...(o.seed ? { seed: parseSeed(o.seed) } : {}),
     out: o.out,
+    statements: (o.statements ?? []).map((name) => ({ name, bytes: readFileSync(name) })),
+    statementKeys: (o.statementKeys ?? []).flatMap((f) => readStatementKeys(f)),
     onProgress: (phase, done, total) => {
       let bar = bars.get(phase);
       if (!bar) {
@@ -99,6 +105,8 @@ export interface VerifyEvidenceCommandOptions {
   /** PEM files of the RFC 3161 time-stamping roots to trust; `requireTimestamp` demands a token. */
   readonly tsaRoots?: readonly string[];
   readonly requireTimestamp?: boolean;
+  /** Files of the statement issuer keys to trust (PEM SubjectPublicKeyInfo or COSE_Key). */
+  readonly statementKeys?: readonly string[];
   readonly json: boolean;
 }
 
@@ -117,6 +125,7 @@ export async function verifyEvidenceCommand(
   io: Io = DEFAULT_IO,
 ): Promise<number> {
   const witnessKeys = o.witnessKeys ?? [];
+  const statementKeys = o.statementKeys ?? [];
   const roots = (o.tsaRoots ?? []).map((file) => ({ file, der: pemCertificate(file) }));
   const progress = new Progress('verifying');
   const result = await verifyEvidence(o.file, {
@@ -126,6 +135,7 @@ export async function verifyEvidenceCommand(
       : {}),
     ...(roots.length > 0 ? { timestampAuthorities: { roots: roots.map((r) => r.der) } } : {}),
     ...(o.requireTimestamp ? { requireTimestamp: true } : {}),
+    statementKeys: statementKeys.flatMap((f) => readStatementKeys(f)),
     onProgress: (_phase, done, total) => progress.update(done, total),
   });
   progress.done();
@@ -139,6 +149,12 @@ export async function verifyEvidenceCommand(
     roots.length > 0
       ? `TSA roots: ${roots.map((r) => r.file).join(', ')}${o.requireTimestamp ? ' (timestamp required)' : ''}`
       : 'TSA roots: none given, timestamps NOT checked',
+    // Named when given or when the package carries statements (whose issuers they check).
+    ...(statementKeys.length > 0
+      ? [`statement issuer keys: ${statementKeys.join(', ')}`]
+      : result.manifest?.statements
+        ? ['statement issuer keys: none given, statement signatures NOT checked']
+        : []),
   ];
   const failed = result.items.filter((i) => i.status === 'fail').length;
   const warned = result.items.filter((i) => i.status === 'warn').length;

@@ -9,6 +9,15 @@ import {
   witnessQuorumOf,
 } from './common.js';
 
+/** Issuer keys of transparent statements (the auditor's trust anchors; never packaged). */
+const STATEMENT_KEY_FLAG = {
+  name: 'statement-key',
+  type: 'string',
+  value: 'FILE',
+  repeatable: true,
+  help: "a statement issuer's public key to trust (PEM SubjectPublicKeyInfo, COSE_Key or COSE_KeySet; Ed25519 or P-256), matched by the statement's kid (the key's kid or RFC 9679 thumbprint)",
+} as const;
+
 export const evidence: Command = {
   name: 'evidence',
   summary:
@@ -38,6 +47,17 @@ export const evidence: Command = {
       required: true,
       help: 'the package to write',
     },
+    {
+      name: 'statement',
+      type: 'string',
+      value: 'FILE',
+      repeatable: true,
+      help: "a SCITT transparent statement (COSE) registered in this log during the period, with the log's receipt: packaged as statements/<record id>.cose",
+    },
+    {
+      ...STATEMENT_KEY_FLAG,
+      help: `${STATEMENT_KEY_FLAG.help}: each --statement's signature is checked with them before packaging (they are not packaged)`,
+    },
   ],
   writes: 'the --out ZIP file',
   async run(a) {
@@ -66,6 +86,8 @@ export const evidence: Command = {
             },
       ...optional(a, 'seed', 'seed'),
       out: a.required('out'),
+      statements: a.list('statement'),
+      statementKeys: a.list('statement-key'),
     });
   },
 };
@@ -81,6 +103,7 @@ export const verifyEvidence: Command = {
       help: "the log's verifier key you trust (strongly recommended)",
     },
     ...TRUST_FLAGS,
+    STATEMENT_KEY_FLAG,
   ],
   exits: [
     [1, 'NOT VERIFIED: an item failed'],
@@ -99,6 +122,7 @@ export const verifyEvidence: Command = {
       ...witnessQuorumOf(a),
       tsaRoots,
       requireTimestamp: a.flag('require-timestamp'),
+      statementKeys: a.list('statement-key'),
       json: a.flag('json'),
     });
   },
