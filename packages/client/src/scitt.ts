@@ -79,8 +79,8 @@ export interface RegisteredStatement {
  * POST and polls are retried on network errors, 429 and 5xx (registration is idempotent:
  * the same statement maps to the same record). A 303 is followed to GET /entries/{id}; while
  * that answers 404 not-yet-checkpointed the client polls, waiting Retry-After or a backoff
- * (≤ 5 s), never past `timeoutMs`, then throws that ProoflineError (its message names the
- * id: the statement is registered). Refusals are ProoflineErrors from the concise (or JSON)
+ * (≤ 5 s), never past `timeoutMs`, then throws that ProoflineError with `entryId` set (the
+ * statement is registered; so is any failure of the GET after a registration). Refusals are ProoflineErrors from the concise (or JSON)
  * problem; an answer that does not verify is UnverifiedWriteError (the statement is in the log).
  */
 export async function registerStatement(
@@ -107,6 +107,7 @@ export async function registerStatement(
         problem.field,
         {
           cause: problem,
+          entryId: id,
           ...(problem.retryAfterSeconds ? { retryAfterSeconds: problem.retryAfterSeconds } : {}),
         },
       );

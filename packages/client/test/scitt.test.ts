@@ -194,6 +194,7 @@ describe('ProoflineClient.registerStatement', () => {
         err instanceof ProoflineError &&
         err.code === 'not-yet-checkpointed' &&
         err.status === 404 &&
+        err.entryId === 'scitt-0' &&
         /registered as scitt-0/.test(err.message),
     );
     assert.ok(requests.length <= 4, `bounded polling: ${requests.length}`);
