@@ -32,6 +32,7 @@ export {
   HEADER_CRIT,
   HEADER_CWT_CLAIMS,
   HEADER_KID,
+  checkCritical,
   headerValue,
 } from './headers.js';
 export {

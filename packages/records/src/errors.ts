@@ -13,6 +13,8 @@ import { CodedError } from '@proofline/tlog';
  *   or a log's key history is not one chain of them ending at the trusted key.
  * - `STATEMENT_MISMATCH`: a record is not the registration of the SCITT signed statement it is
  *   checked against (its digest, type, subject or labels differ from what the statement gives).
+ * - `INVALID_ISSUER_KEY`: a COSE issuer key text (`cose:...`) breaks its format or holds no
+ *   valid Ed25519 / P-256 public key with a kid.
  * - `INVALID_ARGUMENT`: a value handed to a format, build or sign function cannot be encoded.
  */
 export type RecordErrorCode =
@@ -23,6 +25,7 @@ export type RecordErrorCode =
   | 'INVALID_TLOG_PROOF'
   | 'INVALID_KEY_HISTORY'
   | 'STATEMENT_MISMATCH'
+  | 'INVALID_ISSUER_KEY'
   | 'INVALID_ARGUMENT';
 
 /** Data of a {@link RecordError} about one value. */

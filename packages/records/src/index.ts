@@ -151,3 +151,11 @@ export {
   signedStatementClaims,
   type SignedStatementClaims,
 } from './scitt.js';
+export {
+  COSE_ISSUER_KEY_PREFIX,
+  coseIssuerKey,
+  formatCoseIssuerKey,
+  isCoseIssuerKey,
+  parseCoseIssuerKey,
+  type CoseIssuerKey,
+} from './scitt-issuer-key.js';

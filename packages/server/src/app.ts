@@ -18,6 +18,7 @@ import { ServiceError } from './service-error.js';
 import { registerAuditRoutes } from './audit-routes.js';
 import { registerErasureRoutes } from './records/erasure-routes.js';
 import { registerRecordRoutes } from './records/routes.js';
+import { registerRegistrationRoute } from './scitt/registration-route.js';
 import { registerScittRoutes } from './scitt/routes.js';
 import type { LogRuntime } from './records/service.js';
 import { SharingRecordService } from './records/shared-receipts.js';
@@ -44,6 +45,11 @@ export interface AppOptions {
   readonly publicUrl: string;
   /** How long `?wait=proof` may hold a response, in ms (default 10 s). */
   readonly proofWaitMs?: number;
+  /**
+   * How long POST /entries waits for a checkpoint to answer with a receipt before it answers
+   * 303 See Other, in ms (default 2 s).
+   */
+  readonly registrationWaitMs?: number;
   /** The built web pages (packages/web/dist by default). */
   readonly webRoot?: string;
   /** Requests per second per API key unless the key sets its own (default 2000; 0: none). */
@@ -176,6 +182,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     readAccess,
   });
   registerScittRoutes(app, { service, logs, retired, readAccess });
+  registerRegistrationRoute(app, {
+    service,
+    access: options.access,
+    auth,
+    limiter,
+    waitMs: options.registrationWaitMs ?? 2000,
+  });
   registerShareRoutes(app, { service, logs, auth, limiter, shares, publicUrl });
   registerAuditRoutes(app, { service, storage, auth, limiter });
   registerErasureRoutes(app, { service, storage, auth, limiter });

@@ -1,14 +1,17 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { toProblem } from './errors.js';
 import { sendProblem } from './problem.js';
+import { sendConciseProblem, wantsConciseProblem } from './scitt/concise-problem.js';
 import { ServiceError } from './service-error.js';
 
 /** Seconds a client waits before retrying a request refused while the server closes. */
 export const SHUTDOWN_RETRY_SECONDS = 5;
 
 /**
- * Answers `err` with its problem. A 5xx is a server fault: logged at error level with the
- * error and its cause chain; a 4xx is the client's and logged at debug level only.
+ * Answers `err` with its problem: an RFC 9457 JSON problem, or on the SCRAPI resources RFC
+ * 9290 concise problem details (wantsConciseProblem). A 5xx is a server fault: logged at
+ * error level with the error and its cause chain; a 4xx is the client's and logged at debug
+ * level only.
  */
 export function errorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply) {
   const problem = toProblem(err);
@@ -17,7 +20,9 @@ export function errorHandler(err: unknown, request: FastifyRequest, reply: Fasti
   } else {
     request.log.debug({ problem: problem.code }, 'request refused');
   }
-  return sendProblem(reply, problem);
+  return wantsConciseProblem(request)
+    ? sendConciseProblem(reply, problem)
+    : sendProblem(reply, problem);
 }
 
 /**

@@ -71,6 +71,8 @@ function serviceProblem(err: ServiceError): HttpProblem {
       return new HttpProblem('invalid-statement', err.message, {}, { field: field ?? '/' });
     case 'INVALID_ISSUER_SIGNATURE':
       return new HttpProblem('invalid-issuer-signature', err.message, {}, withField);
+    case 'INVALID_SIGNED_STATEMENT':
+      return new HttpProblem('invalid-signed-statement', err.message, {}, { field: field ?? '/' });
     case 'INVALID_IDEMPOTENCY_KEY':
       return new HttpProblem('invalid-idempotency-key', err.message);
     case 'LOG_REQUIRED':
@@ -220,6 +222,9 @@ function recordProblem(err: RecordError): HttpProblem {
     case 'INVALID_KEY_HISTORY':
       // Only the stored key history is verified: one that does not verify was altered.
       return new HttpProblem('storage-corrupt', "the log's stored key history does not verify");
+    case 'INVALID_ISSUER_KEY':
+      // Only stored issuer keys are parsed (checked when they were added): one was altered.
+      return new HttpProblem('storage-corrupt', 'a stored issuer key is malformed');
     case 'INVALID_RECEIPT':
     case 'INVALID_BUNDLE':
     case 'INVALID_TLOG_PROOF':

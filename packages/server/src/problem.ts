@@ -10,6 +10,7 @@ export const PROBLEM_STATUS = {
   'invalid-request': 400,
   'invalid-statement': 400,
   'invalid-issuer-signature': 400,
+  'invalid-signed-statement': 400,
   'invalid-idempotency-key': 400,
   'log-required': 400,
   'invalid-url': 400,
@@ -76,14 +77,22 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
+/** The problem types' URI prefix: a problem's `type` is this, a slash and its code. */
+export const PROBLEM_TYPE_BASE = 'https://proofline.dev/problems';
+
+/** A problem's title: the reason phrase of its status. */
+export function problemTitle(status: number): string {
+  return TITLES[status] ?? 'Error';
+}
+
 export function sendProblem(reply: FastifyReply, problem: HttpProblem): FastifyReply {
   return reply
     .code(problem.status)
     .headers({ 'cache-control': 'no-store', ...problem.headers })
     .type('application/problem+json')
     .send({
-      type: `https://proofline.dev/problems/${problem.code}`,
-      title: TITLES[problem.status] ?? 'Error',
+      type: `${PROBLEM_TYPE_BASE}/${problem.code}`,
+      title: problemTitle(problem.status),
       status: problem.status,
       code: problem.code,
       detail: problem.detail,

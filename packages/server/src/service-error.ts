@@ -18,6 +18,8 @@ export type ServiceErrorCode =
   | 'INVALID_STATEMENT'
   /** An issuer signature does not verify with a key registered for the tenant. */
   | 'INVALID_ISSUER_SIGNATURE'
+  /** POST /entries: the body is no signed statement registration takes (`details.field`). */
+  | 'INVALID_SIGNED_STATEMENT'
   | 'INVALID_IDEMPOTENCY_KEY'
   /** The tenant has several logs, or none, and the request names none. */
   | 'LOG_REQUIRED'

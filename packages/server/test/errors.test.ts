@@ -25,6 +25,7 @@ const SERVICE: Record<ServiceErrorCode, string> = {
   UNSUPPORTED_CONTENT_ENCODING: 'unsupported-content-encoding',
   INVALID_STATEMENT: 'invalid-statement',
   INVALID_ISSUER_SIGNATURE: 'invalid-issuer-signature',
+  INVALID_SIGNED_STATEMENT: 'invalid-signed-statement',
   INVALID_IDEMPOTENCY_KEY: 'invalid-idempotency-key',
   LOG_REQUIRED: 'log-required',
   UNAUTHENTICATED: 'unauthorized',
@@ -91,6 +92,7 @@ const RECORDS: Record<RecordErrorCode, string> = {
   INVALID_TLOG_PROOF: 'internal',
   INVALID_KEY_HISTORY: 'storage-corrupt',
   STATEMENT_MISMATCH: 'internal',
+  INVALID_ISSUER_KEY: 'storage-corrupt',
   INVALID_ARGUMENT: 'internal',
 };
 

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { CborMap, decodeCbor } from '@proofline/cose';
 import {
   base64Decode,
   formatVerifierKey,
@@ -233,16 +234,47 @@ export async function attestBatch(
 }
 
 function checkProblemShape(res: Response, what: string): void {
-  const type = String(res.headers['content-type']);
-  assert.match(type, /^application\/problem\+json(;|$)/, `${what}: content-type ${type}`);
-  const body = res.json() as Record<string, unknown>;
+  const body = problemBody(res, what);
   assert.equal(typeof body.type, 'string', what);
-  assert.ok((body.type as string).length > 0, what);
+  assert.ok(body.type.length > 0, what);
   assert.equal(typeof body.title, 'string', what);
   assert.equal(body.status, res.statusCode, what);
   assert.equal(typeof body.code, 'string', what);
   assert.equal(typeof body.detail, 'string', what);
-  assert.ok((body.detail as string).length > 0, what);
+  assert.ok(body.detail.length > 0, what);
+}
+
+/** The custom entry of the server's concise problem details (RFC 9290). */
+const CONCISE_KEY = 'https://proofline.dev/problems';
+
+/**
+ * The problem of an error response: an RFC 9457 JSON problem, or RFC 9290 concise problem
+ * details (the SCRAPI routes') read into the same members: title (-1), detail (-2), and the
+ * custom entry's code, status and extensions; its type is the JSON problem's.
+ */
+export function problemBody(res: Response, what = ''): ProblemBody {
+  const type = String(res.headers['content-type']);
+  if (/^application\/concise-problem-details\+cbor(;|$)/.test(type)) {
+    const map = decodeCbor(new Uint8Array(res.rawPayload));
+    assert.ok(map instanceof CborMap, `${what}: a CBOR map`);
+    for (const key of map.keys()) {
+      assert.ok(
+        [-1, -2, CONCISE_KEY].includes(key as number | string),
+        `${what}: key ${String(key)}`,
+      );
+    }
+    const custom = map.get(CONCISE_KEY);
+    assert.ok(custom instanceof CborMap, `${what}: the custom entry is a map`);
+    const members = Object.fromEntries(custom.entries.map(([k, v]) => [String(k), v]));
+    return {
+      ...members,
+      type: `${CONCISE_KEY}/${String(members.code)}`,
+      title: map.get(-1) as string,
+      detail: map.get(-2) as string,
+    } as ProblemBody;
+  }
+  assert.match(type, /^application\/problem\+json(;|$)/, `${what}: content-type ${type}`);
+  return res.json() as ProblemBody;
 }
 
 export interface ProblemBody {
@@ -264,7 +296,7 @@ export function assertProblem(
 ): ProblemBody {
   assert.equal(res.statusCode, status, `${what} ${res.body.slice(0, 500)}`);
   checkProblemShape(res, what);
-  const body = res.json() as ProblemBody;
+  const body = problemBody(res, what);
   assert.equal(body.code, code, `${what} ${res.body.slice(0, 500)}`);
   assert.equal(body.type, `https://proofline.dev/problems/${code}`, what);
   if (field !== undefined) assert.equal(body.field, field, `${what} ${res.body.slice(0, 500)}`);

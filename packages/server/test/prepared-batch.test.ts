@@ -97,7 +97,7 @@ describe('prepareBatch (on the body parser thread)', () => {
       const message = prepareBatch({ records });
       let expected: ServiceError | undefined;
       try {
-        checkStatement(bad, 7, true, false);
+        checkStatement(bad, 7, true, undefined);
       } catch (err) {
         expected = err as ServiceError;
       }

@@ -1,4 +1,5 @@
 import { parseVerifierKey } from '@proofline/note';
+import { isCoseIssuerKey, parseCoseIssuerKey } from '@proofline/records';
 import { API_SCOPES, TENANT_NAME_PATTERN, type ApiScope } from '@proofline/storage';
 import { generateApiKey } from '@proofline/server';
 import {
@@ -8,6 +9,7 @@ import {
   type Deployment,
   type Target,
 } from '../deployment.js';
+import { coseIssuerKeyFromFile } from './cose-issuer-key.js';
 
 function checkTenant(tenant: string): void {
   if (!TENANT_NAME_PATTERN.test(tenant)) {
@@ -103,31 +105,61 @@ export async function apiKeyRevoke(o: { target: Target; id: string }): Promise<v
   }
 }
 
-/** `proofline issuer-key add|list|revoke`: the tenant's keys for issuer signatures. */
+/**
+ * `proofline issuer-key add|list|revoke`: the tenant's keys for issuer signatures, Ed25519
+ * note verifier keys (`--key`) and COSE issuer keys of SCITT signed statements (`cose:...`,
+ * added from a key file with `--cose-key FILE [--kid HEX] [--iss TEXT]`, revoked by the line
+ * `add` and `list` print). Every key is parsed before anything is written.
+ */
 export async function issuerKey(o: {
   target: Target;
   action: 'add' | 'list' | 'revoke';
   tenant: string;
-  key?: string;
+  key?: string | undefined;
+  coseKey?: string | undefined;
+  kid?: string | undefined;
+  iss?: string | undefined;
 }): Promise<void> {
   checkTenant(o.tenant);
+  const key = o.action === 'list' ? undefined : issuerKeyText(o);
   const deployment = await openDeployment(o.target, { existing: true });
   try {
     const access = deployment.access;
-    if (o.action === 'list') {
+    if (key === undefined) {
       for (const k of await access.listIssuerKeys(o.tenant)) process.stdout.write(`${k}\n`);
       return;
     }
-    if (!o.key) throw new Error('--key VERIFIER_KEY is required');
-    parseVerifierKey(o.key); // refuse anything that is not an Ed25519 verifier key
     if (o.action === 'add') {
       await tenantLogs(deployment, o.target, o.tenant);
       await access.ensureTenant(o.tenant, Date.now());
-      await access.addIssuerKey(o.tenant, o.key, Date.now());
-    } else if (!(await access.revokeIssuerKey(o.tenant, o.key, Date.now()))) {
+      await access.addIssuerKey(o.tenant, key, Date.now());
+      if (o.coseKey !== undefined) process.stdout.write(`${key}\n`);
+    } else if (!(await access.revokeIssuerKey(o.tenant, key, Date.now()))) {
       throw new Error('no such active issuer key');
     }
   } finally {
     await deployment.close();
   }
+}
+
+/** The checked issuer-key line of an add or revoke (see issuerKey). */
+function issuerKeyText(o: {
+  action: 'add' | 'list' | 'revoke';
+  key?: string | undefined;
+  coseKey?: string | undefined;
+  kid?: string | undefined;
+  iss?: string | undefined;
+}): string {
+  if (o.coseKey !== undefined) {
+    if (o.action !== 'add') throw new Error('--cose-key is for add; revoke takes --key cose:...');
+    if (o.key !== undefined) throw new Error('give --key or --cose-key, not both');
+    return coseIssuerKeyFromFile(o.coseKey, o.kid, o.iss);
+  }
+  if (o.kid !== undefined || o.iss !== undefined) {
+    throw new Error('--kid and --iss go with --cose-key FILE');
+  }
+  if (!o.key) throw new Error('--key VERIFIER_KEY (or, to add, --cose-key FILE) is required');
+  if (isCoseIssuerKey(o.key)) parseCoseIssuerKey(o.key);
+  else parseVerifierKey(o.key); // refuse anything that is not an Ed25519 verifier key
+  return o.key;
 }

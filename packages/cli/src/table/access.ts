@@ -89,25 +89,55 @@ export const apiKey: Command = {
 const ISSUER_KEY: FlagSpec = {
   name: 'key',
   type: 'string',
-  value: 'VERIFIER_KEY',
-  required: true,
-  help: 'an Ed25519 verifier key',
+  value: 'KEY',
+  help: 'an Ed25519 verifier key, or a COSE issuer key line (cose:...) as add and list print it',
 };
+
+const COSE_KEY_FLAGS: readonly FlagSpec[] = [
+  {
+    name: 'cose-key',
+    type: 'string',
+    value: 'FILE',
+    help: 'a SCITT issuer key: a PEM PUBLIC KEY or a CBOR COSE_Key file (Ed25519 or P-256)',
+  },
+  {
+    name: 'kid',
+    type: 'string',
+    value: 'HEX',
+    help: "with --cose-key: the kid its signed statements name (default: the COSE_Key's kid, else its RFC 9679 thumbprint)",
+  },
+  {
+    name: 'iss',
+    type: 'string',
+    value: 'TEXT',
+    help: 'with --cose-key: accept only statements whose CWT iss is TEXT (default: any issuer)',
+  },
+];
 
 function issuerAction(
   action: 'add' | 'revoke' | 'list',
   summary: string,
   writes?: string,
 ): Command {
+  const flags =
+    action === 'list' ? [] : action === 'add' ? [ISSUER_KEY, ...COSE_KEY_FLAGS] : [ISSUER_KEY];
   return {
     name: action,
     summary,
-    flags: [...TARGET_FLAGS, TENANT, ...(action === 'list' ? [] : [ISSUER_KEY])],
+    flags: [...TARGET_FLAGS, TENANT, ...flags],
     ...(writes === undefined ? {} : { writes }),
     async run(a) {
       const target = targetOf(a);
       const { issuerKey } = await import('../commands/access.js');
-      await issuerKey({ target, action, tenant: a.required('tenant'), key: a.string('key') });
+      await issuerKey({
+        target,
+        action,
+        tenant: a.required('tenant'),
+        key: a.string('key'),
+        ...(action === 'add'
+          ? { coseKey: a.string('cose-key'), kid: a.string('kid'), iss: a.string('iss') }
+          : {}),
+      });
       return 0;
     },
   };
@@ -117,7 +147,11 @@ export const issuerKey: Command = {
   name: 'issuer-key',
   summary: "add, list or revoke the keys whose issuer signatures a tenant's records may carry",
   subcommands: [
-    issuerAction('add', 'trust an issuer key for the tenant', 'the issuer key into the database'),
+    issuerAction(
+      'add',
+      'trust an issuer key for the tenant (a --cose-key is printed as stored)',
+      'the issuer key into the database',
+    ),
     issuerAction('list', "print the tenant's active issuer keys"),
     issuerAction(
       'revoke',

@@ -173,7 +173,7 @@ export class ErasureService {
     const result = await this.records.attest(principal, runtime, [statement], {
       idempotencyKey: key,
       batch: false,
-      reserved: true,
+      reserved: ERASURE_TYPE,
     });
     return result.receipts[0]!;
   }

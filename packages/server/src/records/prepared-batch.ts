@@ -122,7 +122,7 @@ export function prepareBatch(body: unknown): PreparedMessage | undefined {
   for (let i = 0; i < count; i++) {
     let statement: Statement;
     try {
-      statement = checkStatement(records[i], i, true, false);
+      statement = checkStatement(records[i], i, true, undefined);
     } catch (err) {
       if (!(err instanceof ServiceError)) throw err;
       return { count, refusal: { message: err.message, field: String(err.details?.field) } };

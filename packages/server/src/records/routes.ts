@@ -33,7 +33,7 @@ const SINGLE_BODY_LIMIT = 64 * 1024;
 const BATCH_BODY_LIMIT = 16 * 1024 * 1024;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
-type Query = Record<string, string | string[] | undefined>;
+export type Query = Record<string, string | string[] | undefined>;
 
 /** The records API: attest (single and batch), read, prove, look up and list. */
 export function registerRecordRoutes(app: FastifyInstance, o: RecordRouteOptions): void {
@@ -222,7 +222,8 @@ function time(query: Query, name: string): number | undefined {
   }
 }
 
-function strictQuery(raw: unknown, allowed: readonly string[]): Query {
+/** The query, refusing any parameter not in `allowed` (400 invalid-request). */
+export function strictQuery(raw: unknown, allowed: readonly string[]): Query {
   const query = (raw ?? {}) as Query;
   for (const key of Object.keys(query)) {
     if (!allowed.includes(key))
@@ -231,7 +232,8 @@ function strictQuery(raw: unknown, allowed: readonly string[]): Query {
   return query;
 }
 
-function single(query: Query, name: string): string | undefined {
+/** A parameter given at most once (400 invalid-request when repeated). */
+export function single(query: Query, name: string): string | undefined {
   const value = query[name];
   if (Array.isArray(value)) throw invalidRequest(`${name} may be given once`);
   return value;

@@ -3,6 +3,7 @@ import canonicalize from 'canonicalize';
 import {
   ERASURE_TYPE,
   digestLookupKey,
+  isCoseIssuerKey,
   parseRecordId,
   recordId,
   verifyIssuer,
@@ -27,7 +28,7 @@ import { Receipts, type CreationReceipt } from './receipts.js';
 import { CoseReceipts } from '../scitt/receipts.js';
 import { PreparedBatch } from './prepared-batch.js';
 import { preparedGroup, recordGroup, type RecordGroup } from './record-group.js';
-import { checkStatement } from './statement-check.js';
+import { checkStatement, type ReservedType } from './statement-check.js';
 
 import type { CompactBatchView, ReceiptView } from '@proofline/records';
 
@@ -66,8 +67,11 @@ export interface AttestOptions {
   readonly batch: boolean;
   /** Answer with the compact batch view (records CompactBatchView) instead of receipts. */
   readonly compact?: boolean;
-  /** Whether reserved types (ERASURE_TYPE) may be written: only the erasure service's. */
-  readonly reserved?: boolean;
+  /**
+   * The reserved type (statement-check.ts) the calling service may write: ERASURE_TYPE for
+   * the erasure service, SCITT_STATEMENT_TYPE for registration; none for clients.
+   */
+  readonly reserved?: ReservedType;
 }
 
 /**
@@ -131,13 +135,13 @@ export class RecordService {
     input: readonly unknown[] | PreparedBatch,
     options: AttestOptions,
   ): Promise<AttestResult> {
-    const { idempotencyKey, batch, compact = false, reserved = false } = options;
+    const { idempotencyKey, batch, compact = false, reserved } = options;
     const tenant = principal.tenant;
     let issued: [number, Statement][];
     let canonical: () => string | Uint8Array;
     let makeGroup: (idempotency?: Idempotency) => RecordGroup;
     if (input instanceof PreparedBatch) {
-      if (reserved) throw new Error('a prepared batch never holds reserved types');
+      if (reserved !== undefined) throw new Error('a prepared batch never holds reserved types');
       const packed = input.statements();
       issued = input.issuers.map((i) => [i, input.statement(i)]);
       canonical = () => packed.bytes;
@@ -272,7 +276,10 @@ export class RecordService {
     batch: boolean,
   ): Promise<void> {
     if (issued.length === 0) return;
-    const verifiers = (await this.access.listIssuerKeys(tenant)).map((k) => parseVerifierKey(k));
+    // COSE issuer keys (`cose:...`) are registration's (scitt/issuer-keys.ts), not these.
+    const verifiers = (await this.access.listIssuerKeys(tenant))
+      .filter((k) => !isCoseIssuerKey(k))
+      .map((k) => parseVerifierKey(k));
     for (const [i, statement] of issued) {
       if (!(await verifyIssuer(statement, verifiers))) {
         throw new ServiceError(

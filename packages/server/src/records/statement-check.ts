@@ -1,12 +1,30 @@
-import { ERASURE_TYPE, RecordError, parseStatement, type Statement } from '@proofline/records';
+import {
+  ERASURE_TYPE,
+  RecordError,
+  SCITT_STATEMENT_TYPE,
+  parseStatement,
+  type Statement,
+} from '@proofline/records';
 import { ServiceError } from '../service-error.js';
 
 /** Statements in one batch request (POST /v1/records/batch). */
 export const MAX_BATCH = 1000;
 
 /**
- * Validates a submitted statement: parseStatement, and `type` ERASURE_TYPE only when
- * `reserved` (the erasure service's own records). Throws ServiceError INVALID_STATEMENT whose
+ * The record types only the server itself writes, each with the one path that writes it: a
+ * client's statement of such a type is refused wherever it is submitted.
+ */
+const RESERVED_TYPES = {
+  [ERASURE_TYPE]: "the log's own erasure records (POST /v1/records/{id}/erasure)",
+  [SCITT_STATEMENT_TYPE]: 'registered SCITT signed statements (POST /entries)',
+} as const;
+
+/** A reserved record type (see RESERVED_TYPES). */
+export type ReservedType = keyof typeof RESERVED_TYPES;
+
+/**
+ * Validates a submitted statement: parseStatement, and a reserved `type` (ERASURE_TYPE,
+ * SCITT_STATEMENT_TYPE) only when it is `reserved`, the one the calling service writes. Throws ServiceError INVALID_STATEMENT whose
  * `details.field` is a JSON Pointer into the request body (under `/records/<index>` in a
  * batch). Used on the event loop and on the body parser's threads alike (prepared-batch.ts),
  * so both refuse a statement with the same problem.
@@ -15,7 +33,7 @@ export function checkStatement(
   value: unknown,
   index: number,
   inBatch: boolean,
-  reserved: boolean,
+  reserved: ReservedType | undefined,
 ): Statement {
   const at = inBatch ? `/records/${index}` : '';
   let statement: Statement;
@@ -28,10 +46,11 @@ export function checkStatement(
       details: { field: `${at}${err.field ?? ''}` || '/' },
     });
   }
-  if (statement.type === ERASURE_TYPE && !reserved) {
+  const type = statement.type as ReservedType;
+  if (Object.hasOwn(RESERVED_TYPES, type) && type !== reserved) {
     throw new ServiceError(
       'INVALID_STATEMENT',
-      `type ${ERASURE_TYPE} is reserved for the log's own erasure records (POST /v1/records/{id}/erasure)`,
+      `type ${type} is reserved for ${RESERVED_TYPES[type]}`,
       { details: { field: `${at}/type` } },
     );
   }

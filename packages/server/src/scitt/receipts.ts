@@ -6,6 +6,20 @@ import { ServiceError } from '../service-error.js';
 /** Media types of a receipt: RFC 9052's, and RFC 9943's when asked for by Accept. */
 export const COSE_MEDIA_TYPE = 'application/cose';
 export const SCITT_RECEIPT_MEDIA_TYPE = 'application/scitt-receipt+cose';
+/** RFC 9943's media type of a signed or transparent statement. */
+export const SCITT_STATEMENT_MEDIA_TYPE = 'application/scitt-statement+cose';
+
+/** Whether an Accept header names `type` (parameters and q-values ignored; no wildcards). */
+export function acceptsType(accept: string | undefined, type: string): boolean {
+  return (accept ?? '')
+    .split(',')
+    .some((part) => part.split(';')[0]!.trim().toLowerCase() === type);
+}
+
+/** RFC 9943's receipt media type when Accept names it, else application/cose. */
+export function receiptMediaType(accept: string | undefined): string {
+  return acceptsType(accept, SCITT_RECEIPT_MEDIA_TYPE) ? SCITT_RECEIPT_MEDIA_TYPE : COSE_MEDIA_TYPE;
+}
 
 /**
  * RFC 9942 receipts of records, assembled from stored checkpoints (docs/scitt.md): the

@@ -6,7 +6,7 @@ import type { ReadAccess } from '../read-access.js';
 import type { RecordService } from '../records/service.js';
 import { ServiceError } from '../service-error.js';
 import { serviceKeys } from './keys.js';
-import { COSE_MEDIA_TYPE, SCITT_RECEIPT_MEDIA_TYPE } from './receipts.js';
+import { receiptMediaType } from './receipts.js';
 
 export interface ScittRouteOptions {
   readonly service: RecordService;
@@ -66,14 +66,6 @@ export function registerScittRoutes(app: FastifyInstance, o: ScittRouteOptions):
     }
     return sendCbor(reply, encodeCoseKey(key));
   });
-}
-
-/** RFC 9943's receipt media type when Accept names it, else application/cose. */
-function receiptMediaType(accept: string | undefined): string {
-  const named = (accept ?? '')
-    .split(',')
-    .some((part) => part.split(';')[0]!.trim().toLowerCase() === SCITT_RECEIPT_MEDIA_TYPE);
-  return named ? SCITT_RECEIPT_MEDIA_TYPE : COSE_MEDIA_TYPE;
 }
 
 function sendCbor(reply: FastifyReply, bytes: Uint8Array) {
