@@ -182,6 +182,21 @@ describe('attest --scitt against a running server, checked by the Python verifie
     assert.equal(await settledSize(), before);
   });
 
+  it('--digest registers a statement over a given SHA-256, named by --subject', async () => {
+    const hash = createHash('sha256').update('an artefact held elsewhere').digest('hex');
+    const out = join(work, 'remote.scitt');
+    const r = runProofline([
+      ...['attest', '--scitt', '--digest', `sha256:${hash}`, '--subject', 'oci://registry/app@1'],
+      ...['--url', server.url, '--api-key', apiKey, '--log-key', logKey],
+      ...['--statement-key', keys.ES256.key, '--iss', ISS, '--out', out],
+    ]);
+    assert.equal(r.status, 0, r.stderr);
+    const sign1 = decodeSign1(readFileSync(out));
+    assert.equal(Buffer.from(sign1.payload!).toString('hex'), hash);
+    const [v] = await runPythonScittVerifierBatch([python(out, keys.ES256.pub)]);
+    assert.equal(v!.ok, true, JSON.stringify(v));
+  });
+
   it('an unregistered statement key or a mistyped --out writes nothing to the log', async () => {
     const file = join(work, 'careless.txt');
     writeFileSync(file, 'careless');

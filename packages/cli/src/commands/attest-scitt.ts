@@ -14,8 +14,11 @@ import { EXIT } from '../exit-codes.js';
 import { statementSigner } from '../statement-key.js';
 
 export interface ScittAttestOptions {
-  /** The artefact; `-` is standard input (then `subject` is required). */
-  readonly file: string;
+  /**
+   * The artefact: a file (`-`: standard input), or its digest `sha256:<64 hex>`; without a
+   * file name (stdin, a digest) `subject` is required.
+   */
+  readonly artefact: { readonly file: string } | { readonly digest: string };
   readonly url: string;
   readonly apiKey: string;
   readonly logKey: string;
@@ -67,6 +70,13 @@ function claimOutput(out: string, force: boolean) {
   };
 }
 
+/** The 32 bytes of a `sha256:<64 hex>` digest. */
+function hashOf(digest: string): Uint8Array {
+  const match = /^sha256:([0-9a-f]{64})$/.exec(digest);
+  if (match === null) throw new UsageError('--digest takes sha256:<64 lowercase hex digits>');
+  return new Uint8Array(Buffer.from(match[1]!, 'hex'));
+}
+
 function kidOf(hex: string): Uint8Array {
   if (!/^(?:[0-9a-f]{2}){1,64}$/i.test(hex)) throw new UsageError('--kid takes 1..64 bytes in hex');
   return new Uint8Array(Buffer.from(hex, 'hex'));
@@ -74,7 +84,7 @@ function kidOf(hex: string): Uint8Array {
 
 /**
  * `proofline attest --scitt`: makes a SCITT signed statement over one artefact as a hash
- * envelope (payload = its SHA-256, computed locally; 258 = -16; 259 = `contentType`), signed
+ * envelope (payload = its SHA-256, computed locally or given; 258 = -16; 259 = `contentType`), signed
  * with the statement key, registers it (POST /entries, the log checked against the pinned key
  * first), verifies the receipt with the log key, writes the transparent statement (the
  * statement with the receipt in header 394) to `out` and prints the entry id. Everything that
@@ -83,21 +93,24 @@ function kidOf(hex: string): Uint8Array {
  * no receipt within the wait; 4: registered, the receipt does not verify).
  */
 export async function attestScitt(o: ScittAttestOptions): Promise<number> {
-  if (o.file === '-' && o.subject === undefined) {
-    throw new UsageError('standard input has no name: give --subject');
+  const file = 'file' in o.artefact ? o.artefact.file : undefined;
+  if ((file === undefined || file === '-') && o.subject === undefined) {
+    throw new UsageError('standard input or a digest has no name: give --subject');
   }
+  const given = 'digest' in o.artefact ? hashOf(o.artefact.digest) : undefined;
   const signer = statementSigner(readFileSync(o.statementKey, 'utf8'), o.statementKey);
   const kid = o.kid === undefined ? coseKeyThumbprint(signer.publicKey) : kidOf(o.kid);
   const output = claimOutput(o.out, o.force);
   try {
-    const digest = o.file === '-' ? await digestStream(process.stdin) : await digestFile(o.file);
+    const hash =
+      given ?? hashOf(file === '-' ? await digestStream(process.stdin) : await digestFile(file!));
     const statement = await signStatement({
       signer,
       kid,
       issuer: o.issuer,
-      subject: o.subject ?? basename(o.file),
+      subject: o.subject ?? basename(file!),
       envelope: {
-        hash: new Uint8Array(Buffer.from(digest.slice('sha256:'.length), 'hex')),
+        hash,
         hashAlg: -16,
         ...(o.contentType === undefined ? {} : { preimageContentType: o.contentType }),
       },
@@ -115,7 +128,7 @@ export async function attestScitt(o: ScittAttestOptions): Promise<number> {
     output.commit(registered.transparentStatement!);
     process.stdout.write(`${registered.id}\n`);
     process.stderr.write(
-      `proofline: ${o.file} registered as ${registered.id} (receipt verified, tree size ` +
+      `proofline: ${file ?? o.subject} registered as ${registered.id} (receipt verified, tree size ` +
         `${registered.treeSize}); transparent statement written to ${o.out}\n`,
     );
     return EXIT.ok;

@@ -14,7 +14,12 @@ export const attest: Command = {
     'to --out FILE and prints the entry id; the output path and the key are checked before ' +
     'anything is sent (docs/scitt.md).',
   positionals: [
-    { name: 'FILE', many: true, help: 'the files to attest; - reads standard input (once)' },
+    {
+      name: 'FILE',
+      many: true,
+      optional: true,
+      help: 'the files to attest (at least one); - reads standard input (once); --scitt: one, or none with --digest',
+    },
   ],
   flags: [
     URL_FLAG,
@@ -107,6 +112,12 @@ export const attest: Command = {
       value: 'TYPE',
       help: "--scitt: the artefact's media type (hash-envelope header 259)",
     },
+    {
+      name: 'digest',
+      type: 'string',
+      value: 'sha256:HEX',
+      help: "--scitt: the artefact's SHA-256 instead of a FILE (needs --subject)",
+    },
     { name: 'force', type: 'boolean', help: '--scitt: replace an existing --out file' },
   ],
   exits: [
@@ -121,6 +132,7 @@ export const attest: Command = {
       if (a.has(flag)) throw new UsageError(`--${flag} goes with --scitt`);
     }
     if (a.string('type') === undefined) throw new UsageError('--type is required');
+    if (a.positionals.length === 0) throw new UsageError('attest takes one or more FILE');
     if (a.positionals.filter((f) => f === '-').length > 1) {
       throw new UsageError('standard input (-) can be attested once');
     }
@@ -152,7 +164,7 @@ export const attest: Command = {
 };
 
 /** Flags of `attest --scitt` only, and flags of record statements that it refuses. */
-const SCITT_ONLY = ['statement-key', 'iss', 'kid', 'content-type', 'force'];
+const SCITT_ONLY = ['statement-key', 'iss', 'kid', 'content-type', 'force', 'digest'];
 const RECORD_ONLY = [
   'type',
   'label',
@@ -167,13 +179,16 @@ async function runScitt(a: Args): Promise<number> {
   for (const flag of RECORD_ONLY) {
     if (a.has(flag)) throw new UsageError(`--${flag} does not go with --scitt`);
   }
-  if (a.positionals.length !== 1) throw new UsageError('--scitt registers one FILE');
+  const digest = a.string('digest');
+  if (a.positionals.length !== (digest === undefined ? 1 : 0)) {
+    throw new UsageError('--scitt registers one FILE, or a --digest without FILE');
+  }
   for (const flag of ['statement-key', 'iss', 'out']) {
     if (a.string(flag) === undefined) throw new UsageError(`--scitt needs --${flag}`);
   }
   const { attestScitt } = await import('../commands/attest-scitt.js');
   return attestScitt({
-    file: a.positionals[0]!,
+    artefact: digest === undefined ? { file: a.positionals[0]! } : { digest },
     url: a.required('url'),
     apiKey: a.required('api-key'),
     logKey: a.required('log-key'),
