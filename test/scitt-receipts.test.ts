@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CborMap, decodeCbor } from '@proofline/cose';
 import { parseCheckpoint, parseNote } from '@proofline/note';
 import { parseBundle, type BundleV2 } from '@proofline/records';
 import {
@@ -136,8 +137,19 @@ describe('SCITT receipts of a running server, checked by the Python verifier', (
     });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('content-type'), 'application/scitt-receipt+cose');
+    // SCRAPI errors: RFC 9290 concise problem details, JSON when the client prefers it.
     const missing = await fetch(`${server.url}/entries/default-999`);
     assert.equal(missing.status, 404);
-    assert.match(String(missing.headers.get('content-type')), /^application\/problem\+json/);
+    assert.equal(missing.headers.get('content-type'), 'application/concise-problem-details+cbor');
+    const problem = decodeCbor(new Uint8Array(await missing.arrayBuffer()));
+    assert.ok(problem instanceof CborMap);
+    assert.equal(problem.get(-1), 'Not Found');
+    assert.match(String(problem.get(-2)), /default-999/);
+    const json = await fetch(`${server.url}/entries/default-999`, {
+      headers: { accept: 'application/problem+json' },
+    });
+    assert.equal(json.status, 404);
+    assert.match(String(json.headers.get('content-type')), /^application\/problem\+json/);
+    assert.equal(((await json.json()) as { code: string }).code, 'record-not-found');
   });
 });

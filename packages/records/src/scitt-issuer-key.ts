@@ -1,6 +1,7 @@
 import { NoteError, base64Decode, base64Encode } from '@proofline/note';
 import {
   CoseError,
+  checkPublicKey,
   coseKeyThumbprint,
   decodeCoseKey,
   encodeCoseKey,
@@ -20,7 +21,8 @@ import { RecordError } from './errors.js';
  *   header) and alg (-8 / -7); base64url without padding, canonical (one text per key);
  * - `;iss=` binds the key to one CWT issuer: statements it signs must carry exactly that
  *   `iss`. The issuer is 1..256 visible ASCII characters (0x21..0x7e), so the line prints
- *   and compares as it is. Without it, the key may sign for any issuer.
+ *   and compares as it is; it is everything after the first `;iss=` (the base64url before
+ *   it holds no `;`). Without it, the key may sign for any issuer.
  *
  * Note verifier keys (`name+hash+key`) never start with `cose:`, so each reader takes its
  * own kind by the prefix (isCoseIssuerKey) and skips the other.
@@ -60,8 +62,10 @@ export function coseIssuerKey(
 ): CoseIssuerKey {
   let kid: Uint8Array;
   try {
+    checkPublicKey(key);
     kid = options.kid ?? coseKeyThumbprint(key);
   } catch (cause) {
+    if (!(cause instanceof CoseError)) throw cause;
     throw invalid('not a valid Ed25519 or P-256 public key', cause);
   }
   if (kid.length === 0 || kid.length > MAX_KID) {

@@ -181,7 +181,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     proofWaitMs: options.proofWaitMs ?? 10_000,
     readAccess,
   });
-  registerScittRoutes(app, { service, logs, retired, readAccess });
+  registerScittRoutes(app, { service, logs, retired, readAccess, publicUrl });
   registerRegistrationRoute(app, {
     service,
     access: options.access,

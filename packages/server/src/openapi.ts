@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { BATCH_V2_MEDIA_TYPE, compactBatchSchema, receiptViewSchema } from '@proofline/records';
 import { PROBLEM_STATUS } from './problem.js';
+import { scittPaths } from './scitt/openapi.js';
 
 /** JSON Schemas published by @proofline/records (the single source of the record format). */
 function recordsSchema(name: string): Record<string, unknown> {
@@ -50,36 +51,6 @@ const errors = {
     'The log’s backlog is full, or the server is shutting down; retry after Retry-After seconds.',
   ),
 };
-
-/** GET of a record's RFC 9942 receipt (the same at /v1/records/{id}/receipt.cose and /entries/{id}). */
-const coseReceiptRoute = (summary: string) => ({
-  get: {
-    summary,
-    description:
-      'The record at the latest checkpoint: that checkpoint\u2019s stored root signature (a COSE_Sign1 by the ' +
-      'log key over the tree root, made once when the checkpoint was signed) with the record\u2019s inclusion ' +
-      'proof in its unprotected header (vdp 396). The leaf is the RFC 9162 leaf hash of the record\u2019s entry ' +
-      'bytes, the leaf of its proof bundle. Access as for the proof bundle. See docs/scitt.md.',
-    parameters: [idParam, shareParam],
-    responses: {
-      '200': {
-        description:
-          'The receipt; application/scitt-receipt+cose (RFC 9943) when Accept names it, else application/cose.',
-        content: {
-          'application/cose': { schema: { type: 'string', format: 'binary' } },
-          'application/scitt-receipt+cose': { schema: { type: 'string', format: 'binary' } },
-        },
-      },
-      '401': problemResponse(
-        'A private log’s record, without a key of its tenant or a share link.',
-      ),
-      '404': problemResponse(
-        'Unknown record, or not yet covered by a checkpoint with a root signature (see Retry-After).',
-      ),
-      '410': problemResponse('The record was erased.'),
-    },
-  },
-});
 
 /** The OpenAPI 3.1 description of the HTTP API, served at /openapi.json and /docs. */
 export function openApiDocument(): Record<string, unknown> {
@@ -285,45 +256,7 @@ export function openApiDocument(): Record<string, unknown> {
           },
         },
       },
-      '/v1/records/{id}/receipt.cose': coseReceiptRoute('The RFC 9942 COSE receipt of a record'),
-      '/entries/{id}': coseReceiptRoute(
-        'SCRAPI Resolve Receipt: the RFC 9942 receipt of a record (id as in /v1/records/{id})',
-      ),
-      '/.well-known/scitt-keys': {
-        get: {
-          summary: 'SCRAPI Transparency Service Keys: a COSE Key Set (RFC 9052 §7)',
-          description:
-            'Every log key, current and retired (key history), as an OKP Ed25519 COSE_Key with alg -8 and ' +
-            'kid = its RFC 9679 thumbprint (bytes), the kid of the receipts it signs.',
-          responses: {
-            '200': {
-              description: 'The COSE Key Set.',
-              content: { 'application/cbor': { schema: { type: 'string', format: 'binary' } } },
-            },
-          },
-        },
-      },
-      '/.well-known/scitt-keys/{kid}': {
-        get: {
-          summary: 'SCRAPI Individual Transparency Service Key: one COSE_Key by kid',
-          parameters: [
-            {
-              name: 'kid',
-              in: 'path',
-              required: true,
-              description: 'The kid, base64url without padding (43 characters).',
-              schema: { type: 'string' },
-            },
-          ],
-          responses: {
-            '200': {
-              description: 'The COSE_Key.',
-              content: { 'application/cbor': { schema: { type: 'string', format: 'binary' } } },
-            },
-            '404': problemResponse('No key of this service has that kid.'),
-          },
-        },
-      },
+      ...scittPaths({ idParam, shareParam, logParam, bearer, problemResponse }),
       '/v1/records/{id}/shares': {
         post: {
           summary: 'Make a share link of a record of a private log (scope records:write)',

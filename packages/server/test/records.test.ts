@@ -1071,9 +1071,11 @@ describe('records API', () => {
         '/v1/records/{id}',
         '/v1/records/{id}/proof',
         '/v1/records/{id}/receipt.cose',
+        '/entries',
         '/entries/{id}',
         '/.well-known/scitt-keys',
         '/.well-known/scitt-keys/{kid}',
+        '/.well-known/transparency-configuration',
       ]) {
         assert.ok(doc.paths[path], path);
       }

@@ -434,6 +434,40 @@ describe('SCITT registration refusals', () => {
     assert.equal(await fx.size('beta'), 0);
   });
 
+  it('takes the COSE media types with parameters and in any case', async () => {
+    for (const type of [
+      'application/cose; cose-type="cose-sign1"',
+      'Application/COSE',
+      'application/scitt-statement+cose;charset=binary',
+    ]) {
+      const res = await post(await valid(), { 'content-type': type });
+      assert.equal(res.statusCode, 201, `${type}: ${res.statusCode} ${res.body.slice(0, 200)}`);
+    }
+  });
+
+  it("an insider's altered issuer key line is a 500 storage-corrupt, not a trusted key", async () => {
+    await fx.storage.ensureTenant('gamma', Date.now());
+    await fx.addLog({ name: 'gamma', tenant: 'gamma' });
+    const writer = await fx.apiKey('gamma', ['records:write']);
+    const issuer = testIssuer('EdDSA');
+    const line = formatCoseIssuerKey(coseIssuerKey(issuer.signer.publicKey));
+    await fx.storage.addIssuerKey('gamma', `${line}x`, Date.now());
+    const app2 = await fx.app(undefined, { registrationWaitMs: 10_000 });
+    const res = await request(
+      app2,
+      {
+        method: 'POST',
+        url: '/entries',
+        headers: { ...bearer(writer), 'content-type': 'application/cose' },
+        payload: Buffer.from(await signedStatement(issuer)),
+      },
+      [500],
+    );
+    assertProblem(res, 500, 'storage-corrupt');
+    assert.equal(res.headers['content-type'], 'application/concise-problem-details+cbor');
+    assert.equal(await fx.size('gamma'), 0);
+  });
+
   it('still registers after all that: the policy refused, it did not break', async () => {
     const res = await post(await signedStatement(bound, { iss: 'issuer.example' }));
     assert.equal(res.statusCode, 201);

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import {
+  CborMap,
   attachReceipts,
+  decodeCbor,
   decodeCoseKeySet,
   extractReceipts,
   registeredForm,
@@ -28,7 +30,15 @@ import {
   generateSignerKey,
   parseSignerKey,
 } from '@proofline/note';
-import { Fixture, assertProblem, bearer, randomDigest, request, type Response } from './helpers.js';
+import {
+  Fixture,
+  PUBLIC_URL,
+  assertProblem,
+  bearer,
+  randomDigest,
+  request,
+  type Response,
+} from './helpers.js';
 import { signedStatement, testIssuer, type TestIssuer } from './scitt-statements.js';
 
 /**
@@ -225,6 +235,45 @@ describe('SCITT registration', () => {
     assertProblem(refused, 400, 'invalid-issuer-signature', '/issuer');
     const statement = await signedStatement(ed);
     assert.equal((await register(statement)).statusCode, 201);
+  });
+
+  it("serves the older drafts' transparency configuration as a CBOR map", async () => {
+    const res = await request(app, {
+      method: 'GET',
+      url: '/.well-known/transparency-configuration',
+    });
+    assert.equal(res.statusCode, 200);
+    assert.equal(res.headers['content-type'], 'application/cbor');
+    const map = decodeCbor(body(res));
+    assert.ok(map instanceof CborMap);
+    assert.deepEqual(Object.fromEntries(map.entries), {
+      issuer: PUBLIC_URL,
+      registration_endpoint: `${PUBLIC_URL}/entries`,
+      cose_keys_uri: `${PUBLIC_URL}/.well-known/scitt-keys`,
+      supported_signature_algorithms: ['EdDSA', 'ES256'],
+    });
+  });
+
+  it('answers errors of the SCRAPI resources as concise problem details, JSON when asked', async () => {
+    const concise = 'application/concise-problem-details+cbor';
+    for (const url of ['/entries/nolog-0', '/.well-known/scitt-keys/not-a-kid']) {
+      const res = await request(app, { method: 'GET', url });
+      assertProblem(res, 404, url.startsWith('/entries') ? 'record-not-found' : 'not-found');
+      assert.equal(res.headers['content-type'], concise);
+      const json = await request(app, {
+        method: 'GET',
+        url,
+        headers: { accept: 'application/json' },
+      });
+      assert.match(String(json.headers['content-type']), /^application\/problem\+json/);
+    }
+    // The other routes keep JSON problems, whatever Accept says.
+    const other = await request(app, {
+      method: 'GET',
+      url: '/v1/records/nolog-0/receipt.cose',
+      headers: { accept: concise },
+    });
+    assert.match(String(other.headers['content-type']), /^application\/problem\+json/);
   });
 
   it("an insider's edit of a registered statement's stored entry breaks its receipt", async () => {
