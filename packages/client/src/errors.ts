@@ -128,7 +128,9 @@ export type WrittenReceipt = ReceiptView;
  * The server wrote the records (the request succeeded) but what it returned does not verify.
  * The records are in the log whatever happens next: `written` holds every receipt of the
  * request as returned, so they can be kept and examined; retrying would write them again.
- * `problems[i]` says why `written[i]` does not verify, undefined for one that does.
+ * `problems[i]` says why `written[i]` does not verify, undefined for one that does. For
+ * registerStatement (a COSE receipt, no receipt view), `written` is empty: the message names
+ * the entry id, `cause` the CoseError / RecordError of the check that failed.
  */
 export class UnverifiedWriteError extends UntrustedResponseError {
   constructor(
@@ -136,8 +138,9 @@ export class UnverifiedWriteError extends UntrustedResponseError {
     failures: readonly { name: string; summary: string }[],
     readonly written: readonly WrittenReceipt[],
     readonly problems: readonly (string | undefined)[],
+    options?: ErrorOptions,
   ) {
-    super(message, failures, { code: 'unverified-write' });
+    super(message, failures, { ...options, code: 'unverified-write' });
     this.name = 'UnverifiedWriteError';
   }
 }

@@ -173,9 +173,7 @@ export function verifyRegistration(
 }
 
 function unverified(summary: string, cause?: unknown): UnverifiedWriteError {
-  const error = new UnverifiedWriteError(summary, [{ name: 'receipt', summary }], [], []);
-  if (cause !== undefined) Object.defineProperty(error, 'cause', { value: cause });
-  return error;
+  return new UnverifiedWriteError(summary, [{ name: 'receipt', summary }], [], [], { cause });
 }
 
 /**
