@@ -211,6 +211,17 @@ describe('attest --scitt against a running server, checked by the Python verifie
     assert.match(refused.stderr, /refused/);
     assert.equal(existsSync(out), false);
 
+    // A kid the tenant did not register, an issuer the ES256 key is not bound to.
+    const wrongKid = attest(file, out, keys.EdDSA.key, '--kid', '00ff');
+    assert.equal(wrongKid.status, 1, wrongKid.stderr);
+    const wrongIss = runProofline([
+      ...['attest', '--scitt', file, '--url', server.url, '--api-key', apiKey],
+      ...['--log-key', logKey, '--statement-key', keys.ES256.key, '--iss', 'https://other.example'],
+      ...['--out', out],
+    ]);
+    assert.equal(wrongIss.status, 1, wrongIss.stderr);
+    assert.equal(existsSync(out), false);
+
     const missingDir = attest(file, join(work, 'no-such-dir', 'x.scitt'), keys.EdDSA.key);
     assert.equal(missingDir.status, 2, missingDir.stderr);
     assert.match(missingDir.stderr, /cannot write/);

@@ -80,8 +80,9 @@ export interface RegisteredStatement {
  * the same statement maps to the same record). A 303 is followed to GET /entries/{id}; while
  * that answers 404 not-yet-checkpointed the client polls, waiting Retry-After or a backoff
  * (≤ 5 s), never past `timeoutMs`, then throws that ProoflineError with `entryId` set (the
- * statement is registered; so is any failure of the GET after a registration). Refusals are ProoflineErrors from the concise (or JSON)
- * problem; an answer that does not verify is UnverifiedWriteError (the statement is in the log).
+ * statement is registered; so does any failure of the GET after a registration). Refusals
+ * are ProoflineErrors read from the concise (or JSON) problem; an answer that does not verify
+ * is UnverifiedWriteError (the statement is in the log).
  */
 export async function registerStatement(
   t: ScittTransport,

@@ -30,7 +30,7 @@ export interface HashEnvelope {
 /** What signStatement signs: exactly one of `payload` and `envelope`. */
 export interface SignedStatementContent {
   readonly signer: CoseSigner;
-  /** The issuer key's id (protected kid), 1..64 bytes; Proofline's default is its RFC 9679 thumbprint. */
+  /** The issuer key's id (protected kid), 1..64 bytes; by default its RFC 9679 thumbprint. */
   readonly kid: Uint8Array;
   /** CWT iss. */
   readonly issuer: string;

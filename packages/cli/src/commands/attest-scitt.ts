@@ -84,13 +84,14 @@ function kidOf(hex: string): Uint8Array {
 
 /**
  * `proofline attest --scitt`: makes a SCITT signed statement over one artefact as a hash
- * envelope (payload = its SHA-256, computed locally or given; 258 = -16; 259 = `contentType`), signed
- * with the statement key, registers it (POST /entries, the log checked against the pinned key
- * first), verifies the receipt with the log key, writes the transparent statement (the
- * statement with the receipt in header 394) to `out` and prints the entry id. Everything that
- * can be checked locally — the output path, the key file, the arguments — is checked before
- * anything is sent: a mistake writes nothing to the log. Exit codes: see EXIT (3: registered,
- * no receipt within the wait; 4: registered, the receipt does not verify).
+ * envelope (payload = its SHA-256, computed locally or given; 258 = -16; 259 =
+ * `contentType`), signed with the statement key, registers it (POST /entries, the log checked
+ * against the pinned key first), verifies the receipt with the log key, writes the
+ * transparent statement (the statement with the receipt in header 394) to `out` and prints
+ * the entry id. Everything that can be checked locally — the output path, the key file, the
+ * arguments — is checked before anything is sent: a mistake writes nothing to the log. Exit
+ * codes: see EXIT (3: registered, no receipt within the wait; 4: registered, the receipt
+ * does not verify).
  */
 export async function attestScitt(o: ScittAttestOptions): Promise<number> {
   const file = 'file' in o.artefact ? o.artefact.file : undefined;
