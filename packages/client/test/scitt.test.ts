@@ -254,6 +254,7 @@ describe('ProoflineClient.registerStatement', () => {
       ['signed by another key', foreignReceipt, 'scitt-0'],
       ['at another index than the id', receipts[0]!, 'scitt-5'],
       ['not a receipt', new Uint8Array([0xa0]), 'scitt-0'],
+      ['larger than any receipt', new Uint8Array(300 * 1024), 'scitt-0'],
     ];
     for (const [name, receipt, id] of cases) {
       handler = (_req, _body, res) => cose(res, 201, receipt, id);
