@@ -23,7 +23,17 @@ import {
 } from './lib/proofline.js';
 
 /** What `npm install --omit=optional @proofline/cli` needs: the CLI and the verifiers. */
-const LIGHT = ['tlog', 'note', 'records', 'timestamp', 'verify', 'client', 'evidence', 'pkcs11'];
+const LIGHT = [
+  'tlog',
+  'note',
+  'cose',
+  'records',
+  'timestamp',
+  'verify',
+  'client',
+  'evidence',
+  'pkcs11',
+];
 
 /** Packages the light install must not contain. */
 const HEAVY = new Set(['fastify', 'pg', 'better-sqlite3', 'pkcs11js', 'server', 'sequencer']);
