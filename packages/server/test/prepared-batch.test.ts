@@ -10,6 +10,7 @@ import {
 import {
   BATCH_V2_MEDIA_TYPE,
   ERASURE_TYPE,
+  SCITT_STATEMENT_TYPE,
   buildRecord,
   digestLookupKey,
   packStatements,
@@ -333,6 +334,8 @@ describe('POST /v1/records/batch through the body parser threads', () => {
         '/records/999/controls',
       );
       records[999] = statement({ type: ERASURE_TYPE });
+      assertProblem(await post(app, { records }), 400, 'invalid-statement', '/records/999/type');
+      records[999] = statement({ type: SCITT_STATEMENT_TYPE });
       assertProblem(await post(app, { records }), 400, 'invalid-statement', '/records/999/type');
     });
   });

@@ -1,4 +1,5 @@
 import { after, before, describe, it } from 'node:test';
+import { Writable } from 'node:stream';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import {
@@ -452,7 +453,19 @@ describe('SCITT registration refusals', () => {
     const issuer = testIssuer('EdDSA');
     const line = formatCoseIssuerKey(coseIssuerKey(issuer.signer.publicKey));
     await fx.storage.addIssuerKey('gamma', `${line}x`, Date.now());
-    const app2 = await fx.app(undefined, { registrationWaitMs: 10_000 });
+    const logged: Record<string, unknown>[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        for (const line of chunk.toString().split('\n')) {
+          if (line !== '') logged.push(JSON.parse(line) as Record<string, unknown>);
+        }
+        callback();
+      },
+    });
+    const app2 = await fx.app(undefined, {
+      registrationWaitMs: 10_000,
+      logger: { level: 'info', stream },
+    });
     const res = await request(
       app2,
       {
@@ -466,6 +479,10 @@ describe('SCITT registration refusals', () => {
     assertProblem(res, 500, 'storage-corrupt');
     assert.equal(res.headers['content-type'], 'application/concise-problem-details+cbor');
     assert.equal(await fx.size('gamma'), 0);
+    const failed = logged.find((l) => l.msg === 'request failed');
+    assert.ok(failed, 'the 5xx is logged');
+    assert.equal(failed.level, 50);
+    assert.equal(failed.problem, 'storage-corrupt');
   });
 
   it('still registers after all that: the policy refused, it did not break', async () => {

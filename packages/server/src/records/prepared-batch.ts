@@ -7,6 +7,7 @@ import {
   type PackedStatements,
   type Statement,
 } from '@proofline/records';
+import { acceptsType } from '../accept.js';
 import { ServiceError } from '../service-error.js';
 import { MAX_BATCH, checkStatement } from './statement-check.js';
 
@@ -27,11 +28,9 @@ export function preparesBody(method: string, route: string | undefined, accept?:
  * ignored; the full answer stays the default).
  */
 export function acceptsCompact(accept: string | undefined): boolean {
-  const lower = accept?.toLowerCase();
-  if (lower === undefined || !lower.includes(BATCH_V2_MEDIA_TYPE)) return false;
-  return lower
-    .split(',')
-    .some((range) => range.split(';')[0]!.trim().toLowerCase() === BATCH_V2_MEDIA_TYPE);
+  // The substring test first: most requests do not ask for it, and skip the parse.
+  if (accept === undefined || !accept.toLowerCase().includes(BATCH_V2_MEDIA_TYPE)) return false;
+  return acceptsType(accept, BATCH_V2_MEDIA_TYPE);
 }
 
 /** Why a prepared batch is refused: the INVALID_STATEMENT problem of its first bad statement. */

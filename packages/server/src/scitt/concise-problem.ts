@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CborMap, encodeCbor, type CborValue } from '@proofline/cose';
+import { acceptQuality } from '../accept.js';
 import { PROBLEM_TYPE_BASE, problemTitle, type HttpProblem } from '../problem.js';
 
 /** RFC 9290's media type. */
@@ -31,19 +32,6 @@ function isScrapiPath(url: string): boolean {
 const JSON_TYPES = ['application/problem+json', 'application/json'];
 const CBOR_TYPES = [CONCISE_PROBLEM_MEDIA_TYPE, 'application/cbor'];
 
-/** The highest q (RFC 9110 §12.5.1) an Accept header gives any of `types`, named exactly. */
-function quality(accept: string, types: readonly string[]): number {
-  let best = 0;
-  for (const range of accept.split(',')) {
-    const [type, ...params] = range.split(';').map((p) => p.trim().toLowerCase());
-    if (!types.includes(type!)) continue;
-    const q = params.find((p) => p.startsWith('q='));
-    const value = q === undefined ? 1 : Number(q.slice(2));
-    if (Number.isFinite(value) && value > best) best = Math.min(value, 1);
-  }
-  return best;
-}
-
 /**
  * Whether the problem of `request` is answered as RFC 9290 concise problem details: on the
  * SCRAPI resources (SCRAPI requires it), unless Accept prefers JSON (application/problem+json
@@ -51,8 +39,8 @@ function quality(accept: string, types: readonly string[]): number {
  */
 export function wantsConciseProblem(request: FastifyRequest): boolean {
   if (!isScrapiPath(request.url)) return false;
-  const accept = request.headers.accept ?? '';
-  return quality(accept, JSON_TYPES) <= quality(accept, CBOR_TYPES);
+  const accept = request.headers.accept;
+  return acceptQuality(accept, JSON_TYPES) <= acceptQuality(accept, CBOR_TYPES);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { CoseError, assembleReceipt } from '@proofline/cose';
 import { readTilesAt, type LogConfig, type Storage } from '@proofline/storage';
 import { proveInclusion, tileHashReader } from '@proofline/tlog';
+import { acceptsType } from '../accept.js';
 import { ServiceError } from '../service-error.js';
 
 /** Media types of a receipt: RFC 9052's, and RFC 9943's when asked for by Accept. */
@@ -8,13 +9,6 @@ export const COSE_MEDIA_TYPE = 'application/cose';
 export const SCITT_RECEIPT_MEDIA_TYPE = 'application/scitt-receipt+cose';
 /** RFC 9943's media type of a signed or transparent statement. */
 export const SCITT_STATEMENT_MEDIA_TYPE = 'application/scitt-statement+cose';
-
-/** Whether an Accept header names `type` (parameters and q-values ignored; no wildcards). */
-export function acceptsType(accept: string | undefined, type: string): boolean {
-  return (accept ?? '')
-    .split(',')
-    .some((part) => part.split(';')[0]!.trim().toLowerCase() === type);
-}
 
 /** RFC 9943's receipt media type when Accept names it, else application/cose. */
 export function receiptMediaType(accept: string | undefined): string {

@@ -5,12 +5,8 @@ import type { Authenticator, Principal, RateLimiter } from '../auth.js';
 import type { RecordService } from '../records/service.js';
 import { single, strictQuery } from '../records/routes.js';
 import { ServiceError } from '../service-error.js';
-import {
-  COSE_MEDIA_TYPE,
-  SCITT_STATEMENT_MEDIA_TYPE,
-  acceptsType,
-  receiptMediaType,
-} from './receipts.js';
+import { acceptsType } from '../accept.js';
+import { COSE_MEDIA_TYPE, SCITT_STATEMENT_MEDIA_TYPE, receiptMediaType } from './receipts.js';
 import { MAX_SIGNED_STATEMENT } from './registration-policy.js';
 import { StatementRegistry } from './registration.js';
 
