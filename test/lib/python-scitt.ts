@@ -133,6 +133,24 @@ export async function pythonScittMutations(
   return parseJson('scitt_mutate.py', run.stdout, run.stderr) as ScittMutation[];
 }
 
+/** A hostile variant of a Proofline transparent statement (`scitt_mutate.py statements`):
+ * `--leaf-entry proofline-record` must refuse `file` with one of `codes`. */
+export interface StatementMutation {
+  readonly name: string;
+  readonly file: string;
+  readonly codes: readonly string[];
+}
+
+/** Writes the hostile variants of the transparent statement `file` into `outdir`. */
+export async function pythonStatementMutations(
+  file: string,
+  outdir: string,
+): Promise<StatementMutation[]> {
+  const run = await runPython(MUTATE, ['statements', file, outdir]);
+  if (run.status !== 0) throw new Error(`scitt_mutate.py statements failed: ${run.stderr}`);
+  return parseJson('scitt_mutate.py', run.stdout, run.stderr) as StatementMutation[];
+}
+
 /** Writes to `out` the transparent statement: `statement` with {394: receipts} unprotected. */
 export async function makeTransparentStatement(
   statement: string,

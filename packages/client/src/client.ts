@@ -6,6 +6,7 @@ import {
   canonicalJson,
   expandCompactBatch,
   parseBundle,
+  scittRecordStatement,
   type Bundle,
   type RecordV1,
   type Statement,
@@ -22,7 +23,12 @@ import {
   UntrustedResponseError,
   type WrittenReceipt,
 } from './errors.js';
-import { readBounded } from './http.js';
+import { backoff, readBounded, responseProblem, sleep } from './http.js';
+import {
+  registerStatement,
+  type RegisterStatementOptions,
+  type RegisteredStatement,
+} from './scitt.js';
 import { checkLogTrust, notWritable } from './trust.js';
 
 export interface ClientOptions {
@@ -148,6 +154,36 @@ export class ProoflineClient {
       throw err;
     });
     return this.trustedLog;
+  }
+
+  /**
+   * Registers a SCITT signed statement (SCRAPI POST /entries; see scitt.ts registerStatement)
+   * in the checked log (`options.log`, when another than the client's, is checked against the
+   * pinned key first: a mismatch sends nothing), and resolves once its RFC 9942 receipt
+   * verified with the pinned key and proves the statement's record. A statement no log
+   * registers (scittRecordStatement) throws its CoseError / RecordError before any request.
+   */
+  async registerStatement(
+    statement: Uint8Array,
+    options: RegisterStatementOptions = {},
+  ): Promise<RegisteredStatement> {
+    scittRecordStatement(statement); // a statement no log registers is refused before any request
+    const log =
+      options.log === undefined || options.log === this.options.log
+        ? await this.checkLog()
+        : await checkLogTrust(
+            (path, expect) => this.request('GET', path, { expect, limit: SMALL_LIMIT }),
+            this.options.trust.logKey,
+            options.log,
+          );
+    const transport = {
+      base: this.base,
+      ...(this.options.apiKey === undefined ? {} : { apiKey: this.options.apiKey }),
+      fetch: this.fetchImpl,
+      attempts: this.attempts,
+      requestTimeoutMs: this.timeoutMs,
+    };
+    return registerStatement(transport, this.options.trust.logKey, log, statement, options);
   }
 
   /** Attests one statement; resolves with its verified receipt. */
@@ -443,28 +479,11 @@ export class ProoflineClient {
           );
         }
       }
-      const type = response.headers.get('content-type') ?? '';
-      let problem: { code?: unknown; detail?: unknown; field?: unknown } = {};
-      if (type.includes('problem+json')) {
-        try {
-          problem = JSON.parse(await readBounded(response, SMALL_LIMIT)) as typeof problem;
-        } catch {
-          // An unreadable problem document: the status alone describes the failure.
-        }
-      } else {
-        await response.body?.cancel();
-      }
-      const retryAfter = Number(response.headers.get('retry-after'));
-      lastError = new ProoflineError(
-        typeof problem.detail === 'string' ? problem.detail : `HTTP ${response.status}`,
-        response.status,
-        typeof problem.code === 'string' ? problem.code : `http-${response.status}`,
-        typeof problem.field === 'string' ? problem.field : undefined,
-        Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterSeconds: retryAfter } : {},
-      );
+      const problem = await responseProblem(response);
+      lastError = problem;
       const retryable = response.status === 429 || response.status >= 500;
       if (!retryable) break;
-      await backoff(attempt, Number.isFinite(retryAfter) ? retryAfter : 0);
+      await backoff(attempt, problem.retryAfterSeconds ?? 0);
     }
     throw lastError;
   }
@@ -509,25 +528,4 @@ function untrusted(message: string, verification: Verification): UntrustedRespon
     `${message}: ${failures.map((f) => `${f.name}: ${f.summary}`).join('; ')}`,
     failures,
   );
-}
-
-/** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      signal?.removeEventListener('abort', abort);
-      resolve();
-    }
-    function abort() {
-      clearTimeout(timer);
-      reject(signal!.reason as Error);
-    }
-    signal?.addEventListener('abort', abort, { once: true });
-  });
-}
-
-async function backoff(attempt: number, retryAfterSeconds = 0): Promise<void> {
-  const ms = Math.max(retryAfterSeconds * 1000, 100 * 2 ** (attempt - 1) * (0.5 + Math.random()));
-  await new Promise((resolve) => setTimeout(resolve, Math.min(ms, 10_000)));
 }

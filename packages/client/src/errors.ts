@@ -9,6 +9,11 @@ export interface ProoflineErrorDetails {
   readonly field?: string;
   /** The response's Retry-After in seconds, when it had one (e.g. `not-yet-checkpointed`). */
   readonly retryAfterSeconds?: number;
+  /**
+   * registerStatement: the statement WAS registered as this entry, but no receipt came (in
+   * time, or GET /entries/{id} failed): ask for it later instead of registering again.
+   */
+  readonly entryId?: string;
 }
 
 /**
@@ -23,7 +28,7 @@ export class ProoflineError extends CodedError<string, ProoflineErrorDetails> {
     status: number,
     code: string,
     field?: string,
-    options?: ErrorOptions & { readonly retryAfterSeconds?: number },
+    options?: ErrorOptions & { readonly retryAfterSeconds?: number; readonly entryId?: string },
   ) {
     super(code, message, {
       cause: options?.cause,
@@ -33,6 +38,7 @@ export class ProoflineError extends CodedError<string, ProoflineErrorDetails> {
         ...(options?.retryAfterSeconds === undefined
           ? {}
           : { retryAfterSeconds: options.retryAfterSeconds }),
+        ...(options?.entryId === undefined ? {} : { entryId: options.entryId }),
       },
     });
     this.name = 'ProoflineError';
@@ -46,6 +52,11 @@ export class ProoflineError extends CodedError<string, ProoflineErrorDetails> {
   /** `details.field`. */
   get field(): string | undefined {
     return this.details.field;
+  }
+
+  /** `details.entryId`. */
+  get entryId(): string | undefined {
+    return this.details.entryId;
   }
 
   /** `details.retryAfterSeconds`. */
@@ -117,7 +128,9 @@ export type WrittenReceipt = ReceiptView;
  * The server wrote the records (the request succeeded) but what it returned does not verify.
  * The records are in the log whatever happens next: `written` holds every receipt of the
  * request as returned, so they can be kept and examined; retrying would write them again.
- * `problems[i]` says why `written[i]` does not verify, undefined for one that does.
+ * `problems[i]` says why `written[i]` does not verify, undefined for one that does. For
+ * registerStatement (a COSE receipt, no receipt view), `written` is empty: the message names
+ * the entry id, `cause` the CoseError / RecordError of the check that failed.
  */
 export class UnverifiedWriteError extends UntrustedResponseError {
   constructor(
@@ -125,8 +138,9 @@ export class UnverifiedWriteError extends UntrustedResponseError {
     failures: readonly { name: string; summary: string }[],
     readonly written: readonly WrittenReceipt[],
     readonly problems: readonly (string | undefined)[],
+    options?: ErrorOptions,
   ) {
-    super(message, failures, { code: 'unverified-write' });
+    super(message, failures, { ...options, code: 'unverified-write' });
     this.name = 'UnverifiedWriteError';
   }
 }

@@ -27,3 +27,10 @@ export {
   type ShareClientOptions,
   type ShareLink,
 } from './shares.js';
+export {
+  COSE_MEDIA_TYPE,
+  SCITT_RECEIPT_MEDIA_TYPE,
+  verifyRegistration,
+  type RegisterStatementOptions,
+  type RegisteredStatement,
+} from './scitt.js';

@@ -66,6 +66,15 @@ export {
   type ReceiptLeaf,
   type VerifiedReceipt,
 } from './receipt.js';
+export {
+  HASH_ALG_SHA256,
+  HEADER_PAYLOAD_HASH_ALG,
+  HEADER_PAYLOAD_LOCATION,
+  HEADER_PREIMAGE_CONTENT_TYPE,
+  signStatement,
+  type HashEnvelope,
+  type SignedStatementContent,
+} from './signed-statement.js';
 export { attachReceipts, detachReceipts, extractReceipts, registeredForm } from './statement.js';
 export {
   assembleReceipt,

@@ -9,6 +9,9 @@ import {
   HEADER_CWT_CLAIMS,
   HEADER_KID,
   HEADER_ALG,
+  HEADER_PAYLOAD_HASH_ALG,
+  HEADER_PAYLOAD_LOCATION,
+  HEADER_PREIMAGE_CONTENT_TYPE,
   decodeSign1,
   registeredForm,
   type CborValue,
@@ -36,10 +39,8 @@ import { textProblem, toHex } from './text.js';
 /** The record `type` of a registered signed statement. */
 export const SCITT_STATEMENT_TYPE = 'scitt.signed-statement';
 
-/** Hash-envelope headers (draft-ietf-cose-hash-envelope, IANA COSE Header Parameters). */
-export const HEADER_PAYLOAD_HASH_ALG = 258;
-export const HEADER_PREIMAGE_CONTENT_TYPE = 259;
-export const HEADER_PAYLOAD_LOCATION = 260;
+/** Hash-envelope headers: their home is @proofline/cose (signStatement makes them). */
+export { HEADER_PAYLOAD_HASH_ALG, HEADER_PREIMAGE_CONTENT_TYPE, HEADER_PAYLOAD_LOCATION };
 
 /** The label names a registered statement's record carries. */
 export const SCITT_LABELS = {

@@ -10,6 +10,7 @@ import {
   es256CoseSigner,
   registeredForm,
   signSign1,
+  signStatement,
   type CborValue,
   type CoseSigner,
   type Label,
@@ -226,4 +227,28 @@ test("checkScittRecord names the first member that is not the signed statement's
     assertRecordError(() => checkScittRecord(record, bytes), 'STATEMENT_MISMATCH', field);
   }
   checkScittRecord(good, bytes);
+});
+
+test('signStatement (@proofline/cose) makes statements registration accepts, as given', async () => {
+  for (const signer of [ed, es]) {
+    const bytes = await signStatement({
+      signer,
+      kid: KID,
+      issuer: 'https://builder.example',
+      subject: 'app.tar.gz',
+      envelope: { hash: payload, hashAlg: -16, preimageContentType: 'application/gzip' },
+    });
+    const { statement: s } = scittRecordStatement(bytes);
+    assert.equal(s.subject, 'app.tar.gz');
+    assert.deepEqual(
+      { ...s.labels },
+      {
+        'scitt.iss': 'https://builder.example',
+        'scitt.kid': 'abcd01',
+        'scitt.alg': String(signer.alg),
+        'scitt.payload-hash-alg': '-16',
+        'scitt.preimage-content-type': 'application/gzip',
+      },
+    );
+  }
 });

@@ -12,6 +12,12 @@
   scitt_mutate.py transparent STATEMENT OUT RECEIPT...
       Writes the transparent statement: STATEMENT with {394: [RECEIPT...]} as its unprotected
       header (every other byte as it was).
+  scitt_mutate.py statements TRANSPARENT OUTDIR
+      Hostile variants of a Proofline transparent statement (one receipt carrying its record's
+      entry in unprotected -65537): writes OUTDIR/<name>.cose and prints a JSON array of
+      {"name", "file", "codes"}; scitt_verify.py --transparent FILE --leaf-entry
+      proofline-record (with the original log key and issuer key) must reject each with one
+      of "codes".
   scitt_mutate.py resign RECEIPT ROOT_HEX OUT KEY_OUT KID
       Re-signs RECEIPT over ROOT_HEX (the root it proves) with a fresh key of its algorithm,
       the protected header given kid (4) = KID (UTF-8 bytes): a receipt by another signer with
@@ -311,6 +317,63 @@ def transparent(statement: bytes, receipts: list[bytes]) -> bytes:
     return statement[: unprot.start] + cbor2.dumps({394: receipts}) + statement[unprot.end :]
 
 
+LOG_ENTRY = -65537
+
+
+def statement_mutations(data: bytes) -> list[tuple[str, bytes, list[str]]]:
+    """(name, transparent statement, codes) for a Proofline transparent statement."""
+    prot, unprot, payload, sig = cbor2.loads(data).value
+    receipt = cbor2.loads(unprot[394][0]).value
+    entry = receipt[1][LOG_ENTRY]
+    record = json.loads(entry)
+
+    def flip(b: bytes, at: int) -> bytes:
+        return b[:at] + bytes([b[at] ^ 1]) + b[at + 1 :]
+
+    def with_entry(new_entry: bytes | None) -> bytes:
+        r_unprot = {k: v for k, v in receipt[1].items() if k != LOG_ENTRY}
+        if new_entry is not None:
+            r_unprot[LOG_ENTRY] = new_entry
+        r = cbor2.dumps(cbor2.CBORTag(18, [receipt[0], r_unprot, receipt[2], receipt[3]]))
+        return _tag([prot, {**unprot, 394: [r]}, payload, sig])
+
+    def canonical(rec: dict[str, Any]) -> bytes:
+        return json.dumps(rec, separators=(",", ":"), sort_keys=True).encode()
+
+    # another claim about the same receipt: the statement's protected header re-encoded with a
+    # different subject (the signature no longer covers it; the digest differs)
+    claims_changed = cbor2.loads(prot)
+    claims_changed[15] = {**claims_changed[15], 2: claims_changed[15][2] + "x"}
+    return [
+        ("payload-flipped", _tag([prot, unprot, flip(payload, 0), sig]), ["ENTRY_MISMATCH"]),
+        ("signature-flipped", _tag([prot, unprot, payload, flip(sig, 5)]), ["ENTRY_MISMATCH"]),
+        (
+            "subject-changed",
+            _tag([cbor2.dumps(claims_changed), unprot, payload, sig]),
+            ["ENTRY_MISMATCH"],
+        ),
+        ("entry-byte-flipped", with_entry(flip(entry, len(entry) // 2)), ["SIGNATURE_INVALID"]),
+        (
+            "entry-digest-replaced",
+            with_entry(canonical({**record, "digest": "sha256:" + "00" * 32})),
+            ["SIGNATURE_INVALID"],
+        ),
+        ("entry-removed", with_entry(None), ["ENTRY_MISSING"]),
+        ("receipts-removed", _tag([prot, {}, payload, sig]), ["RECEIPT_MISSING"]),
+    ]
+
+
+def write_statement_mutations(path: str, outdir: str) -> list[dict[str, Any]]:
+    os.makedirs(outdir, exist_ok=True)
+    report = []
+    for name, statement, codes in statement_mutations(_read(path)):
+        out = os.path.join(outdir, f"{name}.cose")
+        with open(out, "wb") as f:
+            f.write(statement)
+        report.append({"name": name, "file": out, "codes": codes})
+    return report
+
+
 def _read(path: str) -> bytes:
     with open(path, "rb") as f:
         return f.read()
@@ -325,9 +388,10 @@ def main(argv: list[str]) -> int:
     commands: dict[str, Callable[[list[str]], None]] = {
         "mutations": lambda a: print(json.dumps(write_mutations(a[0], a[1]))),
         "transparent": _write_transparent,
+        "statements": lambda a: print(json.dumps(write_statement_mutations(a[0], a[1]))),
         "resign": _write_resigned,
     }
-    wanted = {"mutations": 3, "transparent": 4, "resign": 6}
+    wanted = {"mutations": 3, "transparent": 4, "statements": 3, "resign": 6}
     if argv[:1] == [] or argv[0] not in commands or len(argv) < wanted[argv[0]]:
         print(__doc__, file=sys.stderr)
         return 2

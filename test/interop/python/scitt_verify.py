@@ -12,7 +12,8 @@ CONTRACT (the interop tests and test/lib/python-scitt.ts rely on it)
   scitt_verify.py --transparent FILE --key FILE
   scitt_verify.py --batch   (stdin: a JSON array of argument arrays; stdout: a JSON array of
                              {"status", "verdict"}, each as if that command line ran alone)
-  options: [--leaf-entry statement-sha256|emptied-unprotected] [--issuer-key FILE]
+  options: [--leaf-entry statement-sha256|emptied-unprotected|proofline-record]
+           [--issuer-key FILE]
            [--payload FILE] [--receipt-index N] [--expect-root HEX] [--expect-tree-size N]
 
   --receipt FILE       a receipt: tagged COSE_Sign1 bytes
@@ -29,7 +30,13 @@ CONTRACT (the interop tests and test/lib/python-scitt.ts rely on it)
                        bytes (the scitt-cose vectors; for a transparent statement, its bytes
                        with label 394 removed from the unprotected header, other bytes as they
                        are); emptied-unprotected: the entry is the statement's bytes with its
-                       unprotected header replaced by an empty map
+                       unprotected header replaced by an empty map; proofline-record
+                       (--transparent only): the entry is the one the receipt carries in its
+                       unprotected header -65537 (a Proofline record, canonical JSON), and it
+                       must be the record of this statement (ENTRY_MISMATCH otherwise): a JSON
+                       object whose "digest" is "sha256:" + hex SHA-256 of the statement with
+                       its unprotected header emptied (tag 18 kept), whose "type" is
+                       "scitt.signed-statement" and whose "subject" is the CWT sub (15 / 2)
   --issuer-key FILE    also verify the statement's own signature with the issuer's key
   --payload FILE       the statement's detached payload (when its payload is nil)
   --receipt-index N    which receipt of header 394 (default: the only one; several need N)
@@ -46,7 +53,7 @@ CONTRACT (the interop tests and test/lib/python-scitt.ts rely on it)
   Codes: INPUT_TOO_LARGE, CBOR_MALFORMED, COSE_STRUCTURE, HEADER_INVALID, UNKNOWN_CRITICAL,
   UNSUPPORTED_VDS, UNSUPPORTED_ALG, KEY_INVALID, KEY_ALG_MISMATCH, PROOF_MALFORMED,
   PROOF_INVALID, SIGNATURE_INVALID, STATEMENT_SIGNATURE_INVALID, RECEIPT_MISSING,
-  ROOT_MISMATCH, TREE_SIZE_MISMATCH.
+  ROOT_MISMATCH, TREE_SIZE_MISMATCH, ENTRY_MISSING, ENTRY_MISMATCH.
 
   tree_size and leaf_index come from the unprotected header and are NOT signed: several sizes
   (and some other size and index pairs, e.g. index 4 of 5 and index 1 of 2) lead to the same
@@ -62,7 +69,8 @@ WHAT IS CHECKED, in this order (the first failure decides the code)
   that holds CBOR [tree_size: uint, leaf_index: uint, path: [* bstr]] (32-byte hashes, at most
   64; an empty path for a one-leaf tree); the root recomputed by RFC 9162 §2.1.3.2; the key
   fits alg; the signature over Sig_structure ["Signature1", protected, h'', root]; then
-  --expect-root, --expect-tree-size, and the statement's signature when --issuer-key is given.
+  --expect-root, --expect-tree-size, the embedded entry against the statement
+  (proofline-record), and the statement's signature when --issuer-key is given.
 """
 
 from __future__ import annotations
@@ -79,6 +87,10 @@ import rfc9162
 import strict_cbor
 
 VDS, VDP, RECEIPTS = 395, 396, 394
+LOG_ENTRY = -65537  # Proofline's private-use unprotected header: the receipt's leaf entry
+MAX_ENTRY = 65535  # C2SP tlog-tiles entries
+CWT_CLAIMS, CWT_SUB = 15, 2
+SCITT_STATEMENT_TYPE = "scitt.signed-statement"
 RFC9162_SHA256 = 1
 INCLUSION_PROOFS = -1
 MAX_PATH = 64
@@ -234,6 +246,44 @@ def _entry(statement: cose_sign1.Sign1, mode: str, transparent: bool) -> bytes:
     return hashlib.sha256(registered).digest()
 
 
+def _embedded_entry(receipt: bytes) -> bytes:
+    """The entry a Proofline receipt carries (unprotected -65537); unverified until the receipt
+    verifies with the leaf hash of these bytes."""
+    entry = _parse(receipt, RECEIPT_UNDERSTOOD, "receipt").unprotected.get(LOG_ENTRY)
+    if not isinstance(entry, bytes) or not 0 < len(entry) <= MAX_ENTRY:
+        raise Rejected(
+            "ENTRY_MISSING", f"the receipt carries no entry ({LOG_ENTRY}) of 1..{MAX_ENTRY} bytes"
+        )
+    return entry
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [k for k, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise ValueError("duplicate member")
+    return dict(pairs)
+
+
+def check_record_entry(entry: bytes, statement: cose_sign1.Sign1) -> None:
+    """The entry must be the Proofline record of this statement (see --leaf-entry)."""
+    try:
+        record = json.loads(entry.decode("utf-8"), object_pairs_hook=_no_duplicates)
+    except (UnicodeDecodeError, ValueError) as err:
+        raise Rejected("ENTRY_MISMATCH", f"the entry is not a JSON record: {err}") from err
+    if not isinstance(record, dict):
+        raise Rejected("ENTRY_MISMATCH", "the entry is not a JSON object")
+    digest = "sha256:" + hashlib.sha256(statement.with_empty_unprotected()).hexdigest()
+    claims = statement.protected.get(CWT_CLAIMS)
+    subject = claims.get(CWT_SUB) if isinstance(claims, dict) else None
+    if not isinstance(subject, str):
+        raise Rejected("ENTRY_MISMATCH", "the statement has no CWT sub (15 / 2) to compare")
+    for member, want in (("digest", digest), ("type", SCITT_STATEMENT_TYPE), ("subject", subject)):
+        if record.get(member) != want:
+            raise Rejected(
+                "ENTRY_MISMATCH", f"the entry's {member} {record.get(member)!r} is not {want!r}"
+            )
+
+
 def run(args: argparse.Namespace, verdict: dict[str, Any]) -> None:
     keys = KeyFile(args.key)
     issuer_keys = KeyFile(args.issuer_key) if args.issuer_key else None
@@ -246,8 +296,9 @@ def run(args: argparse.Namespace, verdict: dict[str, Any]) -> None:
         if RECEIPTS in statement.protected:
             raise Rejected("HEADER_INVALID", "receipts (394) belong in the unprotected header")
         # the leaf first: the verdict reports it even when the receipts are unusable
-        leaf = rfc9162.leaf_hash(_entry(statement, args.leaf_entry, True))
-        verdict["leaf_hash"] = leaf.hex()
+        if args.leaf_entry != "proofline-record":
+            leaf = rfc9162.leaf_hash(_entry(statement, args.leaf_entry, True))
+            verdict["leaf_hash"] = leaf.hex()
         receipts = statement.unprotected.get(RECEIPTS)
         if not (
             isinstance(receipts, list) and receipts and all(isinstance(r, bytes) for r in receipts)
@@ -265,6 +316,9 @@ def run(args: argparse.Namespace, verdict: dict[str, Any]) -> None:
         receipt = receipts[i]
         if len(receipt) > MAX_RECEIPT:
             raise Rejected("INPUT_TOO_LARGE", f"receipt {i} is larger than {MAX_RECEIPT} bytes")
+        if args.leaf_entry == "proofline-record":
+            entry = _embedded_entry(receipt)
+            leaf = rfc9162.leaf_hash(entry)
     else:
         receipt = _read(args.receipt, MAX_RECEIPT)
         if args.statement:
@@ -288,6 +342,9 @@ def run(args: argparse.Namespace, verdict: dict[str, Any]) -> None:
             "TREE_SIZE_MISMATCH",
             f"the receipt says tree_size {verdict['tree_size']}, not {args.expect_tree_size}",
         )
+    if args.leaf_entry == "proofline-record":
+        assert statement is not None
+        check_record_entry(entry, statement)
     if issuer_keys:
         assert statement is not None  # parse_args requires a statement with --issuer-key
         verify_statement_signature(statement, issuer_keys, payload)
@@ -331,7 +388,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--key", required=True)
     p.add_argument(
         "--leaf-entry",
-        choices=["statement-sha256", "emptied-unprotected"],
+        choices=["statement-sha256", "emptied-unprotected", "proofline-record"],
     )
     p.add_argument("--issuer-key")
     p.add_argument("--payload")
@@ -354,6 +411,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         p.error("--issuer-key needs the statement (--statement or --transparent)")
     if args.leaf_entry and not (args.statement or args.transparent):
         p.error("--leaf-entry defines the entry of a statement (--statement or --transparent)")
+    if args.leaf_entry == "proofline-record" and not args.transparent:
+        p.error("--leaf-entry proofline-record reads the entry of a --transparent's receipt")
     args.leaf_entry = args.leaf_entry or "statement-sha256"
     if args.payload and not args.issuer_key:
         p.error("--payload goes with --issuer-key")

@@ -59,6 +59,8 @@ export interface PositionalSpec {
   readonly help: string;
   /** One or more (only the last positional). Otherwise exactly one. */
   readonly many?: boolean;
+  /** May be absent (only the last positional; with `many`, zero or more): `run` decides. */
+  readonly optional?: boolean;
 }
 
 /** A command of the table: a leaf with `run`, or a group of `subcommands` (`api-key create`). */

@@ -18,7 +18,10 @@ export function usageLine(program: string, name: string, command: Command): stri
   }
   const parts = [
     `${program} ${name}`,
-    ...(command.positionals ?? []).map((p) => (p.many ? `${p.name}...` : p.name)),
+    ...(command.positionals ?? []).map((p) => {
+      const name = p.many ? `${p.name}...` : p.name;
+      return p.optional ? `[${name}]` : name;
+    }),
     ...(command.flags ?? []).map(flagSynopsis).filter((s) => s !== ''),
   ];
   return `usage: ${parts.join(' ')}`;

@@ -95,11 +95,14 @@ export function parseCommand(
   }
   const declared = command.positionals ?? [];
   const many = declared.at(-1)?.many === true;
-  if (positionals.length < declared.length || (!many && positionals.length > declared.length)) {
+  const needed = declared.length - (declared.at(-1)?.optional === true ? 1 : 0);
+  if (positionals.length < needed || (!many && positionals.length > declared.length)) {
     const what =
       declared.length === 0
         ? 'no arguments'
-        : declared.map((p) => (p.many ? `one or more ${p.name}` : `one ${p.name}`)).join(', ');
+        : declared
+            .map((p) => `${p.many ? 'one or more' : p.optional ? 'at most one' : 'one'} ${p.name}`)
+            .join(', ');
     const got =
       positionals.length === 0 ? 'none' : positionals.map((p) => JSON.stringify(p)).join(' ');
     throw usage(`${fullName} takes ${what} (got ${got})`);

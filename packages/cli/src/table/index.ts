@@ -15,6 +15,7 @@ import { checkEvidence, monitor } from './monitor.js';
 import { population, sample } from './population.js';
 import { proof } from './proof.js';
 import { share } from './share.js';
+import { statementKey } from './statement-key.js';
 import { resetGuard } from './reset-guard.js';
 import { retention } from './retention.js';
 import { reveal } from './reveal.js';
@@ -33,6 +34,7 @@ export const COMMANDS: readonly Command[] = [
   append,
   apiKey,
   issuerKey,
+  statementKey,
   resetGuard,
   backup,
   restore,
