@@ -23,6 +23,7 @@ import { equalHashes, tileHashReader } from '@proofline/tlog';
 import type { Commit, GroupResult } from '@proofline/sequencer';
 import { nodeBase64Encode } from '@proofline/note/node';
 import { storedRecord } from '../stored-record.js';
+import { CommitIndex } from './commit-index.js';
 import type { BuiltRecord } from './record-group.js';
 
 /** What the receipts of one log need: its configuration (nothing here signs). */
@@ -61,7 +62,7 @@ const TREE_CACHE_LEAVES = 1024 * 1024;
 /**
  * Receipts as stored: each commit's note was signed once, when the commit was sequenced,
  * and stored in the same transaction (ReceiptSealer, Storage.sequence). Nothing here signs:
- * every read returns the stored note, and for a batch receipt the record's inclusion proof
+ * every read returns the stored note (as first read while the log's CommitIndex keeps it), and for a batch receipt the record's inclusion proof
  * under the commit's root, rebuilt from the commit's stored entries (unsigned data that a
  * verifier checks against the signed root: an altered entry fails there). A commit with no
  * stored note yields records without a receipt.
@@ -73,6 +74,8 @@ export class Receipts {
   private readonly trees = new Map<string, { tree: Promise<StoredTree>; leaves: number }>();
   /** Leaves of the trees in `trees`. */
   private cachedLeaves = 0;
+  /** Per log, its commits' starts and some of their notes. */
+  private readonly commits = new Map<string, CommitIndex>();
 
   constructor(
     private readonly storage: Storage,
@@ -190,15 +193,16 @@ export class Receipts {
   }
 
   /**
-   * The stored commit holding `index`: its note as stored now, and its leaf hashes and tree
-   * (batch trees cached: entries are immutable). With `noteOnly`, a commit of one entry or
-   * without a note is not read.
+   * The stored commit holding `index`: its range and note from the log's CommitIndex (the
+   * note as storage first answered it while its slot keeps it, else as stored now), and its
+   * leaf hashes and tree (batch trees cached: entries are immutable). With `noteOnly`, a
+   * commit of one entry or without a note is not read.
    */
   private async commitOf(log: ReceiptLog, index: number, noteOnly = false): Promise<CommitTree> {
     const name = log.config.name;
     let stored: StoredCommit;
     try {
-      stored = await this.storage.commitRange(name, index);
+      stored = await this.commitIndex(name).commit(index);
     } catch (err) {
       // A sequenced entry whose commit row is gone (removed from the database): no receipt.
       if (!(err instanceof StorageError && err.code === 'OUT_OF_RANGE')) throw err;
@@ -271,6 +275,12 @@ export class Receipts {
       this.trees.delete(key);
       this.cachedLeaves -= leaves;
     });
+  }
+
+  private commitIndex(log: string): CommitIndex {
+    let index = this.commits.get(log);
+    if (index === undefined) this.commits.set(log, (index = new CommitIndex(this.storage, log)));
+    return index;
   }
 
   private async isSequenced(log: string, index: number): Promise<boolean> {
