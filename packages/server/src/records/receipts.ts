@@ -70,7 +70,7 @@ const TREE_CACHE_LEAVES = 1024 * 1024;
 export class Receipts {
   /** The tree of each commit still referenced by a request in flight. */
   private readonly fresh = new WeakMap<Commit, CommitTree>();
-  /** Trees of stored batch commits, by `${log}\n${start}\n${end}`, least recently used first. */
+  /** Trees of stored batch commits, by `${log}\n${start}\n${end}`, oldest first. */
   private readonly trees = new Map<string, { tree: Promise<StoredTree>; leaves: number }>();
   /** Leaves of the trees in `trees`. */
   private cachedLeaves = 0;
@@ -217,8 +217,8 @@ export class Receipts {
     const cached = this.trees.get(key);
     let tree: Promise<StoredTree>;
     if (cached !== undefined) {
-      this.trees.delete(key); // re-inserted as the most recently used
-      this.trees.set(key, cached);
+      // Not moved to the end: under reads spread over a large log, re-inserting on every hit
+      // cost more than the order saved (oldest first evicted: as many hits as least recently used).
       tree = cached.tree;
     } else {
       tree = this.treeFor(name, start, end, receipt);
@@ -260,7 +260,7 @@ export class Receipts {
     );
   }
 
-  /** Keeps `tree` (of `leaves` leaves) as the most recently used, evicting the least. */
+  /** Keeps `tree` (of `leaves` leaves), evicting the oldest to stay in bounds. */
   private cache(key: string, leaves: number, tree: Promise<StoredTree>): void {
     for (const [old, { leaves: n }] of this.trees) {
       if (this.cachedLeaves + leaves <= TREE_CACHE_LEAVES) break;
