@@ -1,12 +1,15 @@
 import type { IndexRange, Storage, StoredCommit } from '@proofline/storage';
 
-/** Commit starts read per storage query while an index catches up with its log. */
-export const COMMIT_STARTS_PAGE = 64 * 1024;
+/**
+ * Commit starts read per storage query while an index catches up with its log: a log of
+ * millions of commits is read in pages of a few ms each on SQLite, not in one long query.
+ */
+export const COMMIT_STARTS_PAGE = 16 * 1024;
 
 /**
  * Receipt notes kept per log, one per slot, a commit's slot fixed by its position in the log
  * (direct-mapped: a new note replaces the one in its slot, nothing is ever emptied wholesale).
- * About 500 bytes each: ~16 MiB. Under uniformly random reads, the share of commits whose
+ * About 540 bytes each (a note is a two-byte string: its signature line's em dash): ~17 MiB. Under uniformly random reads, the share of commits whose
  * note is kept is min(1, slots ÷ commits), and a miss costs what every read cost without it.
  */
 export const COMMIT_NOTE_SLOTS = 32 * 1024;
