@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { StorageError, type Storage, type StoredCommit } from '@proofline/storage';
 import { CommitIndex } from '../src/records/commit-index.js';
+import { Fixture, attestBatch, bearer, request, type ReceiptBody } from './helpers.js';
 
 /**
  * A log's commits as storage answers them (commitStarts, commitRange), with the calls
@@ -114,5 +115,34 @@ describe('CommitIndex', () => {
     const before = calls.range;
     await index.commit(gone.start);
     assert.equal(calls.range, before + 1, 'asked storage again');
+  });
+});
+
+describe('CommitIndex behind the records API', () => {
+  it('a growing log: every record read back with the receipt its attest returned', async () => {
+    const fx = await Fixture.create([{ name: 'grow', tenant: 'acme', publish: false }]);
+    try {
+      const app = await fx.app();
+      const key = await fx.apiKey('acme', ['records:write', 'records:read']);
+      const attested: ReceiptBody[] = [];
+      const readAll = async () => {
+        for (const want of attested) {
+          const res = await request(app, {
+            method: 'GET',
+            url: `/v1/records/${want.id}`,
+            headers: bearer(key),
+          });
+          const got = res.json() as ReceiptBody;
+          assert.equal(got.receipt, want.receipt, want.id);
+          assert.deepEqual(got.receiptProof, want.receiptProof, want.id);
+        }
+      };
+      for (const n of [1, 3, 1, 5]) attested.push(...(await attestBatch(app, key, 'grow', n)));
+      await readAll(); // the index now knows these commits and holds their notes
+      for (const n of [2, 1, 4]) attested.push(...(await attestBatch(app, key, 'grow', n)));
+      await readAll();
+    } finally {
+      await fx.close();
+    }
   });
 });
