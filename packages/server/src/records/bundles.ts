@@ -443,6 +443,11 @@ export class ProofBundles {
     state.textBytes += bytes;
   }
 
+  /** The tile cache of `log` (tile hashes as storage answered them), for Receipts' batch trees. */
+  tileCache(log: string): TileHashCache {
+    return this.state(log).tiles;
+  }
+
   /** For tests: the bundle texts cached for `log` and their bytes. */
   cachedTexts(log: string): { readonly count: number; readonly bytes: number } {
     const state = this.logs.get(log);

@@ -19,7 +19,7 @@ import {
   type StoredCommit,
 } from '@proofline/storage';
 import { parseNote } from '@proofline/note';
-import { equalHashes, tileHashReader } from '@proofline/tlog';
+import { equalHashes, tileHashReader, type TileHashCache } from '@proofline/tlog';
 import type { Commit, GroupResult } from '@proofline/sequencer';
 import { nodeBase64Encode } from '@proofline/note/node';
 import { storedRecord } from '../stored-record.js';
@@ -80,6 +80,11 @@ export class Receipts {
   constructor(
     private readonly storage: Storage,
     private readonly publicUrl: string,
+    /**
+     * A log's tile cache to read batch leaves through (ProofBundles.tileCache: the tiles its
+     * proofs use), or none: each tree then reads its tiles from storage.
+     */
+    private readonly tiles?: (log: string) => TileHashCache,
   ) {}
 
   /**
@@ -247,7 +252,9 @@ export class Receipts {
     const integrated = end - start > 1 ? await this.storage.integratedSize(log) : 0;
     let fromTiles: Uint8Array[] | undefined;
     if (end <= integrated) {
-      const read = tileHashReader(integrated, (tiles) => readTilesAt(this.storage, log, tiles));
+      const read = tileHashReader(integrated, (tiles) => readTilesAt(this.storage, log, tiles), {
+        ...(this.tiles === undefined ? {} : { cache: this.tiles(log) }),
+      });
       const nodes = Array.from({ length: end - start }, (_, i) => ({ level: 0, index: start + i }));
       fromTiles = [...(await read(nodes))];
       const tiled = treeOf(start, fromTiles);

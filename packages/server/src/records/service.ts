@@ -97,7 +97,7 @@ export class RecordService {
     }
     this.checkpoints = new CheckpointWaiter(storage);
     this.bundles = new ProofBundles(storage);
-    this.receipts = new Receipts(storage, publicUrl);
+    this.receipts = new Receipts(storage, publicUrl, (log) => this.bundles.tileCache(log));
     this.coseReceipts = new CoseReceipts(storage);
   }
 
