@@ -6,12 +6,18 @@
  *   node bench/proof-serving.mjs build DIR [SECONDS]     a log: single attests at 64 and 1
  *                                                         connections, then batches of 1000
  *   node bench/proof-serving.mjs serve DIR ROOT... [--runs N] [--duration S] [--cpu-prof D]
+ *   node bench/proof-serving.mjs bundles DIR ROOT... [--runs N] [--requests N]
  *
  * `serve` copies DIR for each run, serves the copy with each ROOT's build in turn (A/B/A/B:
  * ROOT is a checkout with packages/*\/dist and node_modules), drives
  * GET /v1/records/default-{random}/proof at 64 connections (after a warm-up as long as the
  * run), and beside it a bare fastify GET of the same reply size; prints requests/s, p99 and
  * server CPU µs per request (user+sys ÷ 2xx responses) for each.
+ *
+ * `bundles` is the same comparison without HTTP, steadier on a shared machine: in a fresh
+ * process per ROOT and run, ProofBundles.json with Receipts.creation over DIR's database
+ * (read-only use), random ids: CPU µs per bundle over the first N (cold caches), then over N
+ * more after N warm ones.
  */
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -36,6 +42,7 @@ const { positionals, values } = parseArgs({
     'cpu-prof': { type: 'string' },
     // Random ids among the first N records only (N small: every bundle text cached, the floor).
     ids: { type: 'string' },
+    requests: { type: 'string', default: '5000' },
   },
 });
 const [mode, dir, ...rest] = positionals;
@@ -160,6 +167,49 @@ async function compare(roots) {
   rmSync(tmp, { recursive: true, force: true });
 }
 
+/** In this process: CPU µs per bundle text of `root`'s build over `dir`'s log. */
+async function bundlesChild(root) {
+  const dist = (p) => resolve(root, 'packages', p);
+  const { SqliteStorage } = await import(dist('storage-sqlite/dist/src/index.js'));
+  const { ProofBundles } = await import(dist('server/dist/src/records/bundles.js'));
+  const { Receipts } = await import(dist('server/dist/src/records/receipts.js'));
+  const storage = new SqliteStorage(join(dir, 'proofline.db'));
+  const config = (await storage.listLogs()).find((l) => l.name === 'default');
+  const bundles = new ProofBundles(storage);
+  // Builds before the shared tile cache take two arguments (the third is ignored).
+  const receipts = new Receipts(storage, 'http://bench', (l) => bundles.tileCache(l));
+  const size = (await storage.latestCheckpoint('default')).size;
+  const n = Number(values.requests);
+  const cpuUs = async () => {
+    const before = process.cpuUsage();
+    for (let i = 0; i < n; i++) {
+      const x = Math.floor(Math.random() * size);
+      await bundles.json(config, `default-${x}`, x, (j) => receipts.creation({ config }, j));
+    }
+    const used = process.cpuUsage(before);
+    return Math.round((used.user + used.system) / n);
+  };
+  const cold = await cpuUs();
+  await cpuUs();
+  console.log(JSON.stringify({ root, records: size, coldCpuUs: cold, warmCpuUs: await cpuUs() }));
+  process.exit(0);
+}
+
+async function bundlesCompare(roots) {
+  for (let i = 0; i < Number(values.runs); i++) {
+    for (const root of roots) {
+      const args = ['bundles-child', dir, root, '--requests', values.requests];
+      const { stdout } = await run(process.execPath, [
+        join(ROOT, 'bench/proof-serving.mjs'),
+        ...args,
+      ]);
+      console.log(stdout.trim());
+    }
+  }
+}
+
 if (mode === 'build') await build(Number(rest[0] ?? 20));
 else if (mode === 'serve') await compare(rest.length > 0 ? rest : [ROOT]);
-else throw new Error('usage: proof-serving.mjs build DIR [SECONDS] | serve DIR ROOT...');
+else if (mode === 'bundles') await bundlesCompare(rest.length > 0 ? rest : [ROOT]);
+else if (mode === 'bundles-child') await bundlesChild(rest[0]);
+else throw new Error('usage: proof-serving.mjs build DIR [SECONDS] | serve|bundles DIR ROOT...');
