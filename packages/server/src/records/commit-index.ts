@@ -9,8 +9,9 @@ export const COMMIT_STARTS_PAGE = 16 * 1024;
 /**
  * Receipt notes kept per log, one per slot, a commit's slot fixed by its position in the log
  * (direct-mapped: a new note replaces the one in its slot, nothing is ever emptied wholesale).
- * About 540 bytes each (a note is a two-byte string: its signature line's em dash): ~17 MiB. Under uniformly random reads, the share of commits whose
- * note is kept is min(1, slots ÷ commits), and a miss costs what every read cost without it.
+ * About 540 bytes each (a note is a two-byte string: its signature line's em dash), ~17 MiB.
+ * Under uniformly random reads, the share of commits whose note is kept is min(1, slots ÷
+ * commits), and a miss costs what every read cost without it.
  */
 export const COMMIT_NOTE_SLOTS = 32 * 1024;
 
@@ -43,7 +44,7 @@ export class CommitIndex {
   constructor(
     private readonly storage: Storage,
     private readonly log: string,
-    /** For tests: {@link COMMIT_NOTE_SLOTS}, {@link COMMIT_STARTS_PAGE}. */
+    /** For tests: {@link COMMIT_NOTE_SLOTS}, {@link COMMIT_STARTS_PAGE} (at least 2). */
     private readonly noteSlots = COMMIT_NOTE_SLOTS,
     private readonly page = COMMIT_STARTS_PAGE,
   ) {
