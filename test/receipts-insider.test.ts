@@ -3,7 +3,8 @@
  * receipts: receipts are signed once, when a commit is sequenced, and stored with it, so
  * editing an entry afterwards (keeping it canonical JSON) can no longer get a receipt, valid
  * under the log key, for the altered entry — from GET, lookup by digest, idempotent replay or
- * the proof bundle. Deleting the stored receipt makes reads return none, never a fresh one.
+ * the proof bundle. Deleting the stored receipt makes reads return none, never a fresh one (on
+ * a node started after the edit: a running node serves the notes it read, as signed).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -210,6 +211,15 @@ describe('stored creation receipts against an insider who edits the database', (
     db.prepare('DELETE FROM batches WHERE first_idx = ?').run(single.index);
     db.prepare('UPDATE batches SET receipt = NULL WHERE first_idx = ?').run(batch[0]!.index);
     db.close();
+    // A running node keeps the commits it has read (server CommitIndex): their notes as first
+    // read, i.e. the genuine signatures (over the entries as sequenced), never a fresh one.
+    for (const original of [single, ...batch]) {
+      const read = await get(original.id);
+      assert.equal(read.receipt, original.receipt, `running node: GET ${original.id}`);
+    }
+    // A node started after the edit reads what is stored now.
+    await app.close();
+    app = await buildApp(appOptions);
     // The single record's commit row is gone, the batch's has no note: both read as unsealed.
     for (const original of [single, ...batch]) {
       const res = await call('GET', `/v1/records/${original.id}`);

@@ -10,7 +10,7 @@ import {
 import type { Storage } from '@proofline/storage';
 import { ProofBundles } from '../src/records/bundles.js';
 import { Receipts } from '../src/records/receipts.js';
-import { Fixture, bearer, request, verifyBundle, type TestLog } from './helpers.js';
+import { Fixture, attestBatch, bearer, request, verifyBundle, type TestLog } from './helpers.js';
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
 
@@ -172,6 +172,39 @@ describe('ProofBundles: bundle texts', () => {
       assert.equal(a.headers['content-length'], String(Buffer.byteLength(a.body)));
       const expected: BundleV2 = await built(index);
       assert.equal(a.body, formatBundle(expected));
+    }
+  });
+});
+
+describe('ProofBundles: an erased record is never served from the bundle cache', () => {
+  it('a private record whose text was cached answers 410 once erased; the others stay', async () => {
+    const fx = await Fixture.create([{ name: 'erase-log', tenant: 'acme', visibility: 'private' }]);
+    try {
+      const app = await fx.app();
+      const admin = await fx.apiKey('acme', ['admin']);
+      const [gone, kept] = await attestBatch(app, admin, 'erase-log', 2);
+      const proof = (id: string) =>
+        request(app, { method: 'GET', url: `/v1/records/${id}/proof`, headers: bearer(admin) });
+      // Erasure needs the entry integrated: wait for a checkpoint covering both.
+      for (let i = 0; (await proof(kept!.id)).statusCode !== 200; i++) {
+        assert.ok(i < 500, 'no checkpoint covered the batch');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      // Requested twice: its text is cached from the second request on.
+      const first = await proof(gone!.id);
+      assert.equal(first.statusCode, 200);
+      assert.equal((await proof(gone!.id)).body, first.body);
+      const erased = await request(app, {
+        method: 'POST',
+        url: `/v1/records/${gone!.id}/erasure`,
+        headers: bearer(admin),
+        payload: { reason: 'test' },
+      });
+      assert.equal(erased.statusCode, 200, erased.body);
+      assert.equal((await proof(gone!.id)).statusCode, 410);
+      assert.equal((await proof(kept!.id)).statusCode, 200);
+    } finally {
+      await fx.close();
     }
   });
 });

@@ -3,6 +3,7 @@ import {
   StorageError,
   type CheckpointTimestamp,
   type CommitAnswer,
+  type CommitStarts,
   type CommitRequest,
   type EntryErasure,
   type ErasedEntry,
@@ -26,6 +27,7 @@ import {
   checkCommit,
   checkErasure,
   checkIndex,
+  checkLimit,
   checkRange,
   checkReserve,
   checkTimestamp,
@@ -332,6 +334,21 @@ export class PostgresStorage extends PostgresAccess implements Storage {
     }
     const range = { start: row.s, end: row.e ?? row.size };
     return row.receipt === null ? range : { ...range, receipt: row.receipt };
+  }
+
+  async commitStarts(log: string, from: number, limit: number): Promise<CommitStarts> {
+    const id = await this.logId(log);
+    checkIndex(from);
+    checkLimit(limit);
+    // One statement, so the starts and the size come from one snapshot (no commit: one row, s null).
+    const { rows } = await this.query<{ size: number; s: number | null }>(
+      `SELECT (SELECT sequenced_size FROM ${this.t.logs} WHERE id = $1) AS size, c.s ` +
+        `FROM (SELECT 1) AS one LEFT JOIN (SELECT first_idx AS s FROM ${this.t.batches} ` +
+        'WHERE log_id = $1 AND first_idx >= $2 ORDER BY first_idx LIMIT $3) AS c ON true ' +
+        'ORDER BY c.s',
+      [id, from, limit],
+    );
+    return { starts: rows.flatMap((r) => (r.s === null ? [] : [r.s])), size: rows[0]!.size };
   }
 
   async findByLookupKey(log: string, key: number, limit: number): Promise<number[]> {

@@ -3,6 +3,7 @@ import {
   StorageError,
   type CheckpointTimestamp,
   type CommitAnswer,
+  type CommitStarts,
   type CommitRequest,
   type EntryErasure,
   type ErasedEntry,
@@ -25,6 +26,7 @@ import {
   checkCommit,
   checkErasure,
   checkIndex,
+  checkLimit,
   checkRange,
   checkTimestamp,
 } from '@proofline/storage/checks';
@@ -235,6 +237,17 @@ export class SqliteStorage extends SqliteAccess implements Storage {
     return row.receipt === null ? range : { ...range, receipt: row.receipt };
   }
 
+  async commitStarts(log: string, from: number, limit: number): Promise<CommitStarts> {
+    const id = this.logId(log);
+    checkIndex(from);
+    checkLimit(limit);
+    // One read transaction: the starts and the size come from one snapshot.
+    return this.db.transaction(() => ({
+      starts: this.stmt.commitStarts.all(id, from, limit),
+      size: this.stmt.sizes.get(id)!.sequenced_size,
+    }))();
+  }
+
   async findByLookupKey(log: string, key: number, limit: number): Promise<number[]> {
     return this.stmt.findLookup.all(this.logId(log), key, limit);
   }
@@ -424,6 +437,12 @@ function logStatements(db: Database.Database) {
         'FROM (SELECT 1) LEFT JOIN (SELECT first_idx, receipt FROM batches ' +
         'WHERE log_id = ? AND first_idx <= ? ORDER BY first_idx DESC LIMIT 1) b',
     ),
+    commitStarts: db
+      .prepare<[number, number, number], number>(
+        'SELECT first_idx FROM batches WHERE log_id = ? AND first_idx >= ? ' +
+          'ORDER BY first_idx LIMIT ?',
+      )
+      .pluck(),
     findLookup: db
       .prepare<[number, number, number], number>(
         'SELECT idx FROM lookup WHERE log_id = ? AND key = ? ORDER BY idx LIMIT ?',

@@ -23,6 +23,13 @@ export function checkIndex(index: number): void {
   }
 }
 
+/** How many rows a read may answer: a positive safe integer. */
+export function checkLimit(limit: number): void {
+  if (!Number.isSafeInteger(limit) || limit < 1) {
+    throw new StorageError('INVALID_ARGUMENT', `invalid limit ${limit}`);
+  }
+}
+
 /** A checkpoint timestamp as `addCheckpointTimestamp` takes it. */
 export function checkTimestamp(size: number, token: Uint8Array, genTimeMs: number): void {
   if (!Number.isSafeInteger(size) || size < 0 || !Number.isSafeInteger(genTimeMs)) {

@@ -421,6 +421,12 @@ export function storageConformance(
         } finally {
           await other.close();
         }
+        assert.deepEqual(await s.commitStarts(LOG.name, 0, 10), { starts: [0, 3, 4], size: 6 });
+        assert.deepEqual(await s.commitStarts(LOG.name, 1, 1), { starts: [3], size: 6 });
+        assert.deepEqual(await s.commitStarts(LOG.name, 5, 10), { starts: [], size: 6 });
+        await assert.rejects(s.commitStarts(LOG.name, 0, 0), isCode('INVALID_ARGUMENT'));
+        await assert.rejects(s.commitStarts(LOG.name, -1, 1), isCode('INVALID_ARGUMENT'));
+        await assert.rejects(s.commitStarts('missing', 0, 1), isCode('UNKNOWN_LOG'));
         await assert.rejects(s.commitRange(LOG.name, 6), isCode('OUT_OF_RANGE'));
         await assert.rejects(s.commitRange(LOG.name, -1), isCode('INVALID_ARGUMENT'));
         await assert.rejects(s.commitRange(LOG.name, 1.5), isCode('INVALID_ARGUMENT'));

@@ -188,6 +188,12 @@ export interface Storage {
    * OUT_OF_RANGE if `index` is not sequenced.
    */
   commitRange(log: string, index: number): Promise<StoredCommit>;
+  /**
+   * The first indices of the commits (see commitRange) that start at or after `from`,
+   * ascending, at most `limit`, and the sequenced size read in the same snapshot: with fewer
+   * than `limit` starts, these are all the commits below `size` from `from` on.
+   */
+  commitStarts(log: string, from: number, limit: number): Promise<CommitStarts>;
   /** Indices of the entries sequenced with this lookup key, ascending, at most `limit`. */
   findByLookupKey(log: string, key: number, limit: number): Promise<number[]>;
   /** The stored outcome of an idempotency key, if it was used. */
@@ -339,6 +345,12 @@ export interface IdempotentOutcome {
 export interface IndexRange {
   readonly start: number;
   readonly end: number;
+}
+
+/** What {@link Storage.commitStarts} answers. */
+export interface CommitStarts {
+  readonly starts: readonly number[];
+  readonly size: number;
 }
 
 /** The entries `[start, end)` of one commit and the note sealed with them, if any. */

@@ -270,6 +270,8 @@ export class ProofBundles {
     id: string,
     index: number,
     creation: (index: number) => Promise<CreationReceipt | undefined>,
+    /** The entry as the caller just read it from storage (not read again), if it did. */
+    stored?: Uint8Array,
   ): Promise<Buffer> {
     const log = config.name;
     const state = this.state(log);
@@ -283,7 +285,7 @@ export class ProofBundles {
     }
     const { anchor } = anchored;
     const [[entry], receipt, inclusionProof] = await Promise.all([
-      this.storage.readEntries(log, index, index + 1),
+      stored === undefined ? this.storage.readEntries(log, index, index + 1) : [stored],
       creation(index),
       this.inclusionProof(log, anchor, index),
     ]);
@@ -441,6 +443,11 @@ export class ProofBundles {
     }
     state.texts.set(index, text);
     state.textBytes += bytes;
+  }
+
+  /** The tile cache of `log` (tile hashes as storage answered them), for Receipts' batch trees. */
+  tileCache(log: string): TileHashCache {
+    return this.state(log).tiles;
   }
 
   /** For tests: the bundle texts cached for `log` and their bytes. */

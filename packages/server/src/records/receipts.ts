@@ -19,10 +19,11 @@ import {
   type StoredCommit,
 } from '@proofline/storage';
 import { parseNote } from '@proofline/note';
-import { equalHashes, tileHashReader } from '@proofline/tlog';
+import { equalHashes, tileHashReader, type TileHashCache } from '@proofline/tlog';
 import type { Commit, GroupResult } from '@proofline/sequencer';
 import { nodeBase64Encode } from '@proofline/note/node';
 import { storedRecord } from '../stored-record.js';
+import { CommitIndex } from './commit-index.js';
 import type { BuiltRecord } from './record-group.js';
 
 /** What the receipts of one log need: its configuration (nothing here signs). */
@@ -61,7 +62,7 @@ const TREE_CACHE_LEAVES = 1024 * 1024;
 /**
  * Receipts as stored: each commit's note was signed once, when the commit was sequenced,
  * and stored in the same transaction (ReceiptSealer, Storage.sequence). Nothing here signs:
- * every read returns the stored note, and for a batch receipt the record's inclusion proof
+ * every read returns the stored note (as first read while the log's CommitIndex keeps it), and for a batch receipt the record's inclusion proof
  * under the commit's root, rebuilt from the commit's stored entries (unsigned data that a
  * verifier checks against the signed root: an altered entry fails there). A commit with no
  * stored note yields records without a receipt.
@@ -69,14 +70,21 @@ const TREE_CACHE_LEAVES = 1024 * 1024;
 export class Receipts {
   /** The tree of each commit still referenced by a request in flight. */
   private readonly fresh = new WeakMap<Commit, CommitTree>();
-  /** Trees of stored batch commits, by `${log}\n${start}\n${end}`, least recently used first. */
+  /** Trees of stored batch commits, by `${log}\n${start}\n${end}`, oldest first. */
   private readonly trees = new Map<string, { tree: Promise<StoredTree>; leaves: number }>();
   /** Leaves of the trees in `trees`. */
   private cachedLeaves = 0;
+  /** Per log, its commits' starts and some of their notes. */
+  private readonly commits = new Map<string, CommitIndex>();
 
   constructor(
     private readonly storage: Storage,
     private readonly publicUrl: string,
+    /**
+     * A log's tile cache to read batch leaves through (ProofBundles.tileCache: the tiles its
+     * proofs use), or none: each tree then reads its tiles from storage.
+     */
+    private readonly tiles?: (log: string) => TileHashCache,
   ) {}
 
   /**
@@ -190,15 +198,16 @@ export class Receipts {
   }
 
   /**
-   * The stored commit holding `index`: its note as stored now, and its leaf hashes and tree
-   * (batch trees cached: entries are immutable). With `noteOnly`, a commit of one entry or
-   * without a note is not read.
+   * The stored commit holding `index`: its range and note from the log's CommitIndex (the
+   * note as storage first answered it while its slot keeps it, else as stored now), and its
+   * leaf hashes and tree (batch trees cached: entries are immutable). With `noteOnly`, a
+   * commit of one entry or without a note is not read.
    */
   private async commitOf(log: ReceiptLog, index: number, noteOnly = false): Promise<CommitTree> {
     const name = log.config.name;
     let stored: StoredCommit;
     try {
-      stored = await this.storage.commitRange(name, index);
+      stored = await this.commitIndex(name).commit(index);
     } catch (err) {
       // A sequenced entry whose commit row is gone (removed from the database): no receipt.
       if (!(err instanceof StorageError && err.code === 'OUT_OF_RANGE')) throw err;
@@ -213,8 +222,8 @@ export class Receipts {
     const cached = this.trees.get(key);
     let tree: Promise<StoredTree>;
     if (cached !== undefined) {
-      this.trees.delete(key); // re-inserted as the most recently used
-      this.trees.set(key, cached);
+      // Not moved to the end: under reads spread over a large log, re-inserting on every hit
+      // cost more than the order saved (oldest first evicted: as many hits as least recently used).
       tree = cached.tree;
     } else {
       tree = this.treeFor(name, start, end, receipt);
@@ -243,7 +252,9 @@ export class Receipts {
     const integrated = end - start > 1 ? await this.storage.integratedSize(log) : 0;
     let fromTiles: Uint8Array[] | undefined;
     if (end <= integrated) {
-      const read = tileHashReader(integrated, (tiles) => readTilesAt(this.storage, log, tiles));
+      const read = tileHashReader(integrated, (tiles) => readTilesAt(this.storage, log, tiles), {
+        ...(this.tiles === undefined ? {} : { cache: this.tiles(log) }),
+      });
       const nodes = Array.from({ length: end - start }, (_, i) => ({ level: 0, index: start + i }));
       fromTiles = [...(await read(nodes))];
       const tiled = treeOf(start, fromTiles);
@@ -256,7 +267,7 @@ export class Receipts {
     );
   }
 
-  /** Keeps `tree` (of `leaves` leaves) as the most recently used, evicting the least. */
+  /** Keeps `tree` (of `leaves` leaves), evicting the oldest to stay in bounds. */
   private cache(key: string, leaves: number, tree: Promise<StoredTree>): void {
     for (const [old, { leaves: n }] of this.trees) {
       if (this.cachedLeaves + leaves <= TREE_CACHE_LEAVES) break;
@@ -271,6 +282,12 @@ export class Receipts {
       this.trees.delete(key);
       this.cachedLeaves -= leaves;
     });
+  }
+
+  private commitIndex(log: string): CommitIndex {
+    let index = this.commits.get(log);
+    if (index === undefined) this.commits.set(log, (index = new CommitIndex(this.storage, log)));
+    return index;
   }
 
   private async isSequenced(log: string, index: number): Promise<boolean> {

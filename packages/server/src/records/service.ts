@@ -101,7 +101,7 @@ export class RecordService {
     }
     this.checkpoints = new CheckpointWaiter(storage);
     this.bundles = new ProofBundles(storage);
-    this.receipts = new Receipts(storage, publicUrl);
+    this.receipts = new Receipts(storage, publicUrl, (log) => this.bundles.tileCache(log));
     this.coseReceipts = new CoseReceipts(storage);
   }
 
@@ -207,14 +207,17 @@ export class RecordService {
     const { runtime, index } = await this.locate(id);
     const log = runtime.config.name;
     // Only a private log's entries can be erased: its cached texts are checked against the
-    // stored entry (one read); public logs keep the cache's fast path. `visibility` is what
-    // the caller's access check read (LogDirectory, cached ≤ 2 s); unknown counts as private.
+    // stored entry (one read, which a text not cached is then made from); public logs keep
+    // the cache's fast path. `visibility` is what the caller's access check read
+    // (LogDirectory, cached ≤ 2 s); unknown counts as private.
+    let entry: Uint8Array | undefined;
     if (visibility !== 'public') {
-      const [entry] = await this.storage.readEntries(log, index, index + 1);
+      [entry] = await this.storage.readEntries(log, index, index + 1);
       if (entry!.length === 0) throw await this.erasedRecord(runtime.config, index);
     }
     try {
-      return await this.bundles.json(runtime.config, id, index, (i) => this.creation(runtime, i));
+      const creation = (i: number) => this.creation(runtime, i);
+      return await this.bundles.json(runtime.config, id, index, creation, entry);
     } catch (err) {
       if (err instanceof ServiceError && err.code === 'RECORD_ERASED') {
         throw await this.erasedRecord(runtime.config, index);
