@@ -1,6 +1,5 @@
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
-import PDFDocument from 'pdfkit';
 import {
   EXISTED_NOTE,
   MAX_REPORT_ROWS,
@@ -34,6 +33,10 @@ const RULE = '#d9e2ec';
  * pdfkit version: fixed creation date, no compression, standard fonts only.
  */
 export async function renderPdf(d: ReportData): Promise<Buffer> {
+  // Loaded here, not at the top: pdfkit costs ~300 ms of start-up CPU, which every importer
+  // of @proofline/evidence (verify-evidence of a package without a PDF, population, sample)
+  // would otherwise pay.
+  const { default: PDFDocument } = await import('pdfkit');
   const created = new Date(d.createdAt);
   const doc = new PDFDocument({
     size: 'A4',

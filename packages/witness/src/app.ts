@@ -2,7 +2,7 @@
  * The witness's HTTP interface (c2sp.org/tlog-witness): `POST <prefix>/add-checkpoint`.
  * Built apart from `listen()` so tests can inject requests.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { MAX_REQUEST_SIZE } from './protocol.js';
 import type { Witness } from './witness.js';
 
@@ -22,6 +22,9 @@ export async function buildWitnessApp(
   witness: Witness,
   options: WitnessAppOptions = {},
 ): Promise<FastifyInstance> {
+  // Loaded here, not at the top: every importer of @proofline/witness (each CLI command that
+  // reads a log's policy) would otherwise pay fastify's ~180 ms of start-up CPU.
+  const { default: Fastify } = await import('fastify');
   const app = Fastify({
     logger: false,
     bodyLimit: MAX_REQUEST_SIZE,
