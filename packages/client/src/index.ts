@@ -34,3 +34,4 @@ export {
   type RegisterStatementOptions,
   type RegisteredStatement,
 } from './scitt.js';
+export { readBounded, readBoundedBytes } from './http.js';

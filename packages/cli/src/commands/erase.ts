@@ -1,7 +1,9 @@
-import { base64Decode } from '@proofline/note';
+import { base64Decode, parseVerifierKey } from '@proofline/note';
 import { parseErasure, parseRecordId, recordId } from '@proofline/records';
 import { verifyReceipt } from '@proofline/verify';
+import { UsageError } from '../cli/command.js';
 import { EXIT } from '../exit-codes.js';
+import { checkErasureAnswer, readErasureJson, type ErasureAnswer } from './erasure-answers.js';
 
 export interface EraseOptions {
   readonly id: string;
@@ -11,49 +13,43 @@ export interface EraseOptions {
   readonly reason: string;
 }
 
-/** The server's answer to POST /v1/records/{id}/erasure (see server erasure-routes.ts). */
-interface ErasureAnswer {
-  readonly id: string;
-  readonly index: number;
-  readonly leafHash: string;
-  readonly erasedNow: boolean;
-  readonly erasure: {
-    readonly id: string;
-    readonly index: number;
-    readonly entry: string;
-    readonly receipt?: string;
-    readonly receiptProof?: readonly string[];
-  };
-}
-
 /**
  * `proofline erase ID --reason TEXT`: asks the server (an `admin` key) to erase a record of a
  * private log, then checks what it answers before saying so: the erasure record's receipt
  * verifies with the log key, and the record is an erasure of exactly ID with the leaf hash
- * the server reports. Exit 0 erased (or already erased), 1 refused or not verified.
+ * the server reports. Exit 0 erased (or already erased), 1 refused or not verified, 2 for a
+ * --log-key that is no verifier key (before any request). The answer is read as untrusted input
+ * (erasure-answers.ts).
  */
 export async function eraseCommand(o: EraseOptions): Promise<number> {
   const { log } = parseRecordId(o.id);
+  try {
+    parseVerifierKey(o.logKey); // a mistyped key fails before the server erases anything
+  } catch (err) {
+    throw new UsageError(`--log-key: ${(err as Error).message}`);
+  }
   const base = o.url.replace(/\/+$/, '');
   const res = await fetch(`${base}/v1/records/${encodeURIComponent(o.id)}/erasure`, {
     method: 'POST',
     headers: { authorization: `Bearer ${o.apiKey}`, 'content-type': 'application/json' },
     body: JSON.stringify({ reason: o.reason }),
   });
-  const text = await res.text();
   if (!res.ok) {
-    let detail = text;
-    try {
-      const problem = JSON.parse(text) as { code?: string; detail?: string };
-      detail = `${problem.code ?? res.status}: ${problem.detail ?? ''}`;
-    } catch {
-      // not a problem document: show the text
-    }
+    const detail = await problemDetail(res);
     process.stderr.write(`proofline: ${o.id} was not erased (HTTP ${res.status} ${detail})\n`);
     return EXIT.failed;
   }
-  const answer = JSON.parse(text) as ErasureAnswer;
-  const entry = base64Decode(answer.erasure.entry);
+  let answer: ErasureAnswer;
+  let entry: Uint8Array;
+  try {
+    answer = checkErasureAnswer(await readErasureJson(res));
+    entry = base64Decode(answer.erasure.entry);
+  } catch (err) {
+    process.stderr.write(
+      `proofline: NOT VERIFIED: the server says ${o.id} was erased, but ${(err as Error).message}\n`,
+    );
+    return EXIT.failed;
+  }
   const verification = await verifyReceipt(
     answer.erasure.receipt ?? '',
     entry,
@@ -82,4 +78,17 @@ export async function eraseCommand(o: EraseOptions): Promise<number> {
       `erasure record ${answer.erasure.id} (receipt verified with the log key): ${claim!.reason}\n`,
   );
   return EXIT.ok;
+}
+
+/** "code: detail" of a problem answer, or why the answer could not be read as one. */
+async function problemDetail(res: Response): Promise<string> {
+  let value: unknown;
+  try {
+    value = await readErasureJson(res);
+  } catch (err) {
+    return (err as Error).message;
+  }
+  const p = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  const text = (v: unknown) => (typeof v === 'string' ? v.slice(0, 200) : '');
+  return `${text(p['code']) || res.status}: ${text(p['detail'])}`;
 }

@@ -1,6 +1,11 @@
 import { formatTime } from '@proofline/records';
 import { openDeployment, type Target } from '../deployment.js';
 import { EXIT } from '../exit-codes.js';
+import {
+  checkBulkErasureAnswer,
+  readErasureJson,
+  type BulkErasureAnswer,
+} from './erasure-answers.js';
 import { parseLogPolicy } from './log-policy.js';
 import { parseRetention, retentionCutoff, type RetentionPeriod } from './retention-period.js';
 
@@ -16,12 +21,6 @@ export interface RetentionOptions {
   readonly dryRun: boolean;
   /** The clock (tests). */
   readonly nowMs?: number;
-}
-
-/** The server's answer to POST /v1/logs/{name}/erasures. */
-interface BulkAnswer {
-  readonly ids: readonly string[];
-  readonly more: boolean;
 }
 
 /**
@@ -53,12 +52,23 @@ export async function retentionCommand(o: RetentionOptions): Promise<number> {
         dryRun,
       }),
     });
-    const text = await res.text();
     if (!res.ok) {
+      const text = await readErasureJson(res).then(
+        (v) => JSON.stringify(v).slice(0, 400),
+        (err: unknown) => (err as Error).message,
+      );
       process.stderr.write(`proofline: retention refused: HTTP ${res.status} ${text}\n`);
       return EXIT.failed;
     }
-    const answer = JSON.parse(text) as BulkAnswer;
+    let answer: BulkErasureAnswer;
+    try {
+      answer = checkBulkErasureAnswer(await readErasureJson(res));
+    } catch (err) {
+      process.stderr.write(
+        `proofline: retention stopped after ${total} record(s): ${(err as Error).message}\n`,
+      );
+      return EXIT.failed;
+    }
     for (const id of answer.ids) process.stdout.write(`${dryRun ? 'DUE' : 'ERASED'}\t${id}\n`);
     total += answer.ids.length;
     if (dryRun || !answer.more || answer.ids.length === 0) {
