@@ -1,12 +1,5 @@
-import { CborMap, decodeCbor } from '@proofline/cose';
+import { CONCISE_PROBLEM_MEDIA_TYPE, decodeConciseProblem } from '@proofline/cose';
 import { ProoflineError } from './errors.js';
-
-/** RFC 9290 concise problem details, the SCRAPI routes' error format. */
-export const CONCISE_PROBLEM_MEDIA_TYPE = 'application/concise-problem-details+cbor';
-/** The custom key (RFC 9290 §3) of Proofline's concise problems: a map with code, field. */
-const PROOFLINE_PROBLEM_KEY = 'https://proofline.dev/problems';
-/** RFC 9290 standard key: detail. */
-const DETAIL = -2;
 /** Largest problem document read. */
 const PROBLEM_LIMIT = 256 * 1024;
 
@@ -50,15 +43,10 @@ interface Problem {
   field?: unknown;
 }
 
-/** RFC 9290 concise problem details: detail (-2) and Proofline's custom map's code and field. */
+/** RFC 9290 concise problem details (the SCRAPI routes' errors): detail, code and field. */
 function conciseProblem(bytes: Uint8Array): Problem {
-  const map = decodeCbor(bytes, { maxBytes: PROBLEM_LIMIT, maxDepth: 4 });
-  if (!(map instanceof CborMap)) return {};
-  const custom = map.get(PROOFLINE_PROBLEM_KEY);
-  return {
-    detail: map.get(DETAIL),
-    ...(custom instanceof CborMap ? { code: custom.get('code'), field: custom.get('field') } : {}),
-  };
+  const { detail, custom } = decodeConciseProblem(bytes, PROBLEM_LIMIT);
+  return { detail, code: custom['code'], field: custom['field'] };
 }
 
 /**

@@ -1,6 +1,7 @@
 import {
   ALG_EDDSA,
   CoseError,
+  CONCISE_PROBLEM_MEDIA_TYPE,
   attachReceipts,
   ed25519CoseKey,
   ed25519Kid,
@@ -16,13 +17,7 @@ import {
   type RecordV1,
 } from '@proofline/records';
 import { ProoflineError, UnverifiedWriteError } from './errors.js';
-import {
-  CONCISE_PROBLEM_MEDIA_TYPE,
-  backoff,
-  readBoundedBytes,
-  responseProblem,
-  sleep,
-} from './http.js';
+import { backoff, readBoundedBytes, responseProblem, sleep } from './http.js';
 
 /** Media types of SCRAPI (RFC 9943, RFC 9052). */
 export const COSE_MEDIA_TYPE = 'application/cose';

@@ -83,3 +83,10 @@ export {
   signRootSignature,
   type RootSignatureContent,
 } from './receipt-assembly.js';
+export {
+  CONCISE_PROBLEM_MEDIA_TYPE,
+  PROOFLINE_PROBLEM_KEY,
+  decodeConciseProblem,
+  encodeConciseProblem,
+  type ConciseProblem,
+} from './concise-problem.js';

@@ -1,4 +1,5 @@
 import type { FastifyReply } from 'fastify';
+import { PROOFLINE_PROBLEM_KEY } from '@proofline/cose';
 
 /**
  * Every problem code the HTTP API answers with, and its status: the one table that
@@ -77,8 +78,11 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-/** The problem types' URI prefix: a problem's `type` is this, a slash and its code. */
-export const PROBLEM_TYPE_BASE = 'https://proofline.dev/problems';
+/**
+ * The problem types' URI prefix: a problem's `type` is this, a slash and its code (also the key
+ * of Proofline's entry in concise problems).
+ */
+export const PROBLEM_TYPE_BASE = PROOFLINE_PROBLEM_KEY;
 
 /** A problem's title: the reason phrase of its status. */
 export function problemTitle(status: number): string {

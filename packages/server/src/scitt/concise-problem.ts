@@ -1,21 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CborMap, encodeCbor, type CborValue } from '@proofline/cose';
+import { CONCISE_PROBLEM_MEDIA_TYPE, encodeConciseProblem } from '@proofline/cose';
 import { acceptQuality } from '../accept.js';
-import { PROBLEM_TYPE_BASE, problemTitle, type HttpProblem } from '../problem.js';
-
-/** RFC 9290's media type. */
-export const CONCISE_PROBLEM_MEDIA_TYPE = 'application/concise-problem-details+cbor';
-
-/** RFC 9290 standard problem detail keys. */
-const TITLE = -1;
-const DETAIL = -2;
-
-/**
- * The custom problem detail entry (RFC 9290 §3: a URI key, a map value) carrying what the
- * JSON problem carries beyond title and detail: `code` (the problem type slug), `status`,
- * and its extension members (`field`, `erasure`, ...).
- */
-export const PROOFLINE_PROBLEM_KEY = PROBLEM_TYPE_BASE;
+import { problemTitle, type HttpProblem } from '../problem.js';
 
 /** The paths of the SCRAPI resources, whose errors are concise problem details. */
 function isScrapiPath(url: string): boolean {
@@ -44,26 +30,21 @@ export function wantsConciseProblem(request: FastifyRequest): boolean {
 }
 
 /**
- * The concise problem details of `problem`: `{-1: title, -2: detail, "<PROBLEM_TYPE_BASE>":
- * {"code": ..., "status": ..., ...extensions}}`, deterministically encoded.
+ * The concise problem details of `problem` (@proofline/cose encodeConciseProblem): title,
+ * detail, and in Proofline's entry its code, status and string or integer extensions.
  */
 export function conciseProblem(problem: HttpProblem): Uint8Array {
-  const custom: [CborValue, CborValue][] = [
-    ['code', problem.code],
-    ['status', problem.status],
-  ];
+  const custom: Record<string, string | number> = { code: problem.code, status: problem.status };
   for (const [name, value] of Object.entries(problem.extensions)) {
     if (typeof value === 'string' || Number.isSafeInteger(value)) {
-      custom.push([name, value as string | number]);
+      custom[name] = value as string | number;
     }
   }
-  return encodeCbor(
-    new CborMap([
-      [TITLE, problemTitle(problem.status)],
-      [DETAIL, problem.detail],
-      [PROOFLINE_PROBLEM_KEY, new CborMap(custom)],
-    ]),
-  );
+  return encodeConciseProblem({
+    title: problemTitle(problem.status),
+    detail: problem.detail,
+    custom,
+  });
 }
 
 /** Sends `problem` as concise problem details, with its headers (Retry-After, ...). */
