@@ -22,7 +22,7 @@ import {
 } from './api.js';
 import { CHECKS, STATUS_LABEL, evidenceLabel } from './checks.js';
 import { ContentCheck, type DroppedFile } from './ContentCheck.js';
-import { CopyButton, Fact, Facts, Icon } from './components.js';
+import { CopyButton, Fact, Facts, Icon, VerdictBox } from './components.js';
 import { formatUtc, messageOf, plural, shellQuote } from './format.js';
 import { Link, replaceHash } from './router.js';
 
@@ -541,31 +541,22 @@ function Verdict(props: {
     );
   }
   return (
-    <section
-      class={`verdict verdict-${verdict}`}
-      aria-live="polite"
-      aria-atomic="true"
-      data-testid="verdict"
-    >
-      <Icon name={verdict} />
-      <div class="verdict-text">
-        <h1>{headline}</h1>
-        {body}
-        {outcome.state === 'done' && load.state !== 'error' && (
-          <ul class="verdict-checks" aria-label="Checks run">
-            {outcome.verification.checks
-              .filter((check) => check.status !== 'not-applicable')
-              .map((check) => (
-                <li key={check.name} class={`mini mini-${check.status}`}>
-                  <Icon name={check.status} />
-                  {CHECKS[check.name].title}
-                  <span class="visually-hidden">: {STATUS_LABEL[check.status]}</span>
-                </li>
-              ))}
-          </ul>
-        )}
-      </div>
-    </section>
+    <VerdictBox verdict={verdict} headline={headline}>
+      {body}
+      {outcome.state === 'done' && load.state !== 'error' && (
+        <ul class="verdict-checks" aria-label="Checks run">
+          {outcome.verification.checks
+            .filter((check) => check.status !== 'not-applicable')
+            .map((check) => (
+              <li key={check.name} class={`mini mini-${check.status}`}>
+                <Icon name={check.status} />
+                {CHECKS[check.name].title}
+                <span class="visually-hidden">: {STATUS_LABEL[check.status]}</span>
+              </li>
+            ))}
+        </ul>
+      )}
+    </VerdictBox>
   );
 }
 

@@ -4,7 +4,7 @@ import { base64Decode } from '@proofline/note';
 import { verifyScitt, type ReceiptVerification, type ScittVerification } from '@proofline/verify';
 import { fetchLogs } from './api.js';
 import { CHECKS } from './checks.js';
-import { DropZone, Fact, Facts, Icon, readFileBytes } from './components.js';
+import { DropZone, Fact, Facts, VerdictBox, readFileBytes } from './components.js';
 import { messageOf } from './format.js';
 import { CheckList, pinnedKey } from './RecordPage.js';
 
@@ -267,18 +267,9 @@ function Verdict({ outcome }: { outcome: Outcome }) {
     );
   }
   return (
-    <section
-      class={`verdict verdict-${verdict}`}
-      aria-live="polite"
-      aria-atomic="true"
-      data-testid="verdict"
-    >
-      <Icon name={verdict} />
-      <div class="verdict-text">
-        <h1>{headline}</h1>
-        {body}
-      </div>
-    </section>
+    <VerdictBox verdict={verdict} headline={headline}>
+      {body}
+    </VerdictBox>
   );
 }
 

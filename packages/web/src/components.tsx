@@ -17,6 +17,31 @@ export function Icon({ name }: { name: 'passed' | 'failed' | 'not-applicable' | 
   );
 }
 
+/**
+ * A page's verdict: its icon and headline over what it rests on (`children`), announced to
+ * screen readers when it changes.
+ */
+export function VerdictBox(props: {
+  verdict: 'passed' | 'failed' | 'pending';
+  headline: string;
+  children: ComponentChildren;
+}) {
+  return (
+    <section
+      class={`verdict verdict-${props.verdict}`}
+      aria-live="polite"
+      aria-atomic="true"
+      data-testid="verdict"
+    >
+      <Icon name={props.verdict} />
+      <div class="verdict-text">
+        <h1>{props.headline}</h1>
+        {props.children}
+      </div>
+    </section>
+  );
+}
+
 /** A button that copies `text` and says so. */
 export function CopyButton({ text, label }: { text: string; label: string }) {
   const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle');
