@@ -145,9 +145,10 @@ interface LogState {
   readonly anchorSizes: number[];
   /**
    * By anchor size, then by level-0 tile: the inclusion proof's hashes above the tile (see
-   * inclusionProof), and how many are kept.
+   * inclusionProof), flat (hash i at bytes [32i, 32i + 32): one object each), and how many
+   * are kept.
    */
-  readonly uppers: Map<number, Map<number, readonly Uint8Array[]>>;
+  readonly uppers: Map<number, Map<number, Uint8Array>>;
   upperCount: number;
   /** Bundle texts by index, least recently used first, and their bytes (textBytes). */
   readonly texts: Map<number, CachedText>;
@@ -344,7 +345,10 @@ export class ProofBundles {
       let bySize = state.uppers.get(size);
       if (bySize === undefined) state.uppers.set(size, (bySize = new Map()));
       if (!bySize.has(tile)) state.upperCount++;
-      bySize.set(tile, proof.slice(TILE_HEIGHT));
+      const above = proof.slice(TILE_HEIGHT);
+      const flat = new Uint8Array(32 * above.length);
+      for (let i = 0; i < above.length; i++) flat.set(above[i]!, 32 * i);
+      bySize.set(tile, flat);
       return proof;
     }
     // Indices go beyond 2^31: no bitwise operators.
@@ -352,7 +356,9 @@ export class ProofBundles {
       const node = Math.floor(index / 2 ** level);
       return { level, index: node % 2 === 0 ? node + 1 : node - 1 };
     });
-    return [...(await anchor.reader(siblings)), ...upper];
+    const proof = [...(await anchor.reader(siblings))];
+    for (let at = 0; at < upper.length; at += 32) proof.push(upper.slice(at, at + 32));
+    return proof;
   }
 
   /** The latest snapshot covering `index` and the record's anchor. */
