@@ -562,7 +562,7 @@ export class ProofBundles {
   private consistency(anchor: Anchor, latest: Snapshot): Promise<readonly Uint8Array[]> {
     const size = latest.checkpoint.size;
     if (anchor.consistency?.size !== size) {
-      const proof = proveConsistency(anchor.checkpoint.size, size, latest.reader);
+      const proof = proveConsistency(anchor.checkpoint.size, size, latest.reader, nodeInteriorHash);
       // A failed proof (a tile read error) is not kept.
       proof.catch(() => {
         if (anchor.consistency?.proof === proof) anchor.consistency = undefined;
