@@ -3,6 +3,7 @@ import {
   StorageError,
   type CheckpointTimestamp,
   type CommitAnswer,
+  type CommitNote,
   type CommitStarts,
   type CommitRequest,
   type EntryErasure,
@@ -248,6 +249,15 @@ export class SqliteStorage extends SqliteAccess implements Storage {
     }))();
   }
 
+  async commitNotes(log: string, from: number, limit: number): Promise<CommitNote[]> {
+    const id = this.logId(log);
+    checkIndex(from);
+    checkLimit(limit);
+    return this.stmt.commitNotes
+      .all(id, from, limit)
+      .map((r) => (r.receipt === null ? { start: r.start } : { start: r.start, receipt: r.receipt }));
+  }
+
   async findByLookupKey(log: string, key: number, limit: number): Promise<number[]> {
     return this.stmt.findLookup.all(this.logId(log), key, limit);
   }
@@ -443,6 +453,10 @@ function logStatements(db: Database.Database) {
           'ORDER BY first_idx LIMIT ?',
       )
       .pluck(),
+    commitNotes: db.prepare<[number, number, number], { start: number; receipt: string | null }>(
+      'SELECT first_idx AS start, receipt FROM batches WHERE log_id = ? AND first_idx >= ? ' +
+        'ORDER BY first_idx LIMIT ?',
+    ),
     findLookup: db
       .prepare<[number, number, number], number>(
         'SELECT idx FROM lookup WHERE log_id = ? AND key = ? ORDER BY idx LIMIT ?',
