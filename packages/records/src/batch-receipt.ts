@@ -206,7 +206,7 @@ function treeLevels(
   let level = new Uint8Array(leaves.length * HASH_BYTES);
   for (let i = 0; i < leaves.length; i++) level.set(leaves[i]!, i * HASH_BYTES);
   const levels = [level];
-  for (let n = leaves.length; n > 1; ) {
+  for (let n = leaves.length; n > 1;) {
     const up = Math.ceil(n / 2);
     const next = new Uint8Array(up * HASH_BYTES);
     for (let j = 0; 2 * j + 1 < n; j++) {

@@ -172,6 +172,21 @@ export class TileHashCache {
     return entry.hashes;
   }
 
+  /**
+   * The inclusion path of stored hash `p` (0..255) inside the full tile (level, index): its
+   * sibling at each tile-relative level 0..7, from the bottom up (fresh copies), when the
+   * tile's full expansion is cached (a hit, now the most recently used); else undefined (a
+   * miss), and nothing is read or hashed.
+   */
+  tilePath(level: number, index: number, p: number): Hash[] | undefined {
+    checkInteger('p', p, 0, TILE_WIDTH - 1);
+    const hashes = this.lookup(level, index, TILE_WIDTH);
+    if (hashes === undefined) return undefined;
+    const path = new Array<Hash>(TILE_HEIGHT);
+    for (let r = 0; r < TILE_HEIGHT; r++) path[r] = expandedNode(hashes, r, (p >> r) ^ 1);
+    return path;
+  }
+
   /** @internal Caches the expansion of tile (level, index) of `width`, unless a wider one is cached. */
   store(level: number, index: number, width: number, hashes: Uint8Array): void {
     const key = tileKey(level, index);

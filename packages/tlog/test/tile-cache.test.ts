@@ -276,3 +276,31 @@ test('a bad hashChildren is rejected and caches nothing', async () => {
     await rejectsCode(reader([{ level: 0, index: 0 }]), 'INVALID_ARGUMENT');
   }
 });
+
+test('tilePath: the siblings inside a cached full tile, as the reader gives them; none otherwise', async () => {
+  const { read, calls } = tileSource();
+  const cache = new TileHashCache(FULL_TILE_CACHE_BYTES * 4);
+  const size = 3 * 256 + 100; // tiles 0..2 full, tile 3 partial
+  const reader = tileHashReader(size, read, { cache });
+  assert.equal(cache.tilePath(0, 1, 5), undefined, 'not cached yet');
+  await reader([
+    { level: 0, index: 256 },
+    { level: 0, index: 3 * 256 },
+  ]);
+  const before = calls.length;
+  for (const p of [0, 1, 5, 128, 254, 255]) {
+    const index = 256 + p;
+    const siblings = Array.from({ length: 8 }, (_, level) => ({
+      level,
+      index: Math.floor(index / 2 ** level) ^ 1,
+    }));
+    assert.deepEqual(cache.tilePath(0, 1, p), await reader(siblings), `p ${p}`);
+  }
+  assert.equal(calls.length, before, 'nothing read');
+  assert.equal(cache.tilePath(0, 3, 0), undefined, 'a partial tile has no full path');
+  assert.equal(cache.tilePath(0, 2, 0), undefined, 'a tile never read');
+  const path = cache.tilePath(0, 1, 7)!;
+  path[0]!.fill(0);
+  assert.notDeepEqual(cache.tilePath(0, 1, 7)![0], path[0], 'fresh copies');
+  throwsCode(() => cache.tilePath(0, 1, 256), 'INVALID_ARGUMENT');
+});

@@ -351,12 +351,16 @@ export class ProofBundles {
       bySize.set(tile, flat);
       return proof;
     }
-    // Indices go beyond 2^31: no bitwise operators.
-    const siblings = Array.from({ length: TILE_HEIGHT }, (_, level) => {
-      const node = Math.floor(index / 2 ** level);
-      return { level, index: node % 2 === 0 ? node + 1 : node - 1 };
-    });
-    const proof = [...(await anchor.reader(siblings))];
+    // The siblings inside the tile: from its cached expansion, else through the reader.
+    let proof = state.tiles.tilePath(0, tile, index % TILE_WIDTH);
+    if (proof === undefined) {
+      // Indices go beyond 2^31: no bitwise operators.
+      const siblings = Array.from({ length: TILE_HEIGHT }, (_, level) => {
+        const node = Math.floor(index / 2 ** level);
+        return { level, index: node % 2 === 0 ? node + 1 : node - 1 };
+      });
+      proof = [...(await anchor.reader(siblings))];
+    }
     for (let at = 0; at < upper.length; at += 32) proof.push(upper.slice(at, at + 32));
     return proof;
   }
