@@ -6,7 +6,7 @@ import {
   type Signer,
   type Verifier,
 } from '@proofline/note';
-import { TlogError, nodeHash, verifyInclusion } from '@proofline/tlog';
+import { TlogError, nodeHash, verifyInclusion, type HashChildrenInto } from '@proofline/tlog';
 import { decodeHash, isHash } from './base64.js';
 import { RecordError, pointer, type RecordErrorCode } from './errors.js';
 import { arrayItems } from './json.js';
@@ -202,6 +202,7 @@ const HASH_BYTES = 32;
 function treeLevels(
   leaves: readonly Uint8Array[],
   hashChildren: (left: Uint8Array, right: Uint8Array) => Uint8Array,
+  hashChildrenInto: HashChildrenInto | undefined,
 ): Uint8Array[] {
   let level = new Uint8Array(leaves.length * HASH_BYTES);
   for (let i = 0; i < leaves.length; i++) level.set(leaves[i]!, i * HASH_BYTES);
@@ -211,6 +212,10 @@ function treeLevels(
     const next = new Uint8Array(up * HASH_BYTES);
     for (let j = 0; 2 * j + 1 < n; j++) {
       const at = 2 * j * HASH_BYTES;
+      if (hashChildrenInto !== undefined) {
+        hashChildrenInto(level, at, next, j * HASH_BYTES);
+        continue;
+      }
       const h = hashChildren(
         level.subarray(at, at + HASH_BYTES),
         level.subarray(at + HASH_BYTES, at + 2 * HASH_BYTES),
@@ -238,8 +243,10 @@ const node = (level: Uint8Array, k: number): Uint8Array =>
  * O(log n) look-ups. `hashChildren(left, right)` defaults to the tlog package's RFC 6962
  * interior-node hash, SHA-256(0x01 ‖ left ‖ right); the server passes a node:crypto one. It
  * must return 32 bytes and must not modify or keep its arguments (views of the tree's own
- * bytes). The leaf hashes are copied, and `root` and every proof are fresh copies, so neither
- * the caller nor a consumer can alter the tree.
+ * bytes). `hashChildrenInto`, when given, is used instead: it hashes each pair where it lies
+ * (see HashChildrenInto of @proofline/tlog; nothing to check). The leaf hashes are copied, and
+ * `root` and every proof are fresh copies, so neither the caller nor a consumer can alter the
+ * tree.
  *
  * proof(i), for 0 ≤ i < n, is PATH(i, D[n]) (RFC 9162 §2.1.3.1), ordered from the leaf up, at
  * most 16 hashes. Throws RecordError INVALID_ARGUMENT (bad leaves, a hashChildren that does
@@ -248,9 +255,13 @@ const node = (level: Uint8Array, k: number): Uint8Array =>
 export function batchTree(
   leafHashes: readonly Uint8Array[],
   hashChildren: (left: Uint8Array, right: Uint8Array) => Uint8Array = nodeHash,
+  hashChildrenInto?: HashChildrenInto,
 ): BatchTree {
   checkLeafHashes(leafHashes, hashChildren);
-  const levels = treeLevels(leafHashes, hashChildren);
+  if (hashChildrenInto !== undefined && typeof hashChildrenInto !== 'function') {
+    throw new RecordError('INVALID_ARGUMENT', 'hashChildrenInto must be a function');
+  }
+  const levels = treeLevels(leafHashes, hashChildren, hashChildrenInto);
   const n = leafHashes.length;
   /** PATH(i, D[n]) as the hashes' [level, index] positions, from the leaf up. */
   const positions = (i: number): [number, number][] => {

@@ -258,6 +258,29 @@ test('a cache with hashChildren answers exactly like one without, and like the u
   }
 });
 
+test('hashChildrenInto expands every tile width to the same bytes, and a cache with it answers the same', async () => {
+  const into = (src: Uint8Array, at: number, dst: Uint8Array, to: number): void => {
+    dst.set(nodeCryptoChildren(src.subarray(at, at + 32), src.subarray(at + 32, at + 64)), to);
+  };
+  const rand = prng(66);
+  for (let width = 1; width <= 256; width++) {
+    const data = new Uint8Array(width * 32);
+    for (let i = 0; i < data.length; i++) data[i] = rand(0, 255);
+    const copy = data.slice();
+    assert.deepEqual(expandTile(data, width, undefined, into), expandTile(data, width), `${width}`);
+    assert.deepEqual(data, copy, 'the tile data is not modified');
+  }
+  const cache = new TileHashCache(64 * 1024 * 1024, { hashChildrenInto: into });
+  for (const size of [1, 3, 257, 4097, 65_537]) {
+    const plain = tileHashReader(size, tileSource().read);
+    await sameAnswers(size, tileHashReader(size, tileSource().read, { cache }), plain, prng(size));
+  }
+  throwsCode(
+    () => new TileHashCache(1024, { hashChildrenInto: 1 as unknown as typeof into }),
+    'INVALID_ARGUMENT',
+  );
+});
+
 test('a bad hashChildren is rejected and caches nothing', async () => {
   throwsCode(
     () => new TileHashCache(1024, { hashChildren: 'sha256' as unknown as () => Uint8Array }),

@@ -12,7 +12,7 @@ import {
   type BundleTimestamp,
   type BundleV2,
 } from '@proofline/records';
-import { nodeInteriorHash } from '@proofline/tlog/node';
+import { nodeHashInto, nodeInteriorHash } from '@proofline/tlog/node';
 import {
   TILE_HEIGHT,
   TILE_WIDTH,
@@ -470,7 +470,10 @@ export class ProofBundles {
     let state = this.logs.get(log);
     if (!state) {
       state = {
-        tiles: new TileHashCache(this.tileCacheBytes, { hashChildren: nodeInteriorHash }),
+        tiles: new TileHashCache(this.tileCacheBytes, {
+          hashChildren: nodeInteriorHash,
+          hashChildrenInto: nodeHashInto,
+        }),
         sequenced: 0,
         latest: undefined,
         refreshing: undefined,

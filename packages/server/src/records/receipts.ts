@@ -10,7 +10,7 @@ import {
   type ReceiptView,
   type RecordV1,
 } from '@proofline/records';
-import { nodeInteriorHash, nodeLeafHash } from '@proofline/tlog/node';
+import { nodeHashInto, nodeInteriorHash, nodeLeafHash } from '@proofline/tlog/node';
 import {
   StorageError,
   readTilesAt,
@@ -373,7 +373,7 @@ function treeOf(first: number, leaves: readonly Uint8Array[]): Omit<CommitTree, 
 function storedTreeOf(first: number, leaves: readonly Uint8Array[]): StoredTree {
   const flat = new Uint8Array(32 * leaves.length);
   for (let i = 0; i < leaves.length; i++) flat.set(leaves[i]!, 32 * i);
-  const tree = leaves.length > 1 ? batchTree(leaves, nodeInteriorHash) : undefined;
+  const tree = leaves.length > 1 ? batchTree(leaves, nodeInteriorHash, nodeHashInto) : undefined;
   return { first, leaves: flat, ...(tree === undefined ? {} : { tree }) };
 }
 
