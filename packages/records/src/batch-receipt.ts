@@ -6,7 +6,7 @@ import {
   type Signer,
   type Verifier,
 } from '@proofline/note';
-import { TlogError, nodeHash, verifyInclusion } from '@proofline/tlog';
+import { TlogError, nodeHash, verifyInclusion, type HashChildrenInto } from '@proofline/tlog';
 import { decodeHash, isHash } from './base64.js';
 import { RecordError, pointer, type RecordErrorCode } from './errors.js';
 import { arrayItems } from './json.js';
@@ -187,41 +187,66 @@ function checkLeafHashes(leafHashes: readonly Uint8Array[], hashChildren: unknow
   }
 }
 
+/** Bytes of a hash in the flat levels of treeLevels. */
+const HASH_BYTES = 32;
+
 /**
- * The levels of the RFC 6962 tree over `leaves`: level 0 is the leaves, each next level hashes
- * adjacent pairs (2j, 2j+1) and carries an unpaired last node up unchanged, up to a level of
- * one node, MTH(leaves). Carrying the odd node up is exactly RFC 6962's split at the largest
- * power of two below n, applied recursively to the right part.
+ * The levels of the RFC 6962 tree over `leaves`, each one flat array of 32-byte hashes (node k
+ * of level l at bytes [32k, 32k + 32) of levels[l]; a level of n nodes is 32n bytes): level 0
+ * is the leaves, each next level hashes adjacent pairs (2j, 2j+1) and carries an unpaired last
+ * node up unchanged, up to a level of one node, MTH(leaves). Carrying the odd node up is
+ * exactly RFC 6962's split at the largest power of two below n, applied recursively to the
+ * right part. Flat, so a tree of n leaves is about log2(n) objects however large n is: cached
+ * trees add little to the garbage collector's work.
  */
 function treeLevels(
   leaves: readonly Uint8Array[],
   hashChildren: (left: Uint8Array, right: Uint8Array) => Uint8Array,
-): Uint8Array[][] {
-  const levels: Uint8Array[][] = [leaves.map((h) => h.slice())];
-  let level = levels[0]!;
-  while (level.length > 1) {
-    const next: Uint8Array[] = [];
-    for (let i = 0; i + 1 < level.length; i += 2) {
-      const h = hashChildren(level[i]!, level[i + 1]!);
+  hashChildrenInto: HashChildrenInto | undefined,
+): Uint8Array[] {
+  let level = new Uint8Array(leaves.length * HASH_BYTES);
+  for (let i = 0; i < leaves.length; i++) level.set(leaves[i]!, i * HASH_BYTES);
+  const levels = [level];
+  for (let n = leaves.length; n > 1;) {
+    const up = Math.ceil(n / 2);
+    const next = new Uint8Array(up * HASH_BYTES);
+    for (let j = 0; 2 * j + 1 < n; j++) {
+      const at = 2 * j * HASH_BYTES;
+      if (hashChildrenInto !== undefined) {
+        hashChildrenInto(level, at, next, j * HASH_BYTES);
+        continue;
+      }
+      const h = hashChildren(
+        level.subarray(at, at + HASH_BYTES),
+        level.subarray(at + HASH_BYTES, at + 2 * HASH_BYTES),
+      );
       if (!isHash(h)) {
         throw new RecordError('INVALID_ARGUMENT', 'hashChildren must return 32 bytes');
       }
-      next.push(h);
+      next.set(h, j * HASH_BYTES);
     }
-    if (level.length % 2 === 1) next.push(level[level.length - 1]!);
+    if (n % 2 === 1) next.set(level.subarray((n - 1) * HASH_BYTES), (up - 1) * HASH_BYTES);
     levels.push(next);
     level = next;
+    n = up;
   }
   return levels;
 }
+
+/** Node k of a flat level (see treeLevels), as a view: callers copy it or only read it. */
+const node = (level: Uint8Array, k: number): Uint8Array =>
+  level.subarray(k * HASH_BYTES, (k + 1) * HASH_BYTES);
 
 /**
  * RFC 6962 tree over `leafHashes` (1..MAX_BATCH_RECEIPT_SIZE of them, 32 bytes each): its root
  * and each leaf's inclusion proof. Builds the levels once (O(n) hashes) so proof(i) is
  * O(log n) look-ups. `hashChildren(left, right)` defaults to the tlog package's RFC 6962
  * interior-node hash, SHA-256(0x01 ‖ left ‖ right); the server passes a node:crypto one. It
- * must return 32 bytes. The leaf hashes are copied, and `root` and every proof are fresh
- * copies, so neither the caller nor a consumer can alter the tree.
+ * must return 32 bytes and must not modify or keep its arguments (views of the tree's own
+ * bytes). `hashChildrenInto`, when given, is used instead: it hashes each pair where it lies
+ * (see HashChildrenInto of @proofline/tlog; nothing to check). The leaf hashes are copied, and
+ * `root` and every proof are fresh copies, so neither the caller nor a consumer can alter the
+ * tree.
  *
  * proof(i), for 0 ≤ i < n, is PATH(i, D[n]) (RFC 9162 §2.1.3.1), ordered from the leaf up, at
  * most 16 hashes. Throws RecordError INVALID_ARGUMENT (bad leaves, a hashChildren that does
@@ -230,9 +255,13 @@ function treeLevels(
 export function batchTree(
   leafHashes: readonly Uint8Array[],
   hashChildren: (left: Uint8Array, right: Uint8Array) => Uint8Array = nodeHash,
+  hashChildrenInto?: HashChildrenInto,
 ): BatchTree {
   checkLeafHashes(leafHashes, hashChildren);
-  const levels = treeLevels(leafHashes, hashChildren);
+  if (hashChildrenInto !== undefined && typeof hashChildrenInto !== 'function') {
+    throw new RecordError('INVALID_ARGUMENT', 'hashChildrenInto must be a function');
+  }
+  const levels = treeLevels(leafHashes, hashChildren, hashChildrenInto);
   const n = leafHashes.length;
   /** PATH(i, D[n]) as the hashes' [level, index] positions, from the leaf up. */
   const positions = (i: number): [number, number][] => {
@@ -243,15 +272,15 @@ export function batchTree(
     let j = i;
     for (let l = 0; l < levels.length - 1; l++) {
       const sibling = j ^ 1;
-      if (sibling < levels[l]!.length) path.push([l, sibling]);
+      if (sibling < levels[l]!.length / HASH_BYTES) path.push([l, sibling]);
       j >>= 1;
     }
     return path;
   };
   const encoded = new Map<(hash: Uint8Array) => unknown, unknown[][]>();
   return Object.freeze({
-    root: levels[levels.length - 1]![0]!.slice(),
-    proof: (i: number) => positions(i).map(([l, k]) => levels[l]![k]!.slice()),
+    root: levels[levels.length - 1]!.slice(),
+    proof: (i: number) => positions(i).map(([l, k]) => node(levels[l]!, k).slice()),
     encodedProof<T>(i: number, encode: (hash: Uint8Array) => T): T[] {
       let memo = encoded.get(encode) as T[][] | undefined;
       if (memo === undefined) {
@@ -259,7 +288,7 @@ export function batchTree(
         encoded.set(encode, memo);
       }
       const cache = memo;
-      return positions(i).map(([l, k]) => (cache[l]![k] ??= encode(levels[l]![k]!)));
+      return positions(i).map(([l, k]) => (cache[l]![k] ??= encode(node(levels[l]!, k))));
     },
   });
 }

@@ -331,6 +331,32 @@ describe('batchTree', () => {
     );
   });
 
+  it('takes a hashChildrenInto, hashing each pair where it lies: the same tree', () => {
+    const nodeCrypto = (l: Uint8Array, r: Uint8Array): Uint8Array =>
+      new Uint8Array(createHash('sha256').update(Uint8Array.of(1)).update(l).update(r).digest());
+    let calls = 0;
+    const into = (src: Uint8Array, at: number, dst: Uint8Array, to: number): void => {
+      calls++;
+      dst.set(nodeCrypto(src.subarray(at, at + 32), src.subarray(at + 32, at + 64)), to);
+    };
+    const unused = (): Uint8Array => {
+      throw new Error('hashChildren is not used when hashChildrenInto is given');
+    };
+    for (const n of [1, 2, 3, 13, 100, 1000]) {
+      const leaves = randomLeaves(n);
+      const a = batchTree(leaves);
+      calls = 0;
+      const b = batchTree(leaves, unused, into);
+      assert.equal(calls, n - 1);
+      assert.deepEqual(b.root, a.root);
+      for (let i = 0; i < n; i++) assert.deepEqual(b.proof(i), a.proof(i));
+    }
+    assertRecordError(
+      () => batchTree(randomLeaves(3), nodeCrypto, 'x' as unknown as typeof into),
+      'INVALID_ARGUMENT',
+    );
+  });
+
   it('of one leaf is that leaf, with an empty proof', () => {
     const tree = batchTree([LEAVES[0]!]);
     assert.deepEqual(tree.root, LEAVES[0]);

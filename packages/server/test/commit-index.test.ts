@@ -5,11 +5,11 @@ import { CommitIndex } from '../src/records/commit-index.js';
 import { Fixture, attestBatch, bearer, request, type ReceiptBody } from './helpers.js';
 
 /**
- * A log's commits as storage answers them (commitStarts, commitRange), with the calls
+ * A log's commits as storage answers them (commitStarts, commitNotes, commitRange), with the calls
  * counted; `rows` may be edited between reads, as an insider would edit the database.
  */
 function fakeStorage(rows: StoredCommit[]) {
-  const calls = { starts: 0, range: 0 };
+  const calls = { starts: 0, notes: 0, range: 0 };
   const size = () => rows.at(-1)?.end ?? 0;
   const storage = {
     async commitStarts(_log: string, from: number, limit: number) {
@@ -19,6 +19,13 @@ function fakeStorage(rows: StoredCommit[]) {
         .filter((s) => s >= from)
         .slice(0, limit);
       return { starts, size: size() };
+    },
+    async commitNotes(_log: string, from: number, limit: number) {
+      calls.notes++;
+      return rows
+        .filter((r) => r.start >= from)
+        .slice(0, limit)
+        .map(({ start, receipt }) => (receipt === undefined ? { start } : { start, receipt }));
     },
     async commitRange(_log: string, index: number): Promise<StoredCommit> {
       calls.range++;
@@ -77,7 +84,7 @@ describe('CommitIndex', () => {
   it('serves a note from memory after the first read, until another commit takes its slot', async () => {
     const rows = commits(6);
     const { storage, calls } = fakeStorage(rows);
-    const index = new CommitIndex(storage, 'log', 4);
+    const index = new CommitIndex(storage, 'log', 4, undefined, 0); // commitRange only
     for (const i of [0, 1, 2]) await index.commit(rows[i]!.start);
     assert.equal(calls.range, 3);
     for (const i of [0, 1, 2]) assert.deepEqual(await index.commit(rows[i]!.end - 1), rows[i]);
@@ -105,7 +112,7 @@ describe('CommitIndex', () => {
   it('keeps no note when storage answers another range than the index holds', async () => {
     const rows = commits(4);
     const { storage, calls } = fakeStorage(rows);
-    const index = new CommitIndex(storage, 'log');
+    const index = new CommitIndex(storage, 'log', undefined, undefined, 0); // commitRange only
     await index.commit(0);
     // An insider deletes commit 1's row after the index read the starts: storage now answers
     // commit 0's range up to commit 2 (and its note): returned as answered, never kept.
@@ -115,6 +122,39 @@ describe('CommitIndex', () => {
     const before = calls.range;
     await index.commit(gone.start);
     assert.equal(calls.range, before + 1, 'asked storage again');
+  });
+});
+
+describe('CommitIndex, notes read a page at a time', () => {
+  it('one commitNotes query keeps the notes of the commits of its page', async () => {
+    const rows = commits(10);
+    const { storage, calls } = fakeStorage(rows);
+    const index = new CommitIndex(storage, 'log', 1024, undefined, 4);
+    assert.deepEqual(await index.commit(rows[0]!.start), rows[0]);
+    assert.deepEqual(calls, { starts: 1, notes: 1, range: 0 });
+    for (const i of [0, 1, 2]) assert.deepEqual(await index.commit(rows[i]!.end - 1), rows[i]);
+    assert.equal(calls.notes, 1, 'commits 0..2 from memory');
+    // Commit 3 ended the page (where it ends was not in it): read with the next page.
+    assert.deepEqual(await index.commit(rows[3]!.start), rows[3]);
+    assert.equal(calls.notes, 2);
+    for (const i of [4, 5]) assert.deepEqual(await index.commit(rows[i]!.start), rows[i]);
+    // The log's last commit is never kept from a page: commitRange answers it.
+    assert.deepEqual(await index.commit(rows[9]!.start), rows[9]);
+    assert.deepEqual(calls, { starts: 1, notes: 3, range: 1 });
+  });
+
+  it('keeps no note of a commit whose next one is not where the index has it', async () => {
+    const rows = commits(6);
+    const { storage, calls } = fakeStorage(rows);
+    const index = new CommitIndex(storage, 'log', 1024, undefined, 8);
+    await index.commit(rows[5]!.start); // the starts are read, no note of commits 0..4
+    // An insider deletes commit 1's row: a page from commit 0 keeps neither 0 (storage now
+    // has it end where commit 2 starts) nor anything after it.
+    const gone = rows.splice(1, 1)[0]!;
+    assert.deepEqual(await index.commit(0), { start: 0, end: gone.end, receipt: 'n0' });
+    assert.equal(calls.range, 2, 'answered by commitRange');
+    await index.commit(0);
+    assert.equal(calls.range, 3, 'not kept: asked storage again');
   });
 });
 

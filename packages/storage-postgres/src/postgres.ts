@@ -3,6 +3,7 @@ import {
   StorageError,
   type CheckpointTimestamp,
   type CommitAnswer,
+  type CommitNote,
   type CommitStarts,
   type CommitRequest,
   type EntryErasure,
@@ -349,6 +350,20 @@ export class PostgresStorage extends PostgresAccess implements Storage {
       [id, from, limit],
     );
     return { starts: rows.flatMap((r) => (r.s === null ? [] : [r.s])), size: rows[0]!.size };
+  }
+
+  async commitNotes(log: string, from: number, limit: number): Promise<CommitNote[]> {
+    const id = await this.logId(log);
+    checkIndex(from);
+    checkLimit(limit);
+    const { rows } = await this.query<{ start: number; receipt: string | null }>(
+      `SELECT first_idx AS start, receipt FROM ${this.t.batches} ` +
+        'WHERE log_id = $1 AND first_idx >= $2 ORDER BY first_idx LIMIT $3',
+      [id, from, limit],
+    );
+    return rows.map((r) =>
+      r.receipt === null ? { start: r.start } : { start: r.start, receipt: r.receipt },
+    );
   }
 
   async findByLookupKey(log: string, key: number, limit: number): Promise<number[]> {

@@ -3,6 +3,7 @@ import {
   StorageError,
   type CheckpointTimestamp,
   type CommitAnswer,
+  type CommitNote,
   type CommitStarts,
   type CommitRequest,
   type EntryErasure,
@@ -209,6 +210,14 @@ export class SqliteStorage extends SqliteAccess implements Storage {
   async readEntries(log: string, start: number, end: number): Promise<Uint8Array[]> {
     const id = this.logId(log);
     checkRange(start, end);
+    if (end === start + 1) {
+      // One entry (a bundle's, a receipt's): a point read, no row list.
+      const data = this.stmt.readEntry.get(id, start);
+      if (data === undefined) {
+        throw new StorageError('OUT_OF_RANGE', `entries [${start}, ${end}) are not all sequenced`);
+      }
+      return [toBytes(data)];
+    }
     const rows = this.stmt.readEntries.all(id, start, end);
     if (rows.length !== end - start) {
       throw new StorageError('OUT_OF_RANGE', `entries [${start}, ${end}) are not all sequenced`);
@@ -246,6 +255,17 @@ export class SqliteStorage extends SqliteAccess implements Storage {
       starts: this.stmt.commitStarts.all(id, from, limit),
       size: this.stmt.sizes.get(id)!.sequenced_size,
     }))();
+  }
+
+  async commitNotes(log: string, from: number, limit: number): Promise<CommitNote[]> {
+    const id = this.logId(log);
+    checkIndex(from);
+    checkLimit(limit);
+    return this.stmt.commitNotes
+      .all(id, from, limit)
+      .map((r) =>
+        r.receipt === null ? { start: r.start } : { start: r.start, receipt: r.receipt },
+      );
   }
 
   async findByLookupKey(log: string, key: number, limit: number): Promise<number[]> {
@@ -443,6 +463,10 @@ function logStatements(db: Database.Database) {
           'ORDER BY first_idx LIMIT ?',
       )
       .pluck(),
+    commitNotes: db.prepare<[number, number, number], { start: number; receipt: string | null }>(
+      'SELECT first_idx AS start, receipt FROM batches WHERE log_id = ? AND first_idx >= ? ' +
+        'ORDER BY first_idx LIMIT ?',
+    ),
     findLookup: db
       .prepare<[number, number, number], number>(
         'SELECT idx FROM lookup WHERE log_id = ? AND key = ? ORDER BY idx LIMIT ?',
@@ -456,6 +480,9 @@ function logStatements(db: Database.Database) {
       .prepare<[number, number, number], Buffer>(
         'SELECT data FROM entries WHERE log_id = ? AND idx >= ? AND idx < ? ORDER BY idx',
       )
+      .pluck(),
+    readEntry: db
+      .prepare<[number, number], Buffer>('SELECT data FROM entries WHERE log_id = ? AND idx = ?')
       .pluck(),
     readTile: db
       .prepare<[number, number, number], Buffer>(

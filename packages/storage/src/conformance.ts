@@ -427,6 +427,17 @@ export function storageConformance(
         await assert.rejects(s.commitStarts(LOG.name, 0, 0), isCode('INVALID_ARGUMENT'));
         await assert.rejects(s.commitStarts(LOG.name, -1, 1), isCode('INVALID_ARGUMENT'));
         await assert.rejects(s.commitStarts('missing', 0, 1), isCode('UNKNOWN_LOG'));
+        assert.deepEqual(await s.commitNotes(LOG.name, 0, 10), [
+          { start: 0, receipt: 'note 0-3' },
+          { start: 3 },
+          { start: 4, receipt: 'n 4-6' },
+        ]);
+        assert.deepEqual(await s.commitNotes(LOG.name, 1, 1), [{ start: 3 }]);
+        assert.deepEqual(await s.commitNotes(LOG.name, 4, 10), [{ start: 4, receipt: 'n 4-6' }]);
+        assert.deepEqual(await s.commitNotes(LOG.name, 5, 10), []);
+        await assert.rejects(s.commitNotes(LOG.name, 0, 0), isCode('INVALID_ARGUMENT'));
+        await assert.rejects(s.commitNotes(LOG.name, -1, 1), isCode('INVALID_ARGUMENT'));
+        await assert.rejects(s.commitNotes('missing', 0, 1), isCode('UNKNOWN_LOG'));
         await assert.rejects(s.commitRange(LOG.name, 6), isCode('OUT_OF_RANGE'));
         await assert.rejects(s.commitRange(LOG.name, -1), isCode('INVALID_ARGUMENT'));
         await assert.rejects(s.commitRange(LOG.name, 1.5), isCode('INVALID_ARGUMENT'));

@@ -194,6 +194,12 @@ export interface Storage {
    * than `limit` starts, these are all the commits below `size` from `from` on.
    */
   commitStarts(log: string, from: number, limit: number): Promise<CommitStarts>;
+  /**
+   * The commits that start at or after `from`, ascending, at most `limit`: each one's first
+   * index and the note stored with it (none for a commit made without one), as commitRange
+   * answers them; where each ends is the next one's start (see commitStarts), not given here.
+   */
+  commitNotes(log: string, from: number, limit: number): Promise<CommitNote[]>;
   /** Indices of the entries sequenced with this lookup key, ascending, at most `limit`. */
   findByLookupKey(log: string, key: number, limit: number): Promise<number[]>;
   /** The stored outcome of an idempotency key, if it was used. */
@@ -351,6 +357,12 @@ export interface IndexRange {
 export interface CommitStarts {
   readonly starts: readonly number[];
   readonly size: number;
+}
+
+/** The first index of one commit and the note sealed with its entries, if any. */
+export interface CommitNote {
+  readonly start: number;
+  readonly receipt?: string;
 }
 
 /** The entries `[start, end)` of one commit and the note sealed with them, if any. */

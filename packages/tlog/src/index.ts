@@ -38,6 +38,7 @@ export {
   FULL_TILE_CACHE_BYTES,
   TileHashCache,
   type HashChildren,
+  type HashChildrenInto,
   type TileHashCacheOptions,
 } from './tile-cache.js';
 export { decodeEntryBundle, encodeEntryBundle } from './bundle.js';

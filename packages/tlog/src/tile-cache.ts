@@ -38,6 +38,13 @@ interface Entry {
  */
 export type HashChildren = (left: Uint8Array, right: Uint8Array) => Uint8Array;
 
+/**
+ * Writes the RFC 9162 interior node hash SHA-256(0x01 || src[at, at + 64)) (the node over the
+ * two 32-byte hashes there) to dst[to, to + 32), like @proofline/tlog/node's nodeHashInto: the
+ * same bytes as nodeHash, with no copy or allocation.
+ */
+export type HashChildrenInto = (src: Uint8Array, at: number, dst: Uint8Array, to: number) => void;
+
 export interface TileHashCacheOptions {
   /**
    * Computes the interior hashes when a tile is expanded, instead of this package's
@@ -46,6 +53,12 @@ export interface TileHashCacheOptions {
    * Uint8Array throws TlogError INVALID_ARGUMENT.
    */
   readonly hashChildren?: HashChildren;
+  /**
+   * Computes the interior hashes in place instead (see {@link HashChildrenInto}), without a
+   * result to check: the tests of whoever passes it must show it gives nodeHash's bytes.
+   * Takes precedence over `hashChildren`.
+   */
+  readonly hashChildrenInto?: HashChildrenInto;
 }
 
 /**
@@ -58,11 +71,24 @@ export function expandTile(
   data: Uint8Array,
   width: number,
   hashChildren?: HashChildren,
+  hashChildrenInto?: HashChildrenInto,
 ): Uint8Array {
   let top = 0;
   while (top < TILE_HEIGHT - 1 && width >> (top + 1) > 0) top++;
   const out = new Uint8Array(((LEVEL_OFFSET[top] as number) + (width >> top)) * HASH_SIZE);
   out.set(data.subarray(0, width * HASH_SIZE));
+  if (hashChildrenInto !== undefined) {
+    // The children of each node are adjacent in `out`: hashed where they lie.
+    for (let r = 0; r < top; r++) {
+      const from = (LEVEL_OFFSET[r] as number) * HASH_SIZE;
+      const to = (LEVEL_OFFSET[r + 1] as number) * HASH_SIZE;
+      const n = width >> (r + 1);
+      for (let j = 0; j < n; j++) {
+        hashChildrenInto(out, from + 2 * j * HASH_SIZE, out, to + j * HASH_SIZE);
+      }
+    }
+    return out;
+  }
   if (hashChildren !== undefined) {
     for (let r = 0; r < top; r++) {
       const from = (LEVEL_OFFSET[r] as number) * HASH_SIZE;
@@ -110,7 +136,7 @@ export function expandTile(
  * fixed per-entry overhead) stay within `maxBytes`; a full tile counts
  * {@link FULL_TILE_CACHE_BYTES} (about 16 KiB).
  *
- * Hashing: tiles are expanded with `options.hashChildren` when given (see
+ * Hashing: tiles are expanded with `options.hashChildrenInto` or `options.hashChildren` when given (see
  * {@link TileHashCacheOptions}), else with this package's SHA-256.
  */
 export class TileHashCache {
@@ -120,6 +146,8 @@ export class TileHashCache {
   private missCount = 0;
   /** @internal What expands tiles for this cache (undefined: this package's SHA-256). */
   readonly hashChildren: HashChildren | undefined;
+  /** @internal What expands tiles in place, if given (precedes hashChildren). */
+  readonly hashChildrenInto: HashChildrenInto | undefined;
 
   constructor(
     readonly maxBytes: number,
@@ -131,6 +159,11 @@ export class TileHashCache {
       throw new TlogError('INVALID_ARGUMENT', 'hashChildren must be a function');
     }
     this.hashChildren = options.hashChildren;
+    const into: unknown = options.hashChildrenInto;
+    if (into !== undefined && typeof into !== 'function') {
+      throw new TlogError('INVALID_ARGUMENT', 'hashChildrenInto must be a function');
+    }
+    this.hashChildrenInto = options.hashChildrenInto;
   }
 
   /** Bytes the cached entries count for (never more than `maxBytes`). */
@@ -170,6 +203,21 @@ export class TileHashCache {
     this.entries.delete(key);
     this.entries.set(key, entry);
     return entry.hashes;
+  }
+
+  /**
+   * The inclusion path of stored hash `p` (0..255) inside the full tile (level, index): its
+   * sibling at each tile-relative level 0..7, from the bottom up (fresh copies), when the
+   * tile's full expansion is cached (a hit, now the most recently used); else undefined (a
+   * miss), and nothing is read or hashed.
+   */
+  tilePath(level: number, index: number, p: number): Hash[] | undefined {
+    checkInteger('p', p, 0, TILE_WIDTH - 1);
+    const hashes = this.lookup(level, index, TILE_WIDTH);
+    if (hashes === undefined) return undefined;
+    const path = new Array<Hash>(TILE_HEIGHT);
+    for (let r = 0; r < TILE_HEIGHT; r++) path[r] = expandedNode(hashes, r, (p >> r) ^ 1);
+    return path;
   }
 
   /** @internal Caches the expansion of tile (level, index) of `width`, unless a wider one is cached. */

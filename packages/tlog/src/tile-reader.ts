@@ -141,7 +141,12 @@ async function cachedRead(
     let next = 0;
     tiles.forEach((tile, i) => {
       if (expanded[i] !== undefined) return;
-      const hashes = expandTile(data[next++] as Uint8Array, tile.width, cache.hashChildren);
+      const hashes = expandTile(
+        data[next++] as Uint8Array,
+        tile.width,
+        cache.hashChildren,
+        cache.hashChildrenInto,
+      );
       cache.store(tile.level, tile.index, tile.width, hashes);
       expanded[i] = hashes;
     });

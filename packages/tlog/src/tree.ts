@@ -59,11 +59,13 @@ export async function proveInclusion(
  * SUBPROOF(m, D[m], b) is empty if b, else {MTH(D[m])}; for m < n, with k the largest power
  * of two < n, SUBPROOF(m, D[0:k], b) : MTH(D[k:n]) if m <= k, else
  * SUBPROOF(m - k, D[k:n], false) : MTH(D[0:k]). Empty when oldSize is 0 or equals newSize.
+ * `hashChildren` replaces nodeHash for folding the ranges' edges (see hashRanges).
  */
 export async function proveConsistency(
   oldSize: number,
   newSize: number,
   read: HashReader,
+  hashChildren?: NodeHasher,
 ): Promise<Hash[]> {
   checkInteger('newSize', newSize);
   checkInteger('oldSize', oldSize);
@@ -91,5 +93,5 @@ export async function proveConsistency(
   if (!startsAtLeft) {
     parts.push({ start, end });
   }
-  return hashRanges(parts.reverse(), read);
+  return hashRanges(parts.reverse(), read, hashChildren);
 }

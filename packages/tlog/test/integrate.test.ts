@@ -201,6 +201,41 @@ test('proveInclusion with a hashChildren folds to the same proofs, and checks wh
   );
 });
 
+test('proveConsistency with a hashChildren folds to the same proofs, and checks what it returns', async () => {
+  const leaves = randomHashes(1300, 7);
+  const updates = integrate(0, () => new Uint8Array(0), leaves);
+  const store = new Map(updates.map((u) => [`${u.tile.level}/${u.tile.index}`, u.data]));
+  const read = async (tiles: readonly TileId[]) =>
+    tiles.map((t) => store.get(`${t.level}/${t.index}`)!.subarray(0, t.width * 32));
+  let calls = 0;
+  const node = (left: Hash, right: Hash): Hash => {
+    calls++;
+    return new Uint8Array(
+      createHash('sha256').update(Uint8Array.of(1)).update(left).update(right).digest(),
+    );
+  };
+  for (const [oldSize, newSize] of [
+    [1, 2],
+    [3, 7],
+    [255, 257],
+    [300, 1000],
+    [1000, 1300],
+    [7, 1300],
+  ] as const) {
+    const reader = tileHashReader(newSize, read);
+    assert.deepEqual(
+      await proveConsistency(oldSize, newSize, reader, node),
+      await proveConsistency(oldSize, newSize, reader),
+      `${oldSize} to ${newSize}`,
+    );
+  }
+  assert.ok(calls > 0, 'the ranges were folded with hashChildren');
+  await assert.rejects(
+    proveConsistency(7, 1300, tileHashReader(1300, read), () => new Uint8Array(31)),
+    (err: unknown) => (err as { code?: string }).code === 'INVALID_ARGUMENT',
+  );
+});
+
 test('tileHashReader with a hashChildren reads the same nodes, and checks what it returns', async () => {
   const leaves = randomHashes(1300, 6);
   const updates = integrate(0, () => new Uint8Array(0), leaves);

@@ -258,6 +258,29 @@ test('a cache with hashChildren answers exactly like one without, and like the u
   }
 });
 
+test('hashChildrenInto expands every tile width to the same bytes, and a cache with it answers the same', async () => {
+  const into = (src: Uint8Array, at: number, dst: Uint8Array, to: number): void => {
+    dst.set(nodeCryptoChildren(src.subarray(at, at + 32), src.subarray(at + 32, at + 64)), to);
+  };
+  const rand = prng(66);
+  for (let width = 1; width <= 256; width++) {
+    const data = new Uint8Array(width * 32);
+    for (let i = 0; i < data.length; i++) data[i] = rand(0, 255);
+    const copy = data.slice();
+    assert.deepEqual(expandTile(data, width, undefined, into), expandTile(data, width), `${width}`);
+    assert.deepEqual(data, copy, 'the tile data is not modified');
+  }
+  const cache = new TileHashCache(64 * 1024 * 1024, { hashChildrenInto: into });
+  for (const size of [1, 3, 257, 4097, 65_537]) {
+    const plain = tileHashReader(size, tileSource().read);
+    await sameAnswers(size, tileHashReader(size, tileSource().read, { cache }), plain, prng(size));
+  }
+  throwsCode(
+    () => new TileHashCache(1024, { hashChildrenInto: 1 as unknown as typeof into }),
+    'INVALID_ARGUMENT',
+  );
+});
+
 test('a bad hashChildren is rejected and caches nothing', async () => {
   throwsCode(
     () => new TileHashCache(1024, { hashChildren: 'sha256' as unknown as () => Uint8Array }),
@@ -275,4 +298,32 @@ test('a bad hashChildren is rejected and caches nothing', async () => {
     // With a cache every tile read is expanded, so a level-0 node fails the same way.
     await rejectsCode(reader([{ level: 0, index: 0 }]), 'INVALID_ARGUMENT');
   }
+});
+
+test('tilePath: the siblings inside a cached full tile, as the reader gives them; none otherwise', async () => {
+  const { read, calls } = tileSource();
+  const cache = new TileHashCache(FULL_TILE_CACHE_BYTES * 4);
+  const size = 3 * 256 + 100; // tiles 0..2 full, tile 3 partial
+  const reader = tileHashReader(size, read, { cache });
+  assert.equal(cache.tilePath(0, 1, 5), undefined, 'not cached yet');
+  await reader([
+    { level: 0, index: 256 },
+    { level: 0, index: 3 * 256 },
+  ]);
+  const before = calls.length;
+  for (const p of [0, 1, 5, 128, 254, 255]) {
+    const index = 256 + p;
+    const siblings = Array.from({ length: 8 }, (_, level) => ({
+      level,
+      index: Math.floor(index / 2 ** level) ^ 1,
+    }));
+    assert.deepEqual(cache.tilePath(0, 1, p), await reader(siblings), `p ${p}`);
+  }
+  assert.equal(calls.length, before, 'nothing read');
+  assert.equal(cache.tilePath(0, 3, 0), undefined, 'a partial tile has no full path');
+  assert.equal(cache.tilePath(0, 2, 0), undefined, 'a tile never read');
+  const path = cache.tilePath(0, 1, 7)!;
+  path[0]!.fill(0);
+  assert.notDeepEqual(cache.tilePath(0, 1, 7)![0], path[0], 'fresh copies');
+  throwsCode(() => cache.tilePath(0, 1, 256), 'INVALID_ARGUMENT');
 });

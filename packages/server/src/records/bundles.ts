@@ -12,7 +12,7 @@ import {
   type BundleTimestamp,
   type BundleV2,
 } from '@proofline/records';
-import { nodeInteriorHash } from '@proofline/tlog/node';
+import { nodeHashInto, nodeInteriorHash } from '@proofline/tlog/node';
 import {
   TILE_HEIGHT,
   TILE_WIDTH,
@@ -145,9 +145,10 @@ interface LogState {
   readonly anchorSizes: number[];
   /**
    * By anchor size, then by level-0 tile: the inclusion proof's hashes above the tile (see
-   * inclusionProof), and how many are kept.
+   * inclusionProof), flat (hash i at bytes [32i, 32i + 32): one object each), and how many
+   * are kept.
    */
-  readonly uppers: Map<number, Map<number, readonly Uint8Array[]>>;
+  readonly uppers: Map<number, Map<number, Uint8Array>>;
   upperCount: number;
   /** Bundle texts by index, least recently used first, and their bytes (textBytes). */
   readonly texts: Map<number, CachedText>;
@@ -344,15 +345,24 @@ export class ProofBundles {
       let bySize = state.uppers.get(size);
       if (bySize === undefined) state.uppers.set(size, (bySize = new Map()));
       if (!bySize.has(tile)) state.upperCount++;
-      bySize.set(tile, proof.slice(TILE_HEIGHT));
+      const above = proof.slice(TILE_HEIGHT);
+      const flat = new Uint8Array(32 * above.length);
+      for (let i = 0; i < above.length; i++) flat.set(above[i]!, 32 * i);
+      bySize.set(tile, flat);
       return proof;
     }
-    // Indices go beyond 2^31: no bitwise operators.
-    const siblings = Array.from({ length: TILE_HEIGHT }, (_, level) => {
-      const node = Math.floor(index / 2 ** level);
-      return { level, index: node % 2 === 0 ? node + 1 : node - 1 };
-    });
-    return [...(await anchor.reader(siblings)), ...upper];
+    // The siblings inside the tile: from its cached expansion, else through the reader.
+    let proof = state.tiles.tilePath(0, tile, index % TILE_WIDTH);
+    if (proof === undefined) {
+      // Indices go beyond 2^31: no bitwise operators.
+      const siblings = Array.from({ length: TILE_HEIGHT }, (_, level) => {
+        const node = Math.floor(index / 2 ** level);
+        return { level, index: node % 2 === 0 ? node + 1 : node - 1 };
+      });
+      proof = [...(await anchor.reader(siblings))];
+    }
+    for (let at = 0; at < upper.length; at += 32) proof.push(upper.slice(at, at + 32));
+    return proof;
   }
 
   /** The latest snapshot covering `index` and the record's anchor. */
@@ -460,7 +470,10 @@ export class ProofBundles {
     let state = this.logs.get(log);
     if (!state) {
       state = {
-        tiles: new TileHashCache(this.tileCacheBytes, { hashChildren: nodeInteriorHash }),
+        tiles: new TileHashCache(this.tileCacheBytes, {
+          hashChildren: nodeInteriorHash,
+          hashChildrenInto: nodeHashInto,
+        }),
         sequenced: 0,
         latest: undefined,
         refreshing: undefined,
@@ -556,7 +569,7 @@ export class ProofBundles {
   private consistency(anchor: Anchor, latest: Snapshot): Promise<readonly Uint8Array[]> {
     const size = latest.checkpoint.size;
     if (anchor.consistency?.size !== size) {
-      const proof = proveConsistency(anchor.checkpoint.size, size, latest.reader);
+      const proof = proveConsistency(anchor.checkpoint.size, size, latest.reader, nodeInteriorHash);
       // A failed proof (a tile read error) is not kept.
       proof.catch(() => {
         if (anchor.consistency?.proof === proof) anchor.consistency = undefined;

@@ -1,4 +1,4 @@
-import type { IndexRange, Storage, StoredCommit } from '@proofline/storage';
+import type { CommitNote, IndexRange, Storage, StoredCommit } from '@proofline/storage';
 
 /**
  * Commit starts read per storage query while an index catches up with its log: a log of
@@ -16,6 +16,14 @@ export const COMMIT_STARTS_PAGE = 16 * 1024;
 export const COMMIT_NOTE_SLOTS = 32 * 1024;
 
 /**
+ * Notes read per storage query when a commit's note is not kept: the commit's and those of
+ * the commits after it (Storage.commitNotes), about 17 KiB, each put in its own slot. A log's
+ * first pass then costs one query per 32 commits instead of one per commit; a page costs about
+ * two commitRange queries on SQLite.
+ */
+export const COMMIT_NOTES_PAGE = 32;
+
+/**
  * One log's commits in memory: the first index of each (8 bytes per commit, in a typed array
  * grown with the log and never emptied), from Storage.commitStarts, so finding the commit of
  * an index is a binary search instead of a query; and, for the commits whose slot holds it,
@@ -23,10 +31,11 @@ export const COMMIT_NOTE_SLOTS = 32 * 1024;
  *
  * Invariants: every commit starting below `size` is in `starts` (storage answered them with
  * that sequenced size from one snapshot; commits are append-only and never split or moved).
- * A note is kept only when storage's commitRange answered exactly the index's range for it.
+ * A note is kept only when storage answered exactly the index's range for it: commitRange's
+ * range, or in commitNotes' answer the commit's start followed by the next one's.
  *
  * Insider with database write access: a receipt row edited or deleted after this node read
- * it is served as first read (the note the node stored and signed when it sequenced the
+ * it (for its own commit or in a page of its neighbours') is served as first read (the note the node stored and signed when it sequenced the
  * commit) until its slot is reused or the process restarts; a node that reads the row after
  * the edit serves what storage answers, as without this index (an edited note fails its
  * signature in every verifier; a deleted one means no receipt). Nothing here makes a note.
@@ -47,6 +56,8 @@ export class CommitIndex {
     /** For tests: {@link COMMIT_NOTE_SLOTS}, {@link COMMIT_STARTS_PAGE} (at least 2). */
     private readonly noteSlots = COMMIT_NOTE_SLOTS,
     private readonly page = COMMIT_STARTS_PAGE,
+    /** For tests: {@link COMMIT_NOTES_PAGE} (0: commitRange only). */
+    private readonly notesPage = COMMIT_NOTES_PAGE,
   ) {
     this.noteStarts = new Float64Array(noteSlots).fill(-1);
     this.notes = new Array<string | undefined>(noteSlots);
@@ -59,12 +70,17 @@ export class CommitIndex {
   async commit(index: number): Promise<StoredCommit> {
     const at = await this.position(index);
     if (at >= 0) {
-      const slot = at % this.noteSlots;
-      const start = this.starts[at]!;
-      if (this.noteStarts[slot] === start) {
-        const end = at + 1 < this.count ? this.starts[at + 1]! : this.size;
-        const receipt = this.notes[slot];
-        return receipt === undefined ? { start, end } : { start, end, receipt };
+      const kept = this.kept(at);
+      if (kept !== undefined) return kept;
+      if (this.notesPage > 0) {
+        const notes = await this.storage.commitNotes(
+          this.log,
+          this.starts[at]!,
+          Math.min(this.notesPage, this.noteSlots),
+        );
+        this.keepPage(at, notes);
+        const paged = this.kept(at);
+        if (paged !== undefined) return paged;
       }
     }
     const stored = await this.storage.commitRange(this.log, index);
@@ -74,6 +90,32 @@ export class CommitIndex {
       this.notes[slot] = stored.receipt;
     }
     return stored;
+  }
+
+  /** The commit at position `at` from memory, if its slot keeps its note. */
+  private kept(at: number): StoredCommit | undefined {
+    const slot = at % this.noteSlots;
+    const start = this.starts[at]!;
+    if (this.noteStarts[slot] !== start) return undefined;
+    const end = at + 1 < this.count ? this.starts[at + 1]! : this.size;
+    const receipt = this.notes[slot];
+    return receipt === undefined ? { start, end } : { start, end, receipt };
+  }
+
+  /**
+   * Keeps the notes of `notes` (commitNotes from the start at position `at`) whose commit and
+   * the next are exactly the index's positions at and after it: a commit whose next one is
+   * not in the page, or not where the index has it (a row removed from storage), is not kept.
+   */
+  private keepPage(at: number, notes: readonly CommitNote[]): void {
+    for (let i = 0; i + 1 < notes.length; i++) {
+      const p = at + i;
+      if (p + 1 >= this.count) return;
+      if (notes[i]!.start !== this.starts[p] || notes[i + 1]!.start !== this.starts[p + 1]) return;
+      const slot = p % this.noteSlots;
+      this.noteStarts[slot] = this.starts[p]!;
+      this.notes[slot] = notes[i]!.receipt;
+    }
   }
 
   /** Commits known (for tests). */

@@ -10,7 +10,7 @@ import {
   type ReceiptView,
   type RecordV1,
 } from '@proofline/records';
-import { nodeInteriorHash, nodeLeafHash } from '@proofline/tlog/node';
+import { nodeHashInto, nodeInteriorHash, nodeLeafHash } from '@proofline/tlog/node';
 import {
   StorageError,
   readTilesAt,
@@ -49,15 +49,23 @@ interface CommitTree {
 /** What the sequencer resolves a record group with. */
 type SequencedGroup = Extract<GroupResult<readonly BuiltRecord[]>, { status: 'sequenced' }>;
 
-/** A stored commit's leaf hashes and tree: fixed, since entries are never rewritten. */
-type StoredTree = Omit<CommitTree, 'note'>;
+/**
+ * A stored commit's leaf hashes (flat: leaf i at bytes [32i, 32i + 32)) and (size > 1) tree:
+ * fixed, since entries are never rewritten. A few objects per commit, however many leaves.
+ */
+interface StoredTree {
+  readonly first: number;
+  readonly leaves: Uint8Array;
+  readonly tree?: BatchTree;
+}
 
 /**
- * Leaves of the batch commit trees kept for reads: about 64 bytes each (the leaf and its
- * share of interior hashes), so 64 MiB of commits in all: a miss costs a batch's tile reads
- * and interior hashes (milliseconds for a commit of thousands of records).
+ * Leaves of the batch commit trees kept for reads: about 96 bytes each, off the JS heap (the
+ * leaf, and in the tree its copy and its share of interior hashes), so 48 MiB of commits in
+ * all: a miss costs a batch's tile reads and interior hashes (milliseconds for a commit of
+ * thousands of records).
  */
-const TREE_CACHE_LEAVES = 1024 * 1024;
+export const TREE_CACHE_LEAVES = 512 * 1024;
 
 /**
  * Receipts as stored: each commit's note was signed once, when the commit was sequenced,
@@ -76,6 +84,8 @@ export class Receipts {
   private cachedLeaves = 0;
   /** Per log, its commits' starts and some of their notes. */
   private readonly commits = new Map<string, CommitIndex>();
+  /** Per log, an integrated size storage answered (sizes never decrease). */
+  private readonly integrated = new Map<string, number>();
 
   constructor(
     private readonly storage: Storage,
@@ -191,19 +201,35 @@ export class Receipts {
 
   /** The creation receipt stored with the commit of entry `index`, or undefined if none. */
   async creation(log: ReceiptLog, index: number): Promise<CreationReceipt | undefined> {
-    const commit = await this.commitOf(log, index, true);
+    const commit = await this.storedCommit(log, index, true);
     if (commit.note === undefined) return undefined;
-    if (commit.tree === undefined) return { note: commit.note };
-    return { note: commit.note, proof: commit.tree.proof(index - commit.first) };
+    const tree = commit.tree === undefined ? undefined : (await commit.tree).tree;
+    if (tree === undefined) return { note: commit.note };
+    return { note: commit.note, proof: tree.proof(index - commit.first) };
+  }
+
+  /** The stored commit holding `index` (see storedCommit), with its leaf hashes and tree. */
+  private async commitOf(log: ReceiptLog, index: number): Promise<CommitTree> {
+    const { first, note, tree } = await this.storedCommit(log, index);
+    if (tree === undefined) return { first, note, leaves: [] };
+    const { leaves, tree: batch } = await tree;
+    const hashes = Array.from({ length: leaves.length / 32 }, (_, i) =>
+      leaves.subarray(32 * i, 32 * i + 32),
+    );
+    return { first, note, leaves: hashes, ...(batch === undefined ? {} : { tree: batch }) };
   }
 
   /**
    * The stored commit holding `index`: its range and note from the log's CommitIndex (the
    * note as storage first answered it while its slot keeps it, else as stored now), and its
    * leaf hashes and tree (batch trees cached: entries are immutable). With `noteOnly`, a
-   * commit of one entry or without a note is not read.
+   * commit of one entry or without a note has no tree (nothing more is read).
    */
-  private async commitOf(log: ReceiptLog, index: number, noteOnly = false): Promise<CommitTree> {
+  private async storedCommit(
+    log: ReceiptLog,
+    index: number,
+    noteOnly = false,
+  ): Promise<{ first: number; note: string | undefined; tree?: Promise<StoredTree> }> {
     const name = log.config.name;
     let stored: StoredCommit;
     try {
@@ -212,11 +238,11 @@ export class Receipts {
       // A sequenced entry whose commit row is gone (removed from the database): no receipt.
       if (!(err instanceof StorageError && err.code === 'OUT_OF_RANGE')) throw err;
       if (!(await this.isSequenced(name, index))) throw err;
-      return { first: index, note: undefined, leaves: [] };
+      return { first: index, note: undefined };
     }
     const { start, end, receipt } = stored;
     if (noteOnly && (receipt === undefined || end - start === 1)) {
-      return { first: start, note: receipt, leaves: [] };
+      return { first: start, note: receipt };
     }
     const key = `${name}\n${start}\n${end}`;
     const cached = this.trees.get(key);
@@ -229,7 +255,7 @@ export class Receipts {
       tree = this.treeFor(name, start, end, receipt);
       if (end - start > 1 && end - start <= TREE_CACHE_LEAVES) this.cache(key, end - start, tree);
     }
-    return { ...(await tree), note: receipt };
+    return { first: start, note: receipt, tree };
   }
 
   /**
@@ -249,7 +275,7 @@ export class Receipts {
     note: string | undefined,
   ): Promise<StoredTree> {
     const root = signedBatchRoot(note);
-    const integrated = end - start > 1 ? await this.storage.integratedSize(log) : 0;
+    const integrated = end - start > 1 ? await this.integratedSize(log, end) : 0;
     let fromTiles: Uint8Array[] | undefined;
     if (end <= integrated) {
       const read = tileHashReader(integrated, (tiles) => readTilesAt(this.storage, log, tiles), {
@@ -257,11 +283,11 @@ export class Receipts {
       });
       const nodes = Array.from({ length: end - start }, (_, i) => ({ level: 0, index: start + i }));
       fromTiles = [...(await read(nodes))];
-      const tiled = treeOf(start, fromTiles);
+      const tiled = storedTreeOf(start, fromTiles);
       if (root !== undefined && tiled.tree && equalHashes(tiled.tree.root, root)) return tiled;
     }
     const entries = await this.storage.readEntries(log, start, end);
-    return treeOf(
+    return storedTreeOf(
       start,
       entries.map((e, i) => (e.length === 0 && fromTiles ? fromTiles[i]! : nodeLeafHash(e))),
     );
@@ -282,6 +308,15 @@ export class Receipts {
       this.trees.delete(key);
       this.cachedLeaves -= leaves;
     });
+  }
+
+  /** An integrated size of `log`: one known if it reaches `end`, else storage's. */
+  private async integratedSize(log: string, end: number): Promise<number> {
+    const known = this.integrated.get(log) ?? 0;
+    if (end <= known) return known;
+    const size = Math.max(known, await this.storage.integratedSize(log));
+    this.integrated.set(log, size);
+    return size;
   }
 
   private commitIndex(log: string): CommitIndex {
@@ -329,9 +364,17 @@ export class Receipts {
   }
 }
 
-function treeOf(first: number, leaves: readonly Uint8Array[]): StoredTree {
+function treeOf(first: number, leaves: readonly Uint8Array[]): Omit<CommitTree, 'note'> {
   const tree = leaves.length > 1 ? batchTree(leaves, nodeInteriorHash) : undefined;
   return { first, leaves, ...(tree === undefined ? {} : { tree }) };
+}
+
+/** treeOf for the cache: the leaves flat, in one array. */
+function storedTreeOf(first: number, leaves: readonly Uint8Array[]): StoredTree {
+  const flat = new Uint8Array(32 * leaves.length);
+  for (let i = 0; i < leaves.length; i++) flat.set(leaves[i]!, 32 * i);
+  const tree = leaves.length > 1 ? batchTree(leaves, nodeInteriorHash, nodeHashInto) : undefined;
+  return { first, leaves: flat, ...(tree === undefined ? {} : { tree }) };
 }
 
 /** The root a stored batch receipt note claims (unverified: only compared), if it is one. */
