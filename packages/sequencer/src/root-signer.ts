@@ -51,7 +51,10 @@ export class RootSigner {
     });
     const sign1 = decodeSign1(bytes);
     if (!(await this.verifier.verify(sigStructure(sign1.protectedBytes, root), sign1.signature))) {
-      throw new CoseError('INVALID_SIGNATURE', 'the root signature does not verify with the log key');
+      throw new CoseError(
+        'INVALID_SIGNATURE',
+        'the root signature does not verify with the log key',
+      );
     }
     return bytes;
   }
