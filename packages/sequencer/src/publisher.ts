@@ -119,7 +119,10 @@ export interface PublisherOptions {
   readonly onTimestampFailure?: (report: { readonly tsa: string; readonly size: number }) => void;
 }
 
-/** Bound of one round's tile cache: the edge tiles of a tree's levels and of an older size. */
+/**
+ * Bound of one round's tile cache: 64 full tiles, more than a round reads (the edge tiles of
+ * each level, at the new size and at the latest checkpoint's); an evicted tile is read again.
+ */
 const ROUND_TILE_CACHE_BYTES = 64 * FULL_TILE_CACHE_BYTES;
 
 /** Default least time between the starts of two publishing rounds, in ms. */

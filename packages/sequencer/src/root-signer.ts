@@ -25,8 +25,8 @@ import { nodeEd25519Verifier } from './node-signer.js';
  * Sig_structure of the message as encoded, over `root`), so a signer holding another key (a
  * misconfigured token) fails the round (it throws) instead of storing a root signature no
  * verifier accepts. The check uses node:crypto (nodeEd25519Verifier: a lookup when this
- * process's node signer made the signature), not the pure-JS verifier, which cost about a
- * millisecond of the event loop per checkpoint.
+ * process's node signer made the signature), not the pure-JS verifier, which cost
+ * milliseconds of the event loop per checkpoint.
  */
 export class RootSigner {
   private readonly verifier: Verifier;
