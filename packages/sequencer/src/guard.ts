@@ -184,7 +184,6 @@ export class CheckpointGuard {
             note: latest.note,
           });
           if (next === undefined) continue; // another process moved the guard: check again
-          this.verified = { state: next, latest: latest.note };
           return next;
         }
       }
@@ -226,9 +225,12 @@ export class CheckpointGuard {
   }
 
   /**
-   * Durably replaces `expected` (the state last read) with `next`; call after `check` and
-   * before publishing `next.note` or sending it to witnesses. Returns undefined, writing
-   * nothing, if the file no longer holds `expected` (another process moved it).
+   * Durably replaces `expected` (the state last read) with `next`; call after `check` (or
+   * `reconcile`'s own checks) proved, from the database's tiles, that the tree at `next.size`
+   * has `next.rootHash` and extends `expected`, and before publishing `next.note` or sending
+   * it to witnesses. Returns undefined, writing nothing, if the file no longer holds
+   * `expected` (another process moved it). Once `next.note` is the database's latest
+   * checkpoint, the next `reconcile` does not hash that tree again: it was just checked.
    */
   record(expected: GuardState, next: GuardState): GuardState | undefined {
     const cached = this.cached;
@@ -236,6 +238,7 @@ export class CheckpointGuard {
     const text = formatGuardState(this.file.origin, next);
     writeFileDurably(this.path, text);
     this.cached = { text, state: next };
+    this.verified = { state: next, latest: next.note };
     return next;
   }
 

@@ -7,6 +7,8 @@ import {
   tileHashReader,
   treeHash,
   verifyConsistency,
+  TileHashCache,
+  FULL_TILE_CACHE_BYTES,
   type HashReader,
 } from '@proofline/tlog';
 import {
@@ -116,6 +118,12 @@ export interface PublisherOptions {
   /** Called when an authority's request fails (before the error goes to `onError`). */
   readonly onTimestampFailure?: (report: { readonly tsa: string; readonly size: number }) => void;
 }
+
+/**
+ * Bound of one round's tile cache: 64 full tiles, more than a round reads (the edge tiles of
+ * each level, at the new size and at the latest checkpoint's); an evicted tile is read again.
+ */
+const ROUND_TILE_CACHE_BYTES = 64 * FULL_TILE_CACHE_BYTES;
 
 /** Default least time between the starts of two publishing rounds, in ms. */
 const DEFAULT_MIN_INTERVAL_MS = 100;
@@ -323,10 +331,17 @@ export class Publisher {
       return undefined;
     }
 
+    // The round's reads of the tree (its root, the consistency proofs for the latest
+    // checkpoint, the guard and the witnesses) share one expansion of each tile they touch:
+    // the same hashes, each computed once per round. Nothing is kept across rounds.
+    const cache = new TileHashCache(
+      ROUND_TILE_CACHE_BYTES,
+      this.options.interiorHash === undefined ? {} : { hashChildren: this.options.interiorHash },
+    );
     const reader: HashReader = tileHashReader(
       size,
       (tiles) => readTilesAt(this.storage, name, tiles),
-      this.options.interiorHash === undefined ? {} : { hashChildren: this.options.interiorHash },
+      { cache },
     );
     const root = await treeHash(size, reader);
     if (latest) {

@@ -362,6 +362,47 @@ describe('checkpoint guard', () => {
     assert.equal((await newGuard(dir).read()).size, 11);
   });
 
+  test('a round reads each tile of its tree once; the next does not re-hash what it recorded', async (t) => {
+    const guard = newGuard(guardDir(t));
+    guard.create();
+    const store = await openStore(t);
+    // The tile reads after the round's integration: its root, the proof for the latest
+    // checkpoint and the guard's proof, each tile at most once.
+    const tiles: { reads?: string[] } = {};
+    const storage = wrapStorage(store.storage, {
+      integrate: async (...args) => {
+        const done = await store.storage.integrate(...args);
+        tiles.reads = [];
+        return done;
+      },
+      readTiles: async (log, keys) => {
+        tiles.reads?.push(...keys.map((k) => `${k.level}/${k.index}`));
+        return store.storage.readTiles(log, keys);
+      },
+    });
+    const { publisher: p } = publisher(store, guard, storage);
+    await grow(store, 'a', 0, 300);
+    assert.equal((await p.publish())?.size, 300);
+    await grow(store, 'a', 300, 700);
+    delete tiles.reads;
+    assert.equal((await p.publish())?.size, 700);
+    const reads = tiles.reads ?? [];
+    assert.ok(reads.length > 0, 'the round read its tiles');
+    assert.deepEqual(reads, [...new Set(reads)], 'no tile read twice in one round');
+    // The guard recorded 700 from the tiles it just checked: checking it again reads none.
+    tiles.reads = [];
+    assert.equal((await guard.reconcile(storage)).size, 700);
+    assert.deepEqual(tiles.reads, []);
+    // Another process's checkpoint in the database is checked against the tiles in full.
+    await grow(store, 'a', 700, 710);
+    const other = newGuard(guardDir(t));
+    other.create();
+    assert.equal((await publisher(store, other).publisher.publish())?.size, 710);
+    tiles.reads = [];
+    assert.equal((await guard.reconcile(storage)).size, 710);
+    assert.ok(tiles.reads.length > 0, 'the tree was read');
+  });
+
   describe('a careless operator', () => {
     test('a missing guard file is refused, never taken as empty', async (t) => {
       const { guard, signed } = await signedHistory(t);
