@@ -25,41 +25,44 @@ const FLUSH_CHARS = 64 * 1024;
  * joined and written by one `process.stdout.write`, on the event loop, so a busy server makes
  * about a hundred writes a second rather than a thread-pool write per request. Lines still
  * pending when the process exits are written then. A reader that closed the pipe (EPIPE) ends
- * the logging; any other write error is thrown.
+ * the logging; any other write error is thrown. One per process: every app logs through it.
  */
 class BatchedStdout {
   private pending = '';
   private broken = false;
 
-  write(line: string): void {
-    if (this.broken) return;
-    if (this.pending === '') setTimeout(this.flush, FLUSH_MS).unref();
-    this.pending += line;
-    if (this.pending.length > FLUSH_CHARS) this.flush();
+  constructor() {
+    process.on('exit', this.writePending);
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+      this.broken = true;
+    });
   }
 
-  readonly flush = (): void => {
+  write(line: string): void {
+    if (this.broken) return;
+    if (this.pending === '') setTimeout(this.writePending, FLUSH_MS).unref();
+    this.pending += line;
+    if (this.pending.length > FLUSH_CHARS) this.writePending();
+  }
+
+  /** Writes the pending lines now (pino's `logger.flush(cb)` calls this). */
+  flush(cb?: (err?: Error) => void): void {
+    this.writePending();
+    cb?.();
+  }
+
+  private readonly writePending = (): void => {
     const lines = this.pending;
     this.pending = '';
     if (lines !== '' && !this.broken) process.stdout.write(lines);
   };
-
-  readonly onError = (err: NodeJS.ErrnoException): void => {
-    if (err.code !== 'EPIPE') throw err;
-    this.broken = true;
-  };
 }
 
-/** The process's one BatchedStdout (every app of the process logs through it). */
 let stdout: BatchedStdout | undefined;
 
 function stdoutDestination(): BatchedStdout {
-  if (stdout === undefined) {
-    stdout = new BatchedStdout();
-    process.on('exit', stdout.flush);
-    process.stdout.on('error', stdout.onError);
-  }
-  return stdout;
+  return (stdout ??= new BatchedStdout());
 }
 
 /**

@@ -62,6 +62,14 @@ describe('the default log destination (stdout, batched)', () => {
     assert.deepEqual(accessLines(before!), EXPECTED, stdout);
   });
 
+  it("writes the pending lines on pino's flush, then calls back", async () => {
+    const stdout = await childStdout(
+      `app.log.flush(() => { writeSync(1, 'marker\\n'); process.exit(0); });`,
+    );
+    const [before] = stdout.split('marker\n');
+    assert.deepEqual(accessLines(before!), EXPECTED, stdout);
+  });
+
   it('writes the pending lines when the process exits before the interval ends', async () => {
     const stdout = await childStdout('process.exit(0);');
     assert.deepEqual(accessLines(stdout), EXPECTED, stdout);
