@@ -66,8 +66,8 @@ export function requestTenant(request: FastifyRequest): string | undefined {
 
 export class Authenticator {
   private readonly cache = new Map<string, { record: ApiKeyRecord | undefined; until: number }>();
-  /** Tokens whose secret matched, with the record it matched and how long that holds. */
-  private readonly verified = new Map<string, { record: ApiKeyRecord; until: number }>();
+  /** Tokens whose secret matched, with the principal of the record it matched, until when. */
+  private readonly verified = new Map<string, { principal: Principal; until: number }>();
 
   constructor(
     private readonly store: AccessStore,
@@ -95,15 +95,17 @@ export class Authenticator {
         { details: { challenge: 'Bearer' } },
       );
     }
-    const record = await this.verify(header);
-    if (record === undefined) {
+    // A token verified before: its principal, without a promise of its own.
+    const known = this.verified.get(header);
+    const principal =
+      known !== undefined && known.until > Date.now() ? known.principal : await this.verify(header);
+    if (principal === undefined) {
       throw new ServiceError('UNAUTHENTICATED', 'the API key is invalid or revoked', {
         details: { challenge: 'Bearer error="invalid_token"' },
       });
     }
-    tenants.set(request, record.tenant);
-    const scopes = new Set(record.scopes);
-    return { keyId: record.id, tenant: record.tenant, scopes, rateLimit: record.rateLimit };
+    tenants.set(request, principal.tenant);
+    return principal;
   }
 
   /** Forgets a cached key (after a revocation through this process). */
@@ -112,20 +114,27 @@ export class Authenticator {
     this.verified.clear();
   }
 
-  /** The unrevoked key record of an `Authorization` header value, or undefined. */
-  private async verify(header: string): Promise<ApiKeyRecord | undefined> {
+  /**
+   * The principal of an `Authorization` header value's unrevoked key, or undefined. Principals
+   * are shared by the requests with the same token (they are immutable).
+   */
+  private async verify(header: string): Promise<Principal | undefined> {
     const now = Date.now();
-    const known = this.verified.get(header);
-    if (known && known.until > now) return known.record;
     const match = /^Bearer (\S+)$/.exec(header);
     const parts = match && KEY_PATTERN.exec(match[1]!);
     const record = parts ? await this.lookup(parts[1]!) : undefined;
     if (!parts || !record || record.revokedAt !== undefined || !secretMatches(parts[2]!, record)) {
       return undefined;
     }
+    const principal: Principal = {
+      keyId: record.id,
+      tenant: record.tenant,
+      scopes: new Set(record.scopes),
+      rateLimit: record.rateLimit,
+    };
     if (this.verified.size > 10_000) this.verified.clear();
-    this.verified.set(header, { record, until: this.cache.get(parts[1]!)?.until ?? now });
-    return record;
+    this.verified.set(header, { principal, until: this.cache.get(parts[1]!)?.until ?? now });
+    return principal;
   }
 
   private async lookup(id: string): Promise<ApiKeyRecord | undefined> {

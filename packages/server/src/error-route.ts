@@ -39,24 +39,33 @@ export function installErrorRoute(app: FastifyInstance): void {
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onRequest', async (request) => {
+  // Both hooks run for every request: synchronous (a done callback, no promise).
+  app.addHook('onRequest', (request, _reply, done) => {
     if (closing) {
-      throw new ServiceError('SHUTTING_DOWN', 'the server is shutting down', {
-        details: { retryAfterSeconds: SHUTDOWN_RETRY_SECONDS },
-      });
+      done(
+        new ServiceError('SHUTTING_DOWN', 'the server is shutting down', {
+          details: { retryAfterSeconds: SHUTDOWN_RETRY_SECONDS },
+        }),
+      );
+      return;
     }
     const encoding = request.headers['content-encoding'];
     if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
-      throw new ServiceError(
-        'UNSUPPORTED_CONTENT_ENCODING',
-        `request bodies are not decoded: Content-Encoding ${JSON.stringify(encoding)} is refused`,
+      done(
+        new ServiceError(
+          'UNSUPPORTED_CONTENT_ENCODING',
+          `request bodies are not decoded: Content-Encoding ${JSON.stringify(encoding)} is refused`,
+        ),
       );
+      return;
     }
+    done();
   });
   // A request in flight when the close began ends its keep-alive connection, which would
   // otherwise hold the close open until the connection's idle timeout.
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close');
+    done(null, payload);
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(async (request) => {

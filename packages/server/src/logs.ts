@@ -14,10 +14,16 @@ export class LogDirectory {
     private readonly cacheMs = 2000,
   ) {}
 
-  async get(name: string): Promise<LogConfig> {
-    const now = Date.now();
+  /** The configuration of log `name` if a fresh one is cached (no storage read, no promise). */
+  cached(name: string): LogConfig | undefined {
     const cached = this.cache.get(name);
-    if (cached && cached.until > now) return cached.config;
+    return cached !== undefined && cached.until > Date.now() ? cached.config : undefined;
+  }
+
+  async get(name: string): Promise<LogConfig> {
+    const hit = this.cached(name);
+    if (hit !== undefined) return hit;
+    const now = Date.now();
     const config = LOG_NAME_PATTERN.test(name) ? await this.storage.getLog(name) : undefined;
     if (!config) throw new ServiceError('UNKNOWN_LOG', `no log named ${JSON.stringify(name)}`);
     if (this.cache.size > 10_000) this.cache.clear();

@@ -32,6 +32,8 @@ export interface RecordRouteOptions {
 const SINGLE_BODY_LIMIT = 64 * 1024;
 const BATCH_BODY_LIMIT = 16 * 1024 * 1024;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+/** The Content-Type of a JSON proof bundle. */
+const BUNDLE_TYPE = `${BUNDLE_V2_MEDIA_TYPE}; charset=utf-8`;
 
 export type Query = Record<string, string | string[] | undefined>;
 
@@ -144,7 +146,7 @@ export function registerRecordRoutes(app: FastifyInstance, o: RecordRouteOptions
         .send(formatTlogProof(bundleToTlogProof(bundle)));
     }
     const json = await o.service.bundleJson(request.params.id, log?.visibility);
-    return reply.type(`${BUNDLE_V2_MEDIA_TYPE}; charset=utf-8`).send(json);
+    return reply.type(BUNDLE_TYPE).send(json);
   });
 
   app.get('/v1/records', async (request) => {
