@@ -19,11 +19,18 @@ export function loggerOptions(logger: LoggerOption): LoggerOption {
 const FLUSH_MS = 10;
 /** Pending lines beyond this many characters are written at once. */
 const FLUSH_CHARS = 64 * 1024;
+/**
+ * Lines below warn (pino writes the level first: 10–30) wait for the batch; any other line
+ * (a fault, or a shape this does not know) is written at once with those before it, so a
+ * process killed right after logging a fault keeps the fault's line.
+ */
+const BATCHED_LINE = /^\{"level":[1-3]0,/;
 
 /**
  * stdout for the log, written in batches: the lines of the next FLUSH_MS (or FLUSH_CHARS) are
  * joined and written by one `process.stdout.write`, on the event loop, so a busy server makes
- * about a hundred writes a second rather than a thread-pool write per request. Lines still
+ * about a hundred writes a second rather than a thread-pool write per request; warnings and
+ * errors are written at once (BATCHED_LINE). Lines still
  * pending when the process exits are written then. A reader that closed the pipe (EPIPE) ends
  * the logging; any other write error is thrown. One per process: every app logs through it.
  */
@@ -43,7 +50,7 @@ class BatchedStdout {
     if (this.broken) return;
     if (this.pending === '') setTimeout(this.writePending, FLUSH_MS).unref();
     this.pending += line;
-    if (this.pending.length > FLUSH_CHARS) this.writePending();
+    if (this.pending.length > FLUSH_CHARS || !BATCHED_LINE.test(line)) this.writePending();
   }
 
   /** Writes the pending lines now (pino's `logger.flush(cb)` calls this). */

@@ -74,4 +74,19 @@ describe('the default log destination (stdout, batched)', () => {
     const stdout = await childStdout('process.exit(0);');
     assert.deepEqual(accessLines(stdout), EXPECTED, stdout);
   });
+
+  it('writes an error line at once, with the lines before it: a kill right after keeps it', async () => {
+    const stdout = await childStdout(
+      `app.log.error({ code: 'storage-corrupt' }, 'fault'); process.kill(process.pid, 'SIGKILL');`,
+    ).catch((err: { stdout?: string }) => err.stdout ?? '');
+    assert.deepEqual(accessLines(stdout), EXPECTED, stdout);
+    assert.match(stdout, /"level":50,.*"msg":"fault"/);
+  });
+
+  it('keeps info lines for the batch: killed at once, the process has written none', async () => {
+    const stdout = await childStdout(`process.kill(process.pid, 'SIGKILL');`).catch(
+      (err: { stdout?: string }) => err.stdout ?? '',
+    );
+    assert.deepEqual(accessLines(stdout), [], stdout);
+  });
 });
