@@ -77,49 +77,41 @@ export function expandTile(
   while (top < TILE_HEIGHT - 1 && width >> (top + 1) > 0) top++;
   const out = new Uint8Array(((LEVEL_OFFSET[top] as number) + (width >> top)) * HASH_SIZE);
   out.set(data.subarray(0, width * HASH_SIZE));
-  if (hashChildrenInto !== undefined) {
-    // The children of each node are adjacent in `out`: hashed where they lie.
-    for (let r = 0; r < top; r++) {
-      const from = (LEVEL_OFFSET[r] as number) * HASH_SIZE;
-      const to = (LEVEL_OFFSET[r + 1] as number) * HASH_SIZE;
-      const n = width >> (r + 1);
-      for (let j = 0; j < n; j++) {
-        hashChildrenInto(out, from + 2 * j * HASH_SIZE, out, to + j * HASH_SIZE);
-      }
-    }
-    return out;
-  }
-  if (hashChildren !== undefined) {
-    for (let r = 0; r < top; r++) {
-      const from = (LEVEL_OFFSET[r] as number) * HASH_SIZE;
-      const to = (LEVEL_OFFSET[r + 1] as number) * HASH_SIZE;
-      const n = width >> (r + 1);
-      for (let j = 0; j < n; j++) {
-        const left = from + 2 * j * HASH_SIZE;
-        const h = hashChildren(
-          out.subarray(left, left + HASH_SIZE),
-          out.subarray(left + HASH_SIZE, left + 2 * HASH_SIZE),
-        );
-        if (!(h instanceof Uint8Array) || h.length !== HASH_SIZE) {
-          throw new TlogError('INVALID_ARGUMENT', 'hashChildren must return a 32-byte Uint8Array');
-        }
-        out.set(h, to + j * HASH_SIZE);
-      }
-    }
-    return out;
-  }
-  const buf = new Uint8Array(1 + 2 * HASH_SIZE);
-  buf[0] = 0x01;
+  const into =
+    hashChildrenInto ??
+    (hashChildren !== undefined ? checkedInto(hashChildren) : browserSafeInto());
+  // The children of each node are adjacent in `out`: hashed where they lie.
   for (let r = 0; r < top; r++) {
     const from = (LEVEL_OFFSET[r] as number) * HASH_SIZE;
     const to = (LEVEL_OFFSET[r + 1] as number) * HASH_SIZE;
     const n = width >> (r + 1);
-    for (let j = 0; j < n; j++) {
-      buf.set(out.subarray(from + 2 * j * HASH_SIZE, from + (2 * j + 2) * HASH_SIZE), 1);
-      out.set(nobleSha256(buf), to + j * HASH_SIZE);
-    }
+    for (let j = 0; j < n; j++) into(out, from + 2 * j * HASH_SIZE, out, to + j * HASH_SIZE);
   }
   return out;
+}
+
+/** `hashChildren` as a HashChildrenInto, each result checked (TlogError INVALID_ARGUMENT). */
+function checkedInto(hashChildren: HashChildren): HashChildrenInto {
+  return (src, at, dst, to) => {
+    const h = hashChildren(
+      src.subarray(at, at + HASH_SIZE),
+      src.subarray(at + HASH_SIZE, at + 2 * HASH_SIZE),
+    );
+    if (!(h instanceof Uint8Array) || h.length !== HASH_SIZE) {
+      throw new TlogError('INVALID_ARGUMENT', 'hashChildren must return a 32-byte Uint8Array');
+    }
+    dst.set(h, to);
+  };
+}
+
+/** RFC 6962 nodeHash with this package's browser-safe SHA-256, as a HashChildrenInto. */
+function browserSafeInto(): HashChildrenInto {
+  const buf = new Uint8Array(1 + 2 * HASH_SIZE);
+  buf[0] = 0x01;
+  return (src, at, dst, to) => {
+    buf.set(src.subarray(at, at + 2 * HASH_SIZE), 1);
+    dst.set(nobleSha256(buf), to);
+  };
 }
 
 /**
