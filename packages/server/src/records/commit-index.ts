@@ -37,9 +37,9 @@ export const COMMIT_NOTES_PAGE = 32;
  * Insider with database write access: a receipt row edited or deleted after this node read
  * it (for its own commit or in a page of its neighbours') is served as first read (the note
  * the node stored and signed when it sequenced the commit) until its slot is reused or the
- * process restarts; a node that reads the row after
- * the edit serves what storage answers, as without this index (an edited note fails its
- * signature in every verifier; a deleted one means no receipt). Nothing here makes a note.
+ * process restarts; a node that reads the row after the edit serves what storage answers, as
+ * without this index (an edited note fails its signature in every verifier; a deleted one
+ * means no receipt). Nothing here makes a note.
  */
 export class CommitIndex {
   private starts = new Float64Array(1024);
