@@ -30,7 +30,7 @@ function category(cf) {
   return 'other';
 }
 
-export function analyzeProfile(file, top = 12) {
+export function analyzeProfile(file, top = 12, warmUpMs = 0) {
   const profile = JSON.parse(readFileSync(file, 'utf8'));
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map();
@@ -45,6 +45,10 @@ export function analyzeProfile(file, top = 12) {
   };
   let first = profile.samples.findIndex(servesHttp);
   if (first < 0) first = 0;
+  // A warm-up load (JIT, caches) that started with the first request is left out too.
+  for (let warmUs = 0; first < profile.samples.length && warmUs < warmUpMs * 1000; first++) {
+    warmUs += profile.timeDeltas[first] ?? 0;
+  }
   let skippedUs = 0;
   const selfUs = new Map();
   for (let i = 0; i < profile.samples.length; i++) {
@@ -100,7 +104,7 @@ export function analyzeProfile(file, top = 12) {
 export function formatProfile(p, title) {
   const lines = [
     `${title}: ${p.busyMs.toFixed(0)} ms busy of ${p.wallMs.toFixed(0)} ms (idle ${p.idlePct.toFixed(1)}%; ` +
-      `the first ${p.skippedMs.toFixed(0)} ms, before the first HTTP request, left out)`,
+      `the first ${p.skippedMs.toFixed(0)} ms, before the first HTTP request and the warm-up, left out)`,
   ];
   const section = (name, rows) => {
     lines.push(`  ${name}:`);

@@ -1322,19 +1322,22 @@ async function profileMode() {
     const pl = await startProofline(data, {
       nodeArgs: profiling ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [],
     });
-    if (s.preload) {
-      // Measure bundles, not 404s: wait until a checkpoint covers the preload, then warm the
-      // server's caches with a short run.
-      await waitForCheckpoint(pl.url, s.preload);
-      await load({
-        url: pl.url,
-        kind: s.kind,
-        path: s.path,
-        connections: s.connections,
-        maxId: s.preload,
-        duration: CFG.warmup,
-      });
-    }
+    // Measure bundles, not 404s: wait until a checkpoint covers the preload. Then warm the
+    // server (JIT, caches) with a short run; the profile leaves the warm-up out.
+    if (s.preload) await waitForCheckpoint(pl.url, s.preload);
+    const warmStarted = performance.now();
+    await load({
+      url: pl.url,
+      kind: s.kind,
+      path: s.path,
+      apiKey,
+      connections: s.connections,
+      maxId: s.preload,
+      duration: CFG.warmup,
+      amount: s.amount === undefined ? undefined : Math.ceil(s.amount / 4),
+      accept: s.accept,
+    });
+    const warmMs = performance.now() - warmStarted;
     const cpuBefore = cpuSeconds(pl.pid);
     const mainBefore = mainThreadCpuSeconds(pl.pid);
     const threadsBefore = threadCpuSeconds(pl.pid);
@@ -1360,7 +1363,7 @@ async function profileMode() {
       continue;
     }
     const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
-    const p = analyzeProfile(join(profDir, file), 15);
+    const p = analyzeProfile(join(profDir, file), 15, warmMs);
     console.log(
       `\n${formatProfile(p, `${s.name} (${int(r.rps)} requests/s under --cpu-prof)`)}\n  profile: ${join(profDir, file)}`,
     );
