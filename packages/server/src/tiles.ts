@@ -1,13 +1,10 @@
-import { promisify } from 'node:util';
-import { gzip as gzipCallback } from 'node:zlib';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { encodeEntryBundle, parseTilePath, tileWidth, TILE_WIDTH } from '@proofline/tlog';
 import { readTilesAt, type Storage } from '@proofline/storage';
+import { GzipBundles } from './gzip-bundles.js';
 import { ServiceError } from './service-error.js';
 import type { LogDirectory } from './logs.js';
 import type { ReadAccess } from './read-access.js';
-
-const gzip = promisify(gzipCallback);
 
 /** Tiles and bundles never change once a checkpoint covers them (tlog-tiles: immutable). */
 const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -29,12 +26,14 @@ const CHECKPOINT_CACHE = 'no-cache';
  * without one, 401 `unauthorized` (tlog-tiles leaves access control to the log: a client
  * that may not read entries checks consistency from the hash tiles alone); with another
  * tenant's key, a 404 that names no path. Either is decided before the path's range is.
+ * The gzip of full entry bundles is kept in `gzipped` (see GzipBundles).
  */
 export function registerTileRoutes(
   app: FastifyInstance,
   storage: Storage,
   logs: LogDirectory,
   access: ReadAccess,
+  gzipped = new GzipBundles(),
 ) {
   app.get<{ Params: { name: string } }>('/logs/:name/checkpoint', async (request, reply) => {
     const log = await logs.get(request.params.name);
@@ -77,22 +76,21 @@ export function registerTileRoutes(
         return reply.send(Buffer.from(data!.buffer, data!.byteOffset, data!.byteLength));
       }
       const start = path.index * TILE_WIDTH;
-      const bundle = encodeEntryBundle(
-        await storage.readEntries(log.name, start, start + path.width),
+      const entries = await storage.readEntries(log.name, start, start + path.width);
+      const vary = reply.getHeader('vary');
+      reply.header(
+        'vary',
+        vary === undefined ? 'Accept-Encoding' : `${String(vary)}, Accept-Encoding`,
       );
-      return sendEntryBundle(request, reply, bundle);
+      // Compressed with gzip when the client accepts it (tlog-tiles: SHOULD).
+      if (acceptsGzip(request.headers['accept-encoding'])) {
+        const zipped = await gzipped.get(log.name, path.index, entries);
+        return reply.header('content-encoding', 'gzip').send(zipped);
+      }
+      const bundle = encodeEntryBundle(entries);
+      return reply.send(Buffer.from(bundle.buffer, bundle.byteOffset, bundle.byteLength));
     },
   );
-}
-
-/** Entry bundles are compressed with gzip when the client accepts it (tlog-tiles: SHOULD). */
-async function sendEntryBundle(request: FastifyRequest, reply: FastifyReply, bundle: Uint8Array) {
-  const vary = reply.getHeader('vary');
-  reply.header('vary', vary === undefined ? 'Accept-Encoding' : `${String(vary)}, Accept-Encoding`);
-  if (acceptsGzip(request.headers['accept-encoding'])) {
-    return reply.header('content-encoding', 'gzip').send(await gzip(bundle));
-  }
-  return reply.send(Buffer.from(bundle.buffer, bundle.byteOffset, bundle.byteLength));
 }
 
 function acceptsGzip(header: string | undefined): boolean {

@@ -132,6 +132,15 @@ describe('tile API', () => {
       'accept-encoding': 'gzip;q=0, identity',
     });
     assert.equal(refused.headers['content-encoding'], undefined);
+    const again = await get(`/logs/default/${entryBundlePath(0, 256)}`, {
+      'accept-encoding': 'gzip',
+    });
+    assert.deepEqual(gunzipSync(again.rawPayload), refused.rawPayload, 'the cached gzip');
+    const partial = await get(`/logs/default/${entryBundlePath(273, 112)}`, {
+      'accept-encoding': 'gzip',
+    });
+    assert.equal(partial.headers['content-encoding'], 'gzip');
+    assert.deepEqual(gunzipSync(partial.rawPayload), plain.rawPayload);
   });
 
   it('serves smaller partial widths of published tiles (earlier tree sizes)', async () => {

@@ -34,20 +34,41 @@ export function nodeLeafHash(entry: Uint8Array): Uint8Array {
 }
 
 /**
- * The RFC 6962 leaf hash of the entry buffer[prefixAt + 1, end), computed in place: the byte
- * at `prefixAt` (e.g. the low byte of an entry bundle's length prefix, already read) is
- * overwritten with the 0x00 leaf prefix, so no entry is copied. For the auditor's bulk work.
+ * SHA-256 as a one-byte ('binary', i.e. latin1) string of its 32 bytes: about half the cost
+ * of a Buffer result, whose allocation outweighs the hashing of a small entry.
  */
-export function nodeLeafHashInPlace(buffer: Uint8Array, prefixAt: number, end: number): Uint8Array {
+const sha256Latin1: (data: Uint8Array) => string =
+  typeof crypto.hash === 'function'
+    ? (data) => crypto.hash('sha256', data, 'binary')
+    : (data) => crypto.createHash('sha256').update(data).digest('binary');
+
+/**
+ * Writes the RFC 6962 leaf hash of the entry buffer[prefixAt + 1, end) to dst[to, to + 32),
+ * computed in place: the byte at `prefixAt` (e.g. the low byte of an entry bundle's length
+ * prefix, already read) is overwritten with the 0x00 leaf prefix, so no entry is copied and
+ * no array allocated. For the auditor's bulk work.
+ */
+export function nodeLeafHashInto(
+  buffer: Uint8Array,
+  prefixAt: number,
+  end: number,
+  dst: Buffer,
+  to: number,
+): void {
   if (
     !Number.isSafeInteger(prefixAt) ||
     prefixAt < 0 ||
-    !(end > prefixAt && end <= buffer.length)
+    !(end > prefixAt && end <= buffer.length) ||
+    !Number.isSafeInteger(to) ||
+    to < 0 ||
+    to + 32 > dst.length
   ) {
-    throw new RangeError('nodeLeafHashInPlace: prefixAt and end must lie within the buffer');
+    throw new RangeError(
+      'nodeLeafHashInto: the entry and the output must lie within their buffers',
+    );
   }
   buffer[prefixAt] = 0; // the leaf prefix
-  return plain(sha256(buffer.subarray(prefixAt, end)));
+  dst.write(sha256Latin1(buffer.subarray(prefixAt, end)), to, 32, 'latin1');
 }
 
 /**

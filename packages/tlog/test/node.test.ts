@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { leafHash, nodeHash } from '../src/index.js';
 import { createHash, randomBytes } from 'node:crypto';
-import { nodeHashInto, nodeInteriorHash, nodeLeafHash, nodeLeafHashInPlace } from '../src/node.js';
+import { nodeHashInto, nodeInteriorHash, nodeLeafHash, nodeLeafHashInto } from '../src/node.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
@@ -40,27 +40,52 @@ describe('nodeInteriorHash', () => {
   });
 });
 
-describe('nodeLeafHashInPlace', () => {
-  test('hashes an entry behind its overwritten prefix byte, copying nothing', () => {
+describe('nodeLeafHashInto', () => {
+  test('hashes an entry behind its overwritten prefix byte into dst, copying nothing', () => {
     for (const n of [0, 1, 55, 56, 63, 64, 300]) {
       const entry = Uint8Array.from({ length: n }, (_, i) => (i * 11 + n) & 0xff);
       const buffer = new Uint8Array(n + 5).fill(0xaa);
       buffer.set(entry, 3);
-      assert.equal(hex(nodeLeafHashInPlace(buffer, 2, 3 + n)), hex(leafHash(entry)), `length ${n}`);
+      const dst = Buffer.alloc(70, 0xbb);
+      nodeLeafHashInto(buffer, 2, 3 + n, dst, 7);
+      assert.equal(hex(dst.subarray(7, 39)), hex(leafHash(entry)), `length ${n}`);
+      assert.ok(
+        dst.subarray(0, 7).every((b) => b === 0xbb),
+        'nothing before',
+      );
+      assert.ok(
+        dst.subarray(39).every((b) => b === 0xbb),
+        'nothing after',
+      );
       assert.equal(buffer[2], 0, 'the prefix byte is the leaf prefix');
       assert.deepEqual(buffer.subarray(3, 3 + n), entry, 'the entry is untouched');
     }
   });
 
-  test('refuses a range outside the buffer', () => {
+  test('writes every byte value exactly (no text encoding on the way)', () => {
+    for (let n = 0; n < 200; n++) {
+      const entry = randomBytes(n);
+      const buffer = new Uint8Array(n + 1);
+      buffer.set(entry, 1);
+      const dst = Buffer.alloc(32);
+      nodeLeafHashInto(buffer, 0, n + 1, dst, 0);
+      assert.equal(hex(dst), hex(leafHash(entry)), `length ${n}`);
+    }
+  });
+
+  test('refuses a range outside the buffers', () => {
     const buffer = new Uint8Array(10);
-    for (const [at, end] of [
-      [-1, 5],
-      [5, 5],
-      [5, 11],
-      [1.5, 4],
+    const dst = Buffer.alloc(64);
+    for (const [at, end, to] of [
+      [-1, 5, 0],
+      [5, 5, 0],
+      [5, 11, 0],
+      [1.5, 4, 0],
+      [1, 4, 33],
+      [1, 4, -1],
+      [1, 4, 0.5],
     ] as const) {
-      assert.throws(() => nodeLeafHashInPlace(buffer, at, end), RangeError, `${at}..${end}`);
+      assert.throws(() => nodeLeafHashInto(buffer, at, end, dst, to), RangeError, `${at}..${end}`);
     }
   });
 });
