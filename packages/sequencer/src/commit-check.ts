@@ -68,8 +68,8 @@ export class CommitCheck {
    * a commit outside that range are read from storage). Resolves if all match; rejects with
    * COMMIT_ALTERED otherwise, or with the storage's error.
    *
-   * `sealed` (CommittedLeaves.sealed) may be given only when `leaves` are the ones this
-   * process's sealer hashed and sealed: a commit inside `[from, to)` whose stored receipt is
+   * `sealed` (CommittedLeaves.sealed) may be given only when the leaves of each commit it
+   * names are, in `leaves`, the ones this process's sealer hashed and sealed: a commit inside `[from, to)` whose stored receipt is
    * byte for byte the note sealed over exactly its range is not opened and re-hashed again
    * (that note signs the root the sealer computed from these very leaves, with this log's
    * key, checked against the registered key here before any check). Any other receipt (an

@@ -46,24 +46,24 @@ export class CommittedLeaves {
   }
 
   /**
-   * The leaf hashes of `[from, to)` if every one is held, else undefined. Forgets the
-   * commits that end at or below `to` (and any below `from`: integrated elsewhere).
+   * The leaf hashes of `[from, to)`, each one held or undefined (entries another process
+   * committed, or a commit whose answer this process has not heard yet: read them from
+   * storage). Forgets the commits that end at or below `to` (and any below `from`:
+   * integrated elsewhere).
    */
-  take(from: number, to: number): Uint8Array[] | undefined {
-    const starts = [...this.runs.keys()].sort((a, b) => a - b);
-    const out: Uint8Array[] = [];
-    for (const start of starts) {
-      const { leaves } = this.runs.get(start)!;
+  take(from: number, to: number): (Uint8Array | undefined)[] {
+    const out = new Array<Uint8Array | undefined>(to - from).fill(undefined);
+    for (const [start, { leaves }] of [...this.runs]) {
       const end = start + leaves.length;
-      if (start < to && end > from && start <= from + out.length) {
-        out.push(...leaves.slice(from + out.length - start, Math.min(end, to) - start));
+      for (let i = Math.max(start, from); i < Math.min(end, to); i++) {
+        out[i - from] = leaves[i - start];
       }
       if (end <= to) {
         this.runs.delete(start);
         this.held -= leaves.length;
       }
     }
-    return out.length === to - from ? out : undefined;
+    return out;
   }
 }
 

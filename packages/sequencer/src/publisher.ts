@@ -511,6 +511,30 @@ export class Publisher {
    * Integrates every sequenced entry into the tiles; returns the integrated size and the
    * sequenced size it read, or undefined if the lease was lost in between.
    */
+  /**
+   * `known` (the leaf hashes of [from, from + known.length), CommittedLeaves.take) with each
+   * stretch it lacks read from storage and hashed: only the entries this process's sealer
+   * did not hash (e.g. a commit stored while its answer was still on its way here).
+   */
+  private async readGaps(
+    name: string,
+    from: number,
+    known: (Uint8Array | undefined)[],
+  ): Promise<Uint8Array[]> {
+    for (let i = 0; i < known.length;) {
+      if (known[i] !== undefined) {
+        i++;
+        continue;
+      }
+      let end = i + 1;
+      while (end < known.length && known[end] === undefined) end++;
+      const read = await this.storage.readEntries(name, from + i, from + end);
+      read.forEach((entry, k) => (known[i + k] = this.leafHash(entry)));
+      i = end;
+    }
+    return known as Uint8Array[];
+  }
+
   private async integrateAll(): Promise<{ size: number; sequenced: number } | undefined> {
     const name = this.log.name;
     let from = await this.storage.integratedSize(name);
@@ -518,11 +542,13 @@ export class Publisher {
     while (from < target) {
       const to = Math.min(target, from + this.chunk);
       const held = this.options.committedLeaves;
+      // Each commit in `sealed` lies whole in [from, to), so `take` answers all its leaves:
+      // only leaves the sealer hashed itself are vouched for by the notes it sealed.
       const sealed = held?.sealed(from, to);
-      const own = held?.take(from, to);
-      const leaves = own ?? (await this.storage.readEntries(name, from, to)).map(this.leafHash);
-      // Only leaves the sealer hashed itself may be vouched for by the notes it sealed.
-      await this.commits.check(from, to, leaves, own ? sealed : undefined);
+      const leaves = held
+        ? await this.readGaps(name, from, held.take(from, to))
+        : (await this.storage.readEntries(name, from, to)).map(this.leafHash);
+      await this.commits.check(from, to, leaves, sealed);
       const edge = edgeTiles(from);
       const edgeData = await readTilesAt(this.storage, name, edge);
       const byLevel = new Map(edge.map((t, i) => [t.level, edgeData[i]!]));

@@ -20,7 +20,7 @@ const leaves = (first: number, n: number) =>
   Array.from({ length: n }, (_, i) => Uint8Array.of(first + i));
 
 describe('CommittedLeaves: the sealer hands its leaf hashes to the publisher', () => {
-  test('answers only a range it holds whole, and forgets what it answered', () => {
+  test('answers the leaves it holds in a range, undefined elsewhere, and forgets what it answered', () => {
     const held = new CommittedLeaves();
     held.add(0, leaves(0, 3), 'n0');
     held.add(3, leaves(3, 2), 'n3');
@@ -28,8 +28,8 @@ describe('CommittedLeaves: the sealer hands its leaf hashes to the publisher', (
     assert.deepEqual(held.take(1, 4), [...leaves(1, 3)]);
     // [0, 3) ended at or below 4 and is forgotten; [3, 5) is still held.
     assert.deepEqual(held.take(4, 5), leaves(4, 1));
-    assert.equal(held.take(5, 9), undefined, 'a gap: read from storage');
-    assert.equal(held.take(7, 9), undefined, 'forgotten by the previous take');
+    assert.deepEqual(held.take(5, 9), [undefined, undefined, ...leaves(7, 2)], 'a gap: read it');
+    assert.deepEqual(held.take(7, 9), [undefined, undefined], 'forgotten by the previous take');
   });
 
   test('names the notes it sealed over the commits held inside a range, forgetting nothing', () => {
@@ -54,7 +54,7 @@ describe('CommittedLeaves: the sealer hands its leaf hashes to the publisher', (
     held.add(0, leaves(0, 3), 'n0');
     held.add(3, leaves(3, 2), 'n3');
     assert.deepEqual(held.take(0, 3), leaves(0, 3));
-    assert.equal(held.take(3, 5), undefined);
+    assert.deepEqual(held.take(3, 5), [undefined, undefined]);
   });
 
   test('the publisher integrates own commits from them: same tiles and root', async (t) => {
@@ -81,6 +81,36 @@ describe('CommittedLeaves: the sealer hands its leaf hashes to the publisher', (
     assert.equal(reads, 0, 'no entry read back');
     const { rootHash } = await openStored(cp!, store.config);
     const root = Buffer.from(rootHash);
+    assert.equal(hex(root), hex(refRoot(entries.map((e) => leafHash(e)))));
+  });
+
+  test('the publisher reads back only the entries its sealer did not hash', async (t) => {
+    const store = await openStore(t);
+    const sealer = new ReceiptSealer(ORIGIN, SEED, receiptFormat);
+    const committedLeaves = sealer.committedLeaves();
+    const seq = new Sequencer(store.storage, store.config.name, { sealer });
+    const other = new Sequencer(store.storage, store.config.name, {
+      sealer: new ReceiptSealer(ORIGIN, SEED, receiptFormat),
+    });
+    const entries = Array.from({ length: 9 }, (_, i) => makeEntry('mixed', i));
+    await seq.appendBatch(entries.slice(0, 3));
+    await other.appendBatch(entries.slice(3, 5)); // e.g. another process's commit
+    await seq.appendBatch(entries.slice(5));
+    const reads: [number, number][] = [];
+    const storage = wrapStorage(store.storage, {
+      readEntries: (log, start, end) => {
+        reads.push([start, end]);
+        return store.storage.readEntries(log, start, end);
+      },
+    });
+    const publisher = new Publisher(storage, store.config, logSigner(), {
+      receiptFormat,
+      committedLeaves,
+    });
+    const cp = await publisher.publish();
+    assert.equal(cp?.size, 9);
+    assert.deepEqual(reads, [[3, 5]], 'only the other commit is read back');
+    const root = Buffer.from((await openStored(cp!, store.config)).rootHash);
     assert.equal(hex(root), hex(refRoot(entries.map((e) => leafHash(e)))));
   });
 

@@ -7,6 +7,7 @@ import {
   type StoredCheckpoint,
   type StoredTile,
 } from '@proofline/storage';
+import { rowInserter } from './row-inserter.js';
 
 /** One group of a sequencing request: its entries are the next `count` slices of `data`. */
 export interface RequestGroup {
@@ -40,13 +41,11 @@ export function writeOperations(db: Database.Database) {
     { sequenced_size: number; integrated_size: number; last_time: number }
   >('SELECT sequenced_size, integrated_size, last_time FROM logs WHERE id = ?');
   const setSequenced = db.prepare('UPDATE logs SET sequenced_size = ?, last_time = ? WHERE id = ?');
-  const insertEntry = db.prepare('INSERT INTO entries (log_id, idx, data) VALUES (?, ?, ?)');
+  const insertEntries = rowInserter(db, 'INSERT INTO entries (log_id, idx, data)');
   const insertBatch = db.prepare(
     'INSERT INTO batches (log_id, first_idx, time, receipt) VALUES (?, ?, ?, ?)',
   );
-  const insertLookup = db.prepare(
-    'INSERT OR IGNORE INTO lookup (log_id, key, idx) VALUES (?, ?, ?)',
-  );
+  const insertLookups = rowInserter(db, 'INSERT OR IGNORE INTO lookup (log_id, key, idx)');
   const findIdempotency = db.prepare<[string, string], IdempotencyRow>(
     'SELECT i.request_hash, l.name, i.first_idx, i.count FROM idempotency i ' +
       'JOIN logs l ON l.id = i.log_id WHERE i.tenant = ? AND i.key = ?',
@@ -96,27 +95,36 @@ export function writeOperations(db: Database.Database) {
     });
     if (outcomes.some((o) => o !== undefined)) return { status: 'duplicates', outcomes };
     const data = bytes(req.data);
+    const count = req.groups.reduce((n, g) => n + g.count, 0);
+    insertEntries(count, (e, args, at) => {
+      args[at] = logId;
+      args[at + 1] = first + e;
+      args[at + 2] = data.subarray(e === 0 ? 0 : ends[e - 1]!, ends[e]!);
+    });
     let next = first;
     for (const group of req.groups) {
-      for (let i = 0; i < group.count; i++) {
-        const e = next - first;
-        insertEntry.run(logId, next, data.subarray(e === 0 ? 0 : ends[e - 1]!, ends[e]!));
-        if (group.lookupKeys) insertLookup.run(logId, group.lookupKeys[i], next);
-        next++;
+      const keys = group.lookupKeys;
+      if (keys) {
+        const start = next;
+        insertLookups(keys.length, (i, args, at) => {
+          args[at] = logId;
+          args[at + 1] = keys[i];
+          args[at + 2] = start + i;
+        });
       }
       const idem = group.idempotency;
       if (idem) {
-        const start = next - group.count;
         insertIdempotency.run(
           idem.tenant,
           idem.key,
           idem.requestHash,
           logId,
-          start,
+          next,
           group.count,
           time,
         );
       }
+      next += group.count;
     }
     insertBatch.run(logId, first, time, receipt ?? null);
     setSequenced.run(next, time, logId);
