@@ -16,6 +16,7 @@ import {
   checkPrivateDirectory,
   createPrivateFileOnce,
   readPrivateFile,
+  replaceFileDurably,
   writeFileDurably,
 } from '../src/index.js';
 
@@ -59,6 +60,30 @@ describe('writeFileDurably', () => {
     const dir = scratch();
     assert.throws(
       () => writeFileDurably(join(dir, 'missing', 'state'), 'x'),
+      (e: NodeJS.ErrnoException) => e.code === 'ENOENT',
+    );
+    assert.deepEqual(readdirSync(dir), []);
+  });
+});
+
+describe('replaceFileDurably', () => {
+  it('creates and replaces the whole file, mode 0600, leaving no temporary file', async () => {
+    const dir = scratch();
+    const path = join(dir, 'state');
+    await replaceFileDurably(path, 'one\n');
+    assert.equal(readFileSync(path, 'utf8'), 'one\n');
+    writeFileSync(path, 'old');
+    chmodSync(path, 0o644);
+    await replaceFileDurably(path, 'two\n');
+    assert.equal(readFileSync(path, 'utf8'), 'two\n');
+    assert.equal(mode(path), 0o600);
+    assert.deepEqual(readdirSync(dir), ['state']);
+  });
+
+  it('fails on a missing folder without creating anything', async () => {
+    const dir = scratch();
+    await assert.rejects(
+      replaceFileDurably(join(dir, 'missing', 'state'), 'x'),
       (e: NodeJS.ErrnoException) => e.code === 'ENOENT',
     );
     assert.deepEqual(readdirSync(dir), []);
