@@ -78,8 +78,9 @@ export async function replaceFileDurably(path: string, text: string): Promise<vo
       await file.close();
     }
     await rename(tmp, path);
-  } finally {
-    await rm(tmp, { force: true });
+  } catch (err) {
+    await rm(tmp, { force: true }); // after a rename there is no temporary file to remove
+    throw err;
   }
   const dir = await open(dirname(path), 'r');
   try {

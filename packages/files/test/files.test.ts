@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -77,6 +78,15 @@ describe('replaceFileDurably', () => {
     await replaceFileDurably(path, 'two\n');
     assert.equal(readFileSync(path, 'utf8'), 'two\n');
     assert.equal(mode(path), 0o600);
+    assert.deepEqual(readdirSync(dir), ['state']);
+  });
+
+  it('removes its temporary file when the rename fails', async () => {
+    const dir = scratch();
+    const path = join(dir, 'state');
+    mkdirSync(path);
+    writeFileSync(join(path, 'inside'), 'x');
+    await assert.rejects(replaceFileDurably(path, 'new'));
     assert.deepEqual(readdirSync(dir), ['state']);
   });
 
