@@ -9,6 +9,7 @@ import {
   rmSync,
   writeSync,
 } from 'node:fs';
+import { chmod, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /** fsyncs the directory `dir`, so that names created or renamed in it survive a crash. */
@@ -57,6 +58,36 @@ export function writeFileDurably(path: string, text: string, once = false): bool
   }
   fsyncDirectory(dirname(path));
   return written;
+}
+
+/**
+ * writeFileDurably(path, text) (replace, never `once`) with every system call off the event
+ * loop: the same files, fsyncs and order (temporary file written and fsynced, renamed over
+ * `path`, directory fsynced), so the same outcome after a crash at any moment. Resolves once
+ * the directory's fsync returned, which is when the new content is durable.
+ */
+export async function replaceFileDurably(path: string, text: string): Promise<void> {
+  const tmp = `${path}.${process.pid}.${randomUUID()}.tmp`;
+  const file = await open(tmp, 'wx', 0o600);
+  try {
+    try {
+      await file.writeFile(text);
+      await file.sync();
+      await chmod(tmp, 0o600); // the umask may have narrowed the mode further; never widen it
+    } finally {
+      await file.close();
+    }
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true }); // after a rename there is no temporary file to remove
+    throw err;
+  }
+  const dir = await open(dirname(path), 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
 }
 
 /**

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -16,6 +17,7 @@ import {
   checkPrivateDirectory,
   createPrivateFileOnce,
   readPrivateFile,
+  replaceFileDurably,
   writeFileDurably,
 } from '../src/index.js';
 
@@ -59,6 +61,39 @@ describe('writeFileDurably', () => {
     const dir = scratch();
     assert.throws(
       () => writeFileDurably(join(dir, 'missing', 'state'), 'x'),
+      (e: NodeJS.ErrnoException) => e.code === 'ENOENT',
+    );
+    assert.deepEqual(readdirSync(dir), []);
+  });
+});
+
+describe('replaceFileDurably', () => {
+  it('creates and replaces the whole file, mode 0600, leaving no temporary file', async () => {
+    const dir = scratch();
+    const path = join(dir, 'state');
+    await replaceFileDurably(path, 'one\n');
+    assert.equal(readFileSync(path, 'utf8'), 'one\n');
+    writeFileSync(path, 'old');
+    chmodSync(path, 0o644);
+    await replaceFileDurably(path, 'two\n');
+    assert.equal(readFileSync(path, 'utf8'), 'two\n');
+    assert.equal(mode(path), 0o600);
+    assert.deepEqual(readdirSync(dir), ['state']);
+  });
+
+  it('removes its temporary file when the rename fails', async () => {
+    const dir = scratch();
+    const path = join(dir, 'state');
+    mkdirSync(path);
+    writeFileSync(join(path, 'inside'), 'x');
+    await assert.rejects(replaceFileDurably(path, 'new'));
+    assert.deepEqual(readdirSync(dir), ['state']);
+  });
+
+  it('fails on a missing folder without creating anything', async () => {
+    const dir = scratch();
+    await assert.rejects(
+      replaceFileDurably(join(dir, 'missing', 'state'), 'x'),
       (e: NodeJS.ErrnoException) => e.code === 'ENOENT',
     );
     assert.deepEqual(readdirSync(dir), []);

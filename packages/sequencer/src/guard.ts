@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { writeFileDurably } from '@proofline/files';
+import { replaceFileDurably, writeFileDurably } from '@proofline/files';
 import { openCheckpoint, parseVerifierKey, type Checkpoint } from '@proofline/note';
 import { readTilesAt, type Storage, type StoredCheckpoint } from '@proofline/storage';
 import {
@@ -177,7 +177,7 @@ export class CheckpointGuard {
           );
         }
         if (checkpoint.size > state.size) {
-          const next = this.record(state, {
+          const next = await this.record(state, {
             size: checkpoint.size,
             rootHash: checkpoint.rootHash,
             sequenced: Math.max(state.sequenced, sequenced),
@@ -231,12 +231,14 @@ export class CheckpointGuard {
    * it to witnesses. Returns undefined, writing nothing, if the file no longer holds
    * `expected` (another process moved it). Once `next.note` is the database's latest
    * checkpoint, the next `reconcile` does not hash that tree again: it was just checked.
+   * The write's system calls (two fsyncs among them) run off the event loop; it resolves once
+   * the new state is durable. Calls must not overlap (a publisher's rounds never do).
    */
-  record(expected: GuardState, next: GuardState): GuardState | undefined {
+  async record(expected: GuardState, next: GuardState): Promise<GuardState | undefined> {
     const cached = this.cached;
     if (cached?.state !== expected || readGuardText(this.file) !== cached.text) return undefined;
     const text = formatGuardState(this.file.origin, next);
-    writeFileDurably(this.path, text);
+    await replaceFileDurably(this.path, text);
     this.cached = { text, state: next };
     this.verified = { state: next, latest: next.note };
     return next;

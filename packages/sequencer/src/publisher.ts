@@ -366,7 +366,7 @@ export class Publisher {
     // Durable before anyone outside this process sees the checkpoint.
     if (
       guarded &&
-      !guarded.guard.record(guarded.state, { size, rootHash: root, sequenced, note })
+      !(await guarded.guard.record(guarded.state, { size, rootHash: root, sequenced, note }))
     ) {
       return undefined; // another process moved the guard meanwhile: the next round rechecks
     }

@@ -358,7 +358,7 @@ describe('checkpoint guard', () => {
     await publisher(signed, elsewhere).publisher.publish();
     const { root } = await treeOf(signed, 11);
     const next = { size: 11, rootHash: root, sequenced: 11, note: mine.note };
-    assert.equal(guard.record(mine, next), undefined);
+    assert.equal(await guard.record(mine, next), undefined);
     assert.equal((await newGuard(dir).read()).size, 11);
   });
 

@@ -66,10 +66,13 @@ export interface SqliteOptions {
   /** How long a writer waits for another process's transaction, in ms (default 10 s). */
   readonly busyTimeoutMs?: number;
   /**
-   * A batch of at most this many entries, when the writer thread owes nothing, is committed
-   * on the calling thread (default 1; 0: always on the writer thread). Handing one entry to
-   * the thread costs more latency (~0.5 ms round trip, against ~0.25 ms for the commit) than
-   * it saves; under load the batches are larger and go to the thread.
+   * A batch of at most this many entries, when the writer thread owes nothing and the
+   * previous `sequence` call was no larger, is committed on the calling thread (default 1;
+   * 0: always on the writer thread). Handing one entry to the thread costs more latency
+   * (~0.5 ms round trip, against ~0.25 ms for the commit) than it saves when requests come
+   * one at a time; under load the batches are larger and go to the thread, and so does a
+   * lone entry right after a larger batch (the rest of a busy load is on its way: its fsync
+   * on the calling thread would hold every request waiting behind it).
    */
   readonly inlineMaxEntries?: number;
   /**
@@ -93,8 +96,8 @@ export interface SqliteOptions {
  * Threads: the writes on a log's hot path — sequence, integrate, publishCheckpoint,
  * addCheckpointTimestamp and the lease — run on a writer thread with its own connection
  * (writer-thread.ts), so their COMMIT and fsync do not block the event loop; a promise
- * resolves only after that thread's COMMIT returned. Exception: a single-entry batch while
- * the writer owes nothing is committed here (see SqliteOptions.inlineMaxEntries). Reads, and the rare administrative
+ * resolves only after that thread's COMMIT returned. Exception: a single-entry batch after
+ * another while the writer owes nothing is committed here (see SqliteOptions.inlineMaxEntries). Reads, and the rare administrative
  * writes (tenants, logs, keys), run synchronously on the calling thread's connection, which
  * sees every committed write (WAL). WAL checkpoints run on a third thread, beside the commits
  * (checkpointer.ts; SqliteOptions.checkpointIntervalMs).
@@ -108,6 +111,8 @@ export class SqliteStorage extends SqliteAccess implements Storage {
   private readonly checkpointer: Checkpointer | undefined;
   /** The same write operations on this thread's connection (see inlineMaxEntries). */
   private inlineWrites: WriteOperations | undefined;
+  /** Entries of the last `sequence` call (see inlineMaxEntries). */
+  private lastSequenced = 0;
   constructor(path: string, options: SqliteOptions = {}) {
     const db = openDatabase(path, options.busyTimeoutMs ?? 10_000);
     super(db);
@@ -191,7 +196,9 @@ export class SqliteStorage extends SqliteAccess implements Storage {
       data,
       ends,
     };
-    if (count <= this.inlineMaxEntries && this.writer.idle) {
+    const small = count <= this.inlineMaxEntries && this.lastSequenced <= this.inlineMaxEntries;
+    this.lastSequenced = count;
+    if (small && this.writer.idle) {
       this.checkpointer?.start();
       return (this.inlineWrites ??= writeOperations(this.db)).sequence(request);
     }

@@ -82,6 +82,27 @@ describe('sqlite writer thread', () => {
       assert.deepEqual(await store.findByLookupKey('l', 21, 10), [4]);
     }));
 
+  test('a lone entry is committed on this thread only after another lone entry', () =>
+    withLog(async (store) => {
+      const writer = (store as unknown as { writer: { call: (...args: unknown[]) => unknown } })
+        .writer;
+      const call = writer.call.bind(writer);
+      const sent: number[] = [];
+      writer.call = (op, args, transfer) => {
+        sent.push((args as [{ ends: Uint32Array }])[0].ends.length);
+        return call(op, args, transfer);
+      };
+      const entries = (n: number) => Array.from({ length: n }, (_, i) => bytes(`e${i}`));
+      let next = 0;
+      for (const n of [1, 1, 3, 1, 1, 2, 1]) {
+        await appendAt(store, 'l', [{ entries: entries(n) }], T0);
+        next += n;
+      }
+      // Inline: the first lone entry and each lone entry after a lone one.
+      assert.deepEqual(sent, [3, 1, 2, 1]);
+      assert.equal((await store.readEntries('l', 0, next)).length, next);
+    }));
+
   test('a closed store lets the process exit; sequencing after reopening continues the log', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'proofline-writer-'));
     try {
