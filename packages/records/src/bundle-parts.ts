@@ -2,8 +2,9 @@ import {
   BUNDLE_V2_MEDIA_TYPE,
   checkHead,
   checkTail,
-  checkedSize,
-  headText,
+  MAX_BUNDLE_SIZE,
+  headEnd,
+  headStart,
   tailText,
   type BundleV2,
 } from './bundle.js';
@@ -22,11 +23,14 @@ import { checkNote } from './notes.js';
 export interface CheckedNote {
   readonly note: string;
   readonly json: string;
+  /** The bundle's `receipt` line in UTF-8 (the notes' em dashes: encoded once, not per bundle). */
+  readonly line: Uint8Array;
 }
 
-/** A v2 bundle's members from `checkpoint` on, checked, with their text. */
+/** A v2 bundle's members from `checkpoint` on, checked, with their text and its UTF-8. */
 export interface BundleTail extends Pick<BundleV2, 'checkpoint' | 'timestamps' | 'latest'> {
   readonly text: string;
+  readonly bytes: Uint8Array;
 }
 
 /** The members of a v2 bundle before `checkpoint`, but the receipt. */
@@ -36,11 +40,15 @@ export type BundleHead = Pick<
 >;
 
 const made = new WeakSet<object>();
+const utf8 = new TextEncoder();
+/** A character beyond ASCII (without one, a text's UTF-8 is one byte per character). */
+const NOT_ASCII = /[\u0080-\uffff]/;
 
 /** `note` checked as a receipt (RecordError INVALID_ARGUMENT at /receipt). */
 export function checkedNote(note: string): CheckedNote {
   checkNote(note, 'INVALID_ARGUMENT', '/receipt');
-  const part = Object.freeze({ note, json: JSON.stringify(note) });
+  const json = JSON.stringify(note);
+  const part = Object.freeze({ note, json, line: utf8.encode(`  "receipt": ${json},\n`) });
   made.add(part);
   return part;
 }
@@ -71,20 +79,22 @@ export function bundleTail(
     'INVALID_ARGUMENT',
     (note, field) => void checkNote(note, 'INVALID_ARGUMENT', field),
   );
-  const part = Object.freeze({ ...tail, text: tailText(tail, (note) => JSON.stringify(note)) });
+  const text = tailText(tail, (note) => JSON.stringify(note));
+  const part = Object.freeze({ ...tail, text, bytes: utf8.encode(text) });
   made.add(part);
   return part;
 }
 
 /**
- * formatBundle of the v2 bundle of `head`, `receipt` (none if undefined) and `tail`: the same
- * text, byte for byte, and the same checks of `head` (RecordError INVALID_ARGUMENT).
+ * formatBundle of the v2 bundle of `head`, `receipt` (none if undefined) and `tail`, in UTF-8:
+ * the same bytes as formatBundle's text encoded, and the same checks of `head` (RecordError
+ * INVALID_ARGUMENT). The array is its own memory, exactly as long as the text.
  */
 export function formatBundleParts(
   head: BundleHead,
   receipt: CheckedNote | undefined,
   tail: BundleTail,
-): string {
+): Uint8Array {
   if (!made.has(tail) || (receipt !== undefined && !made.has(receipt))) {
     throw new RecordError(
       'INVALID_ARGUMENT',
@@ -105,5 +115,26 @@ export function formatBundleParts(
   };
   // The receipt was checked when made; the notes of the tail are not looked at here.
   checkHead(b, 'INVALID_ARGUMENT', () => undefined);
-  return checkedSize(headText(b, receipt?.json) + tail.text);
+  // Only the parts made once hold non-ASCII (the notes' em dashes): the head is encoded per
+  // bundle, one byte per character unless its origin is not ASCII.
+  const start = headStart(b);
+  const end = headEnd(b);
+  const line = receipt?.line;
+  const size = utf8Length(start) + (line?.length ?? 0) + utf8Length(end) + tail.bytes.length;
+  if (size > MAX_BUNDLE_SIZE) {
+    throw new RecordError('INVALID_ARGUMENT', `bundle exceeds ${MAX_BUNDLE_SIZE} bytes`);
+  }
+  const out = new Uint8Array(size);
+  let at = utf8.encodeInto(start, out).written;
+  if (line !== undefined) {
+    out.set(line, at);
+    at += line.length;
+  }
+  at += utf8.encodeInto(end, out.subarray(at)).written;
+  out.set(tail.bytes, at);
+  return out;
+}
+
+function utf8Length(text: string): number {
+  return NOT_ASCII.test(text) ? utf8.encode(text).length : text.length;
 }
