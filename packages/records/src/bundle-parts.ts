@@ -3,11 +3,11 @@ import {
   checkHead,
   checkTail,
   MAX_BUNDLE_SIZE,
-  headEnd,
-  headStart,
+  headPrefix,
   tailText,
   type BundleV2,
 } from './bundle.js';
+import { base64Into, hashesInto, hashesLength } from './bundle-json.js';
 import { RecordError } from './errors.js';
 import { checkNote } from './notes.js';
 
@@ -115,24 +115,48 @@ export function formatBundleParts(
   };
   // The receipt was checked when made; the notes of the tail are not looked at here.
   checkHead(b, 'INVALID_ARGUMENT', () => undefined);
-  // Only the parts made once hold non-ASCII (the notes' em dashes): the head is encoded per
-  // bundle, one byte per character unless its origin is not ASCII.
-  const start = headStart(b);
-  const end = headEnd(b);
+  // Written as headText + receipt line + tail would be encoded (the tests compare them): only
+  // the prefix is a string (its origin may be beyond ASCII); base64 and hashes are ASCII
+  // codes written in place; the receipt line and the tail were encoded when made.
+  const prefix = headPrefix(b);
+  const { entry, receiptProof, inclusionProof } = b;
   const line = receipt?.line;
-  const size = utf8Length(start) + (line?.length ?? 0) + utf8Length(end) + tail.bytes.length;
+  const size =
+    utf8Length(prefix) +
+    Math.ceil(entry.length / 3) * 4 +
+    ENTRY_END.length +
+    (line?.length ?? 0) +
+    (receiptProof === undefined
+      ? 0
+      : RECEIPT_PROOF.length + hashesLength(receiptProof, 1) + MEMBER_END.length) +
+    INCLUSION_PROOF.length +
+    hashesLength(inclusionProof, 1) +
+    MEMBER_END.length +
+    tail.bytes.length;
   if (size > MAX_BUNDLE_SIZE) {
     throw new RecordError('INVALID_ARGUMENT', `bundle exceeds ${MAX_BUNDLE_SIZE} bytes`);
   }
   const out = new Uint8Array(size);
-  let at = utf8.encodeInto(start, out).written;
-  if (line !== undefined) {
-    out.set(line, at);
-    at += line.length;
+  let at = base64Into(entry, out, utf8.encodeInto(prefix, out).written);
+  at = put(out, at, ENTRY_END);
+  if (line !== undefined) at = put(out, at, line);
+  if (receiptProof !== undefined) {
+    at = put(out, hashesInto(receiptProof, 1, out, put(out, at, RECEIPT_PROOF)), MEMBER_END);
   }
-  at += utf8.encodeInto(end, out.subarray(at)).written;
-  out.set(tail.bytes, at);
+  at = put(out, hashesInto(inclusionProof, 1, out, put(out, at, INCLUSION_PROOF)), MEMBER_END);
+  put(out, at, tail.bytes);
   return out;
+}
+
+const ENTRY_END = utf8.encode('",\n');
+const RECEIPT_PROOF = utf8.encode('  "receiptProof": ');
+const INCLUSION_PROOF = utf8.encode('  "inclusionProof": ');
+const MEMBER_END = utf8.encode(',\n');
+
+/** Writes `bytes` into `out` at `at`; returns where they end. */
+function put(out: Uint8Array, at: number, bytes: Uint8Array): number {
+  out.set(bytes, at);
+  return at + bytes.length;
 }
 
 function utf8Length(text: string): number {

@@ -281,16 +281,20 @@ export function headText(b: Bundle, receipt: string | undefined): string {
 }
 
 /** headText up to and including the `entry` line (before `receipt`). */
-export function headStart(b: Bundle): string {
+function headStart(b: Bundle): string {
+  return `${headPrefix(b)}${base64(b.entry)}",\n`;
+}
+
+/** headText up to the entry's base64: from `{` to `"entry": "`. */
+export function headPrefix(b: Bundle): string {
   return (
     `{\n  "mediaType": ${JSON.stringify(b.mediaType)},\n  "id": "${b.id}",\n  "log": "${b.log}",\n` +
-    `  "origin": ${JSON.stringify(b.origin)},\n  "index": ${b.index},\n` +
-    `  "entry": "${base64(b.entry)}",\n`
+    `  "origin": ${JSON.stringify(b.origin)},\n  "index": ${b.index},\n  "entry": "`
   );
 }
 
 /** headText after the `receipt` line: `receiptProof` (v2) and `inclusionProof`. */
-export function headEnd(b: Bundle): string {
+function headEnd(b: Bundle): string {
   const proof =
     b.mediaType === BUNDLE_V2_MEDIA_TYPE && b.receiptProof !== undefined
       ? `  "receiptProof": ${formatHashes(b.receiptProof, 1)},\n`

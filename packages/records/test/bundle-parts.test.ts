@@ -78,6 +78,11 @@ describe('bundle parts: formatBundleParts', () => {
     assert.equal(spliced(b), formatBundle(b));
   });
 
+  it('write empty proofs as formatBundle does', () => {
+    const b: BundleV2 = { ...full, receiptProof: [], inclusionProof: [] };
+    assert.equal(spliced(b), formatBundle(b));
+  });
+
   it('share one tail and one receipt among many bundles', () => {
     const tail = bundleTail(full);
     const receipt = checkedNote(full.receipt!);
