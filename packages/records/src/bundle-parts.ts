@@ -19,17 +19,18 @@ import { checkNote } from './notes.js';
  * (checked when made): formatBundleParts refuses any other object.
  */
 
-/** A signed note checked as a bundle's receipt, with its JSON string. */
+/**
+ * A signed note checked as a bundle's receipt, with the bundle's `receipt` line in UTF-8
+ * (encoded once: a note's em dashes would make every bundle's text a two-byte string).
+ * Only read: formatBundleParts copies it.
+ */
 export interface CheckedNote {
   readonly note: string;
-  readonly json: string;
-  /** The bundle's `receipt` line in UTF-8 (the notes' em dashes: encoded once, not per bundle). */
   readonly line: Uint8Array;
 }
 
-/** A v2 bundle's members from `checkpoint` on, checked, with their text and its UTF-8. */
+/** A v2 bundle's members from `checkpoint` on, checked, with their text in UTF-8 (only read). */
 export interface BundleTail extends Pick<BundleV2, 'checkpoint' | 'timestamps' | 'latest'> {
-  readonly text: string;
   readonly bytes: Uint8Array;
 }
 
@@ -47,8 +48,8 @@ const NOT_ASCII = /[\u0080-\uffff]/;
 /** `note` checked as a receipt (RecordError INVALID_ARGUMENT at /receipt). */
 export function checkedNote(note: string): CheckedNote {
   checkNote(note, 'INVALID_ARGUMENT', '/receipt');
-  const json = JSON.stringify(note);
-  const part = Object.freeze({ note, json, line: utf8.encode(`  "receipt": ${json},\n`) });
+  const line = utf8.encode(`  "receipt": ${JSON.stringify(note)},\n`);
+  const part = Object.freeze({ note, line });
   made.add(part);
   return part;
 }
@@ -79,8 +80,8 @@ export function bundleTail(
     'INVALID_ARGUMENT',
     (note, field) => void checkNote(note, 'INVALID_ARGUMENT', field),
   );
-  const text = tailText(tail, (note) => JSON.stringify(note));
-  const part = Object.freeze({ ...tail, text, bytes: utf8.encode(text) });
+  const bytes = utf8.encode(tailText(tail, (note) => JSON.stringify(note)));
+  const part = Object.freeze({ ...tail, bytes });
   made.add(part);
   return part;
 }

@@ -104,14 +104,14 @@ describe('bundle parts: formatBundleParts', () => {
     const head = { id, log, origin, index, entry, receiptProof, inclusionProof };
     const tail = bundleTail(full);
     const receipt = checkedNote(full.receipt!);
-    const forged = { ...tail, text: tail.text.replace('"checkpoint"', '"evil"') };
+    const forged = { ...tail, bytes: tail.bytes.slice(1) };
     assertRecordError(() => formatBundleParts(head, receipt, forged), 'INVALID_ARGUMENT');
     assertRecordError(
-      () => formatBundleParts(head, { note: 'x', json: '"x"', line: new Uint8Array(1) }, tail),
+      () => formatBundleParts(head, { note: 'x', line: new Uint8Array(1) }, tail),
       'INVALID_ARGUMENT',
     );
     assert.throws(() => {
-      (tail as { text: string }).text = 'changed';
+      (tail as { bytes: Uint8Array }).bytes = new Uint8Array(1);
     }, TypeError);
   });
 
