@@ -16,7 +16,7 @@ const EQUALS = 0x3d;
 const ascii = new TextDecoder();
 
 /** Writes the base64 of `bytes` into `out` from `at`; returns where it ends. */
-function base64Into(bytes: Uint8Array, out: Uint8Array, at: number): number {
+export function base64Into(bytes: Uint8Array, out: Uint8Array, at: number): number {
   const codes = BASE64_CODES;
   let o = at;
   let i = 0;
@@ -69,10 +69,25 @@ const LAYOUTS = [1, 2].map((depth) => {
  */
 export function formatHashes(hashes: readonly Uint8Array[], depth: 1 | 2): string {
   if (hashes.length === 0) return '[]';
-  const { item, nullItem, close, maxItem } = LAYOUTS[depth - 1]!;
+  const { close, maxItem } = LAYOUTS[depth - 1]!;
   const out = new Uint8Array(1 + hashes.length * maxItem + close.length);
-  out[0] = 0x5b; // [
-  let o = 1;
+  return ascii.decode(out.subarray(0, hashesInto(hashes, depth, out, 0)));
+}
+
+/** formatHashes' text as ASCII codes, written into `out` from `at`; returns where it ends. */
+export function hashesInto(
+  hashes: readonly Uint8Array[],
+  depth: 1 | 2,
+  out: Uint8Array,
+  at: number,
+): number {
+  out[at] = 0x5b; // [
+  if (hashes.length === 0) {
+    out[at + 1] = 0x5d; // ]
+    return at + 2;
+  }
+  const { item, nullItem, close } = LAYOUTS[depth - 1]!;
+  let o = at + 1;
   for (let i = 0; i < hashes.length; i++) {
     const h = hashes[i];
     if (i > 0) out[o++] = COMMA;
@@ -86,7 +101,18 @@ export function formatHashes(hashes: readonly Uint8Array[], depth: 1 | 2): strin
     }
   }
   out.set(close, o);
-  return ascii.decode(out.subarray(0, o + close.length));
+  return o + close.length;
+}
+
+/** The length of formatHashes(hashes, depth) when every hash is 32 bytes (holes aside). */
+export function hashesLength(hashes: readonly Uint8Array[], depth: 1 | 2): number {
+  if (hashes.length === 0) return 2;
+  const { item, nullItem, close } = LAYOUTS[depth - 1]!;
+  let n = 1 + (hashes.length - 1) + close.length;
+  for (let i = 0; i < hashes.length; i++) {
+    n += hashes[i] === undefined ? nullItem.length : item.length + 44 + 1;
+  }
+  return n;
 }
 
 /** A non-empty JSON array of timestamps, the value of a member at `depth` (1 or 2). */

@@ -276,15 +276,30 @@ export function formatBundle(b: Bundle): string {
  * JSON string of `b.receipt` (undefined without one). `b` is checked (checkHead).
  */
 export function headText(b: Bundle, receipt: string | undefined): string {
-  let text =
+  const line = receipt === undefined ? '' : `  "receipt": ${receipt},\n`;
+  return headStart(b) + line + headEnd(b);
+}
+
+/** headText up to and including the `entry` line (before `receipt`). */
+function headStart(b: Bundle): string {
+  return `${headPrefix(b)}${base64(b.entry)}",\n`;
+}
+
+/** headText up to the entry's base64: from `{` to `"entry": "`. */
+export function headPrefix(b: Bundle): string {
+  return (
     `{\n  "mediaType": ${JSON.stringify(b.mediaType)},\n  "id": "${b.id}",\n  "log": "${b.log}",\n` +
-    `  "origin": ${JSON.stringify(b.origin)},\n  "index": ${b.index},\n` +
-    `  "entry": "${base64(b.entry)}",\n`;
-  if (receipt !== undefined) text += `  "receipt": ${receipt},\n`;
-  if (b.mediaType === BUNDLE_V2_MEDIA_TYPE && b.receiptProof !== undefined) {
-    text += `  "receiptProof": ${formatHashes(b.receiptProof, 1)},\n`;
-  }
-  return text + `  "inclusionProof": ${formatHashes(b.inclusionProof, 1)},\n`;
+    `  "origin": ${JSON.stringify(b.origin)},\n  "index": ${b.index},\n  "entry": "`
+  );
+}
+
+/** headText after the `receipt` line: `receiptProof` (v2) and `inclusionProof`. */
+function headEnd(b: Bundle): string {
+  const proof =
+    b.mediaType === BUNDLE_V2_MEDIA_TYPE && b.receiptProof !== undefined
+      ? `  "receiptProof": ${formatHashes(b.receiptProof, 1)},\n`
+      : '';
+  return proof + `  "inclusionProof": ${formatHashes(b.inclusionProof, 1)},\n`;
 }
 
 /**

@@ -32,13 +32,17 @@ const full: BundleV2 = {
   },
 };
 
-/** formatBundleParts of `b`, split into its parts. */
+const decode = (utf8: Uint8Array): string => new TextDecoder().decode(utf8);
+
+/** formatBundleParts of `b`, split into its parts, decoded. */
 function spliced(b: BundleV2): string {
   const { id, log, origin, index, entry, receiptProof, inclusionProof } = b;
-  return formatBundleParts(
-    { id, log, origin, index, entry, receiptProof, inclusionProof },
-    b.receipt === undefined ? undefined : checkedNote(b.receipt),
-    bundleTail(b),
+  return decode(
+    formatBundleParts(
+      { id, log, origin, index, entry, receiptProof, inclusionProof },
+      b.receipt === undefined ? undefined : checkedNote(b.receipt),
+      bundleTail(b),
+    ),
   );
 }
 
@@ -69,18 +73,29 @@ describe('bundle parts: formatBundleParts', () => {
     }
   });
 
+  it('encode a head that is not ASCII (its origin) as formatBundle’s text', () => {
+    const b: BundleV2 = { ...full, origin: 'log.example/\u00e9t\u00e9\u2014\ud83d\ude00' };
+    assert.equal(spliced(b), formatBundle(b));
+  });
+
+  it('write empty proofs as formatBundle does', () => {
+    const b: BundleV2 = { ...full, receiptProof: [], inclusionProof: [] };
+    assert.equal(spliced(b), formatBundle(b));
+  });
+
   it('share one tail and one receipt among many bundles', () => {
     const tail = bundleTail(full);
     const receipt = checkedNote(full.receipt!);
     for (const index of [0, 1, 12, 2 ** 40]) {
       const b: BundleV2 = { ...full, index, id: `${full.log}-${index}` };
       const { id, log, origin, entry, receiptProof, inclusionProof } = b;
-      const text = formatBundleParts(
+      const utf8 = formatBundleParts(
         { id, log, origin, index, entry, receiptProof, inclusionProof },
         receipt,
         tail,
       );
-      assert.equal(text, formatBundle(b));
+      // Exactly as long as the text's UTF-8: no spare bytes after it.
+      assert.deepEqual(utf8, new TextEncoder().encode(formatBundle(b)));
     }
   });
 
@@ -89,14 +104,14 @@ describe('bundle parts: formatBundleParts', () => {
     const head = { id, log, origin, index, entry, receiptProof, inclusionProof };
     const tail = bundleTail(full);
     const receipt = checkedNote(full.receipt!);
-    const forged = { ...tail, text: tail.text.replace('"checkpoint"', '"evil"') };
+    const forged = { ...tail, bytes: tail.bytes.slice(1) };
     assertRecordError(() => formatBundleParts(head, receipt, forged), 'INVALID_ARGUMENT');
     assertRecordError(
-      () => formatBundleParts(head, { note: 'x', json: '"x"' }, tail),
+      () => formatBundleParts(head, { note: 'x', line: new Uint8Array(1) }, tail),
       'INVALID_ARGUMENT',
     );
     assert.throws(() => {
-      (tail as { text: string }).text = 'changed';
+      (tail as { bytes: Uint8Array }).bytes = new Uint8Array(1);
     }, TypeError);
   });
 

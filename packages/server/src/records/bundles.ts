@@ -291,7 +291,7 @@ export class ProofBundles {
       this.inclusionProof(log, anchor, index),
     ]);
     if (entry!.length === 0) throw erased(log, index); // erased: no bundle (never cached)
-    const text = formatBundleParts(
+    const utf8 = formatBundleParts(
       {
         id,
         log,
@@ -304,16 +304,16 @@ export class ProofBundles {
       receipt === undefined ? undefined : this.receiptNote(receipt.note),
       tail,
     );
+    // The text's own memory (not a slice of a shared pool, which a cached text would keep
+    // alive), viewed without a copy.
+    const json = Buffer.from(utf8.buffer, utf8.byteOffset, utf8.length);
     // Kept from its second request on (recently): requests spread over a large log would
     // otherwise replace a cached text each, and that churn cost more than the hits saved.
     if (!state.seen.has(index) || this.bundleCacheBytes === 0) {
       if (state.seen.size >= SEEN_ENTRIES) state.seen.clear();
       state.seen.add(index);
-      return Buffer.from(text);
+      return json;
     }
-    // Its own memory (not a slice of a shared pool, which a cached slice would keep alive).
-    const json = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
-    json.write(text);
     this.remember(state, index, { tail, json });
     return json;
   }
