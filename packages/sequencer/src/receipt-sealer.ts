@@ -89,7 +89,10 @@ export interface ReceiptSealerOptions {
  * called (a refused commit never reaches the signer), and again when the signature arrives,
  * synchronously with handing the note back: a call already under way may have stored a
  * commit covering those indices meanwhile, or failed with its outcome unknown, and the note
- * is then refused as above and dropped, never stored nor returned. While it is being signed
+ * is then refused as above and dropped, never stored nor returned. That refusal is a race
+ * between this process's own calls, not a sign of a rolled-back storage, so it is not
+ * reported to `onRefused`: the sequencer proposes afresh, and a proposal below what this
+ * process saw stored is refused, and reported, before any signing. While it is being signed
  * a seal is like one of a call under way: it blocks nothing, since nothing can store it yet.
  * A signer that rejects, or takes longer than `signTimeoutMs`, fails the seal with
  * SIGNER_FAILED: the commit is not sent, its indices are sealed anew by the next commit.
@@ -180,7 +183,7 @@ export class ReceiptSealer {
     this.open.delete(session); // its last seal was answered: this one is not stored yet
     return this.signAsync(message).then(
       (signature) => {
-        this.refuseCovered(first, end);
+        this.refuseCovered(first, end, false);
         const sealed = this.note(first, text, signature, leaves, tree);
         this.open.set(session, sealed);
         return sealed.note;
@@ -196,10 +199,10 @@ export class ReceiptSealer {
   }
 
   /**
-   * Throws (and reports) INDEX_ALREADY_SEALED if [first, end) starts below the floor or meets
-   * a seal that may have been stored.
+   * Throws INDEX_ALREADY_SEALED if [first, end) starts below the floor or meets a seal that
+   * may have been stored, and reports it to `onRefused` if `report`.
    */
-  private refuseCovered(first: number, end: number): void {
+  private refuseCovered(first: number, end: number, report = true): void {
     let blocked: readonly [number, number] | undefined;
     if (first >= this.settledEnd) {
       for (const range of this.unresolved.values()) {
@@ -213,7 +216,7 @@ export class ReceiptSealer {
         ? `refusing to seal entries [${first}, ${end}): a failed commit sealed [${blocked[0]}, ${blocked[1]}) and may have been stored`
         : `refusing to seal entries [${first}, ${end}): this process already sealed a receipt up to index ${this.settledEnd - 1}`,
     );
-    this.onRefused(err);
+    if (report) this.onRefused(err);
     throw err;
   }
 

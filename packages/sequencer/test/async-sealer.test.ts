@@ -155,7 +155,8 @@ describe('ReceiptSealer with an asynchronous signer', () => {
 
     gates[0]!.open();
     await assert.rejects(pa, isSealed);
-    assert.equal(refused.length, 1);
+    // A race between this process's own calls, not a rolled-back storage: not reported.
+    assert.deepEqual(refused, []);
     assert.equal(a.sealed(), undefined, 'the refused note was dropped');
     a.settle('stored'); // a no-op: nothing of a's is open
     assert.throws(() => sealer.session().seal({ first: 6, timeMs: T, entries: entries('z') }));
