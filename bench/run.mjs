@@ -1329,33 +1329,25 @@ async function profileMode() {
     // Measure bundles, not 404s: wait until a checkpoint covers the preload. Then warm the
     // server (JIT, caches) with a short run; the profile leaves the warm-up out.
     if (s.preload) await waitForCheckpoint(pl.url, s.preload);
+    const scenarioLoad = (duration, amount) =>
+      load({
+        url: pl.url,
+        kind: s.kind,
+        path: s.path,
+        apiKey,
+        connections: s.connections,
+        maxId: s.preload,
+        duration,
+        amount,
+        accept: s.accept,
+      });
     const warmStarted = performance.now();
-    await load({
-      url: pl.url,
-      kind: s.kind,
-      path: s.path,
-      apiKey,
-      connections: s.connections,
-      maxId: s.preload,
-      duration: CFG.warmup,
-      amount: s.amount === undefined ? undefined : Math.ceil(s.amount / 4),
-      accept: s.accept,
-    });
+    await scenarioLoad(CFG.warmup, s.amount === undefined ? undefined : Math.ceil(s.amount / 4));
     const warmMs = performance.now() - warmStarted;
     const cpuBefore = cpuSeconds(pl.pid);
     const mainBefore = mainThreadCpuSeconds(pl.pid);
     const threadsBefore = threadCpuSeconds(pl.pid);
-    const r = await load({
-      url: pl.url,
-      kind: s.kind,
-      path: s.path,
-      apiKey,
-      connections: s.connections,
-      maxId: s.preload,
-      duration: CFG.duration,
-      amount: s.amount,
-      accept: s.accept,
-    });
+    const r = await scenarioLoad(CFG.duration, s.amount);
     const cpuUs = ((cpuSeconds(pl.pid) - cpuBefore) * 1e6) / r.ok;
     const mainUs = ((mainThreadCpuSeconds(pl.pid) - mainBefore) * 1e6) / r.ok;
     const threads = threadBreakdown(threadsBefore, threadCpuSeconds(pl.pid), r.ok);

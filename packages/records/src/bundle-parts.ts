@@ -2,7 +2,7 @@ import {
   BUNDLE_V2_MEDIA_TYPE,
   checkHead,
   checkTail,
-  MAX_BUNDLE_SIZE,
+  checkBundleBytes,
   headPrefix,
   tailText,
   type BundleV2,
@@ -134,9 +134,7 @@ export function formatBundleParts(
     hashesLength(inclusionProof, 1) +
     MEMBER_END.length +
     tail.bytes.length;
-  if (size > MAX_BUNDLE_SIZE) {
-    throw new RecordError('INVALID_ARGUMENT', `bundle exceeds ${MAX_BUNDLE_SIZE} bytes`);
-  }
+  checkBundleBytes(size);
   const out = new Uint8Array(size);
   let at = base64Into(entry, out, utf8.encodeInto(prefix, out).written);
   at = put(out, at, ENTRY_END);

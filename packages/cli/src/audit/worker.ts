@@ -118,8 +118,7 @@ export async function checkTile(job: HashJob): Promise<HashResult> {
   const records = mayClaim ? await import('@proofline/records') : undefined;
   const erased: ErasedLeaf[] = [];
   const claims: ErasureClaim[] = [];
-  const tile = new Uint8Array(job.width * 32);
-  const out = Buffer.from(tile.buffer, tile.byteOffset, tile.byteLength);
+  const tile = Buffer.alloc(job.width * 32); // its own memory (alloc never pools)
   for (let i = 0; i < count; i++) {
     const start = starts[i]! + 2;
     const end = starts[i + 1]!;
@@ -155,7 +154,7 @@ export async function checkTile(job: HashJob): Promise<HashResult> {
       }
     }
     // The length's low byte (already read) becomes the 0x00 leaf prefix.
-    nodeLeafHashInto(bundle, start - 1, end, out, i * 32);
+    nodeLeafHashInto(bundle, start - 1, end, tile, i * 32);
     if (parseRecord) {
       try {
         parseRecord(bundle.subarray(start, end));
@@ -165,10 +164,10 @@ export async function checkTile(job: HashJob): Promise<HashResult> {
     }
   }
   // Every leaf hash against the served tile: one comparison, entry by entry on a difference.
-  if (!out.equals(served.subarray(0, out.length))) {
+  if (!tile.equals(served.subarray(0, tile.length))) {
     for (let i = 0; i < count; i++) {
       if (starts[i]! + 2 === starts[i + 1]!) continue; // erased: its hash is the served one
-      const hash = out.subarray(i * 32, i * 32 + 32);
+      const hash = tile.subarray(i * 32, i * 32 + 32);
       const got = served.subarray(i * 32, i * 32 + 32);
       if (got.length < 32 || !hash.equals(got)) {
         problems.push(
