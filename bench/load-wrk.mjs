@@ -26,7 +26,9 @@ export async function runWrk(o, bodies) {
   const dir = mkdtempSync(join(tmpdir(), 'proofline-wrk-'));
   try {
     const args = ['-t', String(o.threads ?? 1), '-c', String(o.connections)];
-    args.push('-d', `${o.duration}s`, '--timeout', '30s', '-s', join(ROOT, 'bench/wrk.lua'));
+    // wrk takes whole seconds only (a fraction is a usage error): a smoke run's 0.3 s is 1 s.
+    const wholeSeconds = Math.max(1, Math.ceil(o.duration));
+    args.push('-d', `${wholeSeconds}s`, '--timeout', '30s', '-s', join(ROOT, 'bench/wrk.lua'));
     args.push('-H', 'content-type: application/json');
     if (o.apiKey) args.push('-H', `authorization: Bearer ${o.apiKey}`);
     args.push(o.url, '--', o.kind, o.path);

@@ -12,6 +12,9 @@
  *   hypercore-batch   the same entries as `await core.append(batchOf1000)`.
  *   sqlite-batch      better-sqlite3, WAL, synchronous=FULL, Proofline's `entries` table
  *                     (log_id, idx, data) WITHOUT ROWID; one transaction per 1000 rows.
+ *   sqlite-lone       the same table, one row per transaction (BEGIN IMMEDIATE … COMMIT, one
+ *                     fsync each): the durable commit a lone record cannot do without. Also
+ *                     prints `cpuUs`, the process's CPU µs (user+sys) per commit in each run.
  *   record-floor      Proofline's own per-record work for a batch request, on one thread,
  *                     without HTTP, storage or signature: strict JSON parse of the 1000-record
  *                     body, statement validation, record building (canonical JSON), lookup
@@ -78,9 +81,14 @@ async function hypercore(batched) {
   return rates;
 }
 
-async function sqlite() {
+/**
+ * Rows per second (and CPU µs per transaction) of `o.n` entries into Proofline's `entries`
+ * table, `rowsPerCommit` rows per durable transaction (WAL, synchronous=FULL).
+ */
+async function sqlite(rowsPerCommit) {
   const { default: Database } = await import('better-sqlite3');
   const rates = [];
+  const cpuUs = [];
   for (let run = 0; run < o.runs; run++) {
     const data = entries(o.n);
     const dir = mkdtempSync(join(o.dir, 'sqlite-'));
@@ -96,15 +104,18 @@ async function sqlite() {
       for (let i = from; i < to; i++) insert.run(1, i, data[i]);
     });
     const start = performance.now();
-    for (let i = 0; i < data.length; i += batchSize) {
-      batch.immediate(i, Math.min(data.length, i + batchSize));
+    const cpuStart = process.cpuUsage();
+    for (let i = 0; i < data.length; i += rowsPerCommit) {
+      batch.immediate(i, Math.min(data.length, i + rowsPerCommit));
     }
+    const cpu = process.cpuUsage(cpuStart);
     const seconds = (performance.now() - start) / 1000;
     rates.push(data.length / seconds);
+    cpuUs.push((cpu.user + cpu.system) / Math.ceil(data.length / rowsPerCommit));
     db.close();
     rmSync(dir, { recursive: true, force: true });
   }
-  return rates;
+  return { rates, cpuUs };
 }
 
 /** One batch request's records, from body text to response text (see record-floor above). */
@@ -189,14 +200,15 @@ async function batchPaths() {
   );
 }
 
-let rates;
 if (o.mode === 'batch-paths') {
   console.log(JSON.stringify({ mode: o.mode, n: o.n, usPerRecord: await batchPaths() }));
   process.exit(0);
 }
-if (o.mode === 'hypercore-single') rates = await hypercore(false);
-else if (o.mode === 'hypercore-batch') rates = await hypercore(true);
-else if (o.mode === 'sqlite-batch') rates = await sqlite();
-else if (o.mode === 'record-floor') rates = recordFloor();
+let result;
+if (o.mode === 'hypercore-single') result = { rates: await hypercore(false) };
+else if (o.mode === 'hypercore-batch') result = { rates: await hypercore(true) };
+else if (o.mode === 'sqlite-batch') result = await sqlite(batchSize);
+else if (o.mode === 'sqlite-lone') result = await sqlite(1);
+else if (o.mode === 'record-floor') result = { rates: recordFloor() };
 else throw new Error(`unknown mode ${o.mode}`);
-console.log(JSON.stringify({ mode: o.mode, n: o.n, rates }));
+console.log(JSON.stringify({ mode: o.mode, n: o.n, ...result }));
