@@ -1,7 +1,7 @@
 /* global process, console, URL, TextEncoder */
 /**
  * CPU time per ReceiptSealer seal with a SyncSigner (node:crypto, the fast path), one seal
- * and settle per session as the sequencer does. With a second build of
+ * and settle per session as the sequencer does, for commits of 1, 16 and 1000 entries. With a second build of
  * @proofline/sequencer's dist/src (e.g. the previous commit's, copied aside), the two are
  * measured in alternating rounds in this one process, so shared-machine noise hits both:
  *
@@ -14,7 +14,8 @@ import { receiptFormat } from '@proofline/records';
 
 const other = process.argv[2];
 const rounds = Number(process.argv[3] ?? 9);
-const SEALS = 4000;
+/** Seals per measurement: fewer for a batch-sized commit (1000 entries, as batch attest's). */
+const sealsOf = (size) => (size > 16 ? 64 : 4000);
 const SEED = new Uint8Array(32).fill(7);
 const ORIGIN = 'bench.example/log';
 
@@ -32,9 +33,10 @@ for (const [name, url] of builds) {
 function measure(ReceiptSealer, size) {
   const sealer = new ReceiptSealer(ORIGIN, SEED, receiptFormat, () => {});
   const entries = Array.from({ length: size }, (_, i) => new TextEncoder().encode(`entry ${i}`));
+  const seals = sealsOf(size);
   let first = 0;
   const start = process.cpuUsage();
-  for (let i = 0; i < SEALS; i++) {
+  for (let i = 0; i < seals; i++) {
     const session = sealer.session();
     const note = session.seal({ first, timeMs: 1_700_000_000_000 + i, entries });
     if (typeof note !== 'string') throw new Error('the sync path returned a promise');
@@ -42,11 +44,11 @@ function measure(ReceiptSealer, size) {
     first += size;
   }
   const used = process.cpuUsage(start);
-  return (used.user + used.system) / SEALS;
+  return (used.user + used.system) / seals;
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-for (const size of [1, 16]) {
+for (const size of [1, 16, 1000]) {
   const times = new Map(sealers.map(([name]) => [name, []]));
   for (const [, S] of sealers) measure(S, size); // warm up
   for (let r = 0; r < rounds; r++) {

@@ -1,5 +1,5 @@
 import type { Verifier } from '@proofline/note';
-import { equalHashes, type HashChildren } from '@proofline/tlog';
+import { equalHashes, type HashChildren, type HashChildrenInto } from '@proofline/tlog';
 import {
   BATCH_RECEIPT_HEADER,
   batchTree,
@@ -18,7 +18,10 @@ import { formatTime } from './time.js';
  * index, size, the RFC 6962 root of its leaf hashes (`batchTree`) and time.
  */
 export const receiptFormat = Object.freeze({
-  /** The text to sign for a commit and, for more than one leaf, its tree. Throws RecordError. */
+  /**
+   * The text to sign for a commit and, for more than one leaf, its tree (`hashChildrenInto`,
+   * when given, builds it in place: see batchTree). Throws RecordError.
+   */
   text(
     commit: {
       readonly origin: string;
@@ -27,13 +30,14 @@ export const receiptFormat = Object.freeze({
       readonly leaves: readonly Uint8Array[];
     },
     hashChildren: HashChildren,
+    hashChildrenInto?: HashChildrenInto,
   ): { readonly text: string; readonly tree?: BatchTree } {
     const { origin, first, leaves } = commit;
     const time = formatTime(commit.timeMs);
     if (leaves.length <= 1) {
       return { text: formatReceiptText({ origin, index: first, leafHash: leaves[0]!, time }) };
     }
-    const tree = batchTree(leaves, hashChildren);
+    const tree = batchTree(leaves, hashChildren, hashChildrenInto);
     const size = leaves.length;
     return { text: formatBatchReceiptText({ origin, first, size, root: tree.root, time }), tree };
   },

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { signNote } from '@proofline/note';
 import { nodeHash } from '@proofline/tlog';
+import { nodeHashInto } from '@proofline/tlog/node';
 import {
   RecordError,
   formatBatchReceiptText,
@@ -56,6 +57,27 @@ describe('receiptFormat (the sequencer receipt port)', () => {
       batch.text,
       formatBatchReceiptText({ origin: ORIGIN, first: FIRST, size: 5, root, time }),
     );
+  });
+
+  it('builds the same text and tree with hashChildrenInto, which it then uses alone', () => {
+    for (const n of [2, 5, 1000]) {
+      const commit = { origin: ORIGIN, first: FIRST, timeMs: TIME_MS, leaves: leaves(n) };
+      const expected = receiptFormat.text(commit, nodeHash);
+      let calls = 0;
+      const got = receiptFormat.text(
+        commit,
+        () => assert.fail('hashChildren must not be called when hashChildrenInto is given'),
+        (src, at, dst, to) => {
+          calls++;
+          nodeHashInto(src, at, dst, to);
+        },
+      );
+      assert.equal(calls, n - 1, `one call per interior node of ${n} leaves`);
+      assert.equal(got.text, expected.text);
+      assert.deepEqual(got.tree?.root, merkleRoot(commit.leaves));
+      for (const i of [0, n - 1, n >> 1])
+        assert.deepEqual(got.tree?.proof(i), expected.tree?.proof(i));
+    }
   });
 
   it('refuses a commit it cannot state: no leaves, a bad origin', () => {

@@ -9,6 +9,7 @@ import {
   verifyConsistency,
   TileHashCache,
   FULL_TILE_CACHE_BYTES,
+  type HashChildrenInto,
   type HashReader,
 } from '@proofline/tlog';
 import {
@@ -69,6 +70,11 @@ export interface PublisherOptions {
    * tiles with (default tlog's; see nodeInteriorHash).
    */
   readonly interiorHash?: (left: Uint8Array, right: Uint8Array) => Uint8Array;
+  /**
+   * The same hash written in place (see nodeHashInto), used instead of `interiorHash` where
+   * given: nothing is allocated per node of the tiles it integrates and reads.
+   */
+  readonly interiorHashInto?: HashChildrenInto;
   /**
    * This node's checkpoint guard for the log (see guard.ts): every round is checked against
    * it (GuardError to `onError` on a rolled-back or forked database, and nothing is signed),
@@ -334,10 +340,11 @@ export class Publisher {
     // The round's reads of the tree (its root, the consistency proofs for the latest
     // checkpoint, the guard and the witnesses) share one expansion of each tile they touch:
     // the same hashes, each computed once per round. Nothing is kept across rounds.
-    const cache = new TileHashCache(
-      ROUND_TILE_CACHE_BYTES,
-      this.options.interiorHash === undefined ? {} : { hashChildren: this.options.interiorHash },
-    );
+    const { interiorHash, interiorHashInto } = this.options;
+    const cache = new TileHashCache(ROUND_TILE_CACHE_BYTES, {
+      ...(interiorHash === undefined ? {} : { hashChildren: interiorHash }),
+      ...(interiorHashInto === undefined ? {} : { hashChildrenInto: interiorHashInto }),
+    });
     const reader: HashReader = tileHashReader(
       size,
       (tiles) => readTilesAt(this.storage, name, tiles),
@@ -557,6 +564,7 @@ export class Publisher {
         (level) => byLevel.get(level) ?? new Uint8Array(0),
         leaves,
         this.options.interiorHash,
+        this.options.interiorHashInto,
       );
       const tiles = updates.map((u) => ({
         level: u.tile.level,

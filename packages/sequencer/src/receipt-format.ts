@@ -1,5 +1,5 @@
 import type { Verifier } from '@proofline/note';
-import type { HashChildren } from '@proofline/tlog';
+import type { HashChildren, HashChildrenInto } from '@proofline/tlog';
 
 /**
  * The receipt port: how a commit's creation receipt is written and checked. The sequencer
@@ -9,11 +9,16 @@ import type { HashChildren } from '@proofline/tlog';
 export interface ReceiptFormat {
   /**
    * The note text the log key signs for `commit` and, for more than one entry, the tree
-   * over its leaf hashes (built with `hashChildren`) whose root the text signs.
-   * Deterministic: the same commit always gives the same bytes. Throws for a commit it
-   * cannot state (no leaves, a bad origin or time).
+   * over its leaf hashes (built with `hashChildren`, or with `hashChildrenInto` when given:
+   * the same hashes, each written where it lies, nothing allocated per node) whose root the
+   * text signs. Deterministic: the same commit always gives the same bytes. Throws for a
+   * commit it cannot state (no leaves, a bad origin or time).
    */
-  text(commit: ReceiptCommit, hashChildren: HashChildren): ReceiptText;
+  text(
+    commit: ReceiptCommit,
+    hashChildren: HashChildren,
+    hashChildrenInto?: HashChildrenInto,
+  ): ReceiptText;
   /**
    * Opens the stored `note` with `verifier` (the log key) and compares what it signs with
    * the commit of entries `[first, first + leaves.length)` whose leaf hashes are `leaves`.

@@ -1,6 +1,6 @@
 import { formatNote, type Signer } from '@proofline/note';
 import { SequencerError } from './errors.js';
-import { nodeInteriorHash, nodeLeafHash } from '@proofline/tlog/node';
+import { nodeHashInto, nodeInteriorHash, nodeLeafHashes } from '@proofline/tlog/node';
 import { CommittedLeaves } from './committed-leaves.js';
 import { nodeEd25519Signer, type SyncSigner } from './node-signer.js';
 import type { CommitTree, ReceiptFormat } from './receipt-format.js';
@@ -246,10 +246,11 @@ export class ReceiptSealer {
     tree: CommitTree | undefined;
   } {
     const { first, timeMs } = commit;
-    const leaves = commit.entries.map((e) => nodeLeafHash(e));
+    const leaves = nodeLeafHashes(commit.entries);
     const { text, tree } = this.format.text(
       { origin: this.origin, first, timeMs, leaves },
       nodeInteriorHash,
+      nodeHashInto,
     );
     return { leaves, text, tree };
   }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { nodeInteriorHash, nodeLeafHash } from '@proofline/tlog/node';
+import { nodeHashInto, nodeInteriorHash, nodeLeafHash } from '@proofline/tlog/node';
 import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import {
@@ -175,6 +175,28 @@ describe('Publisher checkpoints', () => {
       await checkCheckpoint(await publisher.publish(), log, size);
     }
     assert.deepEqual(await checkHistory(storage, config), [1, 256, 257, 65539]);
+  });
+
+  test('with interiorHashInto every tile hash is made in place, to the same roots', async (t) => {
+    const { storage, config } = await openStore(t);
+    const log = new TestLog(storage, config);
+    let calls = 0;
+    const publisher = new Publisher(storage, config, logSigner(), {
+      receiptFormat,
+      integrateChunk: 700,
+      leafHash: nodeLeafHash,
+      interiorHash: () => assert.fail('interiorHash must not be called beside interiorHashInto'),
+      interiorHashInto: (src, at, dst, to) => {
+        calls++;
+        nodeHashInto(src, at, dst, to);
+      },
+    });
+    for (const size of [1, 256, 257, 65536 + 3]) {
+      await log.growTo(size);
+      await checkCheckpoint(await publisher.publish(), log, size);
+    }
+    assert.deepEqual(await checkHistory(storage, config), [1, 256, 257, 65539]);
+    assert.ok(calls >= 65536, `${calls} in-place hashes for 65,539 leaves`);
   });
 
   test('fresh logs of N entries published over several rounds', async (t) => {

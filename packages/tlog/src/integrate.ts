@@ -1,6 +1,7 @@
 import { TlogError } from './errors.js';
 import type { Hash } from './hash.js';
-import { checkedHasher, subtreeHash } from './nodes.js';
+import { checkedHasher, subtreeHash, subtreeHashInto } from './nodes.js';
+import type { HashChildrenInto } from './tile-cache.js';
 import { TILE_WIDTH, type TileId } from './tile.js';
 import { HASH_SIZE, checkHash, checkInteger } from './validate.js';
 
@@ -23,13 +24,16 @@ export interface TileUpdate {
  * tiles that became full with width 256, the new right-edge tiles with their partial width.
  * Throws TlogError INVALID_ARGUMENT (bad sizes or hashes) or BAD_TILE_DATA (bad edge tile).
  * `hashChildren` replaces nodeHash (e.g. node:crypto on a server); it must return the same
- * 32 bytes, and a result that is not 32 bytes throws INVALID_ARGUMENT.
+ * 32 bytes, and a result that is not 32 bytes throws INVALID_ARGUMENT. `hashChildrenInto`
+ * (see HashChildrenInto; unchecked, its caller's tests must show nodeHash's bytes) takes
+ * precedence: each full tile's hashes are then folded in place, nothing allocated per node.
  */
 export function integrate(
   oldSize: number,
   edgeTile: (level: number) => Uint8Array,
   newLeafHashes: readonly Hash[],
   hashChildren?: (left: Hash, right: Hash) => Hash,
+  hashChildrenInto?: HashChildrenInto,
 ): TileUpdate[] {
   const hash = hashChildren === undefined ? undefined : checkedHasher(hashChildren);
   checkInteger('oldSize', oldSize);
@@ -58,7 +62,11 @@ export function integrate(
       }
       updates.push({ tile: { level, index, width: kept + take }, data });
       if (kept + take === TILE_WIDTH) {
-        completed.push(subtreeHash(data, 0, TILE_WIDTH, hash));
+        completed.push(
+          hashChildrenInto === undefined
+            ? subtreeHash(data, 0, TILE_WIDTH, hash)
+            : subtreeHashInto(data, 0, TILE_WIDTH, hashChildrenInto),
+        );
       }
       next += take;
       index++;

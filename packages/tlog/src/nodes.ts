@@ -1,5 +1,6 @@
 import { TlogError } from './errors.js';
 import { nodeHash, type Hash } from './hash.js';
+import type { HashChildrenInto } from './tile-cache.js';
 import { HASH_SIZE, isHash } from './validate.js';
 
 /** Node (level, index) = MTH(D[index*2^level : (index+1)*2^level]); level 0 nodes are leaf hashes. */
@@ -137,4 +138,22 @@ export function subtreeHash(
     level = next;
   }
   return level[0] as Hash;
+}
+
+/**
+ * subtreeHash with `hashChildrenInto` (see HashChildrenInto): the 2^r hashes are copied once
+ * and folded in place, level by level, with no allocation per node; the same hash.
+ */
+export function subtreeHashInto(
+  data: Uint8Array,
+  first: number,
+  count: number,
+  hashChildrenInto: HashChildrenInto,
+): Hash {
+  const work = data.slice(first * HASH_SIZE, (first + count) * HASH_SIZE);
+  // Pair j of a level is read from [64j, 64j + 64) before node j is written to [32j, 32j + 32).
+  for (let n = count; n > 1; n /= 2) {
+    for (let j = 0; j < n / 2; j++) hashChildrenInto(work, 2 * j * HASH_SIZE, work, j * HASH_SIZE);
+  }
+  return work.slice(0, HASH_SIZE);
 }

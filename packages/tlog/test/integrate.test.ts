@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createHash } from 'node:crypto';
+import { nodeHashInto } from '../src/node.js';
 import {
   edgeTiles,
   emptyTreeHash,
@@ -125,6 +126,37 @@ test('integrate from empty in one call yields every tile of the tree', () => {
   for (const { tile, data } of updates) {
     assert.equal(data.length, tile.width * 32);
     if (tile.level === 0) assert.deepEqual(data, referenceTile(ref, tile));
+  }
+});
+
+test('integrate with hashChildrenInto folds each full tile in place to the same tiles', () => {
+  const leaves = randomHashes(70_000, 11);
+  const expected = integrate(0, () => assert.fail('no edge tiles'), leaves);
+  let calls = 0;
+  const updates = integrate(
+    0,
+    () => assert.fail('no edge tiles'),
+    leaves,
+    () => assert.fail('hashChildren must not be called beside hashChildrenInto'),
+    (src, at, dst, to) => {
+      calls++;
+      nodeHashInto(src, at, dst, to);
+    },
+  );
+  assert.deepEqual(updates, expected);
+  // 273 full level-0 tiles and 1 full level-1 tile, 255 interior hashes each.
+  assert.equal(calls, 274 * 255);
+  // Edge tiles of an existing tree: the same result as without it, step by step.
+  const store = new Map<number, Uint8Array>();
+  let size = 0;
+  for (const step of [300, 1, 255, 65_000, 4_444]) {
+    const part = leaves.slice(size, size + step);
+    const edge = (level: number) => store.get(level)!;
+    const plain = integrate(size, edge, part);
+    const inPlace = integrate(size, edge, part, undefined, nodeHashInto);
+    assert.deepEqual(inPlace, plain, `step of ${step} from ${size}`);
+    for (const u of inPlace) if (u.tile.width < 256) store.set(u.tile.level, u.data);
+    size += step;
   }
 });
 

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { leafHash, nodeHash } from '../src/index.js';
 import { createHash, randomBytes } from 'node:crypto';
-import { nodeHashInto, nodeInteriorHash, nodeLeafHash, nodeLeafHashInto } from '../src/node.js';
+import {
+  nodeHashInto,
+  nodeInteriorHash,
+  nodeLeafHash,
+  nodeLeafHashInto,
+  nodeLeafHashes,
+} from '../src/node.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
@@ -14,6 +20,31 @@ describe('nodeLeafHash', () => {
     }
     const big = new Uint8Array(300).fill(9);
     assert.equal(hex(nodeLeafHash(big.subarray(100, 200))), hex(leafHash(big.subarray(100, 200))));
+  });
+});
+
+describe('nodeLeafHashes', () => {
+  test('equals tlog leafHash of each entry, in order, across input buffer growth', () => {
+    // Lengths around and beyond the reused input buffer (1024) make it grow mid-call.
+    const lengths = [0, 1, 193, 1023, 1024, 1025, 5, 4000, 65535, 2];
+    const entries = lengths.map((n) =>
+      Uint8Array.from({ length: n }, (_, i) => (i * 7 + n) & 0xff),
+    );
+    const leaves = nodeLeafHashes(entries);
+    assert.equal(leaves.length, entries.length);
+    entries.forEach((e, i) => {
+      assert.equal(leaves[i]!.length, 32);
+      assert.equal(hex(leaves[i]!), hex(leafHash(e)), `length ${lengths[i]}`);
+    });
+    // A later call does not touch the earlier call's hashes, and views of a larger buffer work.
+    const big = new Uint8Array(300).fill(9);
+    const again = nodeLeafHashes([big.subarray(100, 200), big.subarray(0, 7)]);
+    assert.deepEqual(
+      again.map(hex),
+      [leafHash(big.subarray(100, 200)), leafHash(big.subarray(0, 7))].map(hex),
+    );
+    entries.forEach((e, i) => assert.equal(hex(leaves[i]!), hex(leafHash(e))));
+    assert.deepEqual(nodeLeafHashes([]), []);
   });
 });
 

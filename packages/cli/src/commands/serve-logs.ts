@@ -1,5 +1,5 @@
 import { ServiceError, type LogRuntime, type ServerMetrics } from '@proofline/server';
-import { nodeInteriorHash, nodeLeafHash } from '@proofline/tlog/node';
+import { nodeHashInto, nodeInteriorHash, nodeLeafHash } from '@proofline/tlog/node';
 import { GuardError, Publisher, Sequencer } from '@proofline/sequencer';
 import { LOG_NAME_PATTERN } from '@proofline/storage';
 import { receiptFormat } from '@proofline/records';
@@ -285,6 +285,7 @@ export class LogFleet {
         : { minIntervalMs: o.checkpointMinIntervalMs }),
       leafHash: nodeLeafHash,
       interiorHash: nodeInteriorHash,
+      interiorHashInto: nodeHashInto,
       ...(handle.sealer ? { committedLeaves: handle.sealer.committedLeaves() } : {}),
       guard,
       retiredKeys,
