@@ -263,10 +263,15 @@ async function startNode(i) {
 }
 
 async function sequencedSize() {
+  return (await logTotals()).size;
+}
+
+/** Entries sequenced and commits made, over every log of the schema. */
+async function logTotals() {
   const { rows } = await admin.query(
-    `SELECT coalesce(sum(sequenced_size), 0)::bigint AS n FROM ${S}.logs`,
+    `SELECT coalesce(sum(sequenced_size), 0)::bigint AS n, coalesce(sum(commits), 0)::bigint AS c FROM ${S}.logs`,
   );
-  return Number(rows[0].n);
+  return { size: Number(rows[0].n), commits: Number(rows[0].c) };
 }
 
 /** Waits until the log stops growing: no run pays for the backlog of the one before. */
@@ -288,7 +293,7 @@ async function drain() {
 async function attest(nodes, kind, connections, apiKey, duration = CFG.duration) {
   const perRecord = kind === 'batch' ? 1000 : 1;
   await settle(nodes.map((n) => n.pid));
-  const size0 = await sequencedSize();
+  const before = await logTotals();
   const sampler = sampleWaits('nodes');
   const cpu = meter(nodes.map((n) => n.pid));
   const loads = await Promise.all(
@@ -316,7 +321,7 @@ async function attest(nodes, kind, connections, apiKey, duration = CFG.duration)
   const seconds = Math.max(...loads.map((l) => l.seconds));
   cores.loadgen = loads.reduce((s, l) => s + l.loadgenCpuSeconds, 0) / seconds;
   await drain();
-  const size1 = await sequencedSize();
+  const after = await logTotals();
   // Latency percentiles over all nodes: weighted by each process's count is not possible
   // from percentiles; with equal connections per node, report the median process's values
   // for p50 and the largest p99 (conservative).
@@ -336,7 +341,8 @@ async function attest(nodes, kind, connections, apiKey, duration = CFG.duration)
     statusCounts: loads.map((l) => l.statusCounts),
     p50: loads.map((l) => l.latencyMs.p50).sort((a, b) => a - b)[Math.floor(loads.length / 2)],
     p99: Math.max(...loads.map((l) => l.latencyMs.p99)),
-    recordsSequenced: size1 - size0,
+    recordsSequenced: after.size - before.size,
+    commits: after.commits - before.commits,
     cores,
     waits,
   };
@@ -550,6 +556,10 @@ function report() {
       ? `nodes ${c2(list, 'nodes')}, PostgreSQL ${c2(list, 'postgres')}, load generator ${c2(list, 'loadgen')}`
       : `PostgreSQL ${c2(list, 'postgres')}, client ${c2(list, 'bench')}`) +
     `, whole machine ${c2(list, 'machine')}, of which outside the benchmark ${c2(list, 'other')}`;
+  const perCommit = (list) =>
+    (
+      list.reduce((n, x) => n + x.recordsSequenced, 0) / list.reduce((n, x) => n + x.commits, 0)
+    ).toFixed(1);
   const waitsOf = (list) => topWaits(list.reduce((acc, x) => mergeWaits(acc, x.waits), {}));
 
   const rows = [
@@ -611,6 +621,7 @@ function report() {
     `  limit single-row: ${cores(R.limitSingle)}`,
     `  limit batch ${CFG.limitBatchConnections} conn: ${cores(R.limitBatchN)}`,
     `  limit batch 1 conn: ${cores(R.limitBatch1)}`,
+    `records per commit (entries sequenced ÷ commits made, over the runs): single 1 node ${perCommit(R.single1)}, 3 nodes ${perCommit(R.single3)}; batch 1 node ${perCommit(R.batch1)}, 3 nodes ${perCommit(R.batch3)}`,
     `pg_stat_activity, non-idle backends of the run (share of samples every 100 ms):`,
     `  single 1 node: ${waitsOf(R.single1)}`,
     `  single 3 nodes: ${waitsOf(R.single3)}`,
