@@ -7,6 +7,7 @@
  *                                                         connections, then batches of 1000
  *   node bench/proof-serving.mjs serve DIR ROOT... [--runs N] [--duration S] [--cpu-prof D]
  *   node bench/proof-serving.mjs bundles DIR ROOT... [--runs N] [--requests N]
+ *   node bench/proof-serving.mjs live TMPDIR ROOT... [--runs N] [--duration S] [--seconds S]
  *
  * `serve` copies DIR for each run, serves the copy with each ROOT's build in turn (A/B/A/B:
  * ROOT is a checkout with packages/*\/dist and node_modules), drives
@@ -18,8 +19,15 @@
  * process per ROOT and run, ProofBundles.json with Receipts.creation over DIR's database
  * (read-only use), random ids: CPU µs per bundle over the first N (cold caches), then over N
  * more after N warm ones.
+ *
+ * `live` is the full benchmark's shape, which `serve` (a fresh process, warmed up) does not
+ * show: per ROOT and run (A/B/A/B), a new log under DIR built by that ROOT's server (as
+ * `build`, for --seconds), then from the same process, without a warm-up, three proof runs of
+ * --duration (as `npm run bench` runs them): per run requests/s, p50, p99 and the server's CPU
+ * µs per request, all threads and the main thread alone (the rest: the collector's and the
+ * compiler's threads, SQLite's).
  */
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -43,6 +51,8 @@ const { positionals, values } = parseArgs({
     // Random ids among the first N records only (N small: every bundle text cached, the floor).
     ids: { type: 'string' },
     requests: { type: 'string', default: '5000' },
+    // live: how long the log is built for (the single-attest run at 64 connections).
+    seconds: { type: 'string', default: '30' },
   },
 });
 const [mode, dir, ...rest] = positionals;
@@ -72,18 +82,25 @@ async function measure(pid, options) {
   return { ...r, cpuUs: ((cpuSeconds(pid) - before) * 1e6) / r.ok };
 }
 
-async function build(seconds) {
-  await run(process.execPath, [CLI, 'create-log', '--data', dir, '--visibility', 'public']);
+/** A new public log in `data` and an API key that may attest to it and read it. */
+async function createLog(data) {
+  await run(process.execPath, [CLI, 'create-log', '--data', data, '--visibility', 'public']);
   const { stdout } = await run(process.execPath, [
-    ...[CLI, 'api-key', 'create', '--data', dir, '--tenant', 'default'],
+    ...[CLI, 'api-key', 'create', '--data', data, '--tenant', 'default'],
     ...['--scope', 'records:write', '--scope', 'records:read'],
   ]);
-  const apiKey = stdout
+  return stdout
     .split('\n')
     .find((l) => l.startsWith('pl_'))
     .trim();
-  const pl = await serve(ROOT, dir);
-  const attest = { url: pl.url, apiKey, path: '/v1/records' };
+}
+
+/**
+ * The log's records as the full benchmark attests them, through the server at `url`: single
+ * attests at 64 and 1 connections, then 40 batches of 1000; resolves once they are checkpointed.
+ */
+async function attest(url, apiKey, seconds) {
+  const attest = { url, apiKey, path: '/v1/records' };
   for (const [kind, connections, duration] of [
     ['single', 64, seconds],
     ['single', 1, Math.ceil(seconds / 4)],
@@ -100,8 +117,59 @@ async function build(seconds) {
     amount: 40,
   });
   await new Promise((r) => setTimeout(r, 3000));
-  log(`log of ${await checkpointSize(pl.url)} records checkpointed`);
+  const size = await checkpointSize(url);
+  log(`log of ${size} records checkpointed`);
+  return size;
+}
+
+async function build(seconds) {
+  const apiKey = await createLog(dir);
+  const pl = await serve(ROOT, dir);
+  await attest(pl.url, apiKey, seconds);
   await pl.stop();
+}
+
+/** CPU seconds (user + system) of the main thread of process `pid`. */
+function mainThreadCpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+async function live(roots) {
+  const duration = Number(values.duration);
+  mkdirSync(dir, { recursive: true });
+  const tmp = mkdtempSync(join(dir, 'live-'));
+  for (let i = 0; i < Number(values.runs); i++) {
+    for (const [j, root] of roots.entries()) {
+      const data = join(tmp, `data-${i}-${j}`);
+      const apiKey = await createLog(data);
+      const pl = await serve(root, data);
+      const maxId = await attest(pl.url, apiKey, Number(values.seconds));
+      const get = { kind: 'get', maxId, path: '/v1/records/default-{id}/proof', url: pl.url };
+      for (let k = 1; k <= 3; k++) {
+        const [cpu, main] = [cpuSeconds(pl.pid), mainThreadCpuSeconds(pl.pid)];
+        const r = await runJson('load.mjs', { ...get, connections: 64, duration });
+        const us = (seconds) => Math.round((seconds * 1e6) / r.ok);
+        const line = {
+          run: i + 1,
+          proofRun: k,
+          root,
+          records: maxId,
+          rps: Math.round(r.rps),
+          p50Ms: r.latencyMs.p50,
+          p99Ms: r.latencyMs.p99,
+          cpuUs: us(cpuSeconds(pl.pid) - cpu),
+          mainThreadCpuUs: us(mainThreadCpuSeconds(pl.pid) - main),
+          non2xx: r.non2xx,
+        };
+        console.log(JSON.stringify(line));
+      }
+      await pl.stop();
+      rmSync(data, { recursive: true, force: true });
+    }
+  }
+  rmSync(tmp, { recursive: true, force: true });
 }
 
 async function compare(roots) {
@@ -212,4 +280,6 @@ if (mode === 'build') await build(Number(rest[0] ?? 20));
 else if (mode === 'serve') await compare(rest.length > 0 ? rest : [ROOT]);
 else if (mode === 'bundles') await bundlesCompare(rest.length > 0 ? rest : [ROOT]);
 else if (mode === 'bundles-child') await bundlesChild(rest[0]);
-else throw new Error('usage: proof-serving.mjs build DIR [SECONDS] | serve|bundles DIR ROOT...');
+else if (mode === 'live') await live(rest.length > 0 ? rest : [ROOT]);
+else
+  throw new Error('usage: proof-serving.mjs build DIR [SECONDS] | serve|bundles|live DIR ROOT...');

@@ -133,6 +133,11 @@ function browserSafeInto(): HashChildrenInto {
  */
 export class TileHashCache {
   private readonly entries = new Map<number, Entry>();
+  /** Expansions being read and hashed, by tile key, with their width (see `expanding`). */
+  private readonly pending = new Map<
+    number,
+    { readonly width: number; readonly hashes: Promise<Uint8Array> }
+  >();
   private used = 0;
   private hitCount = 0;
   private missCount = 0;
@@ -210,6 +215,34 @@ export class TileHashCache {
     const path = new Array<Hash>(TILE_HEIGHT);
     for (let r = 0; r < TILE_HEIGHT; r++) path[r] = expandedNode(hashes, r, (p >> r) ^ 1);
     return path;
+  }
+
+  /**
+   * @internal The expansion of tile (level, index) being read and hashed for a reader of this
+   * cache, if one of at least `width` is under way: it will hold the nodes over the tile's
+   * first `width` hashes. Readers that miss the same tile at once (requests in flight from a
+   * cold start) wait for one expansion instead of each reading and hashing the tile.
+   */
+  inflight(level: number, index: number, width: number): Promise<Uint8Array> | undefined {
+    const under = this.pending.get(tileKey(level, index));
+    return under !== undefined && under.width >= width ? under.hashes : undefined;
+  }
+
+  /**
+   * @internal Registers `hashes`, the expansion of tile (level, index) of `width` under way,
+   * until it settles (replacing a narrower one under way). A failed read or expansion is not
+   * kept: it fails the readers waiting for it, and the next miss reads the tile again.
+   */
+  expanding(level: number, index: number, width: number, hashes: Promise<Uint8Array>): void {
+    const key = tileKey(level, index);
+    const under = this.pending.get(key);
+    if (under !== undefined && under.width >= width) return;
+    const entry = { width, hashes };
+    this.pending.set(key, entry);
+    const settled = () => {
+      if (this.pending.get(key) === entry) this.pending.delete(key);
+    };
+    hashes.then(settled, settled);
   }
 
   /** @internal Caches the expansion of tile (level, index) of `width`, unless a wider one is cached. */

@@ -45,9 +45,11 @@ export interface TileHashReaderOptions {
  * Requesting a node that is not complete in the tree throws INVALID_ARGUMENT.
  *
  * With `options.cache`, tiles the cache holds wide enough for the requested nodes (maybe from
- * an older or newer tree size) are not read: `readTiles` is asked only for the others (at
- * their width in this tree), and not at all when there are none; those are expanded (every
- * internal node hashed once) and cached. The hashes are the same.
+ * an older or newer tree size) are not read, nor are tiles that another reader of the cache
+ * is reading wide enough at that moment (its expansion is awaited; if its read fails, so does
+ * this call): `readTiles` is asked only for the others (at their width in this tree), and not
+ * at all when there are none; those are expanded (every internal node hashed once) and cached.
+ * The hashes are the same.
  */
 export function tileHashReader(
   treeSize: number,
@@ -122,7 +124,11 @@ async function readChecked(
   return data;
 }
 
-/** The nodes at `locations` from the expansions of `tiles`, read and expanded only if not cached. */
+/**
+ * The nodes at `locations` from the expansions of `tiles`: cached ones, ones another reader of
+ * the cache is reading and hashing now (awaited, not read again), and the others read in one
+ * `readTiles` call and expanded (each registered as under way until it is cached).
+ */
 async function cachedRead(
   cache: TileHashCache,
   tiles: readonly TileId[],
@@ -134,23 +140,38 @@ async function cachedRead(
   for (const loc of locations) {
     needed[loc.slot] = Math.max(needed[loc.slot] as number, loc.first + loc.count);
   }
-  const expanded = tiles.map((t, i) => cache.lookup(t.level, t.index, needed[i] as number));
-  const missing = tiles.filter((_, i) => expanded[i] === undefined);
+  const expansions: (Uint8Array | Promise<Uint8Array> | undefined)[] = tiles.map(
+    (t, i) =>
+      cache.lookup(t.level, t.index, needed[i] as number) ??
+      cache.inflight(t.level, t.index, needed[i] as number),
+  );
+  const missing = tiles.filter((_, i) => expansions[i] === undefined);
   if (missing.length > 0) {
-    const data = await readChecked(readTiles, missing);
+    const read = readChecked(readTiles, missing).then((data) =>
+      missing.map((tile, j) => {
+        const hashes = expandTile(
+          data[j] as Uint8Array,
+          tile.width,
+          cache.hashChildren,
+          cache.hashChildrenInto,
+        );
+        cache.store(tile.level, tile.index, tile.width, hashes);
+        return hashes;
+      }),
+    );
     let next = 0;
     tiles.forEach((tile, i) => {
-      if (expanded[i] !== undefined) return;
-      const hashes = expandTile(
-        data[next++] as Uint8Array,
-        tile.width,
-        cache.hashChildren,
-        cache.hashChildrenInto,
-      );
-      cache.store(tile.level, tile.index, tile.width, hashes);
-      expanded[i] = hashes;
+      if (expansions[i] !== undefined) return;
+      const j = next++;
+      const hashes = read.then((all) => all[j] as Uint8Array);
+      cache.expanding(tile.level, tile.index, tile.width, hashes);
+      expansions[i] = hashes;
     });
   }
+  // Awaited only when some expansion is under way (a warm read stays without a Promise.all).
+  const expanded = expansions.every((e) => e instanceof Uint8Array)
+    ? (expansions as Uint8Array[])
+    : await Promise.all(expansions);
   return locations.map((loc) =>
     expandedNode(expanded[loc.slot] as Uint8Array, loc.height, loc.first / loc.count),
   );

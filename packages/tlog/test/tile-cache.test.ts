@@ -142,6 +142,69 @@ test('a cached reader reads each tile once, and a partial tile again only once i
   assert.equal(cache.stats.misses, 6);
 });
 
+test('readers missing a tile at once share one read and expansion; a narrower one never serves a wider need', async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const calls: (readonly TileId[])[] = [];
+  const read = async (tiles: readonly TileId[]) => {
+    calls.push(tiles);
+    await gate;
+    return tiles.map((t) => referenceTile(ref, t));
+  };
+  const cache = new TileHashCache(64 * 1024 * 1024);
+  // Tile (0, 2) has width 88 in a tree of 600 and width 8 in one of 520.
+  const at600 = tileHashReader(600, read, { cache });
+  const at520 = tileHashReader(520, read, { cache });
+  const answers = Promise.all([
+    at600([{ level: 3, index: 70 }]), // hashes 48..55 of the tile: reads it at width 88
+    at520([{ level: 0, index: 515 }]), // hash 3: waits for the wider expansion under way
+    at600([
+      { level: 0, index: 599 },
+      { level: 2, index: 130 },
+    ]), // waits as well
+  ]);
+  release();
+  assert.deepEqual(await answers, [
+    [ref.mth(560, 568)],
+    [ref.mth(515, 516)],
+    [ref.mth(599, 600), ref.mth(520, 524)],
+  ]);
+  assert.deepEqual(calls, [[{ level: 0, index: 2, width: 88 }]]);
+  assert.equal(cache.size, 1);
+
+  // Under way at width 8 only: a reader that needs more of the tile reads it itself.
+  const fresh = new TileHashCache(64 * 1024 * 1024);
+  calls.length = 0;
+  const narrow = tileHashReader(520, read, { cache: fresh })([{ level: 0, index: 515 }]);
+  const wide = tileHashReader(600, read, { cache: fresh })([{ level: 0, index: 599 }]);
+  assert.deepEqual(await Promise.all([narrow, wide]), [[ref.mth(515, 516)], [ref.mth(599, 600)]]);
+  assert.deepEqual(calls, [
+    [{ level: 0, index: 2, width: 8 }],
+    [{ level: 0, index: 2, width: 88 }],
+  ]);
+});
+
+test('a failed read fails the readers waiting for it and is not kept', async () => {
+  let fail = true;
+  const calls: (readonly TileId[])[] = [];
+  const read = async (tiles: readonly TileId[]) => {
+    calls.push(tiles);
+    await Promise.resolve();
+    if (fail) throw new Error('disk error');
+    return tiles.map((t) => referenceTile(ref, t));
+  };
+  const cache = new TileHashCache(64 * 1024 * 1024);
+  const reader = tileHashReader(600, read, { cache });
+  const both = [reader([{ level: 0, index: 1 }]), reader([{ level: 1, index: 7 }])];
+  await assert.rejects(both[0]!, /disk error/);
+  await assert.rejects(both[1]!, /disk error/);
+  assert.equal(calls.length, 1, 'the second reader waited for the first read');
+  assert.equal(cache.size, 0);
+  fail = false;
+  assert.deepEqual(await reader([{ level: 0, index: 1 }]), [ref.mth(1, 2)]);
+  assert.equal(calls.length, 2, 'the failed read is not kept: the tile is read again');
+});
+
 test('the cache stays within its byte bound, evicting the least recently used tiles', async () => {
   const rand = prng(256);
   const maxBytes = 10 * FULL_TILE_CACHE_BYTES;
