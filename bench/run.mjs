@@ -592,8 +592,17 @@ async function httpSections() {
   // Proof serving: random ids among the checkpointed records.
   const covered = await checkpointSize(pl.url);
   results.proof = { proofline: [], bare: [], records: covered };
+  const common = { kind: 'get', maxId: covered, connections: CFG.proofConnections };
+  // A warm-up of each, as before the attest figures: the first proof requests of this process
+  // compile the read path (round 7 measured a cold first run at 1.2–7.5× the CPU of the next).
+  await load({ ...common, url: bare.url, path: '/bare/{id}', duration: CFG.warmup });
+  await load({
+    ...common,
+    url: pl.url,
+    path: '/v1/records/default-{id}/proof',
+    duration: CFG.warmup,
+  });
   for (let i = 0; i < CFG.runs; i++) {
-    const common = { kind: 'get', maxId: covered, connections: CFG.proofConnections };
     const b = await load({ ...common, url: bare.url, path: '/bare/{id}' });
     await drain(bare.url);
     b.serverCpuUsPerRequest = cpuPerRequest(b, bare.pid);
