@@ -23,10 +23,25 @@ export interface NewShareLink {
   readonly record: ShareLinkRecord;
 }
 
+/** A caller of ShareLinks.create whose links wait for the next store call. */
+interface Waiting {
+  readonly links: readonly ShareLinkRecord[];
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
+}
+
 export class ShareLinks {
+  /** Links made since the last store call began, stored together by the next (see `stored`). */
+  private waiting: Waiting[] = [];
+  /** Whether a drain of `waiting` is scheduled or running. */
+  private draining = false;
+
   constructor(private readonly store: AccessStore) {}
 
-  /** Makes and stores (all or none) one link per record id, made by `principal`'s key. */
+  /**
+   * Makes and stores (all or none) one link per record id, made by `principal`'s key.
+   * Resolves once they are stored: durably, with the storage's commit.
+   */
   async create(
     principal: Principal,
     recordIds: readonly string[],
@@ -49,8 +64,58 @@ export class ShareLinks {
         },
       };
     });
-    await this.store.createShareLinks(links.map((l) => l.record));
+    await this.stored(links.map((l) => l.record));
     return links;
+  }
+
+  /**
+   * Stores `links` (all or none) in a group commit: the links of every create() made while the
+   * previous store call ran, or in the same turn of the event loop (the requests one log
+   * commit answers), go in one createShareLinks call, so a private log's attests cost one
+   * share-link transaction per commit, not one per request. If a group's call fails, each
+   * caller's links are stored again on their own, so one caller's failure is nobody else's
+   * (a failed call stored nothing, being one transaction; and a link's id is its key, so
+   * nothing is ever stored twice).
+   */
+  private stored(links: readonly ShareLinkRecord[]): Promise<void> {
+    const done = new Promise<void>((resolve, reject) => {
+      this.waiting.push({ links, resolve, reject });
+    });
+    if (!this.draining) {
+      this.draining = true;
+      setImmediate(() => void this.drain());
+    }
+    return done;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.waiting.length > 0) {
+      const group = this.waiting;
+      this.waiting = [];
+      await this.storeGroup(group);
+    }
+    this.draining = false;
+  }
+
+  private async storeGroup(group: readonly Waiting[]): Promise<void> {
+    try {
+      await this.store.createShareLinks(group.flatMap((w) => w.links));
+      for (const w of group) w.resolve();
+      return;
+    } catch (err) {
+      if (group.length === 1) {
+        group[0]!.reject(err);
+        return;
+      }
+    }
+    for (const w of group) {
+      try {
+        await this.store.createShareLinks(w.links);
+        w.resolve();
+      } catch (err) {
+        w.reject(err);
+      }
+    }
   }
 
   get(id: string): Promise<ShareLinkRecord | undefined> {
