@@ -162,8 +162,6 @@ export class Sequencer {
   private readonly flights: Flight[] = [];
   /** Reserved commits waiting before this process's last reservation (Reservation.ahead). */
   private ahead = 0;
-  /** Of those, how many were other processes' (`ahead` less this process's own in flight). */
-  private othersAhead = 0;
   /** Settles once the last batch made its first proposal (first proposals are in order). */
   private proposing: Promise<void> = Promise.resolve();
 
@@ -264,12 +262,11 @@ export class Sequencer {
   private schedule(): void {
     if (this.inFlight >= this.maxInFlight || this.queue.length === 0) return;
     // Adaptive batching when processes share the log (a storage that reserves): while at
-    // least maxInFlight commits, or any commit of another process, were waiting before this
-    // process's last reservation, it adds no batch to those it has in flight, so its
-    // requests gather into fewer, larger commits instead of lengthening the log's queue
-    // (a log's commits follow each other at the database's flush rate, whoever sends them:
-    // n processes keep about n commits queued, one each, instead of n × maxInFlight).
-    if (this.inFlight > 0 && (this.ahead >= this.maxInFlight || this.othersAhead > 0)) return;
+    // least maxInFlight commits were waiting before this process's last reservation, it
+    // adds no batch to those it has in flight, so its requests gather into fewer, larger
+    // commits instead of lengthening the log's queue (commits follow each other at the
+    // database's flush rate, whoever sends them).
+    if (this.inFlight > 0 && this.ahead >= this.maxInFlight) return;
     const full = this.pending >= this.maxBatchSize || this.maxBatchDelayMs === 0;
     if (this.scheduled?.kind === 'immediate') return;
     if (this.scheduled?.kind === 'delayed') {
@@ -407,11 +404,6 @@ export class Sequencer {
           )
         : undefined;
       this.ahead = place?.ahead ?? 0;
-      // Own batches proposed before this one and not settled were reserved before it (one
-      // that retried may have reserved after it: then others are undercounted, which only
-      // lets one batch more through).
-      const own = this.flights.indexOf(flight);
-      this.othersAhead = Math.max(0, this.ahead - own);
       const first = place?.first ?? Math.max(tail.size, ...waiting.map((f) => f.end));
       const timeMs =
         place?.timeMs ?? Math.max(this.now(), tail.timeMs, ...waiting.map((f) => f.timeMs));
