@@ -327,16 +327,18 @@ export function tailText(
 function checkedSize(text: string): string {
   // Each UTF-16 code unit is at most 3 UTF-8 bytes: only a longer text can exceed the bound.
   if (text.length * 3 > MAX_BUNDLE_SIZE && exceedsUtf8Size(text, MAX_BUNDLE_SIZE)) {
-    checkBundleBytes(MAX_BUNDLE_SIZE + 1);
+    throw bundleTooLarge();
   }
   return text;
 }
 
 /** Throws RecordError INVALID_ARGUMENT if a bundle of `size` UTF-8 bytes exceeds MAX_BUNDLE_SIZE. */
 export function checkBundleBytes(size: number): void {
-  if (size > MAX_BUNDLE_SIZE) {
-    throw new RecordError('INVALID_ARGUMENT', `bundle exceeds ${MAX_BUNDLE_SIZE} bytes`);
-  }
+  if (size > MAX_BUNDLE_SIZE) throw bundleTooLarge();
+}
+
+function bundleTooLarge(): RecordError {
+  return new RecordError('INVALID_ARGUMENT', `bundle exceeds ${MAX_BUNDLE_SIZE} bytes`);
 }
 
 /**

@@ -42,14 +42,14 @@ const sha256Latin1: (data: Uint8Array) => string =
     ? (data) => crypto.hash('sha256', data, 'binary')
     : (data) => crypto.createHash('sha256').update(data).digest('binary');
 
-/** nodeLeafHashes' input: 0x00 then the entry (synchronous, so one serves every call). */
+/** nodeLeafHashes' input: the prefix byte, then the entry (synchronous: one serves every call). */
 let leafInput = Buffer.alloc(1024);
 
 /**
  * The RFC 6962 leaf hashes of `entries`, in order: views of one new buffer of 32 bytes per
  * entry, the same bytes as nodeLeafHash of each. For a commit's entries (the receipt sealer):
- * each entry is copied behind the 0x00 prefix into one reused input buffer and hashed to a
- * latin1 string written into the output, so no buffer is allocated per entry.
+ * each entry is copied behind the prefix byte of one reused input buffer and hashed into the
+ * output (nodeLeafHashInto), so no buffer is allocated per entry.
  */
 export function nodeLeafHashes(entries: readonly Uint8Array[]): Uint8Array[] {
   const out = Buffer.allocUnsafeSlow(32 * entries.length);
@@ -57,8 +57,8 @@ export function nodeLeafHashes(entries: readonly Uint8Array[]): Uint8Array[] {
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i]!;
     if (entry.length >= leafInput.length) leafInput = Buffer.alloc(2 * (entry.length + 1));
-    leafInput.set(entry, 1); // leafInput[0] stays 0x00, the leaf prefix
-    out.write(sha256Latin1(leafInput.subarray(0, entry.length + 1)), 32 * i, 32, 'latin1');
+    leafInput.set(entry, 1);
+    nodeLeafHashInto(leafInput, 0, entry.length + 1, out, 32 * i);
     leaves[i] = new Uint8Array(out.buffer, out.byteOffset + 32 * i, 32);
   }
   return leaves;
