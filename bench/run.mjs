@@ -1106,7 +1106,8 @@ function buildRows() {
       cell(g, int, '/s'),
       'Go reference C2SP verifier (test/interop/go)',
       ratioOf(a, g),
-      '',
+      '≥ 1.0× Go',
+      results.audit.go.length ? verdict(a.median >= g.median) : undefined,
     );
   }
 
