@@ -17,7 +17,6 @@ import { parentPort } from 'node:worker_threads';
 import { decodeEntryBundle, entryBundlePath, tilePath, TILE_WIDTH } from '@proofline/tlog';
 import { nodeHashInto, nodeLeafHashInto } from '@proofline/tlog/node';
 import { fetchBytes, LogUnavailableError, ReadRefusedError } from './fetch.js';
-import { base64Encode } from '@proofline/note';
 
 export interface HashJob {
   readonly id: number;
@@ -31,6 +30,14 @@ export interface HashJob {
   readonly log?: string;
   /** An API key for a private log's entry bundles (audit:read). */
   readonly apiKey?: string;
+}
+
+/**
+ * Base64 of `bytes` with Node's Buffer (@proofline/note's base64Encode, the same text, would
+ * load that package and its Ed25519 code in every worker: start-up time).
+ */
+function base64Encode(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 }
 
 /** The canonical bytes of an erasure record's type member. */
