@@ -179,19 +179,20 @@ async function auditWith(pool: HashPool, o: AuditOptions): Promise<AuditResult> 
   let lastSave = Date.now();
   const tiles = [...range(start, tiles0)];
   tiles.unshift(...[...anchorTiles].filter((t) => t < start));
-  await forEachConcurrently(tiles, o.concurrency ?? 16, async (t) => {
-    const width = t < fullTiles ? TILE_WIDTH : size % TILE_WIDTH;
-    const keep = width !== TILE_WIDTH || anchorTiles.has(t);
-    const checkRecords = o.checkRecords ?? true;
-    const result = await pool.run({
-      base,
-      tile: t,
-      width,
-      checkRecords,
-      keep,
-      ...(logName === undefined ? {} : { log: logName }),
-      ...(o.apiKey === undefined ? {} : { apiKey: o.apiKey }),
-    });
+  const widthOf = (t: number) => (t < fullTiles ? TILE_WIDTH : size % TILE_WIDTH);
+  const tasks = tiles.map((t) => ({
+    tile: t,
+    width: widthOf(t),
+    keep: widthOf(t) !== TILE_WIDTH || anchorTiles.has(t),
+  }));
+  const common = {
+    base,
+    checkRecords: o.checkRecords ?? true,
+    ...(logName === undefined ? {} : { log: logName }),
+    ...(o.apiKey === undefined ? {} : { apiKey: o.apiKey }),
+  };
+  await pool.checkTiles(common, tasks, o.concurrency ?? 16, (result) => {
+    const t = result.index;
     if (result.unavailable !== undefined || result.refused !== undefined) {
       unavailable ??= result.unavailable;
       refused ??= result.refused;
@@ -203,7 +204,7 @@ async function auditWith(pool: HashPool, o: AuditOptions): Promise<AuditResult> 
     if (result.problems.length > 0) return;
     if (result.root) level1[t] = result.root;
     if (result.tile) keptLevel0.set(t, result.tile);
-    if (t >= start) hashed += width;
+    if (t >= start) hashed += widthOf(t);
     o.onProgress?.(start * TILE_WIDTH + hashed, size);
     if (
       o.stateFile &&
