@@ -1,15 +1,13 @@
 /**
  * @proofline/tlog/node: the one fast path of RFC 6962 hashing for Node processes (the
- * publisher, the server, the CLI and its audit workers): leaves with node:crypto (OpenSSL),
- * interior nodes with an allocation-free JavaScript SHA-256 (faster than node:crypto on 65
- * bytes). Same bytes as the browser-safe leafHash and nodeHash of @proofline/tlog, several
- * times faster for bulk work. The only module of this package that uses Node built-ins: the
- * main entry point never imports it.
+ * publisher, the server, the CLI and its audit workers), with node:crypto (OpenSSL): each
+ * digest is read as a one-byte ('latin1') string and its 32 characters copied into place,
+ * so no Buffer is allocated per hash. Same bytes as the browser-safe leafHash and nodeHash
+ * of @proofline/tlog, several times faster for bulk work. The only module of this package
+ * that uses Node built-ins: the main entry point never imports it.
  */
 import * as crypto from 'node:crypto';
-import { nodeHashInto } from './interior-hash.js';
-
-export { nodeHashInto };
+import { nodeHashInto as jsNodeHashInto } from './interior-hash.js';
 
 /** SHA-256 with node:crypto: the one-shot crypto.hash where it exists (Node ≥ 20.12). */
 const sha256: (data: Uint8Array) => Buffer =
@@ -90,8 +88,35 @@ export function nodeLeafHashInto(
     );
   }
   buffer[prefixAt] = 0; // the leaf prefix
-  dst.write(sha256Latin1(buffer.subarray(prefixAt, end)), to, 32, 'latin1');
+  putDigest(sha256Latin1(buffer.subarray(prefixAt, end)), dst, to);
 }
+
+/**
+ * Writes a digest given as a string of 32 one-byte characters (sha256Latin1) to dst[to, to +
+ * 32): cheaper than Buffer's write with the latin1 encoding, and any Uint8Array will do.
+ */
+function putDigest(digest: string, dst: Uint8Array, to: number): void {
+  for (let i = 0; i < 32; i++) dst[to + i] = digest.charCodeAt(i);
+}
+
+/** nodeHashInto's input: 0x01, then the two children (synchronous: one serves every call). */
+const NODE_INPUT = new Uint8Array(65);
+NODE_INPUT[0] = 1;
+
+/**
+ * Writes the RFC 6962 interior-node hash SHA-256(0x01 || src[at, at + 64)) (the node over the
+ * two 32-byte hashes there) to dst[to, to + 32), allocating nothing. All input is read before
+ * any output is written, so dst may overlap src. node:crypto where it has the one-shot
+ * crypto.hash (Node >= 20.12: 0.38 µs a node against 0.67 µs on the benchmark VM), else the
+ * JavaScript SHA-256 of interior-hash.ts (faster than createHash on 65 bytes).
+ */
+export const nodeHashInto: (src: Uint8Array, at: number, dst: Uint8Array, to: number) => void =
+  typeof crypto.hash === 'function'
+    ? (src, at, dst, to) => {
+        for (let i = 0; i < 64; i++) NODE_INPUT[i + 1] = src[at + i]!;
+        putDigest(sha256Latin1(NODE_INPUT), dst, to);
+      }
+    : jsNodeHashInto;
 
 /**
  * The RFC 6962 interior-node hash SHA-256(0x01 || left || right) (nodeHashInto): the same

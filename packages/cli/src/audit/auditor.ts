@@ -94,6 +94,17 @@ async function fetchCheckpoint(base: string): Promise<string> {
  * verdict. `apiKey` also goes with the fetch of the log's description (its key history).
  */
 export async function audit(o: AuditOptions): Promise<AuditResult> {
+  // Started first: the workers load their modules while the checkpoint is fetched and verified.
+  const pool = new HashPool(o.workers);
+  try {
+    return await auditWith(pool, o);
+  } finally {
+    await pool.close();
+  }
+}
+
+/** audit, with its workers (`pool`) started by the caller, which closes them. */
+async function auditWith(pool: HashPool, o: AuditOptions): Promise<AuditResult> {
   const base = o.url.endsWith('/') ? o.url : `${o.url}/`;
   const verifier = parseVerifierKey(o.logKey);
   const origin = o.origin ?? verifier.name;
@@ -159,7 +170,6 @@ export async function audit(o: AuditOptions): Promise<AuditResult> {
     .map((r) => Buffer.from(r, 'base64'));
   const start = level1.length;
   const keptLevel0 = new Map<number, Uint8Array>(); // the partial tile and the `since` boundary tile
-  const pool = new HashPool(o.workers);
   const logName = /\/logs\/([a-z0-9][a-z0-9-]{0,62})\/$/.exec(new URL(base).pathname)?.[1];
   const erasedLeaves: ErasedLeaf[] = [];
   const claims: ErasureClaim[] = [];
@@ -167,49 +177,46 @@ export async function audit(o: AuditOptions): Promise<AuditResult> {
   let unavailable: string | undefined;
   let refused: string | undefined;
   let lastSave = Date.now();
-  try {
-    const tiles = [...range(start, tiles0)];
-    tiles.unshift(...[...anchorTiles].filter((t) => t < start));
-    await forEachConcurrently(tiles, o.concurrency ?? 16, async (t) => {
-      const width = t < fullTiles ? TILE_WIDTH : size % TILE_WIDTH;
-      const keep = width !== TILE_WIDTH || anchorTiles.has(t);
-      const checkRecords = o.checkRecords ?? true;
-      const result = await pool.run({
-        base,
-        tile: t,
-        width,
-        checkRecords,
-        keep,
-        ...(logName === undefined ? {} : { log: logName }),
-        ...(o.apiKey === undefined ? {} : { apiKey: o.apiKey }),
-      });
-      if (result.unavailable !== undefined || result.refused !== undefined) {
-        unavailable ??= result.unavailable;
-        refused ??= result.refused;
-        return;
-      }
-      result.problems.forEach(report);
-      erasedLeaves.push(...(result.erased ?? []));
-      claims.push(...(result.claims ?? []));
-      if (result.problems.length > 0) return;
-      if (result.root) level1[t] = result.root;
-      if (result.tile) keptLevel0.set(t, result.tile);
-      if (t >= start) hashed += width;
-      o.onProgress?.(start * TILE_WIDTH + hashed, size);
-      if (
-        o.stateFile &&
-        problems.length === 0 &&
-        unavailable === undefined &&
-        refused === undefined &&
-        Date.now() - lastSave > 2000
-      ) {
-        lastSave = Date.now();
-        saveState(o.stateFile, origin, level1);
-      }
-    });
-  } finally {
-    await pool.close();
-  }
+  const tiles = [...range(start, tiles0)];
+  tiles.unshift(...[...anchorTiles].filter((t) => t < start));
+  const widthOf = (t: number) => (t < fullTiles ? TILE_WIDTH : size % TILE_WIDTH);
+  const tasks = tiles.map((t) => ({
+    tile: t,
+    width: widthOf(t),
+    keep: widthOf(t) !== TILE_WIDTH || anchorTiles.has(t),
+  }));
+  const common = {
+    base,
+    checkRecords: o.checkRecords ?? true,
+    ...(logName === undefined ? {} : { log: logName }),
+    ...(o.apiKey === undefined ? {} : { apiKey: o.apiKey }),
+  };
+  await pool.checkTiles(common, tasks, o.concurrency ?? 16, (result) => {
+    const t = result.index;
+    if (result.unavailable !== undefined || result.refused !== undefined) {
+      unavailable ??= result.unavailable;
+      refused ??= result.refused;
+      return;
+    }
+    result.problems.forEach(report);
+    erasedLeaves.push(...(result.erased ?? []));
+    claims.push(...(result.claims ?? []));
+    if (result.problems.length > 0) return;
+    if (result.root) level1[t] = result.root;
+    if (result.tile) keptLevel0.set(t, result.tile);
+    if (t >= start) hashed += widthOf(t);
+    o.onProgress?.(start * TILE_WIDTH + hashed, size);
+    if (
+      o.stateFile &&
+      problems.length === 0 &&
+      unavailable === undefined &&
+      refused === undefined &&
+      Date.now() - lastSave > 2000
+    ) {
+      lastSave = Date.now();
+      saveState(o.stateFile, origin, level1);
+    }
+  });
   if (refused !== undefined) throw new ReadRefusedError(refused);
   if (unavailable !== undefined) throw new LogUnavailableError(unavailable);
   const { erased, pending } = accountErasures(erasedLeaves, claims, start * TILE_WIDTH, report);

@@ -23,6 +23,12 @@ const MAX_REDIRECTS = 5;
  */
 export const MAX_ANSWER_BYTES = 256 * (65_535 + 2);
 
+/**
+ * zlib's output step: a 256-entry bundle of ~200-byte entries (~50 KB) gunzips in one step
+ * and no concatenation (the default 16 KiB takes four, 77 against 59 µs a bundle).
+ */
+const GUNZIP_CHUNK = 64 * 1024;
+
 /** A final HTTP status that is not 200 (no retry for < 500). */
 class StatusError extends Error {
   constructor(readonly status: number) {
@@ -101,7 +107,7 @@ function get(
             const coding = res.headers['content-encoding'];
             resolve(
               coding === 'gzip' || coding === 'x-gzip'
-                ? gunzipSync(body, { maxOutputLength: maxBytes })
+                ? gunzipSync(body, { maxOutputLength: maxBytes, chunkSize: GUNZIP_CHUNK })
                 : body,
             );
           } catch (err) {

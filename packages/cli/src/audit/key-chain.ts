@@ -7,8 +7,6 @@
  * head (the last tree its retired key signed) becomes an anchor the audited tree must hold.
  */
 import { MAX_NOTE_SIZE, parseNote, parseVerifierKey, type Verifier } from '@proofline/note';
-import { parseKeyHandoverText } from '@proofline/records';
-import { verifyKeyChain } from '@proofline/verify';
 import { fetchJson, parseJsonAnswer } from './json.js';
 
 /**
@@ -65,6 +63,11 @@ export async function keyChain(base: string, logKey: string, apiKey?: string): P
   if (typeof verifierKey !== 'string' || notes.length === 0) {
     throw new Error(`the log's description lists no key history from the pinned key`);
   }
+  // Loaded only here: an audit whose pinned key still signs never needs them (start-up time).
+  const [{ verifyKeyChain }, { parseKeyHandoverText }] = await Promise.all([
+    import('@proofline/verify'),
+    import('@proofline/records'),
+  ]);
   const links = await verifyKeyChain(logKey, notes);
   if (links[links.length - 1]!.verifierKey !== verifierKey) {
     throw new Error(`the log's key history does not end at the key it serves`);

@@ -17,20 +17,44 @@ import { parentPort } from 'node:worker_threads';
 import { decodeEntryBundle, entryBundlePath, tilePath, TILE_WIDTH } from '@proofline/tlog';
 import { nodeHashInto, nodeLeafHashInto } from '@proofline/tlog/node';
 import { fetchBytes, LogUnavailableError, ReadRefusedError } from './fetch.js';
-import { base64Encode } from '@proofline/note';
 
-export interface HashJob {
-  readonly id: number;
-  readonly base: string;
+/** One level-0 tile to check. */
+export interface TileTask {
   readonly tile: number;
   readonly width: number;
-  readonly checkRecords: boolean;
   /** Return the recomputed tile itself (the partial tile, or one a proof needs). */
   readonly keep: boolean;
+}
+
+export interface HashJob extends TileTask {
+  readonly base: string;
+  readonly checkRecords: boolean;
   /** The log's name (from a /logs/<name>/ URL): erasure records must name records of it. */
   readonly log?: string;
   /** An API key for a private log's entry bundles (audit:read). */
   readonly apiKey?: string;
+}
+
+/** What HashPool sends each worker once per run (see runTiles). */
+export interface HashRun {
+  /** What every task's job shares. */
+  readonly common: Omit<HashJob, keyof TileTask>;
+  readonly tasks: readonly TileTask[];
+  /** tasks[next[0]] is the next task any worker takes: a counter shared by all of them. */
+  readonly next: Int32Array;
+  /** Tasks this worker checks at once. */
+  readonly lanes: number;
+}
+
+/** Results go to the main thread this many at once (the rest when the run ends). */
+const BATCH = 16;
+
+/**
+ * Base64 of `bytes` with Node's Buffer (@proofline/note's base64Encode, the same text, would
+ * load that package and its Ed25519 code in every worker: start-up time).
+ */
+function base64Encode(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 }
 
 /** The canonical bytes of an erasure record's type member. */
@@ -54,7 +78,8 @@ export interface ErasureClaim {
 }
 
 export interface HashResult {
-  readonly id: number;
+  /** The task's tile index; -1 for the one result of a failed worker. */
+  readonly index: number;
   /** Entries of this tile with zero bytes: erased, if an erasure record accounts for them. */
   readonly erased?: readonly ErasedLeaf[];
   /** Erasure records in this tile. */
@@ -86,9 +111,9 @@ export async function checkTile(job: HashJob): Promise<HashResult> {
   } catch (err) {
     const message = (err as Error).message;
     if (err instanceof LogUnavailableError)
-      return { id: job.id, problems: [], unavailable: message };
-    if (err instanceof ReadRefusedError) return { id: job.id, problems: [], refused: message };
-    return { id: job.id, problems: [message] };
+      return { index: job.tile, problems: [], unavailable: message };
+    if (err instanceof ReadRefusedError) return { index: job.tile, problems: [], refused: message };
+    return { index: job.tile, problems: [message] };
   }
   // Entry i is bundle[starts[i], starts[i+1] - 2): a big-endian uint16 length precedes each.
   const starts = entryStarts(bundle);
@@ -96,14 +121,14 @@ export async function checkTile(job: HashJob): Promise<HashResult> {
     try {
       decodeEntryBundle(bundle); // throws the precise reason
     } catch (err) {
-      return { id: job.id, problems: [`entry bundle ${job.tile}: ${(err as Error).message}`] };
+      return { index: job.tile, problems: [`entry bundle ${job.tile}: ${(err as Error).message}`] };
     }
-    return { id: job.id, problems: [`entry bundle ${job.tile}: malformed`] };
+    return { index: job.tile, problems: [`entry bundle ${job.tile}: malformed`] };
   }
   const count = starts.length - 1;
   if (count !== job.width) {
     return {
-      id: job.id,
+      index: job.tile,
       problems: [`entry bundle ${job.tile}: has ${count} entries, want ${job.width}`],
     };
   }
@@ -178,7 +203,7 @@ export async function checkTile(job: HashJob): Promise<HashResult> {
     }
   }
   return {
-    id: job.id,
+    index: job.tile,
     problems,
     ...(erased.length ? { erased } : {}),
     ...(claims.length ? { claims } : {}),
@@ -216,12 +241,29 @@ export function tileRoot(tile: Uint8Array): Uint8Array {
   return level.slice(0, 32);
 }
 
-parentPort?.on('message', (job: HashJob) => {
-  void checkTile(job).then((result) => {
-    const transfer = [result.root, result.tile].filter((b) => b !== undefined);
+/**
+ * Checks tasks of `run` until none is left, `run.lanes` at once, taking each from the counter
+ * all workers share, and hands the results to `post` in batches of BATCH, the last when the
+ * counter is spent and this worker's tasks are done.
+ */
+export async function runTiles(run: HashRun, post: (batch: HashResult[]) => void): Promise<void> {
+  const batch: HashResult[] = [];
+  const lane = async () => {
+    for (let i; (i = Atomics.add(run.next, 0, 1)) < run.tasks.length;) {
+      batch.push(await checkTile({ ...run.common, ...run.tasks[i]! }));
+      if (batch.length >= BATCH) post(batch.splice(0));
+    }
+  };
+  await Promise.all(Array.from({ length: run.lanes }, lane));
+  if (batch.length > 0) post(batch);
+}
+
+parentPort?.on('message', (run: HashRun) => {
+  void runTiles(run, (batch) => {
+    const buffers = batch.flatMap((r) => [r.root, r.tile]).filter((b) => b !== undefined);
     parentPort!.postMessage(
-      result,
-      transfer.map((b) => b.buffer as ArrayBuffer),
+      batch,
+      buffers.map((b) => b.buffer as ArrayBuffer),
     );
   });
 });
