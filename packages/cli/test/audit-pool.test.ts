@@ -59,6 +59,33 @@ describe('HashPool.checkTiles', () => {
     assert.ok([...hits.values()].every((n) => n === 1));
   });
 
+  it('ends the run with a problem when a worker dies mid-run, and at once after', async () => {
+    const pool = new HashPool(1);
+    const results: HashResult[] = [];
+    try {
+      const tasks = Array.from({ length: TILES }, (_, tile) => ({ tile, width: 256, keep: false }));
+      // The worker is terminated (as if killed) as soon as its first batch arrives.
+      const worker = (pool as unknown as { workers: { terminate(): Promise<number> }[] })
+        .workers[0]!;
+      await pool.checkTiles({ base, checkRecords: false }, tasks, 1, (r) => {
+        results.push(r);
+        if (results.length === 1) void worker.terminate();
+      });
+      const failed = results.filter((r) => r.index === -1);
+      assert.equal(failed.length, 1);
+      assert.match(failed[0]!.problems[0]!, /audit worker failed: the worker exited/);
+      assert.ok(results.length < TILES + 1, 'the run ended before every tile was answered');
+      const again: HashResult[] = [];
+      await pool.checkTiles({ base, checkRecords: false }, tasks, 1, (r) => again.push(r));
+      assert.deepEqual(
+        again.map((r) => r.index),
+        [-1],
+      );
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('resolves at once for no tasks', async () => {
     const pool = new HashPool(1);
     try {

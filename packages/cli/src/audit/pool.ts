@@ -12,6 +12,7 @@ export class HashPool {
   /** The first worker failure; it ends the run under way, and any later one at once. */
   private failure: Error | undefined;
   private onFailure: ((err: Error) => void) | undefined;
+  private closing = false;
 
   /**
    * By default one worker per core but one: the core left serves the main thread, the network
@@ -21,9 +22,15 @@ export class HashPool {
   constructor(size = availableParallelism() - 1) {
     for (let i = 0; i < Math.max(1, size); i++) {
       const worker = new Worker(new URL('./worker.js', import.meta.url));
-      worker.on('error', (err) => {
+      const fail = (err: Error) => {
         this.failure ??= err;
         this.onFailure?.(err);
+      };
+      worker.on('error', fail);
+      // An exit before close() (killed, out of memory, process.exit) is a failure too: its
+      // tasks would otherwise never be answered and the run would never end.
+      worker.on('exit', (code) => {
+        if (!this.closing) fail(new Error(`the worker exited (code ${code})`));
       });
       this.workers.push(worker);
     }
@@ -82,6 +89,7 @@ export class HashPool {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }
