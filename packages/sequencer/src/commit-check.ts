@@ -102,7 +102,7 @@ export class CommitCheck {
    * The commit holding `index` (commitAt), then those that follow it and start below `to`,
    * in order, at most COMMIT_NOTES_READ of them from one `commitNotes` read: each exactly as
    * commitRange answers it (a commit ends where the next one starts). The last note read
-   * only gives its successor's end; that commit comes from the next call. A lone-record
+   * only closes the commit before it; its own commit comes from the next call. A lone-record
    * load commits one entry at a time: one read per round instead of one per record.
    */
   private async commitsFrom(index: number, to: number): Promise<StoredCommit[]> {
