@@ -7,6 +7,9 @@ import { nodeEd25519Verifier } from './node-signer.js';
 import type { SealedRun } from './committed-leaves.js';
 import type { ReceiptFormat } from './receipt-format.js';
 
+/** Most commits whose notes one `commitNotes` read fetches (see CommitCheck.commitsFrom). */
+const COMMIT_NOTES_READ = 1024;
+
 /**
  * A key the log retired (see Storage.retireKey): it sealed the receipts of the entries
  * `[start, end)`. From a key history the caller verified (verifyKeyHistory of
@@ -84,14 +87,37 @@ export class CommitCheck {
     let index = Math.max(from, this.checkedEnd);
     if (index < to) await this.checkRegisteredKey();
     while (index < to) {
-      const commit = await this.commitAt(index);
-      if (commit.receipt === undefined) this.onUnsealed(commit);
-      else if (!this.sealedHere(commit, from, to, sealed)) {
-        await this.verify(commit, await this.leavesOf(commit, from, to, leaves));
+      for (const commit of await this.commitsFrom(index, to)) {
+        if (commit.receipt === undefined) this.onUnsealed(commit);
+        else if (!this.sealedHere(commit, from, to, sealed)) {
+          await this.verify(commit, await this.leavesOf(commit, from, to, leaves));
+        }
+        index = commit.end;
       }
-      index = commit.end;
     }
     this.checkedEnd = Math.max(this.checkedEnd, index);
+  }
+
+  /**
+   * The commit holding `index` (commitAt), then those that follow it and start below `to`,
+   * in order, at most COMMIT_NOTES_READ of them from one `commitNotes` read: each exactly as
+   * commitRange answers it (a commit ends where the next one starts). The last note read
+   * only closes the commit before it; its own commit comes from the next call. A lone-record
+   * load commits one entry at a time: one read per round instead of one per record.
+   */
+  private async commitsFrom(index: number, to: number): Promise<StoredCommit[]> {
+    const first = await this.commitAt(index);
+    const commits = [first];
+    if (first.end >= to) return commits;
+    const limit = Math.min(COMMIT_NOTES_READ, to - first.end) + 1;
+    const notes = await this.storage.commitNotes(this.log.name, first.end, limit);
+    if (notes[0]?.start !== first.end) return commits; // not contiguous: commitAt decides
+    for (let i = 0; i + 1 < notes.length && notes[i]!.start < to; i++) {
+      const { start, receipt } = notes[i]!;
+      const end = notes[i + 1]!.start;
+      commits.push(receipt === undefined ? { start, end } : { start, end, receipt });
+    }
+    return commits;
   }
 
   /** Whether `commit` is in `sealed` as stored: within [from, to), same end, same note, log key. */

@@ -182,6 +182,57 @@ describe('CommitCheck: the publisher integrates only what the stored receipts si
     assert.equal(await storage.latestCheckpoint(config.name), undefined);
   });
 
+  test('lone commits are read a round at a time, and each is still checked against its receipt', async (t) => {
+    const run = async (forged?: number) => {
+      const store = await openStore(t);
+      const seq = new Sequencer(store.storage, store.config.name, {
+        sealer: new ReceiptSealer(ORIGIN, SEED, receiptFormat),
+      });
+      for (let i = 0; i < 40; i++) await seq.append(makeEntry('lone', i));
+      if (forged !== undefined) {
+        const db = new Database(store.path);
+        forge(db, forged);
+        db.close();
+      }
+      const reads = { commitRange: 0, commitNotes: 0 };
+      const storage = new Proxy(store.storage, {
+        get(target, key, receiver) {
+          const value = Reflect.get(target, key, receiver) as unknown;
+          if (key !== 'commitRange' && key !== 'commitNotes') return value;
+          return (...args: unknown[]) => {
+            reads[key]++;
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      });
+      const checked: number[] = [];
+      const check: ReceiptFormat['check'] = (note, commit, ...rest) => {
+        checked.push(commit.first);
+        return receiptFormat.check(note, commit, ...rest);
+      };
+      const publisher = new Publisher(storage, store.config, logSigner(), {
+        receiptFormat: { text: receiptFormat.text, check },
+      });
+      return { publisher, reads, checked, store };
+    };
+    const honest = await run();
+    assert.equal((await honest.publisher.publish())?.size, 40);
+    assert.deepEqual(
+      honest.checked,
+      Array.from({ length: 40 }, (_, i) => i),
+    );
+    // One read of the notes, and commitRange for the first commit and the last one only.
+    assert.deepEqual(honest.reads, { commitRange: 2, commitNotes: 1 });
+    // An edited entry in the middle of the round is found as before, and nothing is signed.
+    const edited = await run(23);
+    await assert.rejects(edited.publisher.publish(), (err: unknown) => {
+      assert.ok(isAltered(err), String(err));
+      assert.match((err as Error).message, /entries \[23, 24\)/);
+      return true;
+    });
+    assert.equal(await edited.store.storage.latestCheckpoint(edited.store.config.name), undefined);
+  });
+
   test('an erased entry of a commit integrated in part takes its leaf hash from the tiles', async (t) => {
     const { storage, config, publisher } = await sealedLog(t);
     // Entries 0-2 integrated (the batch commit 1-5 straddles the boundary), then entry 2 erased.
