@@ -615,17 +615,22 @@ async function httpSections() {
   }
   // What wrk's p99 is made of (issue 20): one more Proofline run of the same shape whose every
   // response's latency is logged too (bench/wrk-raw.mjs; the bare GET's bodies name no id).
+  // A wrk without LuaJIT's ffi cannot log: the note says n/a.
   if (results.proof.proofline[0]?.generator === 'wrk') {
-    const { stdout } = await run(process.execPath, [
-      join(ROOT, 'bench/wrk-raw.mjs'),
-      `${pl.url}/v1/records/default-{id}/proof`,
-      ...[
-        String(covered),
-        String(Math.max(1, Math.ceil(CFG.duration))),
-        String(common.connections),
-      ],
-    ]);
-    results.proof.wrkRaw = JSON.parse(stdout.trim().split('\n').pop());
+    try {
+      const { stdout } = await run(process.execPath, [
+        join(ROOT, 'bench/wrk-raw.mjs'),
+        `${pl.url}/v1/records/default-{id}/proof`,
+        ...[
+          String(covered),
+          String(Math.max(1, Math.ceil(CFG.duration))),
+          String(common.connections),
+        ],
+      ]);
+      results.proof.wrkRaw = JSON.parse(stdout.trim().split('\n').pop());
+    } catch (err) {
+      results.proof.wrkRaw = { na: err.message.split('\n')[0] };
+    }
     await drain(pl.url);
   }
 
@@ -1248,7 +1253,8 @@ function notes() {
         `${int(results.proof.records)} records in the log`,
     );
     const w = results.proof.wrkRaw;
-    if (w) {
+    if (w?.na) lines.push(`proof serving p99 of the responses (bench/wrk-raw.mjs): n/a (${w.na})`);
+    else if (w) {
       lines.push(
         `proof serving p99, wrk's and the responses' own (one more run, bench/wrk-raw.mjs): ` +
           `wrk reports ${dec(w.reportedP99Ms, 2)} ms (max ${dec(w.reportedMaxMs)} ms), the ` +
