@@ -7,7 +7,8 @@
 # in (packages/pkcs11, test/pkcs11-*.test.ts); Debian's Python 3 with cbor2 and
 # cryptography, the runtime of the independent RFC 9942 receipt verifier
 # (test/interop/python, test/scitt-python-interop.test.ts; always /usr/bin/python3, never a
-# PATH python that lacks Debian's modules). Idempotent.
+# PATH python that lacks Debian's modules); wrk, whose latency correction the benchmark's
+# bench/wrk-raw.mjs reproduces (test/bench-wrk-stats.test.ts runs it). Idempotent.
 set -euo pipefail
 need=()
 command -v go >/dev/null 2>&1 || need+=(golang-go)
@@ -17,6 +18,7 @@ command -v softhsm2-util >/dev/null 2>&1 || need+=(softhsm2)
 command -v pkcs11-tool >/dev/null 2>&1 || need+=(opensc)
 /usr/bin/python3 -c 'import cbor2' >/dev/null 2>&1 || need+=(python3-cbor2)
 /usr/bin/python3 -c 'import cryptography' >/dev/null 2>&1 || need+=(python3-cryptography)
+command -v wrk >/dev/null 2>&1 || need+=(wrk)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing Debian packages for the tests: ${need[*]}" >&2
   sudo=""

@@ -3,7 +3,7 @@
  * reported p99 is that of the responses plus the correction's synthetic samples.
  */
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -20,16 +20,6 @@ interface WrkStats {
 const execFileAsync = promisify(execFile);
 // A plain .mjs module (no types): imported by path.
 const stats = (await import(join(REPO_ROOT, 'bench/wrk-stats.mjs'))) as WrkStats;
-
-function hasWrk(): boolean {
-  try {
-    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch (err) {
-    // wrk prints its version and exits 1; only a missing binary is ENOENT.
-    return (err as NodeJS.ErrnoException).code !== 'ENOENT';
-  }
-}
 
 describe('wrk statistics', () => {
   it('adds wrk samples n−i, n−2i, … > i for each n ≥ 2i', () => {
@@ -65,7 +55,7 @@ describe('wrk statistics', () => {
     assert.equal(stats.wrkPercentile(counts, 50), 3);
   });
 
-  it('finds wrk’s p99 made of its synthetic samples', { skip: !hasWrk() && 'no wrk' }, async () => {
+  it('finds wrk’s p99 made of its synthetic samples (wrk: scripts/test-deps.sh)', async () => {
     // The first 8 responses (one per connection) wait 300 ms, the rest none.
     let served = 0;
     const server = createServer((req, res) => {
