@@ -180,11 +180,10 @@ async function auditWith(pool: HashPool, o: AuditOptions): Promise<AuditResult> 
   const tiles = [...range(start, tiles0)];
   tiles.unshift(...[...anchorTiles].filter((t) => t < start));
   const widthOf = (t: number) => (t < fullTiles ? TILE_WIDTH : size % TILE_WIDTH);
-  const tasks = tiles.map((t) => ({
-    tile: t,
-    width: widthOf(t),
-    keep: widthOf(t) !== TILE_WIDTH || anchorTiles.has(t),
-  }));
+  const tasks = tiles.map((t) => {
+    const width = widthOf(t);
+    return { tile: t, width, keep: width !== TILE_WIDTH || anchorTiles.has(t) };
+  });
   const common = {
     base,
     checkRecords: o.checkRecords ?? true,
