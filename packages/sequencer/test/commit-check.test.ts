@@ -183,15 +183,15 @@ describe('CommitCheck: the publisher integrates only what the stored receipts si
   });
 
   test('lone commits are read a round at a time, and each is still checked against its receipt', async (t) => {
-    const run = async (forged?: number) => {
+    const run = async (insider?: (db: Database.Database) => void) => {
       const store = await openStore(t);
       const seq = new Sequencer(store.storage, store.config.name, {
         sealer: new ReceiptSealer(ORIGIN, SEED, receiptFormat),
       });
       for (let i = 0; i < 40; i++) await seq.append(makeEntry('lone', i));
-      if (forged !== undefined) {
+      if (insider !== undefined) {
         const db = new Database(store.path);
-        forge(db, forged);
+        insider(db);
         db.close();
       }
       const reads = { commitRange: 0, commitNotes: 0 };
@@ -224,13 +224,21 @@ describe('CommitCheck: the publisher integrates only what the stored receipts si
     // One read of the notes, and commitRange for the first commit and the last one only.
     assert.deepEqual(honest.reads, { commitRange: 2, commitNotes: 1 });
     // An edited entry in the middle of the round is found as before, and nothing is signed.
-    const edited = await run(23);
+    const edited = await run((db) => forge(db, 23));
     await assert.rejects(edited.publisher.publish(), (err: unknown) => {
       assert.ok(isAltered(err), String(err));
       assert.match((err as Error).message, /entries \[23, 24\)/);
       return true;
     });
     assert.equal(await edited.store.storage.latestCheckpoint(edited.store.config.name), undefined);
+    // A commit row deleted in the middle: in the notes read, commit 22 then spans [22, 24),
+    // which its receipt does not sign; refused, and nothing is signed.
+    const deleted = await run((db) => db.prepare('DELETE FROM batches WHERE first_idx = 23').run());
+    await assert.rejects(deleted.publisher.publish(), isAltered);
+    assert.equal(
+      await deleted.store.storage.latestCheckpoint(deleted.store.config.name),
+      undefined,
+    );
   });
 
   test('an erased entry of a commit integrated in part takes its leaf hash from the tiles', async (t) => {
