@@ -21,7 +21,9 @@ export class SqliteErasures {
       'INSERT INTO erasures (log_id, idx, erased_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
     );
     this.blank = db.prepare("UPDATE entries SET data = X'' WHERE log_id = ? AND idx = ?");
-    this.unlook = db.prepare('DELETE FROM lookup WHERE log_id = ? AND key = ? AND idx = ?');
+    const unlook = (table: string) =>
+      db.prepare(`DELETE FROM ${table} WHERE log_id = ? AND key = ? AND idx = ?`);
+    this.unlook = [unlook('lookup'), unlook('lookup_recent')];
     this.list = db.prepare<[number, number, number], { idx: number; erased_at: number }>(
       'SELECT idx, erased_at FROM erasures WHERE log_id = ? AND idx >= ? AND idx < ? ORDER BY idx',
     );
@@ -37,7 +39,8 @@ export class SqliteErasures {
         }
         if (this.insert.run(logId, index, erasure.timeMs).changes === 0) return false;
         this.blank.run(logId, index);
-        if (erasure.lookupKey !== undefined) this.unlook.run(logId, erasure.lookupKey, index);
+        const key = erasure.lookupKey;
+        if (key !== undefined) for (const u of this.unlook) u.run(logId, key, index);
         return true;
       })
       .immediate();

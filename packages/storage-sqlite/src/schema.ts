@@ -4,7 +4,8 @@
  * (user_version beyond what this code knows) is refused rather than misread.
  *
  * Space per entry (the benchmark target is entry bytes + 120 B): the entry row, one
- * 32-byte leaf hash in a level-0 tile (plus 1/256 of that above), and one lookup row.
+ * 32-byte leaf hash in a level-0 tile (plus 1/256 of that above), and one lookup row (in
+ * `lookup`, or in `lookup_recent` until integration moves it: lookup-merge.ts).
  */
 import Database from 'better-sqlite3';
 import { StorageError } from '@proofline/storage';
@@ -162,6 +163,16 @@ export const MIGRATIONS: readonly string[] = [
   // COSE_Sign1 made when it was published; NULL for checkpoints published without one.
   `
   ALTER TABLE checkpoints ADD COLUMN cose_root BLOB;
+  `,
+  // 11: lookup rows of recent commits, moved into \`lookup\` by integration (lookup-merge.ts).
+  // A row is in one of the two tables; rows written before this version stay in \`lookup\`.
+  `
+  CREATE TABLE lookup_recent (
+    log_id INTEGER NOT NULL,
+    key INTEGER NOT NULL,
+    idx INTEGER NOT NULL,
+    PRIMARY KEY (log_id, key, idx)
+  ) WITHOUT ROWID;
   `,
 ];
 

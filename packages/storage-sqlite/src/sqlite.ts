@@ -43,6 +43,7 @@ import { SqliteAccess } from './access.js';
 import { SqliteErasures } from './erasure.js';
 import { readKeyHistory, retireKey } from './key-history.js';
 import { openDatabase } from './schema.js';
+import type { LookupMergeOptions } from './lookup-merge.js';
 import { writeOperations, type SequenceRequest, type WriteOperations } from './writes.js';
 import { Writer } from './writer.js';
 import { Checkpointer } from './checkpointer.js';
@@ -81,6 +82,8 @@ export interface SqliteOptions {
    * past 1000 pages does it before it returns.
    */
   readonly checkpointIntervalMs?: number;
+  /** When integration moves lookup rows from `lookup_recent` into `lookup` (lookup-merge.ts). */
+  readonly lookupMerge?: LookupMergeOptions;
 }
 
 /**
@@ -111,6 +114,7 @@ export class SqliteStorage extends SqliteAccess implements Storage {
   private readonly checkpointer: Checkpointer | undefined;
   /** The same write operations on this thread's connection (see inlineMaxEntries). */
   private inlineWrites: WriteOperations | undefined;
+  private readonly lookupMerge: LookupMergeOptions;
   /** Entries of the last `sequence` call (see inlineMaxEntries). */
   private lastSequenced = 0;
   constructor(path: string, options: SqliteOptions = {}) {
@@ -121,8 +125,13 @@ export class SqliteStorage extends SqliteAccess implements Storage {
     if (checkpointer) db.pragma('wal_autocheckpoint = 0');
     this.checkpointer = checkpointer;
     // The checkpoint thread runs from the first write of the writer thread or an inline commit.
-    this.writer = new Writer(path, options.busyTimeoutMs ?? 10_000, !checkpointer, () =>
-      checkpointer?.start(),
+    this.lookupMerge = options.lookupMerge ?? {};
+    this.writer = new Writer(
+      path,
+      options.busyTimeoutMs ?? 10_000,
+      !checkpointer,
+      this.lookupMerge,
+      () => checkpointer?.start(),
     );
     this.inlineMaxEntries = options.inlineMaxEntries ?? 1;
     this.stmt = logStatements(db);
@@ -200,7 +209,7 @@ export class SqliteStorage extends SqliteAccess implements Storage {
     this.lastSequenced = count;
     if (small && this.writer.idle) {
       this.checkpointer?.start();
-      return (this.inlineWrites ??= writeOperations(this.db)).sequence(request);
+      return (this.inlineWrites ??= writeOperations(this.db, this.lookupMerge)).sequence(request);
     }
     return this.writer.call('sequence', [request], [data.buffer as ArrayBuffer]);
   }
@@ -276,7 +285,8 @@ export class SqliteStorage extends SqliteAccess implements Storage {
   }
 
   async findByLookupKey(log: string, key: number, limit: number): Promise<number[]> {
-    return this.stmt.findLookup.all(this.logId(log), key, limit);
+    const id = this.logId(log);
+    return this.stmt.findLookup.all(id, key, id, key, limit);
   }
 
   async findIdempotency(tenant: string, key: string): Promise<IdempotentOutcome | undefined> {
@@ -475,8 +485,11 @@ function logStatements(db: Database.Database) {
         'ORDER BY first_idx LIMIT ?',
     ),
     findLookup: db
-      .prepare<[number, number, number], number>(
-        'SELECT idx FROM lookup WHERE log_id = ? AND key = ? ORDER BY idx LIMIT ?',
+      .prepare<[number, number, number, number, number], number>(
+        // Both tables of lookup rows (lookup-merge.ts) in one statement (one snapshot); UNION
+        // reports a row found in both (which a move never leaves) once.
+        'SELECT idx FROM lookup WHERE log_id = ? AND key = ? UNION ' +
+          'SELECT idx FROM lookup_recent WHERE log_id = ? AND key = ? ORDER BY idx LIMIT ?',
       )
       .pluck(),
     findIdempotency: db.prepare<[string, string], IdempotencyRow>(

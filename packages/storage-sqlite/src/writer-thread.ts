@@ -10,20 +10,22 @@
  */
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
+import type { LookupMergeOptions } from './lookup-merge.js';
 import { writeOperations, type WriteOperations } from './writes.js';
 
-const { path, busyTimeoutMs, autocheckpoint } = workerData as {
+const { path, busyTimeoutMs, autocheckpoint, lookupMerge } = workerData as {
   path: string;
   busyTimeoutMs: number;
   /** False: a Checkpointer copies the WAL into the database, not these commits. */
   autocheckpoint: boolean;
+  lookupMerge: LookupMergeOptions;
 };
 const db = new Database(path);
 db.pragma('synchronous = FULL');
 db.pragma(`busy_timeout = ${busyTimeoutMs}`);
 if (!autocheckpoint) db.pragma('wal_autocheckpoint = 0');
 db.pragma('foreign_keys = ON');
-const ops = writeOperations(db);
+const ops = writeOperations(db, lookupMerge);
 
 type Call = { id: number; op: keyof WriteOperations; args: unknown[] };
 

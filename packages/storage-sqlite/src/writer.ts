@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { StorageError } from '@proofline/storage';
+import type { LookupMergeOptions } from './lookup-merge.js';
 import type { WriteOperations } from './writes.js';
 
 interface Pending {
@@ -36,6 +37,7 @@ export class Writer {
     private readonly busyTimeoutMs: number,
     /** Whether the thread's commits checkpoint the WAL (SQLite's default) or leave it to a Checkpointer. */
     private readonly autocheckpoint: boolean,
+    private readonly lookupMerge: LookupMergeOptions,
     /** Called before each call is sent (e.g. to start the Checkpointer). */
     private readonly onCall: () => void = () => {},
   ) {}
@@ -78,6 +80,7 @@ export class Writer {
         path: this.path,
         busyTimeoutMs: this.busyTimeoutMs,
         autocheckpoint: this.autocheckpoint,
+        lookupMerge: this.lookupMerge,
       },
     });
     worker.unref();

@@ -7,6 +7,7 @@ import {
   type StoredCheckpoint,
   type StoredTile,
 } from '@proofline/storage';
+import { LookupMerger, type LookupMergeOptions } from './lookup-merge.js';
 import { rowInserter } from './row-inserter.js';
 
 /** One group of a sequencing request: its entries are the next `count` slices of `data`. */
@@ -35,7 +36,7 @@ export interface SequenceRequest {
  * with WAL and synchronous=FULL durable when the function returns, absent if it throws).
  * They run on the writer thread (writer-thread.ts); arguments were validated by the caller.
  */
-export function writeOperations(db: Database.Database) {
+export function writeOperations(db: Database.Database, lookupMerge: LookupMergeOptions = {}) {
   const sizes = db.prepare<
     [number],
     { sequenced_size: number; integrated_size: number; last_time: number }
@@ -45,7 +46,9 @@ export function writeOperations(db: Database.Database) {
   const insertBatch = db.prepare(
     'INSERT INTO batches (log_id, first_idx, time, receipt) VALUES (?, ?, ?, ?)',
   );
-  const insertLookups = rowInserter(db, 'INSERT OR IGNORE INTO lookup (log_id, key, idx)');
+  // New lookup rows go to the small table; integrate moves them (lookup-merge.ts).
+  const insertLookups = rowInserter(db, 'INSERT OR IGNORE INTO lookup_recent (log_id, key, idx)');
+  const merger = new LookupMerger(db, lookupMerge);
   const findIdempotency = db.prepare<[string, string], IdempotencyRow>(
     'SELECT i.request_hash, l.name, i.first_idx, i.count FROM idempotency i ' +
       'JOIN logs l ON l.id = i.log_id WHERE i.tenant = ? AND i.key = ?',
@@ -140,6 +143,7 @@ export function writeOperations(db: Database.Database) {
       }
       for (const t of tiles) upsertTile.run(logId, t.level, t.index, bytes(t.data));
       setIntegrated.run(toSize, logId, fromSize);
+      merger.integrated(logId, fromSize, toSize);
       return true;
     },
   );

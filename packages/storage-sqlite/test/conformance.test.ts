@@ -22,4 +22,9 @@ function fixture(options: SqliteOptions) {
 
 storageConformance('sqlite', fixture({}));
 storageConformance('sqlite, every write on the writer thread', fixture({ inlineMaxEntries: 0 }));
+// Every integration moves lookup rows (lookup-merge.ts), a key range at a time.
+storageConformance(
+  'sqlite, lookup rows moved at every integration',
+  fixture({ lookupMerge: { mergeRows: 1, stepRows: 2 } }),
+);
 accessConformance('sqlite', fixture({}));
