@@ -302,29 +302,29 @@ export class StatementPacker {
     for (let k = 0; k < s.length; k++) this.buffer[this.at++] = s.charCodeAt(k);
   }
 
-  /** Writes the UTF-8 of JSON.stringify(s). */
+  /**
+   * Writes the UTF-8 of JSON.stringify(s), for `s` validated: free of control characters and
+   * lone surrogates, so only `"` and `\` are escaped.
+   */
   private string(s: string): void {
-    this.ensure(6 * s.length + 2);
+    this.ensure(3 * s.length + 2);
     const b = this.buffer;
     let at = this.at;
     b[at++] = 0x22;
     for (let k = 0; k < s.length; k++) {
       const c = s.charCodeAt(k);
-      if (c >= 0x20 && c < 0x80 && c !== 0x22 && c !== 0x5c) {
+      if (c < 0x80) {
+        if (c === 0x22 || c === 0x5c) b[at++] = 0x5c;
         b[at++] = c;
-      } else if (c < 0x80) {
-        at = escape(b, at, c);
       } else if (c < 0x800) {
         b[at++] = 0xc0 | (c >> 6);
         b[at++] = 0x80 | (c & 0x3f);
-      } else if (c >= 0xd800 && c <= 0xdbff && isLow(s.charCodeAt(k + 1))) {
+      } else if (c >= 0xd800 && c <= 0xdbff) {
         const p = 0x10000 + ((c - 0xd800) << 10) + (s.charCodeAt(++k) - 0xdc00);
         b[at++] = 0xf0 | (p >> 18);
         b[at++] = 0x80 | ((p >> 12) & 0x3f);
         b[at++] = 0x80 | ((p >> 6) & 0x3f);
         b[at++] = 0x80 | (p & 0x3f);
-      } else if (c >= 0xd800 && c <= 0xdfff) {
-        at = escape(b, at, c);
       } else {
         b[at++] = 0xe0 | (c >> 12);
         b[at++] = 0x80 | ((c >> 6) & 0x3f);
@@ -334,35 +334,6 @@ export class StatementPacker {
     b[at++] = 0x22;
     this.at = at;
   }
-}
-
-function isLow(c: number): boolean {
-  return c >= 0xdc00 && c <= 0xdfff;
-}
-
-const SHORT_ESCAPES: Readonly<Record<number, number>> = {
-  0x08: 0x62, // b
-  0x09: 0x74, // t
-  0x0a: 0x6e, // n
-  0x0c: 0x66, // f
-  0x0d: 0x72, // r
-  0x22: 0x22, // "
-  0x5c: 0x5c, // \
-};
-
-/** Writes JSON.stringify's escape of code unit `c` (a control, `"`, `\` or a lone surrogate). */
-function escape(b: Uint8Array, from: number, c: number): number {
-  let at = from;
-  b[at++] = 0x5c;
-  const short = SHORT_ESCAPES[c];
-  if (short !== undefined) {
-    b[at++] = short;
-    return at;
-  }
-  const hex = c.toString(16).padStart(4, '0');
-  b[at++] = 0x75; // u
-  for (let k = 0; k < 4; k++) b[at++] = hex.charCodeAt(k);
-  return at;
 }
 
 /** Whether `s` is statement text of `min`..MAX_TEXT code points (textProblem). */
