@@ -43,12 +43,10 @@ function isName(s: unknown, max: number, parens: boolean): s is string {
   return true;
 }
 
-/** Value of lowercase hex digit `c`, or -1. */
-function hexValue(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  if (c >= 0x61 && c <= 0x66) return c - 0x57;
-  return -1;
-}
+/** The value of each lowercase hex digit, -1 for the other code units below 'g'. */
+const HEX = Int8Array.from({ length: 0x67 }, (_, c) =>
+  c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 ? c - 0x57 : -1,
+);
 
 /**
  * digestLookupKey of `s` when it is a statement digest (`sha256:` + 64, `sha384:` + 96 or
@@ -70,10 +68,15 @@ function digestKey(s: unknown, sha256Only: boolean): number {
   const bits = n === 71 ? '256' : n === 103 ? '384' : '512';
   for (let k = 0; k < 3; k++) if (s.charCodeAt(3 + k) !== bits.charCodeAt(k)) return -1;
   let key = 0;
-  for (let i = 7; i < n; i++) {
-    const d = hexValue(s.charCodeAt(i));
+  for (let i = 7; i < 19; i++) {
+    const c = s.charCodeAt(i);
+    const d = c < HEX.length ? HEX[c]! : -1;
     if (d < 0) return -1;
-    if (i < 19) key = key * 16 + d;
+    key = key * 16 + d;
+  }
+  for (let i = 19; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= HEX.length || HEX[c]! < 0) return -1;
   }
   return key;
 }
@@ -194,7 +197,7 @@ export class StatementPacker {
     if (commitments !== undefined && !this.map(commitments, '"commitments":{', true)) return false;
     if (controls !== undefined && !this.controls(controls)) return false;
     this.ascii(commitments === undefined && controls === undefined ? '"digest":' : ',"digest":');
-    this.string(digest as string);
+    this.quoted(digest as string);
     if (issuer !== undefined && !this.issuer(issuer)) return false;
     if (labels !== undefined && !this.map(labels, ',"labels":{', false)) return false;
     this.offsets[4 * i + 1] = this.at;
@@ -204,7 +207,7 @@ export class StatementPacker {
     }
     this.offsets[4 * i + 2] = this.at;
     this.ascii(',"type":');
-    this.string(type as string);
+    this.quoted(type as string);
     this.offsets[4 * i + 3] = this.at;
     this.ensure(1);
     this.buffer[this.at++] = 0x7d; // }
@@ -235,9 +238,10 @@ export class StatementPacker {
     this.ascii(member);
     for (let k = 0; k < n; k++) {
       if (k > 0) this.ascii(',');
-      this.string(names[order[k]!]!);
+      this.quoted(names[order[k]!]!);
       this.ascii(':');
-      this.string(values[order[k]!] as string);
+      if (commitment) this.quoted(values[order[k]!] as string);
+      else this.string(values[order[k]!] as string);
     }
     this.ascii('}');
     return true;
@@ -256,7 +260,7 @@ export class StatementPacker {
     this.ascii(this.at === this.offsets[4 * this.count] ? '"controls":[' : ',"controls":[');
     for (let k = 0; k < items.length; k++) {
       if (k > 0) this.ascii(',');
-      this.string(items[k]!);
+      this.quoted(items[k]!);
     }
     this.ascii(']');
     return true;
@@ -294,6 +298,17 @@ export class StatementPacker {
     const grown = new Uint8Array(Math.max(2 * this.buffer.length, this.at + n));
     grown.set(this.buffer.subarray(0, this.at));
     this.buffer = grown;
+  }
+
+  /** Writes `"s"` for `s` validated as ASCII without `"` or `\\` (digests, names). */
+  private quoted(s: string): void {
+    this.ensure(s.length + 2);
+    const b = this.buffer;
+    let at = this.at;
+    b[at++] = 0x22;
+    for (let k = 0; k < s.length; k++) b[at++] = s.charCodeAt(k);
+    b[at++] = 0x22;
+    this.at = at;
   }
 
   /** Writes ASCII `s` as is. */
