@@ -22,9 +22,11 @@ const RESERVED_TYPES = {
 /** A reserved record type (see RESERVED_TYPES). */
 export type ReservedType = keyof typeof RESERVED_TYPES;
 
+const RESERVED_NAMES: readonly string[] = Object.keys(RESERVED_TYPES);
+
 /** Whether `type` is a ReservedType. */
 export function isReservedType(type: string): type is ReservedType {
-  return Object.hasOwn(RESERVED_TYPES, type);
+  return RESERVED_NAMES.includes(type);
 }
 
 /**
