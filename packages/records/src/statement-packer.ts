@@ -1,6 +1,16 @@
 import { base64Decode } from '@proofline/note';
 import type { PackedStatements } from './packed-statements.js';
-import { splitIssuerKey } from './statement.js';
+import {
+  MAX_CONTROLS,
+  MAX_MAP_ENTRIES,
+  MAX_NAME_LENGTH,
+  MAX_TEXT,
+  MAX_TYPE_LENGTH,
+  SIGNATURE_BASE64_LENGTH,
+  SIGNATURE_SIZE,
+  STATEMENT_FIELDS,
+  splitIssuerKey,
+} from './statement.js';
 import { textProblem } from './text.js';
 
 /*
@@ -9,9 +19,6 @@ import { textProblem } from './text.js';
  * accepts exactly what readStatement accepts; refusals are left to parseStatement, which
  * words them.
  */
-
-const MAX_MEMBERS = 32;
-const MAX_TEXT = 256;
 
 /** Whether `c` is [A-Za-z0-9]. */
 function isAlnum(c: number): boolean {
@@ -68,6 +75,7 @@ function digestKey(s: unknown, sha256Only: boolean): number {
   const bits = n === 71 ? '256' : n === 103 ? '384' : '512';
   for (let k = 0; k < 3; k++) if (s.charCodeAt(3 + k) !== bits.charCodeAt(k)) return -1;
   let key = 0;
+  // The key: the first 12 digits, after `shaNNN:`.
   for (let i = 7; i < 19; i++) {
     const c = s.charCodeAt(i);
     const d = c < HEX.length ? HEX[c]! : -1;
@@ -123,6 +131,7 @@ export class StatementPacker {
   constructor(capacity: number) {
     this.offsets = new Uint32Array(4 * capacity);
     this.keys = new Float64Array(capacity);
+    // About a small statement's size each; grown as needed.
     this.buffer = new Uint8Array(128 * capacity + 16);
     this.buffer[0] = 0x5b; // [
   }
@@ -154,7 +163,7 @@ export class StatementPacker {
     if (i === this.keys.length) return false;
     const names = this.names;
     const values = this.values;
-    const n = members(value, 7, names, values);
+    const n = members(value, STATEMENT_FIELDS.length, names, values);
     if (n < 0) return false;
     let digest, type, subject, labels, commitments, controls, issuer: unknown;
     for (let m = 0; m < n; m++) {
@@ -186,7 +195,7 @@ export class StatementPacker {
       }
     }
     const key = digestKey(digest, false);
-    if (key < 0 || !isName(type, 128, false)) return false;
+    if (key < 0 || !isName(type, MAX_TYPE_LENGTH, false)) return false;
     if (subject !== undefined && !(typeof subject === 'string' && isText(subject, 1))) {
       return false;
     }
@@ -223,12 +232,12 @@ export class StatementPacker {
   private map(value: unknown, member: string, commitment: boolean): boolean {
     const names: string[] = [];
     const values: unknown[] = [];
-    const n = members(value, MAX_MEMBERS, names, values);
+    const n = members(value, MAX_MAP_ENTRIES, names, values);
     if (n < 0) return false;
     const order = Array.from({ length: n }, (_, k) => k);
     for (let k = 0; k < n; k++) {
       const v = values[k];
-      if (!isName(names[k], 64, false)) return false;
+      if (!isName(names[k], MAX_NAME_LENGTH, false)) return false;
       if (commitment ? digestKey(v, true) < 0 : !(typeof v === 'string' && isText(v, 0))) {
         return false;
       }
@@ -248,11 +257,12 @@ export class StatementPacker {
   }
 
   private controls(value: unknown): boolean {
-    if (!Array.isArray(value) || value.length === 0 || value.length > MAX_MEMBERS) return false;
+    if (!Array.isArray(value) || value.length === 0 || value.length > MAX_CONTROLS) return false;
     this.ascii(this.at === this.offsets[4 * this.count] ? '"controls":[' : ',"controls":[');
     for (let k = 0; k < value.length; k++) {
       const d = Object.getOwnPropertyDescriptor(value, k);
-      if (d === undefined || !('value' in d) || !isName(d.value, 64, true)) return false;
+      if (d === undefined || !('value' in d) || !isName(d.value, MAX_NAME_LENGTH, true))
+        return false;
       // Items before k are data properties (read above): reading them runs no getter.
       for (let j = 0; j < k; j++) if (value[j] === d.value) return false;
       if (k > 0) this.ascii(',');
@@ -274,9 +284,9 @@ export class StatementPacker {
       else return false;
     }
     if (typeof key !== 'string' || splitIssuerKey(key) === undefined) return false;
-    if (typeof sig !== 'string' || sig.length > 88) return false;
+    if (typeof sig !== 'string' || sig.length > SIGNATURE_BASE64_LENGTH) return false;
     try {
-      if (base64Decode(sig).length !== 64) return false;
+      if (base64Decode(sig).length !== SIGNATURE_SIZE) return false;
     } catch {
       return false;
     }

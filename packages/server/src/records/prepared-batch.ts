@@ -104,8 +104,11 @@ export class PreparedBatch {
 
 /**
  * On a body parser thread: the PreparedMessage of a parsed body, or undefined when it is not
- * a batch of 1 to MAX_BATCH statements (the route refuses it with its own problem). Throws
- * only what parseStatement does not anticipate (a bug: the thread dies, the request is a 500).
+ * a batch of 1 to MAX_BATCH statements (the route refuses it with its own problem). The
+ * statements are validated and packed in one pass (records StatementPacker); the refusal of an
+ * invalid one is checkStatement's, as on the event loop. Throws only on a bug (what
+ * parseStatement does not anticipate, or a valid statement the packer declines): the thread
+ * dies, the request is a 500.
  */
 export function prepareBatch(body: unknown): PreparedMessage | undefined {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
