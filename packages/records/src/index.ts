@@ -34,6 +34,7 @@ export {
   packStatements,
   type PackedStatements,
 } from './packed-statements.js';
+export { StatementPacker } from './statement-packer.js';
 export { entryTime, entryTimeFromEnd, recordTemplate, type RecordTemplate } from './template.js';
 export { commitment, digestLookupKey } from './digest.js';
 export {

@@ -1,8 +1,8 @@
-import { canonicalRecordJson } from './canonical.js';
 import { RecordError } from './errors.js';
 import { MAX_ENTRY_SIZE, RECORD_SCHEMA } from './record.js';
 import { isName } from './record-id.js';
 import type { Statement } from './statement.js';
+import { StatementPacker } from './statement-packer.js';
 import { formatTime, isTimeMs } from './time.js';
 
 /**
@@ -27,42 +27,16 @@ export interface PackedStatements {
 
 const encoder = new TextEncoder();
 
-/** Packs statements validated by parseStatement (anything else gives a wrong packing). */
+/**
+ * Packs statements validated by parseStatement (with StatementPacker). Throws RecordError
+ * INVALID_ARGUMENT for anything else.
+ */
 export function packStatements(statements: readonly Statement[]): PackedStatements {
-  const parts = statements.map(statementParts);
-  let chars = 2;
-  for (const [front, subject, type] of parts)
-    chars += front.length + subject.length + type.length + 3;
-  // UTF-8 takes at most 3 bytes per UTF-16 code unit.
-  const buffer = new Uint8Array(chars * 3);
-  const offsets = new Uint32Array(statements.length * 4);
-  let at = 0;
-  const put = (text: string) => {
-    at += encoder.encodeInto(text, buffer.subarray(at)).written;
-  };
-  put('[');
-  for (const [i, [front, subject, type]] of parts.entries()) {
-    put(i === 0 ? '{' : ',{');
-    offsets[4 * i] = at;
-    put(front);
-    offsets[4 * i + 1] = at;
-    put(subject);
-    offsets[4 * i + 2] = at;
-    put(type);
-    offsets[4 * i + 3] = at;
-    put('}');
+  const packer = new StatementPacker(statements.length);
+  for (const statement of statements) {
+    if (!packer.add(statement)) throw new RecordError('INVALID_ARGUMENT', 'not a statement');
   }
-  put(']');
-  return { bytes: buffer.slice(0, at), offsets };
-}
-
-/** The canonical JSON of a statement without its braces, split as PackedStatements says. */
-function statementParts(statement: Statement): [front: string, subject: string, type: string] {
-  const json = canonicalRecordJson(statement);
-  const subject =
-    statement.subject === undefined ? '' : `,"subject":${JSON.stringify(statement.subject)}`;
-  const type = `,"type":${JSON.stringify(statement.type)}`;
-  return [json.slice(1, json.length - 1 - subject.length - type.length), subject, type];
+  return packer.finish();
 }
 
 const SCHEMA_MEMBER = encoder.encode(`,"schema":${JSON.stringify(RECORD_SCHEMA)}`);

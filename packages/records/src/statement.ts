@@ -41,18 +41,18 @@ export interface Statement {
 /** Bound on the UTF-8 size of a statement's JSON text (parseStatementJson). */
 export const MAX_STATEMENT_SIZE = 16 * 1024;
 
-const MAX_MAP_ENTRIES = 32;
-const MAX_CONTROLS = 32;
-const MAX_TEXT = 256;
-const MAX_TYPE_LENGTH = 128;
+export const MAX_MAP_ENTRIES = 32;
+export const MAX_CONTROLS = 32;
+export const MAX_TEXT = 256;
+export const MAX_TYPE_LENGTH = 128;
 /** Bound on label and commitment names and on control identifiers. */
-const MAX_NAME_LENGTH = 64;
+export const MAX_NAME_LENGTH = 64;
 const COMMITMENT_LENGTH = 'sha256:'.length + 64;
 /** Bound on `issuer.key`: a key name of up to 247 characters, '+' and the key id. */
 const MAX_ISSUER_KEY_LENGTH = 256;
 /** Base64 length of a 64-byte Ed25519 signature. */
-const SIGNATURE_BASE64_LENGTH = 88;
-const SIGNATURE_SIZE = 64;
+export const SIGNATURE_BASE64_LENGTH = 88;
+export const SIGNATURE_SIZE = 64;
 
 /*
  * The grammar of statement fields, exported once for every other check of these values (the
@@ -72,7 +72,7 @@ export const CONTROL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:()/-]{0,63}$/;
 const KEY_ID_HEX = /^[0-9a-f]{8}$/;
 
 /** Every statement member, in the order errors are reported and objects are built. */
-const STATEMENT_FIELDS = [
+export const STATEMENT_FIELDS = [
   'digest',
   'type',
   'subject',

@@ -66,6 +66,16 @@ describe('packStatements', () => {
       assert.equal(checkPacking(one, 1), undefined);
     }
   });
+
+  it('packs no statements as [] and refuses what is not a statement', () => {
+    assert.deepEqual(packStatements([]).bytes, utf8('[]'));
+    for (const bad of [{ digest: DIGEST }, { digest: DIGEST, type: 't', x: 1 }, null]) {
+      assertRecordError(
+        () => packStatements([TRICKY[0]!, bad as unknown as Statement]),
+        'INVALID_ARGUMENT',
+      );
+    }
+  });
 });
 
 describe('PackedRecords', () => {

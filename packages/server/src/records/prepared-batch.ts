@@ -1,15 +1,14 @@
 import {
   BATCH_V2_MEDIA_TYPE,
+  StatementPacker,
   checkPacking,
-  digestLookupKey,
-  packStatements,
   parseStatement,
   type PackedStatements,
   type Statement,
 } from '@proofline/records';
 import { acceptsType } from '../accept.js';
 import { ServiceError } from '../service-error.js';
-import { MAX_BATCH, checkStatement } from './statement-check.js';
+import { MAX_BATCH, checkStatement, isReservedType } from './statement-check.js';
 
 /** The route whose large bodies the body parser's threads also validate (see prepareBatch). */
 export const BATCH_ROUTE = '/v1/records/batch';
@@ -105,8 +104,11 @@ export class PreparedBatch {
 
 /**
  * On a body parser thread: the PreparedMessage of a parsed body, or undefined when it is not
- * a batch of 1 to MAX_BATCH statements (the route refuses it with its own problem). Throws
- * only what parseStatement does not anticipate (a bug: the thread dies, the request is a 500).
+ * a batch of 1 to MAX_BATCH statements (the route refuses it with its own problem). The
+ * statements are validated and packed in one pass (records StatementPacker); the refusal of an
+ * invalid one is checkStatement's, as on the event loop. Throws only on a bug (what
+ * parseStatement does not anticipate, or a valid statement the packer declines): the thread
+ * dies, the request is a 500.
  */
 export function prepareBatch(body: unknown): PreparedMessage | undefined {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
@@ -115,23 +117,25 @@ export function prepareBatch(body: unknown): PreparedMessage | undefined {
   if (keys.length !== 1 || keys[0] !== 'records' || !Array.isArray(records)) return undefined;
   const count = records.length;
   if (count === 0 || count > MAX_BATCH) return undefined;
-  const statements: Statement[] = [];
-  const lookup = new Float64Array(count);
+  const packer = new StatementPacker(count);
   const issuers: number[] = [];
   for (let i = 0; i < count; i++) {
-    let statement: Statement;
-    try {
-      statement = checkStatement(records[i], i, true, undefined);
-    } catch (err) {
-      if (!(err instanceof ServiceError)) throw err;
-      return { count, refusal: { message: err.message, field: String(err.details?.field) } };
+    const record = records[i] as Statement;
+    // The packer accepts what checkStatement accepts but for reserved types; checkStatement
+    // words every refusal.
+    if (!packer.add(record) || isReservedType(record.type)) {
+      try {
+        checkStatement(record, i, true, undefined);
+      } catch (err) {
+        if (!(err instanceof ServiceError)) throw err;
+        return { count, refusal: { message: err.message, field: String(err.details?.field) } };
+      }
+      throw new Error(`statement ${i}: valid, yet not packed`);
     }
-    statements.push(statement);
-    lookup[i] = digestLookupKey(statement.digest);
-    if (statement.issuer) issuers.push(i);
+    if (record.issuer !== undefined) issuers.push(i);
   }
-  const { bytes, offsets } = packStatements(statements);
-  return { count, bytes, offsets, keys: lookup, issuers };
+  const { bytes, offsets } = packer.finish();
+  return { count, bytes, offsets, keys: packer.keys, issuers };
 }
 
 /** The buffers a PreparedMessage transfers. */

@@ -22,6 +22,13 @@ const RESERVED_TYPES = {
 /** A reserved record type (see RESERVED_TYPES). */
 export type ReservedType = keyof typeof RESERVED_TYPES;
 
+const RESERVED_NAMES: readonly string[] = Object.keys(RESERVED_TYPES);
+
+/** Whether `type` is a ReservedType. */
+export function isReservedType(type: string): type is ReservedType {
+  return RESERVED_NAMES.includes(type);
+}
+
 /**
  * Validates a submitted statement: parseStatement, and a reserved `type` (ERASURE_TYPE,
  * SCITT_STATEMENT_TYPE) only when it is `reserved`, the one the calling service writes. Throws ServiceError INVALID_STATEMENT whose
@@ -46,8 +53,8 @@ export function checkStatement(
       details: { field: `${at}${err.field ?? ''}` || '/' },
     });
   }
-  const type = statement.type as ReservedType;
-  if (Object.hasOwn(RESERVED_TYPES, type) && type !== reserved) {
+  const type = statement.type;
+  if (isReservedType(type) && type !== reserved) {
     throw new ServiceError(
       'INVALID_STATEMENT',
       `type ${type} is reserved for ${RESERVED_TYPES[type]}`,
