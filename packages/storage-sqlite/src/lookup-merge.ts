@@ -8,8 +8,8 @@ import type Database from 'better-sqlite3';
  * Why: lookup keys are random, so in one table every row of a commit lands on its own page of
  * a large B-tree, and each touched page is a 4 KiB WAL frame written, synced and checkpointed
  * back (a 1000-row commit into a 200k-row log: ~700 pages, ~3 KB of WAL per record). In the
- * small table the same rows share a few hundred pages; moved tens of thousands at a time, in
- * key order, they touch each page of `lookup` once.
+ * small table the same rows share a few dozen pages; moved thousands at a time, in key order,
+ * many of them share each page of `lookup` they touch.
  *
  * Invariants: a row is in exactly one of the two tables (a move inserts and deletes in one
  * transaction); readers query both in one statement (one snapshot). Everything this class
@@ -19,13 +19,14 @@ import type Database from 'better-sqlite3';
  * COMMIT, both tables are as they were.
  */
 export interface LookupMergeOptions {
-  /** Rows in `lookup_recent` (estimated) that start moving them (default 32,768). */
+  /** Rows in `lookup_recent` (estimated) that start moving them (default 4,096). */
   readonly mergeRows?: number;
   /**
    * The log size per step of a move: a move of a log of n entries is spread over
    * ceil(n / stepRows) integrations, each taking one range of keys, so that one step writes
-   * the pages of at most ~stepRows rows of `lookup` (default 262,144: ≤ ~1,800 pages, ~7 MB
-   * of WAL), however large the log.
+   * the pages of at most ~stepRows rows of `lookup` (default 32,768: ~220 pages, ~1 MB of
+   * WAL, a step of ≤ ~10 ms that the commits queued behind it wait for), however large the
+   * log.
    */
   readonly stepRows?: number;
 }
@@ -51,8 +52,8 @@ export class LookupMerger {
   private readonly stepRows: number;
 
   constructor(db: Database.Database, options: LookupMergeOptions = {}) {
-    this.mergeRows = options.mergeRows ?? 32_768;
-    this.stepRows = options.stepRows ?? 262_144;
+    this.mergeRows = options.mergeRows ?? 4_096;
+    this.stepRows = options.stepRows ?? 32_768;
     this.count = db
       .prepare<[number], number>('SELECT count(*) FROM lookup_recent WHERE log_id = ?')
       .pluck();
