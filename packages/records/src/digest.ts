@@ -34,7 +34,14 @@ export function commitment(salt: Uint8Array, value: string): string {
  * unless `digest` is a valid statement digest.
  */
 export function digestLookupKey(digest: string): number {
-  if (!isDigest(digest)) throw new RecordError('INVALID_ARGUMENT', 'not a valid digest');
+  const key = lookupKeyOf(digest);
+  if (key === undefined) throw new RecordError('INVALID_ARGUMENT', 'not a valid digest');
+  return key;
+}
+
+/** digestLookupKey of `digest`, or undefined unless it is a valid statement digest. */
+export function lookupKeyOf(digest: unknown): number | undefined {
+  if (!isDigest(digest)) return undefined;
   const value = digest.slice(digest.indexOf(':') + 1);
   return Number.parseInt(value.slice(0, 12), 16);
 }

@@ -1,6 +1,11 @@
 import { base64Decode } from '@proofline/note';
+import { lookupKeyOf } from './digest.js';
 import type { PackedStatements } from './packed-statements.js';
 import {
+  COMMITMENT_LENGTH,
+  COMMITMENT_PATTERN,
+  CONTROL_PATTERN,
+  LABEL_NAME_PATTERN,
   MAX_CONTROLS,
   MAX_MAP_ENTRIES,
   MAX_NAME_LENGTH,
@@ -9,84 +14,14 @@ import {
   SIGNATURE_BASE64_LENGTH,
   SIGNATURE_SIZE,
   STATEMENT_FIELDS,
+  STATEMENT_TYPE_PATTERN,
   splitIssuerKey,
 } from './statement.js';
 import { textProblem } from './text.js';
 
-/*
- * The statement grammar of statement.ts, checked here with char-code loops on the parsed
- * values themselves (no regex, no copy of the statement), for the batch hot path. Each check
- * accepts exactly what readStatement accepts; refusals are left to parseStatement, which
- * words them.
- */
-
-/** Whether `c` is [A-Za-z0-9]. */
-function isAlnum(c: number): boolean {
-  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
-}
-
-/**
- * Whether `s` is a string matching ^[A-Za-z0-9][A-Za-z0-9._:/-]{0,max-1}$, or with `parens`
- * ^[A-Za-z0-9][A-Za-z0-9._:()/-]{0,max-1}$ (types, names; controls).
- */
-function isName(s: unknown, max: number, parens: boolean): s is string {
-  if (typeof s !== 'string' || s.length === 0 || s.length > max) return false;
-  if (!isAlnum(s.charCodeAt(0))) return false;
-  for (let i = 1; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    // . / : _ - and with `parens` ( )
-    if (
-      !isAlnum(c) &&
-      c !== 0x2e &&
-      c !== 0x2f &&
-      c !== 0x3a &&
-      c !== 0x5f &&
-      c !== 0x2d &&
-      !(parens && (c === 0x28 || c === 0x29))
-    ) {
-      return false;
-    }
-  }
-  return true;
-}
-
-/** The value of each lowercase hex digit, -1 for the other code units below 'g'. */
-const HEX = Int8Array.from({ length: 0x67 }, (_, c) =>
-  c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 ? c - 0x57 : -1,
-);
-
-/**
- * digestLookupKey of `s` when it is a statement digest (`sha256:` + 64, `sha384:` + 96 or
- * `sha512:` + 128 lowercase hex digits); -1 when it is not. `sha256Only`: commitments.
- */
-function digestKey(s: unknown, sha256Only: boolean): number {
-  if (typeof s !== 'string') return -1;
-  const n = s.length;
-  // "sha" then the two digits that go with the length, then ':'.
-  if (
-    !(n === 71 || (!sha256Only && (n === 103 || n === 135))) ||
-    s.charCodeAt(0) !== 0x73 ||
-    s.charCodeAt(1) !== 0x68 ||
-    s.charCodeAt(2) !== 0x61 ||
-    s.charCodeAt(6) !== 0x3a
-  ) {
-    return -1;
-  }
-  const bits = n === 71 ? '256' : n === 103 ? '384' : '512';
-  for (let k = 0; k < 3; k++) if (s.charCodeAt(3 + k) !== bits.charCodeAt(k)) return -1;
-  let key = 0;
-  // The key: the first 12 digits, after `shaNNN:`.
-  for (let i = 7; i < 19; i++) {
-    const c = s.charCodeAt(i);
-    const d = c < HEX.length ? HEX[c]! : -1;
-    if (d < 0) return -1;
-    key = key * 16 + d;
-  }
-  for (let i = 19; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= HEX.length || HEX[c]! < 0) return -1;
-  }
-  return key;
+/** Whether `s` is a string of at most `max` code units matching `pattern` (statement.ts). */
+function matches(s: unknown, pattern: RegExp, max: number): s is string {
+  return typeof s === 'string' && s.length <= max && pattern.test(s);
 }
 
 /**
@@ -194,8 +129,8 @@ export class StatementPacker {
           return false;
       }
     }
-    const key = digestKey(digest, false);
-    if (key < 0 || !isName(type, MAX_TYPE_LENGTH, false)) return false;
+    const key = lookupKeyOf(digest);
+    if (key === undefined || !matches(type, STATEMENT_TYPE_PATTERN, MAX_TYPE_LENGTH)) return false;
     if (subject !== undefined && !(typeof subject === 'string' && isText(subject, 1))) {
       return false;
     }
@@ -237,8 +172,12 @@ export class StatementPacker {
     const order = Array.from({ length: n }, (_, k) => k);
     for (let k = 0; k < n; k++) {
       const v = values[k];
-      if (!isName(names[k], MAX_NAME_LENGTH, false)) return false;
-      if (commitment ? digestKey(v, true) < 0 : !(typeof v === 'string' && isText(v, 0))) {
+      if (!matches(names[k], LABEL_NAME_PATTERN, MAX_NAME_LENGTH)) return false;
+      if (
+        commitment
+          ? !matches(v, COMMITMENT_PATTERN, COMMITMENT_LENGTH)
+          : !(typeof v === 'string' && isText(v, 0))
+      ) {
         return false;
       }
     }
@@ -261,7 +200,7 @@ export class StatementPacker {
     this.ascii(this.at === this.offsets[4 * this.count] ? '"controls":[' : ',"controls":[');
     for (let k = 0; k < value.length; k++) {
       const d = Object.getOwnPropertyDescriptor(value, k);
-      if (d === undefined || !('value' in d) || !isName(d.value, MAX_NAME_LENGTH, true))
+      if (d === undefined || !('value' in d) || !matches(d.value, CONTROL_PATTERN, MAX_NAME_LENGTH))
         return false;
       // Items before k are data properties (read above): reading them runs no getter.
       for (let j = 0; j < k; j++) if (value[j] === d.value) return false;

@@ -47,7 +47,7 @@ export const MAX_TEXT = 256;
 export const MAX_TYPE_LENGTH = 128;
 /** Bound on label and commitment names and on control identifiers. */
 export const MAX_NAME_LENGTH = 64;
-const COMMITMENT_LENGTH = 'sha256:'.length + 64;
+export const COMMITMENT_LENGTH = 'sha256:'.length + 64;
 /** Bound on `issuer.key`: a key name of up to 247 characters, '+' and the key id. */
 const MAX_ISSUER_KEY_LENGTH = 256;
 /** Base64 length of a 64-byte Ed25519 signature. */
@@ -66,7 +66,8 @@ const MAX_DIGEST_LENGTH = 'sha512:'.length + 128;
 export const STATEMENT_TYPE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
 /** Label and commitment names. */
 export const LABEL_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/;
-const COMMITMENT = /^sha256:[0-9a-f]{64}$/;
+/** Commitment values: sha256 digests. */
+export const COMMITMENT_PATTERN = /^sha256:[0-9a-f]{64}$/;
 /** Control identifiers (`controls`). */
 export const CONTROL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:()/-]{0,63}$/;
 const KEY_ID_HEX = /^[0-9a-f]{8}$/;
@@ -257,7 +258,13 @@ export function readStatement(
   }
   if (members.has('commitments')) {
     out.commitments = r.map(get('commitments'), '/commitments', (v, f) =>
-      r.matching(v, f, COMMITMENT, COMMITMENT_LENGTH, 'sha256: and 64 lowercase hex digits'),
+      r.matching(
+        v,
+        f,
+        COMMITMENT_PATTERN,
+        COMMITMENT_LENGTH,
+        'sha256: and 64 lowercase hex digits',
+      ),
     );
   }
   if (members.has('controls')) out.controls = r.controls(get('controls'), '/controls');
