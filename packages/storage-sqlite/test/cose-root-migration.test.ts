@@ -5,29 +5,28 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteStorage } from '../src/index.js';
-import { MIGRATIONS } from '../src/schema.js';
+import { versionBefore, writeOldDatabase } from './old-schema.js';
 
 test('checkpoints published before root signatures read back without one; new ones keep theirs', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'proofline-sqlite-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, 'log.db');
   // The schema just before the cose_root migration, with one log and one checkpoint.
-  const before = MIGRATIONS.findIndex((m) => m.includes('ADD COLUMN cose_root'));
+  const before = versionBefore('ADD COLUMN cose_root');
   assert.equal(before, 9);
-  const old = new Database(path);
-  old.pragma('journal_mode = WAL');
-  for (const m of MIGRATIONS.slice(0, before)) old.exec(m);
-  old.pragma(`user_version = ${before}`);
   const note = 'example.test/old\n1\nroot\n\n— sig\n';
-  old.exec(`
+  writeOldDatabase(
+    path,
+    before,
+    `
     INSERT INTO tenants (name, created_at) VALUES ('acme', 0);
     INSERT INTO logs (name, tenant, origin, verifier_key, created_at)
       VALUES ('old', 'acme', 'example.test/old', 'v', 0);
     INSERT INTO checkpoints (log_id, size, note, published_at)
       SELECT id, 1, '${note}', 5 FROM logs WHERE name = 'old';
     UPDATE logs SET checkpoint_id = (SELECT max(id) FROM checkpoints);
-  `);
-  old.close();
+  `,
+  );
 
   const storage = new SqliteStorage(path);
   t.after(() => storage.close());

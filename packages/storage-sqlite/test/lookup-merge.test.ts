@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { SqliteStorage, type SqliteOptions } from '../src/index.js';
-import { MIGRATIONS } from '../src/schema.js';
+import { versionBefore, writeOldDatabase } from './old-schema.js';
 
 const T0 = 1_700_000_000_000;
 const TOP = 2 ** 48 - 1;
@@ -190,20 +190,19 @@ describe('sqlite lookup rows: recent rows moved into lookup by integration', () 
       { lookupMerge: { mergeRows: 1 } },
       (file) => {
         // The schema just before lookup_recent, with one log and one entry, as written then.
-        const before = MIGRATIONS.findIndex((m) => m.includes('CREATE TABLE lookup_recent'));
+        const before = versionBefore('CREATE TABLE lookup_recent');
         assert.ok(before > 0);
-        const old = new Database(file);
-        old.pragma('journal_mode = WAL');
-        for (const m of MIGRATIONS.slice(0, before)) old.exec(m);
-        old.pragma(`user_version = ${before}`);
-        old.exec(`
+        writeOldDatabase(
+          file,
+          before,
+          `
           INSERT INTO tenants (name, created_at) VALUES ('t', ${T0});
           INSERT INTO logs (name, tenant, origin, verifier_key, created_at, sequenced_size, last_time)
             VALUES ('l', 't', 'x/l', 'k', ${T0}, 1, ${T0});
           INSERT INTO entries (log_id, idx, data) VALUES (1, 0, X'00');
           INSERT INTO lookup (log_id, key, idx) VALUES (1, 77, 0);
-        `);
-        old.close();
+        `,
+        );
       },
     ));
 });

@@ -3,27 +3,25 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { SqliteStorage } from '../src/index.js';
-import { MIGRATIONS } from '../src/schema.js';
+import { writeOldDatabase } from './old-schema.js';
 
 test('a database from before stored receipts opens, and its commits read as having none', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'proofline-sqlite-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, 'log.db');
   // Schema version 2, with one log and one committed batch of two entries, as written then.
-  const old = new Database(path);
-  old.pragma('journal_mode = WAL');
-  for (const m of MIGRATIONS.slice(0, 2)) old.exec(m);
-  old.pragma('user_version = 2');
-  old.exec(`
+  writeOldDatabase(
+    path,
+    2,
+    `
     INSERT INTO tenants (name, created_at) VALUES ('acme', 0);
     INSERT INTO logs (name, tenant, origin, verifier_key, created_at, sequenced_size, last_time)
       VALUES ('old', 'acme', 'example.test/old', 'v', 0, 2, 1000);
     INSERT INTO entries (log_id, idx, data) VALUES (1, 0, x'61'), (1, 1, x'62');
     INSERT INTO batches (log_id, first_idx, time) VALUES (1, 0, 1000);
-  `);
-  old.close();
+  `,
+  );
 
   const storage = new SqliteStorage(path);
   t.after(() => storage.close());

@@ -5,25 +5,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteStorage } from '../src/index.js';
-import { MIGRATIONS } from '../src/schema.js';
+import { versionBefore, writeOldDatabase } from './old-schema.js';
 
 test('logs of a database from before visibility stay public, what they always were', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'proofline-sqlite-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, 'log.db');
   // The schema just before the visibility migration, with one log, as written then.
-  const before = MIGRATIONS.findIndex((m) => m.includes('ADD COLUMN visibility'));
+  const before = versionBefore('ADD COLUMN visibility');
   assert.ok(before > 0);
-  const old = new Database(path);
-  old.pragma('journal_mode = WAL');
-  for (const m of MIGRATIONS.slice(0, before)) old.exec(m);
-  old.pragma(`user_version = ${before}`);
-  old.exec(`
+  writeOldDatabase(
+    path,
+    before,
+    `
     INSERT INTO tenants (name, created_at) VALUES ('acme', 0);
     INSERT INTO logs (name, tenant, origin, verifier_key, created_at)
       VALUES ('old', 'acme', 'example.test/old', 'v', 0);
-  `);
-  old.close();
+  `,
+  );
 
   const storage = new SqliteStorage(path);
   t.after(() => storage.close());
