@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { StorageError } from '@proofline/storage';
 
 /**
  * Lookup rows in two tables (schema migration 11). A commit inserts its rows into
@@ -31,6 +32,22 @@ export interface LookupMergeOptions {
   readonly stepRows?: number;
 }
 
+/**
+ * `options` with its defaults; throws StorageError INVALID_ARGUMENT unless each given value
+ * is a positive integer (0 or NaN would never move a row, or move at every integration).
+ */
+export function lookupMergeSettings(
+  options: LookupMergeOptions = {},
+): Required<LookupMergeOptions> {
+  const settings = { mergeRows: 4_096, stepRows: 32_768, ...options };
+  for (const [name, value] of Object.entries(settings)) {
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new StorageError('INVALID_ARGUMENT', `lookupMerge.${name} must be a positive integer`);
+    }
+  }
+  return settings;
+}
+
 /** Lookup keys are below 2^48 (the storage contract). */
 const KEY_SPACE = 2 ** 48;
 
@@ -52,8 +69,7 @@ export class LookupMerger {
   private readonly stepRows: number;
 
   constructor(db: Database.Database, options: LookupMergeOptions = {}) {
-    this.mergeRows = options.mergeRows ?? 4_096;
-    this.stepRows = options.stepRows ?? 32_768;
+    ({ mergeRows: this.mergeRows, stepRows: this.stepRows } = lookupMergeSettings(options));
     this.count = db
       .prepare<[number], number>('SELECT count(*) FROM lookup_recent WHERE log_id = ?')
       .pluck();

@@ -43,7 +43,7 @@ import { SqliteAccess } from './access.js';
 import { SqliteErasures } from './erasure.js';
 import { readKeyHistory, retireKey } from './key-history.js';
 import { openDatabase } from './schema.js';
-import type { LookupMergeOptions } from './lookup-merge.js';
+import { lookupMergeSettings, type LookupMergeOptions } from './lookup-merge.js';
 import { writeOperations, type SequenceRequest, type WriteOperations } from './writes.js';
 import { Writer } from './writer.js';
 import { Checkpointer } from './checkpointer.js';
@@ -118,6 +118,7 @@ export class SqliteStorage extends SqliteAccess implements Storage {
   /** Entries of the last `sequence` call (see inlineMaxEntries). */
   private lastSequenced = 0;
   constructor(path: string, options: SqliteOptions = {}) {
+    const lookupMerge = lookupMergeSettings(options.lookupMerge); // before the file is opened
     const db = openDatabase(path, options.busyTimeoutMs ?? 10_000);
     super(db);
     const checkpointMs = options.checkpointIntervalMs ?? 100;
@@ -125,7 +126,7 @@ export class SqliteStorage extends SqliteAccess implements Storage {
     if (checkpointer) db.pragma('wal_autocheckpoint = 0');
     this.checkpointer = checkpointer;
     // The checkpoint thread runs from the first write of the writer thread or an inline commit.
-    this.lookupMerge = options.lookupMerge ?? {};
+    this.lookupMerge = lookupMerge;
     this.writer = new Writer(
       path,
       options.busyTimeoutMs ?? 10_000,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -71,6 +71,27 @@ async function assertFinds(store: SqliteStorage, expected: Map<number, number[]>
 }
 
 describe('sqlite lookup rows: recent rows moved into lookup by integration', () => {
+  test('a mistyped lookupMerge setting is refused before the database file is created', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'proofline-lookup-'));
+    try {
+      const file = join(dir, 'log.db');
+      for (const lookupMerge of [
+        { mergeRows: 0 },
+        { stepRows: -1 },
+        { stepRows: NaN },
+        { mergeRows: 1.5 },
+      ]) {
+        assert.throws(() => new SqliteStorage(file, { lookupMerge }), {
+          name: 'StorageError',
+          code: 'INVALID_ARGUMENT',
+        });
+      }
+      assert.equal(existsSync(file), false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('integration moves rows a key range at a time; every row is found, in one table, throughout', () =>
     withStore(
       async (store, file) => {
