@@ -1,5 +1,6 @@
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { TlogError } from './errors.js';
+import { nodeHashInto } from './interior-hash.js';
 import { HASH_SIZE, checkHash } from './validate.js';
 
 export { HASH_SIZE };
@@ -8,7 +9,6 @@ export { HASH_SIZE };
 export type Hash = Uint8Array;
 
 const LEAF_PREFIX = 0x00;
-const NODE_PREFIX = 0x01;
 const EMPTY_TREE_HASH: Hash = nobleSha256(new Uint8Array(0));
 
 /** SHA-256(data). */
@@ -31,12 +31,16 @@ export function leafHash(entry: Uint8Array): Hash {
 export function nodeHash(left: Hash, right: Hash): Hash {
   checkHash('left', left, 'INVALID_ARGUMENT');
   checkHash('right', right, 'INVALID_ARGUMENT');
-  const buf = new Uint8Array(1 + 2 * HASH_SIZE);
-  buf[0] = NODE_PREFIX;
-  buf.set(left, 1);
-  buf.set(right, 1 + HASH_SIZE);
-  return nobleSha256(buf);
+  // The SHA-256 specialised to the 65-byte input (interior-hash.ts): a third of noble's cost.
+  CHILDREN.set(left, 0);
+  CHILDREN.set(right, HASH_SIZE);
+  const out = new Uint8Array(HASH_SIZE);
+  nodeHashInto(CHILDREN, 0, out, 0);
+  return out;
 }
+
+/** nodeHash's input, the two children (synchronous: one serves every call). */
+const CHILDREN = new Uint8Array(2 * HASH_SIZE);
 
 /** Hash of the empty tree, RFC 9162 section 2.1.1: MTH({}) = SHA-256(""). A fresh copy each call. */
 export function emptyTreeHash(): Hash {

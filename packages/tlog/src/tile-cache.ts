@@ -1,5 +1,5 @@
-import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { TlogError } from './errors.js';
+import { nodeHashInto } from './interior-hash.js';
 import type { Hash } from './hash.js';
 import { TILE_HEIGHT, TILE_WIDTH } from './tile.js';
 import { HASH_SIZE, checkInteger } from './validate.js';
@@ -78,8 +78,7 @@ export function expandTile(
   const out = new Uint8Array(((LEVEL_OFFSET[top] as number) + (width >> top)) * HASH_SIZE);
   out.set(data.subarray(0, width * HASH_SIZE));
   const into =
-    hashChildrenInto ??
-    (hashChildren !== undefined ? checkedInto(hashChildren) : browserSafeInto());
+    hashChildrenInto ?? (hashChildren !== undefined ? checkedInto(hashChildren) : nodeHashInto);
   // The children of each node are adjacent in `out`: hashed where they lie.
   for (let r = 0; r < top; r++) {
     const from = (LEVEL_OFFSET[r] as number) * HASH_SIZE;
@@ -101,16 +100,6 @@ function checkedInto(hashChildren: HashChildren): HashChildrenInto {
       throw new TlogError('INVALID_ARGUMENT', 'hashChildren must return a 32-byte Uint8Array');
     }
     dst.set(h, to);
-  };
-}
-
-/** RFC 6962 nodeHash with this package's browser-safe SHA-256, as a HashChildrenInto. */
-function browserSafeInto(): HashChildrenInto {
-  const buf = new Uint8Array(1 + 2 * HASH_SIZE);
-  buf[0] = 0x01;
-  return (src, at, dst, to) => {
-    buf.set(src.subarray(at, at + 2 * HASH_SIZE), 1);
-    dst.set(nobleSha256(buf), to);
   };
 }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { HASH_SIZE, emptyTreeHash, equalHashes, leafHash, nodeHash, sha256 } from '../src/index.js';
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { throwsCode } from './helpers.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -32,6 +33,23 @@ test('leafHash and nodeHash use the RFC 6962 domain separation prefixes', () => 
   const r = sha256(bytes('r'));
   assert.deepEqual(nodeHash(l, r), sha256(Uint8Array.of(1, ...l, ...r)));
   assert.notDeepEqual(nodeHash(l, r), nodeHash(r, l));
+});
+
+test('nodeHash (its own 65-byte SHA-256) equals SHA-256(0x01 || left || right) by noble', () => {
+  // Views at odd offsets of one buffer, and each result kept while later calls reuse the
+  // input buffer: every earlier result must still be right.
+  const pool = Uint8Array.from({ length: 4096 }, (_, i) => (i * 131 + (i >> 7)) & 0xff);
+  const results: [Uint8Array, Uint8Array, Uint8Array][] = [];
+  for (let k = 0; k < 300; k++) {
+    const l = pool.subarray((k * 37) % 4000, ((k * 37) % 4000) + 32);
+    const r = pool.subarray((k * 53 + 11) % 4000, ((k * 53 + 11) % 4000) + 32);
+    results.push([l, r, nodeHash(l, r)]);
+  }
+  for (const [l, r, got] of results) {
+    assert.equal(hex(got), hex(nobleSha256(Uint8Array.of(1, ...l, ...r))));
+    assert.equal(got.length, 32);
+  }
+  assert.notEqual(results[0]![2], results[1]![2], 'a fresh array per call');
 });
 
 test('nodeHash rejects hashes that are not 32 bytes', () => {
