@@ -38,6 +38,14 @@ export interface SequencerOptions {
    */
   readonly maxInFlight?: number;
   /**
+   * Entries at which a batch is handed to storage at once, from the append that brought it
+   * there, when storage has nothing in flight (default: never; every batch waits for the end
+   * of the event-loop turn). Storage then commits while the rest of the turn's requests are
+   * still being read, instead of idling until they all are; later entries form the next
+   * batch. Batches stay atomic and in order; only where the first one ends changes.
+   */
+  readonly eagerBatchSize?: number;
+  /**
    * Seals every commit's creation receipt into its storage transaction (the results'
    * `receipt`); without one, commits store no receipt. One sealer per log per process.
    */
@@ -145,6 +153,7 @@ export class Sequencer {
   private readonly maxPending: number;
   private readonly now: () => number;
   private readonly maxInFlight: number;
+  private readonly eagerBatchSize: number;
   private readonly sealer: ReceiptSealer | undefined;
   private readonly onCommit: ((report: CommitReport) => void) | undefined;
   private queue: Waiting[] = [];
@@ -175,6 +184,7 @@ export class Sequencer {
     this.maxPending = options.maxPending ?? 65536;
     this.now = options.now ?? Date.now;
     this.maxInFlight = Math.max(1, options.maxInFlight ?? 1);
+    this.eagerBatchSize = options.eagerBatchSize ?? Infinity;
     this.sealer = options.sealer;
     this.onCommit = options.onCommit;
   }
@@ -267,6 +277,10 @@ export class Sequencer {
     // commits instead of lengthening the log's queue (commits follow each other at the
     // database's flush rate, whoever sends them).
     if (this.inFlight > 0 && this.ahead >= this.maxInFlight) return;
+    if (this.inFlight === 0 && this.pending >= this.eagerBatchSize) {
+      void this.commit(); // a scheduled commit takes what comes after, or finds nothing
+      return;
+    }
     const full = this.pending >= this.maxBatchSize || this.maxBatchDelayMs === 0;
     if (this.scheduled?.kind === 'immediate') return;
     if (this.scheduled?.kind === 'delayed') {
@@ -275,13 +289,17 @@ export class Sequencer {
     }
     if (full) {
       // Next event-loop turn: after the I/O callbacks that are queueing more entries.
-      setImmediate(() => void this.commit());
+      setImmediate(() => {
+        this.scheduled = undefined;
+        void this.commit();
+      });
       this.scheduled = { kind: 'immediate' };
     } else {
-      this.scheduled = {
-        kind: 'delayed',
-        handle: setTimeout(() => void this.commit(), this.maxBatchDelayMs),
-      };
+      const handle = setTimeout(() => {
+        this.scheduled = undefined;
+        void this.commit();
+      }, this.maxBatchDelayMs);
+      this.scheduled = { kind: 'delayed', handle };
     }
   }
 
@@ -301,7 +319,7 @@ export class Sequencer {
   }
 
   private async commit(): Promise<void> {
-    this.scheduled = undefined;
+    if (this.queue.length === 0) return; // an eager commit took the batch
     const batch: Waiting[] = [];
     let count = 0;
     while (

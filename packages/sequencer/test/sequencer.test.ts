@@ -119,6 +119,51 @@ describe('Sequencer batching', () => {
     assert.equal(await real.sequencedSize(LOG), 31);
   });
 
+  test('with eagerBatchSize, a batch that reaches it while storage idles is sent at once', async (t) => {
+    const { storage: real } = await openStore(t);
+    const held = heldStorage(real);
+    const seq = new Sequencer(held.storage, LOG, { maxInFlight: 4, eagerBatchSize: 16 });
+    // 40 appends in one synchronous run: the 16th hands the first 16 to a commit before the
+    // turn ends; the rest wait for the turn (one is in flight now) and share the next batch.
+    const appends = Array.from({ length: 40 }, (_, i) => seq.append(utf8(`eager ${i}`)));
+    await settle();
+    assert.deepEqual(held.batches, [16, 24], 'without eagerBatchSize: [40]');
+    held.release();
+    assert.deepEqual(
+      await Promise.all(appends),
+      Array.from({ length: 40 }, (_, i) => i),
+    );
+    // With something in flight, reaching the size sends nothing early.
+    held.hold();
+    const lone = seq.append(utf8('lone'));
+    await held.entered();
+    const more = Array.from({ length: 20 }, (_, i) => seq.append(utf8(`more ${i}`)));
+    assert.deepEqual(held.batches, [16, 24, 1], 'nothing sent early while one is in flight');
+    await settle();
+    assert.deepEqual(held.batches, [16, 24, 1, 20]);
+    held.release();
+    await Promise.all([lone, ...more]);
+    assert.equal(await real.sequencedSize(LOG), 61);
+    const stored = await real.readEntries(LOG, 0, 61);
+    assert.equal(new TextDecoder().decode(stored[40]), 'lone');
+  });
+
+  test('an eager batch leaves a delayed commit nothing to send, and no empty commit', async (t) => {
+    const { storage: real } = await openStore(t);
+    const held = heldStorage(real);
+    held.release();
+    const seq = new Sequencer(held.storage, LOG, { maxBatchDelayMs: 20, eagerBatchSize: 3 });
+    const first = seq.append(utf8('a')); // schedules the delayed commit
+    const rest = [seq.append(utf8('b')), seq.append(utf8('c'))]; // the third sends all three
+    await settle();
+    assert.deepEqual(held.batches, [3], 'sent before the 20 ms delay');
+    assert.deepEqual(await Promise.all([first, ...rest]), [0, 1, 2]);
+    await sleep(40); // the timer fires on an empty queue
+    assert.deepEqual(held.batches, [3], 'no empty commit');
+    assert.equal(await seq.append(utf8('d')), 3, 'and the next append is still committed');
+    assert.deepEqual(held.batches, [3, 1]);
+  });
+
   test('appendBatch entries are consecutive and in order, amid concurrent appends', async (t) => {
     const { storage: real } = await openStore(t);
     const seq = new Sequencer(real, LOG, { maxBatchSize: 64 });

@@ -100,6 +100,7 @@ export class LogFleet {
     const hooks = this.options.metrics?.sequencerHooks(config.name);
     const sequencer = new Sequencer(this.options.deployment.storage, config.name, {
       maxInFlight: 4, // while one batch commits (off the event loop) the next is on its way
+      eagerBatchSize: 16, // and storage starts on a burst of requests before all are read
       sealer,
       // Each commit starts a publishing round (bounded by the publisher): receipt → proof is
       // then one round, not up to an interval. `entry` is read at each call: a policy change
