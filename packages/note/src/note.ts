@@ -27,6 +27,14 @@ export interface Note {
   readonly signatures: readonly NoteSignature[];
 }
 
+/** The notes parseNote returned (frozen): openNote takes them without parsing them again. */
+const parsedNotes = new WeakSet<Note>();
+
+/** Whether `value` is a note that parseNote returned. */
+export function isParsedNote(value: unknown): value is Note {
+  return typeof value === 'object' && value !== null && parsedNotes.has(value as Note);
+}
+
 /** Em dash (U+2014) and space: the start of every signature line. */
 const SIGNATURE_PREFIX = '\u2014 ';
 
@@ -77,10 +85,12 @@ export function parseNote(note: string | Uint8Array): Note {
   if (!block.endsWith('\n')) throw malformed('signatures missing or not ending in newline');
   const lines = block.slice(0, -1).split('\n');
   if (lines.length > MAX_SIGNATURES) throw malformed(`more than ${MAX_SIGNATURES} signatures`);
-  return Object.freeze({
+  const parsed = Object.freeze({
     text: text.slice(0, split + 1),
     signatures: Object.freeze(lines.map(parseSignatureLine)),
   });
+  parsedNotes.add(parsed);
+  return parsed;
 }
 
 /** Throws NoteError INVALID_ARGUMENT unless `text` is a valid note text within bounds. */

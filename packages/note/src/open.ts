@@ -1,7 +1,7 @@
 import { base64Encode } from './base64.js';
 import { NoteError } from './errors.js';
 import { formatKeyIdHex } from './key-id.js';
-import { parseNote, type NoteSignature } from './note.js';
+import { isParsedNote, parseNote, type Note, type NoteSignature } from './note.js';
 import { utf8Encode } from './text.js';
 import type { Verifier } from './verifier.js';
 
@@ -36,14 +36,15 @@ function index(verifiers: readonly Verifier[]): Map<string, KnownKey> {
  * - one that matches a verifier must verify, else INVALID_SIGNATURE. Unlike Go, a second,
  *   different signature by an already verified key is verified too (the spec's MUST);
  * - with no verified signature at all, UNVERIFIED_NOTE.
- * Exact duplicate signature lines are ignored. Throws NoteError; an error thrown by a
- * verifier propagates unchanged.
+ * Exact duplicate signature lines are ignored. `note` may also be a Note that parseNote
+ * returned, which is not parsed again. Throws NoteError; an error thrown by a verifier
+ * propagates unchanged.
  */
 export async function openNote(
-  note: string | Uint8Array,
+  note: string | Uint8Array | Note,
   verifiers: readonly Verifier[],
 ): Promise<OpenedNote> {
-  const parsed = parseNote(note);
+  const parsed = isParsedNote(note) ? note : parseNote(note as string | Uint8Array);
   const known = index(verifiers);
   const message = utf8Encode(parsed.text);
   const verified: NoteSignature[] = [];
