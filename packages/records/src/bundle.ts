@@ -325,8 +325,7 @@ export function tailText(
 
 /** `text`, unless its UTF-8 encoding exceeds MAX_BUNDLE_SIZE (RecordError INVALID_ARGUMENT). */
 function checkedSize(text: string): string {
-  // Each UTF-16 code unit is at most 3 UTF-8 bytes: only a longer text can exceed the bound.
-  if (text.length * 3 > MAX_BUNDLE_SIZE && exceedsUtf8Size(text, MAX_BUNDLE_SIZE)) {
+  if (exceedsUtf8Size(text, MAX_BUNDLE_SIZE)) {
     throw bundleTooLarge();
   }
   return text;
@@ -442,7 +441,7 @@ function parseHashes(value: unknown, max: number, field: string): readonly Uint8
   }
   return Object.freeze(
     arrayItems(value, 'INVALID_BUNDLE', field).map((h, i) =>
-      decodeHash(h, 'INVALID_BUNDLE', pointer(field, i)),
+      decodeHash(h, 'INVALID_BUNDLE', () => pointer(field, i)),
     ),
   );
 }
