@@ -27,12 +27,17 @@ export interface Note {
   readonly signatures: readonly NoteSignature[];
 }
 
-/** The notes parseNote returned (frozen): openNote takes them without parsing them again. */
-const parsedNotes = new WeakSet<Note>();
+/** The notes parseNote returned (frozen), each with the string or bytes it parsed. */
+const parsedNotes = new WeakMap<Note, string | Uint8Array>();
 
-/** Whether `value` is a note that parseNote returned. */
-export function isParsedNote(value: unknown): value is Note {
-  return typeof value === 'object' && value !== null && parsedNotes.has(value as Note);
+/**
+ * Whether `value` is a note that parseNote returned, for the string `source` when that is
+ * given (so parseNote(source) would return an equal note; a string cannot change).
+ */
+export function isParsedNote(value: unknown, source?: string): value is Note {
+  if (typeof value !== 'object' || value === null) return false;
+  const parsedFrom = parsedNotes.get(value as Note);
+  return parsedFrom !== undefined && (source === undefined || parsedFrom === source);
 }
 
 /** Em dash (U+2014) and space: the start of every signature line. */
@@ -89,7 +94,7 @@ export function parseNote(note: string | Uint8Array): Note {
     text: text.slice(0, split + 1),
     signatures: Object.freeze(lines.map(parseSignatureLine)),
   });
-  parsedNotes.add(parsed);
+  parsedNotes.set(parsed, note);
   return parsed;
 }
 

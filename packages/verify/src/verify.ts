@@ -322,7 +322,7 @@ export async function verifyBundle(
   checkOptions(options);
   const ahead = new Ahead(resolved);
   ahead.startBundle(input);
-  const { check, value: bundle } = bundleStep(input);
+  const { check, value: bundle } = bundleStep(input, (note) => ahead.note(note));
   if (bundle === undefined) return freeze({ ok: false, checks: allSkipped(check) });
   const kind = bundle.mediaType === BUNDLE_V2_MEDIA_TYPE ? 'v2' : 'v1';
   const { checks, partial } = await verifySubject(check, { ...bundle, kind }, options, ahead);
