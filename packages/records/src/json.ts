@@ -19,11 +19,18 @@ function framePointer(frame: Frame): string {
   return keys.reduceRight<string>((path, key) => pointer(path, key), '');
 }
 
-/** Index of the quote closing the JSON string that opens at `start`, in valid JSON text. */
+/**
+ * Index of the quote closing the JSON string that opens at `start`, in valid JSON text: the
+ * first quote after it preceded by an even number of backslashes (an odd number escapes it).
+ */
 function stringEnd(text: string, start: number): number {
-  let i = start + 1;
-  for (let c = text.charCodeAt(i); c !== 0x22; c = text.charCodeAt(i)) i += c === 0x5c ? 2 : 1;
-  return i;
+  let i = text.indexOf('"', start + 1);
+  for (;;) {
+    let backslashes = 0;
+    while (text.charCodeAt(i - 1 - backslashes) === 0x5c) backslashes++;
+    if (backslashes % 2 === 0) return i;
+    i = text.indexOf('"', i + 1);
+  }
 }
 
 function skipWhitespace(text: string, start: number): number {
