@@ -1,5 +1,5 @@
 import { base64Encode } from './base64.js';
-import { NoteError } from './errors.js';
+import { NoteError, type NoteErrorCode } from './errors.js';
 import { formatKeyIdHex } from './key-id.js';
 import { isParsedNote, parseNote, type Note, type NoteSignature } from './note.js';
 import { utf8Encode } from './text.js';
@@ -26,6 +26,12 @@ function index(verifiers: readonly Verifier[]): Map<string, KnownKey> {
     known.set(key, { verifier, ambiguous: known.has(key) });
   }
   return known;
+}
+
+/** The NoteError `code` about the key of `sig`: "<what> <name>+<key id hex>". */
+function keyError(sig: NoteSignature, code: NoteErrorCode, what: string): NoteError {
+  const details = { keyName: sig.name, keyId: sig.keyId };
+  return new NoteError(code, `${what} ${sig.name}+${formatKeyIdHex(sig.keyId)}`, { details });
 }
 
 /**
@@ -61,13 +67,9 @@ export async function openNote(
       unverified.push(sig);
       continue;
     }
-    const label = `${sig.name}+${formatKeyIdHex(sig.keyId)}`;
-    const details = { keyName: sig.name, keyId: sig.keyId };
-    if (match.ambiguous) {
-      throw new NoteError('AMBIGUOUS_KEY', `ambiguous key ${label}`, { details });
-    }
+    if (match.ambiguous) throw keyError(sig, 'AMBIGUOUS_KEY', 'ambiguous key');
     if ((await match.verifier.verify(message, sig.signature)) !== true) {
-      throw new NoteError('INVALID_SIGNATURE', `invalid signature for key ${label}`, { details });
+      throw keyError(sig, 'INVALID_SIGNATURE', 'invalid signature for key');
     }
     if (!verifiedKeys.has(key)) {
       verifiedKeys.add(key);
