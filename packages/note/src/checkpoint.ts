@@ -1,6 +1,6 @@
 import { base64Decode, base64Encode } from './base64.js';
 import { NoteError } from './errors.js';
-import { MAX_NOTE_SIZE } from './note.js';
+import { MAX_NOTE_SIZE, type Note } from './note.js';
 import { openNote, type OpenedNote } from './open.js';
 import { exceedsUtf8Size, isNoteSafe } from './text.js';
 import type { Verifier } from './verifier.js';
@@ -84,10 +84,11 @@ export function parseCheckpoint(text: string): Checkpoint {
  * signature by the log's own key, whose name must equal `origin` (c2sp.org/tlog-checkpoint
  * §Signatures; otherwise INVALID_ARGUMENT); then parses the text and requires its origin line
  * to equal `origin` (else MALFORMED_CHECKPOINT). Other signatures (witness cosignatures, ...)
- * are returned unverified. Throws NoteError.
+ * are returned unverified. `note` may be a Note that parseNote returned (see openNote).
+ * Throws NoteError.
  */
 export async function openCheckpoint(
-  note: string | Uint8Array,
+  note: string | Uint8Array | Note,
   origin: string,
   logVerifier: Verifier,
 ): Promise<{ checkpoint: Checkpoint; note: OpenedNote }> {

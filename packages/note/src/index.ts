@@ -26,6 +26,7 @@ export {
   MAX_NOTE_SIZE,
   MAX_SIGNATURES,
   formatNote,
+  isParsedNote,
   parseNote,
   type Note,
   type NoteSignature,

@@ -27,6 +27,19 @@ export interface Note {
   readonly signatures: readonly NoteSignature[];
 }
 
+/** The notes parseNote returned (frozen), each with the string or bytes it parsed. */
+const parsedNotes = new WeakMap<Note, string | Uint8Array>();
+
+/**
+ * Whether `value` is a note that parseNote returned, for the string `source` when that is
+ * given (so parseNote(source) would return an equal note; a string cannot change).
+ */
+export function isParsedNote(value: unknown, source?: string): value is Note {
+  if (typeof value !== 'object' || value === null) return false;
+  const parsedFrom = parsedNotes.get(value as Note);
+  return parsedFrom !== undefined && (source === undefined || parsedFrom === source);
+}
+
 /** Em dash (U+2014) and space: the start of every signature line. */
 const SIGNATURE_PREFIX = '\u2014 ';
 
@@ -77,10 +90,12 @@ export function parseNote(note: string | Uint8Array): Note {
   if (!block.endsWith('\n')) throw malformed('signatures missing or not ending in newline');
   const lines = block.slice(0, -1).split('\n');
   if (lines.length > MAX_SIGNATURES) throw malformed(`more than ${MAX_SIGNATURES} signatures`);
-  return Object.freeze({
+  const parsed = Object.freeze({
     text: text.slice(0, split + 1),
     signatures: Object.freeze(lines.map(parseSignatureLine)),
   });
+  parsedNotes.set(parsed, note);
+  return parsed;
 }
 
 /** Throws NoteError INVALID_ARGUMENT unless `text` is a valid note text within bounds. */

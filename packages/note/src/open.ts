@@ -1,7 +1,7 @@
 import { base64Encode } from './base64.js';
-import { NoteError } from './errors.js';
+import { NoteError, type NoteErrorCode } from './errors.js';
 import { formatKeyIdHex } from './key-id.js';
-import { parseNote, type NoteSignature } from './note.js';
+import { isParsedNote, parseNote, type Note, type NoteSignature } from './note.js';
 import { utf8Encode } from './text.js';
 import type { Verifier } from './verifier.js';
 
@@ -28,6 +28,12 @@ function index(verifiers: readonly Verifier[]): Map<string, KnownKey> {
   return known;
 }
 
+/** The NoteError `code` about the key of `sig`: "<what> <name>+<key id hex>". */
+function keyError(sig: NoteSignature, code: NoteErrorCode, what: string): NoteError {
+  const details = { keyName: sig.name, keyId: sig.keyId };
+  return new NoteError(code, `${what} ${sig.name}+${formatKeyIdHex(sig.keyId)}`, { details });
+}
+
 /**
  * Parses `note` (see parseNote) and checks its signatures (c2sp.org/signed-note §Signatures),
  * with golang.org/x/mod/sumdb/note Open semantics:
@@ -36,14 +42,15 @@ function index(verifiers: readonly Verifier[]): Map<string, KnownKey> {
  * - one that matches a verifier must verify, else INVALID_SIGNATURE. Unlike Go, a second,
  *   different signature by an already verified key is verified too (the spec's MUST);
  * - with no verified signature at all, UNVERIFIED_NOTE.
- * Exact duplicate signature lines are ignored. Throws NoteError; an error thrown by a
- * verifier propagates unchanged.
+ * Exact duplicate signature lines are ignored. `note` may also be a Note that parseNote
+ * returned, which is not parsed again. Throws NoteError; an error thrown by a verifier
+ * propagates unchanged.
  */
 export async function openNote(
-  note: string | Uint8Array,
+  note: string | Uint8Array | Note,
   verifiers: readonly Verifier[],
 ): Promise<OpenedNote> {
-  const parsed = parseNote(note);
+  const parsed = isParsedNote(note) ? note : parseNote(note as string | Uint8Array);
   const known = index(verifiers);
   const message = utf8Encode(parsed.text);
   const verified: NoteSignature[] = [];
@@ -60,13 +67,9 @@ export async function openNote(
       unverified.push(sig);
       continue;
     }
-    const label = `${sig.name}+${formatKeyIdHex(sig.keyId)}`;
-    const details = { keyName: sig.name, keyId: sig.keyId };
-    if (match.ambiguous) {
-      throw new NoteError('AMBIGUOUS_KEY', `ambiguous key ${label}`, { details });
-    }
+    if (match.ambiguous) throw keyError(sig, 'AMBIGUOUS_KEY', 'ambiguous key');
     if ((await match.verifier.verify(message, sig.signature)) !== true) {
-      throw new NoteError('INVALID_SIGNATURE', `invalid signature for key ${label}`, { details });
+      throw keyError(sig, 'INVALID_SIGNATURE', 'invalid signature for key');
     }
     if (!verifiedKeys.has(key)) {
       verifiedKeys.add(key);

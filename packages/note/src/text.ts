@@ -33,10 +33,12 @@ function isLowSurrogate(c: number): boolean {
 /**
  * Whether the UTF-8 encoding of `text` is longer than `max` bytes, computed without encoding
  * (a surrogate pair counts 4 bytes, a lone surrogate 3 like its replacement character). No
- * code unit encodes to fewer than one byte, so an over-long string is rejected before the scan.
+ * code unit encodes to fewer than one byte, so an over-long string is rejected before the scan;
+ * none to more than three, so a short one is accepted without it.
  */
 export function exceedsUtf8Size(text: string, max: number): boolean {
   if (text.length > max) return true;
+  if (text.length * 3 <= max) return false;
   let n = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);

@@ -27,8 +27,22 @@ export function decodeBase64(
   }
 }
 
-/** Decodes the base64 of a 32-byte hash (exactly 44 characters). Throws RecordError `code`. */
-export function decodeHash(text: unknown, code: RecordErrorCode, field: string): Uint8Array {
+/**
+ * Decodes the base64 of a 32-byte hash (exactly 44 characters). Throws RecordError `code` at
+ * `field`; given as a function, the field is built only for an error.
+ */
+export function decodeHash(
+  text: unknown,
+  code: RecordErrorCode,
+  field: string | (() => string),
+): Uint8Array {
+  if (typeof field !== 'string') {
+    try {
+      return decodeHash(text, code, '');
+    } catch {
+      return decodeHash(text, code, field());
+    }
+  }
   const hash = decodeBase64(text, HASH_BASE64_LENGTH, code, field);
   if (hash.length !== HASH_SIZE) {
     throw new RecordError(code, `not a ${HASH_SIZE}-byte hash`, { field });

@@ -358,6 +358,6 @@ export function parseReceiptProof(value: unknown): Uint8Array[] {
     });
   }
   return arrayItems(value, 'INVALID_RECEIPT', field).map((h, i) =>
-    decodeHash(h, 'INVALID_RECEIPT', pointer(field, i)),
+    decodeHash(h, 'INVALID_RECEIPT', () => pointer(field, i)),
   );
 }

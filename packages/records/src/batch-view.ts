@@ -210,7 +210,7 @@ function receiptProofs(
     );
   }
   const hashes = v.rangeProof.map((h, i) =>
-    decodeHash(h, 'INVALID_RECEIPT', pointer('/rangeProof', i)),
+    decodeHash(h, 'INVALID_RECEIPT', () => pointer('/rangeProof', i)),
   );
   const tree = batchRangeTree(batch.size, start, leaves, hashes);
   if (!equalHashes(tree.root, batch.root)) {

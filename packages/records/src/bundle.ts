@@ -1,4 +1,4 @@
-import { exceedsUtf8Size, isValidKeyName } from '@proofline/note';
+import { exceedsUtf8Size, isParsedNote, isValidKeyName, type Note } from '@proofline/note';
 import { decodeBase64, decodeHash, isHash } from './base64.js';
 import { MAX_RECEIPT_PROOF_HASHES } from './batch-receipt.js';
 import { base64, formatHashes, formatTimestamps } from './bundle-json.js';
@@ -325,8 +325,7 @@ export function tailText(
 
 /** `text`, unless its UTF-8 encoding exceeds MAX_BUNDLE_SIZE (RecordError INVALID_ARGUMENT). */
 function checkedSize(text: string): string {
-  // Each UTF-16 code unit is at most 3 UTF-8 bytes: only a longer text can exceed the bound.
-  if (text.length * 3 > MAX_BUNDLE_SIZE && exceedsUtf8Size(text, MAX_BUNDLE_SIZE)) {
+  if (exceedsUtf8Size(text, MAX_BUNDLE_SIZE)) {
     throw bundleTooLarge();
   }
   return text;
@@ -376,9 +375,11 @@ function members(value: unknown, fields: readonly string[], at: string): Map<str
  * first); valid JSON without repeated member names; exactly the members of its `mediaType`'s
  * version (and of `latest`), with the right types; entry and hashes in canonical base64 and
  * within their bounds; the notes syntactically valid signed notes; `id` equal to
- * recordId(log, index). Throws RecordError INVALID_BUNDLE.
+ * recordId(log, index). Throws RecordError INVALID_BUNDLE. `parsed` may give what parseNote
+ * returned for a note text, when the caller has it: a note so given (isParsedNote for that
+ * very string) is not parsed again; anything else is.
  */
-export function parseBundle(json: string): Bundle {
+export function parseBundle(json: string, parsed?: (note: string) => Note | undefined): Bundle {
   const value = parseJson(json, MAX_BUNDLE_SIZE, 'INVALID_BUNDLE');
   if (!isJsonObject(value)) throw new RecordError('INVALID_BUNDLE', 'must be a JSON object');
   const mediaType = Object.getOwnPropertyDescriptor(value, 'mediaType')?.value as unknown;
@@ -415,7 +416,11 @@ export function parseBundle(json: string): Bundle {
     ...(timestamps?.length ? { timestamps } : {}),
     ...(found.has('latest') ? { latest: parseLatest(get('latest')) } : {}),
   } as Bundle;
-  checkBundle(bundle, 'INVALID_BUNDLE');
+  checkMembers(bundle, 'INVALID_BUNDLE', (note, field) => {
+    if (typeof note !== 'string' || !isParsedNote(parsed?.(note), note)) {
+      checkNote(note, 'INVALID_BUNDLE', field);
+    }
+  });
   return Object.freeze(bundle);
 }
 
@@ -442,7 +447,7 @@ function parseHashes(value: unknown, max: number, field: string): readonly Uint8
   }
   return Object.freeze(
     arrayItems(value, 'INVALID_BUNDLE', field).map((h, i) =>
-      decodeHash(h, 'INVALID_BUNDLE', pointer(field, i)),
+      decodeHash(h, 'INVALID_BUNDLE', () => pointer(field, i)),
     ),
   );
 }

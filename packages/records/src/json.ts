@@ -1,53 +1,78 @@
 import { exceedsUtf8Size } from '@proofline/note';
 import { RecordError, pointer, type RecordErrorCode } from './errors.js';
 
-/** A container being scanned by findDuplicateName: its pointer and where the scan is in it. */
+/** A container being scanned by findDuplicateName and where the scan is in it. */
 interface Frame {
-  readonly path: string;
+  /** The enclosing container, and this one's member name or index in it. */
+  readonly parent: Frame | undefined;
+  readonly key: string | number;
   /** Member names seen so far; null for an array. */
   readonly names: Set<string> | null;
   /** The current member name, or the current array index. */
   current: string | number;
 }
 
-/** Index of the quote closing the JSON string that opens at `start`, in valid JSON text. */
+/** The JSON pointer of `frame`'s container (built only to report a duplicate). */
+function framePointer(frame: Frame): string {
+  const keys: (string | number)[] = [];
+  for (let f = frame; f.parent !== undefined; f = f.parent) keys.push(f.key);
+  return keys.reduceRight<string>((path, key) => pointer(path, key), '');
+}
+
+/**
+ * Index of the quote closing the JSON string that opens at `start`, in valid JSON text: the
+ * first quote after it preceded by an even number of backslashes (an odd number escapes it).
+ */
 function stringEnd(text: string, start: number): number {
-  let i = start + 1;
-  while (text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
-  return i;
+  let i = text.indexOf('"', start + 1);
+  for (;;) {
+    let backslashes = 0;
+    while (text.charCodeAt(i - 1 - backslashes) === 0x5c) backslashes++;
+    if (backslashes % 2 === 0) return i;
+    i = text.indexOf('"', i + 1);
+  }
 }
 
 function skipWhitespace(text: string, start: number): number {
   let i = start;
-  while (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r') i++;
+  for (let c = text.charCodeAt(i); c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;) {
+    c = text.charCodeAt(++i);
+  }
   return i;
 }
 
 /**
  * The pointer of the first member whose name (after unescaping, so "a" equals "\u0061")
  * repeats an earlier name of the same object, in `text`, which must be valid JSON; undefined
- * when there is none. One linear scan.
+ * when there is none. One linear scan, by code unit: " \ { } [ ] , : are 0x22 0x5c 0x7b 0x7d
+ * 0x5b 0x5d 0x2c 0x3a.
  */
 function findDuplicateName(text: string): string | undefined {
   const stack: Frame[] = [];
   for (let i = 0; i < text.length; i++) {
-    const c = text[i];
+    const c = text.charCodeAt(i);
     const top = stack[stack.length - 1];
-    if (c === '"') {
+    if (c === 0x22) {
       const end = stringEnd(text, i);
-      if (top?.names && text[skipWhitespace(text, end + 1)] === ':') {
-        const name = JSON.parse(text.slice(i, end + 1)) as string;
-        if (top.names.has(name)) return pointer(top.path, name);
+      if (top?.names && text.charCodeAt(skipWhitespace(text, end + 1)) === 0x3a) {
+        const raw = text.slice(i + 1, end);
+        // Without a backslash, the JSON string is its characters as they stand.
+        const name = raw.includes('\\') ? (JSON.parse(text.slice(i, end + 1)) as string) : raw;
+        if (top.names.has(name)) return pointer(framePointer(top), name);
         top.names.add(name);
         top.current = name;
       }
       i = end;
-    } else if (c === '{' || c === '[') {
-      const path = top === undefined ? '' : pointer(top.path, top.current);
-      stack.push({ path, names: c === '{' ? new Set() : null, current: 0 });
-    } else if (c === '}' || c === ']') {
+    } else if (c === 0x7b || c === 0x5b) {
+      stack.push({
+        parent: top,
+        key: top === undefined ? '' : top.current,
+        names: c === 0x7b ? new Set() : null,
+        current: 0,
+      });
+    } else if (c === 0x7d || c === 0x5d) {
       stack.pop();
-    } else if (c === ',' && top !== undefined && top.names === null) {
+    } else if (c === 0x2c && top !== undefined && top.names === null) {
       top.current = (top.current as number) + 1;
     }
   }

@@ -13,8 +13,25 @@ export const TIME_SHAPE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
  */
 export function timeValue(text: unknown): number | undefined {
   if (typeof text !== 'string' || text.length !== 24 || !TIME_SHAPE.test(text)) return undefined;
-  const ms = Date.parse(text);
-  return ms >= 0 && ms <= MAX_TIME_MS && new Date(ms).toISOString() === text ? ms : undefined;
+  // TIME_SHAPE: every field is decimal digits at a fixed offset.
+  const field = (at: number, length: number): number => Number(text.slice(at, at + length));
+  const year = field(0, 4);
+  const month = field(5, 2);
+  const day = field(8, 2);
+  const hour = field(11, 2);
+  const minute = field(14, 2);
+  const second = field(17, 2);
+  if (year < 1970 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
+    return undefined;
+  }
+  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  return Date.UTC(year, month - 1, day, hour, minute, second, field(20, 3));
+}
+
+/** Days in `month` (1-12) of the Gregorian `year`. */
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 /** Whether `ms` is an integer number of milliseconds since the epoch in years 1970..9999. */

@@ -116,7 +116,7 @@ export function parseTlogProof(text: string): TlogProof {
   }
   const inclusionProof = Object.freeze(
     hashLines.map((line, i) =>
-      decodeHash(line, 'INVALID_TLOG_PROOF', pointer('/inclusionProof', i)),
+      decodeHash(line, 'INVALID_TLOG_PROOF', () => pointer('/inclusionProof', i)),
     ),
   );
   const checkpoint = text.slice(split + 2);

@@ -206,7 +206,7 @@ async function verifySubject(
             receiptProof: subject.receiptProof?.map(base64Encode),
             parsed: receiptNote,
           }).then((r) => r.check),
-    checkpointStep(subject.checkpoint, policy),
+    checkpointStep(subject.checkpoint, policy, checkpointNote),
   ]);
   const early = inclusionAhead(leaf, subject, checkpointNote);
   const [content, issuer, receipt, { check: checkpointCheck, value: verified }] = await steps;
@@ -243,7 +243,7 @@ async function verifySubject(
       ? { check: notApplicable('latest', NO_LATEST[subject.kind]) }
       : verified === undefined
         ? { check: skipped('latest', 'checkpoint') }
-        : latestStep(subject.latest, verified, policy);
+        : latestStep(subject.latest, verified, policy, ahead.note(subject.latest.checkpoint));
   // The trusted checkpoint is compared with the newest verified view of the log.
   const [
     { check: witnesses, value: cosigned },
@@ -322,7 +322,7 @@ export async function verifyBundle(
   checkOptions(options);
   const ahead = new Ahead(resolved);
   ahead.startBundle(input);
-  const { check, value: bundle } = bundleStep(input);
+  const { check, value: bundle } = bundleStep(input, (note) => ahead.note(note));
   if (bundle === undefined) return freeze({ ok: false, checks: allSkipped(check) });
   const kind = bundle.mediaType === BUNDLE_V2_MEDIA_TYPE ? 'v2' : 'v1';
   const { checks, partial } = await verifySubject(check, { ...bundle, kind }, options, ahead);
@@ -435,6 +435,8 @@ async function receiptVerification(
 
 /** Freezes a verification and its checks list, dropping members that are undefined. */
 function freeze(v: Verification): Verification {
-  const out = Object.fromEntries(Object.entries(v).filter(([, value]) => value !== undefined));
-  return Object.freeze({ ...out, checks: Object.freeze([...v.checks]) }) as Verification;
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(v)) if (value !== undefined) out[name] = value;
+  out.checks = Object.freeze([...v.checks]);
+  return Object.freeze(out) as unknown as Verification;
 }

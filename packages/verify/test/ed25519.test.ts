@@ -141,6 +141,33 @@ describe('pre-checks', () => {
     assert.equal(isReducedScalar(le(2n ** 256n - 1n)), false);
   });
 
+  it('agree with the BigInt definitions on edge and random encodings', () => {
+    const num = (b: Uint8Array) => b.reduceRight((n, x) => (n << 8n) | BigInt(x), 0n);
+    const canonical = (b: Uint8Array) => {
+      const y = num(b) & (2n ** 255n - 1n);
+      return y < P && (num(b) >> 255n === 0n || (y !== 1n && y !== P - 1n));
+    };
+    const small = new Set<string>(ED25519_TORSION_SUBGROUP);
+    const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+    const edges = [0n, 1n, 2n, P - 2n, P - 1n, P, P + 1n, L - 1n, L, L + 1n, 2n ** 255n - 1n];
+    const inputs = [
+      ...edges.flatMap((n) => [le(n), le(n | (1n << 255n))]),
+      ...ED25519_TORSION_SUBGROUP.map((h) => Uint8Array.from(Buffer.from(h, 'hex'))),
+      ...Array.from({ length: 20000 }, (_, i) => {
+        const b = crypto.getRandomValues(new Uint8Array(32));
+        // Mostly near the bounds: high bytes of p or L with random low ones.
+        if (i % 4 === 1) b.set(le(P).subarray(1 + (i % 31)), 1 + (i % 31));
+        if (i % 4 === 2) b.set(le(L).subarray(1 + (i % 31)), 1 + (i % 31));
+        return b;
+      }),
+    ];
+    for (const b of inputs) {
+      assert.equal(isCanonicalPointEncoding(b), canonical(b), hex(b));
+      assert.equal(isReducedScalar(b), num(b) < L, hex(b));
+      assert.equal(isSmallOrderEncoding(b), small.has(hex(b)), hex(b));
+    }
+  });
+
   it('bad inputs resolve to false, never reject', async () => {
     const v = vectors.rfc8032[0]!;
     const key = publicKey(fromHex(v.publicKey));

@@ -1,3 +1,4 @@
+import type { Note } from '@proofline/note';
 import {
   RecordError,
   formatBundle,
@@ -13,12 +14,17 @@ import { VerificationError } from '../errors.js';
  * Step 1 for a bundle: it is well-formed (records parseBundle: at most 2 MiB, strict JSON,
  * exactly the bundle members with the right types and bounds, id = "<log>-<index>", receipt
  * and checkpoint syntactically signed notes). A Bundle object is checked the same way, by a
- * round trip through its JSON text. Proves nothing about signatures or the log.
+ * round trip through its JSON text. Proves nothing about signatures or the log. `parsed`
+ * gives parseNote's result for a note text when the caller has it (see parseBundle).
  */
-export function bundleStep(input: unknown): StepResult<Bundle> {
+export function bundleStep(
+  input: unknown,
+  parsed?: (note: string) => Note | undefined,
+): StepResult<Bundle> {
   let bundle: Bundle;
   try {
-    bundle = parseBundle(typeof input === 'string' ? input : formatBundle(input as Bundle));
+    const json = typeof input === 'string' ? input : formatBundle(input as Bundle);
+    bundle = parseBundle(json, parsed);
   } catch (cause) {
     const reason = cause instanceof RecordError ? cause.message : 'not a bundle';
     const error = new VerificationError(

@@ -5,6 +5,7 @@ import {
   parseCheckpoint,
   parseNote,
   type Checkpoint,
+  type Note,
   type Verifier,
 } from '@proofline/note';
 import { failed, keyLabel, passed, type StepResult } from '../checks.js';
@@ -38,11 +39,13 @@ function codeOf(error: NoteError, note: string, origin: string): VerificationErr
  * Opens a signed checkpoint with the log key (note openCheckpoint: a valid signature by the
  * log key, a well-formed c2sp.org/tlog-checkpoint body, origin line = the log's origin).
  * Returns the verified checkpoint, or the NoteError and the code that reports it. Used for
- * the bundle's checkpoint and for the caller's trusted one.
+ * the bundle's checkpoint and for the caller's trusted one. `parsed` is parseNote(note), when
+ * the caller has it.
  */
 export async function openLogCheckpoint(
   note: string,
   policy: ResolvedPolicy,
+  parsed?: Note,
 ): Promise<
   VerifiedCheckpoint | { readonly error: NoteError; readonly code: VerificationErrorCode }
 > {
@@ -50,6 +53,7 @@ export async function openLogCheckpoint(
     note,
     policy.origin,
     policy.chain ?? [{ verifier: policy.log, start: 0, end: Infinity, pinned: true }],
+    parsed,
   );
   return 'error' in opened ? opened : { checkpoint: opened.checkpoint, text: opened.text };
 }
@@ -58,7 +62,8 @@ export async function openLogCheckpoint(
  * Opens a signed checkpoint of `origin` with the keys of a verified key chain (verifyKeyChain,
  * or the pinned key alone): the pinned key first (its error is the one reported), then the
  * others, each only for trees no larger than the last it signed (`end`). Returns the verified
- * checkpoint and the key that opened it, or the NoteError and its code.
+ * checkpoint and the key that opened it, or the NoteError and its code. `parsed` is
+ * parseNote(note), when the caller has it.
  */
 export async function openChainCheckpoint<
   K extends { readonly verifier: Verifier; readonly end: number; readonly pinned: boolean },
@@ -66,6 +71,7 @@ export async function openChainCheckpoint<
   note: string,
   origin: string,
   chain: readonly K[],
+  parsed?: Note,
 ): Promise<
   | (VerifiedCheckpoint & { readonly key: K })
   | { readonly error: NoteError; readonly code: VerificationErrorCode }
@@ -74,7 +80,7 @@ export async function openChainCheckpoint<
   let first: NoteError | undefined;
   for (const key of keys) {
     try {
-      const opened = await openCheckpoint(note, origin, key.verifier);
+      const opened = await openCheckpoint(parsed ?? note, origin, key.verifier);
       if (opened.checkpoint.size <= key.end) {
         return { checkpoint: opened.checkpoint, text: opened.note.text, key };
       }
@@ -91,17 +97,25 @@ export async function openChainCheckpoint<
   return { error: first, code: codeOf(first, note, origin) };
 }
 
+/** checkpointEvidence's member names for each prefix: checkpoint, size, rootHash. */
+const EVIDENCE_NAMES = {
+  '': ['checkpoint', 'size', 'rootHash'],
+  bundle: ['bundleCheckpoint', 'bundleSize', 'bundleRootHash'],
+  trusted: ['trustedCheckpoint', 'trustedSize', 'trustedRootHash'],
+  anchor: ['anchorCheckpoint', 'anchorSize', 'anchorRootHash'],
+  latest: ['latestCheckpoint', 'latestSize', 'latestRootHash'],
+} as const;
+
 /** Evidence about a verified checkpoint: its text, size and root, names prefixed by `prefix`. */
 export function checkpointEvidence(
-  prefix: 'bundle' | 'trusted' | 'anchor' | 'latest' | '',
+  prefix: keyof typeof EVIDENCE_NAMES,
   { checkpoint, text }: VerifiedCheckpoint,
 ): Record<string, string> {
-  const name = (member: string): string =>
-    prefix === '' ? member : `${prefix}${member[0]!.toUpperCase()}${member.slice(1)}`;
+  const [checkpointName, sizeName, rootHashName] = EVIDENCE_NAMES[prefix];
   return {
-    [name('checkpoint')]: text,
-    [name('size')]: String(checkpoint.size),
-    [name('rootHash')]: base64Encode(checkpoint.rootHash),
+    [checkpointName]: text,
+    [sizeName]: String(checkpoint.size),
+    [rootHashName]: base64Encode(checkpoint.rootHash),
   };
 }
 
@@ -109,14 +123,15 @@ export function checkpointEvidence(
  * Step 7: the checkpoint is signed by the log key and is a checkpoint of the policy's origin
  * (other signatures, such as witness cosignatures, are ignored here). Proves the log
  * committed to this tree size and root; not that it shows everyone the same tree (see
- * witnesses and consistency).
+ * witnesses and consistency). `parsed` is parseNote(note), when the caller has it.
  */
 export async function checkpointStep(
   note: string,
   policy: ResolvedPolicy,
+  parsed?: Note,
 ): Promise<StepResult<VerifiedCheckpoint>> {
   const logKey = keyLabel(policy.log.name, policy.log.keyId);
-  const opened = await openLogCheckpoint(note, policy);
+  const opened = await openLogCheckpoint(note, policy, parsed);
   if ('error' in opened) {
     const error = new VerificationError(
       opened.code,

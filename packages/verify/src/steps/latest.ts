@@ -1,3 +1,4 @@
+import type { Note } from '@proofline/note';
 import type { BundleLatest } from '@proofline/records';
 import { TlogError, equalHashes, verifyConsistency } from '@proofline/tlog';
 import { failed, keyLabel, passed, type StepResult } from '../checks.js';
@@ -14,15 +15,17 @@ import { checkpointEvidence, openLogCheckpoint, type VerifiedCheckpoint } from '
  * when the record existed: that bound comes from the anchor alone. A latest checkpoint that
  * does not open fails with the checkpoint step's codes; one smaller than the anchor, with
  * another root at the same size, or without a valid proof, CONSISTENCY_PROOF_INVALID or
- * CHECKPOINT_FORK. The value is the verified latest checkpoint.
+ * CHECKPOINT_FORK. The value is the verified latest checkpoint. `parsed` is
+ * parseNote(latest.checkpoint), when the caller has it.
  */
 export async function latestStep(
   latest: BundleLatest,
   anchor: VerifiedCheckpoint,
   policy: ResolvedPolicy,
+  parsed?: Note,
 ): Promise<StepResult<VerifiedCheckpoint>> {
   const logKey = keyLabel(policy.log.name, policy.log.keyId);
-  const opened = await openLogCheckpoint(latest.checkpoint, policy);
+  const opened = await openLogCheckpoint(latest.checkpoint, policy, parsed);
   if ('error' in opened) {
     const error = new VerificationError(
       opened.code,

@@ -41,7 +41,8 @@ export interface SignatureMemo {
 
 /**
  * The NoteError of opening `note` with the log key that sealed the entries `[first, last]`
- * (the policy's key chain decides, see key-chain.ts), or undefined when it opened.
+ * (the policy's key chain decides, see key-chain.ts), or undefined when it opened. `note` is
+ * the note's text, or the Note parseNote returned for it.
  */
 async function openOutcome(
   note: unknown,
@@ -56,7 +57,7 @@ async function openOutcome(
         `no one key of the log's key history sealed entries ${first}..${last}`,
       );
     }
-    await openNote(note as string, [key]);
+    await openNote(note as string | Note, [key]);
     return undefined;
   } catch (noteError) {
     if (!(noteError instanceof NoteError)) throw noteError;
@@ -92,10 +93,12 @@ function isIndex(index: unknown): index is number {
 /**
  * The rest of records openReceipt/openBatchReceipt once the text parsed and its origin is
  * the policy's: the note opens with the log key (once per `memo`, when given). A failed check (RECEIPT_UNVERIFIED, with the
- * error as those functions report it as `cause`), or undefined when it opened.
+ * error as those functions report it as `cause`), or undefined when it opened. `parsed` is
+ * parseNote(note), when the caller has it.
  */
 async function openWithLogKey(
   note: unknown,
+  parsed: Note | undefined,
   policy: ResolvedPolicy,
   evidence: Evidence,
   what: string,
@@ -103,8 +106,8 @@ async function openWithLogKey(
   range: readonly [number, number],
 ): Promise<StepResult<never> | undefined> {
   const noteError = await (memo !== undefined && memo.note === note
-    ? (memo.outcome ??= openOutcome(note, policy, range))
-    : openOutcome(note, policy, range));
+    ? (memo.outcome ??= openOutcome(parsed ?? note, policy, range))
+    : openOutcome(parsed ?? note, policy, range));
   if (noteError === undefined) return undefined;
   const cause = new RecordError('INVALID_RECEIPT', `not signed by the log: ${noteError.message}`, {
     cause: noteError,
@@ -198,10 +201,15 @@ async function v1ReceiptStep(
     const expected = { ...evidence, expectedOrigin: policy.origin };
     return { check: failed(mismatch('the receipt promises another origin', expected)) };
   }
-  const unverified = await openWithLogKey(note, policy, evidence, 'receipt', claim.signature, [
-    claimed.index,
-    claimed.index,
-  ]);
+  const unverified = await openWithLogKey(
+    note,
+    claim.parsed,
+    policy,
+    evidence,
+    'receipt',
+    claim.signature,
+    [claimed.index, claimed.index],
+  );
   if (unverified !== undefined) return unverified;
   const value = { index: claimed.index, receipt: claimed };
   const differing = [
@@ -277,6 +285,7 @@ async function batchReceiptStep(
   }
   const unverified = await openWithLogKey(
     note,
+    claim.parsed,
     policy,
     evidence,
     'batch receipt',
