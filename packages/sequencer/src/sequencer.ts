@@ -42,7 +42,9 @@ export interface SequencerOptions {
    * there, when storage has nothing in flight (default: never; every batch waits for the end
    * of the event-loop turn). Storage then commits while the rest of the turn's requests are
    * still being read, instead of idling until they all are; later entries form the next
-   * batch. Batches stay atomic and in order; only where the first one ends changes.
+   * batch. Batches stay atomic and in order; only where the first one ends changes. Ignored
+   * with a storage that reserves (shared by several processes): there commits wait their turn
+   * behind other processes' on the database's flush, and a burst split early takes two.
    */
   readonly eagerBatchSize?: number;
   /**
@@ -184,7 +186,8 @@ export class Sequencer {
     this.maxPending = options.maxPending ?? 65536;
     this.now = options.now ?? Date.now;
     this.maxInFlight = Math.max(1, options.maxInFlight ?? 1);
-    this.eagerBatchSize = options.eagerBatchSize ?? Infinity;
+    this.eagerBatchSize =
+      storage.reserve === undefined ? (options.eagerBatchSize ?? Infinity) : Infinity;
     this.sealer = options.sealer;
     this.onCommit = options.onCommit;
   }

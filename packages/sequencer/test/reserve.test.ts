@@ -37,6 +37,24 @@ function reserving(inner: Storage, start: { next: number; epoch: number; ahead?:
 }
 
 describe('Sequencer on a storage that reserves', () => {
+  test('sends no batch early (eagerBatchSize is ignored): a burst stays one commit', async (t) => {
+    const { storage: real } = await openStore(t);
+    const r = reserving(real, { next: 0, epoch: 1 });
+    const seq = new Sequencer(r.storage, LOG, { maxInFlight: 4, eagerBatchSize: 4 });
+    const indices = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => seq.append(utf8(`burst ${i}`))),
+    );
+    assert.deepEqual(
+      indices,
+      Array.from({ length: 20 }, (_, i) => i),
+    );
+    assert.deepEqual(
+      r.commits.map((c) => entryCount(c)),
+      [20],
+      'one commit of 20, not 4 + 16',
+    );
+  });
+
   test('proposes each batch at its reservation, with its epoch', async (t) => {
     const { storage: real } = await openStore(t);
     const r = reserving(real, { next: 0, epoch: 7 });
