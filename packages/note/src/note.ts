@@ -27,8 +27,8 @@ export interface Note {
   readonly signatures: readonly NoteSignature[];
 }
 
-/** The notes parseNote returned (frozen), each with the string or bytes it parsed. */
-const parsedNotes = new WeakMap<Note, string | Uint8Array>();
+/** The notes parseNote returned (frozen), each with the string it parsed (null: bytes). */
+const parsedNotes = new WeakMap<Note, string | null>();
 
 /**
  * Whether `value` is a note that parseNote returned, for the string `source` when that is
@@ -94,7 +94,7 @@ export function parseNote(note: string | Uint8Array): Note {
     text: text.slice(0, split + 1),
     signatures: Object.freeze(lines.map(parseSignatureLine)),
   });
-  parsedNotes.set(parsed, note);
+  parsedNotes.set(parsed, typeof note === 'string' ? note : null); // bytes are not kept
   return parsed;
 }
 

@@ -91,3 +91,23 @@ export function nodeHashInto(src: Uint8Array, at: number, dst: Uint8Array, to: n
     dst[to + 4 * i + 3] = v;
   }
 }
+
+/** The input of interiorHash: the two children (rewritten by each call). */
+const CHILDREN = new Uint8Array(64);
+
+/**
+ * SHA-256(0x01 || left || right) of two 32-byte hashes as a new 32-byte array, computed by
+ * `into` (this module's nodeHashInto, or @proofline/tlog/node's). Synchronous, so one input
+ * buffer serves every call.
+ */
+export function interiorHash(
+  left: Uint8Array,
+  right: Uint8Array,
+  into: (src: Uint8Array, at: number, dst: Uint8Array, to: number) => void = nodeHashInto,
+): Uint8Array {
+  CHILDREN.set(left, 0);
+  CHILDREN.set(right, 32);
+  const out = new Uint8Array(32);
+  into(CHILDREN, 0, out, 0);
+  return out;
+}

@@ -7,7 +7,7 @@
  * that uses Node built-ins: the main entry point never imports it.
  */
 import * as crypto from 'node:crypto';
-import { nodeHashInto as jsNodeHashInto } from './interior-hash.js';
+import { interiorHash, nodeHashInto as jsNodeHashInto } from './interior-hash.js';
 
 /** SHA-256 with node:crypto: the one-shot crypto.hash where it exists (Node ≥ 20.12). */
 const sha256: (data: Uint8Array) => Buffer =
@@ -124,13 +124,5 @@ export const nodeHashInto: (src: Uint8Array, at: number, dst: Uint8Array, to: nu
  * building.
  */
 export function nodeInteriorHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  // Synchronous, so one input buffer serves every call.
-  CHILDREN.set(left, 0);
-  CHILDREN.set(right, 32);
-  const out = new Uint8Array(32);
-  nodeHashInto(CHILDREN, 0, out, 0);
-  return out;
+  return interiorHash(left, right, nodeHashInto);
 }
-
-/** The input of nodeInteriorHash: the two children (rewritten by each call). */
-const CHILDREN = new Uint8Array(64);

@@ -1,12 +1,8 @@
 import { ED25519_TORSION_SUBGROUP } from '@noble/curves/ed25519.js';
-import { hexToBytes } from '@noble/curves/utils.js';
+import { hexToBytes, numberToBytesLE } from '@noble/curves/utils.js';
 
 /** `n` as 32 little-endian bytes. */
-function le32(n: bigint): Uint8Array {
-  const out = new Uint8Array(32);
-  for (let i = 0; i < 32; i++) out[i] = Number((n >> BigInt(8 * i)) & 0xffn);
-  return out;
-}
+const le32 = (n: bigint): Uint8Array => numberToBytesLE(n, 32);
 
 /** The field prime p = 2^255 - 19. */
 const P = 2n ** 255n - 19n;
